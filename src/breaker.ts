@@ -1,0 +1,615 @@
+import { AttachedManualClock, realTimers, type Timers } from './clock';
+import { Arena } from './core/arena';
+import { ClockWord, GENERATION_MASK, Outcome, Scratch, State } from './core/layout';
+import { arenaId, monotonicPool, type SlotRef } from './core/pool';
+import { core } from './core/select';
+import { CircuitOpenError } from './errors/CircuitOpenError';
+import { TimeoutError } from './errors/TimeoutError';
+import { Emitter, type Disposer } from './events';
+import { readMetrics, type BreakerMetrics } from './metrics';
+import { coreConfig, resolveOptions, type CircuitBreakerOptions, type ResolvedOptions } from './options';
+import { executeWithRetries, type RetryOptions } from './retry';
+import { fromSnapshot, toSnapshot, type BreakerSnapshot } from './snapshot';
+import { reasonName, stateName, type StateChange, type StateName } from './state';
+import { markDirty, type Flushable } from './tick';
+
+/** What a guarded async function receives after its own arguments. */
+export interface CallContext {
+  /** Aborted with a TimeoutError when the breaker's `timeout` passes; never aborted without one. */
+  readonly signal: AbortSignal;
+}
+
+/** The answer of attempt(): the value, or the breaker's rejection (never thrown). */
+export type Attempt<T> = { readonly ok: true; readonly value: T } | Rejection;
+
+/** attempt()'s answer when the circuit refuses the call. One object per breaker, reused. */
+export interface Rejection {
+  readonly ok: false;
+  readonly breaker: string;
+  /** Milliseconds until the circuit admits a probe (computed when read). */
+  readonly retryAfterMs: number;
+}
+
+export interface BreakerEvents {
+  [event: string]: unknown;
+  stateChange: StateChange;
+  open: StateChange & { retryAfterMs: number };
+  close: StateChange;
+  halfOpen: StateChange;
+  success: { latencyMs: number };
+  failure: { error: unknown; latencyMs: number };
+  reject: { error: CircuitOpenError };
+  timeout: { error: TimeoutError };
+}
+
+/** Structured-cloneable: post it to a worker and attach there with CircuitBreaker.fromHandle(). */
+export interface BreakerHandle {
+  readonly kind: 'breakwater.breaker';
+  readonly version: 1;
+  readonly buffer: SharedArrayBuffer;
+  readonly slot: number;
+  readonly options: Omit<ResolvedOptions, 'labels'> & { labels: Record<string, string> };
+}
+
+/** Functions can't cross threads: the attaching side passes its own. */
+export type LocalOptions = Pick<CircuitBreakerOptions, 'isFailure' | 'fallback'>;
+
+/** The low state word never takes this value (state bits 15), so comparing against it never admits. */
+const NO_FAST_PATH = 0x0f;
+/** One call in this many is timed, for the latency histogram, and folds the JS-side counts. */
+const SAMPLE_EVERY = 64;
+const NEVER_ABORTED: CallContext = Object.freeze({ signal: new AbortController().signal });
+const everything = (): boolean => true;
+let attaching: { ref: SlotRef; options: ResolvedOptions; local: LocalOptions } | undefined;
+
+class BreakerEmitter extends Emitter<BreakerEvents> {
+  constructor(private readonly onListenersChanged: () => void) {
+    super();
+  }
+  protected override changed(): void {
+    this.onListenersChanged();
+  }
+}
+
+/**
+ * A circuit breaker. The decision state lives in a slot of a shared arena, run by the native core
+ * (or the reference core); this class validates, times, and emits events. On a closed circuit a
+ * guarded call costs a load and a compare: successes are counted here and folded into the shared
+ * window before any decision reads it (on a failure, every 64th call, and on the shared tick).
+ */
+export class CircuitBreaker implements Flushable {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The options in force, after defaults. */
+  readonly options: ResolvedOptions;
+
+  private readonly ref: SlotRef;
+  private readonly words: Int32Array;
+  private readonly stateIndex: number;
+  private readonly clockWords: Int32Array;
+  private readonly timers: Timers;
+  private readonly isFailure: (error: unknown) => boolean;
+  private readonly fallback: ((error: unknown, ...args: unknown[]) => unknown) | undefined;
+  private readonly events = new BreakerEmitter(() => this.refresh());
+  private readonly rejection: Rejection;
+
+  /** The state word when the circuit admits everything (CLOSED or DISABLED), else NO_FAST_PATH. */
+  private admitWord = NO_FAST_PATH;
+  private admitGeneration = 0;
+  /** admitWord when calls may skip timing and events (sync / async), else NO_FAST_PATH. */
+  private syncWord = NO_FAST_PATH;
+  private asyncWord = NO_FAST_PATH;
+  private countdown = SAMPLE_EVERY;
+  private pending = 0;
+  private pendingGeneration = 0;
+  private pendingRejections = 0;
+  private dirty = false;
+  private handlersGeneration = -1;
+  private onFastSuccess: (value: unknown) => unknown = (value) => value;
+  private onFastFailure: (error: unknown) => unknown = (error) => {
+    throw error;
+  };
+
+  constructor(options?: CircuitBreakerOptions) {
+    const attach = attaching;
+    attaching = undefined;
+    const resolved = attach?.options ?? resolveOptions(options);
+    const local: LocalOptions = attach?.local ?? options ?? {};
+    this.options = resolved;
+    this.name = resolved.name;
+    this.labels = resolved.labels;
+    this.isFailure = local.isFailure ?? everything;
+    this.fallback = local.fallback;
+    const clock = attach ? undefined : options?.clock;
+    this.ref = attach?.ref ?? (clock ? clock.pool : monotonicPool).allocate(resolved.slidingWindowBuckets);
+    if (!attach) core.configure(this.ref.arenaId, this.ref.slot, coreConfig(resolved));
+    const arena = this.ref.arena;
+    this.words = arena.words;
+    this.stateIndex = arena.stateIndex(this.ref.slot);
+    this.clockWords = arena.manualClock ? arena.manualClockWords() : core.clockPage();
+    this.timers = clock ?? (arena.manualClock ? new AttachedManualClock(arena) : realTimers);
+    const breaker = this;
+    this.rejection = Object.freeze({
+      ok: false as const,
+      breaker: this.name,
+      get retryAfterMs() {
+        return breaker.retryAfterMs();
+      },
+    });
+    this.refresh();
+  }
+
+  /** Attaches to a breaker created in another thread (or this one) from its `handle`. */
+  static fromHandle(handle: BreakerHandle, local: LocalOptions = {}): CircuitBreaker {
+    if (handle === null || typeof handle !== 'object' || handle.kind !== 'breakwater.breaker') {
+      throw new TypeError('breakwater: fromHandle() needs the `handle` of a CircuitBreaker');
+    }
+    if (handle.version !== 1) throw new RangeError(`breakwater: breaker handle version ${String(handle.version)} is not supported (expected 1)`);
+    const arena = Arena.from(handle.buffer);
+    if (!Number.isInteger(handle.slot) || handle.slot < 0 || handle.slot >= arena.capacity) {
+      throw new RangeError(`breakwater: handle slot ${String(handle.slot)} is outside its arena (0..${arena.capacity - 1})`);
+    }
+    attaching = { ref: { arena, arenaId: arenaId(arena), slot: handle.slot }, options: resolveOptions({ ...handle.options, ...local }), local };
+    return new CircuitBreaker();
+  }
+
+  /** Rebuilds a breaker from toJSON(): an open circuit resumes with its remaining open time. */
+  static fromJSON(snapshot: BreakerSnapshot, options: CircuitBreakerOptions = {}): CircuitBreaker {
+    const breaker = new CircuitBreaker({ ...(snapshot?.options ?? {}), ...options });
+    breaker.restore(snapshot);
+    return breaker;
+  }
+
+  /** Everything a worker needs to share this breaker (its memory and slot). */
+  get handle(): BreakerHandle {
+    const buffer = this.ref.arena.buffer;
+    if (!(buffer instanceof SharedArrayBuffer)) throw new TypeError(`breakwater: breaker "${this.name}" lives in unshared memory and has no handle`);
+    return { kind: 'breakwater.breaker', version: 1, buffer, slot: this.ref.slot, options: { ...this.options, labels: { ...this.labels } } };
+  }
+
+  // --- guarded calls -------------------------------------------------------------------------
+
+  /**
+   * Runs a synchronous function through the breaker. Throws CircuitOpenError when the circuit
+   * refuses (or returns the fallback's value), and rethrows fn's error after recording it.
+   */
+  executeSync<T>(fn: () => T): T {
+    if (this.words[this.stateIndex] === this.syncWord && --this.countdown !== 0) {
+      let value: T;
+      try {
+        value = fn();
+      } catch (error) {
+        return this.failed(error, this.admitGeneration, -1, []) as T;
+      }
+      this.countSuccess(this.admitGeneration);
+      return value;
+    }
+    return this.executeSyncSlow(fn);
+  }
+
+  /** Like executeSync, but a refused call returns the breaker's Rejection instead of throwing. */
+  attempt<T>(fn: () => T): Attempt<T> {
+    if (this.words[this.stateIndex] === this.syncWord && --this.countdown !== 0) {
+      let value: T;
+      try {
+        value = fn();
+      } catch (error) {
+        return { ok: true, value: this.failed(error, this.admitGeneration, -1, []) as T };
+      }
+      this.countSuccess(this.admitGeneration);
+      return { ok: true, value };
+    }
+    if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
+    const generation = this.admit();
+    if (generation < 0) return this.rejection;
+    return { ok: true, value: this.runTimedSync(fn, generation) };
+  }
+
+  /**
+   * Runs fn(...args, context) through the breaker and returns its promise. The context carries an
+   * AbortSignal that aborts when `timeout` passes. A refused call rejects with CircuitOpenError
+   * (or resolves to the fallback's value).
+   */
+  execute<T, A extends unknown[] = []>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, ...args: A): Promise<T> {
+    if (this.words[this.stateIndex] === this.asyncWord && (args.length === 0 || this.fallback === undefined) && --this.countdown !== 0) {
+      if (this.handlersGeneration !== this.admitGeneration) this.bindFastHandlers();
+      let result: T | PromiseLike<T>;
+      try {
+        result = args.length === 0 ? (fn as unknown as (context: CallContext) => T | PromiseLike<T>)(NEVER_ABORTED) : fn(...args, NEVER_ABORTED);
+      } catch (error) {
+        return this.failedAsync(error, this.admitGeneration, -1, args);
+      }
+      return Promise.resolve(result).then(this.onFastSuccess, this.onFastFailure) as Promise<T>;
+    }
+    return this.executeSlow(fn, args);
+  }
+
+  /** Alias of execute(). */
+  call<T, A extends unknown[] = []>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, ...args: A): Promise<T> {
+    return this.execute(fn, ...args);
+  }
+
+  /** A function that runs fn through this breaker (fn gets its arguments, then a CallContext). */
+  wrap<A extends unknown[], T>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>): (...args: A) => Promise<T> {
+    return (...args: A) => this.execute(fn, ...args);
+  }
+
+  /**
+   * execute() with retries: failures are retried after `retryDelay` (fixed or exponential, with
+   * jitter), never into an open circuit: a refused attempt fails fast, or with `whenOpen: 'wait'`
+   * waits until the circuit admits a probe.
+   */
+  executeWithRetries<T>(fn: (context: CallContext) => T | PromiseLike<T>, options: RetryOptions = {}): Promise<T> {
+    return executeWithRetries(
+      {
+        attempt: () => this.executeSlow(fn as (context: CallContext) => T | PromiseLike<T>, [], false),
+        fallBackOrThrow: (error) => this.fallBackOrThrow(error, []) as T,
+        countsAsFailure: (error) => this.countsAsFailure(error),
+        sleep: (ms) => new Promise((resolve) => this.timers.setTimeout(resolve, ms)),
+      },
+      options,
+    );
+  }
+
+  // --- outcomes observed elsewhere -----------------------------------------------------------
+
+  /** Records a success observed outside execute() (e.g. from a callback API). */
+  recordSuccess(latencyMs?: number): void {
+    this.flushPending();
+    const generation = (this.words[this.stateIndex] >>> 4) & GENERATION_MASK;
+    core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.success, 1, latencyUs(latencyMs));
+    this.afterOperation();
+    this.events.emit('success', { latencyMs: latencyMs ?? NaN });
+  }
+
+  /** Records a failure observed outside execute(). */
+  recordFailure(error?: unknown, latencyMs?: number): void {
+    this.flushPending();
+    const generation = (this.words[this.stateIndex] >>> 4) & GENERATION_MASK;
+    core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.failure, 1, latencyUs(latencyMs));
+    this.afterOperation();
+    this.events.emit('failure', { error, latencyMs: latencyMs ?? NaN });
+  }
+
+  // --- state ---------------------------------------------------------------------------------
+
+  getState(): StateName {
+    return stateName(this.words[this.stateIndex] & 0xf);
+  }
+
+  /** Counts, rates, latency percentiles and recent transitions (folds this thread's counts first). */
+  getMetrics(): BreakerMetrics {
+    this.flush();
+    return readMetrics(this.ref, this.name, this.labels, this.wallNow());
+  }
+
+  /** Opens the circuit until close() or reset(): every call is refused. */
+  forceOpen(): void {
+    this.manual((arena, slot) => core.forceOpen(arena, slot));
+  }
+
+  /** Admits every call and never trips, while still recording outcomes. */
+  disable(): void {
+    this.manual((arena, slot) => core.disable(arena, slot));
+  }
+
+  /** Closes the circuit (from any state), clearing the window and the backoff. */
+  close(): void {
+    this.manual((arena, slot) => core.close(arena, slot));
+  }
+
+  /** close(), and zeroes the lifetime totals: the breaker starts afresh with its options. */
+  reset(): void {
+    this.pending = 0;
+    this.pendingRejections = 0;
+    this.manual((arena, slot) => core.reset(arena, slot));
+  }
+
+  /** Subscribes to an event; returns the function that unsubscribes. */
+  on<K extends keyof BreakerEvents & string>(event: K, listener: (payload: BreakerEvents[K]) => void): Disposer {
+    return this.events.on(event, listener);
+  }
+
+  once<K extends keyof BreakerEvents & string>(event: K, listener: (payload: BreakerEvents[K]) => void): Disposer {
+    return this.events.once(event, listener);
+  }
+
+  /** A plain snapshot to persist: state, remaining open time, backoff and options. */
+  toJSON(): BreakerSnapshot {
+    this.flush();
+    return toSnapshot(this.ref, this.options, this.wallNow(), this.timers === realTimers ? 'wall' : 'manual');
+  }
+
+  /** Restores state saved by toJSON(); an open circuit keeps the open time it had left. */
+  restore(snapshot: BreakerSnapshot): void {
+    this.flush();
+    const { state, remainingMs, reopens } = fromSnapshot(snapshot, this.wallNow(), this.timers === realTimers ? 'wall' : 'manual');
+    core.restore(this.ref.arenaId, this.ref.slot, state, remainingMs, reopens);
+    this.afterOperation();
+  }
+
+  /** Folds the successes and rejections counted in this thread into the shared core. */
+  flush(): void {
+    this.dirty = false;
+    this.flushPending();
+    if (this.pendingRejections > 0) {
+      core.rejected(this.ref.arenaId, this.ref.slot, this.pendingRejections);
+      this.pendingRejections = 0;
+    }
+  }
+
+  // --- internals -----------------------------------------------------------------------------
+
+  private executeSyncSlow<T>(fn: () => T): T {
+    if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
+    const generation = this.admit();
+    if (generation < 0) return this.refused([]) as T;
+    return this.runTimedSync(fn, generation);
+  }
+
+  private runTimedSync<T>(fn: () => T, generation: number): T {
+    const start = this.timers.now();
+    let value: T;
+    try {
+      value = fn();
+    } catch (error) {
+      return this.failed(error, generation, this.elapsedUs(start), []) as T;
+    }
+    this.succeeded(generation, this.elapsedUs(start));
+    return value;
+  }
+
+  private executeSlow<T, A extends unknown[]>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, args: A, useFallback = true): Promise<T> {
+    if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
+    const generation = this.admit();
+    if (generation < 0) {
+      try {
+        return Promise.resolve(this.refused(args, useFallback) as T);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    const start = this.timers.now();
+    if (this.options.timeout > 0) return this.executeWithTimeout(fn, args, generation, start, useFallback);
+    let result: T | PromiseLike<T>;
+    try {
+      result = fn(...args, NEVER_ABORTED);
+    } catch (error) {
+      return this.failedAsync(error, generation, this.elapsedUs(start), args, useFallback);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        this.succeeded(generation, this.elapsedUs(start));
+        return value;
+      },
+      (error) => this.failed(error, generation, this.elapsedUs(start), args, useFallback) as T,
+    );
+  }
+
+  private executeWithTimeout<T, A extends unknown[]>(
+    fn: (...args: [...A, CallContext]) => T | PromiseLike<T>,
+    args: A,
+    generation: number,
+    start: number,
+    useFallback: boolean,
+  ): Promise<T> {
+    const timeoutMs = this.options.timeout;
+    const controller = new AbortController();
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: () => T) => {
+        try {
+          resolve(outcome());
+        } catch (error) {
+          reject(error);
+        }
+      };
+      const timer = this.timers.setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        const error = new TimeoutError(this.name, timeoutMs);
+        controller.abort(error);
+        this.flushPending();
+        core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.timeout, 1, this.elapsedUs(start));
+        this.afterOperation();
+        this.events.emit('timeout', { error });
+        this.events.emit('failure', { error, latencyMs: this.timers.now() - start });
+        settle(() => this.fallBackOrThrow(error, args, useFallback) as T);
+      }, timeoutMs);
+      let result: T | PromiseLike<T>;
+      try {
+        result = fn(...args, { signal: controller.signal });
+      } catch (error) {
+        result = Promise.reject(error);
+      }
+      Promise.resolve(result).then(
+        (value) => {
+          if (settled) return;
+          settled = true;
+          this.timers.clearTimeout(timer);
+          this.succeeded(generation, this.elapsedUs(start));
+          resolve(value);
+        },
+        (error) => {
+          if (settled) return;
+          settled = true;
+          this.timers.clearTimeout(timer);
+          settle(() => this.failed(error, generation, this.elapsedUs(start), args, useFallback) as T);
+        },
+      );
+    });
+  }
+
+  /**
+   * Decides whether a call may run: the generation it runs under, or -1 when refused. Rejections
+   * on an open circuit whose deadline is still ahead are decided here on the clock words, without
+   * a crossing; everything else asks the core.
+   */
+  private admit(): number {
+    const word = this.words[this.stateIndex];
+    if (word === this.admitWord) return this.admitGeneration;
+    this.flushPending();
+    const state = word & 0xf;
+    if (state === State.FORCED_OPEN || (state === State.OPEN && this.openDeadlineAhead(word))) {
+      if (this.pendingRejections++ === 0 && !this.dirty) this.markDirty();
+      return -1;
+    }
+    const admitted = core.admit(this.ref.arenaId, this.ref.slot);
+    const generation = core.scratch[Scratch.generation];
+    this.afterOperation();
+    return admitted === 1 ? generation : -1;
+  }
+
+  private openDeadlineAhead(word: number): boolean {
+    const clock = this.clockWords;
+    if (clock[ClockWord.parked] !== 0) return false;
+    if (clock[ClockWord.demand] === 0) clock[ClockWord.demand] = 1;
+    return ((this.words[this.stateIndex + 1] - clock[ClockWord.nowMs32]) | 0) > 0 && this.words[this.stateIndex] === word;
+  }
+
+  private countSuccess(generation: number): void {
+    if (this.pending !== 0 && this.pendingGeneration !== generation) this.flushPending();
+    if (this.pending++ === 0) {
+      this.pendingGeneration = generation;
+      if (!this.dirty) this.markDirty();
+    }
+  }
+
+  private markDirty(): void {
+    this.dirty = true;
+    markDirty(this);
+  }
+
+  private flushPending(): void {
+    if (this.pending === 0) return;
+    const count = this.pending;
+    this.pending = 0;
+    core.record(this.ref.arenaId, this.ref.slot, this.pendingGeneration, Outcome.success, count, -1);
+    this.afterOperation();
+  }
+
+  private succeeded(generation: number, latency: number): void {
+    let count = 1;
+    if (this.pending !== 0 && this.pendingGeneration === generation) {
+      count += this.pending;
+      this.pending = 0;
+    } else {
+      this.flushPending();
+    }
+    core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.success, count, latency);
+    this.afterOperation();
+    this.events.emit('success', { latencyMs: latency / 1000 });
+  }
+
+  /** Records fn's error (a failure, or ignored when isFailure says so), then falls back or throws. */
+  private failed(error: unknown, generation: number, latency: number, args: unknown[], useFallback = true): unknown {
+    const counts = this.countsAsFailure(error);
+    this.flushPending();
+    core.record(this.ref.arenaId, this.ref.slot, generation, counts ? Outcome.failure : Outcome.ignored, 1, latency);
+    this.afterOperation();
+    if (!counts) throw error;
+    this.events.emit('failure', { error, latencyMs: latency / 1000 });
+    return this.fallBackOrThrow(error, args, useFallback);
+  }
+
+  private failedAsync<T>(error: unknown, generation: number, latency: number, args: unknown[], useFallback = true): Promise<T> {
+    try {
+      return Promise.resolve(this.failed(error, generation, latency, args, useFallback) as T);
+    } catch (thrown) {
+      return Promise.reject(thrown);
+    }
+  }
+
+  private countsAsFailure(error: unknown): boolean {
+    try {
+      return this.isFailure(error) !== false;
+    } catch {
+      return true;
+    }
+  }
+
+  private refused(args: unknown[], useFallback = true): unknown {
+    const error = new CircuitOpenError(this.name, this.retryAfterMs(), this.getState());
+    this.events.emit('reject', { error });
+    return this.fallBackOrThrow(error, args, useFallback);
+  }
+
+  private fallBackOrThrow(error: unknown, args: unknown[], useFallback = true): unknown {
+    if (this.fallback === undefined || !useFallback) throw error;
+    return this.fallback(error, ...args);
+  }
+
+  /** Handlers for fast async calls, bound to the generation they were admitted under. */
+  private bindFastHandlers(): void {
+    const generation = this.admitGeneration;
+    this.handlersGeneration = generation;
+    this.onFastSuccess = (value) => {
+      this.countSuccess(generation);
+      return value;
+    };
+    this.onFastFailure = (error) => this.failed(error, generation, -1, []);
+  }
+
+  private manual(operation: (arena: number, slot: number) => number): void {
+    this.flush();
+    operation(this.ref.arenaId, this.ref.slot);
+    this.afterOperation();
+  }
+
+  /** Emits the transition an operation reported, if any, and re-reads the state word. */
+  private afterOperation(): void {
+    const scratch = core.scratch;
+    if (scratch[Scratch.transitioned] === 1) {
+      scratch[Scratch.transitioned] = 0;
+      this.emitTransition(scratch[Scratch.from], scratch[Scratch.to], scratch[Scratch.reason], scratch[Scratch.newGeneration]);
+    }
+    this.refresh();
+  }
+
+  private emitTransition(from: number, to: number, reason: number, generation: number): void {
+    const change: StateChange = { from: stateName(from), to: stateName(to), reason: reasonName(reason), generation, at: this.wallNow() };
+    this.events.emit('stateChange', change);
+    if (to === State.OPEN) this.events.emit('open', { ...change, retryAfterMs: this.retryAfterMs() });
+    else if (to === State.CLOSED) this.events.emit('close', change);
+    else if (to === State.HALF_OPEN) this.events.emit('halfOpen', change);
+  }
+
+  /** Re-reads the state word and decides which paths may skip the core. */
+  private refresh(): void {
+    const word = this.words[this.stateIndex];
+    const state = word & 0xf;
+    if (state !== State.CLOSED && state !== State.DISABLED) {
+      this.admitWord = this.syncWord = this.asyncWord = NO_FAST_PATH;
+      return;
+    }
+    this.admitWord = word;
+    this.admitGeneration = (word >>> 4) & GENERATION_MASK;
+    const untimed = this.options.slowCallDuration === 0 && !this.events.has('success');
+    this.syncWord = untimed ? word : NO_FAST_PATH;
+    this.asyncWord = untimed && this.options.timeout === 0 ? word : NO_FAST_PATH;
+  }
+
+  private retryAfterMs(): number {
+    const word = this.words[this.stateIndex];
+    if ((word & 0xf) !== State.OPEN) return 0;
+    const now32 = Math.floor(core.nowUs(this.ref.arenaId) / 1000) >>> 0;
+    return Math.max(0, (this.words[this.stateIndex + 1] - now32) | 0);
+  }
+
+  private elapsedUs(start: number): number {
+    return Math.max(0, Math.floor((this.timers.now() - start) * 1000));
+  }
+
+  /** Wall-clock ms (or the manual clock's ms), for timestamps users read. */
+  private wallNow(): number {
+    return this.timers === realTimers ? Date.now() : this.timers.now();
+  }
+}
+
+function latencyUs(latencyMs: number | undefined): number {
+  if (latencyMs === undefined) return -1;
+  if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
+    throw new RangeError(`breakwater: latencyMs must be a finite number >= 0, got ${String(latencyMs)}`);
+  }
+  return Math.floor(latencyMs * 1000);
+}

@@ -1,0 +1,125 @@
+import {
+  ClockMode,
+  HEADER_BYTES,
+  HISTOGRAM_BINS,
+  Header,
+  LAYOUT_VERSION,
+  MAGIC,
+  MAX_BUCKETS,
+  arenaBytesFor,
+  slotBytesFor,
+} from './layout';
+
+export interface ArenaOptions {
+  /** Number of breaker slots. */
+  capacity: number;
+  /** Window buckets each slot can hold (1..64). */
+  maxBuckets: number;
+  /** SharedArrayBuffer (shareable with worker_threads) or a plain heap ArrayBuffer. */
+  shared: boolean;
+  clockMode: (typeof ClockMode)[keyof typeof ClockMode];
+}
+
+/**
+ * One contiguous buffer of fixed-size breaker slots (native/LAYOUT.md). A breaker is a number:
+ * its slot index. The buffer is plain memory, so it can be posted to a worker and attached there.
+ */
+export class Arena {
+  readonly buffer: ArrayBufferLike;
+  readonly capacity: number;
+  readonly maxBuckets: number;
+  readonly slotBytes: number;
+  readonly manualClock: boolean;
+  /** Int32 view over the whole arena: the facade reads state words through it. */
+  readonly words: Int32Array;
+  private readonly header: DataView;
+
+  private constructor(buffer: ArrayBufferLike) {
+    this.buffer = buffer;
+    this.header = new DataView(buffer, 0, HEADER_BYTES);
+    this.capacity = this.header.getUint32(Header.capacity, true);
+    this.maxBuckets = this.header.getUint32(Header.maxBuckets, true);
+    this.slotBytes = this.header.getUint32(Header.slotBytes, true);
+    this.manualClock = this.header.getUint32(Header.clockMode, true) === ClockMode.manual;
+    this.words = new Int32Array(buffer);
+  }
+
+  static create(options: ArenaOptions): Arena {
+    const bytes = arenaBytesFor(options.capacity, options.maxBuckets);
+    const buffer = options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    const header = new DataView(buffer, 0, HEADER_BYTES);
+    header.setUint32(Header.magic, MAGIC, true);
+    header.setUint32(Header.version, LAYOUT_VERSION, true);
+    header.setUint32(Header.capacity, options.capacity, true);
+    header.setUint32(Header.maxBuckets, options.maxBuckets, true);
+    header.setUint32(Header.slotBytes, slotBytesFor(options.maxBuckets), true);
+    header.setUint32(Header.bins, HISTOGRAM_BINS, true);
+    header.setUint32(Header.clockMode, options.clockMode, true);
+    return new Arena(buffer);
+  }
+
+  /** Wraps an arena buffer received from elsewhere (e.g. a worker's handle), checking its header. */
+  static from(buffer: unknown): Arena {
+    if (!(buffer instanceof SharedArrayBuffer) && !(buffer instanceof ArrayBuffer)) {
+      throw new TypeError(`breakwater: an arena must be a SharedArrayBuffer or ArrayBuffer, got ${describe(buffer)}`);
+    }
+    if (buffer.byteLength < HEADER_BYTES) {
+      throw new RangeError(`breakwater: arena buffer is ${buffer.byteLength} bytes, smaller than its ${HEADER_BYTES}-byte header`);
+    }
+    const header = new DataView(buffer, 0, HEADER_BYTES);
+    const magic = header.getUint32(Header.magic, true);
+    if (magic !== MAGIC) {
+      throw new TypeError(`breakwater: buffer is not a breakwater arena (magic 0x${magic.toString(16)}, expected 0x${MAGIC.toString(16)})`);
+    }
+    const version = header.getUint32(Header.version, true);
+    if (version !== LAYOUT_VERSION) {
+      throw new RangeError(`breakwater: arena layout version ${version} is not supported (this build reads version ${LAYOUT_VERSION})`);
+    }
+    const maxBuckets = header.getUint32(Header.maxBuckets, true);
+    const capacity = header.getUint32(Header.capacity, true);
+    if (maxBuckets < 1 || maxBuckets > MAX_BUCKETS || header.getUint32(Header.slotBytes, true) !== slotBytesFor(maxBuckets)) {
+      throw new RangeError(`breakwater: arena header is corrupt (maxBuckets ${maxBuckets})`);
+    }
+    if (buffer.byteLength < arenaBytesFor(capacity, maxBuckets)) {
+      throw new RangeError(`breakwater: arena buffer is ${buffer.byteLength} bytes, its header needs ${arenaBytesFor(capacity, maxBuckets)}`);
+    }
+    return new Arena(buffer);
+  }
+
+  /** Claims a free slot, or returns -1 when the arena is full. */
+  allocate(): number {
+    const next = Atomics.add(this.words, Header.nextSlot >> 2, 1);
+    if (next >= this.capacity) {
+      Atomics.sub(this.words, Header.nextSlot >> 2, 1);
+      return -1;
+    }
+    return next;
+  }
+
+  /** Int32 index of a slot's state word (low half; the deadline is the next word). */
+  stateIndex(slot: number): number {
+    return (HEADER_BYTES + slot * this.slotBytes) >> 2;
+  }
+
+  /** The manual clock's words [nowMs32, parked=0, demand] inside the header. */
+  manualClockWords(): Int32Array {
+    return new Int32Array(this.buffer, Header.clockWords, 3);
+  }
+
+  /** Sets a manual-clock arena's time. Microsecond value, then the ms32 word JS fast paths read. */
+  setManualNowUs(nowUs: number): void {
+    const view = new BigInt64Array(this.buffer, Header.manualNowUs, 1);
+    Atomics.store(view, 0, BigInt(nowUs));
+    Atomics.store(this.words, Header.clockWords >> 2, Number(BigInt.asIntN(32, BigInt(Math.floor(nowUs / 1000)))));
+  }
+
+  manualNowUs(): number {
+    return Number(Atomics.load(new BigInt64Array(this.buffer, Header.manualNowUs, 1), 0));
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}

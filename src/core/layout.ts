@@ -1,0 +1,195 @@
+/**
+ * Arena layout v1, mirrored from native/LAYOUT.md (the contract both cores implement).
+ * Offsets are in bytes unless the name says otherwise.
+ */
+
+export const MAGIC = 0x31415742;
+export const LAYOUT_VERSION = 1;
+export const HEADER_BYTES = 256;
+export const SLOT_FIXED_BYTES = 384;
+export const BUCKET_BYTES = 448;
+export const HISTOGRAM_BINS = 104;
+export const MAX_BUCKETS = 64;
+/** Periods are compared in 32-bit serial arithmetic, so every period must stay below 2^30 ms. */
+export const MAX_PERIOD_MS = 2 ** 30 - 1;
+
+export const Header = {
+  magic: 0,
+  version: 4,
+  capacity: 8,
+  maxBuckets: 12,
+  slotBytes: 16,
+  bins: 20,
+  nextSlot: 24,
+  clockMode: 28,
+  manualNowUs: 32,
+  clockWords: 40,
+} as const;
+
+export const ClockMode = { monotonic: 0, manual: 1 } as const;
+
+/** The clock words JS reads on the fast rejection path: [nowMs32, parked, demand]. */
+export const ClockWord = { nowMs32: 0, parked: 1, demand: 2 } as const;
+
+export const Slot = {
+  stateWord: 0,
+  halfOpenWord: 8,
+  consecutiveFailures: 16,
+  reopens: 20,
+  callSeq: 24,
+  transitionSeq: 32,
+  lastTransitionUs: 40,
+  windowType: 64,
+  buckets: 68,
+  bucketSpan: 72,
+  failureThreshold: 80,
+  minimumCalls: 84,
+  failureRateThreshold: 88,
+  slowCallRateThreshold: 96,
+  slowCallDurationUs: 104,
+  recoveryTimeoutMs: 112,
+  maxRecoveryTimeoutMs: 116,
+  backoffFactor: 120,
+  jitter: 128,
+  halfOpenMaxCalls: 136,
+  halfOpenSuccessThreshold: 140,
+  halfOpenTimeoutMs: 144,
+  totals: 192,
+  history: 256,
+  buckets0: 384,
+} as const;
+
+export const HISTORY_ENTRIES = 8;
+export const HISTORY_ENTRY_BYTES = 16;
+
+/** u64 totals, in slot order starting at Slot.totals. */
+export const Total = {
+  calls: 0,
+  successes: 1,
+  failures: 2,
+  slowCalls: 3,
+  timeouts: 4,
+  rejections: 5,
+  opens: 6,
+  ignored: 7,
+} as const;
+
+/** u32 bucket counters, in order after the u64 tag. */
+export const BucketField = {
+  tag: 0,
+  calls: 8,
+  successes: 12,
+  failures: 16,
+  slowCalls: 20,
+  timeouts: 24,
+  rejections: 28,
+  histogram: 32,
+} as const;
+
+export const State = {
+  CLOSED: 0,
+  OPEN: 1,
+  HALF_OPEN: 2,
+  FORCED_OPEN: 3,
+  DISABLED: 4,
+} as const;
+export type StateCode = (typeof State)[keyof typeof State];
+
+export const Reason = {
+  NONE: 0,
+  CONSECUTIVE_FAILURES: 1,
+  FAILURE_RATE: 2,
+  SLOW_CALL_RATE: 3,
+  RECOVERY_TIMEOUT: 4,
+  PROBE_SUCCESS: 5,
+  PROBE_FAILURE: 6,
+  HALF_OPEN_TIMEOUT: 7,
+  FORCE_OPEN: 8,
+  DISABLE: 9,
+  MANUAL_CLOSE: 10,
+  RESET: 11,
+  RESTORE: 12,
+} as const;
+export type ReasonCode = (typeof Reason)[keyof typeof Reason];
+
+export const Outcome = { success: 0, failure: 1, timeout: 2, ignored: 3 } as const;
+export type OutcomeCode = (typeof Outcome)[keyof typeof Outcome];
+
+export const WindowType = { time: 0, count: 1 } as const;
+
+/** configure() input, f64[15]. */
+export const Config = {
+  windowType: 0,
+  buckets: 1,
+  windowSize: 2,
+  failureThreshold: 3,
+  minimumCalls: 4,
+  failureRateThreshold: 5,
+  slowCallRateThreshold: 6,
+  slowCallDurationMs: 7,
+  recoveryTimeoutMs: 8,
+  maxRecoveryTimeoutMs: 9,
+  backoffFactor: 10,
+  jitter: 11,
+  halfOpenMaxCalls: 12,
+  halfOpenSuccessThreshold: 13,
+  halfOpenTimeoutMs: 14,
+} as const;
+export const CONFIG_SIZE = 15;
+
+/** snapshot() output, f64[28]. */
+export const Snap = {
+  state: 0,
+  generation: 1,
+  remainingMs: 2,
+  consecutiveFailures: 3,
+  reopens: 4,
+  probesAdmitted: 5,
+  probeSuccesses: 6,
+  windowCalls: 7,
+  windowSuccesses: 8,
+  windowFailures: 9,
+  windowSlowCalls: 10,
+  windowTimeouts: 11,
+  windowRejections: 12,
+  p50Us: 13,
+  p90Us: 14,
+  p99Us: 15,
+  latencySamples: 16,
+  totalCalls: 17,
+  totalSuccesses: 18,
+  totalFailures: 19,
+  totalSlowCalls: 20,
+  totalTimeouts: 21,
+  totalRejections: 22,
+  totalOpens: 23,
+  totalIgnored: 24,
+  transitionSeq: 25,
+  msSinceTransition: 26,
+  nowUs: 27,
+} as const;
+export const SNAPSHOT_SIZE = 28;
+
+/** history() output: up to 8 entries of [atUs, from, to, reason, newGeneration]. */
+export const HISTORY_FIELDS = 5;
+
+/** The scratch registers an operation writes its answer into (avoids allocating a result). */
+export const Scratch = {
+  generation: 0,
+  transitioned: 1,
+  from: 2,
+  to: 3,
+  reason: 4,
+  newGeneration: 5,
+} as const;
+export const SCRATCH_SIZE = 8;
+
+export const GENERATION_MASK = 0x0fffffff;
+
+export function slotBytesFor(maxBuckets: number): number {
+  return SLOT_FIXED_BYTES + maxBuckets * BUCKET_BYTES;
+}
+
+export function arenaBytesFor(capacity: number, maxBuckets: number): number {
+  return HEADER_BYTES + capacity * slotBytesFor(maxBuckets);
+}

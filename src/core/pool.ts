@@ -1,0 +1,52 @@
+import { Arena } from './arena';
+import { ClockMode } from './layout';
+import { core } from './select';
+
+/** Where a breaker lives: its arena, that arena's id in this thread's core, and its slot. */
+export interface SlotRef {
+  readonly arena: Arena;
+  readonly arenaId: number;
+  readonly slot: number;
+}
+
+const SLOTS_PER_ARENA = 256;
+const attached = new WeakMap<ArrayBufferLike, number>();
+
+/** This thread's core id for an arena buffer, attaching it on first use. */
+export function arenaId(arena: Arena): number {
+  let id = attached.get(arena.buffer);
+  if (id === undefined) {
+    id = core.attach(arena.buffer);
+    attached.set(arena.buffer, id);
+  }
+  return id;
+}
+
+/**
+ * Hands out slots from shared arenas of 256 slots, one chain of arenas per window bucket count,
+ * so a breaker costs a slot, not an allocation. One pool per clock (monotonic or a manual clock).
+ */
+export class ArenaPool {
+  readonly arenas: Arena[] = [];
+  private readonly open = new Map<number, Arena>();
+
+  constructor(private readonly clockMode: (typeof ClockMode)[keyof typeof ClockMode]) {}
+
+  allocate(buckets: number): SlotRef {
+    let arena = this.open.get(buckets);
+    let slot = arena ? arena.allocate() : -1;
+    if (arena === undefined || slot < 0) {
+      arena = Arena.create({ capacity: SLOTS_PER_ARENA, maxBuckets: buckets, shared: true, clockMode: this.clockMode });
+      this.arenas.push(arena);
+      this.open.set(buckets, arena);
+      this.onNewArena(arena);
+      slot = arena.allocate();
+    }
+    return { arena, arenaId: arenaId(arena), slot };
+  }
+
+  /** Hook for pools whose arenas need set-up (a manual clock writes its time into them). */
+  protected onNewArena(_arena: Arena): void {}
+}
+
+export const monotonicPool = new ArenaPool(ClockMode.monotonic);

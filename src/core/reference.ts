@@ -1,0 +1,540 @@
+import { Arena } from './arena';
+import {
+  BUCKET_BYTES,
+  BucketField,
+  Config,
+  GENERATION_MASK,
+  HEADER_BYTES,
+  HISTOGRAM_BINS,
+  HISTORY_ENTRIES,
+  HISTORY_ENTRY_BYTES,
+  HISTORY_FIELDS,
+  Header,
+  Outcome,
+  Reason,
+  SCRATCH_SIZE,
+  Scratch,
+  Slot,
+  Snap,
+  State,
+  Total,
+  WindowType,
+} from './layout';
+import type { CoreBackend } from './types';
+import { histogramBin, percentile } from './histogram';
+
+/** Typed views of one attached arena. 64-bit fields go through BigUint64Array atomics. */
+interface Views {
+  manual: boolean;
+  slotBytes: number;
+  u32: Uint32Array;
+  i32: Int32Array;
+  u64: BigUint64Array;
+  i64: BigInt64Array;
+  f64: Float64Array;
+  u8: Uint8Array;
+}
+
+/** A window read: the sums of the live buckets. */
+interface WindowSums {
+  calls: number;
+  successes: number;
+  failures: number;
+  slowCalls: number;
+  timeouts: number;
+  rejections: number;
+  histogram: Float64Array;
+}
+
+const LOW32 = 0xffffffffn;
+
+/**
+ * The reference core: the contract of native/LAYOUT.md in plain TypeScript over the same arena
+ * layout. It is the fallback when the addon cannot load and the oracle in differential tests,
+ * so it favours being obviously right over being fast.
+ */
+export class ReferenceCore implements CoreBackend {
+  readonly kind = 'reference' as const;
+  readonly scratch = new Int32Array(SCRATCH_SIZE);
+  private readonly arenas: Views[] = [];
+  private readonly page = Int32Array.of(0, 1, 0);
+
+  attach(buffer: ArrayBufferLike): number {
+    const arena = Arena.from(buffer);
+    this.arenas.push({
+      manual: arena.manualClock,
+      slotBytes: arena.slotBytes,
+      u32: new Uint32Array(buffer),
+      i32: new Int32Array(buffer),
+      u64: new BigUint64Array(buffer),
+      i64: new BigInt64Array(buffer),
+      f64: new Float64Array(buffer),
+      u8: new Uint8Array(buffer),
+    });
+    return this.arenas.length - 1;
+  }
+
+  clockPage(): Int32Array {
+    return this.page;
+  }
+
+  nowUs(arena: number): number {
+    return this.now(this.views(arena));
+  }
+
+  admit(arena: number, slot: number): number {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    const nowUs = this.now(v);
+    const now32 = ms32(nowUs);
+    this.scratch[Scratch.transitioned] = 0;
+    for (;;) {
+      const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
+      const state = stateOf(w);
+      const gen = generationOf(w);
+      if (state === State.CLOSED || state === State.DISABLED) {
+        this.scratch[Scratch.generation] = gen;
+        return 1;
+      }
+      if (state === State.FORCED_OPEN) break;
+      if (state === State.OPEN) {
+        if (!reached(now32, deadlineOf(w))) break;
+        const halfOpenTimeout = v.u32[(base + Slot.halfOpenTimeoutMs) >> 2];
+        this.transition(v, base, w, State.HALF_OPEN, (now32 + halfOpenTimeout) >>> 0, Reason.RECOVERY_TIMEOUT, nowUs);
+        continue;
+      }
+      // HALF_OPEN
+      if (v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0 && reached(now32, deadlineOf(w))) {
+        if (this.reopen(v, base, w, Reason.HALF_OPEN_TIMEOUT, nowUs)) break;
+        continue;
+      }
+      const probe = this.takeProbe(v, base, gen);
+      if (probe === 'taken') {
+        this.scratch[Scratch.generation] = gen;
+        return 1;
+      }
+      if (probe === 'full') break;
+    }
+    this.addRejections(v, base, 1, nowUs);
+    return 0;
+  }
+
+  record(arena: number, slot: number, generation: number, outcome: number, count: number, latencyUs: number): number {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    const nowUs = this.now(v);
+    this.scratch[Scratch.transitioned] = 0;
+    const slowDuration = Number(Atomics.load(v.u64, (base + Slot.slowCallDurationUs) >> 3));
+    const slow = latencyUs >= 0 && slowDuration > 0 && latencyUs >= slowDuration;
+    const failed = outcome === Outcome.failure || outcome === Outcome.timeout;
+
+    this.addTotal(v, base, Total.calls, count);
+    if (outcome === Outcome.success) this.addTotal(v, base, Total.successes, count);
+    if (failed) this.addTotal(v, base, Total.failures, count);
+    if (outcome === Outcome.timeout) this.addTotal(v, base, Total.timeouts, count);
+    if (outcome === Outcome.ignored) this.addTotal(v, base, Total.ignored, count);
+    if (slow) this.addTotal(v, base, Total.slowCalls, 1);
+    this.addToWindow(v, base, outcome, count, slow, latencyUs, nowUs);
+
+    const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
+    if (generationOf(w) !== generation) return 0;
+    const state = stateOf(w);
+    if (state === State.CLOSED) {
+      if (outcome === Outcome.success) {
+        const consecutive = (base + Slot.consecutiveFailures) >> 2;
+        if (Atomics.load(v.u32, consecutive) !== 0) Atomics.store(v.u32, consecutive, 0);
+        if (slow) this.evaluateRules(v, base, w, 0, nowUs, false);
+      } else if (failed) {
+        const consecutive = Atomics.add(v.u32, (base + Slot.consecutiveFailures) >> 2, 1) + 1;
+        this.evaluateRules(v, base, w, consecutive, nowUs, true);
+      }
+    } else if (state === State.HALF_OPEN) {
+      if (outcome === Outcome.success) this.probeSucceeded(v, base, w, count, nowUs);
+      else if (failed) this.reopen(v, base, w, Reason.PROBE_FAILURE, nowUs);
+      else if (outcome === Outcome.ignored) this.returnProbe(v, base, generation);
+    }
+    return this.scratch[Scratch.transitioned];
+  }
+
+  rejected(arena: number, slot: number, count: number): void {
+    const v = this.views(arena);
+    this.addRejections(v, this.base(v, slot), count, this.now(v));
+  }
+
+  forceOpen(arena: number, slot: number): number {
+    return this.moveTo(arena, slot, State.FORCED_OPEN, Reason.FORCE_OPEN);
+  }
+
+  disable(arena: number, slot: number): number {
+    return this.moveTo(arena, slot, State.DISABLED, Reason.DISABLE);
+  }
+
+  close(arena: number, slot: number): number {
+    return this.moveTo(arena, slot, State.CLOSED, Reason.MANUAL_CLOSE);
+  }
+
+  reset(arena: number, slot: number): number {
+    const moved = this.moveTo(arena, slot, State.CLOSED, Reason.RESET);
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    for (let i = 0; i < 8; i++) Atomics.store(v.u64, ((base + Slot.totals) >> 3) + i, 0n);
+    Atomics.store(v.u32, (base + Slot.consecutiveFailures) >> 2, 0);
+    Atomics.store(v.u32, (base + Slot.reopens) >> 2, 0);
+    this.clearWindow(v, base);
+    return moved;
+  }
+
+  restore(arena: number, slot: number, state: number, remainingMs: number, reopens: number): number {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    const nowUs = this.now(v);
+    this.scratch[Scratch.transitioned] = 0;
+    Atomics.store(v.u32, (base + Slot.reopens) >> 2, reopens >>> 0);
+    const target = state === State.HALF_OPEN ? State.OPEN : state;
+    const deadline = target === State.OPEN ? (ms32(nowUs) + remainingMs) >>> 0 : 0;
+    for (;;) {
+      const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
+      if (this.transition(v, base, w, target, deadline, Reason.RESTORE, nowUs)) return 1;
+    }
+  }
+
+  configure(arena: number, slot: number, config: Float64Array): void {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    const type = config[Config.windowType] === WindowType.count ? WindowType.count : WindowType.time;
+    const buckets = Math.min(Math.max(1, Math.floor(config[Config.buckets])), v.u32[Header.maxBuckets >> 2]);
+    const size = config[Config.windowSize];
+    const span = type === WindowType.time ? Math.max(1, Math.round((size * 1000) / buckets)) : Math.max(1, Math.ceil(size / buckets));
+    const windowChanged =
+      v.u32[(base + Slot.windowType) >> 2] !== type ||
+      v.u32[(base + Slot.buckets) >> 2] !== buckets ||
+      Number(Atomics.load(v.u64, (base + Slot.bucketSpan) >> 3)) !== span;
+    Atomics.store(v.u32, (base + Slot.windowType) >> 2, type);
+    Atomics.store(v.u32, (base + Slot.buckets) >> 2, buckets);
+    Atomics.store(v.u64, (base + Slot.bucketSpan) >> 3, BigInt(span));
+    Atomics.store(v.u32, (base + Slot.failureThreshold) >> 2, u32(config[Config.failureThreshold]));
+    Atomics.store(v.u32, (base + Slot.minimumCalls) >> 2, u32(config[Config.minimumCalls]));
+    v.f64[(base + Slot.failureRateThreshold) >> 3] = config[Config.failureRateThreshold];
+    v.f64[(base + Slot.slowCallRateThreshold) >> 3] = config[Config.slowCallRateThreshold];
+    Atomics.store(v.u64, (base + Slot.slowCallDurationUs) >> 3, BigInt(Math.max(0, Math.round(config[Config.slowCallDurationMs] * 1000))));
+    Atomics.store(v.u32, (base + Slot.recoveryTimeoutMs) >> 2, u32(config[Config.recoveryTimeoutMs]));
+    Atomics.store(v.u32, (base + Slot.maxRecoveryTimeoutMs) >> 2, u32(config[Config.maxRecoveryTimeoutMs]));
+    v.f64[(base + Slot.backoffFactor) >> 3] = config[Config.backoffFactor];
+    v.f64[(base + Slot.jitter) >> 3] = config[Config.jitter];
+    Atomics.store(v.u32, (base + Slot.halfOpenMaxCalls) >> 2, Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenMaxCalls]))));
+    Atomics.store(v.u32, (base + Slot.halfOpenSuccessThreshold) >> 2, Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenSuccessThreshold]))));
+    Atomics.store(v.u32, (base + Slot.halfOpenTimeoutMs) >> 2, u32(config[Config.halfOpenTimeoutMs]));
+    if (windowChanged) this.clearWindow(v, base);
+  }
+
+  snapshot(arena: number, slot: number, out: Float64Array): void {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    const nowUs = this.now(v);
+    const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
+    const state = stateOf(w);
+    const gen = generationOf(w);
+    out[Snap.state] = state;
+    out[Snap.generation] = gen;
+    out[Snap.remainingMs] =
+      state === State.OPEN || state === State.HALF_OPEN ? Math.max(0, (deadlineOf(w) - ms32(nowUs)) | 0) : 0;
+    out[Snap.consecutiveFailures] = Atomics.load(v.u32, (base + Slot.consecutiveFailures) >> 2);
+    out[Snap.reopens] = Atomics.load(v.u32, (base + Slot.reopens) >> 2);
+    const h = Atomics.load(v.u64, (base + Slot.halfOpenWord) >> 3);
+    const current = Number(h & LOW32) === gen;
+    out[Snap.probesAdmitted] = current ? Number((h >> 32n) & 0xffffn) : 0;
+    out[Snap.probeSuccesses] = current ? Number(h >> 48n) : 0;
+    const sums = this.readWindow(v, base, nowUs);
+    out[Snap.windowCalls] = sums.calls;
+    out[Snap.windowSuccesses] = sums.successes;
+    out[Snap.windowFailures] = sums.failures;
+    out[Snap.windowSlowCalls] = sums.slowCalls;
+    out[Snap.windowTimeouts] = sums.timeouts;
+    out[Snap.windowRejections] = sums.rejections;
+    out[Snap.p50Us] = percentile(sums.histogram, 0.5);
+    out[Snap.p90Us] = percentile(sums.histogram, 0.9);
+    out[Snap.p99Us] = percentile(sums.histogram, 0.99);
+    out[Snap.latencySamples] = sums.histogram.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < 8; i++) out[Snap.totalCalls + i] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + i));
+    const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
+    out[Snap.transitionSeq] = seq;
+    out[Snap.msSinceTransition] = seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
+    out[Snap.nowUs] = nowUs;
+  }
+
+  history(arena: number, slot: number, out: Float64Array): number {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
+    const count = Math.min(seq, HISTORY_ENTRIES);
+    for (let i = 0; i < count; i++) {
+      const entry = base + Slot.history + ((seq - count + i) % HISTORY_ENTRIES) * HISTORY_ENTRY_BYTES;
+      const o = i * HISTORY_FIELDS;
+      out[o] = Number(v.i64[entry >> 3]);
+      out[o + 1] = v.u8[entry + 8];
+      out[o + 2] = v.u8[entry + 9];
+      out[o + 3] = v.u8[entry + 10];
+      out[o + 4] = v.u32[(entry + 12) >> 2];
+    }
+    return count;
+  }
+
+  // --- state machine -------------------------------------------------------------------------
+
+  /** CAS the state word from w; only the winner does the side effects and reports the transition. */
+  private transition(v: Views, base: number, w: bigint, to: number, deadline: number, reason: number, nowUs: number): boolean {
+    const newGeneration = (generationOf(w) + 1) & GENERATION_MASK;
+    const next = BigInt(((newGeneration << 4) | to) >>> 0) | (BigInt(deadline >>> 0) << 32n);
+    if (Atomics.compareExchange(v.u64, (base + Slot.stateWord) >> 3, w, next) !== w) return false;
+    const from = stateOf(w);
+    if (to === State.OPEN) this.addTotal(v, base, Total.opens, 1);
+    const seq = Number(Atomics.add(v.u64, (base + Slot.transitionSeq) >> 3, 1n));
+    const entry = base + Slot.history + (seq % HISTORY_ENTRIES) * HISTORY_ENTRY_BYTES;
+    Atomics.store(v.i64, entry >> 3, BigInt(nowUs));
+    v.u8[entry + 8] = from;
+    v.u8[entry + 9] = to;
+    v.u8[entry + 10] = reason;
+    Atomics.store(v.u32, (entry + 12) >> 2, newGeneration);
+    Atomics.store(v.i64, (base + Slot.lastTransitionUs) >> 3, BigInt(nowUs));
+    if (to === State.CLOSED) {
+      Atomics.store(v.u32, (base + Slot.consecutiveFailures) >> 2, 0);
+      Atomics.store(v.u32, (base + Slot.reopens) >> 2, 0);
+      this.clearWindow(v, base);
+    }
+    const s = this.scratch;
+    s[Scratch.transitioned] = 1;
+    s[Scratch.from] = from;
+    s[Scratch.to] = to;
+    s[Scratch.reason] = reason;
+    s[Scratch.newGeneration] = newGeneration;
+    return true;
+  }
+
+  /** HALF_OPEN -> OPEN with the next, longer, open period. */
+  private reopen(v: Views, base: number, w: bigint, reason: number, nowUs: number): boolean {
+    const reopens = Atomics.load(v.u32, (base + Slot.reopens) >> 2);
+    const newGeneration = (generationOf(w) + 1) & GENERATION_MASK;
+    const deadline = (ms32(nowUs) + this.openPeriod(v, base, reopens + 1, newGeneration)) >>> 0;
+    if (!this.transition(v, base, w, State.OPEN, deadline, reason, nowUs)) return false;
+    Atomics.store(v.u32, (base + Slot.reopens) >> 2, reopens + 1);
+    return true;
+  }
+
+  private trip(v: Views, base: number, w: bigint, reason: number, nowUs: number): boolean {
+    const reopens = Atomics.load(v.u32, (base + Slot.reopens) >> 2);
+    const newGeneration = (generationOf(w) + 1) & GENERATION_MASK;
+    const deadline = (ms32(nowUs) + this.openPeriod(v, base, reopens, newGeneration)) >>> 0;
+    return this.transition(v, base, w, State.OPEN, deadline, reason, nowUs);
+  }
+
+  private openPeriod(v: Views, base: number, reopens: number, newGeneration: number): number {
+    const recovery = v.u32[(base + Slot.recoveryTimeoutMs) >> 2];
+    const factor = v.f64[(base + Slot.backoffFactor) >> 3];
+    const jitter = v.f64[(base + Slot.jitter) >> 3];
+    const grown = factor === 1 ? recovery : Math.min(recovery * Math.pow(factor, reopens), v.u32[(base + Slot.maxRecoveryTimeoutMs) >> 2]);
+    const u = (Math.imul(newGeneration, 0x9e3779b1) >>> 0) / 2 ** 32;
+    return Math.floor(grown * (1 - jitter * u));
+  }
+
+  private evaluateRules(v: Views, base: number, w: bigint, consecutive: number, nowUs: number, failed: boolean): void {
+    const threshold = v.u32[(base + Slot.failureThreshold) >> 2];
+    if (failed && threshold > 0 && consecutive >= threshold) {
+      this.trip(v, base, w, Reason.CONSECUTIVE_FAILURES, nowUs);
+      return;
+    }
+    const failureRate = v.f64[(base + Slot.failureRateThreshold) >> 3];
+    const slowRate = v.f64[(base + Slot.slowCallRateThreshold) >> 3];
+    if (failureRate <= 0 && slowRate <= 0) return;
+    const sums = this.readWindow(v, base, nowUs);
+    const n = sums.successes + sums.failures;
+    if (n === 0 || n < v.u32[(base + Slot.minimumCalls) >> 2]) return;
+    if (failed && failureRate > 0 && sums.failures / n >= failureRate) {
+      this.trip(v, base, w, Reason.FAILURE_RATE, nowUs);
+    } else if (slowRate > 0 && sums.slowCalls / n >= slowRate) {
+      this.trip(v, base, w, Reason.SLOW_CALL_RATE, nowUs);
+    }
+  }
+
+  private takeProbe(v: Views, base: number, gen: number): 'taken' | 'full' | 'retry' {
+    const index = (base + Slot.halfOpenWord) >> 3;
+    const h = Atomics.load(v.u64, index);
+    const current = Number(h & LOW32) === gen;
+    const admitted = current ? Number((h >> 32n) & 0xffffn) : 0;
+    const successes = current ? Number(h >> 48n) : 0;
+    if (admitted >= v.u32[(base + Slot.halfOpenMaxCalls) >> 2]) return 'full';
+    return Atomics.compareExchange(v.u64, index, h, halfOpenWord(gen, admitted + 1, successes)) === h ? 'taken' : 'retry';
+  }
+
+  private probeSucceeded(v: Views, base: number, w: bigint, count: number, nowUs: number): void {
+    const gen = generationOf(w);
+    const index = (base + Slot.halfOpenWord) >> 3;
+    for (;;) {
+      const h = Atomics.load(v.u64, index);
+      const current = Number(h & LOW32) === gen;
+      const admitted = current ? Number((h >> 32n) & 0xffffn) : 0;
+      const successes = Math.min(0xffff, (current ? Number(h >> 48n) : 0) + count);
+      if (Atomics.compareExchange(v.u64, index, h, halfOpenWord(gen, admitted, successes)) !== h) continue;
+      if (successes >= v.u32[(base + Slot.halfOpenSuccessThreshold) >> 2]) {
+        this.transition(v, base, w, State.CLOSED, 0, Reason.PROBE_SUCCESS, nowUs);
+      }
+      return;
+    }
+  }
+
+  private returnProbe(v: Views, base: number, gen: number): void {
+    const index = (base + Slot.halfOpenWord) >> 3;
+    for (;;) {
+      const h = Atomics.load(v.u64, index);
+      if (Number(h & LOW32) !== gen) return;
+      const admitted = Number((h >> 32n) & 0xffffn);
+      if (admitted === 0) return;
+      if (Atomics.compareExchange(v.u64, index, h, halfOpenWord(gen, admitted - 1, Number(h >> 48n))) === h) return;
+    }
+  }
+
+  private moveTo(arena: number, slot: number, to: number, reason: number): number {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    const nowUs = this.now(v);
+    this.scratch[Scratch.transitioned] = 0;
+    for (;;) {
+      const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
+      if (stateOf(w) === to) return 0;
+      if (this.transition(v, base, w, to, 0, reason, nowUs)) return 1;
+    }
+  }
+
+  // --- windows -------------------------------------------------------------------------------
+
+  private addToWindow(v: Views, base: number, outcome: number, count: number, slow: boolean, latencyUs: number, nowUs: number): void {
+    const span = Number(Atomics.load(v.u64, (base + Slot.bucketSpan) >> 3));
+    const buckets = v.u32[(base + Slot.buckets) >> 2];
+    if (v.u32[(base + Slot.windowType) >> 2] === WindowType.time) {
+      const bucket = this.acquire(v, base, Math.floor(nowUs / span));
+      if (bucket >= 0) addOutcome(v, bucket, outcome, count, slow, latencyUs);
+      return;
+    }
+    const first = Number(Atomics.add(v.u64, (base + Slot.callSeq) >> 3, BigInt(count)));
+    const end = first + count;
+    const lastEpoch = Math.floor((end - 1) / span);
+    const firstEpoch = Math.max(Math.floor(first / span), lastEpoch - buckets + 1);
+    for (let e = firstEpoch; e <= lastEpoch; e++) {
+      const piece = Math.min(end, (e + 1) * span) - Math.max(first, e * span);
+      const bucket = this.acquire(v, base, e);
+      const last = e === lastEpoch;
+      if (bucket >= 0) addOutcome(v, bucket, outcome, piece, last && slow, last ? latencyUs : -1);
+    }
+  }
+
+  private addRejections(v: Views, base: number, count: number, nowUs: number): void {
+    this.addTotal(v, base, Total.rejections, count);
+    const bucket = this.acquire(v, base, this.currentEpoch(v, base, nowUs));
+    if (bucket >= 0) Atomics.add(v.u32, (bucket + BucketField.rejections) >> 2, count);
+  }
+
+  private currentEpoch(v: Views, base: number, nowUs: number): number {
+    const span = Number(Atomics.load(v.u64, (base + Slot.bucketSpan) >> 3));
+    if (v.u32[(base + Slot.windowType) >> 2] === WindowType.time) return Math.floor(nowUs / span);
+    const seq = Number(Atomics.load(v.u64, (base + Slot.callSeq) >> 3));
+    return Math.floor(Math.max(seq - 1, 0) / span);
+  }
+
+  /** The byte offset of the bucket for epoch e, rotated in if needed; -1 when e is already stale. */
+  private acquire(v: Views, base: number, epoch: number): number {
+    const buckets = v.u32[(base + Slot.buckets) >> 2];
+    const bucket = base + Slot.buckets0 + (epoch % buckets) * BUCKET_BYTES;
+    const want = BigInt(epoch + 1);
+    for (;;) {
+      const tag = Atomics.load(v.u64, bucket >> 3);
+      if (tag === want) return bucket;
+      if (tag > want) return -1;
+      if (Atomics.compareExchange(v.u64, bucket >> 3, tag, want) === tag) {
+        zeroBucketCounters(v, bucket);
+        return bucket;
+      }
+    }
+  }
+
+  private readWindow(v: Views, base: number, nowUs: number): WindowSums {
+    const sums: WindowSums = { calls: 0, successes: 0, failures: 0, slowCalls: 0, timeouts: 0, rejections: 0, histogram: new Float64Array(HISTOGRAM_BINS) };
+    const buckets = v.u32[(base + Slot.buckets) >> 2];
+    const current = this.currentEpoch(v, base, nowUs);
+    for (let k = 0; k < buckets; k++) {
+      const bucket = base + Slot.buckets0 + k * BUCKET_BYTES;
+      const tag = Number(Atomics.load(v.u64, bucket >> 3));
+      if (tag === 0) continue;
+      const epoch = tag - 1;
+      if (epoch <= current - buckets || epoch > current) continue;
+      const at = (field: number) => Atomics.load(v.u32, (bucket + field) >> 2);
+      sums.calls += at(BucketField.calls);
+      sums.successes += at(BucketField.successes);
+      sums.failures += at(BucketField.failures);
+      sums.slowCalls += at(BucketField.slowCalls);
+      sums.timeouts += at(BucketField.timeouts);
+      sums.rejections += at(BucketField.rejections);
+      for (let b = 0; b < HISTOGRAM_BINS; b++) sums.histogram[b] += at(BucketField.histogram + b * 4);
+    }
+    return sums;
+  }
+
+  private clearWindow(v: Views, base: number): void {
+    const maxBuckets = v.u32[Header.maxBuckets >> 2];
+    for (let k = 0; k < maxBuckets; k++) {
+      const bucket = base + Slot.buckets0 + k * BUCKET_BYTES;
+      Atomics.store(v.u64, bucket >> 3, 0n);
+      zeroBucketCounters(v, bucket);
+    }
+  }
+
+  // --- plumbing ------------------------------------------------------------------------------
+
+  private addTotal(v: Views, base: number, total: number, count: number): void {
+    Atomics.add(v.u64, ((base + Slot.totals) >> 3) + total, BigInt(count));
+  }
+
+  private views(arena: number): Views {
+    const v = this.arenas[arena];
+    if (v === undefined) throw new RangeError(`breakwater: unknown arena id ${arena}`);
+    return v;
+  }
+
+  private base(v: Views, slot: number): number {
+    const capacity = v.u32[Header.capacity >> 2];
+    if (!Number.isInteger(slot) || slot < 0 || slot >= capacity) {
+      throw new RangeError(`breakwater: slot ${slot} is outside the arena (0..${capacity - 1})`);
+    }
+    return HEADER_BYTES + slot * v.slotBytes;
+  }
+
+  private now(v: Views): number {
+    if (v.manual) return Number(Atomics.load(v.i64, Header.manualNowUs >> 3));
+    return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  }
+}
+
+function addOutcome(v: Views, bucket: number, outcome: number, count: number, slow: boolean, latencyUs: number): void {
+  const add = (field: number, n: number) => Atomics.add(v.u32, (bucket + field) >> 2, n);
+  add(BucketField.calls, count);
+  if (outcome === Outcome.success) add(BucketField.successes, count);
+  if (outcome === Outcome.failure || outcome === Outcome.timeout) add(BucketField.failures, count);
+  if (outcome === Outcome.timeout) add(BucketField.timeouts, count);
+  if (slow) add(BucketField.slowCalls, 1);
+  if (latencyUs >= 0) add(BucketField.histogram + histogramBin(latencyUs) * 4, 1);
+}
+
+function zeroBucketCounters(v: Views, bucket: number): void {
+  for (let field = BucketField.calls; field < BUCKET_BYTES; field += 4) Atomics.store(v.u32, (bucket + field) >> 2, 0);
+}
+
+function halfOpenWord(gen: number, admitted: number, successes: number): bigint {
+  return BigInt(gen >>> 0) | (BigInt(admitted) << 32n) | (BigInt(successes) << 48n);
+}
+
+const stateOf = (w: bigint): number => Number(w & 0xfn);
+const generationOf = (w: bigint): number => Number((w >> 4n) & BigInt(GENERATION_MASK));
+const deadlineOf = (w: bigint): number => Number(w >> 32n);
+const ms32 = (nowUs: number): number => Math.floor(nowUs / 1000) >>> 0;
+/** Serial-number comparison of 32-bit ms deadlines: true once now has reached the deadline. */
+const reached = (now32: number, deadline: number): boolean => ((now32 - deadline) | 0) >= 0;
+const u32 = (x: number): number => Math.min(0xffffffff, Math.max(0, Math.floor(x))) >>> 0;
+

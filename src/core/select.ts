@@ -1,0 +1,29 @@
+import { loadNativeCore } from './native';
+import { ReferenceCore } from './reference';
+import type { CoreBackend } from './types';
+
+export type CoreKind = CoreBackend['kind'];
+
+/**
+ * Picks this thread's core: the native addon unless BREAKWATER_NATIVE=0, falling back to the
+ * reference core, with one warning that says why, when the addon cannot load.
+ */
+function selectCore(): CoreBackend {
+  if (process.env.BREAKWATER_NATIVE === '0') return new ReferenceCore();
+  try {
+    return loadNativeCore();
+  } catch (error) {
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    process.emitWarning(
+      `breakwater: the native core could not be loaded (${why}); using the reference core, which is slower. ` +
+        'Reinstall breakwater on this platform (a C++ toolchain builds it if no prebuild fits), or set BREAKWATER_NATIVE=0 to choose the reference core explicitly.',
+      { code: 'BREAKWATER_REFERENCE_CORE' },
+    );
+    return new ReferenceCore();
+  }
+}
+
+export const core: CoreBackend = selectCore();
+
+/** Which core this process runs: 'native' (the C++ addon) or 'reference' (plain TypeScript). */
+export const coreKind: CoreKind = core.kind;

@@ -1,0 +1,31 @@
+/**
+ * The core contract: one interface, two implementations (native C++ and reference TypeScript).
+ * Both operate on the same arena layout (native/LAYOUT.md). Operations take an arena id (from
+ * attach) and a slot index, write their answer into `scratch`, and never allocate.
+ */
+export interface CoreBackend {
+  readonly kind: 'native' | 'reference';
+  /** Registers per-thread answer registers (see layout `Scratch`). */
+  readonly scratch: Int32Array;
+  /** Validates an arena buffer whose header is written and returns its id for this thread. */
+  attach(buffer: ArrayBufferLike): number;
+  /** 1 when the call is admitted (scratch.generation holds its generation), 0 when rejected. */
+  admit(arena: number, slot: number): number;
+  /** Records an outcome; returns 1 when it caused a transition (described in scratch). */
+  record(arena: number, slot: number, generation: number, outcome: number, count: number, latencyUs: number): number;
+  /** Folds rejections decided in JS into the totals and the window. */
+  rejected(arena: number, slot: number, count: number): void;
+  forceOpen(arena: number, slot: number): number;
+  disable(arena: number, slot: number): number;
+  close(arena: number, slot: number): number;
+  reset(arena: number, slot: number): number;
+  restore(arena: number, slot: number, state: number, remainingMs: number, reopens: number): number;
+  configure(arena: number, slot: number, config: Float64Array): void;
+  snapshot(arena: number, slot: number, out: Float64Array): void;
+  /** Fills out with up to 8 entries of [atUs, from, to, reason, newGeneration]; returns the count. */
+  history(arena: number, slot: number, out: Float64Array): number;
+  /** The arena's clock in microseconds (manual or monotonic). */
+  nowUs(arena: number): number;
+  /** Int32 words [nowMs32, parked, demand] refreshed by a background clock; parked=1 means stale. */
+  clockPage(): Int32Array;
+}

@@ -1,0 +1,183 @@
+import type { ManualClock } from './clock';
+import { CONFIG_SIZE, Config, MAX_BUCKETS, MAX_PERIOD_MS, WindowType } from './core/layout';
+
+/** Everything a CircuitBreaker can be told. Every option is optional; times are milliseconds. */
+export interface CircuitBreakerOptions {
+  /** Shown in errors, events and metrics. Default `breaker-N`. */
+  name?: string;
+  /** 'time': the last `slidingWindowSize` ms; 'count': the last `slidingWindowSize` calls. Default 'time'. */
+  slidingWindowType?: 'time' | 'count';
+  /** Window length: ms for time windows (default 10000), calls for count windows (default 100). */
+  slidingWindowSize?: number;
+  /** Buckets the window is kept in (1..64). Default 10 (at most the window size for count windows). */
+  slidingWindowBuckets?: number;
+  /** Trip after this many consecutive failures; 0 turns the rule off. Default 5. */
+  failureThreshold?: number;
+  /** Trip when the window's failure rate reaches this percentage (0..100]; 0 = off. Default 0. */
+  failureRateThreshold?: number;
+  /** Calls the window must hold before the rate rules apply. Default 10. */
+  minimumCalls?: number;
+  /** Trip when the share of slow calls reaches this percentage; 0 = off. Default 0. */
+  slowCallRateThreshold?: number;
+  /** A call at least this long is slow; needed by slowCallRateThreshold. 0 = no call is slow. */
+  slowCallDuration?: number;
+  /** How long the circuit stays open before probing. Default 60000. */
+  recoveryTimeout?: number;
+  /** Cap of the open period as reopens grow it. Default max(300000, recoveryTimeout). */
+  maxRecoveryTimeout?: number;
+  /** Each consecutive reopen multiplies the open period by this (>= 1). Default 1. */
+  backoffFactor?: number;
+  /** Shortens each open period by up to this fraction (0..1), so breakers don't probe in step. Default 0. */
+  jitter?: number;
+  /** Probes admitted while half-open. Default max(1, halfOpenSuccessThreshold). */
+  halfOpenMaxCalls?: number;
+  /** Successful probes that close the circuit. Default 1. */
+  halfOpenSuccessThreshold?: number;
+  /** Reopen when half-open this long without enough successful probes; 0 = never. Default 60000. */
+  halfOpenTimeout?: number;
+  /** Per-call timeout for execute(); the call's AbortSignal aborts when it passes. 0 = none. */
+  timeout?: number;
+  /** Which errors count as failures; others count as neither success nor failure. Default: all. */
+  isFailure?: (error: unknown) => boolean;
+  /** Called instead of failing: with the error (CircuitOpenError, TimeoutError or the call's) and the args. */
+  fallback?: (error: unknown, ...args: unknown[]) => unknown;
+  /** A ManualClock for deterministic tests; default the monotonic clock. */
+  clock?: ManualClock;
+  /** Free-form key/values carried into metrics, e.g. `{ hardware: 'gpu' }`. */
+  labels?: Record<string, string>;
+}
+
+/** Options after defaults and validation. */
+export interface ResolvedOptions {
+  name: string;
+  slidingWindowType: 'time' | 'count';
+  slidingWindowSize: number;
+  slidingWindowBuckets: number;
+  failureThreshold: number;
+  failureRateThreshold: number;
+  minimumCalls: number;
+  slowCallRateThreshold: number;
+  slowCallDuration: number;
+  recoveryTimeout: number;
+  maxRecoveryTimeout: number;
+  backoffFactor: number;
+  jitter: number;
+  halfOpenMaxCalls: number;
+  halfOpenSuccessThreshold: number;
+  halfOpenTimeout: number;
+  timeout: number;
+  labels: Readonly<Record<string, string>>;
+}
+
+const KNOWN = new Set([
+  'name', 'slidingWindowType', 'slidingWindowSize', 'slidingWindowBuckets', 'failureThreshold',
+  'failureRateThreshold', 'minimumCalls', 'slowCallRateThreshold', 'slowCallDuration', 'recoveryTimeout',
+  'maxRecoveryTimeout', 'backoffFactor', 'jitter', 'halfOpenMaxCalls', 'halfOpenSuccessThreshold',
+  'halfOpenTimeout', 'timeout', 'isFailure', 'fallback', 'clock', 'labels',
+]);
+
+const U32_MAX = 0xffffffff;
+const TIMER_MAX_MS = 2 ** 31 - 1;
+let unnamed = 0;
+
+function fail(option: string, expected: string, value: unknown, kind: 'type' | 'range' = 'range'): never {
+  const message = `breakwater: option "${option}" must be ${expected}, got ${show(value)}`;
+  throw kind === 'type' ? new TypeError(message) : new RangeError(message);
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+function number(options: CircuitBreakerOptions, option: keyof CircuitBreakerOptions, fallback: number, min: number, max: number, integer: boolean): number {
+  const value = options[option];
+  if (value === undefined) return fallback;
+  const range = `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`;
+  if (typeof value !== 'number' || Number.isNaN(value)) fail(option, range, value, 'type');
+  if ((integer && !Number.isInteger(value)) || value < min || value > max) fail(option, range, value);
+  return value;
+}
+
+/** Validates options and fills in defaults; errors name the option, the value and the accepted range. */
+export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object') fail('options', 'an object', options, 'type');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) throw new TypeError(`breakwater: unknown option "${key}" (known: ${[...KNOWN].join(', ')})`);
+  }
+  const name = options.name ?? `breaker-${++unnamed}`;
+  if (typeof name !== 'string' || name.length === 0) fail('name', 'a non-empty string', name, 'type');
+  const type = options.slidingWindowType ?? 'time';
+  if (type !== 'time' && type !== 'count') fail('slidingWindowType', '"time" or "count"', type, 'type');
+  const size = type === 'time'
+    ? number(options, 'slidingWindowSize', 10_000, 1, MAX_PERIOD_MS, false)
+    : number(options, 'slidingWindowSize', 100, 1, U32_MAX, true);
+  const buckets = number(options, 'slidingWindowBuckets', type === 'count' ? Math.min(size, 10) : 10, 1, MAX_BUCKETS, true);
+  if (type === 'count' && buckets > size) fail('slidingWindowBuckets', `at most slidingWindowSize (${size}) for a count window`, buckets);
+  const recoveryTimeout = number(options, 'recoveryTimeout', 60_000, 0, MAX_PERIOD_MS, false);
+  const maxRecoveryTimeout = number(options, 'maxRecoveryTimeout', Math.max(300_000, recoveryTimeout), recoveryTimeout, MAX_PERIOD_MS, false);
+  const halfOpenSuccessThreshold = number(options, 'halfOpenSuccessThreshold', 1, 1, 0xffff, true);
+  const halfOpenMaxCalls = number(options, 'halfOpenMaxCalls', halfOpenSuccessThreshold, 1, 0xffff, true);
+  if (halfOpenSuccessThreshold > halfOpenMaxCalls) {
+    fail('halfOpenSuccessThreshold', `at most halfOpenMaxCalls (${halfOpenMaxCalls}), or no half-open round could close the circuit`, halfOpenSuccessThreshold);
+  }
+  const slowCallRateThreshold = number(options, 'slowCallRateThreshold', 0, 0, 100, false);
+  const slowCallDuration = number(options, 'slowCallDuration', 0, 0, MAX_PERIOD_MS, false);
+  if (slowCallRateThreshold > 0 && slowCallDuration === 0) {
+    fail('slowCallDuration', 'a duration > 0 ms when slowCallRateThreshold is set', slowCallDuration);
+  }
+  for (const fn of ['isFailure', 'fallback'] as const) {
+    if (options[fn] !== undefined && typeof options[fn] !== 'function') fail(fn, 'a function', options[fn], 'type');
+  }
+  if (options.clock !== undefined && (typeof options.clock !== 'object' || typeof options.clock.advance !== 'function')) {
+    fail('clock', 'a ManualClock', options.clock, 'type');
+  }
+  const labels = options.labels ?? {};
+  if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) fail('labels', 'an object of string values', labels, 'type');
+  for (const [key, value] of Object.entries(labels)) {
+    if (typeof value !== 'string') fail(`labels.${key}`, 'a string', value, 'type');
+  }
+  return {
+    name,
+    slidingWindowType: type,
+    slidingWindowSize: size,
+    slidingWindowBuckets: buckets,
+    failureThreshold: number(options, 'failureThreshold', 5, 0, U32_MAX, true),
+    failureRateThreshold: number(options, 'failureRateThreshold', 0, 0, 100, false),
+    minimumCalls: number(options, 'minimumCalls', 10, 1, U32_MAX, true),
+    slowCallRateThreshold,
+    slowCallDuration,
+    recoveryTimeout,
+    maxRecoveryTimeout,
+    backoffFactor: number(options, 'backoffFactor', 1, 1, 1000, false),
+    jitter: number(options, 'jitter', 0, 0, 1, false),
+    halfOpenMaxCalls,
+    halfOpenSuccessThreshold,
+    halfOpenTimeout: number(options, 'halfOpenTimeout', 60_000, 0, MAX_PERIOD_MS, false),
+    timeout: number(options, 'timeout', 0, 0, TIMER_MAX_MS, false),
+    labels: Object.freeze({ ...labels }),
+  };
+}
+
+/** The core's configure() record for resolved options. */
+export function coreConfig(o: ResolvedOptions): Float64Array {
+  const config = new Float64Array(CONFIG_SIZE);
+  config[Config.windowType] = o.slidingWindowType === 'count' ? WindowType.count : WindowType.time;
+  config[Config.buckets] = o.slidingWindowBuckets;
+  config[Config.windowSize] = o.slidingWindowSize;
+  config[Config.failureThreshold] = o.failureThreshold;
+  config[Config.minimumCalls] = o.minimumCalls;
+  config[Config.failureRateThreshold] = o.failureRateThreshold / 100;
+  config[Config.slowCallRateThreshold] = o.slowCallRateThreshold / 100;
+  config[Config.slowCallDurationMs] = o.slowCallDuration;
+  config[Config.recoveryTimeoutMs] = o.recoveryTimeout;
+  config[Config.maxRecoveryTimeoutMs] = o.maxRecoveryTimeout;
+  config[Config.backoffFactor] = o.backoffFactor;
+  config[Config.jitter] = o.jitter;
+  config[Config.halfOpenMaxCalls] = o.halfOpenMaxCalls;
+  config[Config.halfOpenSuccessThreshold] = o.halfOpenSuccessThreshold;
+  config[Config.halfOpenTimeoutMs] = o.halfOpenTimeout;
+  return config;
+}

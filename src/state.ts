@@ -1,0 +1,67 @@
+import { Reason, State } from './core/layout';
+
+/** A breaker's state, as users see it. */
+export type StateName = 'closed' | 'open' | 'half-open' | 'forced-open' | 'disabled';
+
+/** Why a transition happened. */
+export type ReasonName =
+  | 'consecutive-failures'
+  | 'failure-rate'
+  | 'slow-call-rate'
+  | 'recovery-timeout'
+  | 'probe-success'
+  | 'probe-failure'
+  | 'half-open-timeout'
+  | 'force-open'
+  | 'disable'
+  | 'manual-close'
+  | 'reset'
+  | 'restore';
+
+const STATE_NAMES: readonly StateName[] = ['closed', 'open', 'half-open', 'forced-open', 'disabled'];
+
+const REASON_NAMES: Record<number, ReasonName> = {
+  [Reason.CONSECUTIVE_FAILURES]: 'consecutive-failures',
+  [Reason.FAILURE_RATE]: 'failure-rate',
+  [Reason.SLOW_CALL_RATE]: 'slow-call-rate',
+  [Reason.RECOVERY_TIMEOUT]: 'recovery-timeout',
+  [Reason.PROBE_SUCCESS]: 'probe-success',
+  [Reason.PROBE_FAILURE]: 'probe-failure',
+  [Reason.HALF_OPEN_TIMEOUT]: 'half-open-timeout',
+  [Reason.FORCE_OPEN]: 'force-open',
+  [Reason.DISABLE]: 'disable',
+  [Reason.MANUAL_CLOSE]: 'manual-close',
+  [Reason.RESET]: 'reset',
+  [Reason.RESTORE]: 'restore',
+};
+
+export function stateName(code: number): StateName {
+  const name = STATE_NAMES[code];
+  if (name === undefined) throw new RangeError(`breakwater: unknown state code ${code}`);
+  return name;
+}
+
+export function stateCode(name: unknown): number {
+  const code = STATE_NAMES.indexOf(name as StateName);
+  if (code < 0) throw new TypeError(`breakwater: state must be one of ${STATE_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+  return code;
+}
+
+export function reasonName(code: number): ReasonName {
+  const name = REASON_NAMES[code];
+  if (name === undefined) throw new RangeError(`breakwater: unknown transition reason code ${code}`);
+  return name;
+}
+
+/** One transition, as events and metrics report it. */
+export interface StateChange {
+  from: StateName;
+  to: StateName;
+  reason: ReasonName;
+  /** The state's generation after the transition (each transition adds one). */
+  generation: number;
+  /** When it happened: ms since the epoch, or the manual clock's ms. */
+  at: number;
+}
+
+export { State };

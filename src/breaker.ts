@@ -258,8 +258,7 @@ export class CircuitBreaker implements Flushable {
     this.flushPending();
     const generation = (this.words[this.stateIndex] >>> 4) & GENERATION_MASK;
     core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.success, 1, latencyUs(latencyMs));
-    this.afterOperation();
-    this.events.emit('success', { latencyMs: latencyMs ?? NaN });
+    this.afterOperation(() => this.events.emit('success', { latencyMs: latencyMs ?? NaN }));
   }
 
   /** Records a failure observed outside execute(). */
@@ -267,8 +266,7 @@ export class CircuitBreaker implements Flushable {
     this.flushPending();
     const generation = (this.words[this.stateIndex] >>> 4) & GENERATION_MASK;
     core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.failure, 1, latencyUs(latencyMs));
-    this.afterOperation();
-    this.events.emit('failure', { error, latencyMs: latencyMs ?? NaN });
+    this.afterOperation(() => this.events.emit('failure', { error, latencyMs: latencyMs ?? NaN }));
   }
 
   // --- state ---------------------------------------------------------------------------------
@@ -410,10 +408,12 @@ export class CircuitBreaker implements Flushable {
         const error = new TimeoutError(this.name, timeoutMs);
         controller.abort(error);
         this.flushPending();
-        core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.timeout, 1, this.elapsedUs(start));
-        this.afterOperation();
-        this.events.emit('timeout', { error });
-        this.events.emit('failure', { error, latencyMs: this.timers.now() - start });
+        const latency = this.elapsedUs(start);
+        core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.timeout, 1, latency);
+        this.afterOperation(() => {
+          this.events.emit('timeout', { error });
+          this.events.emit('failure', { error, latencyMs: latency / 1000 });
+        });
         settle(() => this.fallBackOrThrow(error, args, useFallback) as T);
       }, timeoutMs);
       let result: T | PromiseLike<T>;
@@ -497,8 +497,7 @@ export class CircuitBreaker implements Flushable {
       this.flushPending();
     }
     core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.success, count, latency);
-    this.afterOperation();
-    this.events.emit('success', { latencyMs: latency / 1000 });
+    this.afterOperation(this.events.has('success') ? () => this.events.emit('success', { latencyMs: latency / 1000 }) : undefined);
   }
 
   /** Records fn's error (a failure, or ignored when isFailure says so), then falls back or throws. */
@@ -506,9 +505,8 @@ export class CircuitBreaker implements Flushable {
     const counts = this.countsAsFailure(error);
     this.flushPending();
     core.record(this.ref.arenaId, this.ref.slot, generation, counts ? Outcome.failure : Outcome.ignored, 1, latency);
-    this.afterOperation();
+    this.afterOperation(counts ? () => this.events.emit('failure', { error, latencyMs: latency / 1000 }) : undefined);
     if (!counts) throw error;
-    this.events.emit('failure', { error, latencyMs: latency / 1000 });
     return this.fallBackOrThrow(error, args, useFallback);
   }
 
@@ -556,14 +554,21 @@ export class CircuitBreaker implements Flushable {
     this.afterOperation();
   }
 
-  /** Emits the transition an operation reported, if any, and re-reads the state word. */
-  private afterOperation(): void {
+  /**
+   * Re-reads the state word and emits the transition the last operation reported, if any, after
+   * the outcome's own event (a failure is reported before the open it caused).
+   */
+  private afterOperation(outcomeEvent?: () => void): void {
     const scratch = core.scratch;
-    if (scratch[Scratch.transitioned] === 1) {
-      scratch[Scratch.transitioned] = 0;
-      this.emitTransition(scratch[Scratch.from], scratch[Scratch.to], scratch[Scratch.reason], scratch[Scratch.newGeneration]);
-    }
+    const transitioned = scratch[Scratch.transitioned] === 1;
+    scratch[Scratch.transitioned] = 0;
+    const from = scratch[Scratch.from];
+    const to = scratch[Scratch.to];
+    const reason = scratch[Scratch.reason];
+    const generation = scratch[Scratch.newGeneration];
     this.refresh();
+    outcomeEvent?.();
+    if (transitioned) this.emitTransition(from, to, reason, generation);
   }
 
   private emitTransition(from: number, to: number, reason: number, generation: number): void {

@@ -27,7 +27,7 @@ export function toSnapshot(ref: SlotRef, options: ResolvedOptions, nowMs: number
     version: 1,
     name: options.name,
     state: stateName(scratch[Snap.state]),
-    remainingMs: scratch[Snap.remainingMs],
+    remainingMs: scratch[Snap.state] === State.OPEN ? scratch[Snap.remainingMs] : 0,
     reopens: scratch[Snap.reopens],
     savedAt: nowMs,
     clock,
@@ -47,6 +47,6 @@ export function fromSnapshot(snapshot: BreakerSnapshot, nowMs: number, clock: 'w
     }
   }
   const downtime = snapshot.clock === clock ? Math.max(0, nowMs - snapshot.savedAt) : 0;
-  const remainingMs = state === State.OPEN || state === State.HALF_OPEN ? Math.max(0, Math.ceil(snapshot.remainingMs - downtime)) : 0;
+  const remainingMs = state === State.OPEN ? Math.max(0, Math.ceil(snapshot.remainingMs - downtime)) : 0;
   return { state, remainingMs, reopens: Math.floor(snapshot.reopens) };
 }

@@ -1,0 +1,128 @@
+// An attached arena: the header validated once, then slots addressed from cached geometry so
+// that nothing JavaScript writes into the header later can send an access out of bounds.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "atomic_ref.h"
+#include "clock.h"
+#include "layout.h"
+
+namespace breakwater {
+
+enum class ArenaProblem {
+  None,
+  ShorterThanHeader,
+  Misaligned,
+  BadMagic,
+  BadVersion,
+  BadMaxBuckets,
+  BadSlotBytes,
+  BadBins,
+  BadClockMode,
+  ShorterThanSlots,
+};
+
+inline const char* describe(ArenaProblem problem) {
+  switch (problem) {
+    case ArenaProblem::None: return "valid arena";
+    case ArenaProblem::ShorterThanHeader: return "buffer is shorter than the 256-byte arena header";
+    case ArenaProblem::Misaligned: return "buffer start is not 8-byte aligned";
+    case ArenaProblem::BadMagic: return "not a breakwater arena (bad magic)";
+    case ArenaProblem::BadVersion: return "unsupported arena layout version";
+    case ArenaProblem::BadMaxBuckets: return "maxBuckets must be within 1..64";
+    case ArenaProblem::BadSlotBytes: return "slotBytes must equal 384 + maxBuckets * 448";
+    case ArenaProblem::BadBins: return "histogram bins must be 104";
+    case ArenaProblem::BadClockMode: return "clock mode must be 0 (monotonic) or 1 (manual)";
+    case ArenaProblem::ShorterThanSlots: return "buffer is shorter than 256 + capacity * slotBytes";
+  }
+  return "invalid arena";
+}
+
+// The outcome of validating a header; `actual` and `expected` detail the failed check.
+struct ArenaCheck {
+  ArenaProblem problem;
+  uint64_t actual;
+  uint64_t expected;
+
+  bool ok() const { return problem == ArenaProblem::None; }
+};
+
+// Where one slot lives.
+struct SlotRef {
+  SlotHeader* header;
+  Bucket* buckets;
+  uint32_t maxBuckets;
+};
+
+class Arena {
+ public:
+  static ArenaCheck validate(void* data, size_t byteLength) noexcept {
+    if (byteLength < layout::kHeaderBytes) {
+      return {ArenaProblem::ShorterThanHeader, byteLength, layout::kHeaderBytes};
+    }
+    const auto address = reinterpret_cast<uintptr_t>(data);
+    if (address % layout::kAlignment != 0) {
+      return {ArenaProblem::Misaligned, address % layout::kAlignment, 0};
+    }
+    auto& header = *static_cast<ArenaHeader*>(data);
+    const uint32_t magic = relaxedLoad(header.magic);
+    const uint32_t version = relaxedLoad(header.version);
+    const uint32_t maxBuckets = relaxedLoad(header.maxBuckets);
+    const uint32_t slotBytes = relaxedLoad(header.slotBytes);
+    const uint32_t bins = relaxedLoad(header.bins);
+    const uint32_t clockMode = relaxedLoad(header.clockMode);
+    if (magic != layout::kMagic) return {ArenaProblem::BadMagic, magic, layout::kMagic};
+    if (version != layout::kVersion) return {ArenaProblem::BadVersion, version, layout::kVersion};
+    if (maxBuckets < 1 || maxBuckets > layout::kMaxBuckets) {
+      return {ArenaProblem::BadMaxBuckets, maxBuckets, layout::kMaxBuckets};
+    }
+    if (slotBytes != layout::slotBytes(maxBuckets)) {
+      return {ArenaProblem::BadSlotBytes, slotBytes, layout::slotBytes(maxBuckets)};
+    }
+    if (bins != layout::kHistogramBins) {
+      return {ArenaProblem::BadBins, bins, layout::kHistogramBins};
+    }
+    if (clockMode > uint32_t(ClockMode::Manual)) {
+      return {ArenaProblem::BadClockMode, clockMode, uint32_t(ClockMode::Manual)};
+    }
+    const uint64_t needed =
+        layout::kHeaderBytes + uint64_t{relaxedLoad(header.capacity)} * slotBytes;
+    if (byteLength < needed) return {ArenaProblem::ShorterThanSlots, byteLength, needed};
+    return {ArenaProblem::None, 0, 0};
+  }
+
+  // Precondition: validate(data, byteLength).ok().
+  explicit Arena(void* data) noexcept
+      : bytes_(static_cast<std::byte*>(data)),
+        capacity_(relaxedLoad(header().capacity)),
+        maxBuckets_(relaxedLoad(header().maxBuckets)),
+        slotBytes_(layout::slotBytes(maxBuckets_)),
+        manualClock_(relaxedLoad(header().clockMode) == uint32_t(ClockMode::Manual)) {}
+
+  uint32_t capacity() const noexcept { return capacity_; }
+  uint32_t maxBuckets() const noexcept { return maxBuckets_; }
+
+  ArenaClock clock() const noexcept {
+    return ArenaClock(manualClock_ ? &header().manualNowUs : nullptr);
+  }
+
+  // Precondition: index < capacity().
+  SlotRef slot(uint32_t index) const noexcept {
+    std::byte* base = bytes_ + layout::kHeaderBytes + size_t{index} * slotBytes_;
+    return {reinterpret_cast<SlotHeader*>(base),
+            reinterpret_cast<Bucket*>(base + layout::kSlotFixedBytes), maxBuckets_};
+  }
+
+ private:
+  ArenaHeader& header() const noexcept { return *reinterpret_cast<ArenaHeader*>(bytes_); }
+
+  std::byte* bytes_;
+  uint32_t capacity_;
+  uint32_t maxBuckets_;
+  size_t slotBytes_;
+  bool manualClock_;
+};
+
+}  // namespace breakwater

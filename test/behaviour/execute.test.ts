@@ -1,0 +1,155 @@
+import { describe, expect, it, vi } from 'vitest';
+import { CircuitOpenError, TimeoutError, type CallContext } from '../../src/index';
+import { boom, fail, manualBreaker } from './helpers';
+
+describe('guarded calls', () => {
+  it('execute resolves with the value and passes args then a context', async () => {
+    const { breaker } = manualBreaker();
+    const seen: unknown[][] = [];
+    const add = async (a: number, b: number, context: CallContext) => {
+      seen.push([a, b, context.signal.aborted]);
+      return a + b;
+    };
+    await expect(breaker.execute(add, 2, 3)).resolves.toBe(5);
+    await expect(breaker.call(async () => 'ok')).resolves.toBe('ok');
+    expect(seen).toEqual([[2, 3, false]]);
+  });
+
+  it('counts successes and failures of async calls, on the fast path and the sampled one', async () => {
+    const { breaker } = manualBreaker({ failureThreshold: 0 });
+    for (let i = 0; i < 200; i++) await breaker.execute(async () => i);
+    for (let i = 0; i < 7; i++) await expect(breaker.execute(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    await expect(breaker.execute(() => boom())).rejects.toThrow('boom'); // a synchronous throw becomes a rejection
+    const metrics = breaker.getMetrics();
+    expect(metrics).toMatchObject({ successes: 200, failures: 8, totalCalls: 208 });
+    expect(metrics.latency.samples).toBe(Math.floor(200 / 64)); // one call in 64 is timed
+  });
+
+  it('executeSync returns, throws, and counts', () => {
+    const { breaker } = manualBreaker({ failureThreshold: 0 });
+    for (let i = 0; i < 100; i++) expect(breaker.executeSync(() => i)).toBe(i);
+    fail(breaker, 3);
+    expect(breaker.getMetrics()).toMatchObject({ successes: 100, failures: 3 });
+  });
+
+  it('attempt returns a reused rejection object instead of throwing on an open circuit', () => {
+    const { breaker, clock } = manualBreaker({ name: 'db', failureThreshold: 1, recoveryTimeout: 5000 });
+    fail(breaker);
+    const first = breaker.attempt(() => 1);
+    clock.advance(1000);
+    const second = breaker.attempt(() => 1);
+    expect(first).toBe(second);
+    expect(second).toMatchObject({ ok: false, breaker: 'db', retryAfterMs: 4000 });
+    expect(breaker.getMetrics().rejections).toBe(2);
+  });
+
+  it('wrap guards a function', async () => {
+    const { breaker } = manualBreaker({ failureThreshold: 1 });
+    const double = breaker.wrap(async (x: number) => x * 2);
+    await expect(double(21)).resolves.toBe(42);
+    await expect(breaker.wrap(async () => boom())()).rejects.toThrow('boom');
+    await expect(double(1)).rejects.toBeInstanceOf(CircuitOpenError);
+  });
+
+  it('times out a call: the signal aborts with TimeoutError and the timeout counts as a failure', async () => {
+    const { breaker, clock } = manualBreaker({ timeout: 100, failureThreshold: 1 });
+    let signal!: AbortSignal;
+    const call = breaker.execute((context) => {
+      signal = context.signal;
+      return new Promise(() => {});
+    });
+    clock.advance(99);
+    expect(signal.aborted).toBe(false);
+    clock.advance(1);
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(TimeoutError);
+    await expect(call).rejects.toMatchObject({ name: 'TimeoutError', timeoutMs: 100, code: 'ETIMEDOUT' });
+    expect(breaker.getMetrics()).toMatchObject({ timeouts: 1, failures: 1, state: 'open' });
+  });
+
+  it('leaves no timer behind when a call settles before its timeout', async () => {
+    const { breaker, clock } = manualBreaker({ timeout: 1000 });
+    await breaker.execute(async () => 1);
+    await expect(breaker.execute(async () => boom())).rejects.toThrow('boom');
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('isFailure decides what counts: rejected errors are neither success nor failure', async () => {
+    const { breaker } = manualBreaker({ failureThreshold: 2, isFailure: (e) => (e as { status?: number }).status !== 404 });
+    const notFound = Object.assign(new Error('not found'), { status: 404 });
+    for (let i = 0; i < 5; i++) await expect(breaker.execute(async () => Promise.reject(notFound))).rejects.toBe(notFound);
+    expect(breaker.getState()).toBe('closed');
+    expect(breaker.getMetrics()).toMatchObject({ ignored: 5, failures: 0, successes: 0, totalCalls: 5 });
+  });
+
+  it('a throwing isFailure counts the error as a failure', () => {
+    const { breaker } = manualBreaker({ failureThreshold: 1, isFailure: () => { throw new Error('bad filter'); } });
+    fail(breaker);
+    expect(breaker.getState()).toBe('open');
+  });
+
+  it('fallback answers for failures and refusals, with the args', async () => {
+    const fallback = vi.fn((error: unknown, ...args: unknown[]) => `fallback:${(error as Error).name}:${args.join(',')}`);
+    const { breaker } = manualBreaker({ failureThreshold: 1, fallback });
+    await expect(breaker.execute(async (id: number) => { throw new Error(`no ${id}`); }, 7)).resolves.toBe('fallback:Error:7');
+    await expect(breaker.execute(async (id: number) => id, 8)).resolves.toBe('fallback:CircuitOpenError:8');
+    expect(breaker.executeSync(() => 1)).toBe('fallback:CircuitOpenError:');
+    expect(fallback).toHaveBeenCalledTimes(3);
+  });
+
+  it('emits typed events; subscribing returns a disposer', async () => {
+    const { breaker, clock } = manualBreaker({ failureThreshold: 1, recoveryTimeout: 100 });
+    const log: string[] = [];
+    const dispose = breaker.on('success', (e) => log.push(`success:${e.latencyMs}`));
+    breaker.on('failure', (e) => log.push(`failure:${(e.error as Error).message}`));
+    breaker.on('open', (e) => log.push(`open:${e.reason}:${e.retryAfterMs}`));
+    breaker.on('halfOpen', () => log.push('halfOpen'));
+    breaker.on('close', (e) => log.push(`close:${e.reason}`));
+    breaker.on('reject', (e) => log.push(`reject:${e.error.retryAfterMs}`));
+    breaker.on('stateChange', (e) => log.push(`${e.from}->${e.to}`));
+    breaker.executeSync(() => clock.advance(5));
+    dispose();
+    breaker.executeSync(() => 1);
+    fail(breaker);
+    expect(() => breaker.executeSync(() => 1)).toThrow(CircuitOpenError);
+    clock.advance(100);
+    await breaker.execute(async () => 1);
+    expect(log).toEqual([
+      'success:5',
+      'failure:boom',
+      'closed->open',
+      'open:consecutive-failures:100',
+      'reject:100',
+      'open->half-open',
+      'halfOpen',
+      'half-open->closed',
+      'close:probe-success',
+    ]);
+  });
+
+  it('a throwing listener never breaks the call', () => {
+    const { breaker } = manualBreaker();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    breaker.on('success', () => { throw new Error('listener bug'); });
+    expect(breaker.executeSync(() => 42)).toBe(42);
+    return new Promise<void>((resolve) => setImmediate(() => {
+      process.off('warning', onWarning);
+      expect(warnings.some((w) => w.includes('listener bug'))).toBe(true);
+      resolve();
+    }));
+  });
+
+  it('recordSuccess and recordFailure feed outcomes observed elsewhere', () => {
+    const { breaker } = manualBreaker({ failureThreshold: 2 });
+    breaker.recordSuccess(12);
+    breaker.recordFailure(new Error('a'), 30);
+    breaker.recordFailure();
+    expect(breaker.getState()).toBe('open');
+    const metrics = breaker.getMetrics();
+    expect(metrics).toMatchObject({ successes: 1, failures: 2 });
+    expect(metrics.latency.samples).toBe(2);
+    expect(() => breaker.recordSuccess(-1)).toThrow(/latencyMs/);
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { CircuitBreaker } from '../../src/index';
+
+describe('options', () => {
+  it('every option is optional', () => {
+    const breaker = new CircuitBreaker();
+    expect(breaker.options).toMatchObject({ failureThreshold: 5, recoveryTimeout: 60_000, halfOpenSuccessThreshold: 1, slidingWindowType: 'time' });
+    expect(breaker.name).toMatch(/^breaker-\d+$/);
+  });
+
+  it.each([
+    [{ failureThreshold: -1 }, RangeError, /"failureThreshold" must be an integer from 0 to 4294967295, got -1/],
+    [{ failureThreshold: 1.5 }, RangeError, /"failureThreshold" must be an integer/],
+    [{ failureRateThreshold: 101 }, RangeError, /"failureRateThreshold" must be a number from 0 to 100, got 101/],
+    [{ recoveryTimeout: '10s' }, TypeError, /"recoveryTimeout" must be a number from 0 to 1073741823, got "10s"/],
+    [{ slidingWindowType: 'sliding' }, TypeError, /"slidingWindowType" must be "time" or "count"/],
+    [{ slidingWindowBuckets: 65 }, RangeError, /"slidingWindowBuckets" must be an integer from 1 to 64/],
+    [{ slidingWindowType: 'count', slidingWindowSize: 5, slidingWindowBuckets: 10 }, RangeError, /at most slidingWindowSize/],
+    [{ halfOpenMaxCalls: 1, halfOpenSuccessThreshold: 2 }, RangeError, /"halfOpenSuccessThreshold" must be at most halfOpenMaxCalls \(1\)/],
+    [{ slowCallRateThreshold: 50 }, RangeError, /"slowCallDuration" must be a duration > 0 ms/],
+    [{ backoffFactor: 0.5 }, RangeError, /"backoffFactor" must be a number from 1 to 1000/],
+    [{ jitter: 2 }, RangeError, /"jitter" must be a number from 0 to 1/],
+    [{ maxRecoveryTimeout: 10, recoveryTimeout: 100 }, RangeError, /"maxRecoveryTimeout" must be a number from 100/],
+    [{ timeout: NaN }, TypeError, /"timeout" must be a number/],
+    [{ isFailure: 'yes' }, TypeError, /"isFailure" must be a function, got "yes"/],
+    [{ labels: { hardware: 3 } }, TypeError, /"labels.hardware" must be a string, got 3/],
+    [{ name: '' }, TypeError, /"name" must be a non-empty string/],
+    [{ failureTreshold: 3 }, TypeError, /unknown option "failureTreshold"/],
+  ])('rejects %o', (options, type, message) => {
+    expect(() => new CircuitBreaker(options as never)).toThrow(type);
+    expect(() => new CircuitBreaker(options as never)).toThrow(message);
+  });
+
+  it('keeps labels, frozen', () => {
+    const breaker = new CircuitBreaker({ labels: { hardware: 'gpu' } });
+    expect(breaker.labels).toEqual({ hardware: 'gpu' });
+    expect(Object.isFrozen(breaker.labels)).toBe(true);
+    expect(breaker.getMetrics().labels).toEqual({ hardware: 'gpu' });
+  });
+});

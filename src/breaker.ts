@@ -54,6 +54,10 @@ export interface BreakerHandle {
 /** Functions can't cross threads: the attaching side passes its own. */
 export type LocalOptions = Pick<CircuitBreakerOptions, 'isFailure' | 'fallback'>;
 
+/** What execute() calls: the caller's arguments, then the CallContext. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the public overloads carry the types
+type GuardedFunction = (...args: any[]) => unknown;
+
 /** The low state word never takes this value (state bits 15), so comparing against it never admits. */
 const NO_FAST_PATH = 0x0f;
 /** One call in this many is timed, for the latency histogram, and folds the JS-side counts. */
@@ -210,28 +214,34 @@ export class CircuitBreaker implements Flushable {
    * AbortSignal that aborts when `timeout` passes. A refused call rejects with CircuitOpenError
    * (or resolves to the fallback's value).
    */
-  execute<T, A extends unknown[] = []>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, ...args: A): Promise<T> {
+  execute<T>(fn: (context: CallContext) => T | PromiseLike<T>): Promise<T>;
+  execute<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>, ...args: A): Promise<T>;
+  execute<A extends unknown[], T>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, ...args: A): Promise<T>;
+  execute(fn: GuardedFunction, ...args: unknown[]): Promise<unknown> {
     if (this.words[this.stateIndex] === this.asyncWord && (args.length === 0 || this.fallback === undefined) && --this.countdown !== 0) {
       if (this.handlersGeneration !== this.admitGeneration) this.bindFastHandlers();
-      let result: T | PromiseLike<T>;
+      let result: unknown;
       try {
-        result = args.length === 0 ? (fn as unknown as (context: CallContext) => T | PromiseLike<T>)(NEVER_ABORTED) : fn(...args, NEVER_ABORTED);
+        result = args.length === 0 ? fn(NEVER_ABORTED) : fn(...args, NEVER_ABORTED);
       } catch (error) {
         return this.failedAsync(error, this.admitGeneration, -1, args);
       }
-      return Promise.resolve(result).then(this.onFastSuccess, this.onFastFailure) as Promise<T>;
+      return Promise.resolve(result).then(this.onFastSuccess, this.onFastFailure);
     }
     return this.executeSlow(fn, args);
   }
 
   /** Alias of execute(). */
-  call<T, A extends unknown[] = []>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, ...args: A): Promise<T> {
+  call<T>(fn: (context: CallContext) => T | PromiseLike<T>): Promise<T>;
+  call<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>, ...args: A): Promise<T>;
+  call<A extends unknown[], T>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, ...args: A): Promise<T>;
+  call(fn: GuardedFunction, ...args: unknown[]): Promise<unknown> {
     return this.execute(fn, ...args);
   }
 
   /** A function that runs fn through this breaker (fn gets its arguments, then a CallContext). */
-  wrap<A extends unknown[], T>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>): (...args: A) => Promise<T> {
-    return (...args: A) => this.execute(fn, ...args);
+  wrap<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>): (...args: A) => Promise<T> {
+    return (...args: A) => this.execute(fn as GuardedFunction, ...args) as Promise<T>;
   }
 
   /**
@@ -242,7 +252,7 @@ export class CircuitBreaker implements Flushable {
   executeWithRetries<T>(fn: (context: CallContext) => T | PromiseLike<T>, options: RetryOptions = {}): Promise<T> {
     return executeWithRetries(
       {
-        attempt: () => this.executeSlow(fn as (context: CallContext) => T | PromiseLike<T>, [], false),
+        attempt: () => this.executeSlow(fn as GuardedFunction, [], false) as Promise<T>,
         fallBackOrThrow: (error) => this.fallBackOrThrow(error, []) as T,
         countsAsFailure: (error) => this.countsAsFailure(error),
         sleep: (ms) => new Promise((resolve) => this.timers.setTimeout(resolve, ms)),
@@ -357,19 +367,19 @@ export class CircuitBreaker implements Flushable {
     return value;
   }
 
-  private executeSlow<T, A extends unknown[]>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, args: A, useFallback = true): Promise<T> {
+  private executeSlow(fn: GuardedFunction, args: unknown[], useFallback = true): Promise<unknown> {
     if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
     const generation = this.admit();
     if (generation < 0) {
       try {
-        return Promise.resolve(this.refused(args, useFallback) as T);
+        return Promise.resolve(this.refused(args, useFallback));
       } catch (error) {
         return Promise.reject(error);
       }
     }
     const start = this.timers.now();
     if (this.options.timeout > 0) return this.executeWithTimeout(fn, args, generation, start, useFallback);
-    let result: T | PromiseLike<T>;
+    let result: unknown;
     try {
       result = fn(...args, NEVER_ABORTED);
     } catch (error) {
@@ -380,22 +390,22 @@ export class CircuitBreaker implements Flushable {
         this.succeeded(generation, this.elapsedUs(start));
         return value;
       },
-      (error) => this.failed(error, generation, this.elapsedUs(start), args, useFallback) as T,
+      (error) => this.failed(error, generation, this.elapsedUs(start), args, useFallback),
     );
   }
 
-  private executeWithTimeout<T, A extends unknown[]>(
-    fn: (...args: [...A, CallContext]) => T | PromiseLike<T>,
-    args: A,
+  private executeWithTimeout(
+    fn: GuardedFunction,
+    args: unknown[],
     generation: number,
     start: number,
     useFallback: boolean,
-  ): Promise<T> {
+  ): Promise<unknown> {
     const timeoutMs = this.options.timeout;
     const controller = new AbortController();
-    return new Promise<T>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       let settled = false;
-      const settle = (outcome: () => T) => {
+      const settle = (outcome: () => unknown) => {
         try {
           resolve(outcome());
         } catch (error) {
@@ -414,9 +424,9 @@ export class CircuitBreaker implements Flushable {
           this.events.emit('timeout', { error });
           this.events.emit('failure', { error, latencyMs: latency / 1000 });
         });
-        settle(() => this.fallBackOrThrow(error, args, useFallback) as T);
+        settle(() => this.fallBackOrThrow(error, args, useFallback));
       }, timeoutMs);
-      let result: T | PromiseLike<T>;
+      let result: unknown;
       try {
         result = fn(...args, { signal: controller.signal });
       } catch (error) {
@@ -434,7 +444,7 @@ export class CircuitBreaker implements Flushable {
           if (settled) return;
           settled = true;
           this.timers.clearTimeout(timer);
-          settle(() => this.failed(error, generation, this.elapsedUs(start), args, useFallback) as T);
+          settle(() => this.failed(error, generation, this.elapsedUs(start), args, useFallback));
         },
       );
     });

@@ -19,12 +19,18 @@ function packageRoot(): string {
   }
 }
 
-/** Loads the addon (a prebuild from prebuilds/, else build/Release) and binds it to this thread. */
+let loaded: CoreBackend | undefined;
+
+/**
+ * Loads the addon (a prebuild from prebuilds/, else build/Release) and binds it to this thread.
+ * Memoised: the addon keeps one scratch register set per thread.
+ */
 export function loadNativeCore(): CoreBackend {
+  if (loaded !== undefined) return loaded;
   const binding = nodeGypBuild(packageRoot()) as Binding;
   const scratch = new Int32Array(SCRATCH_SIZE);
   binding.setScratch(scratch);
-  return {
+  loaded = {
     kind: 'native',
     scratch,
     attach: binding.attach,
@@ -42,4 +48,5 @@ export function loadNativeCore(): CoreBackend {
     nowUs: binding.nowUs,
     clockPage: binding.clockPage,
   };
+  return loaded;
 }

@@ -1,0 +1,124 @@
+// Read-only views of a slot for diagnostics: snapshot(f64[28]) and history(f64[5 * k]).
+// Readers take no part in the state machine; under concurrent writes they may see a mix of
+// values from neighbouring moments.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+#include "arena.h"
+#include "atomic_ref.h"
+#include "clock.h"
+#include "histogram.h"
+#include "layout.h"
+#include "window.h"
+#include "words.h"
+
+namespace breakwater {
+
+enum SnapshotField : size_t {
+  kSnapState,
+  kSnapGeneration,
+  kSnapRemainingMs,
+  kSnapConsecutiveFailures,
+  kSnapReopens,
+  kSnapProbesAdmitted,
+  kSnapProbeSuccesses,
+  kSnapWindowCalls,
+  kSnapWindowSuccesses,
+  kSnapWindowFailures,
+  kSnapWindowSlowCalls,
+  kSnapWindowTimeouts,
+  kSnapWindowRejections,
+  kSnapP50Us,
+  kSnapP90Us,
+  kSnapP99Us,
+  kSnapLatencySamples,
+  kSnapTotalCalls,
+  kSnapTotalSuccesses,
+  kSnapTotalFailures,
+  kSnapTotalSlowCalls,
+  kSnapTotalTimeouts,
+  kSnapTotalRejections,
+  kSnapTotalOpens,
+  kSnapTotalIgnored,
+  kSnapTransitionSequence,
+  kSnapMsSinceTransition,
+  kSnapNowUs,
+  kSnapshotFieldCount,
+};
+
+constexpr size_t kHistoryEntryFields = 5;  // atUs, from, to, reason, newGeneration
+
+inline void snapshot(SlotRef slot, ArenaClock clock, double (&out)[kSnapshotFieldCount]) {
+  SlotHeader& header = *slot.header;
+  LazyNow now(clock);
+  const StateWord w = StateWord::decode(atomic(header.stateWord).load(kAcquire));
+  const HalfOpenWord probes =
+      HalfOpenWord::decodeFor(atomic(header.halfOpenWord).load(kAcquire), w.generation);
+  // A HALF_OPEN circuit has a deadline only when a half-open timeout is configured.
+  const bool hasDeadline =
+      w.state == State::Open ||
+      (w.state == State::HalfOpen && relaxedLoad(header.config.halfOpenTimeoutMs) > 0);
+
+  out[kSnapState] = double(w.state);
+  out[kSnapGeneration] = w.generation;
+  out[kSnapRemainingMs] =
+      hasDeadline ? std::max<int32_t>(0, int32_t(w.deadline - now.ms32())) : 0;
+  out[kSnapConsecutiveFailures] = relaxedLoad(header.consecutiveFailures);
+  out[kSnapReopens] = relaxedLoad(header.reopens);
+  out[kSnapProbesAdmitted] = probes.admitted;
+  out[kSnapProbeSuccesses] = probes.successes;
+
+  LatencyHistogram latencies;
+  const WindowCounts window = SlotWindow(slot, now).read(&latencies);
+  out[kSnapWindowCalls] = double(window.calls);
+  out[kSnapWindowSuccesses] = double(window.successes);
+  out[kSnapWindowFailures] = double(window.failures);
+  out[kSnapWindowSlowCalls] = double(window.slowCalls);
+  out[kSnapWindowTimeouts] = double(window.timeouts);
+  out[kSnapWindowRejections] = double(window.rejections);
+  out[kSnapP50Us] = latencies.percentile(0.5);
+  out[kSnapP90Us] = latencies.percentile(0.9);
+  out[kSnapP99Us] = latencies.percentile(0.99);
+  out[kSnapLatencySamples] = double(latencies.samples);
+
+  Totals& totals = header.totals;
+  out[kSnapTotalCalls] = double(relaxedLoad(totals.calls));
+  out[kSnapTotalSuccesses] = double(relaxedLoad(totals.successes));
+  out[kSnapTotalFailures] = double(relaxedLoad(totals.failures));
+  out[kSnapTotalSlowCalls] = double(relaxedLoad(totals.slowCalls));
+  out[kSnapTotalTimeouts] = double(relaxedLoad(totals.timeouts));
+  out[kSnapTotalRejections] = double(relaxedLoad(totals.rejections));
+  out[kSnapTotalOpens] = double(relaxedLoad(totals.opens));
+  out[kSnapTotalIgnored] = double(relaxedLoad(totals.ignored));
+
+  const uint64_t transitions = relaxedLoad(header.transitionSequence);
+  out[kSnapTransitionSequence] = double(transitions);
+  out[kSnapMsSinceTransition] =
+      transitions == 0 ? -1 : double(now.us() - relaxedLoad(header.lastTransitionAtUs)) / 1000;
+  out[kSnapNowUs] = double(now.us());
+}
+
+// Writes the last min(maxEntries, 8) transitions, oldest first, as rows of
+// kHistoryEntryFields; returns how many rows it wrote.
+inline uint32_t history(SlotRef slot, double* out, uint32_t maxEntries) {
+  SlotHeader& header = *slot.header;
+  const uint64_t sequence = relaxedLoad(header.transitionSequence);
+  const uint32_t count = uint32_t(
+      std::min<uint64_t>({maxEntries, layout::kHistoryEntries, sequence}));
+  for (uint32_t i = 0; i < count; ++i) {
+    HistoryEntry& entry = header.history[(sequence - count + i) % layout::kHistoryEntries];
+    const TransitionWord t = TransitionWord::decode(relaxedLoad(entry.transition));
+    double* row = out + size_t{i} * kHistoryEntryFields;
+    row[0] = double(relaxedLoad(entry.atUs));
+    row[1] = double(t.from);
+    row[2] = double(t.to);
+    row[3] = double(t.reason);
+    row[4] = t.newGeneration;
+  }
+  return count;
+}
+
+}  // namespace breakwater

@@ -1,0 +1,173 @@
+// A slot's sliding window: a ring of buckets, each tagged with the epoch it counts (epoch + 1,
+// 0 = empty). An epoch is a span of time (time windows) or of call sequence numbers (count
+// windows). Buckets are claimed for a newer epoch by CAS on the tag; concurrent adds racing a
+// claim or a clear may be lost, which the contract allows.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "arena.h"
+#include "atomic_ref.h"
+#include "clock.h"
+#include "histogram.h"
+#include "layout.h"
+
+namespace breakwater {
+
+// Completed calls reported together: `count` outcomes of one kind, with one latency sample.
+struct CallBatch {
+  Outcome outcome;
+  uint32_t count;
+  bool slow;
+  int64_t latencyUs;  // negative = not measured
+
+  bool isFailure() const { return outcome == Outcome::Failure || outcome == Outcome::Timeout; }
+};
+
+struct WindowCounts {
+  uint64_t calls = 0;
+  uint64_t successes = 0;
+  uint64_t failures = 0;
+  uint64_t slowCalls = 0;
+  uint64_t timeouts = 0;
+  uint64_t rejections = 0;
+};
+
+// The window configuration, read once per operation and clamped so that a slot JavaScript
+// never configured (or configured with garbage) still addresses only its own buckets.
+struct WindowShape {
+  WindowType type;
+  uint32_t buckets;
+  uint64_t span;
+
+  static WindowShape of(SlotRef slot) {
+    SlotConfig& config = slot.header->config;
+    const uint32_t buckets = relaxedLoad(config.buckets);
+    return {relaxedLoad(config.windowType) == uint32_t(WindowType::Count) ? WindowType::Count
+                                                                          : WindowType::Time,
+            std::clamp<uint32_t>(buckets, 1, slot.maxBuckets),
+            std::max<uint64_t>(relaxedLoad(config.bucketSpan), 1)};
+  }
+};
+
+class SlotWindow {
+ public:
+  SlotWindow(SlotRef slot, LazyNow& now) : slot_(slot), now_(now), shape_(WindowShape::of(slot)) {}
+
+  // Count windows number the calls first; a batch that crosses epochs is split, keeping at most
+  // one piece per bucket (the newest). The newest piece carries the slow flag and the sample.
+  void addCalls(const CallBatch& batch) {
+    if (shape_.type == WindowType::Time) {
+      addToEpoch(timeEpoch(), batch);
+      return;
+    }
+    const uint64_t first = atomic(slot_.header->callSequence).fetch_add(batch.count, kRelaxed);
+    const uint64_t last = first + batch.count - 1;
+    const uint64_t lastEpoch = last / shape_.span;
+    const uint64_t oldestKept = lastEpoch >= shape_.buckets ? lastEpoch - shape_.buckets + 1 : 0;
+    for (uint64_t epoch = std::max(first / shape_.span, oldestKept); epoch < lastEpoch; ++epoch) {
+      const uint64_t from = std::max(first, epoch * shape_.span);
+      const uint64_t to = (epoch + 1) * shape_.span - 1;
+      addToEpoch(epoch, {batch.outcome, uint32_t(to - from + 1), false, -1});
+    }
+    const uint64_t newestFrom = std::max(first, lastEpoch * shape_.span);
+    addToEpoch(lastEpoch, {batch.outcome, uint32_t(last - newestFrom + 1), batch.slow,
+                           batch.latencyUs});
+  }
+
+  void addRejections(uint32_t count) {
+    if (Bucket* bucket = acquire(currentEpoch())) bump(bucket->rejections, count);
+  }
+
+  WindowCounts read(LatencyHistogram* latencies = nullptr) {
+    const uint64_t current = currentEpoch();
+    WindowCounts sum;
+    for (uint32_t i = 0; i < shape_.buckets; ++i) {
+      Bucket& bucket = slot_.buckets[i];
+      const uint64_t tag = atomic(bucket.tag).load(kAcquire);
+      if (tag == 0 || tag - 1 > current || tag - 1 + shape_.buckets <= current) continue;
+      sum.calls += relaxedLoad(bucket.calls);
+      sum.successes += relaxedLoad(bucket.successes);
+      sum.failures += relaxedLoad(bucket.failures);
+      sum.slowCalls += relaxedLoad(bucket.slowCalls);
+      sum.timeouts += relaxedLoad(bucket.timeouts);
+      sum.rejections += relaxedLoad(bucket.rejections);
+      if (latencies) {
+        for (uint32_t bin = 0; bin < layout::kHistogramBins; ++bin) {
+          latencies->add(bin, relaxedLoad(bucket.histogram[bin]));
+        }
+      }
+    }
+    return sum;
+  }
+
+  // Every bucket of the slot, not only the configured ones, so a later reconfiguration
+  // cannot resurrect old counts.
+  static void clear(SlotRef slot) {
+    for (uint32_t i = 0; i < slot.maxBuckets; ++i) {
+      relaxedStore(slot.buckets[i].tag, uint64_t{0});
+      zeroCounters(slot.buckets[i]);
+    }
+  }
+
+ private:
+  uint64_t timeEpoch() {
+    const int64_t us = now_.us();
+    return us > 0 ? uint64_t(us) / shape_.span : 0;
+  }
+
+  // The epoch reads and rejections use: the newest one that has started.
+  uint64_t currentEpoch() {
+    if (shape_.type == WindowType::Time) return timeEpoch();
+    const uint64_t sequence = relaxedLoad(slot_.header->callSequence);
+    return sequence == 0 ? 0 : (sequence - 1) / shape_.span;
+  }
+
+  // The bucket counting `epoch`, claimed (and zeroed) if it still holds an older epoch;
+  // null when it already moved on to a newer epoch, so a late add is dropped.
+  Bucket* acquire(uint64_t epoch) {
+    Bucket& bucket = slot_.buckets[epoch % shape_.buckets];
+    const uint64_t wanted = epoch + 1;
+    uint64_t tag = atomic(bucket.tag).load(kAcquire);
+    for (;;) {
+      if (tag == wanted) return &bucket;
+      if (tag > wanted) return nullptr;
+      if (atomic(bucket.tag).compare_exchange_weak(tag, wanted, kAcqRel, kAcquire)) {
+        zeroCounters(bucket);
+        return &bucket;
+      }
+    }
+  }
+
+  void addToEpoch(uint64_t epoch, const CallBatch& batch) {
+    Bucket* bucket = acquire(epoch);
+    if (!bucket) return;
+    bump(bucket->calls, batch.count);
+    switch (batch.outcome) {
+      case Outcome::Success: bump(bucket->successes, batch.count); break;
+      case Outcome::Failure: bump(bucket->failures, batch.count); break;
+      case Outcome::Timeout:
+        bump(bucket->failures, batch.count);
+        bump(bucket->timeouts, batch.count);
+        break;
+      case Outcome::Ignored: break;
+    }
+    if (batch.slow) bump(bucket->slowCalls, 1u);
+    if (batch.latencyUs >= 0) bump(bucket->histogram[binIndex(uint64_t(batch.latencyUs))], 1u);
+  }
+
+  static void zeroCounters(Bucket& bucket) {
+    for (uint32_t* counter : {&bucket.calls, &bucket.successes, &bucket.failures,
+                              &bucket.slowCalls, &bucket.timeouts, &bucket.rejections}) {
+      relaxedStore(*counter, 0u);
+    }
+    for (uint32_t& bin : bucket.histogram) relaxedStore(bin, 0u);
+  }
+
+  SlotRef slot_;
+  LazyNow& now_;
+  WindowShape shape_;
+};
+
+}  // namespace breakwater

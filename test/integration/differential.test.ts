@@ -1,0 +1,161 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Arena } from '../../src/core/arena';
+import { CONFIG_SIZE, ClockMode, HISTORY_ENTRIES, HISTORY_FIELDS, SNAPSHOT_SIZE, Scratch } from '../../src/core/layout';
+import { loadNativeCore } from '../../src/core/native';
+import { ReferenceCore } from '../../src/core/reference';
+import type { CoreBackend } from '../../src/core/types';
+
+const RUNS = Number(process.env.BREAKWATER_DIFF_RUNS ?? 10_000);
+const SLOTS = 2;
+const MAX_BUCKETS = 8;
+
+const config = fc
+  .record({
+    count: fc.boolean(),
+    buckets: fc.integer({ min: 1, max: MAX_BUCKETS }),
+    timeWindowMs: fc.integer({ min: 1, max: 5000 }),
+    countWindow: fc.integer({ min: 1, max: 40 }),
+    failureThreshold: fc.integer({ min: 0, max: 5 }),
+    minimumCalls: fc.integer({ min: 1, max: 10 }),
+    failureRate: fc.oneof(fc.constant(0), fc.double({ min: 0.05, max: 1, noNaN: true })),
+    slowRate: fc.oneof(fc.constant(0), fc.double({ min: 0.05, max: 1, noNaN: true })),
+    slowMs: fc.oneof(fc.constant(0), fc.double({ min: 0.001, max: 50, noNaN: true })),
+    recoveryMs: fc.integer({ min: 0, max: 3000 }),
+    maxExtraMs: fc.integer({ min: 0, max: 10_000 }),
+    backoff: fc.constantFrom(1, 1.5, 2, 3),
+    jitter: fc.constantFrom(0, 0.25, 0.9),
+    halfOpenMax: fc.integer({ min: 1, max: 3 }),
+    halfOpenSuccess: fc.integer({ min: 1, max: 3 }),
+    halfOpenTimeoutMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2000 })),
+  })
+  .map((c) => {
+    const f = new Float64Array(CONFIG_SIZE);
+    const buckets = c.count ? Math.min(c.buckets, c.countWindow) : c.buckets;
+    f.set([
+      c.count ? 1 : 0, buckets, c.count ? c.countWindow : c.timeWindowMs, c.failureThreshold, c.minimumCalls,
+      c.failureRate, c.slowRate, c.slowMs, c.recoveryMs, c.recoveryMs + c.maxExtraMs, c.backoff, c.jitter,
+      c.halfOpenMax, Math.min(c.halfOpenSuccess, c.halfOpenMax), c.halfOpenTimeoutMs,
+    ]);
+    return f;
+  });
+
+const slot = fc.integer({ min: 0, max: SLOTS - 1 });
+const latency = fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 200_000 }));
+const operation = fc.oneof(
+  { weight: 8, arbitrary: fc.record({ op: fc.constant('admit' as const), slot }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      op: fc.constant('record' as const),
+      slot,
+      generation: fc.constantFrom('admitted', 'current', 'stale'),
+      outcome: fc.integer({ min: 0, max: 3 }),
+      count: fc.integer({ min: 1, max: 70 }),
+      latency,
+    }),
+  },
+  { weight: 5, arbitrary: fc.record({ op: fc.constant('advance' as const), us: fc.integer({ min: 0, max: 3_000_000 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('rejected' as const), slot, count: fc.integer({ min: 1, max: 100 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('forceOpen' as const, 'disable' as const, 'close' as const, 'reset' as const), slot }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('restore' as const), slot, state: fc.integer({ min: 0, max: 4 }), remainingMs: fc.integer({ min: 0, max: 5000 }), reopens: fc.integer({ min: 0, max: 6 }) }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('configure' as const), slot, config }) },
+);
+
+type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never;
+
+/** One core with its own manual-clock arena. */
+class Subject {
+  readonly arena = Arena.create({ capacity: SLOTS, maxBuckets: MAX_BUCKETS, shared: false, clockMode: ClockMode.manual });
+  readonly id: number;
+  readonly admitted: number[] = [];
+  constructor(readonly core: CoreBackend, startUs: number) {
+    this.arena.setManualNowUs(startUs);
+    this.id = core.attach(this.arena.buffer);
+  }
+  snapshot(slotIndex: number): number[] {
+    const out = new Float64Array(SNAPSHOT_SIZE);
+    this.core.snapshot(this.id, slotIndex, out);
+    const history = new Float64Array(HISTORY_ENTRIES * HISTORY_FIELDS);
+    const n = this.core.history(this.id, slotIndex, history);
+    return [...out, n, ...history.subarray(0, n * HISTORY_FIELDS)];
+  }
+  /** Answer and scratch registers of one operation. */
+  apply(o: Operation): number[] {
+    const c = this.core;
+    c.scratch.fill(-7);
+    let answer = 0;
+    switch (o.op) {
+      case 'admit':
+        answer = c.admit(this.id, o.slot);
+        if (answer === 1) this.admitted[o.slot] = c.scratch[Scratch.generation];
+        return [answer, answer === 1 ? c.scratch[Scratch.generation] : 0];
+      case 'record': {
+        const current = (this.arena.words[this.arena.stateIndex(o.slot)] >>> 4) & 0x0fffffff;
+        const generation = o.generation === 'admitted' ? (this.admitted[o.slot] ?? current) : o.generation === 'current' ? current : (current + 0x0fffffff) & 0x0fffffff;
+        answer = c.record(this.id, o.slot, generation, o.outcome, o.outcome === 0 ? o.count : 1, o.latency);
+        break;
+      }
+      case 'advance':
+        this.arena.setManualNowUs(this.arena.manualNowUs() + o.us);
+        return [];
+      case 'rejected':
+        c.rejected(this.id, o.slot, o.count);
+        return [];
+      case 'restore':
+        answer = c.restore(this.id, o.slot, o.state, o.remainingMs, o.reopens);
+        break;
+      case 'configure':
+        c.configure(this.id, o.slot, o.config);
+        return [];
+      case 'forceOpen':
+        answer = c.forceOpen(this.id, o.slot);
+        break;
+      case 'disable':
+        answer = c.disable(this.id, o.slot);
+        break;
+      case 'close':
+        answer = c.close(this.id, o.slot);
+        break;
+      case 'reset':
+        answer = c.reset(this.id, o.slot);
+        break;
+    }
+    const s = c.scratch;
+    return s[Scratch.transitioned] === 1 ? [answer, 1, s[Scratch.from], s[Scratch.to], s[Scratch.reason], s[Scratch.newGeneration]] : [answer, 0];
+  }
+}
+
+describe('native core vs reference core', () => {
+  it(`give the same answer to every operation (${RUNS} random sequences)`, () => {
+    const native = loadNativeCore();
+    expect(native.kind).toBe('native');
+    const reference = new ReferenceCore();
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.array(config, { minLength: SLOTS, maxLength: SLOTS }), fc.array(operation, { maxLength: 80 }), (startUs, configs, operations) => {
+        const a = new Subject(native, startUs);
+        const b = new Subject(reference, startUs);
+        configs.forEach((cfg, i) => {
+          native.configure(a.id, i, cfg);
+          reference.configure(b.id, i, cfg);
+        });
+        operations.forEach((o, step) => {
+          const left = a.apply(o);
+          const right = b.apply(o);
+          if (JSON.stringify(left) !== JSON.stringify(right)) throw new Error(`step ${step} ${JSON.stringify(o)}: native ${left} reference ${right}`);
+          for (let i = 0; i < SLOTS; i++) {
+            const l = a.snapshot(i);
+            const r = b.snapshot(i);
+            if (!l.every((x, k) => Object.is(x, r[k])) || l.length !== r.length) {
+              throw new Error(`step ${step} ${JSON.stringify(o)} slot ${i}:\nnative    ${l.join(',')}\nreference ${r.join(',')}`);
+            }
+          }
+        });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});

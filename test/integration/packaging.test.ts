@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(__dirname, '../..');
+let app: string;
+let env: NodeJS.ProcessEnv;
+
+/** A PATH holding node and npm only: no compiler, make or python can be found. */
+function bareBin(): string {
+  const bin = mkdtempSync(join(tmpdir(), 'breakwater-bin-'));
+  const nodeDir = dirname(process.execPath);
+  for (const tool of ['node', 'npm']) symlinkSync(join(nodeDir, tool), join(bin, tool));
+  return bin;
+}
+
+const run = (code: string, type: 'commonjs' | 'module') =>
+  execFileSync('node', [`--input-type=${type}`, '-e', code], { cwd: app, env, encoding: 'utf8' }).trim();
+
+describe('the packed package', () => {
+  beforeAll(() => {
+    execFileSync('npm', ['run', 'prebuild'], { cwd: root, stdio: 'pipe' });
+    const packs = mkdtempSync(join(tmpdir(), 'breakwater-pack-'));
+    execFileSync('npm', ['pack', '--pack-destination', packs], { cwd: root, stdio: 'pipe' });
+    const tarball = join(packs, readdirSync(packs).find((f) => f.endsWith('.tgz'))!);
+    app = mkdtempSync(join(tmpdir(), 'breakwater-app-'));
+    mkdirSync(app, { recursive: true });
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+    env = { ...process.env, PATH: bareBin(), BREAKWATER_NATIVE: '', npm_config_nodedir: '' };
+    for (const tool of ['g++', 'cc', 'make', 'python3']) {
+      expect(() => execFileSync('sh', ['-c', `command -v ${tool}`], { env })).toThrow();
+    }
+    execFileSync('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, env, stdio: 'pipe' });
+  });
+
+  it('loads with require and runs on the native core from its prebuild', () => {
+    const out = run(
+      `const { CircuitBreaker, coreKind } = require('breakwater');
+       const b = new CircuitBreaker({ failureThreshold: 1 });
+       try { b.executeSync(() => { throw new Error('x'); }); } catch {}
+       const loaded = Object.keys(require.cache).filter((m) => m.includes('onnxruntime'));
+       console.log(JSON.stringify({ coreKind, state: b.getState(), loaded }));`,
+      'commonjs',
+    );
+    expect(JSON.parse(out)).toEqual({ coreKind: 'native', state: 'open', loaded: [] });
+  });
+
+  it('loads with import, types included', async () => {
+    const out = run(
+      `import { CircuitBreaker, coreKind } from 'breakwater';
+       const b = new CircuitBreaker();
+       console.log(JSON.stringify({ coreKind, value: await b.execute(async () => 42) }));`,
+      'module',
+    );
+    expect(JSON.parse(out)).toEqual({ coreKind: 'native', value: 42 });
+    const files = readdirSync(join(app, 'node_modules/breakwater/dist'));
+    expect(files).toEqual(expect.arrayContaining(['index.cjs', 'index.mjs', 'index.d.ts', 'index.d.mts']));
+  });
+});

@@ -189,12 +189,14 @@ export class ReferenceCore implements CoreBackend {
     const base = this.base(v, slot);
     const nowUs = this.now(v);
     this.scratch[Scratch.transitioned] = 0;
-    Atomics.store(v.u32, (base + Slot.reopens) >> 2, reopens >>> 0);
     const target = state === State.HALF_OPEN ? State.OPEN : state;
     const deadline = target === State.OPEN ? (ms32(nowUs) + remainingMs) >>> 0 : 0;
     for (;;) {
       const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
-      if (this.transition(v, base, w, target, deadline, Reason.RESTORE, nowUs)) return 1;
+      if (!this.transition(v, base, w, target, deadline, Reason.RESTORE, nowUs)) continue;
+      // After the transition, which resets the count when it closes: the snapshot is authoritative.
+      Atomics.store(v.u32, (base + Slot.reopens) >> 2, reopens >>> 0);
+      return 1;
     }
   }
 
@@ -236,8 +238,8 @@ export class ReferenceCore implements CoreBackend {
     const gen = generationOf(w);
     out[Snap.state] = state;
     out[Snap.generation] = gen;
-    out[Snap.remainingMs] =
-      state === State.OPEN || state === State.HALF_OPEN ? Math.max(0, (deadlineOf(w) - ms32(nowUs)) | 0) : 0;
+    const hasDeadline = state === State.OPEN || (state === State.HALF_OPEN && v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0);
+    out[Snap.remainingMs] = hasDeadline ? Math.max(0, (deadlineOf(w) - ms32(nowUs)) | 0) : 0;
     out[Snap.consecutiveFailures] = Atomics.load(v.u32, (base + Slot.consecutiveFailures) >> 2);
     out[Snap.reopens] = Atomics.load(v.u32, (base + Slot.reopens) >> 2);
     const h = Atomics.load(v.u64, (base + Slot.halfOpenWord) >> 3);

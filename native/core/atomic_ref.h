@@ -91,3 +91,5 @@ BREAKWATER_INLINE void relaxedStore(T& field, T value) noexcept {
 }
 
 }  // namespace breakwater
+
+#undef BREAKWATER_INLINE

@@ -125,8 +125,8 @@ class BreakerSlot {
     return moved;
   }
 
-  // Re-establishes a persisted state; always a transition, even to the same state. HALF_OPEN
-  // restores as OPEN. The reopen count is stored last so that restoring CLOSED keeps it (the
+  // Re-establishes a persisted state (a valid State); always a transition, even to the same
+  // state. HALF_OPEN restores as OPEN. The reopen count is stored last so that restoring CLOSED keeps it (the
   // next trip then backs off from it) instead of the close side effect zeroing it.
   Transition restore(State state, uint32_t remainingMs, uint32_t reopens) noexcept {
     LazyNow now(clock_);
@@ -208,9 +208,17 @@ class BreakerSlot {
     }
   }
 
+  // A half-open word of a newer generation means our view of the state word is stale: writing
+  // our generation's counters over it would hand the newer half-open period fresh probes.
+  bool halfOpenWordIsNewer(uint64_t raw, uint32_t generation) const noexcept {
+    return isNewerGeneration(HalfOpenWord::decode(raw).generation, generation);
+  }
+
   ProbeTicket takeProbe(uint32_t generation) noexcept {
-    const uint32_t maxCalls = std::min(relaxedLoad(config_.halfOpenMaxCalls), HalfOpenWord::kMaxCount);
+    const uint32_t maxCalls =
+        std::min(relaxedLoad(config_.halfOpenMaxCalls), HalfOpenWord::kMaxCount);
     uint64_t raw = atomic(header_.halfOpenWord).load(kAcquire);
+    if (halfOpenWordIsNewer(raw, generation)) return ProbeTicket::Retry;
     const HalfOpenWord h = HalfOpenWord::decodeFor(raw, generation);
     if (h.admitted >= maxCalls) return ProbeTicket::Exhausted;
     const uint64_t taken = HalfOpenWord{generation, h.admitted + 1, h.successes}.encode();
@@ -220,11 +228,12 @@ class BreakerSlot {
   }
 
   // Applies `change` to this generation's half-open counters by CAS and returns the result; a
-  // change that returns false leaves the word untouched.
+  // change that returns false leaves the word untouched, and so does a newer generation.
   template <class Change>
   HalfOpenWord updateHalfOpen(uint32_t generation, Change change) noexcept {
     uint64_t raw = atomic(header_.halfOpenWord).load(kAcquire);
     for (;;) {
+      if (halfOpenWordIsNewer(raw, generation)) return {generation, 0, 0};
       HalfOpenWord h = HalfOpenWord::decodeFor(raw, generation);
       if (!change(h)) return h;
       if (atomic(header_.halfOpenWord).compare_exchange_weak(raw, h.encode(), kAcqRel, kAcquire)) {
@@ -239,8 +248,9 @@ class BreakerSlot {
       if (relaxedLoad(header_.consecutiveFailures) != 0) {
         relaxedStore(header_.consecutiveFailures, 0u);
       }
-      return batch.slow && slowRateExceeded(window.read()) ? tryTrip(word, Reason::SlowCallRate, now)
-                                                           : Transition{};
+      if (!batch.slow || !(relaxedLoad(config_.slowCallRateThreshold) > 0)) return {};
+      return slowRateExceeded(window.read()) ? tryTrip(word, Reason::SlowCallRate, now)
+                                             : Transition{};
     }
     if (!batch.isFailure()) return {};
     const uint32_t consecutive = atomic(header_.consecutiveFailures).fetch_add(1, kRelaxed) + 1;

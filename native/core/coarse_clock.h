@@ -52,7 +52,9 @@ class CoarseClock {
     atomic(page->words[ClockPage::kParked]).store(ticking_ ? 0 : 1, kRelease);
     pages_.push_back(page);
     if (!started_) {
+      // Parked from the start, so a wake() racing the new thread's start-up is not lost.
       started_ = true;
+      parked_.store(true, std::memory_order_release);
       std::thread([this] { run(); }).detach();
     }
   }
@@ -76,7 +78,7 @@ class CoarseClock {
 
   void run() {
     std::unique_lock<std::mutex> lock(mutex_);
-    parkUntilWoken(lock);
+    resumeWhenWoken(lock);
     Clock::time_point lastDemand = Clock::now();
     Clock::time_point nextTick = lastDemand;
     for (;;) {
@@ -84,7 +86,7 @@ class CoarseClock {
       if (publishNow(/*consumeDemand=*/true)) {
         lastDemand = now;
       } else if (now - lastDemand >= options_.idleBeforePark) {
-        parkUntilWoken(lock);
+        park(lock);
         lastDemand = nextTick = Clock::now();
         continue;
       }
@@ -115,10 +117,14 @@ class CoarseClock {
     for (ClockPage* page : pages_) atomic(page->words[ClockPage::kParked]).store(parked, kRelease);
   }
 
-  void parkUntilWoken(std::unique_lock<std::mutex>& lock) {
+  void park(std::unique_lock<std::mutex>& lock) {
     ticking_ = false;
     setParkedFlags(1);
     parked_.store(true, std::memory_order_release);
+    resumeWhenWoken(lock);
+  }
+
+  void resumeWhenWoken(std::unique_lock<std::mutex>& lock) {
     wakeup_.wait(lock, [this] { return !parked_.load(std::memory_order_acquire); });
     // Fresh time first: a page that reads "not parked" must already hold a current time.
     publishNow(/*consumeDemand=*/false);

@@ -15,6 +15,11 @@ constexpr uint32_t nextGeneration(uint32_t generation) {
   return (generation + 1) & kGenerationMask;
 }
 
+// Serial-number order of 28-bit generations: whether `a` came after `b`.
+constexpr bool isNewerGeneration(uint32_t a, uint32_t b) {
+  return int32_t(((a - b) & kGenerationMask) << (32 - kGenerationBits)) > 0;
+}
+
 // bits 0-3 state, 4-31 generation, 32-63 deadline (ms32).
 struct StateWord {
   State state;

@@ -99,12 +99,16 @@ export class ReferenceCore implements CoreBackend {
       if (state === State.FORCED_OPEN) break;
       if (state === State.OPEN) {
         if (!reached(now32, deadlineOf(w))) break;
+        // One transition per operation: a circuit that moved again under us waits for the next call.
+        if (this.scratch[Scratch.transitioned] === 1) break;
         const halfOpenTimeout = v.u32[(base + Slot.halfOpenTimeoutMs) >> 2];
-        this.transition(v, base, w, State.HALF_OPEN, (now32 + halfOpenTimeout) >>> 0, Reason.RECOVERY_TIMEOUT, nowUs);
+        const deadline = halfOpenTimeout > 0 ? (now32 + halfOpenTimeout) >>> 0 : 0;
+        this.transition(v, base, w, State.HALF_OPEN, deadline, Reason.RECOVERY_TIMEOUT, nowUs);
         continue;
       }
       // HALF_OPEN
       if (v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0 && reached(now32, deadlineOf(w))) {
+        if (this.scratch[Scratch.transitioned] === 1) break;
         if (this.reopen(v, base, w, Reason.HALF_OPEN_TIMEOUT, nowUs)) break;
         continue;
       }
@@ -360,6 +364,7 @@ export class ReferenceCore implements CoreBackend {
   private takeProbe(v: Views, base: number, gen: number): 'taken' | 'full' | 'retry' {
     const index = (base + Slot.halfOpenWord) >> 3;
     const h = Atomics.load(v.u64, index);
+    if (isNewerGeneration(Number(h & LOW32), gen)) return 'retry'; // our view of the state is stale
     const current = Number(h & LOW32) === gen;
     const admitted = current ? Number((h >> 32n) & 0xffffn) : 0;
     const successes = current ? Number(h >> 48n) : 0;
@@ -372,6 +377,7 @@ export class ReferenceCore implements CoreBackend {
     const index = (base + Slot.halfOpenWord) >> 3;
     for (;;) {
       const h = Atomics.load(v.u64, index);
+      if (isNewerGeneration(Number(h & LOW32), gen)) return; // a newer half-open period: not ours to touch
       const current = Number(h & LOW32) === gen;
       const admitted = current ? Number((h >> 32n) & 0xffffn) : 0;
       const successes = Math.min(0xffff, (current ? Number(h >> 48n) : 0) + count);
@@ -535,6 +541,8 @@ function halfOpenWord(gen: number, admitted: number, successes: number): bigint 
 const stateOf = (w: bigint): number => Number(w & 0xfn);
 const generationOf = (w: bigint): number => Number((w >> 4n) & BigInt(GENERATION_MASK));
 const deadlineOf = (w: bigint): number => Number(w >> 32n);
+/** Serial-number order of 28-bit generations: whether a came after b. */
+const isNewerGeneration = (a: number, b: number): boolean => ((((a - b) & GENERATION_MASK) << 4) | 0) > 0;
 const ms32 = (nowUs: number): number => Math.floor(nowUs / 1000) >>> 0;
 /** Serial-number comparison of 32-bit ms deadlines: true once now has reached the deadline. */
 const reached = (now32: number, deadline: number): boolean => ((now32 - deadline) | 0) >= 0;

@@ -8,11 +8,12 @@ const root = resolve(__dirname, '../..');
 let app: string;
 let env: NodeJS.ProcessEnv;
 
-/** A PATH holding node and npm only: no compiler, make or python can be found. */
+/** A PATH holding node, npm and sh (npm runs scripts with it) only: no compiler, make or python. */
 function bareBin(): string {
   const bin = mkdtempSync(join(tmpdir(), 'breakwater-bin-'));
   const nodeDir = dirname(process.execPath);
   for (const tool of ['node', 'npm']) symlinkSync(join(nodeDir, tool), join(bin, tool));
+  symlinkSync('/bin/sh', join(bin, 'sh'));
   return bin;
 }
 
@@ -30,7 +31,7 @@ describe('the packed package', () => {
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
     env = { ...process.env, PATH: bareBin(), BREAKWATER_NATIVE: '', npm_config_nodedir: '' };
     for (const tool of ['g++', 'cc', 'make', 'python3']) {
-      expect(() => execFileSync('sh', ['-c', `command -v ${tool}`], { env })).toThrow();
+      expect(() => execFileSync('/bin/sh', ['-c', `command -v ${tool}`], { env })).toThrow();
     }
     execFileSync('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, env, stdio: 'pipe' });
   });

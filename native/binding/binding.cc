@@ -1,0 +1,462 @@
+// The Node-API surface of breakwater. It only converts arguments and results: the state
+// machine lives in native/core. Hot functions (admit, record, rejected) are plain
+// napi_callbacks that read their arguments straight from argv, with the per-environment state
+// bound as the function's data pointer, so a call costs no allocation and no extra lookups.
+#include <napi.h>
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <vector>
+
+#include "core/arena.h"
+#include "core/breaker_slot.h"
+#include "core/coarse_clock.h"
+#include "core/slot_config.h"
+#include "core/slot_inspect.h"
+
+namespace {
+
+using namespace breakwater;
+
+// setScratch(Int32Array): where operations report what a return value cannot carry.
+enum ScratchField : size_t {
+  kScratchGeneration,  // admit: the generation to pass back to record
+  kScratchTransitioned,
+  kScratchFrom,
+  kScratchTo,
+  kScratchReason,
+  kScratchNewGeneration,
+  kScratchFieldCount,
+};
+
+struct AttachedArena {
+  Arena arena;
+  Napi::Reference<Napi::Value> buffer;  // keeps the memory alive
+};
+
+// One per Node environment (main thread or worker), owned by the addon's instance data.
+struct EnvState {
+  std::vector<AttachedArena> arenas;
+  int32_t* scratch = nullptr;
+  Napi::Reference<Napi::Value> scratchArray;
+  ClockPage clockPage;
+  Napi::Reference<Napi::Value> clockPageArray;
+  bool clockPageRegistered = false;
+  CoarseClock& coarseClock = CoarseClock::shared();
+
+  // Instance data is deleted during environment cleanup; unregistering here, right before the
+  // page's memory goes away, guarantees the clock thread never writes freed memory.
+  ~EnvState() {
+    if (clockPageRegistered) coarseClock.unregisterPage(&clockPage);
+  }
+};
+
+enum class ErrorKind { Type, Range, Plain };
+
+napi_value throwError(napi_env env, ErrorKind kind, const char* format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+// Throws a JS error with a formatted message; returns nullptr (undefined) for the callback.
+napi_value throwError(napi_env env, ErrorKind kind, const char* format, ...) {
+  char message[256];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(message, sizeof message, format, args);
+  va_end(args);
+  switch (kind) {
+    case ErrorKind::Type: napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message); break;
+    case ErrorKind::Range: napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message); break;
+    case ErrorKind::Plain: napi_throw_error(env, nullptr, message); break;
+  }
+  return nullptr;
+}
+
+napi_value toJs(napi_env env, uint32_t value) {
+  napi_value result;
+  napi_create_uint32(env, value, &result);
+  return result;
+}
+
+napi_value toJs(napi_env env, double value) {
+  napi_value result;
+  napi_create_double(env, value, &result);
+  return result;
+}
+
+// A slot addressed by (arenaId, index) arguments that passed validation.
+struct SlotArgs {
+  const Arena* arena;
+  uint32_t index;
+
+  SlotRef slot() const { return arena->slot(index); }
+  BreakerSlot breaker() const { return BreakerSlot(slot(), arena->clock()); }
+};
+
+// The arguments of one call and the environment state bound to the function. Readers return
+// false (or nullopt) after throwing; the callback then returns nullptr.
+template <size_t N>
+class Call {
+ public:
+  Call(napi_env env, napi_callback_info info) : env_(env) {
+    size_t argc = N;
+    void* data = nullptr;
+    napi_get_cb_info(env, info, &argc, argv_, nullptr, &data);  // missing arguments: undefined
+    state_ = static_cast<EnvState*>(data);
+  }
+
+  napi_env env() const { return env_; }
+  EnvState& state() const { return *state_; }
+  napi_value operator[](size_t i) const { return argv_[i]; }
+
+  bool int32(size_t i, const char* name, int32_t& out) const {
+    if (napi_get_value_int32(env_, argv_[i], &out) == napi_ok) return true;
+    throwError(env_, ErrorKind::Type, "%s must be a number", name);
+    return false;
+  }
+
+  bool int32In(size_t i, const char* name, int32_t low, int32_t high, int32_t& out) const {
+    if (!int32(i, name, out)) return false;
+    if (out >= low && out <= high) return true;
+    throwError(env_, ErrorKind::Range, "%s must be within %d..%d, got %d", name, low, high, out);
+    return false;
+  }
+
+  bool number(size_t i, const char* name, double& out) const {
+    if (napi_get_value_double(env_, argv_[i], &out) == napi_ok) return true;
+    throwError(env_, ErrorKind::Type, "%s must be a number", name);
+    return false;
+  }
+
+  const Arena* arena(size_t i) const {
+    int32_t id;
+    if (!int32(i, "arenaId", id)) return nullptr;
+    if (uint32_t(id) < state_->arenas.size()) return &state_->arenas[uint32_t(id)].arena;
+    throwError(env_, ErrorKind::Range, "arenaId %d is not attached (%zu arenas)", id,
+               state_->arenas.size());
+    return nullptr;
+  }
+
+  // Arguments 0 and 1: arenaId, slot index.
+  std::optional<SlotArgs> slot() const {
+    const Arena* found = arena(0);
+    int32_t index;
+    if (!found || !int32(1, "index", index)) return std::nullopt;
+    if (uint32_t(index) < found->capacity()) return SlotArgs{found, uint32_t(index)};
+    throwError(env_, ErrorKind::Range, "slot index %d is out of range (capacity %u)", index,
+               found->capacity());
+    return std::nullopt;
+  }
+
+  // A typed array of `type` with at least `minLength` elements.
+  template <class T>
+  T* typedArray(size_t i, const char* name, napi_typedarray_type type, const char* typeName,
+                size_t minLength, size_t* length = nullptr) const {
+    bool isTypedArray = false;
+    napi_typedarray_type actualType;
+    size_t actualLength = 0;
+    void* data = nullptr;
+    if (napi_is_typedarray(env_, argv_[i], &isTypedArray) != napi_ok || !isTypedArray ||
+        napi_get_typedarray_info(env_, argv_[i], &actualType, &actualLength, &data, nullptr,
+                                 nullptr) != napi_ok ||
+        actualType != type) {
+      throwError(env_, ErrorKind::Type, "%s must be a %s", name, typeName);
+      return nullptr;
+    }
+    if (actualLength < minLength) {
+      throwError(env_, ErrorKind::Range, "%s must have at least %zu elements, got %zu", name,
+                 minLength, actualLength);
+      return nullptr;
+    }
+    if (length) *length = actualLength;
+    return static_cast<T*>(data);
+  }
+
+  double* float64Array(size_t i, const char* name, size_t minLength,
+                       size_t* length = nullptr) const {
+    return typedArray<double>(i, name, napi_float64_array, "Float64Array", minLength, length);
+  }
+
+  // Operations that report through the scratch array need it first.
+  int32_t* scratch() const {
+    if (state_->scratch) return state_->scratch;
+    throwError(env_, ErrorKind::Plain, "call setScratch(new Int32Array(%d)) first",
+               int(kScratchFieldCount));
+    return nullptr;
+  }
+
+ private:
+  napi_env env_;
+  EnvState* state_;
+  napi_value argv_[N > 0 ? N : 1];
+};
+
+// Returns whether a transition happened (as 1/0) and reports it in scratch[1..5].
+napi_value reportTransition(napi_env env, int32_t* scratch, const Transition& t) {
+  scratch[kScratchTransitioned] = t.happened;
+  if (t.happened) {
+    scratch[kScratchFrom] = int32_t(t.from);
+    scratch[kScratchTo] = int32_t(t.to);
+    scratch[kScratchReason] = int32_t(t.reason);
+    scratch[kScratchNewGeneration] = int32_t(t.newGeneration);
+  }
+  return toJs(env, uint32_t{t.happened});
+}
+
+// setScratch(int32Array)
+napi_value SetScratch(napi_env env, napi_callback_info info) {
+  Call<1> call(env, info);
+  int32_t* scratch =
+      call.typedArray<int32_t>(0, "scratch", napi_int32_array, "Int32Array", kScratchFieldCount);
+  if (!scratch) return nullptr;
+  EnvState& state = call.state();
+  state.scratchArray = Napi::Persistent(Napi::Value(env, call[0]));
+  state.scratch = scratch;
+  return nullptr;
+}
+
+bool isSharedArrayBuffer(napi_env env, napi_value value) {
+  napi_value global, constructor;
+  bool result = false;
+  return napi_get_global(env, &global) == napi_ok &&
+         napi_get_named_property(env, global, "SharedArrayBuffer", &constructor) == napi_ok &&
+         napi_instanceof(env, value, constructor, &result) == napi_ok && result;
+}
+
+// The memory of an ArrayBuffer or SharedArrayBuffer. Node-API before v10 has no accessor for
+// SharedArrayBuffer memory, so that goes through a Uint8Array view over it.
+bool bufferMemory(napi_env env, napi_value value, void*& data, size_t& length) {
+  bool isArrayBuffer = false;
+  if (napi_is_arraybuffer(env, value, &isArrayBuffer) == napi_ok && isArrayBuffer) {
+    return napi_get_arraybuffer_info(env, value, &data, &length) == napi_ok;
+  }
+  napi_value global, constructor, view;
+  napi_typedarray_type type;
+  return isSharedArrayBuffer(env, value) && napi_get_global(env, &global) == napi_ok &&
+         napi_get_named_property(env, global, "Uint8Array", &constructor) == napi_ok &&
+         napi_new_instance(env, constructor, 1, &value, &view) == napi_ok &&
+         napi_get_typedarray_info(env, view, &type, &length, &data, nullptr, nullptr) == napi_ok;
+}
+
+// attach(buffer) -> arenaId
+napi_value Attach(napi_env env, napi_callback_info info) {
+  Call<1> call(env, info);
+  void* data = nullptr;
+  size_t length = 0;
+  if (!bufferMemory(env, call[0], data, length)) {
+    // A failed probe above may have left an exception pending; report ours instead.
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+    return throwError(env, ErrorKind::Type,
+                      "attach expects an ArrayBuffer or SharedArrayBuffer holding an arena");
+  }
+  const ArenaCheck check = Arena::validate(data, length);
+  if (!check.ok()) {
+    const bool wrongKind = check.problem == ArenaProblem::BadMagic ||
+                           check.problem == ArenaProblem::ShorterThanHeader;
+    const char* format = check.problem == ArenaProblem::BadMagic
+                             ? "attach: %s (got 0x%llx, expected 0x%llx)"
+                             : "attach: %s (got %llu, expected %llu)";
+    return throwError(env, wrongKind ? ErrorKind::Type : ErrorKind::Range, format,
+                      describe(check.problem), static_cast<unsigned long long>(check.actual),
+                      static_cast<unsigned long long>(check.expected));
+  }
+  EnvState& state = call.state();
+  state.arenas.push_back({Arena(data), Napi::Persistent(Napi::Value(env, call[0]))});
+  return toJs(env, uint32_t(state.arenas.size() - 1));
+}
+
+// admit(arenaId, idx) -> 1 admitted / 0 rejected; scratch[0] = generation
+napi_value Admit(napi_env env, napi_callback_info info) {
+  Call<2> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  int32_t* scratch = args ? call.scratch() : nullptr;
+  if (!scratch) return nullptr;
+  const AdmitResult result = args->breaker().admit();
+  if (!args->arena->clock().isManual()) call.state().coarseClock.wake();
+  scratch[kScratchGeneration] = int32_t(result.generation);
+  reportTransition(env, scratch, result.transition);
+  return toJs(env, uint32_t{result.admitted});
+}
+
+// record(arenaId, idx, generation, outcome, count, latencyUs) -> 1 if transitioned
+napi_value Record(napi_env env, napi_callback_info info) {
+  Call<6> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  int32_t generation, outcome, count;
+  double latencyUs;
+  if (!args || !call.int32(2, "generation", generation) ||
+      !call.int32In(3, "outcome", 0, int32_t(kOutcomeCount) - 1, outcome) ||
+      !call.int32In(4, "count", 1, outcome == int32_t(Outcome::Success) ? INT32_MAX : 1, count) ||
+      !call.number(5, "latencyUs", latencyUs)) {
+    return nullptr;
+  }
+  int32_t* scratch = call.scratch();
+  if (!scratch) return nullptr;
+  // Negative or NaN: not measured. Whole microseconds, saturated far beyond the last bin.
+  const int64_t latency = latencyUs >= 0 ? int64_t(latencyUs < 0x1p62 ? latencyUs : 0x1p62) : -1;
+  const Transition moved =
+      args->breaker().record(uint32_t(generation), Outcome(outcome), uint32_t(count), latency);
+  return reportTransition(env, scratch, moved);
+}
+
+// rejected(arenaId, idx, n)
+napi_value Rejected(napi_env env, napi_callback_info info) {
+  Call<3> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  int32_t count;
+  if (!args || !call.int32In(2, "n", 0, INT32_MAX, count)) return nullptr;
+  args->breaker().rejected(uint32_t(count));
+  return nullptr;
+}
+
+// forceOpen / disable / close / reset (arenaId, idx) -> 1 if transitioned
+template <Transition (BreakerSlot::*Operation)() noexcept>
+napi_value Manual(napi_env env, napi_callback_info info) {
+  Call<2> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  int32_t* scratch = args ? call.scratch() : nullptr;
+  if (!scratch) return nullptr;
+  BreakerSlot breaker = args->breaker();
+  return reportTransition(env, scratch, (breaker.*Operation)());
+}
+
+// restore(arenaId, idx, state, remainingMs, reopens) -> 1 (restoring always transitions)
+napi_value Restore(napi_env env, napi_callback_info info) {
+  Call<5> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  int32_t state;
+  double remainingMs, reopens;
+  if (!args || !call.int32In(2, "state", 0, int32_t(kStateCount) - 1, state) ||
+      !call.number(3, "remainingMs", remainingMs) || !call.number(4, "reopens", reopens)) {
+    return nullptr;
+  }
+  if (!(remainingMs >= 0) || !(reopens >= 0 && reopens <= UINT32_MAX)) {
+    return throwError(env, ErrorKind::Range,
+                      "restore needs remainingMs >= 0 and reopens within 0..4294967295");
+  }
+  int32_t* scratch = call.scratch();
+  if (!scratch) return nullptr;
+  const uint32_t remaining = remainingMs < kMaxPeriodMs ? uint32_t(remainingMs) : kMaxPeriodMs;
+  const Transition moved = args->breaker().restore(State(state), remaining, uint32_t(reopens));
+  return reportTransition(env, scratch, moved);
+}
+
+// configure(arenaId, idx, float64Array[15])
+napi_value Configure(napi_env env, napi_callback_info info) {
+  Call<3> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  double* values = args ? call.float64Array(2, "config", kConfigFieldCount) : nullptr;
+  if (!values) return nullptr;
+  configure(args->slot(), *reinterpret_cast<double(*)[kConfigFieldCount]>(values));
+  return nullptr;
+}
+
+// snapshot(arenaId, idx, float64Array[28])
+napi_value Snapshot(napi_env env, napi_callback_info info) {
+  Call<3> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  double* out = args ? call.float64Array(2, "out", kSnapshotFieldCount) : nullptr;
+  if (!out) return nullptr;
+  snapshot(args->slot(), args->arena->clock(),
+           *reinterpret_cast<double(*)[kSnapshotFieldCount]>(out));
+  return nullptr;
+}
+
+// history(arenaId, idx, float64Array[5 * k]) -> entries written (oldest first)
+napi_value History(napi_env env, napi_callback_info info) {
+  Call<3> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  size_t length = 0;
+  double* out = args ? call.float64Array(2, "out", kHistoryEntryFields, &length) : nullptr;
+  if (!out) return nullptr;
+  const size_t rows = length / kHistoryEntryFields;
+  return toJs(env, history(args->slot(), out, uint32_t(std::min<size_t>(rows, UINT32_MAX))));
+}
+
+// nowUs(arenaId) -> the arena's clock in microseconds
+napi_value NowUs(napi_env env, napi_callback_info info) {
+  Call<1> call(env, info);
+  const Arena* arena = call.arena(0);
+  return arena ? toJs(env, double(arena->clock().nowUs())) : nullptr;
+}
+
+// Creates this environment's Int32Array over its clock page. Where external buffers are not
+// allowed, a detached copy that stays parked tells JS to always ask native code for the time.
+napi_value createClockPageArray(napi_env env, EnvState& state) {
+  napi_value buffer, array;
+  napi_status status = napi_create_external_arraybuffer(
+      env, state.clockPage.words, sizeof state.clockPage.words, nullptr, nullptr, &buffer);
+  if (status == napi_ok) {
+    state.coarseClock.registerPage(&state.clockPage);
+    state.clockPageRegistered = true;
+  } else {
+    napi_value ignored;
+    napi_get_and_clear_last_exception(env, &ignored);
+    void* data = nullptr;
+    if (napi_create_arraybuffer(env, sizeof(ClockPage::words), &data, &buffer) != napi_ok) {
+      return nullptr;
+    }
+    static_cast<int32_t*>(data)[ClockPage::kParked] = 1;
+  }
+  if (napi_create_typedarray(env, napi_int32_array, 4, buffer, 0, &array) != napi_ok) {
+    return nullptr;
+  }
+  return array;
+}
+
+// clockPage() -> Int32Array [nowMs32, parked, demand, reserved], the same one on every call
+napi_value ClockPageArray(napi_env env, napi_callback_info info) {
+  Call<0> call(env, info);
+  EnvState& state = call.state();
+  if (state.clockPageArray.IsEmpty()) {
+    napi_value array = createClockPageArray(env, state);
+    if (!array) return throwError(env, ErrorKind::Plain, "could not create the clock page");
+    state.clockPageArray = Napi::Persistent(Napi::Value(env, array));
+  }
+  return state.clockPageArray.Value();
+}
+
+struct Export {
+  const char* name;
+  napi_callback callback;
+};
+
+constexpr Export kExports[] = {
+    {"setScratch", SetScratch},
+    {"attach", Attach},
+    {"admit", Admit},
+    {"record", Record},
+    {"rejected", Rejected},
+    {"forceOpen", Manual<&BreakerSlot::forceOpen>},
+    {"disable", Manual<&BreakerSlot::disable>},
+    {"close", Manual<&BreakerSlot::close>},
+    {"reset", Manual<&BreakerSlot::reset>},
+    {"restore", Restore},
+    {"configure", Configure},
+    {"snapshot", Snapshot},
+    {"history", History},
+    {"nowUs", NowUs},
+    {"clockPage", ClockPageArray},
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* state = new EnvState();
+  env.SetInstanceData(state);  // deleted when the environment is torn down
+  for (const Export& entry : kExports) {
+    napi_value function;
+    if (napi_create_function(env, entry.name, NAPI_AUTO_LENGTH, entry.callback, state,
+                             &function) != napi_ok) {
+      throwError(env, ErrorKind::Plain, "breakwater: could not create %s()", entry.name);
+      return exports;
+    }
+    exports.Set(entry.name, function);
+  }
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(breakwater, Init)

@@ -205,7 +205,10 @@ export class CircuitBreaker implements Flushable {
     }
     if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
     const generation = this.admit();
-    if (generation < 0) return this.rejection;
+    if (generation < 0) {
+      if (this.events.has('reject')) this.events.emit('reject', { error: this.openError() });
+      return this.rejection;
+    }
     return { ok: true, value: this.runTimedSync(fn, generation) };
   }
 
@@ -536,8 +539,12 @@ export class CircuitBreaker implements Flushable {
     }
   }
 
+  private openError(): CircuitOpenError {
+    return new CircuitOpenError(this.name, this.retryAfterMs(), this.getState());
+  }
+
   private refused(args: unknown[], useFallback = true): unknown {
-    const error = new CircuitOpenError(this.name, this.retryAfterMs(), this.getState());
+    const error = this.openError();
     this.events.emit('reject', { error });
     return this.fallBackOrThrow(error, args, useFallback);
   }

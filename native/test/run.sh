@@ -73,4 +73,15 @@ done
 echo
 echo "== summary"
 printf '%s\n' "${summary[@]}"
+# One closing line for CI: the checks of every tree added up.
+passed=0
+failed=0
+for line in "${summary[@]}"; do
+  if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+    passed=$((passed + BASH_REMATCH[1]))
+    failed=$((failed + BASH_REMATCH[2]))
+  fi
+done
+if [[ $status -ne 0 && $failed -eq 0 ]]; then failed=1; fi
+echo "native: $passed passed, $failed failed"
 exit $status

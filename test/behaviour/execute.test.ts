@@ -40,7 +40,11 @@ describe('guarded calls', () => {
     const second = breaker.attempt(() => 1);
     expect(first).toBe(second);
     expect(second).toMatchObject({ ok: false, breaker: 'db', retryAfterMs: 4000 });
-    expect(breaker.getMetrics().rejections).toBe(2);
+    const rejected: number[] = [];
+    breaker.on('reject', (e) => rejected.push(e.error.retryAfterMs));
+    breaker.attempt(() => 1);
+    expect(rejected).toEqual([4000]);
+    expect(breaker.getMetrics().rejections).toBe(3);
   });
 
   it('wrap guards a function', async () => {

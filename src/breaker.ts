@@ -11,7 +11,8 @@ import { coreConfig, resolveOptions, type CircuitBreakerOptions, type ResolvedOp
 import { executeWithRetries, type RetryOptions } from './retry';
 import { fromSnapshot, toSnapshot, type BreakerSnapshot } from './snapshot';
 import { reasonName, stateName, type StateChange, type StateName } from './state';
-import { markDirty, type Flushable } from './tick';
+import { SuccessTally } from './tally';
+import { joinTick, type Ticking } from './tick';
 
 /** What a guarded async function receives after its own arguments. */
 export interface CallContext {
@@ -81,7 +82,7 @@ class BreakerEmitter extends Emitter<BreakerEvents> {
  * guarded call costs a load and a compare: successes are counted here and folded into the shared
  * window before any decision reads it (on a failure, every 64th call, and on the shared tick).
  */
-export class CircuitBreaker implements Flushable {
+export class CircuitBreaker implements Ticking {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   /** The options in force, after defaults. */
@@ -104,11 +105,13 @@ export class CircuitBreaker implements Flushable {
   private syncWord = NO_FAST_PATH;
   private asyncWord = NO_FAST_PATH;
   private countdown = SAMPLE_EVERY;
-  private pending = 0;
-  private pendingGeneration = 0;
+  /** Successes of fast-path calls in the current generation, not yet folded into the core. */
+  private tally = new SuccessTally(-1);
   private pendingRejections = 0;
-  private dirty = false;
-  private handlersGeneration = -1;
+  /** Whether the breaker is on this thread's tick; idle breakers leave it and lose the fast path until their next call. */
+  private ticking = false;
+  private idleTicks = 0;
+  /** Reactions of fast async calls, bound to the current generation's tally. */
   private onFastSuccess: (value: unknown) => unknown = (value) => value;
   private onFastFailure: (error: unknown) => unknown = (error) => {
     throw error;
@@ -185,7 +188,7 @@ export class CircuitBreaker implements Flushable {
       } catch (error) {
         return this.failed(error, this.admitGeneration, -1, []) as T;
       }
-      this.countSuccess(this.admitGeneration);
+      this.tally.count++;
       return value;
     }
     return this.executeSyncSlow(fn);
@@ -200,7 +203,7 @@ export class CircuitBreaker implements Flushable {
       } catch (error) {
         return { ok: true, value: this.failed(error, this.admitGeneration, -1, []) as T };
       }
-      this.countSuccess(this.admitGeneration);
+      this.tally.count++;
       return { ok: true, value };
     }
     if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
@@ -222,7 +225,6 @@ export class CircuitBreaker implements Flushable {
   execute<A extends unknown[], T>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, ...args: A): Promise<T>;
   execute(fn: GuardedFunction, ...args: unknown[]): Promise<unknown> {
     if (this.words[this.stateIndex] === this.asyncWord && (args.length === 0 || this.fallback === undefined) && --this.countdown !== 0) {
-      if (this.handlersGeneration !== this.admitGeneration) this.bindFastHandlers();
       let result: unknown;
       try {
         result = args.length === 0 ? fn(NEVER_ABORTED) : fn(...args, NEVER_ABORTED);
@@ -311,7 +313,7 @@ export class CircuitBreaker implements Flushable {
 
   /** close(), and zeroes the lifetime totals: the breaker starts afresh with its options. */
   reset(): void {
-    this.pending = 0;
+    this.tally.count = 0;
     this.pendingRejections = 0;
     this.manual((arena, slot) => core.reset(arena, slot));
   }
@@ -341,7 +343,6 @@ export class CircuitBreaker implements Flushable {
 
   /** Folds the successes and rejections counted in this thread into the shared core. */
   flush(): void {
-    this.dirty = false;
     this.flushPending();
     if (this.pendingRejections > 0) {
       core.rejected(this.ref.arenaId, this.ref.slot, this.pendingRejections);
@@ -464,7 +465,7 @@ export class CircuitBreaker implements Flushable {
     this.flushPending();
     const state = word & 0xf;
     if (state === State.FORCED_OPEN || (state === State.OPEN && this.openDeadlineAhead(word))) {
-      if (this.pendingRejections++ === 0 && !this.dirty) this.markDirty();
+      if (this.pendingRejections++ === 0 && !this.ticking) this.joinTick();
       return -1;
     }
     const admitted = core.admit(this.ref.arenaId, this.ref.slot);
@@ -480,32 +481,45 @@ export class CircuitBreaker implements Flushable {
     return ((this.words[this.stateIndex + 1] - clock[ClockWord.nowMs32]) | 0) > 0 && this.words[this.stateIndex] === word;
   }
 
-  private countSuccess(generation: number): void {
-    if (this.pending !== 0 && this.pendingGeneration !== generation) this.flushPending();
-    if (this.pending++ === 0) {
-      this.pendingGeneration = generation;
-      if (!this.dirty) this.markDirty();
+  /** @internal Called by the tick: folds this thread's counts; leaves the tick after two idle ticks. */
+  tick(): boolean {
+    const busy = this.tally.count !== 0 || this.pendingRejections !== 0;
+    this.flush();
+    if (busy) {
+      this.idleTicks = 0;
+      return true;
     }
+    if (++this.idleTicks < 2) return true;
+    // Off the tick, nothing would fold a count: the next call takes the slow path, which re-arms.
+    this.ticking = false;
+    this.syncWord = this.asyncWord = NO_FAST_PATH;
+    return false;
   }
 
-  private markDirty(): void {
-    this.dirty = true;
-    markDirty(this);
+  private joinTick(): void {
+    this.ticking = true;
+    this.idleTicks = 0;
+    joinTick(this);
   }
 
   private flushPending(): void {
-    if (this.pending === 0) return;
-    const count = this.pending;
-    this.pending = 0;
-    core.record(this.ref.arenaId, this.ref.slot, this.pendingGeneration, Outcome.success, count, -1);
+    this.fold(this.tally);
+  }
+
+  /** Records a tally's successes in the core under the generation they ran in. */
+  private fold(tally: SuccessTally): void {
+    if (tally.count === 0) return;
+    const count = tally.count;
+    tally.count = 0;
+    core.record(this.ref.arenaId, this.ref.slot, tally.generation, Outcome.success, count, -1);
     this.afterOperation();
   }
 
   private succeeded(generation: number, latency: number): void {
     let count = 1;
-    if (this.pending !== 0 && this.pendingGeneration === generation) {
-      count += this.pending;
-      this.pending = 0;
+    if (this.tally.count !== 0 && this.tally.generation === generation) {
+      count += this.tally.count;
+      this.tally.count = 0;
     } else {
       this.flushPending();
     }
@@ -554,15 +568,25 @@ export class CircuitBreaker implements Flushable {
     return this.fallback(error, ...args);
   }
 
-  /** Handlers for fast async calls, bound to the generation they were admitted under. */
-  private bindFastHandlers(): void {
-    const generation = this.admitGeneration;
-    this.handlersGeneration = generation;
+  /** Starts a new generation's tally (folding the old one) and the fast reactions bound to it. */
+  private startGeneration(generation: number): void {
+    const old = this.tally;
+    old.retired = true;
+    const tally = new SuccessTally(generation);
+    this.tally = tally;
     this.onFastSuccess = (value) => {
-      this.countSuccess(generation);
+      if (tally.retired) this.recordLateSuccess(generation);
+      else tally.count++;
       return value;
     };
     this.onFastFailure = (error) => this.failed(error, generation, -1, []);
+    this.fold(old);
+  }
+
+  /** A fast async call that succeeded after its generation ended: counted, moves nothing. */
+  private recordLateSuccess(generation: number): void {
+    core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.success, 1, -1);
+    this.afterOperation();
   }
 
   private manual(operation: (arena: number, slot: number) => number): void {
@@ -606,6 +630,8 @@ export class CircuitBreaker implements Flushable {
     }
     this.admitWord = word;
     this.admitGeneration = (word >>> 4) & GENERATION_MASK;
+    if (this.tally.generation !== this.admitGeneration) this.startGeneration(this.admitGeneration);
+    if (!this.ticking) this.joinTick();
     const untimed = this.options.slowCallDuration === 0 && !this.events.has('success');
     this.syncWord = untimed ? word : NO_FAST_PATH;
     this.asyncWord = untimed && this.options.timeout === 0 ? word : NO_FAST_PATH;

@@ -1,27 +1,38 @@
 /** Something with per-thread state to fold into the shared core on the tick. */
-export interface Flushable {
-  flush(): void;
+export interface Ticking {
+  /** Folds this thread's counts; returns false to leave the tick (it was idle). */
+  tick(): boolean;
 }
 
 const TICK_MS = 100;
-let dirty: Flushable[] = [];
+/** A tick this late is presumed dead (e.g. created under fake timers that were then removed). */
+const STALLED_MS = 20 * TICK_MS;
+let active: Ticking[] = [];
 let timer: NodeJS.Timeout | undefined;
+let lastRun = 0;
 
-/**
- * One unref'd interval per thread for every breaker (never a timer per breaker): it folds the
- * successes and rejections counted in JS into the shared windows, so time windows see them within
- * a tick even when no decision forces a flush. It never keeps the process alive.
- */
-export function markDirty(item: Flushable): void {
-  dirty.push(item);
-  if (timer === undefined) {
-    timer = setInterval(flushDirty, TICK_MS);
-    timer.unref();
+function run(): void {
+  lastRun = performance.now();
+  const kept: Ticking[] = [];
+  for (const item of active) if (item.tick()) kept.push(item);
+  active = kept;
+  if (active.length === 0 && timer !== undefined) {
+    clearInterval(timer);
+    timer = undefined;
   }
 }
 
-export function flushDirty(): void {
-  const batch = dirty;
-  dirty = [];
-  for (const item of batch) item.flush();
+/**
+ * One unref'd interval per thread for every breaker (never a timer per breaker). It folds the
+ * successes and rejections counted in JS into the shared windows, so time windows see them within
+ * a tick even when no decision forces a fold. Breakers leave it when idle; it stops when none is
+ * left and never keeps the process alive.
+ */
+export function joinTick(item: Ticking): void {
+  active.push(item);
+  if (timer !== undefined && performance.now() - lastRun < STALLED_MS) return;
+  if (timer !== undefined) clearInterval(timer);
+  lastRun = performance.now();
+  timer = setInterval(run, TICK_MS);
+  timer.unref();
 }

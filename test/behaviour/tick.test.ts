@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CircuitBreaker } from '../../src/index';
+import { fail, manualBreaker, succeed } from './helpers';
+
+/** A second view of the same slot: its metrics show only what was folded into the core. */
+const shared = (breaker: CircuitBreaker) => CircuitBreaker.fromHandle(breaker.handle);
+
+describe('the shared tick', () => {
+  afterEach(() => {
+    if (vi.isFakeTimers()) vi.advanceTimersByTime(1000); // every breaker goes idle: the tick stops before real timers return
+    vi.useRealTimers();
+  });
+
+  it('folds successes counted in JS into the core within a tick', () => {
+    vi.useFakeTimers();
+    const { breaker } = manualBreaker();
+    succeed(breaker, 10);
+    const view = shared(breaker);
+    expect(view.getMetrics().successes).toBe(0); // still in this facade's tally
+    vi.advanceTimersByTime(100);
+    expect(view.getMetrics().successes).toBe(10);
+  });
+
+  it('an idle breaker leaves the tick and its next call still counts at once', () => {
+    vi.useFakeTimers();
+    const { breaker } = manualBreaker();
+    succeed(breaker, 3);
+    vi.advanceTimersByTime(300); // fold, then two idle ticks
+    expect(vi.getTimerCount()).toBe(0); // the tick stopped: no breaker left on it
+    const view = shared(breaker);
+    succeed(breaker); // slow path: recorded directly, and the breaker rejoins the tick
+    expect(view.getMetrics().successes).toBe(4);
+    succeed(breaker, 5);
+    vi.advanceTimersByTime(100);
+    expect(view.getMetrics().successes).toBe(9);
+  });
+
+  it('folds rejections decided in JS', () => {
+    vi.useFakeTimers();
+    const { breaker } = manualBreaker({ failureThreshold: 1 });
+    fail(breaker);
+    for (let i = 0; i < 5; i++) breaker.attempt(() => 1);
+    const view = shared(breaker);
+    vi.advanceTimersByTime(100);
+    expect(view.getMetrics().rejections).toBe(5);
+  });
+
+  it('an async success that lands after its generation ended is counted and moves nothing', async () => {
+    const { breaker, clock } = manualBreaker({ failureThreshold: 1, recoveryTimeout: 10 });
+    let finish!: (value: string) => void;
+    const late = breaker.execute(() => new Promise<string>((resolve) => (finish = resolve)));
+    fail(breaker); // opens: the in-flight call's generation is over
+    clock.advance(10);
+    fail(breaker); // the probe fails: open again
+    finish('late');
+    await expect(late).resolves.toBe('late');
+    expect(breaker.getState()).toBe('open');
+    expect(breaker.getMetrics()).toMatchObject({ successes: 1, failures: 2 });
+  });
+});

@@ -21,6 +21,7 @@ const url = `http://127.0.0.1:${server.address().port}/`;
 
 const breaker = new CircuitBreaker({
   name: 'inventory-service',
+  failureThreshold: 3,
   failureRateThreshold: 50,
   minimumCalls: 10,
   slidingWindowSize: 1000,

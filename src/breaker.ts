@@ -223,11 +223,27 @@ export class CircuitBreaker implements Ticking {
   execute<T>(fn: (context: CallContext) => T | PromiseLike<T>): Promise<T>;
   execute<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>, ...args: A): Promise<T>;
   execute<A extends unknown[], T>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, ...args: A): Promise<T>;
-  execute(fn: GuardedFunction, ...args: unknown[]): Promise<unknown> {
-    if (this.words[this.stateIndex] === this.asyncWord && (args.length === 0 || this.fallback === undefined) && --this.countdown !== 0) {
+  execute(fn: GuardedFunction): Promise<unknown> {
+    // arguments.length, not a rest parameter: the common call has no arguments and must not allocate.
+    if (arguments.length !== 1) return this.executeWithArguments(fn, Array.prototype.slice.call(arguments, 1));
+    if (this.words[this.stateIndex] === this.asyncWord && --this.countdown !== 0) {
       let result: unknown;
       try {
-        result = args.length === 0 ? fn(NEVER_ABORTED) : fn(...args, NEVER_ABORTED);
+        result = fn(NEVER_ABORTED);
+      } catch (error) {
+        return this.failedAsync(error, this.admitGeneration, -1, []);
+      }
+      return (result instanceof Promise ? result : Promise.resolve(result)).then(this.onFastSuccess, this.onFastFailure);
+    }
+    return this.executeSlow(fn, []);
+  }
+
+  /** execute() with arguments: the fast path when no fallback needs them, else the slow one. */
+  private executeWithArguments(fn: GuardedFunction, args: unknown[]): Promise<unknown> {
+    if (this.words[this.stateIndex] === this.asyncWord && this.fallback === undefined && --this.countdown !== 0) {
+      let result: unknown;
+      try {
+        result = fn(...args, NEVER_ABORTED);
       } catch (error) {
         return this.failedAsync(error, this.admitGeneration, -1, args);
       }

@@ -62,7 +62,7 @@ type GuardedFunction = (...args: any[]) => unknown;
 /** The low state word never takes this value (state bits 15), so comparing against it never admits. */
 const NO_FAST_PATH = 0x0f;
 /** One call in this many is timed, for the latency histogram, and folds the JS-side counts. */
-const SAMPLE_EVERY = 64;
+const SAMPLE_EVERY = 256;
 const NEVER_ABORTED: CallContext = Object.freeze({ signal: new AbortController().signal });
 const everything = (): boolean => true;
 let attaching: { ref: SlotRef; options: ResolvedOptions; local: LocalOptions } | undefined;
@@ -80,7 +80,7 @@ class BreakerEmitter extends Emitter<BreakerEvents> {
  * A circuit breaker. The decision state lives in a slot of a shared arena, run by the native core
  * (or the reference core); this class validates, times, and emits events. On a closed circuit a
  * guarded call costs a load and a compare: successes are counted here and folded into the shared
- * window before any decision reads it (on a failure, every 64th call, and on the shared tick).
+ * window before any decision reads it (on a failure, every 256th call, and on the shared tick).
  */
 export class CircuitBreaker implements Ticking {
   readonly name: string;

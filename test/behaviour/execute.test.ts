@@ -17,12 +17,12 @@ describe('guarded calls', () => {
 
   it('counts successes and failures of async calls, on the fast path and the sampled one', async () => {
     const { breaker } = manualBreaker({ failureThreshold: 0 });
-    for (let i = 0; i < 200; i++) await breaker.execute(async () => i);
+    for (let i = 0; i < 600; i++) await breaker.execute(async () => i);
     for (let i = 0; i < 7; i++) await expect(breaker.execute(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     await expect(breaker.execute(() => boom())).rejects.toThrow('boom'); // a synchronous throw becomes a rejection
     const metrics = breaker.getMetrics();
-    expect(metrics).toMatchObject({ successes: 200, failures: 8, totalCalls: 208 });
-    expect(metrics.latency.samples).toBe(Math.floor(200 / 64)); // one call in 64 is timed
+    expect(metrics).toMatchObject({ successes: 600, failures: 8, totalCalls: 608 });
+    expect(metrics.latency.samples).toBe(Math.floor(600 / 256)); // one call in 256 is timed
   });
 
   it('executeSync returns, throws, and counts', () => {

@@ -61,7 +61,7 @@ type GuardedFunction = (...args: any[]) => unknown;
 
 /** The low state word never takes this value (state bits 15), so comparing against it never admits. */
 const NO_FAST_PATH = 0x0f;
-/** One call in this many is timed, for the latency histogram, and folds the JS-side counts. */
+/** One synchronous call in this many is timed, for the latency histogram, and folds the JS-side counts. */
 const SAMPLE_EVERY = 256;
 const NEVER_ABORTED: CallContext = Object.freeze({ signal: new AbortController().signal });
 const everything = (): boolean => true;
@@ -80,7 +80,8 @@ class BreakerEmitter extends Emitter<BreakerEvents> {
  * A circuit breaker. The decision state lives in a slot of a shared arena, run by the native core
  * (or the reference core); this class validates, times, and emits events. On a closed circuit a
  * guarded call costs a load and a compare: successes are counted here and folded into the shared
- * window before any decision reads it (on a failure, every 256th call, and on the shared tick).
+ * window before any decision reads it (on a failure, every 256th synchronous call, and on the shared
+ * tick, which also picks one async call per tick to time).
  */
 export class CircuitBreaker implements Ticking {
   readonly name: string;
@@ -111,6 +112,8 @@ export class CircuitBreaker implements Ticking {
   /** Whether the breaker is on this thread's tick; idle breakers leave it and lose the fast path until their next call. */
   private ticking = false;
   private idleTicks = 0;
+  /** Whether fast-path counts were folded since the last tick (the breaker was busy). */
+  private foldedSinceTick = false;
   /** Reactions of fast async calls, bound to the current generation's tally. */
   private onFastSuccess: (value: unknown) => unknown = (value) => value;
   private onFastFailure: (error: unknown) => unknown = (error) => {
@@ -226,7 +229,7 @@ export class CircuitBreaker implements Ticking {
   execute(fn: GuardedFunction): Promise<unknown> {
     // arguments.length, not a rest parameter: the common call has no arguments and must not allocate.
     if (arguments.length !== 1) return this.executeWithArguments(fn, Array.prototype.slice.call(arguments, 1));
-    if (this.words[this.stateIndex] === this.asyncWord && --this.countdown !== 0) {
+    if (this.words[this.stateIndex] === this.asyncWord) {
       let result: unknown;
       try {
         result = fn(NEVER_ABORTED);
@@ -240,7 +243,7 @@ export class CircuitBreaker implements Ticking {
 
   /** execute() with arguments: the fast path when no fallback needs them, else the slow one. */
   private executeWithArguments(fn: GuardedFunction, args: unknown[]): Promise<unknown> {
-    if (this.words[this.stateIndex] === this.asyncWord && this.fallback === undefined && --this.countdown !== 0) {
+    if (this.words[this.stateIndex] === this.asyncWord && this.fallback === undefined) {
       let result: unknown;
       try {
         result = fn(...args, NEVER_ABORTED);
@@ -499,10 +502,14 @@ export class CircuitBreaker implements Ticking {
 
   /** @internal Called by the tick: folds this thread's counts; leaves the tick after two idle ticks. */
   tick(): boolean {
-    const busy = this.tally.count !== 0 || this.pendingRejections !== 0;
+    const busy = this.tally.count !== 0 || this.pendingRejections !== 0 || this.foldedSinceTick;
     this.flush();
+    this.foldedSinceTick = false;
     if (busy) {
       this.idleTicks = 0;
+      // Async code yields to the event loop, so the tick can pick its latency sample: the next
+      // execute() takes the timed path (which re-arms the fast one), and the fast path counts nothing.
+      this.asyncWord = NO_FAST_PATH;
       return true;
     }
     if (++this.idleTicks < 2) return true;
@@ -527,6 +534,7 @@ export class CircuitBreaker implements Ticking {
     if (tally.count === 0) return;
     const count = tally.count;
     tally.count = 0;
+    this.foldedSinceTick = true;
     core.record(this.ref.arenaId, this.ref.slot, tally.generation, Outcome.success, count, -1);
     this.afterOperation();
   }

@@ -11,7 +11,8 @@ let active: Ticking[] = [];
 let timer: NodeJS.Timeout | undefined;
 let lastRun = 0;
 
-function run(): void {
+/** Runs one tick now (the interval calls it; tests call it to step time-free). */
+export function runTick(): void {
   lastRun = performance.now();
   const kept: Ticking[] = [];
   for (const item of active) if (item.tick()) kept.push(item);
@@ -33,6 +34,6 @@ export function joinTick(item: Ticking): void {
   if (timer !== undefined && performance.now() - lastRun < STALLED_MS) return;
   if (timer !== undefined) clearInterval(timer);
   lastRun = performance.now();
-  timer = setInterval(run, TICK_MS);
+  timer = setInterval(runTick, TICK_MS);
   timer.unref();
 }

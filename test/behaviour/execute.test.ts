@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CircuitOpenError, TimeoutError, type CallContext } from '../../src/index';
+import { runTick } from '../../src/tick';
 import { boom, fail, manualBreaker } from './helpers';
 
 describe('guarded calls', () => {
@@ -15,14 +16,25 @@ describe('guarded calls', () => {
     expect(seen).toEqual([[2, 3, false]]);
   });
 
-  it('counts successes and failures of async calls, on the fast path and the sampled one', async () => {
-    const { breaker } = manualBreaker({ failureThreshold: 0 });
+  it('counts successes and failures of async calls; the tick picks one call to time', async () => {
+    const { breaker, clock } = manualBreaker({ failureThreshold: 0 });
     for (let i = 0; i < 600; i++) await breaker.execute(async () => i);
+    expect(breaker.getMetrics().latency.samples).toBe(0); // the fast path times nothing
+    runTick(); // folds the count and asks for a sample
+    await breaker.execute(async () => clock.advance(7));
+    await breaker.execute(async () => clock.advance(1000)); // fast again: not timed
     for (let i = 0; i < 7; i++) await expect(breaker.execute(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     await expect(breaker.execute(() => boom())).rejects.toThrow('boom'); // a synchronous throw becomes a rejection
     const metrics = breaker.getMetrics();
-    expect(metrics).toMatchObject({ successes: 600, failures: 8, totalCalls: 608 });
-    expect(metrics.latency.samples).toBe(Math.floor(600 / 256)); // one call in 256 is timed
+    expect(metrics).toMatchObject({ successes: 602, failures: 8, totalCalls: 610 });
+    expect(metrics.latency.samples).toBe(1);
+    expect(metrics.latency.p50).toBeCloseTo(7, 0);
+  });
+
+  it('times one synchronous call in 256', () => {
+    const { breaker } = manualBreaker();
+    for (let i = 0; i < 600; i++) breaker.executeSync(() => i);
+    expect(breaker.getMetrics()).toMatchObject({ successes: 600, latency: { samples: 2 } });
   });
 
   it('executeSync returns, throws, and counts', () => {

@@ -1,11 +1,16 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CircuitBreaker } from '../../src/index';
+import { runTick } from '../../src/tick';
 import { fail, manualBreaker, succeed } from './helpers';
 
 /** A second view of the same slot: its metrics show only what was folded into the core. */
 const shared = (breaker: CircuitBreaker) => CircuitBreaker.fromHandle(breaker.handle);
 
 describe('the shared tick', () => {
+  beforeEach(() => {
+    for (let i = 0; i < 3; i++) runTick(); // earlier breakers go idle: the next one starts a fresh interval
+  });
+
   afterEach(() => {
     if (vi.isFakeTimers()) vi.advanceTimersByTime(1000); // every breaker goes idle: the tick stops before real timers return
     vi.useRealTimers();

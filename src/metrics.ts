@@ -25,7 +25,7 @@ export interface BreakerMetrics {
   /** slowCalls / (successes + failures) in the window. */
   slowCallRate: number;
   window: { calls: number; successes: number; failures: number; rejections: number; timeouts: number; slowCalls: number };
-  /** Percentiles in ms over the window's timed calls (every call when a slow-call rule is set, else 1 in 256); null when none. */
+  /** Percentiles in ms over the window's timed calls (every call when a slow-call rule is set, else 1 synchronous call in 256 and 1 async call per tick); null when none. */
   latency: { p50: number | null; p90: number | null; p99: number | null; samples: number };
   consecutiveFailures: number;
   /** Consecutive reopens since the last clean close (drives the backoff). */

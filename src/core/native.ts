@@ -1,7 +1,7 @@
 import nodeGypBuild from 'node-gyp-build';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SCRATCH_SIZE } from './layout';
+import { LAYOUT_VERSION, SCRATCH_SIZE } from './layout';
 import type { CoreBackend } from './types';
 
 /** The addon's exports (native/binding/binding.cc); the same operations as CoreBackend. */
@@ -19,18 +19,23 @@ function packageRoot(): string {
   }
 }
 
-let loaded: CoreBackend | undefined;
-
 /**
- * Loads the addon (a prebuild from prebuilds/, else build/Release) and binds it to this thread.
- * Memoised: the addon keeps one scratch register set per thread.
+ * The addon keeps one scratch register set per thread, so every copy of this module in a thread
+ * (the ESM and CJS builds, the compat entry points) must share one loaded core: it lives on a
+ * global symbol, keyed by the layout version.
  */
+const LOADED = Symbol.for(`breakwater.nativeCore.v${LAYOUT_VERSION}`);
+type WithCore = typeof globalThis & { [LOADED]?: CoreBackend };
+
+/** Loads the addon (a prebuild from prebuilds/, else build/Release) and binds it to this thread. */
 export function loadNativeCore(): CoreBackend {
-  if (loaded !== undefined) return loaded;
+  const shared = globalThis as WithCore;
+  const existing = shared[LOADED];
+  if (existing !== undefined) return existing;
   const binding = nodeGypBuild(packageRoot()) as Binding;
   const scratch = new Int32Array(SCRATCH_SIZE);
   binding.setScratch(scratch);
-  loaded = {
+  const loaded: CoreBackend = {
     kind: 'native',
     scratch,
     attach: binding.attach,
@@ -48,5 +53,6 @@ export function loadNativeCore(): CoreBackend {
     nowUs: binding.nowUs,
     clockPage: binding.clockPage,
   };
+  shared[LOADED] = loaded;
   return loaded;
 }

@@ -1,0 +1,34 @@
+// Memory and creation cost of 10^5 and 10^6 breakers, each library in a fresh process.
+// Usage: npm run bench (writes bench/results/memory.json and .md)
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { benchDir, machine, markdownTable, writeResults } from './lib/measure.mjs';
+
+const COUNTS = (process.env.BENCH_MEMORY_COUNTS ?? '100000,1000000').split(',').map(Number);
+const LIBRARIES = ['breakwater', 'opossum', 'cockatiel'];
+
+const results = [];
+for (const count of COUNTS) {
+  for (const library of LIBRARIES) {
+    const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=16384', join(benchDir, 'lib/memory-child.mjs'), library, String(count)], { encoding: 'utf8', timeout: 600_000 });
+    results.push(JSON.parse(out));
+  }
+}
+const rows = results.map((r) => ({
+  library: r.library,
+  breakers: r.count.toLocaleString('en'),
+  'bytes/breaker': Math.round(r.bytesPerBreaker),
+  'JS heap': Math.round(r.heapBytes),
+  'outside the heap': Math.round(r.outsideBytes),
+  'created/s': Math.round(r.createdPerSecond).toLocaleString('en'),
+  'seconds to create': +(r.elapsedMs / 1000).toFixed(2),
+}));
+const facts = machine();
+console.table(rows);
+writeResults('memory', { machine: facts, results }, [
+  markdownTable(rows),
+  '',
+  'Targets: <= 512 bytes per breaker; 10^6 breakers created in under a second.',
+  '',
+  `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench\` (each row a fresh process; memory after two full GCs: JS heap plus SharedArrayBuffer/external memory).`,
+].join('\n'));

@@ -96,8 +96,9 @@ export class CircuitBreaker implements Ticking {
   private readonly timers: Timers;
   private readonly isFailure: (error: unknown) => boolean;
   private readonly fallback: ((error: unknown, ...args: unknown[]) => unknown) | undefined;
-  private readonly events = new BreakerEmitter(() => this.refresh());
-  private readonly rejection: Rejection;
+  /** Created with the first listener: most breakers never have one. */
+  private emitter: BreakerEmitter | undefined;
+  private rejectionObject: Rejection | undefined;
 
   /** The state word when the circuit admits everything (CLOSED or DISABLED), else NO_FAST_PATH. */
   private admitWord = NO_FAST_PATH;
@@ -114,11 +115,9 @@ export class CircuitBreaker implements Ticking {
   private idleTicks = 0;
   /** Whether fast-path counts were folded since the last tick (the breaker was busy). */
   private foldedSinceTick = false;
-  /** Reactions of fast async calls, bound to the current generation's tally. */
-  private onFastSuccess: (value: unknown) => unknown = (value) => value;
-  private onFastFailure: (error: unknown) => unknown = (error) => {
-    throw error;
-  };
+  /** Reactions of fast async calls, bound to the current generation's tally; made on first async use. */
+  private onFastSuccess: ((value: unknown) => unknown) | undefined;
+  private onFastFailure: ((error: unknown) => unknown) | undefined;
 
   constructor(options?: CircuitBreakerOptions) {
     const attach = attaching;
@@ -138,14 +137,6 @@ export class CircuitBreaker implements Ticking {
     this.stateIndex = arena.stateIndex(this.ref.slot);
     this.clockWords = arena.manualClock ? arena.manualClockWords() : core.clockPage();
     this.timers = clock ?? (arena.manualClock ? new AttachedManualClock(arena) : realTimers);
-    const breaker = this;
-    this.rejection = Object.freeze({
-      ok: false as const,
-      breaker: this.name,
-      get retryAfterMs() {
-        return breaker.retryAfterMs();
-      },
-    });
     this.refresh();
   }
 
@@ -212,8 +203,8 @@ export class CircuitBreaker implements Ticking {
     if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
     const generation = this.admit();
     if (generation < 0) {
-      if (this.events.has('reject')) this.events.emit('reject', { error: this.openError() });
-      return this.rejection;
+      if (this.has('reject')) this.emit('reject', { error: this.openError() });
+      return this.rejection();
     }
     return { ok: true, value: this.runTimedSync(fn, generation) };
   }
@@ -292,7 +283,7 @@ export class CircuitBreaker implements Ticking {
     this.flushPending();
     const generation = (this.words[this.stateIndex] >>> 4) & GENERATION_MASK;
     core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.success, 1, latencyUs(latencyMs));
-    this.afterOperation(() => this.events.emit('success', { latencyMs: latencyMs ?? NaN }));
+    this.afterOperation(() => this.emit('success', { latencyMs: latencyMs ?? NaN }));
   }
 
   /** Records a failure observed outside execute(). */
@@ -300,7 +291,7 @@ export class CircuitBreaker implements Ticking {
     this.flushPending();
     const generation = (this.words[this.stateIndex] >>> 4) & GENERATION_MASK;
     core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.failure, 1, latencyUs(latencyMs));
-    this.afterOperation(() => this.events.emit('failure', { error, latencyMs: latencyMs ?? NaN }));
+    this.afterOperation(() => this.emit('failure', { error, latencyMs: latencyMs ?? NaN }));
   }
 
   // --- state ---------------------------------------------------------------------------------
@@ -339,11 +330,11 @@ export class CircuitBreaker implements Ticking {
 
   /** Subscribes to an event; returns the function that unsubscribes. */
   on<K extends keyof BreakerEvents & string>(event: K, listener: (payload: BreakerEvents[K]) => void): Disposer {
-    return this.events.on(event, listener);
+    return this.events().on(event, listener);
   }
 
   once<K extends keyof BreakerEvents & string>(event: K, listener: (payload: BreakerEvents[K]) => void): Disposer {
-    return this.events.once(event, listener);
+    return this.events().once(event, listener);
   }
 
   /** A plain snapshot to persist: state, remaining open time, backoff and options. */
@@ -392,6 +383,7 @@ export class CircuitBreaker implements Ticking {
 
   private executeSlow(fn: GuardedFunction, args: unknown[], useFallback = true): Promise<unknown> {
     if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
+    if (this.onFastSuccess === undefined) this.bindAsync();
     const generation = this.admit();
     if (generation < 0) {
       try {
@@ -444,8 +436,8 @@ export class CircuitBreaker implements Ticking {
         const latency = this.elapsedUs(start);
         core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.timeout, 1, latency);
         this.afterOperation(() => {
-          this.events.emit('timeout', { error });
-          this.events.emit('failure', { error, latencyMs: latency / 1000 });
+          this.emit('timeout', { error });
+          this.emit('failure', { error, latencyMs: latency / 1000 });
         });
         settle(() => this.fallBackOrThrow(error, args, useFallback));
       }, timeoutMs);
@@ -548,7 +540,7 @@ export class CircuitBreaker implements Ticking {
       this.flushPending();
     }
     core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.success, count, latency);
-    this.afterOperation(this.events.has('success') ? () => this.events.emit('success', { latencyMs: latency / 1000 }) : undefined);
+    this.afterOperation(this.has('success') ? () => this.emit('success', { latencyMs: latency / 1000 }) : undefined);
   }
 
   /** Records fn's error (a failure, or ignored when isFailure says so), then falls back or throws. */
@@ -556,7 +548,7 @@ export class CircuitBreaker implements Ticking {
     const counts = this.countsAsFailure(error);
     this.flushPending();
     core.record(this.ref.arenaId, this.ref.slot, generation, counts ? Outcome.failure : Outcome.ignored, 1, latency);
-    this.afterOperation(counts ? () => this.events.emit('failure', { error, latencyMs: latency / 1000 }) : undefined);
+    this.afterOperation(counts ? () => this.emit('failure', { error, latencyMs: latency / 1000 }) : undefined);
     if (!counts) throw error;
     return this.fallBackOrThrow(error, args, useFallback);
   }
@@ -577,13 +569,40 @@ export class CircuitBreaker implements Ticking {
     }
   }
 
+  private events(): BreakerEmitter {
+    return (this.emitter ??= new BreakerEmitter(() => this.refresh()));
+  }
+
+  private emit<K extends keyof BreakerEvents & string>(event: K, payload: BreakerEvents[K]): void {
+    this.emitter?.emit(event, payload);
+  }
+
+  private has(event: keyof BreakerEvents & string): boolean {
+    return this.emitter !== undefined && this.emitter.has(event);
+  }
+
+  /** attempt()'s answer on a refused call: one object per breaker, made on the first refusal. */
+  private rejection(): Rejection {
+    if (this.rejectionObject === undefined) {
+      const breaker = this;
+      this.rejectionObject = Object.freeze({
+        ok: false as const,
+        breaker: this.name,
+        get retryAfterMs() {
+          return breaker.retryAfterMs();
+        },
+      });
+    }
+    return this.rejectionObject;
+  }
+
   private openError(): CircuitOpenError {
     return new CircuitOpenError(this.name, this.retryAfterMs(), this.getState());
   }
 
   private refused(args: unknown[], useFallback = true): unknown {
     const error = this.openError();
-    this.events.emit('reject', { error });
+    this.emit('reject', { error });
     return this.fallBackOrThrow(error, args, useFallback);
   }
 
@@ -596,15 +615,21 @@ export class CircuitBreaker implements Ticking {
   private startGeneration(generation: number): void {
     const old = this.tally;
     old.retired = true;
-    const tally = new SuccessTally(generation);
-    this.tally = tally;
+    this.tally = new SuccessTally(generation);
+    if (this.onFastSuccess !== undefined) this.bindAsync();
+    this.fold(old);
+  }
+
+  /** The fast async reactions for the current tally (a breaker used only synchronously never needs them). */
+  private bindAsync(): void {
+    const tally = this.tally;
+    const generation = tally.generation;
     this.onFastSuccess = (value) => {
       if (tally.retired) this.recordLateSuccess(generation);
       else tally.count++;
       return value;
     };
     this.onFastFailure = (error) => this.failed(error, generation, -1, []);
-    this.fold(old);
   }
 
   /** A fast async call that succeeded after its generation ended: counted, moves nothing. */
@@ -638,10 +663,10 @@ export class CircuitBreaker implements Ticking {
 
   private emitTransition(from: number, to: number, reason: number, generation: number): void {
     const change: StateChange = { from: stateName(from), to: stateName(to), reason: reasonName(reason), generation, at: this.wallNow() };
-    this.events.emit('stateChange', change);
-    if (to === State.OPEN) this.events.emit('open', { ...change, retryAfterMs: this.retryAfterMs() });
-    else if (to === State.CLOSED) this.events.emit('close', change);
-    else if (to === State.HALF_OPEN) this.events.emit('halfOpen', change);
+    this.emit('stateChange', change);
+    if (to === State.OPEN) this.emit('open', { ...change, retryAfterMs: this.retryAfterMs() });
+    else if (to === State.CLOSED) this.emit('close', change);
+    else if (to === State.HALF_OPEN) this.emit('halfOpen', change);
   }
 
   /** Re-reads the state word and decides which paths may skip the core. */
@@ -656,9 +681,10 @@ export class CircuitBreaker implements Ticking {
     this.admitGeneration = (word >>> 4) & GENERATION_MASK;
     if (this.tally.generation !== this.admitGeneration) this.startGeneration(this.admitGeneration);
     if (!this.ticking) this.joinTick();
-    const untimed = this.options.slowCallDuration === 0 && !this.events.has('success');
+    const untimed = this.options.slowCallDuration === 0 && !this.has('success');
     this.syncWord = untimed ? word : NO_FAST_PATH;
-    this.asyncWord = untimed && this.options.timeout === 0 ? word : NO_FAST_PATH;
+    // The async fast path opens once execute() has been used (its first call takes the slow path).
+    this.asyncWord = untimed && this.options.timeout === 0 && this.onFastSuccess !== undefined ? word : NO_FAST_PATH;
   }
 
   private retryAfterMs(): number {

@@ -1,0 +1,81 @@
+import { CONFIG_SIZE, Config, GENERATION_MASK, MAX_PERIOD_MS, Outcome, SNAPSHOT_SIZE, Snap, State, WindowType } from '../../core/layout';
+import type { ArenaPool, SlotRef } from '../../core/pool';
+import { core } from '../../core/select';
+
+/** The trip rules a cockatiel breaker maps to; every other core rule stays off. */
+export interface SlotRules {
+  window: { type: 'time' | 'count'; buckets: number; size: number };
+  failureThreshold: number;
+  minimumCalls: number;
+  failureRateThreshold: number;
+}
+
+/** The largest value a u32 config field holds. */
+export const U32_MAX = 2 ** 32 - 1;
+
+/**
+ * One core slot used as a counter and trip decision: the cockatiel policy owns open, half-open
+ * and their timing, so the slot is never admitted through and its open period never runs out.
+ */
+export class CoreSlot {
+  private readonly ref: SlotRef;
+  private readonly stateIndex: number;
+  private readonly snapshot = new Float64Array(SNAPSHOT_SIZE);
+
+  constructor(pool: ArenaPool, rules: SlotRules) {
+    this.ref = pool.allocate(rules.window.buckets);
+    this.stateIndex = this.ref.arena.stateIndex(this.ref.slot);
+    const config = new Float64Array(CONFIG_SIZE);
+    config[Config.windowType] = rules.window.type === 'count' ? WindowType.count : WindowType.time;
+    config[Config.buckets] = rules.window.buckets;
+    config[Config.windowSize] = rules.window.size;
+    config[Config.failureThreshold] = rules.failureThreshold;
+    config[Config.minimumCalls] = rules.minimumCalls;
+    config[Config.failureRateThreshold] = rules.failureRateThreshold;
+    config[Config.recoveryTimeoutMs] = MAX_PERIOD_MS;
+    config[Config.maxRecoveryTimeoutMs] = MAX_PERIOD_MS;
+    config[Config.backoffFactor] = 1;
+    config[Config.halfOpenMaxCalls] = 1;
+    config[Config.halfOpenSuccessThreshold] = 1;
+    core.configure(this.ref.arenaId, this.ref.slot, config);
+  }
+
+  /** Whether the slot still decides: once it trips it stays open (counting) until reset(). */
+  get closed(): boolean {
+    return (this.ref.arena.words[this.stateIndex] & 0xf) === State.CLOSED;
+  }
+
+  /** Records `count` successes. */
+  success(count = 1): void {
+    core.record(this.ref.arenaId, this.ref.slot, this.generation(), Outcome.success, count, -1);
+  }
+
+  /** Records one failure; true when the core tripped on it. */
+  failure(): boolean {
+    return core.record(this.ref.arenaId, this.ref.slot, this.generation(), Outcome.failure, 1, -1) === 1;
+  }
+
+  /** Closes the slot and clears its window and consecutive-failure count. */
+  reset(): void {
+    core.reset(this.ref.arenaId, this.ref.slot);
+  }
+
+  /** The core's consecutive failures and window counts. */
+  read(): { consecutiveFailures: number; successes: number; failures: number } {
+    core.snapshot(this.ref.arenaId, this.ref.slot, this.snapshot);
+    return {
+      consecutiveFailures: this.snapshot[Snap.consecutiveFailures],
+      successes: this.snapshot[Snap.windowSuccesses],
+      failures: this.snapshot[Snap.windowFailures],
+    };
+  }
+
+  /** Sets the time of the slot's manual-clock arena (the sampling breaker's virtual time). */
+  setTimeUs(us: number): void {
+    this.ref.arena.setManualNowUs(us);
+  }
+
+  private generation(): number {
+    return (this.ref.arena.words[this.stateIndex] >>> 4) & GENERATION_MASK;
+  }
+}

@@ -1,0 +1,131 @@
+import type { Timers } from '../../clock';
+
+/** A scheduled callback; pass it to cancel(). */
+export interface Scheduled {
+  readonly at: number;
+}
+
+/** Where breakers schedule their deadlines (half-open, warm-up end, snapshots, health checks). */
+export interface Scheduler {
+  /** Milliseconds: Date.now() for real time, or the manual clock's time. */
+  now(): number;
+  /** Runs fn once, ms from now. */
+  after(ms: number, fn: () => void): Scheduled;
+  cancel(entry: Scheduled | undefined): void;
+}
+
+interface Entry extends Scheduled {
+  seq: number;
+  fn: (() => void) | undefined;
+}
+
+/**
+ * One per thread: a min-heap of deadlines behind a single unref'd setTimeout armed for the
+ * earliest, so a thousand breakers cost one timer, and none keeps the process alive.
+ */
+class DeadlineHeap implements Scheduler {
+  private readonly heap: Entry[] = [];
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor = Infinity;
+
+  now(): number {
+    return Date.now();
+  }
+
+  after(ms: number, fn: () => void): Scheduled {
+    const entry: Entry = { at: Date.now() + Math.max(0, ms), seq: this.seq++, fn };
+    this.push(entry);
+    if (entry.at < this.armedFor) this.arm();
+    return entry;
+  }
+
+  cancel(entry: Scheduled | undefined): void {
+    // Lazy deletion: the entry stays in the heap, inert, until it reaches the top.
+    if (entry !== undefined) (entry as Entry).fn = undefined;
+  }
+
+  private run = (): void => {
+    // Node may fire a timer while Date.now() still reads a millisecond short of its deadline:
+    // the deadline it was armed for is due whatever the clock says, as a setTimeout would be.
+    const now = Math.max(Date.now(), this.armedFor);
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    for (let top = this.heap[0]; top !== undefined && top.at <= now; top = this.heap[0]) {
+      this.pop();
+      const fn = top.fn;
+      top.fn = undefined;
+      if (fn !== undefined) {
+        try {
+          fn();
+        } catch (error) {
+          // One breaker's failing callback must not starve the others; surface it instead.
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
+    }
+    while (this.heap[0] !== undefined && this.heap[0].fn === undefined) this.pop();
+    if (this.heap.length > 0) this.arm();
+  };
+
+  private arm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    const at = this.heap[0].at;
+    this.armedFor = at;
+    this.timer = setTimeout(this.run, Math.max(0, at - Date.now()));
+    this.timer.unref();
+  }
+
+  private less(a: Entry, b: Entry): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(entry: Entry): void {
+    const heap = this.heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.less(heap[i], heap[parent])) break;
+      [heap[i], heap[parent]] = [heap[parent], heap[i]];
+      i = parent;
+    }
+  }
+
+  private pop(): void {
+    const heap = this.heap;
+    const last = heap.pop();
+    if (heap.length === 0 || last === undefined) return;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let least = i;
+      if (left < heap.length && this.less(heap[left], heap[least])) least = left;
+      if (right < heap.length && this.less(heap[right], heap[least])) least = right;
+      if (least === i) break;
+      [heap[i], heap[least]] = [heap[least], heap[i]];
+      i = least;
+    }
+  }
+}
+
+/** This thread's scheduler for real time. */
+export const realScheduler: Scheduler = new DeadlineHeap();
+
+/** A scheduler on a ManualClock: its deadlines fire inside the clock's advance(). */
+export function manualScheduler(clock: Timers): Scheduler {
+  return {
+    now: () => clock.now(),
+    after: (ms, fn) => {
+      const at = clock.now() + Math.max(0, ms);
+      return { at, handle: clock.setTimeout(fn, ms) } as Scheduled;
+    },
+    cancel: (entry) => {
+      if (entry !== undefined) clock.clearTimeout((entry as Scheduled & { handle: unknown }).handle);
+    },
+  };
+}

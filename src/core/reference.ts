@@ -47,6 +47,9 @@ interface WindowSums {
 }
 
 const LOW32 = 0xffffffffn;
+/** Taken when the module loads: fake-timer libraries that later replace `performance` can't break the clock. */
+const TIME_ORIGIN = performance.timeOrigin;
+const monotonicNow = performance.now.bind(performance);
 
 /**
  * The reference core: the contract of native/LAYOUT.md in plain TypeScript over the same arena
@@ -516,7 +519,7 @@ export class ReferenceCore implements CoreBackend {
 
   private now(v: Views): number {
     if (v.manual) return Number(Atomics.load(v.i64, Header.manualNowUs >> 3));
-    return Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    return Math.floor((TIME_ORIGIN + monotonicNow()) * 1000);
   }
 }
 

@@ -1,5 +1,4 @@
 import type { IBreaker } from 'cockatiel';
-import { monotonicPool } from '../../core/pool';
 import { CoreSlot, U32_MAX } from './slot';
 
 /**
@@ -19,7 +18,7 @@ export class ConsecutiveBreaker implements IBreaker {
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > U32_MAX) {
       throw new RangeError(`breakwater/cockatiel: ConsecutiveBreaker threshold must be an integer from 1 to ${U32_MAX}, got ${String(threshold)}`);
     }
-    this.slot = new CoreSlot(monotonicPool, {
+    this.slot = new CoreSlot({
       window: { type: 'count', buckets: 1, size: 1 },
       failureThreshold: threshold,
       minimumCalls: 0,

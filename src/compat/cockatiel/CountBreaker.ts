@@ -1,6 +1,5 @@
 import type { CircuitState, IBreaker, ICountBreakerOptions } from 'cockatiel';
 import { MAX_BUCKETS } from '../../core/layout';
-import { monotonicPool } from '../../core/pool';
 import { CircuitStateValue } from './circuit-state';
 import { exceeds, strictlyAbove } from './rate';
 import { CoreSlot } from './slot';
@@ -45,7 +44,7 @@ export class CountBreaker implements IBreaker {
     this.samples = new Array<boolean | null>(size).fill(null);
     this.slot =
       size <= MAX_BUCKETS
-        ? new CoreSlot(monotonicPool, {
+        ? new CoreSlot({
             window: { type: 'count', buckets: size, size },
             failureThreshold: 0,
             minimumCalls: minimumNumberOfCalls,

@@ -1,6 +1,5 @@
 import type { CircuitState, IBreaker, ISamplingBreakerOptions } from 'cockatiel';
-import { ClockMode, MAX_BUCKETS } from '../../core/layout';
-import { ArenaPool } from '../../core/pool';
+import { MAX_BUCKETS } from '../../core/layout';
 import { CircuitStateValue } from './circuit-state';
 import { exceeds, strictlyAbove } from './rate';
 import { CoreSlot, U32_MAX } from './slot';
@@ -24,11 +23,10 @@ export interface SamplingBreakerState {
 }
 
 /**
- * Slots of sampling breakers run on virtual time: each breaker sets its arena's manual clock to
- * its own window number before every operation, so a core bucket is exactly one cockatiel window.
+ * A sampling breaker's slot runs on virtual time: before every operation it sets its arena's
+ * manual clock to its own window number, so a core bucket is exactly one cockatiel window.
+ * One window is 1 ms of virtual time.
  */
-const virtualTimePool = new ArenaPool(ClockMode.manual);
-/** One core bucket per window: 1 ms of virtual time. */
 const VIRTUAL_WINDOW_US = 1000;
 
 /**
@@ -75,7 +73,7 @@ export class SamplingBreaker implements IBreaker {
     this.minimumCalls = Math.min(U32_MAX, Math.ceil(this.duration * this.minimumRpms));
     this.slot =
       windowCount <= MAX_BUCKETS
-        ? new CoreSlot(virtualTimePool, {
+        ? new CoreSlot({
             window: { type: 'time', buckets: windowCount, size: (windowCount * VIRTUAL_WINDOW_US) / 1000 },
             failureThreshold: 0,
             minimumCalls: this.minimumCalls,

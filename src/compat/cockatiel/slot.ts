@@ -1,5 +1,5 @@
-import { CONFIG_SIZE, Config, GENERATION_MASK, MAX_PERIOD_MS, Outcome, SNAPSHOT_SIZE, Snap, State, WindowType } from '../../core/layout';
-import type { ArenaPool, SlotRef } from '../../core/pool';
+import { CONFIG_SIZE, ClockMode, Config, GENERATION_MASK, MAX_PERIOD_MS, Outcome, SNAPSHOT_SIZE, Snap, State, WindowType } from '../../core/layout';
+import { ArenaPool, type SlotRef } from '../../core/pool';
 import { core } from '../../core/select';
 
 /** The trip rules a cockatiel breaker maps to; every other core rule stays off. */
@@ -9,6 +9,14 @@ export interface SlotRules {
   minimumCalls: number;
   failureRateThreshold: number;
 }
+
+/**
+ * The arenas of every compat slot run on a manual clock that only a SamplingBreaker moves (to its
+ * own virtual time, before each of its operations). cockatiel's policy owns open and half-open
+ * timing, so the other breakers never need the time, and no slot reads a real clock: fake timers
+ * in the user's tests (sinon's replace `performance`) can't disturb the core.
+ */
+const compatPool = new ArenaPool(ClockMode.manual);
 
 /** The largest value a u32 config field holds. */
 export const U32_MAX = 2 ** 32 - 1;
@@ -22,8 +30,8 @@ export class CoreSlot {
   private readonly stateIndex: number;
   private readonly snapshot = new Float64Array(SNAPSHOT_SIZE);
 
-  constructor(pool: ArenaPool, rules: SlotRules) {
-    this.ref = pool.allocate(rules.window.buckets);
+  constructor(rules: SlotRules) {
+    this.ref = compatPool.allocate(rules.window.buckets);
     this.stateIndex = this.ref.arena.stateIndex(this.ref.slot);
     const config = new Float64Array(CONFIG_SIZE);
     config[Config.windowType] = rules.window.type === 'count' ? WindowType.count : WindowType.time;
@@ -70,7 +78,7 @@ export class CoreSlot {
     };
   }
 
-  /** Sets the time of the slot's manual-clock arena (the sampling breaker's virtual time). */
+  /** Sets the time of the slot's arena (a SamplingBreaker's virtual time), for the next operation. */
   setTimeUs(us: number): void {
     this.ref.arena.setManualNowUs(us);
   }

@@ -50,6 +50,25 @@ describe('the packed package', () => {
     expect(JSON.parse(out)).toEqual({ coreKind: 'native', state: 'open', loaded: [] });
   });
 
+  it('exposes breakwater/opossum as the class itself and breakwater/cockatiel, with require and import', () => {
+    const cjs = run(
+      `const Opossum = require('breakwater/opossum');
+       const { ConsecutiveBreaker } = require('breakwater/cockatiel');
+       console.log(JSON.stringify({ opossum: typeof Opossum, isOurError: typeof Opossum.isOurError, cockatiel: typeof ConsecutiveBreaker }));`,
+      'commonjs',
+    );
+    expect(JSON.parse(cjs)).toEqual({ opossum: 'function', isOurError: 'function', cockatiel: 'function' });
+    const esm = run(
+      `import Opossum from 'breakwater/opossum';
+       import { SamplingBreaker } from 'breakwater/cockatiel';
+       const breaker = new Opossum(async (x) => x * 2);
+       console.log(JSON.stringify({ value: await breaker.fire(21), cockatiel: typeof SamplingBreaker }));
+       breaker.shutdown();`,
+      'module',
+    );
+    expect(JSON.parse(esm)).toEqual({ value: 42, cockatiel: 'function' });
+  });
+
   it('loads with import, types included', async () => {
     const out = run(
       `import { CircuitBreaker, coreKind } from 'breakwater';

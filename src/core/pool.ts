@@ -9,7 +9,9 @@ export interface SlotRef {
   readonly slot: number;
 }
 
-const SLOTS_PER_ARENA = 256;
+/** Arenas of a chain grow from 16 to 256 slots, so a lone breaker of a rare size costs little. */
+const FIRST_ARENA_SLOTS = 16;
+const MAX_ARENA_SLOTS = 256;
 const attached = new WeakMap<ArrayBufferLike, number>();
 
 /** This thread's core id for an arena buffer, attaching it on first use. */
@@ -23,8 +25,9 @@ export function arenaId(arena: Arena): number {
 }
 
 /**
- * Hands out slots from shared arenas of 256 slots, one chain of arenas per window bucket count,
- * so a breaker costs a slot, not an allocation. One pool per clock (monotonic or a manual clock).
+ * Hands out slots from shared arenas, one chain of arenas per window bucket count, each arena
+ * twice the last (16 up to 256 slots): a breaker costs a slot, not an allocation. One pool per
+ * clock (monotonic or a manual clock).
  */
 export class ArenaPool {
   readonly arenas: Arena[] = [];
@@ -36,7 +39,8 @@ export class ArenaPool {
     let arena = this.open.get(buckets);
     let slot = arena ? arena.allocate() : -1;
     if (arena === undefined || slot < 0) {
-      arena = Arena.create({ capacity: SLOTS_PER_ARENA, maxBuckets: buckets, shared: true, clockMode: this.clockMode });
+      const capacity = arena === undefined ? FIRST_ARENA_SLOTS : Math.min(MAX_ARENA_SLOTS, arena.capacity * 2);
+      arena = Arena.create({ capacity, maxBuckets: buckets, shared: true, clockMode: this.clockMode });
       this.arenas.push(arena);
       this.open.set(buckets, arena);
       this.onNewArena(arena);

@@ -12,7 +12,9 @@ const shared = {
 };
 
 export default defineConfig([
-  { ...shared, entry: { index: 'src/index.ts', 'compat/cockatiel': 'src/compat/cockatiel/index.ts' } },
+  // Self-contained entries (no shared chunks): importing one with a query string gives a fresh
+  // instance, which the benchmarks and thread tests use to load both cores in one process.
+  { ...shared, entry: { index: 'src/index.ts', 'compat/cockatiel': 'src/compat/cockatiel/index.ts' }, splitting: false },
   // opossum's module is the class itself: `module.exports = CircuitBreaker` for require().
   { ...shared, entry: { 'compat/opossum': 'src/compat/opossum/index.ts' }, cjsInterop: true, splitting: true },
 ]);

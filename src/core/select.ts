@@ -4,6 +4,8 @@ import type { CoreBackend } from './types';
 
 export type CoreKind = CoreBackend['kind'];
 
+const WARNED = Symbol.for('breakwater.referenceCoreWarned');
+
 /**
  * Picks this thread's core: the native addon unless BREAKWATER_NATIVE=0, falling back to the
  * reference core, with one warning that says why, when the addon cannot load.
@@ -14,6 +16,10 @@ function selectCore(): CoreBackend {
     return loadNativeCore();
   } catch (error) {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    // Once per process, however many copies of this module (ESM, CJS, compat entries) get loaded.
+    const shared = globalThis as typeof globalThis & { [WARNED]?: boolean };
+    if (shared[WARNED]) return new ReferenceCore();
+    shared[WARNED] = true;
     process.emitWarning(
       `breakwater: the native core could not be loaded (${why}); using the reference core, which is slower. ` +
         'Reinstall breakwater on this platform (a C++ toolchain builds it if no prebuild fits), or set BREAKWATER_NATIVE=0 to choose the reference core explicitly.',

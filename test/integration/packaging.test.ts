@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,22 @@ describe('the packed package', () => {
       'module',
     );
     expect(JSON.parse(esm)).toEqual({ value: 42, cockatiel: 'function' });
+  });
+
+  it('falls back to the reference core, warning once and saying why, when the addon cannot load', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'breakwater-noaddon-'));
+    cpSync(join(app, 'node_modules'), join(copy, 'node_modules'), { recursive: true });
+    rmSync(join(copy, 'node_modules/breakwater/prebuilds'), { recursive: true, force: true });
+    const child = spawnSync(
+      'node',
+      ['-e', `const a = require('breakwater'); const b = require('breakwater/cockatiel'); new a.CircuitBreaker().executeSync(() => 1); console.log(a.coreKind);`],
+      { cwd: copy, env, encoding: 'utf8' },
+    );
+    expect(child.status).toBe(0);
+    expect(child.stdout.trim()).toBe('reference');
+    const warnings = child.stderr.split('\n').filter((line) => line.includes('BREAKWATER_REFERENCE_CORE') || line.includes('native core could not be loaded'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/native core could not be loaded \(.+\); using the reference core/);
   });
 
   it('loads with import, types included', async () => {

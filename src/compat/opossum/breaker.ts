@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { realTimers, type Timers } from '../../clock';
 import { MemoryCache } from './cache';
-import { CoreCircuit, MAX_PERIOD_MS, Outcome, State } from './core-circuit';
+import { CoreCircuit, MAX_PERIOD_MS, NO_TRANSITION, Outcome, State } from './core-circuit';
 import { buildError, isOurError, type OpossumError } from './errors';
-import type { OpossumOptions } from './options';
+import type { OpossumOptions, SavedState } from './options';
 import { manualScheduler, realScheduler, type Scheduled, type Scheduler } from './scheduler';
 import { createSemaphore, type Semaphore } from './semaphore';
 import { Status, type CounterName, type Stats, type StatusOptions } from './status';
@@ -13,19 +12,19 @@ import { Status, type CounterName, type Stats, type StatusOptions } from './stat
 type Action = (...args: any[]) => any;
 
 /** Events that count in the status window, and the counter each one bumps (opossum's own listeners). */
-const COUNTED: Record<string, CounterName> = {
-  success: 'successes',
-  failure: 'failures',
-  fallback: 'fallbacks',
-  timeout: 'timeouts',
-  fire: 'fires',
-  reject: 'rejects',
-  cacheHit: 'cacheHits',
-  cacheMiss: 'cacheMisses',
-  coalesceCacheHit: 'coalesceCacheHits',
-  coalesceCacheMiss: 'coalesceCacheMisses',
-  semaphoreLocked: 'semaphoreRejections',
-};
+const COUNTED = new Map<string, CounterName>([
+  ['success', 'successes'],
+  ['failure', 'failures'],
+  ['fallback', 'fallbacks'],
+  ['timeout', 'timeouts'],
+  ['fire', 'fires'],
+  ['reject', 'rejects'],
+  ['cacheHit', 'cacheHits'],
+  ['cacheMiss', 'cacheMisses'],
+  ['coalesceCacheHit', 'coalesceCacheHits'],
+  ['coalesceCacheMiss', 'coalesceCacheMisses'],
+  ['semaphoreLocked', 'semaphoreRejections'],
+]);
 
 const HEALTH_CHECK_DEFAULT_MS = 5000;
 
@@ -41,10 +40,11 @@ function period(options: OpossumOptions, option: 'resetTimeout' | 'rollingCountT
 /**
  * opossum 10's CircuitBreaker, on the breakwater core: the same constructor, options, methods,
  * properties, events (in the same order, with the same arguments) and errors. The circuit state,
- * its failure-rate window and every trip decision live in a core slot; the counters opossum
- * reports that the core has no notion of (fires, fallbacks, cache hits, latencies) live in
- * `status`. No timer per breaker: half-open deadlines, warm-up, snapshots and health checks run on
- * one per-thread scheduler, and bucket rotation is lazy.
+ * its failure-rate window and the trip decision live in a core slot (opossum's warm-up and
+ * volumeThreshold gates stay here, as in opossum's fail()); the counters the core has no notion of
+ * (fires, fallbacks, cache hits, latencies) live in `status`. No timer per breaker: half-open
+ * deadlines, warm-up, snapshots and health checks run on one per-thread scheduler, call timeouts
+ * share one timer per thread, and bucket rotation is lazy.
  */
 export class CircuitBreaker extends EventEmitter {
   /** Whether error was raised by a breaker (open, timeout, shutdown, semaphore) rather than by the action. */
@@ -70,7 +70,6 @@ export class CircuitBreaker extends EventEmitter {
 
   private readonly circuit: CoreCircuit;
   private readonly scheduler: Scheduler;
-  private readonly timers: Timers;
   private readonly statusObject: Status;
   private readonly breakerName: string;
   private readonly groupName: string;
@@ -108,9 +107,8 @@ export class CircuitBreaker extends EventEmitter {
     o.coalesce = !!options.coalesce;
     o.coalesceTTL = options.coalesceTTL ?? o.timeout;
     o.coalesceResetOn = options.coalesceResetOn?.filter((on) => ['error', 'success', 'timeout'].includes(on)) || [];
-    this.timers = options.clock ?? realTimers;
     this.scheduler = options.clock ? manualScheduler(options.clock) : realScheduler;
-    const now = () => this.scheduler.now();
+    const now = () => this.scheduler.wallNow();
     if (o.cache) {
       const transport = o.cacheTransport;
       if (transport === undefined) {
@@ -147,30 +145,25 @@ export class CircuitBreaker extends EventEmitter {
     this.circuit = new CoreCircuit(
       {
         errorThresholdPercentage: o.errorThresholdPercentage,
-        volumeThreshold: this.volume,
-        rollingCountTimeout: period(o, 'rollingCountTimeout'),
+        // Status falls back to 10000 for a 0 window; so does the core.
+        rollingCountTimeout: period(o, 'rollingCountTimeout') || 10000,
         rollingCountBuckets: o.rollingCountBuckets,
         resetTimeout: period(o, 'resetTimeout'),
       },
       options.clock,
+      this.scheduler,
     );
-    if (this.warming) {
-      // The core's failure-rate rule stays off until the warm-up ends; its window fills meanwhile.
-      this.circuit.setTripping(false, o.errorThresholdPercentage);
-      this.warmUpEnds = this.scheduler.after(o.rollingCountTimeout, () => {
-        this.warming = false;
-        this.circuit.setTripping(true, o.errorThresholdPercentage);
-      });
-    }
+    this.seedCore();
+    if (this.warming) this.warmUpEnds = this.scheduler.after(o.rollingCountTimeout, () => (this.warming = false));
     this.action = typeof action === 'function' ? (action as Action) : () => Promise.resolve(action);
     if (options.maxFailures) console.error('options.maxFailures is deprecated. Please use options.errorThresholdPercentage');
     // opossum stamps this once, when it builds its reset-timer listener, and toJSON() reports it.
-    this.lastTimerAt = Date.now();
+    this.lastTimerAt = this.scheduler.wallNow();
     if (restore === 'shutdown') {
       this.shutdown();
     } else if (restore === 'open') {
       const lastTimerAt = saved?.lastTimerAt;
-      if (lastTimerAt !== undefined && Date.now() - lastTimerAt > o.resetTimeout) {
+      if (lastTimerAt !== undefined && this.scheduler.wallNow() - lastTimerAt > o.resetTimeout) {
         this.circuit.open(0);
         this.halfOpenNow();
       } else {
@@ -185,13 +178,24 @@ export class CircuitBreaker extends EventEmitter {
 
   /** Counts the event in `status` first (opossum's own listeners come first), then emits it. */
   override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (!this.retired && typeof event === 'string') {
-      const counter = COUNTED[event];
-      if (counter !== undefined) this.statusObject.increment(counter, args[1] as number | undefined);
-      else if (event === 'open') this.statusObject.open();
-      else if (event === 'close') this.statusObject.close();
-    }
+    if (typeof event === 'string') this.note(event, args[1]);
     return super.emit(event, ...args);
+  }
+
+  /**
+   * What opossum's own listeners did for an event: count it in `status` (outcomes with their
+   * latency), and count every fire in the core's window. The breaker's own events call this and
+   * then EventEmitter's emit directly, without the rest/spread of emit().
+   */
+  private note(event: string, runTime: unknown): void {
+    if (this.retired) return;
+    const counter = COUNTED.get(event);
+    if (counter !== undefined) {
+      this.statusObject.increment(counter, runTime as number | undefined);
+      // Every fire weighs in the core's failure rate, as in opossum's failures / fires.
+      if (counter === 'fires') this.circuit.fired();
+    } else if (event === 'open') this.statusObject.open();
+    else if (event === 'close') this.statusObject.close();
   }
 
   // --- state ---------------------------------------------------------------------------------
@@ -214,7 +218,7 @@ export class CircuitBreaker extends EventEmitter {
 
   /** Emits 'shutdown', disables the breaker, drops every listener and the cache; calls then fail with ESHUTDOWN. */
   shutdown(): void {
-    this.emit('shutdown');
+    super.emit('shutdown');
     this.disable();
     this.removeAllListeners();
     this.scheduler.cancel(this.halfOpenAt);
@@ -279,7 +283,7 @@ export class CircuitBreaker extends EventEmitter {
   }
 
   /** What the `state` and `status` options restore from. */
-  toJSON(): { state: Required<Omit<import('./options').SavedState, 'lastTimerAt'>> & { lastTimerAt: number }; status: Stats } {
+  toJSON(): { state: Required<SavedState>; status: Stats } {
     return {
       state: {
         name: this.name,
@@ -309,41 +313,47 @@ export class CircuitBreaker extends EventEmitter {
   /** Runs the action through the breaker with `this` = context (the first argument is not the function). */
   call(context: unknown, ...rest: unknown[]): Promise<unknown> {
     if (this.down) return Promise.reject(buildError('The circuit has been shutdown.', 'ESHUTDOWN'));
-    const args = rest.slice();
-    this.emit('fire', args);
+    const o = this.options;
+    // opossum copies the arguments, so a 'fire' listener that changes them cannot change the cache key.
+    const args = o.cache || o.coalesce ? rest.slice() : rest;
+    this.note('fire', undefined);
+    super.emit('fire', args);
     if (!this.isEnabled) {
       const result = this.action.apply(context, args);
       return typeof result.then === 'function' ? result : Promise.resolve(result);
     }
-    const o = this.options;
     const cacheKey = o.cache || o.coalesce ? o.cacheGetKey.apply(this, rest) : '';
     if (o.cache) {
       const cached = (o.cacheTransport as NonNullable<typeof o.cacheTransport>).get(cacheKey);
       if (cached) {
-        this.emit('cacheHit');
+        this.note('cacheHit', undefined);
+        super.emit('cacheHit');
         return cached as Promise<unknown>;
       }
-      this.emit('cacheMiss');
+      this.note('cacheMiss', undefined);
+      super.emit('cacheMiss');
     }
     if (o.coalesce) {
       const shared = o.coalesceCache?.get(cacheKey);
       if (shared) {
-        this.emit('coalesceCacheHit');
+        this.note('coalesceCacheHit', undefined);
+        super.emit('coalesceCacheHit');
         return shared as Promise<unknown>;
       }
-      this.emit('coalesceCacheMiss');
+      this.note('coalesceCacheMiss', undefined);
+      super.emit('coalesceCacheMiss');
     }
     if (!this.closed && !this.pendingClose) {
       const error = buildError('Breaker is open', 'EOPENBREAKER');
-      this.circuit.rejected();
-      this.emit('reject', error);
+      this.note('reject', undefined);
+      super.emit('reject', error);
       return this.runFallback(error, args) || Promise.reject(error);
     }
     // Half-open: this call is the trial; the next ones are refused until it settles.
     this.trialGeneration = -1;
     const call = new Promise<unknown>((resolve, reject) => this.run(context, args, cacheKey, resolve, reject));
     if (o.coalesce) {
-      o.coalesceCache?.set(cacheKey, call, o.coalesceTTL && o.coalesceTTL > 0 ? this.scheduler.now() + o.coalesceTTL : 0);
+      o.coalesceCache?.set(cacheKey, call, o.coalesceTTL && o.coalesceTTL > 0 ? this.scheduler.wallNow() + o.coalesceTTL : 0);
     }
     return call;
   }
@@ -365,7 +375,7 @@ export class CircuitBreaker extends EventEmitter {
     const slot = this.healthChecks.length;
     const check = (): void => {
       func.apply(this).catch((error: unknown) => {
-        this.emit('healthCheckFailed', error);
+        super.emit('healthCheckFailed', error);
         this.open();
       });
     };
@@ -410,7 +420,8 @@ export class CircuitBreaker extends EventEmitter {
     if (!this.semaphore.test()) {
       const latency = this.scheduler.now() - start;
       const error = buildError('Semaphore locked', 'ESEMLOCKED');
-      this.emit('semaphoreLocked', error, latency);
+      this.note('semaphoreLocked', latency);
+      super.emit('semaphoreLocked', error, latency);
       this.handleError(error, undefined, args, latency, resolve, reject, Outcome.failure);
       this.resetCoalesce(cacheKey);
       return;
@@ -419,12 +430,13 @@ export class CircuitBreaker extends EventEmitter {
     let timedOut = false;
     if (o.timeout) {
       const timeoutMs = o.timeout;
-      timer = this.timers.setTimeout(() => {
+      timer = this.scheduler.callTimeout(() => {
         timedOut = true;
         const error = buildError(`Timed out after ${timeoutMs}ms`, 'ETIMEDOUT');
         const latency = this.scheduler.now() - start;
         this.semaphore.release();
-        this.emit('timeout', error, latency, args);
+        this.note('timeout', latency);
+        super.emit('timeout', error, latency, args);
         this.handleError(error, timer, args, latency, resolve, reject, Outcome.timeout);
         this.resetCoalesce(cacheKey, 'timeout');
         this.options.abortController?.abort();
@@ -433,23 +445,27 @@ export class CircuitBreaker extends EventEmitter {
     try {
       const result = this.action.apply(context, args);
       const promise: Promise<unknown> = typeof result.then === 'function' ? result : Promise.resolve(result);
-      promise
-        .then((value) => {
-          if (timedOut) return;
-          this.timers.clearTimeout(timer);
+      const failed = (error: unknown): void => {
+        if (timedOut) return;
+        this.semaphore.release();
+        this.handleError(error, timer, args, this.scheduler.now() - start, resolve, reject, Outcome.failure);
+        this.resetCoalesce(cacheKey, 'error');
+      };
+      promise.then((value) => {
+        if (timedOut) return;
+        // opossum's .catch() after its .then() also catches a throwing 'success' listener (or cache
+        // transport), which then counts as a failure: one reaction with a try does the same.
+        try {
+          this.scheduler.clearCallTimeout(timer);
           this.succeeded(value, this.scheduler.now() - start);
           this.resetCoalesce(cacheKey, 'success');
           this.semaphore.release();
           resolve(value);
-          if (o.cache) o.cacheTransport?.set(cacheKey, promise, o.cacheTTL > 0 ? this.scheduler.now() + o.cacheTTL : 0);
-        })
-        // Like opossum, this also catches a throwing 'success' listener, which then counts as a failure.
-        .catch((error: unknown) => {
-          if (timedOut) return;
-          this.semaphore.release();
-          this.handleError(error, timer, args, this.scheduler.now() - start, resolve, reject, Outcome.failure);
-          this.resetCoalesce(cacheKey, 'error');
-        });
+          if (o.cache) o.cacheTransport?.set(cacheKey, promise, o.cacheTTL > 0 ? this.scheduler.wallNow() + o.cacheTTL : 0);
+        } catch (error) {
+          failed(error);
+        }
+      }, failed);
     } catch (error) {
       this.semaphore.release();
       this.handleError(error, timer, args, this.scheduler.now() - start, resolve, reject, Outcome.failure);
@@ -467,7 +483,7 @@ export class CircuitBreaker extends EventEmitter {
     reject: (error: unknown) => void,
     outcome: typeof Outcome.failure | typeof Outcome.timeout,
   ): void {
-    this.timers.clearTimeout(timer);
+    this.scheduler.clearCallTimeout(timer);
     if (this.options.errorFilter(error, ...args)) {
       this.succeeded(error, latency);
     } else {
@@ -481,22 +497,43 @@ export class CircuitBreaker extends EventEmitter {
     reject(error);
   }
 
-  /** Records a success in the core; a success while half-open closes the circuit before 'success' listeners run. */
+  /**
+   * A success is already in the core's window (as its fire); only while half-open does the core
+   * hear it, which closes the circuit before 'success' listeners run (as opossum's own listener does).
+   */
   private succeeded(result: unknown, latency: number): void {
-    if (this.circuit.record(Outcome.success, latency) === State.CLOSED) {
-      this.statusObject.increment('successes', latency);
+    if (this.circuit.state === State.HALF_OPEN && this.circuit.record(Outcome.success, latency) === State.CLOSED) {
+      this.note('success', latency);
       this.onClosed();
       super.emit('success', result, latency);
       return;
     }
-    this.emit('success', result, latency);
+    this.note('success', latency);
+    super.emit('success', result, latency);
   }
 
-  /** Records a failure in the core, emits 'failure', then 'open' if the core tripped. */
+  /**
+   * Records a failure in the core, emits 'failure', then 'open' if the core tripped. opossum's
+   * gates come first: during the warm-up, or below volumeThreshold fires in the window (unless
+   * half-open), the failure is only counted.
+   */
   private failed(error: unknown, args: unknown[], latency: number, outcome: typeof Outcome.failure | typeof Outcome.timeout): void {
-    const to = this.circuit.record(outcome, latency);
-    this.emit('failure', error, latency, args);
+    const gated = this.warming || (!this.halfOpen && this.statusObject.sum('fires') < this.volume);
+    let to = NO_TRANSITION;
+    if (gated) this.circuit.count(Outcome.failure, 1);
+    else to = this.circuit.record(outcome, latency);
+    this.note('failure', latency);
+    super.emit('failure', error, latency, args);
     if (to === State.OPEN) this.onOpened();
+  }
+
+  /**
+   * The core's window restarts empty when the circuit closes; opossum's stats don't. Count the
+   * stats window's fires and failures into the core again so later decisions see them.
+   */
+  private seedCore(): void {
+    this.circuit.count(Outcome.success, this.statusObject.sum('fires'));
+    this.circuit.count(Outcome.failure, this.statusObject.sum('failures'));
   }
 
   private runFallback(error: OpossumError | unknown, args: unknown[]): Promise<unknown> | undefined {
@@ -504,7 +541,8 @@ export class CircuitBreaker extends EventEmitter {
     if (!fallback) return undefined;
     try {
       const result = fallback.apply(fallback, [...args, error]);
-      this.emit('fallback', result, error);
+      this.note('fallback', error);
+      super.emit('fallback', result, error);
       return result instanceof Promise ? result : Promise.resolve(result);
     } catch (thrown) {
       return Promise.reject(thrown);
@@ -520,34 +558,37 @@ export class CircuitBreaker extends EventEmitter {
     this.down = false;
     // After shutdown opossum has no reset timer left: the circuit stays open.
     if (!this.retired) this.scheduleHalfOpen();
-    this.emit('open');
+    this.note('open', undefined);
+    super.emit('open');
   }
 
   private onClosed(): void {
     this.down = false;
+    this.seedCore();
     this.scheduler.cancel(this.halfOpenAt);
     this.halfOpenAt = undefined;
     this.renewAbortController();
-    this.emit('close');
+    this.note('close', undefined);
+    super.emit('close');
   }
 
   private scheduleHalfOpen(): void {
     this.scheduler.cancel(this.halfOpenAt);
     this.halfOpenAt = this.scheduler.after(this.circuit.remainingMs(), () => {
       this.halfOpenAt = undefined;
-      if (this.retired || this.circuit.state !== State.OPEN) return;
-      // The scheduler's clock and the core's may disagree by a millisecond: wait for the core's deadline.
-      if (this.circuit.remainingMs() > 0) this.scheduleHalfOpen();
-      else this.halfOpenNow();
+      if (!this.retired && this.circuit.state === State.OPEN) this.halfOpenNow();
     });
   }
 
   /** The open deadline passed: half-open, holding the single trial call for the next fire(). */
   private halfOpenNow(): void {
+    // The schedule decides, as opossum's timer does: a timer that fires a millisecond before the
+    // core's clock reaches the deadline still half-opens (the deadline is moved to now).
+    if (this.circuit.remainingMs() > 0) this.circuit.open(0);
     this.trialGeneration = this.circuit.enterHalfOpen();
     if (this.trialGeneration < 0 && this.circuit.state !== State.HALF_OPEN) return;
     this.renewAbortController();
-    this.emit('halfOpen', this.options.resetTimeout);
+    super.emit('halfOpen', this.options.resetTimeout);
   }
 
   private renewAbortController(): void {

@@ -1,18 +1,30 @@
 import type { Timers } from '../../clock';
+import { clearCallTimeout, setCallTimeout } from './call-timeouts';
+import { monotonicMs } from './clock';
 
 /** A scheduled callback; pass it to cancel(). */
 export interface Scheduled {
   readonly at: number;
 }
 
-/** Where breakers schedule their deadlines (half-open, warm-up end, snapshots, health checks). */
+/** A breaker's time: its clocks, its deadlines (half-open, warm-up end, snapshots, health checks) and its calls' timeouts. */
 export interface Scheduler {
-  /** Milliseconds: Date.now() for real time, or the manual clock's time. */
+  /** Monotonic milliseconds (latencies, rotation, deadlines): the core's clock, or the manual clock's time. */
   now(): number;
-  /** Runs fn once, ms from now. */
+  /** Wall-clock milliseconds (cache expiries, lastTimerAt): Date.now(), or the manual clock's time. */
+  wallNow(): number;
+  /** Runs fn once, ms from now, without keeping the process alive. */
   after(ms: number, fn: () => void): Scheduled;
   cancel(entry: Scheduled | undefined): void;
+  /** A call's timeout: keeps the process alive while the call is pending, as opossum's does. */
+  callTimeout(fn: () => void, ms: number): unknown;
+  clearCallTimeout(handle: unknown): void;
 }
+
+/** Deadlines this close behind the one a wakeup is for run in it. */
+const SHARED_WAKEUP_MS = 2;
+/** Timers are armed this much before their deadline. */
+const EARLY_MS = 1;
 
 interface Entry extends Scheduled {
   seq: number;
@@ -21,7 +33,9 @@ interface Entry extends Scheduled {
 
 /**
  * One per thread: a min-heap of deadlines behind a single unref'd setTimeout armed for the
- * earliest, so a thousand breakers cost one timer, and none keeps the process alive.
+ * earliest, so a thousand breakers cost one timer, and none keeps the process alive. Deadlines
+ * are kept on performance.now(), not the coarse clock, whose lag under load would reorder them
+ * against the caller's own timers.
  */
 class DeadlineHeap implements Scheduler {
   private readonly heap: Entry[] = [];
@@ -29,12 +43,13 @@ class DeadlineHeap implements Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private armedFor = Infinity;
 
-  now(): number {
-    return Date.now();
-  }
+  readonly now = monotonicMs;
+  readonly wallNow = Date.now;
+  readonly callTimeout = setCallTimeout;
+  readonly clearCallTimeout = clearCallTimeout as (handle: unknown) => void;
 
   after(ms: number, fn: () => void): Scheduled {
-    const entry: Entry = { at: Date.now() + Math.max(0, ms), seq: this.seq++, fn };
+    const entry: Entry = { at: performance.now() + Math.max(0, ms), seq: this.seq++, fn };
     this.push(entry);
     if (entry.at < this.armedFor) this.arm();
     return entry;
@@ -46,9 +61,11 @@ class DeadlineHeap implements Scheduler {
   }
 
   private run = (): void => {
-    // Node may fire a timer while Date.now() still reads a millisecond short of its deadline:
+    // Node may fire a timer while the clock still reads a millisecond short of its deadline:
     // the deadline it was armed for is due whatever the clock says, as a setTimeout would be.
-    const now = Math.max(Date.now(), this.armedFor);
+    // Deadlines just behind it share this wakeup: a fresh timer for them could fire after a
+    // caller's timer for the same millisecond that was set long before.
+    const now = Math.max(performance.now(), this.armedFor) + SHARED_WAKEUP_MS;
     this.timer = undefined;
     this.armedFor = Infinity;
     for (let top = this.heap[0]; top !== undefined && top.at <= now; top = this.heap[0]) {
@@ -74,7 +91,9 @@ class DeadlineHeap implements Scheduler {
     if (this.timer !== undefined) clearTimeout(this.timer);
     const at = this.heap[0].at;
     this.armedFor = at;
-    this.timer = setTimeout(this.run, Math.max(0, at - Date.now()));
+    // A millisecond early: a timer re-armed late (after an earlier deadline ran) must still fire
+    // before a caller's timer for the same millisecond; run() treats the deadline as due.
+    this.timer = setTimeout(this.run, Math.max(0, at - EARLY_MS - performance.now()));
     this.timer.unref();
   }
 
@@ -120,6 +139,9 @@ export const realScheduler: Scheduler = new DeadlineHeap();
 export function manualScheduler(clock: Timers): Scheduler {
   return {
     now: () => clock.now(),
+    wallNow: () => clock.now(),
+    callTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearCallTimeout: (handle) => clock.clearTimeout(handle),
     after: (ms, fn) => {
       const at = clock.now() + Math.max(0, ms);
       return { at, handle: clock.setTimeout(fn, ms) } as Scheduled;

@@ -131,6 +131,14 @@ export class Status extends EventEmitter {
     return totals;
   }
 
+  /** @internal The window's total of one counter (what a trip decision reads, without percentiles). */
+  sum(counter: CounterName): number {
+    this.catchUp();
+    let total = 0;
+    for (const b of this.buckets) total += (b?.[counter] as number) || 0;
+    return total;
+  }
+
   /** A copy of the buckets, newest first. */
   get window(): Bucket[] {
     this.catchUp();

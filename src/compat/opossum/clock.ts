@@ -1,0 +1,37 @@
+import { ClockWord } from '../../core/layout';
+import { monotonicPool, type SlotRef } from '../../core/pool';
+import { core } from '../../core/select';
+
+const page = core.clockPage();
+let own: SlotRef | undefined;
+let lastMs = -Infinity;
+let last32 = 0;
+
+/**
+ * Monotonic milliseconds (the core's clock) for latencies, bucket rotation and deadlines. Read
+ * from the clock page the native clock thread refreshes every millisecond, so a guarded call does
+ * not pay for Date.now(); when the page is parked (idle, or the reference core) it asks the core.
+ * Whole milliseconds, like the Date.now() differences opossum reports.
+ */
+export function monotonicMs(): number {
+  if (page[ClockWord.demand] === 0) page[ClockWord.demand] = 1;
+  if (page[ClockWord.parked] === 0 && lastMs !== -Infinity) {
+    const now32 = page[ClockWord.nowMs32];
+    // The page holds the low 32 bits: add the (wrapping) step since the last read.
+    const step = (now32 - last32) | 0;
+    if (step > 0) {
+      lastMs += step;
+      last32 = now32;
+    }
+    return lastMs;
+  }
+  // The clock's own slot, always closed: admitting on it wakes the clock thread and moves nothing.
+  own ??= monotonicPool.allocate(1);
+  core.admit(own.arenaId, own.slot);
+  const ms = Math.floor(core.nowUs(own.arenaId) / 1000);
+  if (ms > lastMs) {
+    lastMs = ms;
+    last32 = ms | 0;
+  }
+  return lastMs;
+}

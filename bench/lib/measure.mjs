@@ -26,7 +26,8 @@ export async function loadBreakwater(kind, file = 'index.mjs') {
 export async function nsPerCall(tasks, { batch, rounds = Number(process.env.BENCH_ROUNDS ?? 7), timeMs = Number(process.env.BENCH_TIME_MS ?? 500) }) {
   const samples = {};
   for (let round = 0; round < rounds; round++) {
-    const bench = new Bench({ time: timeMs, warmupTime: 100 });
+    // At least 8 iterations, not the default 64: some contenders take milliseconds a batch.
+    const bench = new Bench({ time: timeMs, warmupTime: 100, iterations: 8, warmupIterations: 2 });
     for (const [name, fn] of Object.entries(tasks)) bench.add(name, fn);
     await bench.run();
     for (const task of bench.tasks) {

@@ -13,6 +13,8 @@ const Opossum = require('opossum');
 const native = await loadBreakwater('native');
 const reference = await loadBreakwater('reference');
 const compatFile = join(distDir, 'compat/opossum.cjs');
+// Each module copy picks its core when it loads: breakwater/opossum runs on the native one.
+process.env.BREAKWATER_NATIVE = '1';
 const BreakwaterOpossum = existsSync(compatFile) ? require(compatFile) : undefined;
 
 const work = makeWork();

@@ -215,8 +215,8 @@ export class CircuitBreaker implements Ticking {
    * (or resolves to the fallback's value).
    */
   execute<T>(fn: (context: CallContext) => T | PromiseLike<T>): Promise<T>;
-  execute<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>, ...args: A): Promise<T>;
   execute<A extends unknown[], T>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, ...args: A): Promise<T>;
+  execute<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>, ...args: A): Promise<T>;
   execute(fn: GuardedFunction): Promise<unknown> {
     // arguments.length, not a rest parameter: the common call has no arguments and must not allocate.
     if (arguments.length !== 1) return this.executeWithArguments(fn, Array.prototype.slice.call(arguments, 1));
@@ -248,8 +248,8 @@ export class CircuitBreaker implements Ticking {
 
   /** Alias of execute(). */
   call<T>(fn: (context: CallContext) => T | PromiseLike<T>): Promise<T>;
-  call<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>, ...args: A): Promise<T>;
   call<A extends unknown[], T>(fn: (...args: [...A, CallContext]) => T | PromiseLike<T>, ...args: A): Promise<T>;
+  call<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>, ...args: A): Promise<T>;
   call(fn: GuardedFunction, ...args: unknown[]): Promise<unknown> {
     return this.execute(fn, ...args);
   }

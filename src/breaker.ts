@@ -1,7 +1,7 @@
 import { AttachedManualClock, realTimers, type Timers } from './clock';
 import { Arena } from './core/arena';
 import { ClockWord, GENERATION_MASK, Outcome, Scratch, State } from './core/layout';
-import { arenaId, monotonicPool, type SlotRef } from './core/pool';
+import { ArenaPool, arenaId, monotonicPool, type SlotRef } from './core/pool';
 import { core } from './core/select';
 import { CircuitOpenError } from './errors/CircuitOpenError';
 import { TimeoutError } from './errors/TimeoutError';
@@ -90,6 +90,9 @@ export class CircuitBreaker implements Ticking {
   readonly options: ResolvedOptions;
 
   private readonly ref: SlotRef;
+  /** The pool this breaker's slot came from; undefined when attached from a handle (not the owner). */
+  private readonly pool: ArenaPool | undefined;
+  private disposed = false;
   private readonly words: Int32Array;
   private readonly stateIndex: number;
   private readonly clockWords: Int32Array;
@@ -130,7 +133,8 @@ export class CircuitBreaker implements Ticking {
     this.isFailure = local.isFailure ?? everything;
     this.fallback = local.fallback;
     const clock = attach ? undefined : options?.clock;
-    this.ref = attach?.ref ?? (clock ? clock.pool : monotonicPool).allocate(resolved.slidingWindowBuckets);
+    this.pool = attach ? undefined : clock ? clock.pool : monotonicPool;
+    this.ref = attach?.ref ?? this.pool!.allocate(resolved.slidingWindowBuckets);
     if (!attach) core.configure(this.ref.arenaId, this.ref.slot, coreConfig(resolved));
     const arena = this.ref.arena;
     this.words = arena.words;
@@ -163,6 +167,7 @@ export class CircuitBreaker implements Ticking {
 
   /** Everything a worker needs to share this breaker (its memory and slot). */
   get handle(): BreakerHandle {
+    if (this.disposed) throw this.disposedError();
     const buffer = this.ref.arena.buffer;
     if (!(buffer instanceof SharedArrayBuffer)) throw new TypeError(`breakwater: breaker "${this.name}" lives in unshared memory and has no handle`);
     return { kind: 'breakwater.breaker', version: 1, buffer, slot: this.ref.slot, options: { ...this.options, labels: { ...this.labels } } };
@@ -280,23 +285,24 @@ export class CircuitBreaker implements Ticking {
 
   /** Records a success observed outside execute() (e.g. from a callback API). */
   recordSuccess(latencyMs?: number): void {
-    this.flushPending();
+    this.flush();
     const generation = (this.words[this.stateIndex] >>> 4) & GENERATION_MASK;
-    core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.success, 1, latencyUs(latencyMs));
+    this.record(generation, Outcome.success, 1, latencyUs(latencyMs));
     this.afterOperation(() => this.emit('success', { latencyMs: latencyMs ?? NaN }));
   }
 
   /** Records a failure observed outside execute(). */
   recordFailure(error?: unknown, latencyMs?: number): void {
-    this.flushPending();
+    this.flush();
     const generation = (this.words[this.stateIndex] >>> 4) & GENERATION_MASK;
-    core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.failure, 1, latencyUs(latencyMs));
+    this.record(generation, Outcome.failure, 1, latencyUs(latencyMs));
     this.afterOperation(() => this.emit('failure', { error, latencyMs: latencyMs ?? NaN }));
   }
 
   // --- state ---------------------------------------------------------------------------------
 
   getState(): StateName {
+    if (this.disposed) throw this.disposedError();
     return stateName(this.words[this.stateIndex] & 0xf);
   }
 
@@ -351,8 +357,22 @@ export class CircuitBreaker implements Ticking {
     this.afterOperation();
   }
 
+  /**
+   * Gives the breaker's slot back for reuse by a later breaker. Afterwards every call on this
+   * breaker throws; a breaker shared with workers must not be used by them any more either. On a
+   * breaker attached with fromHandle() it only retires this view (the creator owns the slot).
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.flush();
+    this.disposed = true;
+    this.admitWord = this.syncWord = this.asyncWord = NO_FAST_PATH;
+    this.pool?.release(this.ref);
+  }
+
   /** Folds the successes and rejections counted in this thread into the shared core. */
   flush(): void {
+    if (this.disposed) throw this.disposedError();
     this.flushPending();
     if (this.pendingRejections > 0) {
       core.rejected(this.ref.arenaId, this.ref.slot, this.pendingRejections);
@@ -384,7 +404,12 @@ export class CircuitBreaker implements Ticking {
   private executeSlow(fn: GuardedFunction, args: unknown[], useFallback = true): Promise<unknown> {
     if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
     if (this.onFastSuccess === undefined) this.bindAsync();
-    const generation = this.admit();
+    let generation: number;
+    try {
+      generation = this.admit();
+    } catch (error) {
+      return Promise.reject(error); // a disposed breaker: an async API rejects, never throws
+    }
     if (generation < 0) {
       try {
         return Promise.resolve(this.refused(args, useFallback));
@@ -434,7 +459,7 @@ export class CircuitBreaker implements Ticking {
         controller.abort(error);
         this.flushPending();
         const latency = this.elapsedUs(start);
-        core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.timeout, 1, latency);
+        this.record(generation, Outcome.timeout, 1, latency);
         this.afterOperation(() => {
           this.emit('timeout', { error });
           this.emit('failure', { error, latencyMs: latency / 1000 });
@@ -471,6 +496,7 @@ export class CircuitBreaker implements Ticking {
    * a crossing; everything else asks the core.
    */
   private admit(): number {
+    if (this.disposed) throw this.disposedError();
     const word = this.words[this.stateIndex];
     if (word === this.admitWord) return this.admitGeneration;
     this.flushPending();
@@ -494,6 +520,7 @@ export class CircuitBreaker implements Ticking {
 
   /** @internal Called by the tick: folds this thread's counts; leaves the tick after two idle ticks. */
   tick(): boolean {
+    if (this.disposed) return false;
     const busy = this.tally.count !== 0 || this.pendingRejections !== 0 || this.foldedSinceTick;
     this.flush();
     this.foldedSinceTick = false;
@@ -527,7 +554,7 @@ export class CircuitBreaker implements Ticking {
     const count = tally.count;
     tally.count = 0;
     this.foldedSinceTick = true;
-    core.record(this.ref.arenaId, this.ref.slot, tally.generation, Outcome.success, count, -1);
+    this.record(tally.generation, Outcome.success, count, -1);
     this.afterOperation();
   }
 
@@ -539,7 +566,7 @@ export class CircuitBreaker implements Ticking {
     } else {
       this.flushPending();
     }
-    core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.success, count, latency);
+    this.record(generation, Outcome.success, count, latency);
     this.afterOperation(this.has('success') ? () => this.emit('success', { latencyMs: latency / 1000 }) : undefined);
   }
 
@@ -547,7 +574,7 @@ export class CircuitBreaker implements Ticking {
   private failed(error: unknown, generation: number, latency: number, args: unknown[], useFallback = true): unknown {
     const counts = this.countsAsFailure(error);
     this.flushPending();
-    core.record(this.ref.arenaId, this.ref.slot, generation, counts ? Outcome.failure : Outcome.ignored, 1, latency);
+    this.record(generation, counts ? Outcome.failure : Outcome.ignored, 1, latency);
     this.afterOperation(counts ? () => this.emit('failure', { error, latencyMs: latency / 1000 }) : undefined);
     if (!counts) throw error;
     return this.fallBackOrThrow(error, args, useFallback);
@@ -596,6 +623,18 @@ export class CircuitBreaker implements Ticking {
     return this.rejectionObject;
   }
 
+  /**
+   * Records an outcome in the core. A call still in flight when its breaker was disposed settles
+   * without recording: the slot may already belong to another breaker.
+   */
+  private record(generation: number, outcome: number, count: number, latencyUs: number): void {
+    if (!this.disposed) core.record(this.ref.arenaId, this.ref.slot, generation, outcome, count, latencyUs);
+  }
+
+  private disposedError(): TypeError {
+    return new TypeError(`breakwater: breaker "${this.name}" was disposed; create a new one`);
+  }
+
   private openError(): CircuitOpenError {
     return new CircuitOpenError(this.name, this.retryAfterMs(), this.getState());
   }
@@ -634,7 +673,7 @@ export class CircuitBreaker implements Ticking {
 
   /** A fast async call that succeeded after its generation ended: counted, moves nothing. */
   private recordLateSuccess(generation: number): void {
-    core.record(this.ref.arenaId, this.ref.slot, generation, Outcome.success, 1, -1);
+    this.record(generation, Outcome.success, 1, -1);
     this.afterOperation();
   }
 
@@ -671,6 +710,7 @@ export class CircuitBreaker implements Ticking {
 
   /** Re-reads the state word and decides which paths may skip the core. */
   private refresh(): void {
+    if (this.disposed) return;
     const word = this.words[this.stateIndex];
     const state = word & 0xf;
     if (state !== State.CLOSED && state !== State.DISABLED) {

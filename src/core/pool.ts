@@ -1,5 +1,5 @@
 import { Arena } from './arena';
-import { ClockMode } from './layout';
+import { ClockMode, HEADER_BYTES } from './layout';
 import { core } from './select';
 
 /** Where a breaker lives: its arena, that arena's id in this thread's core, and its slot. */
@@ -32,10 +32,14 @@ export function arenaId(arena: Arena): number {
 export class ArenaPool {
   readonly arenas: Arena[] = [];
   private readonly open = new Map<number, Arena>();
+  /** Slots given back by disposed breakers, per bucket count, zeroed and ready for reuse. */
+  private readonly released = new Map<number, SlotRef[]>();
 
   constructor(private readonly clockMode: (typeof ClockMode)[keyof typeof ClockMode]) {}
 
   allocate(buckets: number): SlotRef {
+    const reused = this.released.get(buckets)?.pop();
+    if (reused !== undefined) return reused;
     let arena = this.open.get(buckets);
     let slot = arena ? arena.allocate() : -1;
     if (arena === undefined || slot < 0) {
@@ -47,6 +51,19 @@ export class ArenaPool {
       slot = arena.allocate();
     }
     return { arena, arenaId: arenaId(arena), slot };
+  }
+
+  /**
+   * Takes back the slot of a disposed breaker: zeroed (a fresh CLOSED slot of generation 0, no
+   * totals, no history) and handed to the next breaker of the same bucket count. Only the owner
+   * may call this, once no thread uses the slot any more.
+   */
+  release(ref: SlotRef): void {
+    const start = HEADER_BYTES + ref.slot * ref.arena.slotBytes;
+    new Uint8Array(ref.arena.buffer, start, ref.arena.slotBytes).fill(0);
+    const free = this.released.get(ref.arena.maxBuckets) ?? [];
+    free.push(ref);
+    this.released.set(ref.arena.maxBuckets, free);
   }
 
   /** Hook for pools whose arenas need set-up (a manual clock writes its time into them). */

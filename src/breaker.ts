@@ -185,6 +185,7 @@ export class CircuitBreaker implements Ticking {
       try {
         value = fn();
       } catch (error) {
+        if (typeof fn !== 'function') throw notAFunction(fn);
         return this.failed(error, this.admitGeneration, -1, []) as T;
       }
       this.tally.count++;
@@ -200,12 +201,14 @@ export class CircuitBreaker implements Ticking {
       try {
         value = fn();
       } catch (error) {
+        if (typeof fn !== 'function') throw notAFunction(fn);
         return { ok: true, value: this.failed(error, this.admitGeneration, -1, []) as T };
       }
       this.tally.count++;
       return { ok: true, value };
     }
     if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
+    if (typeof fn !== 'function') throw notAFunction(fn);
     const generation = this.admit();
     if (generation < 0) {
       if (this.has('reject')) this.emit('reject', { error: this.openError() });
@@ -230,6 +233,7 @@ export class CircuitBreaker implements Ticking {
       try {
         result = fn(NEVER_ABORTED);
       } catch (error) {
+        if (typeof fn !== 'function') return Promise.reject(notAFunction(fn));
         return this.failedAsync(error, this.admitGeneration, -1, []);
       }
       return (result instanceof Promise ? result : Promise.resolve(result)).then(this.onFastSuccess, this.onFastFailure);
@@ -244,6 +248,7 @@ export class CircuitBreaker implements Ticking {
       try {
         result = fn(...args, NEVER_ABORTED);
       } catch (error) {
+        if (typeof fn !== 'function') return Promise.reject(notAFunction(fn));
         return this.failedAsync(error, this.admitGeneration, -1, args);
       }
       return Promise.resolve(result).then(this.onFastSuccess, this.onFastFailure);
@@ -384,6 +389,7 @@ export class CircuitBreaker implements Ticking {
 
   private executeSyncSlow<T>(fn: () => T): T {
     if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
+    if (typeof fn !== 'function') throw notAFunction(fn);
     const generation = this.admit();
     if (generation < 0) return this.refused([]) as T;
     return this.runTimedSync(fn, generation);
@@ -404,6 +410,7 @@ export class CircuitBreaker implements Ticking {
   private executeSlow(fn: GuardedFunction, args: unknown[], useFallback = true): Promise<unknown> {
     if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
     if (this.onFastSuccess === undefined) this.bindAsync();
+    if (typeof fn !== 'function') return Promise.reject(notAFunction(fn));
     let generation: number;
     try {
       generation = this.admit();
@@ -742,6 +749,11 @@ export class CircuitBreaker implements Ticking {
   private wallNow(): number {
     return this.timers === realTimers ? Date.now() : this.timers.now();
   }
+}
+
+/** A caller's mistake, not a failure of what the breaker guards: never recorded. */
+function notAFunction(fn: unknown): TypeError {
+  return new TypeError(`breakwater: the guarded call must be a function, got ${fn === null ? 'null' : typeof fn}`);
 }
 
 function latencyUs(latencyMs: number | undefined): number {

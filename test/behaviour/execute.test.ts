@@ -157,6 +157,15 @@ describe('guarded calls', () => {
     }));
   });
 
+  it('a guarded "function" that is not one is a TypeError, never a recorded failure', async () => {
+    const { breaker } = manualBreaker({ failureThreshold: 1 });
+    for (let i = 0; i < 300; i++) expect(() => breaker.executeSync(42 as never)).toThrow(/must be a function, got number/);
+    expect(() => breaker.attempt(null as never)).toThrow(/got null/);
+    await expect(breaker.execute('x' as never)).rejects.toThrow(/got string/);
+    await expect(breaker.execute(undefined as never, 1)).rejects.toThrow(TypeError);
+    expect(breaker.getMetrics()).toMatchObject({ failures: 0, state: 'closed' });
+  });
+
   it('recordSuccess and recordFailure feed outcomes observed elsewhere', () => {
     const { breaker } = manualBreaker({ failureThreshold: 2 });
     breaker.recordSuccess(12);

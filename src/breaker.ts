@@ -66,6 +66,8 @@ const SAMPLE_EVERY = 256;
 const NEVER_ABORTED: CallContext = Object.freeze({ signal: new AbortController().signal });
 const everything = (): boolean => true;
 let attaching: { ref: SlotRef; options: ResolvedOptions; local: LocalOptions } | undefined;
+/** This thread's coarse clock page, fetched once (the core returns the same page every time). */
+let monotonicClockWords: Int32Array | undefined;
 
 class BreakerEmitter extends Emitter<BreakerEvents> {
   constructor(private readonly onListenersChanged: () => void) {
@@ -139,7 +141,7 @@ export class CircuitBreaker implements Ticking {
     const arena = this.ref.arena;
     this.words = arena.words;
     this.stateIndex = arena.stateIndex(this.ref.slot);
-    this.clockWords = arena.manualClock ? arena.manualClockWords() : core.clockPage();
+    this.clockWords = arena.manualClock ? arena.manualClockWords() : (monotonicClockWords ??= core.clockPage());
     this.timers = clock ?? (arena.manualClock ? new AttachedManualClock(arena) : realTimers);
     this.refresh();
   }

@@ -1,4 +1,4 @@
-import { Reason, State } from './core/layout';
+import { Reason } from './core/layout';
 
 /** A breaker's state, as users see it. */
 export type StateName = 'closed' | 'open' | 'half-open' | 'forced-open' | 'disabled';
@@ -64,4 +64,3 @@ export interface StateChange {
   at: number;
 }
 
-export { State };

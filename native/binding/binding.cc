@@ -383,6 +383,14 @@ napi_value NowUs(napi_env env, napi_callback_info info) {
   return arena ? toJs(env, double(arena->clock().nowUs())) : nullptr;
 }
 
+// monotonicNowUs() -> CLOCK_MONOTONIC in microseconds, and wakes a parked coarse clock so the
+// clock page is fresh for the next reads.
+napi_value MonotonicNowUs(napi_env env, napi_callback_info info) {
+  Call<0> call(env, info);
+  call.state().coarseClock.wake();
+  return toJs(env, double(monotonicNowUs()));
+}
+
 // Creates this environment's Int32Array over its clock page. Where external buffers are not
 // allowed, a detached copy that stays parked tells JS to always ask native code for the time.
 napi_value createClockPageArray(napi_env env, EnvState& state) {
@@ -440,6 +448,7 @@ constexpr Export kExports[] = {
     {"history", History},
     {"nowUs", NowUs},
     {"clockPage", ClockPageArray},
+    {"monotonicNowUs", MonotonicNowUs},
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

@@ -33,6 +33,8 @@ export class Arena {
   /** Int32 view over the whole arena: the facade reads state words through it. */
   readonly words: Int32Array;
   private readonly header: DataView;
+  private clockWords: Int32Array | undefined;
+  private manualNowView: BigInt64Array | undefined;
 
   private constructor(buffer: ArrayBufferLike) {
     this.buffer = buffer;
@@ -101,20 +103,23 @@ export class Arena {
     return (HEADER_BYTES + slot * this.slotBytes) >> 2;
   }
 
-  /** The manual clock's words [nowMs32, parked=0, demand] inside the header. */
+  /** The manual clock's words [nowMs32, parked=0, demand] inside the header, one view per arena. */
   manualClockWords(): Int32Array {
-    return new Int32Array(this.buffer, Header.clockWords, 3);
+    return (this.clockWords ??= new Int32Array(this.buffer, Header.clockWords, 3));
   }
 
   /** Sets a manual-clock arena's time. Microsecond value, then the ms32 word JS fast paths read. */
   setManualNowUs(nowUs: number): void {
-    const view = new BigInt64Array(this.buffer, Header.manualNowUs, 1);
-    Atomics.store(view, 0, BigInt(nowUs));
+    Atomics.store(this.manualNow(), 0, BigInt(nowUs));
     Atomics.store(this.words, Header.clockWords >> 2, Number(BigInt.asIntN(32, BigInt(Math.floor(nowUs / 1000)))));
   }
 
   manualNowUs(): number {
-    return Number(Atomics.load(new BigInt64Array(this.buffer, Header.manualNowUs, 1), 0));
+    return Number(Atomics.load(this.manualNow(), 0));
+  }
+
+  private manualNow(): BigInt64Array {
+    return (this.manualNowView ??= new BigInt64Array(this.buffer, Header.manualNowUs, 1));
   }
 }
 

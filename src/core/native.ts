@@ -52,6 +52,7 @@ export function loadNativeCore(): CoreBackend {
     history: binding.history,
     nowUs: binding.nowUs,
     clockPage: binding.clockPage,
+    monotonicNowUs: binding.monotonicNowUs,
   };
   shared[LOADED] = loaded;
   return loaded;

@@ -81,6 +81,10 @@ export class ReferenceCore implements CoreBackend {
     return this.page;
   }
 
+  monotonicNowUs(): number {
+    return Math.floor((TIME_ORIGIN + monotonicNow()) * 1000);
+  }
+
   nowUs(arena: number): number {
     return this.now(this.views(arena));
   }
@@ -519,7 +523,7 @@ export class ReferenceCore implements CoreBackend {
 
   private now(v: Views): number {
     if (v.manual) return Number(Atomics.load(v.i64, Header.manualNowUs >> 3));
-    return Math.floor((TIME_ORIGIN + monotonicNow()) * 1000);
+    return this.monotonicNowUs();
   }
 }
 

@@ -28,4 +28,6 @@ export interface CoreBackend {
   nowUs(arena: number): number;
   /** Int32 words [nowMs32, parked, demand] refreshed by a background clock; parked=1 means stale. */
   clockPage(): Int32Array;
+  /** The monotonic clock in microseconds; also wakes a parked clock page. */
+  monotonicNowUs(): number;
 }

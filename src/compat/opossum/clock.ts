@@ -1,9 +1,7 @@
 import { ClockWord } from '../../core/layout';
-import { monotonicPool, type SlotRef } from '../../core/pool';
 import { core } from '../../core/select';
 
 const page = core.clockPage();
-let own: SlotRef | undefined;
 let lastMs = -Infinity;
 let last32 = 0;
 
@@ -25,10 +23,7 @@ export function monotonicMs(): number {
     }
     return lastMs;
   }
-  // The clock's own slot, always closed: admitting on it wakes the clock thread and moves nothing.
-  own ??= monotonicPool.allocate(1);
-  core.admit(own.arenaId, own.slot);
-  const ms = Math.floor(core.nowUs(own.arenaId) / 1000);
+  const ms = Math.floor(core.monotonicNowUs() / 1000); // also wakes the clock page
   if (ms > lastMs) {
     lastMs = ms;
     last32 = ms | 0;

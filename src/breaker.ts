@@ -7,7 +7,7 @@ import { CircuitOpenError } from './errors/CircuitOpenError';
 import { TimeoutError } from './errors/TimeoutError';
 import { Emitter, type Disposer } from './events';
 import { readMetrics, type BreakerMetrics } from './metrics';
-import { coreConfig, resolveOptions, type CircuitBreakerOptions, type ResolvedOptions } from './options';
+import { coreConfig, resolveName, resolveProfile, type BreakerProfile, type CircuitBreakerOptions, type ResolvedOptions } from './options';
 import { executeWithRetries, type RetryOptions } from './retry';
 import { fromSnapshot, toSnapshot, type BreakerSnapshot } from './snapshot';
 import { reasonName, stateName, type StateChange, type StateName } from './state';
@@ -65,7 +65,11 @@ const NO_FAST_PATH = 0x0f;
 const SAMPLE_EVERY = 256;
 const NEVER_ABORTED: CallContext = Object.freeze({ signal: new AbortController().signal });
 const everything = (): boolean => true;
-let attaching: { ref: SlotRef; options: ResolvedOptions; local: LocalOptions } | undefined;
+let attaching: { ref: SlotRef; name: string; profile: Readonly<BreakerProfile>; local: LocalOptions } | undefined;
+/** What a breaker reads before its first call takes a slot: a CLOSED state word of generation 0, as a fresh slot holds. */
+const NO_SLOT_YET: Int32Array = new Int32Array(2);
+/** Before the first generation starts; never counted into (the fast paths open with a generation). */
+const NO_TALLY_YET = new SuccessTally(-1);
 /** This thread's coarse clock page, fetched once (the core returns the same page every time). */
 let monotonicClockWords: Int32Array | undefined;
 
@@ -87,17 +91,17 @@ class BreakerEmitter extends Emitter<BreakerEvents> {
  */
 export class CircuitBreaker implements Ticking {
   readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  /** The options in force, after defaults. */
-  readonly options: ResolvedOptions;
+  /** The options in force after defaults, but the name: shared by breakers created alike. */
+  private readonly profile: Readonly<BreakerProfile>;
 
-  private readonly ref: SlotRef;
-  /** The pool this breaker's slot came from; undefined when attached from a handle (not the owner). */
+  /** The breaker's slot, taken on first use: a breaker that was never called costs no core memory. */
+  private ref: SlotRef | undefined;
+  /** The pool this breaker's slot comes from; undefined when attached from a handle (not the owner). */
   private readonly pool: ArenaPool | undefined;
   private disposed = false;
-  private readonly words: Int32Array;
-  private readonly stateIndex: number;
-  private readonly clockWords: Int32Array;
+  private words = NO_SLOT_YET;
+  private stateIndex = 0;
+  private clockWords = NO_SLOT_YET;
   private readonly timers: Timers;
   private readonly isFailure: (error: unknown) => boolean;
   private readonly fallback: ((error: unknown, ...args: unknown[]) => unknown) | undefined;
@@ -113,7 +117,7 @@ export class CircuitBreaker implements Ticking {
   private asyncWord = NO_FAST_PATH;
   private countdown = SAMPLE_EVERY;
   /** Successes of fast-path calls in the current generation, not yet folded into the core. */
-  private tally = new SuccessTally(-1);
+  private tally = NO_TALLY_YET;
   private pendingRejections = 0;
   /** Whether the breaker is on this thread's tick; idle breakers leave it and lose the fast path until their next call. */
   private ticking = false;
@@ -127,23 +131,31 @@ export class CircuitBreaker implements Ticking {
   constructor(options?: CircuitBreakerOptions) {
     const attach = attaching;
     attaching = undefined;
-    const resolved = attach?.options ?? resolveOptions(options);
     const local: LocalOptions = attach?.local ?? options ?? {};
-    this.options = resolved;
-    this.name = resolved.name;
-    this.labels = resolved.labels;
+    this.profile = attach?.profile ?? resolveProfile(options);
+    this.name = attach?.name ?? resolveName(options);
     this.isFailure = local.isFailure ?? everything;
     this.fallback = local.fallback;
-    const clock = attach ? undefined : options?.clock;
-    this.pool = attach ? undefined : clock ? clock.pool : monotonicPool;
-    this.ref = attach?.ref ?? this.pool!.allocate(resolved.slidingWindowBuckets);
-    if (!attach) core.configure(this.ref.arenaId, this.ref.slot, coreConfig(resolved));
-    const arena = this.ref.arena;
-    this.words = arena.words;
-    this.stateIndex = arena.stateIndex(this.ref.slot);
-    this.clockWords = arena.manualClock ? arena.manualClockWords() : (monotonicClockWords ??= core.clockPage());
-    this.timers = clock ?? (arena.manualClock ? new AttachedManualClock(arena) : realTimers);
-    this.refresh();
+    if (attach) {
+      this.pool = undefined;
+      this.timers = attach.ref.arena.manualClock ? new AttachedManualClock(attach.ref.arena) : realTimers;
+      this.useSlot(attach.ref);
+      this.refresh();
+    } else {
+      const clock = options?.clock;
+      this.pool = clock ? clock.pool : monotonicPool;
+      this.timers = clock ?? realTimers;
+    }
+  }
+
+  /** The options in force, after defaults. */
+  get options(): ResolvedOptions {
+    return Object.freeze({ name: this.name, ...this.profile });
+  }
+
+  /** Free-form key/values carried into metrics. */
+  get labels(): Readonly<Record<string, string>> {
+    return this.profile.labels;
   }
 
   /** Attaches to a breaker created in another thread (or this one) from its `handle`. */
@@ -156,7 +168,8 @@ export class CircuitBreaker implements Ticking {
     if (!Number.isInteger(handle.slot) || handle.slot < 0 || handle.slot >= arena.capacity) {
       throw new RangeError(`breakwater: handle slot ${String(handle.slot)} is outside its arena (0..${arena.capacity - 1})`);
     }
-    attaching = { ref: { arena, arenaId: arenaId(arena), slot: handle.slot }, options: resolveOptions({ ...handle.options, ...local }), local };
+    const options = { ...handle.options, ...local };
+    attaching = { ref: { arena, arenaId: arenaId(arena), slot: handle.slot }, name: resolveName(options), profile: resolveProfile(options), local };
     return new CircuitBreaker();
   }
 
@@ -170,9 +183,10 @@ export class CircuitBreaker implements Ticking {
   /** Everything a worker needs to share this breaker (its memory and slot). */
   get handle(): BreakerHandle {
     if (this.disposed) throw this.disposedError();
-    const buffer = this.ref.arena.buffer;
+    const ref = this.slot();
+    const buffer = ref.arena.buffer;
     if (!(buffer instanceof SharedArrayBuffer)) throw new TypeError(`breakwater: breaker "${this.name}" lives in unshared memory and has no handle`);
-    return { kind: 'breakwater.breaker', version: 1, buffer, slot: this.ref.slot, options: { ...this.options, labels: { ...this.labels } } };
+    return { kind: 'breakwater.breaker', version: 1, buffer, slot: ref.slot, options: { ...this.options, labels: { ...this.labels } } };
   }
 
   // --- guarded calls -------------------------------------------------------------------------
@@ -209,6 +223,7 @@ export class CircuitBreaker implements Ticking {
       this.tally.count++;
       return { ok: true, value };
     }
+    if (this.takeFirstSlot()) return this.attempt(fn);
     if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
     if (typeof fn !== 'function') throw notAFunction(fn);
     const generation = this.admit();
@@ -316,7 +331,7 @@ export class CircuitBreaker implements Ticking {
   /** Counts, rates, latency percentiles and recent transitions (folds this thread's counts first). */
   getMetrics(): BreakerMetrics {
     this.flush();
-    return readMetrics(this.ref, this.name, this.labels, this.wallNow());
+    return readMetrics(this.slot(), this.name, this.labels, this.wallNow());
   }
 
   /** Opens the circuit until close() or reset(): every call is refused. */
@@ -353,14 +368,15 @@ export class CircuitBreaker implements Ticking {
   /** A plain snapshot to persist: state, remaining open time, backoff and options. */
   toJSON(): BreakerSnapshot {
     this.flush();
-    return toSnapshot(this.ref, this.options, this.wallNow(), this.timers === realTimers ? 'wall' : 'manual');
+    return toSnapshot(this.slot(), this.options, this.wallNow(), this.timers === realTimers ? 'wall' : 'manual');
   }
 
   /** Restores state saved by toJSON(); an open circuit keeps the open time it had left. */
   restore(snapshot: BreakerSnapshot): void {
     this.flush();
     const { state, remainingMs, reopens } = fromSnapshot(snapshot, this.wallNow(), this.timers === realTimers ? 'wall' : 'manual');
-    core.restore(this.ref.arenaId, this.ref.slot, state, remainingMs, reopens);
+    const ref = this.slot();
+    core.restore(ref.arenaId, ref.slot, state, remainingMs, reopens);
     this.afterOperation();
   }
 
@@ -374,7 +390,7 @@ export class CircuitBreaker implements Ticking {
     this.flush();
     this.disposed = true;
     this.admitWord = this.syncWord = this.asyncWord = NO_FAST_PATH;
-    this.pool?.release(this.ref);
+    if (this.ref !== undefined) this.pool?.release(this.ref);
   }
 
   /** Folds the successes and rejections counted in this thread into the shared core. */
@@ -382,7 +398,7 @@ export class CircuitBreaker implements Ticking {
     if (this.disposed) throw this.disposedError();
     this.flushPending();
     if (this.pendingRejections > 0) {
-      core.rejected(this.ref.arenaId, this.ref.slot, this.pendingRejections);
+      core.rejected(this.ref!.arenaId, this.ref!.slot, this.pendingRejections);
       this.pendingRejections = 0;
     }
   }
@@ -390,6 +406,7 @@ export class CircuitBreaker implements Ticking {
   // --- internals -----------------------------------------------------------------------------
 
   private executeSyncSlow<T>(fn: () => T): T {
+    if (this.takeFirstSlot()) return this.executeSync(fn);
     if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
     if (typeof fn !== 'function') throw notAFunction(fn);
     const generation = this.admit();
@@ -427,7 +444,7 @@ export class CircuitBreaker implements Ticking {
       }
     }
     const start = this.timers.now();
-    if (this.options.timeout > 0) return this.executeWithTimeout(fn, args, generation, start, useFallback);
+    if (this.profile.timeout > 0) return this.executeWithTimeout(fn, args, generation, start, useFallback);
     let result: unknown;
     try {
       result = fn(...args, NEVER_ABORTED);
@@ -450,7 +467,7 @@ export class CircuitBreaker implements Ticking {
     start: number,
     useFallback: boolean,
   ): Promise<unknown> {
-    const timeoutMs = this.options.timeout;
+    const timeoutMs = this.profile.timeout;
     const controller = new AbortController();
     return new Promise((resolve, reject) => {
       let settled = false;
@@ -499,6 +516,32 @@ export class CircuitBreaker implements Ticking {
     });
   }
 
+  /** On a breaker's first call: takes its slot and opens the fast paths, so the call can take them. */
+  private takeFirstSlot(): boolean {
+    if (this.ref !== undefined || this.disposed) return false;
+    this.slot();
+    this.refresh();
+    return true;
+  }
+
+  /** The breaker's slot, taken (and configured) on first use. */
+  private slot(): SlotRef {
+    if (this.ref !== undefined) return this.ref;
+    if (this.disposed) throw this.disposedError();
+    const ref = this.pool!.allocate(this.profile.slidingWindowBuckets);
+    core.configure(ref.arenaId, ref.slot, coreConfig(this.profile));
+    this.useSlot(ref);
+    return ref;
+  }
+
+  private useSlot(ref: SlotRef): void {
+    const arena = ref.arena;
+    this.ref = ref;
+    this.words = arena.words;
+    this.stateIndex = arena.stateIndex(ref.slot);
+    this.clockWords = arena.manualClock ? arena.manualClockWords() : (monotonicClockWords ??= core.clockPage());
+  }
+
   /**
    * Decides whether a call may run: the generation it runs under, or -1 when refused. Rejections
    * on an open circuit whose deadline is still ahead are decided here on the clock words, without
@@ -514,7 +557,8 @@ export class CircuitBreaker implements Ticking {
       if (this.pendingRejections++ === 0 && !this.ticking) this.joinTick();
       return -1;
     }
-    const admitted = core.admit(this.ref.arenaId, this.ref.slot);
+    const ref = this.slot();
+    const admitted = core.admit(ref.arenaId, ref.slot);
     const generation = core.scratch[Scratch.generation];
     this.afterOperation();
     return admitted === 1 ? generation : -1;
@@ -637,7 +681,9 @@ export class CircuitBreaker implements Ticking {
    * without recording: the slot may already belong to another breaker.
    */
   private record(generation: number, outcome: number, count: number, latencyUs: number): void {
-    if (!this.disposed) core.record(this.ref.arenaId, this.ref.slot, generation, outcome, count, latencyUs);
+    if (this.disposed) return;
+    const ref = this.slot();
+    core.record(ref.arenaId, ref.slot, generation, outcome, count, latencyUs);
   }
 
   private disposedError(): TypeError {
@@ -688,7 +734,8 @@ export class CircuitBreaker implements Ticking {
 
   private manual(operation: (arena: number, slot: number) => number): void {
     this.flush();
-    operation(this.ref.arenaId, this.ref.slot);
+    const ref = this.slot();
+    operation(ref.arenaId, ref.slot);
     this.afterOperation();
   }
 
@@ -719,7 +766,7 @@ export class CircuitBreaker implements Ticking {
 
   /** Re-reads the state word and decides which paths may skip the core. */
   private refresh(): void {
-    if (this.disposed) return;
+    if (this.disposed || this.ref === undefined) return;
     const word = this.words[this.stateIndex];
     const state = word & 0xf;
     if (state !== State.CLOSED && state !== State.DISABLED) {
@@ -730,16 +777,16 @@ export class CircuitBreaker implements Ticking {
     this.admitGeneration = (word >>> 4) & GENERATION_MASK;
     if (this.tally.generation !== this.admitGeneration) this.startGeneration(this.admitGeneration);
     if (!this.ticking) this.joinTick();
-    const untimed = this.options.slowCallDuration === 0 && !this.has('success');
+    const untimed = this.profile.slowCallDuration === 0 && !this.has('success');
     this.syncWord = untimed ? word : NO_FAST_PATH;
     // The async fast path opens once execute() has been used (its first call takes the slow path).
-    this.asyncWord = untimed && this.options.timeout === 0 && this.onFastSuccess !== undefined ? word : NO_FAST_PATH;
+    this.asyncWord = untimed && this.profile.timeout === 0 && this.onFastSuccess !== undefined ? word : NO_FAST_PATH;
   }
 
   private retryAfterMs(): number {
     const word = this.words[this.stateIndex];
     if ((word & 0xf) !== State.OPEN) return 0;
-    const now32 = Math.floor(core.nowUs(this.ref.arenaId) / 1000) >>> 0;
+    const now32 = Math.floor(core.nowUs(this.ref!.arenaId) / 1000) >>> 0;
     return Math.max(0, (this.words[this.stateIndex + 1] - now32) | 0);
   }
 

@@ -48,8 +48,15 @@ export interface CircuitBreakerOptions {
 }
 
 /** Options after defaults and validation. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends BreakerProfile {
   name: string;
+}
+
+/**
+ * Everything of the resolved options but the name. Breakers created with equal options share one
+ * frozen profile, so a million breakers don't hold a million copies.
+ */
+export interface BreakerProfile {
   slidingWindowType: 'time' | 'count';
   slidingWindowSize: number;
   slidingWindowBuckets: number;
@@ -103,12 +110,31 @@ function number(options: CircuitBreakerOptions, option: keyof CircuitBreakerOpti
 
 /** Validates options and fills in defaults; errors name the option, the value and the accepted range. */
 export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOptions {
-  if (options === null || typeof options !== 'object') fail('options', 'an object', options, 'type');
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new TypeError(`breakwater: unknown option "${key}" (known: ${[...KNOWN].join(', ')})`);
-  }
+  const profile = resolveProfile(options);
+  return { name: resolveName(options), ...profile };
+}
+
+/** The breaker's name: options.name, or `breaker-N`. */
+export function resolveName(options: CircuitBreakerOptions = {}): string {
   const name = options.name ?? `breaker-${++unnamed}`;
   if (typeof name !== 'string' || name.length === 0) fail('name', 'a non-empty string', name, 'type');
+  return name;
+}
+
+/** resolveOptions() but the name: the options in force, shared with breakers created alike. */
+export function resolveProfile(options: CircuitBreakerOptions = {}): Readonly<BreakerProfile> {
+  if (options === null || typeof options !== 'object') fail('options', 'an object', options, 'type');
+  let onlyName = true;
+  for (const key in options) {
+    if (!KNOWN.has(key)) throw new TypeError(`breakwater: unknown option "${key}" (known: ${[...KNOWN].join(', ')})`);
+    if (key !== 'name' && options[key as keyof CircuitBreakerOptions] !== undefined) onlyName = false;
+  }
+  return onlyName ? (DEFAULT_PROFILE ??= buildProfile({})) : buildProfile(options);
+}
+
+let DEFAULT_PROFILE: Readonly<BreakerProfile> | undefined;
+
+function buildProfile(options: CircuitBreakerOptions): Readonly<BreakerProfile> {
   const type = options.slidingWindowType ?? 'time';
   if (type !== 'time' && type !== 'count') fail('slidingWindowType', '"time" or "count"', type, 'type');
   const size = type === 'time'
@@ -139,8 +165,7 @@ export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOpt
   for (const [key, value] of Object.entries(labels)) {
     if (typeof value !== 'string') fail(`labels.${key}`, 'a string', value, 'type');
   }
-  return {
-    name,
+  return intern({
     slidingWindowType: type,
     slidingWindowSize: size,
     slidingWindowBuckets: buckets,
@@ -157,12 +182,58 @@ export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOpt
     halfOpenSuccessThreshold,
     halfOpenTimeout: number(options, 'halfOpenTimeout', 60_000, 0, MAX_PERIOD_MS, false),
     timeout: number(options, 'timeout', 0, 0, TIMER_MAX_MS, false),
-    labels: Object.freeze({ ...labels }),
-  };
+    labels: isEmpty(labels) ? NO_LABELS : Object.freeze({ ...labels }),
+    });
+}
+
+function isEmpty(object: object): boolean {
+  for (const _ in object) return false;
+  return true;
+}
+
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+/** The last profile handed out: breakers are mostly created in runs with the same options. */
+let lastProfile: Readonly<BreakerProfile> | undefined;
+
+function intern(profile: BreakerProfile): Readonly<BreakerProfile> {
+  if (lastProfile !== undefined && sameProfile(lastProfile, profile)) return lastProfile;
+  return (lastProfile = Object.freeze(profile));
+}
+
+// Spelled out, not a loop over keys: keyed loads of many names are megamorphic and cost more than
+// the creation they would save.
+function sameProfile(a: BreakerProfile, b: BreakerProfile): boolean {
+  return (
+    a.slidingWindowType === b.slidingWindowType &&
+    a.slidingWindowSize === b.slidingWindowSize &&
+    a.slidingWindowBuckets === b.slidingWindowBuckets &&
+    a.failureThreshold === b.failureThreshold &&
+    a.failureRateThreshold === b.failureRateThreshold &&
+    a.minimumCalls === b.minimumCalls &&
+    a.slowCallRateThreshold === b.slowCallRateThreshold &&
+    a.slowCallDuration === b.slowCallDuration &&
+    a.recoveryTimeout === b.recoveryTimeout &&
+    a.maxRecoveryTimeout === b.maxRecoveryTimeout &&
+    a.backoffFactor === b.backoffFactor &&
+    a.jitter === b.jitter &&
+    a.halfOpenMaxCalls === b.halfOpenMaxCalls &&
+    a.halfOpenSuccessThreshold === b.halfOpenSuccessThreshold &&
+    a.halfOpenTimeout === b.halfOpenTimeout &&
+    a.timeout === b.timeout &&
+    sameLabels(a.labels, b.labels)
+  );
+}
+
+function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
 }
 
 /** The core's configure() record for resolved options. */
-export function coreConfig(o: ResolvedOptions): Float64Array {
+export function coreConfig(o: BreakerProfile): Float64Array {
   const config = new Float64Array(CONFIG_SIZE);
   config[Config.windowType] = o.slidingWindowType === 'count' ? WindowType.count : WindowType.time;
   config[Config.buckets] = o.slidingWindowBuckets;

@@ -1,5 +1,6 @@
 // Creates `count` breakers of one library in a fresh process and reports the memory they hold
-// (JS heap + external and ArrayBuffer memory, after GC) and the creation rate.
+// (JS heap + external and ArrayBuffer memory, after GC) and the creation rate; then guards one call
+// through each and reports the memory again (breakwater takes a breaker's core slot on first use).
 // Usage: node --expose-gc lib/memory-child.mjs <library> <count>
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -8,25 +9,25 @@ import { distDir } from './measure.mjs';
 const [library, countText] = process.argv.slice(2);
 const count = Number(countText);
 const require = createRequire(import.meta.url);
+const action = async () => 1;
 
 const factories = {
   breakwater: async () => {
     const { CircuitBreaker } = await import(join(distDir, 'index.mjs'));
-    return (i) => new CircuitBreaker({ name: `b${i}` });
+    return { create: (i) => new CircuitBreaker({ name: `b${i}` }), call: (b) => b.execute(action) };
   },
   opossum: async () => {
     const Opossum = require('opossum');
-    const action = async () => 1;
-    return (i) => new Opossum(action, { name: `b${i}` });
+    return { create: (i) => new Opossum(action, { name: `b${i}` }), call: (b) => b.fire() };
   },
   cockatiel: async () => {
     const { circuitBreaker, handleAll, ConsecutiveBreaker } = await import('cockatiel');
-    return () => circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) });
+    return { create: () => circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) }), call: (b) => b.execute(action) };
   },
 };
 
-const create = await factories[library]();
-create(-1); // load and warm the library before measuring
+const { create, call } = await factories[library]();
+await call(create(-1)); // load and warm the library before measuring
 const held = [];
 // The JS heap, and memory outside it: SharedArrayBuffers show in arrayBuffers, addon memory in external.
 const used = () => {
@@ -40,7 +41,22 @@ const start = performance.now();
 for (let i = 0; i < count; i++) held.push(create(i));
 const elapsedMs = performance.now() - start;
 const after = used();
-const heap = (after.heap - before.heap) / count;
-const outside = (after.outside - before.outside) / count;
-process.stdout.write(JSON.stringify({ library, count, heapBytes: heap, outsideBytes: outside, bytesPerBreaker: heap + outside, createdPerSecond: count / (elapsedMs / 1000), elapsedMs, held: held.length }) + '\n');
+const CALLS_IN_FLIGHT = 10_000;
+for (let i = 0; i < count; i += CALLS_IN_FLIGHT) await Promise.all(held.slice(i, i + CALLS_IN_FLIGHT).map(call));
+const called = used();
+const perBreaker = (from, to) => ({ heapBytes: (to.heap - from.heap) / count, outsideBytes: (to.outside - from.outside) / count });
+const created = perBreaker(before, after);
+const afterCall = perBreaker(before, called);
+process.stdout.write(
+  JSON.stringify({
+    library,
+    count,
+    ...created,
+    bytesPerBreaker: created.heapBytes + created.outsideBytes,
+    afterOneCall: { ...afterCall, bytesPerBreaker: afterCall.heapBytes + afterCall.outsideBytes },
+    createdPerSecond: count / (elapsedMs / 1000),
+    elapsedMs,
+    held: held.length,
+  }) + '\n',
+);
 process.exit(0); // opossum keeps a timer per breaker alive

@@ -98,6 +98,11 @@ export class Arena {
     return next;
   }
 
+  /** Slots claimed so far (a slot given back to its pool for reuse still counts). */
+  allocated(): number {
+    return Math.min(Atomics.load(this.words, Header.nextSlot >> 2), this.capacity);
+  }
+
   /** Int32 index of a slot's state word (low half; the deadline is the next word). */
   stateIndex(slot: number): number {
     return (HEADER_BYTES + slot * this.slotBytes) >> 2;

@@ -41,6 +41,26 @@ export interface BreakerEvents {
   failure: { error: unknown; latencyMs: number };
   reject: { error: CircuitOpenError };
   timeout: { error: TimeoutError };
+  /** reconfigure() changed the options in force. */
+  reconfigure: { before: ResolvedOptions; after: ResolvedOptions };
+}
+
+/** Options a live breaker can change with reconfigure(). */
+export type ReconfigurableOptions = Omit<CircuitBreakerOptions, 'name' | 'clock' | 'isFailure' | 'fallback' | 'labels' | 'slidingWindowType'>;
+
+const RECONFIGURABLE = new Set([
+  'slidingWindowSize', 'slidingWindowBuckets', 'failureThreshold', 'failureRateThreshold', 'minimumCalls',
+  'slowCallRateThreshold', 'slowCallDuration', 'recoveryTimeout', 'maxRecoveryTimeout', 'backoffFactor', 'jitter',
+  'halfOpenMaxCalls', 'halfOpenSuccessThreshold', 'halfOpenTimeout', 'timeout',
+]);
+
+/**
+ * @internal What a registry watches on its breakers: one field per breaker instead of an emitter
+ * and listeners each.
+ */
+export interface BreakerObserver {
+  transition(breaker: CircuitBreaker, change: StateChange): void;
+  reconfigured(breaker: CircuitBreaker, before: ResolvedOptions, after: ResolvedOptions): void;
 }
 
 /** Structured-cloneable: post it to a worker and attach there with CircuitBreaker.fromHandle(). */
@@ -92,7 +112,9 @@ class BreakerEmitter extends Emitter<BreakerEvents> {
 export class CircuitBreaker implements Ticking {
   readonly name: string;
   /** The options in force after defaults, but the name: shared by breakers created alike. */
-  private readonly profile: Readonly<BreakerProfile>;
+  private profile: Readonly<BreakerProfile>;
+  /** @internal Set by the registry that holds this breaker. */
+  observer: BreakerObserver | undefined;
 
   /** The breaker's slot, taken on first use: a breaker that was never called costs no core memory. */
   private ref: SlotRef | undefined;
@@ -354,6 +376,42 @@ export class CircuitBreaker implements Ticking {
     this.tally.count = 0;
     this.pendingRejections = 0;
     this.manual((arena, slot) => core.reset(arena, slot));
+  }
+
+  /**
+   * Changes thresholds, timeouts or the window of a live breaker; its state and totals stay (a
+   * changed window starts empty). A window can't grow past the bucket count its slot was made for.
+   */
+  reconfigure(changes: ReconfigurableOptions): void {
+    if (this.disposed) throw this.disposedError();
+    if (changes === null || typeof changes !== 'object') throw new TypeError(`breakwater: reconfigure() needs an object of options, got ${changes === null ? 'null' : typeof changes}`);
+    for (const key of Object.keys(changes)) {
+      if (!RECONFIGURABLE.has(key)) throw new TypeError(`breakwater: option "${key}" can't change on a live breaker (reconfigurable: ${[...RECONFIGURABLE].join(', ')})`);
+    }
+    const before = this.options;
+    const merged: CircuitBreakerOptions = { ...this.profile, ...changes };
+    // Limits that default from another option follow it when it grows past them.
+    if (changes.maxRecoveryTimeout === undefined) merged.maxRecoveryTimeout = Math.max(this.profile.maxRecoveryTimeout, Number(merged.recoveryTimeout));
+    if (changes.halfOpenMaxCalls === undefined) merged.halfOpenMaxCalls = Math.max(this.profile.halfOpenMaxCalls, Number(merged.halfOpenSuccessThreshold));
+    const profile = resolveProfile(merged);
+    const maxBuckets = this.ref?.arena.maxBuckets ?? profile.slidingWindowBuckets;
+    if (profile.slidingWindowBuckets > maxBuckets) {
+      throw new RangeError(`breakwater: option "slidingWindowBuckets" can be at most ${maxBuckets} on breaker "${this.name}" (its slot was made for that many), got ${profile.slidingWindowBuckets}`);
+    }
+    this.profile = profile;
+    if (this.ref !== undefined) {
+      this.flush();
+      core.configure(this.ref.arenaId, this.ref.slot, coreConfig(profile));
+      this.afterOperation();
+    }
+    const after = this.options;
+    this.emit('reconfigure', { before, after });
+    this.observer?.reconfigured(this, before, after);
+  }
+
+  /** @internal Whether the breaker holds a core slot (it has been used). */
+  get active(): boolean {
+    return this.ref !== undefined;
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -759,6 +817,7 @@ export class CircuitBreaker implements Ticking {
   private emitTransition(from: number, to: number, reason: number, generation: number): void {
     const change: StateChange = { from: stateName(from), to: stateName(to), reason: reasonName(reason), generation, at: this.wallNow() };
     this.emit('stateChange', change);
+    this.observer?.transition(this, change);
     if (to === State.OPEN) this.emit('open', { ...change, retryAfterMs: this.retryAfterMs() });
     else if (to === State.CLOSED) this.emit('close', change);
     else if (to === State.HALF_OPEN) this.emit('halfOpen', change);

@@ -11,3 +11,8 @@ export { CircuitOpenError } from './errors/CircuitOpenError';
 export { TimeoutError } from './errors/TimeoutError';
 export { coreKind } from './core/select';
 export type { CoreKind } from './core/select';
+export type { ReconfigurableOptions } from './breaker';
+export * from './registry/index';
+export type { BreakerEvent, BreakerEventType, EventSink } from './observe/event';
+export { MemoryRing } from './observe/sinks/memory-ring';
+export type { RecentQuery } from './observe/sinks/memory-ring';

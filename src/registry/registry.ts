@@ -1,0 +1,463 @@
+import { CircuitBreaker, type BreakerObserver, type ReconfigurableOptions } from '../breaker';
+import type { ManualClock } from '../clock';
+import { Emitter, type Disposer } from '../events';
+import type { BreakerMetrics } from '../metrics';
+import type { BreakerEvent, BreakerEventType, EventSink } from '../observe/event';
+import { MemoryRing, type RecentQuery } from '../observe/sinks/memory-ring';
+import { resolveProfile, type CircuitBreakerOptions, type ResolvedOptions } from '../options';
+import type { StateChange, StateName } from '../state';
+import { joinTick, type Ticking } from '../tick';
+import { breakerHealth, healthPercentage, HealthTally, thresholdsOf, timeoutsOf, type BreakerHealth, type RegistryHealth } from './health';
+
+/** The kinds the registry has factories for; any other non-empty string is a custom kind. */
+export type BreakerKind = 'worker' | 'endpoint' | 'hardware' | 'task' | (string & {});
+
+export interface RegistryOptions {
+  /** A ManualClock for deterministic tests and simulations; default real time. */
+  clock?: ManualClock;
+  /** How often the tick writes a 'window' summary of each busy breaker, in ms; 0 = never. Default 10000. */
+  summaryEveryMs?: number;
+  /** Events the in-memory history keeps. Default 10000. */
+  ringSize?: number;
+  /** Events waiting for the sinks before new ones are dropped (and counted). Default 100000. */
+  maxPendingEvents?: number;
+}
+
+/** What list() can filter, sort and page by. */
+export interface ListQuery {
+  kind?: string;
+  state?: StateName;
+  /** Case-insensitive substring of the name. */
+  search?: string;
+  sort?: 'name' | 'kind' | 'state' | 'healthPercentage' | 'failureRate' | 'totalCalls' | 'probability';
+  order?: 'asc' | 'desc';
+  offset?: number;
+  /** Default 100. */
+  limit?: number;
+}
+
+export interface RegisteredBreaker {
+  readonly kind: string;
+  readonly name: string;
+  readonly breaker: CircuitBreaker;
+}
+
+/** A breaker in the registry; it is the breaker's observer, so transitions reach the history without a listener each. */
+class Entry implements RegisteredBreaker, BreakerObserver {
+  probability: number | null = null;
+  /** Calls + rejections when the last window summary was written: a breaker with none since is skipped. */
+  summarizedActivity = 0;
+  constructor(
+    readonly registry: Registry,
+    readonly kind: string,
+    readonly name: string,
+    readonly breaker: CircuitBreaker,
+    /** Options given at creation: they win over the kind's configuration. */
+    readonly overrides: Readonly<CircuitBreakerOptions>,
+  ) {}
+
+  transition(_breaker: CircuitBreaker, change: StateChange): void {
+    this.registry.record(this, 'transition', { from: change.from, to: change.to, reason: change.reason, generation: change.generation });
+  }
+
+  reconfigured(_breaker: CircuitBreaker, before: ResolvedOptions, after: ResolvedOptions): void {
+    const changed: Record<string, { before: unknown; after: unknown }> = {};
+    for (const key of Object.keys(after) as (keyof ResolvedOptions)[]) {
+      if (before[key] !== after[key]) changed[key] = { before: before[key], after: after[key] };
+    }
+    this.registry.record(this, 'tuning', { changed });
+  }
+}
+
+const DEFAULT_SUMMARY_MS = 10_000;
+
+/**
+ * Named breakers by kind (workers, endpoints, hardware classes, task types, or your own), with
+ * per-kind configuration, health, an event history and sinks. All of it runs on the one shared,
+ * unref'd tick; a breaker that was never called costs no core memory.
+ */
+export class Registry implements Ticking {
+  private readonly byKey = new Map<string, Entry>();
+  private readonly kindOptions = new Map<string, ReconfigurableOptions>();
+  private readonly ring: MemoryRing;
+  private readonly sinks = new Set<EventSink>();
+  private readonly emitter = new Emitter<{ event: BreakerEvent }>();
+  private readonly clock: ManualClock | undefined;
+  private readonly summaryEveryMs: number;
+  private readonly maxPendingEvents: number;
+  private pending: BreakerEvent[] = [];
+  private lastSummaryAt: number;
+  private ticking = false;
+  private closed = false;
+  /** Events the sinks never got because too many were waiting. */
+  droppedEvents = 0;
+
+  constructor(options: RegistryOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new TypeError('breakwater: Registry options must be an object');
+    this.clock = options.clock;
+    this.summaryEveryMs = integerOption('summaryEveryMs', options.summaryEveryMs, DEFAULT_SUMMARY_MS, 0, 2 ** 31 - 1);
+    this.maxPendingEvents = integerOption('maxPendingEvents', options.maxPendingEvents, 100_000, 1, 100_000_000);
+    this.ring = new MemoryRing(options.ringSize ?? 10_000);
+    this.lastSummaryAt = this.now();
+  }
+
+  // --- breakers ------------------------------------------------------------------------------
+
+  /**
+   * The breaker of that kind and name, created on first request with the kind's configuration
+   * under `options`. Later calls return the same breaker (their options are ignored: use
+   * configure() to change a live one).
+   */
+  getOrCreate(kind: BreakerKind, name: string, options: CircuitBreakerOptions = {}): CircuitBreaker {
+    const key = keyOf(kind, name);
+    const existing = this.byKey.get(key);
+    if (existing !== undefined) return existing.breaker;
+    if (this.closed) throw new Error('breakwater: this registry was closed');
+    if (options === null || typeof options !== 'object') throw new TypeError(`breakwater: options for ${kind} "${name}" must be an object`);
+    if (options.clock !== undefined) throw new TypeError('breakwater: a registry breaker runs on the registry\'s clock; pass `clock` to the Registry');
+    const breaker = new CircuitBreaker({ ...this.kindOptions.get(kind), ...options, name: `${kind}/${name}`, clock: this.clock });
+    const entry = new Entry(this, kind, name, breaker, { ...options });
+    breaker.observer = entry;
+    this.byKey.set(key, entry);
+    this.joinTick();
+    return breaker;
+  }
+
+  createWorkerBreaker(id: string, options?: CircuitBreakerOptions): CircuitBreaker {
+    return this.getOrCreate('worker', id, options);
+  }
+
+  createEndpointBreaker(url: string, options?: CircuitBreakerOptions): CircuitBreaker {
+    return this.getOrCreate('endpoint', url, options);
+  }
+
+  /** A breaker per hardware class (e.g. cpu, gpu, webgpu, webnn); the class is also a label. */
+  createHardwareBreaker(hardwareClass: string, options: CircuitBreakerOptions = {}): CircuitBreaker {
+    return this.getOrCreate('hardware', hardwareClass, { ...options, labels: { hardware: hardwareClass, ...options.labels } });
+  }
+
+  createTaskTypeBreaker(taskType: string, options?: CircuitBreakerOptions): CircuitBreaker {
+    return this.getOrCreate('task', taskType, options);
+  }
+
+  get(kind: BreakerKind, name: string): CircuitBreaker | undefined {
+    return this.byKey.get(keyOf(kind, name))?.breaker;
+  }
+
+  /** Disposes the breaker and forgets it; returns whether it was there. */
+  remove(kind: BreakerKind, name: string): boolean {
+    const key = keyOf(kind, name);
+    const entry = this.byKey.get(key);
+    if (entry === undefined) return false;
+    this.byKey.delete(key);
+    entry.breaker.observer = undefined;
+    entry.breaker.dispose();
+    return true;
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  *entries(): IterableIterator<RegisteredBreaker> {
+    yield* this.byKey.values();
+  }
+
+  /**
+   * Sets the configuration of a kind: applied now to its breakers (over which their own creation
+   * options still win) and to those created later.
+   */
+  configure(kind: BreakerKind, options: ReconfigurableOptions): void {
+    keyOf(kind, 'check');
+    if (options === null || typeof options !== 'object') throw new TypeError(`breakwater: configure("${kind}", options) needs an object of options`);
+    const merged = { ...this.kindOptions.get(kind), ...options };
+    resolveProfile(merged); // names the bad option before anything changes
+    this.kindOptions.set(kind, merged);
+    for (const entry of this.byKey.values()) {
+      if (entry.kind !== kind) continue;
+      const ownKeys = new Set(Object.keys(entry.overrides));
+      const changes: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(merged)) if (!ownKeys.has(key)) changes[key] = value;
+      try {
+        entry.breaker.reconfigure(changes as ReconfigurableOptions);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new RangeError(`breakwater: configure("${kind}") can't apply to ${kind} "${entry.name}": ${why}`);
+      }
+    }
+  }
+
+  /** The configuration set for a kind with configure(). */
+  kindConfiguration(kind: BreakerKind): Readonly<ReconfigurableOptions> {
+    return { ...this.kindOptions.get(kind) };
+  }
+
+  // --- health --------------------------------------------------------------------------------
+
+  breakerHealth(kind: BreakerKind, name: string): BreakerHealth | undefined {
+    const entry = this.byKey.get(keyOf(kind, name));
+    return entry === undefined ? undefined : healthOf(entry);
+  }
+
+  /** Circuits by state, average and traffic-weighted health, overall and per kind. */
+  health(): RegistryHealth {
+    const all = new HealthTally();
+    const kinds = new Map<string, HealthTally>();
+    for (const entry of this.byKey.values()) {
+      const { state, health, windowCalls } = quickHealth(entry);
+      all.add(state, health, windowCalls);
+      let tally = kinds.get(entry.kind);
+      if (tally === undefined) kinds.set(entry.kind, (tally = new HealthTally()));
+      tally.add(state, health, windowCalls);
+    }
+    const byKind: RegistryHealth['byKind'] = {};
+    for (const [kind, tally] of kinds) byKind[kind] = tally.average();
+    return { ...all.average(), overallHealth: all.overall(), byKind };
+  }
+
+  /** Health rows filtered, sorted and paged (for dashboards over large registries). */
+  list(query: ListQuery = {}): { total: number; items: BreakerHealth[] } {
+    const offset = integerOption('offset', query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = integerOption('limit', query.limit, 100, 0, 10_000);
+    const search = query.search?.toLowerCase();
+    const rows: BreakerHealth[] = [];
+    for (const entry of this.byKey.values()) {
+      if (query.kind !== undefined && entry.kind !== query.kind) continue;
+      if (search !== undefined && !entry.name.toLowerCase().includes(search)) continue;
+      const row = healthOf(entry);
+      if (query.state !== undefined && row.state !== query.state) continue;
+      rows.push(row);
+    }
+    const sort = query.sort ?? 'name';
+    if (!SORTABLE.has(sort)) throw new RangeError(`breakwater: list() option "sort" must be one of ${[...SORTABLE].join(', ')}, got ${JSON.stringify(sort)}`);
+    const direction = query.order === 'desc' ? -1 : 1;
+    if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') {
+      throw new RangeError(`breakwater: list() option "order" must be "asc" or "desc", got ${JSON.stringify(query.order)}`);
+    }
+    rows.sort((a, b) => direction * compare(a[sort] ?? -1, b[sort] ?? -1) || compare(a.kind, b.kind) || compare(a.name, b.name));
+    return { total: rows.length, items: rows.slice(offset, offset + limit) };
+  }
+
+  reset(kind: BreakerKind, name: string): void {
+    this.required(kind, name).breaker.reset();
+  }
+
+  resetKind(kind: BreakerKind): void {
+    for (const entry of this.byKey.values()) if (entry.kind === kind) entry.breaker.reset();
+  }
+
+  resetAll(): void {
+    for (const entry of this.byKey.values()) entry.breaker.reset();
+  }
+
+  forceOpen(kind: BreakerKind, name: string): void {
+    this.required(kind, name).breaker.forceOpen();
+  }
+
+  close(kind: BreakerKind, name: string): void {
+    this.required(kind, name).breaker.close();
+  }
+
+  /** Whether that breaker refuses calls now (open or forced open); false for a name never registered. */
+  isOpen(kind: BreakerKind, name: string): boolean {
+    const state = this.byKey.get(keyOf(kind, name))?.breaker.getState();
+    return state === 'open' || state === 'forced-open';
+  }
+
+  // --- history -------------------------------------------------------------------------------
+
+  /** Every history event, as it happens (sinks get them in batches on the tick). */
+  onEvent(listener: (event: BreakerEvent) => void): Disposer {
+    return this.emitter.on('event', listener);
+  }
+
+  /** Adds a sink; the returned function removes it (without closing it). */
+  addSink(sink: EventSink): Disposer {
+    if (sink === null || typeof sink !== 'object' || typeof sink.write !== 'function' || typeof sink.close !== 'function') {
+      throw new TypeError('breakwater: addSink() needs an EventSink (write, flush, close, dropped)');
+    }
+    this.sinks.add(sink);
+    return () => void this.sinks.delete(sink);
+  }
+
+  /** The newest events of the in-memory history, oldest first. */
+  recent(query?: RecentQuery): BreakerEvent[] {
+    return this.ring.recent(query);
+  }
+
+  /** Stores the early-warning model's probability for a breaker and records a 'prediction' event. */
+  setProbability(kind: BreakerKind, name: string, probability: number, detail: Record<string, unknown> = {}): void {
+    if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) {
+      throw new RangeError(`breakwater: probability for ${kind} "${name}" must be a number from 0 to 1, got ${String(probability)}`);
+    }
+    const entry = this.required(kind, name);
+    entry.probability = probability;
+    this.record(entry, 'prediction', detail);
+  }
+
+  /** Records an event of another wing (a recovery action, a rollout decision) for a registered breaker. */
+  recordEvent(kind: BreakerKind, name: string, type: BreakerEventType, detail: Record<string, unknown>): void {
+    this.record(this.required(kind, name), type, detail);
+  }
+
+  /** @internal */
+  record(entry: Entry, type: BreakerEventType, detail: Record<string, unknown> | null): void {
+    const event = historyEvent(entry, type, detail, this.now());
+    this.ring.write([event]);
+    this.emitter.emit('event', event);
+    if (this.sinks.size === 0) return;
+    if (this.pending.length >= this.maxPendingEvents) this.droppedEvents++;
+    else this.pending.push(event);
+  }
+
+  // --- the tick ------------------------------------------------------------------------------
+
+  /**
+   * One step of the control plane, run by the shared tick (and by tests and simulations on a
+   * manual clock): writes window summaries when due, then hands the waiting events to the sinks.
+   */
+  tick(): boolean {
+    if (this.closed) return false;
+    const now = this.now();
+    if (this.summaryEveryMs > 0 && now - this.lastSummaryAt >= this.summaryEveryMs) {
+      this.lastSummaryAt = now;
+      this.summarize();
+    }
+    this.deliver();
+    return true;
+  }
+
+  /** Delivers what is waiting, then flushes every sink. */
+  async flush(): Promise<void> {
+    this.deliver();
+    await Promise.all([...this.sinks].map((sink) => sink.flush()));
+  }
+
+  /** Leaves the tick and flushes and closes the sinks; the breakers stay usable. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    await Promise.all([...this.sinks].map((sink) => sink.close()));
+    this.sinks.clear();
+  }
+
+  private summarize(): void {
+    for (const entry of this.byKey.values()) {
+      if (!entry.breaker.active) continue;
+      const metrics = entry.breaker.getMetrics();
+      const activity = metrics.totalCalls + metrics.rejections;
+      if (activity === entry.summarizedActivity) continue;
+      entry.summarizedActivity = activity;
+      this.record(entry, 'window', null);
+    }
+  }
+
+  private deliver(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    for (const sink of this.sinks) {
+      try {
+        sink.write(batch);
+      } catch (error) {
+        const why = error instanceof Error ? error.message : String(error);
+        process.emitWarning(`breakwater: an event sink threw on write: ${why}`, { code: 'BREAKWATER_SINK_ERROR' });
+      }
+    }
+  }
+
+  private joinTick(): void {
+    if (this.ticking || this.closed) return;
+    this.ticking = true;
+    joinTick(this);
+  }
+
+  private required(kind: BreakerKind, name: string): Entry {
+    const entry = this.byKey.get(keyOf(kind, name));
+    if (entry === undefined) throw new RangeError(`breakwater: no ${kind} breaker named "${name}" in this registry`);
+    return entry;
+  }
+
+  private now(): number {
+    return this.clock ? this.clock.now() : Date.now();
+  }
+}
+
+const SORTABLE = new Set(['name', 'kind', 'state', 'healthPercentage', 'failureRate', 'totalCalls', 'probability']);
+
+function keyOf(kind: string, name: string): string {
+  if (typeof kind !== 'string' || kind.length === 0) throw new TypeError(`breakwater: a breaker kind must be a non-empty string, got ${JSON.stringify(kind)}`);
+  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`breakwater: a ${kind} breaker needs a non-empty string name, got ${JSON.stringify(name)}`);
+  return `${kind}\u0000${name}`;
+}
+
+function integerOption(option: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`breakwater: option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function compare(a: string | number, b: string | number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A breaker that never took a slot is closed, with nothing in its window: no need to ask the core. */
+function quickHealth(entry: Entry): { state: StateName; health: number; windowCalls: number } {
+  if (!entry.breaker.active) return { state: 'closed', health: 100, windowCalls: 0 };
+  const m = entry.breaker.getMetrics();
+  return { state: m.state, health: healthPercentage(m.state, m.failureRate, m.slowCallRate), windowCalls: m.window.calls };
+}
+
+function healthOf(entry: Entry): BreakerHealth {
+  return breakerHealth(entry.kind, entry.name, metricsOf(entry.breaker), entry.breaker.options, entry.probability);
+}
+
+/** The breaker's metrics, or an idle breaker's without taking a slot for it. */
+function metricsOf(breaker: CircuitBreaker): BreakerMetrics {
+  if (breaker.active) return breaker.getMetrics();
+  return {
+    name: breaker.name,
+    labels: breaker.labels,
+    state: 'closed',
+    totalCalls: 0,
+    successes: 0,
+    failures: 0,
+    rejections: 0,
+    timeouts: 0,
+    slowCalls: 0,
+    ignored: 0,
+    opens: 0,
+    failureRate: 0,
+    rejectionRate: 0,
+    slowCallRate: 0,
+    window: { calls: 0, successes: 0, failures: 0, rejections: 0, timeouts: 0, slowCalls: 0 },
+    latency: { p50: null, p90: null, p99: null, samples: 0 },
+    consecutiveFailures: 0,
+    reopens: 0,
+    retryAfterMs: 0,
+    stateChanges: [],
+  };
+}
+
+function historyEvent(entry: Entry, type: BreakerEventType, detail: Record<string, unknown> | null, timestamp: number): BreakerEvent {
+  const metrics = metricsOf(entry.breaker);
+  const options = entry.breaker.options;
+  return {
+    timestamp,
+    breaker: entry.name,
+    kind: entry.kind,
+    labels: metrics.labels,
+    event_type: type,
+    state: metrics.state,
+    thresholds: thresholdsOf(options),
+    timeouts: timeoutsOf(options),
+    counts: { ...metrics.window },
+    rates: { failureRate: metrics.failureRate, slowCallRate: metrics.slowCallRate, rejectionRate: metrics.rejectionRate },
+    latency: { p50: metrics.latency.p50, p90: metrics.latency.p90, p99: metrics.latency.p99 },
+    probability: entry.probability,
+    detail,
+  };
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock, Registry, type BreakerEvent, type EventSink } from '../../../src/index';
+import { fail, succeed } from '../helpers';
+
+class CollectingSink implements EventSink {
+  batches: BreakerEvent[][] = [];
+  dropped = 0;
+  closed = false;
+  write(events: readonly BreakerEvent[]): void {
+    this.batches.push([...events]);
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+describe('registry event history', () => {
+  it('records every transition with the fixed schema', () => {
+    const clock = new ManualClock(5000);
+    const registry = new Registry({ clock });
+    const breaker = registry.createEndpointBreaker('https://model', { failureThreshold: 2, recoveryTimeout: 1000, labels: { region: 'eu' } });
+    succeed(breaker, 3);
+    fail(breaker, 2);
+    const [event] = registry.recent({ event_type: 'transition' });
+    expect(event).toEqual({
+      timestamp: 5000,
+      breaker: 'https://model',
+      kind: 'endpoint',
+      labels: { region: 'eu' },
+      event_type: 'transition',
+      state: 'open',
+      thresholds: { failureThreshold: 2, failureRateThreshold: 0, slowCallRateThreshold: 0, minimumCalls: 10 },
+      timeouts: { timeout: 0, recoveryTimeout: 1000, halfOpenTimeout: 60_000, slowCallDuration: 0 },
+      counts: { calls: 5, successes: 3, failures: 2, rejections: 0, timeouts: 0, slowCalls: 0 },
+      rates: { failureRate: 0.4, slowCallRate: 0, rejectionRate: 0 },
+      latency: expect.objectContaining({}),
+      probability: null,
+      detail: { from: 'closed', to: 'open', reason: 'consecutive-failures', generation: 1 },
+    });
+    clock.advance(1000);
+    succeed(breaker);
+    expect(registry.recent({ event_type: 'transition' }).map((e) => `${(e.detail as { from: string }).from}->${e.state}`)).toEqual([
+      'closed->open',
+      'open->half-open',
+      'half-open->closed',
+    ]);
+  });
+
+  it('records tuning changes, predictions and events of other wings', () => {
+    const registry = new Registry({ clock: new ManualClock(0) });
+    registry.createWorkerBreaker('w');
+    registry.configure('worker', { failureThreshold: 3 });
+    registry.setProbability('worker', 'w', 0.8, { model: 'v1' });
+    registry.recordEvent('worker', 'w', 'recovery', { action: 'switch-worker' });
+    const [tuning, prediction, recovery] = registry.recent({ kind: 'worker' });
+    expect(tuning).toMatchObject({ event_type: 'tuning', detail: { changed: { failureThreshold: { before: 5, after: 3 } } }, thresholds: { failureThreshold: 3 } });
+    expect(prediction).toMatchObject({ event_type: 'prediction', probability: 0.8, detail: { model: 'v1' } });
+    expect(recovery).toMatchObject({ event_type: 'recovery', probability: 0.8, detail: { action: 'switch-worker' } });
+    expect(registry.breakerHealth('worker', 'w')?.probability).toBe(0.8);
+    expect(() => registry.setProbability('worker', 'w', 1.5)).toThrow(/must be a number from 0 to 1/);
+  });
+
+  it('writes window summaries of busy breakers on the tick, and hands sinks batches', async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock, summaryEveryMs: 1000 });
+    const sink = new CollectingSink();
+    const live: string[] = [];
+    registry.onEvent((event) => live.push(event.event_type));
+    registry.addSink(sink);
+    const busy = registry.createWorkerBreaker('busy');
+    registry.createWorkerBreaker('idle');
+    succeed(busy, 10);
+    registry.tick();
+    expect(sink.batches).toEqual([]); // not due yet
+    clock.advance(1000);
+    registry.tick();
+    expect(sink.batches).toHaveLength(1);
+    expect(sink.batches[0].map((e) => [e.event_type, e.breaker, e.counts.successes])).toEqual([['window', 'busy', 10]]);
+    clock.advance(1000);
+    registry.tick(); // nothing happened since: no summary
+    expect(sink.batches).toHaveLength(1);
+    expect(live).toEqual(['window']);
+    await registry.shutdown();
+    expect(sink.closed).toBe(true);
+    expect(registry.tick()).toBe(false);
+  });
+
+  it('drops and counts events when the sinks fall behind, never growing without bound', () => {
+    const registry = new Registry({ clock: new ManualClock(0), maxPendingEvents: 3 });
+    registry.addSink(new CollectingSink());
+    registry.createWorkerBreaker('w');
+    for (let i = 0; i < 5; i++) registry.recordEvent('worker', 'w', 'recovery', { attempt: i });
+    expect(registry.droppedEvents).toBe(2);
+    expect(registry.recent({ limit: 10 })).toHaveLength(5); // the ring keeps its own copy
+  });
+
+  it('the in-memory ring keeps the newest events and filters', () => {
+    const registry = new Registry({ clock: new ManualClock(0), ringSize: 3 });
+    registry.createWorkerBreaker('a');
+    registry.createWorkerBreaker('b');
+    for (let i = 0; i < 4; i++) registry.recordEvent('worker', i % 2 ? 'a' : 'b', 'recovery', { i });
+    expect(registry.recent().map((e) => e.detail)).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
+    expect(registry.recent({ breaker: 'a' }).map((e) => e.detail)).toEqual([{ i: 1 }, { i: 3 }]);
+    expect(registry.recent({ limit: 1 }).map((e) => e.detail)).toEqual([{ i: 3 }]);
+    expect(() => new Registry({ ringSize: 0 })).toThrow(/option "ringSize" must be an integer/);
+    expect(() => new Registry({ summaryEveryMs: -1 })).toThrow(/option "summaryEveryMs"/);
+  });
+});

@@ -174,6 +174,10 @@ class Call {
     return static_cast<T*>(data);
   }
 
+  int32_t* int32Array(size_t i, const char* name, size_t* length) const {
+    return typedArray<int32_t>(i, name, napi_int32_array, "Int32Array", 0, length);
+  }
+
   double* float64Array(size_t i, const char* name, size_t minLength,
                        size_t* length = nullptr) const {
     return typedArray<double>(i, name, napi_float64_array, "Float64Array", minLength, length);
@@ -376,6 +380,28 @@ napi_value History(napi_env env, napi_callback_info info) {
   return toJs(env, history(args->slot(), out, uint32_t(std::min<size_t>(rows, UINT32_MAX))));
 }
 
+// windowStats(arenaId, slots Int32Array, out Float64Array[23 * slots.length]): one row per slot,
+// one crossing for every breaker of an arena.
+napi_value WindowStats(napi_env env, napi_callback_info info) {
+  Call<3> call(env, info);
+  const Arena* arena = call.arena(0);
+  size_t count = 0;
+  const int32_t* slots = arena ? call.int32Array(1, "slots", &count) : nullptr;
+  double* out = slots ? call.float64Array(2, "out", count * kWindowStatsFieldCount) : nullptr;
+  if (!out) return nullptr;
+  for (size_t i = 0; i < count; ++i) {
+    if (uint32_t(slots[i]) >= arena->capacity()) {
+      return throwError(env, ErrorKind::Range, "slots[%zu] = %d is out of range (capacity %u)", i,
+                        slots[i], arena->capacity());
+    }
+  }
+  LazyNow now(arena->clock());
+  for (size_t i = 0; i < count; ++i) {
+    windowStats(arena->slot(uint32_t(slots[i])), now, out + i * kWindowStatsFieldCount);
+  }
+  return nullptr;
+}
+
 // nowUs(arenaId) -> the arena's clock in microseconds
 napi_value NowUs(napi_env env, napi_callback_info info) {
   Call<1> call(env, info);
@@ -446,6 +472,7 @@ constexpr Export kExports[] = {
     {"configure", Configure},
     {"snapshot", Snapshot},
     {"history", History},
+    {"windowStats", WindowStats},
     {"nowUs", NowUs},
     {"clockPage", ClockPageArray},
     {"monotonicNowUs", MonotonicNowUs},

@@ -1,4 +1,5 @@
-// Read-only views of a slot for diagnostics: snapshot(f64[28]) and history(f64[5 * k]).
+// Read-only views of a slot for diagnostics: snapshot(f64[28]), history(f64[5 * k]) and the
+// control plane's windowStats(f64[23]) row.
 // Readers take no part in the state machine; under concurrent writes they may see a mix of
 // values from neighbouring moments.
 #pragma once
@@ -99,6 +100,51 @@ inline void snapshot(SlotRef slot, ArenaClock clock, double (&out)[kSnapshotFiel
   out[kSnapMsSinceTransition] =
       transitions == 0 ? -1 : double(now.us() - relaxedLoad(header.lastTransitionAtUs)) / 1000;
   out[kSnapNowUs] = double(now.us());
+}
+
+enum WindowStatsField : size_t {
+  kStatState,
+  kStatConsecutiveFailures,
+  kStatMsSinceTransition,
+  kStatTotalCalls,
+  kStatTotalRejections,
+  kStatWindow,  // 9 fields: calls, successes, failures, slowCalls, timeouts, rejections, p50/p90/p99 us
+  kStatRecent = kStatWindow + 9,  // the same 9 over the newest ceil(buckets / 4) buckets
+  kWindowStatsFieldCount = kStatRecent + 9,
+};
+
+namespace inspect_detail {
+inline void writeCounts(double* out, const WindowCounts& counts, const LatencyHistogram& latencies) {
+  out[0] = double(counts.calls);
+  out[1] = double(counts.successes);
+  out[2] = double(counts.failures);
+  out[3] = double(counts.slowCalls);
+  out[4] = double(counts.timeouts);
+  out[5] = double(counts.rejections);
+  out[6] = latencies.percentile(0.5);
+  out[7] = latencies.percentile(0.9);
+  out[8] = latencies.percentile(0.99);
+}
+}  // namespace inspect_detail
+
+// One row of what the control plane reads of a breaker on each tick: state, the whole window
+// and its recent part, so it can see trends (a rate rising, latency creeping) without a
+// snapshot per breaker.
+inline void windowStats(SlotRef slot, LazyNow& now, double* out) {
+  SlotHeader& header = *slot.header;
+  const StateWord w = StateWord::decode(atomic(header.stateWord).load(kAcquire));
+  out[kStatState] = double(w.state);
+  out[kStatConsecutiveFailures] = relaxedLoad(header.consecutiveFailures);
+  const uint64_t transitions = relaxedLoad(header.transitionSequence);
+  out[kStatMsSinceTransition] =
+      transitions == 0 ? -1 : double(now.us() - relaxedLoad(header.lastTransitionAtUs)) / 1000;
+  out[kStatTotalCalls] = double(relaxedLoad(header.totals.calls));
+  out[kStatTotalRejections] = double(relaxedLoad(header.totals.rejections));
+  SlotWindow window(slot, now);
+  LatencyHistogram whole, recent;
+  inspect_detail::writeCounts(out + kStatWindow, window.read(&whole), whole);
+  const uint32_t newest = (window.buckets() + 3) / 4;
+  inspect_detail::writeCounts(out + kStatRecent, window.read(&recent, newest), recent);
 }
 
 // Writes the last min(maxEntries, 8) transitions, oldest first, as rows of

@@ -55,6 +55,8 @@ class SlotWindow {
  public:
   SlotWindow(SlotRef slot, LazyNow& now) : slot_(slot), now_(now), shape_(WindowShape::of(slot)) {}
 
+  uint32_t buckets() const { return shape_.buckets; }
+
   // Count windows number the calls first; a batch that crosses epochs is split, keeping at most
   // one piece per bucket (the newest). The newest piece carries the slow flag and the sample.
   void addCalls(const CallBatch& batch) {
@@ -80,13 +82,15 @@ class SlotWindow {
     if (Bucket* bucket = acquire(currentEpoch())) bump(bucket->rejections, count);
   }
 
-  WindowCounts read(LatencyHistogram* latencies = nullptr) {
+  // The whole window, or only its `newest` most recent buckets (the current one included).
+  WindowCounts read(LatencyHistogram* latencies = nullptr, uint32_t newest = UINT32_MAX) {
     const uint64_t current = currentEpoch();
+    const uint32_t span = std::min(newest, shape_.buckets);
     WindowCounts sum;
     for (uint32_t i = 0; i < shape_.buckets; ++i) {
       Bucket& bucket = slot_.buckets[i];
       const uint64_t tag = atomic(bucket.tag).load(kAcquire);
-      if (tag == 0 || tag - 1 > current || tag - 1 + shape_.buckets <= current) continue;
+      if (tag == 0 || tag - 1 > current || tag - 1 + span <= current) continue;
       sum.calls += relaxedLoad(bucket.calls);
       sum.successes += relaxedLoad(bucket.successes);
       sum.failures += relaxedLoad(bucket.failures);

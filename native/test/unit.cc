@@ -654,6 +654,41 @@ void coarseClock() {
 
 }  // namespace
 
+// windowStats: the whole window and its newest ceil(buckets / 4) buckets, in one row.
+void windowStatsRow() {
+  TestArena arena;
+  Options options;
+  options.buckets = 8;
+  options.windowSize = 8000;  // 1 s per bucket; the recent part is the newest 2 buckets
+  options.applyTo(arena.slot());
+  const auto add = [&](Outcome outcome, uint32_t count, int64_t latencyUs) {
+    LazyNow now(arena.arena().clock());
+    SlotWindow(arena.slot(), now).addCalls({outcome, count, false, latencyUs});
+  };
+  arena.setNowUs(100 * kSecondUs);
+  for (int i = 0; i < 6; ++i) add(Outcome::Success, 1, 1000);  // one latency sample per batch
+  arena.setNowUs(105 * kSecondUs);
+  add(Outcome::Failure, 1, 8000);
+  arena.setNowUs(106 * kSecondUs);
+  add(Outcome::Timeout, 1, 64000);
+  add(Outcome::Success, 2, -1);
+
+  double row[kWindowStatsFieldCount];
+  LazyNow now(arena.arena().clock());
+  windowStats(arena.slot(), now, row);
+  CHECK_EQ(row[kStatState], double(State::Closed));
+  CHECK_EQ(row[kStatMsSinceTransition], -1.0);
+  CHECK_EQ(row[kStatWindow + 0], 10.0);  // calls
+  CHECK_EQ(row[kStatWindow + 2], 2.0);   // failures (the timeout included)
+  CHECK_EQ(row[kStatWindow + 4], 1.0);   // timeouts
+  CHECK_EQ(row[kStatRecent + 0], 4.0);   // epochs 105 and 106 only
+  CHECK_EQ(row[kStatRecent + 1], 2.0);
+  CHECK_EQ(row[kStatRecent + 2], 2.0);
+  // The recent samples are the slow ones (8 and 64 ms); the window's median is still 1 ms.
+  CHECK(row[kStatRecent + 6] > 7000 && row[kStatRecent + 6] < 9000);
+  CHECK(row[kStatRecent + 8] > 57000 && row[kStatWindow + 6] < 1200);
+}
+
 int main() {
   histogramBins();
   histogramPercentiles();
@@ -674,6 +709,7 @@ int main() {
   historyRing();
   deadlinesAcrossTheWrap();
   jitteredTrip();
+  windowStatsRow();
   coarseClock();
   return finish("unit");
 }

@@ -170,6 +170,24 @@ export const Snap = {
 } as const;
 export const SNAPSHOT_SIZE = 28;
 
+/** windowStats() row: state, then the whole window and its newest ceil(buckets / 4) buckets. */
+export const WindowStat = {
+  state: 0,
+  consecutiveFailures: 1,
+  /** -1 when the breaker never moved. */
+  msSinceTransition: 2,
+  totalCalls: 3,
+  totalRejections: 4,
+  /** 9 fields from here: calls, successes, failures, slowCalls, timeouts, rejections, p50/p90/p99 us. */
+  window: 5,
+  recent: 14,
+} as const;
+
+/** Offsets within WindowStat.window and WindowStat.recent. */
+export const SpanStat = { calls: 0, successes: 1, failures: 2, slowCalls: 3, timeouts: 4, rejections: 5, p50Us: 6, p90Us: 7, p99Us: 8 } as const;
+
+export const WINDOW_STATS_SIZE = 23;
+
 /** history() output: up to 8 entries of [atUs, from, to, reason, newGeneration]. */
 export const HISTORY_FIELDS = 5;
 

@@ -50,6 +50,7 @@ export function loadNativeCore(): CoreBackend {
     configure: binding.configure,
     snapshot: binding.snapshot,
     history: binding.history,
+    windowStats: binding.windowStats,
     nowUs: binding.nowUs,
     clockPage: binding.clockPage,
     monotonicNowUs: binding.monotonicNowUs,

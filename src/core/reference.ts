@@ -13,6 +13,9 @@ import {
   Outcome,
   Reason,
   SCRATCH_SIZE,
+  SpanStat,
+  WINDOW_STATS_SIZE,
+  WindowStat,
   Scratch,
   Slot,
   Snap,
@@ -36,6 +39,18 @@ interface Views {
 }
 
 /** A window read: the sums of the live buckets. */
+function writeSpan(out: Float64Array, at: number, sums: WindowSums): void {
+  out[at + SpanStat.calls] = sums.calls;
+  out[at + SpanStat.successes] = sums.successes;
+  out[at + SpanStat.failures] = sums.failures;
+  out[at + SpanStat.slowCalls] = sums.slowCalls;
+  out[at + SpanStat.timeouts] = sums.timeouts;
+  out[at + SpanStat.rejections] = sums.rejections;
+  out[at + SpanStat.p50Us] = percentile(sums.histogram, 0.5);
+  out[at + SpanStat.p90Us] = percentile(sums.histogram, 0.9);
+  out[at + SpanStat.p99Us] = percentile(sums.histogram, 0.99);
+}
+
 interface WindowSums {
   calls: number;
   successes: number;
@@ -275,6 +290,29 @@ export class ReferenceCore implements CoreBackend {
     out[Snap.nowUs] = nowUs;
   }
 
+  windowStats(arena: number, slots: Int32Array, out: Float64Array): void {
+    const v = this.views(arena);
+    if (!(slots instanceof Int32Array)) throw new TypeError('slots must be a Int32Array');
+    if (!(out instanceof Float64Array)) throw new TypeError('out must be a Float64Array');
+    if (out.length < slots.length * WINDOW_STATS_SIZE) {
+      throw new RangeError(`out must have at least ${slots.length * WINDOW_STATS_SIZE} elements, got ${out.length}`);
+    }
+    const bases = Array.from(slots, (slot) => this.base(v, slot));
+    const nowUs = this.now(v);
+    bases.forEach((base, i) => {
+      const row = i * WINDOW_STATS_SIZE;
+      out[row + WindowStat.state] = stateOf(Atomics.load(v.u64, (base + Slot.stateWord) >> 3));
+      out[row + WindowStat.consecutiveFailures] = Atomics.load(v.u32, (base + Slot.consecutiveFailures) >> 2);
+      const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
+      out[row + WindowStat.msSinceTransition] = seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
+      out[row + WindowStat.totalCalls] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.calls));
+      out[row + WindowStat.totalRejections] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.rejections));
+      writeSpan(out, row + WindowStat.window, this.readWindow(v, base, nowUs));
+      const recent = Math.ceil(v.u32[(base + Slot.buckets) >> 2] / 4);
+      writeSpan(out, row + WindowStat.recent, this.readWindow(v, base, nowUs, recent));
+    });
+  }
+
   history(arena: number, slot: number, out: Float64Array): number {
     const v = this.views(arena);
     const base = this.base(v, slot);
@@ -470,16 +508,18 @@ export class ReferenceCore implements CoreBackend {
     }
   }
 
-  private readWindow(v: Views, base: number, nowUs: number): WindowSums {
+  /** The whole window, or only its `newest` most recent buckets (the current one included). */
+  private readWindow(v: Views, base: number, nowUs: number, newest = Infinity): WindowSums {
     const sums: WindowSums = { calls: 0, successes: 0, failures: 0, slowCalls: 0, timeouts: 0, rejections: 0, histogram: new Float64Array(HISTOGRAM_BINS) };
     const buckets = v.u32[(base + Slot.buckets) >> 2];
+    const span = Math.min(newest, buckets);
     const current = this.currentEpoch(v, base, nowUs);
     for (let k = 0; k < buckets; k++) {
       const bucket = base + Slot.buckets0 + k * BUCKET_BYTES;
       const tag = Number(Atomics.load(v.u64, bucket >> 3));
       if (tag === 0) continue;
       const epoch = tag - 1;
-      if (epoch <= current - buckets || epoch > current) continue;
+      if (epoch <= current - span || epoch > current) continue;
       const at = (field: number) => Atomics.load(v.u32, (bucket + field) >> 2);
       sums.calls += at(BucketField.calls);
       sums.successes += at(BucketField.successes);

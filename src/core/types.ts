@@ -24,6 +24,8 @@ export interface CoreBackend {
   snapshot(arena: number, slot: number, out: Float64Array): void;
   /** Fills out with up to 8 entries of [atUs, from, to, reason, newGeneration]; returns the count. */
   history(arena: number, slot: number, out: Float64Array): number;
+  /** Fills out with one WINDOW_STATS_SIZE row per slot (see layout `WindowStat`): one crossing for many breakers. */
+  windowStats(arena: number, slots: Int32Array, out: Float64Array): void;
   /** The arena's clock in microseconds (manual or monotonic). */
   nowUs(arena: number): number;
   /** Int32 words [nowMs32, parked, demand] refreshed by a background clock; parked=1 means stale. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/core/arena';
-import { CONFIG_SIZE, ClockMode, HISTORY_ENTRIES, HISTORY_FIELDS, SNAPSHOT_SIZE, Scratch } from '../../src/core/layout';
+import { CONFIG_SIZE, ClockMode, HISTORY_ENTRIES, HISTORY_FIELDS, SNAPSHOT_SIZE, Scratch, WINDOW_STATS_SIZE } from '../../src/core/layout';
 import { loadNativeCore } from '../../src/core/native';
 import { ReferenceCore } from '../../src/core/reference';
 import type { CoreBackend } from '../../src/core/types';
@@ -83,6 +83,12 @@ class Subject {
     const n = this.core.history(this.id, slotIndex, history);
     return [...out, n, ...history.subarray(0, n * HISTORY_FIELDS)];
   }
+  /** Every slot's windowStats row, read in one crossing. */
+  windowStats(): number[] {
+    const out = new Float64Array(SLOTS * WINDOW_STATS_SIZE);
+    this.core.windowStats(this.id, Int32Array.from({ length: SLOTS }, (_, i) => i), out);
+    return [...out];
+  }
   /** Answer and scratch registers of one operation. */
   apply(o: Operation): number[] {
     const c = this.core;
@@ -153,6 +159,9 @@ describe('native core vs reference core', () => {
               throw new Error(`step ${step} ${JSON.stringify(o)} slot ${i}:\nnative    ${l.join(',')}\nreference ${r.join(',')}`);
             }
           }
+          const l = a.windowStats();
+          const r = b.windowStats();
+          if (!l.every((x, k) => Object.is(x, r[k]))) throw new Error(`step ${step} ${JSON.stringify(o)} windowStats:\nnative    ${l.join(',')}\nreference ${r.join(',')}`);
         });
       }),
       { numRuns: RUNS },

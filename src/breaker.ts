@@ -141,6 +141,7 @@ export class CircuitBreaker implements Ticking {
   /** Successes of fast-path calls in the current generation, not yet folded into the core. */
   private tally = NO_TALLY_YET;
   private pendingRejections = 0;
+  private inFlight = 0;
   /** Whether the breaker is on this thread's tick; idle breakers leave it and lose the fast path until their next call. */
   private ticking = false;
   private idleTicks = 0;
@@ -275,6 +276,7 @@ export class CircuitBreaker implements Ticking {
         if (typeof fn !== 'function') return Promise.reject(notAFunction(fn));
         return this.failedAsync(error, this.admitGeneration, -1, []);
       }
+      this.inFlight++;
       return (result instanceof Promise ? result : Promise.resolve(result)).then(this.onFastSuccess, this.onFastFailure);
     }
     return this.executeSlow(fn, []);
@@ -290,6 +292,7 @@ export class CircuitBreaker implements Ticking {
         if (typeof fn !== 'function') return Promise.reject(notAFunction(fn));
         return this.failedAsync(error, this.admitGeneration, -1, args);
       }
+      this.inFlight++;
       return Promise.resolve(result).then(this.onFastSuccess, this.onFastFailure);
     }
     return this.executeSlow(fn, args);
@@ -409,6 +412,16 @@ export class CircuitBreaker implements Ticking {
     this.observer?.reconfigured(this, before, after);
   }
 
+  /** Async calls this breaker started in this thread that have not settled (or timed out) yet. */
+  get inFlightCalls(): number {
+    return this.inFlight;
+  }
+
+  /** @internal The breaker's core slot; undefined until its first use. */
+  get coreSlot(): SlotRef | undefined {
+    return this.ref;
+  }
+
   /** @internal Whether the breaker holds a core slot (it has been used). */
   get active(): boolean {
     return this.ref !== undefined;
@@ -509,12 +522,17 @@ export class CircuitBreaker implements Ticking {
     } catch (error) {
       return this.failedAsync(error, generation, this.elapsedUs(start), args, useFallback);
     }
+    this.inFlight++;
     return Promise.resolve(result).then(
       (value) => {
+        this.inFlight--;
         this.succeeded(generation, this.elapsedUs(start));
         return value;
       },
-      (error) => this.failed(error, generation, this.elapsedUs(start), args, useFallback),
+      (error) => {
+        this.inFlight--;
+        return this.failed(error, generation, this.elapsedUs(start), args, useFallback);
+      },
     );
   }
 
@@ -527,6 +545,7 @@ export class CircuitBreaker implements Ticking {
   ): Promise<unknown> {
     const timeoutMs = this.profile.timeout;
     const controller = new AbortController();
+    this.inFlight++;
     return new Promise((resolve, reject) => {
       let settled = false;
       const settle = (outcome: () => unknown) => {
@@ -539,6 +558,7 @@ export class CircuitBreaker implements Ticking {
       const timer = this.timers.setTimeout(() => {
         if (settled) return;
         settled = true;
+        this.inFlight--;
         const error = new TimeoutError(this.name, timeoutMs);
         controller.abort(error);
         this.flushPending();
@@ -560,6 +580,7 @@ export class CircuitBreaker implements Ticking {
         (value) => {
           if (settled) return;
           settled = true;
+          this.inFlight--;
           this.timers.clearTimeout(timer);
           this.succeeded(generation, this.elapsedUs(start));
           resolve(value);
@@ -567,6 +588,7 @@ export class CircuitBreaker implements Ticking {
         (error) => {
           if (settled) return;
           settled = true;
+          this.inFlight--;
           this.timers.clearTimeout(timer);
           settle(() => this.failed(error, generation, this.elapsedUs(start), args, useFallback));
         },
@@ -777,11 +799,15 @@ export class CircuitBreaker implements Ticking {
     const tally = this.tally;
     const generation = tally.generation;
     this.onFastSuccess = (value) => {
+      this.inFlight--;
       if (tally.retired) this.recordLateSuccess(generation);
       else tally.count++;
       return value;
     };
-    this.onFastFailure = (error) => this.failed(error, generation, -1, []);
+    this.onFastFailure = (error) => {
+      this.inFlight--;
+      return this.failed(error, generation, -1, []);
+    };
   }
 
   /** A fast async call that succeeded after its generation ended: counted, moves nothing. */

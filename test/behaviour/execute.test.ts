@@ -178,3 +178,28 @@ describe('guarded calls', () => {
     expect(() => breaker.recordSuccess(-1)).toThrow(/latencyMs/);
   });
 });
+
+describe('in-flight calls', () => {
+  it('counts async calls until they settle, on the fast path, the timed path and with a timeout', async () => {
+    const { breaker, clock } = manualBreaker({ failureThreshold: 0 });
+    const pending: Array<() => void> = [];
+    const slow = () => new Promise<void>((resolve) => pending.push(resolve));
+    const calls = [breaker.execute(slow), breaker.execute(slow), breaker.execute(slow)];
+    expect(breaker.inFlightCalls).toBe(3);
+    pending.splice(0).forEach((resolve) => resolve());
+    await Promise.all(calls);
+    expect(breaker.inFlightCalls).toBe(0);
+    const failing = breaker.execute(() => Promise.reject(new Error('down')));
+    expect(breaker.inFlightCalls).toBe(1);
+    await expect(failing).rejects.toThrow('down');
+    expect(breaker.inFlightCalls).toBe(0);
+
+    const timed = manualBreaker({ timeout: 100 });
+    const hanging = timed.breaker.execute(() => new Promise(() => {}));
+    expect(timed.breaker.inFlightCalls).toBe(1);
+    timed.clock.advance(100);
+    await expect(hanging).rejects.toThrow(/timed out/i);
+    expect(timed.breaker.inFlightCalls).toBe(0);
+    expect(clock.pendingTimers()).toBe(0);
+  });
+});

@@ -1,6 +1,6 @@
 import { AttachedManualClock, realTimers, type Timers } from './clock';
 import { Arena } from './core/arena';
-import { ClockWord, GENERATION_MASK, Outcome, Scratch, State } from './core/layout';
+import { ClockWord, GENERATION_MASK, MAX_PERIOD_MS, Outcome, Scratch, State } from './core/layout';
 import { ArenaPool, arenaId, monotonicPool, type SlotRef } from './core/pool';
 import { core } from './core/select';
 import { CircuitOpenError } from './errors/CircuitOpenError';
@@ -362,6 +362,23 @@ export class CircuitBreaker implements Ticking {
   /** Opens the circuit until close() or reset(): every call is refused. */
   forceOpen(): void {
     this.manual((arena, slot) => core.forceOpen(arena, slot));
+  }
+
+  /**
+   * Opens a CLOSED circuit now, for `periodMs` (default `recoveryTimeout`), because a trip is
+   * predicted; recovery then runs as after a trip, and the transition's reason is 'predicted'.
+   * Returns whether it opened (a circuit that is not CLOSED is left alone).
+   */
+  preOpen(periodMs: number = this.profile.recoveryTimeout): boolean {
+    if (typeof periodMs !== 'number' || !(periodMs >= 0 && periodMs <= MAX_PERIOD_MS)) {
+      throw new RangeError(`breakwater: preOpen(periodMs) needs a number of ms from 0 to ${MAX_PERIOD_MS}, got ${String(periodMs)}`);
+    }
+    let opened = false;
+    this.manual((arena, slot) => {
+      opened = core.preOpen(arena, slot, Math.round(periodMs)) === 1;
+      return 0;
+    });
+    return opened;
   }
 
   /** Admits every call and never trips, while still recording outcomes. */

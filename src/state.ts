@@ -16,7 +16,8 @@ export type ReasonName =
   | 'disable'
   | 'manual-close'
   | 'reset'
-  | 'restore';
+  | 'restore'
+  | 'predicted';
 
 const STATE_NAMES: readonly StateName[] = ['closed', 'open', 'half-open', 'forced-open', 'disabled'];
 
@@ -33,6 +34,7 @@ const REASON_NAMES: Record<number, ReasonName> = {
   [Reason.MANUAL_CLOSE]: 'manual-close',
   [Reason.RESET]: 'reset',
   [Reason.RESTORE]: 'restore',
+  [Reason.PREDICTED]: 'predicted',
 };
 
 export function stateName(code: number): StateName {

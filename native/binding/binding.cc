@@ -348,6 +348,17 @@ napi_value Restore(napi_env env, napi_callback_info info) {
   return reportTransition(env, scratch, moved);
 }
 
+// preOpen(arenaId, idx, periodMs) -> 1 if it opened the (CLOSED) circuit
+napi_value PreOpen(napi_env env, napi_callback_info info) {
+  Call<3> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  int32_t periodMs;
+  if (!args || !call.int32In(2, "periodMs", 0, int32_t(kMaxPeriodMs), periodMs)) return nullptr;
+  int32_t* scratch = call.scratch();
+  if (!scratch) return nullptr;
+  return reportTransition(env, scratch, args->breaker().preOpen(uint32_t(periodMs)));
+}
+
 // configure(arenaId, idx, float64Array[15])
 napi_value Configure(napi_env env, napi_callback_info info) {
   Call<3> call(env, info);
@@ -469,6 +480,7 @@ constexpr Export kExports[] = {
     {"close", Manual<&BreakerSlot::close>},
     {"reset", Manual<&BreakerSlot::reset>},
     {"restore", Restore},
+    {"preOpen", PreOpen},
     {"configure", Configure},
     {"snapshot", Snapshot},
     {"history", History},

@@ -109,6 +109,20 @@ class BreakerSlot {
   }
 
   Transition forceOpen() noexcept { return moveTo(State::ForcedOpen, Reason::ForceOpen); }
+
+  // CLOSED -> OPEN for periodMs, because the control plane predicts a trip: the usual recovery
+  // (half-open probes once the period ends) follows. Nothing happens unless the circuit is CLOSED.
+  Transition preOpen(uint32_t periodMs) noexcept {
+    LazyNow now(clock_);
+    const uint32_t period = std::min(periodMs, kMaxPeriodMs);
+    for (;;) {
+      const uint64_t word = loadState();
+      if (StateWord::decode(word).state != State::Closed) return {};
+      const Transition moved =
+          tryTransition(word, State::Open, now.ms32() + period, Reason::Predicted, now);
+      if (moved.happened) return moved;
+    }
+  }
   Transition disable() noexcept { return moveTo(State::Disabled, Reason::Disable); }
   Transition close() noexcept { return moveTo(State::Closed, Reason::ManualClose); }
 

@@ -42,6 +42,7 @@ enum class Reason : uint8_t {
   ManualClose = 10,
   Reset = 11,
   Restore = 12,
+  Predicted = 13,
 };
 
 enum class Outcome : uint8_t { Success = 0, Failure = 1, Timeout = 2, Ignored = 3 };

@@ -689,6 +689,26 @@ void windowStatsRow() {
   CHECK(row[kStatRecent + 8] > 57000 && row[kStatWindow + 6] < 1200);
 }
 
+// preOpen: only a CLOSED circuit opens, for the given period, with reason Predicted; then it
+// recovers through half-open as after a trip.
+void preOpenPredicted() {
+  TestArena arena;
+  Options options;
+  options.applyTo(arena.slot());
+  BreakerSlot slot = arena.breaker();
+  arena.setNowUs(50 * kSecondUs);
+  CHECK(isTransition(slot.preOpen(2000), State::Closed, State::Open, Reason::Predicted, 1));
+  CHECK_EQ(snap(arena)[kSnapRemainingMs], 2000.0);
+  CHECK_EQ(snap(arena)[kSnapTotalOpens], 1.0);
+  CHECK(!slot.preOpen(2000).happened);  // already open
+  arena.advanceMs(1999);
+  CHECK(!slot.admit().admitted);
+  arena.advanceMs(1);
+  CHECK(slot.admit().admitted);  // the probe
+  CHECK_EQ(snap(arena)[kSnapState], double(State::HalfOpen));
+  CHECK(!slot.preOpen(1000).happened);  // half-open: left to its probes
+}
+
 int main() {
   histogramBins();
   histogramPercentiles();
@@ -710,6 +730,7 @@ int main() {
   deadlinesAcrossTheWrap();
   jitteredTrip();
   windowStatsRow();
+  preOpenPredicted();
   coarseClock();
   return finish("unit");
 }

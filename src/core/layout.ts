@@ -109,6 +109,7 @@ export const Reason = {
   MANUAL_CLOSE: 10,
   RESET: 11,
   RESTORE: 12,
+  PREDICTED: 13,
 } as const;
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];
 

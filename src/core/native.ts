@@ -47,6 +47,7 @@ export function loadNativeCore(): CoreBackend {
     close: binding.close,
     reset: binding.reset,
     restore: binding.restore,
+    preOpen: binding.preOpen,
     configure: binding.configure,
     snapshot: binding.snapshot,
     history: binding.history,

@@ -9,6 +9,7 @@ import {
   HISTORY_ENTRIES,
   HISTORY_ENTRY_BYTES,
   HISTORY_FIELDS,
+  MAX_PERIOD_MS,
   Header,
   Outcome,
   Reason,
@@ -223,6 +224,19 @@ export class ReferenceCore implements CoreBackend {
       // After the transition, which resets the count when it closes: the snapshot is authoritative.
       Atomics.store(v.u32, (base + Slot.reopens) >> 2, reopens >>> 0);
       return 1;
+    }
+  }
+
+  preOpen(arena: number, slot: number, periodMs: number): number {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    const nowUs = this.now(v);
+    this.scratch[Scratch.transitioned] = 0;
+    const deadline = (ms32(nowUs) + Math.min(periodMs, MAX_PERIOD_MS)) >>> 0;
+    for (;;) {
+      const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
+      if (stateOf(w) !== State.CLOSED) return 0;
+      if (this.transition(v, base, w, State.OPEN, deadline, Reason.PREDICTED, nowUs)) return 1;
     }
   }
 

@@ -20,6 +20,8 @@ export interface CoreBackend {
   close(arena: number, slot: number): number;
   reset(arena: number, slot: number): number;
   restore(arena: number, slot: number, state: number, remainingMs: number, reopens: number): number;
+  /** CLOSED -> OPEN for periodMs (reason PREDICTED); 1 when it opened the circuit. */
+  preOpen(arena: number, slot: number, periodMs: number): number;
   configure(arena: number, slot: number, config: Float64Array): void;
   snapshot(arena: number, slot: number, out: Float64Array): void;
   /** Fills out with up to 8 entries of [atUs, from, to, reason, newGeneration]; returns the count. */

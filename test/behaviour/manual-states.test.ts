@@ -49,3 +49,30 @@ describe('manual states', () => {
     expect(changes).toEqual(['forced-open']);
   });
 });
+
+describe('preOpen', () => {
+  it('opens a closed circuit for the given period with reason "predicted", then recovers as after a trip', () => {
+    const { breaker, clock } = manualBreaker({ recoveryTimeout: 60_000 });
+    const changes: string[] = [];
+    breaker.on('stateChange', (change) => changes.push(`${change.from}->${change.to}:${change.reason}`));
+    expect(breaker.preOpen(2000)).toBe(true);
+    expect(breaker.getState()).toBe('open');
+    expect(breaker.getMetrics()).toMatchObject({ opens: 1, retryAfterMs: 2000 });
+    expect(breaker.preOpen()).toBe(false);
+    clock.advance(2000);
+    expect(breaker.attempt(() => 'probe')).toEqual({ ok: true, value: 'probe' });
+    expect(breaker.getState()).toBe('closed');
+    expect(changes).toEqual(['closed->open:predicted', 'open->half-open:recovery-timeout', 'half-open->closed:probe-success']);
+  });
+
+  it('defaults to recoveryTimeout and leaves a circuit that is not closed alone', () => {
+    const { breaker, clock } = manualBreaker({ recoveryTimeout: 5000 });
+    expect(breaker.preOpen()).toBe(true);
+    clock.advance(4999);
+    expect(breaker.attempt(() => 1).ok).toBe(false);
+    breaker.forceOpen();
+    expect(breaker.preOpen(10)).toBe(false);
+    expect(breaker.getState()).toBe('forced-open');
+    expect(() => breaker.preOpen(-1)).toThrow(/preOpen\(periodMs\) needs a number of ms/);
+  });
+});

@@ -63,6 +63,7 @@ const operation = fc.oneof(
     arbitrary: fc.record({ op: fc.constant('restore' as const), slot, state: fc.integer({ min: 0, max: 4 }), remainingMs: fc.integer({ min: 0, max: 5000 }), reopens: fc.integer({ min: 0, max: 6 }) }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('configure' as const), slot, config }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('preOpen' as const), slot, periodMs: fc.integer({ min: 0, max: 5000 }) }) },
 );
 
 type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never;
@@ -117,6 +118,9 @@ class Subject {
       case 'configure':
         c.configure(this.id, o.slot, o.config);
         return [];
+      case 'preOpen':
+        answer = c.preOpen(this.id, o.slot, o.periodMs);
+        break;
       case 'forceOpen':
         answer = c.forceOpen(this.id, o.slot);
         break;

@@ -47,6 +47,8 @@ class Entry implements RegisteredBreaker, BreakerObserver {
   probability: number | null = null;
   /** Calls + rejections when the last window summary was written: a breaker with none since is skipped. */
   summarizedActivity = 0;
+  /** Who is changing the options right now, for the tuning event. */
+  tuningCause: { source: string; reason: string } | undefined;
   constructor(
     readonly registry: Registry,
     readonly kind: string,
@@ -65,11 +67,22 @@ class Entry implements RegisteredBreaker, BreakerObserver {
     for (const key of Object.keys(after) as (keyof ResolvedOptions)[]) {
       if (before[key] !== after[key]) changed[key] = { before: before[key], after: after[key] };
     }
-    this.registry.record(this, 'tuning', { changed });
+    const { source, reason } = this.tuningCause ?? { source: 'user', reason: 'reconfigure()' };
+    this.tuningCause = undefined;
+    this.registry.record(this, 'tuning', { changed, source, reason });
   }
 }
 
 const DEFAULT_SUMMARY_MS = 10_000;
+
+/** Work of another wing (tuner, predictor) the registry's tick runs every `everyMs`. */
+interface ControlTask {
+  readonly name: string;
+  readonly everyMs: number;
+  readonly run: (nowMs: number) => void | Promise<void>;
+  lastRunAt: number;
+  running: boolean;
+}
 
 /**
  * Named breakers by kind (workers, endpoints, hardware classes, task types, or your own), with
@@ -86,6 +99,7 @@ export class Registry implements Ticking {
   private readonly summaryEveryMs: number;
   private readonly maxPendingEvents: number;
   private pending: BreakerEvent[] = [];
+  private readonly tasks = new Set<ControlTask>();
   private lastSummaryAt: number;
   private ticking = false;
   private closed = false;
@@ -179,11 +193,27 @@ export class Registry implements Ticking {
       const changes: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(merged)) if (!ownKeys.has(key)) changes[key] = value;
       try {
+        entry.tuningCause = { source: 'configure', reason: `configure("${kind}")` };
         entry.breaker.reconfigure(changes as ReconfigurableOptions);
       } catch (error) {
+        entry.tuningCause = undefined;
         const why = error instanceof Error ? error.message : String(error);
         throw new RangeError(`breakwater: configure("${kind}") can't apply to ${kind} "${entry.name}": ${why}`);
       }
+    }
+  }
+
+  /**
+   * Changes one breaker's options on behalf of `source` (e.g. 'tuner'), recording why in the
+   * tuning event.
+   */
+  reconfigure(kind: BreakerKind, name: string, changes: ReconfigurableOptions, cause: { source: string; reason: string }): void {
+    const entry = this.required(kind, name);
+    entry.tuningCause = cause;
+    try {
+      entry.breaker.reconfigure(changes);
+    } finally {
+      entry.tuningCause = undefined;
     }
   }
 
@@ -323,8 +353,42 @@ export class Registry implements Ticking {
       this.lastSummaryAt = now;
       this.summarize();
     }
+    for (const task of this.tasks) if (!task.running && now - task.lastRunAt >= task.everyMs) this.runTask(task, now);
     this.deliver();
     return true;
+  }
+
+  private runTask(task: ControlTask, now: number): void {
+    task.lastRunAt = now;
+    task.running = true;
+    const warn = (error: unknown) => {
+      const why = error instanceof Error ? error.message : String(error);
+      process.emitWarning(`breakwater: registry task "${task.name}" failed: ${why}`, { code: 'BREAKWATER_TASK_ERROR' });
+    };
+    try {
+      const result = task.run(now);
+      if (result instanceof Promise) {
+        result.catch(warn).finally(() => (task.running = false));
+        return;
+      }
+    } catch (error) {
+      warn(error);
+    }
+    task.running = false;
+  }
+
+  /**
+   * Runs `run` on the registry's tick every `everyMs` of the registry's clock (the tuner and the
+   * early-warning model use it): never two runs of a task at once, a failing run becomes a process
+   * warning. Returns the function that unschedules it.
+   */
+  schedule(name: string, everyMs: number, run: (nowMs: number) => void | Promise<void>): Disposer {
+    if (typeof run !== 'function') throw new TypeError(`breakwater: schedule("${name}") needs a function`);
+    integerOption(`${name}: everyMs`, everyMs, 0, 1, 2 ** 31 - 1);
+    const task: ControlTask = { name, everyMs, run, lastRunAt: this.now(), running: false };
+    this.tasks.add(task);
+    this.joinTick();
+    return () => void this.tasks.delete(task);
   }
 
   /** Delivers what is waiting, then flushes every sink. */
@@ -338,6 +402,7 @@ export class Registry implements Ticking {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
+    this.tasks.clear();
     await Promise.all([...this.sinks].map((sink) => sink.close()));
     this.sinks.clear();
   }

@@ -106,4 +106,71 @@ describe('registry event history', () => {
     expect(() => new Registry({ ringSize: 0 })).toThrow(/option "ringSize" must be an integer/);
     expect(() => new Registry({ summaryEveryMs: -1 })).toThrow(/option "summaryEveryMs"/);
   });
+
+  it('records who changed a breaker and why', () => {
+    const registry = new Registry({ clock: new ManualClock(0) });
+    const breaker = registry.createWorkerBreaker('w');
+    registry.reconfigure('worker', 'w', { recoveryTimeout: 20_000 }, { source: 'tuner', reason: 'recoveries take about 20 s' });
+    breaker.reconfigure({ failureThreshold: 9 });
+    registry.configure('worker', { halfOpenTimeout: 5000 });
+    expect(registry.recent({ event_type: 'tuning' }).map((e) => e.detail)).toEqual([
+      { changed: { recoveryTimeout: { before: 60_000, after: 20_000 } }, source: 'tuner', reason: 'recoveries take about 20 s' },
+      { changed: { failureThreshold: { before: 5, after: 9 } }, source: 'user', reason: 'reconfigure()' },
+      { changed: { halfOpenTimeout: { before: 60_000, after: 5000 } }, source: 'configure', reason: 'configure("worker")' },
+    ]);
+  });
+});
+
+describe('registry control tasks', () => {
+  it('runs scheduled work on the tick at its interval, never two runs at once', async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const runs: number[] = [];
+    let finish: () => void = () => {};
+    const stop = registry.schedule('slow', 1000, (now) => {
+      runs.push(now);
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    registry.tick();
+    expect(runs).toEqual([]);
+    clock.advance(1000);
+    registry.tick();
+    clock.advance(1000);
+    registry.tick(); // the first run has not finished
+    expect(runs).toEqual([1000]);
+    finish();
+    await new Promise((resolve) => setImmediate(resolve));
+    registry.tick();
+    expect(runs).toEqual([1000, 2000]);
+    stop();
+    clock.advance(5000);
+    registry.tick();
+    expect(runs).toHaveLength(2);
+    expect(() => registry.schedule('bad', 0, () => {})).toThrow(/"bad: everyMs" must be an integer from 1/);
+  });
+
+  it('a failing task becomes a process warning and runs again next time', () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    let runs = 0;
+    registry.schedule('flaky', 10, () => {
+      runs++;
+      throw new Error('model missing');
+    });
+    clock.advance(10);
+    registry.tick();
+    clock.advance(10);
+    registry.tick();
+    expect(runs).toBe(2);
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        process.off('warning', onWarning);
+        expect(warnings.filter((w) => w.includes('registry task "flaky" failed: model missing'))).toHaveLength(2);
+        resolve();
+      }),
+    );
+  });
 });

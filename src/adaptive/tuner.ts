@@ -1,0 +1,265 @@
+import type { Disposer } from '../events';
+import type { BreakerEvent } from '../observe/event';
+import type { Registry, RegisteredBreaker } from '../registry/registry';
+
+/** [min, max] a tuned value stays within. */
+export type Bounds = readonly [number, number];
+
+export interface TunerOptions {
+  /** Share of the distance to the learned target a value moves per round, (0, 1]. Default 0.3. */
+  learningRate?: number;
+  /** Milliseconds between tuning rounds (on the registry's clock). Default 60000. */
+  retrainingInterval?: number;
+  /** Observations a breaker (or its hardware profile) needs before a value moves. Default 5. */
+  minDataPoints?: number;
+  /** Limits of the tuned values; defaults in DEFAULT_BOUNDS. */
+  bounds?: Partial<Record<TunedOption, Bounds>>;
+  /** Kinds to tune; default every kind. */
+  kinds?: readonly string[];
+}
+
+export type TunedOption = 'failureThreshold' | 'failureRateThreshold' | 'recoveryTimeout' | 'halfOpenTimeout';
+
+export const DEFAULT_BOUNDS: Readonly<Record<TunedOption, Bounds>> = Object.freeze({
+  failureThreshold: [3, 50],
+  failureRateThreshold: [5, 90],
+  recoveryTimeout: [1000, 300_000],
+  halfOpenTimeout: [1000, 120_000],
+});
+
+/** One change the tuner made. */
+export interface TuningChange {
+  kind: string;
+  name: string;
+  option: TunedOption;
+  before: number;
+  after: number;
+  reason: string;
+}
+
+/** What a breaker, or the profile of its hardware label, has shown so far. */
+class History {
+  /** Exponential mean and variance of the window failure rate while closed with enough calls. */
+  failureRateMean = 0;
+  failureRateVariance = 0;
+  failureRateSamples = 0;
+  /** Exponential mean of the window p99 latency (ms) while closed. */
+  p99Mean = NaN;
+  p99Samples = 0;
+  /** Trip-to-close durations (ms) and the probe rounds each took, newest last, at most 32. */
+  recoveries: { durationMs: number; rounds: number }[] = [];
+
+  addFailureRate(rate: number): void {
+    const weight = this.failureRateSamples === 0 ? 1 : 0.1;
+    const delta = rate - this.failureRateMean;
+    this.failureRateMean += weight * delta;
+    this.failureRateVariance = (1 - weight) * (this.failureRateVariance + weight * delta * delta);
+    this.failureRateSamples++;
+  }
+
+  addP99(ms: number): void {
+    this.p99Mean = this.p99Samples === 0 ? ms : this.p99Mean + 0.1 * (ms - this.p99Mean);
+    this.p99Samples++;
+  }
+
+  addRecovery(durationMs: number, rounds: number): void {
+    this.recoveries.push({ durationMs, rounds });
+    if (this.recoveries.length > 32) this.recoveries.shift();
+  }
+}
+
+/** An open episode: when the circuit tripped and how many times it reopened since. */
+interface Episode {
+  trippedAt: number;
+  rounds: number;
+}
+
+/**
+ * Moves each breaker's failureThreshold / failureRateThreshold, recoveryTimeout and
+ * halfOpenTimeout toward values learned from its own history, a learning-rate step per round,
+ * within bounds, once it has minDataPoints observations. Breakers with too little history learn
+ * from the profile of their hardware label. Every change is a 'tuning' event (source 'tuner',
+ * with the reason) in the registry's history.
+ *
+ * What it learns:
+ * - failureRateThreshold (when the rule is on): the baseline failure rate + 4 standard deviations,
+ *   at least twice the baseline, as a percentage.
+ * - failureThreshold (when the rule is on): the run length that healthy traffic reaches with
+ *   probability below 1e-4 at the baseline failure rate: ceil(log(1e-4) / log(baseline)).
+ * - recoveryTimeout: when episodes needed several probe rounds, the median trip-to-close time
+ *   (probing earlier only loads a sick service); when the first probe closes the circuit, 0.8 x the
+ *   current value (the service was already well: come back sooner).
+ * - halfOpenTimeout: 5 x the baseline p99 latency (probes get time to finish, no more).
+ */
+export class AdaptiveTuner {
+  readonly options: Required<Omit<TunerOptions, 'bounds' | 'kinds'>> & { bounds: Record<TunedOption, Bounds>; kinds: readonly string[] | undefined };
+  private readonly histories = new Map<string, History>();
+  private readonly profiles = new Map<string, History>();
+  private readonly episodes = new Map<string, Episode>();
+  private readonly stopEvents: Disposer;
+  private readonly stopTask: Disposer;
+
+  constructor(
+    private readonly registry: Registry,
+    options: TunerOptions = {},
+  ) {
+    if (options === null || typeof options !== 'object') throw new TypeError('breakwater: AdaptiveTuner options must be an object');
+    const learningRate = options.learningRate ?? 0.3;
+    if (typeof learningRate !== 'number' || !(learningRate > 0 && learningRate <= 1)) {
+      throw new RangeError(`breakwater: option "learningRate" must be a number in (0, 1], got ${String(learningRate)}`);
+    }
+    const retrainingInterval = options.retrainingInterval ?? 60_000;
+    if (!Number.isInteger(retrainingInterval) || retrainingInterval < 1) {
+      throw new RangeError(`breakwater: option "retrainingInterval" must be an integer number of ms >= 1, got ${String(retrainingInterval)}`);
+    }
+    const minDataPoints = options.minDataPoints ?? 5;
+    if (!Number.isInteger(minDataPoints) || minDataPoints < 1) {
+      throw new RangeError(`breakwater: option "minDataPoints" must be an integer >= 1, got ${String(minDataPoints)}`);
+    }
+    const bounds = { ...DEFAULT_BOUNDS } as Record<TunedOption, Bounds>;
+    for (const [option, value] of Object.entries(options.bounds ?? {})) {
+      if (!(option in DEFAULT_BOUNDS)) throw new TypeError(`breakwater: option "bounds.${option}" is not a tuned option (${Object.keys(DEFAULT_BOUNDS).join(', ')})`);
+      if (!Array.isArray(value) || value.length !== 2 || !(value[0] >= 0) || !(value[1] >= value[0])) {
+        throw new RangeError(`breakwater: option "bounds.${option}" must be [min, max] with 0 <= min <= max, got ${JSON.stringify(value)}`);
+      }
+      bounds[option as TunedOption] = [value[0], value[1]];
+    }
+    this.options = { learningRate, retrainingInterval, minDataPoints, bounds, kinds: options.kinds };
+    this.stopEvents = registry.onEvent((event) => this.observe(event));
+    this.stopTask = registry.schedule('adaptive-tuner', retrainingInterval, () => void this.step());
+  }
+
+  /** One tuning round now: samples every breaker's window, then moves what has enough history. */
+  step(): TuningChange[] {
+    const changes: TuningChange[] = [];
+    for (const entry of this.registry.entries()) {
+      if (!this.tunes(entry) || !entry.breaker.active) continue;
+      this.sample(entry);
+      changes.push(...this.tune(entry));
+    }
+    return changes;
+  }
+
+  /** What the tuner has learned for a hardware label (breakers without one share 'default'). */
+  profile(hardware: string): { failureRate: number; p99Ms: number; recoveries: number; samples: number } | undefined {
+    const history = this.profiles.get(hardware);
+    if (history === undefined) return undefined;
+    return { failureRate: history.failureRateMean, p99Ms: history.p99Mean, recoveries: history.recoveries.length, samples: history.failureRateSamples };
+  }
+
+  /** Stops tuning (values already changed stay). */
+  stop(): void {
+    this.stopEvents();
+    this.stopTask();
+  }
+
+  private tunes(entry: RegisteredBreaker): boolean {
+    return this.options.kinds === undefined || this.options.kinds.includes(entry.kind);
+  }
+
+  /** Follows transitions to measure recovery episodes: trip -> (reopens) -> close. */
+  private observe(event: BreakerEvent): void {
+    if (event.event_type !== 'transition' || event.detail === null) return;
+    const key = `${event.kind}\u0000${event.breaker}`;
+    const { from, to } = event.detail as { from: string; to: string };
+    if (from === 'closed' && to === 'open') this.episodes.set(key, { trippedAt: event.timestamp, rounds: 1 });
+    else if (from === 'half-open' && to === 'open') {
+      const episode = this.episodes.get(key);
+      if (episode !== undefined) episode.rounds++;
+    } else if (to === 'closed' && from === 'half-open') {
+      const episode = this.episodes.get(key);
+      if (episode === undefined) return;
+      this.episodes.delete(key);
+      const hardware = event.labels.hardware ?? 'default';
+      for (const history of [this.historyOf(key), this.profileOf(hardware)]) history.addRecovery(event.timestamp - episode.trippedAt, episode.rounds);
+    }
+  }
+
+  private sample(entry: RegisteredBreaker): void {
+    const metrics = entry.breaker.getMetrics();
+    if (metrics.state !== 'closed') return;
+    const options = entry.breaker.options;
+    const histories = [this.historyOf(keyOf(entry)), this.profileOf(entry.breaker.labels.hardware ?? 'default')];
+    const decided = metrics.window.successes + metrics.window.failures;
+    if (decided >= options.minimumCalls) for (const history of histories) history.addFailureRate(metrics.failureRate);
+    if (metrics.latency.p99 !== null) for (const history of histories) history.addP99(metrics.latency.p99);
+  }
+
+  private tune(entry: RegisteredBreaker): TuningChange[] {
+    const options = entry.breaker.options;
+    const own = this.historyOf(keyOf(entry));
+    const profile = this.profileOf(entry.breaker.labels.hardware ?? 'default');
+    const enough = (count: (h: History) => number): History | undefined =>
+      count(own) >= this.options.minDataPoints ? own : count(profile) >= this.options.minDataPoints ? profile : undefined;
+    const targets: { option: TunedOption; target: number; reason: string }[] = [];
+
+    const rates = enough((h) => h.failureRateSamples);
+    if (rates !== undefined) {
+      const sigma = Math.sqrt(rates.failureRateVariance);
+      if (options.failureRateThreshold > 0) {
+        const target = 100 * Math.max(rates.failureRateMean + 4 * sigma, 2 * rates.failureRateMean);
+        targets.push({ option: 'failureRateThreshold', target, reason: `baseline failure rate ${pct(rates.failureRateMean)} ± ${pct(sigma)}` });
+      }
+      if (options.failureThreshold > 0) {
+        const p = Math.min(Math.max(rates.failureRateMean, 1e-3), 0.9);
+        targets.push({ option: 'failureThreshold', target: Math.ceil(Math.log(1e-4) / Math.log(p)), reason: `runs of failures at a ${pct(rates.failureRateMean)} baseline` });
+      }
+    }
+    const recovered = enough((h) => h.recoveries.length);
+    if (recovered !== undefined) {
+      const rounds = mean(recovered.recoveries.map((r) => r.rounds));
+      const median = quantile(recovered.recoveries.map((r) => r.durationMs), 0.5);
+      targets.push(
+        rounds > 1.5
+          ? { option: 'recoveryTimeout', target: Math.max(median, options.recoveryTimeout), reason: `recoveries took ${rounds.toFixed(1)} probe rounds, median ${Math.round(median)} ms` }
+          : { option: 'recoveryTimeout', target: 0.8 * options.recoveryTimeout, reason: `the first probe closed the circuit (${rounds.toFixed(1)} rounds): probe sooner` },
+      );
+    }
+    const latencies = enough((h) => h.p99Samples);
+    if (latencies !== undefined && options.halfOpenTimeout > 0) {
+      targets.push({ option: 'halfOpenTimeout', target: 5 * latencies.p99Mean, reason: `p99 latency ${latencies.p99Mean.toFixed(1)} ms` });
+    }
+
+    const changes: TuningChange[] = [];
+    const update: Record<string, number> = {};
+    for (const { option, target, reason } of targets) {
+      const before = options[option];
+      const [min, max] = this.options.bounds[option];
+      const stepped = before + this.options.learningRate * (clamp(target, min, max) - before);
+      const after = clamp(option === 'failureRateThreshold' ? Math.round(stepped * 100) / 100 : Math.round(stepped), min, max);
+      if (Math.abs(after - before) < Math.max(1e-9, 0.01 * before)) continue; // no churn for tiny moves
+      update[option] = after;
+      changes.push({ kind: entry.kind, name: entry.name, option, before, after, reason });
+    }
+    if (changes.length > 0) {
+      if (update.recoveryTimeout !== undefined && update.recoveryTimeout > options.maxRecoveryTimeout) update.maxRecoveryTimeout = update.recoveryTimeout;
+      this.registry.reconfigure(entry.kind, entry.name, update, { source: 'tuner', reason: changes.map((c) => `${c.option}: ${c.reason}`).join('; ') });
+    }
+    return changes;
+  }
+
+  private historyOf(key: string): History {
+    let history = this.histories.get(key);
+    if (history === undefined) this.histories.set(key, (history = new History()));
+    return history;
+  }
+
+  private profileOf(hardware: string): History {
+    let history = this.profiles.get(hardware);
+    if (history === undefined) this.profiles.set(hardware, (history = new History()));
+    return history;
+  }
+}
+
+function keyOf(entry: RegisteredBreaker): string {
+  return `${entry.kind}\u0000${entry.name}`;
+}
+
+const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
+const pct = (rate: number): string => `${(100 * rate).toFixed(2)}%`;
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}

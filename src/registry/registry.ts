@@ -315,14 +315,17 @@ export class Registry implements Ticking {
     return this.ring.recent(query);
   }
 
-  /** Stores the early-warning model's probability for a breaker and records a 'prediction' event. */
-  setProbability(kind: BreakerKind, name: string, probability: number, detail: Record<string, unknown> = {}): void {
+  /**
+   * Stores the early-warning model's probability for a breaker and, unless `record` is false,
+   * records a 'prediction' event with `detail`.
+   */
+  setProbability(kind: BreakerKind, name: string, probability: number, event: { detail?: Record<string, unknown>; record?: boolean } = {}): void {
     if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) {
       throw new RangeError(`breakwater: probability for ${kind} "${name}" must be a number from 0 to 1, got ${String(probability)}`);
     }
     const entry = this.required(kind, name);
     entry.probability = probability;
-    this.record(entry, 'prediction', detail);
+    if (event.record !== false) this.record(entry, 'prediction', event.detail ?? {});
   }
 
   /** Records an event of another wing (a recovery action, a rollout decision) for a registered breaker. */

@@ -51,7 +51,8 @@ describe('registry event history', () => {
     const registry = new Registry({ clock: new ManualClock(0) });
     registry.createWorkerBreaker('w');
     registry.configure('worker', { failureThreshold: 3 });
-    registry.setProbability('worker', 'w', 0.8, { model: 'v1' });
+    registry.setProbability('worker', 'w', 0.8, { detail: { model: 'v1' } });
+    registry.setProbability('worker', 'w', 0.8, { record: false });
     registry.recordEvent('worker', 'w', 'recovery', { action: 'switch-worker' });
     const [tuning, prediction, recovery] = registry.recent({ kind: 'worker' });
     expect(tuning).toMatchObject({ event_type: 'tuning', detail: { changed: { failureThreshold: { before: 5, after: 3 } } }, thresholds: { failureThreshold: 3 } });

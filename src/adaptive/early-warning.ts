@@ -1,0 +1,144 @@
+import type { Disposer } from '../events';
+import type { Registry, RegisteredBreaker } from '../registry/registry';
+import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from './core-features';
+import { FeatureListMismatchError, featureListMismatch, type FeatureList } from './feature-list';
+
+/** What scores feature rows: a Predictor, or anything with the same two members. */
+export interface ScoringModel {
+  readonly featureList: FeatureList;
+  /** P(trip within the model's horizon) for each row of CORE_FEATURE_COUNT floats. */
+  score(rows: Float32Array): Promise<Float32Array>;
+}
+
+export interface EarlyWarningOptions {
+  /** Open a CLOSED breaker pre-emptively at or above this probability. Default 0.7. */
+  predictionThreshold?: number;
+  /** After a pre-open, the breaker is not pre-opened again until its probability fell below this. Default predictionThreshold - 0.2. */
+  releaseThreshold?: number;
+  /** Milliseconds between scoring rounds (registry clock). Default 1000. */
+  everyMs?: number;
+  /** 'open' pre-opens; 'observe' only records probabilities. Default 'open'. */
+  mode?: 'open' | 'observe';
+  /** Calls the window must hold before a breaker may be pre-opened. Default 10. */
+  minWindowCalls?: number;
+  /** How long a pre-open lasts; default each breaker's recoveryTimeout. */
+  preOpenMs?: number;
+  /** A change of probability this large records a 'prediction' event (crossings always do). Default 0.1. */
+  recordChange?: number;
+  /** Kinds to score; default every kind. */
+  kinds?: readonly string[];
+}
+
+/** One breaker's score in a round. */
+export interface Prediction {
+  kind: string;
+  name: string;
+  probability: number;
+  preOpened: boolean;
+}
+
+/**
+ * The early-warning loop: every `everyMs` it reads every used breaker's features (one core
+ * crossing per arena), scores them in one batch, stores each probability in the registry, and
+ * opens a CLOSED breaker whose probability reaches `predictionThreshold` (reason 'predicted'),
+ * with hysteresis: that breaker is not pre-opened again until its probability falls below
+ * `releaseThreshold`.
+ */
+export class EarlyWarning {
+  readonly options: Required<Omit<EarlyWarningOptions, 'preOpenMs' | 'kinds'>> & Pick<EarlyWarningOptions, 'preOpenMs' | 'kinds'>;
+  private readonly extractor = new CoreFeatureExtractor();
+  /** Breakers pre-opened and not yet released (by registry key). */
+  private readonly latched = new Set<string>();
+  private readonly recorded = new Map<string, number>();
+  private readonly stopTask: Disposer;
+  /** Rounds scored, breakers pre-opened: for reports. */
+  rounds = 0;
+  preOpens = 0;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly model: ScoringModel,
+    options: EarlyWarningOptions = {},
+  ) {
+    if (model === null || typeof model !== 'object' || typeof model.score !== 'function') {
+      throw new TypeError('breakwater: EarlyWarning needs a model with featureList and score(rows) (a Predictor)');
+    }
+    const mismatch = featureListMismatch(model.featureList, CORE_FEATURES);
+    if (mismatch) throw new FeatureListMismatchError(model.featureList, CORE_FEATURES, mismatch);
+    const predictionThreshold = probabilityOption('predictionThreshold', options.predictionThreshold, 0.7);
+    const releaseThreshold = probabilityOption('releaseThreshold', options.releaseThreshold, Math.max(0, predictionThreshold - 0.2));
+    if (releaseThreshold > predictionThreshold) {
+      throw new RangeError(`breakwater: option "releaseThreshold" (${releaseThreshold}) must be at most predictionThreshold (${predictionThreshold})`);
+    }
+    const mode = options.mode ?? 'open';
+    if (mode !== 'open' && mode !== 'observe') throw new RangeError(`breakwater: option "mode" must be "open" or "observe", got ${JSON.stringify(mode)}`);
+    this.options = {
+      predictionThreshold,
+      releaseThreshold,
+      everyMs: integerOption('everyMs', options.everyMs, 1000, 1),
+      mode,
+      minWindowCalls: integerOption('minWindowCalls', options.minWindowCalls, 10, 0),
+      recordChange: probabilityOption('recordChange', options.recordChange, 0.1),
+      preOpenMs: options.preOpenMs === undefined ? undefined : integerOption('preOpenMs', options.preOpenMs, 0, 0),
+      kinds: options.kinds,
+    };
+    this.stopTask = registry.schedule('early-warning', this.options.everyMs, (now) => this.step(now).then(() => undefined));
+  }
+
+  /** One scoring round now. */
+  async step(nowMs: number): Promise<Prediction[]> {
+    const entries = [...this.registry.entries()].filter((e) => e.breaker.active && (this.options.kinds === undefined || this.options.kinds.includes(e.kind)));
+    if (entries.length === 0) return [];
+    const rows = this.extractor.extract(
+      entries.map((e) => e.breaker),
+      nowMs,
+    );
+    const probabilities = await this.model.score(rows);
+    this.rounds++;
+    return entries.map((entry, i) => this.act(entry, probabilities[i], rows, i));
+  }
+
+  /** Stops scoring; breakers already pre-opened recover as usual. */
+  stop(): void {
+    this.stopTask();
+  }
+
+  private act(entry: RegisteredBreaker, probability: number, rows: Float32Array, row: number): Prediction {
+    const key = `${entry.kind}\u0000${entry.name}`;
+    const p = Math.min(1, Math.max(0, Number.isFinite(probability) ? probability : 0));
+    if (p < this.options.releaseThreshold) this.latched.delete(key);
+    const windowCalls = Math.expm1(rows[row * CORE_FEATURE_COUNT + CORE_FEATURES.features.indexOf('log_window_calls')]);
+    let preOpened = false;
+    if (
+      this.options.mode === 'open' &&
+      p >= this.options.predictionThreshold &&
+      !this.latched.has(key) &&
+      entry.breaker.getState() === 'closed' &&
+      windowCalls + 0.5 >= this.options.minWindowCalls
+    ) {
+      preOpened = entry.breaker.preOpen(this.options.preOpenMs);
+      if (preOpened) {
+        this.latched.add(key);
+        this.preOpens++;
+      }
+    }
+    const last = this.recorded.get(key);
+    const crossed = last === undefined || last < this.options.predictionThreshold !== p < this.options.predictionThreshold;
+    const record = preOpened || crossed || Math.abs(p - last) >= this.options.recordChange;
+    if (record) this.recorded.set(key, p);
+    this.registry.setProbability(entry.kind, entry.name, p, { record, detail: { threshold: this.options.predictionThreshold, action: preOpened ? 'pre-open' : 'none' } });
+    return { kind: entry.kind, name: entry.name, probability: p, preOpened };
+  }
+}
+
+function probabilityOption(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new RangeError(`breakwater: option "${option}" must be a number from 0 to 1, got ${String(value)}`);
+  return value;
+}
+
+function integerOption(option: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < min) throw new RangeError(`breakwater: option "${option}" must be an integer >= ${min}, got ${String(value)}`);
+  return value;
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/adaptive/core-features';
+import { EarlyWarning, type ScoringModel } from '../../../src/adaptive/early-warning';
+import { FeatureListMismatchError } from '../../../src/adaptive/feature-list';
+import { ManualClock, Registry } from '../../../src/index';
+import { runTick } from '../../../src/tick';
+import { assertCore, fail, succeed } from '../helpers';
+
+/** A transparent scoring rule over the core features: P = the recent failure rate. */
+const recentFailureRateModel: ScoringModel = {
+  featureList: CORE_FEATURES,
+  async score(rows) {
+    const column = CORE_FEATURES.features.indexOf('failure_rate_recent');
+    return Float32Array.from({ length: rows.length / CORE_FEATURE_COUNT }, (_, i) => rows[i * CORE_FEATURE_COUNT + column]);
+  },
+};
+
+function setup(options: ConstructorParameters<typeof EarlyWarning>[2] = {}) {
+  const clock = new ManualClock(0);
+  const registry = new Registry({ clock, summaryEveryMs: 0 });
+  const breaker = registry.createEndpointBreaker('model', { failureThreshold: 0, recoveryTimeout: 5000 });
+  const warning = new EarlyWarning(registry, recentFailureRateModel, options);
+  return { clock, registry, breaker, warning };
+}
+
+describe('early warning', () => {
+  it('opens a closed breaker before it trips when the model says so, with reason "predicted"', async () => {
+    assertCore();
+    const { clock, registry, breaker, warning } = setup();
+    succeed(breaker, 20);
+    runTick();
+    expect((await warning.step(clock.now()))[0]).toMatchObject({ preOpened: false, probability: 0 });
+    fail(breaker, 16); // 16 of the recent quarter's 36 calls... still under 0.7
+    expect((await warning.step(clock.now()))[0].preOpened).toBe(false);
+    fail(breaker, 40);
+    const [prediction] = await warning.step(clock.now());
+    expect(prediction.preOpened).toBe(true);
+    expect(prediction.probability).toBeGreaterThanOrEqual(0.7);
+    expect(breaker.getState()).toBe('open');
+    expect(breaker.getMetrics().stateChanges.at(-1)).toMatchObject({ to: 'open', reason: 'predicted' });
+    expect(breaker.getMetrics().retryAfterMs).toBe(5000);
+    const events = registry.recent({ event_type: 'prediction' });
+    expect(events.at(-1)).toMatchObject({ probability: prediction.probability, detail: { action: 'pre-open', threshold: 0.7 } });
+    expect(registry.breakerHealth('endpoint', 'model')?.probability).toBeCloseTo(prediction.probability, 5);
+  });
+
+  it('does not pre-open again until the probability fell below the release threshold', async () => {
+    const { clock, breaker, warning } = setup({ preOpenMs: 1000 });
+    fail(breaker, 20);
+    expect((await warning.step(clock.now()))[0].preOpened).toBe(true);
+    clock.advance(1000);
+    succeed(breaker); // the probe closes it; the window is cleared on close
+    fail(breaker, 20);
+    expect((await warning.step(clock.now()))[0].preOpened).toBe(false); // still latched
+    succeed(breaker, 200);
+    runTick();
+    expect((await warning.step(clock.now()))[0].probability).toBeLessThan(0.5); // released
+    fail(breaker, 2000);
+    expect((await warning.step(clock.now()))[0].preOpened).toBe(true);
+    expect(warning.preOpens).toBe(2);
+  });
+
+  it('observe mode and too few calls record probabilities without opening', async () => {
+    const observing = setup({ mode: 'observe' });
+    fail(observing.breaker, 20);
+    expect((await observing.warning.step(observing.clock.now()))[0]).toMatchObject({ probability: 1, preOpened: false });
+    expect(observing.breaker.getState()).toBe('closed');
+    const sparse = setup({ minWindowCalls: 50 });
+    fail(sparse.breaker, 20);
+    expect((await sparse.warning.step(sparse.clock.now()))[0].preOpened).toBe(false);
+  });
+
+  it('scores on the registry tick; refuses a model of other features and bad options', async () => {
+    const { clock, registry, breaker, warning } = setup({ everyMs: 500 });
+    fail(breaker, 20);
+    clock.advance(500);
+    registry.tick();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warning.rounds).toBe(1);
+    expect(breaker.getState()).toBe('open');
+    const other = { ...recentFailureRateModel, featureList: { ...CORE_FEATURES, version: 99 } };
+    expect(() => new EarlyWarning(registry, other)).toThrow(FeatureListMismatchError);
+    expect(() => new EarlyWarning(registry, recentFailureRateModel, { predictionThreshold: 2 })).toThrow(/"predictionThreshold" must be a number from 0 to 1/);
+    expect(() => new EarlyWarning(registry, recentFailureRateModel, { predictionThreshold: 0.5, releaseThreshold: 0.6 })).toThrow(/"releaseThreshold"/);
+    expect(() => new EarlyWarning(registry, {} as never)).toThrow(/needs a model/);
+  });
+});

@@ -16,3 +16,21 @@ export * from './registry/index';
 export type { BreakerEvent, BreakerEventType, EventSink } from './observe/event';
 export { MemoryRing } from './observe/sinks/memory-ring';
 export type { RecentQuery } from './observe/sinks/memory-ring';
+export { RolloutController, RolloutStateError, DEFAULT_PHASES } from './rollout/index';
+export type {
+  RolloutOptions,
+  ResolvedRolloutOptions,
+  RolloutPhase,
+  BaselineComparison,
+  RolloutDecision,
+  RolloutEvents,
+  PhaseInfo,
+  RolloutAction,
+  RolloutStatus,
+  RolloutTransition,
+  TransitionAction,
+  RolloutProgress,
+  RolloutStateDocument,
+  RolloutVersion,
+  VersionMetrics,
+} from './rollout/index';

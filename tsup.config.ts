@@ -19,4 +19,8 @@ export default defineConfig([
   // cjsInterop needs its CJS code splitting, which rewrites `?.` into slow helper calls.)
   { ...shared, format: ['esm'], entry: { 'compat/opossum': 'src/compat/opossum/index.ts' } },
   { ...shared, format: ['cjs'], entry: { 'compat/opossum': 'src/compat/opossum/index.ts' }, footer: { js: 'module.exports = module.exports.default;' } },
+  // breakwater/chaos (fault injector, scenario simulator) and the CLI's main(), self-contained.
+  { ...shared, entry: { chaos: 'src/chaos/index.ts', cli: 'src/cli.ts' }, splitting: false },
+  // The `breakwater` executable; its shebang comes from src/chaos/bin.ts.
+  { ...shared, format: ['cjs'], dts: false, entry: { 'bin/breakwater': 'src/chaos/bin.ts' } },
 ]);

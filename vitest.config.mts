@@ -1,5 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
+/** Real-time tests (real HTTP, wall-clock fault windows): they run alone, after everything else. */
+const REAL_TIME = ['test/integration/chaos/grounding.test.ts'];
+
 // The behaviour suite runs twice, once per core; the rest (differential, threads, packaging)
 // load both cores or the built package themselves.
 export default defineConfig({
@@ -7,7 +10,17 @@ export default defineConfig({
     projects: [
       { test: { name: 'native', include: ['test/behaviour/**/*.test.ts'], env: { BREAKWATER_NATIVE: '1' } } },
       { test: { name: 'reference', include: ['test/behaviour/**/*.test.ts'], env: { BREAKWATER_NATIVE: '0' } } },
-      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 600_000 } },
+      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: REAL_TIME, testTimeout: 600_000, hookTimeout: 600_000 } },
+      {
+        test: {
+          name: 'real-time',
+          include: REAL_TIME,
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

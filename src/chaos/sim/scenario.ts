@@ -1,0 +1,28 @@
+import type { ClientSpec } from './client';
+import type { ServiceSpec } from './service';
+
+/** How long a run is: `quick` for tests and CI (a quarter of the timeline), `full` for the report. */
+export type RunSize = 'quick' | 'full';
+
+/** A simulated system and what goes wrong in it. */
+export interface Scenario {
+  readonly name: string;
+  /** One line for reports. */
+  readonly title: string;
+  readonly durationMs: number;
+  readonly services: readonly ServiceSpec[];
+  readonly clients: readonly ClientSpec[];
+  /** The service the faults hit: its load while sick is measured, and its incidents time the recovery. */
+  readonly sickService: string;
+  /** The edge whose breaker the report charts (`caller->service`). */
+  readonly watchedEdge: string;
+  /** Whether upstream services are watched for cascades (the fan-out graph). */
+  readonly cascades: boolean;
+}
+
+/** A scenario at a run size. */
+export interface ScenarioDefinition {
+  readonly name: string;
+  readonly title: string;
+  build(size: RunSize): Scenario;
+}

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { checkSuiteFile, findRegressions, type Regression } from './chaos/report/compare';
+import { summaryTable } from './chaos/report/markdown';
+import { writeReport } from './chaos/report/write';
+import { progressReporter } from './chaos/progress';
+import type { RunSize } from './chaos/sim/scenario';
+import { SCENARIOS, scenarioNamed } from './chaos/sim/scenarios';
+import { runSuite, type SuiteResult } from './chaos/sim/suite';
+
+/** Where the CLI writes and whether it may draw a progress bar. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Whether stdout is a terminal (a progress bar instead of plain lines). */
+  isTTY?: boolean;
+  /** Relative paths resolve against it. Default process.cwd(). */
+  cwd?: string;
+}
+
+/** What `breakwater simulate` was asked to do. */
+export interface SimulateArgs {
+  scenarios: string[];
+  size: RunSize;
+  seed: number;
+  compareWith?: string;
+  ci: boolean;
+  out: string;
+}
+
+/** A mistake on the command line: exit code 2, with the message and a pointer to --help. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const USAGE = `usage: breakwater simulate [--scenario NAME[,NAME...]] [--quick|--full] [--seed N] [--compare-with FILE] [--ci] [--out DIR]
+
+  Runs the scenario benchmark on virtual time: each scenario under each policy (none, static,
+  backoff), with the real CircuitBreaker. Writes JSON, Markdown and SVG to --out.
+
+  --scenario NAME   only these scenarios (${SCENARIOS.map((s) => s.name).join(', ')})
+  --quick           a quarter of the timeline (default)
+  --full            the full timeline (about an hour of traffic per run)
+  --seed N          the seed of every random draw, an integer 0..4294967295 (default 1)
+  --compare-with F  flag regressions against an earlier scenarios.json
+  --ci              plain progress lines; exit 1 on a regression beyond tolerance (needs --compare-with)
+  --out DIR         where to write the report (default bench/results/scenarios)
+`;
+
+/** Parses the arguments after `simulate`; throws a UsageError naming the flag at fault. */
+export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
+  const args: SimulateArgs = { scenarios: [], size: 'quick', seed: 1, ci: false, out: 'bench/results/scenarios' };
+  let sizeFlag: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--scenario':
+        for (const name of value().split(',')) {
+          try {
+            const scenario = scenarioNamed(name.trim()).name;
+            if (!args.scenarios.includes(scenario)) args.scenarios.push(scenario);
+          } catch (error) {
+            throw new UsageError(`--scenario: ${(error as Error).message.replace('breakwater: ', '')}`);
+          }
+        }
+        break;
+      case '--quick':
+      case '--full':
+        if (sizeFlag !== undefined && sizeFlag !== flag) throw new UsageError(`${sizeFlag} and ${flag} exclude each other`);
+        sizeFlag = flag;
+        args.size = flag === '--quick' ? 'quick' : 'full';
+        break;
+      case '--seed': {
+        const text = value();
+        const seed = Number(text);
+        if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed) || seed > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${JSON.stringify(text)}`);
+        args.seed = seed;
+        break;
+      }
+      case '--compare-with':
+        args.compareWith = value();
+        break;
+      case '--ci':
+        args.ci = true;
+        break;
+      case '--out':
+        args.out = value();
+        break;
+      default:
+        throw new UsageError(`unknown ${arg.startsWith('-') ? 'flag' : 'argument'} ${JSON.stringify(arg)}`);
+    }
+  }
+  if (args.ci && args.compareWith === undefined) throw new UsageError('--ci needs --compare-with FILE (the baseline the run must not regress from)');
+  return args;
+}
+
+/**
+ * The `breakwater` command line, in-process: `main(['simulate', '--quick'], io)`. Resolves to the
+ * exit code: 0 done, 1 a regression under --ci, 2 a usage or input error.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help' || (command === 'simulate' && rest.includes('--help'))) {
+    io.stdout.write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  try {
+    if (command !== 'simulate') throw new UsageError(`unknown command ${JSON.stringify(command)} (known: simulate)`);
+    const args = parseSimulateArgs(rest);
+    const cwd = io.cwd ?? process.cwd();
+    const baseline = args.compareWith === undefined ? undefined : readBaseline(resolve(cwd, args.compareWith), args.compareWith);
+    return await simulate(args, io, cwd, baseline, ['breakwater', ...argv].join(' '));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`breakwater: ${error.message}\nRun \`breakwater simulate --help\` for the flags.\n`);
+    return 2;
+  }
+}
+
+function readBaseline(path: string, given: string): SuiteResult {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--compare-with: cannot read ${given}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--compare-with: ${given} is not JSON (${(error as Error).message})`);
+  }
+  try {
+    return checkSuiteFile(parsed, given);
+  } catch (error) {
+    throw new UsageError(`--compare-with: ${(error as Error).message.replace('breakwater: ', '')}`);
+  }
+}
+
+async function simulate(args: SimulateArgs, io: CliIo, cwd: string, baseline: SuiteResult | undefined, command: string): Promise<number> {
+  const scenarios = args.scenarios.length === 0 ? SCENARIOS : args.scenarios.map(scenarioNamed);
+  const progress = progressReporter(io.stdout, io.isTTY === true && !args.ci);
+  const started = performance.now();
+  const suite = await runSuite({ seed: args.seed, size: args.size, scenarios, onProgress: progress });
+  const elapsedSeconds = (performance.now() - started) / 1000;
+  const cpu = cpus();
+  const environment = `${new Date().toISOString().slice(0, 10)}, ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, Node ${process.version}`;
+  const files = writeReport(suite, resolve(cwd, args.out), { command, elapsedSeconds, environment });
+  io.stdout.write(`\n${summaryTable(suite)}\n\n${suite.runs.length} runs in ${elapsedSeconds.toFixed(1)} s; wrote ${files.length} files to ${args.out}\n`);
+  if (baseline === undefined) return 0;
+  const regressions = findRegressions(baseline, suite);
+  io.stdout.write(regressionText(regressions, args.compareWith!));
+  return args.ci && regressions.length > 0 ? 1 : 0;
+}
+
+function regressionText(regressions: readonly Regression[], file: string): string {
+  if (regressions.length === 0) return `no regression against ${file} (tolerances in docs/chaos.md)\n`;
+  const show = (v: number | null) => (v === null ? 'never' : String(Math.round(v * 10_000) / 10_000));
+  const lines = regressions.map((r) => `  REGRESSION ${r.scenario} / ${r.policy}: ${r.measure} ${show(r.before)} -> ${show(r.after)} (tolerance ${r.tolerance})`);
+  return `${regressions.length} regression(s) against ${file}:\n${lines.join('\n')}\n`;
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/adaptive/core-features';
+import { learningPolicy, SIMULATED_TUNER } from '../../../src/adaptive/sim-policies';
+import { simulationTrainingData } from '../../../src/adaptive/simulation-data';
+import { runScenario } from '../../../src/chaos/sim/run';
+import { scenarioNamed } from '../../../src/chaos/sim/scenarios';
+import type { Registry } from '../../../src/registry/registry';
+
+describe('learning from the simulator', () => {
+  it('labels each second of a closed breaker by whether it trips within the horizon, reproducibly', async () => {
+    const options = { families: [scenarioNamed('hard-outage'), scenarioNamed('healthy')], seeds: [7], horizonMs: 10_000 };
+    const data = await simulationTrainingData(options);
+    expect(data.featureList).toBe(CORE_FEATURES);
+    expect(data.features).toHaveLength(data.rowCount * CORE_FEATURE_COUNT);
+    const positives = data.labels.reduce((sum, label) => sum + label, 0);
+    expect(positives).toBeGreaterThan(0);
+    expect(positives).toBeLessThan(data.rowCount);
+    data.labels.forEach((label, i) => expect(label).toBe(data.secondsToTrip[i] <= 10 ? 1 : 0));
+    // The healthy family never trips: every one of its rows is negative.
+    const healthy = data.familyNames.indexOf('healthy');
+    expect([...data.labels].filter((_, i) => data.family[i] === healthy).every((label) => label === 0)).toBe(true);
+    const again = await simulationTrainingData(options);
+    expect(again.features).toEqual(data.features);
+    expect(again.labels).toEqual(data.labels);
+    await expect(simulationTrainingData({ ...options, horizonMs: 0 })).rejects.toThrow(/"horizonMs"/);
+    await expect(simulationTrainingData({ ...options, families: [] })).rejects.toThrow(/"families"/);
+  });
+
+  it('the adaptive policy tunes the breakers of a run on virtual time', async () => {
+    let registry: Registry | undefined;
+    const policy = learningPolicy('adaptive', 'test', { tuner: SIMULATED_TUNER, observe: (r) => (registry = r) });
+    const result = await runScenario(scenarioNamed('hard-outage').build('quick'), policy, { seed: 3, size: 'quick' });
+    expect(result.policy).toBe('adaptive');
+    const tuning = registry!.recent({ event_type: 'tuning', limit: 1000 });
+    expect(tuning.length).toBeGreaterThan(0);
+    expect(tuning.every((event) => (event.detail as { source: string }).source === 'tuner')).toBe(true);
+  });
+});

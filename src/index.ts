@@ -34,3 +34,4 @@ export type {
   RolloutVersion,
   VersionMetrics,
 } from './rollout/index';
+export * from './recovery/index';

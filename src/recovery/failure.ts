@@ -1,0 +1,62 @@
+/**
+ * What went wrong, in the ladder's vocabulary. The kind sets the rung the ladder starts on; how
+ * often failures recur (for the task, its worker and its hardware class) moves it up.
+ *
+ * - `transient`, `connection`: a blip (a reset connection); an immediate retry usually works.
+ * - `timeout`, `intermittent`, `unknown`: may pass with time; a delayed retry with backoff.
+ * - `out-of-memory`: resource exhaustion; the task is retried with a smaller batch or precision.
+ * - `worker`, `unreachable`, `circuit-open`: the worker is the problem; switch to another one.
+ * - `hardware`: the hardware class is the problem; switch to another class.
+ * - `crash`: the resource died (a browser, a model server); restart it through the user's hook.
+ * - `fatal`: nothing will help (bad input); escalate at once.
+ */
+export type FailureKind =
+  | 'transient'
+  | 'connection'
+  | 'timeout'
+  | 'intermittent'
+  | 'unknown'
+  | 'out-of-memory'
+  | 'worker'
+  | 'unreachable'
+  | 'circuit-open'
+  | 'hardware'
+  | 'crash'
+  | 'fatal';
+
+export const FAILURE_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  'transient', 'connection', 'timeout', 'intermittent', 'unknown', 'out-of-memory',
+  'worker', 'unreachable', 'circuit-open', 'hardware', 'crash', 'fatal',
+]);
+
+/** One failure, as handleFailure() receives it. */
+export interface FailureContext {
+  /** The task's id. */
+  task: string;
+  /** The worker (target) it ran on, if any. */
+  worker?: string;
+  /** The worker's hardware class (cpu, gpu, webgpu, ...), if known. */
+  hardware?: string;
+  /** The user's classification; when absent the classifier decides from `error` and `message`. */
+  errorKind?: FailureKind;
+  /** A human-readable description (defaults to the error's message). */
+  message?: string;
+  /** The error itself, for the classifier and the escalation. */
+  error?: unknown;
+}
+
+/**
+ * Classifies a failure; undefined leaves it to the default classifier. Called only when the
+ * context carries no `errorKind`.
+ */
+export type FailureClassifier = (error: unknown, context: Readonly<FailureContext>) => FailureKind | undefined;
+
+/** The message of an error of any shape, for events and classification. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  if (error !== null && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
+    return (error as { message: string }).message;
+  }
+  return String(error);
+}

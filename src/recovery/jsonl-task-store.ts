@@ -1,0 +1,250 @@
+import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { TaskStoreError } from './errors/TaskStoreError';
+import { applyChange, applyCheckpoint, type TaskChange, type TaskRecord, type TaskStore } from './task-store';
+
+export interface JsonlTaskStoreOptions {
+  /** fsync after every record, so an acknowledged checkpoint survives a power loss. Default true. */
+  durable?: boolean;
+  /** Compact when the file holds this many records more than it has tasks. Default 10000; 0 = never. */
+  compactAfter?: number;
+}
+
+/** One line of the file. `snapshot` lines are what compaction writes. */
+type Line =
+  | { v: 1; type: 'task'; id: string; change: TaskChange }
+  | { v: 1; type: 'checkpoint'; id: string; at: number; cleared?: true; checkpoint?: unknown }
+  | { v: 1; type: 'snapshot'; record: TaskRecord };
+
+let tempSequence = 0;
+
+/**
+ * Task state and checkpoints in an append-only JSON Lines file. Opening replays the file to the
+ * latest state. A crash mid-append leaves at most a torn last line: it is ignored with a counted
+ * warning (and cut off, so the next append starts on a clean line), and every earlier record stays.
+ * A damaged line anywhere else is an error naming the file and line. compact() rewrites one
+ * snapshot per task through a temp file and a rename, so a crash leaves the old file or the new.
+ */
+export class JsonlTaskStore implements TaskStore {
+  private readonly records = new Map<string, TaskRecord>();
+  private fd: number | undefined;
+  private readonly durable: boolean;
+  private readonly compactAfter: number;
+  private lines = 0;
+  /** Torn last lines ignored when the file was opened (0 or 1). */
+  readonly tornLines: number;
+
+  private constructor(readonly file: string, options: JsonlTaskStoreOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('breakwater recovery: JsonlTaskStore options must be an object');
+    if (options.durable !== undefined && typeof options.durable !== 'boolean') throw new TypeError(`breakwater recovery: JsonlTaskStore option "durable" must be a boolean, got ${typeof options.durable}`);
+    const compactAfter = options.compactAfter ?? 10_000;
+    if (!Number.isInteger(compactAfter) || compactAfter < 0) throw new RangeError(`breakwater recovery: JsonlTaskStore option "compactAfter" must be an integer >= 0, got ${String(compactAfter)}`);
+    this.durable = options.durable ?? true;
+    this.compactAfter = compactAfter;
+    this.tornLines = this.replay();
+    this.fd = this.openForAppend();
+  }
+
+  /** Opens (or creates) the store at `file` and rebuilds every task's latest state. */
+  static open(file: string, options: JsonlTaskStoreOptions = {}): JsonlTaskStore {
+    if (typeof file !== 'string' || file.length === 0) throw new TypeError(`breakwater recovery: JsonlTaskStore.open(file) needs a file path, got ${JSON.stringify(file)}`);
+    return new JsonlTaskStore(file, options);
+  }
+
+  get(taskId: string): TaskRecord | undefined {
+    return this.records.get(taskId);
+  }
+
+  all(): TaskRecord[] {
+    return [...this.records.values()];
+  }
+
+  async update(taskId: string, change: TaskChange): Promise<TaskRecord> {
+    const record = applyChange(taskId, this.records.get(taskId), change);
+    this.append({ v: 1, type: 'task', id: taskId, change });
+    this.records.set(taskId, record);
+    this.compactIfDue();
+    return record;
+  }
+
+  async saveCheckpoint(taskId: string, checkpoint: unknown, at: number): Promise<void> {
+    // What the file keeps is JSON: memory keeps the same value, so reads before and after a restart agree.
+    const stored = checkpoint === undefined ? undefined : jsonValue(this.file, taskId, checkpoint);
+    this.append(stored === undefined ? { v: 1, type: 'checkpoint', id: taskId, at, cleared: true } : { v: 1, type: 'checkpoint', id: taskId, at, checkpoint: stored });
+    this.records.set(taskId, applyCheckpoint(taskId, this.records.get(taskId), stored, at));
+    this.compactIfDue();
+  }
+
+  async compact(): Promise<void> {
+    this.compactNow();
+  }
+
+  async close(): Promise<void> {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private compactIfDue(): void {
+    if (this.compactAfter > 0 && this.lines - this.records.size >= this.compactAfter) this.compactNow();
+  }
+
+  private compactNow(): void {
+    const fd = this.requireOpen();
+    const text = [...this.records.values()].map((record) => JSON.stringify({ v: 1, type: 'snapshot', record } satisfies Line) + '\n').join('');
+    const directory = dirname(this.file);
+    const temp = join(directory, `.${basename(this.file)}.${process.pid}.${tempSequence++}.tmp`);
+    try {
+      const tempFd = openSync(temp, 'wx', 0o644);
+      try {
+        writeAll(tempFd, Buffer.from(text, 'utf8'));
+        fsyncSync(tempFd);
+      } finally {
+        closeSync(tempFd);
+      }
+      renameSync(temp, this.file);
+    } catch (error) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // Never created, or already renamed: nothing to clean.
+      }
+      throw new TaskStoreError(this.file, `breakwater recovery: cannot compact task store ${this.file}: ${(error as Error).message}`, { cause: error });
+    }
+    syncDirectory(directory);
+    // The old descriptor points at the replaced file: appends must go to the new one.
+    closeSync(fd);
+    this.fd = this.openForAppend();
+    this.lines = this.records.size;
+  }
+
+  private append(line: Line): void {
+    const fd = this.requireOpen();
+    try {
+      writeAll(fd, Buffer.from(JSON.stringify(line) + '\n', 'utf8'));
+      if (this.durable) fsyncSync(fd);
+    } catch (error) {
+      throw new TaskStoreError(this.file, `breakwater recovery: cannot write task store ${this.file}: ${(error as Error).message}`, { cause: error });
+    }
+    this.lines++;
+  }
+
+  private requireOpen(): number {
+    if (this.fd === undefined) throw new TaskStoreError(this.file, `breakwater recovery: task store ${this.file} is closed`);
+    return this.fd;
+  }
+
+  private openForAppend(): number {
+    try {
+      return openSync(this.file, 'a', 0o644);
+    } catch (error) {
+      throw new TaskStoreError(this.file, `breakwater recovery: cannot open task store ${this.file}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Rebuilds the state from the file; returns how many torn last lines it ignored. */
+  private replay(): number {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw new TaskStoreError(this.file, `breakwater recovery: cannot read task store ${this.file}: ${(error as Error).message}`, { cause: error });
+    }
+    const lines = text.split('\n');
+    // The text after the last newline: '' for a clean file, else a record whose newline never made it.
+    const tail = lines.pop()!;
+    lines.forEach((line, index) => {
+      if (line.trim().length === 0) return;
+      const parsed = parseLine(line);
+      if (parsed === undefined) throw new TaskStoreError(this.file, `breakwater recovery: task store ${this.file} line ${index + 1} is not a task record: ${line.slice(0, 80)}`);
+      this.apply(parsed);
+    });
+    if (tail.trim().length === 0) return 0;
+    const parsed = parseLine(tail);
+    if (parsed !== undefined) {
+      // A complete record that lost only its newline: keep it and finish the line.
+      this.apply(parsed);
+      this.withFile('a', (fd) => writeAll(fd, Buffer.from('\n')));
+      return 0;
+    }
+    const keep = Buffer.byteLength(text, 'utf8') - Buffer.byteLength(tail, 'utf8');
+    this.withFile('r+', (fd) => {
+      ftruncateSync(fd, keep);
+      fsyncSync(fd);
+    });
+    process.emitWarning(`breakwater recovery: task store ${this.file} ended in a torn line (${Buffer.byteLength(tail, 'utf8')} bytes, from a crash mid-write); ignored it, the ${this.lines} records before it are intact`, { code: 'BREAKWATER_TASKSTORE_TORN_LINE' });
+    return 1;
+  }
+
+  private apply(line: Line): void {
+    this.lines++;
+    if (line.type === 'snapshot') this.records.set(line.record.id, line.record);
+    else if (line.type === 'task') this.records.set(line.id, applyChange(line.id, this.records.get(line.id), line.change));
+    else this.records.set(line.id, applyCheckpoint(line.id, this.records.get(line.id), line.cleared ? undefined : line.checkpoint, line.at));
+  }
+
+  private withFile(flags: string, work: (fd: number) => void): void {
+    try {
+      const fd = openSync(this.file, flags);
+      try {
+        work(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      throw new TaskStoreError(this.file, `breakwater recovery: cannot repair task store ${this.file}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** A parsed line, or undefined when it is not JSON or not one of the store's records. */
+function parseLine(text: string): Line | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  const line = value as Partial<Record<string, unknown>>;
+  if (line.v !== 1) return undefined;
+  if (line.type === 'snapshot') {
+    const record = line.record as Partial<TaskRecord> | undefined;
+    return record !== null && typeof record === 'object' && typeof record.id === 'string' ? (value as Line) : undefined;
+  }
+  if (typeof line.id !== 'string') return undefined;
+  if (line.type === 'task') return line.change !== null && typeof line.change === 'object' && typeof (line.change as TaskChange).at === 'number' ? (value as Line) : undefined;
+  if (line.type === 'checkpoint') return typeof line.at === 'number' ? (value as Line) : undefined;
+  return undefined;
+}
+
+/** The checkpoint as it reads back from JSON; an error names the task when it can't be stored. */
+function jsonValue(file: string, taskId: string, checkpoint: unknown): unknown {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(checkpoint);
+  } catch (error) {
+    throw new TaskStoreError(file, `breakwater recovery: checkpoint of task "${taskId}" can't be stored as JSON: ${(error as Error).message}`, { cause: error });
+  }
+  if (text === undefined) throw new TaskStoreError(file, `breakwater recovery: checkpoint of task "${taskId}" can't be stored as JSON (got ${typeof checkpoint})`);
+  return JSON.parse(text);
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+}
+
+/** Makes a rename durable; some filesystems refuse to fsync a directory, and the rename stands anyway. */
+function syncDirectory(directory: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(directory, 'r');
+    fsyncSync(fd);
+  } catch {
+    // EISDIR/EINVAL/EPERM where directories can't be fsynced: durability is the OS's best.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}

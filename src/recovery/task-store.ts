@@ -1,0 +1,67 @@
+import type { ResourceHint } from './hint';
+
+/** Where a task's latest run stands. */
+export type TaskStatus = 'running' | 'succeeded' | 'escalated';
+
+/** A task's latest state, rebuilt from the store's records. */
+export interface TaskRecord {
+  readonly id: string;
+  readonly status: TaskStatus;
+  /** Attempts over every run. */
+  readonly attempts: number;
+  readonly worker?: string;
+  readonly hardware?: string;
+  readonly hint?: ResourceHint;
+  /** The last checkpoint the task saved (JSON); absent when none or cleared by a fresh run. */
+  readonly checkpoint?: unknown;
+  readonly checkpointAt?: number;
+  /** The last failure's or escalation's message. */
+  readonly error?: string;
+  /** The clock's time of the last change. */
+  readonly updatedAt: number;
+}
+
+/** A change to a task's state, merged over its latest record. */
+export interface TaskChange {
+  readonly status?: TaskStatus;
+  readonly attempts?: number;
+  readonly worker?: string;
+  readonly hardware?: string;
+  readonly hint?: ResourceHint;
+  readonly error?: string;
+  readonly at: number;
+}
+
+/**
+ * Durable task state and checkpoints. Reads come from the state rebuilt when the store opened
+ * (kept current by every write), so they are synchronous; writes resolve once durable.
+ * Implementations: JsonlTaskStore (an append-only file); a DuckDB one can keep the same contract.
+ */
+export interface TaskStore {
+  /** The task's latest state, or undefined when the store never saw it. */
+  get(taskId: string): TaskRecord | undefined;
+  /** Every task's latest state. */
+  all(): TaskRecord[];
+  /** Records a change and returns the merged state. */
+  update(taskId: string, change: TaskChange): Promise<TaskRecord>;
+  /** Saves (or, with `undefined`, clears) the task's checkpoint. */
+  saveCheckpoint(taskId: string, checkpoint: unknown, at: number): Promise<void>;
+  /** Rewrites the store to one record per task, atomically. */
+  compact(): Promise<void>;
+  /** Releases the store; later writes fail. */
+  close(): Promise<void>;
+}
+
+/** Merges a change over a record (or a new task). */
+export function applyChange(taskId: string, record: TaskRecord | undefined, change: TaskChange): TaskRecord {
+  const { at, ...fields } = change;
+  const defined = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+  return { ...(record ?? { id: taskId, status: 'running', attempts: 0 }), ...defined, id: taskId, updatedAt: at };
+}
+
+/** Sets or clears a record's checkpoint. */
+export function applyCheckpoint(taskId: string, record: TaskRecord | undefined, checkpoint: unknown, at: number): TaskRecord {
+  const base: TaskRecord = record ?? { id: taskId, status: 'running', attempts: 0, updatedAt: at };
+  const { checkpoint: _old, checkpointAt: _oldAt, ...rest } = base;
+  return checkpoint === undefined ? { ...rest, updatedAt: at } : { ...rest, checkpoint, checkpointAt: at, updatedAt: at };
+}

@@ -7,6 +7,7 @@ import { writeReport } from './chaos/report/write';
 import { progressReporter } from './chaos/progress';
 import type { RunSize } from './chaos/sim/scenario';
 import { SCENARIOS, scenarioNamed } from './chaos/sim/scenarios';
+import { runDashboardCommand } from './observe/dashboard/command';
 import { runSuite, type SuiteResult } from './chaos/sim/suite';
 
 /** Where the CLI writes and whether it may draw a progress bar. */
@@ -37,7 +38,8 @@ export class UsageError extends Error {
   }
 }
 
-const USAGE = `usage: breakwater simulate [--scenario NAME[,NAME...]] [--quick|--full] [--seed N] [--compare-with FILE] [--ci] [--out DIR]
+const USAGE = `usage: breakwater dashboard [--port N] [--host ADDRESS]   (breakwater dashboard --help)
+       breakwater simulate [--scenario NAME[,NAME...]] [--quick|--full] [--seed N] [--compare-with FILE] [--ci] [--out DIR]
 
   Runs the scenario benchmark on virtual time: each scenario under each policy (none, static,
   backoff), with the real CircuitBreaker. Writes JSON, Markdown and SVG to --out.
@@ -114,8 +116,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'dashboard') return dashboard(rest, io);
   try {
-    if (command !== 'simulate') throw new UsageError(`unknown command ${JSON.stringify(command)} (known: simulate)`);
+    if (command !== 'simulate') throw new UsageError(`unknown command ${JSON.stringify(command)} (known: simulate, dashboard)`);
     const args = parseSimulateArgs(rest);
     const cwd = io.cwd ?? process.cwd();
     const baseline = args.compareWith === undefined ? undefined : readBaseline(resolve(cwd, args.compareWith), args.compareWith);
@@ -123,6 +126,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`breakwater: ${error.message}\nRun \`breakwater simulate --help\` for the flags.\n`);
+    return 2;
+  }
+}
+
+/** `breakwater dashboard`: serves until the process is stopped; 2 on a bad flag. */
+async function dashboard(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await runDashboardCommand(argv, { print: (line) => io.stdout.write(`${line}\n`) });
+    return 0;
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    io.stderr.write(`${error.message}\n`);
     return 2;
   }
 }

@@ -35,3 +35,10 @@ export type {
   VersionMetrics,
 } from './rollout/index';
 export * from './recovery/index';
+export { createJsonlSink } from './observe/sinks/jsonl';
+export type { JsonlSink, JsonlSinkOptions } from './observe/sinks/jsonl';
+export { createDuckDbSink, DUCKDB_TABLE } from './observe/sinks/duckdb';
+export type { DuckDbSink, DuckDbSinkOptions } from './observe/sinks/duckdb';
+export { collectBreakwaterMetrics, prometheusLabelName } from './observe/prometheus';
+export type { BreakwaterCollector, PrometheusOptions, ScrapeSummary } from './observe/prometheus';
+export * from './observe/dashboard/index';

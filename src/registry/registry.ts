@@ -65,7 +65,7 @@ class Entry implements RegisteredBreaker, BreakerObserver {
   reconfigured(_breaker: CircuitBreaker, before: ResolvedOptions, after: ResolvedOptions): void {
     const changed: Record<string, { before: unknown; after: unknown }> = {};
     for (const key of Object.keys(after) as (keyof ResolvedOptions)[]) {
-      if (before[key] !== after[key]) changed[key] = { before: before[key], after: after[key] };
+      if (key !== 'labels' && before[key] !== after[key]) changed[key] = { before: before[key], after: after[key] };
     }
     const { source, reason } = this.tuningCause ?? { source: 'user', reason: 'reconfigure()' };
     this.tuningCause = undefined;

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The tests' system packages: Debian's chromium (the dashboard's browser tests). Installs what is
+# missing when it can (root with apt-get); otherwise says exactly what to install and fails.
+set -euo pipefail
+
+needed=()
+[[ -x /usr/bin/chromium ]] || needed+=(chromium)
+((${#needed[@]})) || exit 0
+
+if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+  echo "installing Debian packages the tests need: ${needed[*]}"
+  apt-get install -y -qq "${needed[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "${needed[@]}"; }
+  exit 0
+fi
+echo "the tests need Debian packages that are missing: ${needed[*]}" >&2
+echo "install them with: sudo apt-get install ${needed[*]}" >&2
+exit 1

@@ -1,0 +1,158 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from '../../registry/registry';
+import { collectBreakwaterMetrics, type BreakwaterCollector, type PrometheusOptions } from '../prometheus';
+import { asset } from './assets';
+import { authorize, CONTROL_ACTIONS, controlToken, runControl, type ControlAction, type ControlsOption } from './controls';
+import { LiveStream } from './live-stream';
+import { OverviewCache } from './overview';
+import { PAGE } from './page';
+import { parseHistoryQuery, parseListQuery } from './query';
+import { HttpError, send, sendError, sendJson } from './respond';
+
+/** The registry reads and actions the dashboard uses. */
+export type DashboardRegistry = Pick<Registry, 'health' | 'list' | 'entries' | 'breakerHealth' | 'recent' | 'onEvent' | 'get' | 'reset' | 'forceOpen' | 'close'>;
+
+/** Options of {@link createDashboardHandler}. */
+export interface DashboardOptions {
+  registry: DashboardRegistry;
+  /** Control actions (reset, force open, close): false (the default) or on behind `{ token }`. */
+  controls?: ControlsOption;
+  /** How often connected pages get the overview, in ms. Default 1000. */
+  updateEveryMs?: number;
+  /** Options of the Prometheus collector behind GET /metrics (its own prom-client Registry), or false to not serve /metrics. */
+  metrics?: Omit<PrometheusOptions, 'register'> | false;
+}
+
+/** Connect-style: calls `next()` for paths that are not the dashboard's (Express), or answers 404 without it. */
+export type NextFunction = (error?: unknown) => void;
+
+/** A request handler for node:http, Express (app.use) and Fastify (through reply.raw); close() ends its live streams. */
+export interface DashboardHandler {
+  (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
+  /** Whether a request URL (query allowed) is one of the dashboard's routes; Fastify hooks use it to hand over only those. */
+  handles(url: string): boolean;
+  /** Pages connected to the live stream. */
+  readonly liveClients: number;
+  /** Ends every live stream and stops listening to the registry. */
+  close(): void;
+}
+
+/** The page's Content-Security-Policy: scripts and styles from the dashboard only, no inline code. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+const PREFIXES = ['/circuit-breakers', '/api/circuit-breakers', '/metrics'];
+
+function allow(methods: string): HttpError {
+  return new HttpError(405, `method not allowed here; use ${methods}`, { Allow: methods });
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `bad percent-encoding in ${JSON.stringify(segment)}`);
+  }
+}
+
+/**
+ * The dashboard as one request handler. Routes (relative to where it is mounted):
+ * GET /circuit-breakers (the page), GET /circuit-breakers/events (server-sent events),
+ * GET /circuit-breakers/assets/* (script, styles, chart.js from node_modules),
+ * GET /api/circuit-breakers (JSON), GET /api/circuit-breakers/history (JSON events),
+ * POST /api/circuit-breakers/:kind/:name/(reset|force-open|close) (behind the token), GET /metrics.
+ */
+export function createDashboardHandler(options: DashboardOptions): DashboardHandler {
+  if (options === null || typeof options !== 'object') throw new TypeError('breakwater: createDashboardHandler(options) needs an object with a registry');
+  const { registry } = options;
+  if (registry === null || typeof registry !== 'object' || typeof registry.list !== 'function' || typeof registry.onEvent !== 'function') {
+    throw new TypeError('breakwater: dashboard option registry must be a breakwater Registry');
+  }
+  const token = controlToken(options.controls);
+  const updateEveryMs = options.updateEveryMs ?? 1000;
+  if (!Number.isInteger(updateEveryMs) || updateEveryMs < 50 || updateEveryMs > 3_600_000) {
+    throw new RangeError(`breakwater: dashboard option updateEveryMs must be an integer from 50 to 3600000, got ${String(updateEveryMs)}`);
+  }
+  const metricsOptions = options.metrics ?? {};
+  const overview = new OverviewCache(registry, Math.min(250, updateEveryMs));
+  const live = new LiveStream(registry, overview, updateEveryMs);
+  let collector: BreakwaterCollector | undefined;
+
+  const handlesPath = (path: string): boolean => PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+
+  const listBreakers = (res: ServerResponse, params: URLSearchParams): void => {
+    const query = parseListQuery(params);
+    const page = registry.list(query);
+    sendJson(res, 200, { ...overview.get(), controls: token !== undefined, total: page.total, offset: query.offset, limit: query.limit, items: page.items });
+  };
+
+  const control = (req: IncomingMessage, res: ServerResponse, kind: string, name: string, action: string): void => {
+    if (req.method !== 'POST') throw allow('POST');
+    if (token === undefined) throw new HttpError(403, 'control actions are off; start the dashboard with controls: { token }');
+    authorize(req, token);
+    if (!(CONTROL_ACTIONS as readonly string[]).includes(action)) throw new HttpError(404, `unknown action ${JSON.stringify(action)}; use ${CONTROL_ACTIONS.join(', ')}`);
+    runControl(registry, kind, name, action as ControlAction);
+    overview.invalidate();
+    sendJson(res, 200, { ok: true, action, breaker: registry.breakerHealth(kind, name) });
+  };
+
+  const metrics = async (res: ServerResponse): Promise<void> => {
+    if (metricsOptions === false) throw new HttpError(404, 'GET /metrics is off in this dashboard');
+    collector ??= collectBreakwaterMetrics(registry, metricsOptions);
+    const text = await collector.register.metrics();
+    send(res, 200, collector.register.contentType, text);
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    const path = url.pathname;
+    const reading = req.method === 'GET' || req.method === 'HEAD';
+    if (!handlesPath(path)) {
+      if (next !== undefined) return next();
+      throw new HttpError(404, `no dashboard route ${JSON.stringify(path)}`);
+    }
+    if (path === '/circuit-breakers') {
+      if (!reading) throw allow('GET, HEAD');
+      return send(res, 200, 'text/html; charset=utf-8', PAGE, { 'Content-Security-Policy': CSP });
+    }
+    if (path === '/circuit-breakers/events') {
+      if (req.method !== 'GET') throw allow('GET');
+      return live.open(req, res);
+    }
+    if (path.startsWith('/circuit-breakers/assets/')) {
+      if (!reading) throw allow('GET, HEAD');
+      const file = asset(path.slice('/circuit-breakers/assets/'.length));
+      if (file === undefined) throw new HttpError(404, `no dashboard asset ${JSON.stringify(path)}`);
+      return send(res, 200, file.contentType, file.body, { 'Cache-Control': 'public, max-age=300' });
+    }
+    if (path === '/api/circuit-breakers') {
+      if (!reading) throw allow('GET, HEAD');
+      return listBreakers(res, url.searchParams);
+    }
+    if (path === '/api/circuit-breakers/history') {
+      if (!reading) throw allow('GET, HEAD');
+      return sendJson(res, 200, { events: registry.recent(parseHistoryQuery(url.searchParams)) });
+    }
+    if (path === '/metrics') {
+      if (!reading) throw allow('GET, HEAD');
+      return metrics(res);
+    }
+    // Kinds and names may hold any character: they arrive percent-encoded, one segment each.
+    const segments = path.split('/').slice(3);
+    if (path.startsWith('/api/circuit-breakers/') && segments.length === 3) return control(req, res, decode(segments[0]), decode(segments[1]), segments[2]);
+    throw new HttpError(404, `no dashboard route ${JSON.stringify(path)}`);
+  };
+
+  const handler = ((req: IncomingMessage, res: ServerResponse, next?: NextFunction): void => {
+    route(req, res, next).catch((error: unknown) => {
+      if (res.headersSent) return void res.destroy(error as Error);
+      if (error instanceof HttpError) return sendError(res, error);
+      // The registry validates too (e.g. list() options): its RangeErrors and TypeErrors are the caller's mistakes.
+      if (error instanceof RangeError || error instanceof TypeError) return sendError(res, new HttpError(400, error.message));
+      sendError(res, new HttpError(500, error instanceof Error ? error.message : String(error)));
+    });
+  }) as DashboardHandler;
+  Object.defineProperty(handler, 'liveClients', { get: () => live.size });
+  handler.handles = (requestUrl: string) => handlesPath(new URL(requestUrl, 'http://dashboard.invalid').pathname);
+  handler.close = () => live.close();
+  return handler;
+}

@@ -1,0 +1,211 @@
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, rmSync, statSync, write as fsWrite, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { BreakerEvent, EventSink } from '../event';
+
+/** Options of {@link createJsonlSink}. */
+export interface JsonlSinkOptions {
+  /** The file events are appended to, one JSON object per line. Its folder must exist. */
+  path: string;
+  /** Rotate before a batch would make the file larger than this many bytes. Default 64 MiB. */
+  maxBytes?: number;
+  /** Rotated files kept beside the live one (`path.1` newest … `path.N` oldest). Default 5; 0 keeps none. */
+  maxFiles?: number;
+  /** Events waiting for the disk at most; beyond it new batches are dropped and counted. Default 10 000. */
+  maxQueuedEvents?: number;
+}
+
+/** A JSONL event sink, with what it has done for monitoring. */
+export interface JsonlSink extends EventSink {
+  /** The live file. */
+  readonly path: string;
+  /** Events written to disk. */
+  readonly written: number;
+  /** Rotations done. */
+  readonly rotations: number;
+  /** The last write or rotation error, if any (the batch it hit was counted as dropped). */
+  readonly lastError: Error | undefined;
+}
+
+const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const DEFAULT_MAX_FILES = 5;
+const DEFAULT_MAX_QUEUED = 10_000;
+const MAX_WRITE_CHARS = 1 << 20;
+
+function positiveInteger(value: unknown, option: string, fallback: number, minimum: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
+    throw new RangeError(`breakwater: JSONL sink option ${option} must be an integer >= ${minimum}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Opens `path` for appending. A writer killed inside the kernel's copy of a batch can leave a last
+ * line without its newline; that fragment is cut off here so the file holds whole lines only.
+ */
+function openForAppend(path: string): { fd: number; size: number } {
+  const fd = openSync(path, 'a+');
+  let size = fstatSync(fd).size;
+  if (size > 0) {
+    const tail = Buffer.alloc(Math.min(size, 1 << 20));
+    const start = size - tail.length;
+    readSync(fd, tail, 0, tail.length, start);
+    if (tail[tail.length - 1] !== 0x0a) {
+      const lastNewline = tail.lastIndexOf(0x0a);
+      if (lastNewline >= 0 || start === 0) {
+        size = start + lastNewline + 1;
+        ftruncateSync(fd, size);
+      } else {
+        // No newline in the last MiB: not a torn batch of ours. Keep it and end its line.
+        size += writeSync(fd, '\n');
+      }
+    }
+  }
+  return { fd, size };
+}
+
+/**
+ * Writes history events as JSON lines. Every batch becomes one `write()` of whole lines on a file
+ * opened with O_APPEND, so lines from concurrent batches (or other sinks on the same file) never
+ * interleave; one write is in flight at a time. Rotation renames the live file to `path.1` (and
+ * shifts older ones) before a batch would overflow `maxBytes`. write() only queues: when more
+ * than `maxQueuedEvents` wait for the disk, new batches are dropped and counted.
+ */
+export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
+  if (options === null || typeof options !== 'object') throw new TypeError('breakwater: createJsonlSink(options) needs an object with a path');
+  if (typeof options.path !== 'string' || options.path.length === 0) {
+    throw new TypeError(`breakwater: JSONL sink option path must be a non-empty file path, got ${JSON.stringify(options.path)}`);
+  }
+  const path = resolve(options.path);
+  const maxBytes = positiveInteger(options.maxBytes, 'maxBytes', DEFAULT_MAX_BYTES, 1);
+  const maxFiles = positiveInteger(options.maxFiles, 'maxFiles', DEFAULT_MAX_FILES, 0);
+  const maxQueued = positiveInteger(options.maxQueuedEvents, 'maxQueuedEvents', DEFAULT_MAX_QUEUED, 1);
+  const folder = dirname(path);
+  let folderIsDirectory = false;
+  try {
+    folderIsDirectory = statSync(folder).isDirectory();
+  } catch {
+    // reported below with the path the user gave
+  }
+  if (!folderIsDirectory) throw new Error(`breakwater: JSONL sink file ${path}: its folder ${folder} does not exist (create it first)`);
+
+  let { fd, size } = openForAppend(path);
+  let queue: BreakerEvent[] = [];
+  let writing = false;
+  let closed = false;
+  let dropped = 0;
+  let written = 0;
+  let rotations = 0;
+  let lastError: Error | undefined;
+  let idleWaiters: Array<() => void> = [];
+
+  /** Renames the live file away and opens a fresh one; if renaming fails, keeps appending to the live file rather than lose events. */
+  const rotate = (): void => {
+    closeSync(fd);
+    try {
+      if (maxFiles === 0) rmSync(path, { force: true });
+      else {
+        rmSync(`${path}.${maxFiles}`, { force: true });
+        for (let i = maxFiles - 1; i >= 1; i--) {
+          try {
+            renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+          }
+        }
+        renameSync(path, `${path}.1`);
+      }
+      rotations++;
+    } catch (error) {
+      lastError = error as Error;
+    } finally {
+      ({ fd, size } = openForAppend(path));
+    }
+  };
+
+  const settle = (): void => {
+    if (writing || queue.length > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const wake of waiters) wake();
+  };
+
+  /** Writes the head of the queue, then the rest, one write in flight at a time. */
+  const drain = (): void => {
+    if (writing || queue.length === 0) return settle();
+    // Whole lines, up to ~1 MiB a write: a long queue becomes several writes, each checked for rotation.
+    let taken = 0;
+    let text = '';
+    while (taken < queue.length && text.length < MAX_WRITE_CHARS) text += `${JSON.stringify(queue[taken++])}\n`;
+    const batch = taken === queue.length ? queue : queue.slice(0, taken);
+    queue = taken === queue.length ? [] : queue.slice(taken);
+    const bytes = Buffer.from(text);
+    try {
+      if (size > 0 && size + bytes.length > maxBytes) rotate();
+    } catch (error) {
+      // The file could not be reopened (its folder is gone?): this batch is lost, the next ones try again.
+      lastError = error as Error;
+      dropped += batch.length;
+      return schedule();
+    }
+    writing = true;
+    fsWrite(fd, bytes, 0, bytes.length, null, (error, count) => {
+      writing = false;
+      if (error !== null || count !== bytes.length) {
+        lastError = error ?? new Error(`breakwater: JSONL sink ${path}: short write (${count} of ${bytes.length} bytes)`);
+        dropped += batch.length;
+      } else written += batch.length;
+      size += count ?? 0;
+      drain();
+    });
+  };
+
+  let scheduled = false;
+  /** Serialising and writing happen on a later turn of the event loop, never on the caller's stack. */
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      drain();
+    });
+  };
+
+  return {
+    path,
+    get dropped() {
+      return dropped;
+    },
+    get written() {
+      return written;
+    },
+    get rotations() {
+      return rotations;
+    },
+    get lastError() {
+      return lastError;
+    },
+    write(events: readonly BreakerEvent[]): void {
+      if (events.length === 0) return;
+      if (closed || queue.length + events.length > maxQueued) {
+        dropped += events.length;
+        return;
+      }
+      for (const event of events) queue.push(event);
+      if (!writing) schedule();
+    },
+    flush(): Promise<void> {
+      if (!writing && queue.length === 0) return Promise.resolve();
+      return new Promise((wake) => {
+        idleWaiters.push(wake);
+        drain();
+      });
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      await this.flush();
+      closed = true;
+      closeSync(fd);
+    },
+  };
+}

@@ -21,6 +21,9 @@ export default defineConfig([
   { ...shared, format: ['cjs'], entry: { 'compat/opossum': 'src/compat/opossum/index.ts' }, footer: { js: 'module.exports = module.exports.default;' } },
   // breakwater/chaos (fault injector, scenario simulator) and the CLI's main(), self-contained.
   { ...shared, entry: { chaos: 'src/chaos/index.ts', cli: 'src/cli.ts' }, splitting: false },
+  // breakwater/adaptive (trainer, ONNX export, predictor, tuner, early warning); self-contained, so
+  // its worker-thread trainer is this same file. onnxruntime-node loads only when a model does.
+  { ...shared, entry: { 'adaptive/index': 'src/adaptive/index.ts' }, splitting: false },
   // The `breakwater` executable; its shebang comes from src/chaos/bin.ts.
   { ...shared, format: ['cjs'], dts: false, entry: { 'bin/breakwater': 'src/chaos/bin.ts' } },
 ]);

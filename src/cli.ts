@@ -8,6 +8,7 @@ import { progressReporter } from './chaos/progress';
 import type { RunSize } from './chaos/sim/scenario';
 import { SCENARIOS, scenarioNamed } from './chaos/sim/scenarios';
 import { runDashboardCommand } from './observe/dashboard/command';
+import { runTrainCommand, TRAIN_USAGE } from './adaptive/train-command';
 import { runSuite, type SuiteResult } from './chaos/sim/suite';
 
 /** Where the CLI writes and whether it may draw a progress bar. */
@@ -39,6 +40,7 @@ export class UsageError extends Error {
 }
 
 const USAGE = `usage: breakwater dashboard [--port N] [--host ADDRESS]   (breakwater dashboard --help)
+       breakwater train --from <simulator|events.jsonl|events.duckdb> --out model.onnx   (breakwater train --help)
        breakwater simulate [--scenario NAME[,NAME...]] [--quick|--full] [--seed N] [--compare-with FILE] [--ci] [--out DIR]
 
   Runs the scenario benchmark on virtual time: each scenario under each policy (none, static,
@@ -117,8 +119,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return command === undefined ? 2 : 0;
   }
   if (command === 'dashboard') return dashboard(rest, io);
+  if (command === 'train') return trainModel(rest, io);
   try {
-    if (command !== 'simulate') throw new UsageError(`unknown command ${JSON.stringify(command)} (known: simulate, dashboard)`);
+    if (command !== 'simulate') throw new UsageError(`unknown command ${JSON.stringify(command)} (known: simulate, dashboard, train)`);
     const args = parseSimulateArgs(rest);
     const cwd = io.cwd ?? process.cwd();
     const baseline = args.compareWith === undefined ? undefined : readBaseline(resolve(cwd, args.compareWith), args.compareWith);
@@ -126,6 +129,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`breakwater: ${error.message}\nRun \`breakwater simulate --help\` for the flags.\n`);
+    return 2;
+  }
+}
+
+/** `breakwater train`: 0 when the model and its card are written, 2 on a bad flag or input. */
+async function trainModel(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.includes('--help')) {
+    io.stdout.write(TRAIN_USAGE);
+    return 0;
+  }
+  try {
+    await runTrainCommand(argv, (line) => io.stdout.write(`${line}\n`), io.cwd ?? process.cwd());
+    return 0;
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError || (error instanceof Error && /no such file/.test(error.message)))) throw error;
+    io.stderr.write(`${error.message}\n`);
     return 2;
   }
 }

@@ -28,6 +28,10 @@ export interface SimulationData extends TrainingSet {
   readonly familyNames: readonly string[];
   /** Seconds from each row to its breaker's next trip (Infinity when none came in the run). */
   readonly secondsToTrip: Float32Array;
+  /** Which breaker of which run each row belongs to (rows of a series are in time order). */
+  readonly series: Uint32Array;
+  /** Each row's virtual time in its run, ms. */
+  readonly atMs: Float64Array;
 }
 
 /** One feature row taken once per simulated second while the edge's breaker was closed. */
@@ -109,6 +113,9 @@ export async function simulationTrainingData(options: SimulationDataOptions): Pr
   const labels: number[] = [];
   const family: number[] = [];
   const secondsToTrip: number[] = [];
+  const series: number[] = [];
+  const atMs: number[] = [];
+  const seriesIds = new Map<CircuitBreaker, number>();
   for (const [familyIndex, definition] of options.families.entries()) {
     for (const seed of options.seeds) {
       const recorders = new WeakMap<ManualClock, RunRecorder>();
@@ -131,6 +138,10 @@ export async function simulationTrainingData(options: SimulationDataOptions): Pr
         labels.push(toTrip <= horizonMs ? 1 : 0);
         family.push(familyIndex);
         secondsToTrip.push(toTrip / 1000);
+        let id = seriesIds.get(sample.breaker);
+        if (id === undefined) seriesIds.set(sample.breaker, (id = seriesIds.size));
+        series.push(id);
+        atMs.push(sample.atMs);
       }
       options.onRun?.(definition.name, seed, rows.length);
     }
@@ -145,5 +156,7 @@ export async function simulationTrainingData(options: SimulationDataOptions): Pr
     family: Uint8Array.from(family),
     familyNames: options.families.map((f) => f.name),
     secondsToTrip: Float32Array.from(secondsToTrip),
+    series: Uint32Array.from(series),
+    atMs: Float64Array.from(atMs),
   };
 }

@@ -1,0 +1,38 @@
+// breakwater/adaptive: the early-warning model. Training, export and the data interfaces need no
+// optional package; Predictor loads onnxruntime-node when a model is loaded, never before.
+export type { FeatureList } from './feature-list';
+export { FeatureListMismatchError, describeFeatureList, featureListMismatch, validateFeatureList } from './feature-list';
+export type { TrainingSet } from './dataset';
+export { selectRows, trainingSetFromRows, validateTrainingSet } from './dataset';
+export type { EventHistoryOptions, HistoryWindow } from './event-history';
+export { HISTORY_FEATURES, loadEventHistory, trainingSetFromEvents } from './event-history';
+export type { GbdtOptions } from './gbdt/options';
+export type { GbdtModel, LeafNode, SplitNode, Tree, TreeNode, TrainingSummary } from './gbdt/model';
+export { predictProbabilities, predictRaw } from './gbdt/model';
+export type { RoundProgress, TrainHooks } from './gbdt/train';
+export { trainGbdt } from './gbdt/train';
+export { logLoss, rocAuc } from './metrics';
+export type { ExportOptions } from './onnx/export-tree-ensemble';
+export { exportTreeEnsemble } from './onnx/export-tree-ensemble';
+export { exportTensorised } from './onnx/export-tensorised';
+export { modelFromTreeEnsemble } from './onnx/import-tree-ensemble';
+export type { ModelDescription, ModelForm, ModelInfo } from './onnx/model-file';
+export { ModelFileError, decodeModel, readModelInfo } from './onnx/model-file';
+export type { ExecutionProvider, PredictorOptions } from './predictor';
+export { Predictor } from './predictor';
+export type { TrainInWorkerOptions, TrainedModel } from './train-worker';
+export { trainInWorker } from './train-worker';
+export { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from './core-features';
+export type { CoreFeatureOptions } from './core-features';
+export { AdaptiveTuner, DEFAULT_BOUNDS } from './tuner';
+export type { Bounds, TunedOption, TunerOptions, TuningChange } from './tuner';
+export { EarlyWarning } from './early-warning';
+export type { EarlyWarningOptions, Prediction, ScoringModel } from './early-warning';
+export { simulationTrainingData } from './simulation-data';
+export type { SimulationData, SimulationDataOptions } from './simulation-data';
+export { evaluateEarlyWarning, preOpensPerHour } from './evaluate';
+export type { EarlyWarningEvaluation } from './evaluate';
+export { adaptivePolicy, adaptivePredictivePolicy, learningPolicy, predictivePolicy, SIMULATED_TUNER } from './sim-policies';
+export type { LearningPolicyOptions } from './sim-policies';
+export { EARLY_WARNING_GBDT, HELD_OUT_FAMILIES, modelCardMarkdown } from './train-command';
+export type { ModelCard } from './train-command';

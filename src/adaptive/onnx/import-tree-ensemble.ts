@@ -1,0 +1,47 @@
+import type { GbdtModel, TreeNode } from '../gbdt/model';
+import { ModelFileError, modelInfo } from './model-file';
+import type { AttributeMessage, ModelMessage } from './proto-types';
+
+const utf8 = new TextDecoder();
+
+/**
+ * Reads the ensemble back from a decoded tree-ensemble model: the TypeScript tree walker scores
+ * it without onnxruntime, and the predictor re-exports it in tensorised form for GPU providers.
+ */
+export function modelFromTreeEnsemble(message: ModelMessage, source = '<bytes>'): GbdtModel {
+  const { featureList, description } = modelInfo(message, source);
+  const ensemble = message.graph.node.find((n) => n.opType === 'TreeEnsembleClassifier');
+  if (description.form !== 'tree-ensemble' || ensemble === undefined) throw new ModelFileError(source, `holds a ${description.form} graph, not a TreeEnsembleClassifier`);
+  const attributes = new Map((ensemble.attribute ?? []).map((a) => [a.name, a]));
+  const ints = (name: string): number[] => need(attributes.get(name), name, source).ints ?? [];
+  const floats = (name: string): number[] => need(attributes.get(name), name, source).floats ?? [];
+  const treeIds = ints('nodes_treeids');
+  const nodeIds = ints('nodes_nodeids');
+  const featureIds = ints('nodes_featureids');
+  const modes = (need(attributes.get('nodes_modes'), 'nodes_modes', source).strings ?? []).map((s) => utf8.decode(s));
+  const values = floats('nodes_values');
+  const trueIds = ints('nodes_truenodeids');
+  const falseIds = ints('nodes_falsenodeids');
+  const missing = ints('nodes_missing_value_tracks_true');
+  const weights = new Map<string, number>();
+  const leafTrees = ints('class_treeids');
+  const leafNodes = ints('class_nodeids');
+  floats('class_weights').forEach((weight, i) => weights.set(`${leafTrees[i]}/${leafNodes[i]}`, weight));
+  const trees: TreeNode[][] = [];
+  treeIds.forEach((tree, i) => {
+    const nodes = (trees[tree] ??= []);
+    if (modes[i] === 'LEAF') {
+      nodes[nodeIds[i]] = { kind: 'leaf', value: weights.get(`${tree}/${nodeIds[i]}`) ?? 0 };
+    } else if (modes[i] === 'BRANCH_LEQ') {
+      nodes[nodeIds[i]] = { kind: 'split', feature: featureIds[i], threshold: values[i], missingGoesLeft: missing[i] === 1, left: trueIds[i], right: falseIds[i] };
+    } else {
+      throw new ModelFileError(source, `node mode ${modes[i]} is not one breakwater writes (BRANCH_LEQ, LEAF)`);
+    }
+  });
+  return { featureList, baseScore: floats('base_values')[0] ?? 0, trees: trees.map((nodes) => ({ nodes })), summary: description.summary };
+}
+
+function need(attribute: AttributeMessage | undefined, name: string, source: string): AttributeMessage {
+  if (attribute === undefined) throw new ModelFileError(source, `the TreeEnsembleClassifier lacks attribute ${name}`);
+  return attribute;
+}

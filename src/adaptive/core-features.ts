@@ -9,7 +9,9 @@ const HARDWARE = ['cpu', 'gpu', 'webgpu', 'webnn'] as const;
 /**
  * The features the early-warning model sees for a breaker, in column order. Rates are over the
  * sliding window or its recent quarter (`_recent`); latency ratios compare the recent
- * percentile with the breaker's own baseline; slopes are changes per second between two reads.
+ * percentile with the breaker's own baseline; slopes are changes per second between two reads;
+ * `_to_threshold` divides by the breaker's own trip threshold (NaN when that rule is off), so one
+ * model serves breakers tuned differently.
  */
 export const CORE_FEATURES: FeatureList = Object.freeze({
   name: 'breakwater.core',
@@ -36,6 +38,10 @@ export const CORE_FEATURES: FeatureList = Object.freeze({
     'timeout_share_of_failures',
     'rejection_rate',
     'log_window_calls',
+    'failure_rate_to_threshold',
+    'failure_rate_recent_to_threshold',
+    'consecutive_failures_to_threshold',
+    'window_calls_to_minimum',
     ...HARDWARE.map((name) => `hardware_${name}`),
   ]),
 }) as FeatureList;
@@ -149,6 +155,11 @@ export class CoreFeatureExtractor {
     out[o + F.timeout_share_of_failures] = ratio(s[w + SpanStat.timeouts], s[w + SpanStat.failures]);
     out[o + F.rejection_rate] = ratio(s[w + SpanStat.rejections], s[w + SpanStat.calls] + s[w + SpanStat.rejections]);
     out[o + F.log_window_calls] = Math.log1p(s[w + SpanStat.calls]);
+    const { failureRateThreshold, failureThreshold, minimumCalls } = breaker.options;
+    out[o + F.failure_rate_to_threshold] = failureRateThreshold > 0 ? failureRate / (failureRateThreshold / 100) : NaN;
+    out[o + F.failure_rate_recent_to_threshold] = failureRateThreshold > 0 ? recentFailureRate / (failureRateThreshold / 100) : NaN;
+    out[o + F.consecutive_failures_to_threshold] = failureThreshold > 0 ? s[at + WindowStat.consecutiveFailures] / failureThreshold : NaN;
+    out[o + F.window_calls_to_minimum] = decided / minimumCalls;
     this.hardware(breaker, out, o);
     this.memory.set(breaker, { atMs: nowMs, baseline, ratios, recentFailureRate });
   }
@@ -167,6 +178,9 @@ export class CoreFeatureExtractor {
     out.fill(0, o, o + CORE_FEATURE_COUNT);
     out[o + F.latency_p50_ratio] = out[o + F.latency_p90_ratio] = out[o + F.latency_p99_ratio] = 1;
     out[o + F.seconds_since_transition] = NaN;
+    const { failureRateThreshold, failureThreshold } = breaker.options;
+    if (failureRateThreshold === 0) out[o + F.failure_rate_to_threshold] = out[o + F.failure_rate_recent_to_threshold] = NaN;
+    if (failureThreshold === 0) out[o + F.consecutive_failures_to_threshold] = NaN;
     this.hardware(breaker, out, o);
   }
 

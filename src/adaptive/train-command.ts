@@ -17,7 +17,8 @@ import { simulationTrainingData } from './simulation-data';
 export const HELD_OUT_FAMILIES = ['flapping', 'slow-degradation'] as const;
 
 /** The trainer's settings for early-warning models. */
-export const EARLY_WARNING_GBDT: GbdtOptions = Object.freeze({ rounds: 300, learningRate: 0.1, maxDepth: 4, minSamplesLeaf: 40, l2: 1, seed: 1, earlyStoppingRounds: 20 });
+// Few shallow trees: 10,000 breakers must score within a 10 ms tick.
+export const EARLY_WARNING_GBDT: GbdtOptions = Object.freeze({ rounds: 60, learningRate: 0.2, maxDepth: 4, minSamplesLeaf: 40, l2: 1, seed: 1, earlyStoppingRounds: 15 });
 
 export interface TrainArgs {
   from: string;

@@ -9,6 +9,12 @@ import type { RunSize } from './chaos/sim/scenario';
 import { SCENARIOS, scenarioNamed } from './chaos/sim/scenarios';
 import { runDashboardCommand } from './observe/dashboard/command';
 import { runTrainCommand, TRAIN_USAGE } from './adaptive/train-command';
+import { CORE_FEATURES } from './adaptive/core-features';
+import { defaultModelPath } from './adaptive/default-model';
+import { Predictor } from './adaptive/predictor';
+import { adaptivePolicy, adaptivePredictivePolicy, predictivePolicy } from './adaptive/sim-policies';
+import { policyNamed } from './chaos/sim/policies';
+import type { Policy } from './chaos/sim/policy';
 import { runSuite, type SuiteResult } from './chaos/sim/suite';
 
 /** Where the CLI writes and whether it may draw a progress bar. */
@@ -29,7 +35,14 @@ export interface SimulateArgs {
   compareWith?: string;
   ci: boolean;
   out: string;
+  /** Policy names; empty = the built-in ones (none, static, backoff). */
+  policies: string[];
+  /** The early-warning model for the predictive policies; default the shipped one. */
+  model?: string;
 }
+
+/** Every policy `--policies` knows, in report order. */
+const POLICY_NAMES = ['none', 'static', 'backoff', 'adaptive', 'predictive', 'adaptive+predictive'] as const;
 
 /** A mistake on the command line: exit code 2, with the message and a pointer to --help. */
 export class UsageError extends Error {
@@ -53,11 +66,15 @@ const USAGE = `usage: breakwater dashboard [--port N] [--host ADDRESS]   (breakw
   --compare-with F  flag regressions against an earlier scenarios.json
   --ci              plain progress lines; exit 1 on a regression beyond tolerance (needs --compare-with)
   --out DIR         where to write the report (default bench/results/scenarios)
+  --policies LIST   policies to compare, the first is the baseline (${POLICY_NAMES.join(', ')};
+                    default none,static,backoff)
+  --model FILE      the early-warning model of the predictive policies (default the shipped
+                    models/default.onnx, scored by the built-in tree walker for determinism)
 `;
 
 /** Parses the arguments after `simulate`; throws a UsageError naming the flag at fault. */
 export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
-  const args: SimulateArgs = { scenarios: [], size: 'quick', seed: 1, ci: false, out: 'bench/results/scenarios' };
+  const args: SimulateArgs = { scenarios: [], size: 'quick', seed: 1, ci: false, out: 'bench/results/scenarios', policies: [] };
   let sizeFlag: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -99,6 +116,15 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
         break;
       case '--out':
         args.out = value();
+        break;
+      case '--policies':
+        for (const name of value().split(',').map((n) => n.trim())) {
+          if (!(POLICY_NAMES as readonly string[]).includes(name)) throw new UsageError(`--policies: unknown policy ${JSON.stringify(name)} (known: ${POLICY_NAMES.join(', ')})`);
+          if (!args.policies.includes(name)) args.policies.push(name);
+        }
+        break;
+      case '--model':
+        args.model = value();
         break;
       default:
         throw new UsageError(`unknown ${arg.startsWith('-') ? 'flag' : 'argument'} ${JSON.stringify(arg)}`);
@@ -161,6 +187,26 @@ async function dashboard(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
+/** The policies of these names; the predictive ones score with the model file (loaded once). */
+async function policiesNamed(names: readonly string[], modelFile: string | undefined): Promise<Policy[]> {
+  const needsModel = names.some((name) => name.includes('predictive'));
+  let model: Predictor | undefined;
+  if (needsModel) {
+    const path = modelFile ?? defaultModelPath();
+    try {
+      model = await Predictor.load(path, { featureList: CORE_FEATURES, executionProviders: ['typescript'] });
+    } catch (error) {
+      throw new UsageError(`--model: ${(error as Error).message.replace('breakwater: ', '')}`);
+    }
+  }
+  return names.map((name) => {
+    if (name === 'adaptive') return adaptivePolicy;
+    if (name === 'predictive') return predictivePolicy(model!);
+    if (name === 'adaptive+predictive') return adaptivePredictivePolicy(model!);
+    return policyNamed(name);
+  });
+}
+
 function readBaseline(path: string, given: string): SuiteResult {
   let text: string;
   try {
@@ -185,7 +231,8 @@ async function simulate(args: SimulateArgs, io: CliIo, cwd: string, baseline: Su
   const scenarios = args.scenarios.length === 0 ? SCENARIOS : args.scenarios.map(scenarioNamed);
   const progress = progressReporter(io.stdout, io.isTTY === true && !args.ci);
   const started = performance.now();
-  const suite = await runSuite({ seed: args.seed, size: args.size, scenarios, onProgress: progress });
+  const policies = args.policies.length === 0 ? undefined : await policiesNamed(args.policies, args.model === undefined ? undefined : resolve(cwd, args.model));
+  const suite = await runSuite({ seed: args.seed, size: args.size, scenarios, onProgress: progress, ...(policies && { policies }) });
   const elapsedSeconds = (performance.now() - started) / 1000;
   const cpu = cpus();
   const environment = `${new Date().toISOString().slice(0, 10)}, ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, Node ${process.version}`;

@@ -36,3 +36,4 @@ export { adaptivePolicy, adaptivePredictivePolicy, learningPolicy, predictivePol
 export type { LearningPolicyOptions } from './sim-policies';
 export { EARLY_WARNING_GBDT, HELD_OUT_FAMILIES, modelCardMarkdown } from './train-command';
 export type { ModelCard } from './train-command';
+export { DEFAULT_MODEL_FILE, defaultModelPath } from './default-model';

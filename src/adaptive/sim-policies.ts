@@ -3,6 +3,7 @@ import type { CircuitBreaker } from '../breaker';
 import type { ManualClock } from '../clock';
 import type { EdgeContext, Guard, Policy } from '../chaos/sim/policy';
 import { STATIC_BREAKER_OPTIONS } from '../chaos/sim/policies';
+import type { CircuitBreakerOptions } from '../options';
 import { Registry } from '../registry/registry';
 import { EarlyWarning, type EarlyWarningOptions, type ScoringModel } from './early-warning';
 import { AdaptiveTuner, type TunerOptions } from './tuner';
@@ -19,8 +20,9 @@ class RegistryEdge implements Guard {
   constructor(
     edge: EdgeContext,
     private readonly control: RunControl,
+    start: Readonly<Omit<CircuitBreakerOptions, 'clock' | 'timeout' | 'name'>>,
   ) {
-    this.breaker = control.registry.getOrCreate('edge', edge.name, { ...STATIC_BREAKER_OPTIONS, timeout: edge.timeoutMs });
+    this.breaker = control.registry.getOrCreate('edge', edge.name, { ...start, timeout: edge.timeoutMs });
   }
 
   call<T>(send: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -42,6 +44,8 @@ class RegistryEdge implements Guard {
 }
 
 export interface LearningPolicyOptions {
+  /** The settings breakers start from. Default the static breaker's. */
+  start?: Readonly<Omit<CircuitBreakerOptions, 'clock' | 'timeout' | 'name'>>;
   /** Tune thresholds and timeouts (the static breaker's settings are the starting point). */
   tuner?: TunerOptions | false;
   /** Score breakers and pre-open them. */
@@ -67,7 +71,8 @@ export function learningPolicy(name: string, description: string, options: Learn
     }
     return control;
   };
-  return { name, description, guard: (edge) => new RegistryEdge(edge, controlOf(edge.clock)) };
+  const start = options.start ?? STATIC_BREAKER_OPTIONS;
+  return { name, description, guard: (edge) => new RegistryEdge(edge, controlOf(edge.clock), start) };
 }
 
 /** The tuner's settings in the simulator: a round every 10 s of virtual time, after 3 observations. */

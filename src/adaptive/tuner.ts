@@ -16,6 +16,8 @@ export interface TunerOptions {
   bounds?: Partial<Record<TunedOption, Bounds>>;
   /** Kinds to tune; default every kind. */
   kinds?: readonly string[];
+  /** Share of a breaker's normal call rate that half-open probes may cost while it is open, (0, 1]. Default 0.02. */
+  probeShare?: number;
 }
 
 export type TunedOption = 'failureThreshold' | 'failureRateThreshold' | 'recoveryTimeout' | 'halfOpenTimeout';
@@ -46,6 +48,9 @@ class History {
   /** Exponential mean of the window p99 latency (ms) while closed. */
   p99Mean = NaN;
   p99Samples = 0;
+  /** Exponential mean of the calls per second while closed (time windows only). */
+  callRateMean = 0;
+  callRateSamples = 0;
   /** Trip-to-close durations (ms) and the probe rounds each took, newest last, at most 32. */
   recoveries: { durationMs: number; rounds: number }[] = [];
 
@@ -55,6 +60,11 @@ class History {
     this.failureRateMean += weight * delta;
     this.failureRateVariance = (1 - weight) * (this.failureRateVariance + weight * delta * delta);
     this.failureRateSamples++;
+  }
+
+  addCallRate(perSecond: number): void {
+    this.callRateMean = this.callRateSamples === 0 ? perSecond : this.callRateMean + 0.1 * (perSecond - this.callRateMean);
+    this.callRateSamples++;
   }
 
   addP99(ms: number): void {
@@ -82,17 +92,21 @@ interface Episode {
  * with the reason) in the registry's history.
  *
  * What it learns:
- * - failureRateThreshold (when the rule is on): the baseline failure rate + 4 standard deviations,
- *   at least twice the baseline, as a percentage.
- * - failureThreshold (when the rule is on): the run length that healthy traffic reaches with
- *   probability below 1e-4 at the baseline failure rate: ceil(log(1e-4) / log(baseline)).
- * - recoveryTimeout: when episodes needed several probe rounds, the median trip-to-close time
- *   (probing earlier only loads a sick service); when the first probe closes the circuit, 0.8 x the
- *   current value (the service was already well: come back sooner).
+ * - failureRateThreshold (when the rule is on): raised to the baseline failure rate + 4 standard
+ *   deviations when the breaker's normal noise comes near it (a breaker must not trip on its own
+ *   baseline); never below the value the breaker started with.
+ * - failureThreshold (when the rule is on): raised to the run length that healthy traffic reaches
+ *   with probability below 1e-4 at the baseline failure rate, ceil(log(1e-4) / log(baseline)); never
+ *   below the starting value.
+ * - recoveryTimeout (time windows): probe as often as `probeShare` of the breaker's normal call
+ *   rate allows, 1000 / (probeShare x calls per second): a probe is one call, so a busy breaker
+ *   can afford to look often, and it sees the service heal sooner.
  * - halfOpenTimeout: 5 x the baseline p99 latency (probes get time to finish, no more).
  */
 export class AdaptiveTuner {
   readonly options: Required<Omit<TunerOptions, 'bounds' | 'kinds'>> & { bounds: Record<TunedOption, Bounds>; kinds: readonly string[] | undefined };
+  /** Each breaker's own trip thresholds when first seen: the tuner raises them, never below. */
+  private readonly floors = new Map<string, { failureRateThreshold: number; failureThreshold: number }>();
   private readonly histories = new Map<string, History>();
   private readonly profiles = new Map<string, History>();
   private readonly episodes = new Map<string, Episode>();
@@ -124,7 +138,11 @@ export class AdaptiveTuner {
       }
       bounds[option as TunedOption] = [value[0], value[1]];
     }
-    this.options = { learningRate, retrainingInterval, minDataPoints, bounds, kinds: options.kinds };
+    const probeShare = options.probeShare ?? 0.02;
+    if (typeof probeShare !== 'number' || !(probeShare > 0 && probeShare <= 1)) {
+      throw new RangeError(`breakwater: option "probeShare" must be a number in (0, 1], got ${String(probeShare)}`);
+    }
+    this.options = { learningRate, retrainingInterval, minDataPoints, bounds, kinds: options.kinds, probeShare };
     this.stopEvents = registry.onEvent((event) => this.observe(event));
     this.stopTask = registry.schedule('adaptive-tuner', retrainingInterval, () => void this.step());
   }
@@ -183,6 +201,8 @@ export class AdaptiveTuner {
     const decided = metrics.window.successes + metrics.window.failures;
     if (decided >= options.minimumCalls) for (const history of histories) history.addFailureRate(metrics.failureRate);
     if (metrics.latency.p99 !== null) for (const history of histories) history.addP99(metrics.latency.p99);
+    if (options.slidingWindowType === 'time') for (const history of histories) history.addCallRate(metrics.window.calls / (options.slidingWindowSize / 1000));
+    if (!this.floors.has(keyOf(entry))) this.floors.set(keyOf(entry), { failureRateThreshold: options.failureRateThreshold, failureThreshold: options.failureThreshold });
   }
 
   private tune(entry: RegisteredBreaker): TuningChange[] {
@@ -194,26 +214,27 @@ export class AdaptiveTuner {
     const targets: { option: TunedOption; target: number; reason: string }[] = [];
 
     const rates = enough((h) => h.failureRateSamples);
+    const floor = this.floors.get(keyOf(entry)) ?? options;
     if (rates !== undefined) {
       const sigma = Math.sqrt(rates.failureRateVariance);
       if (options.failureRateThreshold > 0) {
-        const target = 100 * Math.max(rates.failureRateMean + 4 * sigma, 2 * rates.failureRateMean);
+        const target = Math.max(floor.failureRateThreshold, 100 * (rates.failureRateMean + 4 * sigma));
         targets.push({ option: 'failureRateThreshold', target, reason: `baseline failure rate ${pct(rates.failureRateMean)} ± ${pct(sigma)}` });
       }
       if (options.failureThreshold > 0) {
         const p = Math.min(Math.max(rates.failureRateMean, 1e-3), 0.9);
-        targets.push({ option: 'failureThreshold', target: Math.ceil(Math.log(1e-4) / Math.log(p)), reason: `runs of failures at a ${pct(rates.failureRateMean)} baseline` });
+        const target = Math.max(floor.failureThreshold, Math.ceil(Math.log(1e-4) / Math.log(p)));
+        targets.push({ option: 'failureThreshold', target, reason: `runs of failures at a ${pct(rates.failureRateMean)} baseline` });
       }
     }
-    const recovered = enough((h) => h.recoveries.length);
-    if (recovered !== undefined) {
-      const rounds = mean(recovered.recoveries.map((r) => r.rounds));
-      const median = quantile(recovered.recoveries.map((r) => r.durationMs), 0.5);
-      targets.push(
-        rounds > 1.5
-          ? { option: 'recoveryTimeout', target: Math.max(median, options.recoveryTimeout), reason: `recoveries took ${rounds.toFixed(1)} probe rounds, median ${Math.round(median)} ms` }
-          : { option: 'recoveryTimeout', target: 0.8 * options.recoveryTimeout, reason: `the first probe closed the circuit (${rounds.toFixed(1)} rounds): probe sooner` },
-      );
+    const traffic = enough((h) => h.callRateSamples);
+    if (traffic !== undefined && traffic.callRateMean > 0) {
+      const target = 1000 / (this.options.probeShare * traffic.callRateMean);
+      targets.push({
+        option: 'recoveryTimeout',
+        target,
+        reason: `one probe per ${Math.round(target)} ms costs ${pct(this.options.probeShare)} of the normal ${traffic.callRateMean.toFixed(1)} calls/s`,
+      });
     }
     const latencies = enough((h) => h.p99Samples);
     if (latencies !== undefined && options.halfOpenTimeout > 0) {
@@ -257,9 +278,3 @@ function keyOf(entry: RegisteredBreaker): string {
 
 const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
 const pct = (rate: number): string => `${(100 * rate).toFixed(2)}%`;
-const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}

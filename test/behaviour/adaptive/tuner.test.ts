@@ -3,93 +3,113 @@ import { AdaptiveTuner } from '../../../src/adaptive/tuner';
 import { ManualClock, Registry, type CircuitBreaker } from '../../../src/index';
 import { assertCore, fail, succeed } from '../helpers';
 
-/** A window of traffic with the given failures out of 100. */
-function windowOf(breaker: CircuitBreaker, failures: number): void {
-  succeed(breaker, 100 - failures);
-  fail(breaker, failures);
-}
-
-/** A trip, then `rounds - 1` failed probes and a good one, `gapMs` apart. */
-function episode(breaker: CircuitBreaker, clock: ManualClock, rounds: number, gapMs: number): void {
-  fail(breaker, breaker.options.failureThreshold);
-  for (let round = 1; round <= rounds; round++) {
-    clock.advance(gapMs);
-    if (round < rounds) fail(breaker);
-    else succeed(breaker);
+/** A window of traffic: `calls` calls of which `failures` fail, spread evenly over the calls. */
+function windowOf(breaker: CircuitBreaker, calls: number, failures: number): void {
+  let failed = 0;
+  for (let i = 1; i <= calls; i++) {
+    if (failed < Math.floor((i * failures) / calls)) {
+      fail(breaker);
+      failed++;
+    } else {
+      succeed(breaker);
+    }
   }
 }
 
 describe('adaptive tuner', () => {
-  it('moves the failure-rate threshold toward the baseline + 4 sigma, a learning-rate step per round, and says why', () => {
+  it('raises a failure-rate threshold that the breaker\'s own baseline noise comes near, and says why', () => {
     assertCore();
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
-    const breaker = registry.createEndpointBreaker('api', { failureThreshold: 0, failureRateThreshold: 50, minimumCalls: 10 });
+    const noisy = registry.createEndpointBreaker('noisy', { failureThreshold: 0, failureRateThreshold: 25, minimumCalls: 10 });
+    const quiet = registry.createEndpointBreaker('quiet', { failureThreshold: 0, failureRateThreshold: 25, minimumCalls: 10 });
     const tuner = new AdaptiveTuner(registry, { learningRate: 0.5, minDataPoints: 3 });
-    const thresholds: number[] = [];
+    const noisyThresholds: number[] = [];
     for (let round = 0; round < 8; round++) {
-      windowOf(breaker, 2);
+      windowOf(noisy, 100, round % 2 === 0 ? 12 : 20); // a 16% baseline that swings by 4 points
+      windowOf(quiet, 100, 2);
       tuner.step();
-      thresholds.push(breaker.options.failureRateThreshold);
+      noisyThresholds.push(noisy.options.failureRateThreshold);
       clock.advance(10_000); // a fresh window for the next round
     }
-    expect(thresholds.slice(0, 2)).toEqual([50, 50]); // fewer than minDataPoints samples: no move
-    expect(thresholds.at(-1)!).toBeLessThan(10);
-    expect(thresholds.at(-1)!).toBeGreaterThanOrEqual(5); // the lower bound
-    for (let i = 1; i < thresholds.length; i++) expect(thresholds[i]).toBeLessThanOrEqual(thresholds[i - 1]);
+    // Round 1: fewer than minDataPoints samples anywhere, no move (from round 2 the two breakers'
+    // shared profile has enough, until each has its own).
+    expect(noisyThresholds[0]).toBe(25);
+    expect(noisyThresholds.at(-1)!).toBeGreaterThan(26); // climbing toward about 16% + 4 x 4%
+    for (let i = 1; i < noisyThresholds.length; i++) expect(noisyThresholds[i]).toBeGreaterThanOrEqual(noisyThresholds[i - 1]);
+    expect(quiet.options.failureRateThreshold).toBe(25); // never below the breaker's own setting
     const [event] = registry.recent({ event_type: 'tuning', limit: 1 });
-    expect(event.detail).toMatchObject({ source: 'tuner', reason: expect.stringMatching(/failureRateThreshold: baseline failure rate 2\.00%/) });
+    expect(event).toMatchObject({ breaker: 'noisy', detail: { source: 'tuner', reason: expect.stringMatching(/failureRateThreshold: baseline failure rate 1\d\.\d\d% ± /) } });
     tuner.stop();
   });
 
-  it('lengthens recoveryTimeout when recoveries need several probe rounds, shortens it when the first probe closes', () => {
+  it('sets recoveryTimeout so half-open probes cost probeShare of the normal call rate', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
-    const slow = registry.createWorkerBreaker('slow-to-heal', { failureThreshold: 2, recoveryTimeout: 1000 });
-    const quick = registry.createWorkerBreaker('quick', { failureThreshold: 2, recoveryTimeout: 8000 });
-    const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3, bounds: { recoveryTimeout: [500, 60_000] } });
-    for (let i = 0; i < 3; i++) {
-      episode(slow, clock, 4, 1000); // healed after ~4 s: three probes were wasted
-      episode(quick, clock, 1, 8000);
+    const busy = registry.createWorkerBreaker('busy', { recoveryTimeout: 60_000, slidingWindowSize: 10_000 });
+    const slow = registry.createWorkerBreaker('slow', { recoveryTimeout: 10_000, slidingWindowSize: 10_000 });
+    const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3, probeShare: 0.02 });
+    let changes: ReturnType<AdaptiveTuner['step']> = [];
+    for (let round = 0; round < 3; round++) {
+      windowOf(busy, 100, 0); // 10 calls/s
+      windowOf(slow, 5, 0); // 0.5 calls/s
+      changes = tuner.step();
+      clock.advance(10_000);
     }
-    const changes = tuner.step();
-    expect(changes).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ name: 'slow-to-heal', option: 'recoveryTimeout', before: 1000, after: 4000 }),
-        expect.objectContaining({ name: 'quick', option: 'recoveryTimeout', before: 8000, after: 6400 }),
-      ]),
-    );
-    expect(slow.options.recoveryTimeout).toBe(4000);
-    expect(quick.options.recoveryTimeout).toBe(6400);
+    expect(busy.options.recoveryTimeout).toBe(5000); // 1000 / (0.02 x 10)
+    expect(slow.options.recoveryTimeout).toBe(100_000); // 1000 / (0.02 x 0.5)
+    expect(slow.options.maxRecoveryTimeout).toBeGreaterThanOrEqual(100_000);
+    expect(changes).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'busy', option: 'recoveryTimeout', after: 5000, reason: expect.stringMatching(/normal 10\.0 calls\/s/) })]));
   });
 
   it('a breaker without history learns from the profile of its hardware label', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
-    const veteran = registry.createHardwareBreaker('gpu', { failureThreshold: 2, recoveryTimeout: 1000 });
-    const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 2 });
-    for (let i = 0; i < 2; i++) episode(veteran, clock, 3, 1000);
-    const newcomer = registry.getOrCreate('gpu-worker', 'g2', { failureThreshold: 2, recoveryTimeout: 1000, labels: { hardware: 'gpu' } });
-    const cpu = registry.getOrCreate('cpu-worker', 'c1', { failureThreshold: 2, recoveryTimeout: 1000, labels: { hardware: 'cpu' } });
+    const veteran = registry.createHardwareBreaker('gpu', { recoveryTimeout: 60_000 });
+    const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3 });
+    for (let round = 0; round < 3; round++) {
+      windowOf(veteran, 50, 0); // 5 calls/s
+      tuner.step();
+      clock.advance(10_000);
+    }
+    const newcomer = registry.getOrCreate('gpu-worker', 'g2', { recoveryTimeout: 60_000, labels: { hardware: 'gpu' } });
+    const cpu = registry.getOrCreate('cpu-worker', 'c1', { recoveryTimeout: 60_000, labels: { hardware: 'cpu' } });
     succeed(newcomer);
     succeed(cpu);
     tuner.step();
-    expect(tuner.profile('gpu')).toMatchObject({ recoveries: 2 });
-    expect(newcomer.options.recoveryTimeout).toBe(3000);
-    expect(cpu.options.recoveryTimeout).toBe(1000);
+    expect(tuner.profile('gpu')).toMatchObject({ samples: 3 });
+    // From the gpu profile: about 1000 / (0.02 x 5 calls/s), the newcomer's own first second (0.1 calls/s) averaged in.
+    expect(newcomer.options.recoveryTimeout).toBeGreaterThanOrEqual(10_000);
+    expect(newcomer.options.recoveryTimeout).toBeLessThan(15_000);
+    expect(cpu.options.recoveryTimeout).toBe(60_000);
+  });
+
+  it('counts recovery episodes from the history: trip, failed probes, close', () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const breaker = registry.createHardwareBreaker('webgpu', { failureThreshold: 2, recoveryTimeout: 1000 });
+    const tuner = new AdaptiveTuner(registry, { minDataPoints: 100 });
+    fail(breaker, 2);
+    clock.advance(1000);
+    fail(breaker); // a failed probe
+    clock.advance(1000);
+    succeed(breaker);
+    expect(tuner.profile('webgpu')).toMatchObject({ recoveries: 1 });
   });
 
   it('runs on the registry tick every retrainingInterval, within bounds', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock, summaryEveryMs: 0 });
-    const breaker = registry.createWorkerBreaker('w', { failureThreshold: 2, recoveryTimeout: 1000 });
+    const breaker = registry.createWorkerBreaker('w', { recoveryTimeout: 1000, slidingWindowSize: 60_000 });
     new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 1, retrainingInterval: 60_000, bounds: { recoveryTimeout: [500, 2500] } });
-    episode(breaker, clock, 5, 1000);
+    windowOf(breaker, 600, 0); // 10 calls/s over the minute: the target 5000 ms is capped at 2500
     registry.tick();
     expect(breaker.options.recoveryTimeout).toBe(1000); // not due yet
-    clock.advance(60_000);
+    clock.advance(59_999);
     registry.tick();
-    expect(breaker.options.recoveryTimeout).toBe(2500); // the median 5 s, capped by the bound
+    clock.advance(1);
+    registry.tick();
+    expect(breaker.options.recoveryTimeout).toBe(2500);
   });
 
   it('refuses bad options by name', () => {
@@ -97,6 +117,7 @@ describe('adaptive tuner', () => {
     expect(() => new AdaptiveTuner(registry, { learningRate: 0 })).toThrow(/"learningRate" must be a number in \(0, 1\]/);
     expect(() => new AdaptiveTuner(registry, { retrainingInterval: 0.5 })).toThrow(/"retrainingInterval"/);
     expect(() => new AdaptiveTuner(registry, { minDataPoints: 0 })).toThrow(/"minDataPoints"/);
+    expect(() => new AdaptiveTuner(registry, { probeShare: 2 })).toThrow(/"probeShare"/);
     expect(() => new AdaptiveTuner(registry, { bounds: { recoveryTimeout: [10, 1] } })).toThrow(/"bounds.recoveryTimeout" must be \[min, max\]/);
     expect(() => new AdaptiveTuner(registry, { bounds: { jitter: [0, 1] } as never })).toThrow(/"bounds.jitter" is not a tuned option/);
   });

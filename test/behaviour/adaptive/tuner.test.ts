@@ -37,7 +37,7 @@ describe('adaptive tuner', () => {
     expect(noisyThresholds.at(-1)!).toBeGreaterThan(26); // climbing toward about 16% + 4 x 4%
     expect(Math.min(...noisyThresholds)).toBeGreaterThanOrEqual(25); // never below its own setting
     expect(quiet.options.failureRateThreshold).toBe(25); // never below the breaker's own setting
-    const [event] = registry.recent({ event_type: 'tuning', limit: 1 });
+    const [event] = registry.recent({ event_type: 'tuning', breaker: 'noisy', limit: 1 });
     expect(event).toMatchObject({ breaker: 'noisy', detail: { source: 'tuner', reason: expect.stringMatching(/failureRateThreshold: baseline failure rate 1\d\.\d\d% ± /) } });
     tuner.stop();
   });

@@ -1,0 +1,170 @@
+// The README's main job: an inference server on 127.0.0.1 answers /predict by calling a model
+// backend (a GPU replica, fault-injected: latency creeps in, then it goes down, then it heals)
+// through breakwater, with a CPU replica as the fallback. A bounded load generator drives it;
+// adaptive tuning and the early-warning model are on; every event lands in DuckDB under data/;
+// the live dashboard shows it all. Ends after DEMO_SECONDS (default 60) or Ctrl-C with a summary.
+// Run: npm start
+import { rmSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { AdaptiveTuner, CORE_FEATURES, EarlyWarning, Predictor, defaultModelPath } from '../dist/adaptive/index.mjs';
+import { FaultInjector } from '../dist/chaos.mjs';
+import { CircuitOpenError, Registry, coreKind, createDuckDbSink, startDashboard } from '../dist/index.mjs';
+
+const RUN_SECONDS = Number(process.env.DEMO_SECONDS ?? 60);
+const REQUESTS_PER_SECOND = 40;
+const DATA_DIR = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'data');
+const DATABASE = join(DATA_DIR, 'breakwater-demo.duckdb');
+/** The GPU replica's troubles, in ms from the start: latency creeps in, then it is down, then it heals. */
+const GPU_TROUBLE = [
+  { type: 'latency', from: 12_000, to: 24_000, ramp: ['mild', 'severe'] },
+  { type: 'connection-refused', from: 24_000, to: 38_000, intensity: 'severe' },
+];
+
+const started = performance.now();
+const seconds = () => (performance.now() - started) / 1000;
+
+// --- two model replicas: the GPU one is fault-injected ------------------------------------------
+async function modelServer(name, latencyMs, injector) {
+  const infer = async () => {
+    await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    return { label: 'cat', score: 0.93, replica: name };
+  };
+  const guarded = injector ? injector.wrap(infer) : infer;
+  const server = createServer(async (request, response) => {
+    try {
+      const body = await guarded();
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    } catch (error) {
+      if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') return request.socket.destroy();
+      response.writeHead(503).end(String(error.message));
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}/infer` };
+}
+
+const gpuFaults = new FaultInjector({ seed: 7, schedule: GPU_TROUBLE });
+const gpu = await modelServer('gpu', 8, gpuFaults);
+const cpu = await modelServer('cpu', 40);
+
+// --- the registry: breakers, history in DuckDB, tuning, early warning, dashboard ----------------
+rmSync(DATABASE, { force: true });
+mkdirSync(DATA_DIR, { recursive: true });
+const registry = new Registry({ summaryEveryMs: 1000 });
+const database = await createDuckDbSink({ path: DATABASE });
+registry.addSink(database);
+const breakerOptions = { slidingWindowSize: 10_000, failureThreshold: 0, failureRateThreshold: 50, minimumCalls: 20, recoveryTimeout: 10_000, timeout: 600 };
+const gpuBreaker = registry.createHardwareBreaker('gpu', breakerOptions);
+const cpuBreaker = registry.createHardwareBreaker('cpu', { ...breakerOptions, timeout: 2000 });
+const tuner = new AdaptiveTuner(registry, { retrainingInterval: 5_000, minDataPoints: 3, learningRate: 0.5 });
+const model = await Predictor.load(defaultModelPath(), { featureList: CORE_FEATURES, executionProviders: ['cpu', 'typescript'] });
+const warning = new EarlyWarning(registry, model, { everyMs: 1000 });
+const dashboard = await startDashboard({ registry, port: Number(process.env.DEMO_PORT ?? 0) });
+
+// --- the inference server: GPU through its breaker, CPU as the fallback -------------------------
+const callReplica = (url) => ({ signal }) => fetch(url, { signal }).then(async (response) => {
+  if (!response.ok) throw new Error(`replica answered ${response.status}`);
+  return response.json();
+});
+const served = { gpu: 0, cpu: 0, failed: 0 };
+const inference = createServer(async (request, response) => {
+  let answer;
+  try {
+    answer = await gpuBreaker.execute(callReplica(gpu.url));
+  } catch (error) {
+    try {
+      answer = await cpuBreaker.execute(callReplica(cpu.url)); // the GPU failed or its circuit is open
+    } catch {
+      served.failed++;
+      return response.writeHead(503).end(error instanceof CircuitOpenError ? 'circuit open' : 'unavailable');
+    }
+  }
+  served[answer.replica]++;
+  response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+});
+await new Promise((resolve) => inference.listen(0, '127.0.0.1', resolve));
+const predictUrl = `http://127.0.0.1:${inference.address().port}/predict`;
+
+console.log(`breakwater inference demo (${coreKind} core, model ${model.executionProvider}): ${RUN_SECONDS} s of ${REQUESTS_PER_SECOND} requests/s to ${predictUrl}`);
+console.log(`dashboard: ${dashboard.url}   events: ${DATABASE}`);
+console.log(`the GPU replica slows down at 12 s, is down from 24 s to 38 s, then heals\n`);
+
+// --- a bounded load generator -------------------------------------------------------------------
+let stopping = false;
+process.once('SIGINT', () => (stopping = true));
+const inFlight = new Set();
+const load = setInterval(() => {
+  for (let i = 0; i < REQUESTS_PER_SECOND / 10 && inFlight.size < 200; i++) {
+    const call = fetch(predictUrl).then((r) => r.arrayBuffer()).catch(() => {}).finally(() => inFlight.delete(call));
+    inFlight.add(call);
+  }
+}, 100);
+const progress = setInterval(() => {
+  const p = (b) => registry.breakerHealth('hardware', b.labels.hardware)?.probability;
+  const show = (b) => `${b.labels.hardware} ${b.getState().padEnd(9)} P=${(p(b) ?? 0).toFixed(2)}`;
+  console.log(`t=${seconds().toFixed(0).padStart(3)}s  ${show(gpuBreaker)}  ${show(cpuBreaker)}  served gpu ${served.gpu}, cpu ${served.cpu}, failed ${served.failed}`);
+}, 1000);
+// DEMO_SCREENSHOT=file.png: a picture of the dashboard while the GPU is down (the README's).
+const screenshot = process.env.DEMO_SCREENSHOT && setTimeout(() => takeScreenshot(process.env.DEMO_SCREENSHOT), 30_000);
+while (!stopping && seconds() < RUN_SECONDS) await new Promise((resolve) => setTimeout(resolve, 100));
+clearTimeout(screenshot);
+clearInterval(load);
+clearInterval(progress);
+await Promise.all(inFlight);
+
+async function takeScreenshot(file) {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium' });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  await page.goto(dashboard.url);
+  await page.waitForTimeout(3000); // let the live charts fill in
+  await page.screenshot({ path: file, fullPage: true });
+  await browser.close();
+  console.log(`screenshot: ${file}`);
+}
+
+// --- the summary ----------------------------------------------------------------------------------
+const transitions = registry.recent({ event_type: 'transition', limit: 10_000 });
+const recoveries = (name) => {
+  const times = [];
+  let openedAt;
+  for (const event of transitions.filter((e) => e.breaker === name)) {
+    if (event.detail.from === 'closed' && event.detail.to === 'open') openedAt = event.timestamp;
+    if (event.detail.to === 'closed' && openedAt !== undefined) {
+      times.push(((event.timestamp - openedAt) / 1000).toFixed(1) + ' s');
+      openedAt = undefined;
+    }
+  }
+  return times.join(', ') || '-';
+};
+const rows = [gpuBreaker, cpuBreaker].map((breaker) => {
+  const name = breaker.labels.hardware;
+  const m = breaker.getMetrics();
+  const mine = transitions.filter((e) => e.breaker === name);
+  return {
+    breaker: `hardware/${name}`,
+    calls: m.totalCalls,
+    successes: m.successes,
+    failures: m.failures,
+    rejections: m.rejections,
+    'trips (all)': mine.filter((e) => e.detail.to === 'open' && e.detail.from === 'closed').length,
+    'predicted trips': mine.filter((e) => e.detail.reason === 'predicted').length,
+    'recovery times': recoveries(name),
+    'tuning changes': registry.recent({ event_type: 'tuning', breaker: name, limit: 10_000 }).length,
+  };
+});
+console.log('\nsummary');
+console.table(rows);
+console.log(`requests served: gpu ${served.gpu}, cpu fallback ${served.cpu}, failed ${served.failed}; early-warning rounds ${warning.rounds}, pre-opens ${warning.preOpens}`);
+
+tuner.stop();
+warning.stop();
+await dashboard.close();
+await registry.shutdown();
+const { createDuckDbSink: reopen } = await import('../dist/index.mjs');
+const history = await reopen({ path: DATABASE });
+const counts = await history.query('SELECT event_type, count(*)::INTEGER AS events FROM circuit_breaker_metrics GROUP BY event_type ORDER BY event_type');
+console.log(`event history in ${DATABASE}: ${counts.map((r) => `${r.events} ${r.event_type}`).join(', ')}`);
+await history.close();
+for (const server of [inference, gpu.server, cpu.server]) server.close();

@@ -115,6 +115,8 @@ export class CircuitBreaker implements Ticking {
   private profile: Readonly<BreakerProfile>;
   /** @internal Set by the registry that holds this breaker. */
   observer: BreakerObserver | undefined;
+  /** `options`, made on first read. */
+  private resolvedOptions: ResolvedOptions | undefined;
 
   /** The breaker's slot, taken on first use: a breaker that was never called costs no core memory. */
   private ref: SlotRef | undefined;
@@ -171,9 +173,9 @@ export class CircuitBreaker implements Ticking {
     }
   }
 
-  /** The options in force, after defaults. */
+  /** The options in force, after defaults (one frozen object until reconfigure() changes them). */
   get options(): ResolvedOptions {
-    return Object.freeze({ name: this.name, ...this.profile });
+    return (this.resolvedOptions ??= Object.freeze({ name: this.name, ...this.profile }));
   }
 
   /** Free-form key/values carried into metrics. */
@@ -419,6 +421,7 @@ export class CircuitBreaker implements Ticking {
       throw new RangeError(`breakwater: option "slidingWindowBuckets" can be at most ${maxBuckets} on breaker "${this.name}" (its slot was made for that many), got ${profile.slidingWindowBuckets}`);
     }
     this.profile = profile;
+    this.resolvedOptions = undefined;
     if (this.ref !== undefined) {
       this.flush();
       core.configure(this.ref.arenaId, this.ref.slot, coreConfig(profile));

@@ -7,64 +7,70 @@ import type { FeatureList } from './feature-list';
 const HARDWARE = ['cpu', 'gpu', 'webgpu', 'webnn'] as const;
 
 /**
- * The features the early-warning model sees for a breaker, in column order. Rates are over the
- * sliding window or its recent quarter (`_recent`); latency ratios compare the recent
- * percentile with the breaker's own baseline; slopes are changes per second between two reads;
- * `_to_threshold` divides by the breaker's own trip threshold (NaN when that rule is off), so one
- * model serves breakers tuned differently.
+ * The columns of a feature row, in order. Rates are over the sliding window or its recent quarter
+ * (`_recent`); latency ratios compare the recent percentile with the breaker's own baseline;
+ * slopes are changes per second between two reads; `_to_threshold` divides by the breaker's own
+ * trip threshold (NaN when that rule is off), so one model serves breakers tuned differently.
+ * (An object literal: its constant indices keep the row writer on fast property loads.)
  */
+const F = {
+  failure_rate: 0,
+  failure_rate_recent: 1,
+  failure_rate_trend: 2,
+  failure_rate_slope: 3,
+  latency_p50_ratio: 4,
+  latency_p90_ratio: 5,
+  latency_p99_ratio: 6,
+  latency_p50_ratio_slope: 7,
+  latency_p90_ratio_slope: 8,
+  latency_p99_ratio_slope: 9,
+  timeout_rate: 10,
+  slow_call_rate: 11,
+  call_rate_change: 12,
+  in_flight: 13,
+  consecutive_failures: 14,
+  seconds_since_transition: 15,
+  state_open: 16,
+  state_half_open: 17,
+  timeout_share_of_failures: 18,
+  rejection_rate: 19,
+  log_window_calls: 20,
+  failure_rate_to_threshold: 21,
+  failure_rate_recent_to_threshold: 22,
+  consecutive_failures_to_threshold: 23,
+  window_calls_to_minimum: 24,
+  hardware_cpu: 25,
+  hardware_gpu: 26,
+  hardware_webgpu: 27,
+  hardware_webnn: 28,
+} as const;
+
+/** The features the early-warning model sees for a breaker: CORE_FEATURES.features[F.x] === 'x'. */
 export const CORE_FEATURES: FeatureList = Object.freeze({
   name: 'breakwater.core',
   version: 1,
-  features: Object.freeze([
-    'failure_rate',
-    'failure_rate_recent',
-    'failure_rate_trend',
-    'failure_rate_slope',
-    'latency_p50_ratio',
-    'latency_p90_ratio',
-    'latency_p99_ratio',
-    'latency_p50_ratio_slope',
-    'latency_p90_ratio_slope',
-    'latency_p99_ratio_slope',
-    'timeout_rate',
-    'slow_call_rate',
-    'call_rate_change',
-    'in_flight',
-    'consecutive_failures',
-    'seconds_since_transition',
-    'state_open',
-    'state_half_open',
-    'timeout_share_of_failures',
-    'rejection_rate',
-    'log_window_calls',
-    'failure_rate_to_threshold',
-    'failure_rate_recent_to_threshold',
-    'consecutive_failures_to_threshold',
-    'window_calls_to_minimum',
-    ...HARDWARE.map((name) => `hardware_${name}`),
-  ]),
+  features: Object.freeze(Object.keys(F)),
 }) as FeatureList;
 
 export const CORE_FEATURE_COUNT = CORE_FEATURES.features.length;
-
-/** Column indices of CORE_FEATURES. */
-const F = Object.fromEntries(CORE_FEATURES.features.map((name, i) => [name, i])) as Record<string, number>;
 
 export interface CoreFeatureOptions {
   /** Half-life of each breaker's latency baseline (an exponential average of its window percentiles). Default 300000 ms. */
   baselineHalfLifeMs?: number;
 }
 
-/** What the extractor remembers of a breaker between reads. */
-interface Memory {
-  atMs: number;
-  baseline: [number, number, number];
-  ratios: [number, number, number];
-  recentFailureRate: number;
-}
+/**
+ * What the extractor remembers of a breaker between reads, in place (no allocation per read):
+ * [atMs, baseline p50/p90/p99 us, ratio p50/p90/p99, recent failure rate].
+ */
+const MEMORY_SIZE = 8;
+const AT = 0;
+const BASELINE = 1;
+const RATIOS = 4;
+const RECENT_RATE = 7;
 
 const ratio = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
+const perSecond = (now: number, before: number, seconds: number): number => (seconds > 0 ? (now - before) / seconds : 0);
 
 /**
  * Fills one feature row per breaker from the core: one windowStats() crossing per arena, however
@@ -73,7 +79,7 @@ const ratio = (part: number, whole: number): number => (whole > 0 ? part / whole
  */
 export class CoreFeatureExtractor {
   private readonly halfLifeMs: number;
-  private readonly memory = new WeakMap<CircuitBreaker, Memory>();
+  private readonly memory = new WeakMap<CircuitBreaker, Float64Array>();
   private stats = new Float64Array(0);
 
   constructor(options: CoreFeatureOptions = {}) {
@@ -119,34 +125,39 @@ export class CoreFeatureExtractor {
     const decided = s[w + SpanStat.successes] + s[w + SpanStat.failures];
     const failureRate = ratio(s[w + SpanStat.failures], decided);
     const recentFailureRate = ratio(s[r + SpanStat.failures], s[r + SpanStat.successes] + s[r + SpanStat.failures]);
-    const previous = this.memory.get(breaker);
-    const seconds = previous === undefined ? 0 : (nowMs - previous.atMs) / 1000;
-    const slope = (now: number, before: number | undefined): number => (previous === undefined || seconds <= 0 ? 0 : (now - before!) / seconds);
+    let memory = this.memory.get(breaker);
+    const first = memory === undefined;
+    if (memory === undefined) this.memory.set(breaker, (memory = new Float64Array(MEMORY_SIZE).fill(NaN)));
+    const seconds = first ? 0 : (nowMs - memory[AT]) / 1000;
 
-    const windowPercentiles: [number, number, number] = [s[w + SpanStat.p50Us], s[w + SpanStat.p90Us], s[w + SpanStat.p99Us]];
-    const recentPercentiles = [s[r + SpanStat.p50Us], s[r + SpanStat.p90Us], s[r + SpanStat.p99Us]];
-    const baseline = this.baseline(previous, windowPercentiles, seconds);
-    const ratios = recentPercentiles.map((p, k) => (Number.isNaN(p) || !(baseline[k] > 0) ? 1 : p / baseline[k])) as [number, number, number];
+    out[o + F.failure_rate_slope] = perSecond(recentFailureRate, memory[RECENT_RATE], seconds);
+    // The baseline: an exponential average of the window's percentiles, started at the first sample.
+    const weight = 1 - 2 ** (-(seconds * 1000) / this.halfLifeMs);
+    for (let k = 0; k < 3; k++) {
+      const windowP = s[w + SpanStat.p50Us + k];
+      const before = memory[BASELINE + k];
+      const baseline = Number.isNaN(windowP) ? before : Number.isNaN(before) ? windowP : before + weight * (windowP - before);
+      const recentP = s[r + SpanStat.p50Us + k];
+      const latencyRatio = Number.isNaN(recentP) || !(baseline > 0) ? 1 : recentP / baseline;
+      out[o + F.latency_p50_ratio + k] = latencyRatio;
+      out[o + F.latency_p50_ratio_slope + k] = first ? 0 : perSecond(latencyRatio, memory[RATIOS + k], seconds);
+      memory[BASELINE + k] = baseline;
+      memory[RATIOS + k] = latencyRatio;
+    }
+    memory[AT] = nowMs;
+    memory[RECENT_RATE] = recentFailureRate;
 
-    const buckets = breaker.options.slidingWindowBuckets;
-    const recentBuckets = Math.ceil(buckets / 4);
+    const options = breaker.options;
+    const buckets = options.slidingWindowBuckets;
     const perBucket = s[w + SpanStat.calls] / buckets;
     const state = s[at + WindowStat.state];
     const sinceTransition = s[at + WindowStat.msSinceTransition];
-
     out[o + F.failure_rate] = failureRate;
     out[o + F.failure_rate_recent] = recentFailureRate;
     out[o + F.failure_rate_trend] = recentFailureRate - failureRate;
-    out[o + F.failure_rate_slope] = slope(recentFailureRate, previous?.recentFailureRate);
-    out[o + F.latency_p50_ratio] = ratios[0];
-    out[o + F.latency_p90_ratio] = ratios[1];
-    out[o + F.latency_p99_ratio] = ratios[2];
-    out[o + F.latency_p50_ratio_slope] = slope(ratios[0], previous?.ratios[0]);
-    out[o + F.latency_p90_ratio_slope] = slope(ratios[1], previous?.ratios[1]);
-    out[o + F.latency_p99_ratio_slope] = slope(ratios[2], previous?.ratios[2]);
     out[o + F.timeout_rate] = ratio(s[w + SpanStat.timeouts], decided);
     out[o + F.slow_call_rate] = ratio(s[w + SpanStat.slowCalls], decided);
-    out[o + F.call_rate_change] = perBucket > 0 ? s[r + SpanStat.calls] / recentBuckets / perBucket - 1 : 0;
+    out[o + F.call_rate_change] = perBucket > 0 ? s[r + SpanStat.calls] / Math.ceil(buckets / 4) / perBucket - 1 : 0;
     out[o + F.in_flight] = breaker.inFlightCalls;
     out[o + F.consecutive_failures] = s[at + WindowStat.consecutiveFailures];
     out[o + F.seconds_since_transition] = sinceTransition < 0 ? NaN : sinceTransition / 1000;
@@ -155,23 +166,12 @@ export class CoreFeatureExtractor {
     out[o + F.timeout_share_of_failures] = ratio(s[w + SpanStat.timeouts], s[w + SpanStat.failures]);
     out[o + F.rejection_rate] = ratio(s[w + SpanStat.rejections], s[w + SpanStat.calls] + s[w + SpanStat.rejections]);
     out[o + F.log_window_calls] = Math.log1p(s[w + SpanStat.calls]);
-    const { failureRateThreshold, failureThreshold, minimumCalls } = breaker.options;
-    out[o + F.failure_rate_to_threshold] = failureRateThreshold > 0 ? failureRate / (failureRateThreshold / 100) : NaN;
-    out[o + F.failure_rate_recent_to_threshold] = failureRateThreshold > 0 ? recentFailureRate / (failureRateThreshold / 100) : NaN;
-    out[o + F.consecutive_failures_to_threshold] = failureThreshold > 0 ? s[at + WindowStat.consecutiveFailures] / failureThreshold : NaN;
-    out[o + F.window_calls_to_minimum] = decided / minimumCalls;
+    const rateThreshold = options.failureRateThreshold / 100;
+    out[o + F.failure_rate_to_threshold] = rateThreshold > 0 ? failureRate / rateThreshold : NaN;
+    out[o + F.failure_rate_recent_to_threshold] = rateThreshold > 0 ? recentFailureRate / rateThreshold : NaN;
+    out[o + F.consecutive_failures_to_threshold] = options.failureThreshold > 0 ? s[at + WindowStat.consecutiveFailures] / options.failureThreshold : NaN;
+    out[o + F.window_calls_to_minimum] = decided / options.minimumCalls;
     this.hardware(breaker, out, o);
-    this.memory.set(breaker, { atMs: nowMs, baseline, ratios, recentFailureRate });
-  }
-
-  /** The latency baseline: an exponential average of the window's percentiles, started at the first sample. */
-  private baseline(previous: Memory | undefined, window: [number, number, number], seconds: number): [number, number, number] {
-    const weight = 1 - 2 ** (-(seconds * 1000) / this.halfLifeMs);
-    return window.map((p, k) => {
-      const before = previous?.baseline[k] ?? NaN;
-      if (Number.isNaN(p)) return before;
-      return Number.isNaN(before) ? p : before + weight * (p - before);
-    }) as [number, number, number];
   }
 
   private idleRow(breaker: CircuitBreaker, out: Float32Array, o: number): void {
@@ -186,6 +186,6 @@ export class CoreFeatureExtractor {
 
   private hardware(breaker: CircuitBreaker, out: Float32Array, o: number): void {
     const hardware = breaker.labels.hardware;
-    HARDWARE.forEach((name, k) => (out[o + F.hardware_cpu + k] = hardware === name ? 1 : 0));
+    for (let k = 0; k < HARDWARE.length; k++) out[o + F.hardware_cpu + k] = hardware === HARDWARE[k] ? 1 : 0;
   }
 }

@@ -37,3 +37,5 @@ export type { LearningPolicyOptions } from './sim-policies';
 export { EARLY_WARNING_GBDT, HELD_OUT_FAMILIES, modelCardMarkdown } from './train-command';
 export type { ModelCard } from './train-command';
 export { DEFAULT_MODEL_FILE, defaultModelPath } from './default-model';
+export { createAdaptiveBreaker } from './adaptive-breaker';
+export type { AdaptiveBreaker, AdaptiveBreakerOptions } from './adaptive-breaker';

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync
 import { basename, dirname, join } from 'node:path';
 import { TaskStoreError } from './errors/TaskStoreError';
 import { applyChange, applyCheckpoint, type TaskChange, type TaskRecord, type TaskStore } from './task-store';
+import { syncDirectory } from '../fs/sync-directory';
 
 export interface JsonlTaskStoreOptions {
   /** fsync after every record, so an acknowledged checkpoint survives a power loss. Default true. */
@@ -236,15 +237,3 @@ function writeAll(fd: number, bytes: Buffer): void {
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
 }
 
-/** Makes a rename durable; some filesystems refuse to fsync a directory, and the rename stands anyway. */
-function syncDirectory(directory: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(directory, 'r');
-    fsyncSync(fd);
-  } catch {
-    // EISDIR/EINVAL/EPERM where directories can't be fsynced: durability is the OS's best.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { RolloutStateError } from './RolloutStateError';
+import { syncDirectory } from '../fs/sync-directory';
 
 let sequence = 0;
 
@@ -41,18 +42,6 @@ export function writeAtomically(file: string, text: string): void {
   syncDirectory(directory);
 }
 
-/** Makes a rename durable. Some filesystems refuse to fsync a directory; the rename stands anyway. */
-function syncDirectory(directory: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(directory, 'r');
-    fsyncSync(fd);
-  } catch {
-    // EISDIR/EINVAL/EPERM on filesystems without directory fsync: durability is the OS's best.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 /** The file's text, or undefined when it does not exist (a first start). */
 export function readIfExists(file: string): string | undefined {

@@ -144,6 +144,10 @@ export class CircuitBreaker implements Ticking {
   private tally = NO_TALLY_YET;
   private pendingRejections = 0;
   private inFlight = 0;
+  /** Share of calls refused while closed (shed()), and the credit that spreads them evenly. */
+  private shedShare = 0;
+  private shedCredit = 0;
+  private lastRefusalShed = false;
   /** Whether the breaker is on this thread's tick; idle breakers leave it and lose the fast path until their next call. */
   private ticking = false;
   private idleTicks = 0;
@@ -381,6 +385,24 @@ export class CircuitBreaker implements Ticking {
       return 0;
     });
     return opened;
+  }
+
+  /**
+   * Sheds `share` (0..1) of the calls of a closed circuit, spread evenly: a softer answer to a
+   * predicted failure than opening. Shed calls are refused like calls on an open circuit (state
+   * 'shedding' in the CircuitOpenError) and counted as rejections. 0 stops shedding.
+   */
+  shed(share: number): void {
+    if (this.disposed) throw this.disposedError();
+    if (typeof share !== 'number' || !(share >= 0 && share <= 1)) throw new RangeError(`breakwater: shed(share) needs a number from 0 to 1, got ${String(share)}`);
+    this.shedShare = share;
+    if (share === 0) this.shedCredit = 0;
+    this.refresh();
+  }
+
+  /** The share of calls shed now (see shed()). */
+  get sheddingShare(): number {
+    return this.shedShare;
   }
 
   /** Admits every call and never trips, while still recording outcomes. */
@@ -649,6 +671,12 @@ export class CircuitBreaker implements Ticking {
    */
   private admit(): number {
     if (this.disposed) throw this.disposedError();
+    if (this.shedShare > 0 && (this.shedCredit += this.shedShare) >= 1) {
+      this.shedCredit -= 1;
+      this.lastRefusalShed = true;
+      if (this.pendingRejections++ === 0 && !this.ticking) this.joinTick();
+      return -1;
+    }
     const word = this.words[this.stateIndex];
     if (word === this.admitWord) return this.admitGeneration;
     this.flushPending();
@@ -791,7 +819,9 @@ export class CircuitBreaker implements Ticking {
   }
 
   private openError(): CircuitOpenError {
-    return new CircuitOpenError(this.name, this.retryAfterMs(), this.getState());
+    const shed = this.lastRefusalShed;
+    this.lastRefusalShed = false;
+    return shed ? new CircuitOpenError(this.name, 0, 'shedding') : new CircuitOpenError(this.name, this.retryAfterMs(), this.getState());
   }
 
   private refused(args: unknown[], useFallback = true): unknown {
@@ -883,6 +913,11 @@ export class CircuitBreaker implements Ticking {
     if (this.tally.generation !== this.admitGeneration) this.startGeneration(this.admitGeneration);
     if (!this.ticking) this.joinTick();
     const untimed = this.profile.slowCallDuration === 0 && !this.has('success');
+    if (this.shedShare > 0) {
+      // Every call asks admit(), which sheds its share.
+      this.admitWord = this.syncWord = this.asyncWord = NO_FAST_PATH;
+      return;
+    }
     this.syncWord = untimed ? word : NO_FAST_PATH;
     // The async fast path opens once execute() has been used (its first call takes the slow path).
     this.asyncWord = untimed && this.profile.timeout === 0 && this.onFastSuccess !== undefined ? word : NO_FAST_PATH;

@@ -17,8 +17,12 @@ export interface EarlyWarningOptions {
   releaseThreshold?: number;
   /** Milliseconds between scoring rounds (registry clock). Default 1000. */
   everyMs?: number;
-  /** 'open' pre-opens; 'observe' only records probabilities. Default 'open'. */
-  mode?: 'open' | 'observe';
+  /**
+   * 'open' pre-opens; 'shed' is softer: a CLOSED breaker at or above the threshold sheds that
+   * share of its calls (its probability), until the probability falls below releaseThreshold;
+   * 'observe' only records probabilities. Default 'open'.
+   */
+  mode?: 'open' | 'shed' | 'observe';
   /** Calls the window must hold before a breaker may be pre-opened. Default 10. */
   minWindowCalls?: number;
   /** How long a pre-open lasts; default each breaker's recoveryTimeout. */
@@ -35,6 +39,8 @@ export interface Prediction {
   name: string;
   probability: number;
   preOpened: boolean;
+  /** The share of calls the breaker sheds after this round (mode 'shed'). */
+  shedding: number;
 }
 
 /**
@@ -71,7 +77,7 @@ export class EarlyWarning {
       throw new RangeError(`breakwater: option "releaseThreshold" (${releaseThreshold}) must be at most predictionThreshold (${predictionThreshold})`);
     }
     const mode = options.mode ?? 'open';
-    if (mode !== 'open' && mode !== 'observe') throw new RangeError(`breakwater: option "mode" must be "open" or "observe", got ${JSON.stringify(mode)}`);
+    if (mode !== 'open' && mode !== 'shed' && mode !== 'observe') throw new RangeError(`breakwater: option "mode" must be "open", "shed" or "observe", got ${JSON.stringify(mode)}`);
     this.options = {
       predictionThreshold,
       releaseThreshold,
@@ -106,7 +112,11 @@ export class EarlyWarning {
   private act(entry: RegisteredBreaker, probability: number, rows: Float32Array, row: number): Prediction {
     const key = `${entry.kind}\u0000${entry.name}`;
     const p = Math.min(1, Math.max(0, Number.isFinite(probability) ? probability : 0));
-    if (p < this.options.releaseThreshold) this.latched.delete(key);
+    if (p < this.options.releaseThreshold) {
+      this.latched.delete(key);
+      if (this.options.mode === 'shed' && entry.breaker.sheddingShare > 0) entry.breaker.shed(0);
+    }
+    if (this.options.mode === 'shed' && p >= this.options.predictionThreshold && entry.breaker.getState() === 'closed') entry.breaker.shed(p);
     const windowCalls = Math.expm1(rows[row * CORE_FEATURE_COUNT + CORE_FEATURES.features.indexOf('log_window_calls')]);
     let preOpened = false;
     if (
@@ -126,8 +136,10 @@ export class EarlyWarning {
     const crossed = last === undefined || last < this.options.predictionThreshold !== p < this.options.predictionThreshold;
     const record = preOpened || crossed || Math.abs(p - last) >= this.options.recordChange;
     if (record) this.recorded.set(key, p);
-    this.registry.setProbability(entry.kind, entry.name, p, { record, detail: { threshold: this.options.predictionThreshold, action: preOpened ? 'pre-open' : 'none' } });
-    return { kind: entry.kind, name: entry.name, probability: p, preOpened };
+    const shedding = entry.breaker.sheddingShare;
+    const action = preOpened ? 'pre-open' : shedding > 0 ? 'shed' : 'none';
+    this.registry.setProbability(entry.kind, entry.name, p, { record, detail: { threshold: this.options.predictionThreshold, action, ...(shedding > 0 && { shedding }) } });
+    return { kind: entry.kind, name: entry.name, probability: p, preOpened, shedding };
   }
 }
 

@@ -6,7 +6,7 @@ export class CircuitOpenError extends Error {
     readonly breaker: string,
     /** Milliseconds until the circuit admits a probe (0 when half-open and out of probes, or unknown). */
     readonly retryAfterMs: number,
-    /** 'open', 'half-open' (all probes taken) or 'forced-open'. */
+    /** 'open', 'half-open' (all probes taken), 'forced-open', or 'shedding' (a closed circuit shedding a share of calls). */
     readonly state: string,
   ) {
     super(`breakwater: circuit "${breaker}" is ${state}${retryAfterMs > 0 ? `; retry after ${Math.ceil(retryAfterMs)} ms` : ''}`);

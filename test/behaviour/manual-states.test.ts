@@ -76,3 +76,24 @@ describe('preOpen', () => {
     expect(() => breaker.preOpen(-1)).toThrow(/preOpen\(periodMs\) needs a number of ms/);
   });
 });
+
+describe('shed', () => {
+  it('refuses the given share of calls of a closed circuit, spread evenly, as rejections', async () => {
+    const { breaker } = manualBreaker({ failureThreshold: 0 });
+    breaker.shed(0.25);
+    const answers = Array.from({ length: 8 }, () => breaker.attempt(() => 'ok').ok);
+    expect(answers).toEqual([true, true, true, false, true, true, true, false]);
+    expect(breaker.getState()).toBe('closed');
+    expect(() => breaker.executeSync(() => 1)).not.toThrow();
+    const refused = await Promise.allSettled(Array.from({ length: 4 }, () => breaker.execute(async () => 1)));
+    const errors = refused.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'ECIRCUITOPEN', state: 'shedding', retryAfterMs: 0 });
+    expect(errors[0].message).toMatch(/is shedding/);
+    expect(breaker.getMetrics().rejections).toBe(3);
+    expect(breaker.sheddingShare).toBe(0.25);
+    breaker.shed(0);
+    expect(Array.from({ length: 8 }, () => breaker.attempt(() => 1).ok).every(Boolean)).toBe(true);
+    expect(() => breaker.shed(1.5)).toThrow(/shed\(share\) needs a number from 0 to 1/);
+  });
+});

@@ -85,3 +85,24 @@ describe('early warning', () => {
     expect(() => new EarlyWarning(registry, {} as never)).toThrow(/needs a model/);
   });
 });
+
+describe('early warning, shed mode', () => {
+  it('sheds the predicted share of calls instead of opening, and stops when the probability falls', async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock, summaryEveryMs: 0 });
+    const breaker = registry.createEndpointBreaker('soft', { failureThreshold: 0 });
+    const warning = new EarlyWarning(registry, recentFailureRateModel, { mode: 'shed' });
+    succeed(breaker, 10);
+    fail(breaker, 30); // the recent failure rate is 0.75
+    const [prediction] = await warning.step(clock.now());
+    expect(prediction).toMatchObject({ preOpened: false, shedding: 0.75 });
+    expect(breaker.getState()).toBe('closed');
+    const admitted = Array.from({ length: 8 }, () => breaker.attempt(() => 1).ok).filter(Boolean).length;
+    expect(admitted).toBe(2);
+    expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({ action: 'shed', shedding: 0.75 });
+    for (let i = 0; i < 1600; i++) breaker.attempt(() => 1); // a quarter get through and succeed
+    runTick();
+    expect((await warning.step(clock.now()))[0].shedding).toBe(0);
+    expect(Array.from({ length: 8 }, () => breaker.attempt(() => 1).ok).every(Boolean)).toBe(true);
+  });
+});

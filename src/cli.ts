@@ -6,7 +6,7 @@ import { summaryTable } from './chaos/report/markdown';
 import { writeReport } from './chaos/report/write';
 import { progressReporter } from './chaos/progress';
 import type { RunSize } from './chaos/sim/scenario';
-import { SCENARIOS, scenarioNamed } from './chaos/sim/scenarios';
+import { ALL_SCENARIOS, simulationNamed } from './chaos/sim/scenarios';
 import { runDashboardCommand } from './observe/dashboard/command';
 import { runTrainCommand, TRAIN_USAGE } from './adaptive/train-command';
 import { CORE_FEATURES } from './adaptive/core-features';
@@ -15,7 +15,7 @@ import { Predictor } from './adaptive/predictor';
 import { adaptivePolicy, adaptivePredictivePolicy, predictivePolicy } from './adaptive/sim-policies';
 import { policyNamed } from './chaos/sim/policies';
 import type { Policy } from './chaos/sim/policy';
-import { runSuite, type SuiteResult } from './chaos/sim/suite';
+import { runCount, runSuite, type SuiteResult } from './chaos/sim/suite';
 
 /** Where the CLI writes and whether it may draw a progress bar. */
 export interface CliIo {
@@ -59,7 +59,7 @@ const USAGE = `usage: breakwater dashboard [--port N] [--host ADDRESS]   (breakw
   Runs the scenario benchmark on virtual time: each scenario under each policy (none, static,
   backoff), with the real CircuitBreaker. Writes JSON, Markdown and SVG to --out.
 
-  --scenario NAME   only these scenarios (${SCENARIOS.map((s) => s.name).join(', ')})
+  --scenario NAME   only these scenarios (${ALL_SCENARIOS.map((s) => s.name).join(', ')})
   --quick           a quarter of the timeline (default)
   --full            the full timeline (about an hour of traffic per run)
   --seed N          the seed of every random draw, an integer 0..4294967295 (default 1)
@@ -88,7 +88,7 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
       case '--scenario':
         for (const name of value().split(',')) {
           try {
-            const scenario = scenarioNamed(name.trim()).name;
+            const scenario = simulationNamed(name.trim()).name;
             if (!args.scenarios.includes(scenario)) args.scenarios.push(scenario);
           } catch (error) {
             throw new UsageError(`--scenario: ${(error as Error).message.replace('breakwater: ', '')}`);
@@ -228,7 +228,7 @@ function readBaseline(path: string, given: string): SuiteResult {
 }
 
 async function simulate(args: SimulateArgs, io: CliIo, cwd: string, baseline: SuiteResult | undefined, command: string): Promise<number> {
-  const scenarios = args.scenarios.length === 0 ? SCENARIOS : args.scenarios.map(scenarioNamed);
+  const scenarios = args.scenarios.length === 0 ? ALL_SCENARIOS : args.scenarios.map(simulationNamed);
   const progress = progressReporter(io.stdout, io.isTTY === true && !args.ci);
   const started = performance.now();
   const policies = args.policies.length === 0 ? undefined : await policiesNamed(args.policies, args.model === undefined ? undefined : resolve(cwd, args.model));
@@ -237,7 +237,7 @@ async function simulate(args: SimulateArgs, io: CliIo, cwd: string, baseline: Su
   const cpu = cpus();
   const environment = `${new Date().toISOString().slice(0, 10)}, ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, Node ${process.version}`;
   const files = writeReport(suite, resolve(cwd, args.out), { command, elapsedSeconds, environment });
-  io.stdout.write(`\n${summaryTable(suite)}\n\n${suite.runs.length} runs in ${elapsedSeconds.toFixed(1)} s; wrote ${files.length} files to ${args.out}\n`);
+  io.stdout.write(`\n${summaryTable(suite)}\n\n${runCount(suite)} runs in ${elapsedSeconds.toFixed(1)} s; wrote ${files.length} files to ${args.out}\n`);
   if (baseline === undefined) return 0;
   const regressions = findRegressions(baseline, suite);
   io.stdout.write(regressionText(regressions, args.compareWith!));

@@ -1,5 +1,6 @@
 import type { RunResult } from '../sim/result';
 import type { SuiteResult } from '../sim/suite';
+import { findExperimentRegressions } from './experiment-compare';
 import { MEASURES, type Measure } from './measures';
 
 /** A measure that got worse than its tolerance allows. */
@@ -38,8 +39,9 @@ function regressed(measure: Measure, before: number | null, after: number | null
 }
 
 /**
- * Compares a suite with an earlier one, run by run (matched by scenario and policy; runs in only
- * one of them are skipped): the measures that got worse beyond their tolerance.
+ * Compares a suite with an earlier one, run by run (matched by scenario and policy, or strategy
+ * for rollout and pool runs; runs in only one of them are skipped): the measures that got worse
+ * beyond their tolerance.
  */
 export function findRegressions(before: SuiteResult, after: SuiteResult): Regression[] {
   const regressions: Regression[] = [];
@@ -54,5 +56,5 @@ export function findRegressions(before: SuiteResult, after: SuiteResult): Regres
       }
     }
   }
-  return regressions;
+  return [...regressions, ...findExperimentRegressions(before, after)];
 }

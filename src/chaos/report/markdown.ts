@@ -1,6 +1,8 @@
 import type { RunResult } from '../sim/result';
-import type { SuiteResult } from '../sim/suite';
+import { runCount, type SuiteResult } from '../sim/suite';
 import { MEASURES, improvement, type Measure } from './measures';
+import { poolSection, poolSummary } from './pool-report';
+import { rolloutSection, rolloutSummary } from './rollout-report';
 
 /** How the report was made, printed above the tables. */
 export interface ReportContext {
@@ -41,12 +43,23 @@ export function markdownReport(suite: SuiteResult, context: ReportContext): stri
   const lines: string[] = [
     '# Scenario benchmark: what a breaker buys',
     '',
-    `\`${context.command}\`: seed ${suite.seed}, ${suite.size} runs, ${suite.runs.length} runs in ${context.elapsedSeconds.toFixed(1)} s (${context.environment}).`,
+    `\`${context.command}\`: seed ${suite.seed}, ${suite.size} runs, ${runCount(suite)} runs in ${context.elapsedSeconds.toFixed(1)} s (${context.environment}).`,
     '',
     `Each policy against \`${baselineName}\`; "vs ${baselineName}" is the improvement in % (positive = better). Definitions in docs/chaos.md.`,
     '',
   ];
+  if (suite.rollouts !== undefined || suite.pools !== undefined) {
+    lines.push('Rollout scenarios compare the progressive rollout with a big-bang switch; pool scenarios compare the worker pool without and with recovery.', '');
+  }
   for (const scenario of suite.scenarios) {
+    if (scenario.kind === 'rollout') {
+      lines.push(...rolloutSection(suite, scenario));
+      continue;
+    }
+    if (scenario.kind === 'pool') {
+      lines.push(...poolSection(suite, scenario));
+      continue;
+    }
     const runs = suite.runs.filter((r) => r.scenario === scenario.name);
     const baseline = runs.find((r) => r.policy === baselineName);
     if (baseline === undefined) continue;
@@ -67,12 +80,23 @@ export function markdownReport(suite: SuiteResult, context: ReportContext): stri
     }
     lines.push('', `![success rate and circuit state](${scenario.name}.svg)`, '');
   }
-  lines.push('## Recovery time per policy', '', '![recovery time](recovery-time.svg)', '');
+  if (suite.runs.length > 0) lines.push('## Recovery time per policy', '', '![recovery time](recovery-time.svg)', '');
   return lines.join('\n');
 }
 
-/** The compact table printed by the CLI: one row per scenario and policy. */
+/**
+ * The compact tables printed by the CLI: one row per breaker scenario and policy, then (when they
+ * ran) one per rollout scenario and strategy and one per pool scenario and strategy.
+ */
 export function summaryTable(suite: SuiteResult): string {
+  const tables: string[] = [];
+  if (suite.runs.length > 0 || (suite.rollouts === undefined && suite.pools === undefined)) tables.push(breakerSummary(suite));
+  if (suite.rollouts !== undefined) tables.push(rolloutSummary(suite.rollouts));
+  if (suite.pools !== undefined) tables.push(poolSummary(suite.pools));
+  return tables.join('\n\n');
+}
+
+function breakerSummary(suite: SuiteResult): string {
   const header = ['scenario', 'policy', 'success', 'recovery', 'probes closing', 'wasted', 'sick load/s', 'false rej.', 'cascades (prevented)'];
   const rows = suite.runs.map((r) => {
     const m = r.metrics;

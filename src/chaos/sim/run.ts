@@ -5,6 +5,7 @@ import { mergeSeries, probeRounds, pushedOver, recoveryTime, successRate, type B
 import type { Policy } from './policy';
 import type { RunResult } from './result';
 import type { RunSize, Scenario } from './scenario';
+import { BUCKET_MS, playUntil, successTimeline } from './play';
 import { SimService, type DependencySpec } from './service';
 import { SimulationClock } from './simulation-clock';
 
@@ -15,10 +16,6 @@ export interface RunOptions {
   /** Called now and then with the share of virtual time done (0..1). */
   onProgress?: (done: number) => void;
 }
-
-const BUCKET_MS = 1_000;
-/** Points per success-rate chart. */
-const CHART_POINTS = 240;
 
 /**
  * Runs a scenario under a policy on virtual time and measures it. Everything random comes from
@@ -69,21 +66,7 @@ export async function runScenario(scenario: Scenario, policy: Policy, options: R
     clock.setTimeout(tick, BUCKET_MS);
   }
 
-  let reported = 0;
-  // Simulated failures are values, never shown with a stack: capturing one for each of the
-  // thousands of errors a run makes would cost more than the rest of the run.
-  const stackTraceLimit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    await clock.runUntil(scenario.durationMs, (now) => {
-      if (options.onProgress !== undefined && now - reported >= scenario.durationMs / 50) {
-        reported = now;
-        options.onProgress(now / scenario.durationMs);
-      }
-    });
-  } finally {
-    Error.stackTraceLimit = stackTraceLimit;
-  }
+  await playUntil(clock, scenario.durationMs, options.onProgress);
   for (const service of services.values()) service.update();
 
   const series = mergeSeries(BUCKET_MS, logs);
@@ -137,23 +120,7 @@ function measure(
     },
     incidents: sick.incidents.map((i) => ({ ...i })),
     cascaded,
-    timeline: chart(series, scenario.durationMs),
+    timeline: successTimeline(series, scenario.durationMs),
     states,
   };
-}
-
-/** The success rate in CHART_POINTS buckets over the run. */
-function chart(series: BucketSeries, durationMs: number): RunResult['timeline'] {
-  const per = Math.max(1, Math.ceil(durationMs / series.bucketMs / CHART_POINTS));
-  const successRate: Array<number | null> = [];
-  for (let start = 0; start * series.bucketMs < durationMs; start += per) {
-    let requests = 0;
-    let successes = 0;
-    for (let b = start; b < start + per && b < series.requests.length; b++) {
-      requests += series.requests[b];
-      successes += series.successes[b];
-    }
-    successRate.push(requests === 0 ? null : Math.round((successes / requests) * 10_000) / 10_000);
-  }
-  return { bucketMs: per * series.bucketMs, successRate };
 }

@@ -1,3 +1,5 @@
+import type { PoolScenario } from '../../recovery/sim-run';
+import type { RolloutScenario } from '../../rollout/sim-run';
 import type { ClientSpec } from './client';
 import type { ServiceSpec } from './service';
 
@@ -26,3 +28,25 @@ export interface ScenarioDefinition {
   readonly title: string;
   build(size: RunSize): Scenario;
 }
+
+/**
+ * A progressive-rollout scenario: two versions behind one endpoint, played under each rollout
+ * strategy (big-bang, progressive) rather than under the breaker policies.
+ */
+export interface RolloutScenarioDefinition {
+  readonly kind: 'rollout';
+  readonly name: string;
+  readonly title: string;
+  build(size: RunSize): RolloutScenario;
+}
+
+/** A worker-pool scenario: long tasks on simulated workers, played without and with recovery. */
+export interface PoolScenarioDefinition {
+  readonly kind: 'pool';
+  readonly name: string;
+  readonly title: string;
+  build(size: RunSize): PoolScenario;
+}
+
+/** Anything `breakwater simulate` can run: a breaker scenario (no `kind`), a rollout or a pool scenario. */
+export type SimulationDefinition = ScenarioDefinition | RolloutScenarioDefinition | PoolScenarioDefinition;

@@ -1,6 +1,8 @@
 import type { ScheduleEntry } from '../schedule';
 import type { ClientSpec } from './client';
-import type { RunSize, Scenario, ScenarioDefinition } from './scenario';
+import { POOL_SCENARIOS } from './pool-scenarios';
+import { ROLLOUT_SCENARIOS } from './rollout-scenarios';
+import type { RunSize, Scenario, ScenarioDefinition, SimulationDefinition } from './scenario';
 import type { ServiceSpec } from './service';
 
 const MINUTE = 60_000;
@@ -139,12 +141,25 @@ export const fanOut: ScenarioDefinition = {
   },
 };
 
-/** Every scenario, in report order. */
+/** The breaker scenarios, in report order: each runs under every breaker policy. */
 export const SCENARIOS: readonly ScenarioDefinition[] = [healthy, hardOutage, brownout, latencyCreep, flapping, slowDegradation, retryStorm, fanOut];
 
-/** The scenario of this name, or a TypeError listing the known ones. */
+/** The breaker scenario of this name, or a TypeError listing the known ones. */
 export function scenarioNamed(name: string): ScenarioDefinition {
   const scenario = SCENARIOS.find((s) => s.name === name);
   if (scenario === undefined) throw new TypeError(`breakwater: unknown scenario ${JSON.stringify(name)} (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+  return scenario;
+}
+
+/**
+ * Everything `breakwater simulate` runs, in report order: the breaker scenarios, then the rollout
+ * scenarios (under big-bang and progressive) and the pool scenarios (without and with recovery).
+ */
+export const ALL_SCENARIOS: readonly SimulationDefinition[] = [...SCENARIOS, ...ROLLOUT_SCENARIOS, ...POOL_SCENARIOS];
+
+/** The scenario of this name among ALL_SCENARIOS, or a TypeError listing the known ones. */
+export function simulationNamed(name: string): SimulationDefinition {
+  const scenario = ALL_SCENARIOS.find((s) => s.name === name);
+  if (scenario === undefined) throw new TypeError(`breakwater: unknown scenario ${JSON.stringify(name)} (known: ${ALL_SCENARIOS.map((s) => s.name).join(', ')})`);
   return scenario;
 }

@@ -336,6 +336,17 @@ export class CircuitBreaker implements Ticking {
 
   // --- outcomes observed elsewhere -----------------------------------------------------------
 
+  /**
+   * Asks for one call's admission when the call runs elsewhere and its outcome comes back through
+   * recordSuccess()/recordFailure() (resilience4j's tryAcquirePermission). False when the circuit
+   * refuses it (counted as a rejection); on an open circuit past its deadline it admits the probe.
+   */
+  tryAcquirePermission(): boolean {
+    if (this.admit() >= 0) return true;
+    this.lastRefusalShed = false;
+    return false;
+  }
+
   /** Records a success observed outside execute() (e.g. from a callback API). */
   recordSuccess(latencyMs?: number): void {
     this.flush();

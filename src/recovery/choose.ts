@@ -54,10 +54,13 @@ export function chooseStep(input: LadderInput): LadderChoice {
       reason = why;
     }
   };
+  // Frequency says a worker or a class is sick, except for out-of-memory failures: those follow the
+  // task's size wherever it runs, and a smaller batch is the answer.
+  const frequencyCounts = input.kind !== 'out-of-memory';
   if (!input.workerAdmits) raise('switch-worker', 'the worker\'s circuit is open');
-  else if (input.workerFailures >= input.workerFailureLimit) raise('switch-worker', `${input.workerFailures} tasks failed on the worker in the window (limit ${input.workerFailureLimit})`);
+  else if (frequencyCounts && input.workerFailures >= input.workerFailureLimit) raise('switch-worker', `${input.workerFailures} tasks failed on the worker in the window (limit ${input.workerFailureLimit})`);
   if (!input.hardwareAdmits) raise('switch-hardware', 'the hardware class\'s circuit is open');
-  else if (input.hardwareSpread >= input.hardwareSpreadLimit) raise('switch-hardware', `${input.hardwareSpread} workers of the hardware class failed in the window (limit ${input.hardwareSpreadLimit})`);
+  else if (frequencyCounts && input.hardwareSpread >= input.hardwareSpreadLimit) raise('switch-hardware', `${input.hardwareSpread} workers of the hardware class failed in the window (limit ${input.hardwareSpreadLimit})`);
 
   for (let index = LADDER.indexOf(start); index < LADDER.length; index++) {
     const step = LADDER[index];

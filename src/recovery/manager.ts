@@ -100,7 +100,8 @@ export class RecoveryManager {
       if (worker !== undefined) ledger.failedWorkers.add(worker);
       if (hardware !== undefined) {
         ledger.failedHardware.add(hardware);
-        this.hardwareBreaker(hardware).recordFailure(context.error);
+        // Out of memory is the task's size, met by a smaller batch, not the class's health.
+        if (kind !== 'out-of-memory') this.hardwareBreaker(hardware).recordFailure(context.error);
       }
     }
     const choice = chooseStep({
@@ -219,6 +220,11 @@ export class RecoveryManager {
     const breaker = worker === undefined ? undefined : this.workerBreaker(worker);
     const refusal = this.refusal(placement, breaker);
     if (refusal !== undefined) return { ok: false, context: { task: task.id, worker, hardware, errorKind: 'circuit-open', message: refusal } };
+    // The class's circuit sees outcomes only through recordSuccess/recordFailure: it must also admit
+    // the attempt, or once open it would never probe (and never close) again.
+    if (hardware !== undefined && !this.hardwareBreaker(hardware).tryAcquirePermission()) {
+      return { ok: false, context: { task: task.id, worker, hardware, errorKind: 'circuit-open', message: `the circuit of hardware class "${hardware}" is open` } };
+    }
     ledger.attempts++;
     // Counted before the first await, so tasks started in the same tick see each other's load.
     if (worker !== undefined) this.directory?.acquire(worker);

@@ -9,6 +9,7 @@ import { SelfHealingConfig, type SelfHealingOptions } from './self-healing';
 import { admissionOf, bestCandidate, type Candidate } from './select';
 import { checkTask, type RecoveryTask } from './task';
 import type { TaskRecord } from './task-store';
+import { defaultClassifier } from './classify';
 
 /** One worker, model replica or endpoint of a pool. */
 export interface PoolTargetOptions {
@@ -80,7 +81,10 @@ export class WorkerPool implements TargetDirectory {
     if (breaker === null || typeof breaker !== 'object') throw new TypeError(`breakwater recovery: pool target "${id}" option "breaker" must be an object of breaker options`);
     const registry = this.recovery.options.registry;
     const labels = { pool: this.name, hardware, ...breaker.labels };
-    const circuit = registry.getOrCreate(this.recovery.options.kind, id, { ...breaker, labels });
+    // Out of memory is the task's size (the ladder shrinks it), not the worker's health.
+    const ownFilter = breaker.isFailure;
+    const isFailure = (error: unknown) => defaultClassifier(error) !== 'out-of-memory' && (ownFilter === undefined || ownFilter(error));
+    const circuit = registry.getOrCreate(this.recovery.options.kind, id, { ...breaker, labels, isFailure });
     registry.createHardwareBreaker(hardware);
     this.targetsById.set(id, { id, hardware, capacity, order: this.nextOrder++, inFlight: 0, breaker: circuit });
   }

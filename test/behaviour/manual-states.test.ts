@@ -97,3 +97,21 @@ describe('shed', () => {
     expect(() => breaker.shed(1.5)).toThrow(/shed\(share\) needs a number from 0 to 1/);
   });
 });
+
+describe('tryAcquirePermission', () => {
+  it('admits calls whose outcomes are recorded elsewhere, and probes an open circuit past its deadline', () => {
+    const { breaker, clock } = manualBreaker({ failureThreshold: 2, recoveryTimeout: 1000 });
+    expect(breaker.tryAcquirePermission()).toBe(true);
+    breaker.recordFailure(new Error('one'));
+    breaker.recordFailure(new Error('two'));
+    expect(breaker.getState()).toBe('open');
+    expect(breaker.tryAcquirePermission()).toBe(false);
+    clock.advance(1000);
+    expect(breaker.tryAcquirePermission()).toBe(true); // the probe
+    expect(breaker.getState()).toBe('half-open');
+    expect(breaker.tryAcquirePermission()).toBe(false); // one probe at a time
+    breaker.recordSuccess(5);
+    expect(breaker.getState()).toBe('closed');
+    expect(breaker.getMetrics().rejections).toBe(2);
+  });
+});

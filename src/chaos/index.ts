@@ -8,7 +8,7 @@ export type { Intensity, IntensityProfile } from './intensity';
 export { InjectedFault, InjectedCrash, isInjectedFault } from './fault-errors';
 export type { ScheduleEntry, ActiveFault } from './schedule';
 export type { FailureStats, CircuitStats } from './failure-stats';
-export { SeededRandom } from './random';
+export { SeededRandom } from '../random';
 export { SimulationClock } from './sim/simulation-clock';
 export { runScenario } from './sim/run';
 export type { RunOptions } from './sim/run';

@@ -6,7 +6,7 @@ import { faultError, type InjectedFault } from './fault-errors';
 import { FAULT_TYPES, TIMED_FAULTS, checkFaultType, type FaultType } from './fault-types';
 import { circuitStats, emptyStats, type FailureStats } from './failure-stats';
 import { INTENSITIES, INTENSITY_PROFILES, checkIntensity, type Intensity } from './intensity';
-import { SeededRandom } from './random';
+import { SeededRandom } from '../random';
 import { FaultSchedule, type ActiveFault, type ScheduleEntry } from './schedule';
 
 /** Options of a FaultInjector; all optional. */

@@ -3,7 +3,7 @@ import { BUCKET_MS, playUntil, successTimeline } from '../chaos/sim/play';
 import type { RunOptions } from '../chaos/sim/run';
 import type { RunSize } from '../chaos/sim/scenario';
 import { SimulationClock } from '../chaos/sim/simulation-clock';
-import { SeededRandom } from '../chaos/random';
+import { SeededRandom } from '../random';
 import { Registry } from '../registry/registry';
 import type { StateName } from '../state';
 import { PoolUnavailableError } from './errors/PoolUnavailableError';

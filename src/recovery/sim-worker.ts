@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../chaos/random';
+import type { SeededRandom } from '../random';
 import type { SimulationClock } from '../chaos/sim/simulation-clock';
 
 /** A simulated worker of a pool. */

@@ -6,7 +6,7 @@ import type { RunOptions } from '../chaos/sim/run';
 import type { RunSize } from '../chaos/sim/scenario';
 import { SimService, type ServiceSpec } from '../chaos/sim/service';
 import { SimulationClock } from '../chaos/sim/simulation-clock';
-import { SeededRandom } from '../chaos/random';
+import { SeededRandom } from '../random';
 import type { PhaseChange, RolloutStrategy } from './sim-strategy';
 import type { RolloutVersion } from './version-window';
 

@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../random';
+import type { SeededRandom } from '../../random';
 
 /** The bin code of a missing value (NaN); value bins are 0..edges.length. */
 export const MISSING_BIN = 255;

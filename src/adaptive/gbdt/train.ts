@@ -1,7 +1,7 @@
 import { selectRows, validateTrainingSet, type TrainingSet } from '../dataset';
 import { featureListMismatch } from '../feature-list';
 import { logLoss } from '../metrics';
-import { SeededRandom } from '../random';
+import { SeededRandom } from '../../random';
 import { binColumns, fitEdges } from './bins';
 import { binnedTreeValue, growTree, type BinnedNode } from './grow-tree';
 import { sigmoid, type GbdtModel, type Tree, type TreeNode } from './model';
@@ -32,7 +32,8 @@ export interface TrainHooks {
 export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: TrainHooks = {}): GbdtModel {
   const data = validateTrainingSet(set);
   const opts = resolveGbdtOptions(options);
-  const random = new SeededRandom(opts.seed);
+  // Mixed once, so nearby seeds (0, 1, 2) start far apart and any integer is a seed.
+  const random = new SeededRandom(Math.imul(opts.seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0);
   const { train, validation } = splitValidation(data, opts.earlyStoppingRounds > 0 ? opts.validationFraction : 0, random, hooks.validation);
   // A validation set given with earlyStoppingRounds 0 is only watched, never acted on.
   const earlyStopping = validation !== undefined && opts.earlyStoppingRounds > 0;

@@ -1,7 +1,7 @@
 import { CircuitBreaker } from '../../breaker';
 import { CircuitOpenError } from '../../errors/CircuitOpenError';
 import type { CircuitBreakerOptions } from '../../options';
-import { SeededRandom } from '../random';
+import { SeededRandom } from '../../random';
 
 /** What a real client run measured, in the simulator's terms. */
 export interface RealRunResult {

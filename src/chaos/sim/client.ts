@@ -1,4 +1,4 @@
-import type { SeededRandom } from '../random';
+import type { SeededRandom } from '../../random';
 import type { Edge } from './edge';
 import type { SimulationClock } from './simulation-clock';
 

@@ -1,5 +1,5 @@
 import type { CircuitBreaker } from '../../breaker';
-import type { SeededRandom } from '../random';
+import type { SeededRandom } from '../../random';
 import type { SimulationClock } from './simulation-clock';
 
 /** One caller-to-service edge of a simulated system, which a policy guards. */

@@ -1,4 +1,4 @@
-import { SeededRandom } from '../random';
+import { SeededRandom } from '../../random';
 import { RequestLog, SimClient } from './client';
 import { Edge } from './edge';
 import { mergeSeries, probeRounds, pushedOver, recoveryTime, successRate, type BucketSeries } from './metrics';

@@ -1,5 +1,5 @@
 import { INTENSITY_PROFILES } from '../intensity';
-import type { SeededRandom } from '../random';
+import type { SeededRandom } from '../../random';
 import { FaultSchedule, type ScheduleEntry } from '../schedule';
 import type { SimulationClock } from './simulation-clock';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FeatureList } from '../../../src/adaptive/feature-list';
 import type { TrainingSet } from '../../../src/adaptive/dataset';
-import { SeededRandom } from '../../../src/adaptive/random';
+import { SeededRandom } from '../../../src/random';
 
 export const FEATURES: FeatureList = { name: 'test.synthetic', version: 1, features: ['a', 'b', 'c', 'd', 'e', 'f'] };
 

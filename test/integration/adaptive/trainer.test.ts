@@ -3,7 +3,7 @@ import { trainingSetFromRows } from '../../../src/adaptive/dataset';
 import { predictProbabilities, type GbdtModel } from '../../../src/adaptive/gbdt/model';
 import { trainGbdt } from '../../../src/adaptive/gbdt/train';
 import { rocAuc } from '../../../src/adaptive/metrics';
-import { SeededRandom } from '../../../src/adaptive/random';
+import { SeededRandom } from '../../../src/random';
 import { FEATURES, split, syntheticSet } from './helpers';
 
 const column = (model: GbdtModel, set: { features: Float32Array }) => predictProbabilities(model, set.features);

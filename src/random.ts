@@ -1,6 +1,6 @@
 /**
  * A small seeded pseudo-random generator (mulberry32): the same seed gives the same sequence on
- * every machine, which is what makes a fault schedule or a simulation replayable.
+ * every machine, which is what makes a fault schedule, a simulation or a trained model replayable.
  */
 export class SeededRandom {
   private state: number;
@@ -19,6 +19,21 @@ export class SeededRandom {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** An integer in [0, bound). */
+  below(bound: number): number {
+    return Math.floor(this.next() * bound);
+  }
+
+  /** Shuffles the first `count` slots into a uniform sample of `indices` (partial Fisher-Yates). */
+  sampleInPlace(indices: Uint32Array, count: number): void {
+    for (let i = 0; i < count; i++) {
+      const j = i + this.below(indices.length - i);
+      const swap = indices[i];
+      indices[i] = indices[j];
+      indices[j] = swap;
+    }
   }
 
   /** True with probability p. */

@@ -23,7 +23,15 @@ export class ConsecutiveBreaker implements IBreaker {
       failureThreshold: threshold,
       minimumCalls: 0,
       failureRateThreshold: 0,
-    });
+    }, 'ConsecutiveBreaker');
+  }
+
+  /**
+   * Gives the breaker's core slot back now (otherwise that happens when the breaker is garbage
+   * collected). A disposed breaker throws on every use.
+   */
+  dispose(): void {
+    this.slot.dispose();
   }
 
   /** The consecutive failures, as cockatiel serialises them (a number). */

@@ -78,8 +78,17 @@ export class SamplingBreaker implements IBreaker {
             failureThreshold: 0,
             minimumCalls: this.minimumCalls,
             failureRateThreshold: strictlyAbove(threshold),
-          })
+          }, NAME)
         : undefined;
+  }
+
+  /**
+   * Gives the breaker's core slot back now (otherwise that happens when the breaker is garbage
+   * collected). A disposed breaker with a slot throws on every use; one whose window is counted
+   * here (more than 64 buckets) holds no slot and keeps working.
+   */
+  dispose(): void {
+    this.slot?.dispose();
   }
 
   /** The windows in cockatiel's shape (a copy: serialise it or keep it, it won't change). */

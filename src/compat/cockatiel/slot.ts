@@ -16,7 +16,14 @@ export interface SlotRules {
  * timing, so the other breakers never need the time, and no slot reads a real clock: fake timers
  * in the user's tests (sinon's replace `performance`) can't disturb the core.
  */
-const compatPool = new ArenaPool(ClockMode.manual);
+export const compatPool = new ArenaPool(ClockMode.manual);
+
+/**
+ * Gives a slot back once its CoreSlot (owned by exactly one breaker, so collected with it) is
+ * garbage: cockatiel's IBreaker has no dispose, and a policy drops its breaker without a word.
+ * The registry holds only the SlotRef, which refers to neither.
+ */
+const collected = new FinalizationRegistry<SlotRef>((ref) => compatPool.release(ref));
 
 /** The largest value a u32 config field holds. */
 export const U32_MAX = 2 ** 32 - 1;
@@ -29,9 +36,15 @@ export class CoreSlot {
   private readonly ref: SlotRef;
   private readonly stateIndex: number;
   private readonly snapshot = new Float64Array(SNAPSHOT_SIZE);
+  private disposed = false;
 
-  constructor(rules: SlotRules) {
+  /** `owner` names the breaker in errors. */
+  constructor(
+    rules: SlotRules,
+    private readonly owner: string,
+  ) {
     this.ref = compatPool.allocate(rules.window.buckets);
+    collected.register(this, this.ref, this);
     this.stateIndex = this.ref.arena.stateIndex(this.ref.slot);
     const config = new Float64Array(CONFIG_SIZE);
     config[Config.windowType] = rules.window.type === 'count' ? WindowType.count : WindowType.time;
@@ -48,28 +61,44 @@ export class CoreSlot {
     core.configure(this.ref.arenaId, this.ref.slot, config);
   }
 
+  /**
+   * Gives the slot back to the pool now rather than at garbage collection. Afterwards every
+   * operation throws: the slot may already count another breaker's calls.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    collected.unregister(this);
+    compatPool.release(this.ref);
+  }
+
   /** Whether the slot still decides: once it trips it stays open (counting) until reset(). */
   get closed(): boolean {
+    if (this.disposed) throw this.disposedError();
     return (this.ref.arena.words[this.stateIndex] & 0xf) === State.CLOSED;
   }
 
   /** Records `count` successes. */
   success(count = 1): void {
+    if (this.disposed) throw this.disposedError();
     core.record(this.ref.arenaId, this.ref.slot, this.generation(), Outcome.success, count, -1);
   }
 
   /** Records one failure; true when the core tripped on it. */
   failure(): boolean {
+    if (this.disposed) throw this.disposedError();
     return core.record(this.ref.arenaId, this.ref.slot, this.generation(), Outcome.failure, 1, -1) === 1;
   }
 
   /** Closes the slot and clears its window and consecutive-failure count. */
   reset(): void {
+    if (this.disposed) throw this.disposedError();
     core.reset(this.ref.arenaId, this.ref.slot);
   }
 
   /** The core's consecutive failures and window counts. */
   read(): { consecutiveFailures: number; successes: number; failures: number } {
+    if (this.disposed) throw this.disposedError();
     core.snapshot(this.ref.arenaId, this.ref.slot, this.snapshot);
     return {
       consecutiveFailures: this.snapshot[Snap.consecutiveFailures],
@@ -80,7 +109,12 @@ export class CoreSlot {
 
   /** Sets the time of the slot's arena (a SamplingBreaker's virtual time), for the next operation. */
   setTimeUs(us: number): void {
+    if (this.disposed) throw this.disposedError();
     this.ref.arena.setManualNowUs(us);
+  }
+
+  private disposedError(): Error {
+    return new Error(`breakwater/cockatiel: this ${this.owner} was disposed and can no longer count calls; create a new one`);
   }
 
   private generation(): number {

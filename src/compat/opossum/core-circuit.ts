@@ -1,6 +1,6 @@
 import type { ManualClock } from '../../clock';
 import { CONFIG_SIZE, Config, GENERATION_MASK, MAX_BUCKETS, MAX_PERIOD_MS, Outcome, Scratch, State, WindowType } from '../../core/layout';
-import { monotonicPool, type SlotRef } from '../../core/pool';
+import { monotonicPool, type ArenaPool, type SlotRef } from '../../core/pool';
 import { core } from '../../core/select';
 import type { Scheduler } from './scheduler';
 
@@ -39,23 +39,31 @@ function coreThreshold(percentage: number): number {
  * fires), resetTimeout ms open, then half-open with a single trial call that closes or reopens
  * the circuit. The state word, the window and the rate decision live in the core; opossum's
  * gates (warm-up, volumeThreshold) are the caller's, which records a gated failure as counted only.
+ *
+ * release() gives the slot back (opossum's shutdown()); the circuit then keeps its state word in
+ * JS, and only the manual transitions a shut-down opossum breaker still makes move it.
  */
 export class CoreCircuit {
-  private readonly ref: SlotRef;
-  private readonly words: Int32Array;
-  private readonly stateIndex: number;
+  /** The slot, until release(). */
+  private ref: SlotRef | undefined;
+  private readonly pool: ArenaPool;
+  /** The arena's words and the state word's index in them; a private copy after release(). */
+  private words: Int32Array;
+  private stateIndex: number;
   private readonly scheduler: Scheduler;
   /** The core's bucket span, in ms. */
   private readonly spanMs: number;
-  /** Fires counted in JS, not yet in the core, and the core bucket they belong to. */
+  /** Fires counted in JS, not yet in the core, and the span of the core bucket they belong to. */
   private pendingFires = 0;
-  private pendingBucket = NaN;
+  private pendingFrom = NaN;
+  private pendingUntil = NaN;
 
   constructor(options: CoreCircuitOptions, clock: ManualClock | undefined, scheduler: Scheduler) {
     const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.floor(options.rollingCountBuckets) || 10));
-    this.ref = (clock ? clock.pool : monotonicPool).allocate(buckets);
-    this.words = this.ref.arena.words;
-    this.stateIndex = this.ref.arena.stateIndex(this.ref.slot);
+    this.pool = clock ? clock.pool : monotonicPool;
+    const ref = (this.ref = this.pool.allocate(buckets));
+    this.words = ref.arena.words;
+    this.stateIndex = ref.arena.stateIndex(ref.slot);
     this.scheduler = scheduler;
     this.spanMs = Math.max(1, Math.round((options.rollingCountTimeout * 1000) / buckets)) / 1000;
     const config = new Float64Array(CONFIG_SIZE);
@@ -75,7 +83,32 @@ export class CoreCircuit {
     config[Config.halfOpenMaxCalls] = 1;
     config[Config.halfOpenSuccessThreshold] = 1;
     config[Config.halfOpenTimeoutMs] = 0;
-    core.configure(this.ref.arenaId, this.ref.slot, config);
+    core.configure(ref.arenaId, ref.slot, config);
+  }
+
+  /**
+   * Gives the slot back to its pool for the next breaker; no later call touches it. The state
+   * word moves into a private copy: the circuit still reads as open or closed, open() and
+   * close() still move it, and the rest (counts, trip decisions, deadlines) stops.
+   */
+  release(): void {
+    const ref = this.ref;
+    if (ref === undefined) return;
+    const detached = new Int32Array(1);
+    detached[0] = this.words[this.stateIndex];
+    this.ref = undefined;
+    this.pendingFires = 0;
+    this.words = detached;
+    this.stateIndex = 0;
+    this.pool.release(ref);
+  }
+
+  /** After release(): moves the private state word to `state` (a new generation) and returns it. */
+  private moveDetached(state: number): number {
+    const word = this.words[0];
+    if ((word & 0xf) === state) return NO_TRANSITION;
+    this.words[0] = ((((word >>> 4) + 1) & GENERATION_MASK) << 4) | state;
+    return state;
   }
 
   /** The core state code (State.CLOSED, OPEN, HALF_OPEN, ...). */
@@ -89,31 +122,39 @@ export class CoreCircuit {
   }
 
   /**
-   * Counts a fire. Fires are counted in JS (a crossing per call would cost more than the rest of
-   * the compat layer) and folded into the core before any decision, and just before the core's
-   * bucket ends, so they land in the bucket they happened in.
+   * Counts a fire at `now` (the scheduler's clock). Fires are counted in JS (a crossing per call
+   * would cost more than the rest of the compat layer) and folded into the core before any
+   * decision, and just before the core's bucket ends, so they land in the bucket they happened in.
    */
-  fired(): void {
-    const now = this.scheduler.now();
-    const bucket = Math.floor(now / this.spanMs);
-    if (bucket !== this.pendingBucket) {
-      this.flushFires();
-      this.pendingBucket = bucket;
-      this.scheduler.after(Math.max(0, (bucket + 1) * this.spanMs - FOLD_MARGIN_MS - now), this.foldAtBucketEnd);
+  fired(now: number): void {
+    if (!(now >= this.pendingFrom && now < this.pendingUntil)) {
+      if (this.ref === undefined) return;
+      this.startBucket(now);
     }
     this.pendingFires++;
   }
 
+  /** The first fire of a core bucket: folds the last bucket's fires and schedules this one's fold. */
+  private startBucket(now: number): void {
+    const bucket = Math.floor(now / this.spanMs);
+    this.flushFires();
+    // Clamped around now: a rounding at the bucket's edge must not send every fire back here.
+    this.pendingFrom = Math.min(bucket * this.spanMs, now);
+    this.pendingUntil = Math.max((bucket + 1) * this.spanMs, now + 1e-6);
+    this.scheduler.after(Math.max(0, this.pendingUntil - FOLD_MARGIN_MS - now), this.foldAtBucketEnd);
+  }
+
   private readonly foldAtBucketEnd = (): void => {
-    this.pendingBucket = NaN;
+    this.pendingFrom = this.pendingUntil = NaN;
     this.flushFires();
   };
 
   private flushFires(): void {
-    if (this.pendingFires === 0) return;
+    const ref = this.ref;
+    if (this.pendingFires === 0 || ref === undefined) return;
     const fires = this.pendingFires;
     this.pendingFires = 0;
-    core.record(this.ref.arenaId, this.ref.slot, (this.generation - 1) & GENERATION_MASK, Outcome.success, fires, -1);
+    core.record(ref.arenaId, ref.slot, (this.generation - 1) & GENERATION_MASK, Outcome.success, fires, -1);
     this.transition();
   }
 
@@ -122,38 +163,52 @@ export class CoreCircuit {
    * settles while half-open decides the trial). Returns the state it moved to, or NO_TRANSITION.
    */
   record(outcome: (typeof Outcome)[keyof typeof Outcome], latencyMs: number): number {
+    const ref = this.ref;
+    if (ref === undefined) {
+      // Released: only a half-open trial still decides (the caller decides a closed circuit's trip).
+      if (this.state !== State.HALF_OPEN) return NO_TRANSITION;
+      return this.moveDetached(outcome === Outcome.success ? State.CLOSED : State.OPEN);
+    }
     this.flushFires();
-    core.record(this.ref.arenaId, this.ref.slot, this.generation, outcome, 1, Math.max(0, Math.floor(latencyMs * 1000)));
+    core.record(ref.arenaId, ref.slot, this.generation, outcome, 1, Math.max(0, Math.floor(latencyMs * 1000)));
     return this.transition();
   }
 
   /** Counts outcomes in the window under an older generation: they weigh in later decisions but move nothing now. */
   count(outcome: typeof Outcome.success | typeof Outcome.failure, times: number): void {
+    const ref = this.ref;
+    if (ref === undefined) return;
     this.flushFires();
     const older = (this.generation - 1) & GENERATION_MASK;
     // The core batches successes; a failure is recorded one at a time.
     const batch = outcome === Outcome.success ? times : 1;
-    for (let left = times; left > 0; left -= batch) core.record(this.ref.arenaId, this.ref.slot, older, outcome, batch, -1);
+    for (let left = times; left > 0; left -= batch) core.record(ref.arenaId, ref.slot, older, outcome, batch, -1);
     this.transition();
   }
 
   /** Opens the circuit for `ms` (opossum's open(): a manual trip that still half-opens). */
   open(ms: number): number {
+    const ref = this.ref;
+    if (ref === undefined) return this.moveDetached(State.OPEN);
     this.flushFires();
-    core.restore(this.ref.arenaId, this.ref.slot, State.OPEN, ms, 0);
+    core.restore(ref.arenaId, ref.slot, State.OPEN, ms, 0);
     return this.transition();
   }
 
   close(): number {
+    const ref = this.ref;
+    if (ref === undefined) return this.moveDetached(State.CLOSED);
     this.flushFires();
-    core.close(this.ref.arenaId, this.ref.slot);
+    core.close(ref.arenaId, ref.slot);
     return this.transition();
   }
 
   /** Milliseconds until an open circuit's deadline (0 when reached or not open). */
   remainingMs(): number {
-    if (this.state !== State.OPEN) return 0;
-    const now32 = Math.floor(core.nowUs(this.ref.arenaId) / 1000) >>> 0;
+    const ref = this.ref;
+    // Released: no deadline runs any more (opossum's reset timer is gone after shutdown).
+    if (this.state !== State.OPEN || ref === undefined) return 0;
+    const now32 = Math.floor(core.nowUs(ref.arenaId) / 1000) >>> 0;
     return Math.max(0, (this.words[this.stateIndex + 1] - now32) | 0);
   }
 
@@ -162,8 +217,10 @@ export class CoreCircuit {
    * next fire(). Returns the half-open generation, or -1 when the circuit did not move.
    */
   enterHalfOpen(): number {
+    const ref = this.ref;
+    if (ref === undefined) return this.moveDetached(State.HALF_OPEN) === State.HALF_OPEN ? this.generation : -1;
     this.flushFires();
-    const admitted = core.admit(this.ref.arenaId, this.ref.slot) === 1;
+    const admitted = core.admit(ref.arenaId, ref.slot) === 1;
     const generation = core.scratch[Scratch.generation];
     const to = this.transition();
     return admitted && to === State.HALF_OPEN ? generation : -1;

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { ManualClock } from '../../clock';
-import type { CacheTransport, MemoryCache } from './cache';
+import { MAX_PERIOD_MS } from '../../core/layout';
+import { MemoryCache, type CacheTransport } from './cache';
 import type { Stats, Status } from './status';
 
 /** opossum's `state` option: what toJSON().state saved. */
@@ -77,4 +78,55 @@ export interface OpossumOptions {
   maxFailures?: number;
   /** breakwater extension: a ManualClock for deterministic tests (not an opossum option). */
   clock?: ManualClock;
+}
+
+/** The options once the breaker wrote its defaults into them. */
+export type ResolvedOptions = OpossumOptions &
+  Required<Pick<OpossumOptions, 'timeout' | 'resetTimeout' | 'errorThresholdPercentage' | 'rollingCountTimeout' | 'rollingCountBuckets' | 'capacity' | 'cacheTTL' | 'coalesceTTL'>> & {
+    errorFilter: (error: unknown, ...args: unknown[]) => boolean;
+    cacheGetKey: (...args: unknown[]) => string;
+    coalesceResetOn: string[];
+  };
+
+/**
+ * Writes opossum's defaults into `options` itself (opossum keeps and mutates the caller's object),
+ * and makes the caches: `wallNow` is the breaker's wall clock, for their expiries.
+ */
+export function withDefaults(options: OpossumOptions, wallNow: () => number): ResolvedOptions {
+  const o = options as ResolvedOptions;
+  o.timeout = options.timeout ?? 10000;
+  o.resetTimeout = options.resetTimeout ?? 30000;
+  o.errorThresholdPercentage = options.errorThresholdPercentage ?? 50;
+  o.rollingCountTimeout = options.rollingCountTimeout ?? 10000;
+  o.rollingCountBuckets = options.rollingCountBuckets ?? 10;
+  o.rollingPercentilesEnabled = options.rollingPercentilesEnabled !== false;
+  o.capacity = Number.isInteger(options.capacity) ? (options.capacity as number) : Number.MAX_SAFE_INTEGER;
+  o.errorFilter = options.errorFilter || (() => false);
+  o.cacheTTL = options.cacheTTL ?? 0;
+  o.cacheGetKey = options.cacheGetKey ?? ((...args: unknown[]) => JSON.stringify(args));
+  o.enableSnapshots = options.enableSnapshots !== false;
+  o.rotateBucketController = options.rotateBucketController;
+  o.coalesce = !!options.coalesce;
+  o.coalesceTTL = options.coalesceTTL ?? o.timeout;
+  o.coalesceResetOn = options.coalesceResetOn?.filter((on) => ['error', 'success', 'timeout'].includes(on)) || [];
+  if (o.cache) {
+    const transport = o.cacheTransport;
+    if (transport === undefined) {
+      o.cacheTransport = new MemoryCache(options.cacheSize, wallNow);
+    } else if (typeof transport !== 'object' || !transport.get || !transport.set || !transport.flush) {
+      throw new TypeError('options.cacheTransport should be an object with `get`, `set` and `flush` methods');
+    }
+  }
+  if (o.coalesce) o.coalesceCache = new MemoryCache(options.coalesceSize, wallNow);
+  return o;
+}
+
+/** A period the core holds (resetTimeout, rollingCountTimeout): ms from 0 to 2^30 - 1, or an error naming the option. */
+export function checkPeriod(options: OpossumOptions, option: 'resetTimeout' | 'rollingCountTimeout'): number {
+  const value = options[option];
+  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_PERIOD_MS)) {
+    const message = `breakwater/opossum: option "${option}" must be a number of ms from 0 to ${MAX_PERIOD_MS}, got ${String(value)}`;
+    throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+  }
+  return value;
 }

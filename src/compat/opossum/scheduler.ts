@@ -1,6 +1,7 @@
 import type { Timers } from '../../clock';
-import { clearCallTimeout, setCallTimeout } from './call-timeouts';
+import { TIMED_OUT, realCallTimeouts, type CallTimeouts } from './call-timeouts';
 import { monotonicMs } from './clock';
+import { realClearTimeout, realSetTimeout } from './timers';
 
 /** A scheduled callback; pass it to cancel(). */
 export interface Scheduled {
@@ -16,9 +17,11 @@ export interface Scheduler {
   /** Runs fn once, ms from now, without keeping the process alive. */
   after(ms: number, fn: () => void): Scheduled;
   cancel(entry: Scheduled | undefined): void;
-  /** A call's timeout: keeps the process alive while the call is pending, as opossum's does. */
-  callTimeout(fn: () => void, ms: number): unknown;
-  clearCallTimeout(handle: unknown): void;
+  /**
+   * The timeouts of calls with a `timeout` of ms (a breaker may keep it until it is retired). A
+   * pending call keeps the process alive, as opossum's per-call timer does.
+   */
+  callTimeouts(ms: number): CallTimeouts;
 }
 
 /** Deadlines this close behind the one a wakeup is for run in it. */
@@ -45,8 +48,7 @@ class DeadlineHeap implements Scheduler {
 
   readonly now = monotonicMs;
   readonly wallNow = Date.now;
-  readonly callTimeout = setCallTimeout;
-  readonly clearCallTimeout = clearCallTimeout as (handle: unknown) => void;
+  readonly callTimeouts = realCallTimeouts;
 
   after(ms: number, fn: () => void): Scheduled {
     const entry: Entry = { at: performance.now() + Math.max(0, ms), seq: this.seq++, fn };
@@ -88,12 +90,12 @@ class DeadlineHeap implements Scheduler {
   };
 
   private arm(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) realClearTimeout(this.timer);
     const at = this.heap[0].at;
     this.armedFor = at;
     // A millisecond early: a timer re-armed late (after an earlier deadline ran) must still fire
     // before a caller's timer for the same millisecond; run() treats the deadline as due.
-    this.timer = setTimeout(this.run, Math.max(0, at - EARLY_MS - performance.now()));
+    this.timer = realSetTimeout(this.run, Math.max(0, at - EARLY_MS - performance.now()));
     this.timer.unref();
   }
 
@@ -137,11 +139,23 @@ export const realScheduler: Scheduler = new DeadlineHeap();
 
 /** A scheduler on a ManualClock: its deadlines fire inside the clock's advance(). */
 export function manualScheduler(clock: Timers): Scheduler {
+  const timeouts = new Map<number, CallTimeouts>();
   return {
     now: () => clock.now(),
     wallNow: () => clock.now(),
-    callTimeout: (fn, ms) => clock.setTimeout(fn, ms),
-    clearCallTimeout: (handle) => clock.clearTimeout(handle),
+    callTimeouts: (ms) => {
+      let forMs = timeouts.get(ms);
+      if (forMs === undefined) {
+        forMs = {
+          ms,
+          retired: false,
+          add: (handler) => clock.setTimeout(() => handler(TIMED_OUT), ms),
+          clear: (ticket) => clock.clearTimeout(ticket),
+        };
+        timeouts.set(ms, forMs);
+      }
+      return forMs;
+    },
     after: (ms, fn) => {
       const at = clock.now() + Math.max(0, ms);
       return { at, handle: clock.setTimeout(fn, ms) } as Scheduled;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { LatencyLog } from './latency-log';
 import { realScheduler, type Scheduled, type Scheduler } from './scheduler';
 
 /** One bucket of opossum's rolling window: counters of what the breaker did while it was current. */
@@ -80,10 +81,15 @@ export class Status extends EventEmitter {
   readonly rotateBucket: () => void;
 
   private readonly buckets: Bucket[];
+  /** Each bucket's latencies not yet in its latencyTimes (same order as buckets). */
+  private readonly logs: LatencyLog[];
   private readonly interval: number;
-  private readonly scheduler: Scheduler;
+  /** @internal The clock the window rotates on (a breaker passes its own readings when it shares it). */
+  readonly scheduler: Scheduler;
   private readonly startedAt: number;
   private rotations = 0;
+  /** When the next time-driven rotation is due: before it, a count needs no rotation check. */
+  private nextRotationAt: number;
   private stopped = false;
   private nextSnapshot: Scheduled | undefined;
 
@@ -92,16 +98,20 @@ export class Status extends EventEmitter {
     const count = options.rollingCountBuckets || 10;
     const timeout = options.rollingCountTimeout || 10000;
     this.buckets = Array.from({ length: count }, bucket);
+    this.logs = Array.from({ length: count }, () => new LatencyLog());
     // opossum rotates on setInterval(floor(timeout / buckets)), which runs at least every ms.
     this.interval = Math.max(1, Math.floor(timeout / count));
     this.scheduler = scheduler;
     this.startedAt = scheduler.now();
+    this.nextRotationAt = this.startedAt + this.interval;
     this.rollingPercentilesEnabled = options.rollingPercentilesEnabled !== false;
     this.enableSnapshots = options.enableSnapshots !== false;
     this.rotateBucketController = options.rotateBucketController;
     this.rotateBucket = () => {
       this.buckets.pop();
       this.buckets.unshift(bucket());
+      this.logs.pop();
+      this.logs.unshift(new LatencyLog());
     };
     if (this.rotateBucketController) this.startListeneningForRotateEvent();
     if (options.stats) this.buckets[0] = { ...bucket(), ...options.stats } as Bucket;
@@ -113,6 +123,7 @@ export class Status extends EventEmitter {
   /** The window's totals, with latencyMean and percentiles. */
   get stats(): Stats {
     this.catchUp();
+    this.expandLatencies();
     const totals = bucket() as Stats;
     const counters = Object.keys(totals).filter((key) => key !== 'latencyTimes' && key !== 'percentiles');
     for (const b of this.buckets) {
@@ -142,6 +153,7 @@ export class Status extends EventEmitter {
   /** A copy of the buckets, newest first. */
   get window(): Bucket[] {
     this.catchUp();
+    this.expandLatencies();
     return this.buckets.slice();
   }
 
@@ -150,7 +162,23 @@ export class Status extends EventEmitter {
     this.catchUp();
     const current = this.buckets[0];
     (current[property] as number)++;
-    if (property === 'successes' || property === 'failures' || property === 'timeouts') current.latencyTimes.push(latencyRunTime || 0);
+    if (property === 'successes' || property === 'failures' || property === 'timeouts') this.logs[0].push(latencyRunTime || 0);
+  }
+
+  /**
+   * @internal increment('fires') for the guarded call's fast path (no counter looked up by name),
+   * at `now`, a reading of this status's own scheduler.
+   */
+  countFire(now: number): void {
+    this.catchUp(now);
+    this.buckets[0].fires++;
+  }
+
+  /** @internal increment('successes', latency) for the fast path, at `now` (as countFire()). */
+  countSuccess(latency: number, now: number): void {
+    this.catchUp(now);
+    this.buckets[0].successes++;
+    this.logs[0].push(latency || 0);
   }
 
   /** Marks the current bucket as one in which the circuit opened. */
@@ -187,17 +215,30 @@ export class Status extends EventEmitter {
   }
 
   /** Rotates once per bucket period elapsed since the last look (time-driven windows only). */
-  private catchUp(): void {
-    if (this.rotateBucketController !== undefined || this.stopped) return;
-    const due = Math.floor((this.scheduler.now() - this.startedAt) / this.interval);
+  private catchUp(now: number = this.scheduler.now()): void {
+    if (now < this.nextRotationAt || this.rotateBucketController !== undefined || this.stopped) return;
+    const due = Math.floor((now - this.startedAt) / this.interval);
     const behind = due - this.rotations;
+    this.nextRotationAt = this.startedAt + (Math.max(due, this.rotations) + 1) * this.interval;
     if (behind <= 0) return;
     if (behind >= this.buckets.length) {
-      for (let i = 0; i < this.buckets.length; i++) this.buckets[i] = bucket();
+      for (let i = 0; i < this.buckets.length; i++) {
+        this.buckets[i] = bucket();
+        this.logs[i] = new LatencyLog();
+      }
     } else {
       for (let i = 0; i < behind; i++) this.rotateBucket();
     }
     this.rotations = due;
+  }
+
+  /** Moves the recorded latencies into the buckets' latencyTimes, where readers of the window see them. */
+  private expandLatencies(): void {
+    for (let i = 0; i < this.buckets.length; i++) {
+      const b = this.buckets[i];
+      // An imported bucket may lack the array (opossum would then throw on its next push).
+      if (b !== undefined && Array.isArray(b.latencyTimes)) this.logs[i].drainInto(b.latencyTimes);
+    }
   }
 
   /** Arms the next 'snapshot' at the next bucket boundary; stops when nobody listens. */

@@ -141,10 +141,11 @@ inline void windowStats(SlotRef slot, LazyNow& now, double* out) {
   out[kStatTotalCalls] = double(relaxedLoad(header.totals.calls));
   out[kStatTotalRejections] = double(relaxedLoad(header.totals.rejections));
   SlotWindow window(slot, now);
-  LatencyHistogram whole, recent;
-  inspect_detail::writeCounts(out + kStatWindow, window.read(&whole), whole);
-  const uint32_t newest = (window.buckets() + 3) / 4;
-  inspect_detail::writeCounts(out + kStatRecent, window.read(&recent, newest), recent);
+  WindowCounts whole, recent;
+  LatencyHistogram wholeLatencies, recentLatencies;
+  window.readWithRecent((window.buckets() + 3) / 4, whole, wholeLatencies, recent, recentLatencies);
+  inspect_detail::writeCounts(out + kStatWindow, whole, wholeLatencies);
+  inspect_detail::writeCounts(out + kStatRecent, recent, recentLatencies);
 }
 
 // Writes the last min(maxEntries, 8) transitions, oldest first, as rows of

@@ -106,6 +106,31 @@ class SlotWindow {
     return sum;
   }
 
+  // The whole window and its `newest` most recent buckets in one pass over the buckets (each
+  // bucket's counters and histogram are loaded once): what the control plane reads every tick.
+  void readWithRecent(uint32_t newest, WindowCounts& whole, LatencyHistogram& wholeLatencies,
+                      WindowCounts& recent, LatencyHistogram& recentLatencies) {
+    const uint64_t current = currentEpoch();
+    const uint32_t span = std::min(newest, shape_.buckets);
+    for (uint32_t i = 0; i < shape_.buckets; ++i) {
+      Bucket& bucket = slot_.buckets[i];
+      const uint64_t tag = atomic(bucket.tag).load(kAcquire);
+      if (tag == 0 || tag - 1 > current || tag - 1 + shape_.buckets <= current) continue;
+      const bool isRecent = tag - 1 + span > current;
+      const WindowCounts counts{relaxedLoad(bucket.calls),    relaxedLoad(bucket.successes),
+                                relaxedLoad(bucket.failures), relaxedLoad(bucket.slowCalls),
+                                relaxedLoad(bucket.timeouts), relaxedLoad(bucket.rejections)};
+      add(whole, counts);
+      if (isRecent) add(recent, counts);
+      for (uint32_t bin = 0; bin < layout::kHistogramBins; ++bin) {
+        const uint32_t count = relaxedLoad(bucket.histogram[bin]);
+        if (count == 0) continue;
+        wholeLatencies.add(bin, count);
+        if (isRecent) recentLatencies.add(bin, count);
+      }
+    }
+  }
+
   // Every bucket of the slot, not only the configured ones, so a later reconfiguration
   // cannot resurrect old counts.
   static void clear(SlotRef slot) {
@@ -159,6 +184,15 @@ class SlotWindow {
     }
     if (batch.slow) bump(bucket->slowCalls, 1u);
     if (batch.latencyUs >= 0) bump(bucket->histogram[binIndex(uint64_t(batch.latencyUs))], 1u);
+  }
+
+  static void add(WindowCounts& sum, const WindowCounts& counts) {
+    sum.calls += counts.calls;
+    sum.successes += counts.successes;
+    sum.failures += counts.failures;
+    sum.slowCalls += counts.slowCalls;
+    sum.timeouts += counts.timeouts;
+    sum.rejections += counts.rejections;
   }
 
   static void zeroCounters(Bucket& bucket) {

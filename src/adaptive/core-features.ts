@@ -80,6 +80,9 @@ const perSecond = (now: number, before: number, seconds: number): number => (sec
 export class CoreFeatureExtractor {
   private readonly halfLifeMs: number;
   private readonly memory = new WeakMap<CircuitBreaker, Float64Array>();
+  /** The last read's breakers and their memories by row: a registry's order rarely changes between ticks. */
+  private lastBreakers: readonly CircuitBreaker[] = [];
+  private byRow: Float64Array[] = [];
   private stats = new Float64Array(0);
 
   constructor(options: CoreFeatureOptions = {}) {
@@ -99,25 +102,30 @@ export class CoreFeatureExtractor {
     if (out.length < breakers.length * CORE_FEATURE_COUNT) {
       throw new RangeError(`breakwater: the feature buffer holds ${out.length} floats, ${breakers.length} rows need ${breakers.length * CORE_FEATURE_COUNT}`);
     }
-    const byArena = new Map<number, number[]>();
-    breakers.forEach((breaker, row) => {
-      const ref = breaker.coreSlot;
-      if (ref === undefined) return;
-      breaker.flush(); // successes counted in JS reach the window first
-      let rows = byArena.get(ref.arenaId);
-      if (rows === undefined) byArena.set(ref.arenaId, (rows = []));
-      rows.push(row);
-    });
+    // Rows grouped by arena, in one pass: an arena's rows are contiguous in `order`.
+    const byArena = new Map<number, { rows: number[]; slots: number[] }>();
     for (let row = 0; row < breakers.length; row++) {
-      if (breakers[row].coreSlot === undefined) this.idleRow(breakers[row], out, row * CORE_FEATURE_COUNT);
+      const breaker = breakers[row];
+      const ref = breaker.coreSlot;
+      if (ref === undefined) {
+        this.idleRow(breaker, out, row * CORE_FEATURE_COUNT);
+        continue;
+      }
+      breaker.flush(); // successes counted in JS reach the window first
+      let group = byArena.get(ref.arenaId);
+      if (group === undefined) byArena.set(ref.arenaId, (group = { rows: [], slots: [] }));
+      group.rows.push(row);
+      group.slots.push(ref.slot);
     }
-    for (const [arenaId, rows] of byArena) {
+    for (const [arenaId, { rows, slots }] of byArena) {
       if (this.stats.length < rows.length * WINDOW_STATS_SIZE) this.stats = new Float64Array(rows.length * WINDOW_STATS_SIZE);
-      core.windowStats(arenaId, Int32Array.from(rows, (row) => breakers[row].coreSlot!.slot), this.stats);
-      rows.forEach((row, i) => this.row(breakers[row], this.stats, i * WINDOW_STATS_SIZE, nowMs, out, row * CORE_FEATURE_COUNT));
+      core.windowStats(arenaId, Int32Array.from(slots), this.stats);
+      for (let i = 0; i < rows.length; i++) this.row(breakers[rows[i]], this.stats, i * WINDOW_STATS_SIZE, nowMs, out, rows[i] * CORE_FEATURE_COUNT);
     }
+    this.lastBreakers = breakers.slice(); // a copy: the caller may reuse its array for other breakers
     return out;
   }
+
 
   private row(breaker: CircuitBreaker, s: Float64Array, at: number, nowMs: number, out: Float32Array, o: number): void {
     const w = at + WindowStat.window;
@@ -125,9 +133,10 @@ export class CoreFeatureExtractor {
     const decided = s[w + SpanStat.successes] + s[w + SpanStat.failures];
     const failureRate = ratio(s[w + SpanStat.failures], decided);
     const recentFailureRate = ratio(s[r + SpanStat.failures], s[r + SpanStat.successes] + s[r + SpanStat.failures]);
-    let memory = this.memory.get(breaker);
+    let memory = this.memoryOf(breaker, o / CORE_FEATURE_COUNT);
     const first = memory === undefined;
     if (memory === undefined) this.memory.set(breaker, (memory = new Float64Array(MEMORY_SIZE).fill(NaN)));
+    this.byRow[o / CORE_FEATURE_COUNT] = memory;
     const seconds = first ? 0 : (nowMs - memory[AT]) / 1000;
 
     out[o + F.failure_rate_slope] = perSecond(recentFailureRate, memory[RECENT_RATE], seconds);
@@ -172,6 +181,12 @@ export class CoreFeatureExtractor {
     out[o + F.consecutive_failures_to_threshold] = options.failureThreshold > 0 ? s[at + WindowStat.consecutiveFailures] / options.failureThreshold : NaN;
     out[o + F.window_calls_to_minimum] = decided / options.minimumCalls;
     this.hardware(breaker, out, o);
+  }
+
+  /** The breaker's memory: by its row when it held the same row last time (no hash lookup), else by the breaker. */
+  private memoryOf(breaker: CircuitBreaker, row: number): Float64Array | undefined {
+    if (this.lastBreakers[row] === breaker && this.byRow[row] !== undefined) return this.byRow[row];
+    return this.memory.get(breaker);
   }
 
   private idleRow(breaker: CircuitBreaker, out: Float32Array, o: number): void {

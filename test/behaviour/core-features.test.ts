@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../../src/adaptive/core-features';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
-import { assertCore, fail } from './helpers';
+import { assertCore, fail, succeed } from './helpers';
 
 const column = (name: string): number => CORE_FEATURES.features.indexOf(name);
 const value = (rows: Float32Array, row: number, name: string): number => rows[row * CORE_FEATURE_COUNT + column(name)];
@@ -101,5 +101,22 @@ describe('core features', () => {
     expect(clock.pool.arenas).toHaveLength(2);
     expect(() => new CoreFeatureExtractor().extract([a], 0, new Float32Array(3))).toThrow(/holds 3 floats/);
     expect(() => new CoreFeatureExtractor({ baselineHalfLifeMs: 0 })).toThrow(/"baselineHalfLifeMs"/);
+  });
+
+  it('remembers each breaker, not each row: a reordered or reused list keeps every slope its own', () => {
+    const clock = new ManualClock(0);
+    const calm = new CircuitBreaker({ clock, failureThreshold: 0 });
+    const failing = new CircuitBreaker({ clock, failureThreshold: 0 });
+    succeed(calm, 10);
+    succeed(failing, 10);
+    const extractor = new CoreFeatureExtractor();
+    const list = [calm, failing];
+    extractor.extract(list, clock.now());
+    fail(failing, 10);
+    clock.advance(1000);
+    list.reverse(); // the same array, other breakers at each row
+    const rows = extractor.extract(list, clock.now());
+    expect(value(rows, 0, 'failure_rate_slope')).toBeCloseTo(0.5, 5); // failing: 0 -> 0.5 in a second
+    expect(value(rows, 1, 'failure_rate_slope')).toBe(0); // calm
   });
 });

@@ -42,3 +42,5 @@ export type { DuckDbSink, DuckDbSinkOptions } from './observe/sinks/duckdb';
 export { collectBreakwaterMetrics, prometheusLabelName } from './observe/prometheus';
 export type { BreakwaterCollector, PrometheusOptions, ScrapeSummary } from './observe/prometheus';
 export * from './observe/dashboard/index';
+export { bridgeToOpenTelemetry } from './observe/opentelemetry';
+export type { OpenTelemetryBridge, OpenTelemetryOptions } from './observe/opentelemetry';

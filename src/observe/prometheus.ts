@@ -1,14 +1,13 @@
 import { createRequire } from 'node:module';
 import type { Counter, Gauge, Registry as PromRegistry } from 'prom-client';
-import type { BreakerHealth, RegistryHealth } from '../registry/health';
-import type { Registry } from '../registry/registry';
+import type { BreakerHealth } from '../registry/health';
+import { readRegistry, type Reading, type RegistryView, type ScrapeSummary } from './registry-reading';
 import type { StateName } from '../state';
 
 /** The npm package the collector loads on first use (an optional peer dependency). */
 export const PROM_CLIENT_PACKAGE = 'prom-client';
+export type { RegistryView, ScrapeSummary } from './registry-reading';
 
-/** The registry reads a scrape makes. */
-export type RegistryView = Pick<Registry, 'entries' | 'breakerHealth' | 'health'>;
 
 /** Options of {@link collectBreakwaterMetrics}. */
 export interface PrometheusOptions {
@@ -31,14 +30,6 @@ export interface PrometheusOptions {
   overflow?: 'per-kind' | 'top-n';
 }
 
-/** What the last scrape exported. */
-export interface ScrapeSummary {
-  mode: 'per-breaker' | 'per-kind' | 'top-n';
-  /** Breakers with series of their own. */
-  exported: number;
-  /** Breakers left out of the per-breaker series (counted in the aggregates in 'per-kind' mode). */
-  omitted: number;
-}
 
 /** A registered collector. */
 export interface BreakwaterCollector {
@@ -94,37 +85,6 @@ export function prometheusLabelName(key: string): string {
   return label;
 }
 
-/** One scrape's reading of the registry, shared by every metric's collect(). */
-interface Reading {
-  summary: ScrapeSummary;
-  /** Breakers exported one by one. */
-  breakers: BreakerHealth[];
-  /** Per-kind aggregates ('per-kind' overflow only). */
-  kinds: Map<string, BreakerHealth[]>;
-  health: RegistryHealth;
-}
-
-function readRegistry(registry: RegistryView, maxSeries: number, overflow: 'per-kind' | 'top-n'): Reading {
-  const all: BreakerHealth[] = [];
-  for (const { kind, name } of registry.entries()) {
-    const row = registry.breakerHealth(kind, name);
-    if (row !== undefined) all.push(row);
-  }
-  const health = registry.health();
-  if (all.length <= maxSeries) return { summary: { mode: 'per-breaker', exported: all.length, omitted: 0 }, breakers: all, kinds: new Map(), health };
-  if (overflow === 'top-n') {
-    // Least healthy first; among equals the one failing more, then the busier one.
-    all.sort((a, b) => a.healthPercentage - b.healthPercentage || b.failureRate - a.failureRate || b.totalCalls - a.totalCalls);
-    return { summary: { mode: 'top-n', exported: maxSeries, omitted: all.length - maxSeries }, breakers: all.slice(0, maxSeries), kinds: new Map(), health };
-  }
-  const kinds = new Map<string, BreakerHealth[]>();
-  for (const row of all) {
-    const list = kinds.get(row.kind);
-    if (list === undefined) kinds.set(row.kind, [row]);
-    else list.push(row);
-  }
-  return { summary: { mode: 'per-kind', exported: 0, omitted: all.length }, breakers: [], kinds, health };
-}
 
 const seconds = (ms: number | null): number | null => (ms === null ? null : ms / 1000);
 

@@ -1,0 +1,75 @@
+import type { Attributes, BatchObservableCallback, Meter, Observable } from '@opentelemetry/api';
+import type { BreakerHealth } from '../registry/health';
+import { readRegistry, type RegistryView, type ScrapeSummary } from './registry-reading';
+import { STATE_CODES } from './prometheus';
+
+/** Options of {@link bridgeToOpenTelemetry}. */
+export interface OpenTelemetryOptions {
+  /** Prefix of every instrument name. Default 'breakwater.'. */
+  prefix?: string;
+  /** The most breakers observed one by one; above it, the least healthy ones. Default 1000. */
+  maxBreakers?: number;
+}
+
+/** A bridge registered on a meter. */
+export interface OpenTelemetryBridge {
+  readonly instrumentNames: readonly string[];
+  /** What the last collection observed (undefined before the first). */
+  readonly lastCollection: ScrapeSummary | undefined;
+  /** Stops observing (the instruments stay on the meter, without values). */
+  dispose(): void;
+}
+
+const OUTCOMES = [
+  ['successes', 'success'],
+  ['failures', 'failure'],
+  ['rejections', 'rejection'],
+  ['timeouts', 'timeout'],
+  ['slowCalls', 'slow'],
+] as const satisfies readonly (readonly [keyof BreakerHealth, string])[];
+
+/**
+ * Observes a registry's breakers through an OpenTelemetry meter you pass (from @opentelemetry/api,
+ * an optional peer: breakwater never imports it): state, calls by outcome (cumulative counters),
+ * latency percentiles, health, predicted probability. Values are read from the registry once per
+ * collection, in one batch callback; above `maxBreakers` only the least healthy are observed.
+ */
+export function bridgeToOpenTelemetry(registry: RegistryView, meter: Meter, options: OpenTelemetryOptions = {}): OpenTelemetryBridge {
+  if (meter === null || typeof meter !== 'object' || typeof meter.createObservableGauge !== 'function') {
+    throw new TypeError('breakwater: bridgeToOpenTelemetry(registry, meter) needs a Meter from @opentelemetry/api (metrics.getMeter(name))');
+  }
+  const prefix = options.prefix ?? 'breakwater.';
+  const maxBreakers = options.maxBreakers ?? 1000;
+  if (!Number.isInteger(maxBreakers) || maxBreakers < 1) throw new RangeError(`breakwater: OpenTelemetry option "maxBreakers" must be an integer >= 1, got ${String(maxBreakers)}`);
+  const state = meter.createObservableGauge(`${prefix}circuit.state`, { description: 'Circuit state code: 0 closed, 1 open, 2 half-open, 3 forced-open, 4 disabled' });
+  const calls = meter.createObservableCounter(`${prefix}calls`, { description: 'Calls by outcome since the breaker was created or reset' });
+  const latency = meter.createObservableGauge(`${prefix}latency`, { description: 'Window latency percentile', unit: 'ms' });
+  const health = meter.createObservableGauge(`${prefix}health`, { description: 'Health percentage (0..100)', unit: '%' });
+  const probability = meter.createObservableGauge(`${prefix}trip.probability`, { description: 'The early-warning model\'s probability of a trip' });
+  const instruments: Observable[] = [state, calls, latency, health, probability];
+  let lastCollection: ScrapeSummary | undefined;
+
+  const callback: BatchObservableCallback = (result) => {
+    const reading = readRegistry(registry, maxBreakers, 'top-n');
+    lastCollection = reading.summary;
+    for (const row of reading.breakers) {
+      const attributes: Attributes = { ...row.labels, name: row.name, kind: row.kind };
+      result.observe(state, STATE_CODES[row.state], { ...attributes, state: row.state });
+      for (const [field, outcome] of OUTCOMES) result.observe(calls, row[field] as number, { ...attributes, outcome });
+      for (const quantile of ['p50', 'p90', 'p99'] as const) {
+        const value = row.latency[quantile];
+        if (value !== null) result.observe(latency, value, { ...attributes, quantile });
+      }
+      result.observe(health, row.healthPercentage, attributes);
+      if (row.probability !== null) result.observe(probability, row.probability, attributes);
+    }
+  };
+  meter.addBatchObservableCallback(callback, instruments);
+  return {
+    instrumentNames: ['circuit.state', 'calls', 'latency', 'health', 'trip.probability'].map((name) => prefix + name),
+    get lastCollection() {
+      return lastCollection;
+    },
+    dispose: () => meter.removeBatchObservableCallback(callback, instruments),
+  };
+}

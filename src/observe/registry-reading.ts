@@ -1,0 +1,46 @@
+import type { BreakerHealth, RegistryHealth } from '../registry/health';
+import type { Registry } from '../registry/registry';
+
+/** The registry reads a scrape makes. */
+export type RegistryView = Pick<Registry, 'entries' | 'breakerHealth' | 'health'>;
+
+/** What the last scrape exported. */
+export interface ScrapeSummary {
+  mode: 'per-breaker' | 'per-kind' | 'top-n';
+  /** Breakers with series of their own. */
+  exported: number;
+  /** Breakers left out of the per-breaker series (counted in the aggregates in 'per-kind' mode). */
+  omitted: number;
+}
+
+/** One scrape's reading of the registry, shared by every metric's collect(). */
+export interface Reading {
+  summary: ScrapeSummary;
+  /** Breakers exported one by one. */
+  breakers: BreakerHealth[];
+  /** Per-kind aggregates ('per-kind' overflow only). */
+  kinds: Map<string, BreakerHealth[]>;
+  health: RegistryHealth;
+}
+
+export function readRegistry(registry: RegistryView, maxSeries: number, overflow: 'per-kind' | 'top-n'): Reading {
+  const all: BreakerHealth[] = [];
+  for (const { kind, name } of registry.entries()) {
+    const row = registry.breakerHealth(kind, name);
+    if (row !== undefined) all.push(row);
+  }
+  const health = registry.health();
+  if (all.length <= maxSeries) return { summary: { mode: 'per-breaker', exported: all.length, omitted: 0 }, breakers: all, kinds: new Map(), health };
+  if (overflow === 'top-n') {
+    // Least healthy first; among equals the one failing more, then the busier one.
+    all.sort((a, b) => a.healthPercentage - b.healthPercentage || b.failureRate - a.failureRate || b.totalCalls - a.totalCalls);
+    return { summary: { mode: 'top-n', exported: maxSeries, omitted: all.length - maxSeries }, breakers: all.slice(0, maxSeries), kinds: new Map(), health };
+  }
+  const kinds = new Map<string, BreakerHealth[]>();
+  for (const row of all) {
+    const list = kinds.get(row.kind);
+    if (list === undefined) kinds.set(row.kind, [row]);
+    else list.push(row);
+  }
+  return { summary: { mode: 'per-kind', exported: 0, omitted: all.length }, breakers: [], kinds, health };
+}

@@ -661,7 +661,7 @@ export class CircuitBreaker implements Ticking {
   private slot(): SlotRef {
     if (this.ref !== undefined) return this.ref;
     if (this.disposed) throw this.disposedError();
-    const ref = this.pool!.allocate(this.profile.slidingWindowBuckets);
+    const ref = this.pool!.allocate(this.profile.slidingWindowBuckets, this.profile.latencyHistogram);
     core.configure(ref.arenaId, ref.slot, coreConfig(this.profile));
     this.useSlot(ref);
     return ref;

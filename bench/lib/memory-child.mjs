@@ -16,6 +16,10 @@ const factories = {
     const { CircuitBreaker } = await import(join(distDir, 'index.mjs'));
     return { create: (i) => new CircuitBreaker({ name: `b${i}` }), call: (b) => b.execute(action) };
   },
+  'breakwater (latencyHistogram: false)': async () => {
+    const { CircuitBreaker } = await import(join(distDir, 'index.mjs'));
+    return { create: (i) => new CircuitBreaker({ name: `b${i}`, latencyHistogram: false }), call: (b) => b.execute(action) };
+  },
   opossum: async () => {
     const Opossum = require('opossum');
     return { create: (i) => new Opossum(action, { name: `b${i}` }), call: (b) => b.fire() };

@@ -32,8 +32,8 @@ inline const char* describe(ArenaProblem problem) {
     case ArenaProblem::BadMagic: return "not a breakwater arena (bad magic)";
     case ArenaProblem::BadVersion: return "unsupported arena layout version";
     case ArenaProblem::BadMaxBuckets: return "maxBuckets must be within 1..64";
-    case ArenaProblem::BadSlotBytes: return "slotBytes must equal 384 + maxBuckets * 448";
-    case ArenaProblem::BadBins: return "histogram bins must be 104";
+    case ArenaProblem::BadSlotBytes: return "slotBytes must equal 384 + maxBuckets * (32 + 4 * bins)";
+    case ArenaProblem::BadBins: return "histogram bins must be 104, or 0 for no latency histograms";
     case ArenaProblem::BadClockMode: return "clock mode must be 0 (monotonic) or 1 (manual)";
     case ArenaProblem::ShorterThanSlots: return "buffer is shorter than 256 + capacity * slotBytes";
   }
@@ -49,11 +49,18 @@ struct ArenaCheck {
   bool ok() const { return problem == ArenaProblem::None; }
 };
 
-// Where one slot lives.
+// Where one slot lives. Buckets are `bucketStride` bytes apart: with a histogram (the Bucket
+// struct), or only its 32 bytes of counters, whose histogram must then never be touched.
 struct SlotRef {
   SlotHeader* header;
-  Bucket* buckets;
+  std::byte* firstBucket;
   uint32_t maxBuckets;
+  uint32_t bucketStride;
+  bool histogram;
+
+  Bucket& bucket(uint32_t index) const noexcept {
+    return *reinterpret_cast<Bucket*>(firstBucket + size_t{index} * bucketStride);
+  }
 };
 
 class Arena {
@@ -78,11 +85,11 @@ class Arena {
     if (maxBuckets < 1 || maxBuckets > layout::kMaxBuckets) {
       return {ArenaProblem::BadMaxBuckets, maxBuckets, layout::kMaxBuckets};
     }
-    if (slotBytes != layout::slotBytes(maxBuckets)) {
-      return {ArenaProblem::BadSlotBytes, slotBytes, layout::slotBytes(maxBuckets)};
-    }
-    if (bins != layout::kHistogramBins) {
+    if (bins != layout::kHistogramBins && bins != 0) {
       return {ArenaProblem::BadBins, bins, layout::kHistogramBins};
+    }
+    if (slotBytes != layout::slotBytes(maxBuckets, bins)) {
+      return {ArenaProblem::BadSlotBytes, slotBytes, layout::slotBytes(maxBuckets, bins)};
     }
     if (clockMode > uint32_t(ClockMode::Manual)) {
       return {ArenaProblem::BadClockMode, clockMode, uint32_t(ClockMode::Manual)};
@@ -98,7 +105,8 @@ class Arena {
       : bytes_(static_cast<std::byte*>(data)),
         capacity_(relaxedLoad(header().capacity)),
         maxBuckets_(relaxedLoad(header().maxBuckets)),
-        slotBytes_(layout::slotBytes(maxBuckets_)),
+        bins_(relaxedLoad(header().bins)),
+        slotBytes_(layout::slotBytes(maxBuckets_, bins_)),
         manualClock_(relaxedLoad(header().clockMode) == uint32_t(ClockMode::Manual)) {}
 
   uint32_t capacity() const noexcept { return capacity_; }
@@ -111,8 +119,8 @@ class Arena {
   // Precondition: index < capacity().
   SlotRef slot(uint32_t index) const noexcept {
     std::byte* base = bytes_ + layout::kHeaderBytes + size_t{index} * slotBytes_;
-    return {reinterpret_cast<SlotHeader*>(base),
-            reinterpret_cast<Bucket*>(base + layout::kSlotFixedBytes), maxBuckets_};
+    return {reinterpret_cast<SlotHeader*>(base), base + layout::kSlotFixedBytes, maxBuckets_,
+            uint32_t(layout::bucketBytes(bins_)), bins_ != 0};
   }
 
  private:
@@ -121,6 +129,7 @@ class Arena {
   std::byte* bytes_;
   uint32_t capacity_;
   uint32_t maxBuckets_;
+  uint32_t bins_;
   size_t slotBytes_;
   bool manualClock_;
 };

@@ -14,14 +14,19 @@ constexpr uint32_t kMagic = 0x31415742;  // the bytes "BWA1"
 constexpr uint32_t kVersion = 1;
 constexpr size_t kHeaderBytes = 256;
 constexpr size_t kSlotFixedBytes = 384;
+// A bucket is 32 bytes of counters, then the latency histogram when the arena keeps one.
+constexpr size_t kBucketCounterBytes = 32;
 constexpr size_t kBucketBytes = 448;
 constexpr uint32_t kMaxBuckets = 64;
 constexpr uint32_t kHistogramBins = 104;
 constexpr uint32_t kHistoryEntries = 8;
 constexpr size_t kAlignment = 8;
 
-constexpr size_t slotBytes(uint32_t maxBuckets) {
-  return kSlotFixedBytes + size_t{maxBuckets} * kBucketBytes;
+// bins is kHistogramBins, or 0 for an arena without latency histograms.
+constexpr size_t bucketBytes(uint32_t bins) { return kBucketCounterBytes + size_t{bins} * 4; }
+
+constexpr size_t slotBytes(uint32_t maxBuckets, uint32_t bins = kHistogramBins) {
+  return kSlotFixedBytes + size_t{maxBuckets} * bucketBytes(bins);
 }
 }  // namespace layout
 

@@ -88,7 +88,7 @@ class SlotWindow {
     const uint32_t span = std::min(newest, shape_.buckets);
     WindowCounts sum;
     for (uint32_t i = 0; i < shape_.buckets; ++i) {
-      Bucket& bucket = slot_.buckets[i];
+      Bucket& bucket = slot_.bucket(i);
       const uint64_t tag = atomic(bucket.tag).load(kAcquire);
       if (tag == 0 || tag - 1 > current || tag - 1 + span <= current) continue;
       sum.calls += relaxedLoad(bucket.calls);
@@ -97,7 +97,7 @@ class SlotWindow {
       sum.slowCalls += relaxedLoad(bucket.slowCalls);
       sum.timeouts += relaxedLoad(bucket.timeouts);
       sum.rejections += relaxedLoad(bucket.rejections);
-      if (latencies) {
+      if (latencies && slot_.histogram) {
         for (uint32_t bin = 0; bin < layout::kHistogramBins; ++bin) {
           latencies->add(bin, relaxedLoad(bucket.histogram[bin]));
         }
@@ -113,7 +113,7 @@ class SlotWindow {
     const uint64_t current = currentEpoch();
     const uint32_t span = std::min(newest, shape_.buckets);
     for (uint32_t i = 0; i < shape_.buckets; ++i) {
-      Bucket& bucket = slot_.buckets[i];
+      Bucket& bucket = slot_.bucket(i);
       const uint64_t tag = atomic(bucket.tag).load(kAcquire);
       if (tag == 0 || tag - 1 > current || tag - 1 + shape_.buckets <= current) continue;
       const bool isRecent = tag - 1 + span > current;
@@ -122,6 +122,7 @@ class SlotWindow {
                                 relaxedLoad(bucket.timeouts), relaxedLoad(bucket.rejections)};
       add(whole, counts);
       if (isRecent) add(recent, counts);
+      if (!slot_.histogram) continue;
       for (uint32_t bin = 0; bin < layout::kHistogramBins; ++bin) {
         const uint32_t count = relaxedLoad(bucket.histogram[bin]);
         if (count == 0) continue;
@@ -135,8 +136,8 @@ class SlotWindow {
   // cannot resurrect old counts.
   static void clear(SlotRef slot) {
     for (uint32_t i = 0; i < slot.maxBuckets; ++i) {
-      relaxedStore(slot.buckets[i].tag, uint64_t{0});
-      zeroCounters(slot.buckets[i]);
+      relaxedStore(slot.bucket(i).tag, uint64_t{0});
+      zeroCounters(slot.bucket(i), slot.histogram);
     }
   }
 
@@ -156,14 +157,14 @@ class SlotWindow {
   // The bucket counting `epoch`, claimed (and zeroed) if it still holds an older epoch;
   // null when it already moved on to a newer epoch, so a late add is dropped.
   Bucket* acquire(uint64_t epoch) {
-    Bucket& bucket = slot_.buckets[epoch % shape_.buckets];
+    Bucket& bucket = slot_.bucket(uint32_t(epoch % shape_.buckets));
     const uint64_t wanted = epoch + 1;
     uint64_t tag = atomic(bucket.tag).load(kAcquire);
     for (;;) {
       if (tag == wanted) return &bucket;
       if (tag > wanted) return nullptr;
       if (atomic(bucket.tag).compare_exchange_weak(tag, wanted, kAcqRel, kAcquire)) {
-        zeroCounters(bucket);
+        zeroCounters(bucket, slot_.histogram);
         return &bucket;
       }
     }
@@ -183,7 +184,7 @@ class SlotWindow {
       case Outcome::Ignored: break;
     }
     if (batch.slow) bump(bucket->slowCalls, 1u);
-    if (batch.latencyUs >= 0) bump(bucket->histogram[binIndex(uint64_t(batch.latencyUs))], 1u);
+    if (batch.latencyUs >= 0 && slot_.histogram) bump(bucket->histogram[binIndex(uint64_t(batch.latencyUs))], 1u);
   }
 
   static void add(WindowCounts& sum, const WindowCounts& counts) {
@@ -195,11 +196,12 @@ class SlotWindow {
     sum.rejections += counts.rejections;
   }
 
-  static void zeroCounters(Bucket& bucket) {
+  static void zeroCounters(Bucket& bucket, bool histogram) {
     for (uint32_t* counter : {&bucket.calls, &bucket.successes, &bucket.failures,
                               &bucket.slowCalls, &bucket.timeouts, &bucket.rejections}) {
       relaxedStore(*counter, 0u);
     }
+    if (!histogram) return;  // the next bucket starts where the histogram would
     for (uint32_t& bin : bucket.histogram) relaxedStore(bin, 0u);
   }
 

@@ -16,9 +16,10 @@ namespace breakwater::test {
 class TestArena {
  public:
   explicit TestArena(uint32_t capacity = 1, uint32_t maxBuckets = 8,
-                     ClockMode clockMode = ClockMode::Manual)
-      : memory_((layout::kHeaderBytes + capacity * layout::slotBytes(maxBuckets)) / 8),
-        arena_(writeHeader(capacity, maxBuckets, clockMode)) {}
+                     ClockMode clockMode = ClockMode::Manual,
+                     uint32_t bins = layout::kHistogramBins)
+      : memory_((layout::kHeaderBytes + capacity * layout::slotBytes(maxBuckets, bins)) / 8),
+        arena_(writeHeader(capacity, maxBuckets, clockMode, bins)) {}
 
   TestArena(const TestArena&) = delete;
   TestArena& operator=(const TestArena&) = delete;
@@ -35,14 +36,14 @@ class TestArena {
  private:
   ArenaHeader& header() const { return *reinterpret_cast<ArenaHeader*>(memory_.data()); }
 
-  void* writeHeader(uint32_t capacity, uint32_t maxBuckets, ClockMode clockMode) {
+  void* writeHeader(uint32_t capacity, uint32_t maxBuckets, ClockMode clockMode, uint32_t bins) {
     ArenaHeader& h = header();
     h.magic = layout::kMagic;
     h.version = layout::kVersion;
     h.capacity = capacity;
     h.maxBuckets = maxBuckets;
-    h.slotBytes = uint32_t(layout::slotBytes(maxBuckets));
-    h.bins = layout::kHistogramBins;
+    h.slotBytes = uint32_t(layout::slotBytes(maxBuckets, bins));
+    h.bins = bins;
     h.clockMode = uint32_t(clockMode);
     return memory_.data();
   }

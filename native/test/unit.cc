@@ -251,7 +251,7 @@ void timeWindow() {
   CHECK(w.calls == 0 && w.rejections == 0);
   bool allEmpty = true;
   for (uint32_t i = 0; i < arena.slot().maxBuckets; ++i) {
-    const Bucket& b = arena.slot().buckets[i];
+    const Bucket& b = arena.slot().bucket(i);
     allEmpty = allEmpty && b.tag == 0 && b.calls == 0 && b.rejections == 0 &&
                b.histogram[binIndex(50)] == 0;
   }
@@ -291,7 +291,7 @@ void countWindow() {
 
   SlotWindow(arena.slot(), now).addRejections(2);  // to the current epoch, 6
   CHECK_EQ(read().rejections, 2u);
-  CHECK_EQ(arena.slot().buckets[6 % 3].rejections, 2u);
+  CHECK_EQ(arena.slot().bucket(6 % 3).rejections, 2u);
 
   add(Outcome::Ignored, 1);  // counts as a call, neither success nor failure
   w = read();
@@ -709,6 +709,35 @@ void preOpenPredicted() {
   CHECK(!slot.preOpen(1000).happened);  // half-open: left to its probes
 }
 
+// An arena without latency histograms: 32-byte buckets, counts as usual, no percentiles, and
+// neighbouring slots untouched by a slot's window.
+void arenaWithoutHistograms() {
+  TestArena arena(2, 4, ClockMode::Manual, 0);
+  CHECK_EQ(size_t(reinterpret_cast<std::byte*>(arena.slot(1).header) - reinterpret_cast<std::byte*>(arena.slot(0).header)),
+           layout::kSlotFixedBytes + 4 * layout::kBucketCounterBytes);
+  for (uint32_t index : {0u, 1u}) {
+    Options options;
+    options.buckets = 4;
+    options.windowSize = 4000;
+    options.applyTo(arena.slot(index));
+  }
+  BreakerSlot first = arena.breaker(0);
+  arena.setNowUs(10 * kSecondUs);
+  for (int i = 0; i < 5; ++i) call(first, Outcome::Success, 1500);
+  call(first, Outcome::Failure, 90000);
+  const Snapshot s = snap(arena, 0);
+  CHECK_EQ(s[kSnapWindowCalls], 6.0);
+  CHECK_EQ(s[kSnapWindowFailures], 1.0);
+  CHECK(std::isnan(s[kSnapP50Us]) && s[kSnapLatencySamples] == 0);
+  const Snapshot other = snap(arena, 1);
+  CHECK_EQ(other[kSnapWindowCalls], 0.0);
+  CHECK_EQ(other[kSnapTotalCalls], 0.0);
+  double row[kWindowStatsFieldCount];
+  LazyNow now(arena.arena().clock());
+  windowStats(arena.slot(0), now, row);
+  CHECK(row[kStatWindow + 0] == 6.0 && std::isnan(row[kStatWindow + 6]) && std::isnan(row[kStatRecent + 8]));
+}
+
 int main() {
   histogramBins();
   histogramPercentiles();
@@ -731,6 +760,7 @@ int main() {
   jitteredTrip();
   windowStatsRow();
   preOpenPredicted();
+  arenaWithoutHistograms();
   coarseClock();
   return finish("unit");
 }

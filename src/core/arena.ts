@@ -18,6 +18,8 @@ export interface ArenaOptions {
   /** SharedArrayBuffer (shareable with worker_threads) or a plain heap ArrayBuffer. */
   shared: boolean;
   clockMode: (typeof ClockMode)[keyof typeof ClockMode];
+  /** Whether each bucket keeps a latency histogram (448-byte buckets) or only counters (32). Default true. */
+  histogram?: boolean;
 }
 
 /**
@@ -29,6 +31,8 @@ export class Arena {
   readonly capacity: number;
   readonly maxBuckets: number;
   readonly slotBytes: number;
+  /** Latency histogram bins per bucket: HISTOGRAM_BINS, or 0 when the arena keeps none. */
+  readonly bins: number;
   readonly manualClock: boolean;
   /** Int32 view over the whole arena: the facade reads state words through it. */
   readonly words: Int32Array;
@@ -42,20 +46,22 @@ export class Arena {
     this.capacity = this.header.getUint32(Header.capacity, true);
     this.maxBuckets = this.header.getUint32(Header.maxBuckets, true);
     this.slotBytes = this.header.getUint32(Header.slotBytes, true);
+    this.bins = this.header.getUint32(Header.bins, true);
     this.manualClock = this.header.getUint32(Header.clockMode, true) === ClockMode.manual;
     this.words = new Int32Array(buffer);
   }
 
   static create(options: ArenaOptions): Arena {
-    const bytes = arenaBytesFor(options.capacity, options.maxBuckets);
+    const bins = options.histogram === false ? 0 : HISTOGRAM_BINS;
+    const bytes = arenaBytesFor(options.capacity, options.maxBuckets, bins);
     const buffer = options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
     const header = new DataView(buffer, 0, HEADER_BYTES);
     header.setUint32(Header.magic, MAGIC, true);
     header.setUint32(Header.version, LAYOUT_VERSION, true);
     header.setUint32(Header.capacity, options.capacity, true);
     header.setUint32(Header.maxBuckets, options.maxBuckets, true);
-    header.setUint32(Header.slotBytes, slotBytesFor(options.maxBuckets), true);
-    header.setUint32(Header.bins, HISTOGRAM_BINS, true);
+    header.setUint32(Header.slotBytes, slotBytesFor(options.maxBuckets, bins), true);
+    header.setUint32(Header.bins, bins, true);
     header.setUint32(Header.clockMode, options.clockMode, true);
     return new Arena(buffer);
   }
@@ -79,11 +85,13 @@ export class Arena {
     }
     const maxBuckets = header.getUint32(Header.maxBuckets, true);
     const capacity = header.getUint32(Header.capacity, true);
-    if (maxBuckets < 1 || maxBuckets > MAX_BUCKETS || header.getUint32(Header.slotBytes, true) !== slotBytesFor(maxBuckets)) {
+    const bins = header.getUint32(Header.bins, true);
+    if (bins !== HISTOGRAM_BINS && bins !== 0) throw new RangeError(`breakwater: arena header is corrupt (histogram bins ${bins}, expected ${HISTOGRAM_BINS} or 0)`);
+    if (maxBuckets < 1 || maxBuckets > MAX_BUCKETS || header.getUint32(Header.slotBytes, true) !== slotBytesFor(maxBuckets, bins)) {
       throw new RangeError(`breakwater: arena header is corrupt (maxBuckets ${maxBuckets})`);
     }
-    if (buffer.byteLength < arenaBytesFor(capacity, maxBuckets)) {
-      throw new RangeError(`breakwater: arena buffer is ${buffer.byteLength} bytes, its header needs ${arenaBytesFor(capacity, maxBuckets)}`);
+    if (buffer.byteLength < arenaBytesFor(capacity, maxBuckets, bins)) {
+      throw new RangeError(`breakwater: arena buffer is ${buffer.byteLength} bytes, its header needs ${arenaBytesFor(capacity, maxBuckets, bins)}`);
     }
     return new Arena(buffer);
   }

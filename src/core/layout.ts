@@ -7,7 +7,8 @@ export const MAGIC = 0x31415742;
 export const LAYOUT_VERSION = 1;
 export const HEADER_BYTES = 256;
 export const SLOT_FIXED_BYTES = 384;
-export const BUCKET_BYTES = 448;
+/** A bucket's counters; its latency histogram (HISTOGRAM_BINS u32) follows when the arena keeps one (448 bytes). */
+export const BUCKET_COUNTER_BYTES = 32;
 export const HISTOGRAM_BINS = 104;
 export const MAX_BUCKETS = 64;
 /** Periods are compared in 32-bit serial arithmetic, so every period must stay below 2^30 ms. */
@@ -205,10 +206,15 @@ export const SCRATCH_SIZE = 8;
 
 export const GENERATION_MASK = 0x0fffffff;
 
-export function slotBytesFor(maxBuckets: number): number {
-  return SLOT_FIXED_BYTES + maxBuckets * BUCKET_BYTES;
+/** Bytes of one bucket: with the histogram (bins = HISTOGRAM_BINS) or without it (bins = 0). */
+export function bucketBytesFor(bins: number): number {
+  return BUCKET_COUNTER_BYTES + bins * 4;
 }
 
-export function arenaBytesFor(capacity: number, maxBuckets: number): number {
-  return HEADER_BYTES + capacity * slotBytesFor(maxBuckets);
+export function slotBytesFor(maxBuckets: number, bins: number = HISTOGRAM_BINS): number {
+  return SLOT_FIXED_BYTES + maxBuckets * bucketBytesFor(bins);
+}
+
+export function arenaBytesFor(capacity: number, maxBuckets: number, bins: number = HISTOGRAM_BINS): number {
+  return HEADER_BYTES + capacity * slotBytesFor(maxBuckets, bins);
 }

@@ -31,22 +31,25 @@ export function arenaId(arena: Arena): number {
  */
 export class ArenaPool {
   readonly arenas: Arena[] = [];
+  /** Chains by shape: the bucket count, negative for arenas without latency histograms. */
   private readonly open = new Map<number, Arena>();
-  /** Slots given back by disposed breakers, per bucket count, zeroed and ready for reuse. */
+  /** Slots given back by disposed breakers, per shape, zeroed and ready for reuse. */
   private readonly released = new Map<number, SlotRef[]>();
 
   constructor(private readonly clockMode: (typeof ClockMode)[keyof typeof ClockMode]) {}
 
-  allocate(buckets: number): SlotRef {
-    const reused = this.released.get(buckets)?.pop();
+  /** A slot of `buckets` window buckets, with latency histograms or (histogram false) counters only. */
+  allocate(buckets: number, histogram = true): SlotRef {
+    const shape = histogram ? buckets : -buckets;
+    const reused = this.released.get(shape)?.pop();
     if (reused !== undefined) return reused;
-    let arena = this.open.get(buckets);
+    let arena = this.open.get(shape);
     let slot = arena ? arena.allocate() : -1;
     if (arena === undefined || slot < 0) {
       const capacity = arena === undefined ? FIRST_ARENA_SLOTS : Math.min(MAX_ARENA_SLOTS, arena.capacity * 2);
-      arena = Arena.create({ capacity, maxBuckets: buckets, shared: true, clockMode: this.clockMode });
+      arena = Arena.create({ capacity, maxBuckets: buckets, shared: true, clockMode: this.clockMode, histogram });
       this.arenas.push(arena);
-      this.open.set(buckets, arena);
+      this.open.set(shape, arena);
       this.onNewArena(arena);
       slot = arena.allocate();
     }
@@ -61,9 +64,10 @@ export class ArenaPool {
   release(ref: SlotRef): void {
     const start = HEADER_BYTES + ref.slot * ref.arena.slotBytes;
     new Uint8Array(ref.arena.buffer, start, ref.arena.slotBytes).fill(0);
-    const free = this.released.get(ref.arena.maxBuckets) ?? [];
+    const shape = ref.arena.bins > 0 ? ref.arena.maxBuckets : -ref.arena.maxBuckets;
+    const free = this.released.get(shape) ?? [];
     free.push(ref);
-    this.released.set(ref.arena.maxBuckets, free);
+    this.released.set(shape, free);
   }
 
   /** Hook for pools whose arenas need set-up (a manual clock writes its time into them). */

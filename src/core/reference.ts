@@ -1,6 +1,6 @@
 import { Arena } from './arena';
 import {
-  BUCKET_BYTES,
+  bucketBytesFor,
   BucketField,
   Config,
   GENERATION_MASK,
@@ -31,6 +31,9 @@ import { histogramBin, percentile } from './histogram';
 interface Views {
   manual: boolean;
   slotBytes: number;
+  bucketBytes: number;
+  /** Whether buckets keep a latency histogram. */
+  histogram: boolean;
   u32: Uint32Array;
   i32: Int32Array;
   u64: BigUint64Array;
@@ -83,6 +86,8 @@ export class ReferenceCore implements CoreBackend {
     this.arenas.push({
       manual: arena.manualClock,
       slotBytes: arena.slotBytes,
+      bucketBytes: bucketBytesFor(arena.bins),
+      histogram: arena.bins > 0,
       u32: new Uint32Array(buffer),
       i32: new Int32Array(buffer),
       u64: new BigUint64Array(buffer),
@@ -509,7 +514,7 @@ export class ReferenceCore implements CoreBackend {
   /** The byte offset of the bucket for epoch e, rotated in if needed; -1 when e is already stale. */
   private acquire(v: Views, base: number, epoch: number): number {
     const buckets = v.u32[(base + Slot.buckets) >> 2];
-    const bucket = base + Slot.buckets0 + (epoch % buckets) * BUCKET_BYTES;
+    const bucket = base + Slot.buckets0 + (epoch % buckets) * v.bucketBytes;
     const want = BigInt(epoch + 1);
     for (;;) {
       const tag = Atomics.load(v.u64, bucket >> 3);
@@ -529,7 +534,7 @@ export class ReferenceCore implements CoreBackend {
     const span = Math.min(newest, buckets);
     const current = this.currentEpoch(v, base, nowUs);
     for (let k = 0; k < buckets; k++) {
-      const bucket = base + Slot.buckets0 + k * BUCKET_BYTES;
+      const bucket = base + Slot.buckets0 + k * v.bucketBytes;
       const tag = Number(Atomics.load(v.u64, bucket >> 3));
       if (tag === 0) continue;
       const epoch = tag - 1;
@@ -541,7 +546,7 @@ export class ReferenceCore implements CoreBackend {
       sums.slowCalls += at(BucketField.slowCalls);
       sums.timeouts += at(BucketField.timeouts);
       sums.rejections += at(BucketField.rejections);
-      for (let b = 0; b < HISTOGRAM_BINS; b++) sums.histogram[b] += at(BucketField.histogram + b * 4);
+      if (v.histogram) for (let b = 0; b < HISTOGRAM_BINS; b++) sums.histogram[b] += at(BucketField.histogram + b * 4);
     }
     return sums;
   }
@@ -549,7 +554,7 @@ export class ReferenceCore implements CoreBackend {
   private clearWindow(v: Views, base: number): void {
     const maxBuckets = v.u32[Header.maxBuckets >> 2];
     for (let k = 0; k < maxBuckets; k++) {
-      const bucket = base + Slot.buckets0 + k * BUCKET_BYTES;
+      const bucket = base + Slot.buckets0 + k * v.bucketBytes;
       Atomics.store(v.u64, bucket >> 3, 0n);
       zeroBucketCounters(v, bucket);
     }
@@ -588,11 +593,11 @@ function addOutcome(v: Views, bucket: number, outcome: number, count: number, sl
   if (outcome === Outcome.failure || outcome === Outcome.timeout) add(BucketField.failures, count);
   if (outcome === Outcome.timeout) add(BucketField.timeouts, count);
   if (slow) add(BucketField.slowCalls, 1);
-  if (latencyUs >= 0) add(BucketField.histogram + histogramBin(latencyUs) * 4, 1);
+  if (latencyUs >= 0 && v.histogram) add(BucketField.histogram + histogramBin(latencyUs) * 4, 1);
 }
 
 function zeroBucketCounters(v: Views, bucket: number): void {
-  for (let field = BucketField.calls; field < BUCKET_BYTES; field += 4) Atomics.store(v.u32, (bucket + field) >> 2, 0);
+  for (let field = BucketField.calls; field < v.bucketBytes; field += 4) Atomics.store(v.u32, (bucket + field) >> 2, 0);
 }
 
 function halfOpenWord(gen: number, admitted: number, successes: number): bigint {

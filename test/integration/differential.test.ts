@@ -70,10 +70,11 @@ type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never;
 
 /** One core with its own manual-clock arena. */
 class Subject {
-  readonly arena = Arena.create({ capacity: SLOTS, maxBuckets: MAX_BUCKETS, shared: false, clockMode: ClockMode.manual });
+  readonly arena: Arena;
   readonly id: number;
   readonly admitted: number[] = [];
-  constructor(readonly core: CoreBackend, startUs: number) {
+  constructor(readonly core: CoreBackend, startUs: number, histogram: boolean) {
+    this.arena = Arena.create({ capacity: SLOTS, maxBuckets: MAX_BUCKETS, shared: false, clockMode: ClockMode.manual, histogram });
     this.arena.setManualNowUs(startUs);
     this.id = core.attach(this.arena.buffer);
   }
@@ -145,9 +146,9 @@ describe('native core vs reference core', () => {
     expect(native.kind).toBe('native');
     const reference = new ReferenceCore();
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.array(config, { minLength: SLOTS, maxLength: SLOTS }), fc.array(operation, { maxLength: 80 }), (startUs, configs, operations) => {
-        const a = new Subject(native, startUs);
-        const b = new Subject(reference, startUs);
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.boolean(), fc.array(config, { minLength: SLOTS, maxLength: SLOTS }), fc.array(operation, { maxLength: 80 }), (startUs, histogram, configs, operations) => {
+        const a = new Subject(native, startUs, histogram);
+        const b = new Subject(reference, startUs, histogram);
         configs.forEach((cfg, i) => {
           native.configure(a.id, i, cfg);
           reference.configure(b.id, i, cfg);

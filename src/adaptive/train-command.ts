@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ScenarioDefinition } from '../chaos/sim/scenario';
 import { SCENARIOS, scenarioNamed } from '../chaos/sim/scenarios';
@@ -6,12 +7,13 @@ import { createDuckDbSink, DUCKDB_TABLE } from '../observe/sinks/duckdb';
 import type { BreakerEvent } from '../observe/event';
 import type { TrainingSet } from './dataset';
 import { evaluateEarlyWarning, preOpensPerHour, type EarlyWarningEvaluation } from './evaluate';
-import { loadEventHistory, trainingSetFromEvents } from './event-history';
+import { trainingSetFromEvents, type HistoryWindow } from './event-history';
 import { predictProbabilities, type GbdtModel } from './gbdt/model';
 import type { GbdtOptions } from './gbdt/options';
 import { trainGbdt } from './gbdt/train';
 import { exportTreeEnsemble } from './onnx/export-tree-ensemble';
 import { simulationTrainingData } from './simulation-data';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from './core-features';
 
 /** Families the default model never sees in training: its evaluation is on them. */
 export const HELD_OUT_FAMILIES = ['flapping', 'slow-degradation'] as const;
@@ -131,8 +133,15 @@ async function fromSimulator(args: TrainArgs, print: (line: string) => void, com
 }
 
 async function fromHistory(path: string, args: TrainArgs, print: (line: string) => void, command: string): Promise<{ bytes: Uint8Array; card: ModelCard }> {
-  const options = { horizonSeconds: args.horizonSeconds };
-  const data: TrainingSet = path.endsWith('.duckdb') ? trainingSetFromEvents(await readDuckDbEvents(path), options, path) : await loadEventHistory(path, options);
+  const events = path.endsWith('.duckdb') ? await readDuckDbEvents(path) : await readJsonlEvents(path);
+  // A registry's window summaries carry the live breakers' own feature rows: a model trained on
+  // them scores live breakers. Histories without them get the features derived from the events.
+  const withCoreRows = events.some(hasCoreRow);
+  const options = withCoreRows
+    ? { horizonSeconds: args.horizonSeconds, featureList: CORE_FEATURES, extract: ({ now }: HistoryWindow) => coreRowOf(now) }
+    : { horizonSeconds: args.horizonSeconds };
+  print(`${events.length} events; features: ${withCoreRows ? 'the recorded breakwater.core rows' : 'derived from the events (breakwater.history)'}`);
+  const data: TrainingSet = trainingSetFromEvents(events, options, path);
   if (data.rowCount === 0) throw new RangeError(`breakwater train: ${path} holds no window summaries of closed breakers to learn from`);
   const model = train(data, print);
   const card: ModelCard = {
@@ -155,6 +164,39 @@ function train(data: TrainingSet, print: (line: string) => void): GbdtModel {
   });
   print(`kept ${model.trees.length} trees`);
   return model;
+}
+
+const CORE_ROW_TAG = `${CORE_FEATURES.name}@${CORE_FEATURES.version}`;
+
+function hasCoreRow(event: BreakerEvent): boolean {
+  const detail = event.detail as { featureList?: unknown; features?: unknown } | null;
+  return event.event_type === 'window' && detail?.featureList === CORE_ROW_TAG && Array.isArray(detail.features);
+}
+
+/** A window summary's recorded feature row (null was a missing value); NaN throughout when it has none. */
+function coreRowOf(event: BreakerEvent): number[] {
+  if (!hasCoreRow(event)) return new Array<number>(CORE_FEATURE_COUNT).fill(Number.NaN);
+  return ((event.detail as { features: (number | null)[] }).features).map((value) => (typeof value === 'number' ? value : Number.NaN));
+}
+
+/** A JSONL event history (one event per line), as events; the line of a bad one is named. */
+async function readJsonlEvents(path: string): Promise<BreakerEvent[]> {
+  const events: BreakerEvent[] = [];
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new Error(`breakwater train: event history ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    try {
+      events.push(JSON.parse(line) as BreakerEvent);
+    } catch (error) {
+      throw new SyntaxError(`breakwater train: ${path} line ${index + 1} is not JSON: ${(error as Error).message}`);
+    }
+  });
+  return events;
 }
 
 /** The event table of a DuckDB sink file, as events. */

@@ -1,3 +1,4 @@
+import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../adaptive/core-features';
 import { CircuitBreaker, type BreakerObserver, type ReconfigurableOptions } from '../breaker';
 import type { ManualClock } from '../clock';
 import { Emitter, type Disposer } from '../events';
@@ -100,6 +101,8 @@ export class Registry implements Ticking {
   private readonly maxPendingEvents: number;
   private pending: BreakerEvent[] = [];
   private readonly tasks = new Set<ControlTask>();
+  /** Reads the feature rows of the window summaries; made with the first summary. */
+  private features: CoreFeatureExtractor | undefined;
   private lastSummaryAt: number;
   private ticking = false;
   private closed = false;
@@ -410,15 +413,31 @@ export class Registry implements Ticking {
     this.sinks.clear();
   }
 
+  /**
+   * A 'window' event for every breaker that saw calls since its last one, carrying its
+   * early-warning feature row (CORE_FEATURES, read for all of them in one pass), so a model can
+   * later be trained on the history and score live breakers with the same features.
+   */
   private summarize(): void {
+    const busy: Entry[] = [];
     for (const entry of this.byKey.values()) {
       if (!entry.breaker.active) continue;
       const metrics = entry.breaker.getMetrics();
       const activity = metrics.totalCalls + metrics.rejections;
       if (activity === entry.summarizedActivity) continue;
       entry.summarizedActivity = activity;
-      this.record(entry, 'window', null);
+      busy.push(entry);
     }
+    if (busy.length === 0) return;
+    const rows = (this.features ??= new CoreFeatureExtractor()).extract(
+      busy.map((entry) => entry.breaker),
+      this.now(),
+    );
+    const featureList = `${CORE_FEATURES.name}@${CORE_FEATURES.version}`;
+    busy.forEach((entry, i) => {
+      const features = Array.from(rows.subarray(i * CORE_FEATURE_COUNT, (i + 1) * CORE_FEATURE_COUNT), (value) => (Number.isNaN(value) ? null : value));
+      this.record(entry, 'window', { featureList, features });
+    });
   }
 
   private deliver(): void {

@@ -1,0 +1,68 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CORE_FEATURES } from '../../../src/adaptive/core-features';
+import { EarlyWarning } from '../../../src/adaptive/early-warning';
+import { Predictor } from '../../../src/adaptive/predictor';
+import { runTrainCommand } from '../../../src/adaptive/train-command';
+import { ManualClock } from '../../../src/clock';
+import { createJsonlSink } from '../../../src/observe/sinks/jsonl';
+import { Registry } from '../../../src/registry/registry';
+import { runTick } from '../../../src/tick';
+
+describe('training on a registry\'s own history', () => {
+  it('window summaries carry the live feature rows, so a model trained on them scores live breakers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-history-'));
+    const file = join(dir, 'events.jsonl');
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock, summaryEveryMs: 1000 });
+    const sink = createJsonlSink({ path: file });
+    registry.addSink(sink);
+    const options = { failureThreshold: 0, failureRateThreshold: 50, minimumCalls: 20, recoveryTimeout: 5000 };
+    const steady = registry.createEndpointBreaker('steady', options);
+    const flaky = registry.createEndpointBreaker('flaky', options);
+    for (let second = 0; second < 600; second++) {
+      // flaky degrades over 20 s every minute, then recovers
+      const phase = second % 60;
+      const failureShare = phase >= 30 && phase < 50 ? (phase - 30) / 20 : 0.02;
+      for (let i = 0; i < 20; i++) {
+        steady.attempt(() => i);
+        try {
+          flaky.attempt(() => {
+            if ((i + second) % 20 < failureShare * 20) throw new Error('down');
+            return i;
+          });
+        } catch {
+          // a failure, recorded by the breaker
+        }
+      }
+      runTick();
+      clock.advance(1000);
+      registry.tick();
+    }
+    await registry.shutdown();
+
+    const window = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).find((e) => e.event_type === 'window');
+    expect(window.detail).toMatchObject({ featureList: 'breakwater.core@1' });
+    expect(window.detail.features).toHaveLength(CORE_FEATURES.features.length);
+
+    const lines: string[] = [];
+    const out = join(dir, 'model.onnx');
+    const card = await runTrainCommand(['--from', file, '--out', out, '--horizon', '10'], (line) => lines.push(line), dir);
+    expect(card.featureList).toBe('breakwater.core@1');
+    expect(card.trainingRows).toBeGreaterThan(500);
+    expect(card.positiveShare).toBeGreaterThan(0);
+    expect(lines.join('\n')).toMatch(/the recorded breakwater.core rows/);
+    const model = await Predictor.load(out, { featureList: CORE_FEATURES, executionProviders: ['typescript'] });
+    expect(() => new EarlyWarning(new Registry({ clock }), model)).not.toThrow();
+
+    // A history written elsewhere, without the rows: the features are derived from the events.
+    const bare = join(dir, 'bare.jsonl');
+    const events = readFileSync(file, 'utf8').trim().split('\n').map((line) => ({ ...JSON.parse(line), detail: null }));
+    writeFileSync(bare, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const derived = await runTrainCommand(['--from', bare, '--out', join(dir, 'bare.onnx')], () => {}, dir);
+    expect(derived.featureList).toBe('breakwater.history@1');
+    await expect(runTrainCommand(['--from', join(dir, 'missing.jsonl'), '--out', out], () => {}, dir)).rejects.toThrow(/missing\.jsonl: no such file/);
+  });
+});

@@ -1,16 +1,18 @@
 import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../adaptive/core-features';
-import { CircuitBreaker, type BreakerObserver, type ReconfigurableOptions } from '../breaker';
+import { CircuitBreaker, type ReconfigurableOptions } from '../breaker';
 import type { ManualClock } from '../clock';
 import { Emitter, type Disposer } from '../events';
-import type { BreakerMetrics } from '../metrics';
 import type { BreakerEvent, BreakerEventType, EventSink } from '../observe/event';
 import { MemoryRing, type RecentQuery } from '../observe/sinks/memory-ring';
-import { resolveProfile, type CircuitBreakerOptions, type ResolvedOptions } from '../options';
-import type { StateChange, StateName } from '../state';
+import { resolveProfile, type CircuitBreakerOptions } from '../options';
+import type { StateName } from '../state';
 import { joinTick, type Ticking } from '../tick';
-import { breakerHealth, healthPercentage, HealthTally, thresholdsOf, timeoutsOf, type BreakerHealth, type RegistryHealth } from './health';
+import { Entry, healthOf, historyEvent, quickHealth, type RegisteredBreaker } from './entry';
+import { HealthTally, type BreakerHealth, type RegistryHealth } from './health';
 
 /** The kinds the registry has factories for; any other non-empty string is a custom kind. */
+export type { RegisteredBreaker } from './entry';
+
 export type BreakerKind = 'worker' | 'endpoint' | 'hardware' | 'task' | (string & {});
 
 export interface RegistryOptions {
@@ -37,42 +39,7 @@ export interface ListQuery {
   limit?: number;
 }
 
-export interface RegisteredBreaker {
-  readonly kind: string;
-  readonly name: string;
-  readonly breaker: CircuitBreaker;
-}
 
-/** A breaker in the registry; it is the breaker's observer, so transitions reach the history without a listener each. */
-class Entry implements RegisteredBreaker, BreakerObserver {
-  probability: number | null = null;
-  /** Calls + rejections when the last window summary was written: a breaker with none since is skipped. */
-  summarizedActivity = 0;
-  /** Who is changing the options right now, for the tuning event. */
-  tuningCause: { source: string; reason: string } | undefined;
-  constructor(
-    readonly registry: Registry,
-    readonly kind: string,
-    readonly name: string,
-    readonly breaker: CircuitBreaker,
-    /** Options given at creation: they win over the kind's configuration. */
-    readonly overrides: Readonly<CircuitBreakerOptions>,
-  ) {}
-
-  transition(_breaker: CircuitBreaker, change: StateChange): void {
-    this.registry.record(this, 'transition', { from: change.from, to: change.to, reason: change.reason, generation: change.generation });
-  }
-
-  reconfigured(_breaker: CircuitBreaker, before: ResolvedOptions, after: ResolvedOptions): void {
-    const changed: Record<string, { before: unknown; after: unknown }> = {};
-    for (const key of Object.keys(after) as (keyof ResolvedOptions)[]) {
-      if (key !== 'labels' && before[key] !== after[key]) changed[key] = { before: before[key], after: after[key] };
-    }
-    const { source, reason } = this.tuningCause ?? { source: 'user', reason: 'reconfigure()' };
-    this.tuningCause = undefined;
-    this.registry.record(this, 'tuning', { changed, source, reason });
-  }
-}
 
 const DEFAULT_SUMMARY_MS = 10_000;
 
@@ -489,62 +456,4 @@ function integerOption(option: string, value: number | undefined, fallback: numb
 
 function compare(a: string | number, b: string | number): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** A breaker that never took a slot is closed, with nothing in its window: no need to ask the core. */
-function quickHealth(entry: Entry): { state: StateName; health: number; windowCalls: number } {
-  if (!entry.breaker.active) return { state: 'closed', health: 100, windowCalls: 0 };
-  const m = entry.breaker.getMetrics();
-  return { state: m.state, health: healthPercentage(m.state, m.failureRate, m.slowCallRate), windowCalls: m.window.calls };
-}
-
-function healthOf(entry: Entry): BreakerHealth {
-  return breakerHealth(entry.kind, entry.name, metricsOf(entry.breaker), entry.breaker.options, entry.probability);
-}
-
-/** The breaker's metrics, or an idle breaker's without taking a slot for it. */
-function metricsOf(breaker: CircuitBreaker): BreakerMetrics {
-  if (breaker.active) return breaker.getMetrics();
-  return {
-    name: breaker.name,
-    labels: breaker.labels,
-    state: 'closed',
-    totalCalls: 0,
-    successes: 0,
-    failures: 0,
-    rejections: 0,
-    timeouts: 0,
-    slowCalls: 0,
-    ignored: 0,
-    opens: 0,
-    failureRate: 0,
-    rejectionRate: 0,
-    slowCallRate: 0,
-    window: { calls: 0, successes: 0, failures: 0, rejections: 0, timeouts: 0, slowCalls: 0 },
-    latency: { p50: null, p90: null, p99: null, samples: 0 },
-    consecutiveFailures: 0,
-    reopens: 0,
-    retryAfterMs: 0,
-    stateChanges: [],
-  };
-}
-
-function historyEvent(entry: Entry, type: BreakerEventType, detail: Record<string, unknown> | null, timestamp: number): BreakerEvent {
-  const metrics = metricsOf(entry.breaker);
-  const options = entry.breaker.options;
-  return {
-    timestamp,
-    breaker: entry.name,
-    kind: entry.kind,
-    labels: metrics.labels,
-    event_type: type,
-    state: metrics.state,
-    thresholds: thresholdsOf(options),
-    timeouts: timeoutsOf(options),
-    counts: { ...metrics.window },
-    rates: { failureRate: metrics.failureRate, slowCallRate: metrics.slowCallRate, rejectionRate: metrics.rejectionRate },
-    latency: { p50: metrics.latency.p50, p90: metrics.latency.p90, p99: metrics.latency.p99 },
-    probability: entry.probability,
-    detail,
-  };
 }

@@ -147,7 +147,6 @@ export class CircuitBreaker implements Ticking {
   /** Share of calls refused while closed (shed()), and the credit that spreads them evenly. */
   private shedShare = 0;
   private shedCredit = 0;
-  private lastRefusalShed = false;
   /** Whether the breaker is on this thread's tick; idle breakers leave it and lose the fast path until their next call. */
   private ticking = false;
   private idleTicks = 0;
@@ -342,9 +341,7 @@ export class CircuitBreaker implements Ticking {
    * refuses it (counted as a rejection); on an open circuit past its deadline it admits the probe.
    */
   tryAcquirePermission(): boolean {
-    if (this.admit() >= 0) return true;
-    this.lastRefusalShed = false;
-    return false;
+    return this.admit() >= 0;
   }
 
   /** Records a success observed outside execute() (e.g. from a callback API). */
@@ -682,16 +679,17 @@ export class CircuitBreaker implements Ticking {
    */
   private admit(): number {
     if (this.disposed) throw this.disposedError();
-    if (this.shedShare > 0 && (this.shedCredit += this.shedShare) >= 1) {
+    const word = this.words[this.stateIndex];
+    const state = word & 0xf;
+    // Shedding refuses only calls a closed (or disabled) circuit would admit: refusals of such a
+    // circuit are the shed ones (openError() tells them apart by the state).
+    if (this.shedShare > 0 && (state === State.CLOSED || state === State.DISABLED) && (this.shedCredit += this.shedShare) >= 1) {
       this.shedCredit -= 1;
-      this.lastRefusalShed = true;
       if (this.pendingRejections++ === 0 && !this.ticking) this.joinTick();
       return -1;
     }
-    const word = this.words[this.stateIndex];
     if (word === this.admitWord) return this.admitGeneration;
     this.flushPending();
-    const state = word & 0xf;
     if (state === State.FORCED_OPEN || (state === State.OPEN && this.openDeadlineAhead(word))) {
       if (this.pendingRejections++ === 0 && !this.ticking) this.joinTick();
       return -1;
@@ -830,9 +828,9 @@ export class CircuitBreaker implements Ticking {
   }
 
   private openError(): CircuitOpenError {
-    const shed = this.lastRefusalShed;
-    this.lastRefusalShed = false;
-    return shed ? new CircuitOpenError(this.name, 0, 'shedding') : new CircuitOpenError(this.name, this.retryAfterMs(), this.getState());
+    const state = this.getState();
+    const shed = this.shedShare > 0 && (state === 'closed' || state === 'disabled');
+    return shed ? new CircuitOpenError(this.name, 0, 'shedding') : new CircuitOpenError(this.name, this.retryAfterMs(), state);
   }
 
   private refused(args: unknown[], useFallback = true): unknown {

@@ -96,6 +96,15 @@ describe('shed', () => {
     expect(Array.from({ length: 8 }, () => breaker.attempt(() => 1).ok).every(Boolean)).toBe(true);
     expect(() => breaker.shed(1.5)).toThrow(/shed\(share\) needs a number from 0 to 1/);
   });
+
+  it('a refusal after shedding stopped names the circuit\'s own state, not shedding', () => {
+    const { breaker } = manualBreaker({ failureThreshold: 0 });
+    breaker.shed(1);
+    expect(breaker.attempt(() => 1).ok).toBe(false); // refused without a listener to see why
+    breaker.shed(0);
+    breaker.forceOpen();
+    expect(() => breaker.executeSync(() => 1)).toThrow(expect.objectContaining({ state: 'forced-open' }));
+  });
 });
 
 describe('tryAcquirePermission', () => {

@@ -8,6 +8,7 @@ import { progressReporter } from './chaos/progress';
 import type { RunSize } from './chaos/sim/scenario';
 import { ALL_SCENARIOS, simulationNamed } from './chaos/sim/scenarios';
 import { runDashboardCommand } from './observe/dashboard/command';
+import { HistoryFileError } from './adaptive/event-history';
 import { runTrainCommand, TRAIN_USAGE } from './adaptive/train-command';
 import { CORE_FEATURES } from './adaptive/core-features';
 import { defaultModelPath } from './adaptive/default-model';
@@ -169,7 +170,7 @@ async function trainModel(argv: readonly string[], io: CliIo): Promise<number> {
     await runTrainCommand(argv, (line) => io.stdout.write(`${line}\n`), io.cwd ?? process.cwd());
     return 0;
   } catch (error) {
-    if (!(error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError || (error instanceof Error && /no such file/.test(error.message)))) throw error;
+    if (!(error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError || error instanceof HistoryFileError)) throw error;
     io.stderr.write(`${error.message}\n`);
     return 2;
   }

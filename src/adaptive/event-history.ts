@@ -44,8 +44,24 @@ export const HISTORY_FEATURES: FeatureList = {
   ],
 };
 
+/** An event-history file that can't be read: missing, or not a history. */
+export class HistoryFileError extends Error {
+  override readonly name = 'HistoryFileError';
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** Reads a JSONL event-history file and builds labelled windows from it (see trainingSetFromEvents). */
 export async function loadEventHistory(path: string, options: EventHistoryOptions): Promise<TrainingSet> {
+  return trainingSetFromEvents(await readEventHistory(path), options, path);
+}
+
+/** The events of a JSONL event-history file, checked line by line (a bad line is named). */
+export async function readEventHistory(path: string): Promise<BreakerEvent[]> {
   const events: BreakerEvent[] = [];
   const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
@@ -63,10 +79,10 @@ export async function loadEventHistory(path: string, options: EventHistoryOption
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`breakwater: event history ${path}: no such file`);
+    if (code === 'ENOENT') throw new HistoryFileError(path, `breakwater: event history ${path}: no such file`);
     throw error;
   }
-  return trainingSetFromEvents(events, options, path);
+  return events;
 }
 
 /**

@@ -5,7 +5,7 @@ export { FeatureListMismatchError, describeFeatureList, featureListMismatch, val
 export type { TrainingSet } from './dataset';
 export { selectRows, trainingSetFromRows, validateTrainingSet } from './dataset';
 export type { EventHistoryOptions, HistoryWindow } from './event-history';
-export { HISTORY_FEATURES, loadEventHistory, trainingSetFromEvents } from './event-history';
+export { HISTORY_FEATURES, HistoryFileError, loadEventHistory, readEventHistory, trainingSetFromEvents } from './event-history';
 export type { GbdtOptions } from './gbdt/options';
 export type { GbdtModel, LeafNode, SplitNode, Tree, TreeNode, TrainingSummary } from './gbdt/model';
 export { predictProbabilities, predictRaw } from './gbdt/model';

@@ -1,5 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ScenarioDefinition } from '../chaos/sim/scenario';
 import { SCENARIOS, scenarioNamed } from '../chaos/sim/scenarios';
@@ -7,7 +6,7 @@ import { createDuckDbSink, DUCKDB_TABLE } from '../observe/sinks/duckdb';
 import type { BreakerEvent } from '../observe/event';
 import type { TrainingSet } from './dataset';
 import { evaluateEarlyWarning, preOpensPerHour, type EarlyWarningEvaluation } from './evaluate';
-import { trainingSetFromEvents, type HistoryWindow } from './event-history';
+import { HistoryFileError, readEventHistory, trainingSetFromEvents, type HistoryWindow } from './event-history';
 import { predictProbabilities, type GbdtModel } from './gbdt/model';
 import type { GbdtOptions } from './gbdt/options';
 import { trainGbdt } from './gbdt/train';
@@ -133,7 +132,7 @@ async function fromSimulator(args: TrainArgs, print: (line: string) => void, com
 }
 
 async function fromHistory(path: string, args: TrainArgs, print: (line: string) => void, command: string): Promise<{ bytes: Uint8Array; card: ModelCard }> {
-  const events = path.endsWith('.duckdb') ? await readDuckDbEvents(path) : await readJsonlEvents(path);
+  const events = path.endsWith('.duckdb') ? await readDuckDbEvents(path) : await readEventHistory(path);
   // A registry's window summaries carry the live breakers' own feature rows: a model trained on
   // them scores live breakers. Histories without them get the features derived from the events.
   const withCoreRows = events.some(hasCoreRow);
@@ -179,28 +178,10 @@ function coreRowOf(event: BreakerEvent): number[] {
   return ((event.detail as { features: (number | null)[] }).features).map((value) => (typeof value === 'number' ? value : Number.NaN));
 }
 
-/** A JSONL event history (one event per line), as events; the line of a bad one is named. */
-async function readJsonlEvents(path: string): Promise<BreakerEvent[]> {
-  const events: BreakerEvent[] = [];
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new Error(`breakwater train: event history ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-  text.split('\n').forEach((line, index) => {
-    if (line.trim() === '') return;
-    try {
-      events.push(JSON.parse(line) as BreakerEvent);
-    } catch (error) {
-      throw new SyntaxError(`breakwater train: ${path} line ${index + 1} is not JSON: ${(error as Error).message}`);
-    }
-  });
-  return events;
-}
-
 /** The event table of a DuckDB sink file, as events. */
 async function readDuckDbEvents(path: string): Promise<BreakerEvent[]> {
+  // Opening a missing file would create an empty database: say it is missing instead.
+  if (!existsSync(path)) throw new HistoryFileError(path, `breakwater: event history ${path}: no such file`);
   const sink = await createDuckDbSink({ path });
   try {
     const rows = await sink.query(`SELECT * FROM ${DUCKDB_TABLE} ORDER BY "timestamp"`);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,5 +64,7 @@ describe('training on a registry\'s own history', () => {
     const derived = await runTrainCommand(['--from', bare, '--out', join(dir, 'bare.onnx')], () => {}, dir);
     expect(derived.featureList).toBe('breakwater.history@1');
     await expect(runTrainCommand(['--from', join(dir, 'missing.jsonl'), '--out', out], () => {}, dir)).rejects.toThrow(/missing\.jsonl: no such file/);
+    await expect(runTrainCommand(['--from', join(dir, 'missing.duckdb'), '--out', out], () => {}, dir)).rejects.toThrow(/missing\.duckdb: no such file/);
+    expect(existsSync(join(dir, 'missing.duckdb'))).toBe(false);
   });
 });

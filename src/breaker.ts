@@ -1,6 +1,6 @@
 import { AttachedManualClock, realTimers, type Timers } from './clock';
 import { Arena } from './core/arena';
-import { ClockWord, GENERATION_MASK, MAX_PERIOD_MS, Outcome, Scratch, State } from './core/layout';
+import { ClockWord, GENERATION_MASK, MAX_PERIOD_MS, Outcome, Scratch, Slot, State, Total } from './core/layout';
 import { ArenaPool, arenaId, monotonicPool, type SlotRef } from './core/pool';
 import { core } from './core/select';
 import { CircuitOpenError } from './errors/CircuitOpenError';
@@ -475,6 +475,17 @@ export class CircuitBreaker implements Ticking {
   /** @internal Whether the breaker holds a core slot (it has been used). */
   get active(): boolean {
     return this.ref !== undefined;
+  }
+
+  /**
+   * @internal Calls and rejections so far, as a number that changes when either does (the low
+   * words of the lifetime totals, read from the slot without a crossing); 0 before first use.
+   */
+  activity(): number {
+    if (this.ref === undefined) return 0;
+    this.flush();
+    const totals = this.stateIndex + (Slot.totals >> 2);
+    return (this.words[totals + 2 * Total.calls] + this.words[totals + 2 * Total.rejections]) | 0;
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */

@@ -33,6 +33,9 @@ export interface EarlyWarningOptions {
   kinds?: readonly string[];
 }
 
+/** The column whose value gives a row's window calls (log1p of them). */
+const LOG_WINDOW_CALLS = CORE_FEATURES.features.indexOf('log_window_calls');
+
 /** One breaker's score in a round. */
 export interface Prediction {
   kind: string;
@@ -117,7 +120,7 @@ export class EarlyWarning {
       if (this.options.mode === 'shed' && entry.breaker.sheddingShare > 0) entry.breaker.shed(0);
     }
     if (this.options.mode === 'shed' && p >= this.options.predictionThreshold && entry.breaker.getState() === 'closed') entry.breaker.shed(p);
-    const windowCalls = Math.expm1(rows[row * CORE_FEATURE_COUNT + CORE_FEATURES.features.indexOf('log_window_calls')]);
+    const windowCalls = Math.expm1(rows[row * CORE_FEATURE_COUNT + LOG_WINDOW_CALLS]);
     let preOpened = false;
     if (
       this.options.mode === 'open' &&

@@ -389,8 +389,7 @@ export class Registry implements Ticking {
     const busy: Entry[] = [];
     for (const entry of this.byKey.values()) {
       if (!entry.breaker.active) continue;
-      const metrics = entry.breaker.getMetrics();
-      const activity = metrics.totalCalls + metrics.rejections;
+      const activity = entry.breaker.activity();
       if (activity === entry.summarizedActivity) continue;
       entry.summarizedActivity = activity;
       busy.push(entry);

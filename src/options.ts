@@ -99,7 +99,8 @@ function fail(option: string, expected: string, value: unknown, kind: 'type' | '
   throw kind === 'type' ? new TypeError(message) : new RangeError(message);
 }
 
-function show(value: unknown): string {
+/** A value as an option error shows it: strings quoted, objects and functions by kind. */
+export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';
   if (value === null || typeof value !== 'object') return String(value);

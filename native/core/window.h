@@ -82,21 +82,14 @@ class SlotWindow {
     if (Bucket* bucket = acquire(currentEpoch())) bump(bucket->rejections, count);
   }
 
-  // The whole window, or only its `newest` most recent buckets (the current one included).
-  WindowCounts read(LatencyHistogram* latencies = nullptr, uint32_t newest = UINT32_MAX) {
+  WindowCounts read(LatencyHistogram* latencies = nullptr) {
     const uint64_t current = currentEpoch();
-    const uint32_t span = std::min(newest, shape_.buckets);
     WindowCounts sum;
     for (uint32_t i = 0; i < shape_.buckets; ++i) {
       Bucket& bucket = slot_.bucket(i);
       const uint64_t tag = atomic(bucket.tag).load(kAcquire);
-      if (tag == 0 || tag - 1 > current || tag - 1 + span <= current) continue;
-      sum.calls += relaxedLoad(bucket.calls);
-      sum.successes += relaxedLoad(bucket.successes);
-      sum.failures += relaxedLoad(bucket.failures);
-      sum.slowCalls += relaxedLoad(bucket.slowCalls);
-      sum.timeouts += relaxedLoad(bucket.timeouts);
-      sum.rejections += relaxedLoad(bucket.rejections);
+      if (tag == 0 || tag - 1 > current || tag - 1 + shape_.buckets <= current) continue;
+      add(sum, countsOf(bucket));
       if (latencies && slot_.histogram) {
         for (uint32_t bin = 0; bin < layout::kHistogramBins; ++bin) {
           latencies->add(bin, relaxedLoad(bucket.histogram[bin]));
@@ -117,9 +110,7 @@ class SlotWindow {
       const uint64_t tag = atomic(bucket.tag).load(kAcquire);
       if (tag == 0 || tag - 1 > current || tag - 1 + shape_.buckets <= current) continue;
       const bool isRecent = tag - 1 + span > current;
-      const WindowCounts counts{relaxedLoad(bucket.calls),    relaxedLoad(bucket.successes),
-                                relaxedLoad(bucket.failures), relaxedLoad(bucket.slowCalls),
-                                relaxedLoad(bucket.timeouts), relaxedLoad(bucket.rejections)};
+      const WindowCounts counts = countsOf(bucket);
       add(whole, counts);
       if (isRecent) add(recent, counts);
       if (!slot_.histogram) continue;
@@ -185,6 +176,11 @@ class SlotWindow {
     }
     if (batch.slow) bump(bucket->slowCalls, 1u);
     if (batch.latencyUs >= 0 && slot_.histogram) bump(bucket->histogram[binIndex(uint64_t(batch.latencyUs))], 1u);
+  }
+
+  static WindowCounts countsOf(Bucket& bucket) {
+    return {relaxedLoad(bucket.calls),     relaxedLoad(bucket.successes), relaxedLoad(bucket.failures),
+            relaxedLoad(bucket.slowCalls), relaxedLoad(bucket.timeouts),  relaxedLoad(bucket.rejections)};
   }
 
   static void add(WindowCounts& sum, const WindowCounts& counts) {

@@ -1,4 +1,5 @@
 import type { Timers } from '../clock';
+import { show } from '../options';
 
 /** One step of a rollout: the share of traffic (0 < weight <= 1) the new version gets. */
 export interface RolloutPhase {
@@ -104,13 +105,6 @@ const DAY_MINUTES = 24 * 60;
 function fail(option: string, expected: string, value: unknown, kind: 'type' | 'range' = 'range'): never {
   const message = `breakwater rollout: option "${option}" must be ${expected}, got ${show(value)}`;
   throw kind === 'type' ? new TypeError(message) : new RangeError(message);
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
 }
 
 function numberOption(value: unknown, option: string, fallback: number, min: number, max: number, integer = false): number {

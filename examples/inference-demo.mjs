@@ -162,8 +162,7 @@ tuner.stop();
 warning.stop();
 await dashboard.close();
 await registry.shutdown();
-const { createDuckDbSink: reopen } = await import('../dist/index.mjs');
-const history = await reopen({ path: DATABASE });
+const history = await createDuckDbSink({ path: DATABASE }); // reopened, to read back what was written
 const counts = await history.query('SELECT event_type, count(*)::INTEGER AS events FROM circuit_breaker_metrics GROUP BY event_type ORDER BY event_type');
 console.log(`event history in ${DATABASE}: ${counts.map((r) => `${r.events} ${r.event_type}`).join(', ')}`);
 await history.close();

@@ -1,9 +1,7 @@
-import { CircuitOpenError } from '../errors/CircuitOpenError';
-import type { CircuitBreaker } from '../breaker';
 import type { ManualClock } from '../clock';
-import type { EdgeContext, Guard, Policy } from '../chaos/sim/policy';
+import { BreakerEdge, type EdgeBreakerOptions } from '../chaos/sim/guards';
+import type { EdgeContext, Policy } from '../chaos/sim/policy';
 import { STATIC_BREAKER_OPTIONS } from '../chaos/sim/policies';
-import type { CircuitBreakerOptions } from '../options';
 import { Registry } from '../registry/registry';
 import { EarlyWarning, type EarlyWarningOptions, type ScoringModel } from './early-warning';
 import { AdaptiveTuner, type TunerOptions } from './tuner';
@@ -14,38 +12,24 @@ interface RunControl {
 }
 
 /** An edge guarded by a registry breaker, whose registry (tuner, predictor) runs on virtual time. */
-class RegistryEdge implements Guard {
-  readonly breaker: CircuitBreaker;
-
+class RegistryEdge extends BreakerEdge {
   constructor(
     edge: EdgeContext,
     private readonly control: RunControl,
-    start: Readonly<Omit<CircuitBreakerOptions, 'clock' | 'timeout' | 'name'>>,
+    start: EdgeBreakerOptions,
   ) {
-    this.breaker = control.registry.getOrCreate('edge', edge.name, { ...start, timeout: edge.timeoutMs });
-  }
-
-  call<T>(send: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.breaker.execute(({ signal }) => send(signal));
-  }
-
-  isRejection(error: unknown): boolean {
-    return error instanceof CircuitOpenError;
+    super(control.registry.getOrCreate('edge', edge.name, { ...start, timeout: edge.timeoutMs }));
   }
 
   /** Once per simulated second: the registry's tick (tuning rounds and scoring rounds fall due on virtual time). */
   tick(): void {
     this.control.registry.tick();
   }
-
-  dispose(): void {
-    this.breaker.dispose();
-  }
 }
 
 export interface LearningPolicyOptions {
   /** The settings breakers start from. Default the static breaker's. */
-  start?: Readonly<Omit<CircuitBreakerOptions, 'clock' | 'timeout' | 'name'>>;
+  start?: Readonly<EdgeBreakerOptions>;
   /** Tune thresholds and timeouts (the static breaker's settings are the starting point). */
   tuner?: TunerOptions | false;
   /** Score breakers and pre-open them. */

@@ -1,7 +1,7 @@
 import type { CircuitBreaker } from '../breaker';
 import type { ManualClock } from '../clock';
 import { BreakerEdge } from '../chaos/sim/guards';
-import type { EdgeContext, Guard, Policy } from '../chaos/sim/policy';
+import type { EdgeContext, Policy } from '../chaos/sim/policy';
 import { STATIC_BREAKER_OPTIONS } from '../chaos/sim/policies';
 import { runScenario } from '../chaos/sim/run';
 import type { RunSize, ScenarioDefinition } from '../chaos/sim/scenario';
@@ -42,35 +42,19 @@ interface Sample {
 }
 
 /** The static breaker, observed: every simulated second it records the edge's feature row. */
-class RecordingEdge implements Guard {
-  private readonly inner: BreakerEdge;
-  readonly breaker: CircuitBreaker;
-
+class RecordingEdge extends BreakerEdge {
   constructor(
     edge: EdgeContext,
     private readonly recorder: RunRecorder,
   ) {
-    this.inner = new BreakerEdge(edge, STATIC_BREAKER_OPTIONS);
-    this.breaker = this.inner.breaker;
+    super(BreakerEdge.breakerFor(edge, STATIC_BREAKER_OPTIONS));
     this.breaker.on('open', (change) => {
       if (change.reason !== 'predicted') recorder.trips(this.breaker).push(change.at);
     });
   }
 
-  call<T>(send: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return this.inner.call(send);
-  }
-
-  isRejection(error: unknown): boolean {
-    return this.inner.isRejection(error);
-  }
-
   tick(nowMs: number): void {
     this.recorder.sample(this.breaker, nowMs);
-  }
-
-  dispose(): void {
-    this.inner.dispose();
   }
 }
 

@@ -63,7 +63,7 @@ function twin(name: string, faults: readonly ScheduleEntry[]): Scenario {
   };
 }
 
-const groundedBreaker: Policy = { name: 'breaker', description: 'the grounding breaker', guard: (edge) => new BreakerEdge(edge, GROUNDING_BREAKER_OPTIONS) };
+const groundedBreaker: Policy = { name: 'breaker', description: 'the grounding breaker', guard: (edge) => BreakerEdge.on(edge, GROUNDING_BREAKER_OPTIONS) };
 
 /** Whether two measurements agree within GROUNDING_TOLERANCE. */
 export function agree(a: { successRate: number; wastedCalls: number }, b: { successRate: number; wastedCalls: number }): boolean {

@@ -37,15 +37,24 @@ export class UnguardedEdge implements Guard {
   dispose(): void {}
 }
 
+/** Breaker options a policy sets; the edge gives the name, the clock and the timeout. */
+export type EdgeBreakerOptions = Omit<CircuitBreakerOptions, 'clock' | 'timeout' | 'name'>;
+
 /**
- * A real CircuitBreaker on the simulation's clock, with the caller's timeout as its `timeout`
- * (so the breaker times the attempt and counts its timeouts itself).
+ * An edge guarded by a real CircuitBreaker on the simulation's clock, with the caller's timeout as
+ * its `timeout` (so the breaker times the attempt and counts its timeouts itself).
  */
 export class BreakerEdge implements Guard {
-  readonly breaker: CircuitBreaker;
+  constructor(readonly breaker: CircuitBreaker) {}
 
-  constructor(edge: EdgeContext, options: Omit<CircuitBreakerOptions, 'clock' | 'timeout' | 'name'>) {
-    this.breaker = new CircuitBreaker({ ...options, name: edge.name, clock: edge.clock, timeout: edge.timeoutMs });
+  /** A breaker of its own for the edge. */
+  static on(edge: EdgeContext, options: EdgeBreakerOptions): BreakerEdge {
+    return new BreakerEdge(BreakerEdge.breakerFor(edge, options));
+  }
+
+  /** The edge's breaker: its name, on the run's clock, the caller's timeout as `timeout`. */
+  static breakerFor(edge: EdgeContext, options: EdgeBreakerOptions): CircuitBreaker {
+    return new CircuitBreaker({ ...options, name: edge.name, clock: edge.clock, timeout: edge.timeoutMs });
   }
 
   call<T>(send: (signal: AbortSignal) => Promise<T>): Promise<T> {

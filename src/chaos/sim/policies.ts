@@ -40,14 +40,14 @@ export const noBreaker: Policy = {
 export const staticBreaker: Policy = {
   name: 'static',
   description: 'breaker, 50% failures over 10 s (min 20 calls), 30 s open, 1 probe',
-  guard: (edge) => new BreakerEdge(edge, STATIC_BREAKER_OPTIONS),
+  guard: (edge) => BreakerEdge.on(edge, STATIC_BREAKER_OPTIONS),
 };
 
 /** A breaker whose open period grows exponentially while probes keep failing. */
 export const backoffBreaker: Policy = {
   name: 'backoff',
   description: 'breaker, 50% over 10 s, open 5 s doubling per failed probe up to 60 s',
-  guard: (edge) => new BreakerEdge(edge, BACKOFF_BREAKER_OPTIONS),
+  guard: (edge) => BreakerEdge.on(edge, BACKOFF_BREAKER_OPTIONS),
 };
 
 /**

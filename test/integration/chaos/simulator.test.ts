@@ -41,7 +41,7 @@ describe('the scenario simulator', () => {
       name: 'spy',
       description: 'the static breaker, keeping its breakers',
       guard(edge) {
-        const guard = new BreakerEdge(edge, STATIC_BREAKER_OPTIONS);
+        const guard = BreakerEdge.on(edge, STATIC_BREAKER_OPTIONS);
         made.push(guard.breaker);
         expect(guard.breaker).toBeInstanceOf(CircuitBreaker);
         expect(guard.breaker.options).toMatchObject({ failureRateThreshold: 50, timeout: edge.timeoutMs });

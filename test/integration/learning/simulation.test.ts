@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/adaptive/core-features';
-import { learningPolicy, SIMULATED_TUNER } from '../../../src/adaptive/sim-policies';
+import { learningPolicy, SIMULATED_TUNER } from '../../../src/sim/learning-policies';
 import { simulationTrainingData } from '../../../src/adaptive/simulation-data';
-import { runScenario } from '../../../src/chaos/sim/run';
-import { scenarioNamed } from '../../../src/chaos/sim/scenarios';
+import { runScenario } from '../../../src/sim/run';
+import { scenarioNamed } from '../../../src/sim/scenarios';
 import type { Registry } from '../../../src/registry/registry';
 
 describe('learning from the simulator', () => {

@@ -98,15 +98,21 @@ interface Episode {
  * - failureThreshold (when the rule is on): raised to the run length that healthy traffic reaches
  *   with probability below 1e-4 at the baseline failure rate, ceil(log(1e-4) / log(baseline)); never
  *   below the starting value.
- * - recoveryTimeout (time windows): probe as often as `probeShare` of the breaker's normal call
- *   rate allows, 1000 / (probeShare x calls per second): a probe is one call, so a busy breaker
- *   can afford to look often, and it sees the service heal sooner.
- * - halfOpenTimeout: 5 x the baseline p99 latency (probes get time to finish, no more).
+ * - recoveryTimeout (time windows): probe no more often than `probeShare` of the breaker's normal
+ *   call rate allows, 1000 / (probeShare x calls per second), and never more often than the breaker
+ *   started with: a quiet breaker's open period grows, none shrinks.
+ * - halfOpenTimeout: 5 x the baseline p99 latency (probes get time to finish, no more), never below
+ *   the call timeout (or the starting value, if lower).
+ *
+ * The probe budget: a tuned breaker never sends more calls to a failing service than it would with
+ * its starting settings. Open periods never shorten, and a probe round never ends before its probe
+ * would have (a round cut short by halfOpenTimeout sends the next probe sooner); the tuner does not
+ * touch halfOpenMaxCalls or backoffFactor, and raises maxRecoveryTimeout only.
  */
 export class AdaptiveTuner {
   readonly options: Required<Omit<TunerOptions, 'bounds' | 'kinds'>> & { bounds: Record<TunedOption, Bounds>; kinds: readonly string[] | undefined };
-  /** Each breaker's own trip thresholds when first seen: the tuner raises them, never below. */
-  private readonly floors = new Map<string, { failureRateThreshold: number; failureThreshold: number }>();
+  /** Each breaker's own settings when first seen: the tuned values never go below them (see the probe budget). */
+  private readonly floors = new Map<string, Floors>();
   private readonly histories = new Map<string, History>();
   private readonly profiles = new Map<string, History>();
   private readonly episodes = new Map<string, Episode>();
@@ -202,7 +208,7 @@ export class AdaptiveTuner {
     if (decided >= options.minimumCalls) for (const history of histories) history.addFailureRate(metrics.failureRate);
     if (metrics.latency.p99 !== null) for (const history of histories) history.addP99(metrics.latency.p99);
     if (options.slidingWindowType === 'time') for (const history of histories) history.addCallRate(metrics.window.calls / (options.slidingWindowSize / 1000));
-    if (!this.floors.has(keyOf(entry))) this.floors.set(keyOf(entry), { failureRateThreshold: options.failureRateThreshold, failureThreshold: options.failureThreshold });
+    if (!this.floors.has(keyOf(entry))) this.floors.set(keyOf(entry), floorsOf(options));
   }
 
   private tune(entry: RegisteredBreaker): TuningChange[] {
@@ -214,7 +220,7 @@ export class AdaptiveTuner {
     const targets: { option: TunedOption; target: number; reason: string }[] = [];
 
     const rates = enough((h) => h.failureRateSamples);
-    const floor = this.floors.get(keyOf(entry)) ?? options;
+    const floor = this.floors.get(keyOf(entry)) ?? floorsOf(options);
     if (rates !== undefined) {
       const sigma = Math.sqrt(rates.failureRateVariance);
       if (options.failureRateThreshold > 0) {
@@ -229,16 +235,22 @@ export class AdaptiveTuner {
     }
     const traffic = enough((h) => h.callRateSamples);
     if (traffic !== undefined && traffic.callRateMean > 0) {
-      const target = 1000 / (this.options.probeShare * traffic.callRateMean);
+      const share = 1000 / (this.options.probeShare * traffic.callRateMean);
+      const target = Math.max(floor.recoveryTimeout, share);
       targets.push({
         option: 'recoveryTimeout',
         target,
-        reason: `one probe per ${Math.round(target)} ms costs ${pct(this.options.probeShare)} of the normal ${traffic.callRateMean.toFixed(1)} calls/s`,
+        reason:
+          share >= floor.recoveryTimeout
+            ? `one probe per ${Math.round(target)} ms costs ${pct(this.options.probeShare)} of the normal ${traffic.callRateMean.toFixed(1)} calls/s`
+            : `no more probes than the starting ${floor.recoveryTimeout} ms allows`,
       });
     }
     const latencies = enough((h) => h.p99Samples);
     if (latencies !== undefined && options.halfOpenTimeout > 0) {
-      targets.push({ option: 'halfOpenTimeout', target: 5 * latencies.p99Mean, reason: `p99 latency ${latencies.p99Mean.toFixed(1)} ms` });
+      const halfOpenFloor = options.timeout > 0 ? Math.min(floor.halfOpenTimeout, options.timeout) : floor.halfOpenTimeout;
+      const target = Math.max(halfOpenFloor, 5 * latencies.p99Mean);
+      targets.push({ option: 'halfOpenTimeout', target, reason: `p99 latency ${latencies.p99Mean.toFixed(1)} ms, no shorter than a probe may take (${halfOpenFloor} ms)` });
     }
 
     const changes: TuningChange[] = [];
@@ -270,6 +282,19 @@ export class AdaptiveTuner {
     if (history === undefined) this.profiles.set(hardware, (history = new History()));
     return history;
   }
+}
+
+/** A breaker's settings the tuner never goes below. */
+interface Floors {
+  failureRateThreshold: number;
+  failureThreshold: number;
+  recoveryTimeout: number;
+  halfOpenTimeout: number;
+}
+
+function floorsOf(options: Floors): Floors {
+  const { failureRateThreshold, failureThreshold, recoveryTimeout, halfOpenTimeout } = options;
+  return { failureRateThreshold, failureThreshold, recoveryTimeout, halfOpenTimeout };
 }
 
 function keyOf(entry: RegisteredBreaker): string {

@@ -13,12 +13,22 @@ interface RunControl {
 
 /** An edge guarded by a registry breaker, whose registry (tuner, predictor) runs on virtual time. */
 class RegistryEdge extends BreakerEdge {
+  private readonly name: string;
+
   constructor(
     edge: EdgeContext,
     private readonly control: RunControl,
     start: EdgeBreakerOptions,
   ) {
     super(control.registry.getOrCreate('edge', edge.name, { ...start, timeout: edge.timeoutMs }));
+    this.name = edge.name;
+  }
+
+  /** The run is over: the breaker leaves the registry, which shuts down with its last one (no task may run on a disposed breaker). */
+  override dispose(): void {
+    const { registry } = this.control;
+    registry.remove('edge', this.name);
+    if (registry.size === 0) void registry.shutdown();
   }
 
   /** Once per simulated second: the registry's tick (tuning rounds and scoring rounds fall due on virtual time). */

@@ -35,4 +35,13 @@ describe('learning from the simulator', () => {
     expect(tuning.length).toBeGreaterThan(0);
     expect(tuning.every((event) => (event.detail as { source: string }).source === 'tuner')).toBe(true);
   });
+
+  it('a run leaves its registry without breakers or tasks, so no tuning round runs on after it', async () => {
+    let registry: Registry | undefined;
+    const policy = learningPolicy('adaptive', 'test', { tuner: SIMULATED_TUNER, observe: (r) => (registry = r) });
+    await runScenario(scenarioNamed('hard-outage').build('quick'), policy, { seed: 3, size: 'quick' });
+    expect(registry!.size).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve)); // the shutdown's flush
+    expect(registry!.tick()).toBe(false);
+  });
 });

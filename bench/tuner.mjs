@@ -1,7 +1,7 @@
 // The adaptive tuner against the static breaker it starts from, on held-out failure families
 // (bench/tuner/families.mjs), on virtual time: recovery time, probe rounds that close, load on the
 // sick service, client success. Figures are deterministic per seed (no wall-clock timing).
-//   npm run bench:tuner [-- --seeds N]   (default 3 seeds per family)
+//   npm run bench:tuner [-- --seeds N]   (default 5 seeds per family)
 // Writes bench/results/tuner.json and tuner.md.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ const require = createRequire(import.meta.url);
 const { runScenario, staticBreaker, adaptivePolicy, SIMULATED_TUNER } = require(join(distDir, 'chaos.cjs'));
 
 const seedsFlag = process.argv.indexOf('--seeds');
-const seedCount = seedsFlag >= 0 ? Number(process.argv[seedsFlag + 1]) : 3;
+const seedCount = seedsFlag >= 0 ? Number(process.argv[seedsFlag + 1]) : 5;
 if (!Number.isInteger(seedCount) || seedCount < 1) throw new TypeError(`bench:tuner: --seeds must be an integer >= 1, got ${process.argv[seedsFlag + 1]}`);
 const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
 
@@ -29,6 +29,7 @@ function totals(runs) {
   // Calls the sick service received while sick: its load per second times the time it was sick.
   const sickCalls = runs.reduce((n, r) => n + r.metrics.sickLoadPerSecond * sickSeconds(r), 0);
   return {
+    incidents: runs.reduce((n, r) => n + r.metrics.incidents, 0),
     recoveryMs: recoveries.length === 0 ? null : recoveries.reduce((a, b) => a + b, 0) / recoveries.length,
     neverRecovered: runs.length - recoveries.length,
     rounds,
@@ -46,6 +47,7 @@ function sickSeconds(run) {
 const change = (tuned, fixed) => (tuned === null || fixed === null || fixed === 0 ? null : tuned / fixed - 1);
 const signed = (x) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`);
 const seconds = (ms) => (ms === null ? 'never' : `${(ms / 1000).toFixed(1)} s`);
+const recovery = (side) => (side.incidents === 0 ? '-' : seconds(side.recoveryMs));
 const percent = (x) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
 
 const families = [];
@@ -55,7 +57,7 @@ for (const scenario of HELD_OUT_FAMILIES) {
   const fixed = totals(await runsOf(staticBreaker));
   const tuned = totals(await runsOf(adaptivePolicy));
   families.push({ family: scenario.name, title: scenario.title, static: fixed, tuned });
-  console.log(`${scenario.name}: recovery ${seconds(fixed.recoveryMs)} -> ${seconds(tuned.recoveryMs)}, sick calls ${fixed.sickCalls} -> ${tuned.sickCalls}`);
+  console.log(`${scenario.name}: recovery ${recovery(fixed)} -> ${recovery(tuned)}, sick calls ${fixed.sickCalls} -> ${tuned.sickCalls}`);
 }
 
 const sum = (side, key) => families.reduce((n, f) => n + f[side][key], 0);
@@ -70,7 +72,7 @@ const overall = {
 
 const rows = families.map((f) => ({
   family: f.family,
-  'recovery, static -> tuned': `${seconds(f.static.recoveryMs)} -> ${seconds(f.tuned.recoveryMs)} (${signed(change(f.tuned.recoveryMs, f.static.recoveryMs))})`,
+  'recovery, static -> tuned': `${recovery(f.static)} -> ${recovery(f.tuned)} (${signed(change(f.tuned.recoveryMs, f.static.recoveryMs))})`,
   'probe rounds that close': `${f.static.closed}/${f.static.rounds} -> ${f.tuned.closed}/${f.tuned.rounds}`,
   'calls to the sick service': `${f.static.sickCalls} -> ${f.tuned.sickCalls} (${signed(change(f.tuned.sickCalls, f.static.sickCalls))})`,
   'client success': `${percent(f.static.successRate)} -> ${percent(f.tuned.successRate)}`,

@@ -2,7 +2,8 @@
 // scenarios (src/sim/scenarios.ts), whose runs SIMULATED_TUNER's settings were chosen on. They vary
 // what the tuner learns from (call rate 2 to 200/s, latency 5 to 300 ms) and the failure's shape:
 // incidents shorter and longer than the static breaker's 30 s open period, relapses, hangs,
-// latency past the timeout, a heavy brownout.
+// latency past the timeout, a heavy brownout, short stop-the-world pauses; and a healthy service
+// slow at a high rate, which a breaker should leave alone.
 const MINUTE = 60_000;
 const START = 8 * MINUTE; // eight healthy minutes first: the tuner has history before the fault
 
@@ -47,4 +48,10 @@ export const HELD_OUT_FAMILIES = [
     ],
   }),
   family('fast-flaps', '6 outages of 25 s, 90 s apart, at 100 calls/s on a 5 ms service', { rate: 100, capacity: 50, latencyMs: 5, faults: outages('connection-reset', 6, 25_000, 90_000) }),
+  family('pauses', 'a 2 s stop-the-world pause (+2 s latency, past the timeout) every 3 min, then 10 s of warm-up', {
+    rate: 40,
+    capacity: 40,
+    faults: Array.from({ length: 7 }, (_, i) => ({ type: 'latency', intensity: 'severe', from: START + i * 3 * MINUTE, to: START + i * 3 * MINUTE + 2_000 })),
+  }),
+  family('healthy-slow-busy', 'healthy: a 300 ms service at 45 calls/s, 2 s timeout, no fault', { rate: 45, capacity: 40, latencyMs: 300, timeoutMs: 2_000, faults: [] }),
 ];

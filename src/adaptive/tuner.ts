@@ -54,7 +54,18 @@ class History {
   /** Trip-to-close durations (ms) and the probe rounds each took, newest last, at most 32. */
   recoveries: { durationMs: number; rounds: number }[] = [];
 
-  addFailureRate(rate: number): void {
+  /**
+   * Learns a window's failure rate (`calls` decided calls), unless it stands out above the baseline
+   * learned so far by more than 4 standard deviations (the baseline's own spread, or the window's
+   * sampling error if larger): a failure that starts is not noise, and learning it would raise the
+   * threshold over it.
+   */
+  addFailureRate(rate: number, calls: number): void {
+    if (this.failureRateSamples > 0) {
+      const mean = this.failureRateMean;
+      const samplingError = Math.sqrt((Math.max(mean, 1 / calls) * (1 - mean)) / calls);
+      if (rate > mean + 4 * Math.max(Math.sqrt(this.failureRateVariance), samplingError)) return;
+    }
     const weight = this.failureRateSamples === 0 ? 1 : 0.1;
     const delta = rate - this.failureRateMean;
     this.failureRateMean += weight * delta;
@@ -94,7 +105,8 @@ interface Episode {
  * What it learns:
  * - failureRateThreshold (when the rule is on): raised to the baseline failure rate + 4 standard
  *   deviations when the breaker's normal noise comes near it (a breaker must not trip on its own
- *   baseline); never below the value the breaker started with.
+ *   baseline); never below the value the breaker started with. A window far above the baseline
+ *   is a failure starting, not noise: it is not learned.
  * - failureThreshold (when the rule is on): raised to the run length that healthy traffic reaches
  *   with probability below 1e-4 at the baseline failure rate, ceil(log(1e-4) / log(baseline)); never
  *   below the starting value.
@@ -205,7 +217,7 @@ export class AdaptiveTuner {
     const options = entry.breaker.options;
     const histories = [this.historyOf(keyOf(entry)), this.profileOf(entry.breaker.labels.hardware ?? 'default')];
     const decided = metrics.window.successes + metrics.window.failures;
-    if (decided >= options.minimumCalls) for (const history of histories) history.addFailureRate(metrics.failureRate);
+    if (decided >= options.minimumCalls) for (const history of histories) history.addFailureRate(metrics.failureRate, decided);
     if (metrics.latency.p99 !== null) for (const history of histories) history.addP99(metrics.latency.p99);
     if (options.slidingWindowType === 'time') for (const history of histories) history.addCallRate(metrics.window.calls / (options.slidingWindowSize / 1000));
     if (!this.floors.has(keyOf(entry))) this.floors.set(keyOf(entry), floorsOf(options));

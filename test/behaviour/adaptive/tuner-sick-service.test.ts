@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptiveTuner } from '../../../src/adaptive/tuner';
 import { ManualClock, Registry, type CircuitBreaker, type CircuitBreakerOptions } from '../../../src/index';
+import { SeededRandom } from '../../../src/random';
 import { assertCore, succeed } from '../helpers';
 
 /** Usual settings (the simulator's static breaker): 50% of a 10 s window, at least 20 calls, one probe per round. */
@@ -45,7 +46,7 @@ async function callsReaching(setup: ReturnType<typeof staticAndTuned>, service: 
   return reached;
 }
 
-describe('adaptive tuner: the probe budget', () => {
+describe('adaptive tuner: never more calls to a sick service than the static breaker', () => {
   it('never sends more calls to a failing service than the static breaker does, at any call rate or recovery timeout', async () => {
     assertCore();
     for (const recoveryTimeout of [1000, 5000, 30_000, 60_000]) {
@@ -64,6 +65,17 @@ describe('adaptive tuner: the probe budget', () => {
     const reached = await callsReaching(setup, () => new Promise(() => undefined), 50, 10 * 60_000);
     expect(reached.tuned).toBeLessThanOrEqual(reached.fixed);
     expect(setup.tuned.options.halfOpenTimeout).toBeGreaterThanOrEqual(5000);
+    setup.tuner.stop();
+  });
+
+  it('does not learn a brownout as baseline noise: the threshold stays, so the tuned breaker trips as often as the static one', async () => {
+    const setup = staticAndTuned({ ...USUAL, recoveryTimeout: 10_000 }, 20);
+    // 48% of calls fail from now on (the same outcome for both breakers at the same instant): the
+    // static breaker trips whenever a window's share passes 50%.
+    const brownout = () => (new SeededRandom(setup.clock.now()).chance(0.48) ? Promise.reject(new Error('503')) : Promise.resolve(1));
+    const reached = await callsReaching(setup, brownout, 50, 10 * 60_000);
+    expect(setup.tuned.options.failureRateThreshold).toBe(50);
+    expect(reached.tuned).toBeLessThanOrEqual(reached.fixed);
     setup.tuner.stop();
   });
 });

@@ -229,7 +229,8 @@ export class AdaptiveTuner {
     const profile = this.profileOf(entry.breaker.labels.hardware ?? 'default');
     const enough = (count: (h: History) => number): History | undefined =>
       count(own) >= this.options.minDataPoints ? own : count(profile) >= this.options.minDataPoints ? profile : undefined;
-    const targets: { option: TunedOption; target: number; reason: string }[] = [];
+    // `floor`: the probe budget's lower limit, which wins over the bounds.
+    const targets: { option: TunedOption; target: number; reason: string; floor?: number }[] = [];
 
     const rates = enough((h) => h.failureRateSamples);
     const floor = this.floors.get(keyOf(entry)) ?? floorsOf(options);
@@ -252,6 +253,7 @@ export class AdaptiveTuner {
       targets.push({
         option: 'recoveryTimeout',
         target,
+        floor: floor.recoveryTimeout,
         reason:
           share >= floor.recoveryTimeout
             ? `one probe per ${Math.round(target)} ms costs ${pct(this.options.probeShare)} of the normal ${traffic.callRateMean.toFixed(1)} calls/s`
@@ -262,16 +264,16 @@ export class AdaptiveTuner {
     if (latencies !== undefined && options.halfOpenTimeout > 0) {
       const halfOpenFloor = options.timeout > 0 ? Math.min(floor.halfOpenTimeout, options.timeout) : floor.halfOpenTimeout;
       const target = Math.max(halfOpenFloor, 5 * latencies.p99Mean);
-      targets.push({ option: 'halfOpenTimeout', target, reason: `p99 latency ${latencies.p99Mean.toFixed(1)} ms, no shorter than a probe may take (${halfOpenFloor} ms)` });
+      targets.push({ option: 'halfOpenTimeout', target, floor: halfOpenFloor, reason: `p99 latency ${latencies.p99Mean.toFixed(1)} ms, no shorter than a probe may take (${halfOpenFloor} ms)` });
     }
 
     const changes: TuningChange[] = [];
     const update: Record<string, number> = {};
-    for (const { option, target, reason } of targets) {
+    for (const { option, target, reason, floor: budget = -Infinity } of targets) {
       const before = options[option];
       const [min, max] = this.options.bounds[option];
-      const stepped = before + this.options.learningRate * (clamp(target, min, max) - before);
-      const after = clamp(option === 'failureRateThreshold' ? Math.round(stepped * 100) / 100 : Math.round(stepped), min, max);
+      const stepped = before + this.options.learningRate * (Math.max(budget, clamp(target, min, max)) - before);
+      const after = Math.max(budget, clamp(option === 'failureRateThreshold' ? Math.round(stepped * 100) / 100 : Math.round(stepped), min, max));
       if (Math.abs(after - before) < Math.max(1e-9, 0.01 * before)) continue; // no churn for tiny moves
       update[option] = after;
       changes.push({ kind: entry.kind, name: entry.name, option, before, after, reason });

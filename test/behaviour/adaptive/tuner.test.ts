@@ -62,6 +62,20 @@ describe('adaptive tuner', () => {
     expect(changes.filter((c) => c.name === 'busy' && c.option === 'recoveryTimeout')).toEqual([]);
   });
 
+  it('keeps the probe budget over its bounds: a breaker set above them is not pulled down', () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const breaker = registry.createWorkerBreaker('patient', { recoveryTimeout: 400_000, halfOpenTimeout: 200_000, timeout: 0, slidingWindowSize: 10_000 });
+    const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3 }); // bounds: recoveryTimeout <= 300000, halfOpenTimeout <= 120000
+    for (let round = 0; round < 4; round++) {
+      windowOf(breaker, 100, 0);
+      tuner.step();
+      clock.advance(10_000);
+    }
+    expect(breaker.options.recoveryTimeout).toBe(400_000);
+    expect(breaker.options.halfOpenTimeout).toBe(200_000);
+  });
+
   it('a breaker without history learns from the profile of its hardware label', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });

@@ -19,8 +19,9 @@ export default defineConfig([
   // cjsInterop needs its CJS code splitting, which rewrites `?.` into slow helper calls.)
   { ...shared, format: ['esm'], entry: { 'compat/opossum': 'src/compat/opossum/index.ts' } },
   { ...shared, format: ['cjs'], entry: { 'compat/opossum': 'src/compat/opossum/index.ts' }, footer: { js: 'module.exports = module.exports.default;' } },
-  // breakwater/chaos (fault injector, scenario simulator) and the CLI's main(), self-contained.
-  { ...shared, entry: { chaos: 'src/chaos/index.ts', cli: 'src/cli.ts' }, splitting: false },
+  // breakwater/chaos (fault injector, and the scenario simulator whose barrel re-exports it) and the
+  // CLI's main(), self-contained.
+  { ...shared, entry: { chaos: 'src/sim/index.ts', cli: 'src/cli.ts' }, splitting: false },
   // breakwater/adaptive (trainer, ONNX export, predictor, tuner, early warning); self-contained, so
   // its worker-thread trainer is this same file. onnxruntime-node loads only when a model does.
   { ...shared, entry: { 'adaptive/index': 'src/adaptive/index.ts' }, splitting: false },

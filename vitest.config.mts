@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
  * Real-time tests (real HTTP, wall-clock fault windows): they run alone, after everything else, and
  * are retried: a burst of load from outside can shift a 14 s wall-clock run past its tolerance.
  */
-const REAL_TIME = ['test/integration/chaos/grounding.test.ts'];
+const REAL_TIME = ['test/integration/sim/grounding.test.ts'];
 
 // The behaviour suite runs twice, once per core; the rest (differential, threads, packaging)
 // load both cores or the built package themselves.

@@ -1,22 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { checkSuiteFile, findRegressions, type Regression } from './chaos/report/compare';
-import { summaryTable } from './chaos/report/markdown';
-import { writeReport } from './chaos/report/write';
-import { progressReporter } from './chaos/progress';
-import type { RunSize } from './chaos/sim/scenario';
-import { ALL_SCENARIOS, simulationNamed } from './chaos/sim/scenarios';
+import { checkSuiteFile, findRegressions, type Regression } from './sim/report/compare';
+import { summaryTable } from './sim/report/markdown';
+import { writeReport } from './sim/report/write';
+import { progressReporter } from './sim/progress';
+import type { RunSize } from './sim/scenario';
+import { ALL_SCENARIOS, simulationNamed } from './sim/scenarios';
 import { runDashboardCommand } from './observe/dashboard/command';
 import { HistoryFileError } from './adaptive/event-history';
 import { runTrainCommand, TRAIN_USAGE } from './adaptive/train-command';
 import { CORE_FEATURES } from './adaptive/core-features';
 import { defaultModelPath } from './adaptive/default-model';
 import { Predictor } from './adaptive/predictor';
-import { adaptivePolicy, adaptivePredictivePolicy, predictivePolicy } from './adaptive/sim-policies';
-import { policyNamed } from './chaos/sim/policies';
-import type { Policy } from './chaos/sim/policy';
-import { runCount, runSuite, type SuiteResult } from './chaos/sim/suite';
+import { adaptivePolicy, adaptivePredictivePolicy, predictivePolicy } from './sim/learning-policies';
+import { policyNamed } from './sim/policies';
+import type { Policy } from './sim/policy';
+import { runCount, runSuite, type SuiteResult } from './sim/suite';
 
 /** Where the CLI writes and whether it may draw a progress bar. */
 export interface CliIo {

@@ -32,8 +32,6 @@ export { simulationTrainingData } from './simulation-data';
 export type { SimulationData, SimulationDataOptions } from './simulation-data';
 export { evaluateEarlyWarning, preOpensPerHour } from './evaluate';
 export type { EarlyWarningEvaluation } from './evaluate';
-export { adaptivePolicy, adaptivePredictivePolicy, learningPolicy, predictivePolicy, SIMULATED_TUNER } from './sim-policies';
-export type { LearningPolicyOptions } from './sim-policies';
 export { EARLY_WARNING_GBDT, HELD_OUT_FAMILIES, modelCardMarkdown } from './train-command';
 export type { ModelCard } from './train-command';
 export { DEFAULT_MODEL_FILE, defaultModelPath } from './default-model';

@@ -1,10 +1,10 @@
 import type { CircuitBreaker } from '../breaker';
 import type { ManualClock } from '../clock';
-import { BreakerEdge } from '../chaos/sim/guards';
-import type { EdgeContext, Policy } from '../chaos/sim/policy';
-import { STATIC_BREAKER_OPTIONS } from '../chaos/sim/policies';
-import { runScenario } from '../chaos/sim/run';
-import type { RunSize, ScenarioDefinition } from '../chaos/sim/scenario';
+import { BreakerEdge } from '../sim/guards';
+import type { EdgeContext, Policy } from '../sim/policy';
+import { STATIC_BREAKER_OPTIONS } from '../sim/policies';
+import { runScenario } from '../sim/run';
+import type { RunSize, ScenarioDefinition } from '../sim/scenario';
 import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from './core-features';
 import type { TrainingSet } from './dataset';
 

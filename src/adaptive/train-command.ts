@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ScenarioDefinition } from '../chaos/sim/scenario';
-import { SCENARIOS, scenarioNamed } from '../chaos/sim/scenarios';
+import type { ScenarioDefinition } from '../sim/scenario';
+import { SCENARIOS, scenarioNamed } from '../sim/scenarios';
 import { createDuckDbSink, DUCKDB_TABLE } from '../observe/sinks/duckdb';
 import type { BreakerEvent } from '../observe/event';
 import type { TrainingSet } from './dataset';

@@ -54,7 +54,18 @@ class History {
   /** Trip-to-close durations (ms) and the probe rounds each took, newest last, at most 32. */
   recoveries: { durationMs: number; rounds: number }[] = [];
 
-  addFailureRate(rate: number): void {
+  /**
+   * Learns a window's failure rate (`calls` decided calls), unless it stands out above the baseline
+   * learned so far by more than 4 standard deviations (the baseline's own spread, or the window's
+   * sampling error if larger): a failure that starts is not noise, and learning it would raise the
+   * threshold over it.
+   */
+  addFailureRate(rate: number, calls: number): void {
+    if (this.failureRateSamples > 0) {
+      const mean = this.failureRateMean;
+      const samplingError = Math.sqrt((Math.max(mean, 1 / calls) * (1 - mean)) / calls);
+      if (rate > mean + 4 * Math.max(Math.sqrt(this.failureRateVariance), samplingError)) return;
+    }
     const weight = this.failureRateSamples === 0 ? 1 : 0.1;
     const delta = rate - this.failureRateMean;
     this.failureRateMean += weight * delta;
@@ -94,19 +105,26 @@ interface Episode {
  * What it learns:
  * - failureRateThreshold (when the rule is on): raised to the baseline failure rate + 4 standard
  *   deviations when the breaker's normal noise comes near it (a breaker must not trip on its own
- *   baseline); never below the value the breaker started with.
+ *   baseline); never below the value the breaker started with. A window far above the baseline
+ *   is a failure starting, not noise: it is not learned.
  * - failureThreshold (when the rule is on): raised to the run length that healthy traffic reaches
  *   with probability below 1e-4 at the baseline failure rate, ceil(log(1e-4) / log(baseline)); never
  *   below the starting value.
- * - recoveryTimeout (time windows): probe as often as `probeShare` of the breaker's normal call
- *   rate allows, 1000 / (probeShare x calls per second): a probe is one call, so a busy breaker
- *   can afford to look often, and it sees the service heal sooner.
- * - halfOpenTimeout: 5 x the baseline p99 latency (probes get time to finish, no more).
+ * - recoveryTimeout (time windows): probe no more often than `probeShare` of the breaker's normal
+ *   call rate allows, 1000 / (probeShare x calls per second), and never more often than the breaker
+ *   started with: a quiet breaker's open period grows, none shrinks.
+ * - halfOpenTimeout: 5 x the baseline p99 latency (probes get time to finish, no more), never below
+ *   the call timeout (or the starting value, if lower).
+ *
+ * The probe budget: a tuned breaker never sends more calls to a failing service than it would with
+ * its starting settings. Open periods never shorten, and a probe round never ends before its probe
+ * would have (a round cut short by halfOpenTimeout sends the next probe sooner); the tuner does not
+ * touch halfOpenMaxCalls or backoffFactor, and raises maxRecoveryTimeout only.
  */
 export class AdaptiveTuner {
   readonly options: Required<Omit<TunerOptions, 'bounds' | 'kinds'>> & { bounds: Record<TunedOption, Bounds>; kinds: readonly string[] | undefined };
-  /** Each breaker's own trip thresholds when first seen: the tuner raises them, never below. */
-  private readonly floors = new Map<string, { failureRateThreshold: number; failureThreshold: number }>();
+  /** Each breaker's own settings when first seen: the tuned values never go below them (see the probe budget). */
+  private readonly floors = new Map<string, Floors>();
   private readonly histories = new Map<string, History>();
   private readonly profiles = new Map<string, History>();
   private readonly episodes = new Map<string, Episode>();
@@ -199,10 +217,10 @@ export class AdaptiveTuner {
     const options = entry.breaker.options;
     const histories = [this.historyOf(keyOf(entry)), this.profileOf(entry.breaker.labels.hardware ?? 'default')];
     const decided = metrics.window.successes + metrics.window.failures;
-    if (decided >= options.minimumCalls) for (const history of histories) history.addFailureRate(metrics.failureRate);
+    if (decided >= options.minimumCalls) for (const history of histories) history.addFailureRate(metrics.failureRate, decided);
     if (metrics.latency.p99 !== null) for (const history of histories) history.addP99(metrics.latency.p99);
     if (options.slidingWindowType === 'time') for (const history of histories) history.addCallRate(metrics.window.calls / (options.slidingWindowSize / 1000));
-    if (!this.floors.has(keyOf(entry))) this.floors.set(keyOf(entry), { failureRateThreshold: options.failureRateThreshold, failureThreshold: options.failureThreshold });
+    if (!this.floors.has(keyOf(entry))) this.floors.set(keyOf(entry), floorsOf(options));
   }
 
   private tune(entry: RegisteredBreaker): TuningChange[] {
@@ -211,10 +229,11 @@ export class AdaptiveTuner {
     const profile = this.profileOf(entry.breaker.labels.hardware ?? 'default');
     const enough = (count: (h: History) => number): History | undefined =>
       count(own) >= this.options.minDataPoints ? own : count(profile) >= this.options.minDataPoints ? profile : undefined;
-    const targets: { option: TunedOption; target: number; reason: string }[] = [];
+    // `floor`: the probe budget's lower limit, which wins over the bounds.
+    const targets: { option: TunedOption; target: number; reason: string; floor?: number }[] = [];
 
     const rates = enough((h) => h.failureRateSamples);
-    const floor = this.floors.get(keyOf(entry)) ?? options;
+    const floor = this.floors.get(keyOf(entry)) ?? floorsOf(options);
     if (rates !== undefined) {
       const sigma = Math.sqrt(rates.failureRateVariance);
       if (options.failureRateThreshold > 0) {
@@ -229,25 +248,32 @@ export class AdaptiveTuner {
     }
     const traffic = enough((h) => h.callRateSamples);
     if (traffic !== undefined && traffic.callRateMean > 0) {
-      const target = 1000 / (this.options.probeShare * traffic.callRateMean);
+      const share = 1000 / (this.options.probeShare * traffic.callRateMean);
+      const target = Math.max(floor.recoveryTimeout, share);
       targets.push({
         option: 'recoveryTimeout',
         target,
-        reason: `one probe per ${Math.round(target)} ms costs ${pct(this.options.probeShare)} of the normal ${traffic.callRateMean.toFixed(1)} calls/s`,
+        floor: floor.recoveryTimeout,
+        reason:
+          share >= floor.recoveryTimeout
+            ? `one probe per ${Math.round(target)} ms costs ${pct(this.options.probeShare)} of the normal ${traffic.callRateMean.toFixed(1)} calls/s`
+            : `no more probes than the starting ${floor.recoveryTimeout} ms allows`,
       });
     }
     const latencies = enough((h) => h.p99Samples);
     if (latencies !== undefined && options.halfOpenTimeout > 0) {
-      targets.push({ option: 'halfOpenTimeout', target: 5 * latencies.p99Mean, reason: `p99 latency ${latencies.p99Mean.toFixed(1)} ms` });
+      const halfOpenFloor = options.timeout > 0 ? Math.min(floor.halfOpenTimeout, options.timeout) : floor.halfOpenTimeout;
+      const target = Math.max(halfOpenFloor, 5 * latencies.p99Mean);
+      targets.push({ option: 'halfOpenTimeout', target, floor: halfOpenFloor, reason: `p99 latency ${latencies.p99Mean.toFixed(1)} ms, no shorter than a probe may take (${halfOpenFloor} ms)` });
     }
 
     const changes: TuningChange[] = [];
     const update: Record<string, number> = {};
-    for (const { option, target, reason } of targets) {
+    for (const { option, target, reason, floor: budget = -Infinity } of targets) {
       const before = options[option];
       const [min, max] = this.options.bounds[option];
-      const stepped = before + this.options.learningRate * (clamp(target, min, max) - before);
-      const after = clamp(option === 'failureRateThreshold' ? Math.round(stepped * 100) / 100 : Math.round(stepped), min, max);
+      const stepped = before + this.options.learningRate * (Math.max(budget, clamp(target, min, max)) - before);
+      const after = Math.max(budget, clamp(option === 'failureRateThreshold' ? Math.round(stepped * 100) / 100 : Math.round(stepped), min, max));
       if (Math.abs(after - before) < Math.max(1e-9, 0.01 * before)) continue; // no churn for tiny moves
       update[option] = after;
       changes.push({ kind: entry.kind, name: entry.name, option, before, after, reason });
@@ -270,6 +296,19 @@ export class AdaptiveTuner {
     if (history === undefined) this.profiles.set(hardware, (history = new History()));
     return history;
   }
+}
+
+/** A breaker's settings the tuner never goes below. */
+interface Floors {
+  failureRateThreshold: number;
+  failureThreshold: number;
+  recoveryTimeout: number;
+  halfOpenTimeout: number;
+}
+
+function floorsOf(options: Floors): Floors {
+  const { failureRateThreshold, failureThreshold, recoveryTimeout, halfOpenTimeout } = options;
+  return { failureRateThreshold, failureThreshold, recoveryTimeout, halfOpenTimeout };
 }
 
 function keyOf(entry: RegisteredBreaker): string {

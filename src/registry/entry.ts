@@ -4,12 +4,16 @@ import type { BreakerEvent, BreakerEventType } from '../observe/event';
 import type { CircuitBreakerOptions, ResolvedOptions } from '../options';
 import type { StateChange, StateName } from '../state';
 import { breakerHealth, healthPercentage, thresholdsOf, timeoutsOf, type BreakerHealth } from './health';
-import type { Registry } from './registry';
 
 export interface RegisteredBreaker {
   readonly kind: string;
   readonly name: string;
   readonly breaker: CircuitBreaker;
+}
+
+/** Where an entry writes its history: the registry (an interface here, so entry.ts does not import registry.ts, which imports it). */
+export interface EventRecorder {
+  record(entry: Entry, type: BreakerEventType, detail: Record<string, unknown> | null): void;
 }
 
 /** A breaker in the registry; it is the breaker's observer, so transitions reach the history without a listener each. */
@@ -20,7 +24,7 @@ export class Entry implements RegisteredBreaker, BreakerObserver {
   /** Who is changing the options right now, for the tuning event. */
   tuningCause: { source: string; reason: string } | undefined;
   constructor(
-    readonly registry: Pick<Registry, 'record'>,
+    readonly registry: EventRecorder,
     readonly kind: string,
     readonly name: string,
     readonly breaker: CircuitBreaker,

@@ -42,7 +42,7 @@ describe('adaptive tuner', () => {
     tuner.stop();
   });
 
-  it('sets recoveryTimeout so half-open probes cost probeShare of the normal call rate', () => {
+  it('lengthens recoveryTimeout so half-open probes cost at most probeShare of the normal call rate, and never shortens it', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
     const busy = registry.createWorkerBreaker('busy', { recoveryTimeout: 60_000, slidingWindowSize: 10_000 });
@@ -55,32 +55,48 @@ describe('adaptive tuner', () => {
       changes = tuner.step();
       clock.advance(10_000);
     }
-    expect(busy.options.recoveryTimeout).toBe(5000); // 1000 / (0.02 x 10)
+    expect(busy.options.recoveryTimeout).toBe(60_000); // 1000 / (0.02 x 10) = 5000 would probe 12x as often as it started
     expect(slow.options.recoveryTimeout).toBe(100_000); // 1000 / (0.02 x 0.5)
     expect(slow.options.maxRecoveryTimeout).toBeGreaterThanOrEqual(100_000);
-    expect(changes).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'busy', option: 'recoveryTimeout', after: 5000, reason: expect.stringMatching(/normal 10\.0 calls\/s/) })]));
+    expect(changes).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'slow', option: 'recoveryTimeout', after: 100_000, reason: expect.stringMatching(/normal 0\.5 calls\/s/) })]));
+    expect(changes.filter((c) => c.name === 'busy' && c.option === 'recoveryTimeout')).toEqual([]);
+  });
+
+  it('keeps the probe budget over its bounds: a breaker set above them is not pulled down', () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const breaker = registry.createWorkerBreaker('patient', { recoveryTimeout: 400_000, halfOpenTimeout: 200_000, timeout: 0, slidingWindowSize: 10_000 });
+    const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3 }); // bounds: recoveryTimeout <= 300000, halfOpenTimeout <= 120000
+    for (let round = 0; round < 4; round++) {
+      windowOf(breaker, 100, 0);
+      tuner.step();
+      clock.advance(10_000);
+    }
+    expect(breaker.options.recoveryTimeout).toBe(400_000);
+    expect(breaker.options.halfOpenTimeout).toBe(200_000);
   });
 
   it('a breaker without history learns from the profile of its hardware label', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
-    const veteran = registry.createHardwareBreaker('gpu', { recoveryTimeout: 60_000 });
+    const veteran = registry.createHardwareBreaker('gpu', { recoveryTimeout: 10_000, minimumCalls: 5 });
     const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3 });
     for (let round = 0; round < 3; round++) {
-      windowOf(veteran, 50, 0); // 5 calls/s
+      windowOf(veteran, 5, 0); // 0.5 calls/s
       tuner.step();
       clock.advance(10_000);
     }
-    const newcomer = registry.getOrCreate('gpu-worker', 'g2', { recoveryTimeout: 60_000, labels: { hardware: 'gpu' } });
-    const cpu = registry.getOrCreate('cpu-worker', 'c1', { recoveryTimeout: 60_000, labels: { hardware: 'cpu' } });
+    const newcomer = registry.getOrCreate('gpu-worker', 'g2', { recoveryTimeout: 10_000, labels: { hardware: 'gpu' } });
+    const cpu = registry.getOrCreate('cpu-worker', 'c1', { recoveryTimeout: 10_000, labels: { hardware: 'cpu' } });
     succeed(newcomer);
     succeed(cpu);
     tuner.step();
     expect(tuner.profile('gpu')).toMatchObject({ samples: 3 });
-    // From the gpu profile: about 1000 / (0.02 x 5 calls/s), the newcomer's own first second (0.1 calls/s) averaged in.
-    expect(newcomer.options.recoveryTimeout).toBeGreaterThanOrEqual(10_000);
-    expect(newcomer.options.recoveryTimeout).toBeLessThan(15_000);
-    expect(cpu.options.recoveryTimeout).toBe(60_000);
+    // From the gpu profile: about 1000 / (0.02 x 0.5 calls/s), with the newcomer's first second (0.1 calls/s)
+    // and the veteran's idle fourth window averaged in.
+    expect(newcomer.options.recoveryTimeout).toBeGreaterThanOrEqual(100_000);
+    expect(newcomer.options.recoveryTimeout).toBeLessThan(125_000);
+    expect(cpu.options.recoveryTimeout).toBe(10_000);
   });
 
   it('counts recovery episodes from the history: trip, failed probes, close', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/adaptive/core-features';
-import { learningPolicy, SIMULATED_TUNER } from '../../../src/adaptive/sim-policies';
+import { learningPolicy, SIMULATED_TUNER } from '../../../src/sim/learning-policies';
 import { simulationTrainingData } from '../../../src/adaptive/simulation-data';
-import { runScenario } from '../../../src/chaos/sim/run';
-import { scenarioNamed } from '../../../src/chaos/sim/scenarios';
+import { runScenario } from '../../../src/sim/run';
+import { scenarioNamed } from '../../../src/sim/scenarios';
 import type { Registry } from '../../../src/registry/registry';
 
 describe('learning from the simulator', () => {
@@ -34,5 +34,14 @@ describe('learning from the simulator', () => {
     const tuning = registry!.recent({ event_type: 'tuning', limit: 1000 });
     expect(tuning.length).toBeGreaterThan(0);
     expect(tuning.every((event) => (event.detail as { source: string }).source === 'tuner')).toBe(true);
+  });
+
+  it('a run leaves its registry without breakers or tasks, so no tuning round runs on after it', async () => {
+    let registry: Registry | undefined;
+    const policy = learningPolicy('adaptive', 'test', { tuner: SIMULATED_TUNER, observe: (r) => (registry = r) });
+    await runScenario(scenarioNamed('hard-outage').build('quick'), policy, { seed: 3, size: 'quick' });
+    expect(registry!.size).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve)); // the shutdown's flush
+    expect(registry!.tick()).toBe(false);
   });
 });

@@ -1,0 +1,54 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importCycles, importGraph } from './import-graph';
+
+const src = resolve(__dirname, '../../../src');
+
+/**
+ * Files outside src/sim/ that may import it: the command line, which drives everything, and the early
+ * warning's training-data code, which is to move into src/sim/ (issue 14).
+ */
+const MAY_IMPORT_SIM = [/^cli\.ts$/, /^cli\//, /^adaptive\/simulation-data\.ts$/, /^adaptive\/train-command\.ts$/];
+
+function tree(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), 'breakwater-graph-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+describe('the import graph of src/', () => {
+  it('has no import cycle (type-only imports included)', () => {
+    expect(importCycles(importGraph(src))).toEqual([]);
+  });
+
+  it('has no wing importing the simulator: src/sim/ depends on the wings, never the reverse', () => {
+    const intoSim = [...importGraph(src)]
+      .filter(([file]) => !file.startsWith('sim/') && !MAY_IMPORT_SIM.some((allowed) => allowed.test(file)))
+      .flatMap(([file, targets]) => targets.filter((target) => target.startsWith('sim/')).map((target) => `${file} -> ${target}`));
+    expect(intoSim).toEqual([]);
+  });
+});
+
+describe('the import-graph check', () => {
+  it('finds a cycle through type imports, re-exports and folder indexes, and a file importing itself', () => {
+    const root = tree({
+      'a.ts': "import type { B } from './b';\nexport type A = B;\n",
+      'b.ts': "export { c } from './c';\nexport type B = number;\n",
+      'c/index.ts': "import '../a';\nexport const c = 1;\n",
+      'leaf.ts': "import { c } from './c';\nimport { join } from 'node:path';\nexport const leaf = [c, join];\n",
+      'self.ts': "import * as self from './self';\nexport const me = self;\n",
+    });
+    expect(importGraph(root).get('leaf.ts')).toEqual(['c/index.ts']);
+    expect(importCycles(importGraph(root)).sort((x, y) => x[0].localeCompare(y[0]))).toEqual([['a.ts', 'b.ts', 'c/index.ts'], ['self.ts']]);
+  });
+
+  it('finds none in an acyclic tree', () => {
+    const root = tree({ 'a.ts': "import './b';\n", 'b.ts': "import './c';\n", 'c.ts': 'export {};\n' });
+    expect(importCycles(importGraph(root))).toEqual([]);
+  });
+});

@@ -229,13 +229,10 @@ bool isSharedArrayBuffer(napi_env env, napi_value value) {
          napi_instanceof(env, value, constructor, &result) == napi_ok && result;
 }
 
-// The memory of an ArrayBuffer or SharedArrayBuffer. Node-API before v10 has no accessor for
-// SharedArrayBuffer memory, so that goes through a Uint8Array view over it.
-bool bufferMemory(napi_env env, napi_value value, void*& data, size_t& length) {
-  bool isArrayBuffer = false;
-  if (napi_is_arraybuffer(env, value, &isArrayBuffer) == napi_ok && isArrayBuffer) {
-    return napi_get_arraybuffer_info(env, value, &data, &length) == napi_ok;
-  }
+// The memory of a SharedArrayBuffer. Node-API before v10 has no accessor for it, so it goes
+// through a Uint8Array view. A plain ArrayBuffer is refused: it can be transferred and freed
+// while the core still holds its address.
+bool sharedMemory(napi_env env, napi_value value, void*& data, size_t& length) {
   napi_value global, constructor, view;
   napi_typedarray_type type;
   return isSharedArrayBuffer(env, value) && napi_get_global(env, &global) == napi_ok &&
@@ -249,12 +246,17 @@ napi_value Attach(napi_env env, napi_callback_info info) {
   Call<1> call(env, info);
   void* data = nullptr;
   size_t length = 0;
-  if (!bufferMemory(env, call[0], data, length)) {
+  if (!sharedMemory(env, call[0], data, length)) {
     // A failed probe above may have left an exception pending; report ours instead.
     napi_value ignored;
     napi_get_and_clear_last_exception(env, &ignored);
+    bool isArrayBuffer = false;
+    napi_is_arraybuffer(env, call[0], &isArrayBuffer);
     return throwError(env, ErrorKind::Type,
-                      "attach expects an ArrayBuffer or SharedArrayBuffer holding an arena");
+                      isArrayBuffer
+                          ? "attach: buffer must be a SharedArrayBuffer holding an arena, got an "
+                            "ArrayBuffer (it can be transferred and freed under the core)"
+                          : "attach: buffer must be a SharedArrayBuffer holding an arena");
   }
   const ArenaCheck check = Arena::validate(data, length);
   if (!check.ok()) {
@@ -285,6 +287,10 @@ napi_value Admit(napi_env env, napi_callback_info info) {
   return toJs(env, uint32_t{result.admitted});
 }
 
+bool isSuccess(Outcome outcome) {
+  return outcome == Outcome::Success || outcome == Outcome::CountedSuccess;
+}
+
 // record(arenaId, idx, generation, outcome, count, latencyUs) -> 1 if transitioned
 napi_value Record(napi_env env, napi_callback_info info) {
   Call<6> call(env, info);
@@ -293,7 +299,7 @@ napi_value Record(napi_env env, napi_callback_info info) {
   double latencyUs;
   if (!args || !call.int32(2, "generation", generation) ||
       !call.int32In(3, "outcome", 0, int32_t(kOutcomeCount) - 1, outcome) ||
-      !call.int32In(4, "count", 1, outcome == int32_t(Outcome::Success) ? INT32_MAX : 1, count) ||
+      !call.int32In(4, "count", 1, isSuccess(Outcome(outcome)) ? INT32_MAX : 1, count) ||
       !call.number(5, "latencyUs", latencyUs)) {
     return nullptr;
   }
@@ -346,6 +352,21 @@ napi_value Restore(napi_env env, napi_callback_info info) {
   const uint32_t remaining = remainingMs < kMaxPeriodMs ? uint32_t(remainingMs) : kMaxPeriodMs;
   const Transition moved = args->breaker().restore(State(state), remaining, uint32_t(reopens));
   return reportTransition(env, scratch, moved);
+}
+
+// release(arenaId, idx) -> the slot's new epoch (the slot is zeroed for its next owner)
+napi_value Release(napi_env env, napi_callback_info info) {
+  Call<2> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  return args ? toJs(env, args->breaker().release()) : nullptr;
+}
+
+// remainingMs(arenaId, idx) -> ms until the state's deadline (OPEN, or HALF_OPEN with a
+// timeout); 0 when reached or when the state has none
+napi_value RemainingMs(napi_env env, napi_callback_info info) {
+  Call<2> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  return args ? toJs(env, args->breaker().remainingMs()) : nullptr;
 }
 
 // preOpen(arenaId, idx, periodMs) -> 1 if it opened the (CLOSED) circuit
@@ -452,7 +473,7 @@ napi_value createClockPageArray(napi_env env, EnvState& state) {
   return array;
 }
 
-// clockPage() -> Int32Array [nowMs32, parked, demand, reserved], the same one on every call
+// clockPage() -> Int32Array [nowMs32, parked, demand, era], the same one on every call
 napi_value ClockPageArray(napi_env env, napi_callback_info info) {
   Call<0> call(env, info);
   EnvState& state = call.state();
@@ -481,6 +502,8 @@ constexpr Export kExports[] = {
     {"reset", Manual<&BreakerSlot::reset>},
     {"restore", Restore},
     {"preOpen", PreOpen},
+    {"release", Release},
+    {"remainingMs", RemainingMs},
     {"configure", Configure},
     {"snapshot", Snapshot},
     {"history", History},

@@ -48,6 +48,8 @@ export function loadNativeCore(): CoreBackend {
     reset: binding.reset,
     restore: binding.restore,
     preOpen: binding.preOpen,
+    release: binding.release,
+    remainingMs: binding.remainingMs,
     configure: binding.configure,
     snapshot: binding.snapshot,
     history: binding.history,

@@ -9,6 +9,7 @@ import {
   HISTORY_ENTRIES,
   HISTORY_ENTRY_BYTES,
   HISTORY_FIELDS,
+  LANES,
   MAX_PERIOD_MS,
   Header,
   Outcome,
@@ -79,10 +80,11 @@ export class ReferenceCore implements CoreBackend {
   readonly kind = 'reference' as const;
   readonly scratch = new Int32Array(SCRATCH_SIZE);
   private readonly arenas: Views[] = [];
-  private readonly page = Int32Array.of(0, 1, 0);
+  /** Always parked: JavaScript asks this core for the time. */
+  private readonly page = Int32Array.of(0, 1, 0, 0);
 
   attach(buffer: ArrayBufferLike): number {
-    const arena = Arena.from(buffer);
+    const arena = Arena.from(buffer, 'attach: buffer');
     this.arenas.push({
       manual: arena.manualClock,
       slotBytes: arena.slotBytes,
@@ -126,7 +128,7 @@ export class ReferenceCore implements CoreBackend {
       }
       if (state === State.FORCED_OPEN) break;
       if (state === State.OPEN) {
-        if (!reached(now32, deadlineOf(w))) break;
+        if (remaining(v, base, w, nowUs) > 0) break;
         // One transition per operation: a circuit that moved again under us waits for the next call.
         if (this.scratch[Scratch.transitioned] === 1) break;
         const halfOpenTimeout = v.u32[(base + Slot.halfOpenTimeoutMs) >> 2];
@@ -135,7 +137,7 @@ export class ReferenceCore implements CoreBackend {
         continue;
       }
       // HALF_OPEN
-      if (v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0 && reached(now32, deadlineOf(w))) {
+      if (v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0 && remaining(v, base, w, nowUs) === 0) {
         if (this.scratch[Scratch.transitioned] === 1) break;
         if (this.reopen(v, base, w, Reason.HALF_OPEN_TIMEOUT, nowUs)) break;
         continue;
@@ -158,10 +160,13 @@ export class ReferenceCore implements CoreBackend {
     this.scratch[Scratch.transitioned] = 0;
     const slowDuration = Number(Atomics.load(v.u64, (base + Slot.slowCallDurationUs) >> 3));
     const slow = latencyUs >= 0 && slowDuration > 0 && latencyUs >= slowDuration;
+    // Counted successes are already in a lane, the totals of their calls and successes.
+    const inLanes = outcome === Outcome.countedSuccess;
+    if (inLanes) outcome = Outcome.success;
     const failed = outcome === Outcome.failure || outcome === Outcome.timeout;
 
-    this.addTotal(v, base, Total.calls, count);
-    if (outcome === Outcome.success) this.addTotal(v, base, Total.successes, count);
+    if (!inLanes) this.addTotal(v, base, Total.calls, count);
+    if (outcome === Outcome.success && !inLanes) this.addTotal(v, base, Total.successes, count);
     if (failed) this.addTotal(v, base, Total.failures, count);
     if (outcome === Outcome.timeout) this.addTotal(v, base, Total.timeouts, count);
     if (outcome === Outcome.ignored) this.addTotal(v, base, Total.ignored, count);
@@ -210,6 +215,7 @@ export class ReferenceCore implements CoreBackend {
     const v = this.views(arena);
     const base = this.base(v, slot);
     for (let i = 0; i < 8; i++) Atomics.store(v.u64, ((base + Slot.totals) >> 3) + i, 0n);
+    v.f64[(base + Slot.laneBaseline) >> 3] = laneSum(v, base);
     Atomics.store(v.u32, (base + Slot.consecutiveFailures) >> 2, 0);
     Atomics.store(v.u32, (base + Slot.reopens) >> 2, 0);
     this.clearWindow(v, base);
@@ -230,6 +236,23 @@ export class ReferenceCore implements CoreBackend {
       Atomics.store(v.u32, (base + Slot.reopens) >> 2, reopens >>> 0);
       return 1;
     }
+  }
+
+  release(arena: number, slot: number): number {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
+    const epoch = (Atomics.load(v.u32, (base + Slot.epoch) >> 2) + 1) >>> 0;
+    for (let word = base >> 3; word < (base + v.slotBytes) >> 3; word++) Atomics.store(v.u64, word, 0n);
+    Atomics.store(v.u32, (base + Slot.epoch) >> 2, epoch);
+    Atomics.store(v.u64, (base + Slot.stateWord) >> 3, stateWord(State.CLOSED, (generationOf(w) + 1) & GENERATION_MASK, 0));
+    return epoch;
+  }
+
+  remainingMs(arena: number, slot: number): number {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    return remainingOfState(v, base, Atomics.load(v.u64, (base + Slot.stateWord) >> 3), this.now(v));
   }
 
   preOpen(arena: number, slot: number, periodMs: number): number {
@@ -283,8 +306,7 @@ export class ReferenceCore implements CoreBackend {
     const gen = generationOf(w);
     out[Snap.state] = state;
     out[Snap.generation] = gen;
-    const hasDeadline = state === State.OPEN || (state === State.HALF_OPEN && v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0);
-    out[Snap.remainingMs] = hasDeadline ? Math.max(0, (deadlineOf(w) - ms32(nowUs)) | 0) : 0;
+    out[Snap.remainingMs] = remainingOfState(v, base, w, nowUs);
     out[Snap.consecutiveFailures] = Atomics.load(v.u32, (base + Slot.consecutiveFailures) >> 2);
     out[Snap.reopens] = Atomics.load(v.u32, (base + Slot.reopens) >> 2);
     const h = Atomics.load(v.u64, (base + Slot.halfOpenWord) >> 3);
@@ -303,6 +325,8 @@ export class ReferenceCore implements CoreBackend {
     out[Snap.p99Us] = percentile(sums.histogram, 0.99);
     out[Snap.latencySamples] = sums.histogram.reduce((a, b) => a + b, 0);
     for (let i = 0; i < 8; i++) out[Snap.totalCalls + i] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + i));
+    out[Snap.totalCalls] += laneSuccesses(v, base);
+    out[Snap.totalSuccesses] += laneSuccesses(v, base);
     const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
     out[Snap.transitionSeq] = seq;
     out[Snap.msSinceTransition] = seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
@@ -324,7 +348,7 @@ export class ReferenceCore implements CoreBackend {
       out[row + WindowStat.consecutiveFailures] = Atomics.load(v.u32, (base + Slot.consecutiveFailures) >> 2);
       const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
       out[row + WindowStat.msSinceTransition] = seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
-      out[row + WindowStat.totalCalls] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.calls));
+      out[row + WindowStat.totalCalls] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.calls)) + laneSuccesses(v, base);
       out[row + WindowStat.totalRejections] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.rejections));
       writeSpan(out, row + WindowStat.window, this.readWindow(v, base, nowUs));
       const recent = Math.ceil(v.u32[(base + Slot.buckets) >> 2] / 4);
@@ -354,12 +378,13 @@ export class ReferenceCore implements CoreBackend {
   /** CAS the state word from w; only the winner does the side effects and reports the transition. */
   private transition(v: Views, base: number, w: bigint, to: number, deadline: number, reason: number, nowUs: number): boolean {
     const newGeneration = (generationOf(w) + 1) & GENERATION_MASK;
-    const next = BigInt(((newGeneration << 4) | to) >>> 0) | (BigInt(deadline >>> 0) << 32n);
+    const next = stateWord(to, newGeneration, deadline);
     if (Atomics.compareExchange(v.u64, (base + Slot.stateWord) >> 3, w, next) !== w) return false;
     const from = stateOf(w);
     if (to === State.OPEN) this.addTotal(v, base, Total.opens, 1);
     const seq = Number(Atomics.add(v.u64, (base + Slot.transitionSeq) >> 3, 1n));
     const entry = base + Slot.history + (seq % HISTORY_ENTRIES) * HISTORY_ENTRY_BYTES;
+    // The time first, the generation last: remaining() trusts the time once it sees the generation.
     Atomics.store(v.i64, entry >> 3, BigInt(nowUs));
     v.u8[entry + 8] = from;
     v.u8[entry + 9] = to;
@@ -610,6 +635,43 @@ const deadlineOf = (w: bigint): number => Number(w >> 32n);
 /** Serial-number order of 28-bit generations: whether a came after b. */
 const isNewerGeneration = (a: number, b: number): boolean => ((((a - b) & GENERATION_MASK) << 4) | 0) > 0;
 const ms32 = (nowUs: number): number => Math.floor(nowUs / 1000) >>> 0;
+const stateWord = (state: number, generation: number, deadline: number): bigint => BigInt(((generation << 4) | state) >>> 0) | (BigInt(deadline >>> 0) << 32n);
+
+/** Whether the state of w has a deadline: OPEN always, HALF_OPEN with a half-open timeout. */
+function remainingOfState(v: Views, base: number, w: bigint, nowUs: number): number {
+  const state = stateOf(w);
+  const hasDeadline = state === State.OPEN || (state === State.HALF_OPEN && v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0);
+  return hasDeadline ? remaining(v, base, w, nowUs) : 0;
+}
+
+/**
+ * Ms until w's deadline, 0 once reached (LAYOUT.md "Time"): the serial comparison, confirmed
+ * from the full-width time of the transition that set the deadline, so a slot idle for weeks
+ * never counts it as ahead again.
+ */
+function remaining(v: Views, base: number, w: bigint, nowUs: number): number {
+  const deadline = deadlineOf(w);
+  if (reached(ms32(nowUs), deadline)) return 0;
+  const serial = (deadline - ms32(nowUs)) >>> 0;
+  const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
+  if (seq === 0) return serial;
+  const entry = base + Slot.history + ((seq - 1) % HISTORY_ENTRIES) * HISTORY_ENTRY_BYTES;
+  if (Atomics.load(v.u32, (entry + 12) >> 2) !== generationOf(w) || v.u8[entry + 9] !== stateOf(w)) return serial;
+  const setAtMs = Math.floor(Number(Atomics.load(v.i64, entry >> 3)) / 1000);
+  const period = (deadline - setAtMs) >>> 0;
+  return Math.max(0, setAtMs + period - Math.floor(nowUs / 1000));
+}
+
+function laneSum(v: Views, base: number): number {
+  let sum = 0;
+  for (let lane = 0; lane < LANES; lane++) sum += v.f64[((base + Slot.lanes) >> 3) + lane];
+  return sum;
+}
+
+/** Successes the threads counted in their lanes since the last reset: part of the call and success totals. */
+function laneSuccesses(v: Views, base: number): number {
+  return Math.max(0, laneSum(v, base) - v.f64[(base + Slot.laneBaseline) >> 3]);
+}
 /** Serial-number comparison of 32-bit ms deadlines: true once now has reached the deadline. */
 const reached = (now32: number, deadline: number): boolean => ((now32 - deadline) | 0) >= 0;
 const u32 = (x: number): number => Math.min(0xffffffff, Math.max(0, Math.floor(x))) >>> 0;

@@ -74,7 +74,7 @@ class Subject {
   readonly id: number;
   readonly admitted: number[] = [];
   constructor(readonly core: CoreBackend, startUs: number, histogram: boolean) {
-    this.arena = Arena.create({ capacity: SLOTS, maxBuckets: MAX_BUCKETS, shared: false, clockMode: ClockMode.manual, histogram });
+    this.arena = Arena.create({ capacity: SLOTS, maxBuckets: MAX_BUCKETS, clockMode: ClockMode.manual, histogram });
     this.arena.setManualNowUs(startUs);
     this.id = core.attach(this.arena.buffer);
   }

@@ -950,7 +950,7 @@ export class CircuitBreaker implements Ticking {
     old.retired = true;
     this.tally = new FastGeneration(generation);
     if (this.onFastSuccess !== undefined) this.bindAsync();
-    this.fold(old.generation);
+    if (old !== NO_GENERATION_YET) this.fold(old.generation);
   }
 
   /** The fast async reactions for the current tally (a breaker used only synchronously never needs them). */

@@ -351,7 +351,7 @@ export class ReferenceCore implements CoreBackend {
       out[row + WindowStat.totalCalls] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.calls)) + laneSuccesses(v, base);
       out[row + WindowStat.totalRejections] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.rejections));
       writeSpan(out, row + WindowStat.window, this.readWindow(v, base, nowUs));
-      const recent = Math.ceil(v.u32[(base + Slot.buckets) >> 2] / 4);
+      const recent = Math.ceil(windowShape(v, base).buckets / 4);
       writeSpan(out, row + WindowStat.recent, this.readWindow(v, base, nowUs, recent));
     });
   }
@@ -504,9 +504,8 @@ export class ReferenceCore implements CoreBackend {
   // --- windows -------------------------------------------------------------------------------
 
   private addToWindow(v: Views, base: number, outcome: number, count: number, slow: boolean, latencyUs: number, nowUs: number): void {
-    const span = Number(Atomics.load(v.u64, (base + Slot.bucketSpan) >> 3));
-    const buckets = v.u32[(base + Slot.buckets) >> 2];
-    if (v.u32[(base + Slot.windowType) >> 2] === WindowType.time) {
+    const { time, span, buckets } = windowShape(v, base);
+    if (time) {
       const bucket = this.acquire(v, base, Math.floor(nowUs / span));
       if (bucket >= 0) addOutcome(v, bucket, outcome, count, slow, latencyUs);
       return;
@@ -530,15 +529,15 @@ export class ReferenceCore implements CoreBackend {
   }
 
   private currentEpoch(v: Views, base: number, nowUs: number): number {
-    const span = Number(Atomics.load(v.u64, (base + Slot.bucketSpan) >> 3));
-    if (v.u32[(base + Slot.windowType) >> 2] === WindowType.time) return Math.floor(nowUs / span);
+    const { time, span } = windowShape(v, base);
+    if (time) return Math.floor(nowUs / span);
     const seq = Number(Atomics.load(v.u64, (base + Slot.callSeq) >> 3));
     return Math.floor(Math.max(seq - 1, 0) / span);
   }
 
   /** The byte offset of the bucket for epoch e, rotated in if needed; -1 when e is already stale. */
   private acquire(v: Views, base: number, epoch: number): number {
-    const buckets = v.u32[(base + Slot.buckets) >> 2];
+    const { buckets } = windowShape(v, base);
     const bucket = base + Slot.buckets0 + (epoch % buckets) * v.bucketBytes;
     const want = BigInt(epoch + 1);
     for (;;) {
@@ -555,7 +554,7 @@ export class ReferenceCore implements CoreBackend {
   /** The whole window, or only its `newest` most recent buckets (the current one included). */
   private readWindow(v: Views, base: number, nowUs: number, newest = Infinity): WindowSums {
     const sums: WindowSums = { calls: 0, successes: 0, failures: 0, slowCalls: 0, timeouts: 0, rejections: 0, histogram: new Float64Array(HISTOGRAM_BINS) };
-    const buckets = v.u32[(base + Slot.buckets) >> 2];
+    const { buckets } = windowShape(v, base);
     const span = Math.min(newest, buckets);
     const current = this.currentEpoch(v, base, nowUs);
     for (let k = 0; k < buckets; k++) {
@@ -660,6 +659,18 @@ function remaining(v: Views, base: number, w: bigint, nowUs: number): number {
   const setAtMs = Math.floor(Number(Atomics.load(v.i64, entry >> 3)) / 1000);
   const period = (deadline - setAtMs) >>> 0;
   return Math.max(0, setAtMs + period - Math.floor(nowUs / 1000));
+}
+
+/**
+ * The window configuration, clamped as the native core clamps it, so that a slot never
+ * configured (a fresh or given-back one) still addresses only its own buckets.
+ */
+function windowShape(v: Views, base: number): { time: boolean; buckets: number; span: number } {
+  return {
+    time: v.u32[(base + Slot.windowType) >> 2] !== WindowType.count,
+    buckets: Math.min(Math.max(1, v.u32[(base + Slot.buckets) >> 2]), v.u32[Header.maxBuckets >> 2]),
+    span: Math.max(1, Number(Atomics.load(v.u64, (base + Slot.bucketSpan) >> 3))),
+  };
 }
 
 function laneSum(v: Views, base: number): number {

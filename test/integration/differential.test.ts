@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/core/arena';
 import { CONFIG_SIZE, ClockMode, LANES, HISTORY_ENTRIES, HISTORY_FIELDS, SNAPSHOT_SIZE, Scratch, WINDOW_STATS_SIZE } from '../../src/core/layout';
 import { loadNativeCore } from '../../src/core/native';
-import { ReferenceCore } from '../../src/core/reference';
+import { ReferenceCore } from '../../src/core/reference/core';
 import type { CoreBackend } from '../../src/core/types';
 
 const RUNS = Number(process.env.BREAKWATER_DIFF_RUNS ?? 10_000);

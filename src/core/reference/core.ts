@@ -1,21 +1,17 @@
-import { Arena } from './arena';
+import { Arena } from '../arena';
 import {
   bucketBytesFor,
-  BucketField,
   Config,
   GENERATION_MASK,
   HEADER_BYTES,
-  HISTOGRAM_BINS,
   HISTORY_ENTRIES,
   HISTORY_ENTRY_BYTES,
   HISTORY_FIELDS,
-  LANES,
   MAX_PERIOD_MS,
   Header,
   Outcome,
   Reason,
   SCRATCH_SIZE,
-  SpanStat,
   WINDOW_STATS_SIZE,
   WindowStat,
   Scratch,
@@ -24,49 +20,26 @@ import {
   State,
   Total,
   WindowType,
-} from './layout';
-import type { CoreBackend } from './types';
-import { histogramBin, percentile } from './histogram';
+} from '../layout';
+import type { CoreBackend } from '../types';
+import { percentile } from '../histogram';
+import {
+  addTotal,
+  generationOf,
+  halfOpenWord,
+  isNewerGeneration,
+  laneSuccesses,
+  laneSum,
+  LOW32,
+  ms32,
+  remaining,
+  remainingOfState,
+  stateOf,
+  stateWord,
+  type Views,
+} from './slot';
+import { addRejections, addToWindow, clearWindow, readWindow, windowShape, writeSpan } from './window';
 
-/** Typed views of one attached arena. 64-bit fields go through BigUint64Array atomics. */
-interface Views {
-  manual: boolean;
-  slotBytes: number;
-  bucketBytes: number;
-  /** Whether buckets keep a latency histogram. */
-  histogram: boolean;
-  u32: Uint32Array;
-  i32: Int32Array;
-  u64: BigUint64Array;
-  i64: BigInt64Array;
-  f64: Float64Array;
-  u8: Uint8Array;
-}
-
-/** A window read: the sums of the live buckets. */
-function writeSpan(out: Float64Array, at: number, sums: WindowSums): void {
-  out[at + SpanStat.calls] = sums.calls;
-  out[at + SpanStat.successes] = sums.successes;
-  out[at + SpanStat.failures] = sums.failures;
-  out[at + SpanStat.slowCalls] = sums.slowCalls;
-  out[at + SpanStat.timeouts] = sums.timeouts;
-  out[at + SpanStat.rejections] = sums.rejections;
-  out[at + SpanStat.p50Us] = percentile(sums.histogram, 0.5);
-  out[at + SpanStat.p90Us] = percentile(sums.histogram, 0.9);
-  out[at + SpanStat.p99Us] = percentile(sums.histogram, 0.99);
-}
-
-interface WindowSums {
-  calls: number;
-  successes: number;
-  failures: number;
-  slowCalls: number;
-  timeouts: number;
-  rejections: number;
-  histogram: Float64Array;
-}
-
-const LOW32 = 0xffffffffn;
 /** Taken when the module loads: fake-timer libraries that later replace `performance` can't break the clock. */
 const TIME_ORIGIN = performance.timeOrigin;
 const monotonicNow = performance.now.bind(performance);
@@ -149,7 +122,7 @@ export class ReferenceCore implements CoreBackend {
       }
       if (probe === 'full') break;
     }
-    this.addRejections(v, base, 1, nowUs);
+    addRejections(v, base, 1, nowUs);
     return 0;
   }
 
@@ -165,13 +138,13 @@ export class ReferenceCore implements CoreBackend {
     if (inLanes) outcome = Outcome.success;
     const failed = outcome === Outcome.failure || outcome === Outcome.timeout;
 
-    if (!inLanes) this.addTotal(v, base, Total.calls, count);
-    if (outcome === Outcome.success && !inLanes) this.addTotal(v, base, Total.successes, count);
-    if (failed) this.addTotal(v, base, Total.failures, count);
-    if (outcome === Outcome.timeout) this.addTotal(v, base, Total.timeouts, count);
-    if (outcome === Outcome.ignored) this.addTotal(v, base, Total.ignored, count);
-    if (slow) this.addTotal(v, base, Total.slowCalls, 1);
-    this.addToWindow(v, base, outcome, count, slow, latencyUs, nowUs);
+    if (!inLanes) addTotal(v, base, Total.calls, count);
+    if (outcome === Outcome.success && !inLanes) addTotal(v, base, Total.successes, count);
+    if (failed) addTotal(v, base, Total.failures, count);
+    if (outcome === Outcome.timeout) addTotal(v, base, Total.timeouts, count);
+    if (outcome === Outcome.ignored) addTotal(v, base, Total.ignored, count);
+    if (slow) addTotal(v, base, Total.slowCalls, 1);
+    addToWindow(v, base, outcome, count, slow, latencyUs, nowUs);
 
     const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
     if (generationOf(w) !== generation) return 0;
@@ -195,7 +168,7 @@ export class ReferenceCore implements CoreBackend {
 
   rejected(arena: number, slot: number, count: number): void {
     const v = this.views(arena);
-    this.addRejections(v, this.base(v, slot), count, this.now(v));
+    addRejections(v, this.base(v, slot), count, this.now(v));
   }
 
   forceOpen(arena: number, slot: number): number {
@@ -218,7 +191,7 @@ export class ReferenceCore implements CoreBackend {
     v.f64[(base + Slot.laneBaseline) >> 3] = laneSum(v, base);
     Atomics.store(v.u32, (base + Slot.consecutiveFailures) >> 2, 0);
     Atomics.store(v.u32, (base + Slot.reopens) >> 2, 0);
-    this.clearWindow(v, base);
+    clearWindow(v, base);
     return moved;
   }
 
@@ -294,7 +267,7 @@ export class ReferenceCore implements CoreBackend {
     Atomics.store(v.u32, (base + Slot.halfOpenMaxCalls) >> 2, Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenMaxCalls]))));
     Atomics.store(v.u32, (base + Slot.halfOpenSuccessThreshold) >> 2, Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenSuccessThreshold]))));
     Atomics.store(v.u32, (base + Slot.halfOpenTimeoutMs) >> 2, u32(config[Config.halfOpenTimeoutMs]));
-    if (windowChanged) this.clearWindow(v, base);
+    if (windowChanged) clearWindow(v, base);
   }
 
   snapshot(arena: number, slot: number, out: Float64Array): void {
@@ -313,7 +286,7 @@ export class ReferenceCore implements CoreBackend {
     const current = Number(h & LOW32) === gen;
     out[Snap.probesAdmitted] = current ? Number((h >> 32n) & 0xffffn) : 0;
     out[Snap.probeSuccesses] = current ? Number(h >> 48n) : 0;
-    const sums = this.readWindow(v, base, nowUs);
+    const sums = readWindow(v, base, nowUs);
     out[Snap.windowCalls] = sums.calls;
     out[Snap.windowSuccesses] = sums.successes;
     out[Snap.windowFailures] = sums.failures;
@@ -350,9 +323,9 @@ export class ReferenceCore implements CoreBackend {
       out[row + WindowStat.msSinceTransition] = seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
       out[row + WindowStat.totalCalls] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.calls)) + laneSuccesses(v, base);
       out[row + WindowStat.totalRejections] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.rejections));
-      writeSpan(out, row + WindowStat.window, this.readWindow(v, base, nowUs));
+      writeSpan(out, row + WindowStat.window, readWindow(v, base, nowUs));
       const recent = Math.ceil(windowShape(v, base).buckets / 4);
-      writeSpan(out, row + WindowStat.recent, this.readWindow(v, base, nowUs, recent));
+      writeSpan(out, row + WindowStat.recent, readWindow(v, base, nowUs, recent));
     });
   }
 
@@ -381,7 +354,7 @@ export class ReferenceCore implements CoreBackend {
     const next = stateWord(to, newGeneration, deadline);
     if (Atomics.compareExchange(v.u64, (base + Slot.stateWord) >> 3, w, next) !== w) return false;
     const from = stateOf(w);
-    if (to === State.OPEN) this.addTotal(v, base, Total.opens, 1);
+    if (to === State.OPEN) addTotal(v, base, Total.opens, 1);
     const seq = Number(Atomics.add(v.u64, (base + Slot.transitionSeq) >> 3, 1n));
     const entry = base + Slot.history + (seq % HISTORY_ENTRIES) * HISTORY_ENTRY_BYTES;
     // The time first, the generation last: remaining() trusts the time once it sees the generation.
@@ -394,7 +367,7 @@ export class ReferenceCore implements CoreBackend {
     if (to === State.CLOSED) {
       Atomics.store(v.u32, (base + Slot.consecutiveFailures) >> 2, 0);
       Atomics.store(v.u32, (base + Slot.reopens) >> 2, 0);
-      this.clearWindow(v, base);
+      clearWindow(v, base);
     }
     const s = this.scratch;
     s[Scratch.transitioned] = 1;
@@ -440,7 +413,7 @@ export class ReferenceCore implements CoreBackend {
     const failureRate = v.f64[(base + Slot.failureRateThreshold) >> 3];
     const slowRate = v.f64[(base + Slot.slowCallRateThreshold) >> 3];
     if (failureRate <= 0 && slowRate <= 0) return;
-    const sums = this.readWindow(v, base, nowUs);
+    const sums = readWindow(v, base, nowUs);
     const n = sums.successes + sums.failures;
     if (n === 0 || n < v.u32[(base + Slot.minimumCalls) >> 2]) return;
     if (failed && failureRate > 0 && sums.failures / n >= failureRate) {
@@ -501,94 +474,7 @@ export class ReferenceCore implements CoreBackend {
     }
   }
 
-  // --- windows -------------------------------------------------------------------------------
-
-  private addToWindow(v: Views, base: number, outcome: number, count: number, slow: boolean, latencyUs: number, nowUs: number): void {
-    const { time, span, buckets } = windowShape(v, base);
-    if (time) {
-      const bucket = this.acquire(v, base, Math.floor(nowUs / span));
-      if (bucket >= 0) addOutcome(v, bucket, outcome, count, slow, latencyUs);
-      return;
-    }
-    const first = Number(Atomics.add(v.u64, (base + Slot.callSeq) >> 3, BigInt(count)));
-    const end = first + count;
-    const lastEpoch = Math.floor((end - 1) / span);
-    const firstEpoch = Math.max(Math.floor(first / span), lastEpoch - buckets + 1);
-    for (let e = firstEpoch; e <= lastEpoch; e++) {
-      const piece = Math.min(end, (e + 1) * span) - Math.max(first, e * span);
-      const bucket = this.acquire(v, base, e);
-      const last = e === lastEpoch;
-      if (bucket >= 0) addOutcome(v, bucket, outcome, piece, last && slow, last ? latencyUs : -1);
-    }
-  }
-
-  private addRejections(v: Views, base: number, count: number, nowUs: number): void {
-    this.addTotal(v, base, Total.rejections, count);
-    const bucket = this.acquire(v, base, this.currentEpoch(v, base, nowUs));
-    if (bucket >= 0) Atomics.add(v.u32, (bucket + BucketField.rejections) >> 2, count);
-  }
-
-  private currentEpoch(v: Views, base: number, nowUs: number): number {
-    const { time, span } = windowShape(v, base);
-    if (time) return Math.floor(nowUs / span);
-    const seq = Number(Atomics.load(v.u64, (base + Slot.callSeq) >> 3));
-    return Math.floor(Math.max(seq - 1, 0) / span);
-  }
-
-  /** The byte offset of the bucket for epoch e, rotated in if needed; -1 when e is already stale. */
-  private acquire(v: Views, base: number, epoch: number): number {
-    const { buckets } = windowShape(v, base);
-    const bucket = base + Slot.buckets0 + (epoch % buckets) * v.bucketBytes;
-    const want = BigInt(epoch + 1);
-    for (;;) {
-      const tag = Atomics.load(v.u64, bucket >> 3);
-      if (tag === want) return bucket;
-      if (tag > want) return -1;
-      if (Atomics.compareExchange(v.u64, bucket >> 3, tag, want) === tag) {
-        zeroBucketCounters(v, bucket);
-        return bucket;
-      }
-    }
-  }
-
-  /** The whole window, or only its `newest` most recent buckets (the current one included). */
-  private readWindow(v: Views, base: number, nowUs: number, newest = Infinity): WindowSums {
-    const sums: WindowSums = { calls: 0, successes: 0, failures: 0, slowCalls: 0, timeouts: 0, rejections: 0, histogram: new Float64Array(HISTOGRAM_BINS) };
-    const { buckets } = windowShape(v, base);
-    const span = Math.min(newest, buckets);
-    const current = this.currentEpoch(v, base, nowUs);
-    for (let k = 0; k < buckets; k++) {
-      const bucket = base + Slot.buckets0 + k * v.bucketBytes;
-      const tag = Number(Atomics.load(v.u64, bucket >> 3));
-      if (tag === 0) continue;
-      const epoch = tag - 1;
-      if (epoch <= current - span || epoch > current) continue;
-      const at = (field: number) => Atomics.load(v.u32, (bucket + field) >> 2);
-      sums.calls += at(BucketField.calls);
-      sums.successes += at(BucketField.successes);
-      sums.failures += at(BucketField.failures);
-      sums.slowCalls += at(BucketField.slowCalls);
-      sums.timeouts += at(BucketField.timeouts);
-      sums.rejections += at(BucketField.rejections);
-      if (v.histogram) for (let b = 0; b < HISTOGRAM_BINS; b++) sums.histogram[b] += at(BucketField.histogram + b * 4);
-    }
-    return sums;
-  }
-
-  private clearWindow(v: Views, base: number): void {
-    const maxBuckets = v.u32[Header.maxBuckets >> 2];
-    for (let k = 0; k < maxBuckets; k++) {
-      const bucket = base + Slot.buckets0 + k * v.bucketBytes;
-      Atomics.store(v.u64, bucket >> 3, 0n);
-      zeroBucketCounters(v, bucket);
-    }
-  }
-
   // --- plumbing ------------------------------------------------------------------------------
-
-  private addTotal(v: Views, base: number, total: number, count: number): void {
-    Atomics.add(v.u64, ((base + Slot.totals) >> 3) + total, BigInt(count));
-  }
 
   private views(arena: number): Views {
     const v = this.arenas[arena];
@@ -610,80 +496,4 @@ export class ReferenceCore implements CoreBackend {
   }
 }
 
-function addOutcome(v: Views, bucket: number, outcome: number, count: number, slow: boolean, latencyUs: number): void {
-  const add = (field: number, n: number) => Atomics.add(v.u32, (bucket + field) >> 2, n);
-  add(BucketField.calls, count);
-  if (outcome === Outcome.success) add(BucketField.successes, count);
-  if (outcome === Outcome.failure || outcome === Outcome.timeout) add(BucketField.failures, count);
-  if (outcome === Outcome.timeout) add(BucketField.timeouts, count);
-  if (slow) add(BucketField.slowCalls, 1);
-  if (latencyUs >= 0 && v.histogram) add(BucketField.histogram + histogramBin(latencyUs) * 4, 1);
-}
-
-function zeroBucketCounters(v: Views, bucket: number): void {
-  for (let field = BucketField.calls; field < v.bucketBytes; field += 4) Atomics.store(v.u32, (bucket + field) >> 2, 0);
-}
-
-function halfOpenWord(gen: number, admitted: number, successes: number): bigint {
-  return BigInt(gen >>> 0) | (BigInt(admitted) << 32n) | (BigInt(successes) << 48n);
-}
-
-const stateOf = (w: bigint): number => Number(w & 0xfn);
-const generationOf = (w: bigint): number => Number((w >> 4n) & BigInt(GENERATION_MASK));
-const deadlineOf = (w: bigint): number => Number(w >> 32n);
-/** Serial-number order of 28-bit generations: whether a came after b. */
-const isNewerGeneration = (a: number, b: number): boolean => ((((a - b) & GENERATION_MASK) << 4) | 0) > 0;
-const ms32 = (nowUs: number): number => Math.floor(nowUs / 1000) >>> 0;
-const stateWord = (state: number, generation: number, deadline: number): bigint => BigInt(((generation << 4) | state) >>> 0) | (BigInt(deadline >>> 0) << 32n);
-
-/** Whether the state of w has a deadline: OPEN always, HALF_OPEN with a half-open timeout. */
-function remainingOfState(v: Views, base: number, w: bigint, nowUs: number): number {
-  const state = stateOf(w);
-  const hasDeadline = state === State.OPEN || (state === State.HALF_OPEN && v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0);
-  return hasDeadline ? remaining(v, base, w, nowUs) : 0;
-}
-
-/**
- * Ms until w's deadline, 0 once reached (LAYOUT.md "Time"): the serial comparison, confirmed
- * from the full-width time of the transition that set the deadline, so a slot idle for weeks
- * never counts it as ahead again.
- */
-function remaining(v: Views, base: number, w: bigint, nowUs: number): number {
-  const deadline = deadlineOf(w);
-  if (reached(ms32(nowUs), deadline)) return 0;
-  const serial = (deadline - ms32(nowUs)) >>> 0;
-  const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
-  if (seq === 0) return serial;
-  const entry = base + Slot.history + ((seq - 1) % HISTORY_ENTRIES) * HISTORY_ENTRY_BYTES;
-  if (Atomics.load(v.u32, (entry + 12) >> 2) !== generationOf(w) || v.u8[entry + 9] !== stateOf(w)) return serial;
-  const setAtMs = Math.floor(Number(Atomics.load(v.i64, entry >> 3)) / 1000);
-  const period = (deadline - setAtMs) >>> 0;
-  return Math.max(0, setAtMs + period - Math.floor(nowUs / 1000));
-}
-
-/**
- * The window configuration, clamped as the native core clamps it, so that a slot never
- * configured (a fresh or given-back one) still addresses only its own buckets.
- */
-function windowShape(v: Views, base: number): { time: boolean; buckets: number; span: number } {
-  return {
-    time: v.u32[(base + Slot.windowType) >> 2] !== WindowType.count,
-    buckets: Math.min(Math.max(1, v.u32[(base + Slot.buckets) >> 2]), v.u32[Header.maxBuckets >> 2]),
-    span: Math.max(1, Number(Atomics.load(v.u64, (base + Slot.bucketSpan) >> 3))),
-  };
-}
-
-function laneSum(v: Views, base: number): number {
-  let sum = 0;
-  for (let lane = 0; lane < LANES; lane++) sum += v.f64[((base + Slot.lanes) >> 3) + lane];
-  return sum;
-}
-
-/** Successes the threads counted in their lanes since the last reset: part of the call and success totals. */
-function laneSuccesses(v: Views, base: number): number {
-  return Math.max(0, laneSum(v, base) - v.f64[(base + Slot.laneBaseline) >> 3]);
-}
-/** Serial-number comparison of 32-bit ms deadlines: true once now has reached the deadline. */
-const reached = (now32: number, deadline: number): boolean => ((now32 - deadline) | 0) >= 0;
 const u32 = (x: number): number => Math.min(0xffffffff, Math.max(0, Math.floor(x))) >>> 0;
-

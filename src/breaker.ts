@@ -96,8 +96,6 @@ const NO_GENERATION_YET = new FastGeneration(-1);
 const NO_LANES: Float64Array = new Float64Array(1);
 /** Eras (2^20 ms each) for which a deadline the core confirmed may be compared in JS: ~6 days, well inside the 2^31 ms of serial arithmetic. */
 const TRUSTED_ERAS = 512;
-/** Gives the slot of a breaker nobody can reach any more back to its pool. */
-const unreachable = new FinalizationRegistry<{ pool: ArenaPool; ref: SlotRef }>(({ pool, ref }) => pool.release(ref));
 /** This thread's coarse clock page, fetched once (the core returns the same page every time). */
 let monotonicClockWords: Int32Array | undefined;
 
@@ -235,7 +233,7 @@ export class CircuitBreaker implements Ticking {
   get handle(): BreakerHandle {
     if (this.disposed) throw this.disposedError();
     const ref = this.slot();
-    unreachable.unregister(this);
+    this.pool?.keepWhenUnreachable(this);
     const options = { ...this.options, labels: { ...this.labels } };
     return { kind: 'breakwater.breaker', version: 2, buffer: ref.arena.buffer, slot: ref.slot, epoch: ref.arena.epochOf(ref.slot), options };
   }
@@ -392,8 +390,11 @@ export class CircuitBreaker implements Ticking {
   getState(): StateName {
     if (this.disposed) throw this.disposedError();
     if (this.ref !== undefined) this.checkEpoch();
-    const state = this.words[this.stateIndex] & 0xf;
-    return effectiveStateName(state, state === State.OPEN ? this.retryAfterMs() : 0);
+    const word = this.words[this.stateIndex];
+    const state = word & 0xf;
+    // Ask the core how long is left only when JS can't tell the deadline is ahead.
+    if (state !== State.OPEN || this.openDeadlineAhead(word)) return stateName(state);
+    return effectiveStateName(state, this.retryAfterMs());
   }
 
   /** Counts, rates, latency percentiles and recent transitions (folds this thread's counts first). */
@@ -549,7 +550,7 @@ export class CircuitBreaker implements Ticking {
     if (this.disposed) return;
     if (!this.isStale()) this.flush();
     this.retire();
-    unreachable.unregister(this);
+    this.pool?.keepWhenUnreachable(this);
     if (this.ref !== undefined) this.pool?.release(this.ref);
   }
 
@@ -713,7 +714,7 @@ export class CircuitBreaker implements Ticking {
     const ref = pool.allocate(this.profile.slidingWindowBuckets, this.profile.latencyHistogram);
     core.configure(ref.arenaId, ref.slot, coreConfig(this.profile));
     this.useSlot(ref);
-    unreachable.register(this, { pool, ref }, this);
+    pool.releaseWhenUnreachable(this, ref);
     return ref;
   }
 

@@ -63,6 +63,8 @@ export class ArenaPool {
   private readonly open = new Map<number, Arena>();
   /** Slots given back by disposed breakers, per shape, zeroed and ready for reuse. */
   private readonly released = new Map<number, SlotRef[]>();
+  /** Gives the slots of owners nobody can reach any more back (the held value is the SlotRef itself: no allocation). */
+  private readonly unreachable = new FinalizationRegistry<SlotRef>((ref) => this.release(ref));
 
   constructor(private readonly clockMode: (typeof ClockMode)[keyof typeof ClockMode]) {}
 
@@ -96,6 +98,16 @@ export class ArenaPool {
     const free = this.released.get(shape) ?? [];
     free.push(ref);
     this.released.set(shape, free);
+  }
+
+  /** Gives `ref` back once `owner` is garbage: for owners that may be dropped without giving it back. */
+  releaseWhenUnreachable(owner: object, ref: SlotRef): void {
+    this.unreachable.register(owner, ref, owner);
+  }
+
+  /** The owner gives its slot back itself, or shares it with other threads: never released for it by the collector. */
+  keepWhenUnreachable(owner: object): void {
+    this.unreachable.unregister(owner);
   }
 
   /** Hook for pools whose arenas need set-up (a manual clock writes its time into them). */

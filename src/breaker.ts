@@ -557,6 +557,7 @@ export class CircuitBreaker implements Ticking {
   /** Shuts every path and leaves the tick: the breaker is disposed, or its slot was given back. */
   private retire(): void {
     this.disposed = true;
+    this.tally.retired = true; // fast async calls still in flight must not count in a lane of a slot given back
     this.admitWord = this.syncWord = this.asyncWord = NO_FAST_PATH;
     if (this.ticking) leaveTick(this);
     this.ticking = false;
@@ -960,7 +961,9 @@ export class CircuitBreaker implements Ticking {
     const generation = tally.generation;
     this.onFastSuccess = (value) => {
       this.inFlight--;
-      if (tally.retired) this.recordLateSuccess(generation);
+      // The slot may have moved on meanwhile (another thread's transition, or a release for a new
+      // owner): then the core records it, in its generation, or drops it for a disposed breaker.
+      if (tally.retired || ((this.words[this.stateIndex] >>> 4) & GENERATION_MASK) !== generation) this.recordLateSuccess(generation);
       else this.lanes[this.lane]++;
       return value;
     };

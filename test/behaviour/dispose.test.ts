@@ -61,6 +61,21 @@ describe('dispose', () => {
     expect(breaker.getMetrics().successes).toBe(2);
   });
 
+  it('a fast async call settling after its breaker was disposed counts nothing for the next owner of the slot', async () => {
+    const clock = new ManualClock(0);
+    const first = new CircuitBreaker({ clock, slidingWindowBuckets: 6 });
+    await first.execute(async () => 1); // the slow path once; the fast async path opens
+    let finish!: () => void;
+    const late = first.execute(() => new Promise<void>((resolve) => (finish = resolve)));
+    first.dispose();
+    const next = new CircuitBreaker({ clock, slidingWindowBuckets: 6 });
+    next.executeSync(() => 1);
+    expect(next.coreSlot!.slot).toBe(first.coreSlot!.slot);
+    finish();
+    await late;
+    expect(next.getMetrics()).toMatchObject({ totalCalls: 1, successes: 1 });
+  });
+
   it('refuses a handle taken before the dispose, naming the breaker', () => {
     const { breaker } = manualBreaker({ name: 'old' });
     succeed(breaker);

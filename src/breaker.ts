@@ -92,7 +92,7 @@ let attaching: { ref: SlotRef; epoch: number; name: string; profile: Readonly<Br
 const NO_SLOT_YET: Int32Array = new Int32Array(2);
 /** Before the first generation starts (the fast paths open with a generation). */
 const NO_GENERATION_YET = new FastGeneration(-1);
-/** What a breaker counts into before its first call takes a slot (never: the fast paths are shut). */
+/** What a breaker counts into before its first call takes a slot, or without a lane (never: the fast paths are shut). */
 const NO_LANES: Float64Array = new Float64Array(1);
 /** Eras (2^20 ms each) for which a deadline the core confirmed may be compared in JS: ~6 days, well inside the 2^31 ms of serial arithmetic. */
 const TRUSTED_ERAS = 512;
@@ -736,8 +736,11 @@ export class CircuitBreaker implements Ticking {
     this.ref = ref;
     this.words = arena.words;
     this.stateIndex = arena.stateIndex(ref.slot);
-    this.lanes = arena.lanes;
-    this.lane = ref.lane >= 0 ? arena.laneIndex(ref.slot, ref.lane) : 0;
+    // A thread without a lane keeps the dummy: its fast paths stay shut, and nothing could count into the arena.
+    if (ref.lane >= 0) {
+      this.lanes = arena.lanes;
+      this.lane = arena.laneIndex(ref.slot, ref.lane);
+    }
     adoptFoldMark(ref, this.attachedEpoch >= 0 ? this.attachedEpoch : arena.epochOf(ref.slot));
     this.clockWords = arena.manualClock ? arena.manualClockWords() : (monotonicClockWords ??= core.clockPage());
   }

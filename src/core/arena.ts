@@ -129,7 +129,7 @@ export class Arena {
   }
 
   /** Int32 index of a slot's epoch, which release() bumps each time the slot is given back. */
-  epochIndex(slot: number): number {
+  private epochIndex(slot: number): number {
     return (HEADER_BYTES + slot * this.slotBytes + Slot.epoch) >> 2;
   }
 

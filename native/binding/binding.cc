@@ -96,7 +96,7 @@ napi_value Attach(napi_env env, napi_callback_info info) {
                       static_cast<unsigned long long>(check.expected));
   }
   EnvState& state = call.state();
-  state.arenas.push_back({Arena(data), Napi::Persistent(Napi::Value(env, call[0]))});
+  state.arenas.push_back({Arena(data), Napi::Persistent(Napi::Value(env, call[0])), {}});
   return toJs(env, uint32_t(state.arenas.size() - 1));
 }
 
@@ -178,6 +178,19 @@ napi_value Restore(napi_env env, napi_callback_info info) {
   const uint32_t remaining = remainingMs < kMaxPeriodMs ? uint32_t(remainingMs) : kMaxPeriodMs;
   const Transition moved = args->breaker().restore(State(state), remaining, uint32_t(reopens));
   return reportTransition(env, scratch, moved);
+}
+
+// claimLane(arenaId) -> this thread's lane of the arena, -1 when every lane is taken; the
+// environment gives it back when it is torn down
+napi_value ClaimLane(napi_env env, napi_callback_info info) {
+  Call<1> call(env, info);
+  AttachedArena* attached = call.attachedArena(0);
+  if (!attached) return nullptr;
+  const int32_t lane = attached->arena.claimLane();
+  if (lane >= 0) attached->lanes.push_back(lane);
+  napi_value result;
+  napi_create_int32(env, lane, &result);
+  return result;
 }
 
 // release(arenaId, idx) -> the slot's new epoch (the slot is zeroed for its next owner)
@@ -386,6 +399,7 @@ constexpr Export kExports[] = {
     {"restore", Restore},
     {"preOpen", PreOpen},
     {"release", Release},
+    {"claimLane", ClaimLane},
     {"remainingMs", RemainingMs},
     {"configure", Configure},
     {"snapshot", Snapshot},

@@ -30,6 +30,7 @@ enum ScratchField : size_t {
 struct AttachedArena {
   Arena arena;
   Napi::Reference<Napi::Value> buffer;  // keeps the memory alive
+  std::vector<int32_t> lanes;           // lanes this environment claimed in the arena
 };
 
 // One per Node environment (main thread or worker), owned by the addon's instance data.
@@ -42,10 +43,15 @@ struct EnvState {
   bool clockPageRegistered = false;
   CoarseClock& coarseClock = CoarseClock::shared();
 
-  // Instance data is deleted during environment cleanup; unregistering here, right before the
-  // page's memory goes away, guarantees the clock thread never writes freed memory.
+  // Instance data is deleted during environment cleanup, however the thread ends (returns,
+  // process.exit, terminate). Unregistering the clock page here, right before its memory goes
+  // away, guarantees the clock thread never writes freed memory; the lanes this thread claimed
+  // go back (their counts stay in them), while the buffer references still hold the memory.
   ~EnvState() {
     if (clockPageRegistered) coarseClock.unregisterPage(&clockPage);
+    for (const AttachedArena& attached : arenas) {
+      for (const int32_t lane : attached.lanes) attached.arena.releaseLane(lane);
+    }
   }
 };
 
@@ -125,13 +131,18 @@ class Call {
     return false;
   }
 
-  const Arena* arena(size_t i) const {
+  AttachedArena* attachedArena(size_t i) const {
     int32_t id;
     if (!int32(i, "arenaId", id)) return nullptr;
-    if (uint32_t(id) < state_->arenas.size()) return &state_->arenas[uint32_t(id)].arena;
+    if (uint32_t(id) < state_->arenas.size()) return &state_->arenas[uint32_t(id)];
     throwError(env_, ErrorKind::Range, "arenaId %d is not attached (%zu arenas)", id,
                state_->arenas.size());
     return nullptr;
+  }
+
+  const Arena* arena(size_t i) const {
+    AttachedArena* attached = attachedArena(i);
+    return attached ? &attached->arena : nullptr;
   }
 
   // Arguments 0 and 1: arenaId, slot index.

@@ -73,7 +73,7 @@ struct ArenaHeader {
   uint32_t clockMode;
   int64_t manualNowUs;
   int32_t clockWords[4];  // manual mode: nowMs32, parked (always 0), demand, era
-  uint32_t lanesClaimed;  // threads that took a lane (fetch_add; >= kLanes: none left)
+  uint32_t lanesClaimed;  // bit k set: lane k belongs to a thread
   uint8_t reserved[196];
 };
 

@@ -1,5 +1,6 @@
 // A slot's life beyond single calls: deadlines after weeks of idling, giving a slot back to a
 // new owner (epoch and generation), and successes counted in per-thread lanes.
+#include <algorithm>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -140,6 +141,27 @@ void lanesUnderConcurrentReads() {
   CHECK_EQ(laneSuccesses(header), uint64_t{4} * kPerThread);
 }
 
+// Threads claim distinct lanes, at most 16; a released lane goes to the next claimer.
+void laneClaims() {
+  TestArena arena;
+  std::vector<int32_t> claimed(24, -2);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < claimed.size(); ++i) {
+    threads.emplace_back([&arena, &claimed, i] { claimed[i] = arena.arena().claimLane(); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::vector<int32_t> lanes;
+  for (int32_t lane : claimed) {
+    if (lane >= 0) lanes.push_back(lane);
+  }
+  std::sort(lanes.begin(), lanes.end());
+  CHECK_EQ(lanes.size(), size_t{layout::kLanes});
+  CHECK(std::unique(lanes.begin(), lanes.end()) == lanes.end());
+  CHECK_EQ(arena.arena().claimLane(), -1);
+  arena.arena().releaseLane(5);
+  CHECK_EQ(arena.arena().claimLane(), 5);
+}
+
 }  // namespace
 
 int main() {
@@ -148,5 +170,6 @@ int main() {
   releaseBumpsEpochAndGeneration();
   lanesAreTotals();
   lanesUnderConcurrentReads();
+  laneClaims();
   return breakwater::test::finish("lifetime");
 }

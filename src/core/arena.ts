@@ -137,15 +137,6 @@ export class Arena {
     return Atomics.load(this.words, this.epochIndex(slot)) >>> 0;
   }
 
-  /**
-   * Claims this thread's lane in the arena (LAYOUT.md "Lanes"): the lane number, or -1 when every
-   * lane is taken (the thread then counts every call through the core).
-   */
-  claimLane(): number {
-    const lane = Atomics.add(this.words, Header.lanesClaimed >> 2, 1);
-    return lane < LANES ? lane : -1;
-  }
-
   /** Float64 index of a slot's lane `lane` in `lanes`. */
   laneIndex(slot: number, lane: number): number {
     return ((HEADER_BYTES + slot * this.slotBytes + Slot.lanes) >> 3) + lane;

@@ -49,6 +49,7 @@ export function loadNativeCore(): CoreBackend {
     restore: binding.restore,
     preOpen: binding.preOpen,
     release: binding.release,
+    claimLane: binding.claimLane,
     remainingMs: binding.remainingMs,
     configure: binding.configure,
     snapshot: binding.snapshot,

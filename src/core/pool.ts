@@ -32,8 +32,17 @@ const attached = new WeakMap<SharedArrayBuffer, AttachedArena>();
 function attachArena(arena: Arena): AttachedArena {
   let found = attached.get(arena.buffer);
   if (found === undefined) {
-    const capacity = arena.capacity;
-    found = { id: core.attach(arena.buffer), lane: arena.claimLane(), folded: new Float64Array(capacity), foldedEpochs: new Uint32Array(capacity) };
+    const id = core.attach(arena.buffer);
+    const lane = core.claimLane(id);
+    const folded = new Float64Array(arena.capacity);
+    const foldedEpochs = new Uint32Array(arena.capacity);
+    // A lane freed by a thread that ended still holds its counts (in the window as far as that
+    // thread folded them): this thread folds only what it adds.
+    for (let slot = 0; lane >= 0 && slot < arena.capacity; slot++) {
+      folded[slot] = arena.lanes[arena.laneIndex(slot, lane)];
+      foldedEpochs[slot] = arena.epochOf(slot);
+    }
+    found = { id, lane, folded, foldedEpochs };
     attached.set(arena.buffer, found);
   }
   return found;

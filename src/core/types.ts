@@ -20,6 +20,11 @@ export interface CoreBackend {
   close(arena: number, slot: number): number;
   reset(arena: number, slot: number): number;
   restore(arena: number, slot: number, state: number, remainingMs: number, reopens: number): number;
+  /**
+   * Claims this thread's lane of an arena (LAYOUT.md "Lanes"): the lane, or -1 when all are taken.
+   * The native core gives it back when the thread ends (however it ends); the reference core never does.
+   */
+  claimLane(arena: number): number;
   /** Zeroes a slot for its next owner, bumping its epoch and generation; returns the new epoch. */
   release(arena: number, slot: number): number;
   /** Ms until the state's deadline (OPEN, or HALF_OPEN with a timeout), 0 once reached or when it has none. */

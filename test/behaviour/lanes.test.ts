@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/index';
 import { Arena } from '../../src/core/arena';
 import { ClockMode, LANES } from '../../src/core/layout';
+import { core } from '../../src/core/select';
 import { assertCore, manualBreaker, succeed } from './helpers';
 
 describe('success lanes', () => {
@@ -9,7 +10,9 @@ describe('success lanes', () => {
     assertCore();
     const { breaker } = manualBreaker();
     const arena = Arena.create({ capacity: 1, maxBuckets: 10, clockMode: ClockMode.manual });
-    for (let lane = 0; lane < LANES; lane++) expect(arena.claimLane()).toBe(lane); // as 16 other threads would
+    const id = core.attach(arena.buffer);
+    for (let lane = 0; lane < LANES; lane++) expect(core.claimLane(id)).toBe(lane); // as 16 other threads would
+    expect(core.claimLane(id)).toBe(-1);
     const late = CircuitBreaker.fromHandle({ ...breaker.handle, buffer: arena.buffer, slot: 0, epoch: 0 });
     succeed(late, 600);
     await late.execute(async () => 1);

@@ -60,6 +60,7 @@ const operation = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('advance' as const), us: fc.integer({ min: 2 ** 30, max: 2 ** 33 }).map((ms) => ms * 1000) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('lane' as const), slot, lane: fc.integer({ min: 0, max: LANES - 1 }), count: fc.integer({ min: 1, max: 300 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('release' as const, 'remainingMs' as const), slot }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('claimLane' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('rejected' as const), slot, count: fc.integer({ min: 1, max: 100 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('forceOpen' as const, 'disable' as const, 'close' as const, 'reset' as const), slot }) },
   {
@@ -118,6 +119,8 @@ class Subject {
         return [c.release(this.id, o.slot), this.arena.epochOf(o.slot)];
       case 'remainingMs':
         return [c.remainingMs(this.id, o.slot)];
+      case 'claimLane':
+        return [c.claimLane(this.id)];
       case 'advance':
         this.arena.setManualNowUs(this.arena.manualNowUs() + o.us);
         return [];

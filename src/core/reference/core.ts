@@ -7,6 +7,7 @@ import {
   HISTORY_ENTRIES,
   HISTORY_ENTRY_BYTES,
   HISTORY_FIELDS,
+  LANES,
   MAX_PERIOD_MS,
   Header,
   Outcome,
@@ -40,6 +41,7 @@ import {
 } from './slot';
 import { addRejections, addToWindow, clearWindow, readWindow, windowShape, writeSpan } from './window';
 
+const ALL_LANES = 2 ** LANES - 1;
 /** Taken when the module loads: fake-timer libraries that later replace `performance` can't break the clock. */
 const TIME_ORIGIN = performance.timeOrigin;
 const monotonicNow = performance.now.bind(performance);
@@ -208,6 +210,18 @@ export class ReferenceCore implements CoreBackend {
       // After the transition, which resets the count when it closes: the snapshot is authoritative.
       Atomics.store(v.u32, (base + Slot.reopens) >> 2, reopens >>> 0);
       return 1;
+    }
+  }
+
+  claimLane(arena: number): number {
+    const claimed = this.views(arena).i32;
+    const at = Header.lanesClaimed >> 2;
+    for (;;) {
+      const taken = Atomics.load(claimed, at);
+      const free = ~taken & ALL_LANES;
+      if (free === 0) return -1;
+      const lowest = free & -free;
+      if (Atomics.compareExchange(claimed, at, taken, taken | lowest) === taken) return 31 - Math.clz32(lowest);
     }
   }
 

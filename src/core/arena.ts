@@ -133,6 +133,7 @@ export class Arena {
     return (HEADER_BYTES + slot * this.slotBytes + Slot.epoch) >> 2;
   }
 
+  /** The slot's epoch: how many times it was given back. */
   epochOf(slot: number): number {
     return Atomics.load(this.words, this.epochIndex(slot)) >>> 0;
   }

@@ -145,4 +145,21 @@ describe('dispose', () => {
     used(100);
     expect(capacity()).toBe(before); // the second hundred took the slots the first gave back
   });
+
+  it('keeps the slot of an unreachable breaker whose handle was taken: views in other threads may still use it', async () => {
+    const gc = collector();
+    const clock = new ManualClock(0);
+    const handles = [];
+    for (let i = 0; i < 16; i++) {
+      const breaker = new CircuitBreaker({ clock, slidingWindowBuckets: 4 });
+      breaker.executeSync(() => i);
+      handles.push(breaker.handle);
+    }
+    for (let i = 0; i < 3; i++) runTick();
+    for (let round = 0; round < 5; round++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(handles.map((handle) => CircuitBreaker.fromHandle(handle).getMetrics().totalCalls)).toEqual(Array(16).fill(1));
+  });
 });

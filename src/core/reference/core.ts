@@ -7,7 +7,6 @@ import {
   HISTORY_ENTRIES,
   HISTORY_ENTRY_BYTES,
   HISTORY_FIELDS,
-  LANES,
   MAX_PERIOD_MS,
   Header,
   Outcome,
@@ -26,6 +25,7 @@ import type { CoreBackend } from '../types';
 import { percentile } from '../histogram';
 import {
   addTotal,
+  claimLane,
   generationOf,
   halfOpenWord,
   isNewerGeneration,
@@ -34,6 +34,7 @@ import {
   LOW32,
   ms32,
   remaining,
+  releaseSlot,
   remainingOfState,
   stateOf,
   stateWord,
@@ -41,7 +42,6 @@ import {
 } from './slot';
 import { addRejections, addToWindow, clearWindow, readWindow, windowShape, writeSpan } from './window';
 
-const ALL_LANES = 2 ** LANES - 1;
 /** Taken when the module loads: fake-timer libraries that later replace `performance` can't break the clock. */
 const TIME_ORIGIN = performance.timeOrigin;
 const monotonicNow = performance.now.bind(performance);
@@ -214,26 +214,12 @@ export class ReferenceCore implements CoreBackend {
   }
 
   claimLane(arena: number): number {
-    const claimed = this.views(arena).i32;
-    const at = Header.lanesClaimed >> 2;
-    for (;;) {
-      const taken = Atomics.load(claimed, at);
-      const free = ~taken & ALL_LANES;
-      if (free === 0) return -1;
-      const lowest = free & -free;
-      if (Atomics.compareExchange(claimed, at, taken, taken | lowest) === taken) return 31 - Math.clz32(lowest);
-    }
+    return claimLane(this.views(arena));
   }
 
   release(arena: number, slot: number): number {
     const v = this.views(arena);
-    const base = this.base(v, slot);
-    const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
-    const epoch = (Atomics.load(v.u32, (base + Slot.epoch) >> 2) + 1) >>> 0;
-    for (let word = base >> 3; word < (base + v.slotBytes) >> 3; word++) Atomics.store(v.u64, word, 0n);
-    Atomics.store(v.u32, (base + Slot.epoch) >> 2, epoch);
-    Atomics.store(v.u64, (base + Slot.stateWord) >> 3, stateWord(State.CLOSED, (generationOf(w) + 1) & GENERATION_MASK, 0));
-    return epoch;
+    return releaseSlot(v, this.base(v, slot));
   }
 
   remainingMs(arena: number, slot: number): number {

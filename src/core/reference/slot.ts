@@ -2,7 +2,7 @@
  * The reference core's view of a slot: typed views of an attached arena, the packed words of
  * native/LAYOUT.md, deadlines on full-width time, and the success lanes.
  */
-import { GENERATION_MASK, HISTORY_ENTRIES, HISTORY_ENTRY_BYTES, LANES, Slot, State } from '../layout';
+import { GENERATION_MASK, HISTORY_ENTRIES, HISTORY_ENTRY_BYTES, Header, LANES, Slot, State } from '../layout';
 
 /** Typed views of one attached arena. 64-bit fields go through BigUint64Array atomics. */
 export interface Views {
@@ -37,7 +37,20 @@ export const isNewerGeneration = (a: number, b: number): boolean => ((((a - b) &
 export const ms32 = (nowUs: number): number => Math.floor(nowUs / 1000) >>> 0;
 export const stateWord = (state: number, generation: number, deadline: number): bigint => BigInt(((generation << 4) | state) >>> 0) | (BigInt(deadline >>> 0) << 32n);
 
-/** Whether the state of w has a deadline: OPEN always, HALF_OPEN with a half-open timeout. */
+/**
+ * Gives a slot back (LAYOUT.md "release"): all zero but the epoch, bumped, and the state word,
+ * CLOSED in the next generation. Returns the new epoch.
+ */
+export function releaseSlot(v: Views, base: number): number {
+  const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
+  const epoch = (Atomics.load(v.u32, (base + Slot.epoch) >> 2) + 1) >>> 0;
+  for (let word = base >> 3; word < (base + v.slotBytes) >> 3; word++) Atomics.store(v.u64, word, 0n);
+  Atomics.store(v.u32, (base + Slot.epoch) >> 2, epoch);
+  Atomics.store(v.u64, (base + Slot.stateWord) >> 3, stateWord(State.CLOSED, (generationOf(w) + 1) & GENERATION_MASK, 0));
+  return epoch;
+}
+
+/** remaining() for any state: 0 without a deadline (OPEN always has one, HALF_OPEN with a half-open timeout). */
 export function remainingOfState(v: Views, base: number, w: bigint, nowUs: number): number {
   const state = stateOf(w);
   const hasDeadline = state === State.OPEN || (state === State.HALF_OPEN && v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0);
@@ -60,6 +73,20 @@ export function remaining(v: Views, base: number, w: bigint, nowUs: number): num
   const setAtMs = Math.floor(Number(Atomics.load(v.i64, entry >> 3)) / 1000);
   const period = (deadline - setAtMs) >>> 0;
   return Math.max(0, setAtMs + period - Math.floor(nowUs / 1000));
+}
+
+const ALL_LANES = 2 ** LANES - 1;
+
+/** Claims the lowest free lane of the arena (a bit of its lane mask), or -1 when all are taken. */
+export function claimLane(v: Views): number {
+  const at = Header.lanesClaimed >> 2;
+  for (;;) {
+    const taken = Atomics.load(v.i32, at);
+    const free = ~taken & ALL_LANES;
+    if (free === 0) return -1;
+    const lowest = free & -free;
+    if (Atomics.compareExchange(v.i32, at, taken, taken | lowest) === taken) return 31 - Math.clz32(lowest);
+  }
 }
 
 export function laneSum(v: Views, base: number): number {

@@ -1,7 +1,7 @@
 import { AttachedManualClock, realTimers, type Timers } from './clock';
 import { Arena } from './core/arena';
-import { ClockWord, GENERATION_MASK, MAX_PERIOD_MS, Outcome, Scratch, Slot, State, Total } from './core/layout';
-import { ArenaPool, arenaId, monotonicPool, type SlotRef } from './core/pool';
+import { ClockWord, GENERATION_MASK, MAX_PERIOD_MS, Outcome, Scratch, State } from './core/layout';
+import { adoptFoldMark, ArenaPool, monotonicPool, slotRef, type SlotRef } from './core/pool';
 import { core } from './core/select';
 import { CircuitOpenError } from './errors/CircuitOpenError';
 import { TimeoutError } from './errors/TimeoutError';
@@ -10,9 +10,9 @@ import { readMetrics, type BreakerMetrics } from './metrics';
 import { coreConfig, resolveName, resolveProfile, type BreakerProfile, type CircuitBreakerOptions, type ResolvedOptions } from './options';
 import { executeWithRetries, type RetryOptions } from './retry';
 import { fromSnapshot, toSnapshot, type BreakerSnapshot } from './snapshot';
-import { reasonName, stateName, type StateChange, type StateName } from './state';
-import { SuccessTally } from './tally';
-import { joinTick, type Ticking } from './tick';
+import { effectiveStateName, reasonName, stateName, type StateChange, type StateName } from './state';
+import { FastGeneration } from './fast-generation';
+import { joinTick, leaveTick, type Ticking } from './tick';
 
 /** What a guarded async function receives after its own arguments. */
 export interface CallContext {
@@ -66,9 +66,11 @@ export interface BreakerObserver {
 /** Structured-cloneable: post it to a worker and attach there with CircuitBreaker.fromHandle(). */
 export interface BreakerHandle {
   readonly kind: 'breakwater.breaker';
-  readonly version: 1;
+  readonly version: 2;
   readonly buffer: SharedArrayBuffer;
   readonly slot: number;
+  /** The slot's epoch when the handle was made: once its breaker is disposed, the handle is stale. */
+  readonly epoch: number;
   readonly options: Omit<ResolvedOptions, 'labels'> & { labels: Record<string, string> };
 }
 
@@ -85,11 +87,15 @@ const NO_FAST_PATH = 0x0f;
 const SAMPLE_EVERY = 256;
 const NEVER_ABORTED: CallContext = Object.freeze({ signal: new AbortController().signal });
 const everything = (): boolean => true;
-let attaching: { ref: SlotRef; name: string; profile: Readonly<BreakerProfile>; local: LocalOptions } | undefined;
+let attaching: { ref: SlotRef; epoch: number; name: string; profile: Readonly<BreakerProfile>; local: LocalOptions } | undefined;
 /** What a breaker reads before its first call takes a slot: a CLOSED state word of generation 0, as a fresh slot holds. */
 const NO_SLOT_YET: Int32Array = new Int32Array(2);
-/** Before the first generation starts; never counted into (the fast paths open with a generation). */
-const NO_TALLY_YET = new SuccessTally(-1);
+/** Before the first generation starts (the fast paths open with a generation). */
+const NO_GENERATION_YET = new FastGeneration(-1);
+/** What a breaker counts into before its first call takes a slot, or without a lane (never: the fast paths are shut). */
+const NO_LANES: Float64Array = new Float64Array(1);
+/** Eras (2^20 ms each) for which a deadline the core confirmed may be compared in JS: ~6 days, well inside the 2^31 ms of serial arithmetic. */
+const TRUSTED_ERAS = 512;
 /** This thread's coarse clock page, fetched once (the core returns the same page every time). */
 let monotonicClockWords: Int32Array | undefined;
 
@@ -122,6 +128,8 @@ export class CircuitBreaker implements Ticking {
   private ref: SlotRef | undefined;
   /** The pool this breaker's slot comes from; undefined when attached from a handle (not the owner). */
   private readonly pool: ArenaPool | undefined;
+  /** A view attached from a handle: the slot's epoch it was made for (-1 for the owner). */
+  private readonly attachedEpoch: number;
   private disposed = false;
   private words = NO_SLOT_YET;
   private stateIndex = 0;
@@ -140,8 +148,14 @@ export class CircuitBreaker implements Ticking {
   private syncWord = NO_FAST_PATH;
   private asyncWord = NO_FAST_PATH;
   private countdown = SAMPLE_EVERY;
-  /** Successes of fast-path calls in the current generation, not yet folded into the core. */
-  private tally = NO_TALLY_YET;
+  /** The generation the fast paths count in. */
+  private tally = NO_GENERATION_YET;
+  /** This thread's lanes view and the index of its lane in this slot (LAYOUT.md "Lanes"); fast successes count there. */
+  private lanes = NO_LANES;
+  private lane = 0;
+  /** An OPEN state word the core confirmed ahead of its deadline, and the clock era then: JS may compare that deadline itself. */
+  private verifiedOpenWord = NO_FAST_PATH;
+  private verifiedEra = 0;
   private pendingRejections = 0;
   private inFlight = 0;
   /** Share of calls refused while closed (shed()), and the credit that spreads them evenly. */
@@ -166,11 +180,13 @@ export class CircuitBreaker implements Ticking {
     this.fallback = local.fallback;
     if (attach) {
       this.pool = undefined;
+      this.attachedEpoch = attach.epoch;
       this.timers = attach.ref.arena.manualClock ? new AttachedManualClock(attach.ref.arena) : realTimers;
       this.useSlot(attach.ref);
       this.refresh();
     } else {
       const clock = options?.clock;
+      this.attachedEpoch = -1;
       this.pool = clock ? clock.pool : monotonicPool;
       this.timers = clock ?? realTimers;
     }
@@ -191,13 +207,14 @@ export class CircuitBreaker implements Ticking {
     if (handle === null || typeof handle !== 'object' || handle.kind !== 'breakwater.breaker') {
       throw new TypeError('breakwater: fromHandle() needs the `handle` of a CircuitBreaker');
     }
-    if (handle.version !== 1) throw new RangeError(`breakwater: breaker handle version ${String(handle.version)} is not supported (expected 1)`);
-    const arena = Arena.from(handle.buffer);
+    if (handle.version !== 2) throw new RangeError(`breakwater: breaker handle version ${String(handle.version)} is not supported (expected 2)`);
+    const arena = Arena.from(handle.buffer, 'handle.buffer');
     if (!Number.isInteger(handle.slot) || handle.slot < 0 || handle.slot >= arena.capacity) {
       throw new RangeError(`breakwater: handle slot ${String(handle.slot)} is outside its arena (0..${arena.capacity - 1})`);
     }
     const options = { ...handle.options, ...local };
-    attaching = { ref: { arena, arenaId: arenaId(arena), slot: handle.slot }, name: resolveName(options), profile: resolveProfile(options), local };
+    if (handle.epoch !== arena.epochOf(handle.slot)) throw staleHandleError(resolveName(options), handle.epoch, arena.epochOf(handle.slot));
+    attaching = { ref: slotRef(arena, handle.slot), epoch: handle.epoch, name: resolveName(options), profile: resolveProfile(options), local };
     return new CircuitBreaker();
   }
 
@@ -208,13 +225,17 @@ export class CircuitBreaker implements Ticking {
     return breaker;
   }
 
-  /** Everything a worker needs to share this breaker (its memory and slot). */
+  /**
+   * Everything a worker needs to share this breaker (its memory, slot and the slot's epoch). A
+   * breaker whose handle was taken keeps its slot until dispose(), even once unreachable here:
+   * views in other threads may still use it.
+   */
   get handle(): BreakerHandle {
     if (this.disposed) throw this.disposedError();
     const ref = this.slot();
-    const buffer = ref.arena.buffer;
-    if (!(buffer instanceof SharedArrayBuffer)) throw new TypeError(`breakwater: breaker "${this.name}" lives in unshared memory and has no handle`);
-    return { kind: 'breakwater.breaker', version: 1, buffer, slot: ref.slot, options: { ...this.options, labels: { ...this.labels } } };
+    this.pool?.keepWhenUnreachable(this);
+    const options = { ...this.options, labels: { ...this.labels } };
+    return { kind: 'breakwater.breaker', version: 2, buffer: ref.arena.buffer, slot: ref.slot, epoch: ref.arena.epochOf(ref.slot), options };
   }
 
   // --- guarded calls -------------------------------------------------------------------------
@@ -232,7 +253,7 @@ export class CircuitBreaker implements Ticking {
         if (typeof fn !== 'function') throw notAFunction(fn);
         return this.failed(error, this.admitGeneration, -1, []) as T;
       }
-      this.tally.count++;
+      this.lanes[this.lane]++;
       return value;
     }
     return this.executeSyncSlow(fn);
@@ -248,7 +269,7 @@ export class CircuitBreaker implements Ticking {
         if (typeof fn !== 'function') throw notAFunction(fn);
         return { ok: true, value: this.failed(error, this.admitGeneration, -1, []) as T };
       }
-      this.tally.count++;
+      this.lanes[this.lane]++;
       return { ok: true, value };
     }
     if (this.takeFirstSlot()) return this.attempt(fn);
@@ -362,9 +383,18 @@ export class CircuitBreaker implements Ticking {
 
   // --- state ---------------------------------------------------------------------------------
 
+  /**
+   * The state the next call meets: an OPEN circuit whose open period is over reads 'half-open'
+   * (the next call is admitted as a probe), as its retryAfterMs reads 0.
+   */
   getState(): StateName {
     if (this.disposed) throw this.disposedError();
-    return stateName(this.words[this.stateIndex] & 0xf);
+    if (this.ref !== undefined) this.checkEpoch();
+    const word = this.words[this.stateIndex];
+    const state = word & 0xf;
+    // Ask the core how long is left only when JS can't tell the deadline is ahead.
+    if (state !== State.OPEN || this.openDeadlineAhead(word)) return stateName(state);
+    return effectiveStateName(state, this.retryAfterMs());
   }
 
   /** Counts, rates, latency percentiles and recent transitions (folds this thread's counts first). */
@@ -425,7 +455,7 @@ export class CircuitBreaker implements Ticking {
 
   /** close(), and zeroes the lifetime totals: the breaker starts afresh with its options. */
   reset(): void {
-    this.tally.count = 0;
+    if (this.ref !== undefined && this.ref.lane >= 0) this.ref.folded[this.ref.slot] = this.lanes[this.lane]; // the reset zeroes what they counted
     this.pendingRejections = 0;
     this.manual((arena, slot) => core.reset(arena, slot));
   }
@@ -484,8 +514,7 @@ export class CircuitBreaker implements Ticking {
   activity(): number {
     if (this.ref === undefined) return 0;
     this.flush();
-    const totals = this.stateIndex + (Slot.totals >> 2);
-    return (this.words[totals + 2 * Total.calls] + this.words[totals + 2 * Total.rejections]) | 0;
+    return this.ref.arena.activity(this.ref.slot);
   }
 
   /** Subscribes to an event; returns the function that unsubscribes. */
@@ -519,15 +548,25 @@ export class CircuitBreaker implements Ticking {
    */
   dispose(): void {
     if (this.disposed) return;
-    this.flush();
-    this.disposed = true;
-    this.admitWord = this.syncWord = this.asyncWord = NO_FAST_PATH;
+    if (!this.isStale()) this.flush();
+    this.retire();
+    this.pool?.keepWhenUnreachable(this);
     if (this.ref !== undefined) this.pool?.release(this.ref);
+  }
+
+  /** Shuts every path and leaves the tick: the breaker is disposed, or its slot was given back. */
+  private retire(): void {
+    this.disposed = true;
+    this.tally.retired = true; // fast async calls still in flight must not count in a lane of a slot given back
+    this.admitWord = this.syncWord = this.asyncWord = NO_FAST_PATH;
+    if (this.ticking) leaveTick(this);
+    this.ticking = false;
   }
 
   /** Folds the successes and rejections counted in this thread into the shared core. */
   flush(): void {
     if (this.disposed) throw this.disposedError();
+    if (this.ref !== undefined) this.checkEpoch();
     this.flushPending();
     if (this.pendingRejections > 0) {
       core.rejected(this.ref!.arenaId, this.ref!.slot, this.pendingRejections);
@@ -667,12 +706,29 @@ export class CircuitBreaker implements Ticking {
 
   /** The breaker's slot, taken (and configured) on first use. */
   private slot(): SlotRef {
-    if (this.ref !== undefined) return this.ref;
+    if (this.ref !== undefined) {
+      this.checkEpoch();
+      return this.ref;
+    }
     if (this.disposed) throw this.disposedError();
-    const ref = this.pool!.allocate(this.profile.slidingWindowBuckets, this.profile.latencyHistogram);
+    const pool = this.pool!;
+    const ref = pool.allocate(this.profile.slidingWindowBuckets, this.profile.latencyHistogram);
     core.configure(ref.arenaId, ref.slot, coreConfig(this.profile));
     this.useSlot(ref);
+    pool.releaseWhenUnreachable(this, ref);
     return ref;
+  }
+
+  /** Whether this is a view attached from a handle whose breaker has since been disposed (its slot given back). */
+  private isStale(): boolean {
+    return this.attachedEpoch >= 0 && this.ref !== undefined && this.ref.arena.epochOf(this.ref.slot) !== this.attachedEpoch;
+  }
+
+  /** A view of a disposed breaker fails instead of touching the slot's next owner. */
+  private checkEpoch(): void {
+    if (!this.isStale()) return;
+    this.retire();
+    throw staleHandleError(this.name, this.attachedEpoch, this.ref!.arena.epochOf(this.ref!.slot));
   }
 
   private useSlot(ref: SlotRef): void {
@@ -680,6 +736,12 @@ export class CircuitBreaker implements Ticking {
     this.ref = ref;
     this.words = arena.words;
     this.stateIndex = arena.stateIndex(ref.slot);
+    // A thread without a lane keeps the dummy: its fast paths stay shut, and nothing could count into the arena.
+    if (ref.lane >= 0) {
+      this.lanes = arena.lanes;
+      this.lane = arena.laneIndex(ref.slot, ref.lane);
+    }
+    adoptFoldMark(ref, this.attachedEpoch >= 0 ? this.attachedEpoch : arena.epochOf(ref.slot));
     this.clockWords = arena.manualClock ? arena.manualClockWords() : (monotonicClockWords ??= core.clockPage());
   }
 
@@ -709,20 +771,40 @@ export class CircuitBreaker implements Ticking {
     const admitted = core.admit(ref.arenaId, ref.slot);
     const generation = core.scratch[Scratch.generation];
     this.afterOperation();
+    if (admitted === 0) this.verifyOpenWord();
     return admitted === 1 ? generation : -1;
   }
 
+  /**
+   * Whether an OPEN circuit's deadline is still ahead, decided on the clock words without a
+   * crossing. Serial 32-bit arithmetic is exact only for 2^31 ms, so JS compares only a state
+   * word the core confirmed ahead less than TRUSTED_ERAS eras ago: after any idle period the core
+   * decides again, on full-width time.
+   */
   private openDeadlineAhead(word: number): boolean {
     const clock = this.clockWords;
     if (clock[ClockWord.parked] !== 0) return false;
     if (clock[ClockWord.demand] === 0) clock[ClockWord.demand] = 1;
+    if (word !== this.verifiedOpenWord || ((clock[ClockWord.era] - this.verifiedEra) >>> 0) >= TRUSTED_ERAS) return false;
     return ((this.words[this.stateIndex + 1] - clock[ClockWord.nowMs32]) | 0) > 0 && this.words[this.stateIndex] === word;
+  }
+
+  /** After the core refused a call: an OPEN state word is one JS may now compare itself (see openDeadlineAhead). */
+  private verifyOpenWord(): void {
+    const word = this.words[this.stateIndex];
+    if ((word & 0xf) !== State.OPEN) return;
+    this.verifiedOpenWord = word;
+    this.verifiedEra = this.clockWords[ClockWord.era];
   }
 
   /** @internal Called by the tick: folds this thread's counts; leaves the tick after two idle ticks. */
   tick(): boolean {
     if (this.disposed) return false;
-    const busy = this.tally.count !== 0 || this.pendingRejections !== 0 || this.foldedSinceTick;
+    if (this.isStale()) {
+      this.retire();
+      return false;
+    }
+    const busy = this.pendingSuccesses() !== 0 || this.pendingRejections !== 0 || this.foldedSinceTick;
     this.flush();
     this.foldedSinceTick = false;
     if (busy) {
@@ -746,28 +828,40 @@ export class CircuitBreaker implements Ticking {
   }
 
   private flushPending(): void {
-    this.fold(this.tally);
+    this.fold(this.tally.generation);
   }
 
-  /** Records a tally's successes in the core under the generation they ran in. */
-  private fold(tally: SuccessTally): void {
-    if (tally.count === 0) return;
-    const count = tally.count;
-    tally.count = 0;
+  /** Successes this thread counted in its lane that the window has not seen yet. */
+  private pendingSuccesses(): number {
+    const ref = this.ref;
+    return ref === undefined || ref.lane < 0 ? 0 : this.lanes[this.lane] - ref.folded[ref.slot];
+  }
+
+  /** Takes the lane's unfolded successes: the caller records them (they are in the totals already). */
+  private takePending(): number {
+    const pending = this.pendingSuccesses();
+    if (pending > 0) this.ref!.folded[this.ref!.slot] += pending;
+    return pending;
+  }
+
+  /** Folds this thread's lane into the window, under the generation its successes ran in. */
+  private fold(generation: number): void {
+    const count = this.takePending();
+    if (count <= 0) return;
     this.foldedSinceTick = true;
-    this.record(tally.generation, Outcome.success, count, -1);
+    this.record(generation, Outcome.countedSuccess, count, -1);
     this.afterOperation();
   }
 
   private succeeded(generation: number, latency: number): void {
-    let count = 1;
-    if (this.tally.count !== 0 && this.tally.generation === generation) {
-      count += this.tally.count;
-      this.tally.count = 0;
+    if (this.ref!.lane >= 0 && this.tally.generation === generation) {
+      // Counted in the lane with the unfolded ones, which this call's record folds.
+      this.lanes[this.lane]++;
+      this.record(generation, Outcome.countedSuccess, this.takePending(), latency);
     } else {
       this.flushPending();
+      this.record(generation, Outcome.success, 1, latency);
     }
-    this.record(generation, Outcome.success, count, latency);
     this.afterOperation(this.has('success') ? () => this.emit('success', { latencyMs: latency / 1000 }) : undefined);
   }
 
@@ -829,7 +923,7 @@ export class CircuitBreaker implements Ticking {
    * without recording: the slot may already belong to another breaker.
    */
   private record(generation: number, outcome: number, count: number, latencyUs: number): void {
-    if (this.disposed) return;
+    if (this.disposed || this.isStale()) return;
     const ref = this.slot();
     core.record(ref.arenaId, ref.slot, generation, outcome, count, latencyUs);
   }
@@ -855,13 +949,13 @@ export class CircuitBreaker implements Ticking {
     return this.fallback(error, ...args);
   }
 
-  /** Starts a new generation's tally (folding the old one) and the fast reactions bound to it. */
+  /** Starts a new fast-path generation (folding the old one's successes) and the fast reactions bound to it. */
   private startGeneration(generation: number): void {
     const old = this.tally;
     old.retired = true;
-    this.tally = new SuccessTally(generation);
+    this.tally = new FastGeneration(generation);
     if (this.onFastSuccess !== undefined) this.bindAsync();
-    this.fold(old);
+    if (old !== NO_GENERATION_YET) this.fold(old.generation);
   }
 
   /** The fast async reactions for the current tally (a breaker used only synchronously never needs them). */
@@ -870,8 +964,10 @@ export class CircuitBreaker implements Ticking {
     const generation = tally.generation;
     this.onFastSuccess = (value) => {
       this.inFlight--;
-      if (tally.retired) this.recordLateSuccess(generation);
-      else tally.count++;
+      // The slot may have moved on meanwhile (another thread's transition, or a release for a new
+      // owner): then the core records it, in its generation, or drops it for a disposed breaker.
+      if (tally.retired || ((this.words[this.stateIndex] >>> 4) & GENERATION_MASK) !== generation) this.recordLateSuccess(generation);
+      else this.lanes[this.lane]++;
       return value;
     };
     this.onFastFailure = (error) => {
@@ -932,7 +1028,8 @@ export class CircuitBreaker implements Ticking {
     this.admitGeneration = (word >>> 4) & GENERATION_MASK;
     if (this.tally.generation !== this.admitGeneration) this.startGeneration(this.admitGeneration);
     if (!this.ticking) this.joinTick();
-    const untimed = this.profile.slowCallDuration === 0 && !this.has('success');
+    // Without a lane of its own (more threads than lanes) a thread records every call through the core.
+    const untimed = this.profile.slowCallDuration === 0 && !this.has('success') && this.ref.lane >= 0;
     if (this.shedShare > 0) {
       // Every call asks admit(), which sheds its share.
       this.admitWord = this.syncWord = this.asyncWord = NO_FAST_PATH;
@@ -943,11 +1040,10 @@ export class CircuitBreaker implements Ticking {
     this.asyncWord = untimed && this.profile.timeout === 0 && this.onFastSuccess !== undefined ? word : NO_FAST_PATH;
   }
 
+  /** Ms until an OPEN circuit admits a probe (the core decides, on full-width time); 0 in any other state. */
   private retryAfterMs(): number {
-    const word = this.words[this.stateIndex];
-    if ((word & 0xf) !== State.OPEN) return 0;
-    const now32 = Math.floor(core.nowUs(this.ref!.arenaId) / 1000) >>> 0;
-    return Math.max(0, (this.words[this.stateIndex + 1] - now32) | 0);
+    if ((this.words[this.stateIndex] & 0xf) !== State.OPEN) return 0;
+    return core.remainingMs(this.ref!.arenaId, this.ref!.slot);
   }
 
   private elapsedUs(start: number): number {
@@ -958,6 +1054,12 @@ export class CircuitBreaker implements Ticking {
   private wallNow(): number {
     return this.timers === realTimers ? Date.now() : this.timers.now();
   }
+}
+
+function staleHandleError(name: string, handleEpoch: number, slotEpoch: number): TypeError {
+  return new TypeError(
+    `breakwater: breaker "${name}" was disposed by its owner (its slot was given back: handle epoch ${handleEpoch}, slot epoch ${slotEpoch}); attach to a live breaker's handle`,
+  );
 }
 
 /** A caller's mistake, not a failure of what the breaker guards: never recorded. */

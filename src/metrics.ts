@@ -1,7 +1,7 @@
-import { HISTORY_ENTRIES, HISTORY_FIELDS, SNAPSHOT_SIZE, Snap } from './core/layout';
+import { HISTORY_ENTRIES, HISTORY_FIELDS, SNAPSHOT_SIZE, Snap, State } from './core/layout';
 import type { SlotRef } from './core/pool';
 import { core } from './core/select';
-import { reasonName, stateName, type StateChange, type StateName } from './state';
+import { effectiveStateName, reasonName, stateName, type StateChange, type StateName } from './state';
 
 /** What getMetrics() returns. Totals are lifetime; rates and latency cover the sliding window. */
 export interface BreakerMetrics {
@@ -30,7 +30,7 @@ export interface BreakerMetrics {
   consecutiveFailures: number;
   /** Consecutive reopens since the last clean close (drives the backoff). */
   reopens: number;
-  /** Milliseconds until an open circuit admits a probe. */
+  /** Milliseconds until an open circuit admits a probe (0 once it would: `state` then reads 'half-open'). */
   retryAfterMs: number;
   /** The last transitions (up to 8), oldest first. */
   stateChanges: StateChange[];
@@ -62,7 +62,7 @@ export function readMetrics(ref: SlotRef, name: string, labels: Readonly<Record<
   return {
     name,
     labels,
-    state: stateName(s[Snap.state]),
+    state: effectiveStateName(s[Snap.state], s[Snap.remainingMs]),
     totalCalls: s[Snap.totalCalls],
     successes: s[Snap.totalSuccesses],
     failures: s[Snap.totalFailures],
@@ -85,7 +85,7 @@ export function readMetrics(ref: SlotRef, name: string, labels: Readonly<Record<
     latency: { p50: ms(s[Snap.p50Us]), p90: ms(s[Snap.p90Us]), p99: ms(s[Snap.p99Us]), samples: s[Snap.latencySamples] },
     consecutiveFailures: s[Snap.consecutiveFailures],
     reopens: s[Snap.reopens],
-    retryAfterMs: s[Snap.state] === 1 ? s[Snap.remainingMs] : 0,
+    retryAfterMs: s[Snap.state] === State.OPEN ? s[Snap.remainingMs] : 0,
     stateChanges,
   };
 }

@@ -47,7 +47,7 @@ export interface CircuitBreakerOptions {
   labels?: Record<string, string>;
   /**
    * Keep a latency histogram in each window bucket (percentiles, slow-call rules still work
-   * without it). false makes the breaker's slot 384 + 32 bytes per bucket instead of 384 + 448:
+   * without it). false makes the breaker's slot 512 + 32 bytes per bucket instead of 512 + 448:
    * for registries of very many breakers. Default true.
    */
   latencyHistogram?: boolean;
@@ -83,12 +83,32 @@ export interface BreakerProfile {
   latencyHistogram: boolean;
 }
 
-const KNOWN = new Set([
-  'name', 'slidingWindowType', 'slidingWindowSize', 'slidingWindowBuckets', 'failureThreshold',
-  'failureRateThreshold', 'minimumCalls', 'slowCallRateThreshold', 'slowCallDuration', 'recoveryTimeout',
-  'maxRecoveryTimeout', 'backoffFactor', 'jitter', 'halfOpenMaxCalls', 'halfOpenSuccessThreshold',
-  'halfOpenTimeout', 'timeout', 'isFailure', 'fallback', 'clock', 'labels', 'latencyHistogram',
-]);
+/** Every option, with what it accepts (null is never a default: it is refused with this text). */
+const ACCEPTED: Record<keyof CircuitBreakerOptions, string> = {
+  name: 'a non-empty string',
+  slidingWindowType: '"time" or "count"',
+  slidingWindowSize: 'a number',
+  slidingWindowBuckets: 'an integer from 1 to 64',
+  failureThreshold: 'an integer',
+  failureRateThreshold: 'a number from 0 to 100',
+  minimumCalls: 'an integer',
+  slowCallRateThreshold: 'a number from 0 to 100',
+  slowCallDuration: 'a number of ms',
+  recoveryTimeout: 'a number of ms',
+  maxRecoveryTimeout: 'a number of ms',
+  backoffFactor: 'a number from 1 to 1000',
+  jitter: 'a number from 0 to 1',
+  halfOpenMaxCalls: 'an integer',
+  halfOpenSuccessThreshold: 'an integer',
+  halfOpenTimeout: 'a number of ms',
+  timeout: 'a number of ms',
+  isFailure: 'a function',
+  fallback: 'a function',
+  clock: 'a ManualClock',
+  labels: 'an object of string values',
+  latencyHistogram: 'true or false',
+};
+const KNOWN = new Set(Object.keys(ACCEPTED));
 
 const U32_MAX = 0xffffffff;
 const TIMER_MAX_MS = 2 ** 31 - 1;
@@ -124,7 +144,8 @@ export function resolveOptions(options: CircuitBreakerOptions = {}): ResolvedOpt
 
 /** The breaker's name: options.name, or `breaker-N`. */
 export function resolveName(options: CircuitBreakerOptions = {}): string {
-  const name = options.name ?? `breaker-${++unnamed}`;
+  // undefined only: a null name is a mistake to report, not a request for the default.
+  const name = options.name === undefined ? `breaker-${++unnamed}` : options.name;
   if (typeof name !== 'string' || name.length === 0) fail('name', 'a non-empty string', name, 'type');
   return name;
 }
@@ -135,7 +156,9 @@ export function resolveProfile(options: CircuitBreakerOptions = {}): Readonly<Br
   let onlyName = true;
   for (const key in options) {
     if (!KNOWN.has(key)) throw new TypeError(`breakwater: unknown option "${key}" (known: ${[...KNOWN].join(', ')})`);
-    if (key !== 'name' && options[key as keyof CircuitBreakerOptions] !== undefined) onlyName = false;
+    const value = options[key as keyof CircuitBreakerOptions];
+    if (value === null) fail(key, `${ACCEPTED[key as keyof CircuitBreakerOptions]} (or left out for the default)`, null, 'type');
+    if (key !== 'name' && value !== undefined) onlyName = false;
   }
   return onlyName ? (DEFAULT_PROFILE ??= buildProfile({})) : buildProfile(options);
 }

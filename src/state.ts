@@ -1,4 +1,4 @@
-import { Reason } from './core/layout';
+import { Reason, State } from './core/layout';
 
 /** A breaker's state, as users see it. */
 export type StateName = 'closed' | 'open' | 'half-open' | 'forced-open' | 'disabled';
@@ -41,6 +41,14 @@ export function stateName(code: number): StateName {
   const name = STATE_NAMES[code];
   if (name === undefined) throw new RangeError(`breakwater: unknown state code ${code}`);
   return name;
+}
+
+/**
+ * The state a call would meet now: an OPEN circuit whose open period is over (`remainingMs` 0)
+ * admits the next call as a probe, so it reads 'half-open'.
+ */
+export function effectiveStateName(code: number, remainingMs: number): StateName {
+  return code === State.OPEN && remainingMs === 0 ? 'half-open' : stateName(code);
 }
 
 export function stateCode(name: unknown): number {

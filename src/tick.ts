@@ -7,20 +7,22 @@ export interface Ticking {
 const TICK_MS = 100;
 /** A tick this late is presumed dead (e.g. created under fake timers that were then removed). */
 const STALLED_MS = 20 * TICK_MS;
-let active: Ticking[] = [];
+/** A set, so that dispose() takes a breaker off at once without a scan. */
+const active = new Set<Ticking>();
 let timer: NodeJS.Timeout | undefined;
 let lastRun = 0;
 
 /** Runs one tick now (the interval calls it; tests call it to step time-free). */
 export function runTick(): void {
   lastRun = performance.now();
-  const kept: Ticking[] = [];
-  for (const item of active) if (item.tick()) kept.push(item);
-  active = kept;
-  if (active.length === 0 && timer !== undefined) {
-    clearInterval(timer);
-    timer = undefined;
-  }
+  for (const item of active) if (!item.tick()) active.delete(item);
+  stopWhenEmpty();
+}
+
+function stopWhenEmpty(): void {
+  if (active.size !== 0 || timer === undefined) return;
+  clearInterval(timer);
+  timer = undefined;
 }
 
 /**
@@ -30,10 +32,16 @@ export function runTick(): void {
  * left and never keeps the process alive.
  */
 export function joinTick(item: Ticking): void {
-  active.push(item);
+  active.add(item);
   if (timer !== undefined && performance.now() - lastRun < STALLED_MS) return;
   if (timer !== undefined) clearInterval(timer);
   lastRun = performance.now();
   timer = setInterval(runTick, TICK_MS);
   timer.unref();
+}
+
+/** Takes an item off the tick at once (a disposed breaker must not wait for its next tick to be let go). */
+export function leaveTick(item: Ticking): void {
+  active.delete(item);
+  stopWhenEmpty();
 }

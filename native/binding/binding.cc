@@ -5,12 +5,13 @@
 #include <napi.h>
 
 #include <algorithm>
-#include <cstdarg>
+#include <cstddef>
+#include <initializer_list>
+#include <utility>
 #include <cstdint>
-#include <cstdio>
 #include <optional>
-#include <vector>
 
+#include "binding/call.h"
 #include "core/arena.h"
 #include "core/breaker_slot.h"
 #include "core/coarse_clock.h"
@@ -20,182 +21,7 @@
 namespace {
 
 using namespace breakwater;
-
-// setScratch(Int32Array): where operations report what a return value cannot carry.
-enum ScratchField : size_t {
-  kScratchGeneration,  // admit: the generation to pass back to record
-  kScratchTransitioned,
-  kScratchFrom,
-  kScratchTo,
-  kScratchReason,
-  kScratchNewGeneration,
-  kScratchFieldCount,
-};
-
-struct AttachedArena {
-  Arena arena;
-  Napi::Reference<Napi::Value> buffer;  // keeps the memory alive
-};
-
-// One per Node environment (main thread or worker), owned by the addon's instance data.
-struct EnvState {
-  std::vector<AttachedArena> arenas;
-  int32_t* scratch = nullptr;
-  Napi::Reference<Napi::Value> scratchArray;
-  ClockPage clockPage;
-  Napi::Reference<Napi::Value> clockPageArray;
-  bool clockPageRegistered = false;
-  CoarseClock& coarseClock = CoarseClock::shared();
-
-  // Instance data is deleted during environment cleanup; unregistering here, right before the
-  // page's memory goes away, guarantees the clock thread never writes freed memory.
-  ~EnvState() {
-    if (clockPageRegistered) coarseClock.unregisterPage(&clockPage);
-  }
-};
-
-enum class ErrorKind { Type, Range, Plain };
-
-napi_value throwError(napi_env env, ErrorKind kind, const char* format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-// Throws a JS error with a formatted message; returns nullptr (undefined) for the callback.
-napi_value throwError(napi_env env, ErrorKind kind, const char* format, ...) {
-  char message[256];
-  va_list args;
-  va_start(args, format);
-  vsnprintf(message, sizeof message, format, args);
-  va_end(args);
-  switch (kind) {
-    case ErrorKind::Type: napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message); break;
-    case ErrorKind::Range: napi_throw_range_error(env, "ERR_OUT_OF_RANGE", message); break;
-    case ErrorKind::Plain: napi_throw_error(env, nullptr, message); break;
-  }
-  return nullptr;
-}
-
-napi_value toJs(napi_env env, uint32_t value) {
-  napi_value result;
-  napi_create_uint32(env, value, &result);
-  return result;
-}
-
-napi_value toJs(napi_env env, double value) {
-  napi_value result;
-  napi_create_double(env, value, &result);
-  return result;
-}
-
-// A slot addressed by (arenaId, index) arguments that passed validation.
-struct SlotArgs {
-  const Arena* arena;
-  uint32_t index;
-
-  SlotRef slot() const { return arena->slot(index); }
-  BreakerSlot breaker() const { return BreakerSlot(slot(), arena->clock()); }
-};
-
-// The arguments of one call and the environment state bound to the function. Readers return
-// false (or nullopt) after throwing; the callback then returns nullptr.
-template <size_t N>
-class Call {
- public:
-  Call(napi_env env, napi_callback_info info) : env_(env) {
-    size_t argc = N;
-    void* data = nullptr;
-    napi_get_cb_info(env, info, &argc, argv_, nullptr, &data);  // missing arguments: undefined
-    state_ = static_cast<EnvState*>(data);
-  }
-
-  napi_env env() const { return env_; }
-  EnvState& state() const { return *state_; }
-  napi_value operator[](size_t i) const { return argv_[i]; }
-
-  bool int32(size_t i, const char* name, int32_t& out) const {
-    if (napi_get_value_int32(env_, argv_[i], &out) == napi_ok) return true;
-    throwError(env_, ErrorKind::Type, "%s must be a number", name);
-    return false;
-  }
-
-  bool int32In(size_t i, const char* name, int32_t low, int32_t high, int32_t& out) const {
-    if (!int32(i, name, out)) return false;
-    if (out >= low && out <= high) return true;
-    throwError(env_, ErrorKind::Range, "%s must be within %d..%d, got %d", name, low, high, out);
-    return false;
-  }
-
-  bool number(size_t i, const char* name, double& out) const {
-    if (napi_get_value_double(env_, argv_[i], &out) == napi_ok) return true;
-    throwError(env_, ErrorKind::Type, "%s must be a number", name);
-    return false;
-  }
-
-  const Arena* arena(size_t i) const {
-    int32_t id;
-    if (!int32(i, "arenaId", id)) return nullptr;
-    if (uint32_t(id) < state_->arenas.size()) return &state_->arenas[uint32_t(id)].arena;
-    throwError(env_, ErrorKind::Range, "arenaId %d is not attached (%zu arenas)", id,
-               state_->arenas.size());
-    return nullptr;
-  }
-
-  // Arguments 0 and 1: arenaId, slot index.
-  std::optional<SlotArgs> slot() const {
-    const Arena* found = arena(0);
-    int32_t index;
-    if (!found || !int32(1, "index", index)) return std::nullopt;
-    if (uint32_t(index) < found->capacity()) return SlotArgs{found, uint32_t(index)};
-    throwError(env_, ErrorKind::Range, "slot index %d is out of range (capacity %u)", index,
-               found->capacity());
-    return std::nullopt;
-  }
-
-  // A typed array of `type` with at least `minLength` elements.
-  template <class T>
-  T* typedArray(size_t i, const char* name, napi_typedarray_type type, const char* typeName,
-                size_t minLength, size_t* length = nullptr) const {
-    bool isTypedArray = false;
-    napi_typedarray_type actualType;
-    size_t actualLength = 0;
-    void* data = nullptr;
-    if (napi_is_typedarray(env_, argv_[i], &isTypedArray) != napi_ok || !isTypedArray ||
-        napi_get_typedarray_info(env_, argv_[i], &actualType, &actualLength, &data, nullptr,
-                                 nullptr) != napi_ok ||
-        actualType != type) {
-      throwError(env_, ErrorKind::Type, "%s must be a %s", name, typeName);
-      return nullptr;
-    }
-    if (actualLength < minLength) {
-      throwError(env_, ErrorKind::Range, "%s must have at least %zu elements, got %zu", name,
-                 minLength, actualLength);
-      return nullptr;
-    }
-    if (length) *length = actualLength;
-    return static_cast<T*>(data);
-  }
-
-  int32_t* int32Array(size_t i, const char* name, size_t* length) const {
-    return typedArray<int32_t>(i, name, napi_int32_array, "Int32Array", 0, length);
-  }
-
-  double* float64Array(size_t i, const char* name, size_t minLength,
-                       size_t* length = nullptr) const {
-    return typedArray<double>(i, name, napi_float64_array, "Float64Array", minLength, length);
-  }
-
-  // Operations that report through the scratch array need it first.
-  int32_t* scratch() const {
-    if (state_->scratch) return state_->scratch;
-    throwError(env_, ErrorKind::Plain, "call setScratch(new Int32Array(%d)) first",
-               int(kScratchFieldCount));
-    return nullptr;
-  }
-
- private:
-  napi_env env_;
-  EnvState* state_;
-  napi_value argv_[N > 0 ? N : 1];
-};
+using namespace breakwater::binding;
 
 // Returns whether a transition happened (as 1/0) and reports it in scratch[1..5].
 napi_value reportTransition(napi_env env, int32_t* scratch, const Transition& t) {
@@ -229,13 +55,10 @@ bool isSharedArrayBuffer(napi_env env, napi_value value) {
          napi_instanceof(env, value, constructor, &result) == napi_ok && result;
 }
 
-// The memory of an ArrayBuffer or SharedArrayBuffer. Node-API before v10 has no accessor for
-// SharedArrayBuffer memory, so that goes through a Uint8Array view over it.
-bool bufferMemory(napi_env env, napi_value value, void*& data, size_t& length) {
-  bool isArrayBuffer = false;
-  if (napi_is_arraybuffer(env, value, &isArrayBuffer) == napi_ok && isArrayBuffer) {
-    return napi_get_arraybuffer_info(env, value, &data, &length) == napi_ok;
-  }
+// The memory of a SharedArrayBuffer. Node-API before v10 has no accessor for it, so it goes
+// through a Uint8Array view. A plain ArrayBuffer is refused: it can be transferred and freed
+// while the core still holds its address.
+bool sharedMemory(napi_env env, napi_value value, void*& data, size_t& length) {
   napi_value global, constructor, view;
   napi_typedarray_type type;
   return isSharedArrayBuffer(env, value) && napi_get_global(env, &global) == napi_ok &&
@@ -249,12 +72,17 @@ napi_value Attach(napi_env env, napi_callback_info info) {
   Call<1> call(env, info);
   void* data = nullptr;
   size_t length = 0;
-  if (!bufferMemory(env, call[0], data, length)) {
+  if (!sharedMemory(env, call[0], data, length)) {
     // A failed probe above may have left an exception pending; report ours instead.
     napi_value ignored;
     napi_get_and_clear_last_exception(env, &ignored);
+    bool isArrayBuffer = false;
+    napi_is_arraybuffer(env, call[0], &isArrayBuffer);
     return throwError(env, ErrorKind::Type,
-                      "attach expects an ArrayBuffer or SharedArrayBuffer holding an arena");
+                      isArrayBuffer
+                          ? "attach: buffer must be a SharedArrayBuffer holding an arena, got an "
+                            "ArrayBuffer (it can be transferred and freed under the core)"
+                          : "attach: buffer must be a SharedArrayBuffer holding an arena");
   }
   const ArenaCheck check = Arena::validate(data, length);
   if (!check.ok()) {
@@ -268,7 +96,7 @@ napi_value Attach(napi_env env, napi_callback_info info) {
                       static_cast<unsigned long long>(check.expected));
   }
   EnvState& state = call.state();
-  state.arenas.push_back({Arena(data), Napi::Persistent(Napi::Value(env, call[0]))});
+  state.arenas.push_back({Arena(data), Napi::Persistent(Napi::Value(env, call[0])), {}});
   return toJs(env, uint32_t(state.arenas.size() - 1));
 }
 
@@ -285,6 +113,10 @@ napi_value Admit(napi_env env, napi_callback_info info) {
   return toJs(env, uint32_t{result.admitted});
 }
 
+bool isSuccess(Outcome outcome) {
+  return outcome == Outcome::Success || outcome == Outcome::CountedSuccess;
+}
+
 // record(arenaId, idx, generation, outcome, count, latencyUs) -> 1 if transitioned
 napi_value Record(napi_env env, napi_callback_info info) {
   Call<6> call(env, info);
@@ -293,7 +125,7 @@ napi_value Record(napi_env env, napi_callback_info info) {
   double latencyUs;
   if (!args || !call.int32(2, "generation", generation) ||
       !call.int32In(3, "outcome", 0, int32_t(kOutcomeCount) - 1, outcome) ||
-      !call.int32In(4, "count", 1, outcome == int32_t(Outcome::Success) ? INT32_MAX : 1, count) ||
+      !call.int32In(4, "count", 1, isSuccess(Outcome(outcome)) ? INT32_MAX : 1, count) ||
       !call.number(5, "latencyUs", latencyUs)) {
     return nullptr;
   }
@@ -346,6 +178,34 @@ napi_value Restore(napi_env env, napi_callback_info info) {
   const uint32_t remaining = remainingMs < kMaxPeriodMs ? uint32_t(remainingMs) : kMaxPeriodMs;
   const Transition moved = args->breaker().restore(State(state), remaining, uint32_t(reopens));
   return reportTransition(env, scratch, moved);
+}
+
+// claimLane(arenaId) -> this thread's lane of the arena, -1 when every lane is taken; the
+// environment gives it back when it is torn down
+napi_value ClaimLane(napi_env env, napi_callback_info info) {
+  Call<1> call(env, info);
+  AttachedArena* attached = call.attachedArena(0);
+  if (!attached) return nullptr;
+  const int32_t lane = attached->arena.claimLane();
+  if (lane >= 0) attached->lanes.push_back(lane);
+  napi_value result;
+  napi_create_int32(env, lane, &result);
+  return result;
+}
+
+// release(arenaId, idx) -> the slot's new epoch (the slot is zeroed for its next owner)
+napi_value Release(napi_env env, napi_callback_info info) {
+  Call<2> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  return args ? toJs(env, args->breaker().release()) : nullptr;
+}
+
+// remainingMs(arenaId, idx) -> ms until the state's deadline (OPEN, or HALF_OPEN with a
+// timeout); 0 when reached or when the state has none
+napi_value RemainingMs(napi_env env, napi_callback_info info) {
+  Call<2> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  return args ? toJs(env, args->breaker().remainingMs()) : nullptr;
 }
 
 // preOpen(arenaId, idx, periodMs) -> 1 if it opened the (CLOSED) circuit
@@ -452,7 +312,7 @@ napi_value createClockPageArray(napi_env env, EnvState& state) {
   return array;
 }
 
-// clockPage() -> Int32Array [nowMs32, parked, demand, reserved], the same one on every call
+// clockPage() -> Int32Array [nowMs32, parked, demand, era], the same one on every call
 napi_value ClockPageArray(napi_env env, napi_callback_info info) {
   Call<0> call(env, info);
   EnvState& state = call.state();
@@ -462,6 +322,63 @@ napi_value ClockPageArray(napi_env env, napi_callback_info info) {
     state.clockPageArray = Napi::Persistent(Napi::Value(env, array));
   }
   return state.clockPageArray.Value();
+}
+
+// layout() -> the arena layout's version, sizes and field offsets as this build compiled them,
+// named as in src/core/layout.ts, so a test can hold the TypeScript constants to them.
+napi_value Layout(napi_env env, napi_callback_info) {
+  Napi::Env napi(env);
+  const auto object = [&](std::initializer_list<std::pair<const char*, size_t>> fields) {
+    Napi::Object result = Napi::Object::New(napi);
+    for (const auto& [name, value] : fields) result.Set(name, double(value));
+    return result;
+  };
+  constexpr size_t kConfig = offsetof(SlotHeader, config);
+  Napi::Object layout = object({{"version", layout::kVersion},
+                                {"headerBytes", layout::kHeaderBytes},
+                                {"slotFixedBytes", layout::kSlotFixedBytes},
+                                {"lanes", layout::kLanes},
+                                {"eraShift", layout::kEraShift}});
+  layout.Set("header", object({{"magic", offsetof(ArenaHeader, magic)},
+                               {"version", offsetof(ArenaHeader, version)},
+                               {"capacity", offsetof(ArenaHeader, capacity)},
+                               {"maxBuckets", offsetof(ArenaHeader, maxBuckets)},
+                               {"slotBytes", offsetof(ArenaHeader, slotBytes)},
+                               {"bins", offsetof(ArenaHeader, bins)},
+                               {"nextSlot", offsetof(ArenaHeader, nextFreeSlot)},
+                               {"clockMode", offsetof(ArenaHeader, clockMode)},
+                               {"manualNowUs", offsetof(ArenaHeader, manualNowUs)},
+                               {"clockWords", offsetof(ArenaHeader, clockWords)},
+                               {"lanesClaimed", offsetof(ArenaHeader, lanesClaimed)}}));
+  layout.Set("slot", object({{"stateWord", offsetof(SlotHeader, stateWord)},
+                             {"halfOpenWord", offsetof(SlotHeader, halfOpenWord)},
+                             {"consecutiveFailures", offsetof(SlotHeader, consecutiveFailures)},
+                             {"reopens", offsetof(SlotHeader, reopens)},
+                             {"callSeq", offsetof(SlotHeader, callSequence)},
+                             {"transitionSeq", offsetof(SlotHeader, transitionSequence)},
+                             {"lastTransitionUs", offsetof(SlotHeader, lastTransitionAtUs)},
+                             {"epoch", offsetof(SlotHeader, epoch)},
+                             {"laneBaseline", offsetof(SlotHeader, laneBaseline)},
+                             {"windowType", kConfig + offsetof(SlotConfig, windowType)},
+                             {"buckets", kConfig + offsetof(SlotConfig, buckets)},
+                             {"bucketSpan", kConfig + offsetof(SlotConfig, bucketSpan)},
+                             {"failureThreshold", kConfig + offsetof(SlotConfig, failureThreshold)},
+                             {"minimumCalls", kConfig + offsetof(SlotConfig, minimumCalls)},
+                             {"failureRateThreshold", kConfig + offsetof(SlotConfig, failureRateThreshold)},
+                             {"slowCallRateThreshold", kConfig + offsetof(SlotConfig, slowCallRateThreshold)},
+                             {"slowCallDurationUs", kConfig + offsetof(SlotConfig, slowCallDurationUs)},
+                             {"recoveryTimeoutMs", kConfig + offsetof(SlotConfig, recoveryTimeoutMs)},
+                             {"maxRecoveryTimeoutMs", kConfig + offsetof(SlotConfig, maxRecoveryTimeoutMs)},
+                             {"backoffFactor", kConfig + offsetof(SlotConfig, backoffFactor)},
+                             {"jitter", kConfig + offsetof(SlotConfig, jitter)},
+                             {"halfOpenMaxCalls", kConfig + offsetof(SlotConfig, halfOpenMaxCalls)},
+                             {"halfOpenSuccessThreshold", kConfig + offsetof(SlotConfig, halfOpenSuccessThreshold)},
+                             {"halfOpenTimeoutMs", kConfig + offsetof(SlotConfig, halfOpenTimeoutMs)},
+                             {"totals", offsetof(SlotHeader, totals)},
+                             {"history", offsetof(SlotHeader, history)},
+                             {"lanes", offsetof(SlotHeader, lanes)},
+                             {"buckets0", sizeof(SlotHeader)}}));
+  return layout;
 }
 
 struct Export {
@@ -481,6 +398,9 @@ constexpr Export kExports[] = {
     {"reset", Manual<&BreakerSlot::reset>},
     {"restore", Restore},
     {"preOpen", PreOpen},
+    {"release", Release},
+    {"claimLane", ClaimLane},
+    {"remainingMs", RemainingMs},
     {"configure", Configure},
     {"snapshot", Snapshot},
     {"history", History},
@@ -488,6 +408,7 @@ constexpr Export kExports[] = {
     {"nowUs", NowUs},
     {"clockPage", ClockPageArray},
     {"monotonicNowUs", MonotonicNowUs},
+    {"layout", Layout},
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

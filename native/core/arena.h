@@ -7,6 +7,7 @@
 
 #include "atomic_ref.h"
 #include "clock.h"
+#include "lanes.h"
 #include "layout.h"
 
 namespace breakwater {
@@ -115,6 +116,10 @@ class Arena {
   ArenaClock clock() const noexcept {
     return ArenaClock(manualClock_ ? &header().manualNowUs : nullptr);
   }
+
+  // This thread's lane of the arena (LAYOUT.md "Lanes"), -1 when all are taken; and its release.
+  int32_t claimLane() const noexcept { return breakwater::claimLane(header()); }
+  void releaseLane(int32_t lane) const noexcept { breakwater::releaseLane(header(), lane); }
 
   // Precondition: index < capacity().
   SlotRef slot(uint32_t index) const noexcept {

@@ -12,7 +12,9 @@
 #include "arena.h"
 #include "atomic_ref.h"
 #include "clock.h"
+#include "deadline.h"
 #include "histogram.h"
+#include "lanes.h"
 #include "layout.h"
 #include "open_period.h"
 #include "window.h"
@@ -53,14 +55,14 @@ class BreakerSlot {
           return {true, w.generation, moved};
         case State::Open: {
           // One transition per operation: a circuit that reopened under us waits for the next call.
-          if (moved.happened || !reached(now.ms32(), w.deadline)) break;
+          if (moved.happened || !reached(header_, w, now)) break;
           const uint32_t timeout = halfOpenTimeoutMs();
           moved = tryTransition(word, State::HalfOpen, timeout ? now.ms32() + timeout : 0,
                                 Reason::RecoveryTimeout, now);
           continue;  // the caller may get a probe
         }
         case State::HalfOpen: {
-          if (halfOpenTimeoutMs() > 0 && reached(now.ms32(), w.deadline)) {
+          if (halfOpenTimeoutMs() > 0 && reached(header_, w, now)) {
             if (moved.happened) break;
             moved = tryReopen(word, Reason::HalfOpenTimeout, now);
             if (moved.happened) return reject({false, moved.newGeneration, moved}, now);
@@ -78,16 +80,18 @@ class BreakerSlot {
     }
   }
 
-  // `count` is 1 unless the outcome is a success; a count of 0 records nothing.
+  // `count` is 1 unless the outcome is a success; a count of 0 records nothing. Counted
+  // successes are already in their lanes: they skip the call and success totals.
   Transition record(uint32_t generation, Outcome outcome, uint32_t count,
                     int64_t latencyUs) noexcept {
     if (count == 0) return {};
     LazyNow now(clock_);
+    const bool inLanes = outcome == Outcome::CountedSuccess;
     const uint64_t slowAfterUs = relaxedLoad(config_.slowCallDurationUs);
-    const CallBatch batch{outcome, count,
+    const CallBatch batch{inLanes ? Outcome::Success : outcome, count,
                           latencyUs >= 0 && slowAfterUs > 0 && uint64_t(latencyUs) >= slowAfterUs,
                           latencyUs};
-    addTotals(batch);
+    addTotals(batch, inLanes);
     SlotWindow window(slot_, now);
     window.addCalls(batch);
 
@@ -109,6 +113,12 @@ class BreakerSlot {
   }
 
   Transition forceOpen() noexcept { return moveTo(State::ForcedOpen, Reason::ForceOpen); }
+
+  // Ms until the state's deadline (OPEN, or HALF_OPEN with a timeout); 0 once reached or none.
+  uint32_t remainingMs() noexcept {
+    LazyNow now(clock_);
+    return remainingMsOfState(header_, StateWord::decode(loadState()), now);
+  }
 
   // CLOSED -> OPEN for periodMs, because the control plane predicts a trip: the usual recovery
   // (half-open probes once the period ends) follows. Nothing happens unless the circuit is CLOSED.
@@ -133,10 +143,25 @@ class BreakerSlot {
                             &t.rejections, &t.opens, &t.ignored}) {
       relaxedStore(*total, uint64_t{0});
     }
+    relaxedStore(header_.laneBaseline, laneSum(header_));
     relaxedStore(header_.consecutiveFailures, 0u);
     relaxedStore(header_.reopens, 0u);
     SlotWindow::clear(slot_);
     return moved;
+  }
+
+  // Gives the slot back for a new owner: all zero but the epoch, bumped, and the state word,
+  // CLOSED in the next generation, so no fast path of an earlier owner's views matches it
+  // again. Returns the new epoch. Only the owner calls it, once it stopped using the slot.
+  uint32_t release() noexcept {
+    const StateWord w = StateWord::decode(loadState());
+    const uint32_t epoch = relaxedLoad(header_.epoch) + 1;
+    zeroWords(reinterpret_cast<std::byte*>(&header_), sizeof(SlotHeader));
+    zeroWords(slot_.firstBucket, size_t{slot_.maxBuckets} * slot_.bucketStride);
+    relaxedStore(header_.epoch, epoch);
+    atomic(header_.stateWord)
+        .store(StateWord{State::Closed, nextGeneration(w.generation), 0}.encode(), kRelease);
+    return epoch;
   }
 
   // Re-establishes a persisted state (a valid State); always a transition, even to the same
@@ -161,6 +186,12 @@ class BreakerSlot {
 
   uint64_t loadState() const noexcept { return atomic(header_.stateWord).load(kAcquire); }
 
+  // Slot memory is a whole number of 8-byte words (LAYOUT.md), stored atomically for readers.
+  static void zeroWords(std::byte* bytes, size_t length) noexcept {
+    auto* words = reinterpret_cast<uint64_t*>(bytes);
+    for (size_t i = 0; i < length / sizeof(uint64_t); ++i) relaxedStore(words[i], uint64_t{0});
+  }
+
   uint32_t halfOpenTimeoutMs() const noexcept {
     return std::min(relaxedLoad(config_.halfOpenTimeoutMs), kMaxPeriodMs);
   }
@@ -184,7 +215,9 @@ class BreakerSlot {
     const uint64_t sequence = atomic(header_.transitionSequence).fetch_add(1, kRelaxed);
     HistoryEntry& entry = header_.history[sequence % layout::kHistoryEntries];
     relaxedStore(entry.atUs, now.us());
-    relaxedStore(entry.transition, TransitionWord{from.state, to, reason, generation}.encode());
+    // Released after the time: remainingMs() reads the time once it sees this generation.
+    atomic(entry.transition)
+        .store(TransitionWord{from.state, to, reason, generation}.encode(), kRelease);
     relaxedStore(header_.lastTransitionAtUs, now.us());
     if (to == State::Closed) {
       relaxedStore(header_.consecutiveFailures, 0u);
@@ -282,7 +315,8 @@ class BreakerSlot {
   Transition recordHalfOpen(uint64_t word, const CallBatch& batch, LazyNow& now) noexcept {
     const uint32_t generation = StateWord::decode(word).generation;
     switch (batch.outcome) {
-      case Outcome::Success: {
+      case Outcome::Success:
+      case Outcome::CountedSuccess: {
         const HalfOpenWord h = updateHalfOpen(generation, [&](HalfOpenWord& c) {
           c.successes = std::min(c.successes + batch.count, HalfOpenWord::kMaxCount);
           return true;
@@ -324,8 +358,10 @@ class BreakerSlot {
     return rateExceeded(counts.slowCalls, counts, relaxedLoad(config_.slowCallRateThreshold));
   }
 
-  void addTotals(const CallBatch& batch) noexcept {
+  void addTotals(const CallBatch& batch, bool inLanes) noexcept {
     Totals& totals = header_.totals;
+    if (batch.slow) bump(totals.slowCalls, uint64_t{1});
+    if (inLanes) return;
     bump(totals.calls, uint64_t{batch.count});
     switch (batch.outcome) {
       case Outcome::Success: bump(totals.successes, uint64_t{batch.count}); break;
@@ -335,8 +371,8 @@ class BreakerSlot {
         bump(totals.timeouts, uint64_t{batch.count});
         break;
       case Outcome::Ignored: bump(totals.ignored, uint64_t{batch.count}); break;
+      case Outcome::CountedSuccess: break;
     }
-    if (batch.slow) bump(totals.slowCalls, uint64_t{1});
   }
 
   void addRejections(uint32_t count, LazyNow& now) noexcept {

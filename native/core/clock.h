@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "atomic_ref.h"
+#include "layout.h"
 
 namespace breakwater {
 
@@ -19,11 +20,19 @@ inline int64_t monotonicNowUs() noexcept {
   return int64_t(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
-// floor(us / 1000) mod 2^32, flooring towards -infinity for a manual clock set below zero.
-constexpr uint32_t toMs32(int64_t us) {
+// floor(us / 1000), flooring towards -infinity for a manual clock set below zero.
+constexpr int64_t floorMs(int64_t us) {
   int64_t ms = us / 1000;
   if (us % 1000 < 0) --ms;
-  return uint32_t(uint64_t(ms));
+  return ms;
+}
+
+constexpr uint32_t toMs32(int64_t us) { return uint32_t(uint64_t(floorMs(us))); }
+
+// The era word of a clock page: floor(ms / 2^kEraShift) as int32. JavaScript trusts a serial
+// deadline comparison only within a few eras of the core having confirmed it.
+constexpr int32_t toEra(int64_t us) {
+  return int32_t(uint32_t(uint64_t(floorMs(us) >> layout::kEraShift)));  // arithmetic shift: floor
 }
 
 constexpr bool reached(uint32_t now32, uint32_t deadline) {

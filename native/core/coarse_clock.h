@@ -1,6 +1,7 @@
 // A process-wide 1 ms clock for JavaScript. A background thread writes nowMs32 into every
 // registered clock page (one per Node environment) so JS can reject calls on an OPEN circuit
-// with a plain load instead of a ~40 ns call into the clock.
+// with a plain load instead of a ~40 ns call into the clock. With it goes the era word
+// (ms >> 20), which tells JS whether a deadline it checked is recent enough to compare serially.
 //
 // The thread runs only while there is demand: JS sets a page's demand flag when it used the
 // page, and after `idleBeforePark` without demand the thread raises every page's parked flag
@@ -22,7 +23,7 @@
 namespace breakwater {
 
 struct alignas(16) ClockPage {
-  enum Word { kNowMs32 = 0, kParked = 1, kDemand = 2, kReserved = 3 };
+  enum Word { kNowMs32 = 0, kParked = 1, kDemand = 2, kEra = 3 };
   int32_t words[4] = {0, 1, 0, 0};
 };
 
@@ -47,7 +48,9 @@ class CoarseClock {
   // Starts the thread (parked) on first use. The page must stay valid until unregistered.
   void registerPage(ClockPage* page) {
     std::lock_guard<std::mutex> lock(mutex_);
-    relaxedStore(page->words[ClockPage::kNowMs32], int32_t(toMs32(monotonicNowUs())));
+    const int64_t nowUs = monotonicNowUs();
+    relaxedStore(page->words[ClockPage::kNowMs32], int32_t(toMs32(nowUs)));
+    relaxedStore(page->words[ClockPage::kEra], toEra(nowUs));
     relaxedStore(page->words[ClockPage::kDemand], 0);
     atomic(page->words[ClockPage::kParked]).store(ticking_ ? 0 : 1, kRelease);
     pages_.push_back(page);
@@ -100,10 +103,13 @@ class CoarseClock {
 
   // Writes the time into every page; returns whether any page showed demand since last time.
   bool publishNow(bool consumeDemand) {
-    const int32_t now32 = int32_t(toMs32(monotonicNowUs()));
+    const int64_t nowUs = monotonicNowUs();
+    const int32_t now32 = int32_t(toMs32(nowUs));
+    const int32_t era = toEra(nowUs);
     bool demand = false;
     for (ClockPage* page : pages_) {
       relaxedStore(page->words[ClockPage::kNowMs32], now32);
+      relaxedStore(page->words[ClockPage::kEra], era);
       int32_t& flag = page->words[ClockPage::kDemand];
       if (consumeDemand && relaxedLoad(flag) != 0) {
         relaxedStore(flag, 0);

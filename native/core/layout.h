@@ -1,4 +1,4 @@
-// Arena layout v1 (native/LAYOUT.md): the byte-exact structures shared with JavaScript, and
+// Arena layout v2 (native/LAYOUT.md): the byte-exact structures shared with JavaScript, and
 // the numeric codes stored in them. Every offset is pinned by a static_assert.
 #pragma once
 
@@ -7,19 +7,23 @@
 
 namespace breakwater {
 
-static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "arena layout v1 is little-endian");
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the arena layout is little-endian");
 
 namespace layout {
 constexpr uint32_t kMagic = 0x31415742;  // the bytes "BWA1"
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 constexpr size_t kHeaderBytes = 256;
-constexpr size_t kSlotFixedBytes = 384;
+constexpr size_t kSlotFixedBytes = 512;
 // A bucket is 32 bytes of counters, then the latency histogram when the arena keeps one.
 constexpr size_t kBucketCounterBytes = 32;
 constexpr size_t kBucketBytes = 448;
 constexpr uint32_t kMaxBuckets = 64;
 constexpr uint32_t kHistogramBins = 104;
 constexpr uint32_t kHistoryEntries = 8;
+// Threads count fast-path successes in lanes of their own; a thread past the last counts in the core.
+constexpr uint32_t kLanes = 16;
+// The clock's era word is nowMs >> kEraShift (about 17.5 minutes a step).
+constexpr uint32_t kEraShift = 20;
 constexpr size_t kAlignment = 8;
 
 // bins is kHistogramBins, or 0 for an arena without latency histograms.
@@ -50,8 +54,10 @@ enum class Reason : uint8_t {
   Predicted = 13,
 };
 
-enum class Outcome : uint8_t { Success = 0, Failure = 1, Timeout = 2, Ignored = 3 };
-constexpr uint32_t kOutcomeCount = 4;
+// CountedSuccess: successes a thread already counted in its lane (the lanes are their totals),
+// folded into the window and the state machine only.
+enum class Outcome : uint8_t { Success = 0, Failure = 1, Timeout = 2, Ignored = 3, CountedSuccess = 4 };
+constexpr uint32_t kOutcomeCount = 5;
 
 enum class WindowType : uint32_t { Time = 0, Count = 1 };
 enum class ClockMode : uint32_t { Monotonic = 0, Manual = 1 };
@@ -66,8 +72,9 @@ struct ArenaHeader {
   uint32_t nextFreeSlot;
   uint32_t clockMode;
   int64_t manualNowUs;
-  int32_t clockWords[3];  // manual mode: nowMs32, parked (always 0), demand
-  uint8_t reserved[204];
+  int32_t clockWords[4];  // manual mode: nowMs32, parked (always 0), demand, era
+  uint32_t lanesClaimed;  // bit k set: lane k belongs to a thread
+  uint8_t reserved[196];
 };
 
 struct SlotConfig {
@@ -113,10 +120,13 @@ struct SlotHeader {
   uint64_t callSequence;
   uint64_t transitionSequence;
   int64_t lastTransitionAtUs;
-  uint8_t reserved[16];
+  uint32_t epoch;  // bumped each time the slot is given back: a handle of an older epoch is stale
+  uint32_t reserved;
+  double laneBaseline;  // sum of the lanes at the last reset
   SlotConfig config;
   Totals totals;
   HistoryEntry history[layout::kHistoryEntries];
+  double lanes[layout::kLanes];  // successes counted by each thread's fast path (its own lane)
 };
 
 struct Bucket {
@@ -141,7 +151,8 @@ static_assert(offsetof(ArenaHeader, nextFreeSlot) == 24);
 static_assert(offsetof(ArenaHeader, clockMode) == 28);
 static_assert(offsetof(ArenaHeader, manualNowUs) == 32);
 static_assert(offsetof(ArenaHeader, clockWords) == 40);
-static_assert(offsetof(ArenaHeader, reserved) == 52);
+static_assert(offsetof(ArenaHeader, lanesClaimed) == 56);
+static_assert(offsetof(ArenaHeader, reserved) == 60);
 
 static_assert(offsetof(SlotHeader, halfOpenWord) == 8);
 static_assert(offsetof(SlotHeader, consecutiveFailures) == 16);
@@ -149,6 +160,8 @@ static_assert(offsetof(SlotHeader, reopens) == 20);
 static_assert(offsetof(SlotHeader, callSequence) == 24);
 static_assert(offsetof(SlotHeader, transitionSequence) == 32);
 static_assert(offsetof(SlotHeader, lastTransitionAtUs) == 40);
+static_assert(offsetof(SlotHeader, epoch) == 48);
+static_assert(offsetof(SlotHeader, laneBaseline) == 56);
 static_assert(offsetof(SlotHeader, config) == 64);
 static_assert(offsetof(SlotHeader, config) + offsetof(SlotConfig, buckets) == 68);
 static_assert(offsetof(SlotHeader, config) + offsetof(SlotConfig, bucketSpan) == 72);
@@ -169,6 +182,7 @@ static_assert(offsetof(SlotHeader, totals) == 192);
 static_assert(offsetof(SlotHeader, totals) + offsetof(Totals, ignored) == 248);
 static_assert(offsetof(SlotHeader, history) == 256);
 static_assert(sizeof(HistoryEntry) == 16);
+static_assert(offsetof(SlotHeader, lanes) == 384);
 static_assert(sizeof(SlotHeader) == layout::kSlotFixedBytes);
 
 static_assert(offsetof(Bucket, calls) == 8);

@@ -11,7 +11,9 @@
 #include "arena.h"
 #include "atomic_ref.h"
 #include "clock.h"
+#include "deadline.h"
 #include "histogram.h"
+#include "lanes.h"
 #include "layout.h"
 #include "window.h"
 #include "words.h"
@@ -58,15 +60,9 @@ inline void snapshot(SlotRef slot, ArenaClock clock, double (&out)[kSnapshotFiel
   const StateWord w = StateWord::decode(atomic(header.stateWord).load(kAcquire));
   const HalfOpenWord probes =
       HalfOpenWord::decodeFor(atomic(header.halfOpenWord).load(kAcquire), w.generation);
-  // A HALF_OPEN circuit has a deadline only when a half-open timeout is configured.
-  const bool hasDeadline =
-      w.state == State::Open ||
-      (w.state == State::HalfOpen && relaxedLoad(header.config.halfOpenTimeoutMs) > 0);
-
   out[kSnapState] = double(w.state);
   out[kSnapGeneration] = w.generation;
-  out[kSnapRemainingMs] =
-      hasDeadline ? std::max<int32_t>(0, int32_t(w.deadline - now.ms32())) : 0;
+  out[kSnapRemainingMs] = remainingMsOfState(header, w, now);
   out[kSnapConsecutiveFailures] = relaxedLoad(header.consecutiveFailures);
   out[kSnapReopens] = relaxedLoad(header.reopens);
   out[kSnapProbesAdmitted] = probes.admitted;
@@ -86,8 +82,9 @@ inline void snapshot(SlotRef slot, ArenaClock clock, double (&out)[kSnapshotFiel
   out[kSnapLatencySamples] = double(latencies.samples);
 
   Totals& totals = header.totals;
-  out[kSnapTotalCalls] = double(relaxedLoad(totals.calls));
-  out[kSnapTotalSuccesses] = double(relaxedLoad(totals.successes));
+  const uint64_t inLanes = laneSuccesses(header);
+  out[kSnapTotalCalls] = double(relaxedLoad(totals.calls) + inLanes);
+  out[kSnapTotalSuccesses] = double(relaxedLoad(totals.successes) + inLanes);
   out[kSnapTotalFailures] = double(relaxedLoad(totals.failures));
   out[kSnapTotalSlowCalls] = double(relaxedLoad(totals.slowCalls));
   out[kSnapTotalTimeouts] = double(relaxedLoad(totals.timeouts));
@@ -138,7 +135,7 @@ inline void windowStats(SlotRef slot, LazyNow& now, double* out) {
   const uint64_t transitions = relaxedLoad(header.transitionSequence);
   out[kStatMsSinceTransition] =
       transitions == 0 ? -1 : double(now.us() - relaxedLoad(header.lastTransitionAtUs)) / 1000;
-  out[kStatTotalCalls] = double(relaxedLoad(header.totals.calls));
+  out[kStatTotalCalls] = double(relaxedLoad(header.totals.calls) + laneSuccesses(header));
   out[kStatTotalRejections] = double(relaxedLoad(header.totals.rejections));
   SlotWindow window(slot, now);
   WindowCounts whole, recent;

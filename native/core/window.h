@@ -166,7 +166,8 @@ class SlotWindow {
     if (!bucket) return;
     bump(bucket->calls, batch.count);
     switch (batch.outcome) {
-      case Outcome::Success: bump(bucket->successes, batch.count); break;
+      case Outcome::Success:
+      case Outcome::CountedSuccess: bump(bucket->successes, batch.count); break;
       case Outcome::Failure: bump(bucket->failures, batch.count); break;
       case Outcome::Timeout:
         bump(bucket->failures, batch.count);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the native tests three ways (plain, ThreadSanitizer, AddressSanitizer + UBSan) under
-# native/test/build-{plain,tsan,asan}, runs unit and stress in each, prints a summary and exits
+# native/test/build-{plain,tsan,asan}, runs unit, stress and lifetime in each, prints a summary and exits
 # non-zero if anything failed.
 set -uo pipefail
 
@@ -51,7 +51,7 @@ for tree in plain tsan asan; do
     status=1
     continue
   fi
-  for test in unit stress; do
+  for test in unit stress lifetime; do
     echo "== $tree: $test"
     if [[ $tree == tsan ]]; then
       output="$(run_tsan "$build/$test")"

@@ -1,5 +1,5 @@
-// Heap arenas for the native tests, with the header written the way JavaScript writes it, and
-// a named builder for configure()'s f64[15].
+// Heap arenas for the native tests, with the header written the way JavaScript writes it, a
+// snapshot reader, and a named builder for configure()'s f64[15].
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include "core/breaker_slot.h"
 #include "core/layout.h"
 #include "core/slot_config.h"
+#include "core/slot_inspect.h"
 
 namespace breakwater::test {
 
@@ -51,6 +52,17 @@ class TestArena {
   mutable std::vector<uint64_t> memory_;  // zeroed, 8-byte aligned
   Arena arena_;
 };
+
+struct Snapshot {
+  double fields[kSnapshotFieldCount];
+  double operator[](SnapshotField field) const { return fields[field]; }
+};
+
+inline Snapshot snap(const TestArena& arena, uint32_t index = 0) {
+  Snapshot s;
+  snapshot(arena.slot(index), arena.arena().clock(), s.fields);
+  return s;
+}
 
 // configure()'s input with readable names; defaults leave every rule off.
 struct Options {

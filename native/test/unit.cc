@@ -27,16 +27,6 @@ using namespace breakwater::test;
 
 constexpr int64_t kSecondUs = 1000000;
 
-struct Snapshot {
-  double fields[kSnapshotFieldCount];
-  double operator[](SnapshotField field) const { return fields[field]; }
-};
-
-Snapshot snap(const TestArena& arena, uint32_t index = 0) {
-  Snapshot s;
-  snapshot(arena.slot(index), arena.arena().clock(), s.fields);
-  return s;
-}
 
 bool isTransition(const Transition& t, State from, State to, Reason reason, uint32_t generation) {
   return t.happened && t.from == from && t.to == to && t.reason == reason &&
@@ -194,7 +184,7 @@ void arenaValidation() {
     return problem;
   };
   CHECK(withField(header.magic, 0x31415743) == ArenaProblem::BadMagic);
-  CHECK(withField(header.version, 2) == ArenaProblem::BadVersion);
+  CHECK(withField(header.version, 1) == ArenaProblem::BadVersion);
   CHECK(withField(header.maxBuckets, 65) == ArenaProblem::BadMaxBuckets);
   CHECK(withField(header.slotBytes, 384) == ArenaProblem::BadSlotBytes);
   CHECK(withField(header.bins, 100) == ArenaProblem::BadBins);

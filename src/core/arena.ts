@@ -1,11 +1,17 @@
 import {
+  CLOCK_WORDS,
   ClockMode,
+  ERA_SHIFT,
   HEADER_BYTES,
   HISTOGRAM_BINS,
   Header,
   LAYOUT_VERSION,
   MAGIC,
+  LANES,
   MAX_BUCKETS,
+  Slot,
+  Total,
+  ClockWord,
   arenaBytesFor,
   slotBytesFor,
 } from './layout';
@@ -15,8 +21,6 @@ export interface ArenaOptions {
   capacity: number;
   /** Window buckets each slot can hold (1..64). */
   maxBuckets: number;
-  /** SharedArrayBuffer (shareable with worker_threads) or a plain heap ArrayBuffer. */
-  shared: boolean;
   clockMode: (typeof ClockMode)[keyof typeof ClockMode];
   /** Whether each bucket keeps a latency histogram (448-byte buckets) or only counters (32). Default true. */
   histogram?: boolean;
@@ -24,10 +28,11 @@ export interface ArenaOptions {
 
 /**
  * One contiguous buffer of fixed-size breaker slots (native/LAYOUT.md). A breaker is a number:
- * its slot index. The buffer is plain memory, so it can be posted to a worker and attached there.
+ * its slot index. The buffer is always a SharedArrayBuffer: it can be posted to a worker and
+ * attached there, and unlike an ArrayBuffer it can never be detached and freed under the core.
  */
 export class Arena {
-  readonly buffer: ArrayBufferLike;
+  readonly buffer: SharedArrayBuffer;
   readonly capacity: number;
   readonly maxBuckets: number;
   readonly slotBytes: number;
@@ -36,11 +41,13 @@ export class Arena {
   readonly manualClock: boolean;
   /** Int32 view over the whole arena: the facade reads state words through it. */
   readonly words: Int32Array;
+  /** Float64 view over the whole arena: the facade counts successes in its lanes through it. */
+  readonly lanes: Float64Array;
   private readonly header: DataView;
   private clockWords: Int32Array | undefined;
   private manualNowView: BigInt64Array | undefined;
 
-  private constructor(buffer: ArrayBufferLike) {
+  private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
     this.header = new DataView(buffer, 0, HEADER_BYTES);
     this.capacity = this.header.getUint32(Header.capacity, true);
@@ -49,12 +56,13 @@ export class Arena {
     this.bins = this.header.getUint32(Header.bins, true);
     this.manualClock = this.header.getUint32(Header.clockMode, true) === ClockMode.manual;
     this.words = new Int32Array(buffer);
+    this.lanes = new Float64Array(buffer);
   }
 
   static create(options: ArenaOptions): Arena {
     const bins = options.histogram === false ? 0 : HISTOGRAM_BINS;
     const bytes = arenaBytesFor(options.capacity, options.maxBuckets, bins);
-    const buffer = options.shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    const buffer = new SharedArrayBuffer(bytes);
     const header = new DataView(buffer, 0, HEADER_BYTES);
     header.setUint32(Header.magic, MAGIC, true);
     header.setUint32(Header.version, LAYOUT_VERSION, true);
@@ -66,10 +74,14 @@ export class Arena {
     return new Arena(buffer);
   }
 
-  /** Wraps an arena buffer received from elsewhere (e.g. a worker's handle), checking its header. */
-  static from(buffer: unknown): Arena {
-    if (!(buffer instanceof SharedArrayBuffer) && !(buffer instanceof ArrayBuffer)) {
-      throw new TypeError(`breakwater: an arena must be a SharedArrayBuffer or ArrayBuffer, got ${describe(buffer)}`);
+  /**
+   * Wraps an arena buffer received from elsewhere (e.g. a worker's handle), checking its header;
+   * `field` names where the buffer came from in errors (e.g. "handle.buffer").
+   */
+  static from(buffer: unknown, field = 'arena buffer'): Arena {
+    if (!(buffer instanceof SharedArrayBuffer)) {
+      const why = buffer instanceof ArrayBuffer ? ' (a plain ArrayBuffer can be transferred and freed while the core still uses it)' : '';
+      throw new TypeError(`breakwater: ${field} must be a SharedArrayBuffer holding a breakwater arena, got ${describe(buffer)}${why}`);
     }
     if (buffer.byteLength < HEADER_BYTES) {
       throw new RangeError(`breakwater: arena buffer is ${buffer.byteLength} bytes, smaller than its ${HEADER_BYTES}-byte header`);
@@ -116,15 +128,43 @@ export class Arena {
     return (HEADER_BYTES + slot * this.slotBytes) >> 2;
   }
 
-  /** The manual clock's words [nowMs32, parked=0, demand] inside the header, one view per arena. */
-  manualClockWords(): Int32Array {
-    return (this.clockWords ??= new Int32Array(this.buffer, Header.clockWords, 3));
+  /** Int32 index of a slot's epoch, which release() bumps each time the slot is given back. */
+  private epochIndex(slot: number): number {
+    return (HEADER_BYTES + slot * this.slotBytes + Slot.epoch) >> 2;
   }
 
-  /** Sets a manual-clock arena's time. Microsecond value, then the ms32 word JS fast paths read. */
+  /** The slot's epoch: how many times it was given back. */
+  epochOf(slot: number): number {
+    return Atomics.load(this.words, this.epochIndex(slot)) >>> 0;
+  }
+
+  /** Float64 index of a slot's lane `lane` in `lanes`. */
+  laneIndex(slot: number, lane: number): number {
+    return ((HEADER_BYTES + slot * this.slotBytes + Slot.lanes) >> 3) + lane;
+  }
+
+  /**
+   * A number that changes whenever a call completes or is refused: the low words of the call and
+   * rejection totals plus the lanes, read without a crossing.
+   */
+  activity(slot: number): number {
+    const totals = this.stateIndex(slot) + (Slot.totals >> 2);
+    let lanes = 0;
+    for (let lane = 0, at = this.laneIndex(slot, 0); lane < LANES; lane++) lanes += this.lanes[at + lane];
+    return (this.words[totals + 2 * Total.calls] + this.words[totals + 2 * Total.rejections] + lanes) | 0;
+  }
+
+  /** The manual clock's words [nowMs32, parked=0, demand, era] inside the header, one view per arena. */
+  manualClockWords(): Int32Array {
+    return (this.clockWords ??= new Int32Array(this.buffer, Header.clockWords, CLOCK_WORDS));
+  }
+
+  /** Sets a manual-clock arena's time. Microsecond value, then the ms32 and era words JS fast paths read. */
   setManualNowUs(nowUs: number): void {
+    const ms = Math.floor(nowUs / 1000);
     Atomics.store(this.manualNow(), 0, BigInt(nowUs));
-    Atomics.store(this.words, Header.clockWords >> 2, Number(BigInt.asIntN(32, BigInt(Math.floor(nowUs / 1000)))));
+    Atomics.store(this.words, (Header.clockWords >> 2) + ClockWord.era, Math.floor(ms / 2 ** ERA_SHIFT) | 0);
+    Atomics.store(this.words, (Header.clockWords >> 2) + ClockWord.nowMs32, ms | 0);
   }
 
   manualNowUs(): number {

@@ -1,18 +1,22 @@
 /**
- * Arena layout v1, mirrored from native/LAYOUT.md (the contract both cores implement).
+ * Arena layout v2, mirrored from native/LAYOUT.md (the contract both cores implement).
  * Offsets are in bytes unless the name says otherwise.
  */
 
 export const MAGIC = 0x31415742;
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 export const HEADER_BYTES = 256;
-export const SLOT_FIXED_BYTES = 384;
+export const SLOT_FIXED_BYTES = 512;
 /** A bucket's counters; its latency histogram (HISTOGRAM_BINS u32) follows when the arena keeps one (448 bytes). */
 export const BUCKET_COUNTER_BYTES = 32;
 export const HISTOGRAM_BINS = 104;
 export const MAX_BUCKETS = 64;
 /** Periods are compared in 32-bit serial arithmetic, so every period must stay below 2^30 ms. */
 export const MAX_PERIOD_MS = 2 ** 30 - 1;
+/** Threads that count fast-path successes in a lane of their own, per arena. */
+export const LANES = 16;
+/** The clock's era word is floor(nowMs / 2^ERA_SHIFT) (about 17.5 minutes a step). */
+export const ERA_SHIFT = 20;
 
 export const Header = {
   magic: 0,
@@ -25,12 +29,14 @@ export const Header = {
   clockMode: 28,
   manualNowUs: 32,
   clockWords: 40,
+  lanesClaimed: 56,
 } as const;
 
 export const ClockMode = { monotonic: 0, manual: 1 } as const;
 
-/** The clock words JS reads on the fast rejection path: [nowMs32, parked, demand]. */
-export const ClockWord = { nowMs32: 0, parked: 1, demand: 2 } as const;
+/** The clock words JS reads on the fast rejection path: [nowMs32, parked, demand, era]. */
+export const ClockWord = { nowMs32: 0, parked: 1, demand: 2, era: 3 } as const;
+export const CLOCK_WORDS = 4;
 
 export const Slot = {
   stateWord: 0,
@@ -40,6 +46,8 @@ export const Slot = {
   callSeq: 24,
   transitionSeq: 32,
   lastTransitionUs: 40,
+  epoch: 48,
+  laneBaseline: 56,
   windowType: 64,
   buckets: 68,
   bucketSpan: 72,
@@ -57,7 +65,8 @@ export const Slot = {
   halfOpenTimeoutMs: 144,
   totals: 192,
   history: 256,
-  buckets0: 384,
+  lanes: 384,
+  buckets0: 512,
 } as const;
 
 export const HISTORY_ENTRIES = 8;
@@ -114,7 +123,8 @@ export const Reason = {
 } as const;
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];
 
-export const Outcome = { success: 0, failure: 1, timeout: 2, ignored: 3 } as const;
+/** countedSuccess: successes already counted in the caller's lane (window and state only). */
+export const Outcome = { success: 0, failure: 1, timeout: 2, ignored: 3, countedSuccess: 4 } as const;
 export type OutcomeCode = (typeof Outcome)[keyof typeof Outcome];
 
 export const WindowType = { time: 0, count: 1 } as const;

@@ -1,27 +1,64 @@
 import { Arena } from './arena';
-import { ClockMode, HEADER_BYTES } from './layout';
+import { ClockMode } from './layout';
 import { core } from './select';
 
-/** Where a breaker lives: its arena, that arena's id in this thread's core, and its slot. */
+/** Where a breaker lives: its arena, that arena's id and this thread's lane in it, and its slot. */
 export interface SlotRef {
   readonly arena: Arena;
   readonly arenaId: number;
+  /** This thread's success lane in the arena (LAYOUT.md "Lanes"), -1 when it has none. */
+  readonly lane: number;
+  /** Per slot, how much of this thread's lane is folded into the window (shared by its breakers on a slot). */
+  readonly folded: Float64Array;
+  /** Per slot, the epoch `folded` counts for: a slot given back starts its lanes, and the marks, at 0. */
+  readonly foldedEpochs: Uint32Array;
   readonly slot: number;
+}
+
+/** An arena as this thread's core knows it: its id, the lane this thread counts in, its fold marks. */
+interface AttachedArena {
+  readonly id: number;
+  readonly lane: number;
+  readonly folded: Float64Array;
+  readonly foldedEpochs: Uint32Array;
 }
 
 /** Arenas of a chain grow from 16 to 256 slots, so a lone breaker of a rare size costs little. */
 const FIRST_ARENA_SLOTS = 16;
 const MAX_ARENA_SLOTS = 256;
-const attached = new WeakMap<ArrayBufferLike, number>();
+const attached = new WeakMap<SharedArrayBuffer, AttachedArena>();
 
-/** This thread's core id for an arena buffer, attaching it on first use. */
-export function arenaId(arena: Arena): number {
-  let id = attached.get(arena.buffer);
-  if (id === undefined) {
-    id = core.attach(arena.buffer);
-    attached.set(arena.buffer, id);
+/** This thread's core id and lane for an arena, attaching it (and claiming a lane) on first use. */
+function attachArena(arena: Arena): AttachedArena {
+  let found = attached.get(arena.buffer);
+  if (found === undefined) {
+    const id = core.attach(arena.buffer);
+    const lane = core.claimLane(id);
+    const folded = new Float64Array(arena.capacity);
+    const foldedEpochs = new Uint32Array(arena.capacity);
+    // A lane freed by a thread that ended still holds its counts (in the window as far as that
+    // thread folded them): this thread folds only what it adds.
+    for (let slot = 0; lane >= 0 && slot < arena.capacity; slot++) {
+      folded[slot] = arena.lanes[arena.laneIndex(slot, lane)];
+      foldedEpochs[slot] = arena.epochOf(slot);
+    }
+    found = { id, lane, folded, foldedEpochs };
+    attached.set(arena.buffer, found);
   }
-  return id;
+  return found;
+}
+
+/** A slot of an arena, addressed for this thread. */
+export function slotRef(arena: Arena, slot: number): SlotRef {
+  const { id, lane, folded, foldedEpochs } = attachArena(arena);
+  return { arena, arenaId: id, lane, folded, foldedEpochs, slot };
+}
+
+/** Aligns this thread's fold mark of a slot with the slot's epoch before a breaker counts in it. */
+export function adoptFoldMark(ref: SlotRef, epoch: number): void {
+  if (ref.foldedEpochs[ref.slot] === epoch) return;
+  ref.foldedEpochs[ref.slot] = epoch;
+  ref.folded[ref.slot] = 0;
 }
 
 /**
@@ -35,6 +72,8 @@ export class ArenaPool {
   private readonly open = new Map<number, Arena>();
   /** Slots given back by disposed breakers, per shape, zeroed and ready for reuse. */
   private readonly released = new Map<number, SlotRef[]>();
+  /** Gives the slots of owners nobody can reach any more back (the held value is the SlotRef itself: no allocation). */
+  private readonly unreachable = new FinalizationRegistry<SlotRef>((ref) => this.release(ref));
 
   constructor(private readonly clockMode: (typeof ClockMode)[keyof typeof ClockMode]) {}
 
@@ -47,27 +86,37 @@ export class ArenaPool {
     let slot = arena ? arena.allocate() : -1;
     if (arena === undefined || slot < 0) {
       const capacity = arena === undefined ? FIRST_ARENA_SLOTS : Math.min(MAX_ARENA_SLOTS, arena.capacity * 2);
-      arena = Arena.create({ capacity, maxBuckets: buckets, shared: true, clockMode: this.clockMode, histogram });
+      arena = Arena.create({ capacity, maxBuckets: buckets, clockMode: this.clockMode, histogram });
       this.arenas.push(arena);
       this.open.set(shape, arena);
       this.onNewArena(arena);
       slot = arena.allocate();
     }
-    return { arena, arenaId: arenaId(arena), slot };
+    return slotRef(arena, slot);
   }
 
   /**
-   * Takes back the slot of a disposed breaker: zeroed (a fresh CLOSED slot of generation 0, no
-   * totals, no history) and handed to the next breaker of the same bucket count. Only the owner
-   * may call this, once no thread uses the slot any more.
+   * Takes back the slot of a disposed breaker: the core zeroes it (a fresh CLOSED slot, no
+   * totals, no history) and bumps its epoch and generation, so handles and views of the old
+   * breaker never reach the next one; it goes to the next breaker of the same shape. Only the
+   * owner may call this, once it no longer uses the slot.
    */
   release(ref: SlotRef): void {
-    const start = HEADER_BYTES + ref.slot * ref.arena.slotBytes;
-    new Uint8Array(ref.arena.buffer, start, ref.arena.slotBytes).fill(0);
+    adoptFoldMark(ref, core.release(ref.arenaId, ref.slot));
     const shape = ref.arena.bins > 0 ? ref.arena.maxBuckets : -ref.arena.maxBuckets;
     const free = this.released.get(shape) ?? [];
     free.push(ref);
     this.released.set(shape, free);
+  }
+
+  /** Gives `ref` back once `owner` is garbage: for owners that may be dropped without giving it back. */
+  releaseWhenUnreachable(owner: object, ref: SlotRef): void {
+    this.unreachable.register(owner, ref, owner);
+  }
+
+  /** The owner gives its slot back itself, or shares it with other threads: never released for it by the collector. */
+  keepWhenUnreachable(owner: object): void {
+    this.unreachable.unregister(owner);
   }
 
   /** Hook for pools whose arenas need set-up (a manual clock writes its time into them). */

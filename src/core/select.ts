@@ -1,5 +1,5 @@
 import { loadNativeCore } from './native';
-import { ReferenceCore } from './reference';
+import { ReferenceCore } from './reference/core';
 import type { CoreBackend } from './types';
 
 export type CoreKind = CoreBackend['kind'];

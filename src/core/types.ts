@@ -7,7 +7,7 @@ export interface CoreBackend {
   readonly kind: 'native' | 'reference';
   /** Registers per-thread answer registers (see layout `Scratch`). */
   readonly scratch: Int32Array;
-  /** Validates an arena buffer whose header is written and returns its id for this thread. */
+  /** Validates an arena (a SharedArrayBuffer whose header is written) and returns its id for this thread. */
   attach(buffer: ArrayBufferLike): number;
   /** 1 when the call is admitted (scratch.generation holds its generation), 0 when rejected. */
   admit(arena: number, slot: number): number;
@@ -20,6 +20,15 @@ export interface CoreBackend {
   close(arena: number, slot: number): number;
   reset(arena: number, slot: number): number;
   restore(arena: number, slot: number, state: number, remainingMs: number, reopens: number): number;
+  /**
+   * Claims this thread's lane of an arena (LAYOUT.md "Lanes"): the lane, or -1 when all are taken.
+   * The native core gives it back when the thread ends (however it ends); the reference core never does.
+   */
+  claimLane(arena: number): number;
+  /** Zeroes a slot for its next owner, bumping its epoch and generation; returns the new epoch. */
+  release(arena: number, slot: number): number;
+  /** Ms until the state's deadline (OPEN, or HALF_OPEN with a timeout), 0 once reached or when it has none. */
+  remainingMs(arena: number, slot: number): number;
   /** CLOSED -> OPEN for periodMs (reason PREDICTED); 1 when it opened the circuit. */
   preOpen(arena: number, slot: number, periodMs: number): number;
   configure(arena: number, slot: number, config: Float64Array): void;
@@ -30,7 +39,7 @@ export interface CoreBackend {
   windowStats(arena: number, slots: Int32Array, out: Float64Array): void;
   /** The arena's clock in microseconds (manual or monotonic). */
   nowUs(arena: number): number;
-  /** Int32 words [nowMs32, parked, demand] refreshed by a background clock; parked=1 means stale. */
+  /** Int32 words [nowMs32, parked, demand, era] refreshed by a background clock; parked=1 means stale. */
   clockPage(): Int32Array;
   /** The monotonic clock in microseconds; also wakes a parked clock page. */
   monotonicNowUs(): number;

@@ -1,6 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it, vi } from 'vitest';
 import { CircuitBreaker, ManualClock } from '../../src/index';
+import { runTick } from '../../src/tick';
 import { fail, manualBreaker, succeed } from './helpers';
+
+/** The garbage collector, exposed for this process (as --expose-gc would). */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 describe('dispose', () => {
   it('gives the slot back: the next breaker with the same window reuses it, fresh', () => {
@@ -50,5 +59,107 @@ describe('dispose', () => {
     view.dispose();
     succeed(breaker, 2);
     expect(breaker.getMetrics().successes).toBe(2);
+  });
+
+  it('a fast async call settling after its breaker was disposed counts nothing for the next owner of the slot', async () => {
+    const clock = new ManualClock(0);
+    const first = new CircuitBreaker({ clock, slidingWindowBuckets: 6 });
+    await first.execute(async () => 1); // the slow path once; the fast async path opens
+    let finish!: () => void;
+    const late = first.execute(() => new Promise<void>((resolve) => (finish = resolve)));
+    first.dispose();
+    const next = new CircuitBreaker({ clock, slidingWindowBuckets: 6 });
+    next.executeSync(() => 1);
+    expect(next.coreSlot!.slot).toBe(first.coreSlot!.slot);
+    finish();
+    await late;
+    expect(next.getMetrics()).toMatchObject({ totalCalls: 1, successes: 1 });
+  });
+
+  it('refuses a handle taken before the dispose, naming the breaker', () => {
+    const { breaker } = manualBreaker({ name: 'old' });
+    succeed(breaker);
+    const handle = breaker.handle;
+    breaker.dispose();
+    expect(() => CircuitBreaker.fromHandle(handle)).toThrow(/breaker "old" was disposed by its owner \(its slot was given back: handle epoch 0, slot epoch 1\)/);
+  });
+
+  it('a view attached before the dispose fails its calls and never touches the next owner of the slot', async () => {
+    const clock = new ManualClock(0);
+    const first = new CircuitBreaker({ clock, name: 'first', failureThreshold: 2, slidingWindowBuckets: 9 });
+    const view = CircuitBreaker.fromHandle(first.handle);
+    succeed(view, 10); // the view's fast path is open
+    first.dispose();
+    const next = new CircuitBreaker({ clock, failureThreshold: 2, slidingWindowBuckets: 9 });
+    succeed(next);
+    expect(next.coreSlot!.slot).toBe(first.coreSlot!.slot);
+    expect(() => view.executeSync(() => 1)).toThrow(/breaker "first" was disposed by its owner/);
+    expect(() => view.attempt(() => 1)).toThrow(TypeError);
+    expect(() => view.executeSync(() => { throw new Error('x'); })).toThrow(TypeError);
+    await expect(view.execute(async () => 1)).rejects.toThrow(TypeError);
+    expect(() => view.getState()).toThrow(TypeError);
+    expect(() => view.getMetrics()).toThrow(TypeError);
+    expect(() => view.forceOpen()).toThrow(TypeError);
+    expect(next.getState()).toBe('closed');
+    expect(next.getMetrics()).toMatchObject({ totalCalls: 1, successes: 1, failures: 0, rejections: 0 });
+  });
+
+  it('refuses a handle whose buffer is a plain ArrayBuffer, naming the field', () => {
+    const { breaker } = manualBreaker();
+    const handle = breaker.handle;
+    const copy = new ArrayBuffer(handle.buffer.byteLength);
+    new Uint8Array(copy).set(new Uint8Array(handle.buffer));
+    const forged = { ...handle, buffer: copy as unknown as SharedArrayBuffer };
+    expect(() => CircuitBreaker.fromHandle(forged)).toThrow(TypeError);
+    expect(() => CircuitBreaker.fromHandle(forged)).toThrow(/handle\.buffer must be a SharedArrayBuffer holding a breakwater arena, got ArrayBuffer/);
+  });
+
+  it('takes the breaker off the tick at once', () => {
+    for (let i = 0; i < 3; i++) runTick(); // earlier breakers go idle and leave the tick
+    vi.useFakeTimers();
+    try {
+      const { breaker } = manualBreaker();
+      succeed(breaker);
+      expect(vi.getTimerCount()).toBe(1); // the shared tick
+      breaker.dispose();
+      expect(vi.getTimerCount()).toBe(0); // nothing left on it: it stopped, without waiting for its next run
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('gives the slot of a breaker nobody can reach back to its pool', async () => {
+    const gc = collector();
+    const clock = new ManualClock(0);
+    const used = (count: number) => {
+      for (let i = 0; i < count; i++) new CircuitBreaker({ clock, slidingWindowBuckets: 3 }).executeSync(() => i);
+    };
+    const capacity = () => clock.pool.arenas.reduce((slots, arena) => slots + arena.capacity, 0);
+    used(100);
+    for (let i = 0; i < 3; i++) runTick(); // idle breakers leave the tick, which held them
+    const before = capacity();
+    for (let round = 0; round < 5; round++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve)); // finalizers run after the collection
+    }
+    used(100);
+    expect(capacity()).toBe(before); // the second hundred took the slots the first gave back
+  });
+
+  it('keeps the slot of an unreachable breaker whose handle was taken: views in other threads may still use it', async () => {
+    const gc = collector();
+    const clock = new ManualClock(0);
+    const handles = [];
+    for (let i = 0; i < 16; i++) {
+      const breaker = new CircuitBreaker({ clock, slidingWindowBuckets: 4 });
+      breaker.executeSync(() => i);
+      handles.push(breaker.handle);
+    }
+    for (let i = 0; i < 3; i++) runTick();
+    for (let round = 0; round < 5; round++) {
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(handles.map((handle) => CircuitBreaker.fromHandle(handle).getMetrics().totalCalls)).toEqual(Array(16).fill(1));
   });
 });

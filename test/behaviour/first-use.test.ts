@@ -73,11 +73,11 @@ describe('latencyHistogram: false', () => {
     expect(lean.getMetrics()).toMatchObject({ successes: 4, slowCalls: 4, latency: { p50: null, p90: null, p99: null, samples: 0 } });
     const arena = lean.coreSlot!.arena;
     expect(arena.bins).toBe(0);
-    expect(arena.slotBytes).toBe(384 + 10 * 32);
+    expect(arena.slotBytes).toBe(512 + 10 * 32);
     const full = new CircuitBreaker({ clock });
     full.executeSync(() => 1);
     expect(full.coreSlot!.arena).not.toBe(arena); // another chain of arenas
-    expect(full.coreSlot!.arena.slotBytes).toBe(384 + 10 * 448);
+    expect(full.coreSlot!.arena.slotBytes).toBe(512 + 10 * 448);
     expect(() => new CircuitBreaker({ latencyHistogram: 'no' as never })).toThrow(/option "latencyHistogram" must be true or false/);
     expect(() => lean.reconfigure({ latencyHistogram: true } as never)).toThrow(/can't change on a live breaker/);
   });

@@ -31,6 +31,21 @@ describe('options', () => {
     expect(() => new CircuitBreaker(options as never)).toThrow(message);
   });
 
+  it.each([
+    ['clock', 'a ManualClock'],
+    ['name', 'a non-empty string'],
+    ['slidingWindowType', '"time" or "count"'],
+    ['latencyHistogram', 'true or false'],
+    ['recoveryTimeout', 'a number of ms'],
+    ['labels', 'an object of string values'],
+    ['fallback', 'a function'],
+  ])('refuses null for %s, naming the option and what it accepts (null never means the default)', (option, accepted) => {
+    const message = `breakwater: option "${option}" must be ${accepted} (or left out for the default), got null`;
+    expect(() => new CircuitBreaker({ [option]: null } as never)).toThrow(TypeError);
+    expect(() => new CircuitBreaker({ [option]: null } as never)).toThrow(message);
+    expect(() => new CircuitBreaker({ name: 'x', [option]: null } as never)).toThrow(message);
+  });
+
   it('keeps labels, frozen', () => {
     const breaker = new CircuitBreaker({ labels: { hardware: 'gpu' } });
     expect(breaker.labels).toEqual({ hardware: 'gpu' });

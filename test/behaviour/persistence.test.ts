@@ -27,7 +27,8 @@ describe('toJSON and restore', () => {
     void breaker.execute(() => new Promise(() => {}));
     expect(breaker.getState()).toBe('half-open');
     const restored = CircuitBreaker.fromJSON(breaker.toJSON(), { clock });
-    expect(restored.getState()).toBe('open');
+    expect(restored.toJSON()).toMatchObject({ state: 'open', remainingMs: 0 });
+    expect(restored.getState()).toBe('half-open'); // what the next call meets: it is a probe
     expect(restored.attempt(() => 'probe')).toEqual({ ok: true, value: 'probe' });
     const closed = CircuitBreaker.fromJSON(manualBreaker().breaker.toJSON(), { clock });
     expect(closed.getState()).toBe('closed');

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/core/arena';
-import { CONFIG_SIZE, ClockMode, HISTORY_ENTRIES, HISTORY_FIELDS, SNAPSHOT_SIZE, Scratch, WINDOW_STATS_SIZE } from '../../src/core/layout';
+import { CONFIG_SIZE, ClockMode, LANES, HISTORY_ENTRIES, HISTORY_FIELDS, SNAPSHOT_SIZE, Scratch, WINDOW_STATS_SIZE } from '../../src/core/layout';
 import { loadNativeCore } from '../../src/core/native';
-import { ReferenceCore } from '../../src/core/reference';
+import { ReferenceCore } from '../../src/core/reference/core';
 import type { CoreBackend } from '../../src/core/types';
 
 const RUNS = Number(process.env.BREAKWATER_DIFF_RUNS ?? 10_000);
@@ -50,12 +50,17 @@ const operation = fc.oneof(
       op: fc.constant('record' as const),
       slot,
       generation: fc.constantFrom('admitted', 'current', 'stale'),
-      outcome: fc.integer({ min: 0, max: 3 }),
+      outcome: fc.integer({ min: 0, max: 4 }),
       count: fc.integer({ min: 1, max: 70 }),
       latency,
     }),
   },
   { weight: 5, arbitrary: fc.record({ op: fc.constant('advance' as const), us: fc.integer({ min: 0, max: 3_000_000 }) }) },
+  // Idle for days to months: deadlines must hold past the 2^31 ms of serial arithmetic.
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('advance' as const), us: fc.integer({ min: 2 ** 30, max: 2 ** 33 }).map((ms) => ms * 1000) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('lane' as const), slot, lane: fc.integer({ min: 0, max: LANES - 1 }), count: fc.integer({ min: 1, max: 300 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('release' as const, 'remainingMs' as const), slot }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('claimLane' as const) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('rejected' as const), slot, count: fc.integer({ min: 1, max: 100 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('forceOpen' as const, 'disable' as const, 'close' as const, 'reset' as const), slot }) },
   {
@@ -74,7 +79,7 @@ class Subject {
   readonly id: number;
   readonly admitted: number[] = [];
   constructor(readonly core: CoreBackend, startUs: number, histogram: boolean) {
-    this.arena = Arena.create({ capacity: SLOTS, maxBuckets: MAX_BUCKETS, shared: false, clockMode: ClockMode.manual, histogram });
+    this.arena = Arena.create({ capacity: SLOTS, maxBuckets: MAX_BUCKETS, clockMode: ClockMode.manual, histogram });
     this.arena.setManualNowUs(startUs);
     this.id = core.attach(this.arena.buffer);
   }
@@ -104,9 +109,18 @@ class Subject {
       case 'record': {
         const current = (this.arena.words[this.arena.stateIndex(o.slot)] >>> 4) & 0x0fffffff;
         const generation = o.generation === 'admitted' ? (this.admitted[o.slot] ?? current) : o.generation === 'current' ? current : (current + 0x0fffffff) & 0x0fffffff;
-        answer = c.record(this.id, o.slot, generation, o.outcome, o.outcome === 0 ? o.count : 1, o.latency);
+        answer = c.record(this.id, o.slot, generation, o.outcome, o.outcome === 0 || o.outcome === 4 ? o.count : 1, o.latency);
         break;
       }
+      case 'lane': // a thread's fast path counting successes in its lane
+        this.arena.lanes[this.arena.laneIndex(o.slot, o.lane)] += o.count;
+        return [];
+      case 'release':
+        return [c.release(this.id, o.slot), this.arena.epochOf(o.slot)];
+      case 'remainingMs':
+        return [c.remainingMs(this.id, o.slot)];
+      case 'claimLane':
+        return [c.claimLane(this.id)];
       case 'advance':
         this.arena.setManualNowUs(this.arena.manualNowUs() + o.us);
         return [];

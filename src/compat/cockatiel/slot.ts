@@ -18,13 +18,6 @@ export interface SlotRules {
  */
 export const compatPool = new ArenaPool(ClockMode.manual);
 
-/**
- * Gives a slot back once its CoreSlot (owned by exactly one breaker, so collected with it) is
- * garbage: cockatiel's IBreaker has no dispose, and a policy drops its breaker without a word.
- * The registry holds only the SlotRef, which refers to neither.
- */
-const collected = new FinalizationRegistry<SlotRef>((ref) => compatPool.release(ref));
-
 /** The largest value a u32 config field holds. */
 export const U32_MAX = 2 ** 32 - 1;
 
@@ -44,7 +37,9 @@ export class CoreSlot {
     private readonly owner: string,
   ) {
     this.ref = compatPool.allocate(rules.window.buckets);
-    collected.register(this, this.ref, this);
+    // cockatiel's IBreaker has no dispose, and a policy drops its breaker without a word: the
+    // slot goes back once this CoreSlot (owned by exactly one breaker) is garbage.
+    compatPool.releaseWhenUnreachable(this, this.ref);
     this.stateIndex = this.ref.arena.stateIndex(this.ref.slot);
     const config = new Float64Array(CONFIG_SIZE);
     config[Config.windowType] = rules.window.type === 'count' ? WindowType.count : WindowType.time;
@@ -68,7 +63,7 @@ export class CoreSlot {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    collected.unregister(this);
+    compatPool.keepWhenUnreachable(this);
     compatPool.release(this.ref);
   }
 

@@ -208,8 +208,7 @@ export class CoreCircuit {
     const ref = this.ref;
     // Released: no deadline runs any more (opossum's reset timer is gone after shutdown).
     if (this.state !== State.OPEN || ref === undefined) return 0;
-    const now32 = Math.floor(core.nowUs(ref.arenaId) / 1000) >>> 0;
-    return Math.max(0, (this.words[this.stateIndex + 1] - now32) | 0);
+    return core.remainingMs(ref.arenaId, ref.slot); // on full-width time, however long it idled
   }
 
   /**

@@ -1,11 +1,9 @@
-import { Arena } from './arena';
+import { Arena } from '../arena';
 import {
   bucketBytesFor,
-  BucketField,
   Config,
   GENERATION_MASK,
   HEADER_BYTES,
-  HISTOGRAM_BINS,
   HISTORY_ENTRIES,
   HISTORY_ENTRY_BYTES,
   HISTORY_FIELDS,
@@ -14,7 +12,6 @@ import {
   Outcome,
   Reason,
   SCRATCH_SIZE,
-  SpanStat,
   WINDOW_STATS_SIZE,
   WindowStat,
   Scratch,
@@ -23,49 +20,28 @@ import {
   State,
   Total,
   WindowType,
-} from './layout';
-import type { CoreBackend } from './types';
-import { histogramBin, percentile } from './histogram';
+} from '../layout';
+import type { CoreBackend } from '../types';
+import { percentile } from '../histogram';
+import {
+  addTotal,
+  claimLane,
+  generationOf,
+  halfOpenWord,
+  isNewerGeneration,
+  laneSuccesses,
+  laneSum,
+  LOW32,
+  ms32,
+  remaining,
+  releaseSlot,
+  remainingOfState,
+  stateOf,
+  stateWord,
+  type Views,
+} from './slot';
+import { addRejections, addToWindow, clearWindow, readWindow, windowShape, writeSpan } from './window';
 
-/** Typed views of one attached arena. 64-bit fields go through BigUint64Array atomics. */
-interface Views {
-  manual: boolean;
-  slotBytes: number;
-  bucketBytes: number;
-  /** Whether buckets keep a latency histogram. */
-  histogram: boolean;
-  u32: Uint32Array;
-  i32: Int32Array;
-  u64: BigUint64Array;
-  i64: BigInt64Array;
-  f64: Float64Array;
-  u8: Uint8Array;
-}
-
-/** A window read: the sums of the live buckets. */
-function writeSpan(out: Float64Array, at: number, sums: WindowSums): void {
-  out[at + SpanStat.calls] = sums.calls;
-  out[at + SpanStat.successes] = sums.successes;
-  out[at + SpanStat.failures] = sums.failures;
-  out[at + SpanStat.slowCalls] = sums.slowCalls;
-  out[at + SpanStat.timeouts] = sums.timeouts;
-  out[at + SpanStat.rejections] = sums.rejections;
-  out[at + SpanStat.p50Us] = percentile(sums.histogram, 0.5);
-  out[at + SpanStat.p90Us] = percentile(sums.histogram, 0.9);
-  out[at + SpanStat.p99Us] = percentile(sums.histogram, 0.99);
-}
-
-interface WindowSums {
-  calls: number;
-  successes: number;
-  failures: number;
-  slowCalls: number;
-  timeouts: number;
-  rejections: number;
-  histogram: Float64Array;
-}
-
-const LOW32 = 0xffffffffn;
 /** Taken when the module loads: fake-timer libraries that later replace `performance` can't break the clock. */
 const TIME_ORIGIN = performance.timeOrigin;
 const monotonicNow = performance.now.bind(performance);
@@ -79,10 +55,11 @@ export class ReferenceCore implements CoreBackend {
   readonly kind = 'reference' as const;
   readonly scratch = new Int32Array(SCRATCH_SIZE);
   private readonly arenas: Views[] = [];
-  private readonly page = Int32Array.of(0, 1, 0);
+  /** Always parked: JavaScript asks this core for the time. */
+  private readonly page = Int32Array.of(0, 1, 0, 0);
 
   attach(buffer: ArrayBufferLike): number {
-    const arena = Arena.from(buffer);
+    const arena = Arena.from(buffer, 'attach: buffer');
     this.arenas.push({
       manual: arena.manualClock,
       slotBytes: arena.slotBytes,
@@ -126,7 +103,7 @@ export class ReferenceCore implements CoreBackend {
       }
       if (state === State.FORCED_OPEN) break;
       if (state === State.OPEN) {
-        if (!reached(now32, deadlineOf(w))) break;
+        if (remaining(v, base, w, nowUs) > 0) break;
         // One transition per operation: a circuit that moved again under us waits for the next call.
         if (this.scratch[Scratch.transitioned] === 1) break;
         const halfOpenTimeout = v.u32[(base + Slot.halfOpenTimeoutMs) >> 2];
@@ -135,7 +112,7 @@ export class ReferenceCore implements CoreBackend {
         continue;
       }
       // HALF_OPEN
-      if (v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0 && reached(now32, deadlineOf(w))) {
+      if (v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0 && remaining(v, base, w, nowUs) === 0) {
         if (this.scratch[Scratch.transitioned] === 1) break;
         if (this.reopen(v, base, w, Reason.HALF_OPEN_TIMEOUT, nowUs)) break;
         continue;
@@ -147,7 +124,7 @@ export class ReferenceCore implements CoreBackend {
       }
       if (probe === 'full') break;
     }
-    this.addRejections(v, base, 1, nowUs);
+    addRejections(v, base, 1, nowUs);
     return 0;
   }
 
@@ -158,15 +135,18 @@ export class ReferenceCore implements CoreBackend {
     this.scratch[Scratch.transitioned] = 0;
     const slowDuration = Number(Atomics.load(v.u64, (base + Slot.slowCallDurationUs) >> 3));
     const slow = latencyUs >= 0 && slowDuration > 0 && latencyUs >= slowDuration;
+    // Counted successes are already in a lane, the totals of their calls and successes.
+    const inLanes = outcome === Outcome.countedSuccess;
+    if (inLanes) outcome = Outcome.success;
     const failed = outcome === Outcome.failure || outcome === Outcome.timeout;
 
-    this.addTotal(v, base, Total.calls, count);
-    if (outcome === Outcome.success) this.addTotal(v, base, Total.successes, count);
-    if (failed) this.addTotal(v, base, Total.failures, count);
-    if (outcome === Outcome.timeout) this.addTotal(v, base, Total.timeouts, count);
-    if (outcome === Outcome.ignored) this.addTotal(v, base, Total.ignored, count);
-    if (slow) this.addTotal(v, base, Total.slowCalls, 1);
-    this.addToWindow(v, base, outcome, count, slow, latencyUs, nowUs);
+    if (!inLanes) addTotal(v, base, Total.calls, count);
+    if (outcome === Outcome.success && !inLanes) addTotal(v, base, Total.successes, count);
+    if (failed) addTotal(v, base, Total.failures, count);
+    if (outcome === Outcome.timeout) addTotal(v, base, Total.timeouts, count);
+    if (outcome === Outcome.ignored) addTotal(v, base, Total.ignored, count);
+    if (slow) addTotal(v, base, Total.slowCalls, 1);
+    addToWindow(v, base, outcome, count, slow, latencyUs, nowUs);
 
     const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
     if (generationOf(w) !== generation) return 0;
@@ -190,7 +170,7 @@ export class ReferenceCore implements CoreBackend {
 
   rejected(arena: number, slot: number, count: number): void {
     const v = this.views(arena);
-    this.addRejections(v, this.base(v, slot), count, this.now(v));
+    addRejections(v, this.base(v, slot), count, this.now(v));
   }
 
   forceOpen(arena: number, slot: number): number {
@@ -210,9 +190,10 @@ export class ReferenceCore implements CoreBackend {
     const v = this.views(arena);
     const base = this.base(v, slot);
     for (let i = 0; i < 8; i++) Atomics.store(v.u64, ((base + Slot.totals) >> 3) + i, 0n);
+    v.f64[(base + Slot.laneBaseline) >> 3] = laneSum(v, base);
     Atomics.store(v.u32, (base + Slot.consecutiveFailures) >> 2, 0);
     Atomics.store(v.u32, (base + Slot.reopens) >> 2, 0);
-    this.clearWindow(v, base);
+    clearWindow(v, base);
     return moved;
   }
 
@@ -230,6 +211,21 @@ export class ReferenceCore implements CoreBackend {
       Atomics.store(v.u32, (base + Slot.reopens) >> 2, reopens >>> 0);
       return 1;
     }
+  }
+
+  claimLane(arena: number): number {
+    return claimLane(this.views(arena));
+  }
+
+  release(arena: number, slot: number): number {
+    const v = this.views(arena);
+    return releaseSlot(v, this.base(v, slot));
+  }
+
+  remainingMs(arena: number, slot: number): number {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    return remainingOfState(v, base, Atomics.load(v.u64, (base + Slot.stateWord) >> 3), this.now(v));
   }
 
   preOpen(arena: number, slot: number, periodMs: number): number {
@@ -271,7 +267,7 @@ export class ReferenceCore implements CoreBackend {
     Atomics.store(v.u32, (base + Slot.halfOpenMaxCalls) >> 2, Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenMaxCalls]))));
     Atomics.store(v.u32, (base + Slot.halfOpenSuccessThreshold) >> 2, Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenSuccessThreshold]))));
     Atomics.store(v.u32, (base + Slot.halfOpenTimeoutMs) >> 2, u32(config[Config.halfOpenTimeoutMs]));
-    if (windowChanged) this.clearWindow(v, base);
+    if (windowChanged) clearWindow(v, base);
   }
 
   snapshot(arena: number, slot: number, out: Float64Array): void {
@@ -283,15 +279,14 @@ export class ReferenceCore implements CoreBackend {
     const gen = generationOf(w);
     out[Snap.state] = state;
     out[Snap.generation] = gen;
-    const hasDeadline = state === State.OPEN || (state === State.HALF_OPEN && v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0);
-    out[Snap.remainingMs] = hasDeadline ? Math.max(0, (deadlineOf(w) - ms32(nowUs)) | 0) : 0;
+    out[Snap.remainingMs] = remainingOfState(v, base, w, nowUs);
     out[Snap.consecutiveFailures] = Atomics.load(v.u32, (base + Slot.consecutiveFailures) >> 2);
     out[Snap.reopens] = Atomics.load(v.u32, (base + Slot.reopens) >> 2);
     const h = Atomics.load(v.u64, (base + Slot.halfOpenWord) >> 3);
     const current = Number(h & LOW32) === gen;
     out[Snap.probesAdmitted] = current ? Number((h >> 32n) & 0xffffn) : 0;
     out[Snap.probeSuccesses] = current ? Number(h >> 48n) : 0;
-    const sums = this.readWindow(v, base, nowUs);
+    const sums = readWindow(v, base, nowUs);
     out[Snap.windowCalls] = sums.calls;
     out[Snap.windowSuccesses] = sums.successes;
     out[Snap.windowFailures] = sums.failures;
@@ -303,6 +298,8 @@ export class ReferenceCore implements CoreBackend {
     out[Snap.p99Us] = percentile(sums.histogram, 0.99);
     out[Snap.latencySamples] = sums.histogram.reduce((a, b) => a + b, 0);
     for (let i = 0; i < 8; i++) out[Snap.totalCalls + i] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + i));
+    out[Snap.totalCalls] += laneSuccesses(v, base);
+    out[Snap.totalSuccesses] += laneSuccesses(v, base);
     const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
     out[Snap.transitionSeq] = seq;
     out[Snap.msSinceTransition] = seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
@@ -324,11 +321,11 @@ export class ReferenceCore implements CoreBackend {
       out[row + WindowStat.consecutiveFailures] = Atomics.load(v.u32, (base + Slot.consecutiveFailures) >> 2);
       const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
       out[row + WindowStat.msSinceTransition] = seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
-      out[row + WindowStat.totalCalls] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.calls));
+      out[row + WindowStat.totalCalls] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.calls)) + laneSuccesses(v, base);
       out[row + WindowStat.totalRejections] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.rejections));
-      writeSpan(out, row + WindowStat.window, this.readWindow(v, base, nowUs));
-      const recent = Math.ceil(v.u32[(base + Slot.buckets) >> 2] / 4);
-      writeSpan(out, row + WindowStat.recent, this.readWindow(v, base, nowUs, recent));
+      writeSpan(out, row + WindowStat.window, readWindow(v, base, nowUs));
+      const recent = Math.ceil(windowShape(v, base).buckets / 4);
+      writeSpan(out, row + WindowStat.recent, readWindow(v, base, nowUs, recent));
     });
   }
 
@@ -354,12 +351,13 @@ export class ReferenceCore implements CoreBackend {
   /** CAS the state word from w; only the winner does the side effects and reports the transition. */
   private transition(v: Views, base: number, w: bigint, to: number, deadline: number, reason: number, nowUs: number): boolean {
     const newGeneration = (generationOf(w) + 1) & GENERATION_MASK;
-    const next = BigInt(((newGeneration << 4) | to) >>> 0) | (BigInt(deadline >>> 0) << 32n);
+    const next = stateWord(to, newGeneration, deadline);
     if (Atomics.compareExchange(v.u64, (base + Slot.stateWord) >> 3, w, next) !== w) return false;
     const from = stateOf(w);
-    if (to === State.OPEN) this.addTotal(v, base, Total.opens, 1);
+    if (to === State.OPEN) addTotal(v, base, Total.opens, 1);
     const seq = Number(Atomics.add(v.u64, (base + Slot.transitionSeq) >> 3, 1n));
     const entry = base + Slot.history + (seq % HISTORY_ENTRIES) * HISTORY_ENTRY_BYTES;
+    // The time first, the generation last: remaining() trusts the time once it sees the generation.
     Atomics.store(v.i64, entry >> 3, BigInt(nowUs));
     v.u8[entry + 8] = from;
     v.u8[entry + 9] = to;
@@ -369,7 +367,7 @@ export class ReferenceCore implements CoreBackend {
     if (to === State.CLOSED) {
       Atomics.store(v.u32, (base + Slot.consecutiveFailures) >> 2, 0);
       Atomics.store(v.u32, (base + Slot.reopens) >> 2, 0);
-      this.clearWindow(v, base);
+      clearWindow(v, base);
     }
     const s = this.scratch;
     s[Scratch.transitioned] = 1;
@@ -415,7 +413,7 @@ export class ReferenceCore implements CoreBackend {
     const failureRate = v.f64[(base + Slot.failureRateThreshold) >> 3];
     const slowRate = v.f64[(base + Slot.slowCallRateThreshold) >> 3];
     if (failureRate <= 0 && slowRate <= 0) return;
-    const sums = this.readWindow(v, base, nowUs);
+    const sums = readWindow(v, base, nowUs);
     const n = sums.successes + sums.failures;
     if (n === 0 || n < v.u32[(base + Slot.minimumCalls) >> 2]) return;
     if (failed && failureRate > 0 && sums.failures / n >= failureRate) {
@@ -476,95 +474,7 @@ export class ReferenceCore implements CoreBackend {
     }
   }
 
-  // --- windows -------------------------------------------------------------------------------
-
-  private addToWindow(v: Views, base: number, outcome: number, count: number, slow: boolean, latencyUs: number, nowUs: number): void {
-    const span = Number(Atomics.load(v.u64, (base + Slot.bucketSpan) >> 3));
-    const buckets = v.u32[(base + Slot.buckets) >> 2];
-    if (v.u32[(base + Slot.windowType) >> 2] === WindowType.time) {
-      const bucket = this.acquire(v, base, Math.floor(nowUs / span));
-      if (bucket >= 0) addOutcome(v, bucket, outcome, count, slow, latencyUs);
-      return;
-    }
-    const first = Number(Atomics.add(v.u64, (base + Slot.callSeq) >> 3, BigInt(count)));
-    const end = first + count;
-    const lastEpoch = Math.floor((end - 1) / span);
-    const firstEpoch = Math.max(Math.floor(first / span), lastEpoch - buckets + 1);
-    for (let e = firstEpoch; e <= lastEpoch; e++) {
-      const piece = Math.min(end, (e + 1) * span) - Math.max(first, e * span);
-      const bucket = this.acquire(v, base, e);
-      const last = e === lastEpoch;
-      if (bucket >= 0) addOutcome(v, bucket, outcome, piece, last && slow, last ? latencyUs : -1);
-    }
-  }
-
-  private addRejections(v: Views, base: number, count: number, nowUs: number): void {
-    this.addTotal(v, base, Total.rejections, count);
-    const bucket = this.acquire(v, base, this.currentEpoch(v, base, nowUs));
-    if (bucket >= 0) Atomics.add(v.u32, (bucket + BucketField.rejections) >> 2, count);
-  }
-
-  private currentEpoch(v: Views, base: number, nowUs: number): number {
-    const span = Number(Atomics.load(v.u64, (base + Slot.bucketSpan) >> 3));
-    if (v.u32[(base + Slot.windowType) >> 2] === WindowType.time) return Math.floor(nowUs / span);
-    const seq = Number(Atomics.load(v.u64, (base + Slot.callSeq) >> 3));
-    return Math.floor(Math.max(seq - 1, 0) / span);
-  }
-
-  /** The byte offset of the bucket for epoch e, rotated in if needed; -1 when e is already stale. */
-  private acquire(v: Views, base: number, epoch: number): number {
-    const buckets = v.u32[(base + Slot.buckets) >> 2];
-    const bucket = base + Slot.buckets0 + (epoch % buckets) * v.bucketBytes;
-    const want = BigInt(epoch + 1);
-    for (;;) {
-      const tag = Atomics.load(v.u64, bucket >> 3);
-      if (tag === want) return bucket;
-      if (tag > want) return -1;
-      if (Atomics.compareExchange(v.u64, bucket >> 3, tag, want) === tag) {
-        zeroBucketCounters(v, bucket);
-        return bucket;
-      }
-    }
-  }
-
-  /** The whole window, or only its `newest` most recent buckets (the current one included). */
-  private readWindow(v: Views, base: number, nowUs: number, newest = Infinity): WindowSums {
-    const sums: WindowSums = { calls: 0, successes: 0, failures: 0, slowCalls: 0, timeouts: 0, rejections: 0, histogram: new Float64Array(HISTOGRAM_BINS) };
-    const buckets = v.u32[(base + Slot.buckets) >> 2];
-    const span = Math.min(newest, buckets);
-    const current = this.currentEpoch(v, base, nowUs);
-    for (let k = 0; k < buckets; k++) {
-      const bucket = base + Slot.buckets0 + k * v.bucketBytes;
-      const tag = Number(Atomics.load(v.u64, bucket >> 3));
-      if (tag === 0) continue;
-      const epoch = tag - 1;
-      if (epoch <= current - span || epoch > current) continue;
-      const at = (field: number) => Atomics.load(v.u32, (bucket + field) >> 2);
-      sums.calls += at(BucketField.calls);
-      sums.successes += at(BucketField.successes);
-      sums.failures += at(BucketField.failures);
-      sums.slowCalls += at(BucketField.slowCalls);
-      sums.timeouts += at(BucketField.timeouts);
-      sums.rejections += at(BucketField.rejections);
-      if (v.histogram) for (let b = 0; b < HISTOGRAM_BINS; b++) sums.histogram[b] += at(BucketField.histogram + b * 4);
-    }
-    return sums;
-  }
-
-  private clearWindow(v: Views, base: number): void {
-    const maxBuckets = v.u32[Header.maxBuckets >> 2];
-    for (let k = 0; k < maxBuckets; k++) {
-      const bucket = base + Slot.buckets0 + k * v.bucketBytes;
-      Atomics.store(v.u64, bucket >> 3, 0n);
-      zeroBucketCounters(v, bucket);
-    }
-  }
-
   // --- plumbing ------------------------------------------------------------------------------
-
-  private addTotal(v: Views, base: number, total: number, count: number): void {
-    Atomics.add(v.u64, ((base + Slot.totals) >> 3) + total, BigInt(count));
-  }
 
   private views(arena: number): Views {
     const v = this.arenas[arena];
@@ -586,31 +496,4 @@ export class ReferenceCore implements CoreBackend {
   }
 }
 
-function addOutcome(v: Views, bucket: number, outcome: number, count: number, slow: boolean, latencyUs: number): void {
-  const add = (field: number, n: number) => Atomics.add(v.u32, (bucket + field) >> 2, n);
-  add(BucketField.calls, count);
-  if (outcome === Outcome.success) add(BucketField.successes, count);
-  if (outcome === Outcome.failure || outcome === Outcome.timeout) add(BucketField.failures, count);
-  if (outcome === Outcome.timeout) add(BucketField.timeouts, count);
-  if (slow) add(BucketField.slowCalls, 1);
-  if (latencyUs >= 0 && v.histogram) add(BucketField.histogram + histogramBin(latencyUs) * 4, 1);
-}
-
-function zeroBucketCounters(v: Views, bucket: number): void {
-  for (let field = BucketField.calls; field < v.bucketBytes; field += 4) Atomics.store(v.u32, (bucket + field) >> 2, 0);
-}
-
-function halfOpenWord(gen: number, admitted: number, successes: number): bigint {
-  return BigInt(gen >>> 0) | (BigInt(admitted) << 32n) | (BigInt(successes) << 48n);
-}
-
-const stateOf = (w: bigint): number => Number(w & 0xfn);
-const generationOf = (w: bigint): number => Number((w >> 4n) & BigInt(GENERATION_MASK));
-const deadlineOf = (w: bigint): number => Number(w >> 32n);
-/** Serial-number order of 28-bit generations: whether a came after b. */
-const isNewerGeneration = (a: number, b: number): boolean => ((((a - b) & GENERATION_MASK) << 4) | 0) > 0;
-const ms32 = (nowUs: number): number => Math.floor(nowUs / 1000) >>> 0;
-/** Serial-number comparison of 32-bit ms deadlines: true once now has reached the deadline. */
-const reached = (now32: number, deadline: number): boolean => ((now32 - deadline) | 0) >= 0;
 const u32 = (x: number): number => Math.min(0xffffffff, Math.max(0, Math.floor(x))) >>> 0;
-

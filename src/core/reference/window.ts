@@ -1,0 +1,134 @@
+/** The reference core's sliding windows (native/LAYOUT.md "Windows"): buckets claimed by CAS on their epoch tag. */
+import { BucketField, HISTOGRAM_BINS, Header, Outcome, Slot, SpanStat, Total, WindowType } from '../layout';
+import { histogramBin, percentile } from '../histogram';
+import { addTotal, type Views } from './slot';
+
+/** Writes a window read (the sums of its live buckets) as the 9 SpanStat fields at `at`. */
+export function writeSpan(out: Float64Array, at: number, sums: WindowSums): void {
+  out[at + SpanStat.calls] = sums.calls;
+  out[at + SpanStat.successes] = sums.successes;
+  out[at + SpanStat.failures] = sums.failures;
+  out[at + SpanStat.slowCalls] = sums.slowCalls;
+  out[at + SpanStat.timeouts] = sums.timeouts;
+  out[at + SpanStat.rejections] = sums.rejections;
+  out[at + SpanStat.p50Us] = percentile(sums.histogram, 0.5);
+  out[at + SpanStat.p90Us] = percentile(sums.histogram, 0.9);
+  out[at + SpanStat.p99Us] = percentile(sums.histogram, 0.99);
+}
+
+export interface WindowSums {
+  calls: number;
+  successes: number;
+  failures: number;
+  slowCalls: number;
+  timeouts: number;
+  rejections: number;
+  histogram: Float64Array;
+}
+
+/**
+ * The window configuration, clamped as the native core clamps it, so that a slot never
+ * configured (a fresh or given-back one) still addresses only its own buckets.
+ */
+export function windowShape(v: Views, base: number): { time: boolean; buckets: number; span: number } {
+  return {
+    time: v.u32[(base + Slot.windowType) >> 2] !== WindowType.count,
+    buckets: Math.min(Math.max(1, v.u32[(base + Slot.buckets) >> 2]), v.u32[Header.maxBuckets >> 2]),
+    span: Math.max(1, Number(Atomics.load(v.u64, (base + Slot.bucketSpan) >> 3))),
+  };
+}
+
+export function addToWindow(v: Views, base: number, outcome: number, count: number, slow: boolean, latencyUs: number, nowUs: number): void {
+  const { time, span, buckets } = windowShape(v, base);
+  if (time) {
+    const bucket = acquire(v, base, Math.floor(nowUs / span));
+    if (bucket >= 0) addOutcome(v, bucket, outcome, count, slow, latencyUs);
+    return;
+  }
+  const first = Number(Atomics.add(v.u64, (base + Slot.callSeq) >> 3, BigInt(count)));
+  const end = first + count;
+  const lastEpoch = Math.floor((end - 1) / span);
+  const firstEpoch = Math.max(Math.floor(first / span), lastEpoch - buckets + 1);
+  for (let e = firstEpoch; e <= lastEpoch; e++) {
+    const piece = Math.min(end, (e + 1) * span) - Math.max(first, e * span);
+    const bucket = acquire(v, base, e);
+    const last = e === lastEpoch;
+    if (bucket >= 0) addOutcome(v, bucket, outcome, piece, last && slow, last ? latencyUs : -1);
+  }
+}
+
+export function addRejections(v: Views, base: number, count: number, nowUs: number): void {
+  addTotal(v, base, Total.rejections, count);
+  const bucket = acquire(v, base, currentEpoch(v, base, nowUs));
+  if (bucket >= 0) Atomics.add(v.u32, (bucket + BucketField.rejections) >> 2, count);
+}
+
+function currentEpoch(v: Views, base: number, nowUs: number): number {
+  const { time, span } = windowShape(v, base);
+  if (time) return Math.floor(nowUs / span);
+  const seq = Number(Atomics.load(v.u64, (base + Slot.callSeq) >> 3));
+  return Math.floor(Math.max(seq - 1, 0) / span);
+}
+
+/** The byte offset of the bucket for epoch e, rotated in if needed; -1 when e is already stale. */
+function acquire(v: Views, base: number, epoch: number): number {
+  const { buckets } = windowShape(v, base);
+  const bucket = base + Slot.buckets0 + (epoch % buckets) * v.bucketBytes;
+  const want = BigInt(epoch + 1);
+  for (;;) {
+    const tag = Atomics.load(v.u64, bucket >> 3);
+    if (tag === want) return bucket;
+    if (tag > want) return -1;
+    if (Atomics.compareExchange(v.u64, bucket >> 3, tag, want) === tag) {
+      zeroBucketCounters(v, bucket);
+      return bucket;
+    }
+  }
+}
+
+/** The whole window, or only its `newest` most recent buckets (the current one included). */
+export function readWindow(v: Views, base: number, nowUs: number, newest = Infinity): WindowSums {
+  const sums: WindowSums = { calls: 0, successes: 0, failures: 0, slowCalls: 0, timeouts: 0, rejections: 0, histogram: new Float64Array(HISTOGRAM_BINS) };
+  const { buckets } = windowShape(v, base);
+  const span = Math.min(newest, buckets);
+  const current = currentEpoch(v, base, nowUs);
+  for (let k = 0; k < buckets; k++) {
+    const bucket = base + Slot.buckets0 + k * v.bucketBytes;
+    const tag = Number(Atomics.load(v.u64, bucket >> 3));
+    if (tag === 0) continue;
+    const epoch = tag - 1;
+    if (epoch <= current - span || epoch > current) continue;
+    const at = (field: number) => Atomics.load(v.u32, (bucket + field) >> 2);
+    sums.calls += at(BucketField.calls);
+    sums.successes += at(BucketField.successes);
+    sums.failures += at(BucketField.failures);
+    sums.slowCalls += at(BucketField.slowCalls);
+    sums.timeouts += at(BucketField.timeouts);
+    sums.rejections += at(BucketField.rejections);
+    if (v.histogram) for (let b = 0; b < HISTOGRAM_BINS; b++) sums.histogram[b] += at(BucketField.histogram + b * 4);
+  }
+  return sums;
+}
+
+export function clearWindow(v: Views, base: number): void {
+  const maxBuckets = v.u32[Header.maxBuckets >> 2];
+  for (let k = 0; k < maxBuckets; k++) {
+    const bucket = base + Slot.buckets0 + k * v.bucketBytes;
+    Atomics.store(v.u64, bucket >> 3, 0n);
+    zeroBucketCounters(v, bucket);
+  }
+}
+
+function addOutcome(v: Views, bucket: number, outcome: number, count: number, slow: boolean, latencyUs: number): void {
+  const add = (field: number, n: number) => Atomics.add(v.u32, (bucket + field) >> 2, n);
+  add(BucketField.calls, count);
+  if (outcome === Outcome.success) add(BucketField.successes, count);
+  if (outcome === Outcome.failure || outcome === Outcome.timeout) add(BucketField.failures, count);
+  if (outcome === Outcome.timeout) add(BucketField.timeouts, count);
+  if (slow) add(BucketField.slowCalls, 1);
+  if (latencyUs >= 0 && v.histogram) add(BucketField.histogram + histogramBin(latencyUs) * 4, 1);
+}
+
+function zeroBucketCounters(v: Views, bucket: number): void {
+  for (let field = BucketField.calls; field < v.bucketBytes; field += 4) Atomics.store(v.u32, (bucket + field) >> 2, 0);
+}

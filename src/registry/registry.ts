@@ -441,6 +441,8 @@ const SORTABLE = new Set(['name', 'kind', 'state', 'healthPercentage', 'failureR
 
 function keyOf(kind: string, name: string): string {
   if (typeof kind !== 'string' || kind.length === 0) throw new TypeError(`breakwater: a breaker kind must be a non-empty string, got ${JSON.stringify(kind)}`);
+  // NUL separates kind from name in the key, so a kind without one keeps every key unique.
+  if (kind.includes('\u0000')) throw new TypeError(`breakwater: a breaker kind must not contain the NUL character (\\u0000), got ${JSON.stringify(kind)}`);
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`breakwater: a ${kind} breaker needs a non-empty string name, got ${JSON.stringify(name)}`);
   return `${kind}\u0000${name}`;
 }

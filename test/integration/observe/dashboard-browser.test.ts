@@ -101,6 +101,26 @@ describe('dashboard in headless Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-overview.png'), fullPage: true });
   });
 
+  it('shows the share of healthy breakers on the gauge: one of two open is 50%, not a green 96%', async () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const registry = new Registry({ clock, summaryEveryMs: 0 });
+    const busy = registry.createEndpointBreaker('https://busy.example', { failureThreshold: 5 });
+    for (let i = 0; i < 24; i++) busy.executeSync(() => i);
+    const down = registry.createEndpointBreaker('https://down.example', { failureThreshold: 1, recoveryTimeout: 600_000 });
+    expect(() => down.executeSync(() => { throw new Error('down'); })).toThrow('down');
+    expect(down.getState()).toBe('open');
+    const weighted = registry.health().overallHealth;
+    expect(weighted).toBeGreaterThan(90); // what the gauge used to show, in green
+    const { page } = await open(registry);
+    expect(await page.locator('#health-value').textContent()).toBe('50.0%');
+    expect(await page.locator('#health-value').getAttribute('data-level')).toBe('bad');
+    expect(await page.locator('#health-note').textContent()).toBe('1 of 2 breakers healthy (closed)');
+    expect(await page.locator('#health-weighted').textContent()).toBe(`traffic-weighted health ${weighted.toFixed(1)}%`);
+    const gauge = await page.evaluate(() => window.Chart.getChart('health-gauge')!.data.datasets[0] as unknown as { data: number[]; backgroundColor: string[] });
+    expect(gauge.data).toEqual([50, 50]);
+    expect(gauge.backgroundColor[0]).toBe('#c62828');
+  });
+
   it('shows a state change live, within two seconds, over server-sent events', async () => {
     const registry = dashboardRegistry();
     const { page } = await open(registry);

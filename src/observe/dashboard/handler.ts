@@ -12,7 +12,9 @@ import { parseHistoryQuery, parseListQuery } from './query';
 import { HttpError, send, sendError, sendJson } from './respond';
 
 /** The registry reads and actions the dashboard uses. */
-export type DashboardRegistry = Pick<Registry, 'health' | 'list' | 'entries' | 'breakerHealth' | 'recent' | 'onEvent' | 'get' | 'reset' | 'forceOpen' | 'close'>;
+export type DashboardRegistry = Pick<Registry, 'health' | 'list' | 'breakerHealth' | 'recent' | 'onEvent' | 'get' | 'reset' | 'forceOpen' | 'close'> & {
+  entries(): Iterable<{ readonly kind: string; readonly name: string }>;
+};
 
 /** Options of {@link createDashboardHandler}. */
 export interface DashboardOptions {

@@ -28,7 +28,7 @@ export function healthyBreakers(aggregate: RegistryHealth): Overview['healthyBre
 }
 
 /** The registry reads an overview makes. */
-export type OverviewSource = Pick<Registry, 'health' | 'entries' | 'breakerHealth'>;
+export type OverviewSource = Pick<Registry, 'health' | 'breakerHealth'> & { entries(): Iterable<{ readonly kind: string; readonly name: string }> };
 
 /** Reads the overview (two passes over the registry). */
 export function readOverview(registry: OverviewSource): Overview {

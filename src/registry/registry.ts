@@ -7,7 +7,7 @@ import { MemoryRing, type RecentQuery } from '../observe/sinks/memory-ring';
 import { resolveProfile, type CircuitBreakerOptions } from '../options';
 import { joinTick, type Ticking } from '../tick';
 import { Entry, healthOf, historyEvent, quickHealth, type RegisteredBreaker } from './entry';
-import { HealthTally, type BreakerHealth, type RegistryHealth } from './health';
+import { aggregateHealth, type BreakerHealth, type RegistryHealth } from './health';
 import { integerOption, listHealth, type ListQuery } from './list';
 
 export type { ListQuery } from './list';
@@ -189,18 +189,7 @@ export class Registry implements Ticking {
 
   /** Circuits by state, average and traffic-weighted health, overall and per kind. */
   health(): RegistryHealth {
-    const all = new HealthTally();
-    const kinds = new Map<string, HealthTally>();
-    for (const entry of this.byKey.values()) {
-      const { state, health, windowCalls } = quickHealth(entry);
-      all.add(state, health, windowCalls);
-      let tally = kinds.get(entry.kind);
-      if (tally === undefined) kinds.set(entry.kind, (tally = new HealthTally()));
-      tally.add(state, health, windowCalls);
-    }
-    const byKind: RegistryHealth['byKind'] = {};
-    for (const [kind, tally] of kinds) byKind[kind] = tally.average();
-    return { ...all.average(), overallHealth: all.overall(), byKind };
+    return aggregateHealth(this.byKey.values(), (entry) => ({ kind: entry.kind, ...quickHealth(entry) }));
   }
 
   /** Health rows filtered, sorted and paged (for dashboards over large registries). */

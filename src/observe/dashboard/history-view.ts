@@ -1,5 +1,5 @@
 import type { Disposer } from '../../events';
-import { HealthTally, healthPercentage, type BreakerHealth, type RegistryHealth } from '../../registry/health';
+import { aggregateHealth, healthPercentage, type BreakerHealth, type RegistryHealth } from '../../registry/health';
 import { listHealth, type ListQuery } from '../../registry/list';
 import type { BreakerEvent } from '../event';
 import { MemoryRing, type RecentQuery } from '../sinks/memory-ring';
@@ -43,17 +43,7 @@ export class HistoryView {
   }
 
   health(): RegistryHealth {
-    const all = new HealthTally();
-    const kinds = new Map<string, HealthTally>();
-    for (const row of this.rows.values()) {
-      all.add(row.state, row.healthPercentage, row.windowCalls);
-      let tally = kinds.get(row.kind);
-      if (tally === undefined) kinds.set(row.kind, (tally = new HealthTally()));
-      tally.add(row.state, row.healthPercentage, row.windowCalls);
-    }
-    const byKind: RegistryHealth['byKind'] = {};
-    for (const [kind, tally] of kinds) byKind[kind] = tally.average();
-    return { ...all.average(), overallHealth: all.overall(), byKind };
+    return aggregateHealth(this.rows.values(), (row) => ({ kind: row.kind, state: row.state, health: row.healthPercentage, windowCalls: row.windowCalls }));
   }
 
   list(query: ListQuery = {}): { total: number; items: BreakerHealth[] } {

@@ -301,20 +301,30 @@ export const CLIENT_SCRIPT = String.raw`'use strict';
   refresh();
 
   var live = $('live');
-  var source = new EventSource('circuit-breakers/events');
-  source.onopen = function () { live.textContent = 'live'; live.classList.add('connected'); };
-  source.onerror = function () { live.textContent = 'reconnecting…'; live.classList.remove('connected'); };
-  source.addEventListener('overview', function (e) {
-    drawOverview(JSON.parse(e.data));
-    refresh();
-  });
-  source.addEventListener('breaker-events', function (e) {
-    var events = JSON.parse(e.data).events;
-    var newTransitions = events.filter(function (event) { return event.event_type === 'transition'; });
-    var newTuning = events.filter(function (event) { return event.event_type === 'tuning'; });
-    if (newTransitions.length) { remember(transitions, newTransitions); drawTransitions(); }
-    if (newTuning.length) { remember(tuning, newTuning); drawTuning(); }
-    refresh();
-  });
+  // A refused stream (503: the dashboard serves its maximum of live pages) or a dropped one is not
+  // retried by EventSource itself once closed: try again after a while.
+  function connect() {
+    var source = new EventSource('circuit-breakers/events');
+    source.onopen = function () { live.textContent = 'live'; live.classList.add('connected'); };
+    source.onerror = function () {
+      live.classList.remove('connected');
+      if (source.readyState !== EventSource.CLOSED) { live.textContent = 'reconnecting…'; return; }
+      live.textContent = 'live updates unavailable; retrying in 10 s';
+      setTimeout(connect, 10000);
+    };
+    source.addEventListener('overview', function (e) {
+      drawOverview(JSON.parse(e.data));
+      refresh();
+    });
+    source.addEventListener('breaker-events', function (e) {
+      var events = JSON.parse(e.data).events;
+      var newTransitions = events.filter(function (event) { return event.event_type === 'transition'; });
+      var newTuning = events.filter(function (event) { return event.event_type === 'tuning'; });
+      if (newTransitions.length) { remember(transitions, newTransitions); drawTransitions(); }
+      if (newTuning.length) { remember(tuning, newTuning); drawTuning(); }
+      refresh();
+    });
+  }
+  connect();
 })();
 `;

@@ -47,8 +47,8 @@ afterAll(async () => {
 });
 
 /** Starts a dashboard over the registry and opens its page once the table has data. */
-async function open(registry: Registry, controls: { token: string } | false = { token: TOKEN }): Promise<{ page: Page; dashboard: RunningDashboard; dialogs: string[]; requests: string[] }> {
-  const dashboard = await startDashboard({ registry, port: 0, controls });
+async function open(registry: Registry, controls: { token: string } | false = { token: TOKEN }, maxLiveClients?: number): Promise<{ page: Page; dashboard: RunningDashboard; dialogs: string[]; requests: string[] }> {
+  const dashboard = await startDashboard({ registry, port: 0, controls, maxLiveClients });
   running.push(dashboard);
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   pages.push(page);
@@ -119,6 +119,18 @@ describe('dashboard in headless Chromium', () => {
     const gauge = await page.evaluate(() => window.Chart.getChart('health-gauge')!.data.datasets[0] as unknown as { data: number[]; backgroundColor: string[] });
     expect(gauge.data).toEqual([50, 50]);
     expect(gauge.backgroundColor[0]).toBe('#c62828');
+  });
+
+  it('says so when the dashboard refuses its live stream (maxLiveClients reached), instead of "reconnecting…" forever', async () => {
+    const registry = dashboardRegistry();
+    const { page, dashboard } = await open(registry, false, 1);
+    await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live', undefined, { timeout: LIVE_WITHIN_MS });
+    const second = await browser.newPage();
+    pages.push(second);
+    await second.goto(dashboard.url);
+    await second.waitForSelector('body[data-ready="true"]');
+    await second.waitForFunction(() => document.getElementById('live')?.textContent === 'live updates unavailable; retrying in 10 s', undefined, { timeout: LIVE_WITHIN_MS });
+    expect(dashboard.handler.liveClients).toBe(1);
   });
 
   it('shows a state change live, within two seconds, over server-sent events', async () => {

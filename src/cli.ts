@@ -53,7 +53,7 @@ export class UsageError extends Error {
   }
 }
 
-const USAGE = `usage: breakwater dashboard [--port N] [--host ADDRESS]   (breakwater dashboard --help)
+const USAGE = `usage: breakwater dashboard --history <events.jsonl|events.duckdb> [--port N] [--host ADDRESS]   (breakwater dashboard --help)
        breakwater train --from <simulator|events.jsonl|events.duckdb> --out model.onnx   (breakwater train --help)
        breakwater simulate [--scenario NAME[,NAME...]] [--quick|--full] [--seed N] [--compare-with FILE] [--ci] [--out DIR]
 
@@ -176,13 +176,13 @@ async function trainModel(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-/** `breakwater dashboard`: serves until the process is stopped; 2 on a bad flag. */
+/** `breakwater dashboard`: serves until the process is stopped; 2 on a bad flag, a missing source or an unreadable history. */
 async function dashboard(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     await runDashboardCommand(argv, { print: (line) => io.stdout.write(`${line}\n`) });
     return 0;
   } catch (error) {
-    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    if (!(error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError || error instanceof HistoryFileError)) throw error;
     io.stderr.write(`${error.message}\n`);
     return 2;
   }

@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ScenarioDefinition } from '../sim/scenario';
 import { SCENARIOS, scenarioNamed } from '../sim/scenarios';
-import { createDuckDbSink, DUCKDB_TABLE } from '../observe/sinks/duckdb';
+import { readHistoryFile } from '../observe/history-file';
 import type { BreakerEvent } from '../observe/event';
 import type { TrainingSet } from './dataset';
 import { evaluateEarlyWarning, preOpensPerHour, type EarlyWarningEvaluation } from './evaluate';
-import { HistoryFileError, readEventHistory, trainingSetFromEvents, type HistoryWindow } from './event-history';
+import { trainingSetFromEvents, type HistoryWindow } from './event-history';
 import { predictProbabilities, type GbdtModel } from './gbdt/model';
 import type { GbdtOptions } from './gbdt/options';
 import { trainGbdt } from './gbdt/train';
@@ -132,7 +132,7 @@ async function fromSimulator(args: TrainArgs, print: (line: string) => void, com
 }
 
 async function fromHistory(path: string, args: TrainArgs, print: (line: string) => void, command: string): Promise<{ bytes: Uint8Array; card: ModelCard }> {
-  const events = path.endsWith('.duckdb') ? await readDuckDbEvents(path) : await readEventHistory(path);
+  const events = await readHistoryFile(path);
   // A registry's window summaries carry the live breakers' own feature rows: a model trained on
   // them scores live breakers. Histories without them get the features derived from the events.
   const withCoreRows = events.some(hasCoreRow);
@@ -179,29 +179,6 @@ function coreRowOf(event: BreakerEvent): number[] {
 }
 
 /** The event table of a DuckDB sink file, as events. */
-async function readDuckDbEvents(path: string): Promise<BreakerEvent[]> {
-  // Opening a missing file would create an empty database: say it is missing instead.
-  if (!existsSync(path)) throw new HistoryFileError(path, `breakwater: event history ${path}: no such file`);
-  const sink = await createDuckDbSink({ path });
-  try {
-    const rows = await sink.query(`SELECT * FROM ${DUCKDB_TABLE} ORDER BY "timestamp"`);
-    return rows.map((row) => ({
-      ...(row as unknown as BreakerEvent),
-      timestamp: Number(row.timestamp),
-      labels: labelsOf(row.labels),
-      detail: typeof row.detail === 'string' ? (JSON.parse(row.detail) as Record<string, unknown>) : ((row.detail as Record<string, unknown> | null) ?? null),
-    }));
-  } finally {
-    await sink.close();
-  }
-}
-
-/** DuckDB MAPs read back as [{ key, value }] lists (or objects): labels as a plain object. */
-function labelsOf(value: unknown): Record<string, string> {
-  if (Array.isArray(value)) return Object.fromEntries(value.map((entry: { key: string; value: string }) => [entry.key, entry.value]));
-  return (value as Record<string, string> | null) ?? {};
-}
-
 const mean = (values: ArrayLike<number>): number => (values.length > 0 ? Array.from(values).reduce((a, b) => a + b, 0) / values.length : 0);
 
 /** The model card as Markdown. */

@@ -67,3 +67,16 @@ export interface EventSink {
   /** Flushes and releases files or connections; later writes are dropped. */
   close(): Promise<void>;
 }
+
+/** Whether a line of text is one history event as the JSONL sink writes it (a JSON object with the schema's key fields). */
+export function isBreakerEventLine(line: string): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return false;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const event = value as Partial<Record<keyof BreakerEvent, unknown>>;
+  return typeof event.timestamp === 'number' && typeof event.breaker === 'string' && typeof event.kind === 'string' && typeof event.event_type === 'string' && typeof event.state === 'string';
+}

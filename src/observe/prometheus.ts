@@ -62,6 +62,21 @@ const COUNTERS = [
   ['slow_calls_total', 'slowCalls', 'Calls slower than slowCallDuration'],
 ] as const;
 
+let installed: boolean | undefined;
+
+/** Whether prom-client can be loaded here (resolved once, without loading it). */
+export function isPromClientInstalled(): boolean {
+  if (installed === undefined) {
+    try {
+      createRequire(__filename).resolve(PROM_CLIENT_PACKAGE);
+      installed = true;
+    } catch {
+      installed = false;
+    }
+  }
+  return installed;
+}
+
 function loadPromClient(): PromClient {
   try {
     return createRequire(__filename)(PROM_CLIENT_PACKAGE) as PromClient;

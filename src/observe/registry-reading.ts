@@ -2,7 +2,7 @@ import type { BreakerHealth, RegistryHealth } from '../registry/health';
 import type { Registry } from '../registry/registry';
 
 /** The registry reads a scrape makes. */
-export type RegistryView = Pick<Registry, 'entries' | 'breakerHealth' | 'health'>;
+export type RegistryView = Pick<Registry, 'breakerHealth' | 'health'> & { entries(): Iterable<{ readonly kind: string; readonly name: string }> };
 
 /** What the last scrape exported. */
 export interface ScrapeSummary {

@@ -1,8 +1,9 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TaskStoreError } from './errors/TaskStoreError';
-import { applyChange, applyCheckpoint, type TaskChange, type TaskRecord, type TaskStore } from './task-store';
+import { applyChange, applyCheckpoint, changeProblem, type TaskChange, type TaskRecord, type TaskStore } from './task-store';
 import { syncDirectory } from '../fs/sync-directory';
+import { inspectTail } from '../fs/torn-tail';
 
 export interface JsonlTaskStoreOptions {
   /** fsync after every record, so an acknowledged checkpoint survives a power loss. Default true. */
@@ -23,7 +24,8 @@ let tempSequence = 0;
  * Task state and checkpoints in an append-only JSON Lines file. Opening replays the file to the
  * latest state. A crash mid-append leaves at most a torn last line: it is ignored with a counted
  * warning (and cut off, so the next append starts on a clean line), and every earlier record stays.
- * A damaged line anywhere else is an error naming the file and line. compact() rewrites one
+ * Only a partial record after a record of the store's own is cut; a file that is not a task store
+ * is refused, untouched. A damaged line anywhere else is an error naming the file and line. compact() rewrites one
  * snapshot per task through a temp file and a rename, so a crash leaves the old file or the new.
  */
 export class JsonlTaskStore implements TaskStore {
@@ -61,6 +63,8 @@ export class JsonlTaskStore implements TaskStore {
   }
 
   async update(taskId: string, change: TaskChange): Promise<TaskRecord> {
+    const problem = changeProblem(change);
+    if (problem !== undefined) throw new TypeError(`breakwater recovery: update of task "${taskId}": ${problem}`);
     const record = applyChange(taskId, this.records.get(taskId), change);
     this.append({ v: 1, type: 'task', id: taskId, change });
     this.records.set(taskId, record);
@@ -145,37 +149,46 @@ export class JsonlTaskStore implements TaskStore {
 
   /** Rebuilds the state from the file; returns how many torn last lines it ignored. */
   private replay(): number {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(this.file, 'utf8');
+      bytes = readFileSync(this.file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       throw new TaskStoreError(this.file, `breakwater recovery: cannot read task store ${this.file}: ${(error as Error).message}`, { cause: error });
     }
-    const lines = text.split('\n');
+    const lines = bytes.toString('utf8').split('\n');
     // The text after the last newline: '' for a clean file, else a record whose newline never made it.
     const tail = lines.pop()!;
     lines.forEach((line, index) => {
       if (line.trim().length === 0) return;
-      const parsed = parseLine(line);
-      if (parsed === undefined) throw new TaskStoreError(this.file, `breakwater recovery: task store ${this.file} line ${index + 1} is not a task record: ${line.slice(0, 80)}`);
-      this.apply(parsed);
+      this.apply(this.parse(line, index + 1));
     });
-    if (tail.trim().length === 0) return 0;
-    const parsed = parseLine(tail);
-    if (parsed !== undefined) {
+    const verdict = inspectTail(bytes, 0, (line) => parseLine(line) !== undefined);
+    if (verdict.kind === 'whole') return 0;
+    if (verdict.kind === 'foreign') {
+      throw new TaskStoreError(this.file, `breakwater recovery: ${this.file} is not a task store (${verdict.problem}); expected JSON Lines task records ({"v":1,"type":"task"|"checkpoint"|"snapshot",...}), one per line. Choose another file or move it away`);
+    }
+    if (verdict.kind === 'unterminated') {
       // A complete record that lost only its newline: keep it and finish the line.
-      this.apply(parsed);
+      this.apply(this.parse(tail, lines.length + 1));
       this.withFile('a', (fd) => writeAll(fd, Buffer.from('\n')));
       return 0;
     }
-    const keep = Buffer.byteLength(text, 'utf8') - Buffer.byteLength(tail, 'utf8');
     this.withFile('r+', (fd) => {
-      ftruncateSync(fd, keep);
+      ftruncateSync(fd, verdict.keepBytes);
       fsyncSync(fd);
     });
-    process.emitWarning(`breakwater recovery: task store ${this.file} ended in a torn line (${Buffer.byteLength(tail, 'utf8')} bytes, from a crash mid-write); ignored it, the ${this.lines} records before it are intact`, { code: 'BREAKWATER_TASKSTORE_TORN_LINE' });
+    process.emitWarning(`breakwater recovery: task store ${this.file} ended in a torn line (${bytes.length - verdict.keepBytes} bytes, from a crash mid-write); ignored it, the ${this.lines} records before it are intact`, { code: 'BREAKWATER_TASKSTORE_TORN_LINE' });
     return 1;
+  }
+
+  /** A line of the file as a record, or an error naming the line (and the field, for a change no store would accept). */
+  private parse(text: string, lineNumber: number): Line {
+    const parsed = parseLine(text);
+    if (parsed === undefined) throw new TaskStoreError(this.file, `breakwater recovery: task store ${this.file} line ${lineNumber} is not a task record: ${text.slice(0, 80)}`);
+    const problem = parsed.type === 'task' ? changeProblem(parsed.change) : undefined;
+    if (problem !== undefined) throw new TaskStoreError(this.file, `breakwater recovery: task store ${this.file} line ${lineNumber}: ${problem}`);
+    return parsed;
   }
 
   private apply(line: Line): void {

@@ -3,6 +3,9 @@ import type { ResourceHint } from './hint';
 /** Where a task's latest run stands. */
 export type TaskStatus = 'running' | 'succeeded' | 'escalated';
 
+/** Every TaskStatus, for checking what a caller or a file hands in. */
+export const TASK_STATUSES: readonly TaskStatus[] = ['running', 'succeeded', 'escalated'];
+
 /** A task's latest state, rebuilt from the store's records. */
 export interface TaskRecord {
   readonly id: string;
@@ -50,6 +53,19 @@ export interface TaskStore {
   compact(): Promise<void>;
   /** Releases the store; later writes fail. */
   close(): Promise<void>;
+}
+
+/**
+ * The problem with a change, naming the field and what it accepts, or undefined when it is sound.
+ * Stores check every change they are given and every one they read back.
+ */
+export function changeProblem(change: unknown): string | undefined {
+  if (change === null || typeof change !== 'object') return `a task change must be an object, got ${change === null ? 'null' : typeof change}`;
+  const { status, attempts, at } = change as Partial<Record<keyof TaskChange, unknown>>;
+  if (status !== undefined && !TASK_STATUSES.includes(status as TaskStatus)) return `field "status" must be one of ${TASK_STATUSES.map((name) => `'${name}'`).join(', ')}, got ${JSON.stringify(status)}`;
+  if (attempts !== undefined && !(Number.isInteger(attempts) && (attempts as number) >= 0)) return `field "attempts" must be an integer >= 0, got ${JSON.stringify(attempts)}`;
+  if (typeof at !== 'number' || !Number.isFinite(at)) return `field "at" must be a finite number (the clock's time), got ${JSON.stringify(at)}`;
+  return undefined;
 }
 
 /** Merges a change over a record (or a new task). */

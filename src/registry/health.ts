@@ -141,6 +141,30 @@ export class HealthTally {
   }
 }
 
+/** One breaker as the aggregate counts it. */
+export interface HealthSample {
+  kind: string;
+  state: StateName;
+  health: number;
+  windowCalls: number;
+}
+
+/** Circuits by state, average and traffic-weighted health, overall and per kind, of `entries`. */
+export function aggregateHealth<E>(entries: Iterable<E>, sample: (entry: E) => HealthSample): RegistryHealth {
+  const all = new HealthTally();
+  const kinds = new Map<string, HealthTally>();
+  for (const entry of entries) {
+    const { kind, state, health, windowCalls } = sample(entry);
+    all.add(state, health, windowCalls);
+    let tally = kinds.get(kind);
+    if (tally === undefined) kinds.set(kind, (tally = new HealthTally()));
+    tally.add(state, health, windowCalls);
+  }
+  const byKind: RegistryHealth['byKind'] = {};
+  for (const [kind, tally] of kinds) byKind[kind] = tally.average();
+  return { ...all.average(), overallHealth: all.overall(), byKind };
+}
+
 function emptyCounts(): HealthCounts {
   return { total: 0, closed: 0, open: 0, halfOpen: 0, forcedOpen: 0, disabled: 0, averageHealth: 100 };
 }

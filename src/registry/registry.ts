@@ -5,10 +5,12 @@ import { Emitter, type Disposer } from '../events';
 import type { BreakerEvent, BreakerEventType, EventSink } from '../observe/event';
 import { MemoryRing, type RecentQuery } from '../observe/sinks/memory-ring';
 import { resolveProfile, type CircuitBreakerOptions } from '../options';
-import type { StateName } from '../state';
 import { joinTick, type Ticking } from '../tick';
 import { Entry, healthOf, historyEvent, quickHealth, type RegisteredBreaker } from './entry';
-import { HealthTally, type BreakerHealth, type RegistryHealth } from './health';
+import { aggregateHealth, type BreakerHealth, type RegistryHealth } from './health';
+import { integerOption, listHealth, type ListQuery } from './list';
+
+export type { ListQuery } from './list';
 
 /** The kinds the registry has factories for; any other non-empty string is a custom kind. */
 export type { RegisteredBreaker } from './entry';
@@ -25,20 +27,6 @@ export interface RegistryOptions {
   /** Events waiting for the sinks before new ones are dropped (and counted). Default 100000. */
   maxPendingEvents?: number;
 }
-
-/** What list() can filter, sort and page by. */
-export interface ListQuery {
-  kind?: string;
-  state?: StateName;
-  /** Case-insensitive substring of the name. */
-  search?: string;
-  sort?: 'name' | 'kind' | 'state' | 'healthPercentage' | 'failureRate' | 'totalCalls' | 'probability';
-  order?: 'asc' | 'desc';
-  offset?: number;
-  /** Default 100. */
-  limit?: number;
-}
-
 
 
 const DEFAULT_SUMMARY_MS = 10_000;
@@ -201,41 +189,12 @@ export class Registry implements Ticking {
 
   /** Circuits by state, average and traffic-weighted health, overall and per kind. */
   health(): RegistryHealth {
-    const all = new HealthTally();
-    const kinds = new Map<string, HealthTally>();
-    for (const entry of this.byKey.values()) {
-      const { state, health, windowCalls } = quickHealth(entry);
-      all.add(state, health, windowCalls);
-      let tally = kinds.get(entry.kind);
-      if (tally === undefined) kinds.set(entry.kind, (tally = new HealthTally()));
-      tally.add(state, health, windowCalls);
-    }
-    const byKind: RegistryHealth['byKind'] = {};
-    for (const [kind, tally] of kinds) byKind[kind] = tally.average();
-    return { ...all.average(), overallHealth: all.overall(), byKind };
+    return aggregateHealth(this.byKey.values(), (entry) => ({ kind: entry.kind, ...quickHealth(entry) }));
   }
 
   /** Health rows filtered, sorted and paged (for dashboards over large registries). */
   list(query: ListQuery = {}): { total: number; items: BreakerHealth[] } {
-    const offset = integerOption('offset', query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
-    const limit = integerOption('limit', query.limit, 100, 0, 10_000);
-    const search = query.search?.toLowerCase();
-    const rows: BreakerHealth[] = [];
-    for (const entry of this.byKey.values()) {
-      if (query.kind !== undefined && entry.kind !== query.kind) continue;
-      if (search !== undefined && !entry.name.toLowerCase().includes(search)) continue;
-      const row = healthOf(entry);
-      if (query.state !== undefined && row.state !== query.state) continue;
-      rows.push(row);
-    }
-    const sort = query.sort ?? 'name';
-    if (!SORTABLE.has(sort)) throw new RangeError(`breakwater: list() option "sort" must be one of ${[...SORTABLE].join(', ')}, got ${JSON.stringify(sort)}`);
-    const direction = query.order === 'desc' ? -1 : 1;
-    if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') {
-      throw new RangeError(`breakwater: list() option "order" must be "asc" or "desc", got ${JSON.stringify(query.order)}`);
-    }
-    rows.sort((a, b) => direction * compare(a[sort] ?? -1, b[sort] ?? -1) || compare(a.kind, b.kind) || compare(a.name, b.name));
-    return { total: rows.length, items: rows.slice(offset, offset + limit) };
+    return listHealth(this.byKey.values(), healthOf, query);
   }
 
   reset(kind: BreakerKind, name: string): void {
@@ -437,22 +396,11 @@ export class Registry implements Ticking {
   }
 }
 
-const SORTABLE = new Set(['name', 'kind', 'state', 'healthPercentage', 'failureRate', 'totalCalls', 'probability']);
-
 function keyOf(kind: string, name: string): string {
   if (typeof kind !== 'string' || kind.length === 0) throw new TypeError(`breakwater: a breaker kind must be a non-empty string, got ${JSON.stringify(kind)}`);
+  // NUL separates kind from name in the key, so a kind without one keeps every key unique.
+  if (kind.includes('\u0000')) throw new TypeError(`breakwater: a breaker kind must not contain the NUL character (\\u0000), got ${JSON.stringify(kind)}`);
   if (typeof name !== 'string' || name.length === 0) throw new TypeError(`breakwater: a ${kind} breaker needs a non-empty string name, got ${JSON.stringify(name)}`);
   return `${kind}\u0000${name}`;
 }
 
-function integerOption(option: string, value: number | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`breakwater: option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function compare(a: string | number, b: string | number): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -42,6 +42,11 @@ export interface RolloutStateDocument {
   history: RolloutTransition[];
 }
 
+/** The latest time a file may hold: Date's range, far beyond any clock this code runs on. */
+const MAX_TIME = 8.64e15;
+const DOCUMENT_KEYS = ['kind', 'version', 'savedAt', 'config', 'progress', 'history'] as const;
+const PROGRESS_KEYS = ['phase', 'status', 'phaseEnteredAt', 'goodStreak', 'rolledBackAt', 'attempt'] as const;
+
 const STATUSES: ReadonlySet<string> = new Set(['pending', 'rolling', 'paused', 'rolledBack', 'aborted', 'complete']);
 const ACTIONS: ReadonlySet<string> = new Set(['advance', 'rollback', 'promote', 'abort', 'retry', 'autoRetry', 'pause', 'resume']);
 
@@ -69,7 +74,10 @@ export function parseStateDocument(file: string, text: string): RolloutStateDocu
   if (!isObject(raw)) return corrupt('expected a JSON object');
   if (raw.kind !== 'breakwater.rollout') corrupt(`"kind" must be "breakwater.rollout", got ${JSON.stringify(raw.kind)}`);
   if (raw.version !== 1) corrupt(`"version" ${JSON.stringify(raw.version)} is not supported (expected 1)`);
-  if (!finite(raw.savedAt)) corrupt('"savedAt" must be a number');
+  if (!isTime(raw.savedAt)) corrupt(`"savedAt" must be a time (ms, 0 to ${MAX_TIME}), got ${JSON.stringify(raw.savedAt)}`);
+  const savedAt = raw.savedAt as number;
+  unknownKeys(raw, DOCUMENT_KEYS, '', corrupt);
+  if (isObject(raw.config)) unknownKeys(raw.config, PERSISTED_OPTIONS, 'config.', corrupt);
   let config: ResolvedRolloutOptions;
   try {
     config = resolveRolloutOptions(pickPersisted(raw.config));
@@ -77,9 +85,13 @@ export function parseStateDocument(file: string, text: string): RolloutStateDocu
     return corrupt(`"config" is invalid: ${(error as Error).message}`, error);
   }
   const progress = checkProgress(raw.progress, config, corrupt);
+  unknownKeys(raw.progress as Record<string, unknown>, PROGRESS_KEYS, 'progress.', corrupt);
+  // Nothing this code saves happened after the save.
+  if (progress.phaseEnteredAt > savedAt) corrupt(`"progress.phaseEnteredAt" ${progress.phaseEnteredAt} is after "savedAt" ${savedAt}`);
+  if (progress.rolledBackAt !== null && progress.rolledBackAt > savedAt) corrupt(`"progress.rolledBackAt" ${progress.rolledBackAt} is after "savedAt" ${savedAt}`);
   if (!Array.isArray(raw.history)) return corrupt('"history" must be an array');
-  const history = raw.history.map((entry, index) => checkTransition(entry, index, corrupt));
-  return { kind: 'breakwater.rollout', version: 1, savedAt: raw.savedAt as number, config, progress, history };
+  const history = raw.history.map((entry, index) => checkTransition(entry, index, savedAt, corrupt));
+  return { kind: 'breakwater.rollout', version: 1, savedAt, config, progress, history };
 }
 
 /** Checks that saved progress fits (possibly changed) options; throws a RolloutStateError naming the file. */
@@ -112,18 +124,18 @@ function checkProgress(value: unknown, config: ResolvedRolloutOptions, corrupt: 
   if (status === 'rolling' && (index < 0 || index === last)) corrupt(`status "rolling" needs a phase between the first and the last but one, got ${JSON.stringify(phase)}`);
   if (status === 'paused' && index === last) corrupt(`status "paused" can't be on the last phase ${JSON.stringify(phase)}: a rollout there is complete`);
   if (status === 'complete' && index !== last) corrupt(`status "complete" needs the last phase ${JSON.stringify(config.phases[last].name)}, got ${JSON.stringify(phase)}`);
-  if (!finite(phaseEnteredAt)) corrupt('"progress.phaseEnteredAt" must be a number');
+  if (!isTime(phaseEnteredAt)) corrupt(`"progress.phaseEnteredAt" must be a time (ms, 0 to ${MAX_TIME}), got ${JSON.stringify(phaseEnteredAt)}`);
   if (!Number.isInteger(goodStreak) || (goodStreak as number) < 0) corrupt('"progress.goodStreak" must be an integer >= 0');
-  if (rolledBackAt !== null && !finite(rolledBackAt)) corrupt('"progress.rolledBackAt" must be a number or null');
+  if (rolledBackAt !== null && !isTime(rolledBackAt)) corrupt(`"progress.rolledBackAt" must be a time (ms, 0 to ${MAX_TIME}) or null, got ${JSON.stringify(rolledBackAt)}`);
   if (!Number.isInteger(attempt) || (attempt as number) < 1) corrupt('"progress.attempt" must be an integer >= 1');
   return { phase, status: status as RolloutStatus, phaseEnteredAt: phaseEnteredAt as number, goodStreak: goodStreak as number, rolledBackAt: rolledBackAt as number | null, attempt: attempt as number };
 }
 
-function checkTransition(value: unknown, index: number, corrupt: (why: string) => never): RolloutTransition {
+function checkTransition(value: unknown, index: number, savedAt: number, corrupt: (why: string) => never): RolloutTransition {
   const where = `"history[${index}]"`;
   if (!isObject(value)) return corrupt(`${where} must be an object`);
   const { at, action, from, to, reason } = value;
-  if (!finite(at)) corrupt(`${where}.at must be a number`);
+  if (!isTime(at) || (at as number) > savedAt) corrupt(`${where}.at must be a time (ms) no later than "savedAt" ${savedAt}, got ${JSON.stringify(at)}`);
   if (typeof action !== 'string' || !ACTIONS.has(action)) corrupt(`${where}.action ${JSON.stringify(action)} is unknown`);
   if (typeof from !== 'string' || typeof to !== 'string' || typeof reason !== 'string') corrupt(`${where} needs string from, to and reason`);
   return { at: at as number, action: action as TransitionAction, from: from as string, to: to as string, reason: reason as string };
@@ -133,6 +145,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function finite(value: unknown): boolean {
-  return typeof value === 'number' && Number.isFinite(value);
+/** A clock reading a file may hold: a number from 0 to MAX_TIME. */
+function isTime(value: unknown): boolean {
+  return typeof value === 'number' && value >= 0 && value <= MAX_TIME;
+}
+
+/** Rejects a key this code never writes, naming it and the keys that belong there. */
+function unknownKeys(value: Record<string, unknown>, known: readonly string[], prefix: string, corrupt: (why: string) => never): void {
+  const unknown = Object.keys(value).find((key) => !known.includes(key));
+  if (unknown !== undefined) corrupt(`"${prefix}${unknown}" is not a field of a state file (expected ${known.join(', ')})`);
 }

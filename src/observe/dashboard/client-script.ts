@@ -87,9 +87,14 @@ export const CLIENT_SCRIPT = String.raw`'use strict';
 
   function drawOverview(overview) {
     var aggregate = overview.aggregate;
-    var health = aggregate.overallHealth;
+    // The gauge is the share of breakers letting calls through: one open breaker in two is 50%,
+    // whatever its traffic. Traffic-weighted health is shown beside it, labelled as such.
+    var healthy = overview.healthyBreakers;
+    var health = healthy.percentage;
     $('health-value').textContent = health.toFixed(1) + '%';
-    $('health-note').textContent = 'average ' + aggregate.averageHealth.toFixed(1) + '% over ' + aggregate.total + ' breakers';
+    $('health-value').dataset.level = health >= 99.95 ? 'good' : health >= 75 ? 'warn' : 'bad';
+    $('health-note').textContent = healthy.healthy + ' of ' + healthy.total + ' breakers healthy (closed)';
+    $('health-weighted').textContent = 'traffic-weighted health ' + aggregate.overallHealth.toFixed(1) + '%';
     $('updated').textContent = 'updated ' + clock(overview.generatedAt);
     var kinds = Object.keys(aggregate.byKind).sort();
     var select = $('filter-kind');
@@ -103,7 +108,7 @@ export const CLIENT_SCRIPT = String.raw`'use strict';
     });
     if (!hasCharts) return;
     charts.gauge.data.datasets[0].data = [health, 100 - health];
-    charts.gauge.data.datasets[0].backgroundColor[0] = health >= 90 ? '#1b8a3a' : health >= 50 ? '#e08a00' : '#c62828';
+    charts.gauge.data.datasets[0].backgroundColor[0] = { good: '#1b8a3a', warn: '#e08a00', bad: '#c62828' }[$('health-value').dataset.level];
     charts.gauge.update();
     charts.states.data.datasets[0].data = [aggregate.closed, aggregate.open, aggregate.halfOpen, aggregate.forcedOpen, aggregate.disabled];
     charts.states.update();
@@ -296,20 +301,30 @@ export const CLIENT_SCRIPT = String.raw`'use strict';
   refresh();
 
   var live = $('live');
-  var source = new EventSource('circuit-breakers/events');
-  source.onopen = function () { live.textContent = 'live'; live.classList.add('connected'); };
-  source.onerror = function () { live.textContent = 'reconnecting…'; live.classList.remove('connected'); };
-  source.addEventListener('overview', function (e) {
-    drawOverview(JSON.parse(e.data));
-    refresh();
-  });
-  source.addEventListener('breaker-events', function (e) {
-    var events = JSON.parse(e.data).events;
-    var newTransitions = events.filter(function (event) { return event.event_type === 'transition'; });
-    var newTuning = events.filter(function (event) { return event.event_type === 'tuning'; });
-    if (newTransitions.length) { remember(transitions, newTransitions); drawTransitions(); }
-    if (newTuning.length) { remember(tuning, newTuning); drawTuning(); }
-    refresh();
-  });
+  // A refused stream (503: the dashboard serves its maximum of live pages) or a dropped one is not
+  // retried by EventSource itself once closed: try again after a while.
+  function connect() {
+    var source = new EventSource('circuit-breakers/events');
+    source.onopen = function () { live.textContent = 'live'; live.classList.add('connected'); };
+    source.onerror = function () {
+      live.classList.remove('connected');
+      if (source.readyState !== EventSource.CLOSED) { live.textContent = 'reconnecting…'; return; }
+      live.textContent = 'live updates unavailable; retrying in 10 s';
+      setTimeout(connect, 10000);
+    };
+    source.addEventListener('overview', function (e) {
+      drawOverview(JSON.parse(e.data));
+      refresh();
+    });
+    source.addEventListener('breaker-events', function (e) {
+      var events = JSON.parse(e.data).events;
+      var newTransitions = events.filter(function (event) { return event.event_type === 'transition'; });
+      var newTuning = events.filter(function (event) { return event.event_type === 'tuning'; });
+      if (newTransitions.length) { remember(transitions, newTransitions); drawTransitions(); }
+      if (newTuning.length) { remember(tuning, newTuning); drawTuning(); }
+      refresh();
+    });
+  }
+  connect();
 })();
 `;

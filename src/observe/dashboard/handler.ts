@@ -1,16 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from '../../registry/registry';
-import { collectBreakwaterMetrics, type BreakwaterCollector, type PrometheusOptions } from '../prometheus';
+import { collectBreakwaterMetrics, isPromClientInstalled, PROM_CLIENT_PACKAGE, type BreakwaterCollector, type PrometheusOptions } from '../prometheus';
 import { asset } from './assets';
 import { authorize, CONTROL_ACTIONS, controlToken, runControl, type ControlAction, type ControlsOption } from './controls';
+import { checkHost, resolveAllowedHosts, type AllowedHosts } from './host-check';
 import { LiveStream } from './live-stream';
+import { dashboardExposition } from './own-metrics';
 import { OverviewCache } from './overview';
 import { PAGE } from './page';
 import { parseHistoryQuery, parseListQuery } from './query';
 import { HttpError, send, sendError, sendJson } from './respond';
 
 /** The registry reads and actions the dashboard uses. */
-export type DashboardRegistry = Pick<Registry, 'health' | 'list' | 'entries' | 'breakerHealth' | 'recent' | 'onEvent' | 'get' | 'reset' | 'forceOpen' | 'close'>;
+export type DashboardRegistry = Pick<Registry, 'health' | 'list' | 'breakerHealth' | 'recent' | 'onEvent' | 'get' | 'reset' | 'forceOpen' | 'close'> & {
+  entries(): Iterable<{ readonly kind: string; readonly name: string }>;
+};
 
 /** Options of {@link createDashboardHandler}. */
 export interface DashboardOptions {
@@ -19,8 +23,22 @@ export interface DashboardOptions {
   controls?: ControlsOption;
   /** How often connected pages get the overview, in ms. Default 1000. */
   updateEveryMs?: number;
-  /** Options of the Prometheus collector behind GET /metrics (its own prom-client Registry), or false to not serve /metrics. */
+  /**
+   * Options of the Prometheus collector behind GET /metrics (its own prom-client Registry), or
+   * false to not serve /metrics. Without prom-client installed, /metrics is not the dashboard's:
+   * mounted on an app, the request goes on to the app (next()).
+   */
   metrics?: Omit<PrometheusOptions, 'register'> | false;
+  /**
+   * Host names the dashboard answers to besides localhost, loopback addresses and the address a
+   * request arrived on (DNS rebinding guard); other Host headers get 421. `true` accepts any host:
+   * only behind a proxy that checks Host itself. Default none.
+   */
+  allowedHosts?: AllowedHosts;
+  /** Live pages (server-sent event streams) served at once; one more gets 503. Default 100. */
+  maxLiveClients?: number;
+  /** Bytes a live page may leave unread when the next message is due; beyond it its stream is closed. Default 1 MiB. */
+  maxClientBacklogBytes?: number;
 }
 
 /** Connect-style: calls `next()` for paths that are not the dashboard's (Express), or answers 404 without it. */
@@ -44,6 +62,14 @@ const PREFIXES = ['/circuit-breakers', '/api/circuit-breakers', '/metrics'];
 
 function allow(methods: string): HttpError {
   return new HttpError(405, `method not allowed here; use ${methods}`, { Allow: methods });
+}
+
+function integerOption(option: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`breakwater: dashboard option ${option} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
 }
 
 function decode(segment: string): string {
@@ -73,16 +99,21 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     throw new RangeError(`breakwater: dashboard option updateEveryMs must be an integer from 50 to 3600000, got ${String(updateEveryMs)}`);
   }
   const metricsOptions = options.metrics ?? {};
+  const allowedHosts = resolveAllowedHosts(options.allowedHosts);
+  const maxClients = integerOption('maxLiveClients', options.maxLiveClients, 100, 1, 100_000);
+  const maxBacklogBytes = integerOption('maxClientBacklogBytes', options.maxClientBacklogBytes, 1 << 20, 1024, 1 << 30);
   const overview = new OverviewCache(registry, Math.min(250, updateEveryMs));
-  const live = new LiveStream(registry, overview, updateEveryMs);
+  const live = new LiveStream(registry, overview, updateEveryMs, { maxClients, maxBacklogBytes });
   let collector: BreakwaterCollector | undefined;
 
-  const handlesPath = (path: string): boolean => PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+  // /metrics is the dashboard's only when it can answer it: an app's own /metrics stays the app's.
+  const servesMetrics = (): boolean => metricsOptions !== false && isPromClientInstalled();
+  const handlesPath = (path: string): boolean => PREFIXES.some((prefix) => (path === prefix || path.startsWith(`${prefix}/`)) && (prefix !== '/metrics' || servesMetrics()));
 
   const listBreakers = (res: ServerResponse, params: URLSearchParams): void => {
     const query = parseListQuery(params);
     const page = registry.list(query);
-    sendJson(res, 200, { ...overview.get(), controls: token !== undefined, total: page.total, offset: query.offset, limit: query.limit, items: page.items });
+    sendJson(res, 200, { ...overview.get(), controls: token !== undefined, dashboard: live.counts, total: page.total, offset: query.offset, limit: query.limit, items: page.items });
   };
 
   const control = (req: IncomingMessage, res: ServerResponse, kind: string, name: string, action: string): void => {
@@ -99,7 +130,8 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     if (metricsOptions === false) throw new HttpError(404, 'GET /metrics is off in this dashboard');
     collector ??= collectBreakwaterMetrics(registry, metricsOptions);
     const text = await collector.register.metrics();
-    send(res, 200, collector.register.contentType, text);
+    const own = dashboardExposition(metricsOptions.prefix ?? 'breakwater_', live.counts);
+    send(res, 200, collector.register.contentType, `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}${own}`);
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined): Promise<void> => {
@@ -108,8 +140,10 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     const reading = req.method === 'GET' || req.method === 'HEAD';
     if (!handlesPath(path)) {
       if (next !== undefined) return next();
+      if (path === '/metrics' && metricsOptions !== false) throw new HttpError(404, `GET /metrics needs the optional package ${PROM_CLIENT_PACKAGE}; install it with \`npm install ${PROM_CLIENT_PACKAGE}\``);
       throw new HttpError(404, `no dashboard route ${JSON.stringify(path)}`);
     }
+    checkHost(req, allowedHosts);
     if (path === '/circuit-breakers') {
       if (!reading) throw allow('GET, HEAD');
       return send(res, 200, 'text/html; charset=utf-8', PAGE, { 'Content-Security-Policy': CSP });

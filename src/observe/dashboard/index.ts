@@ -6,3 +6,4 @@ export { runDashboardCommand, DASHBOARD_USAGE, TOKEN_VARIABLE } from './command'
 export type { DashboardCommandContext } from './command';
 export type { ControlAction, ControlsOption } from './controls';
 export type { Overview } from './overview';
+export type { AllowedHosts } from './host-check';

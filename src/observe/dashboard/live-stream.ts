@@ -3,6 +3,7 @@ import type { Disposer } from '../../events';
 import type { Registry } from '../../registry/registry';
 import type { BreakerEvent } from '../event';
 import type { OverviewCache } from './overview';
+import { HttpError } from './respond';
 
 /** Events forwarded to pages as they happen; periodic 'window' summaries are not (the overview covers them). */
 const FORWARDED = new Set<BreakerEvent['event_type']>(['transition', 'tuning', 'prediction', 'recovery', 'rollout']);
@@ -11,20 +12,34 @@ const MAX_BATCH = 500;
 /** How long events are gathered before they are sent together. */
 const BATCH_MS = 200;
 
-interface Client {
-  res: ServerResponse;
-  /** The socket's buffer is full: skip messages until it drains (the next overview catches up). */
-  congested: boolean;
+/** How many live pages a dashboard serves at once, and how far behind one may fall. */
+export interface LiveStreamLimits {
+  /** Concurrent event streams; one more is refused with 503. */
+  maxClients: number;
+  /** Bytes a stream may leave unsent when the next message is due; beyond it the stream is closed. */
+  maxBacklogBytes: number;
+}
+
+/** What the live stream has done, for the dashboard's own metrics. */
+export interface LiveStreamCounts {
+  clients: number;
+  maxClients: number;
+  /** Streams refused because maxClients were connected. */
+  refused: number;
+  /** Streams closed because they fell more than maxBacklogBytes behind. */
+  droppedSlow: number;
 }
 
 /**
  * Server-sent events for the page (GET /circuit-breakers/events): `overview` every
  * `updateEveryMs` and right after changes, and `breaker-events` with the transitions, tuning and
  * other events gathered over 200 ms. It listens to the registry only while a page is connected,
- * and its timers are unref'd.
+ * and its timers are unref'd. At most `maxClients` pages at once; a page that does not read is closed.
  */
 export class LiveStream {
-  private readonly clients = new Set<Client>();
+  private readonly clients = new Set<ServerResponse>();
+  private refused = 0;
+  private droppedSlow = 0;
   private unsubscribe: Disposer | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private batchTimer: NodeJS.Timeout | undefined;
@@ -35,6 +50,7 @@ export class LiveStream {
     private readonly registry: Pick<Registry, 'onEvent'>,
     private readonly overview: OverviewCache,
     private readonly updateEveryMs: number,
+    private readonly limits: LiveStreamLimits,
   ) {}
 
   /** Connected pages. */
@@ -42,8 +58,16 @@ export class LiveStream {
     return this.clients.size;
   }
 
-  /** Takes over a request as an event stream until the page goes away. */
+  get counts(): LiveStreamCounts {
+    return { clients: this.clients.size, maxClients: this.limits.maxClients, refused: this.refused, droppedSlow: this.droppedSlow };
+  }
+
+  /** Takes over a request as an event stream until the page goes away; a 503 when maxClients are connected. */
   open(req: IncomingMessage, res: ServerResponse): void {
+    if (this.clients.size >= this.limits.maxClients) {
+      this.refused++;
+      throw new HttpError(503, `the dashboard already serves ${this.limits.maxClients} live pages (option maxLiveClients); close one or retry later`, { 'Retry-After': '10' });
+    }
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -52,25 +76,22 @@ export class LiveStream {
       'X-Accel-Buffering': 'no',
       Connection: 'keep-alive',
     });
-    const client: Client = { res, congested: false };
-    res.on('drain', () => (client.congested = false));
-    this.clients.add(client);
+    this.clients.add(res);
     req.socket.setNoDelay(true);
     // The response closes when the page goes away (the request's own 'close' depends on body reading).
-    res.on('close', () => this.remove(client));
-    this.sendTo(client, `retry: 2000\n\n`);
-    this.sendTo(client, message('overview', this.overview.get()));
+    res.on('close', () => this.remove(res));
+    this.sendTo(res, `retry: 2000\n\n` + message('overview', this.overview.get()));
     this.start();
   }
 
   /** Ends every stream and stops listening. */
   close(): void {
-    for (const client of this.clients) client.res.end();
+    for (const client of this.clients) client.end();
     this.clients.clear();
     this.stop();
   }
 
-  private remove(client: Client): void {
+  private remove(client: ServerResponse): void {
     this.clients.delete(client);
     if (this.clients.size === 0) this.stop();
   }
@@ -112,11 +133,22 @@ export class LiveStream {
   }
 
   private broadcast(text: string): void {
-    for (const client of this.clients) if (!client.congested) this.sendTo(client, text);
+    for (const client of this.clients) this.sendTo(client, text);
   }
 
-  private sendTo(client: Client, text: string): void {
-    if (!client.res.write(text)) client.congested = true;
+  /**
+   * Writes a message, unless the page left more than maxBacklogBytes of earlier ones unsent: such
+   * a page is not reading, and holding every message for it would grow without bound. It is closed
+   * (an EventSource reconnects and starts from a fresh overview).
+   */
+  private sendTo(client: ServerResponse, text: string): void {
+    if (client.writableLength > this.limits.maxBacklogBytes) {
+      this.droppedSlow++;
+      this.remove(client);
+      client.destroy();
+      return;
+    }
+    client.write(text);
   }
 }
 

@@ -12,10 +12,23 @@ export interface Overview {
    * sum(failureRate x windowCalls) / sum(windowCalls); 0 for a kind with no calls in its windows.
    */
   failureRateByKind: Record<string, number>;
+  /**
+   * What the health gauge shows: breakers whose circuit lets calls through (closed or disabled)
+   * out of all, and their share in % (100 with no breakers). One of two breakers open is 50%,
+   * however little traffic the open one had; `aggregate.overallHealth` (traffic-weighted) is shown
+   * beside it, labelled.
+   */
+  healthyBreakers: { healthy: number; total: number; percentage: number };
+}
+
+/** The gauge's figure from the registry's state counts. */
+export function healthyBreakers(aggregate: RegistryHealth): Overview['healthyBreakers'] {
+  const healthy = aggregate.closed + aggregate.disabled;
+  return { healthy, total: aggregate.total, percentage: aggregate.total === 0 ? 100 : Math.round((10_000 * healthy) / aggregate.total) / 100 };
 }
 
 /** The registry reads an overview makes. */
-export type OverviewSource = Pick<Registry, 'health' | 'entries' | 'breakerHealth'>;
+export type OverviewSource = Pick<Registry, 'health' | 'breakerHealth'> & { entries(): Iterable<{ readonly kind: string; readonly name: string }> };
 
 /** Reads the overview (two passes over the registry). */
 export function readOverview(registry: OverviewSource): Overview {
@@ -30,7 +43,8 @@ export function readOverview(registry: OverviewSource): Overview {
   }
   const failureRateByKind: Record<string, number> = {};
   for (const [kind, sum] of weighted) failureRateByKind[kind] = sum.calls > 0 ? sum.failures / sum.calls : 0;
-  return { generatedAt: Date.now(), aggregate: registry.health(), failureRateByKind };
+  const aggregate = registry.health();
+  return { generatedAt: Date.now(), aggregate, failureRateByKind, healthyBreakers: healthyBreakers(aggregate) };
 }
 
 /** A read may take at most this share of the event loop: a read that took 50 ms is not repeated for 1 s. */

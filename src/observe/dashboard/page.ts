@@ -17,8 +17,8 @@ export const PAGE = `<!doctype html>
 <header><h1>Circuit breakers</h1><span id="live" class="live">connecting…</span><span id="updated" class="live"></span></header>
 <main>
   <section class="cards">
-    <div class="card"><h2>Overall health</h2><div class="chart"><canvas id="health-gauge" aria-label="overall health gauge"></canvas></div>
-      <div id="health-value" class="gauge-value">–</div><div id="health-note" class="gauge-note"></div></div>
+    <div class="card"><h2>Healthy breakers</h2><div class="chart"><canvas id="health-gauge" aria-label="share of healthy breakers"></canvas></div>
+      <div id="health-value" class="gauge-value">–</div><div id="health-note" class="gauge-note"></div><div id="health-weighted" class="gauge-note"></div></div>
     <div class="card"><h2>States</h2><div class="chart"><canvas id="state-chart" aria-label="circuits by state"></canvas></div></div>
     <div class="card"><h2>Failure rate by kind</h2><div class="chart"><canvas id="kind-chart" aria-label="failure rate by kind"></canvas></div></div>
   </section>

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolveAllowedHosts } from './host-check';
 import { createDashboardHandler, type DashboardHandler, type DashboardOptions } from './handler';
 
 /** The port `startDashboard` and `breakwater dashboard` listen on unless told. */
@@ -11,7 +12,11 @@ export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
 export interface StartDashboardOptions extends DashboardOptions {
   /** Default 7070; 0 picks a free port (see `url`). */
   port?: number;
-  /** Default '127.0.0.1'. Binding another address exposes the dashboard (and, with controls, the token travels in clear unless a TLS proxy is in front). */
+  /**
+   * Default '127.0.0.1'. Binding another address exposes the dashboard (and, with controls, the
+   * token travels in clear unless a TLS proxy is in front). The dashboard answers Host headers
+   * naming this host, loopback names and the address a request arrived on (plus `allowedHosts`).
+   */
   host?: string;
 }
 
@@ -34,7 +39,10 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`breakwater: dashboard option port must be an integer from 0 to 65535, got ${String(port)}`);
   const host = options.host ?? DEFAULT_DASHBOARD_HOST;
   if (typeof host !== 'string' || host.length === 0) throw new TypeError(`breakwater: dashboard option host must be a non-empty address, got ${JSON.stringify(host)}`);
-  const handler = createDashboardHandler(options);
+  // The configured host is a name the dashboard answers to (loopback names and bound addresses always are).
+  const allowed = resolveAllowedHosts(options.allowedHosts);
+  const allowedHosts = allowed === true ? true : [...allowed, host];
+  const handler = createDashboardHandler({ ...options, allowedHosts });
   const server = createServer((req, res) => handler(req, res));
   await new Promise<void>((listening, failed) => {
     server.once('error', (error: NodeJS.ErrnoException) => {

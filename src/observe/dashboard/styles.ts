@@ -15,6 +15,9 @@ main { padding: 1rem 1.25rem; display: grid; grid-template-columns: minmax(0, 1f
 .chart.wide { height: 320px; }
 .gauge-value { text-align: center; font-size: 1.6rem; font-weight: 700; margin-top: -3.5rem; }
 .gauge-note { text-align: center; color: var(--off); font-size: 0.8rem; }
+.gauge-value[data-level="good"] { color: #1b8a3a; }
+.gauge-value[data-level="warn"] { color: #e08a00; }
+.gauge-value[data-level="bad"] { color: #c62828; }
 .filters { display: flex; flex-wrap: wrap; gap: 0.5rem; align-items: center; margin-bottom: 0.5rem; }
 .filters input, .filters select, .controls input { padding: 0.25rem 0.4rem; }
 table { width: 100%; border-collapse: collapse; font-size: 13px; font-variant-numeric: tabular-nums; }

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { BreakerEvent, EventSink } from '../event';
+import { enqueueWhatFits } from './bounded-queue';
 
 /** The npm package this sink loads on first use (an optional peer dependency). */
 export const DUCKDB_PACKAGE = '@duckdb/node-api';
@@ -16,7 +17,10 @@ export interface DuckDbSinkOptions {
   path: string;
   /** Rows appended per appender flush; a larger queue is written over several turns of the event loop. Default 1000. */
   batchSize?: number;
-  /** Events waiting for the database at most; beyond it new batches are dropped and counted. Default 10 000. */
+  /**
+   * Events waiting for the database at most. Beyond it events are dropped and counted: a batch
+   * larger than the room left keeps its oldest events (the start of a burst). Default 10 000.
+   */
   maxQueuedEvents?: number;
 }
 
@@ -156,7 +160,7 @@ async function openTable(connection: DuckDBConnection, path: string): Promise<vo
 /**
  * Writes history events into the DuckDB table `circuit_breaker_metrics`, through the appender, in
  * batches. write() only queues; rows are appended on later turns of the event loop, `batchSize`
- * at a time. When more than `maxQueuedEvents` wait, new batches are dropped and counted.
+ * at a time. What would take the queue past `maxQueuedEvents` is dropped and counted (oldest kept).
  * Resolves once the file is open and the table exists; rejects with a named error when the
  * package is missing, the folder does not exist or the table has another shape.
  */
@@ -255,11 +259,11 @@ export async function createDuckDbSink(options: DuckDbSinkOptions): Promise<Duck
     },
     write(events: readonly BreakerEvent[]): void {
       if (events.length === 0) return;
-      if (closed || queue.length + events.length > maxQueued) {
+      if (closed) {
         dropped += events.length;
         return;
       }
-      for (const event of events) queue.push(event);
+      dropped += enqueueWhatFits(queue, events, maxQueued);
       void drain();
     },
     flush,

@@ -1,6 +1,8 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, rmSync, statSync, write as fsWrite, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { BreakerEvent, EventSink } from '../event';
+import { inspectTail } from '../../fs/torn-tail';
+import { isBreakerEventLine, type BreakerEvent, type EventSink } from '../event';
+import { enqueueWhatFits } from './bounded-queue';
 
 /** Options of {@link createJsonlSink}. */
 export interface JsonlSinkOptions {
@@ -10,7 +12,10 @@ export interface JsonlSinkOptions {
   maxBytes?: number;
   /** Rotated files kept beside the live one (`path.1` newest … `path.N` oldest). Default 5; 0 keeps none. */
   maxFiles?: number;
-  /** Events waiting for the disk at most; beyond it new batches are dropped and counted. Default 10 000. */
+  /**
+   * Events waiting for the disk at most. Beyond it events are dropped and counted: a batch larger
+   * than the room left keeps its oldest events (the start of a burst) and drops the rest. Default 10 000.
+   */
   maxQueuedEvents?: number;
 }
 
@@ -41,35 +46,38 @@ function positiveInteger(value: unknown, option: string, fallback: number, minim
 
 /**
  * Opens `path` for appending. A writer killed inside the kernel's copy of a batch can leave a last
- * line without its newline; that fragment is cut off here so the file holds whole lines only.
+ * line without its newline; that fragment is cut off so the file holds whole lines only, but only
+ * when it provably is ours (a partial object after an event line). Any other file is refused, untouched.
  */
 function openForAppend(path: string): { fd: number; size: number } {
   const fd = openSync(path, 'a+');
-  let size = fstatSync(fd).size;
-  if (size > 0) {
+  try {
+    let size = fstatSync(fd).size;
     const tail = Buffer.alloc(Math.min(size, 1 << 20));
-    const start = size - tail.length;
-    readSync(fd, tail, 0, tail.length, start);
-    if (tail[tail.length - 1] !== 0x0a) {
-      const lastNewline = tail.lastIndexOf(0x0a);
-      if (lastNewline >= 0 || start === 0) {
-        size = start + lastNewline + 1;
-        ftruncateSync(fd, size);
-      } else {
-        // No newline in the last MiB: not a torn batch of ours. Keep it and end its line.
-        size += writeSync(fd, '\n');
-      }
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    const verdict = inspectTail(tail, size - tail.length, isBreakerEventLine);
+    if (verdict.kind === 'foreign') {
+      throw new Error(`breakwater: JSONL sink file ${path} is not an event history (${verdict.problem}); expected JSON lines of breakwater events, one per line. Choose another path or move the file away`);
     }
+    if (verdict.kind === 'torn') ftruncateSync(fd, (size = verdict.keepBytes));
+    else if (verdict.kind === 'unterminated') size += writeSync(fd, '\n');
+    return { fd, size };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
   }
-  return { fd, size };
 }
 
 /**
  * Writes history events as JSON lines. Every batch becomes one `write()` of whole lines on a file
  * opened with O_APPEND, so lines from concurrent batches (or other sinks on the same file) never
  * interleave; one write is in flight at a time. Rotation renames the live file to `path.1` (and
- * shifts older ones) before a batch would overflow `maxBytes`. write() only queues: when more
- * than `maxQueuedEvents` wait for the disk, new batches are dropped and counted.
+ * shifts older ones) before a batch would overflow `maxBytes`. write() only queues: what would
+ * take the queue past `maxQueuedEvents` is dropped and counted (oldest kept).
+ *
+ * The sink never touches a descriptor after closing it: when the live file cannot be reopened
+ * (its folder is gone), it holds none, drops and counts what arrives, and reopens on the next
+ * batch once it can.
  */
 export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
   if (options === null || typeof options !== 'object') throw new TypeError('breakwater: createJsonlSink(options) needs an object with a path');
@@ -89,7 +97,7 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
   }
   if (!folderIsDirectory) throw new Error(`breakwater: JSONL sink file ${path}: its folder ${folder} does not exist (create it first)`);
 
-  let { fd, size } = openForAppend(path);
+  let { fd, size }: { fd: number | undefined; size: number } = openForAppend(path);
   let queue: BreakerEvent[] = [];
   let writing = false;
   let closed = false;
@@ -99,9 +107,13 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
   let lastError: Error | undefined;
   let idleWaiters: Array<() => void> = [];
 
-  /** Renames the live file away and opens a fresh one; if renaming fails, keeps appending to the live file rather than lose events. */
-  const rotate = (): void => {
-    closeSync(fd);
+  /**
+   * Renames the live file away and opens a fresh one; if renaming fails, keeps appending to the
+   * live file rather than lose events. If reopening fails, the sink is left holding no descriptor.
+   */
+  const rotate = (open: number): void => {
+    closeSync(open);
+    fd = undefined;
     try {
       if (maxFiles === 0) rmSync(path, { force: true });
       else {
@@ -118,9 +130,8 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
       rotations++;
     } catch (error) {
       lastError = error as Error;
-    } finally {
-      ({ fd, size } = openForAppend(path));
     }
+    ({ fd, size } = openForAppend(path));
   };
 
   const settle = (): void => {
@@ -140,8 +151,11 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
     const batch = taken === queue.length ? queue : queue.slice(0, taken);
     queue = taken === queue.length ? [] : queue.slice(taken);
     const bytes = Buffer.from(text);
+    let open: number;
     try {
-      if (size > 0 && size + bytes.length > maxBytes) rotate();
+      if (fd === undefined) ({ fd, size } = openForAppend(path));
+      if (size > 0 && size + bytes.length > maxBytes) rotate(fd);
+      open = fd!;
     } catch (error) {
       // The file could not be reopened (its folder is gone?): this batch is lost, the next ones try again.
       lastError = error as Error;
@@ -149,7 +163,7 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
       return schedule();
     }
     writing = true;
-    fsWrite(fd, bytes, 0, bytes.length, null, (error, count) => {
+    fsWrite(open, bytes, 0, bytes.length, null, (error, count) => {
       writing = false;
       if (error !== null || count !== bytes.length) {
         lastError = error ?? new Error(`breakwater: JSONL sink ${path}: short write (${count} of ${bytes.length} bytes)`);
@@ -187,11 +201,11 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
     },
     write(events: readonly BreakerEvent[]): void {
       if (events.length === 0) return;
-      if (closed || queue.length + events.length > maxQueued) {
+      if (closed) {
         dropped += events.length;
         return;
       }
-      for (const event of events) queue.push(event);
+      dropped += enqueueWhatFits(queue, events, maxQueued);
       if (!writing) schedule();
     },
     flush(): Promise<void> {
@@ -205,7 +219,8 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
       if (closed) return;
       await this.flush();
       closed = true;
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
     },
   };
 }

@@ -47,8 +47,8 @@ afterAll(async () => {
 });
 
 /** Starts a dashboard over the registry and opens its page once the table has data. */
-async function open(registry: Registry, controls: { token: string } | false = { token: TOKEN }): Promise<{ page: Page; dashboard: RunningDashboard; dialogs: string[]; requests: string[] }> {
-  const dashboard = await startDashboard({ registry, port: 0, controls });
+async function open(registry: Registry, controls: { token: string } | false = { token: TOKEN }, maxLiveClients?: number): Promise<{ page: Page; dashboard: RunningDashboard; dialogs: string[]; requests: string[] }> {
+  const dashboard = await startDashboard({ registry, port: 0, controls, maxLiveClients });
   running.push(dashboard);
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   pages.push(page);
@@ -99,6 +99,38 @@ describe('dashboard in headless Chromium', () => {
     expect(requests).toContain(`${origin}/circuit-breakers/assets/chart.umd.min.js`);
     await expect(page.locator('#tuning-list li').count()).resolves.toBe(10);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-overview.png'), fullPage: true });
+  });
+
+  it('shows the share of healthy breakers on the gauge: one of two open is 50%, not a green 96%', async () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const registry = new Registry({ clock, summaryEveryMs: 0 });
+    const busy = registry.createEndpointBreaker('https://busy.example', { failureThreshold: 5 });
+    for (let i = 0; i < 24; i++) busy.executeSync(() => i);
+    const down = registry.createEndpointBreaker('https://down.example', { failureThreshold: 1, recoveryTimeout: 600_000 });
+    expect(() => down.executeSync(() => { throw new Error('down'); })).toThrow('down');
+    expect(down.getState()).toBe('open');
+    const weighted = registry.health().overallHealth;
+    expect(weighted).toBeGreaterThan(90); // what the gauge used to show, in green
+    const { page } = await open(registry);
+    expect(await page.locator('#health-value').textContent()).toBe('50.0%');
+    expect(await page.locator('#health-value').getAttribute('data-level')).toBe('bad');
+    expect(await page.locator('#health-note').textContent()).toBe('1 of 2 breakers healthy (closed)');
+    expect(await page.locator('#health-weighted').textContent()).toBe(`traffic-weighted health ${weighted.toFixed(1)}%`);
+    const gauge = await page.evaluate(() => window.Chart.getChart('health-gauge')!.data.datasets[0] as unknown as { data: number[]; backgroundColor: string[] });
+    expect(gauge.data).toEqual([50, 50]);
+    expect(gauge.backgroundColor[0]).toBe('#c62828');
+  });
+
+  it('says so when the dashboard refuses its live stream (maxLiveClients reached), instead of "reconnecting…" forever', async () => {
+    const registry = dashboardRegistry();
+    const { page, dashboard } = await open(registry, false, 1);
+    await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live', undefined, { timeout: LIVE_WITHIN_MS });
+    const second = await browser.newPage();
+    pages.push(second);
+    await second.goto(dashboard.url);
+    await second.waitForSelector('body[data-ready="true"]');
+    await second.waitForFunction(() => document.getElementById('live')?.textContent === 'live updates unavailable; retrying in 10 s', undefined, { timeout: LIVE_WITHIN_MS });
+    expect(dashboard.handler.liveClients).toBe(1);
   });
 
   it('shows a state change live, within two seconds, over server-sent events', async () => {

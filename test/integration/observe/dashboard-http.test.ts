@@ -217,7 +217,7 @@ describe('dashboard over HTTP', () => {
     handler.close();
   });
 
-  it('runs as `breakwater dashboard [--port] [--host]`', async () => {
+  it('runs as `breakwater dashboard [--port] [--host]` over a registry it is given (the demo)', async () => {
     const registry = dashboardRegistry();
     const lines: string[] = [];
     const dashboard = (await runDashboardCommand(['--port', '0', '--host=127.0.0.1'], { registry, env: {}, print: (line) => lines.push(line) }))!;
@@ -227,7 +227,7 @@ describe('dashboard over HTTP', () => {
     expect((await fetch(dashboard.url)).status).toBe(200);
     const help: string[] = [];
     expect(await runDashboardCommand(['--help'], { print: (line) => help.push(line) })).toBeUndefined();
-    expect(help[0]).toMatch(/^Usage: breakwater dashboard \[--port <port>\] \[--host <address>\]/);
+    expect(help[0]).toMatch(/^Usage: breakwater dashboard --history <events\.jsonl\|events\.duckdb> \[--port <port>\] \[--host <address>\]/);
     await expect(runDashboardCommand(['--port', 'http'], { registry })).rejects.toThrow(/--port must be an integer from 0 to 65535, got "http"/);
     await expect(runDashboardCommand(['--verbose'], { registry })).rejects.toThrow(/unknown argument "--verbose"/);
     const withToken = (await runDashboardCommand(['--port', '0'], { registry, env: { BREAKWATER_DASHBOARD_TOKEN: TOKEN }, print: () => {} }))!;

@@ -61,16 +61,26 @@ describe('DuckDB sink', () => {
     await second.close();
   });
 
-  it('drops and counts batches when too many events wait', async () => {
+  it('keeps the oldest events that fit and counts the rest when too many wait', async () => {
     const sink = await createDuckDbSink({ path: ':memory:', maxQueuedEvents: 100 });
     sink.write(makeEvents(0, 80));
-    sink.write(makeEvents(80, 80));
-    expect(sink.dropped).toBe(80);
-    const rows = await sink.query(`SELECT count(*)::INTEGER AS n FROM ${DUCKDB_TABLE}`);
-    expect(rows).toEqual([{ n: 80 }]);
+    sink.write(makeEvents(80, 80)); // 20 fit
+    expect(sink.dropped).toBe(60);
+    const rows = await sink.query(`SELECT min("timestamp") - ${makeEvent(0).timestamp} AS first, max("timestamp") - ${makeEvent(0).timestamp} AS last, count(*)::INTEGER AS n FROM ${DUCKDB_TABLE}`);
+    expect(rows).toEqual([{ first: 0, last: 99, n: 100 }]);
     await sink.close();
     sink.write(makeEvents(0, 3));
-    expect(sink.dropped).toBe(83);
+    expect(sink.dropped).toBe(63);
+  });
+
+  it('keeps what fits of a burst larger than the whole queue (12,000 events in one batch)', async () => {
+    const sink = await createDuckDbSink({ path: ':memory:', maxQueuedEvents: 10_000 });
+    sink.write(makeEvents(0, 12_000));
+    expect(sink.dropped).toBe(2_000);
+    const rows = await sink.query(`SELECT max("timestamp") - ${makeEvent(0).timestamp} AS last, count(*)::INTEGER AS n FROM ${DUCKDB_TABLE}`);
+    expect(rows).toEqual([{ last: 9_999, n: 10_000 }]);
+    expect(sink.written).toBe(10_000);
+    await sink.close();
   });
 
   it('names the missing folder, a table of another shape and bad options', async () => {

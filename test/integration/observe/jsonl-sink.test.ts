@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BreakerEvent } from '../../../src/observe/event';
@@ -174,18 +174,111 @@ describe('JSONL sink', () => {
     expect(readLines(path).map((line) => JSON.parse(line) as BreakerEvent)).toEqual([makeEvent(1), makeEvent(2)]);
   });
 
-  it('drops and counts batches when too many events wait, without blocking the caller', async () => {
+  it('keeps the oldest events that fit and counts the rest when too many wait, without blocking the caller', async () => {
     const path = join(tempFolder('behind'), 'events.jsonl');
     const sink = createJsonlSink({ path, maxQueuedEvents: 100 });
     sink.write(makeEvents(0, 60));
-    sink.write(makeEvents(60, 60)); // 120 would wait: dropped
-    sink.write(makeEvents(120, 40));
+    sink.write(makeEvents(60, 60)); // 40 fit, the newest 20 are dropped
+    sink.write(makeEvents(120, 40)); // the queue is full: all dropped
     expect(sink.dropped).toBe(60);
     await sink.close();
     expect(sink.written).toBe(100);
     sink.write(makeEvents(200, 5)); // closed: dropped, never thrown
     expect(sink.dropped).toBe(65);
-    expect(readLines(path)).toHaveLength(100);
+    expect(readLines(path).map((line) => JSON.parse(line) as BreakerEvent)).toEqual(makeEvents(0, 100));
+  });
+
+  it('keeps what fits of a burst larger than the whole queue (12,000 events in one batch)', async () => {
+    const path = join(tempFolder('burst'), 'events.jsonl');
+    const sink = createJsonlSink({ path, maxQueuedEvents: 10_000 });
+    sink.write(makeEvents(0, 12_000));
+    expect(sink.dropped).toBe(2_000);
+    await sink.close();
+    expect(sink.written).toBe(10_000);
+    expect(readLines(path).map((line) => JSON.parse(line) as BreakerEvent)).toEqual(makeEvents(0, 10_000));
+  });
+
+  it('never writes into or closes a descriptor it gave up when its folder vanished at a rotation; resumes when the folder is back', async () => {
+    const folder = join(tempFolder('vanished'), 'logs');
+    mkdirSync(folder);
+    const path = join(folder, 'events.jsonl');
+    const sink = createJsonlSink({ path, maxBytes: 1024 });
+    sink.write(makeEvents(0, 2));
+    await sink.flush();
+    const descriptorOf = (file: string): number[] =>
+      readdirSync('/proc/self/fd')
+        .map(Number)
+        .filter((n) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${n}`).startsWith(file);
+          } catch {
+            return false;
+          }
+        });
+    const [sinkFd] = descriptorOf(path);
+    expect(sinkFd).toBeGreaterThan(2);
+
+    rmSync(folder, { recursive: true });
+    sink.write(makeEvents(2, 3)); // over maxBytes: the rotation finds no folder
+    await sink.flush();
+    expect(sink.dropped).toBe(3);
+    expect(sink.lastError).toBeInstanceOf(Error);
+
+    // Another file of the process now gets the number the sink closed.
+    const bystanderPath = join(tempFolder('bystander'), 'database.bin');
+    writeFileSync(bystanderPath, 'mine\n');
+    const bystander = openSync(bystanderPath, 'r+');
+    try {
+      expect(bystander).toBe(sinkFd);
+      sink.write(makeEvents(5, 4));
+      await sink.flush();
+      sink.write(makeEvents(9, 1));
+      await sink.flush();
+      expect(sink.dropped).toBe(8);
+      expect(() => fstatSync(bystander)).not.toThrow(); // still open: the sink did not close it
+      expect(writeSync(bystander, 'still mine\n', 5)).toBeGreaterThan(0);
+      expect(readFileSync(bystanderPath, 'utf8')).toBe('mine\nstill mine\n');
+
+      mkdirSync(folder);
+      sink.write(makeEvents(10, 2));
+      await sink.close();
+      expect(sink.dropped).toBe(8);
+      expect(readLines(path).map((line) => JSON.parse(line) as BreakerEvent)).toEqual(makeEvents(10, 2));
+      expect(readFileSync(bystanderPath, 'utf8')).toBe('mine\nstill mine\n');
+    } finally {
+      closeSync(bystander);
+    }
+  });
+
+  it('refuses a file that is not an event history, and leaves it as it was', () => {
+    const folder = tempFolder('foreign');
+    const config = join(folder, 'config.json');
+    const configText = '{\n  "port": 8080,\n  "name": "api"\n}';
+    writeFileSync(config, configText);
+    expect(() => createJsonlSink({ path: config })).toThrow(/JSONL sink file .*config\.json is not an event history \(.*\); expected JSON lines of breakwater events/);
+    expect(readFileSync(config, 'utf8')).toBe(configText);
+
+    const logs = join(folder, 'app.log');
+    const logText = 'started\nlistening on 8080\n';
+    writeFileSync(logs, logText);
+    expect(() => createJsonlSink({ path: logs })).toThrow(/app\.log is not an event history \(its last line is not a record\)/);
+    expect(readFileSync(logs, 'utf8')).toBe(logText);
+
+    // Someone else's JSON lines, the last one cut: not provably ours either.
+    const other = join(folder, 'other.jsonl');
+    const otherText = '{"level":"info","msg":"a"}\n{"level":"in';
+    writeFileSync(other, otherText);
+    expect(() => createJsonlSink({ path: other })).toThrow(/other\.jsonl is not an event history/);
+    expect(readFileSync(other, 'utf8')).toBe(otherText);
+  });
+
+  it('keeps a last event that lost only its newline', async () => {
+    const path = join(tempFolder('unterminated'), 'events.jsonl');
+    writeFileSync(path, `${JSON.stringify(makeEvent(1))}\n${JSON.stringify(makeEvent(2))}`);
+    const sink = createJsonlSink({ path });
+    sink.write([makeEvent(3)]);
+    await sink.close();
+    expect(readLines(path).map((line) => JSON.parse(line) as BreakerEvent)).toEqual([makeEvent(1), makeEvent(2), makeEvent(3)]);
   });
 
   it('names the missing folder and bad options', () => {

@@ -79,6 +79,37 @@ describe('JsonlTaskStore', () => {
     expect(JsonlTaskStore.open(file).all().map((r) => [r.id, r.attempts])).toEqual([['a', 3], ['b', 0]]);
   });
 
+  it('refuses a file that is not a task store, leaving it as it was', () => {
+    const dir = tempDir();
+    const config = join(dir, 'config.json');
+    const configText = '{"port":8080,"name":"api"}';
+    writeFileSync(config, configText);
+    expect(() => JsonlTaskStore.open(config)).toThrow(TaskStoreError);
+    expect(() => JsonlTaskStore.open(config)).toThrow(`${config} is not a task store (it does not end with a newline after a record); expected JSON Lines task records`);
+    expect(readFileSync(config, 'utf8')).toBe(configText);
+
+    // Records of ours, then a line that is no start of a record: not provably a torn append either.
+    const notes = join(dir, 'tasks.jsonl');
+    const notesText = '{"v":1,"type":"task","id":"a","change":{"at":1}}\nremember to compact';
+    writeFileSync(notes, notesText);
+    expect(() => JsonlTaskStore.open(notes)).toThrow(/is not a task store \(it ends in text that is not the start of a record\)/);
+    expect(readFileSync(notes, 'utf8')).toBe(notesText);
+  });
+
+  it('rejects a status it does not know, in update() and in the file, naming the field and what it accepts', async () => {
+    const file = join(tempDir(), 'tasks.jsonl');
+    const store = JsonlTaskStore.open(file);
+    await expect(store.update('a', { status: 'done' as never, at: 1 })).rejects.toThrow(`update of task "a": field "status" must be one of 'running', 'succeeded', 'escalated', got "done"`);
+    await expect(store.update('a', { attempts: -1, at: 1 })).rejects.toThrow(/field "attempts" must be an integer >= 0, got -1/);
+    await expect(store.update('a', { at: Number.NaN })).rejects.toThrow(/field "at" must be a finite number/);
+    expect(store.get('a')).toBeUndefined();
+    await store.close();
+    expect(readFileSync(file, 'utf8')).toBe('');
+
+    writeFileSync(file, '{"v":1,"type":"task","id":"a","change":{"at":1}}\n{"v":1,"type":"task","id":"a","change":{"status":"paused","at":2}}\n');
+    expect(() => JsonlTaskStore.open(file)).toThrow(`task store ${file} line 2: field "status" must be one of 'running', 'succeeded', 'escalated', got "paused"`);
+  });
+
   it('a damaged line before the end is an error naming the file and the line, not silently skipped', () => {
     const file = join(tempDir(), 'tasks.jsonl');
     writeFileSync(file, '{"v":1,"type":"task","id":"a","change":{"at":1}}\n{"oops\n{"v":1,"type":"task","id":"a","change":{"at":2}}\n');

@@ -190,6 +190,10 @@ describe('a corrupt state file', () => {
     ['an unknown phase', (good) => good.replace('"phase": "FULL"', '"phase": "EVERYONE"'), /"progress.phase" "EVERYONE" is not among the configured phases/],
     ['FULL with a contradictory status', FULL_ROLLING, /status "rolling" needs a phase between the first and the last but one/],
     ['an invalid config', (good) => good.replace('"advancementThreshold": 0.95', '"advancementThreshold": 7'), /"config" is invalid: .*option "advancementThreshold" must be a number from 0 to 1, got 7/],
+    ['an unknown config key', (good) => good.replace('"advancementThreshold": 0.95', '"advancementThreshold": 0.95, "skipWatchdog": true'), /"config.skipWatchdog" is not a field of a state file \(expected name, phases, .*historyLimit\)/],
+    ['an unknown progress key', (good) => good.replace('"goodStreak": 0', '"goodStreak": 0, "forced": true'), /"progress.forced" is not a field of a state file \(expected phase, status, phaseEnteredAt, goodStreak, rolledBackAt, attempt\)/],
+    ['a phase entered in 3 billion years', (good) => good.replace(/"phaseEnteredAt": \d+/, '"phaseEnteredAt": 1e20'), /"progress.phaseEnteredAt" must be a time \(ms, 0 to 8640000000000000\), got 100000000000000000000/],
+    ['a phase entered after the file was saved', (good) => good.replace(/"phaseEnteredAt": \d+/, '"phaseEnteredAt": 5000'), /"progress.phaseEnteredAt" 5000 is after "savedAt" 0/],
   ];
 
   for (const [what, corrupt, message] of cases) {

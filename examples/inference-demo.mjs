@@ -7,9 +7,10 @@
 import { rmSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { AdaptiveTuner, CORE_FEATURES, EarlyWarning, Predictor, defaultModelPath } from '../dist/adaptive/index.mjs';
-import { FaultInjector } from '../dist/chaos.mjs';
-import { CircuitOpenError, Registry, coreKind, createDuckDbSink, startDashboard } from '../dist/index.mjs';
+import { AdaptiveTuner, CORE_FEATURES, EarlyWarning, Predictor, defaultModelPath } from 'breakwater/adaptive';
+import { FaultInjector } from 'breakwater/chaos';
+import { CircuitOpenError, Registry, coreKind } from 'breakwater';
+import { createDuckDbSink, startDashboard } from 'breakwater/observe';
 
 const RUN_SECONDS = Number(process.env.DEMO_SECONDS ?? 60);
 const REQUESTS_PER_SECOND = 40;

@@ -12,3 +12,4 @@ export type { BreakwaterCollector, PrometheusOptions, ScrapeSummary } from './pr
 export * from './dashboard/index';
 export { bridgeToOpenTelemetry } from './opentelemetry';
 export type { OpenTelemetryBridge, OpenTelemetryOptions } from './opentelemetry';
+export type { OpenTelemetryMeter, PrometheusRegistry } from './peer-types';

@@ -7,6 +7,7 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { markBuilt } from './build-stamp.mjs';
 import { PACKAGE_ENTRIES } from './package-entries.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,6 +42,7 @@ const oneFilePerModule = {
   },
 };
 
+const started = new Date();
 rmSync(dist, { recursive: true, force: true });
 await build({
   entryPoints: sources(sourceDir),
@@ -74,3 +76,4 @@ execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '
 for (const entry of PACKAGE_ENTRIES.filter((e) => e.declarations !== undefined)) {
   writeFileSync(join(dist, entry.cjs.replace(/\.js$/, '.d.ts')), entry.declarations);
 }
+markBuilt(started);

@@ -116,9 +116,9 @@ describe('installed with no compiler, prebuilds included', () => {
        let refusal;
        try { breaker.executeSync(() => 1); } catch (error) { refusal = error; }
        await close();
-       console.log(JSON.stringify({ differ, breakers: copies('breaker.js'), registries: copies('registry/registry.js'), adaptiveIsBreaker: breaker instanceof CircuitBreaker, refusalIsOpenError: refusal instanceof CircuitOpenError }));`,
+       console.log(JSON.stringify({ differ, breakers: copies('breaker.js'), registries: copies('registry/registry.js'), pools: copies('core/pool.js'), ticks: copies('tick.js'), adaptiveIsBreaker: breaker instanceof CircuitBreaker, refusalIsOpenError: refusal instanceof CircuitOpenError }));`,
     );
-    expect(JSON.parse(node(app, [script]))).toEqual({ differ: [], breakers: 1, registries: 1, adaptiveIsBreaker: true, refusalIsOpenError: true });
+    expect(JSON.parse(node(app, [script]))).toEqual({ differ: [], breakers: 1, registries: 1, pools: 1, ticks: 1, adaptiveIsBreaker: true, refusalIsOpenError: true });
   });
 
   it(`require('breakwater') loads the breaker and what it needs, at most ${MAIN_ENTRY_BUDGET / 1024} KB of JavaScript`, () => {

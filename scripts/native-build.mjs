@@ -1,10 +1,10 @@
 // The addon's builds, with the running Node's own headers (scripts/node-headers.mjs):
-//   install   at `npm install`: a prebuild that loads, else a local build, else one warning and the
-//             reference core at run time (the install never fails for want of a compiler)
+//   install   at `npm install`: an addon that loads (a prebuild, or an earlier build), else a
+//             local build, else one warning and the reference core at run time (the install
+//             never fails for want of a compiler)
 //   rebuild   build/Release from source (development)
 //   prebuild  prebuilds/ for every PREBUILD_TARGETS platform (`npm pack` runs it)
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,14 +33,23 @@ function run(command, args, options = {}) {
   return spawnSync(command, args, { cwd: root, encoding: 'utf8', ...options });
 }
 
-/** Whether a prebuild for this platform loads (node-gyp-build looks in prebuilds/ only here). */
-function prebuildLoads() {
+/** Whether an addon for this platform already loads: a prebuild, or an earlier local build. */
+function addonLoads() {
   try {
     requireHere('node-gyp-build')(root);
-    return existsSync(join(root, 'prebuilds'));
+    return true;
   } catch {
     return false;
   }
+}
+
+/** node-gyp's own words for why it failed: its `stack Error:` line, else its first error line. */
+function buildFailure(build) {
+  if (build.error !== undefined) return build.error.message;
+  const lines = `${build.stdout ?? ''}\n${build.stderr ?? ''}`.split('\n');
+  const stack = lines.find((line) => line.includes('gyp ERR! stack Error: '));
+  if (stack !== undefined) return stack.slice(stack.indexOf('Error: ') + 'Error: '.length).trim();
+  return lines.find((line) => /error:/i.test(line))?.trim() ?? `node-gyp exited with ${build.status}`;
 }
 
 function rebuild(stdio) {
@@ -49,13 +58,11 @@ function rebuild(stdio) {
 }
 
 function install() {
-  if (prebuildLoads()) return 0;
+  if (addonLoads()) return 0;
   const build = rebuild('pipe');
   if (build.status === 0) return 0;
-  const output = `${build.stdout ?? ''}${build.stderr ?? ''}${build.error?.message ?? ''}`;
-  const reason = output.split('\n').find((line) => /gyp ERR! (stack Error|find Python)|not found|error:/.test(line))?.replace(/^gyp ERR! (stack )?/, '').trim() ?? `node-gyp exited with ${build.status}`;
   process.stderr.write(
-    `breakwater: no prebuild for ${process.platform}-${process.arch} and the native core could not be built here (${reason}); ` +
+    `breakwater: no prebuild for ${process.platform}-${process.arch} and the native core could not be built here (${buildFailure(build)}); ` +
       'breakwater will run on its reference core (slower, same behaviour). Install a C++ toolchain, make and python3, then `npm rebuild breakwater`, to use the native core.\n',
   );
   return 0;

@@ -12,10 +12,8 @@ const require = createRequire(import.meta.url);
 const Opossum = require('opossum');
 const native = await loadBreakwater('native');
 const reference = await loadBreakwater('reference');
-const compatFile = join(distDir, 'compat/opossum.cjs');
-// Each module copy picks its core when it loads: breakwater/opossum runs on the native one.
-process.env.BREAKWATER_NATIVE = '1';
-const BreakwaterOpossum = existsSync(compatFile) ? require(compatFile) : undefined;
+// breakwater/opossum on the native core.
+const BreakwaterOpossum = existsSync(join(distDir, 'opossum.js')) ? await loadBreakwater('native', 'opossum.js') : undefined;
 
 const work = makeWork();
 const fail = () => {

@@ -20,8 +20,8 @@ const PARAMS = { rounds: 200, learningRate: 0.1, maxDepth: 6, minSamplesLeaf: 20
 
 /** The built adaptive entry, or (before the build has it) the TypeScript source bundled by esbuild, as tsup would. */
 function loadAdaptive(scratch) {
-  const built = join(distDir, 'adaptive/index.cjs');
-  if (existsSync(built)) return { module: require(built), from: 'dist/adaptive/index.cjs' };
+  const built = join(distDir, 'adaptive/index.js');
+  if (existsSync(built)) return { module: require(built), from: 'dist/adaptive/index.js' };
   const out = join(scratch, 'adaptive.cjs');
   require('esbuild').buildSync({ entryPoints: [join(benchDir, '../src/adaptive/index.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: out, external: ['onnxruntime-node'], logLevel: 'error' });
   return { module: require(out), from: 'src/adaptive (bundled by esbuild)' };

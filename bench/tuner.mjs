@@ -9,7 +9,7 @@ import { distDir, machine, markdownTable, writeResults } from './lib/measure.mjs
 import { HELD_OUT_FAMILIES } from './tuner/families.mjs';
 
 const require = createRequire(import.meta.url);
-const { runScenario, staticBreaker, adaptivePolicy, SIMULATED_TUNER } = require(join(distDir, 'chaos.cjs'));
+const { runScenario, staticBreaker, adaptivePolicy, SIMULATED_TUNER } = require(join(distDir, 'sim/index.js'));
 
 const seedsFlag = process.argv.indexOf('--seeds');
 const seedCount = seedsFlag >= 0 ? Number(process.argv[seedsFlag + 1]) : 5;

@@ -7,11 +7,12 @@
 import { rmSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { AdaptiveTuner, CORE_FEATURES, EarlyWarning, Predictor, defaultModelPath } from '../dist/adaptive/index.mjs';
-import { FaultInjector } from '../dist/chaos.mjs';
-import { CircuitOpenError, Registry, coreKind, createDuckDbSink, startDashboard } from '../dist/index.mjs';
+import { AdaptiveTuner, CORE_FEATURES, EarlyWarning, Predictor, defaultModelPath } from 'breakwater/adaptive';
+import { FaultInjector } from 'breakwater/chaos';
+import { CircuitOpenError, Registry, coreKind } from 'breakwater';
+import { createDuckDbSink, startDashboard } from 'breakwater/observe';
 
-const RUN_SECONDS = Number(process.env.DEMO_SECONDS ?? 60);
+const RUN_SECONDS = runSeconds(process.env.DEMO_SECONDS);
 const REQUESTS_PER_SECOND = 40;
 const DATA_DIR = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', 'data');
 const DATABASE = join(DATA_DIR, 'breakwater-demo.duckdb');
@@ -20,6 +21,25 @@ const GPU_TROUBLE = [
   { type: 'latency', from: 12_000, to: 24_000, ramp: ['mild', 'severe'] },
   { type: 'connection-refused', from: 24_000, to: 38_000, intensity: 'severe' },
 ];
+
+/** DEMO_SECONDS: a whole number of seconds, 1 to 86400; anything else stops the demo before it starts. */
+function runSeconds(text) {
+  if (text === undefined || text === '') return 60;
+  const value = Number(text);
+  if (/^\d+$/.test(text.trim()) && value >= 1 && value <= 86_400) return value;
+  console.error(`DEMO_SECONDS must be a whole number of seconds from 1 to 86400, got ${JSON.stringify(text)}`);
+  process.exit(2);
+}
+
+/** What the GPU replica goes through within this run's length (the banner must not promise more). */
+function troubleWithin(runMs) {
+  const [slow, down] = GPU_TROUBLE.map((fault) => ({ from: fault.from / 1000, to: fault.to / 1000 }));
+  const end = runMs / 1000;
+  if (end <= slow.from) return `the GPU replica stays healthy in this ${end} s run (its troubles start at ${slow.from} s; DEMO_SECONDS=60 shows them all)`;
+  if (end <= down.from) return `the GPU replica slows down at ${slow.from} s; the run ends at ${end} s, before its outage (${down.from} s to ${down.to} s)`;
+  if (end <= down.to) return `the GPU replica slows down at ${slow.from} s and is down from ${down.from} s until the run ends at ${end} s`;
+  return `the GPU replica slows down at ${slow.from} s, is down from ${down.from} s to ${down.to} s, then heals`;
+}
 
 const started = performance.now();
 const seconds = () => (performance.now() - started) / 1000;
@@ -88,7 +108,7 @@ const predictUrl = `http://127.0.0.1:${inference.address().port}/predict`;
 
 console.log(`breakwater inference demo (${coreKind} core, model ${model.executionProvider}): ${RUN_SECONDS} s of ${REQUESTS_PER_SECOND} requests/s to ${predictUrl}`);
 console.log(`dashboard: ${dashboard.url}   events: ${DATABASE}`);
-console.log(`the GPU replica slows down at 12 s, is down from 24 s to 38 s, then heals\n`);
+console.log(`${troubleWithin(RUN_SECONDS * 1000)}\n`);
 
 // --- a bounded load generator -------------------------------------------------------------------
 let stopping = false;

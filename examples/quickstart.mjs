@@ -2,7 +2,7 @@
 // calls with a breakwater CircuitBreaker. Watch the circuit open, probe, and close.
 // Run: npm start
 import { createServer } from 'node:http';
-import { CircuitBreaker, CircuitOpenError, coreKind } from '../dist/index.mjs';
+import { CircuitBreaker, CircuitOpenError, coreKind } from 'breakwater';
 
 const DOWN_FROM_MS = 1000;
 const DOWN_UNTIL_MS = 3000;

@@ -7,7 +7,8 @@ import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock, RolloutController } from '../dist/index.mjs';
+import { ManualClock } from 'breakwater';
+import { RolloutController } from 'breakwater/rollout';
 
 /** A deterministic PRNG (mulberry32): the same seed gives the same traffic on every run. */
 function random(seed) {

@@ -32,7 +32,6 @@ export interface Rejection {
 }
 
 export interface BreakerEvents {
-  [event: string]: unknown;
   stateChange: StateChange;
   open: StateChange & { retryAfterMs: number };
   close: StateChange;

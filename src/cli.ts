@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { checkSuiteFile, findRegressions, type Regression } from './sim/report/compare';
 import { summaryTable } from './sim/report/markdown';
 import { writeReport } from './sim/report/write';
@@ -53,7 +53,11 @@ export class UsageError extends Error {
   }
 }
 
-const USAGE = `usage: breakwater dashboard --history <events.jsonl|events.duckdb> [--port N] [--host ADDRESS]   (breakwater dashboard --help)
+/** The commands, for --help and for an unknown command. */
+const COMMANDS = ['simulate', 'dashboard', 'train'] as const;
+
+const USAGE = `usage: breakwater --version
+       breakwater dashboard --history <events.jsonl|events.duckdb> [--port N] [--host ADDRESS]   (breakwater dashboard --help)
        breakwater train --from <simulator|events.jsonl|events.duckdb> --out model.onnx   (breakwater train --help)
        breakwater simulate [--scenario NAME[,NAME...]] [--quick|--full] [--seed N] [--compare-with FILE] [--ci] [--out DIR]
 
@@ -66,7 +70,8 @@ const USAGE = `usage: breakwater dashboard --history <events.jsonl|events.duckdb
   --seed N          the seed of every random draw, an integer 0..4294967295 (default 1)
   --compare-with F  flag regressions against an earlier scenarios.json
   --ci              plain progress lines; exit 1 on a regression beyond tolerance (needs --compare-with)
-  --out DIR         where to write the report (default bench/results/scenarios)
+  --out DIR         where to write the report (default ./breakwater-simulate-<quick|full>-seed<N>,
+                    a folder of the current directory named for the run)
   --policies LIST   policies to compare, the first is the baseline (${POLICY_NAMES.join(', ')};
                     default none,static,backoff)
   --model FILE      the early-warning model of the predictive policies (default the shipped
@@ -75,7 +80,7 @@ const USAGE = `usage: breakwater dashboard --history <events.jsonl|events.duckdb
 
 /** Parses the arguments after `simulate`; throws a UsageError naming the flag at fault. */
 export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
-  const args: SimulateArgs = { scenarios: [], size: 'quick', seed: 1, ci: false, out: 'bench/results/scenarios', policies: [] };
+  const args: SimulateArgs = { scenarios: [], size: 'quick', seed: 1, ci: false, out: '', policies: [] };
   let sizeFlag: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -115,9 +120,12 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
       case '--ci':
         args.ci = true;
         break;
-      case '--out':
-        args.out = value();
+      case '--out': {
+        const out = value();
+        if (out === '') throw new UsageError('--out needs a folder');
+        args.out = out;
         break;
+      }
       case '--policies':
         for (const name of value().split(',').map((n) => n.trim())) {
           if (!(POLICY_NAMES as readonly string[]).includes(name)) throw new UsageError(`--policies: unknown policy ${JSON.stringify(name)} (known: ${POLICY_NAMES.join(', ')})`);
@@ -132,6 +140,8 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
     }
   }
   if (args.ci && args.compareWith === undefined) throw new UsageError('--ci needs --compare-with FILE (the baseline the run must not regress from)');
+  // Never a tracked folder by default: the committed results come from `npm run bench:scenarios`.
+  if (args.out === '') args.out = `breakwater-simulate-${args.size}-seed${args.seed}`;
   return args;
 }
 
@@ -140,23 +150,51 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
  * exit code: 0 done, 1 a regression under --ci, 2 a usage or input error.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...given] = argv;
+  const rest = splitInlineValues(given);
   if (command === undefined || command === '--help' || command === '-h' || command === 'help' || (command === 'simulate' && rest.includes('--help'))) {
     io.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
+  if (command === '--version' || command === '-v') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   if (command === 'dashboard') return dashboard(rest, io);
   if (command === 'train') return trainModel(rest, io);
   try {
-    if (command !== 'simulate') throw new UsageError(`unknown command ${JSON.stringify(command)} (known: simulate, dashboard, train)`);
+    if (command !== 'simulate') throw new UsageError(`unknown command ${JSON.stringify(command)} (known: ${COMMANDS.join(', ')})`);
     const args = parseSimulateArgs(rest);
     const cwd = io.cwd ?? process.cwd();
     const baseline = args.compareWith === undefined ? undefined : readBaseline(resolve(cwd, args.compareWith), args.compareWith);
+    checkOutFolder(resolve(cwd, args.out), args.out);
     return await simulate(args, io, cwd, baseline, ['breakwater', ...argv].join(' '));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`breakwater: ${error.message}\nRun \`breakwater simulate --help\` for the flags.\n`);
     return 2;
+  }
+}
+
+/** `--flag=value` as `--flag value`, so every command's parser takes both forms. */
+function splitInlineValues(argv: readonly string[]): string[] {
+  return argv.flatMap((arg) => (arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg]));
+}
+
+/** The installed package's version (src/ and dist/ both sit one folder below package.json). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** --out must be a folder this process can write, checked before a run that may take minutes. */
+function checkOutFolder(path: string, given: string): void {
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === false) throw new UsageError(`--out: ${given} is a file, not a folder`);
+    mkdirSync(path, { recursive: true });
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`--out: cannot write to ${given} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
 }
 
@@ -182,6 +220,11 @@ async function dashboard(argv: readonly string[], io: CliIo): Promise<number> {
     await runDashboardCommand(argv, { print: (line) => io.stdout.write(`${line}\n`) });
     return 0;
   } catch (error) {
+    const listen = ((error as Error).cause ?? error) as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (listen.code === 'EADDRINUSE') {
+      io.stderr.write(`breakwater dashboard: port ${listen.port} on ${listen.address} is taken; choose another with --port (0 picks a free one)\n`);
+      return 2;
+    }
     if (!(error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError || error instanceof HistoryFileError)) throw error;
     io.stderr.write(`${error.message}\n`);
     return 2;

@@ -5,7 +5,7 @@ export type Disposer = () => void;
  * A small typed emitter. A throwing listener becomes a process warning: it never breaks the
  * guarded call that emitted the event, nor the listeners after it.
  */
-export class Emitter<Events extends Record<string, unknown>> {
+export class Emitter<Events extends object> {
   private readonly listeners: { [K in keyof Events]?: Array<(event: Events[K]) => void> } = {};
 
   on<K extends keyof Events>(type: K, listener: (event: Events[K]) => void): Disposer {

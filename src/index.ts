@@ -1,3 +1,5 @@
+// breakwater: the breaker and what it needs (registry, clock, errors). The wings are subpaths:
+// breakwater/observe, /rollout, /recovery, /adaptive, /chaos, /opossum, /cockatiel.
 export { CircuitBreaker } from './breaker';
 export type { Attempt, BreakerEvents, BreakerHandle, CallContext, LocalOptions, Rejection } from './breaker';
 export type { CircuitBreakerOptions, ResolvedOptions } from './options';
@@ -14,33 +16,3 @@ export type { CoreKind } from './core/select';
 export type { ReconfigurableOptions } from './breaker';
 export * from './registry/index';
 export type { BreakerEvent, BreakerEventType, EventSink } from './observe/event';
-export { MemoryRing } from './observe/sinks/memory-ring';
-export type { RecentQuery } from './observe/sinks/memory-ring';
-export { RolloutController, RolloutStateError, DEFAULT_PHASES } from './rollout/index';
-export type {
-  RolloutOptions,
-  ResolvedRolloutOptions,
-  RolloutPhase,
-  BaselineComparison,
-  RolloutDecision,
-  RolloutEvents,
-  PhaseInfo,
-  RolloutAction,
-  RolloutStatus,
-  RolloutTransition,
-  TransitionAction,
-  RolloutProgress,
-  RolloutStateDocument,
-  RolloutVersion,
-  VersionMetrics,
-} from './rollout/index';
-export * from './recovery/index';
-export { createJsonlSink } from './observe/sinks/jsonl';
-export type { JsonlSink, JsonlSinkOptions } from './observe/sinks/jsonl';
-export { createDuckDbSink, DUCKDB_TABLE } from './observe/sinks/duckdb';
-export type { DuckDbSink, DuckDbSinkOptions } from './observe/sinks/duckdb';
-export { collectBreakwaterMetrics, prometheusLabelName } from './observe/prometheus';
-export type { BreakwaterCollector, PrometheusOptions, ScrapeSummary } from './observe/prometheus';
-export * from './observe/dashboard/index';
-export { bridgeToOpenTelemetry } from './observe/opentelemetry';
-export type { OpenTelemetryBridge, OpenTelemetryOptions } from './observe/opentelemetry';

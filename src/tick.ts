@@ -1,6 +1,6 @@
 /** Something with per-thread state to fold into the shared core on the tick. */
 export interface Ticking {
-  /** Folds this thread's counts; returns false to leave the tick (it was idle). */
+  /** @internal Folds this thread's counts; returns false to leave the tick (it was idle). */
   tick(): boolean;
 }
 

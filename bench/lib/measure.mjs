@@ -2,18 +2,26 @@
 // package on a chosen core, and writing results as JSON and Markdown under bench/results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 
 export const benchDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const distDir = join(benchDir, '../dist');
 
-/** The built breakwater on one core; a query string gives each core its own module instance. */
-export async function loadBreakwater(kind, file = 'index.mjs') {
+const require = createRequire(import.meta.url);
+
+/**
+ * The built breakwater on one core. Each call loads a fresh copy of dist/'s module graph (the
+ * require cache is cleared for dist/ first), so the benchmarks run both cores side by side in one
+ * process; the package itself always shares one graph.
+ */
+export async function loadBreakwater(kind, file = 'index.js') {
   process.env.BREAKWATER_NATIVE = kind === 'native' ? '1' : '0';
-  const module = await import(`${join(distDir, file)}?core=${kind}`);
-  const { coreKind } = await import(`${join(distDir, 'index.mjs')}?core=${kind}`);
+  for (const key of Object.keys(require.cache)) if (key.startsWith(distDir + sep)) delete require.cache[key];
+  const module = require(join(distDir, file));
+  const { coreKind } = require(join(distDir, 'index.js'));
   if (coreKind !== kind) throw new Error(`expected the ${kind} core, got ${coreKind}`);
   return module;
 }

@@ -11,11 +11,11 @@ import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
-const { main } = require(join(root, 'dist', 'cli.cjs'));
-const { runGrounding, GROUNDING_TOLERANCE } = require(join(root, 'dist', 'chaos.cjs'));
+const { main } = require(join(root, 'dist', 'cli.js'));
+const { runGrounding, GROUNDING_TOLERANCE } = require(join(root, 'dist', 'chaos', 'index.js'));
 
 const flags = process.argv.slice(2);
-const code = await main(['simulate', ...(flags.includes('--quick') ? [] : ['--full']), ...flags], {
+const code = await main(['simulate', ...(flags.includes('--quick') ? [] : ['--full']), '--out', 'bench/results/scenarios', ...flags], {
   stdout: process.stdout,
   stderr: process.stderr,
   isTTY: process.stdout.isTTY === true,

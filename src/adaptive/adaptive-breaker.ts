@@ -5,6 +5,7 @@ import type { CircuitBreakerOptions } from '../options';
 import { Registry } from '../registry/registry';
 import { CORE_FEATURES } from './core-features';
 import { defaultModelPath } from './default-model';
+import { ensureHistoryFolder } from './history-folder';
 import { EarlyWarning } from './early-warning';
 import { Predictor, type ExecutionProvider } from './predictor';
 import { AdaptiveTuner } from './tuner';
@@ -74,6 +75,8 @@ export async function createAdaptiveBreaker(name: string, options: AdaptiveBreak
   const base = { failureThreshold: options.baseFailureThreshold, failureRateThreshold: options.baseFailureRateThreshold, recoveryTimeout: options.baseRecoveryTimeout, halfOpenTimeout: options.baseHalfOpenTimeout };
   for (const [key, value] of Object.entries(base)) if (value !== undefined) breakerOptions[key] = value;
   if (options.hardwareType !== undefined) breakerOptions.labels = { ...options.labels, hardware: options.hardwareType };
+  if (options.metricsPath !== undefined) ensureHistoryFolder('metricsPath', options.metricsPath);
+  if (options.dbPath !== undefined) ensureHistoryFolder('dbPath', options.dbPath);
 
   const registry = options.registry ?? new Registry();
   const breaker = registry.getOrCreate(options.kind ?? 'adaptive', name, breakerOptions as CircuitBreakerOptions);

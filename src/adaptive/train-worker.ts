@@ -51,9 +51,8 @@ type Reply = { type: 'progress'; progress: RoundProgress } | { type: 'done'; onn
  * running while the trees grow. Resolves with the ONNX bytes; option errors reject before the
  * worker starts, training errors reject with the worker's message.
  *
- * The worker runs this very module (the built package file that holds it): when loaded with the
- * job's workerData it trains instead of exporting. That file is found through `__filename`, which
- * the CommonJS build has and the ESM build gets from tsup's shims.
+ * The worker runs this very module (its CommonJS file in dist/, which the ES module entries wrap):
+ * when loaded with the job's workerData it trains instead of exporting. That file is `__filename`.
  */
 export function trainInWorker(set: TrainingSet, options: TrainInWorkerOptions = {}): Promise<TrainedModel> {
   validateTrainingSet(set);

@@ -1,4 +1,5 @@
 import type { Attributes, BatchObservableCallback, Meter, Observable } from '@opentelemetry/api';
+import type { OpenTelemetryMeter } from './peer-types';
 import type { BreakerHealth } from '../registry/health';
 import { readRegistry, type RegistryView, type ScrapeSummary } from './registry-reading';
 import { STATE_CODES } from './prometheus';
@@ -34,7 +35,8 @@ const OUTCOMES = [
  * latency percentiles, health, predicted probability. Values are read from the registry once per
  * collection, in one batch callback; above `maxBreakers` only the least healthy are observed.
  */
-export function bridgeToOpenTelemetry(registry: RegistryView, meter: Meter, options: OpenTelemetryOptions = {}): OpenTelemetryBridge {
+export function bridgeToOpenTelemetry(registry: RegistryView, given: OpenTelemetryMeter, options: OpenTelemetryOptions = {}): OpenTelemetryBridge {
+  const meter = given as Meter;
   if (meter === null || typeof meter !== 'object' || typeof meter.createObservableGauge !== 'function') {
     throw new TypeError('breakwater: bridgeToOpenTelemetry(registry, meter) needs a Meter from @opentelemetry/api (metrics.getMeter(name))');
   }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { Counter, Gauge, Registry as PromRegistry } from 'prom-client';
+import type { PrometheusRegistry } from './peer-types';
 import type { BreakerHealth } from '../registry/health';
 import { readRegistry, type Reading, type RegistryView, type ScrapeSummary } from './registry-reading';
 import type { StateName } from '../state';
@@ -12,7 +13,7 @@ export type { RegistryView, ScrapeSummary } from './registry-reading';
 /** Options of {@link collectBreakwaterMetrics}. */
 export interface PrometheusOptions {
   /** The prom-client Registry to register in; default a new one (see the collector's `register`). */
-  register?: PromRegistry;
+  register?: PrometheusRegistry;
   /** Prefix of every metric name. Default 'breakwater_'. */
   prefix?: string;
   /**
@@ -34,7 +35,7 @@ export interface PrometheusOptions {
 /** A registered collector. */
 export interface BreakwaterCollector {
   /** The prom-client Registry the metrics are in: `await register.metrics()` is the exposition. */
-  readonly register: PromRegistry;
+  readonly register: PrometheusRegistry;
   /** The metric names, prefix included. */
   readonly metricNames: readonly string[];
   /** What the last scrape exported (undefined before the first). */
@@ -127,7 +128,7 @@ export function collectBreakwaterMetrics(registry: RegistryView, options: Promet
   const labelMap = keys.map((key) => [key, prometheusLabelName(key)] as const);
   const exportedLabels = [...new Set(labelMap.map(([, label]) => label))];
   const client = loadPromClient();
-  const register = options.register ?? new client.Registry();
+  const register = (options.register as PromRegistry | undefined) ?? new client.Registry();
 
   let reading: Reading | undefined;
   let readsLeft = 0;

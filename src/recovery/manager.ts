@@ -16,9 +16,11 @@ import { sleep } from './timing';
 
 /** What a pool tells the ladder: where else a task can go, and how busy each worker is. */
 export interface TargetDirectory {
-  /** The best worker that admits the task (class in `accepts`), outside the excluded workers and classes. */
+  /** @internal The best worker that admits the task (class in `accepts`), outside the excluded workers and classes. */
   pick(accepts: readonly string[] | undefined, exclude: { workers: ReadonlySet<string>; hardware: ReadonlySet<string> }): Placement | undefined;
+  /** @internal */
   acquire(worker: string): void;
+  /** @internal */
   release(worker: string): void;
 }
 

@@ -12,11 +12,12 @@ export interface RegisteredBreaker {
 }
 
 /** Where an entry writes its history: the registry (an interface here, so entry.ts does not import registry.ts, which imports it). */
+/** @internal */
 export interface EventRecorder {
   record(entry: Entry, type: BreakerEventType, detail: Record<string, unknown> | null): void;
 }
 
-/** A breaker in the registry; it is the breaker's observer, so transitions reach the history without a listener each. */
+/** @internal A breaker in the registry; it is the breaker's observer, so transitions reach the history without a listener each. */
 export class Entry implements RegisteredBreaker, BreakerObserver {
   probability: number | null = null;
   /** Calls + rejections when the last window summary was written: a breaker with none since is skipped. */
@@ -47,18 +48,19 @@ export class Entry implements RegisteredBreaker, BreakerObserver {
   }
 }
 
-/** A breaker that never took a slot is closed, with nothing in its window: no need to ask the core. */
+/** @internal A breaker that never took a slot is closed, with nothing in its window: no need to ask the core. */
 export function quickHealth(entry: Entry): { state: StateName; health: number; windowCalls: number } {
   if (!entry.breaker.active) return { state: 'closed', health: 100, windowCalls: 0 };
   const m = entry.breaker.getMetrics();
   return { state: m.state, health: healthPercentage(m.state, m.failureRate, m.slowCallRate), windowCalls: m.window.calls };
 }
 
+/** @internal */
 export function healthOf(entry: Entry): BreakerHealth {
   return breakerHealth(entry.kind, entry.name, metricsOf(entry.breaker), entry.breaker.options, entry.probability);
 }
 
-/** The breaker's metrics, or an idle breaker's without taking a slot for it. */
+/** @internal The breaker's metrics, or an idle breaker's without taking a slot for it. */
 export function metricsOf(breaker: CircuitBreaker): BreakerMetrics {
   if (breaker.active) return breaker.getMetrics();
   return {
@@ -85,6 +87,7 @@ export function metricsOf(breaker: CircuitBreaker): BreakerMetrics {
   };
 }
 
+/** @internal */
 export function historyEvent(entry: Entry, type: BreakerEventType, detail: Record<string, unknown> | null, timestamp: number): BreakerEvent {
   const metrics = metricsOf(entry.breaker);
   const options = entry.breaker.options;

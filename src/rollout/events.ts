@@ -26,7 +26,6 @@ export interface RolloutDecision {
 
 /** The controller's events. Listeners that throw become process warnings. */
 export interface RolloutEvents {
-  [event: string]: unknown;
   /** Every evaluation, whatever it decided. */
   decision: RolloutDecision;
   /** Every history entry: phase changes, pause and resume. */

@@ -10,7 +10,7 @@ const root = resolve(__dirname, '../..');
  * collecting it would leave the core writing into freed memory on the next call (SIGSEGV).
  */
 const script = `
-  const { CircuitBreaker } = require(${JSON.stringify(resolve(root, 'dist/index.cjs'))});
+  const { CircuitBreaker } = require(${JSON.stringify(resolve(root, 'dist/index.js'))});
   const binding = require('node-gyp-build')(${JSON.stringify(root)});
   const keep = [];
   for (let i = 0; i < 241; i++) { const b = new CircuitBreaker({ failureThreshold: 1e6 }); b.executeSync(() => i); keep.push(b); }

@@ -1,4 +1,4 @@
-import type { IBreaker } from 'cockatiel';
+import type { IBreaker } from './cockatiel-types';
 import { CoreSlot, U32_MAX } from './slot';
 
 /**

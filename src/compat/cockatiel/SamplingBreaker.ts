@@ -1,4 +1,4 @@
-import type { CircuitState, IBreaker, ISamplingBreakerOptions } from 'cockatiel';
+import type { CircuitState, IBreaker, ISamplingBreakerOptions } from './cockatiel-types';
 import { MAX_BUCKETS } from '../../core/layout';
 import { CircuitStateValue } from './circuit-state';
 import { exceeds, strictlyAbove } from './rate';

@@ -47,7 +47,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   await new Promise<void>((listening, failed) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       handler.close();
-      failed(new Error(`breakwater: the dashboard could not listen on ${host}:${port}: ${error.code ?? error.message}`));
+      failed(new Error(`breakwater: the dashboard could not listen on ${host}:${port}: ${error.code ?? error.message}`, { cause: error }));
     });
     server.listen(port, host, listening);
   });

@@ -44,8 +44,8 @@ export function split(set: TrainingSet, count: number): [TrainingSet, TrainingSe
 }
 
 /**
- * src/adaptive bundled into one CommonJS file, as tsup builds dist/adaptive/index.cjs: a worker
- * thread cannot load TypeScript source, so worker tests run this file (and its self-entry).
+ * src/adaptive bundled into one CommonJS file: a worker thread cannot load TypeScript source, so
+ * worker tests run this file (and its self-entry).
  */
 export function buildAdaptiveBundle(): string {
   const out = join(mkdtempSync(join(tmpdir(), 'breakwater-adaptive-')), 'adaptive.cjs');

@@ -164,7 +164,7 @@ describe('onnxruntime-node is loaded only when a model is', () => {
   it("import { CircuitBreaker } from 'breakwater' does not load it; the adaptive entry loads it on Predictor.load", () => {
     const script = `
       const loaded = () => Object.keys(require.cache).some((file) => file.includes('onnxruntime'));
-      require(${JSON.stringify(resolve(__dirname, '../../../dist/index.cjs'))});
+      require(${JSON.stringify(resolve(__dirname, '../../../dist/index.js'))});
       const afterCore = loaded();
       const adaptive = require(${JSON.stringify(bundle)});
       const afterAdaptive = loaded();

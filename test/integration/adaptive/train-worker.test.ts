@@ -11,7 +11,7 @@ import { decodeModel, readModelInfo } from '../../../src/adaptive/onnx/model-fil
 import { trainInWorker } from '../../../src/adaptive/train-worker';
 import { FEATURES, buildAdaptiveBundle, syntheticSet } from './helpers';
 
-// Workers cannot run TypeScript: these tests use the adaptive entry bundled as tsup bundles it, so
+// Workers cannot run TypeScript: these tests use the adaptive entry bundled by esbuild, so
 // trainInWorker starts its worker on that very file, as it does from dist/.
 let built: typeof Adaptive;
 let bundle: string;

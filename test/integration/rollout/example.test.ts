@@ -1,35 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers';
+import { describe, expect, it } from 'vitest';
 
 const root = resolve(__dirname, '../../..');
-let pkg: string;
 
-/**
- * examples/rollout.mjs imports ../dist/index.mjs. Until the package's own build exports the
- * rollout, the example runs here against a bundle of src/index.ts + src/rollout/index.ts laid out
- * the same way (dist/ beside examples/), on the reference core.
- */
-beforeAll(() => {
-  pkg = tempDir();
-  mkdirSync(join(pkg, 'dist'));
-  mkdirSync(join(pkg, 'examples'));
-  symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
-  buildSync({
-    stdin: { contents: `export * from './src/index';\nexport * from './src/rollout/index';\n`, resolveDir: root, loader: 'ts' },
-    bundle: true, platform: 'node', format: 'esm', outfile: join(pkg, 'dist', 'index.mjs'), external: ['node-gyp-build'], logLevel: 'silent',
-  });
-  writeFileSync(join(pkg, 'package.json'), '{ "name": "rollout-example-run", "private": true }\n');
-  copyFileSync(join(root, 'examples', 'rollout.mjs'), join(pkg, 'examples', 'rollout.mjs'));
-});
-afterAll(() => rmSync(pkg, { recursive: true, force: true }));
-
+/** examples/rollout.mjs imports `breakwater` and `breakwater/rollout` (the built dist/, `npm run build:ts`), on the reference core. */
 function run(args: string[]): string {
   // The timeout only guards against a hang; nothing here measures time.
-  const child = spawnSync(process.execPath, [join(pkg, 'examples', 'rollout.mjs'), ...args], {
+  const child = spawnSync(process.execPath, [join(root, 'examples', 'rollout.mjs'), ...args], {
     encoding: 'utf8', timeout: 120_000, env: { ...process.env, BREAKWATER_NATIVE: '0' },
   });
   expect(child.stderr).toBe('');

@@ -1,0 +1,79 @@
+// Builds dist/: one CommonJS file per source file (one module graph: every entry, `require` and
+// `import` alike, shares each class), an ES module wrapper per package entry over that CommonJS
+// module, and the declarations (tsc, `@internal` stripped).
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { markBuilt } from './build-stamp.mjs';
+import { PACKAGE_ENTRIES } from './package-entries.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const sourceDir = join(root, 'src');
+
+/** Every TypeScript source file (declaration files aside). */
+function sources(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sources(path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/** Packages bundled into the file that imports them: small, and not a runtime dependency. */
+const INLINED_PACKAGES = ['protobufjs'];
+
+/**
+ * In our sources, relative imports stay `require('./x')` (resolved to the built sibling at run time,
+ * so each source file is one module) and packages stay external, except those inlined above.
+ */
+const oneFilePerModule = {
+  name: 'one-file-per-module',
+  setup(onResolve) {
+    onResolve.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point' || !args.importer.startsWith(sourceDir)) return undefined;
+      if (args.path.startsWith('.')) return { path: args.path, external: true };
+      if (INLINED_PACKAGES.some((name) => args.path === name || args.path.startsWith(`${name}/`))) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+const started = new Date();
+rmSync(dist, { recursive: true, force: true });
+await build({
+  entryPoints: sources(sourceDir),
+  outdir: dist,
+  outbase: sourceDir,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // Whitespace only: names stay, so stack traces read; the main entry loads well under 150 KB.
+  minifyWhitespace: true,
+  logLevel: 'warning',
+  plugins: [oneFilePerModule],
+});
+
+// ES module wrappers: the CommonJS module's exports, named, so `import` gets the very same classes.
+process.env.BREAKWATER_NATIVE = '0'; // listing the exports must not need the addon
+const requireBuilt = createRequire(join(dist, 'index.js'));
+for (const entry of PACKAGE_ENTRIES) {
+  if (entry.source !== undefined) writeFileSync(join(dist, entry.cjs), entry.source);
+  const exported = requireBuilt(join(dist, entry.cjs));
+  const names = entry.namedExports === false ? [] : Object.keys(exported).filter((name) => name !== 'default' && name !== '__esModule');
+  const target = `./${relative(dirname(join(dist, entry.esm)), join(dist, entry.cjs))}`;
+  const lines = [`import built from '${target}';`, 'export default built;'];
+  if (names.length > 0) lines.push(`export const { ${names.join(', ')} } = built;`);
+  writeFileSync(join(dist, entry.esm), `${lines.join('\n')}\n`);
+}
+
+// Declarations beside the CommonJS files; the `export =` entries get their own small file.
+execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+for (const entry of PACKAGE_ENTRIES.filter((e) => e.declarations !== undefined)) {
+  writeFileSync(join(dist, entry.cjs.replace(/\.js$/, '.d.ts')), entry.declarations);
+}
+markBuilt(started);

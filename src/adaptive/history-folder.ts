@@ -1,0 +1,16 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+/**
+ * Creates the folder a history file goes in (`data/events.jsonl` in a fresh project), before any
+ * breaker is made; a folder that cannot be made is an error naming the option and the folder.
+ */
+export function ensureHistoryFolder(option: string, path: unknown): void {
+  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`breakwater: option ${option} must be a file path, got ${JSON.stringify(path)}`);
+  const folder = dirname(resolve(path));
+  try {
+    mkdirSync(folder, { recursive: true });
+  } catch (error) {
+    throw new Error(`breakwater: option ${option}: cannot create the folder ${folder} for ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+}

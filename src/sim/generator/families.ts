@@ -99,10 +99,10 @@ const poolDry: Family = {
 const relapse: Family = {
   name: 'relapse',
   healthy: false,
-  description: 'an outage of 15-60 s, a calm of 20-90 s, then errors climb back over 5-60 s',
+  description: 'an outage of 15-40 s, a calm of 20-60 s, then errors climb back over 5-60 s',
   shape(random, onset) {
-    const outage = uniform(random, 15_000, 60_000);
-    const calm = uniform(random, 20_000, 90_000);
+    const outage = uniform(random, 15_000, 40_000);
+    const calm = uniform(random, 20_000, 60_000);
     const climb = logUniform(random, 5_000, 60_000);
     const share = uniform(random, 0.6, 1);
     return (now) => {

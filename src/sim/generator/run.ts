@@ -8,9 +8,9 @@ import { GeneratorClock } from './generator-clock';
 import { GeneratedService, isSick, type ServiceTraits } from './service';
 
 /** Virtual length of a generated run, ms: a healthy start, then the family's trouble. */
-export const RUN_MS = 240_000;
+export const RUN_MS = 180_000;
 /** Trouble starts between these times, so every breaker has a healthy baseline first. */
-const ONSET_MS: readonly [number, number] = [40_000, 150_000];
+const ONSET_MS: readonly [number, number] = [30_000, 100_000];
 
 /** What one run drew: the service, the user's breaker options and when trouble starts. */
 export interface RunSetup {

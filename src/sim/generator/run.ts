@@ -5,7 +5,7 @@ import { SeededRandom } from '../../random';
 import { drawBreakerOptions, drawService, uniform } from './breaker-config';
 import type { Family } from './families';
 import { GeneratorClock } from './generator-clock';
-import { GeneratedService, isSick, type ServiceTraits } from './service';
+import { drawFate, GeneratedService, isSick, type ServiceTraits } from './service';
 
 /** Virtual length of a generated run, ms: a healthy start, then the family's trouble. */
 export const RUN_MS = 180_000;
@@ -61,8 +61,8 @@ export function setupRun(family: Family, seed: number): RunSetup {
 /**
  * Plays one run on virtual time: Poisson arrivals at the service's rate (times the shape's rate
  * factor), each through the breaker to the generated service. Everything random comes from the seed,
- * and calls draw their fate from their own stream, so two runs of one seed under different breakers
- * see the same service.
+ * and each arrival draws its fate whether or not it is sent, so two runs of one seed under
+ * different breakers see the same calls.
  */
 export async function playRun(family: Family, seed: number, hooks: RunHooks = {}): Promise<RunOutcome> {
   const setup = setupRun(family, seed);
@@ -72,7 +72,8 @@ export async function playRun(family: Family, seed: number, hooks: RunHooks = {}
   const options = { ...setup.options, clock, name: `${family.name}#${seed}` };
   const breaker = hooks.breaker?.(options) ?? new CircuitBreaker(options);
   const condition = () => shape(clock.now());
-  const service = new GeneratedService(setup.traits, clock, random.fork('calls'), condition);
+  const service = new GeneratedService(setup.traits, clock, condition);
+  const fates = random.fork('calls');
   const arrivals = random.fork('arrivals');
   const trips: number[] = [];
   breaker.on('open', (change) => {
@@ -83,13 +84,14 @@ export async function playRun(family: Family, seed: number, hooks: RunHooks = {}
   let sent = 0;
   let sentWhileSick = 0;
   let rejected = 0;
-  const send = ({ signal }: { signal: AbortSignal }): Promise<void> => {
-    sent++;
-    if (isSick(condition())) sentWhileSick++;
-    return service.handle(signal);
-  };
   const arrive = (): void => {
     calls++;
+    const fate = drawFate(fates);
+    const send = ({ signal }: { signal: AbortSignal }): Promise<void> => {
+      sent++;
+      if (isSick(condition())) sentWhileSick++;
+      return service.handle(signal, fate);
+    };
     breaker.execute(send).then(
       () => successes++,
       (error: unknown) => {

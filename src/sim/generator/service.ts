@@ -41,6 +41,23 @@ export interface ServiceTraits {
   pool: number;
 }
 
+/**
+ * The random draws that decide one call, made when it arrives whether or not it is sent: two runs
+ * of a seed under different breakers then give the n-th call the same fate (common random numbers),
+ * so their difference is the breakers', not the dice's.
+ */
+export interface Fate {
+  /** A standard normal draw for the latency. */
+  readonly latencyNoise: number;
+  /** Uniform draws compared with the hang and error rates. */
+  readonly hang: number;
+  readonly error: number;
+}
+
+export function drawFate(random: SeededRandom): Fate {
+  return { latencyNoise: gaussian(random), hang: random.next(), error: random.next() };
+}
+
 /** A hung call without a caller timeout is answered with an error after this long, ms. */
 const HANG_LIMIT_MS = 30_000;
 
@@ -64,19 +81,18 @@ export class GeneratedService {
   constructor(
     private readonly traits: ServiceTraits,
     private readonly clock: GeneratorClock,
-    private readonly random: SeededRandom,
     private readonly condition: () => Condition,
   ) {}
 
   /** One call: resolves or rejects on the clock; an abort (the caller's timeout) gives its pool place back. */
-  handle(signal: AbortSignal): Promise<void> {
+  handle(signal: AbortSignal, fate: Fate): Promise<void> {
     // Thousands of calls may wait on one shared signal at once (each removes its listener when done).
     setMaxListeners(0, signal);
     return new Promise<void>((resolve, reject) => {
       const waiting: Waiting = {
         start: () => {
           waiting.leftQueue = true;
-          this.serve(signal, resolve, reject);
+          this.serve(signal, fate, resolve, reject);
         },
         leftQueue: false,
       };
@@ -106,14 +122,14 @@ export class GeneratedService {
     });
   }
 
-  private serve(signal: AbortSignal, resolve: () => void, reject: (error: Error) => void): void {
+  private serve(signal: AbortSignal, fate: Fate, resolve: () => void, reject: (error: Error) => void): void {
     this.busy++;
     const now = this.clock.now();
     const c = this.condition();
     const { medianMs, spread, errorLatencyShare, backgroundErrors } = this.traits;
-    const latency = medianMs * c.latencyFactor * Math.exp(spread * gaussian(this.random));
-    const hangs = this.random.chance(c.hangRate);
-    const fails = !hangs && this.random.chance(c.errorRate + backgroundErrors * (1 - c.errorRate));
+    const latency = medianMs * c.latencyFactor * Math.exp(spread * fate.latencyNoise);
+    const hangs = fate.hang < c.hangRate;
+    const fails = !hangs && fate.error < c.errorRate + backgroundErrors * (1 - c.errorRate);
     const stall = Math.max(0, c.stalledUntilMs - now);
     const after = stall + (hangs ? HANG_LIMIT_MS : fails ? latency * errorLatencyShare : latency);
     let done = false;

@@ -43,6 +43,16 @@ export const CORE_FEATURES: FeatureList = Object.freeze({
 
 export const CORE_FEATURE_COUNT = CORE_FEATURES.features.length;
 
+/** The column of a CORE_FEATURES name; throws on a name the layout lacks (a rename must not read column -1). */
+export function coreColumn(name: string): number {
+  const column = CORE_FEATURES.features.indexOf(name);
+  if (column < 0) throw new RangeError(`breakwater: ${CORE_FEATURES.name}@${CORE_FEATURES.version} has no feature "${name}"`);
+  return column;
+}
+
+/** Without the failure-rate rule, failure evidence is measured against the usual 50% threshold. */
+export const USUAL_FAILURE_RATE_THRESHOLD = 0.5;
+
 /** Columns the model's score may only grow with: evidence of failure, timeouts or slowness. */
 export const EVIDENCE_FEATURES: readonly string[] = Object.freeze([
   'failure_rate',

@@ -1,6 +1,5 @@
-import { CORE_FEATURES } from './core-features';
+import { USUAL_FAILURE_RATE_THRESHOLD, coreColumn as column } from './core-features';
 
-const column = (name: string): number => CORE_FEATURES.features.indexOf(name);
 const RECENT_FAILURES = column('failure_rate_recent');
 const RECENT_TO_THRESHOLD = column('failure_rate_recent_to_threshold');
 const WINDOW_FAILURES = column('failure_rate');
@@ -20,8 +19,6 @@ export const EVIDENCE_SHOWN: readonly string[] = [
 ];
 const SHOWN_COLUMNS = EVIDENCE_SHOWN.map(column);
 
-/** Without the rate rule, evidence is measured against the usual 50% threshold. */
-const USUAL_THRESHOLD = 0.5;
 
 /** Evidence, as a share of the breaker's failure-rate threshold, that lets a warning shed calls. */
 const SHED_EVIDENCE = 0.5;
@@ -58,8 +55,8 @@ export interface Allowance {
 export function allowance(row: Float32Array, at: number): Allowance {
   const recent = row[at + RECENT_FAILURES];
   const ruleOff = Number.isNaN(row[at + RECENT_TO_THRESHOLD]);
-  const recentToThreshold = ruleOff ? recent / USUAL_THRESHOLD : row[at + RECENT_TO_THRESHOLD];
-  const windowToThreshold = ruleOff ? row[at + WINDOW_FAILURES] / USUAL_THRESHOLD : row[at + WINDOW_TO_THRESHOLD];
+  const recentToThreshold = ruleOff ? recent / USUAL_FAILURE_RATE_THRESHOLD : row[at + RECENT_TO_THRESHOLD];
+  const windowToThreshold = ruleOff ? row[at + WINDOW_FAILURES] / USUAL_FAILURE_RATE_THRESHOLD : row[at + WINDOW_TO_THRESHOLD];
   if (!(row[at + CALLS_TO_MINIMUM] >= 1)) return { preOpen: false, shedShare: 0, refusal: 'fewer calls than minimumCalls in the window' };
   if (!(recentToThreshold >= SHED_EVIDENCE)) return { preOpen: false, shedShare: 0, refusal: 'no recent failure or timeout evidence (under half the threshold)' };
   const preOpen = recentToThreshold >= PRE_OPEN_RECENT_EVIDENCE && windowToThreshold >= PRE_OPEN_WINDOW_EVIDENCE;

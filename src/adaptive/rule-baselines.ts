@@ -1,4 +1,4 @@
-import { CORE_FEATURES } from './core-features';
+import { CORE_FEATURES, USUAL_FAILURE_RATE_THRESHOLD, coreColumn as column } from './core-features';
 import type { TrainingSet } from './dataset';
 
 /** A rule an early-warning model must beat, as a score per row: it acts at 1 and above. */
@@ -9,14 +9,11 @@ export interface RuleBaseline {
   scores(set: TrainingSet): Float64Array;
 }
 
-const column = (name: string): number => CORE_FEATURES.features.indexOf(name);
 const WINDOW = column('failure_rate');
 const RECENT = column('failure_rate_recent');
 const RECENT_TO_THRESHOLD = column('failure_rate_recent_to_threshold');
 const CONSECUTIVE_TO_THRESHOLD = column('consecutive_failures_to_threshold');
 const WINDOW_CALLS_TO_MINIMUM = column('window_calls_to_minimum');
-/** Without the rate rule a rule baseline compares the failure rate with the usual 50%. */
-const USUAL_THRESHOLD = 0.5;
 
 /** Scores per row from a failure-rate estimate: over the breaker's threshold, or its consecutive-failure ratio if higher. */
 function scoreRows(set: TrainingSet, estimate: (row: Float32Array, at: number) => number): Float64Array {
@@ -31,7 +28,7 @@ function scoreRows(set: TrainingSet, estimate: (row: Float32Array, at: number) =
     // Rates are 0 until the window holds minimumCalls: the rate rule cannot trip before that.
     const ready = f[at + WINDOW_CALLS_TO_MINIMUM] >= 1 ? 1 : f[at + WINDOW_CALLS_TO_MINIMUM];
     // 1 / the breaker's threshold, read back from a ratio column; both estimates are 0 when the recent rate is.
-    const perThreshold = Number.isNaN(f[at + RECENT_TO_THRESHOLD]) ? 1 / USUAL_THRESHOLD : f[at + RECENT] > 0 ? f[at + RECENT_TO_THRESHOLD] / f[at + RECENT] : 0;
+    const perThreshold = Number.isNaN(f[at + RECENT_TO_THRESHOLD]) ? 1 / USUAL_FAILURE_RATE_THRESHOLD : f[at + RECENT] > 0 ? f[at + RECENT_TO_THRESHOLD] / f[at + RECENT] : 0;
     const rate = estimate(f, at) * perThreshold * ready;
     const consecutive = f[at + CONSECUTIVE_TO_THRESHOLD];
     scores[i] = Math.max(Number.isNaN(rate) ? 0 : rate, Number.isNaN(consecutive) ? 0 : consecutive);

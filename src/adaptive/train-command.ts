@@ -30,13 +30,13 @@ export const TRAIN_USAGE = `usage: breakwater train --from <simulator|events.jso
                      reports the model beside the rule baselines on them
   --from FILE        an event history (JSONL or the DuckDB file of the event sinks; breakwater.history features)
   --out FILE         the model file to write
-  --seeds N          generator runs per training family (default 16)
+  --seeds N          generator runs per training family (default 32)
   --horizon S        a row is positive when its breaker trips within S seconds (default 10)
 `;
 
 /** Parses `breakwater train` flags; throws a TypeError naming the flag at fault. */
 export function parseTrainArgs(argv: readonly string[]): TrainArgs {
-  const args: Partial<TrainArgs> = { seeds: 16, horizonSeconds: 10, threshold: 0.7 };
+  const args: Partial<TrainArgs> = { seeds: 32, horizonSeconds: 10, threshold: 0.7 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {

@@ -14,7 +14,7 @@ import { AdaptiveTuner } from './tuner';
 export interface AdaptiveBreakerOptions extends Omit<CircuitBreakerOptions, 'name'> {
   /** Tune thresholds and timeouts from the breaker's history. Default true. */
   optimizationEnabled?: boolean;
-  /** Pre-open when the early-warning model predicts a trip. Default true. */
+  /** Act (shed, the early warning's default mode) when the early-warning model predicts a trip. Default true. */
   predictionEnabled?: boolean;
   /** The tuner's step toward learned values, (0, 1]. Default 0.3. */
   learningRate?: number;

@@ -1,58 +1,76 @@
 import type { CircuitBreaker } from '../breaker';
-import { SpanStat, State, WINDOW_STATS_SIZE, WindowStat } from '../core/layout';
+import { SpanStat, WINDOW_STATS_SIZE, WindowStat } from '../core/layout';
 import { core } from '../core/select';
 import type { FeatureList } from './feature-list';
 
-/** Hardware classes encoded one-hot from a breaker's `hardware` label. */
-const HARDWARE = ['cpu', 'gpu', 'webgpu', 'webnn'] as const;
-
 /**
- * The columns of a feature row, in order. Rates are over the sliding window or its recent quarter
- * (`_recent`); latency ratios compare the recent percentile with the breaker's own baseline;
- * slopes are changes per second between two reads; `_to_threshold` divides by the breaker's own
- * trip threshold (NaN when that rule is off), so one model serves breakers tuned differently.
- * (An object literal: its constant indices keep the row writer on fast property loads.)
+ * The columns of a feature row, in order. Every column means the same on every service: shares of
+ * calls, ratios to the breaker's own thresholds (NaN when that rule is off), latency over the
+ * breaker's own long-run baseline and over its timeout (NaN without one), in-flight calls over
+ * what Little's law predicts, trends as recent-quarter / window ratios. No raw volume, no raw
+ * in-flight count, no clock-like column: those describe a service's scale or a scenario's timing,
+ * not trouble. (An object literal: its constant indices keep the row writer on fast loads.)
  */
 const F = {
   failure_rate: 0,
   failure_rate_recent: 1,
-  failure_rate_trend: 2,
-  failure_rate_slope: 3,
-  latency_p50_ratio: 4,
-  latency_p90_ratio: 5,
-  latency_p99_ratio: 6,
-  latency_p50_ratio_slope: 7,
-  latency_p90_ratio_slope: 8,
-  latency_p99_ratio_slope: 9,
-  timeout_rate: 10,
-  slow_call_rate: 11,
-  call_rate_change: 12,
-  in_flight: 13,
-  consecutive_failures: 14,
-  seconds_since_transition: 15,
-  state_open: 16,
-  state_half_open: 17,
-  timeout_share_of_failures: 18,
-  rejection_rate: 19,
-  log_window_calls: 20,
-  failure_rate_to_threshold: 21,
-  failure_rate_recent_to_threshold: 22,
-  consecutive_failures_to_threshold: 23,
-  window_calls_to_minimum: 24,
-  hardware_cpu: 25,
-  hardware_gpu: 26,
-  hardware_webgpu: 27,
-  hardware_webnn: 28,
+  failure_rate_to_threshold: 2,
+  failure_rate_recent_to_threshold: 3,
+  failure_rate_trend_ratio: 4,
+  timeout_rate: 5,
+  timeout_rate_recent: 6,
+  timeout_share_of_failures: 7,
+  slow_call_rate_to_threshold: 8,
+  latency_p50_to_baseline: 9,
+  latency_p90_to_baseline: 10,
+  latency_p99_to_baseline: 11,
+  latency_p50_to_timeout: 12,
+  latency_p90_to_timeout: 13,
+  latency_p99_to_timeout: 14,
+  latency_p90_trend_ratio: 15,
+  in_flight_to_expected: 16,
+  consecutive_failures_to_threshold: 17,
+  window_calls_to_minimum: 18,
+  since_transition_to_minute: 19,
 } as const;
 
 /** The features the early-warning model sees for a breaker: CORE_FEATURES.features[F.x] === 'x'. */
 export const CORE_FEATURES: FeatureList = Object.freeze({
   name: 'breakwater.core',
-  version: 1,
+  version: 2,
   features: Object.freeze(Object.keys(F)),
 }) as FeatureList;
 
 export const CORE_FEATURE_COUNT = CORE_FEATURES.features.length;
+
+/** The column of a CORE_FEATURES name; throws on a name the layout lacks (a rename must not read column -1). */
+export function coreColumn(name: string): number {
+  const column = CORE_FEATURES.features.indexOf(name);
+  if (column < 0) throw new RangeError(`breakwater: ${CORE_FEATURES.name}@${CORE_FEATURES.version} has no feature "${name}"`);
+  return column;
+}
+
+/** Without the failure-rate rule, failure evidence is measured against the usual 50% threshold. */
+export const USUAL_FAILURE_RATE_THRESHOLD = 0.5;
+
+/** Columns the model's score may only grow with: evidence of failure, timeouts or slowness. */
+export const EVIDENCE_FEATURES: readonly string[] = Object.freeze([
+  'failure_rate',
+  'failure_rate_recent',
+  'failure_rate_to_threshold',
+  'failure_rate_recent_to_threshold',
+  'timeout_rate',
+  'timeout_rate_recent',
+  'slow_call_rate_to_threshold',
+  'latency_p50_to_baseline',
+  'latency_p90_to_baseline',
+  'latency_p99_to_baseline',
+  'latency_p50_to_timeout',
+  'latency_p90_to_timeout',
+  'latency_p99_to_timeout',
+  'in_flight_to_expected',
+  'consecutive_failures_to_threshold',
+]);
 
 export interface CoreFeatureOptions {
   /** Half-life of each breaker's latency baseline (an exponential average of its window percentiles). Default 300000 ms. */
@@ -61,21 +79,32 @@ export interface CoreFeatureOptions {
 
 /**
  * What the extractor remembers of a breaker between reads, in place (no allocation per read):
- * [atMs, baseline p50/p90/p99 us, ratio p50/p90/p99, recent failure rate].
+ * [atMs, baseline p50/p90/p99 us, lifetime calls at the last read, calls per second since then].
  */
-const MEMORY_SIZE = 8;
+const MEMORY_SIZE = 6;
 const AT = 0;
 const BASELINE = 1;
-const RATIOS = 4;
-const RECENT_RATE = 7;
+const TOTAL_CALLS = 4;
+const CALL_RATE = 5;
 
-const ratio = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
-const perSecond = (now: number, before: number, seconds: number): number => (seconds > 0 ? (now - before) / seconds : 0);
+/** A window percentile this far above its baseline is an incident: the baseline then barely moves. */
+const INCIDENT_RATIO = 2;
+/** How much slower the baseline follows during an incident (a lasting shift is still absorbed in time). */
+const INCIDENT_SLOWDOWN = 20;
+/** Trend ratios add this to both shares, so a change from 0 to a few failures is not infinite. */
+const TREND_FLOOR = 0.02;
+/** Caps that keep a ratio's range the same on every service. */
+const MAX_RATIO = 50;
+const MAX_CALLS_TO_MINIMUM = 4;
+const TRANSITION_HORIZON_MS = 60_000;
+
+const share = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
+const capped = (value: number, max = MAX_RATIO): number => Math.min(max, value);
 
 /**
  * Fills one feature row per breaker from the core: one windowStats() crossing per arena, however
- * many breakers live in it. Remembers each breaker's latency baseline and last values (for slopes)
- * while the breaker lives.
+ * many breakers live in it. Remembers each breaker's latency baseline and call rate while the
+ * breaker lives.
  */
 export class CoreFeatureExtractor {
   private readonly halfLifeMs: number;
@@ -95,8 +124,8 @@ export class CoreFeatureExtractor {
 
   /**
    * Rows for `breakers`, in their order: `breakers.length * CORE_FEATURE_COUNT` floats. `nowMs` is
-   * the caller's clock (for slopes and baselines); breakers that were never called get the row of
-   * an idle closed breaker without taking a core slot.
+   * the caller's clock (for call rates and baselines); breakers that were never called get the row
+   * of an idle closed breaker without taking a core slot.
    */
   extract(breakers: readonly CircuitBreaker[], nowMs: number, out = new Float32Array(breakers.length * CORE_FEATURE_COUNT)): Float32Array {
     if (out.length < breakers.length * CORE_FEATURE_COUNT) {
@@ -126,61 +155,64 @@ export class CoreFeatureExtractor {
     return out;
   }
 
-
   private row(breaker: CircuitBreaker, s: Float64Array, at: number, nowMs: number, out: Float32Array, o: number): void {
     const w = at + WindowStat.window;
     const r = at + WindowStat.recent;
+    const options = breaker.options;
     const decided = s[w + SpanStat.successes] + s[w + SpanStat.failures];
-    const failureRate = ratio(s[w + SpanStat.failures], decided);
-    const recentFailureRate = ratio(s[r + SpanStat.failures], s[r + SpanStat.successes] + s[r + SpanStat.failures]);
+    const recentDecided = s[r + SpanStat.successes] + s[r + SpanStat.failures];
+    const failureRate = share(s[w + SpanStat.failures], decided);
+    const recentFailureRate = share(s[r + SpanStat.failures], recentDecided);
+    const rateThreshold = options.failureRateThreshold / 100;
+
     let memory = this.memoryOf(breaker, o / CORE_FEATURE_COUNT);
     const first = memory === undefined;
     if (memory === undefined) this.memory.set(breaker, (memory = new Float64Array(MEMORY_SIZE).fill(NaN)));
     this.byRow[o / CORE_FEATURE_COUNT] = memory;
-    const seconds = first ? 0 : (nowMs - memory[AT]) / 1000;
+    const elapsedMs = first ? 0 : Math.max(0, nowMs - memory[AT]);
+    const totalCalls = s[at + WindowStat.totalCalls];
+    if (elapsedMs > 0) memory[CALL_RATE] = ((totalCalls - memory[TOTAL_CALLS]) * 1000) / elapsedMs;
+    memory[TOTAL_CALLS] = totalCalls;
+    memory[AT] = nowMs;
 
-    out[o + F.failure_rate_slope] = perSecond(recentFailureRate, memory[RECENT_RATE], seconds);
-    // The baseline: an exponential average of the window's percentiles, started at the first sample.
-    const weight = 1 - 2 ** (-(seconds * 1000) / this.halfLifeMs);
+    // The baseline: an exponential average of the window's percentiles, started at the first
+    // sample; while the window is far above it (an incident), it follows 20 times slower.
+    const weight = 1 - 2 ** (-elapsedMs / this.halfLifeMs);
+    const timeoutUs = options.timeout * 1000;
     for (let k = 0; k < 3; k++) {
       const windowP = s[w + SpanStat.p50Us + k];
       const before = memory[BASELINE + k];
-      const baseline = Number.isNaN(windowP) ? before : Number.isNaN(before) ? windowP : before + weight * (windowP - before);
-      const recentP = s[r + SpanStat.p50Us + k];
-      const latencyRatio = Number.isNaN(recentP) || !(baseline > 0) ? 1 : recentP / baseline;
-      out[o + F.latency_p50_ratio + k] = latencyRatio;
-      out[o + F.latency_p50_ratio_slope + k] = first ? 0 : perSecond(latencyRatio, memory[RATIOS + k], seconds);
+      let baseline = before;
+      if (Number.isNaN(before)) baseline = windowP;
+      else if (!Number.isNaN(windowP)) baseline = before + (windowP > INCIDENT_RATIO * before ? weight / INCIDENT_SLOWDOWN : weight) * (windowP - before);
       memory[BASELINE + k] = baseline;
-      memory[RATIOS + k] = latencyRatio;
+      const recentP = s[r + SpanStat.p50Us + k];
+      out[o + F.latency_p50_to_baseline + k] = Number.isNaN(recentP) || !(baseline > 0) ? 1 : capped(recentP / baseline);
+      out[o + F.latency_p50_to_timeout + k] = !(timeoutUs > 0) ? NaN : Number.isNaN(recentP) ? 0 : capped(recentP / timeoutUs, 2);
     }
-    memory[AT] = nowMs;
-    memory[RECENT_RATE] = recentFailureRate;
+    const windowP90 = s[w + SpanStat.p90Us];
+    const recentP90 = s[r + SpanStat.p90Us];
+    out[o + F.latency_p90_trend_ratio] = Number.isNaN(recentP90) || !(windowP90 > 0) ? 1 : capped(recentP90 / windowP90);
 
-    const options = breaker.options;
-    const buckets = options.slidingWindowBuckets;
-    const perBucket = s[w + SpanStat.calls] / buckets;
-    const state = s[at + WindowStat.state];
-    const sinceTransition = s[at + WindowStat.msSinceTransition];
+    // Little's law: calls in flight = arrival rate x time in the system (the healthy baseline).
+    // Until a second read gives the call rate, nothing is known: the neutral 1.
+    const expectedInFlight = memory[CALL_RATE] * (Number.isNaN(memory[BASELINE]) ? 0 : memory[BASELINE] / 1e6);
+    out[o + F.in_flight_to_expected] = Number.isNaN(expectedInFlight) ? 1 : capped(breaker.inFlightCalls / Math.max(1, expectedInFlight));
+
     out[o + F.failure_rate] = failureRate;
     out[o + F.failure_rate_recent] = recentFailureRate;
-    out[o + F.failure_rate_trend] = recentFailureRate - failureRate;
-    out[o + F.timeout_rate] = ratio(s[w + SpanStat.timeouts], decided);
-    out[o + F.slow_call_rate] = ratio(s[w + SpanStat.slowCalls], decided);
-    out[o + F.call_rate_change] = perBucket > 0 ? s[r + SpanStat.calls] / Math.ceil(buckets / 4) / perBucket - 1 : 0;
-    out[o + F.in_flight] = breaker.inFlightCalls;
-    out[o + F.consecutive_failures] = s[at + WindowStat.consecutiveFailures];
-    out[o + F.seconds_since_transition] = sinceTransition < 0 ? NaN : sinceTransition / 1000;
-    out[o + F.state_open] = state === State.OPEN || state === State.FORCED_OPEN ? 1 : 0;
-    out[o + F.state_half_open] = state === State.HALF_OPEN ? 1 : 0;
-    out[o + F.timeout_share_of_failures] = ratio(s[w + SpanStat.timeouts], s[w + SpanStat.failures]);
-    out[o + F.rejection_rate] = ratio(s[w + SpanStat.rejections], s[w + SpanStat.calls] + s[w + SpanStat.rejections]);
-    out[o + F.log_window_calls] = Math.log1p(s[w + SpanStat.calls]);
-    const rateThreshold = options.failureRateThreshold / 100;
     out[o + F.failure_rate_to_threshold] = rateThreshold > 0 ? failureRate / rateThreshold : NaN;
     out[o + F.failure_rate_recent_to_threshold] = rateThreshold > 0 ? recentFailureRate / rateThreshold : NaN;
+    out[o + F.failure_rate_trend_ratio] = (recentFailureRate + TREND_FLOOR) / (failureRate + TREND_FLOOR);
+    out[o + F.timeout_rate] = share(s[w + SpanStat.timeouts], decided);
+    out[o + F.timeout_rate_recent] = share(s[r + SpanStat.timeouts], recentDecided);
+    out[o + F.timeout_share_of_failures] = share(s[w + SpanStat.timeouts], s[w + SpanStat.failures]);
+    const slowThreshold = options.slowCallRateThreshold / 100;
+    out[o + F.slow_call_rate_to_threshold] = slowThreshold > 0 ? share(s[w + SpanStat.slowCalls], decided) / slowThreshold : NaN;
     out[o + F.consecutive_failures_to_threshold] = options.failureThreshold > 0 ? s[at + WindowStat.consecutiveFailures] / options.failureThreshold : NaN;
-    out[o + F.window_calls_to_minimum] = decided / options.minimumCalls;
-    this.hardware(breaker, out, o);
+    out[o + F.window_calls_to_minimum] = capped(decided / options.minimumCalls, MAX_CALLS_TO_MINIMUM);
+    const sinceTransition = s[at + WindowStat.msSinceTransition];
+    out[o + F.since_transition_to_minute] = sinceTransition < 0 ? 1 : Math.min(sinceTransition, TRANSITION_HORIZON_MS) / TRANSITION_HORIZON_MS;
   }
 
   /** The breaker's memory: by its row when it held the same row last time (no hash lookup), else by the breaker. */
@@ -191,16 +223,12 @@ export class CoreFeatureExtractor {
 
   private idleRow(breaker: CircuitBreaker, out: Float32Array, o: number): void {
     out.fill(0, o, o + CORE_FEATURE_COUNT);
-    out[o + F.latency_p50_ratio] = out[o + F.latency_p90_ratio] = out[o + F.latency_p99_ratio] = 1;
-    out[o + F.seconds_since_transition] = NaN;
-    const { failureRateThreshold, failureThreshold } = breaker.options;
+    out[o + F.latency_p50_to_baseline] = out[o + F.latency_p90_to_baseline] = out[o + F.latency_p99_to_baseline] = 1;
+    out[o + F.latency_p90_trend_ratio] = out[o + F.failure_rate_trend_ratio] = out[o + F.since_transition_to_minute] = out[o + F.in_flight_to_expected] = 1;
+    const { failureRateThreshold, failureThreshold, slowCallRateThreshold, timeout } = breaker.options;
     if (failureRateThreshold === 0) out[o + F.failure_rate_to_threshold] = out[o + F.failure_rate_recent_to_threshold] = NaN;
     if (failureThreshold === 0) out[o + F.consecutive_failures_to_threshold] = NaN;
-    this.hardware(breaker, out, o);
-  }
-
-  private hardware(breaker: CircuitBreaker, out: Float32Array, o: number): void {
-    const hardware = breaker.labels.hardware;
-    for (let k = 0; k < HARDWARE.length; k++) out[o + F.hardware_cpu + k] = hardware === HARDWARE[k] ? 1 : 0;
+    if (slowCallRateThreshold === 0) out[o + F.slow_call_rate_to_threshold] = NaN;
+    if (timeout === 0) out[o + F.latency_p50_to_timeout] = out[o + F.latency_p90_to_timeout] = out[o + F.latency_p99_to_timeout] = NaN;
   }
 }

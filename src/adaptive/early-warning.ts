@@ -2,6 +2,7 @@ import type { Disposer } from '../events';
 import type { Registry, RegisteredBreaker } from '../registry/registry';
 import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from './core-features';
 import { FeatureListMismatchError, featureListMismatch, type FeatureList } from './feature-list';
+import { allowance, shownEvidence } from './guard-rails';
 
 /** What scores feature rows: a Predictor, or anything with the same two members. */
 export interface ScoringModel {
@@ -18,13 +19,13 @@ export interface EarlyWarningOptions {
   /** Milliseconds between scoring rounds (registry clock). Default 1000. */
   everyMs?: number;
   /**
-   * 'open' pre-opens; 'shed' is softer: a CLOSED breaker at or above the threshold sheds that
-   * share of its calls (its probability), until the probability falls below releaseThreshold;
-   * 'observe' only records probabilities. Default 'open'.
+   * 'shed' (the default) refuses a share of a CLOSED breaker's calls at or above the threshold:
+   * the probability, but never more than the share of its recent calls that failed, until the
+   * probability falls below releaseThreshold; 'open' pre-opens; 'observe' only records
+   * probabilities. Either action needs the guard rails' evidence (see guard-rails.ts): at least
+   * minimumCalls in the window and recent failures or timeouts of half the breaker's threshold.
    */
   mode?: 'open' | 'shed' | 'observe';
-  /** Calls the window must hold before a breaker may be pre-opened. Default 10. */
-  minWindowCalls?: number;
   /** How long a pre-open lasts; default each breaker's recoveryTimeout. */
   preOpenMs?: number;
   /** A change of probability this large records a 'prediction' event (crossings always do). Default 0.1. */
@@ -32,9 +33,6 @@ export interface EarlyWarningOptions {
   /** Kinds to score; default every kind. */
   kinds?: readonly string[];
 }
-
-/** The column whose value gives a row's window calls (log1p of them). */
-const LOG_WINDOW_CALLS = CORE_FEATURES.features.indexOf('log_window_calls');
 
 /** One breaker's score in a round. */
 export interface Prediction {
@@ -55,6 +53,8 @@ export interface Prediction {
  */
 export class EarlyWarning {
   readonly options: Required<Omit<EarlyWarningOptions, 'preOpenMs' | 'kinds'>> & Pick<EarlyWarningOptions, 'preOpenMs' | 'kinds'>;
+  /** Times the guard rails held back an action the model's probability called for. */
+  held = 0;
   private readonly extractor = new CoreFeatureExtractor();
   /** Breakers pre-opened and not yet released (by registry key). */
   private readonly latched = new Set<string>();
@@ -73,20 +73,19 @@ export class EarlyWarning {
       throw new TypeError('breakwater: EarlyWarning needs a model with featureList and score(rows) (a Predictor)');
     }
     const mismatch = featureListMismatch(model.featureList, CORE_FEATURES);
-    if (mismatch) throw new FeatureListMismatchError(model.featureList, CORE_FEATURES, mismatch);
+    if (mismatch) throw new FeatureListMismatchError(model.featureList, CORE_FEATURES, `${mismatch}; retrain it with \`breakwater train\``);
     const predictionThreshold = probabilityOption('predictionThreshold', options.predictionThreshold, 0.7);
     const releaseThreshold = probabilityOption('releaseThreshold', options.releaseThreshold, Math.max(0, predictionThreshold - 0.2));
     if (releaseThreshold > predictionThreshold) {
       throw new RangeError(`breakwater: option "releaseThreshold" (${releaseThreshold}) must be at most predictionThreshold (${predictionThreshold})`);
     }
-    const mode = options.mode ?? 'open';
+    const mode = options.mode ?? 'shed';
     if (mode !== 'open' && mode !== 'shed' && mode !== 'observe') throw new RangeError(`breakwater: option "mode" must be "open", "shed" or "observe", got ${JSON.stringify(mode)}`);
     this.options = {
       predictionThreshold,
       releaseThreshold,
       everyMs: integerOption('everyMs', options.everyMs, 1000, 1),
       mode,
-      minWindowCalls: integerOption('minWindowCalls', options.minWindowCalls, 10, 0),
       recordChange: probabilityOption('recordChange', options.recordChange, 0.1),
       preOpenMs: options.preOpenMs === undefined ? undefined : integerOption('preOpenMs', options.preOpenMs, 0, 0),
       kinds: options.kinds,
@@ -113,35 +112,58 @@ export class EarlyWarning {
   }
 
   private act(entry: RegisteredBreaker, probability: number, rows: Float32Array, row: number): Prediction {
+    const { predictionThreshold, releaseThreshold, mode } = this.options;
     const key = `${entry.kind}\u0000${entry.name}`;
+    const breaker = entry.breaker;
     const p = Math.min(1, Math.max(0, Number.isFinite(probability) ? probability : 0));
-    if (p < this.options.releaseThreshold) {
+    const at = row * CORE_FEATURE_COUNT;
+    const allowed = allowance(rows, at);
+    const sheddingBefore = breaker.sheddingShare;
+    let reason: string | undefined;
+    if (p < releaseThreshold) {
       this.latched.delete(key);
-      if (this.options.mode === 'shed' && entry.breaker.sheddingShare > 0) entry.breaker.shed(0);
-    }
-    if (this.options.mode === 'shed' && p >= this.options.predictionThreshold && entry.breaker.getState() === 'closed') entry.breaker.shed(p);
-    const windowCalls = Math.expm1(rows[row * CORE_FEATURE_COUNT + LOG_WINDOW_CALLS]);
-    let preOpened = false;
-    if (
-      this.options.mode === 'open' &&
-      p >= this.options.predictionThreshold &&
-      !this.latched.has(key) &&
-      entry.breaker.getState() === 'closed' &&
-      windowCalls + 0.5 >= this.options.minWindowCalls
-    ) {
-      preOpened = entry.breaker.preOpen(this.options.preOpenMs);
-      if (preOpened) {
-        this.latched.add(key);
-        this.preOpens++;
+      if (sheddingBefore > 0) {
+        breaker.shed(0);
+        reason = 'released: the probability fell below releaseThreshold';
       }
     }
+    let preOpened = false;
+    const warned = p >= predictionThreshold && breaker.getState() === 'closed';
+    if (warned && mode === 'shed') {
+      // The share follows the evidence both ways: a model that never calms down cannot keep it up.
+      const share = Math.min(p, allowed.shedShare);
+      if (share !== sheddingBefore) {
+        breaker.shed(share);
+        reason = `shedding ${share.toFixed(2)}: the probability, capped at the recent failure share`;
+      } else if (share === 0) reason = allowed.refusal;
+    }
+    if (warned && mode === 'open' && !this.latched.has(key)) {
+      if (allowed.preOpen) {
+        preOpened = breaker.preOpen(this.options.preOpenMs);
+        if (preOpened) {
+          this.latched.add(key);
+          this.preOpens++;
+          reason = 'pre-open: the probability reached predictionThreshold with failure evidence';
+        }
+      } else reason = allowed.refusal;
+    }
+    const heldBack = warned && mode !== 'observe' && !preOpened && breaker.sheddingShare === 0;
+    if (heldBack) this.held++;
     const last = this.recorded.get(key);
-    const crossed = last === undefined || last < this.options.predictionThreshold !== p < this.options.predictionThreshold;
-    const record = preOpened || crossed || Math.abs(p - last) >= this.options.recordChange;
+    const crossed = last === undefined || last < predictionThreshold !== p < predictionThreshold;
+    const acted = preOpened || breaker.sheddingShare !== sheddingBefore;
+    const record = acted || heldBack || crossed || Math.abs(p - last) >= this.options.recordChange;
     if (record) this.recorded.set(key, p);
-    const shedding = entry.breaker.sheddingShare;
-    const action = preOpened ? 'pre-open' : shedding > 0 ? 'shed' : 'none';
-    this.registry.setProbability(entry.kind, entry.name, p, { record, detail: { threshold: this.options.predictionThreshold, action, ...(shedding > 0 && { shedding }) } });
+    const shedding = breaker.sheddingShare;
+    const action = preOpened ? 'pre-open' : shedding > 0 ? 'shed' : heldBack ? 'held' : 'none';
+    const detail = {
+      threshold: predictionThreshold,
+      action,
+      ...(shedding > 0 && { shedding }),
+      ...(reason !== undefined && { reason }),
+      ...((acted || heldBack) && { features: shownEvidence(rows, at) }),
+    };
+    this.registry.setProbability(entry.kind, entry.name, p, { record, detail });
     return { kind: entry.kind, name: entry.name, probability: p, preOpened, shedding };
   }
 }

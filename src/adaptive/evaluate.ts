@@ -1,7 +1,17 @@
+import type { TrainingSet } from './dataset';
 import { rocAuc } from './metrics';
-import type { SimulationData } from './simulation-data';
 
-/** How an early-warning model did on simulated rows it never trained on. */
+/** Labelled rows in time order per breaker: what an early warning is evaluated on. */
+export interface TimedRows extends TrainingSet {
+  /** Seconds from each row to its breaker's next trip (Infinity when none came in the run). */
+  readonly secondsToTrip: Float32Array;
+  /** Which breaker of which run each row belongs to (rows of a series are in time order). */
+  readonly series: Uint32Array;
+  /** Each row's virtual time in its run, ms. */
+  readonly atMs: Float64Array;
+}
+
+/** How a score (a model's probability or a rule's) did on rows it never trained on. */
 export interface EarlyWarningEvaluation {
   rows: number;
   positives: number;
@@ -9,7 +19,7 @@ export interface EarlyWarningEvaluation {
   threshold: number;
   precision: number;
   recall: number;
-  /** Trips the model warned about (a row within the horizon before the trip at or above the threshold), of all trips. */
+  /** Trips the score warned about (a row within the horizon before the trip at or above the threshold), of all trips. */
   tripsWarned: number;
   trips: number;
   /** Median seconds between the first warning and the trip, over warned trips; null when none. */
@@ -17,10 +27,10 @@ export interface EarlyWarningEvaluation {
 }
 
 /**
- * Scores held-out simulated rows: AUC, precision and recall at `threshold`, and per trip whether and
- * how early the model warned (its first row at or above the threshold within `horizonSeconds`).
+ * Scores held-out rows: AUC, precision and recall at `threshold`, and per trip whether and how early
+ * the score warned (its first row at or above the threshold within `horizonSeconds`).
  */
-export function evaluateEarlyWarning(data: SimulationData, probabilities: ArrayLike<number>, threshold: number, horizonSeconds: number): EarlyWarningEvaluation {
+export function evaluateEarlyWarning(data: TimedRows, probabilities: ArrayLike<number>, threshold: number, horizonSeconds: number): EarlyWarningEvaluation {
   let truePositives = 0;
   let flagged = 0;
   let positives = 0;
@@ -57,21 +67,31 @@ export function evaluateEarlyWarning(data: SimulationData, probabilities: ArrayL
 }
 
 /**
- * Pre-opens the early-warning loop would make on these rows (a crossing of `threshold`, re-armed
- * below `releaseThreshold`, per series), per simulated hour of rows (one row per breaker-second).
+ * False alarms the early-warning loop would raise on these rows: a crossing of `threshold` (re-armed
+ * below `releaseThreshold`, per series) on a row whose breaker did not trip within the horizon, per
+ * hour of rows (one row per breaker-second). `include` picks the rows counted (e.g. healthy families).
  */
-export function preOpensPerHour(data: SimulationData, probabilities: ArrayLike<number>, threshold: number, releaseThreshold: number): { preOpens: number; hours: number; perHour: number } {
+export function falseAlarmsPerHour(
+  data: TimedRows,
+  scores: ArrayLike<number>,
+  threshold: number,
+  releaseThreshold: number,
+  include: (row: number) => boolean = () => true,
+): { alarms: number; hours: number; perHour: number } {
   const armed = new Map<number, boolean>();
-  let preOpens = 0;
+  let alarms = 0;
+  let rows = 0;
   for (let i = 0; i < data.rowCount; i++) {
+    if (!include(i)) continue;
+    rows++;
     const series = data.series[i];
-    const p = probabilities[i];
-    if (p < releaseThreshold) armed.set(series, true);
-    if (p >= threshold && armed.get(series) !== false) {
-      preOpens++;
+    const score = scores[i];
+    if (score < releaseThreshold) armed.set(series, true);
+    if (score >= threshold && armed.get(series) !== false) {
+      if (data.labels[i] === 0) alarms++;
       armed.set(series, false);
     }
   }
-  const hours = data.rowCount / 3600;
-  return { preOpens, hours, perHour: hours > 0 ? preOpens / hours : 0 };
+  const hours = rows / 3600;
+  return { alarms, hours, perHour: hours > 0 ? alarms / hours : 0 };
 }

@@ -36,3 +36,14 @@ export { runRealClient } from './grounding/real-client';
 export type { RealClientOptions, RealRunResult } from './grounding/real-client';
 export { adaptivePolicy, adaptivePredictivePolicy, learningPolicy, predictivePolicy, SIMULATED_TUNER } from './learning-policies';
 export type { LearningPolicyOptions } from './learning-policies';
+// The wide generator the shipped early-warning model is trained on, and its acting comparison (bench/early-warning.mjs).
+export { HELD_OUT_FAMILIES } from './generator/families';
+export { FAMILIES, familyNamed } from './generator/families';
+export type { Family } from './generator/families';
+export { generateTrainingData } from './generator/training-data';
+export type { GeneratedData, GeneratedDataOptions } from './generator/training-data';
+export { playRun, setupRun, RUN_MS } from './generator/run';
+export type { RunOutcome, RunSetup } from './generator/run';
+export { playWithWarning, ruleAsModel } from './generator/acting';
+export type { WarnedRun } from './generator/acting';
+export { trainFromGenerator } from './generator/train';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../../src/adaptive/core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor, EVIDENCE_FEATURES } from '../../src/adaptive/core-features';
+import { CORE_FEATURES_V1 } from '../../src/adaptive/core-features-v1';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
 import { assertCore, fail, succeed } from './helpers';
@@ -15,108 +16,134 @@ async function callTaking(breaker: CircuitBreaker, clock: ManualClock, ms: numbe
 }
 
 describe('core features', () => {
-  it('is a versioned list, one row of floats per breaker', () => {
+  it('is a versioned list without raw volume, raw in-flight or clock columns; v1 stays loadable by name', () => {
     assertCore();
-    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 1 });
+    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 2 });
+    expect(CORE_FEATURES_V1).toMatchObject({ name: 'breakwater.core', version: 1 });
     expect(new Set(CORE_FEATURES.features).size).toBe(CORE_FEATURE_COUNT);
+    for (const scale of ['log_window_calls', 'in_flight', 'seconds_since_transition', 'call_rate_change']) expect(CORE_FEATURES.features).not.toContain(scale);
+    for (const evidence of EVIDENCE_FEATURES) expect(CORE_FEATURES.features).toContain(evidence);
     const clock = new ManualClock(0);
     const rows = new CoreFeatureExtractor().extract([new CircuitBreaker({ clock }), new CircuitBreaker({ clock })], 0);
     expect(rows).toHaveLength(2 * CORE_FEATURE_COUNT);
   });
 
-  it('a failure burst raises the recent failure rate above the window rate, and its slope', () => {
+  it('rates are relative to the breaker\'s own thresholds; trends are ratios', () => {
     const clock = new ManualClock(0);
-    const breaker = new CircuitBreaker({ clock, failureThreshold: 0, slidingWindowSize: 8000, slidingWindowBuckets: 8 });
+    const strict = new CircuitBreaker({ clock, failureThreshold: 20, failureRateThreshold: 25, minimumCalls: 10, slidingWindowSize: 8000, slidingWindowBuckets: 8 });
+    const lax = new CircuitBreaker({ clock, failureThreshold: 0, failureRateThreshold: 0, minimumCalls: 100, slidingWindowSize: 8000, slidingWindowBuckets: 8 });
     const extractor = new CoreFeatureExtractor();
     for (let second = 0; second < 6; second++) {
-      for (let i = 0; i < 10; i++) breaker.executeSync(() => 1);
+      for (const breaker of [strict, lax]) succeed(breaker, 10);
       runTick(); // as the shared tick does in real time: successes counted in JS reach their bucket
       clock.advance(1000);
     }
-    let rows = extractor.extract([breaker], clock.now());
-    expect(value(rows, 0, 'failure_rate')).toBe(0);
-    expect(value(rows, 0, 'failure_rate_slope')).toBe(0);
-    fail(breaker, 10); // the recent quarter (the newest 2 of 8 buckets) holds 10 successes and these 10 failures
+    let rows = extractor.extract([strict, lax], clock.now());
+    expect(value(rows, 0, 'failure_rate_trend_ratio')).toBe(1);
+    for (const breaker of [strict, lax]) fail(breaker, 10); // the recent quarter (2 of 8 buckets): 10 successes, 10 failures
     clock.advance(500);
-    rows = extractor.extract([breaker], clock.now());
-    expect(value(rows, 0, 'failure_rate')).toBeCloseTo(10 / 70, 5);
-    expect(value(rows, 0, 'failure_rate_recent')).toBeCloseTo(0.5, 5);
-    expect(value(rows, 0, 'failure_rate_trend')).toBeCloseTo(0.5 - 10 / 70, 5);
-    expect(value(rows, 0, 'failure_rate_slope')).toBeCloseTo(0.5 / 0.5, 5);
-    expect(value(rows, 0, 'consecutive_failures')).toBe(10);
-    expect(value(rows, 0, 'log_window_calls')).toBeCloseTo(Math.log1p(70), 5);
+    rows = extractor.extract([strict, lax], clock.now());
+    for (const row of [0, 1]) {
+      expect(value(rows, row, 'failure_rate')).toBeCloseTo(10 / 70, 5);
+      expect(value(rows, row, 'failure_rate_recent')).toBeCloseTo(0.5, 5);
+      expect(value(rows, row, 'failure_rate_trend_ratio')).toBeCloseTo((0.5 + 0.02) / (10 / 70 + 0.02), 4);
+    }
+    expect(value(rows, 0, 'failure_rate_recent_to_threshold')).toBeCloseTo(2, 5);
+    expect(value(rows, 0, 'failure_rate_to_threshold')).toBeCloseTo(10 / 70 / 0.25, 5);
+    expect(value(rows, 0, 'consecutive_failures_to_threshold')).toBeCloseTo(0.5, 5);
+    expect(value(rows, 0, 'window_calls_to_minimum')).toBe(4); // 70 of 10: capped
+    // Rules that are off read as missing, not as zero.
+    expect(value(rows, 1, 'failure_rate_recent_to_threshold')).toBeNaN();
+    expect(value(rows, 1, 'consecutive_failures_to_threshold')).toBeNaN();
+    expect(value(rows, 1, 'slow_call_rate_to_threshold')).toBeNaN();
+    expect(value(rows, 1, 'window_calls_to_minimum')).toBeCloseTo(0.7, 5);
   });
 
-  it('latency creeping above the baseline shows as a ratio above 1', async () => {
+  it('latency over the breaker\'s own baseline and its timeout; an incident does not move the baseline', async () => {
     const clock = new ManualClock(0);
-    const breaker = new CircuitBreaker({ clock, failureThreshold: 0, slowCallDuration: 1, slidingWindowSize: 8000, slidingWindowBuckets: 8 });
-    const extractor = new CoreFeatureExtractor({ baselineHalfLifeMs: 600_000 });
+    const breaker = new CircuitBreaker({ clock, failureThreshold: 0, timeout: 200, slidingWindowSize: 8000, slidingWindowBuckets: 8 });
+    const extractor = new CoreFeatureExtractor({ baselineHalfLifeMs: 10_000 });
     for (let second = 0; second < 8; second++) {
       await callTaking(breaker, clock, 10);
       clock.advance(990);
       extractor.extract([breaker], clock.now());
     }
     let rows = extractor.extract([breaker], clock.now());
-    expect(value(rows, 0, 'latency_p50_ratio')).toBeCloseTo(1, 1);
-    for (let i = 0; i < 3; i++) await callTaking(breaker, clock, 80);
-    rows = extractor.extract([breaker], clock.now());
-    expect(value(rows, 0, 'latency_p99_ratio')).toBeGreaterThan(5);
-    expect(value(rows, 0, 'latency_p99_ratio_slope')).toBeGreaterThan(0);
+    expect(value(rows, 0, 'latency_p50_to_baseline')).toBeCloseTo(1, 1);
+    expect(value(rows, 0, 'latency_p50_to_timeout')).toBeCloseTo(10 / 200, 1);
+    // A minute of 100 ms calls: six half-lives would pull an ordinary average up to 100 ms (a ratio of 1).
+    for (let second = 0; second < 60; second++) {
+      await callTaking(breaker, clock, 100);
+      clock.advance(900);
+      rows = extractor.extract([breaker], clock.now());
+    }
+    expect(value(rows, 0, 'latency_p50_to_baseline')).toBeGreaterThan(3);
+    expect(value(rows, 0, 'latency_p99_to_timeout')).toBeCloseTo(100 / 200, 1);
   });
 
-  it('state, time since transition, rejections, in-flight calls and the hardware label', () => {
+  it('in-flight calls over what the call rate and baseline latency predict (Little\'s law)', async () => {
     const clock = new ManualClock(0);
-    const gpu = new CircuitBreaker({ clock, failureThreshold: 1, labels: { hardware: 'gpu' } });
-    fail(gpu);
-    clock.advance(2500);
-    gpu.attempt(() => 1);
-    const busy = new CircuitBreaker({ clock });
-    void busy.execute(() => new Promise(() => {}));
-    const rows = new CoreFeatureExtractor().extract([gpu, busy], clock.now());
-    expect(value(rows, 0, 'state_open')).toBe(1);
-    expect(value(rows, 0, 'seconds_since_transition')).toBeCloseTo(2.5, 5);
-    expect(value(rows, 0, 'rejection_rate')).toBeCloseTo(0.5, 5);
-    expect(value(rows, 0, 'hardware_gpu')).toBe(1);
-    expect(value(rows, 0, 'hardware_cpu')).toBe(0);
-    expect(value(rows, 1, 'state_open')).toBe(0);
-    expect(value(rows, 1, 'in_flight')).toBe(1);
-    expect(Number.isNaN(value(rows, 1, 'seconds_since_transition'))).toBe(true);
+    const breaker = new CircuitBreaker({ clock, failureThreshold: 0 });
+    const extractor = new CoreFeatureExtractor();
+    // 20 calls a second of 100 ms: 2 in flight on average.
+    for (let second = 0; second < 5; second++) {
+      for (let i = 0; i < 20; i++) await callTaking(breaker, clock, 100 / 20);
+      clock.advance(900);
+      extractor.extract([breaker], clock.now());
+    }
+    const hung = Array.from({ length: 8 }, () => breaker.execute(() => new Promise(() => {})));
+    void hung;
+    const rows = extractor.extract([breaker], clock.now());
+    // 8 hung calls against ~20/s x 5 ms = 0.1 expected (floored at 1).
+    expect(value(rows, 0, 'in_flight_to_expected')).toBeCloseTo(8, 5);
+    const fresh = new CircuitBreaker({ clock });
+    void fresh.execute(() => new Promise(() => {}));
+    expect(value(extractor.extract([fresh], clock.now()), 0, 'in_flight_to_expected')).toBe(1); // no call rate yet: neutral
+  });
+
+  it('the time since the last transition is bounded to a minute', () => {
+    const clock = new ManualClock(0);
+    const breaker = new CircuitBreaker({ clock, failureThreshold: 1 });
+    const rowsBefore = new CoreFeatureExtractor().extract([breaker], clock.now());
+    expect(value(rowsBefore, 0, 'since_transition_to_minute')).toBe(1);
+    fail(breaker);
+    clock.advance(15_000);
+    expect(value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_minute')).toBeCloseTo(0.25, 5);
+    clock.advance(3_600_000);
+    expect(value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_minute')).toBe(1);
   });
 
   it('reads breakers of several arenas in their given order; idle breakers take no slot', () => {
     const clock = new ManualClock(0);
     const a = new CircuitBreaker({ clock, failureThreshold: 0, slidingWindowBuckets: 4 });
-    const idle = new CircuitBreaker({ clock, labels: { hardware: 'webnn' } });
+    const idle = new CircuitBreaker({ clock });
     const b = new CircuitBreaker({ clock, failureThreshold: 0, slidingWindowBuckets: 6 });
     fail(a, 2);
     b.executeSync(() => 1);
     const rows = new CoreFeatureExtractor().extract([a, idle, b], clock.now());
     expect(value(rows, 0, 'failure_rate')).toBe(1);
     expect(value(rows, 1, 'failure_rate')).toBe(0);
-    expect(value(rows, 1, 'latency_p50_ratio')).toBe(1);
-    expect(value(rows, 1, 'hardware_webnn')).toBe(1);
+    expect(value(rows, 1, 'latency_p50_to_baseline')).toBe(1);
     expect(value(rows, 2, 'failure_rate')).toBe(0);
-    expect(value(rows, 2, 'log_window_calls')).toBeCloseTo(Math.log1p(1), 5);
     expect(idle.coreSlot).toBeUndefined();
     expect(clock.pool.arenas).toHaveLength(2);
     expect(() => new CoreFeatureExtractor().extract([a], 0, new Float32Array(3))).toThrow(/holds 3 floats/);
     expect(() => new CoreFeatureExtractor({ baselineHalfLifeMs: 0 })).toThrow(/"baselineHalfLifeMs"/);
   });
 
-  it('remembers each breaker, not each row: a reordered or reused list keeps every slope its own', () => {
+  it('remembers each breaker, not each row: a reordered list keeps every baseline its own', async () => {
     const clock = new ManualClock(0);
-    const calm = new CircuitBreaker({ clock, failureThreshold: 0 });
-    const failing = new CircuitBreaker({ clock, failureThreshold: 0 });
-    succeed(calm, 10);
-    succeed(failing, 10);
+    const fast = new CircuitBreaker({ clock, failureThreshold: 0 });
+    const slow = new CircuitBreaker({ clock, failureThreshold: 0 });
     const extractor = new CoreFeatureExtractor();
-    const list = [calm, failing];
+    const list = [fast, slow];
+    await callTaking(fast, clock, 5);
+    await callTaking(slow, clock, 500);
     extractor.extract(list, clock.now());
-    fail(failing, 10);
-    clock.advance(1000);
     list.reverse(); // the same array, other breakers at each row
+    clock.advance(1000);
     const rows = extractor.extract(list, clock.now());
-    expect(value(rows, 0, 'failure_rate_slope')).toBeCloseTo(0.5, 5); // failing: 0 -> 0.5 in a second
-    expect(value(rows, 1, 'failure_rate_slope')).toBe(0); // calm
+    expect(value(rows, 0, 'latency_p50_to_baseline')).toBeCloseTo(1, 1); // slow against its own 500 ms
+    expect(value(rows, 1, 'latency_p50_to_baseline')).toBeCloseTo(1, 1);
   });
 });

@@ -28,6 +28,8 @@ export interface GrowContext {
   readonly gradients: Float64Array;
   readonly hessians: Float64Array;
   readonly options: ResolvedGbdtOptions;
+  /** Per feature, 1 when the score may only grow with it (a monotone constraint), else 0. */
+  readonly increasing: Uint8Array;
 }
 
 /** Per feature, 256 bins (the last is MISSING_BIN) of [gradient sum, hessian sum, row count]. */
@@ -38,6 +40,13 @@ interface Candidate {
   bin: number;
   missingGoesLeft: boolean;
   gain: number;
+  /** Between the children's weights: the bound a monotone split passes down. */
+  middle: number;
+}
+
+/** A node's Newton weight, clamped to the bounds its monotone ancestors set. */
+function leafWeight(gradient: number, hessian: number, l2: number, bounds: { lower: number; upper: number }): number {
+  return Math.min(bounds.upper, Math.max(bounds.lower, -gradient / (hessian + l2)));
 }
 
 /** A node waiting to be split or turned into a leaf: its rows are rows[start, end). */
@@ -48,6 +57,9 @@ interface Pending {
   histogram: Float64Array;
   gradient: number;
   hessian: number;
+  /** Bounds on the node's leaf values (before shrinkage) that keep the constrained features monotone. */
+  lower: number;
+  upper: number;
 }
 
 /** Grows one tree depth by depth on `rows` (reordered in place), splitting only on `features`. */
@@ -62,18 +74,20 @@ export function growTree(context: GrowContext, rows: Uint32Array, features: Uint
     gradient += gradients[row];
     hessian += hessians[row];
   }
-  let frontier: Pending[] = [{ index: 0, start: 0, end: rows.length, histogram: rootHistogram, gradient, hessian }];
+  let frontier: Pending[] = [{ index: 0, start: 0, end: rows.length, histogram: rootHistogram, gradient, hessian, lower: -Infinity, upper: Infinity }];
   for (let depth = 0; frontier.length > 0; depth++) {
     const next: Pending[] = [];
     for (const node of frontier) {
       const split = depth < options.maxDepth ? bestSplit(context, node, features) : undefined;
       if (split === undefined) {
-        nodes[node.index] = { kind: 'leaf', value: Math.fround((-node.gradient / (node.hessian + options.l2)) * options.learningRate) };
+        nodes[node.index] = { kind: 'leaf', value: Math.fround(leafWeight(node.gradient, node.hessian, options.l2, node) * options.learningRate) };
         continue;
       }
       const middle = partition(context, rows, scratch, node, split);
-      const left: Pending = { index: nodes.length, start: node.start, end: middle, histogram: node.histogram, gradient: 0, hessian: 0 };
-      const right: Pending = { index: nodes.length + 1, start: middle, end: node.end, histogram: node.histogram, gradient: 0, hessian: 0 };
+      // Under a monotone split every leaf on the left stays at or below every leaf on the right.
+      const bound = context.increasing[split.feature] === 1 ? split.middle : undefined;
+      const left: Pending = { index: nodes.length, start: node.start, end: middle, histogram: node.histogram, gradient: 0, hessian: 0, lower: node.lower, upper: bound ?? node.upper };
+      const right: Pending = { index: nodes.length + 1, start: middle, end: node.end, histogram: node.histogram, gradient: 0, hessian: 0, lower: bound ?? node.lower, upper: node.upper };
       nodes.push(undefined, undefined);
       nodes[node.index] = { kind: 'split', feature: split.feature, bin: split.bin, missingGoesLeft: split.missingGoesLeft, left: left.index, right: right.index };
       if (depth + 1 >= options.maxDepth) {
@@ -179,9 +193,12 @@ function bestSplit(context: GrowContext, node: Pending, features: Uint32Array): 
         const hr = node.hessian - hl;
         if (hl < minChildWeight || hr < minChildWeight) continue;
         const gr = node.gradient - gl;
+        const weightLeft = leafWeight(gl, hl, l2, node);
+        const weightRight = leafWeight(gr, hr, l2, node);
+        if (context.increasing[feature] === 1 && weightLeft > weightRight) continue;
         const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentScore;
         if (gain > minGain && (best === undefined || gain > best.gain)) {
-          best = { feature, bin, missingGoesLeft: missingRows > 0 ? missingLeft : cl >= cr, gain };
+          best = { feature, bin, missingGoesLeft: missingRows > 0 ? missingLeft : cl >= cr, gain, middle: (weightLeft + weightRight) / 2 };
         }
       }
     }

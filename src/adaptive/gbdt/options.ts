@@ -28,6 +28,12 @@ export interface GbdtOptions {
   earlyStoppingRounds?: number;
   /** A validation loss must drop by more than this to count as better. >= 0, default 1e-7. */
   tolerance?: number;
+  /**
+   * Features the score may only grow with (monotone constraints, as XGBoost's): whatever rows a
+   * model meets later, more of this evidence never lowers its score. Names of the training set's
+   * features; default none.
+   */
+  increasing?: readonly string[];
 }
 
 /** GbdtOptions with every default filled in. */
@@ -48,10 +54,11 @@ const DEFAULTS: ResolvedGbdtOptions = {
   validationFraction: 0.1,
   earlyStoppingRounds: 10,
   tolerance: 1e-7,
+  increasing: [],
 };
 
 /** [min, max, whether min itself is allowed, integer only] per option. */
-const RANGES: Record<keyof GbdtOptions, [number, number, boolean, boolean]> = {
+const RANGES: Record<Exclude<keyof GbdtOptions, 'increasing'>, [number, number, boolean, boolean]> = {
   rounds: [1, 100_000, true, true],
   learningRate: [0, 1, false, false],
   maxDepth: [1, 16, true, true],
@@ -74,14 +81,19 @@ export function resolveGbdtOptions(options: unknown = {}): ResolvedGbdtOptions {
   const resolved = { ...DEFAULTS };
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
+    if (key === 'increasing') {
+      if (!Array.isArray(value) || value.some((name) => typeof name !== 'string')) throw new TypeError('breakwater: gbdt option increasing must be an array of feature names');
+      resolved.increasing = [...(value as string[])];
+      continue;
+    }
     if (!(key in RANGES)) throw new TypeError(`breakwater: unknown gbdt option "${key}" (known: ${Object.keys(RANGES).join(', ')})`);
-    const [min, max, minAllowed, integer] = RANGES[key as keyof GbdtOptions];
+    const [min, max, minAllowed, integer] = RANGES[key as keyof typeof RANGES];
     const expected = `${integer ? 'an integer' : 'a number'} in ${minAllowed ? '[' : '('}${min}, ${max}]`;
     if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`breakwater: gbdt option ${key} must be ${expected}, got ${typeof value === 'number' ? value : typeof value}`);
     if (value > max || value < min || (!minAllowed && value === min) || (integer && !Number.isInteger(value))) {
       throw new RangeError(`breakwater: gbdt option ${key} must be ${expected}, got ${value}`);
     }
-    resolved[key as keyof GbdtOptions] = value;
+    resolved[key as keyof typeof RANGES] = value;
   }
   return resolved;
 }

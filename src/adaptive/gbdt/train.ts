@@ -51,7 +51,13 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
   const validationRaw = new Float64Array(validation?.rowCount ?? 0).fill(baseScore);
   const gradients = new Float64Array(train.rowCount);
   const hessians = new Float64Array(train.rowCount);
-  const context = { columns, binCounts: edges.map((e) => e.length + 1), gradients, hessians, options: opts };
+  const increasing = new Uint8Array(width);
+  for (const name of opts.increasing) {
+    const column = data.featureList.features.indexOf(name);
+    if (column < 0) throw new RangeError(`breakwater: gbdt option increasing names "${name}", which is not a feature of ${data.featureList.name}@${data.featureList.version}`);
+    increasing[column] = 1;
+  }
+  const context = { columns, binCounts: edges.map((e) => e.length + 1), gradients, hessians, options: opts, increasing };
   const allRows = Uint32Array.from({ length: train.rowCount }, (_, i) => i);
   const allFeatures = Uint32Array.from({ length: width }, (_, i) => i);
   const sampledRows = Math.max(1, Math.round(train.rowCount * opts.rowSubsample));

@@ -15,11 +15,18 @@ const recentFailureRateModel: ScoringModel = {
   },
 };
 
-function setup(options: ConstructorParameters<typeof EarlyWarning>[2] = {}) {
+/** A model that always predicts a trip, whatever the rows say: the guard rails must hold it. */
+const panickingModel: ScoringModel = {
+  featureList: CORE_FEATURES,
+  score: async (rows) => new Float32Array(rows.length / CORE_FEATURE_COUNT).fill(1),
+};
+
+function setup(options: ConstructorParameters<typeof EarlyWarning>[2] = { mode: 'open' }, model = recentFailureRateModel, minimumCalls = 10) {
   const clock = new ManualClock(0);
   const registry = new Registry({ clock, summaryEveryMs: 0 });
-  const breaker = registry.createEndpointBreaker('model', { failureThreshold: 0, recoveryTimeout: 5000 });
-  const warning = new EarlyWarning(registry, recentFailureRateModel, options);
+  // No trip rule: only the warning opens it. Evidence is then measured against the usual 50%.
+  const breaker = registry.createEndpointBreaker('model', { failureThreshold: 0, minimumCalls, recoveryTimeout: 5000 });
+  const warning = new EarlyWarning(registry, model, options);
   return { clock, registry, breaker, warning };
 }
 
@@ -45,7 +52,7 @@ describe('early warning', () => {
   });
 
   it('does not pre-open again until the probability fell below the release threshold', async () => {
-    const { clock, breaker, warning } = setup({ preOpenMs: 1000 });
+    const { clock, breaker, warning } = setup({ mode: 'open', preOpenMs: 1000 });
     fail(breaker, 20);
     expect((await warning.step(clock.now()))[0].preOpened).toBe(true);
     clock.advance(1000);
@@ -60,18 +67,19 @@ describe('early warning', () => {
     expect(warning.preOpens).toBe(2);
   });
 
-  it('observe mode and too few calls record probabilities without opening', async () => {
+  it('observe mode, and a window under minimumCalls, record probabilities without acting', async () => {
     const observing = setup({ mode: 'observe' });
     fail(observing.breaker, 20);
     expect((await observing.warning.step(observing.clock.now()))[0]).toMatchObject({ probability: 1, preOpened: false });
     expect(observing.breaker.getState()).toBe('closed');
-    const sparse = setup({ minWindowCalls: 50 });
+    const sparse = setup({ mode: 'open' }, recentFailureRateModel, 50);
     fail(sparse.breaker, 20);
     expect((await sparse.warning.step(sparse.clock.now()))[0].preOpened).toBe(false);
+    expect(sparse.registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({ action: 'held', reason: expect.stringMatching(/minimumCalls/) });
   });
 
   it('scores on the registry tick; refuses a model of other features and bad options', async () => {
-    const { clock, registry, breaker, warning } = setup({ everyMs: 500 });
+    const { clock, registry, breaker, warning } = setup({ mode: 'open', everyMs: 500 });
     fail(breaker, 20);
     clock.advance(500);
     registry.tick();
@@ -87,22 +95,53 @@ describe('early warning', () => {
 });
 
 describe('early warning, shed mode', () => {
-  it('sheds the predicted share of calls instead of opening, and stops when the probability falls', async () => {
+  it('sheds a share of calls instead of opening (the probability, capped at half the recent failure share), and stops when the probability falls', async () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock, summaryEveryMs: 0 });
     const breaker = registry.createEndpointBreaker('soft', { failureThreshold: 0 });
-    const warning = new EarlyWarning(registry, recentFailureRateModel, { mode: 'shed' });
+    const warning = new EarlyWarning(registry, recentFailureRateModel);
+    expect(warning.options.mode).toBe('shed'); // the default
     succeed(breaker, 10);
     fail(breaker, 30); // the recent failure rate is 0.75
     const [prediction] = await warning.step(clock.now());
-    expect(prediction).toMatchObject({ preOpened: false, shedding: 0.75 });
+    expect(prediction).toMatchObject({ preOpened: false, shedding: 0.375 });
     expect(breaker.getState()).toBe('closed');
     const admitted = Array.from({ length: 8 }, () => breaker.attempt(() => 1).ok).filter(Boolean).length;
-    expect(admitted).toBe(2);
-    expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({ action: 'shed', shedding: 0.75 });
-    for (let i = 0; i < 1600; i++) breaker.attempt(() => 1); // a quarter get through and succeed
+    expect(admitted).toBe(5);
+    expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({ action: 'shed', shedding: 0.375 });
+    for (let i = 0; i < 1600; i++) breaker.attempt(() => 1); // most get through and succeed
     runTick();
     expect((await warning.step(clock.now()))[0].shedding).toBe(0);
     expect(Array.from({ length: 8 }, () => breaker.attempt(() => 1).ok).every(Boolean)).toBe(true);
+  });
+});
+
+describe('early warning guard rails', () => {
+  it('a model that always predicts a trip never acts on a healthy breaker, in either mode, and says why', async () => {
+    for (const mode of ['open', 'shed'] as const) {
+      const { clock, registry, breaker, warning } = setup({ mode }, panickingModel);
+      succeed(breaker, 200);
+      fail(breaker, 10); // 5% of the calls: under half the threshold
+      runTick();
+      const [prediction] = await warning.step(clock.now());
+      expect(prediction).toMatchObject({ probability: 1, preOpened: false, shedding: 0 });
+      expect(breaker.getState()).toBe('closed');
+      expect(warning.held).toBe(1);
+      const event = registry.recent({ event_type: 'prediction' }).at(-1);
+      expect(event?.detail).toMatchObject({ action: 'held', reason: expect.stringMatching(/no recent failure or timeout evidence/) });
+      expect((event?.detail as { features: Record<string, number> }).features.failure_rate_recent).toBeCloseTo(10 / 210, 2);
+    }
+  });
+
+  it('sheds no more than half the share of recent calls that failed, and the event carries the evidence', async () => {
+    const { clock, registry, breaker, warning } = setup({ mode: 'shed' }, panickingModel);
+    succeed(breaker, 60);
+    fail(breaker, 40);
+    runTick();
+    const [prediction] = await warning.step(clock.now());
+    expect(prediction.shedding).toBeCloseTo(0.2, 5);
+    const detail = registry.recent({ event_type: 'prediction' }).at(-1)?.detail as { action: string; reason: string; features: Record<string, number> };
+    expect(detail).toMatchObject({ action: 'shed', reason: expect.stringMatching(/capped at the recent failure share/) });
+    expect(detail.features.failure_rate_recent).toBeCloseTo(0.4, 3);
   });
 });

@@ -1,0 +1,128 @@
+// The early warning on families it never trained on, against the static breaker and the rule
+// baselines: the issue's targets (AUC, precision/recall at the acting threshold, false actions on
+// healthy families, client success per family, calls sent to the failing service). Every family
+// of the wide generator is played on seeds no training or card run used; the held-out families
+// are the ones the targets are judged on, the others are shown for reference.
+// Usage: npm run bench:early-warning [-- --seeds N] (writes bench/results/early-warning.json and .md)
+import { join } from 'node:path';
+import { distDir, machine, markdownTable, writeResults } from './lib/measure.mjs';
+
+const seedsFlag = process.argv.indexOf('--seeds');
+const SEEDS = Number(seedsFlag >= 0 ? process.argv[seedsFlag + 1] : (process.env.BENCH_SEEDS ?? 6));
+if (!Number.isInteger(SEEDS) || SEEDS < 1) throw new TypeError(`--seeds must be an integer >= 1, got ${process.argv[seedsFlag + 1]}`);
+const SEED_BASE = 30_000;
+const HORIZON_S = 10;
+// The early warning (breakwater/adaptive) and the generator it is trained on (breakwater/chaos).
+const a = { ...(await import(join(distDir, 'adaptive/index.mjs'))), ...(await import(join(distDir, 'sim/index.mjs'))) };
+const model = await a.Predictor.load(a.defaultModelPath(), { featureList: a.CORE_FEATURES, executionProviders: ['typescript'] });
+const THRESHOLD = 0.7;
+const seeds = Array.from({ length: SEEDS }, (_, i) => SEED_BASE + i + 1);
+const heldOut = new Set(a.HELD_OUT_FAMILIES);
+const pct = (x) => (100 * x).toFixed(2);
+
+// 1. Scores on held-out rows: the shipped model beside the rule baselines.
+const heldOutFamilies = a.FAMILIES.filter((f) => heldOut.has(f.name));
+const rows = await a.generateTrainingData({ families: heldOutFamilies, seeds, horizonMs: HORIZON_S * 1000 });
+const probabilities = await model.score(rows.features);
+const healthyRow = (row) => rows.familyHealthy[rows.family[row]];
+const scoreRows = [
+  { name: 'model', scores: probabilities, threshold: THRESHOLD, release: THRESHOLD - 0.2 },
+  ...a.RULE_BASELINES.map((rule) => ({ name: rule.name, scores: rule.scores(rows), threshold: 1, release: 0.8 })),
+].map(({ name, scores, threshold, release }) => {
+  const e = a.evaluateEarlyWarning(rows, scores, threshold, HORIZON_S);
+  const falseAlarms = a.falseAlarmsPerHour(rows, scores, threshold, release, healthyRow);
+  return { name, auc: e.auc, threshold, precision: e.precision, recall: e.recall, tripsWarned: `${e.tripsWarned}/${e.trips}`, medianLeadS: e.medianLeadSeconds, falseAlarmsPerHourHealthy: falseAlarms.perHour };
+});
+
+// 2. Acting: each family and seed under the static breaker, the default mode with the model, mode 'open' with the model, and the recent-quarter rule in the default mode.
+const policies = [
+  { name: 'model, default mode', play: (f, s) => a.playWithWarning(f, s, model) },
+  { name: "model, mode 'open'", play: (f, s) => a.playWithWarning(f, s, model, { mode: 'open' }) },
+  { name: 'recent-quarter rule, default mode', play: (f, s) => a.playWithWarning(f, s, a.ruleAsModel(a.RECENT_QUARTER_RULE, THRESHOLD)) },
+];
+const perFamily = [];
+for (const family of a.FAMILIES) {
+  const sum = { static: { calls: 0, successes: 0, sentWhileSick: 0 } };
+  for (const p of policies) sum[p.name] = { calls: 0, successes: 0, sentWhileSick: 0, actions: 0, falseActions: 0, sheddingSeconds: 0 };
+  for (const seed of seeds) {
+    const base = await a.playRun(family, seed);
+    add(sum.static, base);
+    for (const p of policies) {
+      const run = await p.play(family, seed);
+      add(sum[p.name], run);
+      sum[p.name].actions += run.actions.length;
+      sum[p.name].sheddingSeconds += run.sheddingSeconds;
+      // An action is false when the static breaker did not trip within the horizon after it.
+      sum[p.name].falseActions += run.actions.filter((at) => !base.trips.some((trip) => trip >= at && trip - at <= HORIZON_S * 1000)).length;
+    }
+  }
+  perFamily.push({ family: family.name, healthy: family.healthy, heldOut: heldOut.has(family.name), sum });
+  process.stdout.write(`  ${family.name} done\n`);
+}
+
+function add(total, run) {
+  total.calls += run.calls;
+  total.successes += run.successes;
+  total.sentWhileSick += run.sentWhileSick;
+}
+
+const successOf = (s) => (s.calls > 0 ? s.successes / s.calls : 1);
+const actingRows = [];
+for (const { family, healthy, heldOut: held, sum } of perFamily) {
+  for (const p of policies) {
+    const s = sum[p.name];
+    actingRows.push({
+      family: `${family}${held ? ' (held out)' : ''}${healthy ? ' [healthy]' : ''}`,
+      policy: p.name,
+      'client success static %': pct(successOf(sum.static)),
+      'client success %': pct(successOf(s)),
+      'delta points': (100 * (successOf(s) - successOf(sum.static))).toFixed(2),
+      'sent while sick, static': sum.static.sentWhileSick,
+      'sent while sick': s.sentWhileSick,
+      actions: s.actions,
+      'false actions': s.falseActions,
+      'shedding s': s.sheddingSeconds,
+    });
+  }
+}
+
+// 3. The targets, on the held-out families, for the shipped model in the default mode.
+const def = policies[0].name;
+const held = perFamily.filter((f) => f.heldOut);
+const best = Math.max(...scoreRows.slice(1).map((r) => r.auc));
+const failing = held.filter((f) => !f.healthy);
+const sickStatic = failing.reduce((t, f) => t + f.sum.static.sentWhileSick, 0);
+const sickModel = failing.reduce((t, f) => t + f.sum[def].sentWhileSick, 0);
+const worstDelta = Math.min(...held.map((f) => 100 * (successOf(f.sum[def]) - successOf(f.sum.static))));
+const falseHealthy = held.filter((f) => f.healthy).reduce((t, f) => t + f.sum[def].falseActions, 0);
+const m = scoreRows[0];
+const targets = [
+  { target: 'AUC >= 0.90 and >= best rule + 0.05', measured: `${m.auc.toFixed(3)} (best rule ${best.toFixed(3)})`, met: m.auc >= 0.9 && m.auc >= best + 0.05 },
+  { target: 'precision >= 0.80, recall >= 0.60 at the acting threshold', measured: `${m.precision.toFixed(3)} / ${m.recall.toFixed(3)}`, met: m.precision >= 0.8 && m.recall >= 0.6 },
+  { target: 'zero false actions on healthy held-out families (default mode)', measured: String(falseHealthy), met: falseHealthy === 0 },
+  { target: 'client success never > 0.5 points below static (default mode, any held-out family)', measured: `worst ${worstDelta.toFixed(2)} points`, met: worstDelta >= -0.5 },
+  { target: '>= 15% fewer calls sent to the failing service (default mode, held-out failure families)', measured: `${sickModel} vs ${sickStatic} (${(100 * (1 - sickModel / Math.max(1, sickStatic))).toFixed(1)}% fewer)`, met: sickModel <= 0.85 * sickStatic },
+];
+
+const fmt = (rowsIn) => rowsIn.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v === null ? 'n/a' : String(v)])));
+const command = `npm run bench:early-warning -- --seeds ${SEEDS}`;
+const markdown = [
+  `# Early warning on held-out families (${machine().date}, ${SEEDS} seeds per family, seeds ${seeds[0]}-${seeds.at(-1)})`,
+  '',
+  `Command: \`${command}\``,
+  '',
+  '## Targets (held-out families, shipped model, default mode)',
+  '',
+  markdownTable(fmt(targets)),
+  '',
+  `## Scores on held-out rows (${rows.rowCount} rows, ${a.HELD_OUT_FAMILIES.join(', ')})`,
+  '',
+  markdownTable(fmt(scoreRows)),
+  '',
+  '## Acting, per family (client success, calls sent while the service is sick, false actions)',
+  '',
+  markdownTable(actingRows),
+].join('\n');
+console.log(markdown);
+writeResults('early-warning', { machine: machine(), command, seeds, targets, scores: scoreRows, acting: actingRows }, markdown);
+await model.close();

@@ -1,0 +1,74 @@
+import { USUAL_FAILURE_RATE_THRESHOLD, coreColumn as column } from './core-features';
+
+const RECENT_FAILURES = column('failure_rate_recent');
+const RECENT_TO_THRESHOLD = column('failure_rate_recent_to_threshold');
+const WINDOW_FAILURES = column('failure_rate');
+const WINDOW_TO_THRESHOLD = column('failure_rate_to_threshold');
+const CALLS_TO_MINIMUM = column('window_calls_to_minimum');
+
+/** The columns an action's event shows: the evidence the guard rails weigh and the model's strongest signals. */
+export const EVIDENCE_SHOWN: readonly string[] = [
+  'failure_rate_recent',
+  'failure_rate_recent_to_threshold',
+  'timeout_rate_recent',
+  'latency_p90_to_baseline',
+  'latency_p99_to_timeout',
+  'in_flight_to_expected',
+  'consecutive_failures_to_threshold',
+  'window_calls_to_minimum',
+];
+const SHOWN_COLUMNS = EVIDENCE_SHOWN.map(column);
+
+
+/** Evidence, as a share of the breaker's failure-rate threshold, that lets a warning shed calls. */
+const SHED_EVIDENCE = 0.5;
+/**
+ * A pre-open refuses every call for a whole open period, so it needs more: the recent quarter near
+ * the threshold and the whole window at half of it (a pause of a second or two does not fill a window).
+ */
+const PRE_OPEN_RECENT_EVIDENCE = 0.8;
+const PRE_OPEN_WINDOW_EVIDENCE = 0.5;
+/**
+ * The shed share is at most this share of the recent failure share: the recent quarter lags the
+ * service, so shedding goes on a little after a pause or burst ends, refusing calls that would
+ * have succeeded.
+ */
+const SHED_PER_FAILURE = 0.5;
+
+/** What the guard rails allow a warning to do with one breaker. */
+export interface Allowance {
+  /** Whether a pre-open is allowed (see PRE_OPEN_RECENT_EVIDENCE). */
+  readonly preOpen: boolean;
+  /** The largest share of calls that may be shed: half the recent failure share, 0 below the evidence floor. */
+  readonly shedShare: number;
+  /** Why an action is refused (undefined when both are allowed). */
+  readonly refusal: string | undefined;
+}
+
+/**
+ * Guard rails that hold whatever the model says: no action on a breaker whose window has fewer
+ * calls than its minimumCalls, nor without recent failure or timeout evidence of at least half its
+ * failure-rate threshold (timeouts count as failures); a shed share of at most half the share of
+ * recent calls that failed; a pre-open only with failures near the threshold in the recent quarter and at
+ * half of it over the whole window.
+ */
+export function allowance(row: Float32Array, at: number): Allowance {
+  const recent = row[at + RECENT_FAILURES];
+  const ruleOff = Number.isNaN(row[at + RECENT_TO_THRESHOLD]);
+  const recentToThreshold = ruleOff ? recent / USUAL_FAILURE_RATE_THRESHOLD : row[at + RECENT_TO_THRESHOLD];
+  const windowToThreshold = ruleOff ? row[at + WINDOW_FAILURES] / USUAL_FAILURE_RATE_THRESHOLD : row[at + WINDOW_TO_THRESHOLD];
+  if (!(row[at + CALLS_TO_MINIMUM] >= 1)) return { preOpen: false, shedShare: 0, refusal: 'fewer calls than minimumCalls in the window' };
+  if (!(recentToThreshold >= SHED_EVIDENCE)) return { preOpen: false, shedShare: 0, refusal: 'no recent failure or timeout evidence (under half the threshold)' };
+  const preOpen = recentToThreshold >= PRE_OPEN_RECENT_EVIDENCE && windowToThreshold >= PRE_OPEN_WINDOW_EVIDENCE;
+  return { preOpen, shedShare: Math.min(1, SHED_PER_FAILURE * recent), refusal: preOpen ? undefined : 'failures too recent or too few for a pre-open (shedding is allowed)' };
+}
+
+/** The shown columns of a row, by name (NaN, a rule that is off, as null). */
+export function shownEvidence(row: Float32Array, at: number): Record<string, number | null> {
+  const shown: Record<string, number | null> = {};
+  EVIDENCE_SHOWN.forEach((name, k) => {
+    const value = row[at + SHOWN_COLUMNS[k]];
+    shown[name] = Number.isNaN(value) ? null : Math.round(value * 1000) / 1000;
+  });
+  return shown;
+}

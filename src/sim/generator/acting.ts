@@ -1,0 +1,58 @@
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../adaptive/core-features';
+import type { RuleBaseline } from '../../adaptive/rule-baselines';
+import { EarlyWarning, type EarlyWarningOptions, type ScoringModel } from '../../adaptive/early-warning';
+import { Registry } from '../../registry/registry';
+import type { Family } from './families';
+import { playRun, type RunOutcome } from './run';
+
+/** What the early warning did in one run, beside what the run measured. */
+export interface WarnedRun extends RunOutcome {
+  /** Times (ms) the warning pre-opened the breaker or started or raised its shedding. */
+  readonly actions: readonly number[];
+  /** Virtual seconds the breaker spent shedding. */
+  readonly sheddingSeconds: number;
+  /** Times the guard rails held back an action the probability called for. */
+  readonly held: number;
+}
+
+/**
+ * Plays a family's run with the early warning watching its breaker: the same service and options
+ * as the static run of that seed, the breaker in a registry on the run's clock, scored once per
+ * virtual second (the warning's own schedule is stopped, so the run stays deterministic).
+ */
+export async function playWithWarning(family: Family, seed: number, model: ScoringModel, options: EarlyWarningOptions = {}): Promise<WarnedRun> {
+  let warning: EarlyWarning | undefined;
+  const actions: number[] = [];
+  let sheddingSeconds = 0;
+  const outcome = await playRun(family, seed, {
+    breaker: ({ clock, name, ...breakerOptions }) => {
+      const registry = new Registry({ clock, summaryEveryMs: 0 });
+      const breaker = registry.getOrCreate('endpoint', name, breakerOptions);
+      warning = new EarlyWarning(registry, model, options);
+      warning.stop();
+      registry.onEvent((event) => {
+        const action = (event.detail as { action?: string } | null)?.action;
+        const acted = event.event_type === 'prediction' && (action === 'pre-open' || (action === 'shed' && event.detail?.reason !== undefined));
+        if (acted) actions.push(event.timestamp);
+      });
+      return breaker;
+    },
+    everySecond: async (now, breaker) => {
+      await warning!.step(now);
+      if (breaker.sheddingShare > 0) sheddingSeconds++;
+    },
+  });
+  return { ...outcome, actions, sheddingSeconds, held: warning!.held };
+}
+
+/** A rule baseline acting through the same early warning: its score scaled so the rule's 1 is the warning's threshold. */
+export function ruleAsModel(rule: RuleBaseline, threshold: number): ScoringModel {
+  return {
+    featureList: CORE_FEATURES,
+    score: async (rows) => {
+      const rowCount = rows.length / CORE_FEATURE_COUNT;
+      const scores = rule.scores({ featureList: CORE_FEATURES, features: rows, labels: new Uint8Array(rowCount), rowCount });
+      return Float32Array.from(scores, (score) => Math.min(1, score * threshold));
+    },
+  };
+}

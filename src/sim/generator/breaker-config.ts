@@ -1,0 +1,65 @@
+import type { CircuitBreakerOptions } from '../../options';
+import type { SeededRandom } from '../../random';
+import { gaussian, type ServiceTraits } from './service';
+
+/** A log-uniform draw in [low, high]. */
+export function logUniform(random: SeededRandom, low: number, high: number): number {
+  return low * (high / low) ** random.next();
+}
+
+/** A uniform draw in [low, high]. */
+export function uniform(random: SeededRandom, low: number, high: number): number {
+  return low + (high - low) * random.next();
+}
+
+/**
+ * A service as wide as the generator goes: 1 to 1,000 calls per second, a healthy median of 1 ms to
+ * 2 s with its own spread, a background error rate, and a connection pool on half of them sized
+ * for 20-60% utilisation.
+ */
+export function drawService(random: SeededRandom): ServiceTraits {
+  const callRate = logUniform(random, 1, 1000);
+  const medianMs = logUniform(random, 1, 2000);
+  const utilisation = uniform(random, 0.2, 0.6);
+  return {
+    callRate,
+    medianMs,
+    spread: uniform(random, 0.1, 0.9),
+    errorLatencyShare: uniform(random, 0.05, 1),
+    backgroundErrors: random.chance(0.5) ? 0 : logUniform(random, 0.0005, 0.02),
+    pool: random.chance(0.5) ? Math.max(2, Math.ceil((callRate * medianMs) / 1000 / utilisation)) : 0,
+  };
+}
+
+/**
+ * Breaker options as users set them: a time or count window of usual sizes, the failure-rate rule
+ * (usually 50%) and/or the consecutive-failure rule, minimum calls, a timeout well above the
+ * service's tail (or none), sometimes the slow-call rule.
+ */
+export function drawBreakerOptions(random: SeededRandom, service: ServiceTraits): CircuitBreakerOptions {
+  const time = random.chance(0.7);
+  const rateRule = random.chance(0.8);
+  const failureRateThreshold = rateRule ? (random.chance(0.6) ? 50 : random.pick([25, 30, 40, 60, 75])) : 0;
+  const failureThreshold = !rateRule || random.chance(0.4) ? random.pick([3, 5, 5, 10, 20]) : 0;
+  // A p99.9 of the healthy service times a margin: what a user picks after watching a dashboard.
+  const tail = service.medianMs * Math.exp(3.1 * service.spread);
+  const timeout = random.chance(0.1) ? 0 : Math.max(5, Math.round(tail * uniform(random, 1.5, 5)));
+  const slowRule = timeout > 0 && random.chance(0.15);
+  return {
+    slidingWindowType: time ? 'time' : 'count',
+    slidingWindowSize: time ? random.pick([5_000, 10_000, 10_000, 30_000, 60_000]) : random.pick([20, 50, 100, 100, 200]),
+    failureRateThreshold,
+    failureThreshold,
+    minimumCalls: random.pick([5, 10, 10, 20, 50]),
+    timeout,
+    ...(slowRule && { slowCallRateThreshold: random.pick([50, 80, 90]), slowCallDuration: Math.round(timeout * uniform(random, 0.3, 0.8)) }),
+    recoveryTimeout: Math.round(logUniform(random, 5_000, 60_000)),
+    halfOpenMaxCalls: random.pick([1, 1, 3, 5]),
+    halfOpenSuccessThreshold: 1,
+  };
+}
+
+/** Jitter of a number by a log-normal factor of this spread. */
+export function jitter(random: SeededRandom, value: number, spread: number): number {
+  return value * Math.exp(spread * gaussian(random));
+}

@@ -1,0 +1,196 @@
+import type { SeededRandom } from '../../random';
+import { logUniform, uniform } from './breaker-config';
+import { HEALTHY, type Condition, type ServiceTraits } from './service';
+
+/** The service's condition at a moment of virtual time. */
+export type Shape = (nowMs: number) => Condition;
+
+/** A family of runs: one way a service fails (or looks like it might and does not). */
+export interface Family {
+  readonly name: string;
+  /** A hard negative: the service stays usable, so a warning that acts on it is a false alarm. */
+  readonly healthy: boolean;
+  readonly description: string;
+  /** Adjusts the drawn service when the family needs one of a kind (a pool, a slow service). */
+  service?(traits: ServiceTraits, random: SeededRandom): ServiceTraits;
+  /** Draws this run's shape; trouble starts after `onsetMs` (a healthy baseline before it). */
+  shape(random: SeededRandom, onsetMs: number, durationMs: number): Shape;
+}
+
+const at = (changes: Partial<Condition>): Condition => ({ ...HEALTHY, ...changes });
+const ramp = (nowMs: number, startMs: number, lengthMs: number): number => Math.min(1, Math.max(0, (nowMs - startMs) / lengthMs));
+
+/** A condition that recurs after the onset: for `length` ms of every period drawn from `every` and `length` ranges. */
+function recurring(random: SeededRandom, onset: number, every: [number, number], length: [number, number], during: Partial<Condition>): Shape {
+  const period = uniform(random, ...every);
+  const span = uniform(random, ...length);
+  const condition = at(during);
+  return (now) => (now >= onset && (now - onset) % period < span ? condition : HEALTHY);
+}
+
+/** Errors that grow over minutes. */
+const errorsGrow: Family = {
+  name: 'errors-grow',
+  healthy: false,
+  description: 'the error rate climbs from 0 to 50-100% over 30 s to 4 min',
+  shape(random, onset) {
+    const peak = uniform(random, 0.5, 1);
+    const length = logUniform(random, 30_000, 240_000);
+    return (now) => at({ errorRate: peak * ramp(now, onset, length) });
+  },
+};
+
+/** Latency that climbs until calls time out. */
+const latencyClimb: Family = {
+  name: 'latency-climb',
+  healthy: false,
+  description: 'latency doubles every 5-40 s until calls time out',
+  shape(random, onset) {
+    const doubling = logUniform(random, 5_000, 40_000);
+    return (now) => at({ latencyFactor: now < onset ? 1 : Math.min(1e4, 2 ** ((now - onset) / doubling)) });
+  },
+};
+
+/** A dependency that stops answering a growing share of calls. */
+const dependencyHangs: Family = {
+  name: 'dependency-hangs',
+  healthy: false,
+  description: 'a growing share (to 30-100%) of calls never answered, over 10 s to 3 min',
+  shape(random, onset) {
+    const peak = uniform(random, 0.3, 1);
+    const length = logUniform(random, 10_000, 180_000);
+    return (now) => at({ hangRate: peak * ramp(now, onset, length) });
+  },
+};
+
+/** A cliff: everything fails at once, nothing before it. */
+const cliff: Family = {
+  name: 'cliff',
+  healthy: false,
+  description: 'at one instant 60-100% of calls fail (or hang), with no precursor',
+  shape(random, onset) {
+    const share = uniform(random, 0.6, 1);
+    const hangs = random.chance(0.3);
+    return (now) => (now < onset ? HEALTHY : at(hangs ? { hangRate: share } : { errorRate: share }));
+  },
+};
+
+/** Short bursts of failures. */
+const bursts: Family = {
+  name: 'failure-bursts',
+  healthy: false,
+  description: '2-8 s bursts of 70-100% errors every 15-60 s',
+  shape: (random, onset) => recurring(random, onset, [15_000, 60_000], [2_000, 8_000], { errorRate: uniform(random, 0.7, 1) }),
+};
+
+/** A connection pool that runs dry (leaked connections). Held out. */
+const poolDry: Family = {
+  name: 'pool-dry',
+  healthy: false,
+  description: 'the connection pool leaks away over 20 s to 3 min: calls queue, then time out',
+  service: (traits) => ({ ...traits, pool: traits.pool > 0 ? traits.pool : Math.max(2, Math.ceil((traits.callRate * traits.medianMs) / 1000 / 0.4)) }),
+  shape(random, onset) {
+    const length = logUniform(random, 20_000, 180_000);
+    return (now) => at({ poolShare: 1 - ramp(now, onset, length) });
+  },
+};
+
+/** Relapses during recovery. Held out. */
+const relapse: Family = {
+  name: 'relapse',
+  healthy: false,
+  description: 'an outage of 15-40 s, a calm of 20-60 s, then errors climb back over 5-60 s',
+  shape(random, onset) {
+    const outage = uniform(random, 15_000, 40_000);
+    const calm = uniform(random, 20_000, 60_000);
+    const climb = logUniform(random, 5_000, 60_000);
+    const share = uniform(random, 0.6, 1);
+    return (now) => {
+      if (now < onset) return HEALTHY;
+      if (now < onset + outage) return at({ errorRate: share });
+      return at({ errorRate: share * ramp(now, onset + outage + calm, climb) });
+    };
+  },
+};
+
+/** Healthy: a background error rate, nothing else. */
+const healthy: Family = {
+  name: 'healthy',
+  healthy: true,
+  description: 'a healthy service',
+  shape: () => () => HEALTHY,
+};
+
+/** Latency spikes without errors. */
+const latencySpikes: Family = {
+  name: 'latency-spikes',
+  healthy: true,
+  description: 'latency x3-10 for 1-5 s every 10-60 s, no errors',
+  shape: (random, onset) => recurring(random, onset, [10_000, 60_000], [1_000, 5_000], { latencyFactor: uniform(random, 3, 10) }),
+};
+
+/** Stop-the-world pauses: every call waits for the pause to end. Held out. */
+const pauses: Family = {
+  name: 'gc-pauses',
+  healthy: true,
+  description: 'stop-the-world pauses of 0.1-1.5 s every 10-60 s: every call stalls, none fails',
+  shape(random, onset) {
+    const every = uniform(random, 10_000, 60_000);
+    const length = uniform(random, 100, 1_500);
+    return (now) => {
+      if (now < onset) return HEALTHY;
+      const into = (now - onset) % every;
+      return into < length ? at({ stalledUntilMs: now - into + length }) : HEALTHY;
+    };
+  },
+};
+
+/** Slow but healthy, at a high rate. */
+const slowHealthy: Family = {
+  name: 'slow-healthy',
+  healthy: true,
+  description: 'a healthy service with a 200-800 ms median at 30-500 calls/s',
+  service: (traits, random) => ({ ...traits, medianMs: uniform(random, 200, 800), callRate: logUniform(random, 30, 500), pool: 0 }),
+  shape: () => () => HEALTHY,
+};
+
+/** Call-rate swings of 10x. Held out. */
+const rateSwings: Family = {
+  name: 'rate-swings',
+  healthy: true,
+  description: 'the call rate swings 10x (square or sine wave, 20 s to 3 min period)',
+  service: (traits) => ({ ...traits, pool: 0 }),
+  shape(random, onset) {
+    const period = logUniform(random, 20_000, 180_000);
+    const square = random.chance(0.5);
+    return (now) => {
+      if (now < onset) return HEALTHY;
+      const phase = Math.sin((2 * Math.PI * (now - onset)) / period);
+      return at({ rateFactor: square ? (phase >= 0 ? 3.16 : 0.316) : 10 ** (phase / 2) });
+    };
+  },
+};
+
+/** Partial failures that stay below the breaker's threshold. */
+const partialBelow: Family = {
+  name: 'partial-below',
+  healthy: true,
+  description: 'a steady 3-15% of calls fail: below any usual threshold',
+  shape(random, onset) {
+    const share = uniform(random, 0.03, 0.15);
+    return (now) => (now < onset ? HEALTHY : at({ errorRate: share }));
+  },
+};
+
+/** Every family of the generator, failures first. */
+export const FAMILIES: readonly Family[] = [errorsGrow, latencyClimb, dependencyHangs, cliff, bursts, poolDry, relapse, healthy, latencySpikes, pauses, slowHealthy, rateSwings, partialBelow];
+
+/** Families the shipped model never trains on: the model card and the benchmark report on them. */
+export const HELD_OUT_FAMILIES: readonly string[] = ['pool-dry', 'relapse', 'gc-pauses', 'rate-swings'];
+
+/** The family of this name, or a TypeError listing the known ones. */
+export function familyNamed(name: string): Family {
+  const family = FAMILIES.find((f) => f.name === name);
+  if (family === undefined) throw new TypeError(`breakwater: unknown generator family ${JSON.stringify(name)} (known: ${FAMILIES.map((f) => f.name).join(', ')})`);
+  return family;
+}

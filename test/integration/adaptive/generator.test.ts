@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/adaptive/core-features';
+import type { ScoringModel } from '../../../src/adaptive/early-warning';
+import { playWithWarning } from '../../../src/sim/generator/acting';
+import { FAMILIES, HELD_OUT_FAMILIES, familyNamed } from '../../../src/sim/generator/families';
+import { playRun, setupRun } from '../../../src/sim/generator/run';
+import { generateTrainingData } from '../../../src/sim/generator/training-data';
+
+/** A model that always predicts a trip. */
+const panicking: ScoringModel = { featureList: CORE_FEATURES, score: async (rows) => new Float32Array(rows.length / CORE_FEATURE_COUNT).fill(1) };
+
+describe('the wide generator', () => {
+  it('draws services and breaker options across the ranges a user meets', () => {
+    const setups = Array.from({ length: 60 }, (_, seed) => setupRun(familyNamed('healthy'), seed + 1));
+    const rates = setups.map((s) => s.traits.callRate);
+    const medians = setups.map((s) => s.traits.medianMs);
+    expect(Math.min(...rates)).toBeLessThan(5);
+    expect(Math.max(...rates)).toBeGreaterThan(200);
+    expect(Math.min(...medians)).toBeLessThan(5);
+    expect(Math.max(...medians)).toBeGreaterThan(300);
+    const options = setups.map((s) => s.options);
+    expect(new Set(options.map((o) => o.slidingWindowType))).toEqual(new Set(['time', 'count']));
+    expect(options.some((o) => o.failureRateThreshold === 0)).toBe(true); // the consecutive rule alone
+    expect(options.some((o) => o.failureThreshold === 0)).toBe(true); // the rate rule alone
+    expect(options.some((o) => o.timeout === 0)).toBe(true);
+    expect(options.every((o) => (o.failureRateThreshold ?? 0) > 0 || (o.failureThreshold ?? 0) > 0)).toBe(true);
+    expect(HELD_OUT_FAMILIES.every((name) => FAMILIES.some((f) => f.name === name))).toBe(true);
+  });
+
+  it('labels each closed second by whether the reactive breaker trips within the horizon, reproducibly', async () => {
+    const options = { families: [familyNamed('cliff'), familyNamed('healthy')], seeds: [7, 12], horizonMs: 10_000 };
+    const data = await generateTrainingData(options);
+    expect(data.featureList).toBe(CORE_FEATURES);
+    expect(data.features).toHaveLength(data.rowCount * CORE_FEATURE_COUNT);
+    data.labels.forEach((label, i) => expect(label).toBe(data.secondsToTrip[i] <= 10 ? 1 : 0));
+    const cliff = data.labels.filter((_, i) => data.family[i] === 0);
+    expect(cliff.some((label) => label === 1)).toBe(true);
+    expect(data.familyHealthy).toEqual([false, true]);
+    const again = await generateTrainingData(options);
+    expect(again.features).toEqual(data.features);
+    expect(again.labels).toEqual(data.labels);
+    await expect(generateTrainingData({ ...options, horizonMs: 0 })).rejects.toThrow(/"horizonMs"/);
+    await expect(generateTrainingData({ ...options, families: [] })).rejects.toThrow(/"families"/);
+  });
+
+  it('a cliff trips the static breaker only after its onset; a healthy service never does', async () => {
+    const cliff = await playRun(familyNamed('cliff'), 5);
+    expect(cliff.trips.length).toBeGreaterThan(0);
+    expect(Math.min(...cliff.trips)).toBeGreaterThanOrEqual(cliff.setup.onsetMs);
+    expect(cliff.sentWhileSick).toBeGreaterThan(0);
+    const healthy = await playRun(familyNamed('healthy'), 5);
+    expect(healthy.trips).toEqual([]);
+    expect(healthy.sentWhileSick).toBe(0);
+    expect(healthy.successes / healthy.calls).toBeGreaterThan(0.95);
+  });
+
+  it('the guard rails hold a model that always predicts a trip: no pre-open on healthy families, shedding that costs no successes', async () => {
+    // Seeds of modest call rates, so the test stays quick.
+    for (const [name, seed] of [['healthy', 1], ['gc-pauses', 1], ['slow-healthy', 9], ['rate-swings', 2]] as const) {
+      for (const mode of ['open', 'shed'] as const) {
+        const warned = await playWithWarning(familyNamed(name), seed, panicking, { mode });
+        const alone = await playRun(familyNamed(name), seed);
+        if (alone.trips.length > 0) continue; // the service did fail the breaker's own rules: not a healthy run
+        if (mode === 'open') expect(warned.actions, name).toEqual([]);
+        // Shedding follows the recent failures (at half their share) and stops with them: even a model
+        // that never calms down costs at most a point of client success on a healthy service.
+        expect(warned.successes / warned.calls, `${name}, mode ${mode}`).toBeGreaterThanOrEqual(alone.successes / alone.calls - 0.01);
+      }
+    }
+  });
+});

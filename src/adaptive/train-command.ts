@@ -68,6 +68,12 @@ export async function runTrainCommand(argv: readonly string[], print: (line: str
   const out = resolve(cwd, args.out);
   const command = ['breakwater train', ...argv].join(' ');
   const card = args.from === 'simulator' ? await fromSimulator(args, print, command) : await fromHistory(resolve(cwd, args.from), args, print, command);
+  if (card.card.trees === 0) {
+    // A model of no trees scores every row with the base rate: writing it would ship a model that warns of nothing.
+    throw new RangeError(
+      `breakwater train: kept 0 trees (${card.card.trainingRows} rows, ${(100 * card.card.positiveShare).toFixed(1)}% positive): no split beat the base rate, so nothing was written; train on data with trips in it, or more of it`,
+    );
+  }
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, card.bytes);
   writeFileSync(`${out}.card.json`, `${JSON.stringify(card.card, null, 2)}\n`);
@@ -130,5 +136,4 @@ function coreRowOf(event: BreakerEvent): number[] {
   return ((event.detail as { features: (number | null)[] }).features).map((value) => (typeof value === 'number' ? value : Number.NaN));
 }
 
-/** The event table of a DuckDB sink file, as events. */
 const mean = (values: ArrayLike<number>): number => (values.length > 0 ? Array.from(values).reduce((a, b) => a + b, 0) / values.length : 0);

@@ -9,6 +9,7 @@ import { runTrainCommand } from '../../../src/adaptive/train-command';
 import { ManualClock } from '../../../src/clock';
 import { createJsonlSink } from '../../../src/observe/sinks/jsonl';
 import { Registry } from '../../../src/registry/registry';
+import { main } from '../../../src/cli';
 import { runTick } from '../../../src/tick';
 
 describe('training on a registry\'s own history', () => {
@@ -66,5 +67,39 @@ describe('training on a registry\'s own history', () => {
     await expect(runTrainCommand(['--from', join(dir, 'missing.jsonl'), '--out', out], () => {}, dir)).rejects.toThrow(/missing\.jsonl: no such file/);
     await expect(runTrainCommand(['--from', join(dir, 'missing.duckdb'), '--out', out], () => {}, dir)).rejects.toThrow(/missing\.duckdb: no such file/);
     expect(existsSync(join(dir, 'missing.duckdb'))).toBe(false);
+  });
+
+  it('refuses to write a model of no trees (trips with no precursor), and says why', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bw-history-'));
+    const file = join(dir, 'steady.jsonl');
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock, summaryEveryMs: 1000 });
+    registry.addSink(createJsonlSink({ path: file }));
+    // A trip out of nowhere: a run of failures within one second, after seconds that all look alike.
+    const cliff = registry.createEndpointBreaker('cliff', { failureThreshold: 5, failureRateThreshold: 0, recoveryTimeout: 3_600_000 });
+    for (let second = 0; second < 600; second++) {
+      const down = second === 300;
+      for (let i = 0; i < 20; i++) {
+        try {
+          cliff.attempt(() => {
+            if (down) throw new Error('down');
+            return i;
+          });
+        } catch {
+          // a failure or a refusal
+        }
+      }
+      runTick();
+      clock.advance(1000);
+      registry.tick();
+    }
+    await registry.shutdown();
+    const out = join(dir, 'model.onnx');
+    await expect(runTrainCommand(['--from', file, '--out', out], () => {}, dir)).rejects.toThrow(/kept 0 trees \(\d+ rows, [\d.]+% positive\): no split beat the base rate, so nothing was written/);
+    expect(existsSync(out)).toBe(false);
+    const stderr: string[] = [];
+    const io = { stdout: { write: () => true }, stderr: { write: (text: string) => stderr.push(text) }, cwd: dir };
+    expect(await main(['train', '--from', file, '--out', out], io)).toBe(2);
+    expect(stderr.join('')).toMatch(/^breakwater train: kept 0 trees/);
   });
 });

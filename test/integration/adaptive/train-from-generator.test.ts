@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CORE_FEATURES, EVIDENCE_FEATURES } from '../../../src/adaptive/core-features';
 import type { ModelCard } from '../../../src/adaptive/model-card';
 import { Predictor } from '../../../src/adaptive/predictor';
-import { runTrainCommand } from '../../../src/adaptive/train-command';
+import { runTrainCommand } from '../../../src/cli/train';
 import { HELD_OUT_FAMILIES } from '../../../src/sim/generator/families';
 
 describe('breakwater train --from simulator', () => {

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { main, parseSimulateArgs } from '../../../src/cli';
+import { main, parseSimulateArgs } from '../../../src/cli/index';
 
 /** An in-memory io for main(). */
 function capture(isTTY = false) {
@@ -118,7 +118,7 @@ describe('breakwater simulate: bad input', () => {
     const run = capture();
     expect(await main(argv, run.io)).toBe(2);
     expect(run.stderr()).toMatch(message);
-    expect(run.stderr()).toContain('breakwater simulate --help');
+    expect(run.stderr()).toContain(argv[0] === 'simulate' ? 'breakwater simulate --help' : 'breakwater --help');
   });
 
   it('a compare file that is not JSON, or not a scenario result, is named', async () => {

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { CORE_FEATURES } from '../../../src/adaptive/core-features';
 import { EarlyWarning } from '../../../src/adaptive/early-warning';
 import { Predictor } from '../../../src/adaptive/predictor';
-import { runTrainCommand } from '../../../src/adaptive/train-command';
+import { runTrainCommand } from '../../../src/cli/train';
 import { ManualClock } from '../../../src/clock';
 import { createJsonlSink } from '../../../src/observe/sinks/jsonl';
 import { Registry } from '../../../src/registry/registry';
-import { main } from '../../../src/cli';
+import { main } from '../../../src/cli/index';
 import { runTick } from '../../../src/tick';
 
 describe('training on a registry\'s own history', () => {

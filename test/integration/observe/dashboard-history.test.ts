@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli';
+import { main } from '../../../src/cli/index';
 import { ManualClock } from '../../../src/clock';
-import { runDashboardCommand } from '../../../src/observe/dashboard/command';
+import { runDashboardCommand } from '../../../src/cli/dashboard';
 import type { RunningDashboard } from '../../../src/observe/dashboard/server';
 import type { EventSink } from '../../../src/observe/event';
 import { createDuckDbSink } from '../../../src/observe/sinks/duckdb';

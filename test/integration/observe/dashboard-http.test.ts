@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runDashboardCommand } from '../../../src/observe/dashboard/command';
+import { runDashboardCommand } from '../../../src/cli/dashboard';
 import { createDashboardHandler } from '../../../src/observe/dashboard/handler';
 import { startDashboard, type RunningDashboard } from '../../../src/observe/dashboard/server';
 import type { BreakerHealth } from '../../../src/registry/health';

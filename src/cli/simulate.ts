@@ -1,32 +1,20 @@
 import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
-import { checkSuiteFile, findRegressions, type Regression } from './sim/report/compare';
-import { summaryTable } from './sim/report/markdown';
-import { writeReport } from './sim/report/write';
-import { progressReporter } from './sim/progress';
-import type { RunSize } from './sim/scenario';
-import { ALL_SCENARIOS, simulationNamed } from './sim/scenarios';
-import { runDashboardCommand } from './observe/dashboard/command';
-import { HistoryFileError } from './adaptive/event-history';
-import { runTrainCommand, TRAIN_USAGE } from './adaptive/train-command';
-import { CORE_FEATURES } from './adaptive/core-features';
-import { defaultModelPath } from './adaptive/default-model';
-import { Predictor } from './adaptive/predictor';
-import { adaptivePolicy, adaptivePredictivePolicy, predictivePolicy } from './sim/learning-policies';
-import { policyNamed } from './sim/policies';
-import type { Policy } from './sim/policy';
-import { runCount, runSuite, type SuiteResult } from './sim/suite';
-
-/** Where the CLI writes and whether it may draw a progress bar. */
-export interface CliIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
-  /** Whether stdout is a terminal (a progress bar instead of plain lines). */
-  isTTY?: boolean;
-  /** Relative paths resolve against it. Default process.cwd(). */
-  cwd?: string;
-}
+import { resolve } from 'node:path';
+import { CORE_FEATURES } from '../adaptive/core-features';
+import { defaultModelPath } from '../adaptive/default-model';
+import { Predictor } from '../adaptive/predictor';
+import { adaptivePolicy, adaptivePredictivePolicy, predictivePolicy } from '../sim/learning-policies';
+import { policyNamed } from '../sim/policies';
+import type { Policy } from '../sim/policy';
+import { progressReporter } from '../sim/progress';
+import { checkSuiteFile, findRegressions, type Regression } from '../sim/report/compare';
+import { summaryTable } from '../sim/report/markdown';
+import { writeReport } from '../sim/report/write';
+import type { RunSize } from '../sim/scenario';
+import { ALL_SCENARIOS, simulationNamed } from '../sim/scenarios';
+import { runCount, runSuite, type SuiteResult } from '../sim/suite';
+import { UsageError, type CliIo } from './io';
 
 /** What `breakwater simulate` was asked to do. */
 export interface SimulateArgs {
@@ -45,23 +33,9 @@ export interface SimulateArgs {
 /** Every policy `--policies` knows, in report order. */
 const POLICY_NAMES = ['none', 'static', 'backoff', 'adaptive', 'predictive', 'adaptive+predictive'] as const;
 
-/** A mistake on the command line: exit code 2, with the message and a pointer to --help. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+export const SIMULATE_USAGE_LINE = 'breakwater simulate [--scenario NAME[,NAME...]] [--quick|--full] [--seed N] [--compare-with FILE] [--ci] [--out DIR]';
 
-/** The commands, for --help and for an unknown command. */
-const COMMANDS = ['simulate', 'dashboard', 'train'] as const;
-
-const USAGE = `usage: breakwater --version
-       breakwater dashboard --history <events.jsonl|events.duckdb> [--port N] [--host ADDRESS]   (breakwater dashboard --help)
-       breakwater train --from <simulator|events.jsonl|events.duckdb> --out model.onnx   (breakwater train --help)
-       breakwater simulate [--scenario NAME[,NAME...]] [--quick|--full] [--seed N] [--compare-with FILE] [--ci] [--out DIR]
-
-  Runs the scenario benchmark on virtual time: each scenario under each policy (none, static,
+export const SIMULATE_USAGE = `  Runs the scenario benchmark on virtual time: each scenario under each policy (none, static,
   backoff), with the real CircuitBreaker. Writes JSON, Markdown and SVG to --out.
 
   --scenario NAME   only these scenarios (${ALL_SCENARIOS.map((s) => s.name).join(', ')})
@@ -146,44 +120,21 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
 }
 
 /**
- * The `breakwater` command line, in-process: `main(['simulate', '--quick'], io)`. Resolves to the
- * exit code: 0 done, 1 a regression under --ci, 2 a usage or input error.
+ * `breakwater simulate`: runs the suite and writes its report. Resolves to 0, or 1 on a regression
+ * under --ci; a usage error is written to stderr with exit code 2.
  */
-export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const [command, ...given] = argv;
-  const rest = splitInlineValues(given);
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help' || (command === 'simulate' && rest.includes('--help'))) {
-    io.stdout.write(USAGE);
-    return command === undefined ? 2 : 0;
-  }
-  if (command === '--version' || command === '-v') {
-    io.stdout.write(`${packageVersion()}\n`);
-    return 0;
-  }
-  if (command === 'dashboard') return dashboard(rest, io);
-  if (command === 'train') return trainModel(rest, io);
+export async function simulateCommand(argv: readonly string[], io: CliIo, command: string): Promise<number> {
   try {
-    if (command !== 'simulate') throw new UsageError(`unknown command ${JSON.stringify(command)} (known: ${COMMANDS.join(', ')})`);
-    const args = parseSimulateArgs(rest);
+    const args = parseSimulateArgs(argv);
     const cwd = io.cwd ?? process.cwd();
     const baseline = args.compareWith === undefined ? undefined : readBaseline(resolve(cwd, args.compareWith), args.compareWith);
     checkOutFolder(resolve(cwd, args.out), args.out);
-    return await simulate(args, io, cwd, baseline, ['breakwater', ...argv].join(' '));
+    return await simulate(args, io, cwd, baseline, command);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`breakwater: ${error.message}\nRun \`breakwater simulate --help\` for the flags.\n`);
     return 2;
   }
-}
-
-/** `--flag=value` as `--flag value`, so every command's parser takes both forms. */
-function splitInlineValues(argv: readonly string[]): string[] {
-  return argv.flatMap((arg) => (arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg]));
-}
-
-/** The installed package's version (src/ and dist/ both sit one folder below package.json). */
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** --out must be a folder this process can write, checked before a run that may take minutes. */
@@ -195,39 +146,6 @@ function checkOutFolder(path: string, given: string): void {
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`--out: cannot write to ${given} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-}
-
-/** `breakwater train`: 0 when the model and its card are written, 2 on a bad flag or input. */
-async function trainModel(argv: readonly string[], io: CliIo): Promise<number> {
-  if (argv.includes('--help')) {
-    io.stdout.write(TRAIN_USAGE);
-    return 0;
-  }
-  try {
-    await runTrainCommand(argv, (line) => io.stdout.write(`${line}\n`), io.cwd ?? process.cwd());
-    return 0;
-  } catch (error) {
-    if (!(error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError || error instanceof HistoryFileError)) throw error;
-    io.stderr.write(`${error.message}\n`);
-    return 2;
-  }
-}
-
-/** `breakwater dashboard`: serves until the process is stopped; 2 on a bad flag, a missing source or an unreadable history. */
-async function dashboard(argv: readonly string[], io: CliIo): Promise<number> {
-  try {
-    await runDashboardCommand(argv, { print: (line) => io.stdout.write(`${line}\n`) });
-    return 0;
-  } catch (error) {
-    const listen = ((error as Error).cause ?? error) as NodeJS.ErrnoException & { address?: string; port?: number };
-    if (listen.code === 'EADDRINUSE') {
-      io.stderr.write(`breakwater dashboard: port ${listen.port} on ${listen.address} is taken; choose another with --port (0 picks a free one)\n`);
-      return 2;
-    }
-    if (!(error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError || error instanceof HistoryFileError)) throw error;
-    io.stderr.write(`${error.message}\n`);
-    return 2;
   }
 }
 

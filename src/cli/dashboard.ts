@@ -1,7 +1,8 @@
-import { readHistoryFile } from '../history-file';
-import { HistoryView } from './history-view';
-import { DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, startDashboard, type RunningDashboard } from './server';
-import type { DashboardRegistry } from './handler';
+import { readHistoryFile } from '../observe/history-file';
+import { HistoryView } from '../observe/dashboard/history-view';
+import { DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, startDashboard, type RunningDashboard } from '../observe/dashboard/server';
+import type { DashboardRegistry } from '../observe/dashboard/handler';
+import { isInputError, type CliIo } from './io';
 
 /** The environment variable that turns control actions on for `breakwater dashboard` (a token on the command line would show in `ps`). */
 export const TOKEN_VARIABLE = 'BREAKWATER_DASHBOARD_TOKEN';
@@ -114,4 +115,21 @@ export async function runDashboardCommand(argv: readonly string[], context: Dash
     process.off('SIGTERM', stop);
   });
   return dashboard;
+}
+
+/** `breakwater dashboard`: serves until the process is stopped; 2 on a bad flag, a missing source or an unreadable history. */
+export async function dashboardCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await runDashboardCommand(argv, { print: (line) => io.stdout.write(`${line}\n`) });
+    return 0;
+  } catch (error) {
+    const listen = ((error as Error).cause ?? error) as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (listen.code === 'EADDRINUSE') {
+      io.stderr.write(`breakwater dashboard: port ${listen.port} on ${listen.address} is taken; choose another with --port (0 picks a free one)\n`);
+      return 2;
+    }
+    if (!isInputError(error)) throw error;
+    io.stderr.write(`${error.message}\n`);
+    return 2;
+  }
 }

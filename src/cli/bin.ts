@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../cli';
+import { main } from './index';
 
 // The `breakwater` executable: the CLI with the process's streams; its answer is the exit code.
 // An unexpected error is one line (its message, prefixed once), not a stack trace.

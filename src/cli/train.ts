@@ -3,15 +3,16 @@ import { dirname, resolve } from 'node:path';
 import { HELD_OUT_FAMILIES } from '../sim/generator/families';
 import { readHistoryFile } from '../observe/history-file';
 import type { BreakerEvent } from '../observe/event';
-import type { TrainingSet } from './dataset';
-import { trainingSetFromEvents, type HistoryWindow } from './event-history';
-import type { GbdtModel } from './gbdt/model';
-import { trainGbdt } from './gbdt/train';
-import { modelCardMarkdown, type ModelCard } from './model-card';
-import { exportTreeEnsemble } from './onnx/export-tree-ensemble';
-import { CORE_FEATURES, CORE_FEATURE_COUNT } from './core-features';
+import type { TrainingSet } from '../adaptive/dataset';
+import { trainingSetFromEvents, type HistoryWindow } from '../adaptive/event-history';
+import type { GbdtModel } from '../adaptive/gbdt/model';
+import { trainGbdt } from '../adaptive/gbdt/train';
+import { modelCardMarkdown, type ModelCard } from '../adaptive/model-card';
+import { exportTreeEnsemble } from '../adaptive/onnx/export-tree-ensemble';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../adaptive/core-features';
 import { trainFromGenerator } from '../sim/generator/train';
-import { EARLY_WARNING_GBDT } from './early-warning-gbdt';
+import { EARLY_WARNING_GBDT } from '../adaptive/early-warning-gbdt';
+import { isInputError, type CliIo } from './io';
 
 export interface TrainArgs {
   from: string;
@@ -137,3 +138,19 @@ function coreRowOf(event: BreakerEvent): number[] {
 }
 
 const mean = (values: ArrayLike<number>): number => (values.length > 0 ? Array.from(values).reduce((a, b) => a + b, 0) / values.length : 0);
+
+/** `breakwater train`: 0 when the model and its card are written, 2 on a bad flag or input. */
+export async function trainCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.includes('--help')) {
+    io.stdout.write(TRAIN_USAGE);
+    return 0;
+  }
+  try {
+    await runTrainCommand(argv, (line) => io.stdout.write(`${line}\n`), io.cwd ?? process.cwd());
+    return 0;
+  } catch (error) {
+    if (!isInputError(error)) throw error;
+    io.stderr.write(`${error.message}\n`);
+    return 2;
+  }
+}

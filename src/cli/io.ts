@@ -1,0 +1,24 @@
+import { HistoryFileError } from '../adaptive/event-history';
+
+/** Where the CLI writes and whether it may draw a progress bar. */
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Whether stdout is a terminal (a progress bar instead of plain lines). */
+  isTTY?: boolean;
+  /** Relative paths resolve against it. Default process.cwd(). */
+  cwd?: string;
+}
+
+/** A mistake on the command line: exit code 2, with the message and a pointer to --help. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** An error a command reports as bad input (exit code 2, its message only): a flag, a value or a file at fault. */
+export function isInputError(error: unknown): error is Error {
+  return error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError || error instanceof HistoryFileError;
+}

@@ -15,4 +15,4 @@ export { coreKind } from './core/select';
 export type { CoreKind } from './core/select';
 export type { ReconfigurableOptions } from './breaker';
 export * from './registry/index';
-export type { BreakerEvent, BreakerEventType, EventSink } from './observe/event';
+export type { BreakerEvent, BreakerEventType, EventSink } from './registry/event';

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { TrainingSet } from './dataset';
-import type { BreakerEvent } from '../observe/event';
+import type { BreakerEvent } from '../registry/event';
 import { validateFeatureList, type FeatureList } from './feature-list';
 
 /** What a feature extractor sees: one breaker's events up to and including `now`, oldest first. */

@@ -1,5 +1,5 @@
 import type { Disposer } from '../events';
-import type { BreakerEvent } from '../observe/event';
+import type { BreakerEvent } from '../registry/event';
 import type { Registry, RegisteredBreaker } from '../registry/registry';
 
 /** [min, max] a tuned value stays within. */

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { HELD_OUT_FAMILIES } from '../sim/generator/families';
 import { readHistoryFile } from '../observe/history-file';
-import type { BreakerEvent } from '../observe/event';
+import type { BreakerEvent } from '../registry/event';
 import type { TrainingSet } from '../adaptive/dataset';
 import { trainingSetFromEvents, type HistoryWindow } from '../adaptive/event-history';
 import type { GbdtModel } from '../adaptive/gbdt/model';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { HistoryFileError, readEventHistory } from '../adaptive/event-history';
-import type { BreakerEvent } from './event';
+import type { BreakerEvent } from '../registry/event';
 import { createDuckDbSink, DUCKDB_TABLE } from './sinks/duckdb';
 
 /**

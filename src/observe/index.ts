@@ -1,8 +1,8 @@
 // breakwater/observe: what reads the registry: event sinks (memory, JSONL, DuckDB), Prometheus,
 // OpenTelemetry and the dashboard. Each optional package loads only when its sink or bridge starts.
-export type { BreakerEvent, BreakerEventType, EventSink } from './event';
-export { MemoryRing } from './sinks/memory-ring';
-export type { RecentQuery } from './sinks/memory-ring';
+export type { BreakerEvent, BreakerEventType, EventSink } from '../registry/event';
+export { MemoryRing } from '../registry/memory-ring';
+export type { RecentQuery } from '../registry/memory-ring';
 export { createJsonlSink } from './sinks/jsonl';
 export type { JsonlSink, JsonlSinkOptions } from './sinks/jsonl';
 export { createDuckDbSink, DUCKDB_TABLE } from './sinks/duckdb';

@@ -1,6 +1,6 @@
 import type { Timers } from '../clock';
 import type { Disposer } from '../events';
-import type { BreakerEvent } from '../observe/event';
+import type { BreakerEvent } from '../registry/event';
 import { resolveProfile } from '../options';
 import { Registry } from '../registry/registry';
 import { checkTimers, systemTimers } from './timing';

@@ -1,6 +1,6 @@
 import type { BreakerObserver, CircuitBreaker } from '../breaker';
 import type { BreakerMetrics } from '../metrics';
-import type { BreakerEvent, BreakerEventType } from '../observe/event';
+import type { BreakerEvent, BreakerEventType } from './event';
 import type { CircuitBreakerOptions, ResolvedOptions } from '../options';
 import type { StateChange, StateName } from '../state';
 import { breakerHealth, healthPercentage, thresholdsOf, timeoutsOf, type BreakerHealth } from './health';

@@ -1,5 +1,5 @@
 import type { BreakerMetrics } from '../metrics';
-import type { BreakerEvent } from '../observe/event';
+import type { BreakerEvent } from './event';
 import type { ResolvedOptions } from '../options';
 import type { StateName } from '../state';
 

@@ -2,8 +2,8 @@ import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../adap
 import { CircuitBreaker, type ReconfigurableOptions } from '../breaker';
 import type { ManualClock } from '../clock';
 import { Emitter, type Disposer } from '../events';
-import type { BreakerEvent, BreakerEventType, EventSink } from '../observe/event';
-import { MemoryRing, type RecentQuery } from '../observe/sinks/memory-ring';
+import type { BreakerEvent, BreakerEventType, EventSink } from './event';
+import { MemoryRing, type RecentQuery } from './memory-ring';
 import { resolveProfile, type CircuitBreakerOptions } from '../options';
 import { joinTick, type Ticking } from '../tick';
 import { Entry, healthOf, historyEvent, quickHealth, type RegisteredBreaker } from './entry';

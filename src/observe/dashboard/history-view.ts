@@ -1,8 +1,8 @@
 import type { Disposer } from '../../events';
 import { aggregateHealth, healthPercentage, type BreakerHealth, type RegistryHealth } from '../../registry/health';
 import { listHealth, type ListQuery } from '../../registry/list';
-import type { BreakerEvent } from '../event';
-import { MemoryRing, type RecentQuery } from '../sinks/memory-ring';
+import type { BreakerEvent } from '../../registry/event';
+import { MemoryRing, type RecentQuery } from '../../registry/memory-ring';
 
 /** The most events a view keeps for the history API and charts (the newest). */
 const MAX_KEPT_EVENTS = 1_000_000;

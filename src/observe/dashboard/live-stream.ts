@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Disposer } from '../../events';
 import type { Registry } from '../../registry/registry';
-import type { BreakerEvent } from '../event';
+import type { BreakerEvent } from '../../registry/event';
 import type { OverviewCache } from './overview';
 import { HttpError } from './respond';
 

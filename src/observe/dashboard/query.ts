@@ -1,6 +1,6 @@
 import type { ListQuery } from '../../registry/registry';
-import type { BreakerEventType } from '../event';
-import type { RecentQuery } from '../sinks/memory-ring';
+import type { BreakerEventType } from '../../registry/event';
+import type { RecentQuery } from '../../registry/memory-ring';
 import type { StateName } from '../../state';
 import { HttpError } from './respond';
 

@@ -1,4 +1,4 @@
-import type { BreakerEvent } from '../event';
+import type { BreakerEvent } from '../../registry/event';
 
 /**
  * Appends to a sink's queue what fits under `maxQueued`, oldest first: a batch larger than the

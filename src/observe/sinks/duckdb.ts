@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { BreakerEvent, EventSink } from '../event';
+import type { BreakerEvent, EventSink } from '../../registry/event';
 import { enqueueWhatFits } from './bounded-queue';
 
 /** The npm package this sink loads on first use (an optional peer dependency). */

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, rmSync, statSync, write as fsWrite, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { inspectTail } from '../../fs/torn-tail';
-import { isBreakerEventLine, type BreakerEvent, type EventSink } from '../event';
+import { isBreakerEventLine, type BreakerEvent, type EventSink } from '../../registry/event';
 import { enqueueWhatFits } from './bounded-queue';
 
 /** Options of {@link createJsonlSink}. */

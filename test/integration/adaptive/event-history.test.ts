@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HISTORY_FEATURES, loadEventHistory, trainingSetFromEvents } from '../../../src/adaptive/event-history';
-import type { BreakerEvent } from '../../../src/observe/event';
+import type { BreakerEvent } from '../../../src/registry/event';
 import type { StateName } from '../../../src/state';
 import { trainGbdt } from '../../../src/adaptive/gbdt/train';
 

@@ -4,7 +4,7 @@ import { main } from '../../../src/cli/index';
 import { ManualClock } from '../../../src/clock';
 import { runDashboardCommand } from '../../../src/cli/dashboard';
 import type { RunningDashboard } from '../../../src/observe/dashboard/server';
-import type { EventSink } from '../../../src/observe/event';
+import type { EventSink } from '../../../src/registry/event';
 import { createDuckDbSink } from '../../../src/observe/sinks/duckdb';
 import { createJsonlSink } from '../../../src/observe/sinks/jsonl';
 import type { BreakerHealth } from '../../../src/registry/health';

@@ -2,7 +2,7 @@ import { buildSync } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { BreakerEvent, BreakerEventType } from '../../../src/observe/event';
+import type { BreakerEvent, BreakerEventType } from '../../../src/registry/event';
 
 /** A history event with every field of the fixed schema set, numbered by `i` so rows can be told apart. */
 export function makeEvent(i: number, overrides: Partial<BreakerEvent> = {}): BreakerEvent {

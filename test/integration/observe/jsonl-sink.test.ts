@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { BreakerEvent } from '../../../src/observe/event';
+import type { BreakerEvent } from '../../../src/registry/event';
 import { createJsonlSink } from '../../../src/observe/sinks/jsonl';
 import { bundleForChild, makeEvent, makeEvents, removeTempFolders, tempFolder } from './events';
 

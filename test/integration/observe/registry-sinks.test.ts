@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock';
-import type { BreakerEvent } from '../../../src/observe/event';
+import type { BreakerEvent } from '../../../src/registry/event';
 import { createDuckDbSink } from '../../../src/observe/sinks/duckdb';
 import { createJsonlSink } from '../../../src/observe/sinks/jsonl';
 import { Registry } from '../../../src/registry/registry';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Timers } from '../../../src/clock';
 import { ManualClock } from '../../../src/clock';
-import type { BreakerEvent } from '../../../src/observe/event';
+import type { BreakerEvent } from '../../../src/registry/event';
 import { Registry } from '../../../src/registry/registry';
 
 /**

@@ -1,4 +1,4 @@
-import type { BreakerEvent, BreakerEventType, EventSink } from '../event';
+import type { BreakerEvent, BreakerEventType, EventSink } from './event';
 
 /** What recent() can filter on. */
 export interface RecentQuery {

@@ -10,3 +10,19 @@ export const contextOnly: Promise<number> = breaker.execute(async ({ signal }) =
 export const argsWithoutContext: Promise<number> = breaker.execute(async (x: number) => x * 2, 21);
 export const wrapped: (x: number) => Promise<number> = breaker.wrap(async (x: number) => x * 2);
 export const attempted: Attempt<number> = breaker.attempt(() => 1);
+
+// Shapes that must not compile: each line fails the type check if its error goes away.
+// @ts-expect-error an argument of the wrong type for the guarded function
+export const wrongArgument = breaker.execute(async (x: number) => x * 2, 'twenty-one');
+// @ts-expect-error a missing argument
+export const missingArgument = breaker.execute(async (x: number, y: number) => x + y, 1);
+// @ts-expect-error the result is a Promise<number>, not a Promise<string>
+export const wrongResult: Promise<string> = breaker.execute(async () => 1);
+// @ts-expect-error the context carries a signal, not a deadline
+export const noDeadline = breaker.execute(async ({ deadline }) => deadline);
+// @ts-expect-error a guarded value must be a function
+export const notAFunction = breaker.execute(42);
+// @ts-expect-error attempt() guards synchronous functions of no arguments
+export const attemptWithArguments = breaker.attempt((x: number) => x);
+// @ts-expect-error event names are typed
+breaker.on('opne', () => {});

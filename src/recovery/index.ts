@@ -1,5 +1,5 @@
-export { WorkerPool } from './pool';
-export type { PoolOptions, PoolTarget, PoolTargetOptions } from './pool';
+export { WorkerPool } from './worker-pool';
+export type { PoolOptions, PoolTarget, PoolTargetOptions } from './worker-pool';
 export { RecoveryManager } from './manager';
 export type { TaskAttemptOutcome, RecoveryStats } from './manager';
 export type { RecoveryBudgets, RecoveryOptions } from './options';

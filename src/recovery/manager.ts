@@ -9,7 +9,7 @@ import { FailureLog } from './failure-log';
 import { checkDeclaredHint, initialHint, reduceHint } from './hint';
 import { TaskLedger, type Placement } from './ledger';
 import { resolveRecoveryOptions, type RecoveryOptions, type ResolvedRecoveryOptions } from './options';
-import { admissionOf } from './select';
+import { admissionOf } from './admission';
 import { LADDER, type RecoveryAction, type RecoveryStep } from './steps';
 import { checkTask, type RecoveryTask, type TaskAttempt } from './task';
 import { sleep } from './timing';

@@ -1,7 +1,7 @@
 import type { Registry } from '../registry/registry';
 import type { StateName } from '../state';
 import type { RecoveryStats } from './manager';
-import type { Candidate } from './select';
+import type { Candidate } from './admission';
 
 /** A hardware class of a pool. */
 export interface HardwareClassHealth {

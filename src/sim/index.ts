@@ -24,7 +24,7 @@ export type { SimWorkerSpec, PoolFault } from './pool/worker';
 export type { Policy, Guard, EdgeContext } from './policy';
 export { BreakerEdge, UnguardedEdge } from './guards';
 export { BUILT_IN_POLICIES, noBreaker, staticBreaker, backoffBreaker, policyNamed, STATIC_BREAKER_OPTIONS, BACKOFF_BREAKER_OPTIONS } from './policies';
-export { recoveryTime, probeRounds, pushedOver, successRate } from './metrics';
+export { recoveryTime, probeRounds, pushedOver, successRate } from './measures';
 export { findRegressions } from './report/compare';
 export type { Regression } from './report/compare';
 export { writeReport } from './report/write';

@@ -1,4 +1,4 @@
-import type { BucketSeries } from './metrics';
+import type { BucketSeries } from './measures';
 import type { SimulationClock } from './simulation-clock';
 
 /** Width of the buckets outcomes are counted in, ms. */

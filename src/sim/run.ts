@@ -1,7 +1,7 @@
 import { SeededRandom } from '../random';
 import { RequestLog, SimClient } from './client';
 import { Edge } from './edge';
-import { mergeSeries, probeRounds, pushedOver, recoveryTime, successRate, type BucketSeries } from './metrics';
+import { mergeSeries, probeRounds, pushedOver, recoveryTime, successRate, type BucketSeries } from './measures';
 import type { Policy } from './policy';
 import type { RunResult } from './result';
 import type { RunOptions } from './run-options';

@@ -8,7 +8,7 @@ import type { StateName } from '../../state';
 import { PoolUnavailableError } from '../../recovery/errors/PoolUnavailableError';
 import { RecoveryEscalatedError } from '../../recovery/errors/RecoveryEscalatedError';
 import type { RecoveryOptions } from '../../recovery/options';
-import { WorkerPool } from '../../recovery/pool';
+import { WorkerPool } from '../../recovery/worker-pool';
 import { simulatedTask, type SimTask, type WorkAccount } from './task';
 import { SimWorker, type PoolFault, type SimWorkerSpec } from './worker';
 import { LADDER, type RecoveryStep } from '../../recovery/steps';

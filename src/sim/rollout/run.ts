@@ -1,6 +1,6 @@
 import { RequestLog } from '../client';
 import { UnguardedEdge } from '../guards';
-import { successRate } from '../metrics';
+import { successRate } from '../measures';
 import { BUCKET_MS, playUntil, successTimeline } from '../play';
 import type { RunOptions, RunSize } from '../run-options';
 import { SimService, type ServiceSpec } from '../service';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecoveryManager } from '../../../src/recovery/manager';
-import { WorkerPool } from '../../../src/recovery/pool';
+import { WorkerPool } from '../../../src/recovery/worker-pool';
 import { actions, rig } from './helpers';
 
 /** A standalone ladder (no pool: nowhere to switch to) with deterministic jitter. */

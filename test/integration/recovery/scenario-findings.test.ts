@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock';
 import { Registry } from '../../../src/registry/registry';
-import { WorkerPool } from '../../../src/recovery/pool';
+import { WorkerPool } from '../../../src/recovery/worker-pool';
 
 describe('what the pool scenario taught the recovery wing', () => {
   it('a hardware class circuit that opened closes again once tasks succeed on the class after its open period', async () => {

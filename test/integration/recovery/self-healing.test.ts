@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WorkerPool } from '../../../src/recovery/pool';
+import { WorkerPool } from '../../../src/recovery/worker-pool';
 import { SelfHealingConfig } from '../../../src/recovery/self-healing';
 import { coded, rig } from './helpers';
 

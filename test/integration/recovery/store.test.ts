@@ -5,7 +5,7 @@ import { buildSync } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TaskStoreError } from '../../../src/recovery/errors/TaskStoreError';
 import { JsonlTaskStore } from '../../../src/recovery/jsonl-task-store';
-import { WorkerPool } from '../../../src/recovery/pool';
+import { WorkerPool } from '../../../src/recovery/worker-pool';
 import { rig, tempDir } from './helpers';
 
 /** Collects process warnings with the torn-line code while a test runs. */

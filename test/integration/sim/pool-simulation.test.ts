@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../../src/registry/registry';
-import { WorkerPool } from '../../../src/recovery/pool';
+import { WorkerPool } from '../../../src/recovery/worker-pool';
 import { RecoveryEscalatedError } from '../../../src/recovery/errors/RecoveryEscalatedError';
 import { simulatedTask, type WorkAccount } from '../../../src/sim/pool/task';
 import { SimWorker, SimWorkerError, type PoolFault, type SimWorkerSpec } from '../../../src/sim/pool/worker';

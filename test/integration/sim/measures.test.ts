@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { probeRounds, pushedOver, recoveryTime, successRate } from '../../../src/sim/index';
-import { mergeSeries } from '../../../src/sim/metrics';
+import { mergeSeries } from '../../../src/sim/measures';
 
 /** A series of 1 s buckets from success rates in %, 100 requests each (null = no request). */
 const timeline = (rates: Array<number | null>) => ({

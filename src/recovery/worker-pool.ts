@@ -6,7 +6,7 @@ import { RecoveryManager, type TargetDirectory } from './manager';
 import type { RecoveryOptions } from './options';
 import { poolHealth, type PoolHealth } from './pool-health';
 import { SelfHealingConfig, type SelfHealingOptions } from './self-healing';
-import { admissionOf, bestCandidate, type Candidate } from './select';
+import { admissionOf, bestCandidate, type Candidate } from './admission';
 import { checkTask, type RecoveryTask } from './task';
 import type { TaskRecord } from './task-store';
 import { defaultClassifier } from './classify';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PoolUnavailableError } from '../../../src/recovery/errors/PoolUnavailableError';
 import { RecoveryEscalatedError } from '../../../src/recovery/errors/RecoveryEscalatedError';
-import { WorkerPool, type PoolTargetOptions } from '../../../src/recovery/pool';
+import { WorkerPool, type PoolTargetOptions } from '../../../src/recovery/worker-pool';
 import type { TaskAttempt } from '../../../src/recovery/task';
 import { actions, coded, drive, rig, settle } from './helpers';
 

@@ -11,8 +11,17 @@
 namespace breakwater {
 
 constexpr uint32_t kAllLanes = (uint32_t{1} << layout::kLanes) - 1;
+static_assert(layout::kLanes == 16, "the claim order below interleaves two cache lines of 8 lanes");
 
-// Claims the lowest free lane of an arena; -1 when every lane is taken.
+// Claim k takes lane (k >> 1) | ((k & 1) << 3): lanes 0, 8, 1, 9, ... so the first threads of an
+// arena count in different cache lines (8 lanes of 8 bytes share one), and two busy threads never
+// write the same line. The mask's bit k records claim k.
+constexpr int32_t laneOfClaim(uint32_t claim) noexcept { return int32_t((claim >> 1) | ((claim & 1) << 3)); }
+constexpr uint32_t claimOfLane(int32_t lane) noexcept { return (uint32_t(lane & 7) << 1) | (uint32_t(lane) >> 3); }
+static_assert(laneOfClaim(0) == 0 && laneOfClaim(1) == 8 && laneOfClaim(2) == 1 && laneOfClaim(15) == 15);
+static_assert(claimOfLane(laneOfClaim(5)) == 5 && claimOfLane(laneOfClaim(14)) == 14);
+
+// Claims the lane of the lowest free claim of an arena; -1 when every lane is taken.
 inline int32_t claimLane(ArenaHeader& header) noexcept {
   uint32_t taken = atomic(header.lanesClaimed).load(kAcquire);
   for (;;) {
@@ -20,7 +29,7 @@ inline int32_t claimLane(ArenaHeader& header) noexcept {
     if (free == 0) return -1;
     const uint32_t lowest = free & (0u - free);
     if (atomic(header.lanesClaimed).compare_exchange_weak(taken, taken | lowest, kAcqRel, kAcquire)) {
-      return __builtin_ctz(lowest);
+      return laneOfClaim(uint32_t(__builtin_ctz(lowest)));
     }
   }
 }
@@ -29,7 +38,7 @@ inline int32_t claimLane(ArenaHeader& header) noexcept {
 inline void releaseLane(ArenaHeader& header, int32_t lane) noexcept {
   uint32_t taken = atomic(header.lanesClaimed).load(kAcquire);
   while (!atomic(header.lanesClaimed)
-              .compare_exchange_weak(taken, taken & ~(uint32_t{1} << lane), kAcqRel, kAcquire)) {
+              .compare_exchange_weak(taken, taken & ~(uint32_t{1} << claimOfLane(lane)), kAcqRel, kAcquire)) {
   }
 }
 

@@ -77,7 +77,11 @@ export function remaining(v: Views, base: number, w: bigint, nowUs: number): num
 
 const ALL_LANES = 2 ** LANES - 1;
 
-/** Claims the lowest free lane of the arena (a bit of its lane mask), or -1 when all are taken. */
+/**
+ * Claims the lane of the lowest free claim of the arena (bit k of its mask records claim k), or -1
+ * when all are taken. Claim k takes lane (k >> 1) | ((k & 1) << 3), as lanes.h: the first threads
+ * count in different cache lines.
+ */
 export function claimLane(v: Views): number {
   const at = Header.lanesClaimed >> 2;
   for (;;) {
@@ -85,7 +89,10 @@ export function claimLane(v: Views): number {
     const free = ~taken & ALL_LANES;
     if (free === 0) return -1;
     const lowest = free & -free;
-    if (Atomics.compareExchange(v.i32, at, taken, taken | lowest) === taken) return 31 - Math.clz32(lowest);
+    if (Atomics.compareExchange(v.i32, at, taken, taken | lowest) === taken) {
+      const claim = 31 - Math.clz32(lowest);
+      return (claim >> 1) | ((claim & 1) << 3);
+    }
   }
 }
 

@@ -95,14 +95,18 @@ const asyncFailLoop = (call) => async () => {
   for (let i = 0; i < BATCH; i++) {
     try {
       await call();
-    } catch {}
+    } catch {
+      // the refusal or failure is what this measures
+    }
   }
 };
 const syncFailLoop = (call) => () => {
   for (let i = 0; i < BATCH; i++) {
     try {
       call();
-    } catch {}
+    } catch {
+      // the refusal or failure is what this measures
+    }
   }
 };
 

@@ -292,6 +292,7 @@ export class CircuitBreaker implements Ticking {
   execute<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>, ...args: A): Promise<T>;
   execute(fn: GuardedFunction): Promise<unknown> {
     // arguments.length, not a rest parameter: the common call has no arguments and must not allocate.
+    // eslint-disable-next-line prefer-rest-params
     if (arguments.length !== 1) return this.executeWithArguments(fn, Array.prototype.slice.call(arguments, 1));
     if (this.words[this.stateIndex] === this.asyncWord) {
       let result: unknown;

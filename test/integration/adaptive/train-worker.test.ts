@@ -17,6 +17,7 @@ let built: typeof Adaptive;
 let bundle: string;
 beforeAll(() => {
   bundle = buildAdaptiveBundle();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a bundle this test builds at run time
   built = require(bundle) as typeof Adaptive;
 });
 afterAll(() => rmSync(dirname(bundle), { recursive: true, force: true }));

@@ -17,17 +17,22 @@ export const realTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+/** A timer's callback; a promise it returns is awaited by runToNextTimer() and runFor() (never by advance()). */
+export type ManualTimerCallback = () => void | Promise<void>;
+
 interface PendingTimer {
   at: number;
   seq: number;
-  callback: () => void;
+  callback: ManualTimerCallback;
 }
 
 /**
  * A clock that moves only when told to: breakers created with it decide on its time, and its
- * timers (timeouts, retry delays) fire inside set()/advance(). For deterministic tests, and for
- * users who test with fake timers. Breakers on one manual clock share arenas stamped with its time,
- * so a worker that attaches one of them sees the same time.
+ * timers (timeouts, retry delays, a registry's tick) fire inside set()/advance(), or one by one,
+ * with the work they start awaited, in runToNextTimer()/runFor() (as sinon's fake timers'
+ * tickAsync). For deterministic tests, and for users who test with fake timers. Breakers on one
+ * manual clock share arenas stamped with its time, so a worker that attaches one of them sees the
+ * same time.
  */
 export class ManualClock implements Timers {
   private nowMs: number;
@@ -69,12 +74,44 @@ export class ManualClock implements Timers {
       if (next === undefined || next.at > ms) break;
       this.timers.shift();
       this.stamp(Math.max(this.nowMs, next.at));
-      next.callback();
+      void next.callback(); // advance() is synchronous: what a timer starts runs on (runFor() awaits it)
     }
     this.stamp(ms);
   }
 
-  setTimeout(callback: () => void, ms: number): unknown {
+  /** When the next timer falls due, in this clock's ms; undefined when none is pending. */
+  nextTimerAt(): number | undefined {
+    return this.timers[0]?.at;
+  }
+
+  /**
+   * Moves time to the next timer and fires every timer due then, in order, awaiting what each
+   * starts (a registry's tick awaits its scoring and tuning rounds). Resolves to the new time, or
+   * undefined (time unchanged) when no timer is pending.
+   */
+  async runToNextTimer(): Promise<number | undefined> {
+    const at = this.nextTimerAt();
+    if (at === undefined) return undefined;
+    while (this.timers.length > 0 && this.timers[0].at <= at) {
+      const next = this.timers.shift()!;
+      this.stamp(Math.max(this.nowMs, next.at));
+      await next.callback();
+    }
+    return this.nowMs;
+  }
+
+  /**
+   * Moves time forward by ms as runToNextTimer() does, timer by timer, awaiting the work each one
+   * starts, and ends at now + ms.
+   */
+  async runFor(ms: number): Promise<void> {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`breakwater: ManualClock.runFor(ms) needs a finite ms >= 0, got ${String(ms)}`);
+    const until = this.nowMs + ms;
+    while (this.timers.length > 0 && this.timers[0].at <= until) await this.runToNextTimer();
+    this.stamp(until);
+  }
+
+  setTimeout(callback: ManualTimerCallback, ms: number): unknown {
     const timer = { at: this.nowMs + Math.max(0, ms), seq: this.seq++, callback };
     const index = this.timers.findIndex((t) => t.at > timer.at);
     this.timers.splice(index < 0 ? this.timers.length : index, 0, timer);

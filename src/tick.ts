@@ -4,7 +4,8 @@ export interface Ticking {
   tick(): boolean;
 }
 
-const TICK_MS = 100;
+/** The control plane's tick, in ms (real time, or a ManualClock's time for a registry on one). */
+export const TICK_MS = 100;
 /** A tick this late is presumed dead (e.g. created under fake timers that were then removed). */
 const STALLED_MS = 20 * TICK_MS;
 /** A set, so that dispose() takes a breaker off at once without a scan. */

@@ -5,7 +5,8 @@ import { Emitter, type Disposer } from '../events';
 import type { BreakerEvent, BreakerEventType, EventSink } from './event';
 import { MemoryRing, type RecentQuery } from './memory-ring';
 import { resolveProfile, type CircuitBreakerOptions } from '../options';
-import { joinTick, type Ticking } from '../tick';
+import { joinTick, TICK_MS, type Ticking } from '../tick';
+import { ControlTasks } from './control-tasks';
 import { Entry, healthOf, historyEvent, quickHealth, type RegisteredBreaker } from './entry';
 import { aggregateHealth, type BreakerHealth, type RegistryHealth } from './health';
 import { integerOption, listHealth, type ListQuery } from './list';
@@ -31,19 +32,11 @@ export interface RegistryOptions {
 
 const DEFAULT_SUMMARY_MS = 10_000;
 
-/** Work of another wing (tuner, predictor) the registry's tick runs every `everyMs`. */
-interface ControlTask {
-  readonly name: string;
-  readonly everyMs: number;
-  readonly run: (nowMs: number) => void | Promise<void>;
-  lastRunAt: number;
-  running: boolean;
-}
-
 /**
  * Named breakers by kind (workers, endpoints, hardware classes, task types, or your own), with
  * per-kind configuration, health, an event history and sinks. All of it runs on the one shared,
- * unref'd tick; a breaker that was never called costs no core memory.
+ * unref'd tick, or, on a ManualClock, on a timer of that clock (so it moves with virtual time and
+ * never with the wall clock); a breaker that was never called costs no core memory.
  */
 export class Registry implements Ticking {
   private readonly byKey = new Map<string, Entry>();
@@ -55,7 +48,9 @@ export class Registry implements Ticking {
   private readonly summaryEveryMs: number;
   private readonly maxPendingEvents: number;
   private pending: BreakerEvent[] = [];
-  private readonly tasks = new Set<ControlTask>();
+  private readonly tasks = new ControlTasks();
+  /** On a ManualClock: the clock's timer for the next tick. */
+  private clockTick: unknown;
   /** Reads the feature rows of the window summaries; made with the first summary. */
   private features: CoreFeatureExtractor | undefined;
   private lastSummaryAt: number;
@@ -280,33 +275,20 @@ export class Registry implements Ticking {
    */
   tick(): boolean {
     if (this.closed) return false;
+    void this.step();
+    return true;
+  }
+
+  /** One tick; resolves when the control tasks it started (scoring, tuning rounds) have finished. */
+  private step(): Promise<void> | undefined {
     const now = this.now();
     if (this.summaryEveryMs > 0 && now - this.lastSummaryAt >= this.summaryEveryMs) {
       this.lastSummaryAt = now;
       this.summarize();
     }
-    for (const task of this.tasks) if (!task.running && now - task.lastRunAt >= task.everyMs) this.runTask(task, now);
+    const started = this.tasks.runDue(now);
     this.deliver();
-    return true;
-  }
-
-  private runTask(task: ControlTask, now: number): void {
-    task.lastRunAt = now;
-    task.running = true;
-    const warn = (error: unknown) => {
-      const why = error instanceof Error ? error.message : String(error);
-      process.emitWarning(`breakwater: registry task "${task.name}" failed: ${why}`, { code: 'BREAKWATER_TASK_ERROR' });
-    };
-    try {
-      const result = task.run(now);
-      if (result instanceof Promise) {
-        result.catch(warn).finally(() => (task.running = false));
-        return;
-      }
-    } catch (error) {
-      warn(error);
-    }
-    task.running = false;
+    return started;
   }
 
   /**
@@ -315,12 +297,9 @@ export class Registry implements Ticking {
    * warning. Returns the function that unschedules it.
    */
   schedule(name: string, everyMs: number, run: (nowMs: number) => void | Promise<void>): Disposer {
-    if (typeof run !== 'function') throw new TypeError(`breakwater: schedule("${name}") needs a function`);
-    integerOption(`${name}: everyMs`, everyMs, 0, 1, 2 ** 31 - 1);
-    const task: ControlTask = { name, everyMs, run, lastRunAt: this.now(), running: false };
-    this.tasks.add(task);
+    const unschedule = this.tasks.add(name, everyMs, run, this.now());
     this.joinTick();
-    return () => void this.tasks.delete(task);
+    return unschedule;
   }
 
   /** Delivers what is waiting, then flushes every sink. */
@@ -335,6 +314,7 @@ export class Registry implements Ticking {
     await this.flush();
     this.closed = true;
     this.tasks.clear();
+    if (this.clockTick !== undefined) this.clock!.clearTimeout(this.clockTick);
     await Promise.all([...this.sinks].map((sink) => sink.close()));
     this.sinks.clear();
   }
@@ -382,7 +362,19 @@ export class Registry implements Ticking {
   private joinTick(): void {
     if (this.ticking || this.closed) return;
     this.ticking = true;
-    joinTick(this);
+    if (this.clock === undefined) joinTick(this);
+    else this.armClockTick(this.clock);
+  }
+
+  /** A tick every TICK_MS of the manual clock's time: runToNextTimer()/runFor() await what it starts. */
+  private armClockTick(clock: ManualClock): void {
+    this.clockTick = clock.setTimeout(() => {
+      this.clockTick = undefined;
+      if (this.closed) return undefined;
+      const started = this.step();
+      this.armClockTick(clock);
+      return started;
+    }, TICK_MS);
   }
 
   private required(kind: BreakerKind, name: string): Entry {

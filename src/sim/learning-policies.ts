@@ -11,7 +11,7 @@ interface RunControl {
   readonly registry: Registry;
 }
 
-/** An edge guarded by a registry breaker, whose registry (tuner, predictor) runs on virtual time. */
+/** An edge guarded by a registry breaker, whose registry (tuner, predictor) ticks on the run's virtual clock. */
 class RegistryEdge extends BreakerEdge {
   private readonly name: string;
 
@@ -29,11 +29,6 @@ class RegistryEdge extends BreakerEdge {
     const { registry } = this.control;
     registry.remove('edge', this.name);
     if (registry.size === 0) void registry.shutdown();
-  }
-
-  /** Once per simulated second: the registry's tick (tuning rounds and scoring rounds fall due on virtual time). */
-  tick(): void {
-    this.control.registry.tick();
   }
 }
 

@@ -1,0 +1,66 @@
+import type { Disposer } from '../events';
+import { integerOption } from './list';
+
+/** Work of another wing (tuner, predictor) the registry's tick runs every `everyMs`. */
+interface ControlTask {
+  readonly name: string;
+  readonly everyMs: number;
+  readonly run: (nowMs: number) => void | Promise<void>;
+  lastRunAt: number;
+  /** The run in progress, if it is asynchronous: never two runs of a task at once. */
+  running: Promise<void> | undefined;
+}
+
+/** The registry's scheduled control tasks, run on its tick when due on its clock. */
+export class ControlTasks {
+  private readonly tasks = new Set<ControlTask>();
+
+  get size(): number {
+    return this.tasks.size;
+  }
+
+  add(name: string, everyMs: number, run: (nowMs: number) => void | Promise<void>, nowMs: number): Disposer {
+    if (typeof run !== 'function') throw new TypeError(`breakwater: schedule("${name}") needs a function`);
+    integerOption(`${name}: everyMs`, everyMs, 0, 1, 2 ** 31 - 1);
+    const task: ControlTask = { name, everyMs, run, lastRunAt: nowMs, running: undefined };
+    this.tasks.add(task);
+    return () => void this.tasks.delete(task);
+  }
+
+  /**
+   * Starts every task due at `nowMs` that is not still running. Resolves when the runs it started
+   * have finished (a failing run becomes a process warning, never a rejection).
+   */
+  runDue(nowMs: number): Promise<void> | undefined {
+    let started: Promise<void>[] | undefined;
+    for (const task of this.tasks) {
+      if (task.running !== undefined || nowMs - task.lastRunAt < task.everyMs) continue;
+      const run = this.start(task, nowMs);
+      if (run !== undefined) (started ??= []).push(run);
+    }
+    return started && Promise.all(started).then(() => undefined);
+  }
+
+  clear(): void {
+    this.tasks.clear();
+  }
+
+  private start(task: ControlTask, nowMs: number): Promise<void> | undefined {
+    task.lastRunAt = nowMs;
+    try {
+      const result = task.run(nowMs);
+      if (!(result instanceof Promise)) return undefined;
+      const running = result.catch((error: unknown) => warn(task, error)).finally(() => (task.running = undefined));
+      task.running = running;
+      return running;
+    } catch (error) {
+      warn(task, error);
+      return undefined;
+    }
+  }
+}
+
+function warn(task: ControlTask, error: unknown): void {
+  const why = error instanceof Error ? error.message : String(error);
+  process.emitWarning(`breakwater: registry task "${task.name}" failed: ${why}`, { code: 'BREAKWATER_TASK_ERROR' });
+}

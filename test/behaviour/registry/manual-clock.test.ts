@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/adaptive/core-features';
+import { EarlyWarning, type ScoringModel } from '../../../src/adaptive/early-warning';
+import { AdaptiveTuner } from '../../../src/adaptive/tuner';
+import { ManualClock, Registry } from '../../../src/index';
+import type { BreakerEvent } from '../../../src/registry/event';
+import { fail, succeed } from '../helpers';
+
+/** P = the recent quarter's failure share: a transparent stand-in for a trained model. */
+const recentFailureShare: ScoringModel = {
+  featureList: CORE_FEATURES,
+  async score(rows) {
+    const column = CORE_FEATURES.features.indexOf('failure_rate_recent');
+    return Float32Array.from({ length: rows.length / CORE_FEATURE_COUNT }, (_, i) => rows[i * CORE_FEATURE_COUNT + column]);
+  },
+};
+
+/** The tuner, counting its rounds. */
+class CountingTuner extends AdaptiveTuner {
+  rounds = 0;
+  override step(): ReturnType<AdaptiveTuner['step']> {
+    this.rounds++;
+    return super.step();
+  }
+}
+
+describe('ManualClock timers, one at a time', () => {
+  it('says when its next timer is due, runs to it, and runs for a span timer by timer', async () => {
+    const clock = new ManualClock(1000);
+    expect(clock.nextTimerAt()).toBeUndefined();
+    expect(await clock.runToNextTimer()).toBeUndefined();
+    const fired: string[] = [];
+    clock.setTimeout(() => void fired.push(`b@${clock.now()}`), 200);
+    clock.setTimeout(() => void fired.push(`a@${clock.now()}`), 50);
+    clock.setTimeout(() => void fired.push(`c@${clock.now()}`), 200);
+    expect(clock.nextTimerAt()).toBe(1050);
+    expect(await clock.runToNextTimer()).toBe(1050);
+    expect(fired).toEqual(['a@1050']);
+    expect(await clock.runToNextTimer()).toBe(1200);
+    expect(fired).toEqual(['a@1050', 'b@1200', 'c@1200']); // every timer due at that time, in order
+    clock.setTimeout(() => void fired.push(`d@${clock.now()}`), 300);
+    await clock.runFor(1000);
+    expect(fired.at(-1)).toBe('d@1500');
+    expect(clock.now()).toBe(2200);
+    await expect(clock.runFor(-1)).rejects.toThrow(/runFor\(ms\) needs a finite ms >= 0, got -1/);
+  });
+
+  it('awaits what a timer starts before the next one fires, in runFor (not in advance)', async () => {
+    const clock = new ManualClock(0);
+    const order: string[] = [];
+    clock.setTimeout(async () => {
+      await new Promise((resolve) => setImmediate(resolve)); // work that needs the event loop
+      order.push('first done');
+    }, 10);
+    clock.setTimeout(() => void order.push('second'), 20);
+    await clock.runFor(20);
+    expect(order).toEqual(['first done', 'second']);
+  });
+});
+
+describe('a registry on a ManualClock', () => {
+  it('ticks on the clock: due tasks run as virtual time passes, with no registry.tick() call and no wall time', () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const runs: number[] = [];
+    registry.schedule('probe', 1000, (now) => void runs.push(now));
+    expect(clock.nextTimerAt()).toBeDefined();
+    clock.advance(3500);
+    expect(runs).toEqual([1000, 2000, 3000]);
+  });
+
+  it('runs nothing while its clock stands still, and nothing after shutdown', async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const runs: number[] = [];
+    registry.schedule('probe', 100, (now) => void runs.push(now));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs).toEqual([]);
+    await registry.shutdown();
+    expect(clock.pendingTimers()).toBe(0);
+    await clock.runFor(10_000);
+    expect(runs).toEqual([]);
+  });
+
+  it('scores with the early warning and tunes with the tuner on virtual time: runFor() awaits each round', async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock, summaryEveryMs: 0 });
+    const predictions: BreakerEvent[] = [];
+    registry.onEvent((event) => {
+      if (event.event_type === 'prediction') predictions.push(event);
+    });
+    const warning = new EarlyWarning(registry, recentFailureShare, { mode: 'open', everyMs: 1000 });
+    const tuner = new CountingTuner(registry, { retrainingInterval: 5000, minDataPoints: 1 });
+    const breaker = registry.createEndpointBreaker('inventory', { failureThreshold: 0, minimumCalls: 10, recoveryTimeout: 60_000 });
+    succeed(breaker, 30);
+    await clock.runFor(1000);
+    expect(warning.rounds).toBe(1);
+    expect(predictions.at(-1)).toMatchObject({ probability: 0, state: 'closed' });
+    fail(breaker, 90);
+    await clock.runFor(1000);
+    expect(warning.rounds).toBe(2);
+    expect(predictions.at(-1)).toMatchObject({ timestamp: 2000, probability: 0.75, state: 'open', detail: { action: 'pre-open' } });
+    expect(breaker.getState()).toBe('open');
+    expect(tuner.rounds).toBe(0);
+    await clock.runFor(3000);
+    expect(tuner.rounds).toBe(1); // at 5000 ms of virtual time
+    await registry.shutdown();
+  });
+});

@@ -24,7 +24,22 @@ const failAsync = async () => {
 };
 const HOUR = 3_600_000;
 
-/** Every contender's way to guard `fn`, closed and never tripping, or tripped open. */
+/** A breakwater breaker tripped open by one failure, open for an hour. */
+function tripped(CircuitBreaker) {
+  const b = new CircuitBreaker({ failureThreshold: 1, recoveryTimeout: HOUR });
+  try {
+    b.executeSync(fail);
+  } catch {
+    // the failure that opens it
+  }
+  return b;
+}
+
+/**
+ * Every contender's way to guard `fn`, closed and never tripping, or tripped open (`open`: the
+ * cheapest refusal it offers; `refuse`: the refusal through the API most users call, awaited or
+ * thrown, and caught).
+ */
 const contenders = {
   'breakwater (native)': {
     guard: (fn, sync) => {
@@ -35,6 +50,14 @@ const contenders = {
       const b = new native.CircuitBreaker({ failureThreshold: 1, recoveryTimeout: HOUR });
       b.forceOpen();
       return () => b.attempt(work.sync);
+    },
+    refuse: () => {
+      const b = tripped(native.CircuitBreaker);
+      return () => b.execute(work.async);
+    },
+    refuseSync: () => {
+      const b = tripped(native.CircuitBreaker);
+      return () => b.executeSync(work.sync);
     },
   },
   'breakwater (reference)': {
@@ -71,6 +94,11 @@ const contenders = {
       b.open();
       return () => b.fire().catch(() => {});
     },
+    refuse: () => {
+      const b = new Opossum(work.async, { resetTimeout: HOUR });
+      b.open();
+      return () => b.fire();
+    },
   },
   'cockatiel 3.2.1': {
     guard: (fn) => {
@@ -81,6 +109,11 @@ const contenders = {
       const policy = circuitBreaker(handleAll, { halfOpenAfter: HOUR, breaker: new ConsecutiveBreaker(1e9) });
       policy.isolate();
       return () => policy.execute(work.async).catch(() => {});
+    },
+    refuse: () => {
+      const policy = circuitBreaker(handleAll, { halfOpenAfter: HOUR, breaker: new ConsecutiveBreaker(1) });
+      policy.execute(failAsync).catch(() => {}); // opens it
+      return () => policy.execute(work.async);
     },
   },
 };
@@ -125,6 +158,8 @@ for (const [name, c] of Object.entries(contenders)) {
   add('failure, sync fn', name, syncApi ? syncFailLoop(c.guard(fail, true)) : asyncFailLoop(c.guard(fail, false)));
   add('failure, async fn', name, asyncFailLoop(c.guard(failAsync, false)));
   add('open-circuit rejection', name, syncApi ? loop(c.open()) : asyncLoop(c.open()));
+  if (c.refuse) add('refusal, awaited and caught', name, asyncFailLoop(c.refuse()));
+  if (c.refuseSync) add('refusal, awaited and caught', `${name} executeSync`, syncFailLoop(c.refuseSync()));
 }
 
 const ns = await nsPerCall(tasks, { batch: BATCH });
@@ -144,6 +179,14 @@ const targets = {
     'async success overhead, opossum / breakwater/opossum (>= 10)': added('success, async fn', 'opossum 10 (defaults)') / added('success, async fn', 'breakwater/opossum'),
   }),
   'open-circuit rejection, opossum / breakwater (>= 20)': ns['open-circuit rejection | opossum 10 (defaults)'] / ns['open-circuit rejection | breakwater (native)'],
+  'refusal awaited and caught, opossum fire() / breakwater execute() (>= 20)':
+    ns['refusal, awaited and caught | opossum 10 (defaults)'] / ns['refusal, awaited and caught | breakwater (native)'],
+  'refusal caught, opossum fire() / breakwater executeSync() (>= 20)':
+    ns['refusal, awaited and caught | opossum 10 (defaults)'] / ns['refusal, awaited and caught | breakwater (native) executeSync'],
+  'refusal awaited and caught, cockatiel execute() / breakwater execute()':
+    ns['refusal, awaited and caught | cockatiel 3.2.1'] / ns['refusal, awaited and caught | breakwater (native)'],
+  'failure path added, cockatiel / breakwater, async (>= 1)': added('failure, async fn', 'cockatiel 3.2.1') / added('failure, async fn', 'breakwater (native)'),
+  'failure path added, cockatiel (awaited) / breakwater executeSync (>= 1)': added('failure, sync fn', 'cockatiel 3.2.1') / added('failure, sync fn', 'breakwater (native)'),
 };
 const facts = machine({ batch: BATCH, breakwaterOpossum: Boolean(BreakwaterOpossum) });
 console.log(`breakwater vs opossum and cockatiel, ${facts.date}, ${facts.cpu} (${facts.cores} cores), Node ${facts.node}`);
@@ -158,7 +201,8 @@ writeResults(
     Object.entries(targets).map(([k, v]) => `- ${k}: **${v.toFixed(1)}**`).join('\n'),
     '',
     `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench\` (batches of ${BATCH} calls; median of 7 rounds of 500 ms per task). ` +
-      'Rejections: breakwater `attempt()` on a forced-open circuit; opossum `fire()` after `open()`; cockatiel `execute()` after `isolate()`, each rejected promise caught.',
+      'Open-circuit rejection: breakwater `attempt()` on a forced-open circuit; opossum `fire()` after `open()`; cockatiel `execute()` after `isolate()`, each rejected promise caught. ' +
+      'Refusal, awaited and caught: each breaker tripped open by a failure; `try { await breaker.execute(fn) } catch {}` (opossum `fire()`, cockatiel `execute()`), and breakwater `executeSync()` in a try/catch.',
   ].join('\n'),
 );
 process.exit(0); // opossum keeps a rotation timer per breaker alive

@@ -32,12 +32,14 @@ const F = {
   consecutive_failures_to_threshold: 17,
   window_calls_to_minimum: 18,
   since_transition_to_minute: 19,
+  failure_rate_projected_to_threshold: 20,
+  slow_call_rate_projected_to_threshold: 21,
 } as const;
 
 /** The features the early-warning model sees for a breaker: CORE_FEATURES.features[F.x] === 'x'. */
 export const CORE_FEATURES: FeatureList = Object.freeze({
   name: 'breakwater.core',
-  version: 2,
+  version: 3,
   features: Object.freeze(Object.keys(F)),
 }) as FeatureList;
 
@@ -70,6 +72,8 @@ export const EVIDENCE_FEATURES: readonly string[] = Object.freeze([
   'latency_p99_to_timeout',
   'in_flight_to_expected',
   'consecutive_failures_to_threshold',
+  'failure_rate_projected_to_threshold',
+  'slow_call_rate_projected_to_threshold',
 ]);
 
 export interface CoreFeatureOptions {
@@ -97,6 +101,13 @@ const TREND_FLOOR = 0.02;
 const MAX_RATIO = 50;
 const MAX_CALLS_TO_MINIMUM = 4;
 const TRANSITION_HORIZON_MS = 60_000;
+/**
+ * How far ahead the projected rates look: the early warning's horizon. In that time the window's
+ * oldest share (this span over the window's span, in ms or, for a count window, in calls at the
+ * current rate) rolls off and is replaced by calls at the recent quarter's rate. The projection is
+ * the breaker's own mechanics, so it means the same on every service.
+ */
+const PROJECTION_HORIZON_MS = 10_000;
 
 const share = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
 const capped = (value: number, max = MAX_RATIO): number => Math.min(max, value);
@@ -208,7 +219,13 @@ export class CoreFeatureExtractor {
     out[o + F.timeout_rate_recent] = share(s[r + SpanStat.timeouts], recentDecided);
     out[o + F.timeout_share_of_failures] = share(s[w + SpanStat.timeouts], s[w + SpanStat.failures]);
     const slowThreshold = options.slowCallRateThreshold / 100;
-    out[o + F.slow_call_rate_to_threshold] = slowThreshold > 0 ? share(s[w + SpanStat.slowCalls], decided) / slowThreshold : NaN;
+    const slowCallRate = share(s[w + SpanStat.slowCalls], decided);
+    out[o + F.slow_call_rate_to_threshold] = slowThreshold > 0 ? slowCallRate / slowThreshold : NaN;
+    const renewed = renewedShare(options, memory[CALL_RATE]);
+    const projected = (windowRate: number, recentRate: number) => windowRate * (1 - renewed) + recentRate * renewed;
+    out[o + F.failure_rate_projected_to_threshold] = rateThreshold > 0 ? projected(failureRate, recentFailureRate) / rateThreshold : NaN;
+    out[o + F.slow_call_rate_projected_to_threshold] =
+      slowThreshold > 0 ? projected(slowCallRate, share(s[r + SpanStat.slowCalls], recentDecided)) / slowThreshold : NaN;
     out[o + F.consecutive_failures_to_threshold] = options.failureThreshold > 0 ? s[at + WindowStat.consecutiveFailures] / options.failureThreshold : NaN;
     out[o + F.window_calls_to_minimum] = capped(decided / options.minimumCalls, MAX_CALLS_TO_MINIMUM);
     const sinceTransition = s[at + WindowStat.msSinceTransition];
@@ -226,9 +243,22 @@ export class CoreFeatureExtractor {
     out[o + F.latency_p50_to_baseline] = out[o + F.latency_p90_to_baseline] = out[o + F.latency_p99_to_baseline] = 1;
     out[o + F.latency_p90_trend_ratio] = out[o + F.failure_rate_trend_ratio] = out[o + F.since_transition_to_minute] = out[o + F.in_flight_to_expected] = 1;
     const { failureRateThreshold, failureThreshold, slowCallRateThreshold, timeout } = breaker.options;
-    if (failureRateThreshold === 0) out[o + F.failure_rate_to_threshold] = out[o + F.failure_rate_recent_to_threshold] = NaN;
+    if (failureRateThreshold === 0) {
+      out[o + F.failure_rate_to_threshold] = out[o + F.failure_rate_recent_to_threshold] = out[o + F.failure_rate_projected_to_threshold] = NaN;
+    }
     if (failureThreshold === 0) out[o + F.consecutive_failures_to_threshold] = NaN;
-    if (slowCallRateThreshold === 0) out[o + F.slow_call_rate_to_threshold] = NaN;
+    if (slowCallRateThreshold === 0) out[o + F.slow_call_rate_to_threshold] = out[o + F.slow_call_rate_projected_to_threshold] = NaN;
     if (timeout === 0) out[o + F.latency_p50_to_timeout] = out[o + F.latency_p90_to_timeout] = out[o + F.latency_p99_to_timeout] = NaN;
   }
+}
+
+/**
+ * The share of the window that calls of the next PROJECTION_HORIZON_MS replace: of a time window,
+ * that span over its span; of a count window, the calls expected at `callsPerSecond` over its size
+ * (all of it while the call rate is not known yet: the recent quarter alone).
+ */
+function renewedShare(options: CircuitBreaker['options'], callsPerSecond: number): number {
+  if (options.slidingWindowType === 'time') return Math.min(1, PROJECTION_HORIZON_MS / options.slidingWindowSize);
+  if (!(callsPerSecond >= 0)) return 1;
+  return Math.min(1, (callsPerSecond * PROJECTION_HORIZON_MS) / 1000 / options.slidingWindowSize);
 }

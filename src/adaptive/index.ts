@@ -24,6 +24,7 @@ export type { TrainInWorkerOptions, TrainedModel } from './train-worker';
 export { trainInWorker } from './train-worker';
 export { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor, EVIDENCE_FEATURES } from './core-features';
 export { CORE_FEATURES_V1 } from './core-features-v1';
+export { CORE_FEATURES_V2 } from './core-features-v2';
 export type { CoreFeatureOptions } from './core-features';
 export { AdaptiveTuner, DEFAULT_BOUNDS } from './tuner';
 export type { Bounds, TunedOption, TunerOptions, TuningChange } from './tuner';

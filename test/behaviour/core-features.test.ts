@@ -18,7 +18,7 @@ async function callTaking(breaker: CircuitBreaker, clock: ManualClock, ms: numbe
 describe('core features', () => {
   it('is a versioned list without raw volume, raw in-flight or clock columns; v1 stays loadable by name', () => {
     assertCore();
-    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 2 });
+    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 3 });
     expect(CORE_FEATURES_V1).toMatchObject({ name: 'breakwater.core', version: 1 });
     expect(new Set(CORE_FEATURES.features).size).toBe(CORE_FEATURE_COUNT);
     for (const scale of ['log_window_calls', 'in_flight', 'seconds_since_transition', 'call_rate_change']) expect(CORE_FEATURES.features).not.toContain(scale);

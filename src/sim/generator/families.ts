@@ -40,6 +40,38 @@ const errorsGrow: Family = {
   },
 };
 
+/** Errors that accelerate: a share that doubles every few seconds, failure evidence alone (no latency change). */
+const errorsAccelerate: Family = {
+  name: 'errors-accelerate',
+  healthy: false,
+  description: 'the error rate doubles every 3-30 s from 0.5% up to 60-100%',
+  shape(random, onset) {
+    const doubling = logUniform(random, 3_000, 30_000);
+    const peak = uniform(random, 0.6, 1);
+    return (now) => (now < onset ? HEALTHY : at({ errorRate: Math.min(peak, 0.005 * 2 ** ((now - onset) / doubling)) }));
+  },
+};
+
+/** Errors that climb in stairs and stay: each step holds for a while before the next. */
+const errorsStairs: Family = {
+  name: 'errors-stairs',
+  healthy: false,
+  description: 'the error rate climbs to 50-100% in 2-4 steps, each held 5-60 s',
+  shape(random, onset) {
+    const steps = 2 + Math.floor(random.next() * 3);
+    const peak = uniform(random, 0.5, 1);
+    const holds = Array.from({ length: steps }, () => uniform(random, 5_000, 60_000));
+    return (now) => {
+      let into = now - onset;
+      for (let step = 0; step < steps; step++) {
+        if (into < holds[step]) return step === 0 && into < 0 ? HEALTHY : at({ errorRate: (peak * step) / steps });
+        into -= holds[step];
+      }
+      return at({ errorRate: peak });
+    };
+  },
+};
+
 /** Latency that climbs until calls time out. */
 const latencyClimb: Family = {
   name: 'latency-climb',
@@ -183,7 +215,7 @@ const partialBelow: Family = {
 };
 
 /** Every family of the generator, failures first. */
-export const FAMILIES: readonly Family[] = [errorsGrow, latencyClimb, dependencyHangs, cliff, bursts, poolDry, relapse, healthy, latencySpikes, pauses, slowHealthy, rateSwings, partialBelow];
+export const FAMILIES: readonly Family[] = [errorsGrow, errorsAccelerate, errorsStairs, latencyClimb, dependencyHangs, cliff, bursts, poolDry, relapse, healthy, latencySpikes, pauses, slowHealthy, rateSwings, partialBelow];
 
 /** Families the shipped model never trains on: the model card and the benchmark report on them. */
 export const HELD_OUT_FAMILIES: readonly string[] = ['pool-dry', 'relapse', 'gc-pauses', 'rate-swings'];

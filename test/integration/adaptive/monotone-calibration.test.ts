@@ -89,6 +89,6 @@ describe('rule baselines', () => {
     expect(recent[2]).toBeCloseTo(0.9, 5); // under minimumCalls the consecutive rule is what can trip
     const trend = TREND_RULE.scores(set);
     expect(trend[0]).toBeCloseTo(((2 * 0.2 - 0.1) / 0.2) * 0.8, 5); // 30% projected, over 25%
-    expect(() => RECENT_QUARTER_RULE.scores({ ...set, featureList: FEATURES })).toThrow(/rule baselines score breakwater.core@2 rows/);
+    expect(() => RECENT_QUARTER_RULE.scores({ ...set, featureList: FEATURES })).toThrow(/rule baselines score breakwater.core@3 rows/);
   });
 });

@@ -13,7 +13,7 @@ describe('breakwater train --from simulator', () => {
     const dir = mkdtempSync(join(tmpdir(), 'breakwater-train-'));
     const lines: string[] = [];
     const card: ModelCard = await runTrainCommand(['--from', 'simulator', '--out', 'model.onnx', '--seeds', '1'], (line) => lines.push(line), dir);
-    expect(card.featureList).toBe('breakwater.core@2');
+    expect(card.featureList).toBe('breakwater.core@3');
     expect(card.heldOutFamilies).toEqual(HELD_OUT_FAMILIES);
     expect(card.monotone).toEqual(EVIDENCE_FEATURES);
     expect(card.calibration!.slope).toBeGreaterThan(0);

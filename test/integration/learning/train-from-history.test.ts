@@ -45,13 +45,13 @@ describe('training on a registry\'s own history', () => {
     await registry.shutdown();
 
     const window = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).find((e) => e.event_type === 'window');
-    expect(window.detail).toMatchObject({ featureList: 'breakwater.core@2' });
+    expect(window.detail).toMatchObject({ featureList: 'breakwater.core@3' });
     expect(window.detail.features).toHaveLength(CORE_FEATURES.features.length);
 
     const lines: string[] = [];
     const out = join(dir, 'model.onnx');
     const card = await runTrainCommand(['--from', file, '--out', out, '--horizon', '10'], (line) => lines.push(line), dir);
-    expect(card.featureList).toBe('breakwater.core@2');
+    expect(card.featureList).toBe('breakwater.core@3');
     expect(card.trainingRows).toBeGreaterThan(500);
     expect(card.positiveShare).toBeGreaterThan(0);
     expect(lines.join('\n')).toMatch(/the recorded breakwater.core rows/);

@@ -31,7 +31,7 @@ const F = {
   in_flight_to_expected: 16,
   consecutive_failures_to_threshold: 17,
   window_calls_to_minimum: 18,
-  since_transition_to_minute: 19,
+  since_transition_to_window: 19,
   failure_rate_projected_to_threshold: 20,
   slow_call_rate_projected_to_threshold: 21,
 } as const;
@@ -100,7 +100,6 @@ const TREND_FLOOR = 0.02;
 /** Caps that keep a ratio's range the same on every service. */
 const MAX_RATIO = 50;
 const MAX_CALLS_TO_MINIMUM = 4;
-const TRANSITION_HORIZON_MS = 60_000;
 /**
  * How far ahead the projected rates look: the early warning's horizon. In that time the window's
  * oldest share (this span over the window's span, in ms or, for a count window, in calls at the
@@ -198,7 +197,9 @@ export class CoreFeatureExtractor {
       else if (!Number.isNaN(windowP)) baseline = before + (windowP > INCIDENT_RATIO * before ? weight / INCIDENT_SLOWDOWN : weight) * (windowP - before);
       memory[BASELINE + k] = baseline;
       const recentP = s[r + SpanStat.p50Us + k];
-      out[o + F.latency_p50_to_baseline + k] = Number.isNaN(recentP) || !(baseline > 0) ? 1 : capped(recentP / baseline);
+      // Floored at 1: faster than usual is no sign of trouble (a model monotone in this column would
+      // otherwise read fast failures as extra health).
+      out[o + F.latency_p50_to_baseline + k] = Number.isNaN(recentP) || !(baseline > 0) ? 1 : Math.max(1, capped(recentP / baseline));
       out[o + F.latency_p50_to_timeout + k] = !(timeoutUs > 0) ? NaN : Number.isNaN(recentP) ? 0 : capped(recentP / timeoutUs, 2);
     }
     const windowP90 = s[w + SpanStat.p90Us];
@@ -208,7 +209,8 @@ export class CoreFeatureExtractor {
     // Little's law: calls in flight = arrival rate x time in the system (the healthy baseline).
     // Until a second read gives the call rate, nothing is known: the neutral 1.
     const expectedInFlight = memory[CALL_RATE] * (Number.isNaN(memory[BASELINE]) ? 0 : memory[BASELINE] / 1e6);
-    out[o + F.in_flight_to_expected] = Number.isNaN(expectedInFlight) ? 1 : capped(breaker.inFlightCalls / Math.max(1, expectedInFlight));
+    // Floored at 1 likewise: fewer calls in flight than the rate predicts (calls that return at once) is no trouble.
+    out[o + F.in_flight_to_expected] = Number.isNaN(expectedInFlight) ? 1 : Math.max(1, capped(breaker.inFlightCalls / Math.max(1, expectedInFlight)));
 
     out[o + F.failure_rate] = failureRate;
     out[o + F.failure_rate_recent] = recentFailureRate;
@@ -229,7 +231,10 @@ export class CoreFeatureExtractor {
     out[o + F.consecutive_failures_to_threshold] = options.failureThreshold > 0 ? s[at + WindowStat.consecutiveFailures] / options.failureThreshold : NaN;
     out[o + F.window_calls_to_minimum] = capped(decided / options.minimumCalls, MAX_CALLS_TO_MINIMUM);
     const sinceTransition = s[at + WindowStat.msSinceTransition];
-    out[o + F.since_transition_to_minute] = sinceTransition < 0 ? 1 : Math.min(sinceTransition, TRANSITION_HORIZON_MS) / TRANSITION_HORIZON_MS;
+    // Relative to the breaker's own window, capped at one window: a circuit that closed within its
+    // window's span still counts calls from a fresh window; beyond that, how long ago says nothing.
+    const windowMs = windowSpanMs(options, memory[CALL_RATE]);
+    out[o + F.since_transition_to_window] = sinceTransition < 0 || !(windowMs > 0) ? 1 : Math.min(1, sinceTransition / windowMs);
   }
 
   /** The breaker's memory: by its row when it held the same row last time (no hash lookup), else by the breaker. */
@@ -241,7 +246,7 @@ export class CoreFeatureExtractor {
   private idleRow(breaker: CircuitBreaker, out: Float32Array, o: number): void {
     out.fill(0, o, o + CORE_FEATURE_COUNT);
     out[o + F.latency_p50_to_baseline] = out[o + F.latency_p90_to_baseline] = out[o + F.latency_p99_to_baseline] = 1;
-    out[o + F.latency_p90_trend_ratio] = out[o + F.failure_rate_trend_ratio] = out[o + F.since_transition_to_minute] = out[o + F.in_flight_to_expected] = 1;
+    out[o + F.latency_p90_trend_ratio] = out[o + F.failure_rate_trend_ratio] = out[o + F.since_transition_to_window] = out[o + F.in_flight_to_expected] = 1;
     const { failureRateThreshold, failureThreshold, slowCallRateThreshold, timeout } = breaker.options;
     if (failureRateThreshold === 0) {
       out[o + F.failure_rate_to_threshold] = out[o + F.failure_rate_recent_to_threshold] = out[o + F.failure_rate_projected_to_threshold] = NaN;
@@ -261,4 +266,10 @@ function renewedShare(options: CircuitBreaker['options'], callsPerSecond: number
   if (options.slidingWindowType === 'time') return Math.min(1, PROJECTION_HORIZON_MS / options.slidingWindowSize);
   if (!(callsPerSecond >= 0)) return 1;
   return Math.min(1, (callsPerSecond * PROJECTION_HORIZON_MS) / 1000 / options.slidingWindowSize);
+}
+
+/** The span of the breaker's window in ms: a time window's size; a count window's calls at `callsPerSecond` (NaN while unknown). */
+function windowSpanMs(options: CircuitBreaker['options'], callsPerSecond: number): number {
+  if (options.slidingWindowType === 'time') return options.slidingWindowSize;
+  return callsPerSecond > 0 ? (options.slidingWindowSize / callsPerSecond) * 1000 : NaN;
 }

@@ -101,16 +101,52 @@ describe('core features', () => {
     expect(value(extractor.extract([fresh], clock.now()), 0, 'in_flight_to_expected')).toBe(1); // no call rate yet: neutral
   });
 
-  it('the time since the last transition is bounded to a minute', () => {
+  it('the time since the last transition is measured in the breaker\'s own window spans, capped at one', () => {
     const clock = new ManualClock(0);
-    const breaker = new CircuitBreaker({ clock, failureThreshold: 1 });
+    const breaker = new CircuitBreaker({ clock, failureThreshold: 1, slidingWindowSize: 10_000 });
     const rowsBefore = new CoreFeatureExtractor().extract([breaker], clock.now());
-    expect(value(rowsBefore, 0, 'since_transition_to_minute')).toBe(1);
+    expect(value(rowsBefore, 0, 'since_transition_to_window')).toBe(1);
     fail(breaker);
-    clock.advance(15_000);
-    expect(value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_minute')).toBeCloseTo(0.25, 5);
+    clock.advance(2_500);
+    expect(value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_window')).toBeCloseTo(0.25, 5);
     clock.advance(3_600_000);
-    expect(value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_minute')).toBe(1);
+    expect(value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_window')).toBe(1);
+  });
+
+  it('projects the window one horizon (10 s) ahead: its oldest share rolls off, replaced at the recent quarter\'s rate', () => {
+    const clock = new ManualClock(0);
+    const breaker = new CircuitBreaker({ clock, failureThreshold: 0, failureRateThreshold: 50, slowCallRateThreshold: 0, minimumCalls: 1, slidingWindowSize: 60_000, slidingWindowBuckets: 12 });
+    succeed(breaker, 60);
+    runTick(); // the successes reach the window's bucket of their time
+    clock.advance(50_000);
+    fail(breaker, 20);
+    succeed(breaker, 20);
+    const row = new CoreFeatureExtractor().extract([breaker], clock.now());
+    const [windowRate, recentRate] = [value(row, 0, 'failure_rate'), value(row, 0, 'failure_rate_recent')];
+    expect(windowRate).toBeCloseTo(20 / 100, 5);
+    expect(recentRate).toBeCloseTo(20 / 40, 5);
+    // 10 s of a 60 s window is renewed: 5/6 of today's window stays, 1/6 comes at the recent rate.
+    expect(value(row, 0, 'failure_rate_projected_to_threshold')).toBeCloseTo(((5 / 6) * windowRate + recentRate / 6) / 0.5, 5);
+    expect(value(row, 0, 'slow_call_rate_projected_to_threshold')).toBeNaN(); // that rule is off
+    const tenSeconds = new CircuitBreaker({ clock, failureThreshold: 0, failureRateThreshold: 25, minimumCalls: 1, slidingWindowSize: 10_000 });
+    succeed(tenSeconds, 30);
+    fail(tenSeconds, 10);
+    const whole = new CoreFeatureExtractor().extract([tenSeconds], clock.now());
+    // A 10 s window is renewed whole: the projection is the recent quarter's rate.
+    expect(value(whole, 0, 'failure_rate_projected_to_threshold')).toBeCloseTo(value(whole, 0, 'failure_rate_recent') / 0.25, 5);
+  });
+
+  it('reads latency below its baseline and fewer calls in flight than expected as neutral (1), never as extra health', () => {
+    const clock = new ManualClock(0);
+    const breaker = new CircuitBreaker({ clock, failureThreshold: 0 });
+    const extractor = new CoreFeatureExtractor();
+    for (let second = 0; second < 5; second++) {
+      succeed(breaker, 20); // calls that return at once: nothing in flight
+      clock.advance(1_000);
+      const row = extractor.extract([breaker], clock.now());
+      expect(value(row, 0, 'in_flight_to_expected')).toBeGreaterThanOrEqual(1);
+      for (const p of ['p50', 'p90', 'p99']) expect(value(row, 0, `latency_${p}_to_baseline`)).toBeGreaterThanOrEqual(1);
+    }
   });
 
   it('reads breakers of several arenas in their given order; idle breakers take no slot', () => {

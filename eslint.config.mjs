@@ -8,7 +8,17 @@ import tseslint from 'typescript-eslint';
 export default tseslint.config(
   // The user-project fixture is a user's code, written as users write it (`import x = require()`).
   {
-    ignores: ['dist/', 'build/', 'prebuilds/', 'node_modules/', 'native/', 'test-artifacts/', 'data/', 'bench/results/', 'test/integration/fixtures/user-project/'],
+    ignores: [
+      'dist/',
+      'build/',
+      'prebuilds/',
+      'node_modules/',
+      'native/',
+      'test-artifacts/',
+      'data/',
+      'bench/results/',
+      'test/integration/fixtures/user-project/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -16,7 +26,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       // `_`-prefixed names mark parameters a signature needs but a body does not use.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // A variable a closure reads before its one assignment (a timer id) cannot be const.
       'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
       // Getters and inner classes reach their owner under a name that says which one.

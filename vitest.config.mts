@@ -14,7 +14,16 @@ export default defineConfig({
       { test: { name: 'native', include: ['test/behaviour/**/*.test.ts'], env: { BREAKWATER_NATIVE: '1' } } },
       { test: { name: 'reference', include: ['test/behaviour/**/*.test.ts'], env: { BREAKWATER_NATIVE: '0' } } },
       // Seconds, not minutes: the slowest test takes ~16 s here; packing and installing the tarball, in a hook, ~30 s.
-      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], exclude: REAL_TIME, globalSetup: ['test/global-setup.ts'], testTimeout: 60_000, hookTimeout: 180_000 } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          exclude: REAL_TIME,
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
       {
         test: {
           name: 'real-time',

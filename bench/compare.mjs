@@ -13,7 +13,9 @@ const Opossum = require('opossum');
 const native = await loadBreakwater('native');
 const reference = await loadBreakwater('reference');
 // breakwater/opossum on the native core.
-const BreakwaterOpossum = existsSync(join(distDir, 'opossum.js')) ? await loadBreakwater('native', 'opossum.js') : undefined;
+const BreakwaterOpossum = existsSync(join(distDir, 'opossum.js'))
+  ? await loadBreakwater('native', 'opossum.js')
+  : undefined;
 
 const work = makeWork();
 const fail = () => {
@@ -163,33 +165,56 @@ for (const [name, c] of Object.entries(contenders)) {
 }
 
 const ns = await nsPerCall(tasks, { batch: BATCH });
-const baseline = { 'success, sync fn': 'bare call', 'success, async fn': 'bare await', 'failure, sync fn': 'bare throw', 'failure, async fn': 'bare rejection' };
+const baseline = {
+  'success, sync fn': 'bare call',
+  'success, async fn': 'bare await',
+  'failure, sync fn': 'bare throw',
+  'failure, async fn': 'bare rejection',
+};
 const rows = Object.entries(ns).map(([key, value]) => {
   const [section, name] = key.split(' | ');
   const bare = baseline[section] ? ns[`${section} | ${baseline[section]}`] : 0;
   const added = value - bare;
-  const ours = baseline[section] ? ns[`${section} | breakwater (native)`] - bare : ns[`${section} | breakwater (native)`];
-  return { case: section, contender: name, 'ns/call': +value.toFixed(1), 'added ns': +added.toFixed(1), 'x breakwater': name.startsWith('bare') ? '' : +(added / ours).toFixed(1) };
+  const ours = baseline[section]
+    ? ns[`${section} | breakwater (native)`] - bare
+    : ns[`${section} | breakwater (native)`];
+  return {
+    case: section,
+    contender: name,
+    'ns/call': +value.toFixed(1),
+    'added ns': +added.toFixed(1),
+    'x breakwater': name.startsWith('bare') ? '' : +(added / ours).toFixed(1),
+  };
 });
-const added = (section, name) => ns[`${section} | ${name}`] - (baseline[section] ? ns[`${section} | ${baseline[section]}`] : 0);
+const added = (section, name) =>
+  ns[`${section} | ${name}`] - (baseline[section] ? ns[`${section} | ${baseline[section]}`] : 0);
 const targets = {
-  'async success overhead, opossum / breakwater (>= 20)': added('success, async fn', 'opossum 10 (defaults)') / added('success, async fn', 'breakwater (native)'),
-  'async success overhead, cockatiel / breakwater (>= 2.5)': added('success, async fn', 'cockatiel 3.2.1') / added('success, async fn', 'breakwater (native)'),
+  'async success overhead, opossum / breakwater (>= 20)':
+    added('success, async fn', 'opossum 10 (defaults)') / added('success, async fn', 'breakwater (native)'),
+  'async success overhead, cockatiel / breakwater (>= 2.5)':
+    added('success, async fn', 'cockatiel 3.2.1') / added('success, async fn', 'breakwater (native)'),
   ...(BreakwaterOpossum && {
-    'async success overhead, opossum / breakwater/opossum (>= 10)': added('success, async fn', 'opossum 10 (defaults)') / added('success, async fn', 'breakwater/opossum'),
+    'async success overhead, opossum / breakwater/opossum (>= 10)':
+      added('success, async fn', 'opossum 10 (defaults)') / added('success, async fn', 'breakwater/opossum'),
   }),
-  'open-circuit rejection, opossum / breakwater (>= 20)': ns['open-circuit rejection | opossum 10 (defaults)'] / ns['open-circuit rejection | breakwater (native)'],
+  'open-circuit rejection, opossum / breakwater (>= 20)':
+    ns['open-circuit rejection | opossum 10 (defaults)'] / ns['open-circuit rejection | breakwater (native)'],
   'refusal awaited and caught, opossum fire() / breakwater execute() (>= 20)':
     ns['refusal, awaited and caught | opossum 10 (defaults)'] / ns['refusal, awaited and caught | breakwater (native)'],
   'refusal caught, opossum fire() / breakwater executeSync() (>= 20)':
-    ns['refusal, awaited and caught | opossum 10 (defaults)'] / ns['refusal, awaited and caught | breakwater (native) executeSync'],
+    ns['refusal, awaited and caught | opossum 10 (defaults)'] /
+    ns['refusal, awaited and caught | breakwater (native) executeSync'],
   'refusal awaited and caught, cockatiel execute() / breakwater execute()':
     ns['refusal, awaited and caught | cockatiel 3.2.1'] / ns['refusal, awaited and caught | breakwater (native)'],
-  'failure path added, cockatiel / breakwater, async (>= 1)': added('failure, async fn', 'cockatiel 3.2.1') / added('failure, async fn', 'breakwater (native)'),
-  'failure path added, cockatiel (awaited) / breakwater executeSync (>= 1)': added('failure, sync fn', 'cockatiel 3.2.1') / added('failure, sync fn', 'breakwater (native)'),
+  'failure path added, cockatiel / breakwater, async (>= 1)':
+    added('failure, async fn', 'cockatiel 3.2.1') / added('failure, async fn', 'breakwater (native)'),
+  'failure path added, cockatiel (awaited) / breakwater executeSync (>= 1)':
+    added('failure, sync fn', 'cockatiel 3.2.1') / added('failure, sync fn', 'breakwater (native)'),
 };
 const facts = machine({ batch: BATCH, breakwaterOpossum: Boolean(BreakwaterOpossum) });
-console.log(`breakwater vs opossum and cockatiel, ${facts.date}, ${facts.cpu} (${facts.cores} cores), Node ${facts.node}`);
+console.log(
+  `breakwater vs opossum and cockatiel, ${facts.date}, ${facts.cpu} (${facts.cores} cores), Node ${facts.node}`,
+);
 console.table(rows);
 for (const [target, value] of Object.entries(targets)) console.log(`${target}: ${value.toFixed(1)}`);
 writeResults(
@@ -198,7 +223,9 @@ writeResults(
   [
     markdownTable(rows),
     '',
-    Object.entries(targets).map(([k, v]) => `- ${k}: **${v.toFixed(1)}**`).join('\n'),
+    Object.entries(targets)
+      .map(([k, v]) => `- ${k}: **${v.toFixed(1)}**`)
+      .join('\n'),
     '',
     `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench\` (batches of ${BATCH} calls; median of 7 rounds of 500 ms per task). ` +
       'Open-circuit rejection: breakwater `attempt()` on a forced-open circuit; opossum `fire()` after `open()`; cockatiel `execute()` after `isolate()`, each rejected promise caught. ' +

@@ -9,7 +9,8 @@ import { distDir, machine, markdownTable, writeResults } from './lib/measure.mjs
 
 const runsFlag = process.argv.indexOf('--runs');
 const RUNS = Number(runsFlag >= 0 ? process.argv[runsFlag + 1] : 12);
-if (!Number.isInteger(RUNS) || RUNS < 1) throw new TypeError(`--runs must be an integer >= 1, got ${process.argv[runsFlag + 1]}`);
+if (!Number.isInteger(RUNS) || RUNS < 1)
+  throw new TypeError(`--runs must be an integer >= 1, got ${process.argv[runsFlag + 1]}`);
 const HORIZON_S = 10;
 const THRESHOLD = 0.7;
 const RUN_S = 180;
@@ -21,19 +22,26 @@ import { readFileSync } from 'node:fs';
 async function loadModel(path) {
   const info = a.readModelInfo(readFileSync(path), path);
   const columns = info.featureList.features.map((name) => a.CORE_FEATURES.features.indexOf(name));
-  if (columns.includes(-1)) throw new RangeError(`${path}: features ${info.featureList.features.filter((_, i) => columns[i] < 0).join(', ')} are not in ${a.CORE_FEATURES.name}@${a.CORE_FEATURES.version}`);
+  if (columns.includes(-1))
+    throw new RangeError(
+      `${path}: features ${info.featureList.features.filter((_, i) => columns[i] < 0).join(', ')} are not in ${a.CORE_FEATURES.name}@${a.CORE_FEATURES.version}`,
+    );
   const predictor = await a.Predictor.load(path, { featureList: info.featureList, executionProviders: ['typescript'] });
   return {
     name: `model ${info.featureList.name}@${info.featureList.version} (${path.split('/').slice(-2).join('/')})`,
     score: (rows, width) => {
       const picked = new Float32Array((rows.length / width) * columns.length);
-      for (let r = 0; r < rows.length / width; r++) columns.forEach((c, k) => (picked[r * columns.length + k] = rows[r * width + c]));
+      for (let r = 0; r < rows.length / width; r++)
+        columns.forEach((c, k) => (picked[r * columns.length + k] = rows[r * width + c]));
       return predictor.score(picked);
     },
   };
 }
 const compareFlag = process.argv.indexOf('--compare-model');
-const models = [await loadModel(a.defaultModelPath()), ...(compareFlag >= 0 ? [await loadModel(process.argv[compareFlag + 1])] : [])];
+const models = [
+  await loadModel(a.defaultModelPath()),
+  ...(compareFlag >= 0 ? [await loadModel(process.argv[compareFlag + 1])] : []),
+];
 
 /** mulberry32: the same draws on every machine. */
 function seeded(seed) {
@@ -166,7 +174,14 @@ collected.rows.forEach((r, i) => {
 });
 const healthyRow = (row) => FAMILIES[collected.family[row]].healthy;
 const scorers = [
-  ...(await Promise.all(models.map(async (m) => ({ name: m.name, scores: await m.score(data.features, width), threshold: THRESHOLD, release: THRESHOLD - 0.2 })))),
+  ...(await Promise.all(
+    models.map(async (m) => ({
+      name: m.name,
+      scores: await m.score(data.features, width),
+      threshold: THRESHOLD,
+      release: THRESHOLD - 0.2,
+    })),
+  )),
   ...a.RULE_BASELINES.map((rule) => ({ name: rule.name, scores: rule.scores(data), threshold: 1, release: 0.8 })),
 ];
 const rows = scorers.map(({ name, scores, threshold, release }) => {
@@ -184,14 +199,20 @@ const rows = scorers.map(({ name, scores, threshold, release }) => {
   };
 });
 const facts = machine({ runsPerFamily: RUNS });
-console.log(`${n} rows (${data.labels.reduce((s, l) => s + l, 0)} positive), families ${FAMILIES.map((f) => f.name).join(', ')}, ${RUNS} runs each`);
+console.log(
+  `${n} rows (${data.labels.reduce((s, l) => s + l, 0)} positive), families ${FAMILIES.map((f) => f.name).join(', ')}, ${RUNS} runs each`,
+);
 console.table(rows);
-writeResults('early-warning-unseen', { machine: facts, families: FAMILIES.map((f) => f.name), rows }, [
-  `# The early warning on failure shapes the generator never made (${facts.date})`,
-  '',
-  `Families (bench/early-warning-unseen.mjs): ${FAMILIES.map((f) => f.name).join(', ')}; ${RUNS} runs each, ${n} rows; breakers with the usual 50% rule, 10 s or 100-call windows, minimumCalls 10 or 20, consecutive-failure rule on half of them.`,
-  '',
-  markdownTable(rows),
-  '',
-  `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:early-warning-unseen\`.`,
-].join('\n'));
+writeResults(
+  'early-warning-unseen',
+  { machine: facts, families: FAMILIES.map((f) => f.name), rows },
+  [
+    `# The early warning on failure shapes the generator never made (${facts.date})`,
+    '',
+    `Families (bench/early-warning-unseen.mjs): ${FAMILIES.map((f) => f.name).join(', ')}; ${RUNS} runs each, ${n} rows; breakers with the usual 50% rule, 10 s or 100-call windows, minimumCalls 10 or 20, consecutive-failure rule on half of them.`,
+    '',
+    markdownTable(rows),
+    '',
+    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:early-warning-unseen\`.`,
+  ].join('\n'),
+);

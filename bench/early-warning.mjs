@@ -9,12 +9,16 @@ import { distDir, machine, markdownTable, writeResults } from './lib/measure.mjs
 
 const seedsFlag = process.argv.indexOf('--seeds');
 const SEEDS = Number(seedsFlag >= 0 ? process.argv[seedsFlag + 1] : (process.env.BENCH_SEEDS ?? 6));
-if (!Number.isInteger(SEEDS) || SEEDS < 1) throw new TypeError(`--seeds must be an integer >= 1, got ${process.argv[seedsFlag + 1]}`);
+if (!Number.isInteger(SEEDS) || SEEDS < 1)
+  throw new TypeError(`--seeds must be an integer >= 1, got ${process.argv[seedsFlag + 1]}`);
 const SEED_BASE = 30_000;
 const HORIZON_S = 10;
 // The early warning (breakwater/adaptive) and the generator it is trained on (breakwater/chaos).
 const a = { ...(await import(join(distDir, 'adaptive/index.mjs'))), ...(await import(join(distDir, 'sim/index.mjs'))) };
-const model = await a.Predictor.load(a.defaultModelPath(), { featureList: a.CORE_FEATURES, executionProviders: ['typescript'] });
+const model = await a.Predictor.load(a.defaultModelPath(), {
+  featureList: a.CORE_FEATURES,
+  executionProviders: ['typescript'],
+});
 const THRESHOLD = 0.7;
 const seeds = Array.from({ length: SEEDS }, (_, i) => SEED_BASE + i + 1);
 const heldOut = new Set(a.HELD_OUT_FAMILIES);
@@ -31,19 +35,32 @@ const scoreRows = [
 ].map(({ name, scores, threshold, release }) => {
   const e = a.evaluateEarlyWarning(rows, scores, threshold, HORIZON_S);
   const falseAlarms = a.falseAlarmsPerHour(rows, scores, threshold, release, healthyRow);
-  return { name, auc: e.auc, threshold, precision: e.precision, recall: e.recall, tripsWarned: `${e.tripsWarned}/${e.trips}`, medianLeadS: e.medianLeadSeconds, falseAlarmsPerHourHealthy: falseAlarms.perHour };
+  return {
+    name,
+    auc: e.auc,
+    threshold,
+    precision: e.precision,
+    recall: e.recall,
+    tripsWarned: `${e.tripsWarned}/${e.trips}`,
+    medianLeadS: e.medianLeadSeconds,
+    falseAlarmsPerHourHealthy: falseAlarms.perHour,
+  };
 });
 
 // 2. Acting: each family and seed under the static breaker, the default mode with the model, mode 'open' with the model, and the recent-quarter rule in the default mode.
 const policies = [
   { name: 'model, default mode', play: (f, s) => a.playWithWarning(f, s, model) },
   { name: "model, mode 'open'", play: (f, s) => a.playWithWarning(f, s, model, { mode: 'open' }) },
-  { name: 'recent-quarter rule, default mode', play: (f, s) => a.playWithWarning(f, s, a.ruleAsModel(a.RECENT_QUARTER_RULE, THRESHOLD)) },
+  {
+    name: 'recent-quarter rule, default mode',
+    play: (f, s) => a.playWithWarning(f, s, a.ruleAsModel(a.RECENT_QUARTER_RULE, THRESHOLD)),
+  },
 ];
 const perFamily = [];
 for (const family of a.FAMILIES) {
   const sum = { static: { calls: 0, successes: 0, sentWhileSick: 0 } };
-  for (const p of policies) sum[p.name] = { calls: 0, successes: 0, sentWhileSick: 0, actions: 0, falseActions: 0, sheddingSeconds: 0 };
+  for (const p of policies)
+    sum[p.name] = { calls: 0, successes: 0, sentWhileSick: 0, actions: 0, falseActions: 0, sheddingSeconds: 0 };
   for (const seed of seeds) {
     const base = await a.playRun(family, seed);
     add(sum.static, base);
@@ -53,7 +70,9 @@ for (const family of a.FAMILIES) {
       sum[p.name].actions += run.actions.length;
       sum[p.name].sheddingSeconds += run.sheddingSeconds;
       // An action is false when the static breaker did not trip within the horizon after it.
-      sum[p.name].falseActions += run.actions.filter((at) => !base.trips.some((trip) => trip >= at && trip - at <= HORIZON_S * 1000)).length;
+      sum[p.name].falseActions += run.actions.filter(
+        (at) => !base.trips.some((trip) => trip >= at && trip - at <= HORIZON_S * 1000),
+      ).length;
     }
   }
   perFamily.push({ family: family.name, healthy: family.healthy, heldOut: heldOut.has(family.name), sum });
@@ -97,14 +116,42 @@ const worstDelta = Math.min(...held.map((f) => 100 * (successOf(f.sum[def]) - su
 const falseHealthy = held.filter((f) => f.healthy).reduce((t, f) => t + f.sum[def].falseActions, 0);
 const m = scoreRows[0];
 const targets = [
-  { target: 'AUC >= 0.90 and >= best rule + 0.05', measured: `${m.auc.toFixed(3)} (best rule ${best.toFixed(3)})`, met: m.auc >= 0.9 && m.auc >= best + 0.05 },
-  { target: 'precision >= 0.80, recall >= 0.60 at the acting threshold', measured: `${m.precision.toFixed(3)} / ${m.recall.toFixed(3)}`, met: m.precision >= 0.8 && m.recall >= 0.6 },
-  { target: 'zero false actions on healthy held-out families (default mode)', measured: String(falseHealthy), met: falseHealthy === 0 },
-  { target: 'client success never > 0.5 points below static (default mode, any held-out family)', measured: `worst ${worstDelta.toFixed(2)} points`, met: worstDelta >= -0.5 },
-  { target: '>= 15% fewer calls sent to the failing service (default mode, held-out failure families)', measured: `${sickModel} vs ${sickStatic} (${(100 * (1 - sickModel / Math.max(1, sickStatic))).toFixed(1)}% fewer)`, met: sickModel <= 0.85 * sickStatic },
+  {
+    target: 'AUC >= 0.90 and >= best rule + 0.05',
+    measured: `${m.auc.toFixed(3)} (best rule ${best.toFixed(3)})`,
+    met: m.auc >= 0.9 && m.auc >= best + 0.05,
+  },
+  {
+    target: 'precision >= 0.80, recall >= 0.60 at the acting threshold',
+    measured: `${m.precision.toFixed(3)} / ${m.recall.toFixed(3)}`,
+    met: m.precision >= 0.8 && m.recall >= 0.6,
+  },
+  {
+    target: 'zero false actions on healthy held-out families (default mode)',
+    measured: String(falseHealthy),
+    met: falseHealthy === 0,
+  },
+  {
+    target: 'client success never > 0.5 points below static (default mode, any held-out family)',
+    measured: `worst ${worstDelta.toFixed(2)} points`,
+    met: worstDelta >= -0.5,
+  },
+  {
+    target: '>= 15% fewer calls sent to the failing service (default mode, held-out failure families)',
+    measured: `${sickModel} vs ${sickStatic} (${(100 * (1 - sickModel / Math.max(1, sickStatic))).toFixed(1)}% fewer)`,
+    met: sickModel <= 0.85 * sickStatic,
+  },
 ];
 
-const fmt = (rowsIn) => rowsIn.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v === null ? 'n/a' : String(v)])));
+const fmt = (rowsIn) =>
+  rowsIn.map((r) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => [
+        k,
+        typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(3) : v === null ? 'n/a' : String(v),
+      ]),
+    ),
+  );
 const command = `npm run bench:early-warning -- --seeds ${SEEDS}`;
 const markdown = [
   `# Early warning on held-out families (${machine().date}, ${SEEDS} seeds per family, seeds ${seeds[0]}-${seeds.at(-1)})`,
@@ -124,5 +171,9 @@ const markdown = [
   markdownTable(actingRows),
 ].join('\n');
 console.log(markdown);
-writeResults('early-warning', { machine: machine(), command, seeds, targets, scores: scoreRows, acting: actingRows }, markdown);
+writeResults(
+  'early-warning',
+  { machine: machine(), command, seeds, targets, scores: scoreRows, acting: actingRows },
+  markdown,
+);
 await model.close();

@@ -16,14 +16,34 @@ const TOLERANCE = 0.005;
 const PYTHON = '/usr/bin/python3'; // Debian's own: python3-sklearn is not importable by another python3 on PATH.
 
 /** The same settings on both sides (scikit-learn names in gbdt_reference.py). */
-const PARAMS = { rounds: 200, learningRate: 0.1, maxDepth: 6, minSamplesLeaf: 20, l2: 1, maxBins: 255, validationFraction: 0.1, earlyStoppingRounds: 10, tolerance: 1e-7, seed: 0 };
+const PARAMS = {
+  rounds: 200,
+  learningRate: 0.1,
+  maxDepth: 6,
+  minSamplesLeaf: 20,
+  l2: 1,
+  maxBins: 255,
+  validationFraction: 0.1,
+  earlyStoppingRounds: 10,
+  tolerance: 1e-7,
+  seed: 0,
+};
 
 /** The built adaptive entry, or (before the build has it) the TypeScript source bundled by esbuild, as tsup would. */
 function loadAdaptive(scratch) {
   const built = join(distDir, 'adaptive/index.js');
   if (existsSync(built)) return { module: require(built), from: 'dist/adaptive/index.js' };
   const out = join(scratch, 'adaptive.cjs');
-  require('esbuild').buildSync({ entryPoints: [join(benchDir, '../src/adaptive/index.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: out, external: ['onnxruntime-node'], logLevel: 'error' });
+  require('esbuild').buildSync({
+    entryPoints: [join(benchDir, '../src/adaptive/index.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile: out,
+    external: ['onnxruntime-node'],
+    logLevel: 'error',
+  });
   return { module: require(out), from: 'src/adaptive (bundled by esbuild)' };
 }
 
@@ -43,10 +63,27 @@ function gaussian(random) {
 }
 
 const BREAKER_FEATURES = [
-  'failure_rate_short', 'failure_rate_long', 'failure_rate_slope', 'latency_p50_rel', 'latency_p90_rel', 'latency_p99_rel',
-  'latency_p50_slope', 'latency_p99_slope', 'timeout_rate', 'slow_call_rate', 'call_rate_change', 'in_flight',
-  'consecutive_failures', 'seconds_since_transition', 'errors_timeout_share', 'errors_5xx_share', 'errors_connection_share',
-  'hardware_cpu', 'hardware_gpu', 'hardware_webgpu', 'hardware_webnn',
+  'failure_rate_short',
+  'failure_rate_long',
+  'failure_rate_slope',
+  'latency_p50_rel',
+  'latency_p90_rel',
+  'latency_p99_rel',
+  'latency_p50_slope',
+  'latency_p99_slope',
+  'timeout_rate',
+  'slow_call_rate',
+  'call_rate_change',
+  'in_flight',
+  'consecutive_failures',
+  'seconds_since_transition',
+  'errors_timeout_share',
+  'errors_5xx_share',
+  'errors_connection_share',
+  'hardware_cpu',
+  'hardware_gpu',
+  'hardware_webgpu',
+  'hardware_webnn',
 ];
 
 /**
@@ -78,15 +115,36 @@ function breakerWindows(rows, seed, { positiveShift, missingLatency }) {
     const timeoutShare = Math.max(0, Math.min(1, 0.3 + 0.4 * (hardware === 1 ? d : 0) + 0.15 * gaussian(random)));
     const connectionShare = Math.max(0, Math.min(1 - timeoutShare, 0.2 * random()));
     const row = [
-      failureShort, failureLong, trend * 0.1 + 0.02 * gaussian(random),
-      latencyMissing ? Number.NaN : p50, latencyMissing ? Number.NaN : (p50 + p99) / 2, latencyMissing ? Number.NaN : p99,
-      latencyMissing ? Number.NaN : 0.1 * trend + 0.05 * gaussian(random), latencyMissing ? Number.NaN : 0.3 * trend * sensitivity + 0.1 * gaussian(random),
-      Math.max(0, 0.5 * failureShort * timeoutShare + 0.01 * gaussian(random)), Math.max(0, 0.3 * d + 0.05 * gaussian(random)),
-      0.2 * gaussian(random) - 0.3 * d, inFlight, consecutive, sinceTransition, timeoutShare, 1 - timeoutShare - connectionShare, connectionShare,
-      hardware === 0 ? 1 : 0, hardware === 1 ? 1 : 0, hardware === 2 ? 1 : 0, hardware === 3 ? 1 : 0,
+      failureShort,
+      failureLong,
+      trend * 0.1 + 0.02 * gaussian(random),
+      latencyMissing ? Number.NaN : p50,
+      latencyMissing ? Number.NaN : (p50 + p99) / 2,
+      latencyMissing ? Number.NaN : p99,
+      latencyMissing ? Number.NaN : 0.1 * trend + 0.05 * gaussian(random),
+      latencyMissing ? Number.NaN : 0.3 * trend * sensitivity + 0.1 * gaussian(random),
+      Math.max(0, 0.5 * failureShort * timeoutShare + 0.01 * gaussian(random)),
+      Math.max(0, 0.3 * d + 0.05 * gaussian(random)),
+      0.2 * gaussian(random) - 0.3 * d,
+      inFlight,
+      consecutive,
+      sinceTransition,
+      timeoutShare,
+      1 - timeoutShare - connectionShare,
+      connectionShare,
+      hardware === 0 ? 1 : 0,
+      hardware === 1 ? 1 : 0,
+      hardware === 2 ? 1 : 0,
+      hardware === 3 ? 1 : 0,
     ];
     for (let f = 0; f < width; f++) x[r * width + f] = row[f];
-    const logit = positiveShift + 7 * d * sensitivity + 5 * trend + 1.5 * d * (inFlight > 20 ? 1 : 0) + (hardware === 3 ? -0.8 : 0) + 0.8 * Math.sin(4 * d * trend * 3);
+    const logit =
+      positiveShift +
+      7 * d * sensitivity +
+      5 * trend +
+      1.5 * d * (inFlight > 20 ? 1 : 0) +
+      (hardware === 3 ? -0.8 : 0) +
+      0.8 * Math.sin(4 * d * trend * 3);
     y[r] = random() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
   }
   return { x, y, width, features: BREAKER_FEATURES };
@@ -111,8 +169,18 @@ function hastie(rows, seed) {
 }
 
 const DATASETS = [
-  { name: 'breaker windows (seed 1, 10% latency missing)', train: 50_000, test: 20_000, make: (n) => breakerWindows(n, 1, { positiveShift: -3.2, missingLatency: 0.1 }) },
-  { name: 'breaker windows (seed 2, rarer positives, 30% latency missing)', train: 50_000, test: 20_000, make: (n) => breakerWindows(n, 2, { positiveShift: -5.5, missingLatency: 0.3 }) },
+  {
+    name: 'breaker windows (seed 1, 10% latency missing)',
+    train: 50_000,
+    test: 20_000,
+    make: (n) => breakerWindows(n, 1, { positiveShift: -3.2, missingLatency: 0.1 }),
+  },
+  {
+    name: 'breaker windows (seed 2, rarer positives, 30% latency missing)',
+    train: 50_000,
+    test: 20_000,
+    make: (n) => breakerWindows(n, 2, { positiveShift: -5.5, missingLatency: 0.3 }),
+  },
   { name: 'Hastie 10.2 (seed 3, standard shape)', train: 20_000, test: 10_000, make: (n) => hastie(n, 3) },
 ];
 
@@ -124,8 +192,18 @@ try {
   for (const [index, dataset] of DATASETS.entries()) {
     const { x, y, width, features } = dataset.make(dataset.train + dataset.test);
     const featureList = { name: `bench.${index}`, version: 1, features };
-    const train = { featureList, features: x.subarray(0, dataset.train * width), labels: y.subarray(0, dataset.train), rowCount: dataset.train };
-    const test = { featureList, features: x.subarray(dataset.train * width), labels: y.subarray(dataset.train), rowCount: dataset.test };
+    const train = {
+      featureList,
+      features: x.subarray(0, dataset.train * width),
+      labels: y.subarray(0, dataset.train),
+      rowCount: dataset.train,
+    };
+    const test = {
+      featureList,
+      features: x.subarray(dataset.train * width),
+      labels: y.subarray(dataset.train),
+      rowCount: dataset.test,
+    };
     const started = performance.now();
     const model = adaptive.trainGbdt(train, PARAMS);
     const trainMs = performance.now() - started;
@@ -137,11 +215,24 @@ try {
     writeFileSync(`${dir}.test_y`, test.labels);
     writeFileSync(`${dir}.ours`, Buffer.from(predictions.buffer));
     const positives = y.reduce((a, b) => a + b, 0) / y.length;
-    jobs.push({ name: dataset.name, prefix: dir, width, train: dataset.train, test: dataset.test, positives, trainMs, trees: model.trees.length, oursAucJs: adaptive.rocAuc(test.labels, predictions) });
+    jobs.push({
+      name: dataset.name,
+      prefix: dir,
+      width,
+      train: dataset.train,
+      test: dataset.test,
+      positives,
+      trainMs,
+      trees: model.trees.length,
+      oursAucJs: adaptive.rocAuc(test.labels, predictions),
+    });
     console.log(`  trained on ${dataset.name}: ${model.trees.length} trees`);
   }
   writeFileSync(join(scratch, 'jobs.json'), JSON.stringify({ params: PARAMS, jobs }));
-  const output = execFileSync(PYTHON, [join(benchDir, 'gbdt_reference.py'), join(scratch, 'jobs.json')], { env: { ...process.env, OMP_NUM_THREADS: '1' }, encoding: 'utf8' });
+  const output = execFileSync(PYTHON, [join(benchDir, 'gbdt_reference.py'), join(scratch, 'jobs.json')], {
+    env: { ...process.env, OMP_NUM_THREADS: '1' },
+    encoding: 'utf8',
+  });
   const reference = JSON.parse(output);
   const rows = jobs.map((job, i) => {
     const ref = reference.results[i];
@@ -169,7 +260,16 @@ try {
     markdownTable(rows),
   ].join('\n');
   console.log(`\n${markdown}`);
-  writeResults('gbdt-reference', { machine: env, params: PARAMS, tolerance: TOLERANCE, rows: jobs.map((job, i) => ({ ...job, prefix: undefined, ...reference.results[i] })) }, markdown);
+  writeResults(
+    'gbdt-reference',
+    {
+      machine: env,
+      params: PARAMS,
+      tolerance: TOLERANCE,
+      rows: jobs.map((job, i) => ({ ...job, prefix: undefined, ...reference.results[i] })),
+    },
+    markdown,
+  );
   const failed = rows.filter((row) => row['within 0.005'] !== 'yes');
   if (failed.length > 0) {
     console.error(`\nAUC differs by more than ${TOLERANCE} on: ${failed.map((row) => row.dataset).join('; ')}`);

@@ -43,7 +43,16 @@ if (process.env.BASELINE_DIST) {
 
 const ns = await nsPerCall(tasks, { batch: BATCH });
 const bare = ns['bare sync call'];
-const rows = Object.entries(ns).map(([name, value]) => ({ task: name, 'ns/call': value.toFixed(2), 'added ns': (value - bare).toFixed(2), 'x bare': (value / bare).toFixed(2) }));
+const rows = Object.entries(ns).map(([name, value]) => ({
+  task: name,
+  'ns/call': value.toFixed(2),
+  'added ns': (value - bare).toFixed(2),
+  'x bare': (value / bare).toFixed(2),
+}));
 const meta = machine({ command: 'node bench/lanes.mjs', batch: BATCH });
 console.log(markdownTable(rows));
-writeResults('lanes', { meta, ns }, `${markdownTable(rows)}\n\n${meta.date}, ${meta.cpu}, ${meta.cores} cores, Node ${meta.node}, \`${meta.command}\`.`);
+writeResults(
+  'lanes',
+  { meta, ns },
+  `${markdownTable(rows)}\n\n${meta.date}, ${meta.cpu}, ${meta.cores} cores, Node ${meta.node}, \`${meta.command}\`.`,
+);

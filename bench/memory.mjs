@@ -10,7 +10,11 @@ const LIBRARIES = ['breakwater', 'breakwater (latencyHistogram: false)', 'opossu
 const results = [];
 for (const count of COUNTS) {
   for (const library of LIBRARIES) {
-    const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=16384', join(benchDir, 'lib/memory-child.mjs'), library, String(count)], { encoding: 'utf8', timeout: 600_000 });
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--max-old-space-size=16384', join(benchDir, 'lib/memory-child.mjs'), library, String(count)],
+      { encoding: 'utf8', timeout: 600_000 },
+    );
     results.push(JSON.parse(out));
   }
 }
@@ -26,10 +30,14 @@ const rows = results.map((r) => ({
 }));
 const facts = machine();
 console.table(rows);
-writeResults('memory', { machine: facts, results }, [
-  markdownTable(rows),
-  '',
-  'Targets: <= 512 bytes per breaker; 10^6 breakers created in under a second. A breakwater breaker takes its core slot (384 B + 448 B per window bucket, or + 32 B without latency histograms) on its first call, so the last column counts it.',
-  '',
-  `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench\` (each row a fresh process; memory after two full GCs: JS heap plus SharedArrayBuffer/external memory).`,
-].join('\n'));
+writeResults(
+  'memory',
+  { machine: facts, results },
+  [
+    markdownTable(rows),
+    '',
+    'Targets: <= 512 bytes per breaker; 10^6 breakers created in under a second. A breakwater breaker takes its core slot (384 B + 448 B per window bucket, or + 32 B without latency histograms) on its first call, so the last column counts it.',
+    '',
+    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench\` (each row a fresh process; memory after two full GCs: JS heap plus SharedArrayBuffer/external memory).`,
+  ].join('\n'),
+);

@@ -18,8 +18,8 @@ function openBreaker({ CircuitBreaker }) {
       throw new Error('trip');
     });
   } catch {
-      // the refusal or failure is what this measures
-    }
+    // the refusal or failure is what this measures
+  }
   if (breaker.getState() !== 'open') throw new Error('the open-circuit breaker did not open');
   return breaker;
 }
@@ -63,7 +63,12 @@ const bareAwait = ns['bare await fn()'];
 const reactionFloor = ns['one reaction: await fn().then(ok, err)'] - bareAwait;
 const rows = Object.entries(ns).map(([name, value]) => {
   const bare = name in asynchronous ? bareAwait : bareSync;
-  return { call: name, 'ns/call': +value.toFixed(2), 'added ns': +(value - bare).toFixed(2), 'x bare': +(value / bare).toFixed(2) };
+  return {
+    call: name,
+    'ns/call': +value.toFixed(2),
+    'added ns': +(value - bare).toFixed(2),
+    'x bare': +(value / bare).toFixed(2),
+  };
 });
 const targets = {
   'guarded sync call adds <= 10 ns': ns['native executeSync'] - bareSync,
@@ -83,7 +88,9 @@ writeResults(
   [
     markdownTable(rows),
     '',
-    `One-reaction floor: ${reactionFloor.toFixed(2)} ns. ${Object.entries(targets).map(([k, v]) => `${k}: **${v.toFixed(2)}**`).join('; ')}.`,
+    `One-reaction floor: ${reactionFloor.toFixed(2)} ns. ${Object.entries(targets)
+      .map(([k, v]) => `${k}: **${v.toFixed(2)}**`)
+      .join('; ')}.`,
     '',
     `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:overhead\` (batches of ${BATCH} calls; median of 7 rounds of 500 ms per task).`,
   ].join('\n'),

@@ -9,11 +9,18 @@ const BREAKERS = Number(process.env.BENCH_BREAKERS ?? 10_000);
 const TICKS = Number(process.env.BENCH_TICKS ?? 50);
 const TARGET_MS = 10;
 const { CircuitBreaker } = await import(join(distDir, 'index.mjs'));
-const { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor, Predictor, defaultModelPath } = await import(join(distDir, 'adaptive/index.mjs'));
+const { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor, Predictor, defaultModelPath } = await import(
+  join(distDir, 'adaptive/index.mjs')
+);
 
 // Used breakers with some history: a few successes and failures each.
 const breakers = Array.from({ length: BREAKERS }, (_, i) => {
-  const breaker = new CircuitBreaker({ name: `b${i}`, failureThreshold: 0, failureRateThreshold: 50, labels: { hardware: i % 2 ? 'gpu' : 'cpu' } });
+  const breaker = new CircuitBreaker({
+    name: `b${i}`,
+    failureThreshold: 0,
+    failureRateThreshold: 50,
+    labels: { hardware: i % 2 ? 'gpu' : 'cpu' },
+  });
   for (let k = 0; k < 20; k++) {
     try {
       breaker.executeSync(() => {
@@ -52,17 +59,31 @@ for (const provider of ['cpu', 'typescript']) {
   }
   const scoreMs = await perTick(() => model.score(rows));
   const tickMs = await perTick(async () => model.score(extractor.extract(breakers, performance.now(), rows)));
-  results.push({ step: `score only, ${provider === 'cpu' ? 'onnxruntime CPU' : 'TypeScript tree walker'}`, msPerTick: scoreMs });
-  results.push({ step: `whole tick (rows + score), ${provider === 'cpu' ? 'onnxruntime CPU' : 'TypeScript tree walker'}`, msPerTick: tickMs });
+  results.push({
+    step: `score only, ${provider === 'cpu' ? 'onnxruntime CPU' : 'TypeScript tree walker'}`,
+    msPerTick: scoreMs,
+  });
+  results.push({
+    step: `whole tick (rows + score), ${provider === 'cpu' ? 'onnxruntime CPU' : 'TypeScript tree walker'}`,
+    msPerTick: tickMs,
+  });
 }
-const table = results.map((r) => ({ step: r.step, 'ms per tick': +r.msPerTick.toFixed(2), 'x target (10 ms)': +(r.msPerTick / TARGET_MS).toFixed(2) }));
+const table = results.map((r) => ({
+  step: r.step,
+  'ms per tick': +r.msPerTick.toFixed(2),
+  'x target (10 ms)': +(r.msPerTick / TARGET_MS).toFixed(2),
+}));
 const facts = machine({ breakers: BREAKERS, ticks: TICKS });
 console.log(`${BREAKERS.toLocaleString('en')} breakers, default model (${CORE_FEATURE_COUNT} features)`);
 console.table(table);
-writeResults('scoring', { machine: facts, results }, [
-  markdownTable(table),
-  '',
-  `Target: all ${BREAKERS.toLocaleString('en')} breakers scored in <= ${TARGET_MS} ms per tick.`,
-  '',
-  `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:scoring\` (median of ${TICKS} ticks after 5 warm-up ticks).`,
-].join('\n'));
+writeResults(
+  'scoring',
+  { machine: facts, results },
+  [
+    markdownTable(table),
+    '',
+    `Target: all ${BREAKERS.toLocaleString('en')} breakers scored in <= ${TARGET_MS} ms per tick.`,
+    '',
+    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:scoring\` (median of ${TICKS} ticks after 5 warm-up ticks).`,
+  ].join('\n'),
+);

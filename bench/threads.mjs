@@ -15,16 +15,32 @@ async function run(threads, guarded) {
   const breaker = new CircuitBreaker({ name: `threads-${threads}` });
   const gate = new Int32Array(new SharedArrayBuffer(4));
   const script = join(benchDir, guarded ? 'lib/thread-worker.mjs' : 'lib/plain-worker.mjs');
-  const workers = Array.from({ length: threads }, () => new Worker(script, { workerData: { entry, handle: breaker.handle, calls: CALLS, gate }, env: { ...process.env, BREAKWATER_NATIVE: '1' } }));
+  const workers = Array.from(
+    { length: threads },
+    () =>
+      new Worker(script, {
+        workerData: { entry, handle: breaker.handle, calls: CALLS, gate },
+        env: { ...process.env, BREAKWATER_NATIVE: '1' },
+      }),
+  );
   await new Promise((resolve) => setTimeout(resolve, 300)); // let every worker load and park on the gate
   const started = performance.now();
   Atomics.store(gate, 0, 1);
   Atomics.notify(gate, 0);
-  await Promise.all(workers.map((w) => new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); })));
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise((resolve, reject) => {
+          w.once('message', resolve);
+          w.once('error', reject);
+        }),
+    ),
+  );
   const wallMs = performance.now() - started;
   if (guarded) {
     const { successes } = breaker.getMetrics();
-    if (successes !== threads * CALLS) throw new Error(`totals not exact: ${successes} successes, expected ${threads * CALLS}`);
+    if (successes !== threads * CALLS)
+      throw new Error(`totals not exact: ${successes} successes, expected ${threads * CALLS}`);
   }
   return (threads * CALLS) / (wallMs / 1000);
 }
@@ -40,16 +56,30 @@ for (let round = 0; round < ROUNDS; round++) {
 const m = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, median(v)]));
 const scaling = m.guarded2 / m.guarded1;
 const ceiling = m.plain2 / m.plain1;
-const row = (name, one, two) => ({ workers: name, '1 thread, calls/s': Math.round(one).toLocaleString('en'), '2 threads, calls/s': Math.round(two).toLocaleString('en'), 'x one thread': +(two / one).toFixed(2) });
-const rows = [row('one shared breaker (executeSync)', m.guarded1, m.guarded2), row('baseline: the bare call, nothing shared', m.plain1, m.plain2)];
+const row = (name, one, two) => ({
+  workers: name,
+  '1 thread, calls/s': Math.round(one).toLocaleString('en'),
+  '2 threads, calls/s': Math.round(two).toLocaleString('en'),
+  'x one thread': +(two / one).toFixed(2),
+});
+const rows = [
+  row('one shared breaker (executeSync)', m.guarded1, m.guarded2),
+  row('baseline: the bare call, nothing shared', m.plain1, m.plain2),
+];
 const facts = machine({ callsPerThread: CALLS, rounds: ROUNDS });
 console.log(`${CALLS.toLocaleString('en')} calls per thread; the shared breaker's totals checked exact`);
 console.table(rows);
-console.log(`2 threads / 1 thread (>= 1.8): ${scaling.toFixed(2)}; the machine's own ceiling in this run: ${ceiling.toFixed(2)}`);
-writeResults('threads', { machine: facts, rows, scaling, ceiling }, [
-  markdownTable(rows),
-  '',
-  `2 threads / 1 thread (target >= 1.8): **${scaling.toFixed(2)}**, against **${ceiling.toFixed(2)}** for the bare call with nothing shared on the same machine; every run's totals checked exact.`,
-  '',
-  `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench\` (${CALLS.toLocaleString('en')} calls per thread, median of ${ROUNDS} interleaved runs).`,
-].join('\n'));
+console.log(
+  `2 threads / 1 thread (>= 1.8): ${scaling.toFixed(2)}; the machine's own ceiling in this run: ${ceiling.toFixed(2)}`,
+);
+writeResults(
+  'threads',
+  { machine: facts, rows, scaling, ceiling },
+  [
+    markdownTable(rows),
+    '',
+    `2 threads / 1 thread (target >= 1.8): **${scaling.toFixed(2)}**, against **${ceiling.toFixed(2)}** for the bare call with nothing shared on the same machine; every run's totals checked exact.`,
+    '',
+    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench\` (${CALLS.toLocaleString('en')} calls per thread, median of ${ROUNDS} interleaved runs).`,
+  ].join('\n'),
+);

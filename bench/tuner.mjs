@@ -13,7 +13,8 @@ const { runScenario, staticBreaker, adaptivePolicy, SIMULATED_TUNER } = require(
 
 const seedsFlag = process.argv.indexOf('--seeds');
 const seedCount = seedsFlag >= 0 ? Number(process.argv[seedsFlag + 1]) : 5;
-if (!Number.isInteger(seedCount) || seedCount < 1) throw new TypeError(`bench:tuner: --seeds must be an integer >= 1, got ${process.argv[seedsFlag + 1]}`);
+if (!Number.isInteger(seedCount) || seedCount < 1)
+  throw new TypeError(`bench:tuner: --seeds must be an integer >= 1, got ${process.argv[seedsFlag + 1]}`);
 const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
 
 /** The seed's claims for the tuner against the static breaker. */
@@ -53,18 +54,24 @@ const percent = (x) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
 const families = [];
 const started = Date.now();
 for (const scenario of HELD_OUT_FAMILIES) {
-  const runsOf = async (policy) => Promise.all(seeds.map((seed) => runScenario(scenario, policy, { seed, size: 'full' })));
+  const runsOf = async (policy) =>
+    Promise.all(seeds.map((seed) => runScenario(scenario, policy, { seed, size: 'full' })));
   const fixed = totals(await runsOf(staticBreaker));
   const tuned = totals(await runsOf(adaptivePolicy));
   families.push({ family: scenario.name, title: scenario.title, static: fixed, tuned });
-  console.log(`${scenario.name}: recovery ${recovery(fixed)} -> ${recovery(tuned)}, sick calls ${fixed.sickCalls} -> ${tuned.sickCalls}`);
+  console.log(
+    `${scenario.name}: recovery ${recovery(fixed)} -> ${recovery(tuned)}, sick calls ${fixed.sickCalls} -> ${tuned.sickCalls}`,
+  );
 }
 
 const sum = (side, key) => families.reduce((n, f) => n + f[side][key], 0);
 const recoveryChanges = families.map((f) => change(f.tuned.recoveryMs, f.static.recoveryMs)).filter((x) => x !== null);
 const overall = {
   recovery: recoveryChanges.length === 0 ? null : recoveryChanges.reduce((a, b) => a + b, 0) / recoveryChanges.length,
-  closingRate: change(sum('tuned', 'closed') / Math.max(1, sum('tuned', 'rounds')), sum('static', 'closed') / Math.max(1, sum('static', 'rounds'))),
+  closingRate: change(
+    sum('tuned', 'closed') / Math.max(1, sum('tuned', 'rounds')),
+    sum('static', 'closed') / Math.max(1, sum('static', 'rounds')),
+  ),
   sickLoad: change(sum('tuned', 'sickCalls'), sum('static', 'sickCalls')),
   successPoints: 100 * (families.reduce((n, f) => n + f.tuned.successRate - f.static.successRate, 0) / families.length),
   budgetHeld: families.every((f) => f.tuned.sickCalls <= f.static.sickCalls),
@@ -79,14 +86,43 @@ const rows = families.map((f) => ({
 }));
 const verdict = (value, claim, better) => (value === null ? 'n/a' : better(value, claim) ? 'met' : 'not met');
 const summary = [
-  { measure: 'recovery time (mean of per-family changes)', claimed: '-30% to -45%', measured: signed(overall.recovery), verdict: verdict(overall.recovery, CLAIMS.recovery, (v, c) => v <= c) },
-  { measure: 'probe rounds that close (pooled rate)', claimed: '+25% to +40%', measured: signed(overall.closingRate), verdict: verdict(overall.closingRate, CLAIMS.closingRate, (v, c) => v >= c) },
-  { measure: 'calls to the sick service (pooled)', claimed: '-15% to -20%', measured: signed(overall.sickLoad), verdict: verdict(overall.sickLoad, CLAIMS.sickLoad, (v, c) => v <= c) },
-  { measure: 'client success (mean difference)', claimed: 'no lower', measured: `${overall.successPoints >= 0 ? '+' : ''}${overall.successPoints.toFixed(2)} points`, verdict: overall.successPoints >= 0 ? 'met' : 'not met' },
-  { measure: 'probe budget: tuned sends no more calls to the sick service than static, every family', claimed: 'always', measured: overall.budgetHeld ? 'held' : 'broken', verdict: overall.budgetHeld ? 'met' : 'not met' },
+  {
+    measure: 'recovery time (mean of per-family changes)',
+    claimed: '-30% to -45%',
+    measured: signed(overall.recovery),
+    verdict: verdict(overall.recovery, CLAIMS.recovery, (v, c) => v <= c),
+  },
+  {
+    measure: 'probe rounds that close (pooled rate)',
+    claimed: '+25% to +40%',
+    measured: signed(overall.closingRate),
+    verdict: verdict(overall.closingRate, CLAIMS.closingRate, (v, c) => v >= c),
+  },
+  {
+    measure: 'calls to the sick service (pooled)',
+    claimed: '-15% to -20%',
+    measured: signed(overall.sickLoad),
+    verdict: verdict(overall.sickLoad, CLAIMS.sickLoad, (v, c) => v <= c),
+  },
+  {
+    measure: 'client success (mean difference)',
+    claimed: 'no lower',
+    measured: `${overall.successPoints >= 0 ? '+' : ''}${overall.successPoints.toFixed(2)} points`,
+    verdict: overall.successPoints >= 0 ? 'met' : 'not met',
+  },
+  {
+    measure: 'probe budget: tuned sends no more calls to the sick service than static, every family',
+    claimed: 'always',
+    measured: overall.budgetHeld ? 'held' : 'broken',
+    verdict: overall.budgetHeld ? 'met' : 'not met',
+  },
 ];
 
-const environment = machine({ seeds, simulatedFamilies: families.length, wallSeconds: Math.round((Date.now() - started) / 1000) });
+const environment = machine({
+  seeds,
+  simulatedFamilies: families.length,
+  wallSeconds: Math.round((Date.now() - started) / 1000),
+});
 const markdown = [
   '# The adaptive tuner against the static breaker, on held-out families',
   '',

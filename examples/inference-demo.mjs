@@ -35,9 +35,12 @@ function runSeconds(text) {
 function troubleWithin(runMs) {
   const [slow, down] = GPU_TROUBLE.map((fault) => ({ from: fault.from / 1000, to: fault.to / 1000 }));
   const end = runMs / 1000;
-  if (end <= slow.from) return `the GPU replica stays healthy in this ${end} s run (its troubles start at ${slow.from} s; DEMO_SECONDS=60 shows them all)`;
-  if (end <= down.from) return `the GPU replica slows down at ${slow.from} s; the run ends at ${end} s, before its outage (${down.from} s to ${down.to} s)`;
-  if (end <= down.to) return `the GPU replica slows down at ${slow.from} s and is down from ${down.from} s until the run ends at ${end} s`;
+  if (end <= slow.from)
+    return `the GPU replica stays healthy in this ${end} s run (its troubles start at ${slow.from} s; DEMO_SECONDS=60 shows them all)`;
+  if (end <= down.from)
+    return `the GPU replica slows down at ${slow.from} s; the run ends at ${end} s, before its outage (${down.from} s to ${down.to} s)`;
+  if (end <= down.to)
+    return `the GPU replica slows down at ${slow.from} s and is down from ${down.from} s until the run ends at ${end} s`;
   return `the GPU replica slows down at ${slow.from} s, is down from ${down.from} s to ${down.to} s, then heals`;
 }
 
@@ -74,19 +77,32 @@ mkdirSync(DATA_DIR, { recursive: true });
 const registry = new Registry({ summaryEveryMs: 1000 });
 const database = await createDuckDbSink({ path: DATABASE });
 registry.addSink(database);
-const breakerOptions = { slidingWindowSize: 10_000, failureThreshold: 0, failureRateThreshold: 50, minimumCalls: 20, recoveryTimeout: 10_000, timeout: 600 };
+const breakerOptions = {
+  slidingWindowSize: 10_000,
+  failureThreshold: 0,
+  failureRateThreshold: 50,
+  minimumCalls: 20,
+  recoveryTimeout: 10_000,
+  timeout: 600,
+};
 const gpuBreaker = registry.createHardwareBreaker('gpu', breakerOptions);
 const cpuBreaker = registry.createHardwareBreaker('cpu', { ...breakerOptions, timeout: 2000 });
 const tuner = new AdaptiveTuner(registry, { retrainingInterval: 5_000, minDataPoints: 3, learningRate: 0.5 });
-const model = await Predictor.load(defaultModelPath(), { featureList: CORE_FEATURES, executionProviders: ['cpu', 'typescript'] });
+const model = await Predictor.load(defaultModelPath(), {
+  featureList: CORE_FEATURES,
+  executionProviders: ['cpu', 'typescript'],
+});
 const warning = new EarlyWarning(registry, model, { everyMs: 1000 });
 const dashboard = await startDashboard({ registry, port: Number(process.env.DEMO_PORT ?? 0) });
 
 // --- the inference server: GPU through its breaker, CPU as the fallback -------------------------
-const callReplica = (url) => ({ signal }) => fetch(url, { signal }).then(async (response) => {
-  if (!response.ok) throw new Error(`replica answered ${response.status}`);
-  return response.json();
-});
+const callReplica =
+  (url) =>
+  ({ signal }) =>
+    fetch(url, { signal }).then(async (response) => {
+      if (!response.ok) throw new Error(`replica answered ${response.status}`);
+      return response.json();
+    });
 const served = { gpu: 0, cpu: 0, failed: 0 };
 const inference = createServer(async (request, response) => {
   let answer;
@@ -106,7 +122,9 @@ const inference = createServer(async (request, response) => {
 await new Promise((resolve) => inference.listen(0, '127.0.0.1', resolve));
 const predictUrl = `http://127.0.0.1:${inference.address().port}/predict`;
 
-console.log(`breakwater inference demo (${coreKind} core, model ${model.executionProvider}): ${RUN_SECONDS} s of ${REQUESTS_PER_SECOND} requests/s to ${predictUrl}`);
+console.log(
+  `breakwater inference demo (${coreKind} core, model ${model.executionProvider}): ${RUN_SECONDS} s of ${REQUESTS_PER_SECOND} requests/s to ${predictUrl}`,
+);
 console.log(`dashboard: ${dashboard.url}   events: ${DATABASE}`);
 console.log(`${troubleWithin(RUN_SECONDS * 1000)}\n`);
 
@@ -116,14 +134,19 @@ process.once('SIGINT', () => (stopping = true));
 const inFlight = new Set();
 const load = setInterval(() => {
   for (let i = 0; i < REQUESTS_PER_SECOND / 10 && inFlight.size < 200; i++) {
-    const call = fetch(predictUrl).then((r) => r.arrayBuffer()).catch(() => {}).finally(() => inFlight.delete(call));
+    const call = fetch(predictUrl)
+      .then((r) => r.arrayBuffer())
+      .catch(() => {})
+      .finally(() => inFlight.delete(call));
     inFlight.add(call);
   }
 }, 100);
 const progress = setInterval(() => {
   const p = (b) => registry.breakerHealth('hardware', b.labels.hardware)?.probability;
   const show = (b) => `${b.labels.hardware} ${b.getState().padEnd(9)} P=${(p(b) ?? 0).toFixed(2)}`;
-  console.log(`t=${seconds().toFixed(0).padStart(3)}s  ${show(gpuBreaker)}  ${show(cpuBreaker)}  served gpu ${served.gpu}, cpu ${served.cpu}, failed ${served.failed}`);
+  console.log(
+    `t=${seconds().toFixed(0).padStart(3)}s  ${show(gpuBreaker)}  ${show(cpuBreaker)}  served gpu ${served.gpu}, cpu ${served.cpu}, failed ${served.failed}`,
+  );
 }, 1000);
 // DEMO_SCREENSHOT=file.png: a picture of the dashboard while the GPU is down (the README's).
 const screenshot = process.env.DEMO_SCREENSHOT && setTimeout(() => takeScreenshot(process.env.DEMO_SCREENSHOT), 30_000);
@@ -176,14 +199,18 @@ const rows = [gpuBreaker, cpuBreaker].map((breaker) => {
 });
 console.log('\nsummary');
 console.table(rows);
-console.log(`requests served: gpu ${served.gpu}, cpu fallback ${served.cpu}, failed ${served.failed}; early-warning rounds ${warning.rounds}, pre-opens ${warning.preOpens}`);
+console.log(
+  `requests served: gpu ${served.gpu}, cpu fallback ${served.cpu}, failed ${served.failed}; early-warning rounds ${warning.rounds}, pre-opens ${warning.preOpens}`,
+);
 
 tuner.stop();
 warning.stop();
 await dashboard.close();
 await registry.shutdown();
 const history = await createDuckDbSink({ path: DATABASE }); // reopened, to read back what was written
-const counts = await history.query('SELECT event_type, count(*)::INTEGER AS events FROM circuit_breaker_metrics GROUP BY event_type ORDER BY event_type');
+const counts = await history.query(
+  'SELECT event_type, count(*)::INTEGER AS events FROM circuit_breaker_metrics GROUP BY event_type ORDER BY event_type',
+);
 console.log(`event history in ${DATABASE}: ${counts.map((r) => `${r.events} ${r.event_type}`).join(', ')}`);
 await history.close();
 for (const server of [inference, gpu.server, cpu.server]) server.close();

@@ -6,15 +6,24 @@ import { AdaptiveTuner, EarlyWarning, Predictor, CORE_FEATURES, defaultModelPath
 
 const clock = new ManualClock();
 const registry = new Registry({ clock }); // ticks on the clock's time, never on the wall clock's
-const model = await Predictor.load(defaultModelPath(), { featureList: CORE_FEATURES, executionProviders: ['typescript'] });
+const model = await Predictor.load(defaultModelPath(), {
+  featureList: CORE_FEATURES,
+  executionProviders: ['typescript'],
+});
 new EarlyWarning(registry, model); // scores every breaker once a second of the clock's time
 new AdaptiveTuner(registry, { retrainingInterval: 10_000 });
 registry.onEvent((event) => {
-  if (event.event_type === 'prediction') console.log(`t=${event.timestamp} ms  P=${event.probability?.toFixed(2)}  ${event.detail?.action}`);
-  if (event.event_type === 'transition') console.log(`t=${event.timestamp} ms  ${event.detail?.from} -> ${event.detail?.to} (${event.detail?.reason})`);
+  if (event.event_type === 'prediction')
+    console.log(`t=${event.timestamp} ms  P=${event.probability?.toFixed(2)}  ${event.detail?.action}`);
+  if (event.event_type === 'transition')
+    console.log(`t=${event.timestamp} ms  ${event.detail?.from} -> ${event.detail?.to} (${event.detail?.reason})`);
 });
 
-const breaker = registry.createEndpointBreaker('inventory', { failureRateThreshold: 50, minimumCalls: 20, recoveryTimeout: 5_000 });
+const breaker = registry.createEndpointBreaker('inventory', {
+  failureRateThreshold: 50,
+  minimumCalls: 20,
+  recoveryTimeout: 5_000,
+});
 for (let second = 0; second < 30; second++) {
   const failureShare = second < 10 ? 0 : Math.min(1, (second - 10) / 20); // failing more each second
   for (let call = 0; call < 50; call++) {

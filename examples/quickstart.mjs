@@ -30,7 +30,9 @@ const breaker = new CircuitBreaker({
   timeout: 250,
   labels: { tier: 'backend' },
 });
-breaker.on('stateChange', (c) => console.log(`${String(elapsed()).padStart(5)} ms  ${c.from} -> ${c.to} (${c.reason})`));
+breaker.on('stateChange', (c) =>
+  console.log(`${String(elapsed()).padStart(5)} ms  ${c.from} -> ${c.to} (${c.reason})`),
+);
 
 async function fetchStock(sku, { signal }) {
   const response = await fetch(`${url}?sku=${sku}`, { signal });
@@ -53,6 +55,12 @@ while (elapsed() < RUN_MS) {
 server.close();
 
 const m = breaker.getMetrics();
-console.log(`\ncalls: ${tally.ok} ok, ${tally.failed} failed (sent to the sick service), ${tally.refused} refused fast by the open circuit`);
-console.log(`metrics: state ${m.state}, totals ${m.successes} successes / ${m.failures} failures / ${m.rejections} rejections, opens ${m.opens}`);
-console.log(`latency p50 ${m.latency.p50?.toFixed(2)} ms, p99 ${m.latency.p99?.toFixed(2)} ms over ${m.latency.samples} sampled calls`);
+console.log(
+  `\ncalls: ${tally.ok} ok, ${tally.failed} failed (sent to the sick service), ${tally.refused} refused fast by the open circuit`,
+);
+console.log(
+  `metrics: state ${m.state}, totals ${m.successes} successes / ${m.failures} failures / ${m.rejections} rejections, opens ${m.opens}`,
+);
+console.log(
+  `latency p50 ${m.latency.p50?.toFixed(2)} ms, p99 ${m.latency.p99?.toFixed(2)} ms over ${m.latency.samples} sampled calls`,
+);

@@ -37,10 +37,13 @@ const percent = (weight) => `${+(weight * 100).toFixed(2)}%`;
 
 function logTransitions(rollout, clockLabel) {
   rollout.on('transition', (t) => {
-    const phase = t.to === 'OFF' ? 'OFF' : `${t.to} (${percent(rollout.options.phases.find((p) => p.name === t.to).weight)})`;
+    const phase =
+      t.to === 'OFF' ? 'OFF' : `${t.to} (${percent(rollout.options.phases.find((p) => p.name === t.to).weight)})`;
     console.log(`  ${clockLabel(t.at)}  ${pad(t.action, 8)} ${pad(t.from, 7)} -> ${pad(phase, 15)} ${t.reason}`);
   });
-  rollout.on('rollback', (t) => console.log(`  ${clockLabel(t.at)}  ALERT    ${rollout.options.name} rolled back: ${t.reason}`));
+  rollout.on('rollback', (t) =>
+    console.log(`  ${clockLabel(t.at)}  ALERT    ${rollout.options.name} rolled back: ${t.reason}`),
+  );
 }
 
 // --- live: a real HTTP server ----------------------------------------------------------------
@@ -49,7 +52,12 @@ async function live(candidate, runMs) {
   const dir = mkdtempSync(join(tmpdir(), 'breakwater-rollout-example-'));
   const rollout = new RolloutController({
     name: `model-${candidate}`,
-    phases: [{ name: 'PROBE', weight: 0.05 }, { name: 'SMALL', weight: 0.2 }, { name: 'MEDIUM', weight: 0.5 }, { name: 'FULL', weight: 1 }],
+    phases: [
+      { name: 'PROBE', weight: 0.05 },
+      { name: 'SMALL', weight: 0.2 },
+      { name: 'MEDIUM', weight: 0.5 },
+      { name: 'FULL', weight: 1 },
+    ],
     monitoringWindowMinutes: 0.1, // 6 s: a short window for a demo that lasts seconds
     minSamplesPerPhase: 20,
     maxLatencyMs: 200,
@@ -86,19 +94,23 @@ async function live(candidate, runMs) {
   const served = { v1: 0, [candidate]: 0, errors: 0 };
   const candidateUsers = new Set();
   // 16 clients in parallel, each a stream of requests from random users among 20,000.
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (Date.now() - started < runMs && rollout.status !== 'complete' && rollout.status !== 'rolledBack') {
-      const user = `user-${Math.floor(next() * 20_000)}`;
-      const response = await fetch(`${base}?user=${user}&x=${next() * 4 - 2}`);
-      const body = await response.json();
-      served[body.version]++;
-      if (!response.ok) served.errors++;
-      if (body.version === candidate) candidateUsers.add(user);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (Date.now() - started < runMs && rollout.status !== 'complete' && rollout.status !== 'rolledBack') {
+        const user = `user-${Math.floor(next() * 20_000)}`;
+        const response = await fetch(`${base}?user=${user}&x=${next() * 4 - 2}`);
+        const body = await response.json();
+        served[body.version]++;
+        if (!response.ok) served.errors++;
+        if (body.version === candidate) candidateUsers.add(user);
+      }
+    }),
+  );
   rollout.stop();
   server.close();
-  console.log(`  -> ${rollout.status} at ${rollout.phase.name}; served v1 ${served.v1}, ${candidate} ${served[candidate]} (${candidateUsers.size} users), errors ${served.errors}`);
+  console.log(
+    `  -> ${rollout.status} at ${rollout.phase.name}; served v1 ${served.v1}, ${candidate} ${served[candidate]} (${candidateUsers.size} users), errors ${served.errors}`,
+  );
   rollout.dispose();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -121,7 +133,9 @@ function scenario(candidate, quality) {
     return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
   };
   const minutes = (ms) => `t=${clockTime(ms).padStart(5)}`;
-  console.log(`\nscenario: ${candidate} (completion ${quality.completion}, ~${quality.latencyMs} ms) vs v1 (0.97, ~350 ms); 20 requests/s from 100,000 users`);
+  console.log(
+    `\nscenario: ${candidate} (completion ${quality.completion}, ~${quality.latencyMs} ms) vs v1 (0.97, ~350 ms); 20 requests/s from 100,000 users`,
+  );
   logTransitions(rollout, minutes);
   rollout.evaluateAndDecide(); // start now; then one evaluation a minute
   rollout.start();
@@ -148,8 +162,10 @@ function scenario(candidate, quality) {
     }
   }
   const exposure = firstExposure === undefined ? 0 : lastExposure - firstExposure;
-  console.log(`  -> ${rollout.status} at ${rollout.phase.name} after ${clockTime(clock.now())} min; ${candidate} served ${candidateRequests} requests`
-    + ` (${candidateFailures} failed) to ${exposed.size} users over ${clockTime(exposure)} min`);
+  console.log(
+    `  -> ${rollout.status} at ${rollout.phase.name} after ${clockTime(clock.now())} min; ${candidate} served ${candidateRequests} requests` +
+      ` (${candidateFailures} failed) to ${exposed.size} users over ${clockTime(exposure)} min`,
+  );
   rollout.dispose();
 }
 

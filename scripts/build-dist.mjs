@@ -43,7 +43,9 @@ const oneFilePerModule = {
     onResolve.onResolve({ filter: /.*/ }, (args) => {
       if (args.kind === 'entry-point' || !args.importer.startsWith(sourceDir)) return undefined;
       if (args.path.startsWith('.')) {
-        return INLINED_SOURCES.includes(`${join(args.resolveDir, args.path)}.ts`) ? undefined : { path: args.path, external: true };
+        return INLINED_SOURCES.includes(`${join(args.resolveDir, args.path)}.ts`)
+          ? undefined
+          : { path: args.path, external: true };
       }
       if (INLINED_PACKAGES.some((name) => args.path === name || args.path.startsWith(`${name}/`))) return undefined;
       return { path: args.path, external: true };
@@ -78,7 +80,10 @@ for (const file of sources(sourceDir).map((path) => join(dist, relative(sourceDi
   const plain = `module.exports=Object.assign(Object.defineProperty({},"__esModule",{value:true}),${match[1]});`;
   const body = code.replace(EXPORTS_AT_TOP, '');
   const lexerHint = body.lastIndexOf('0&&(module.exports=');
-  writeFileSync(file, lexerHint < 0 ? `${body}${plain}\n` : `${body.slice(0, lexerHint)}${plain}${body.slice(lexerHint)}`);
+  writeFileSync(
+    file,
+    lexerHint < 0 ? `${body}${plain}\n` : `${body.slice(0, lexerHint)}${plain}${body.slice(lexerHint)}`,
+  );
 }
 
 // ES module wrappers: the CommonJS module's exports, named, so `import` gets the very same classes.
@@ -87,7 +92,10 @@ const requireBuilt = createRequire(join(dist, 'index.js'));
 for (const entry of PACKAGE_ENTRIES) {
   if (entry.source !== undefined) writeFileSync(join(dist, entry.cjs), entry.source);
   const exported = requireBuilt(join(dist, entry.cjs));
-  const names = entry.namedExports === false ? [] : Object.keys(exported).filter((name) => name !== 'default' && name !== '__esModule');
+  const names =
+    entry.namedExports === false
+      ? []
+      : Object.keys(exported).filter((name) => name !== 'default' && name !== '__esModule');
   const target = `./${relative(dirname(join(dist, entry.esm)), join(dist, entry.cjs))}`;
   const lines = [`import built from '${target}';`, 'export default built;'];
   if (names.length > 0) lines.push(`export const { ${names.join(', ')} } = built;`);
@@ -95,7 +103,11 @@ for (const entry of PACKAGE_ENTRIES) {
 }
 
 // Declarations beside the CommonJS files; the `export =` entries get their own small file.
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')],
+  { stdio: 'inherit' },
+);
 for (const entry of PACKAGE_ENTRIES.filter((e) => e.declarations !== undefined)) {
   writeFileSync(join(dist, entry.cjs.replace(/\.js$/, '.d.ts')), entry.declarations);
 }

@@ -74,10 +74,18 @@ function prebuild() {
     const cross = target.arch !== process.arch || process.platform !== 'linux';
     const tool = (name) => `${target.toolchain}-${name}`;
     if (cross && run('sh', ['-c', `command -v ${tool('g++')}`]).status !== 0) {
-      process.stderr.write(`breakwater: the linux-${target.arch} prebuild needs ${tool('g++')} (Debian: apt-get install ${target.debianPackage})\n`);
+      process.stderr.write(
+        `breakwater: the linux-${target.arch} prebuild needs ${tool('g++')} (Debian: apt-get install ${target.debianPackage})\n`,
+      );
       return 1;
     }
-    const args = [prebuildify, '--napi', '--strip', `--arch=${target.arch}`, ...(cross ? [`--strip-bin=${tool('strip')}`] : [])];
+    const args = [
+      prebuildify,
+      '--napi',
+      '--strip',
+      `--arch=${target.arch}`,
+      ...(cross ? [`--strip-bin=${tool('strip')}`] : []),
+    ];
     const env = withNodeHeaders(cross ? { ...process.env, CC: tool('gcc'), CXX: tool('g++') } : process.env);
     const built = run(process.execPath, args, { stdio: 'inherit', env });
     if (built.status !== 0) return built.status ?? 1;

@@ -7,7 +7,14 @@ import { CircuitOpenError } from './errors/CircuitOpenError';
 import { TimeoutError } from './errors/TimeoutError';
 import { Emitter, type Disposer } from './events';
 import { readMetrics, type BreakerMetrics } from './metrics';
-import { coreConfig, resolveName, resolveProfile, type BreakerProfile, type CircuitBreakerOptions, type ResolvedOptions } from './options';
+import {
+  coreConfig,
+  resolveName,
+  resolveProfile,
+  type BreakerProfile,
+  type CircuitBreakerOptions,
+  type ResolvedOptions,
+} from './options';
 import { executeWithRetries, type RetryOptions } from './retry';
 import { fromSnapshot, toSnapshot, type BreakerSnapshot } from './snapshot';
 import { effectiveStateName, reasonName, stateName, type StateChange, type StateName } from './state';
@@ -45,12 +52,27 @@ export interface BreakerEvents {
 }
 
 /** Options a live breaker can change with reconfigure(). */
-export type ReconfigurableOptions = Omit<CircuitBreakerOptions, 'name' | 'clock' | 'isFailure' | 'fallback' | 'labels' | 'slidingWindowType'>;
+export type ReconfigurableOptions = Omit<
+  CircuitBreakerOptions,
+  'name' | 'clock' | 'isFailure' | 'fallback' | 'labels' | 'slidingWindowType'
+>;
 
 const RECONFIGURABLE = new Set([
-  'slidingWindowSize', 'slidingWindowBuckets', 'failureThreshold', 'failureRateThreshold', 'minimumCalls',
-  'slowCallRateThreshold', 'slowCallDuration', 'recoveryTimeout', 'maxRecoveryTimeout', 'backoffFactor', 'jitter',
-  'halfOpenMaxCalls', 'halfOpenSuccessThreshold', 'halfOpenTimeout', 'timeout',
+  'slidingWindowSize',
+  'slidingWindowBuckets',
+  'failureThreshold',
+  'failureRateThreshold',
+  'minimumCalls',
+  'slowCallRateThreshold',
+  'slowCallDuration',
+  'recoveryTimeout',
+  'maxRecoveryTimeout',
+  'backoffFactor',
+  'jitter',
+  'halfOpenMaxCalls',
+  'halfOpenSuccessThreshold',
+  'halfOpenTimeout',
+  'timeout',
 ]);
 
 /**
@@ -86,7 +108,8 @@ const NO_FAST_PATH = 0x0f;
 const SAMPLE_EVERY = 256;
 const NEVER_ABORTED: CallContext = Object.freeze({ signal: new AbortController().signal });
 const everything = (): boolean => true;
-let attaching: { ref: SlotRef; epoch: number; name: string; profile: Readonly<BreakerProfile>; local: LocalOptions } | undefined;
+let attaching:
+  { ref: SlotRef; epoch: number; name: string; profile: Readonly<BreakerProfile>; local: LocalOptions } | undefined;
 /** What a breaker reads before its first call takes a slot: a CLOSED state word of generation 0, as a fresh slot holds. */
 const NO_SLOT_YET: Int32Array = new Int32Array(2);
 /** Before the first generation starts (the fast paths open with a generation). */
@@ -208,14 +231,26 @@ export class CircuitBreaker implements Ticking {
     if (handle === null || typeof handle !== 'object' || handle.kind !== 'breakwater.breaker') {
       throw new TypeError('breakwater: fromHandle() needs the `handle` of a CircuitBreaker');
     }
-    if (handle.version !== 2) throw new RangeError(`breakwater: breaker handle version ${String(handle.version)} is not supported (expected 2)`);
+    if (handle.version !== 2)
+      throw new RangeError(
+        `breakwater: breaker handle version ${String(handle.version)} is not supported (expected 2)`,
+      );
     const arena = Arena.from(handle.buffer, 'handle.buffer');
     if (!Number.isInteger(handle.slot) || handle.slot < 0 || handle.slot >= arena.capacity) {
-      throw new RangeError(`breakwater: handle slot ${String(handle.slot)} is outside its arena (0..${arena.capacity - 1})`);
+      throw new RangeError(
+        `breakwater: handle slot ${String(handle.slot)} is outside its arena (0..${arena.capacity - 1})`,
+      );
     }
     const options = { ...handle.options, ...local };
-    if (handle.epoch !== arena.epochOf(handle.slot)) throw staleHandleError(resolveName(options), handle.epoch, arena.epochOf(handle.slot));
-    attaching = { ref: slotRef(arena, handle.slot), epoch: handle.epoch, name: resolveName(options), profile: resolveProfile(options), local };
+    if (handle.epoch !== arena.epochOf(handle.slot))
+      throw staleHandleError(resolveName(options), handle.epoch, arena.epochOf(handle.slot));
+    attaching = {
+      ref: slotRef(arena, handle.slot),
+      epoch: handle.epoch,
+      name: resolveName(options),
+      profile: resolveProfile(options),
+      local,
+    };
     return new CircuitBreaker();
   }
 
@@ -236,7 +271,14 @@ export class CircuitBreaker implements Ticking {
     const ref = this.slot();
     this.pool?.keepWhenUnreachable(this);
     const options = { ...this.options, labels: { ...this.labels } };
-    return { kind: 'breakwater.breaker', version: 2, buffer: ref.arena.buffer, slot: ref.slot, epoch: ref.arena.epochOf(ref.slot), options };
+    return {
+      kind: 'breakwater.breaker',
+      version: 2,
+      buffer: ref.arena.buffer,
+      slot: ref.slot,
+      epoch: ref.arena.epochOf(ref.slot),
+      options,
+    };
   }
 
   // --- guarded calls -------------------------------------------------------------------------
@@ -310,7 +352,10 @@ export class CircuitBreaker implements Ticking {
         return this.failedAsync(error, this.admitGeneration, -1, []);
       }
       this.inFlight++;
-      return (result instanceof Promise ? result : Promise.resolve(result)).then(this.onFastSuccess, this.onFastFailure);
+      return (result instanceof Promise ? result : Promise.resolve(result)).then(
+        this.onFastSuccess,
+        this.onFastFailure,
+      );
     }
     return this.executeSlow(fn, []);
   }
@@ -422,7 +467,9 @@ export class CircuitBreaker implements Ticking {
    */
   preOpen(periodMs: number = this.profile.recoveryTimeout): boolean {
     if (typeof periodMs !== 'number' || !(periodMs >= 0 && periodMs <= MAX_PERIOD_MS)) {
-      throw new RangeError(`breakwater: preOpen(periodMs) needs a number of ms from 0 to ${MAX_PERIOD_MS}, got ${String(periodMs)}`);
+      throw new RangeError(
+        `breakwater: preOpen(periodMs) needs a number of ms from 0 to ${MAX_PERIOD_MS}, got ${String(periodMs)}`,
+      );
     }
     let opened = false;
     this.manual((arena, slot) => {
@@ -439,7 +486,8 @@ export class CircuitBreaker implements Ticking {
    */
   shed(share: number): void {
     if (this.disposed) throw this.disposedError();
-    if (typeof share !== 'number' || !(share >= 0 && share <= 1)) throw new RangeError(`breakwater: shed(share) needs a number from 0 to 1, got ${String(share)}`);
+    if (typeof share !== 'number' || !(share >= 0 && share <= 1))
+      throw new RangeError(`breakwater: shed(share) needs a number from 0 to 1, got ${String(share)}`);
     this.shedShare = share;
     if (share === 0) this.shedCredit = 0;
     this.refresh();
@@ -473,19 +521,29 @@ export class CircuitBreaker implements Ticking {
    */
   reconfigure(changes: ReconfigurableOptions): void {
     if (this.disposed) throw this.disposedError();
-    if (changes === null || typeof changes !== 'object') throw new TypeError(`breakwater: reconfigure() needs an object of options, got ${changes === null ? 'null' : typeof changes}`);
+    if (changes === null || typeof changes !== 'object')
+      throw new TypeError(
+        `breakwater: reconfigure() needs an object of options, got ${changes === null ? 'null' : typeof changes}`,
+      );
     for (const key of Object.keys(changes)) {
-      if (!RECONFIGURABLE.has(key)) throw new TypeError(`breakwater: option "${key}" can't change on a live breaker (reconfigurable: ${[...RECONFIGURABLE].join(', ')})`);
+      if (!RECONFIGURABLE.has(key))
+        throw new TypeError(
+          `breakwater: option "${key}" can't change on a live breaker (reconfigurable: ${[...RECONFIGURABLE].join(', ')})`,
+        );
     }
     const before = this.options;
     const merged: CircuitBreakerOptions = { ...this.profile, ...changes };
     // Limits that default from another option follow it when it grows past them.
-    if (changes.maxRecoveryTimeout === undefined) merged.maxRecoveryTimeout = Math.max(this.profile.maxRecoveryTimeout, Number(merged.recoveryTimeout));
-    if (changes.halfOpenMaxCalls === undefined) merged.halfOpenMaxCalls = Math.max(this.profile.halfOpenMaxCalls, Number(merged.halfOpenSuccessThreshold));
+    if (changes.maxRecoveryTimeout === undefined)
+      merged.maxRecoveryTimeout = Math.max(this.profile.maxRecoveryTimeout, Number(merged.recoveryTimeout));
+    if (changes.halfOpenMaxCalls === undefined)
+      merged.halfOpenMaxCalls = Math.max(this.profile.halfOpenMaxCalls, Number(merged.halfOpenSuccessThreshold));
     const profile = resolveProfile(merged);
     const maxBuckets = this.ref?.arena.maxBuckets ?? profile.slidingWindowBuckets;
     if (profile.slidingWindowBuckets > maxBuckets) {
-      throw new RangeError(`breakwater: option "slidingWindowBuckets" can be at most ${maxBuckets} on breaker "${this.name}" (its slot was made for that many), got ${profile.slidingWindowBuckets}`);
+      throw new RangeError(
+        `breakwater: option "slidingWindowBuckets" can be at most ${maxBuckets} on breaker "${this.name}" (its slot was made for that many), got ${profile.slidingWindowBuckets}`,
+      );
     }
     this.profile = profile;
     this.resolvedOptions = undefined;
@@ -542,7 +600,11 @@ export class CircuitBreaker implements Ticking {
   /** Restores state saved by toJSON(); an open circuit keeps the open time it had left. */
   restore(snapshot: BreakerSnapshot): void {
     this.flush();
-    const { state, remainingMs, reopens } = fromSnapshot(snapshot, this.wallNow(), this.timers === realTimers ? 'wall' : 'manual');
+    const { state, remainingMs, reopens } = fromSnapshot(
+      snapshot,
+      this.wallNow(),
+      this.timers === realTimers ? 'wall' : 'manual',
+    );
     const ref = this.slot();
     core.restore(ref.arenaId, ref.slot, state, remainingMs, reopens);
     this.afterOperation();
@@ -736,7 +798,9 @@ export class CircuitBreaker implements Ticking {
 
   /** Whether this is a view attached from a handle whose breaker has since been disposed (its slot given back). */
   private isStale(): boolean {
-    return this.attachedEpoch >= 0 && this.ref !== undefined && this.ref.arena.epochOf(this.ref.slot) !== this.attachedEpoch;
+    return (
+      this.attachedEpoch >= 0 && this.ref !== undefined && this.ref.arena.epochOf(this.ref.slot) !== this.attachedEpoch
+    );
   }
 
   /** A view of a disposed breaker fails instead of touching the slot's next owner. */
@@ -771,7 +835,11 @@ export class CircuitBreaker implements Ticking {
     const state = word & 0xf;
     // Shedding refuses only calls a closed (or disabled) circuit would admit: refusals of such a
     // circuit are the shed ones (openError() tells them apart by the state).
-    if (this.shedShare > 0 && (state === State.CLOSED || state === State.DISABLED) && (this.shedCredit += this.shedShare) >= 1) {
+    if (
+      this.shedShare > 0 &&
+      (state === State.CLOSED || state === State.DISABLED) &&
+      (this.shedCredit += this.shedShare) >= 1
+    ) {
       this.shedCredit -= 1;
       if (this.pendingRejections++ === 0 && !this.ticking) this.joinTick();
       return -1;
@@ -800,8 +868,10 @@ export class CircuitBreaker implements Ticking {
     const clock = this.clockWords;
     if (clock[ClockWord.parked] !== 0) return false;
     if (clock[ClockWord.demand] === 0) clock[ClockWord.demand] = 1;
-    if (word !== this.verifiedOpenWord || ((clock[ClockWord.era] - this.verifiedEra) >>> 0) >= TRUSTED_ERAS) return false;
-    return ((this.words[this.stateIndex + 1] - clock[ClockWord.nowMs32]) | 0) > 0 && this.words[this.stateIndex] === word;
+    if (word !== this.verifiedOpenWord || (clock[ClockWord.era] - this.verifiedEra) >>> 0 >= TRUSTED_ERAS) return false;
+    return (
+      ((this.words[this.stateIndex + 1] - clock[ClockWord.nowMs32]) | 0) > 0 && this.words[this.stateIndex] === word
+    );
   }
 
   /** After the core refused a call: an OPEN state word is one JS may now compare itself (see openDeadlineAhead). */
@@ -890,7 +960,13 @@ export class CircuitBreaker implements Ticking {
     return this.fallBackOrThrow(error, args, useFallback);
   }
 
-  private failedAsync<T>(error: unknown, generation: number, latency: number, args: unknown[], useFallback = true): Promise<T> {
+  private failedAsync<T>(
+    error: unknown,
+    generation: number,
+    latency: number,
+    args: unknown[],
+    useFallback = true,
+  ): Promise<T> {
     try {
       return Promise.resolve(this.failed(error, generation, latency, args, useFallback) as T);
     } catch (thrown) {
@@ -950,10 +1026,15 @@ export class CircuitBreaker implements Ticking {
   private openError(): CircuitOpenError {
     const word = this.words[this.stateIndex];
     const state = word & 0xf;
-    if (this.shedShare > 0 && (state === State.CLOSED || state === State.DISABLED)) return CircuitOpenError.refusal(this.name, 0, 'shedding');
+    if (this.shedShare > 0 && (state === State.CLOSED || state === State.DISABLED))
+      return CircuitOpenError.refusal(this.name, 0, 'shedding');
     // The usual refusal: an open circuit whose deadline JS can read off the clock page, no crossing.
     if (state === State.OPEN && this.openDeadlineAhead(word)) {
-      return CircuitOpenError.refusal(this.name, (this.words[this.stateIndex + 1] - this.clockWords[ClockWord.nowMs32]) | 0, 'open');
+      return CircuitOpenError.refusal(
+        this.name,
+        (this.words[this.stateIndex + 1] - this.clockWords[ClockWord.nowMs32]) | 0,
+        'open',
+      );
     }
     return CircuitOpenError.refusal(this.name, this.retryAfterMs(), this.getState());
   }
@@ -987,7 +1068,8 @@ export class CircuitBreaker implements Ticking {
       this.inFlight--;
       // The slot may have moved on meanwhile (another thread's transition, or a release for a new
       // owner): then the core records it, in its generation, or drops it for a disposed breaker.
-      if (tally.retired || ((this.words[this.stateIndex] >>> 4) & GENERATION_MASK) !== generation) this.recordLateSuccess(generation);
+      if (tally.retired || ((this.words[this.stateIndex] >>> 4) & GENERATION_MASK) !== generation)
+        this.recordLateSuccess(generation);
       else this.lanes[this.lane]++;
       return value;
     };
@@ -1028,7 +1110,13 @@ export class CircuitBreaker implements Ticking {
   }
 
   private emitTransition(from: number, to: number, reason: number, generation: number): void {
-    const change: StateChange = { from: stateName(from), to: stateName(to), reason: reasonName(reason), generation, at: this.wallNow() };
+    const change: StateChange = {
+      from: stateName(from),
+      to: stateName(to),
+      reason: reasonName(reason),
+      generation,
+      at: this.wallNow(),
+    };
     this.emit('stateChange', change);
     this.observer?.transition(this, change);
     if (to === State.OPEN) this.emit('open', { ...change, retryAfterMs: this.retryAfterMs() });

@@ -60,14 +60,17 @@ export class ManualClock implements Timers {
 
   /** Moves time forward by ms, firing every timer that falls due, in order. */
   advance(ms: number): void {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`breakwater: ManualClock.advance(ms) needs a finite ms >= 0, got ${String(ms)}`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`breakwater: ManualClock.advance(ms) needs a finite ms >= 0, got ${String(ms)}`);
     this.set(this.nowMs + ms);
   }
 
   /** Sets the time (never backwards), firing every timer that falls due, in order. */
   set(ms: number): void {
     if (!Number.isFinite(ms) || ms < this.nowMs) {
-      throw new RangeError(`breakwater: ManualClock.set(ms) needs a finite time >= the current ${this.nowMs}, got ${String(ms)}`);
+      throw new RangeError(
+        `breakwater: ManualClock.set(ms) needs a finite time >= the current ${this.nowMs}, got ${String(ms)}`,
+      );
     }
     for (;;) {
       const next = this.timers[0];
@@ -105,7 +108,8 @@ export class ManualClock implements Timers {
    * starts, and ends at now + ms.
    */
   async runFor(ms: number): Promise<void> {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`breakwater: ManualClock.runFor(ms) needs a finite ms >= 0, got ${String(ms)}`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`breakwater: ManualClock.runFor(ms) needs a finite ms >= 0, got ${String(ms)}`);
     const until = this.nowMs + ms;
     while (this.timers.length > 0 && this.timers[0].at <= until) await this.runToNextTimer();
     this.stamp(until);
@@ -141,7 +145,9 @@ export class AttachedManualClock implements Timers {
     return this.arena.manualNowUs() / 1000;
   }
   setTimeout(): unknown {
-    throw new Error('breakwater: timers are not available on a manual clock attached from another thread; set the clock where it was created');
+    throw new Error(
+      'breakwater: timers are not available on a manual clock attached from another thread; set the clock where it was created',
+    );
   }
   clearTimeout(): void {}
 }

@@ -9,7 +9,8 @@ export class Emitter<Events extends object> {
   private readonly listeners: { [K in keyof Events]?: Array<(event: Events[K]) => void> } = {};
 
   on<K extends keyof Events>(type: K, listener: (event: Events[K]) => void): Disposer {
-    if (typeof listener !== 'function') throw new TypeError(`breakwater: listener for "${String(type)}" must be a function, got ${typeof listener}`);
+    if (typeof listener !== 'function')
+      throw new TypeError(`breakwater: listener for "${String(type)}" must be a function, got ${typeof listener}`);
     const list = (this.listeners[type] ??= []);
     list.push(listener);
     this.changed(type);
@@ -41,7 +42,9 @@ export class Emitter<Events extends object> {
         listener(event);
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
-        process.emitWarning(`breakwater: a "${String(type)}" listener threw: ${why}`, { code: 'BREAKWATER_LISTENER_ERROR' });
+        process.emitWarning(`breakwater: a "${String(type)}" listener threw: ${why}`, {
+          code: 'BREAKWATER_LISTENER_ERROR',
+        });
       }
     }
   }

@@ -24,7 +24,14 @@ export interface BreakerMetrics {
   rejectionRate: number;
   /** slowCalls / (successes + failures) in the window. */
   slowCallRate: number;
-  window: { calls: number; successes: number; failures: number; rejections: number; timeouts: number; slowCalls: number };
+  window: {
+    calls: number;
+    successes: number;
+    failures: number;
+    rejections: number;
+    timeouts: number;
+    slowCalls: number;
+  };
   /** Percentiles in ms over the window's timed calls (every call when a slow-call rule is set, else 1 synchronous call in 256 and 1 async call per tick); null when none. */
   latency: { p50: number | null; p90: number | null; p99: number | null; samples: number };
   consecutiveFailures: number;
@@ -43,7 +50,12 @@ const ratio = (part: number, whole: number): number => (whole > 0 ? part / whole
 const ms = (us: number): number | null => (Number.isNaN(us) ? null : us / 1000);
 
 /** Reads a slot's snapshot and history from the core into a plain object. */
-export function readMetrics(ref: SlotRef, name: string, labels: Readonly<Record<string, string>>, nowMs: number): BreakerMetrics {
+export function readMetrics(
+  ref: SlotRef,
+  name: string,
+  labels: Readonly<Record<string, string>>,
+  nowMs: number,
+): BreakerMetrics {
   core.snapshot(ref.arenaId, ref.slot, snapshot);
   const s = snapshot;
   const count = core.history(ref.arenaId, ref.slot, history);
@@ -82,7 +94,12 @@ export function readMetrics(ref: SlotRef, name: string, labels: Readonly<Record<
       timeouts: s[Snap.windowTimeouts],
       slowCalls: s[Snap.windowSlowCalls],
     },
-    latency: { p50: ms(s[Snap.p50Us]), p90: ms(s[Snap.p90Us]), p99: ms(s[Snap.p99Us]), samples: s[Snap.latencySamples] },
+    latency: {
+      p50: ms(s[Snap.p50Us]),
+      p90: ms(s[Snap.p90Us]),
+      p99: ms(s[Snap.p99Us]),
+      samples: s[Snap.latencySamples],
+    },
     consecutiveFailures: s[Snap.consecutiveFailures],
     reopens: s[Snap.reopens],
     retryAfterMs: s[Snap.state] === State.OPEN ? s[Snap.remainingMs] : 0,

@@ -127,7 +127,14 @@ export function show(value: unknown): string {
   return Array.isArray(value) ? 'an array' : 'an object';
 }
 
-function number(options: CircuitBreakerOptions, option: keyof CircuitBreakerOptions, fallback: number, min: number, max: number, integer: boolean): number {
+function number(
+  options: CircuitBreakerOptions,
+  option: keyof CircuitBreakerOptions,
+  fallback: number,
+  min: number,
+  max: number,
+  integer: boolean,
+): number {
   const value = options[option];
   if (value === undefined) return fallback;
   const range = `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`;
@@ -157,7 +164,8 @@ export function resolveProfile(options: CircuitBreakerOptions = {}): Readonly<Br
   for (const key in options) {
     if (!KNOWN.has(key)) throw new TypeError(`breakwater: unknown option "${key}" (known: ${[...KNOWN].join(', ')})`);
     const value = options[key as keyof CircuitBreakerOptions];
-    if (value === null) fail(key, `${ACCEPTED[key as keyof CircuitBreakerOptions]} (or left out for the default)`, null, 'type');
+    if (value === null)
+      fail(key, `${ACCEPTED[key as keyof CircuitBreakerOptions]} (or left out for the default)`, null, 'type');
     if (key !== 'name' && value !== undefined) onlyName = false;
   }
   return onlyName ? (DEFAULT_PROFILE ??= buildProfile({})) : buildProfile(options);
@@ -168,17 +176,37 @@ let DEFAULT_PROFILE: Readonly<BreakerProfile> | undefined;
 function buildProfile(options: CircuitBreakerOptions): Readonly<BreakerProfile> {
   const type = options.slidingWindowType ?? 'time';
   if (type !== 'time' && type !== 'count') fail('slidingWindowType', '"time" or "count"', type, 'type');
-  const size = type === 'time'
-    ? number(options, 'slidingWindowSize', 10_000, 1, MAX_PERIOD_MS, false)
-    : number(options, 'slidingWindowSize', 100, 1, U32_MAX, true);
-  const buckets = number(options, 'slidingWindowBuckets', type === 'count' ? Math.min(size, 10) : 10, 1, MAX_BUCKETS, true);
-  if (type === 'count' && buckets > size) fail('slidingWindowBuckets', `at most slidingWindowSize (${size}) for a count window`, buckets);
+  const size =
+    type === 'time'
+      ? number(options, 'slidingWindowSize', 10_000, 1, MAX_PERIOD_MS, false)
+      : number(options, 'slidingWindowSize', 100, 1, U32_MAX, true);
+  const buckets = number(
+    options,
+    'slidingWindowBuckets',
+    type === 'count' ? Math.min(size, 10) : 10,
+    1,
+    MAX_BUCKETS,
+    true,
+  );
+  if (type === 'count' && buckets > size)
+    fail('slidingWindowBuckets', `at most slidingWindowSize (${size}) for a count window`, buckets);
   const recoveryTimeout = number(options, 'recoveryTimeout', 60_000, 0, MAX_PERIOD_MS, false);
-  const maxRecoveryTimeout = number(options, 'maxRecoveryTimeout', Math.max(300_000, recoveryTimeout), recoveryTimeout, MAX_PERIOD_MS, false);
+  const maxRecoveryTimeout = number(
+    options,
+    'maxRecoveryTimeout',
+    Math.max(300_000, recoveryTimeout),
+    recoveryTimeout,
+    MAX_PERIOD_MS,
+    false,
+  );
   const halfOpenSuccessThreshold = number(options, 'halfOpenSuccessThreshold', 1, 1, 0xffff, true);
   const halfOpenMaxCalls = number(options, 'halfOpenMaxCalls', halfOpenSuccessThreshold, 1, 0xffff, true);
   if (halfOpenSuccessThreshold > halfOpenMaxCalls) {
-    fail('halfOpenSuccessThreshold', `at most halfOpenMaxCalls (${halfOpenMaxCalls}), or no half-open round could close the circuit`, halfOpenSuccessThreshold);
+    fail(
+      'halfOpenSuccessThreshold',
+      `at most halfOpenMaxCalls (${halfOpenMaxCalls}), or no half-open round could close the circuit`,
+      halfOpenSuccessThreshold,
+    );
   }
   const slowCallRateThreshold = number(options, 'slowCallRateThreshold', 0, 0, 100, false);
   const slowCallDuration = number(options, 'slowCallDuration', 0, 0, MAX_PERIOD_MS, false);
@@ -188,13 +216,17 @@ function buildProfile(options: CircuitBreakerOptions): Readonly<BreakerProfile> 
   for (const fn of ['isFailure', 'fallback'] as const) {
     if (options[fn] !== undefined && typeof options[fn] !== 'function') fail(fn, 'a function', options[fn], 'type');
   }
-  if (options.clock !== undefined && (typeof options.clock !== 'object' || typeof options.clock.advance !== 'function')) {
+  if (
+    options.clock !== undefined &&
+    (typeof options.clock !== 'object' || typeof options.clock.advance !== 'function')
+  ) {
     fail('clock', 'a ManualClock', options.clock, 'type');
   }
   const latencyHistogram = options.latencyHistogram ?? true;
   if (typeof latencyHistogram !== 'boolean') fail('latencyHistogram', 'true or false', latencyHistogram, 'type');
   const labels = options.labels ?? {};
-  if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) fail('labels', 'an object of string values', labels, 'type');
+  if (labels === null || typeof labels !== 'object' || Array.isArray(labels))
+    fail('labels', 'an object of string values', labels, 'type');
   for (const [key, value] of Object.entries(labels)) {
     if (typeof value !== 'string') fail(`labels.${key}`, 'a string', value, 'type');
   }
@@ -217,7 +249,7 @@ function buildProfile(options: CircuitBreakerOptions): Readonly<BreakerProfile> 
     timeout: number(options, 'timeout', 0, 0, TIMER_MAX_MS, false),
     labels: isEmpty(labels) ? NO_LABELS : Object.freeze({ ...labels }),
     latencyHistogram,
-    });
+  });
 }
 
 function isEmpty(object: object): boolean {

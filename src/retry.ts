@@ -34,15 +34,20 @@ function resolve(options: RetryOptions): Resolved {
   const check = (name: keyof RetryOptions, value: unknown, min: number, max: number, fallback: number): number => {
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {
-      throw new RangeError(`breakwater: retry option "${name}" must be a number from ${min} to ${max}, got ${String(value)}`);
+      throw new RangeError(
+        `breakwater: retry option "${name}" must be a number from ${min} to ${max}, got ${String(value)}`,
+      );
     }
     return value;
   };
   const backoff = options.backoff ?? 'exponential';
-  if (backoff !== 'fixed' && backoff !== 'exponential') throw new TypeError(`breakwater: retry option "backoff" must be "fixed" or "exponential", got ${String(backoff)}`);
+  if (backoff !== 'fixed' && backoff !== 'exponential')
+    throw new TypeError(`breakwater: retry option "backoff" must be "fixed" or "exponential", got ${String(backoff)}`);
   const whenOpen = options.whenOpen ?? 'fail';
-  if (whenOpen !== 'fail' && whenOpen !== 'wait') throw new TypeError(`breakwater: retry option "whenOpen" must be "fail" or "wait", got ${String(whenOpen)}`);
-  if (options.shouldRetry !== undefined && typeof options.shouldRetry !== 'function') throw new TypeError('breakwater: retry option "shouldRetry" must be a function');
+  if (whenOpen !== 'fail' && whenOpen !== 'wait')
+    throw new TypeError(`breakwater: retry option "whenOpen" must be "fail" or "wait", got ${String(whenOpen)}`);
+  if (options.shouldRetry !== undefined && typeof options.shouldRetry !== 'function')
+    throw new TypeError('breakwater: retry option "shouldRetry" must be a function');
   return {
     maxRetries: Math.floor(check('maxRetries', options.maxRetries, 0, 1000, 3)),
     retryDelay: check('retryDelay', options.retryDelay, 0, 2 ** 31 - 1, 100),
@@ -55,7 +60,11 @@ function resolve(options: RetryOptions): Resolved {
 }
 
 /** The delay before retry number `retry` (0-based). */
-export function retryDelay(options: Pick<Resolved, 'retryDelay' | 'backoff' | 'maxDelay' | 'jitter'>, retry: number, random: number): number {
+export function retryDelay(
+  options: Pick<Resolved, 'retryDelay' | 'backoff' | 'maxDelay' | 'jitter'>,
+  retry: number,
+  random: number,
+): number {
   const base = options.backoff === 'exponential' ? options.retryDelay * 2 ** retry : options.retryDelay;
   return Math.min(options.maxDelay, base) * (1 - options.jitter * random);
 }

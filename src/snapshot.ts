@@ -21,7 +21,12 @@ export interface BreakerSnapshot {
 
 const scratch = new Float64Array(SNAPSHOT_SIZE);
 
-export function toSnapshot(ref: SlotRef, options: ResolvedOptions, nowMs: number, clock: 'wall' | 'manual'): BreakerSnapshot {
+export function toSnapshot(
+  ref: SlotRef,
+  options: ResolvedOptions,
+  nowMs: number,
+  clock: 'wall' | 'manual',
+): BreakerSnapshot {
   core.snapshot(ref.arenaId, ref.slot, scratch);
   return {
     version: 1,
@@ -36,9 +41,15 @@ export function toSnapshot(ref: SlotRef, options: ResolvedOptions, nowMs: number
 }
 
 /** Validates a snapshot and computes what restore() hands the core; time spent down counts as open time. */
-export function fromSnapshot(snapshot: BreakerSnapshot, nowMs: number, clock: 'wall' | 'manual'): { state: number; remainingMs: number; reopens: number } {
-  if (snapshot === null || typeof snapshot !== 'object') throw new TypeError('breakwater: restore() needs the object toJSON() returned');
-  if (snapshot.version !== 1) throw new RangeError(`breakwater: snapshot version ${String(snapshot.version)} is not supported (expected 1)`);
+export function fromSnapshot(
+  snapshot: BreakerSnapshot,
+  nowMs: number,
+  clock: 'wall' | 'manual',
+): { state: number; remainingMs: number; reopens: number } {
+  if (snapshot === null || typeof snapshot !== 'object')
+    throw new TypeError('breakwater: restore() needs the object toJSON() returned');
+  if (snapshot.version !== 1)
+    throw new RangeError(`breakwater: snapshot version ${String(snapshot.version)} is not supported (expected 1)`);
   const state = stateCode(snapshot.state);
   for (const field of ['remainingMs', 'reopens', 'savedAt'] as const) {
     const value = snapshot[field];

@@ -53,7 +53,8 @@ export function effectiveStateName(code: number, remainingMs: number): StateName
 
 export function stateCode(name: unknown): number {
   const code = STATE_NAMES.indexOf(name as StateName);
-  if (code < 0) throw new TypeError(`breakwater: state must be one of ${STATE_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+  if (code < 0)
+    throw new TypeError(`breakwater: state must be one of ${STATE_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
   return code;
 }
 
@@ -73,4 +74,3 @@ export interface StateChange {
   /** When it happened: ms since the epoch, or the manual clock's ms. */
   at: number;
 }
-

@@ -31,7 +31,10 @@ export async function loadBreakwater(kind, file = 'index.js') {
  * median ns per call of each. A task runs `batch` calls per invocation so the timer's own cost
  * divides away.
  */
-export async function nsPerCall(tasks, { batch, rounds = Number(process.env.BENCH_ROUNDS ?? 7), timeMs = Number(process.env.BENCH_TIME_MS ?? 500) }) {
+export async function nsPerCall(
+  tasks,
+  { batch, rounds = Number(process.env.BENCH_ROUNDS ?? 7), timeMs = Number(process.env.BENCH_TIME_MS ?? 500) },
+) {
   const samples = {};
   for (let round = 0; round < rounds; round++) {
     // At least 8 iterations, not the default 64: some contenders take milliseconds a batch.
@@ -51,13 +54,23 @@ export function median(values) {
 }
 
 export function machine(extra = {}) {
-  return { date: new Date().toISOString().slice(0, 10), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, ...extra };
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    ...extra,
+  };
 }
 
 /** A Markdown table from rows of objects (columns in the order of the first row's keys). */
 export function markdownTable(rows) {
   const columns = Object.keys(rows[0]);
-  return [`| ${columns.join(' | ')} |`, `|${columns.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${columns.map((c) => r[c]).join(' | ')} |`)].join('\n');
+  return [
+    `| ${columns.join(' | ')} |`,
+    `|${columns.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...rows.map((r) => `| ${columns.map((c) => r[c]).join(' | ')} |`),
+  ].join('\n');
 }
 
 /** Writes bench/results/<name>.json and .md. */

@@ -18,7 +18,10 @@ const factories = {
   },
   'breakwater (latencyHistogram: false)': async () => {
     const { CircuitBreaker } = await import(join(distDir, 'index.mjs'));
-    return { create: (i) => new CircuitBreaker({ name: `b${i}`, latencyHistogram: false }), call: (b) => b.execute(action) };
+    return {
+      create: (i) => new CircuitBreaker({ name: `b${i}`, latencyHistogram: false }),
+      call: (b) => b.execute(action),
+    };
   },
   opossum: async () => {
     const Opossum = require('opossum');
@@ -26,7 +29,10 @@ const factories = {
   },
   cockatiel: async () => {
     const { circuitBreaker, handleAll, ConsecutiveBreaker } = await import('cockatiel');
-    return { create: () => circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) }), call: (b) => b.execute(action) };
+    return {
+      create: () => circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) }),
+      call: (b) => b.execute(action),
+    };
   },
 };
 
@@ -48,7 +54,10 @@ const after = used();
 const CALLS_IN_FLIGHT = 10_000;
 for (let i = 0; i < count; i += CALLS_IN_FLIGHT) await Promise.all(held.slice(i, i + CALLS_IN_FLIGHT).map(call));
 const called = used();
-const perBreaker = (from, to) => ({ heapBytes: (to.heap - from.heap) / count, outsideBytes: (to.outside - from.outside) / count });
+const perBreaker = (from, to) => ({
+  heapBytes: (to.heap - from.heap) / count,
+  outsideBytes: (to.outside - from.outside) / count,
+});
 const created = perBreaker(before, after);
 const afterCall = perBreaker(before, called);
 process.stdout.write(

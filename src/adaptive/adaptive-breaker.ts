@@ -58,9 +58,23 @@ export interface AdaptiveBreaker {
 }
 
 const ADAPTIVE_OPTIONS = new Set([
-  'optimizationEnabled', 'predictionEnabled', 'learningRate', 'retrainingInterval', 'minDataPoints', 'modelPath', 'executionProviders',
-  'predictionThreshold', 'metricsPath', 'dbPath', 'hardwareType', 'baseFailureThreshold', 'baseFailureRateThreshold',
-  'baseRecoveryTimeout', 'baseHalfOpenTimeout', 'registry', 'kind',
+  'optimizationEnabled',
+  'predictionEnabled',
+  'learningRate',
+  'retrainingInterval',
+  'minDataPoints',
+  'modelPath',
+  'executionProviders',
+  'predictionThreshold',
+  'metricsPath',
+  'dbPath',
+  'hardwareType',
+  'baseFailureThreshold',
+  'baseFailureRateThreshold',
+  'baseRecoveryTimeout',
+  'baseHalfOpenTimeout',
+  'registry',
+  'kind',
 ]);
 
 /**
@@ -68,11 +82,20 @@ const ADAPTIVE_OPTIONS = new Set([
  * A model that can't load (missing, truncated, other features, no runtime) turns prediction off
  * with one warning that says why; the breaker keeps working.
  */
-export async function createAdaptiveBreaker(name: string, options: AdaptiveBreakerOptions = {}): Promise<AdaptiveBreaker> {
-  if (options === null || typeof options !== 'object') throw new TypeError('breakwater: createAdaptiveBreaker(name, options) needs an object of options');
+export async function createAdaptiveBreaker(
+  name: string,
+  options: AdaptiveBreakerOptions = {},
+): Promise<AdaptiveBreaker> {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('breakwater: createAdaptiveBreaker(name, options) needs an object of options');
   const breakerOptions: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) if (!ADAPTIVE_OPTIONS.has(key)) breakerOptions[key] = value;
-  const base = { failureThreshold: options.baseFailureThreshold, failureRateThreshold: options.baseFailureRateThreshold, recoveryTimeout: options.baseRecoveryTimeout, halfOpenTimeout: options.baseHalfOpenTimeout };
+  const base = {
+    failureThreshold: options.baseFailureThreshold,
+    failureRateThreshold: options.baseFailureRateThreshold,
+    recoveryTimeout: options.baseRecoveryTimeout,
+    halfOpenTimeout: options.baseHalfOpenTimeout,
+  };
   for (const [key, value] of Object.entries(base)) if (value !== undefined) breakerOptions[key] = value;
   if (options.hardwareType !== undefined) breakerOptions.labels = { ...options.labels, hardware: options.hardwareType };
   if (options.metricsPath !== undefined) ensureHistoryFolder('metricsPath', options.metricsPath);
@@ -94,19 +117,28 @@ export async function createAdaptiveBreaker(name: string, options: AdaptiveBreak
   const tuner =
     options.optimizationEnabled === false
       ? undefined
-      : new AdaptiveTuner(registry, { learningRate: options.learningRate, retrainingInterval: options.retrainingInterval, minDataPoints: options.minDataPoints });
+      : new AdaptiveTuner(registry, {
+          learningRate: options.learningRate,
+          retrainingInterval: options.retrainingInterval,
+          minDataPoints: options.minDataPoints,
+        });
   if (tuner !== undefined) closers.push(() => tuner.stop());
 
   let earlyWarning: EarlyWarning | undefined;
   let predictionError: Error | undefined;
   if (options.predictionEnabled !== false) {
     try {
-      const model = await Predictor.load(options.modelPath ?? defaultModelPath(), { featureList: CORE_FEATURES, executionProviders: options.executionProviders ?? ['cpu', 'typescript'] });
+      const model = await Predictor.load(options.modelPath ?? defaultModelPath(), {
+        featureList: CORE_FEATURES,
+        executionProviders: options.executionProviders ?? ['cpu', 'typescript'],
+      });
       earlyWarning = new EarlyWarning(registry, model, { predictionThreshold: options.predictionThreshold });
       closers.push(() => earlyWarning!.stop());
     } catch (error) {
       predictionError = error instanceof Error ? error : new Error(String(error));
-      process.emitWarning(`breakwater: prediction is off for breaker "${breaker.name}": ${predictionError.message}`, { code: 'BREAKWATER_PREDICTION_OFF' });
+      process.emitWarning(`breakwater: prediction is off for breaker "${breaker.name}": ${predictionError.message}`, {
+        code: 'BREAKWATER_PREDICTION_OFF',
+      });
     }
   }
   return {

@@ -51,18 +51,27 @@ export function fitPlatt(raw: ArrayLike<number>, labels: ArrayLike<number>): Pla
  * ensemble's form (and its ONNX export) stays the same; a positive slope keeps it monotone.
  */
 export function calibrated(model: GbdtModel, scaling: PlattScaling): GbdtModel {
-  if (!(scaling.slope > 0)) throw new RangeError(`breakwater: a calibration slope must be > 0 (it would reverse the model), got ${scaling.slope}`);
+  if (!(scaling.slope > 0))
+    throw new RangeError(
+      `breakwater: a calibration slope must be > 0 (it would reverse the model), got ${scaling.slope}`,
+    );
   return {
     ...model,
     baseScore: Math.fround(scaling.slope * model.baseScore + scaling.intercept),
     trees: model.trees.map((tree) => ({
-      nodes: tree.nodes.map((node) => (node.kind === 'leaf' ? { kind: 'leaf', value: Math.fround(node.value * scaling.slope) } : node)),
+      nodes: tree.nodes.map((node) =>
+        node.kind === 'leaf' ? { kind: 'leaf', value: Math.fround(node.value * scaling.slope) } : node,
+      ),
     })),
   };
 }
 
 /** Calibrates a model on rows it never trained on. */
-export function calibrate(model: GbdtModel, features: Float32Array, labels: ArrayLike<number>): { model: GbdtModel; scaling: PlattScaling } {
+export function calibrate(
+  model: GbdtModel,
+  features: Float32Array,
+  labels: ArrayLike<number>,
+): { model: GbdtModel; scaling: PlattScaling } {
   const scaling = fitPlatt(predictRaw(model, features), labels);
   return { model: calibrated(model, scaling), scaling };
 }
@@ -77,7 +86,11 @@ export interface ReliabilityBin {
 }
 
 /** Predicted vs observed rate in `bins` equal-width probability bins (empty bins left out). */
-export function reliabilityTable(probabilities: ArrayLike<number>, labels: ArrayLike<number>, bins = 10): ReliabilityBin[] {
+export function reliabilityTable(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  bins = 10,
+): ReliabilityBin[] {
   const count = new Float64Array(bins);
   const predicted = new Float64Array(bins);
   const observed = new Float64Array(bins);
@@ -90,7 +103,13 @@ export function reliabilityTable(probabilities: ArrayLike<number>, labels: Array
   const table: ReliabilityBin[] = [];
   for (let b = 0; b < bins; b++) {
     if (count[b] === 0) continue;
-    table.push({ from: b / bins, to: (b + 1) / bins, rows: count[b], meanPredicted: predicted[b] / count[b], observedRate: observed[b] / count[b] });
+    table.push({
+      from: b / bins,
+      to: (b + 1) / bins,
+      rows: count[b],
+      meanPredicted: predicted[b] / count[b],
+      observedRate: observed[b] / count[b],
+    });
   }
   return table;
 }

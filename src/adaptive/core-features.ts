@@ -48,7 +48,8 @@ export const CORE_FEATURE_COUNT = CORE_FEATURES.features.length;
 /** The column of a CORE_FEATURES name; throws on a name the layout lacks (a rename must not read column -1). */
 export function coreColumn(name: string): number {
   const column = CORE_FEATURES.features.indexOf(name);
-  if (column < 0) throw new RangeError(`breakwater: ${CORE_FEATURES.name}@${CORE_FEATURES.version} has no feature "${name}"`);
+  if (column < 0)
+    throw new RangeError(`breakwater: ${CORE_FEATURES.name}@${CORE_FEATURES.version} has no feature "${name}"`);
   return column;
 }
 
@@ -127,7 +128,9 @@ export class CoreFeatureExtractor {
   constructor(options: CoreFeatureOptions = {}) {
     const halfLife = options.baselineHalfLifeMs ?? 300_000;
     if (typeof halfLife !== 'number' || !(halfLife > 0) || !Number.isFinite(halfLife)) {
-      throw new RangeError(`breakwater: option "baselineHalfLifeMs" must be a finite number > 0, got ${String(halfLife)}`);
+      throw new RangeError(
+        `breakwater: option "baselineHalfLifeMs" must be a finite number > 0, got ${String(halfLife)}`,
+      );
     }
     this.halfLifeMs = halfLife;
   }
@@ -137,9 +140,15 @@ export class CoreFeatureExtractor {
    * the caller's clock (for call rates and baselines); breakers that were never called get the row
    * of an idle closed breaker without taking a core slot.
    */
-  extract(breakers: readonly CircuitBreaker[], nowMs: number, out = new Float32Array(breakers.length * CORE_FEATURE_COUNT)): Float32Array {
+  extract(
+    breakers: readonly CircuitBreaker[],
+    nowMs: number,
+    out = new Float32Array(breakers.length * CORE_FEATURE_COUNT),
+  ): Float32Array {
     if (out.length < breakers.length * CORE_FEATURE_COUNT) {
-      throw new RangeError(`breakwater: the feature buffer holds ${out.length} floats, ${breakers.length} rows need ${breakers.length * CORE_FEATURE_COUNT}`);
+      throw new RangeError(
+        `breakwater: the feature buffer holds ${out.length} floats, ${breakers.length} rows need ${breakers.length * CORE_FEATURE_COUNT}`,
+      );
     }
     // Rows grouped by arena, in one pass: an arena's rows are contiguous in `order`.
     const byArena = new Map<number, { rows: number[]; slots: number[] }>();
@@ -157,9 +166,11 @@ export class CoreFeatureExtractor {
       group.slots.push(ref.slot);
     }
     for (const [arenaId, { rows, slots }] of byArena) {
-      if (this.stats.length < rows.length * WINDOW_STATS_SIZE) this.stats = new Float64Array(rows.length * WINDOW_STATS_SIZE);
+      if (this.stats.length < rows.length * WINDOW_STATS_SIZE)
+        this.stats = new Float64Array(rows.length * WINDOW_STATS_SIZE);
       core.windowStats(arenaId, Int32Array.from(slots), this.stats);
-      for (let i = 0; i < rows.length; i++) this.row(breakers[rows[i]], this.stats, i * WINDOW_STATS_SIZE, nowMs, out, rows[i] * CORE_FEATURE_COUNT);
+      for (let i = 0; i < rows.length; i++)
+        this.row(breakers[rows[i]], this.stats, i * WINDOW_STATS_SIZE, nowMs, out, rows[i] * CORE_FEATURE_COUNT);
     }
     this.lastBreakers = breakers.slice(); // a copy: the caller may reuse its array for other breakers
     return out;
@@ -194,23 +205,33 @@ export class CoreFeatureExtractor {
       const before = memory[BASELINE + k];
       let baseline = before;
       if (Number.isNaN(before)) baseline = windowP;
-      else if (!Number.isNaN(windowP)) baseline = before + (windowP > INCIDENT_RATIO * before ? weight / INCIDENT_SLOWDOWN : weight) * (windowP - before);
+      else if (!Number.isNaN(windowP))
+        baseline =
+          before + (windowP > INCIDENT_RATIO * before ? weight / INCIDENT_SLOWDOWN : weight) * (windowP - before);
       memory[BASELINE + k] = baseline;
       const recentP = s[r + SpanStat.p50Us + k];
       // Floored at 1: faster than usual is no sign of trouble (a model monotone in this column would
       // otherwise read fast failures as extra health).
-      out[o + F.latency_p50_to_baseline + k] = Number.isNaN(recentP) || !(baseline > 0) ? 1 : Math.max(1, capped(recentP / baseline));
-      out[o + F.latency_p50_to_timeout + k] = !(timeoutUs > 0) ? NaN : Number.isNaN(recentP) ? 0 : capped(recentP / timeoutUs, 2);
+      out[o + F.latency_p50_to_baseline + k] =
+        Number.isNaN(recentP) || !(baseline > 0) ? 1 : Math.max(1, capped(recentP / baseline));
+      out[o + F.latency_p50_to_timeout + k] = !(timeoutUs > 0)
+        ? NaN
+        : Number.isNaN(recentP)
+          ? 0
+          : capped(recentP / timeoutUs, 2);
     }
     const windowP90 = s[w + SpanStat.p90Us];
     const recentP90 = s[r + SpanStat.p90Us];
-    out[o + F.latency_p90_trend_ratio] = Number.isNaN(recentP90) || !(windowP90 > 0) ? 1 : capped(recentP90 / windowP90);
+    out[o + F.latency_p90_trend_ratio] =
+      Number.isNaN(recentP90) || !(windowP90 > 0) ? 1 : capped(recentP90 / windowP90);
 
     // Little's law: calls in flight = arrival rate x time in the system (the healthy baseline).
     // Until a second read gives the call rate, nothing is known: the neutral 1.
     const expectedInFlight = memory[CALL_RATE] * (Number.isNaN(memory[BASELINE]) ? 0 : memory[BASELINE] / 1e6);
     // Floored at 1 likewise: fewer calls in flight than the rate predicts (calls that return at once) is no trouble.
-    out[o + F.in_flight_to_expected] = Number.isNaN(expectedInFlight) ? 1 : Math.max(1, capped(breaker.inFlightCalls / Math.max(1, expectedInFlight)));
+    out[o + F.in_flight_to_expected] = Number.isNaN(expectedInFlight)
+      ? 1
+      : Math.max(1, capped(breaker.inFlightCalls / Math.max(1, expectedInFlight)));
 
     out[o + F.failure_rate] = failureRate;
     out[o + F.failure_rate_recent] = recentFailureRate;
@@ -225,16 +246,21 @@ export class CoreFeatureExtractor {
     out[o + F.slow_call_rate_to_threshold] = slowThreshold > 0 ? slowCallRate / slowThreshold : NaN;
     const renewed = renewedShare(options, memory[CALL_RATE]);
     const projected = (windowRate: number, recentRate: number) => windowRate * (1 - renewed) + recentRate * renewed;
-    out[o + F.failure_rate_projected_to_threshold] = rateThreshold > 0 ? projected(failureRate, recentFailureRate) / rateThreshold : NaN;
+    out[o + F.failure_rate_projected_to_threshold] =
+      rateThreshold > 0 ? projected(failureRate, recentFailureRate) / rateThreshold : NaN;
     out[o + F.slow_call_rate_projected_to_threshold] =
-      slowThreshold > 0 ? projected(slowCallRate, share(s[r + SpanStat.slowCalls], recentDecided)) / slowThreshold : NaN;
-    out[o + F.consecutive_failures_to_threshold] = options.failureThreshold > 0 ? s[at + WindowStat.consecutiveFailures] / options.failureThreshold : NaN;
+      slowThreshold > 0
+        ? projected(slowCallRate, share(s[r + SpanStat.slowCalls], recentDecided)) / slowThreshold
+        : NaN;
+    out[o + F.consecutive_failures_to_threshold] =
+      options.failureThreshold > 0 ? s[at + WindowStat.consecutiveFailures] / options.failureThreshold : NaN;
     out[o + F.window_calls_to_minimum] = capped(decided / options.minimumCalls, MAX_CALLS_TO_MINIMUM);
     const sinceTransition = s[at + WindowStat.msSinceTransition];
     // Relative to the breaker's own window, capped at one window: a circuit that closed within its
     // window's span still counts calls from a fresh window; beyond that, how long ago says nothing.
     const windowMs = windowSpanMs(options, memory[CALL_RATE]);
-    out[o + F.since_transition_to_window] = sinceTransition < 0 || !(windowMs > 0) ? 1 : Math.min(1, sinceTransition / windowMs);
+    out[o + F.since_transition_to_window] =
+      sinceTransition < 0 || !(windowMs > 0) ? 1 : Math.min(1, sinceTransition / windowMs);
   }
 
   /** The breaker's memory: by its row when it held the same row last time (no hash lookup), else by the breaker. */
@@ -246,14 +272,23 @@ export class CoreFeatureExtractor {
   private idleRow(breaker: CircuitBreaker, out: Float32Array, o: number): void {
     out.fill(0, o, o + CORE_FEATURE_COUNT);
     out[o + F.latency_p50_to_baseline] = out[o + F.latency_p90_to_baseline] = out[o + F.latency_p99_to_baseline] = 1;
-    out[o + F.latency_p90_trend_ratio] = out[o + F.failure_rate_trend_ratio] = out[o + F.since_transition_to_window] = out[o + F.in_flight_to_expected] = 1;
+    out[o + F.latency_p90_trend_ratio] =
+      out[o + F.failure_rate_trend_ratio] =
+      out[o + F.since_transition_to_window] =
+      out[o + F.in_flight_to_expected] =
+        1;
     const { failureRateThreshold, failureThreshold, slowCallRateThreshold, timeout } = breaker.options;
     if (failureRateThreshold === 0) {
-      out[o + F.failure_rate_to_threshold] = out[o + F.failure_rate_recent_to_threshold] = out[o + F.failure_rate_projected_to_threshold] = NaN;
+      out[o + F.failure_rate_to_threshold] =
+        out[o + F.failure_rate_recent_to_threshold] =
+        out[o + F.failure_rate_projected_to_threshold] =
+          NaN;
     }
     if (failureThreshold === 0) out[o + F.consecutive_failures_to_threshold] = NaN;
-    if (slowCallRateThreshold === 0) out[o + F.slow_call_rate_to_threshold] = out[o + F.slow_call_rate_projected_to_threshold] = NaN;
-    if (timeout === 0) out[o + F.latency_p50_to_timeout] = out[o + F.latency_p90_to_timeout] = out[o + F.latency_p99_to_timeout] = NaN;
+    if (slowCallRateThreshold === 0)
+      out[o + F.slow_call_rate_to_threshold] = out[o + F.slow_call_rate_projected_to_threshold] = NaN;
+    if (timeout === 0)
+      out[o + F.latency_p50_to_timeout] = out[o + F.latency_p90_to_timeout] = out[o + F.latency_p99_to_timeout] = NaN;
   }
 }
 

@@ -15,5 +15,7 @@ export function defaultModelPath(): string {
     if (existsSync(candidate)) return candidate;
     dir = dirname(dir);
   }
-  throw new Error(`breakwater: the default model (${DEFAULT_MODEL_FILE}) is missing from this installation; train one with \`breakwater train --from simulator --out model.onnx\``);
+  throw new Error(
+    `breakwater: the default model (${DEFAULT_MODEL_FILE}) is missing from this installation; train one with \`breakwater train --from simulator --out model.onnx\``,
+  );
 }

@@ -52,7 +52,8 @@ export interface Prediction {
  * `releaseThreshold`.
  */
 export class EarlyWarning {
-  readonly options: Required<Omit<EarlyWarningOptions, 'preOpenMs' | 'kinds'>> & Pick<EarlyWarningOptions, 'preOpenMs' | 'kinds'>;
+  readonly options: Required<Omit<EarlyWarningOptions, 'preOpenMs' | 'kinds'>> &
+    Pick<EarlyWarningOptions, 'preOpenMs' | 'kinds'>;
   /** Times the guard rails held back an action the model's probability called for. */
   held = 0;
   private readonly extractor = new CoreFeatureExtractor();
@@ -73,14 +74,28 @@ export class EarlyWarning {
       throw new TypeError('breakwater: EarlyWarning needs a model with featureList and score(rows) (a Predictor)');
     }
     const mismatch = featureListMismatch(model.featureList, CORE_FEATURES);
-    if (mismatch) throw new FeatureListMismatchError(model.featureList, CORE_FEATURES, `${mismatch}; retrain it with \`breakwater train\``);
+    if (mismatch)
+      throw new FeatureListMismatchError(
+        model.featureList,
+        CORE_FEATURES,
+        `${mismatch}; retrain it with \`breakwater train\``,
+      );
     const predictionThreshold = probabilityOption('predictionThreshold', options.predictionThreshold, 0.7);
-    const releaseThreshold = probabilityOption('releaseThreshold', options.releaseThreshold, Math.max(0, predictionThreshold - 0.2));
+    const releaseThreshold = probabilityOption(
+      'releaseThreshold',
+      options.releaseThreshold,
+      Math.max(0, predictionThreshold - 0.2),
+    );
     if (releaseThreshold > predictionThreshold) {
-      throw new RangeError(`breakwater: option "releaseThreshold" (${releaseThreshold}) must be at most predictionThreshold (${predictionThreshold})`);
+      throw new RangeError(
+        `breakwater: option "releaseThreshold" (${releaseThreshold}) must be at most predictionThreshold (${predictionThreshold})`,
+      );
     }
     const mode = options.mode ?? 'shed';
-    if (mode !== 'open' && mode !== 'shed' && mode !== 'observe') throw new RangeError(`breakwater: option "mode" must be "open", "shed" or "observe", got ${JSON.stringify(mode)}`);
+    if (mode !== 'open' && mode !== 'shed' && mode !== 'observe')
+      throw new RangeError(
+        `breakwater: option "mode" must be "open", "shed" or "observe", got ${JSON.stringify(mode)}`,
+      );
     this.options = {
       predictionThreshold,
       releaseThreshold,
@@ -90,12 +105,16 @@ export class EarlyWarning {
       preOpenMs: options.preOpenMs === undefined ? undefined : integerOption('preOpenMs', options.preOpenMs, 0, 0),
       kinds: options.kinds,
     };
-    this.stopTask = registry.schedule('early-warning', this.options.everyMs, (now) => this.step(now).then(() => undefined));
+    this.stopTask = registry.schedule('early-warning', this.options.everyMs, (now) =>
+      this.step(now).then(() => undefined),
+    );
   }
 
   /** One scoring round now. */
   async step(nowMs: number): Promise<Prediction[]> {
-    const entries = [...this.registry.entries()].filter((e) => e.breaker.active && (this.options.kinds === undefined || this.options.kinds.includes(e.kind)));
+    const entries = [...this.registry.entries()].filter(
+      (e) => e.breaker.active && (this.options.kinds === undefined || this.options.kinds.includes(e.kind)),
+    );
     if (entries.length === 0) return [];
     const rows = this.extractor.extract(
       entries.map((e) => e.breaker),
@@ -170,12 +189,14 @@ export class EarlyWarning {
 
 function probabilityOption(option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new RangeError(`breakwater: option "${option}" must be a number from 0 to 1, got ${String(value)}`);
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+    throw new RangeError(`breakwater: option "${option}" must be a number from 0 to 1, got ${String(value)}`);
   return value;
 }
 
 function integerOption(option: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`breakwater: option "${option}" must be an integer >= ${min}, got ${String(value)}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new RangeError(`breakwater: option "${option}" must be an integer >= ${min}, got ${String(value)}`);
   return value;
 }

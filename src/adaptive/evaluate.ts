@@ -30,7 +30,12 @@ export interface EarlyWarningEvaluation {
  * Scores held-out rows: AUC, precision and recall at `threshold`, and per trip whether and how early
  * the score warned (its first row at or above the threshold within `horizonSeconds`).
  */
-export function evaluateEarlyWarning(data: TimedRows, probabilities: ArrayLike<number>, threshold: number, horizonSeconds: number): EarlyWarningEvaluation {
+export function evaluateEarlyWarning(
+  data: TimedRows,
+  probabilities: ArrayLike<number>,
+  threshold: number,
+  horizonSeconds: number,
+): EarlyWarningEvaluation {
   let truePositives = 0;
   let flagged = 0;
   let positives = 0;

@@ -93,13 +93,26 @@ export async function readEventHistory(path: string): Promise<BreakerEvent[]> {
  * failure rate at or above the threshold or the breaker open, else 0. Windows less than H before
  * the breaker's last event are left out when negative, since their future is not known.
  */
-export function trainingSetFromEvents(events: readonly BreakerEvent[], options: EventHistoryOptions, source = 'events'): TrainingSet {
+export function trainingSetFromEvents(
+  events: readonly BreakerEvent[],
+  options: EventHistoryOptions,
+  source = 'events',
+): TrainingSet {
   const { horizonSeconds } = options;
-  if (typeof horizonSeconds !== 'number' || !(horizonSeconds > 0)) throw new RangeError(`breakwater: option horizonSeconds must be a positive number of seconds, got ${String(horizonSeconds)}`);
+  if (typeof horizonSeconds !== 'number' || !(horizonSeconds > 0))
+    throw new RangeError(
+      `breakwater: option horizonSeconds must be a positive number of seconds, got ${String(horizonSeconds)}`,
+    );
   const longSpan = options.longSpanSeconds ?? 60;
-  if (typeof longSpan !== 'number' || !(longSpan > 0)) throw new RangeError(`breakwater: option longSpanSeconds must be a positive number of seconds, got ${String(longSpan)}`);
-  if ((options.extract === undefined) !== (options.featureList === undefined)) throw new TypeError('breakwater: options.featureList and options.extract go together');
-  const featureList = options.featureList ? validateFeatureList(options.featureList, 'options.featureList') : HISTORY_FEATURES;
+  if (typeof longSpan !== 'number' || !(longSpan > 0))
+    throw new RangeError(
+      `breakwater: option longSpanSeconds must be a positive number of seconds, got ${String(longSpan)}`,
+    );
+  if ((options.extract === undefined) !== (options.featureList === undefined))
+    throw new TypeError('breakwater: options.featureList and options.extract go together');
+  const featureList = options.featureList
+    ? validateFeatureList(options.featureList, 'options.featureList')
+    : HISTORY_FEATURES;
   const width = featureList.features.length;
 
   const byBreaker = new Map<string, Array<{ event: BreakerEvent; at: number }>>();
@@ -134,7 +147,10 @@ export function trainingSetFromEvents(events: readonly BreakerEvent[], options: 
       }
       if (!positive && last < horizonEnd) return;
       const values = tracked ?? options.extract?.({ breaker, history, now: event, at }) ?? [];
-      if (values.length !== width) throw new RangeError(`breakwater: extract returned ${values.length} values for ${breaker} at ${at}, expected ${width} (${featureList.name}@${featureList.version})`);
+      if (values.length !== width)
+        throw new RangeError(
+          `breakwater: extract returned ${values.length} values for ${breaker} at ${at}, expected ${width} (${featureList.name}@${featureList.version})`,
+        );
       for (let f = 0; f < width; f++) rows.push(values[f]);
       labels.push(positive ? 1 : 0);
     });
@@ -154,10 +170,15 @@ function timestampMs(timestamp: unknown): number {
 }
 
 function checkEvent(value: unknown, where: string): BreakerEvent {
-  if (typeof value !== 'object' || value === null) throw new TypeError(`breakwater: ${where}: an event must be a JSON object`);
+  if (typeof value !== 'object' || value === null)
+    throw new TypeError(`breakwater: ${where}: an event must be a JSON object`);
   const event = value as BreakerEvent;
-  if (!Number.isFinite(timestampMs(event.timestamp))) throw new TypeError(`breakwater: ${where}: timestamp must be ms since the epoch or an ISO-8601 string, got ${JSON.stringify(event.timestamp)}`);
-  if (typeof event.breaker !== 'string' || event.breaker === '') throw new TypeError(`breakwater: ${where}: breaker must be a non-empty string`);
+  if (!Number.isFinite(timestampMs(event.timestamp)))
+    throw new TypeError(
+      `breakwater: ${where}: timestamp must be ms since the epoch or an ISO-8601 string, got ${JSON.stringify(event.timestamp)}`,
+    );
+  if (typeof event.breaker !== 'string' || event.breaker === '')
+    throw new TypeError(`breakwater: ${where}: breaker must be a non-empty string`);
   if (typeof event.event_type !== 'string') throw new TypeError(`breakwater: ${where}: event_type must be a string`);
   if (typeof event.state !== 'string') throw new TypeError(`breakwater: ${where}: state must be a string`);
   return event;

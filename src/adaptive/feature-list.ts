@@ -15,14 +15,21 @@ export interface FeatureList {
 
 /** Checks a feature list's shape; throws a TypeError naming `what` and the broken field. */
 export function validateFeatureList(list: unknown, what = 'featureList'): FeatureList {
-  if (typeof list !== 'object' || list === null) throw new TypeError(`breakwater: ${what} must be an object { name, version, features }, got ${list === null ? 'null' : typeof list}`);
+  if (typeof list !== 'object' || list === null)
+    throw new TypeError(
+      `breakwater: ${what} must be an object { name, version, features }, got ${list === null ? 'null' : typeof list}`,
+    );
   const { name, version, features } = list as Record<string, unknown>;
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`breakwater: ${what}.name must be a non-empty string`);
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new TypeError(`breakwater: ${what}.version must be a positive integer, got ${String(version)}`);
-  if (!Array.isArray(features) || features.length === 0) throw new TypeError(`breakwater: ${what}.features must be a non-empty array of names`);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError(`breakwater: ${what}.name must be a non-empty string`);
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    throw new TypeError(`breakwater: ${what}.version must be a positive integer, got ${String(version)}`);
+  if (!Array.isArray(features) || features.length === 0)
+    throw new TypeError(`breakwater: ${what}.features must be a non-empty array of names`);
   const seen = new Set<string>();
   for (const [index, feature] of features.entries()) {
-    if (typeof feature !== 'string' || feature.length === 0) throw new TypeError(`breakwater: ${what}.features[${index}] must be a non-empty string`);
+    if (typeof feature !== 'string' || feature.length === 0)
+      throw new TypeError(`breakwater: ${what}.features[${index}] must be a non-empty string`);
     if (seen.has(feature)) throw new TypeError(`breakwater: ${what}.features has "${feature}" twice`);
     seen.add(feature);
   }
@@ -46,7 +53,8 @@ export function featureListMismatch(expected: FeatureList, actual: FeatureList):
     return `the model expects ${expected.features.length} features, the rows have ${actual.features.length}`;
   }
   const column = expected.features.findIndex((feature, index) => feature !== actual.features[index]);
-  if (column >= 0) return `column ${column} is "${expected.features[column]}" in the model but "${actual.features[column]}" in the rows`;
+  if (column >= 0)
+    return `column ${column} is "${expected.features[column]}" in the model but "${actual.features[column]}" in the rows`;
   return undefined;
 }
 

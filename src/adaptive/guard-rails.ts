@@ -19,7 +19,6 @@ export const EVIDENCE_SHOWN: readonly string[] = [
 ];
 const SHOWN_COLUMNS = EVIDENCE_SHOWN.map(column);
 
-
 /** Evidence, as a share of the breaker's failure-rate threshold, that lets a warning shed calls. */
 const SHED_EVIDENCE = 0.5;
 /**
@@ -56,11 +55,23 @@ export function allowance(row: Float32Array, at: number): Allowance {
   const recent = row[at + RECENT_FAILURES];
   const ruleOff = Number.isNaN(row[at + RECENT_TO_THRESHOLD]);
   const recentToThreshold = ruleOff ? recent / USUAL_FAILURE_RATE_THRESHOLD : row[at + RECENT_TO_THRESHOLD];
-  const windowToThreshold = ruleOff ? row[at + WINDOW_FAILURES] / USUAL_FAILURE_RATE_THRESHOLD : row[at + WINDOW_TO_THRESHOLD];
-  if (!(row[at + CALLS_TO_MINIMUM] >= 1)) return { preOpen: false, shedShare: 0, refusal: 'fewer calls than minimumCalls in the window' };
-  if (!(recentToThreshold >= SHED_EVIDENCE)) return { preOpen: false, shedShare: 0, refusal: 'no recent failure or timeout evidence (under half the threshold)' };
+  const windowToThreshold = ruleOff
+    ? row[at + WINDOW_FAILURES] / USUAL_FAILURE_RATE_THRESHOLD
+    : row[at + WINDOW_TO_THRESHOLD];
+  if (!(row[at + CALLS_TO_MINIMUM] >= 1))
+    return { preOpen: false, shedShare: 0, refusal: 'fewer calls than minimumCalls in the window' };
+  if (!(recentToThreshold >= SHED_EVIDENCE))
+    return {
+      preOpen: false,
+      shedShare: 0,
+      refusal: 'no recent failure or timeout evidence (under half the threshold)',
+    };
   const preOpen = recentToThreshold >= PRE_OPEN_RECENT_EVIDENCE && windowToThreshold >= PRE_OPEN_WINDOW_EVIDENCE;
-  return { preOpen, shedShare: Math.min(1, SHED_PER_FAILURE * recent), refusal: preOpen ? undefined : 'failures too recent or too few for a pre-open (shedding is allowed)' };
+  return {
+    preOpen,
+    shedShare: Math.min(1, SHED_PER_FAILURE * recent),
+    refusal: preOpen ? undefined : 'failures too recent or too few for a pre-open (shedding is allowed)',
+  };
 }
 
 /** The shown columns of a row, by name (NaN, a rule that is off, as null). */

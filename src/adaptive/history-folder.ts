@@ -6,11 +6,14 @@ import { dirname, resolve } from 'node:path';
  * breaker is made; a folder that cannot be made is an error naming the option and the folder.
  */
 export function ensureHistoryFolder(option: string, path: unknown): void {
-  if (typeof path !== 'string' || path.length === 0) throw new TypeError(`breakwater: option ${option} must be a file path, got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new TypeError(`breakwater: option ${option} must be a file path, got ${JSON.stringify(path)}`);
   const folder = dirname(resolve(path));
   try {
     mkdirSync(folder, { recursive: true });
   } catch (error) {
-    throw new Error(`breakwater: option ${option}: cannot create the folder ${folder} for ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new Error(
+      `breakwater: option ${option}: cannot create the folder ${folder} for ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }

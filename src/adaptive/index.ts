@@ -1,11 +1,22 @@
 // breakwater/adaptive: the early-warning model. Training, export and the data interfaces need no
 // optional package; Predictor loads onnxruntime-node when a model is loaded, never before.
 export type { FeatureList } from './feature-list';
-export { FeatureListMismatchError, describeFeatureList, featureListMismatch, validateFeatureList } from './feature-list';
+export {
+  FeatureListMismatchError,
+  describeFeatureList,
+  featureListMismatch,
+  validateFeatureList,
+} from './feature-list';
 export type { TrainingSet } from './dataset';
 export { selectRows, trainingSetFromRows, validateTrainingSet } from './dataset';
 export type { EventHistoryOptions, HistoryWindow } from './event-history';
-export { HISTORY_FEATURES, HistoryFileError, loadEventHistory, readEventHistory, trainingSetFromEvents } from './event-history';
+export {
+  HISTORY_FEATURES,
+  HistoryFileError,
+  loadEventHistory,
+  readEventHistory,
+  trainingSetFromEvents,
+} from './event-history';
 export type { GbdtOptions } from './gbdt/options';
 export type { GbdtModel, LeafNode, SplitNode, Tree, TreeNode, TrainingSummary } from './gbdt/model';
 export { predictProbabilities, predictRaw } from './gbdt/model';

@@ -5,11 +5,12 @@
  */
 export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
   const n = labels.length;
-  if (scores.length !== n) throw new RangeError(`breakwater: rocAuc needs one score per label, got ${scores.length} scores for ${n} labels`);
+  if (scores.length !== n)
+    throw new RangeError(`breakwater: rocAuc needs one score per label, got ${scores.length} scores for ${n} labels`);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let positives = 0;
   let rankSum = 0;
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     let end = start;
     while (end + 1 < n && scores[order[end + 1]] === scores[order[start]]) end++;
     // Tied scores share the mean of their ranks (1-based).
@@ -23,7 +24,8 @@ export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): nu
     start = end + 1;
   }
   const negatives = n - positives;
-  if (positives === 0 || negatives === 0) throw new RangeError('breakwater: rocAuc needs both positive and negative labels');
+  if (positives === 0 || negatives === 0)
+    throw new RangeError('breakwater: rocAuc needs both positive and negative labels');
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 

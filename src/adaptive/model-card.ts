@@ -34,17 +34,29 @@ const fixed = (value: number, digits = 3): string => value.toFixed(digits);
 
 /** The held-out comparison as Markdown table rows (also printed by `breakwater train`). */
 export function heldOutTable(scores: readonly HeldOutScore[]): string[] {
-  const lines = ['| score | AUC | threshold | precision | recall | trips warned | median lead | false alarms per breaker-hour (healthy) |', '|---|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| score | AUC | threshold | precision | recall | trips warned | median lead | false alarms per breaker-hour (healthy) |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
   for (const { name, evaluation: e, healthyFalseAlarmsPerHour } of scores) {
     const lead = e.medianLeadSeconds === null ? 'n/a' : `${e.medianLeadSeconds.toFixed(1)} s`;
-    lines.push(`| ${name} | ${fixed(e.auc)} | ${e.threshold} | ${fixed(e.precision)} | ${fixed(e.recall)} | ${e.tripsWarned}/${e.trips} | ${lead} | ${fixed(healthyFalseAlarmsPerHour, 2)} |`);
+    lines.push(
+      `| ${name} | ${fixed(e.auc)} | ${e.threshold} | ${fixed(e.precision)} | ${fixed(e.recall)} | ${e.tripsWarned}/${e.trips} | ${lead} | ${fixed(healthyFalseAlarmsPerHour, 2)} |`,
+    );
   }
   return lines;
 }
 
 /** The reliability table as Markdown rows. */
 export function reliabilityRows(bins: readonly ReliabilityBin[]): string[] {
-  return ['| predicted | rows | mean predicted | observed rate |', '|---|---|---|---|', ...bins.map((b) => `| ${b.from.toFixed(1)}-${b.to.toFixed(1)} | ${b.rows} | ${fixed(b.meanPredicted)} | ${fixed(b.observedRate)} |`)];
+  return [
+    '| predicted | rows | mean predicted | observed rate |',
+    '|---|---|---|---|',
+    ...bins.map(
+      (b) =>
+        `| ${b.from.toFixed(1)}-${b.to.toFixed(1)} | ${b.rows} | ${fixed(b.meanPredicted)} | ${fixed(b.observedRate)} |`,
+    ),
+  ];
 }
 
 /** The model card as Markdown. */
@@ -56,12 +68,16 @@ export function modelCardMarkdown(card: ModelCard): string {
     `- Features: ${card.featureList}`,
     `- Training rows: ${card.trainingRows} (${(100 * card.positiveShare).toFixed(1)}% positive); trees: ${card.trees}`,
   ];
-  if (card.monotone !== undefined) lines.push(`- Monotone (the score never falls as these grow): ${card.monotone.join(', ')}`);
+  if (card.monotone !== undefined)
+    lines.push(`- Monotone (the score never falls as these grow): ${card.monotone.join(', ')}`);
   if (card.calibration !== undefined) {
     const c = card.calibration;
-    lines.push(`- Calibration: Platt scaling (slope ${fixed(c.slope)}, intercept ${fixed(c.intercept)}) on ${c.rows} rows the trees never trained on, folded into the trees`);
+    lines.push(
+      `- Calibration: Platt scaling (slope ${fixed(c.slope)}, intercept ${fixed(c.intercept)}) on ${c.rows} rows the trees never trained on, folded into the trees`,
+    );
   }
-  if (card.seconds !== undefined) lines.push(`- Time: generation ${card.seconds.generate.toFixed(0)} s, training ${card.seconds.train.toFixed(0)} s`);
+  if (card.seconds !== undefined)
+    lines.push(`- Time: generation ${card.seconds.generate.toFixed(0)} s, training ${card.seconds.train.toFixed(0)} s`);
   if (card.heldOut !== undefined) {
     const model = card.heldOut[0].evaluation;
     lines.push(
@@ -72,7 +88,8 @@ export function modelCardMarkdown(card: ModelCard): string {
       ...heldOutTable(card.heldOut),
     );
   }
-  if (card.reliability !== undefined) lines.push('', '## Reliability (held-out rows)', '', ...reliabilityRows(card.reliability));
+  if (card.reliability !== undefined)
+    lines.push('', '## Reliability (held-out rows)', '', ...reliabilityRows(card.reliability));
   lines.push('', `Command: \`${card.command}\``, '');
   return lines.join('\n');
 }

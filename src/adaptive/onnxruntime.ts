@@ -8,7 +8,10 @@ export interface OrtSession {
 
 export interface OnnxRuntime {
   readonly InferenceSession: {
-    create(model: Uint8Array, options: { executionProviders: readonly string[]; intraOpNumThreads?: number }): Promise<OrtSession>;
+    create(
+      model: Uint8Array,
+      options: { executionProviders: readonly string[]; intraOpNumThreads?: number },
+    ): Promise<OrtSession>;
   };
   readonly Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown;
 }
@@ -26,7 +29,9 @@ export function loadOnnxRuntime(packageName = ONNXRUNTIME_PACKAGE): OnnxRuntime 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'MODULE_NOT_FOUND' && (error as Error).message.includes(packageName)) {
-      throw new Error(`breakwater: scoring a model needs the optional peer dependency ${packageName}; install it with \`npm install ${packageName}\``);
+      throw new Error(
+        `breakwater: scoring a model needs the optional peer dependency ${packageName}; install it with \`npm install ${packageName}\``,
+      );
     }
     throw new Error(`breakwater: ${packageName} is installed but failed to load: ${(error as Error).message}`);
   }

@@ -63,11 +63,13 @@ export class Predictor {
    * an error naming onnxruntime-node when that optional package is needed and not installed.
    */
   static async load(model: string | Uint8Array, options: PredictorOptions): Promise<Predictor> {
-    if (typeof options !== 'object' || options === null) throw new TypeError('breakwater: Predictor.load needs options { featureList, executionProviders? }');
+    if (typeof options !== 'object' || options === null)
+      throw new TypeError('breakwater: Predictor.load needs options { featureList, executionProviders? }');
     const callerList = validateFeatureList(options.featureList, 'options.featureList');
     const providers = validateProviders(options.executionProviders);
     const threads = options.intraOpThreads;
-    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new RangeError(`breakwater: options.intraOpThreads must be a positive integer, got ${String(threads)}`);
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
+      throw new RangeError(`breakwater: options.intraOpThreads must be a positive integer, got ${String(threads)}`);
     const source = typeof model === 'string' ? model : '<bytes>';
     const bytes = typeof model === 'string' ? await readModelFile(model) : model;
     const message = decodeModel(bytes, source);
@@ -90,27 +92,54 @@ export class Predictor {
       } catch (error) {
         if (last) throw error;
         passedOver.push(`${provider}: ${(error as Error).message.replace('breakwater: ', '')}`);
-        warnOnce(`breakwater: onnxruntime-node is not available, scoring with the next provider (${providers[index + 1]}): ${(error as Error).message}`, 'BREAKWATER_ONNXRUNTIME_MISSING');
+        warnOnce(
+          `breakwater: onnxruntime-node is not available, scoring with the next provider (${providers[index + 1]}): ${(error as Error).message}`,
+          'BREAKWATER_ONNXRUNTIME_MISSING',
+        );
         continue;
       }
       if (provider === 'cuda') {
         // Tree-ensemble operators have no CUDA kernels: the GPU gets the tensorised form.
-        const gpuBytes = info.description.form === 'tensorised' ? bytes : exportTensorised(modelFromTreeEnsemble(message, source), { extra: info.description.extra });
+        const gpuBytes =
+          info.description.form === 'tensorised'
+            ? bytes
+            : exportTensorised(modelFromTreeEnsemble(message, source), { extra: info.description.extra });
         try {
-          const session = await runtime.InferenceSession.create(gpuBytes, { ...sessionOptions, executionProviders: ['cuda'] });
-          return new Predictor(new OnnxRuntimeScorer(runtime, session, { ...info.description, form: 'tensorised' }), info.featureList, info.description, 'cuda', fallbackReason);
+          const session = await runtime.InferenceSession.create(gpuBytes, {
+            ...sessionOptions,
+            executionProviders: ['cuda'],
+          });
+          return new Predictor(
+            new OnnxRuntimeScorer(runtime, session, { ...info.description, form: 'tensorised' }),
+            info.featureList,
+            info.description,
+            'cuda',
+            fallbackReason,
+          );
         } catch (error) {
           // onnxruntime throws instead of falling back when the CUDA libraries are absent.
           const reason = `CUDA execution provider unavailable: ${(error as Error).message.split('\n')[0]}`;
           if (last) throw new Error(`breakwater: ${reason} (add 'cpu' to executionProviders to fall back)`);
           passedOver.push(reason);
-          warnOnce(`breakwater: ${reason}; scoring with the next provider (${providers[index + 1]})`, 'BREAKWATER_CUDA_UNAVAILABLE');
+          warnOnce(
+            `breakwater: ${reason}; scoring with the next provider (${providers[index + 1]})`,
+            'BREAKWATER_CUDA_UNAVAILABLE',
+          );
           continue;
         }
       }
       try {
-        const session = await runtime.InferenceSession.create(bytes, { ...sessionOptions, executionProviders: ['cpu'] });
-        return new Predictor(new OnnxRuntimeScorer(runtime, session, info.description), info.featureList, info.description, 'cpu', fallbackReason);
+        const session = await runtime.InferenceSession.create(bytes, {
+          ...sessionOptions,
+          executionProviders: ['cpu'],
+        });
+        return new Predictor(
+          new OnnxRuntimeScorer(runtime, session, info.description),
+          info.featureList,
+          info.description,
+          'cpu',
+          fallbackReason,
+        );
       } catch (error) {
         throw new ModelFileError(source, `onnxruntime cannot load it: ${(error as Error).message}`);
       }
@@ -124,9 +153,13 @@ export class Predictor {
    */
   async score(rows: Float32Array): Promise<Float32Array> {
     if (this.closed) throw new Error('breakwater: this predictor is closed');
-    if (!(rows instanceof Float32Array)) throw new TypeError('breakwater: score(rows) needs a Float32Array of feature rows');
+    if (!(rows instanceof Float32Array))
+      throw new TypeError('breakwater: score(rows) needs a Float32Array of feature rows');
     const width = this.featureList.features.length;
-    if (rows.length % width !== 0) throw new RangeError(`breakwater: score(rows) got ${rows.length} values, not whole rows of ${width} features (${this.featureList.name}@${this.featureList.version})`);
+    if (rows.length % width !== 0)
+      throw new RangeError(
+        `breakwater: score(rows) got ${rows.length} values, not whole rows of ${width} features (${this.featureList.name}@${this.featureList.version})`,
+      );
     const count = rows.length / width;
     if (count === 0) return new Float32Array(0);
     return this.scorer.score(rows, count, width);
@@ -142,9 +175,15 @@ export class Predictor {
 
 function validateProviders(providers: unknown): ExecutionProvider[] {
   if (providers === undefined) return ['cpu'];
-  if (!Array.isArray(providers) || providers.length === 0) throw new TypeError("breakwater: options.executionProviders must be a non-empty array of 'cpu' | 'cuda' | 'typescript'");
+  if (!Array.isArray(providers) || providers.length === 0)
+    throw new TypeError(
+      "breakwater: options.executionProviders must be a non-empty array of 'cpu' | 'cuda' | 'typescript'",
+    );
   for (const provider of providers) {
-    if (!PROVIDERS.includes(provider)) throw new RangeError(`breakwater: options.executionProviders: unknown provider ${JSON.stringify(provider)} (known: ${PROVIDERS.map((p) => `'${p}'`).join(', ')})`);
+    if (!PROVIDERS.includes(provider))
+      throw new RangeError(
+        `breakwater: options.executionProviders: unknown provider ${JSON.stringify(provider)} (known: ${PROVIDERS.map((p) => `'${p}'`).join(', ')})`,
+      );
   }
   return providers as ExecutionProvider[];
 }
@@ -154,6 +193,9 @@ async function readModelFile(path: string): Promise<Uint8Array> {
     return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ModelFileError(path, code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (error as Error).message})`);
+    throw new ModelFileError(
+      path,
+      code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? (error as Error).message})`,
+    );
   }
 }

@@ -18,7 +18,9 @@ const WINDOW_CALLS_TO_MINIMUM = column('window_calls_to_minimum');
 /** Scores per row from a failure-rate estimate: over the breaker's threshold, or its consecutive-failure ratio if higher. */
 function scoreRows(set: TrainingSet, estimate: (row: Float32Array, at: number) => number): Float64Array {
   if (set.featureList.name !== CORE_FEATURES.name || set.featureList.version !== CORE_FEATURES.version) {
-    throw new RangeError(`breakwater: rule baselines score ${CORE_FEATURES.name}@${CORE_FEATURES.version} rows, got ${set.featureList.name}@${set.featureList.version}`);
+    throw new RangeError(
+      `breakwater: rule baselines score ${CORE_FEATURES.name}@${CORE_FEATURES.version} rows, got ${set.featureList.name}@${set.featureList.version}`,
+    );
   }
   const width = CORE_FEATURES.features.length;
   const scores = new Float64Array(set.rowCount);
@@ -28,7 +30,11 @@ function scoreRows(set: TrainingSet, estimate: (row: Float32Array, at: number) =
     // Rates are 0 until the window holds minimumCalls: the rate rule cannot trip before that.
     const ready = f[at + WINDOW_CALLS_TO_MINIMUM] >= 1 ? 1 : f[at + WINDOW_CALLS_TO_MINIMUM];
     // 1 / the breaker's threshold, read back from a ratio column; both estimates are 0 when the recent rate is.
-    const perThreshold = Number.isNaN(f[at + RECENT_TO_THRESHOLD]) ? 1 / USUAL_FAILURE_RATE_THRESHOLD : f[at + RECENT] > 0 ? f[at + RECENT_TO_THRESHOLD] / f[at + RECENT] : 0;
+    const perThreshold = Number.isNaN(f[at + RECENT_TO_THRESHOLD])
+      ? 1 / USUAL_FAILURE_RATE_THRESHOLD
+      : f[at + RECENT] > 0
+        ? f[at + RECENT_TO_THRESHOLD] / f[at + RECENT]
+        : 0;
     const rate = estimate(f, at) * perThreshold * ready;
     const consecutive = f[at + CONSECUTIVE_TO_THRESHOLD];
     scores[i] = Math.max(Number.isNaN(rate) ? 0 : rate, Number.isNaN(consecutive) ? 0 : consecutive);

@@ -38,7 +38,10 @@ export class OnnxRuntimeScorer implements Scorer {
     const probabilities = new Float32Array(count);
     for (let start = 0; start < count; start += this.chunk) {
       const size = Math.min(this.chunk, count - start);
-      const feed = new this.runtime.Tensor('float32', rows.subarray(start * width, (start + size) * width), [size, width]);
+      const feed = new this.runtime.Tensor('float32', rows.subarray(start * width, (start + size) * width), [
+        size,
+        width,
+      ]);
       const pairs = (await this.session.run({ [input]: feed }, [output]))[output].data as Float32Array;
       for (let i = 0; i < size; i++) probabilities[start + i] = pairs[2 * i + 1];
     }

@@ -44,7 +44,10 @@ interface Job {
   extra: Record<string, string>;
 }
 
-type Reply = { type: 'progress'; progress: RoundProgress } | { type: 'done'; onnx: Uint8Array; summary: TrainingSummary } | { type: 'error'; name: string; message: string };
+type Reply =
+  | { type: 'progress'; progress: RoundProgress }
+  | { type: 'done'; onnx: Uint8Array; summary: TrainingSummary }
+  | { type: 'error'; name: string; message: string };
 
 /**
  * Trains and exports a model on a worker thread, so the event loop (and every guarded call) keeps
@@ -57,12 +60,21 @@ type Reply = { type: 'progress'; progress: RoundProgress } | { type: 'done'; onn
 export function trainInWorker(set: TrainingSet, options: TrainInWorkerOptions = {}): Promise<TrainedModel> {
   validateTrainingSet(set);
   const form = options.form ?? 'tree-ensemble';
-  if (form !== 'tree-ensemble' && form !== 'tensorised') throw new RangeError(`breakwater: option form must be 'tree-ensemble' or 'tensorised', got ${String(form)}`);
+  if (form !== 'tree-ensemble' && form !== 'tensorised')
+    throw new RangeError(`breakwater: option form must be 'tree-ensemble' or 'tensorised', got ${String(form)}`);
   const entry = options.workerEntry ?? __filename;
   if (/\.[cm]?ts$/.test(entry)) {
-    throw new Error(`breakwater: trainInWorker cannot start a worker on TypeScript source (${entry}); use the built package, or pass options.workerEntry = a built file that contains trainInWorker`);
+    throw new Error(
+      `breakwater: trainInWorker cannot start a worker on TypeScript source (${entry}); use the built package, or pass options.workerEntry = a built file that contains trainInWorker`,
+    );
   }
-  const job: Job = { set, validation: options.validation, gbdt: { ...options.gbdt }, form, extra: { ...options.extra } };
+  const job: Job = {
+    set,
+    validation: options.validation,
+    gbdt: { ...options.gbdt },
+    form,
+    extra: { ...options.extra },
+  };
   return new Promise<TrainedModel>((resolve, reject) => {
     const { signal } = options;
     if (signal?.aborted) {
@@ -88,7 +100,9 @@ export function trainInWorker(set: TrainingSet, options: TrainInWorkerOptions = 
       else settle(() => reject(Object.assign(new Error(reply.message), { name: reply.name })));
     });
     worker.on('error', (error) => settle(() => reject(error)));
-    worker.on('exit', (code) => settle(() => reject(new Error(`breakwater: the training worker exited (code ${code}) before returning a model`))));
+    worker.on('exit', (code) =>
+      settle(() => reject(new Error(`breakwater: the training worker exited (code ${code}) before returning a model`))),
+    );
   });
 }
 
@@ -101,7 +115,10 @@ function runJob(job: Job): void {
       validation: job.validation,
       onRound: (progress) => port.postMessage({ type: 'progress', progress } satisfies Reply),
     });
-    const onnx = job.form === 'tensorised' ? exportTensorised(model, { extra: job.extra }) : exportTreeEnsemble(model, { extra: job.extra });
+    const onnx =
+      job.form === 'tensorised'
+        ? exportTensorised(model, { extra: job.extra })
+        : exportTreeEnsemble(model, { extra: job.extra });
     port.postMessage({ type: 'done', onnx, summary: model.summary } satisfies Reply, [onnx.buffer as ArrayBuffer]);
   } catch (error) {
     const { name, message } = error instanceof Error ? error : new Error(String(error));

@@ -74,7 +74,8 @@ class History {
   }
 
   addCallRate(perSecond: number): void {
-    this.callRateMean = this.callRateSamples === 0 ? perSecond : this.callRateMean + 0.1 * (perSecond - this.callRateMean);
+    this.callRateMean =
+      this.callRateSamples === 0 ? perSecond : this.callRateMean + 0.1 * (perSecond - this.callRateMean);
     this.callRateSamples++;
   }
 
@@ -122,7 +123,10 @@ interface Episode {
  * touch halfOpenMaxCalls or backoffFactor, and raises maxRecoveryTimeout only.
  */
 export class AdaptiveTuner {
-  readonly options: Required<Omit<TunerOptions, 'bounds' | 'kinds'>> & { bounds: Record<TunedOption, Bounds>; kinds: readonly string[] | undefined };
+  readonly options: Required<Omit<TunerOptions, 'bounds' | 'kinds'>> & {
+    bounds: Record<TunedOption, Bounds>;
+    kinds: readonly string[] | undefined;
+  };
   /** Each breaker's own settings when first seen: the tuned values never go below them (see the probe budget). */
   private readonly floors = new Map<string, Floors>();
   private readonly histories = new Map<string, History>();
@@ -135,14 +139,17 @@ export class AdaptiveTuner {
     private readonly registry: Registry,
     options: TunerOptions = {},
   ) {
-    if (options === null || typeof options !== 'object') throw new TypeError('breakwater: AdaptiveTuner options must be an object');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('breakwater: AdaptiveTuner options must be an object');
     const learningRate = options.learningRate ?? 0.3;
     if (typeof learningRate !== 'number' || !(learningRate > 0 && learningRate <= 1)) {
       throw new RangeError(`breakwater: option "learningRate" must be a number in (0, 1], got ${String(learningRate)}`);
     }
     const retrainingInterval = options.retrainingInterval ?? 60_000;
     if (!Number.isInteger(retrainingInterval) || retrainingInterval < 1) {
-      throw new RangeError(`breakwater: option "retrainingInterval" must be an integer number of ms >= 1, got ${String(retrainingInterval)}`);
+      throw new RangeError(
+        `breakwater: option "retrainingInterval" must be an integer number of ms >= 1, got ${String(retrainingInterval)}`,
+      );
     }
     const minDataPoints = options.minDataPoints ?? 5;
     if (!Number.isInteger(minDataPoints) || minDataPoints < 1) {
@@ -150,9 +157,14 @@ export class AdaptiveTuner {
     }
     const bounds = { ...DEFAULT_BOUNDS } as Record<TunedOption, Bounds>;
     for (const [option, value] of Object.entries(options.bounds ?? {})) {
-      if (!(option in DEFAULT_BOUNDS)) throw new TypeError(`breakwater: option "bounds.${option}" is not a tuned option (${Object.keys(DEFAULT_BOUNDS).join(', ')})`);
+      if (!(option in DEFAULT_BOUNDS))
+        throw new TypeError(
+          `breakwater: option "bounds.${option}" is not a tuned option (${Object.keys(DEFAULT_BOUNDS).join(', ')})`,
+        );
       if (!Array.isArray(value) || value.length !== 2 || !(value[0] >= 0) || !(value[1] >= value[0])) {
-        throw new RangeError(`breakwater: option "bounds.${option}" must be [min, max] with 0 <= min <= max, got ${JSON.stringify(value)}`);
+        throw new RangeError(
+          `breakwater: option "bounds.${option}" must be [min, max] with 0 <= min <= max, got ${JSON.stringify(value)}`,
+        );
       }
       bounds[option as TunedOption] = [value[0], value[1]];
     }
@@ -180,7 +192,12 @@ export class AdaptiveTuner {
   profile(hardware: string): { failureRate: number; p99Ms: number; recoveries: number; samples: number } | undefined {
     const history = this.profiles.get(hardware);
     if (history === undefined) return undefined;
-    return { failureRate: history.failureRateMean, p99Ms: history.p99Mean, recoveries: history.recoveries.length, samples: history.failureRateSamples };
+    return {
+      failureRate: history.failureRateMean,
+      p99Ms: history.p99Mean,
+      recoveries: history.recoveries.length,
+      samples: history.failureRateSamples,
+    };
   }
 
   /** Stops tuning (values already changed stay). */
@@ -207,7 +224,8 @@ export class AdaptiveTuner {
       if (episode === undefined) return;
       this.episodes.delete(key);
       const hardware = event.labels.hardware ?? 'default';
-      for (const history of [this.historyOf(key), this.profileOf(hardware)]) history.addRecovery(event.timestamp - episode.trippedAt, episode.rounds);
+      for (const history of [this.historyOf(key), this.profileOf(hardware)])
+        history.addRecovery(event.timestamp - episode.trippedAt, episode.rounds);
     }
   }
 
@@ -217,9 +235,11 @@ export class AdaptiveTuner {
     const options = entry.breaker.options;
     const histories = [this.historyOf(keyOf(entry)), this.profileOf(entry.breaker.labels.hardware ?? 'default')];
     const decided = metrics.window.successes + metrics.window.failures;
-    if (decided >= options.minimumCalls) for (const history of histories) history.addFailureRate(metrics.failureRate, decided);
+    if (decided >= options.minimumCalls)
+      for (const history of histories) history.addFailureRate(metrics.failureRate, decided);
     if (metrics.latency.p99 !== null) for (const history of histories) history.addP99(metrics.latency.p99);
-    if (options.slidingWindowType === 'time') for (const history of histories) history.addCallRate(metrics.window.calls / (options.slidingWindowSize / 1000));
+    if (options.slidingWindowType === 'time')
+      for (const history of histories) history.addCallRate(metrics.window.calls / (options.slidingWindowSize / 1000));
     if (!this.floors.has(keyOf(entry))) this.floors.set(keyOf(entry), floorsOf(options));
   }
 
@@ -228,7 +248,11 @@ export class AdaptiveTuner {
     const own = this.historyOf(keyOf(entry));
     const profile = this.profileOf(entry.breaker.labels.hardware ?? 'default');
     const enough = (count: (h: History) => number): History | undefined =>
-      count(own) >= this.options.minDataPoints ? own : count(profile) >= this.options.minDataPoints ? profile : undefined;
+      count(own) >= this.options.minDataPoints
+        ? own
+        : count(profile) >= this.options.minDataPoints
+          ? profile
+          : undefined;
     // `floor`: the probe budget's lower limit, which wins over the bounds.
     const targets: { option: TunedOption; target: number; reason: string; floor?: number }[] = [];
 
@@ -238,12 +262,20 @@ export class AdaptiveTuner {
       const sigma = Math.sqrt(rates.failureRateVariance);
       if (options.failureRateThreshold > 0) {
         const target = Math.max(floor.failureRateThreshold, 100 * (rates.failureRateMean + 4 * sigma));
-        targets.push({ option: 'failureRateThreshold', target, reason: `baseline failure rate ${pct(rates.failureRateMean)} ± ${pct(sigma)}` });
+        targets.push({
+          option: 'failureRateThreshold',
+          target,
+          reason: `baseline failure rate ${pct(rates.failureRateMean)} ± ${pct(sigma)}`,
+        });
       }
       if (options.failureThreshold > 0) {
         const p = Math.min(Math.max(rates.failureRateMean, 1e-3), 0.9);
         const target = Math.max(floor.failureThreshold, Math.ceil(Math.log(1e-4) / Math.log(p)));
-        targets.push({ option: 'failureThreshold', target, reason: `runs of failures at a ${pct(rates.failureRateMean)} baseline` });
+        targets.push({
+          option: 'failureThreshold',
+          target,
+          reason: `runs of failures at a ${pct(rates.failureRateMean)} baseline`,
+        });
       }
     }
     const traffic = enough((h) => h.callRateSamples);
@@ -262,9 +294,15 @@ export class AdaptiveTuner {
     }
     const latencies = enough((h) => h.p99Samples);
     if (latencies !== undefined && options.halfOpenTimeout > 0) {
-      const halfOpenFloor = options.timeout > 0 ? Math.min(floor.halfOpenTimeout, options.timeout) : floor.halfOpenTimeout;
+      const halfOpenFloor =
+        options.timeout > 0 ? Math.min(floor.halfOpenTimeout, options.timeout) : floor.halfOpenTimeout;
       const target = Math.max(halfOpenFloor, 5 * latencies.p99Mean);
-      targets.push({ option: 'halfOpenTimeout', target, floor: halfOpenFloor, reason: `p99 latency ${latencies.p99Mean.toFixed(1)} ms, no shorter than a probe may take (${halfOpenFloor} ms)` });
+      targets.push({
+        option: 'halfOpenTimeout',
+        target,
+        floor: halfOpenFloor,
+        reason: `p99 latency ${latencies.p99Mean.toFixed(1)} ms, no shorter than a probe may take (${halfOpenFloor} ms)`,
+      });
     }
 
     const changes: TuningChange[] = [];
@@ -273,14 +311,21 @@ export class AdaptiveTuner {
       const before = options[option];
       const [min, max] = this.options.bounds[option];
       const stepped = before + this.options.learningRate * (Math.max(budget, clamp(target, min, max)) - before);
-      const after = Math.max(budget, clamp(option === 'failureRateThreshold' ? Math.round(stepped * 100) / 100 : Math.round(stepped), min, max));
+      const after = Math.max(
+        budget,
+        clamp(option === 'failureRateThreshold' ? Math.round(stepped * 100) / 100 : Math.round(stepped), min, max),
+      );
       if (Math.abs(after - before) < Math.max(1e-9, 0.01 * before)) continue; // no churn for tiny moves
       update[option] = after;
       changes.push({ kind: entry.kind, name: entry.name, option, before, after, reason });
     }
     if (changes.length > 0) {
-      if (update.recoveryTimeout !== undefined && update.recoveryTimeout > options.maxRecoveryTimeout) update.maxRecoveryTimeout = update.recoveryTimeout;
-      this.registry.reconfigure(entry.kind, entry.name, update, { source: 'tuner', reason: changes.map((c) => `${c.option}: ${c.reason}`).join('; ') });
+      if (update.recoveryTimeout !== undefined && update.recoveryTimeout > options.maxRecoveryTimeout)
+        update.maxRecoveryTimeout = update.recoveryTimeout;
+      this.registry.reconfigure(entry.kind, entry.name, update, {
+        source: 'tuner',
+        reason: changes.map((c) => `${c.option}: ${c.reason}`).join('; '),
+      });
     }
     return changes;
   }

@@ -45,7 +45,10 @@ export function emptyStats(): FailureStats {
     injected: 0,
     byType: Object.fromEntries(FAULT_TYPES.map((t) => [t, 0])) as Record<FaultType, number>,
     byIntensity: perIntensity(),
-    byTypeAndIntensity: Object.fromEntries(FAULT_TYPES.map((t) => [t, perIntensity()])) as Record<FaultType, Record<Intensity, number>>,
+    byTypeAndIntensity: Object.fromEntries(FAULT_TYPES.map((t) => [t, perIntensity()])) as Record<
+      FaultType,
+      Record<Intensity, number>
+    >,
     suppressed: 0,
     notApplicable: 0,
     recorded: 0,
@@ -59,7 +62,8 @@ export function circuitStats(breaker: CircuitBreaker): CircuitStats {
   const byCount = failureThreshold > 0 ? metrics.consecutiveFailures / failureThreshold : 0;
   // A rate rule only applies once the window holds minimumCalls, so it is that far from tripping.
   const decided = metrics.window.successes + metrics.window.failures;
-  const byRate = failureRateThreshold > 0 && decided >= minimumCalls ? (metrics.failureRate * 100) / failureRateThreshold : 0;
+  const byRate =
+    failureRateThreshold > 0 && decided >= minimumCalls ? (metrics.failureRate * 100) / failureRateThreshold : 0;
   return {
     name: breaker.name,
     state: metrics.state,

@@ -10,14 +10,7 @@
  * - `crash`: an InjectedCrash, the fatal error class a dying process would raise.
  */
 export type FaultType =
-  | 'throw'
-  | 'reject'
-  | 'hang'
-  | 'latency'
-  | 'connection-refused'
-  | 'connection-reset'
-  | 'resource-exhaustion'
-  | 'crash';
+  'throw' | 'reject' | 'hang' | 'latency' | 'connection-refused' | 'connection-reset' | 'resource-exhaustion' | 'crash';
 
 export const FAULT_TYPES: readonly FaultType[] = [
   'throw',

@@ -60,19 +60,37 @@ export class FaultInjector {
   private stats = emptyStats();
 
   constructor(options: FaultInjectorOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError(`breakwater: FaultInjector options must be an object, got ${String(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`breakwater: FaultInjector options must be an object, got ${String(options)}`);
     for (const key of Object.keys(options)) {
-      if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`breakwater: unknown FaultInjector option "${key}" (known: ${[...KNOWN_OPTIONS].join(', ')})`);
+      if (!KNOWN_OPTIONS.has(key))
+        throw new TypeError(
+          `breakwater: unknown FaultInjector option "${key}" (known: ${[...KNOWN_OPTIONS].join(', ')})`,
+        );
     }
     const { breaker, recordMildAndModerate = false, seed = 1, timers = realTimers, schedule } = options;
-    if (breaker !== undefined && (typeof breaker !== 'object' || typeof breaker.recordFailure !== 'function' || typeof breaker.getState !== 'function')) {
+    if (
+      breaker !== undefined &&
+      (typeof breaker !== 'object' ||
+        typeof breaker.recordFailure !== 'function' ||
+        typeof breaker.getState !== 'function')
+    ) {
       throw new TypeError('breakwater: FaultInjector option "breaker" must be a CircuitBreaker');
     }
     if (typeof recordMildAndModerate !== 'boolean') {
-      throw new TypeError(`breakwater: FaultInjector option "recordMildAndModerate" must be a boolean, got ${String(recordMildAndModerate)}`);
+      throw new TypeError(
+        `breakwater: FaultInjector option "recordMildAndModerate" must be a boolean, got ${String(recordMildAndModerate)}`,
+      );
     }
-    if (timers === null || typeof timers !== 'object' || typeof timers.now !== 'function' || typeof timers.setTimeout !== 'function') {
-      throw new TypeError('breakwater: FaultInjector option "timers" must have now(), setTimeout() and clearTimeout() (a ManualClock will do)');
+    if (
+      timers === null ||
+      typeof timers !== 'object' ||
+      typeof timers.now !== 'function' ||
+      typeof timers.setTimeout !== 'function'
+    ) {
+      throw new TypeError(
+        'breakwater: FaultInjector option "timers" must have now(), setTimeout() and clearTimeout() (a ManualClock will do)',
+      );
     }
     this.breaker = breaker;
     this.recordMildAndModerate = recordMildAndModerate;
@@ -84,7 +102,10 @@ export class FaultInjector {
 
   /** Injects a fault into later calls until the returned disposer (or clear()) removes it. */
   inject(type: FaultType, intensity: Intensity): Disposer {
-    const fault: ActiveFault = { type: checkFaultType(type, 'inject(type)'), intensity: checkIntensity(intensity, 'inject(intensity)') };
+    const fault: ActiveFault = {
+      type: checkFaultType(type, 'inject(type)'),
+      intensity: checkIntensity(intensity, 'inject(intensity)'),
+    };
     this.manual.push(fault);
     return () => {
       const index = this.manual.indexOf(fault);
@@ -94,9 +115,13 @@ export class FaultInjector {
 
   /** Injects a fault of a random type and intensity (drawn from the seed); returns it and its disposer. */
   injectRandom(options: RandomFaultOptions = {}): ActiveFault & { stop: Disposer } {
-    if (options === null || typeof options !== 'object') throw new TypeError(`breakwater: injectRandom(options) must be an object, got ${String(options)}`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`breakwater: injectRandom(options) must be an object, got ${String(options)}`);
     const { excludeSevere = false } = options;
-    if (typeof excludeSevere !== 'boolean') throw new TypeError(`breakwater: injectRandom option "excludeSevere" must be a boolean, got ${String(excludeSevere)}`);
+    if (typeof excludeSevere !== 'boolean')
+      throw new TypeError(
+        `breakwater: injectRandom option "excludeSevere" must be a boolean, got ${String(excludeSevere)}`,
+      );
     const types = excludeSevere ? FAULT_TYPES.filter((t) => t !== 'crash') : FAULT_TYPES;
     const intensities = excludeSevere ? INTENSITIES.filter((i) => i !== 'severe') : INTENSITIES;
     const type = this.random.pick(types);
@@ -152,7 +177,11 @@ export class FaultInjector {
     if (typeof fn !== 'function') throw new TypeError(`breakwater: wrapSync(fn) needs a function, got ${typeof fn}`);
     return (...args: A): T => {
       const fault = this.draw(true);
-      if (fault !== undefined) throw this.recorded(fault, faultError(fault.type, fault.intensity, INTENSITY_PROFILES[fault.intensity].exhaustionCode)!);
+      if (fault !== undefined)
+        throw this.recorded(
+          fault,
+          faultError(fault.type, fault.intensity, INTENSITY_PROFILES[fault.intensity].exhaustionCode)!,
+        );
       return fn(...args);
     };
   }
@@ -197,7 +226,10 @@ export class FaultInjector {
 
   /** Records the fault in the linked breaker when the rules say so; returns the error. */
   private recorded<E>(fault: ActiveFault, error: E, latencyMs?: number): E {
-    if (this.breaker !== undefined && (fault.intensity === 'severe' || fault.type === 'crash' || this.recordMildAndModerate)) {
+    if (
+      this.breaker !== undefined &&
+      (fault.intensity === 'severe' || fault.type === 'crash' || this.recordMildAndModerate)
+    ) {
       this.stats.recorded++;
       this.breaker.recordFailure(error, latencyMs);
     }
@@ -205,7 +237,12 @@ export class FaultInjector {
   }
 
   /** A latency or hang fault: waits (or until aborted), then runs the call. */
-  private delayed<T>(fault: ActiveFault, error: InjectedFault | undefined, signal: AbortSignal | undefined, run: () => T | PromiseLike<T>): Promise<Awaited<T>> {
+  private delayed<T>(
+    fault: ActiveFault,
+    error: InjectedFault | undefined,
+    signal: AbortSignal | undefined,
+    run: () => T | PromiseLike<T>,
+  ): Promise<Awaited<T>> {
     const profile = INTENSITY_PROFILES[fault.intensity];
     const waitMs = fault.type === 'latency' ? profile.latencyMs : profile.hangMs;
     return new Promise<Awaited<T>>((resolve, reject) => {
@@ -222,7 +259,11 @@ export class FaultInjector {
       if (waitMs === Infinity) return;
       timer = this.timers.setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
-        this.recorded(fault, error ?? new Error(`breakwater chaos: ${fault.intensity} latency of ${waitMs} ms (injected)`), waitMs);
+        this.recorded(
+          fault,
+          error ?? new Error(`breakwater chaos: ${fault.intensity} latency of ${waitMs} ms (injected)`),
+          waitMs,
+        );
         try {
           Promise.resolve(run()).then(resolve as (value: T) => void, reject);
         } catch (thrown) {
@@ -238,7 +279,8 @@ function findSignal(args: readonly unknown[]): AbortSignal | undefined {
   for (let i = args.length - 1; i >= 0; i--) {
     const arg = args[i];
     if (arg instanceof AbortSignal) return arg;
-    if (arg !== null && typeof arg === 'object' && (arg as { signal?: unknown }).signal instanceof AbortSignal) return (arg as { signal: AbortSignal }).signal;
+    if (arg !== null && typeof arg === 'object' && (arg as { signal?: unknown }).signal instanceof AbortSignal)
+      return (arg as { signal: AbortSignal }).signal;
   }
   return undefined;
 }

@@ -28,7 +28,8 @@ export class FaultSchedule {
   private readonly windows: Window[];
 
   constructor(entries: readonly ScheduleEntry[]) {
-    if (!Array.isArray(entries)) throw new TypeError(`breakwater: schedule must be an array of entries, got ${typeof entries}`);
+    if (!Array.isArray(entries))
+      throw new TypeError(`breakwater: schedule must be an array of entries, got ${typeof entries}`);
     this.windows = entries.map((entry, i) => toWindow(entry, `schedule[${i}]`));
   }
 
@@ -37,7 +38,10 @@ export class FaultSchedule {
     const active: ActiveFault[] = [];
     for (const w of this.windows) {
       if (elapsedMs < w.from || elapsedMs >= w.to) continue;
-      const step = Math.min(w.levels.length - 1, Math.floor(((elapsedMs - w.from) / (w.to - w.from)) * w.levels.length));
+      const step = Math.min(
+        w.levels.length - 1,
+        Math.floor(((elapsedMs - w.from) / (w.to - w.from)) * w.levels.length),
+      );
       active.push({ type: w.type, intensity: w.levels[step] });
     }
     return active;
@@ -45,7 +49,8 @@ export class FaultSchedule {
 }
 
 function toWindow(entry: ScheduleEntry, where: string): Window {
-  if (entry === null || typeof entry !== 'object') throw new TypeError(`breakwater: ${where} must be an object, got ${String(entry)}`);
+  if (entry === null || typeof entry !== 'object')
+    throw new TypeError(`breakwater: ${where} must be an object, got ${String(entry)}`);
   const type = checkFaultType(entry.type, `${where}.type`);
   for (const key of ['from', 'to'] as const) {
     const value = entry[key];
@@ -53,7 +58,8 @@ function toWindow(entry: ScheduleEntry, where: string): Window {
       throw new RangeError(`breakwater: ${where}.${key} must be a finite number of ms >= 0, got ${String(value)}`);
     }
   }
-  if (entry.to <= entry.from) throw new RangeError(`breakwater: ${where}.to must be after ${where}.from (${entry.from}), got ${entry.to}`);
+  if (entry.to <= entry.from)
+    throw new RangeError(`breakwater: ${where}.to must be after ${where}.from (${entry.from}), got ${entry.to}`);
   if ('ramp' in entry) {
     const [first, last] = entry.ramp === true ? (['mild', 'severe'] as const) : rampEnds(entry.ramp, where);
     const a = INTENSITIES.indexOf(first);
@@ -66,7 +72,9 @@ function toWindow(entry: ScheduleEntry, where: string): Window {
 
 function rampEnds(ramp: unknown, where: string): [Intensity, Intensity] {
   if (!Array.isArray(ramp) || ramp.length !== 2) {
-    throw new TypeError(`breakwater: ${where}.ramp must be true or [fromIntensity, toIntensity], got ${JSON.stringify(ramp)}`);
+    throw new TypeError(
+      `breakwater: ${where}.ramp must be true or [fromIntensity, toIntensity], got ${JSON.stringify(ramp)}`,
+    );
   }
   return [checkIntensity(ramp[0], `${where}.ramp[0]`), checkIntensity(ramp[1], `${where}.ramp[1]`)];
 }

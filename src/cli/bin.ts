@@ -3,12 +3,19 @@ import { main } from './index';
 
 // The `breakwater` executable: the CLI with the process's streams; its answer is the exit code.
 // An unexpected error is one line (its message, prefixed once), not a stack trace.
-main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, isTTY: process.stdout.isTTY === true, cwd: process.cwd() }).then(
+main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  isTTY: process.stdout.isTTY === true,
+  cwd: process.cwd(),
+}).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0].replace(/^breakwater:\s*/, '');
+    const message = (error instanceof Error ? error.message : String(error))
+      .split('\n')[0]
+      .replace(/^breakwater:\s*/, '');
     process.stderr.write(`breakwater: ${message}\n`);
     process.exitCode = 2;
   },

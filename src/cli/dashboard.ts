@@ -1,6 +1,11 @@
 import { readHistoryFile } from '../observe/history-file';
 import { HistoryView } from '../observe/dashboard/history-view';
-import { DEFAULT_DASHBOARD_HOST, DEFAULT_DASHBOARD_PORT, startDashboard, type RunningDashboard } from '../observe/dashboard/server';
+import {
+  DEFAULT_DASHBOARD_HOST,
+  DEFAULT_DASHBOARD_PORT,
+  startDashboard,
+  type RunningDashboard,
+} from '../observe/dashboard/server';
 import type { DashboardRegistry } from '../observe/dashboard/handler';
 import { isInputError, type CliIo } from './io';
 
@@ -44,27 +49,39 @@ function parseArguments(argv: readonly string[]): DashboardArguments {
   const parsed: DashboardArguments = { help: false };
   for (let i = 0; i < argv.length; i++) {
     const argument = argv[i];
-    const [flag, inline] = argument.startsWith('--') && argument.includes('=') ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)] : [argument, undefined];
+    const [flag, inline] =
+      argument.startsWith('--') && argument.includes('=')
+        ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)]
+        : [argument, undefined];
     const value = (): string => {
       const next = inline ?? argv[++i];
-      if (next === undefined || next === '') throw new TypeError(`breakwater dashboard: ${flag} needs a value\n\n${DASHBOARD_USAGE}`);
+      if (next === undefined || next === '')
+        throw new TypeError(`breakwater dashboard: ${flag} needs a value\n\n${DASHBOARD_USAGE}`);
       return next;
     };
     if (flag === '--help' || flag === '-h') parsed.help = true;
     else if (flag === '--port') {
       const text = value();
       const port = Number(text);
-      if (!/^\d+$/.test(text) || port > 65535) throw new RangeError(`breakwater dashboard: --port must be an integer from 0 to 65535, got ${JSON.stringify(text)}`);
+      if (!/^\d+$/.test(text) || port > 65535)
+        throw new RangeError(
+          `breakwater dashboard: --port must be an integer from 0 to 65535, got ${JSON.stringify(text)}`,
+        );
       parsed.port = port;
     } else if (flag === '--host') parsed.host = value();
     else if (flag === '--history') parsed.history = value();
-    else throw new TypeError(`breakwater dashboard: unknown argument ${JSON.stringify(argument)}\n\n${DASHBOARD_USAGE}`);
+    else
+      throw new TypeError(`breakwater dashboard: unknown argument ${JSON.stringify(argument)}\n\n${DASHBOARD_USAGE}`);
   }
   return parsed;
 }
 
 /** What the dashboard serves: the given registry, or the history file named by --history. */
-async function sourceOf(history: string | undefined, context: DashboardCommandContext, print: (line: string) => void): Promise<{ registry: DashboardRegistry; readOnly: boolean }> {
+async function sourceOf(
+  history: string | undefined,
+  context: DashboardCommandContext,
+  print: (line: string) => void,
+): Promise<{ registry: DashboardRegistry; readOnly: boolean }> {
   if (history === undefined) {
     if (context.registry !== undefined) return { registry: context.registry, readOnly: false };
     throw new TypeError(
@@ -74,7 +91,10 @@ async function sourceOf(history: string | undefined, context: DashboardCommandCo
     );
   }
   const view = new HistoryView(await readHistoryFile(history));
-  const span = view.span === undefined ? 'no events' : `${view.events} events from ${new Date(view.span.from).toISOString()} to ${new Date(view.span.to).toISOString()}`;
+  const span =
+    view.span === undefined
+      ? 'no events'
+      : `${view.events} events from ${new Date(view.span.from).toISOString()} to ${new Date(view.span.to).toISOString()}`;
   print(`breakwater dashboard: history ${history}: ${view.list({ limit: 0 }).total} breakers, ${span}`);
   return { registry: view, readOnly: true };
 }
@@ -85,7 +105,10 @@ async function sourceOf(history: string | undefined, context: DashboardCommandCo
  * it. Resolves with the running server, or undefined after --help. Without a source it throws a
  * TypeError that says how to give one.
  */
-export async function runDashboardCommand(argv: readonly string[], context: DashboardCommandContext = {}): Promise<RunningDashboard | undefined> {
+export async function runDashboardCommand(
+  argv: readonly string[],
+  context: DashboardCommandContext = {},
+): Promise<RunningDashboard | undefined> {
   const print = context.print ?? ((line: string) => console.log(line));
   const { port, host, history, help } = parseArguments(argv);
   if (help) {
@@ -101,8 +124,12 @@ export async function runDashboardCommand(argv: readonly string[], context: Dash
     controls: token === undefined || token === '' ? false : { token },
   });
   print(`breakwater dashboard: ${dashboard.url}`);
-  print(`  JSON: ${dashboard.url.replace(/circuit-breakers$/, 'api/circuit-breakers')}   Prometheus: ${dashboard.url.replace(/circuit-breakers$/, 'metrics')}`);
-  print(`  control actions: ${readOnly ? 'off (a history is read-only)' : token ? 'on (bearer token from ' + TOKEN_VARIABLE + ')' : 'off'}`);
+  print(
+    `  JSON: ${dashboard.url.replace(/circuit-breakers$/, 'api/circuit-breakers')}   Prometheus: ${dashboard.url.replace(/circuit-breakers$/, 'metrics')}`,
+  );
+  print(
+    `  control actions: ${readOnly ? 'off (a history is read-only)' : token ? 'on (bearer token from ' + TOKEN_VARIABLE + ')' : 'off'}`,
+  );
   const stop = (): void => {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
@@ -125,7 +152,9 @@ export async function dashboardCommand(argv: readonly string[], io: CliIo): Prom
   } catch (error) {
     const listen = ((error as Error).cause ?? error) as NodeJS.ErrnoException & { address?: string; port?: number };
     if (listen.code === 'EADDRINUSE') {
-      io.stderr.write(`breakwater dashboard: port ${listen.port} on ${listen.address} is taken; choose another with --port (0 picks a free one)\n`);
+      io.stderr.write(
+        `breakwater dashboard: port ${listen.port} on ${listen.address} is taken; choose another with --port (0 picks a free one)\n`,
+      );
       return 2;
     }
     if (!isInputError(error)) throw error;

@@ -26,7 +26,13 @@ ${SIMULATE_USAGE}`;
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...given] = argv;
   const rest = splitInlineValues(given);
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help' || (command === 'simulate' && rest.includes('--help'))) {
+  if (
+    command === undefined ||
+    command === '--help' ||
+    command === '-h' ||
+    command === 'help' ||
+    (command === 'simulate' && rest.includes('--help'))
+  ) {
     io.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
@@ -37,17 +43,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (command === 'dashboard') return dashboardCommand(rest, io);
   if (command === 'train') return trainCommand(rest, io);
   if (command === 'simulate') return simulateCommand(rest, io, ['breakwater', ...argv].join(' '));
-  io.stderr.write(`breakwater: unknown command ${JSON.stringify(command)} (known: ${COMMANDS.join(', ')})\nRun \`breakwater --help\` for the commands.\n`);
+  io.stderr.write(
+    `breakwater: unknown command ${JSON.stringify(command)} (known: ${COMMANDS.join(', ')})\nRun \`breakwater --help\` for the commands.\n`,
+  );
   return 2;
 }
 
 /** `--flag=value` as `--flag value`, so every command's parser takes both forms. */
 function splitInlineValues(argv: readonly string[]): string[] {
-  return argv.flatMap((arg) => (arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg]));
+  return argv.flatMap((arg) =>
+    arg.startsWith('--') && arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg],
+  );
 }
 
 /** The installed package's version (src/cli/ and dist/cli/ both sit two folders below package.json). */
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
-

@@ -20,5 +20,10 @@ export class UsageError extends Error {
 
 /** An error a command reports as bad input (exit code 2, its message only): a flag, a value or a file at fault. */
 export function isInputError(error: unknown): error is Error {
-  return error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError || error instanceof HistoryFileError;
+  return (
+    error instanceof TypeError ||
+    error instanceof RangeError ||
+    error instanceof SyntaxError ||
+    error instanceof HistoryFileError
+  );
 }

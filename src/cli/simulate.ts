@@ -33,7 +33,8 @@ export interface SimulateArgs {
 /** Every policy `--policies` knows, in report order. */
 const POLICY_NAMES = ['none', 'static', 'backoff', 'adaptive', 'predictive', 'adaptive+predictive'] as const;
 
-export const SIMULATE_USAGE_LINE = 'breakwater simulate [--scenario NAME[,NAME...]] [--quick|--full] [--seed N] [--compare-with FILE] [--ci] [--out DIR]';
+export const SIMULATE_USAGE_LINE =
+  'breakwater simulate [--scenario NAME[,NAME...]] [--quick|--full] [--seed N] [--compare-with FILE] [--ci] [--out DIR]';
 
 export const SIMULATE_USAGE = `  Runs the scenario benchmark on virtual time: each scenario under each policy (none, static,
   backoff), with the real CircuitBreaker. Writes JSON, Markdown and SVG to --out.
@@ -58,10 +59,14 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
   let sizeFlag: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
+      if (v === undefined || (inline === undefined && v.startsWith('--')))
+        throw new UsageError(`${flag} needs a value`);
       return v;
     };
     switch (flag) {
@@ -77,14 +82,16 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
         break;
       case '--quick':
       case '--full':
-        if (sizeFlag !== undefined && sizeFlag !== flag) throw new UsageError(`${sizeFlag} and ${flag} exclude each other`);
+        if (sizeFlag !== undefined && sizeFlag !== flag)
+          throw new UsageError(`${sizeFlag} and ${flag} exclude each other`);
         sizeFlag = flag;
         args.size = flag === '--quick' ? 'quick' : 'full';
         break;
       case '--seed': {
         const text = value();
         const seed = Number(text);
-        if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed) || seed > 0xffffffff) throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${JSON.stringify(text)}`);
+        if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed) || seed > 0xffffffff)
+          throw new UsageError(`--seed must be an integer from 0 to 4294967295, got ${JSON.stringify(text)}`);
         args.seed = seed;
         break;
       }
@@ -101,8 +108,13 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
         break;
       }
       case '--policies':
-        for (const name of value().split(',').map((n) => n.trim())) {
-          if (!(POLICY_NAMES as readonly string[]).includes(name)) throw new UsageError(`--policies: unknown policy ${JSON.stringify(name)} (known: ${POLICY_NAMES.join(', ')})`);
+        for (const name of value()
+          .split(',')
+          .map((n) => n.trim())) {
+          if (!(POLICY_NAMES as readonly string[]).includes(name))
+            throw new UsageError(
+              `--policies: unknown policy ${JSON.stringify(name)} (known: ${POLICY_NAMES.join(', ')})`,
+            );
           if (!args.policies.includes(name)) args.policies.push(name);
         }
         break;
@@ -113,7 +125,8 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
         throw new UsageError(`unknown ${arg.startsWith('-') ? 'flag' : 'argument'} ${JSON.stringify(arg)}`);
     }
   }
-  if (args.ci && args.compareWith === undefined) throw new UsageError('--ci needs --compare-with FILE (the baseline the run must not regress from)');
+  if (args.ci && args.compareWith === undefined)
+    throw new UsageError('--ci needs --compare-with FILE (the baseline the run must not regress from)');
   // Never a tracked folder by default: the committed results come from `npm run bench:scenarios`.
   if (args.out === '') args.out = `breakwater-simulate-${args.size}-seed${args.seed}`;
   return args;
@@ -127,7 +140,8 @@ export async function simulateCommand(argv: readonly string[], io: CliIo, comman
   try {
     const args = parseSimulateArgs(argv);
     const cwd = io.cwd ?? process.cwd();
-    const baseline = args.compareWith === undefined ? undefined : readBaseline(resolve(cwd, args.compareWith), args.compareWith);
+    const baseline =
+      args.compareWith === undefined ? undefined : readBaseline(resolve(cwd, args.compareWith), args.compareWith);
     checkOutFolder(resolve(cwd, args.out), args.out);
     return await simulate(args, io, cwd, baseline, command);
   } catch (error) {
@@ -140,12 +154,15 @@ export async function simulateCommand(argv: readonly string[], io: CliIo, comman
 /** --out must be a folder this process can write, checked before a run that may take minutes. */
 function checkOutFolder(path: string, given: string): void {
   try {
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === false) throw new UsageError(`--out: ${given} is a file, not a folder`);
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === false)
+      throw new UsageError(`--out: ${given} is a file, not a folder`);
     mkdirSync(path, { recursive: true });
     accessSync(path, constants.W_OK);
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`--out: cannot write to ${given} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UsageError(
+      `--out: cannot write to ${given} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
 }
 
@@ -174,7 +191,9 @@ function readBaseline(path: string, given: string): SuiteResult {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`--compare-with: cannot read ${given}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UsageError(
+      `--compare-with: cannot read ${given}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   let parsed: unknown;
   try {
@@ -189,17 +208,34 @@ function readBaseline(path: string, given: string): SuiteResult {
   }
 }
 
-async function simulate(args: SimulateArgs, io: CliIo, cwd: string, baseline: SuiteResult | undefined, command: string): Promise<number> {
+async function simulate(
+  args: SimulateArgs,
+  io: CliIo,
+  cwd: string,
+  baseline: SuiteResult | undefined,
+  command: string,
+): Promise<number> {
   const scenarios = args.scenarios.length === 0 ? ALL_SCENARIOS : args.scenarios.map(simulationNamed);
   const progress = progressReporter(io.stdout, io.isTTY === true && !args.ci);
   const started = performance.now();
-  const policies = args.policies.length === 0 ? undefined : await policiesNamed(args.policies, args.model === undefined ? undefined : resolve(cwd, args.model));
-  const suite = await runSuite({ seed: args.seed, size: args.size, scenarios, onProgress: progress, ...(policies && { policies }) });
+  const policies =
+    args.policies.length === 0
+      ? undefined
+      : await policiesNamed(args.policies, args.model === undefined ? undefined : resolve(cwd, args.model));
+  const suite = await runSuite({
+    seed: args.seed,
+    size: args.size,
+    scenarios,
+    onProgress: progress,
+    ...(policies && { policies }),
+  });
   const elapsedSeconds = (performance.now() - started) / 1000;
   const cpu = cpus();
   const environment = `${new Date().toISOString().slice(0, 10)}, ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${cpu.length} cores, Node ${process.version}`;
   const files = writeReport(suite, resolve(cwd, args.out), { command, elapsedSeconds, environment });
-  io.stdout.write(`\n${summaryTable(suite)}\n\n${runCount(suite)} runs in ${elapsedSeconds.toFixed(1)} s; wrote ${files.length} files to ${args.out}\n`);
+  io.stdout.write(
+    `\n${summaryTable(suite)}\n\n${runCount(suite)} runs in ${elapsedSeconds.toFixed(1)} s; wrote ${files.length} files to ${args.out}\n`,
+  );
   if (baseline === undefined) return 0;
   const regressions = findRegressions(baseline, suite);
   io.stdout.write(regressionText(regressions, args.compareWith!));
@@ -209,6 +245,9 @@ async function simulate(args: SimulateArgs, io: CliIo, cwd: string, baseline: Su
 function regressionText(regressions: readonly Regression[], file: string): string {
   if (regressions.length === 0) return `no regression against ${file} (tolerances in docs/chaos.md)\n`;
   const show = (v: number | null) => (v === null ? 'never' : String(Math.round(v * 10_000) / 10_000));
-  const lines = regressions.map((r) => `  REGRESSION ${r.scenario} / ${r.policy}: ${r.measure} ${show(r.before)} -> ${show(r.after)} (tolerance ${r.tolerance})`);
+  const lines = regressions.map(
+    (r) =>
+      `  REGRESSION ${r.scenario} / ${r.policy}: ${r.measure} ${show(r.before)} -> ${show(r.after)} (tolerance ${r.tolerance})`,
+  );
   return `${regressions.length} regression(s) against ${file}:\n${lines.join('\n')}\n`;
 }

@@ -49,7 +49,10 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     const integer = (min: number, max: number): number => {
       const text = value();
       const n = Number(text);
-      if (!Number.isInteger(n) || n < min || n > max) throw new TypeError(`breakwater train: ${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+      if (!Number.isInteger(n) || n < min || n > max)
+        throw new TypeError(
+          `breakwater train: ${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`,
+        );
       return n;
     };
     if (flag === '--from') args.from = value();
@@ -58,17 +61,25 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
     else if (flag === '--horizon') args.horizonSeconds = integer(1, 3600);
     else throw new TypeError(`breakwater train: unknown flag ${JSON.stringify(flag)}`);
   }
-  if (args.from === undefined) throw new TypeError('breakwater train: --from is required (simulator, or an events .jsonl or .duckdb file)');
+  if (args.from === undefined)
+    throw new TypeError('breakwater train: --from is required (simulator, or an events .jsonl or .duckdb file)');
   if (args.out === undefined) throw new TypeError('breakwater train: --out is required (the model file to write)');
   return args as TrainArgs;
 }
 
 /** `breakwater train`: resolves to the card of the model it wrote. */
-export async function runTrainCommand(argv: readonly string[], print: (line: string) => void, cwd = process.cwd()): Promise<ModelCard> {
+export async function runTrainCommand(
+  argv: readonly string[],
+  print: (line: string) => void,
+  cwd = process.cwd(),
+): Promise<ModelCard> {
   const args = parseTrainArgs(argv);
   const out = resolve(cwd, args.out);
   const command = ['breakwater train', ...argv].join(' ');
-  const card = args.from === 'simulator' ? await fromSimulator(args, print, command) : await fromHistory(resolve(cwd, args.from), args, print, command);
+  const card =
+    args.from === 'simulator'
+      ? await fromSimulator(args, print, command)
+      : await fromHistory(resolve(cwd, args.from), args, print, command);
   if (card.card.trees === 0) {
     // A model of no trees scores every row with the base rate: writing it would ship a model that warns of nothing.
     throw new RangeError(
@@ -83,22 +94,41 @@ export async function runTrainCommand(argv: readonly string[], print: (line: str
   return card.card;
 }
 
-async function fromSimulator(args: TrainArgs, print: (line: string) => void, command: string): Promise<{ bytes: Uint8Array; card: ModelCard }> {
+async function fromSimulator(
+  args: TrainArgs,
+  print: (line: string) => void,
+  command: string,
+): Promise<{ bytes: Uint8Array; card: ModelCard }> {
   const { model, card } = await trainFromGenerator(args, print, command);
-  return { bytes: exportTreeEnsemble(model, { extra: { source: card.source, horizonSeconds: String(args.horizonSeconds) } }), card };
+  return {
+    bytes: exportTreeEnsemble(model, { extra: { source: card.source, horizonSeconds: String(args.horizonSeconds) } }),
+    card,
+  };
 }
 
-async function fromHistory(path: string, args: TrainArgs, print: (line: string) => void, command: string): Promise<{ bytes: Uint8Array; card: ModelCard }> {
+async function fromHistory(
+  path: string,
+  args: TrainArgs,
+  print: (line: string) => void,
+  command: string,
+): Promise<{ bytes: Uint8Array; card: ModelCard }> {
   const events = await readHistoryFile(path);
   // A registry's window summaries carry the live breakers' own feature rows: a model trained on
   // them scores live breakers. Histories without them get the features derived from the events.
   const withCoreRows = events.some(hasCoreRow);
   const options = withCoreRows
-    ? { horizonSeconds: args.horizonSeconds, featureList: CORE_FEATURES, extract: ({ now }: HistoryWindow) => coreRowOf(now) }
+    ? {
+        horizonSeconds: args.horizonSeconds,
+        featureList: CORE_FEATURES,
+        extract: ({ now }: HistoryWindow) => coreRowOf(now),
+      }
     : { horizonSeconds: args.horizonSeconds };
-  print(`${events.length} events; features: ${withCoreRows ? 'the recorded breakwater.core rows' : 'derived from the events (breakwater.history)'}`);
+  print(
+    `${events.length} events; features: ${withCoreRows ? 'the recorded breakwater.core rows' : 'derived from the events (breakwater.history)'}`,
+  );
   const data: TrainingSet = trainingSetFromEvents(events, options, path);
-  if (data.rowCount === 0) throw new RangeError(`breakwater train: ${path} holds no window summaries of closed breakers to learn from`);
+  if (data.rowCount === 0)
+    throw new RangeError(`breakwater train: ${path} holds no window summaries of closed breakers to learn from`);
   const model = train(data, print);
   const card: ModelCard = {
     source: `event history ${path}; horizon ${args.horizonSeconds} s`,
@@ -108,18 +138,25 @@ async function fromHistory(path: string, args: TrainArgs, print: (line: string) 
     trees: model.trees.length,
     command,
   };
-  return { bytes: exportTreeEnsemble(model, { extra: { source: card.source, horizonSeconds: String(args.horizonSeconds) } }), card };
+  return {
+    bytes: exportTreeEnsemble(model, { extra: { source: card.source, horizonSeconds: String(args.horizonSeconds) } }),
+    card,
+  };
 }
 
 function train(data: TrainingSet, print: (line: string) => void): GbdtModel {
   print(`training on ${data.rowCount} rows (${(100 * mean(data.labels)).toFixed(1)}% positive)`);
   // Monotone in the evidence columns this layout has (a derived history layout has fewer).
   const increasing = (EARLY_WARNING_GBDT.increasing ?? []).filter((name) => data.featureList.features.includes(name));
-  const model = trainGbdt(data, { ...EARLY_WARNING_GBDT, increasing }, {
-    onRound: ({ round, validationLogLoss }) => {
-      if (round % 25 === 0) print(`  round ${round}: validation log-loss ${validationLogLoss.toFixed(4)}`);
+  const model = trainGbdt(
+    data,
+    { ...EARLY_WARNING_GBDT, increasing },
+    {
+      onRound: ({ round, validationLogLoss }) => {
+        if (round % 25 === 0) print(`  round ${round}: validation log-loss ${validationLogLoss.toFixed(4)}`);
+      },
     },
-  });
+  );
   print(`kept ${model.trees.length} trees`);
   return model;
 }
@@ -134,10 +171,13 @@ function hasCoreRow(event: BreakerEvent): boolean {
 /** A window summary's recorded feature row (null was a missing value); NaN throughout when it has none. */
 function coreRowOf(event: BreakerEvent): number[] {
   if (!hasCoreRow(event)) return new Array<number>(CORE_FEATURE_COUNT).fill(Number.NaN);
-  return ((event.detail as { features: (number | null)[] }).features).map((value) => (typeof value === 'number' ? value : Number.NaN));
+  return (event.detail as { features: (number | null)[] }).features.map((value) =>
+    typeof value === 'number' ? value : Number.NaN,
+  );
 }
 
-const mean = (values: ArrayLike<number>): number => (values.length > 0 ? Array.from(values).reduce((a, b) => a + b, 0) / values.length : 0);
+const mean = (values: ArrayLike<number>): number =>
+  values.length > 0 ? Array.from(values).reduce((a, b) => a + b, 0) / values.length : 0;
 
 /** `breakwater train`: 0 when the model and its card are written, 2 on a bad flag or input. */
 export async function trainCommand(argv: readonly string[], io: CliIo): Promise<number> {

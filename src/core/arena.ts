@@ -80,30 +80,50 @@ export class Arena {
    */
   static from(buffer: unknown, field = 'arena buffer'): Arena {
     if (!(buffer instanceof SharedArrayBuffer)) {
-      const why = buffer instanceof ArrayBuffer ? ' (a plain ArrayBuffer can be transferred and freed while the core still uses it)' : '';
-      throw new TypeError(`breakwater: ${field} must be a SharedArrayBuffer holding a breakwater arena, got ${describe(buffer)}${why}`);
+      const why =
+        buffer instanceof ArrayBuffer
+          ? ' (a plain ArrayBuffer can be transferred and freed while the core still uses it)'
+          : '';
+      throw new TypeError(
+        `breakwater: ${field} must be a SharedArrayBuffer holding a breakwater arena, got ${describe(buffer)}${why}`,
+      );
     }
     if (buffer.byteLength < HEADER_BYTES) {
-      throw new RangeError(`breakwater: arena buffer is ${buffer.byteLength} bytes, smaller than its ${HEADER_BYTES}-byte header`);
+      throw new RangeError(
+        `breakwater: arena buffer is ${buffer.byteLength} bytes, smaller than its ${HEADER_BYTES}-byte header`,
+      );
     }
     const header = new DataView(buffer, 0, HEADER_BYTES);
     const magic = header.getUint32(Header.magic, true);
     if (magic !== MAGIC) {
-      throw new TypeError(`breakwater: buffer is not a breakwater arena (magic 0x${magic.toString(16)}, expected 0x${MAGIC.toString(16)})`);
+      throw new TypeError(
+        `breakwater: buffer is not a breakwater arena (magic 0x${magic.toString(16)}, expected 0x${MAGIC.toString(16)})`,
+      );
     }
     const version = header.getUint32(Header.version, true);
     if (version !== LAYOUT_VERSION) {
-      throw new RangeError(`breakwater: arena layout version ${version} is not supported (this build reads version ${LAYOUT_VERSION})`);
+      throw new RangeError(
+        `breakwater: arena layout version ${version} is not supported (this build reads version ${LAYOUT_VERSION})`,
+      );
     }
     const maxBuckets = header.getUint32(Header.maxBuckets, true);
     const capacity = header.getUint32(Header.capacity, true);
     const bins = header.getUint32(Header.bins, true);
-    if (bins !== HISTOGRAM_BINS && bins !== 0) throw new RangeError(`breakwater: arena header is corrupt (histogram bins ${bins}, expected ${HISTOGRAM_BINS} or 0)`);
-    if (maxBuckets < 1 || maxBuckets > MAX_BUCKETS || header.getUint32(Header.slotBytes, true) !== slotBytesFor(maxBuckets, bins)) {
+    if (bins !== HISTOGRAM_BINS && bins !== 0)
+      throw new RangeError(
+        `breakwater: arena header is corrupt (histogram bins ${bins}, expected ${HISTOGRAM_BINS} or 0)`,
+      );
+    if (
+      maxBuckets < 1 ||
+      maxBuckets > MAX_BUCKETS ||
+      header.getUint32(Header.slotBytes, true) !== slotBytesFor(maxBuckets, bins)
+    ) {
       throw new RangeError(`breakwater: arena header is corrupt (maxBuckets ${maxBuckets})`);
     }
     if (buffer.byteLength < arenaBytesFor(capacity, maxBuckets, bins)) {
-      throw new RangeError(`breakwater: arena buffer is ${buffer.byteLength} bytes, its header needs ${arenaBytesFor(capacity, maxBuckets, bins)}`);
+      throw new RangeError(
+        `breakwater: arena buffer is ${buffer.byteLength} bytes, its header needs ${arenaBytesFor(capacity, maxBuckets, bins)}`,
+      );
     }
     return new Arena(buffer);
   }

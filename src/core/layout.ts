@@ -196,7 +196,17 @@ export const WindowStat = {
 } as const;
 
 /** Offsets within WindowStat.window and WindowStat.recent. */
-export const SpanStat = { calls: 0, successes: 1, failures: 2, slowCalls: 3, timeouts: 4, rejections: 5, p50Us: 6, p90Us: 7, p99Us: 8 } as const;
+export const SpanStat = {
+  calls: 0,
+  successes: 1,
+  failures: 2,
+  slowCalls: 3,
+  timeouts: 4,
+  rejections: 5,
+  p50Us: 6,
+  p90Us: 7,
+  p99Us: 8,
+} as const;
 
 export const WINDOW_STATS_SIZE = 23;
 

@@ -5,7 +5,11 @@
  * - `torn`: a partial object after a complete record of ours (a writer died mid-append): cut it at `keepBytes`;
  * - `foreign`: not provably ours; `problem` says why. Nothing may be cut or appended then.
  */
-export type TailVerdict = { kind: 'whole' } | { kind: 'unterminated' } | { kind: 'torn'; keepBytes: number } | { kind: 'foreign'; problem: string };
+export type TailVerdict =
+  | { kind: 'whole' }
+  | { kind: 'unterminated' }
+  | { kind: 'torn'; keepBytes: number }
+  | { kind: 'foreign'; problem: string };
 
 const NEWLINE = 0x0a;
 
@@ -27,9 +31,22 @@ export function inspectTail(tail: Buffer, offset: number, isRecord: (line: strin
   const judgeable = lineEnd >= 0 && (lineStart > 0 || offset === 0);
   const lastLine = judgeable ? tail.toString('utf8', lineStart, lineEnd) : undefined;
   const lastLineIsOurs = lastLine !== undefined && lastLine.trim().length > 0 && isRecord(lastLine);
-  if (endsLine) return lastLineIsOurs ? { kind: 'whole' } : { kind: 'foreign', problem: lastLine === undefined ? 'its last line is too long to be a record' : 'its last line is not a record' };
+  if (endsLine)
+    return lastLineIsOurs
+      ? { kind: 'whole' }
+      : {
+          kind: 'foreign',
+          problem:
+            lastLine === undefined ? 'its last line is too long to be a record' : 'its last line is not a record',
+        };
   if (isRecord(fragment)) return { kind: 'unterminated' };
-  if (!lastLineIsOurs) return { kind: 'foreign', problem: lastLine === undefined ? 'it does not end with a newline after a record' : 'its last line is not a record' };
-  if (!fragment.startsWith('{')) return { kind: 'foreign', problem: 'it ends in text that is not the start of a record' };
+  if (!lastLineIsOurs)
+    return {
+      kind: 'foreign',
+      problem:
+        lastLine === undefined ? 'it does not end with a newline after a record' : 'its last line is not a record',
+    };
+  if (!fragment.startsWith('{'))
+    return { kind: 'foreign', problem: 'it ends in text that is not the start of a record' };
   return { kind: 'torn', keepBytes: offset + fragmentStart };
 }

@@ -22,7 +22,10 @@ async function readDuckDbHistory(path: string): Promise<BreakerEvent[]> {
       ...(row as unknown as BreakerEvent),
       timestamp: Number(row.timestamp),
       labels: labelsOf(row.labels),
-      detail: typeof row.detail === 'string' ? (JSON.parse(row.detail) as Record<string, unknown>) : ((row.detail as Record<string, unknown> | null) ?? null),
+      detail:
+        typeof row.detail === 'string'
+          ? (JSON.parse(row.detail) as Record<string, unknown>)
+          : ((row.detail as Record<string, unknown> | null) ?? null),
     }));
   } finally {
     await sink.close();
@@ -31,6 +34,7 @@ async function readDuckDbHistory(path: string): Promise<BreakerEvent[]> {
 
 /** DuckDB MAPs read back as [{ key, value }] lists (or objects): labels as a plain object. */
 function labelsOf(value: unknown): Record<string, string> {
-  if (Array.isArray(value)) return Object.fromEntries(value.map((entry: { key: string; value: string }) => [entry.key, entry.value]));
+  if (Array.isArray(value))
+    return Object.fromEntries(value.map((entry: { key: string; value: string }) => [entry.key, entry.value]));
   return (value as Record<string, string> | null) ?? {};
 }

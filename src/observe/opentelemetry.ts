@@ -35,19 +35,40 @@ const OUTCOMES = [
  * latency percentiles, health, predicted probability. Values are read from the registry once per
  * collection, in one batch callback; above `maxBreakers` only the least healthy are observed.
  */
-export function bridgeToOpenTelemetry(registry: RegistryView, given: OpenTelemetryMeter, options: OpenTelemetryOptions = {}): OpenTelemetryBridge {
+export function bridgeToOpenTelemetry(
+  registry: RegistryView,
+  given: OpenTelemetryMeter,
+  options: OpenTelemetryOptions = {},
+): OpenTelemetryBridge {
   const meter = given as Meter;
   if (meter === null || typeof meter !== 'object' || typeof meter.createObservableGauge !== 'function') {
-    throw new TypeError('breakwater: bridgeToOpenTelemetry(registry, meter) needs a Meter from @opentelemetry/api (metrics.getMeter(name))');
+    throw new TypeError(
+      'breakwater: bridgeToOpenTelemetry(registry, meter) needs a Meter from @opentelemetry/api (metrics.getMeter(name))',
+    );
   }
   const prefix = options.prefix ?? 'breakwater.';
   const maxBreakers = options.maxBreakers ?? 1000;
-  if (!Number.isInteger(maxBreakers) || maxBreakers < 1) throw new RangeError(`breakwater: OpenTelemetry option "maxBreakers" must be an integer >= 1, got ${String(maxBreakers)}`);
-  const state = meter.createObservableGauge(`${prefix}circuit.state`, { description: 'Circuit state code: 0 closed, 1 open, 2 half-open, 3 forced-open, 4 disabled' });
-  const calls = meter.createObservableCounter(`${prefix}calls`, { description: 'Calls by outcome since the breaker was created or reset' });
-  const latency = meter.createObservableGauge(`${prefix}latency`, { description: 'Window latency percentile', unit: 'ms' });
-  const health = meter.createObservableGauge(`${prefix}health`, { description: 'Health percentage (0..100)', unit: '%' });
-  const probability = meter.createObservableGauge(`${prefix}trip.probability`, { description: 'The early-warning model\'s probability of a trip' });
+  if (!Number.isInteger(maxBreakers) || maxBreakers < 1)
+    throw new RangeError(
+      `breakwater: OpenTelemetry option "maxBreakers" must be an integer >= 1, got ${String(maxBreakers)}`,
+    );
+  const state = meter.createObservableGauge(`${prefix}circuit.state`, {
+    description: 'Circuit state code: 0 closed, 1 open, 2 half-open, 3 forced-open, 4 disabled',
+  });
+  const calls = meter.createObservableCounter(`${prefix}calls`, {
+    description: 'Calls by outcome since the breaker was created or reset',
+  });
+  const latency = meter.createObservableGauge(`${prefix}latency`, {
+    description: 'Window latency percentile',
+    unit: 'ms',
+  });
+  const health = meter.createObservableGauge(`${prefix}health`, {
+    description: 'Health percentage (0..100)',
+    unit: '%',
+  });
+  const probability = meter.createObservableGauge(`${prefix}trip.probability`, {
+    description: "The early-warning model's probability of a trip",
+  });
   const instruments: Observable[] = [state, calls, latency, health, probability];
   let lastCollection: ScrapeSummary | undefined;
 

@@ -9,7 +9,6 @@ import type { StateName } from '../state';
 export const PROM_CLIENT_PACKAGE = 'prom-client';
 export type { RegistryView, ScrapeSummary } from './registry-reading';
 
-
 /** Options of {@link collectBreakwaterMetrics}. */
 export interface PrometheusOptions {
   /** The prom-client Registry to register in; default a new one (see the collector's `register`). */
@@ -31,7 +30,6 @@ export interface PrometheusOptions {
   overflow?: 'per-kind' | 'top-n';
 }
 
-
 /** A registered collector. */
 export interface BreakwaterCollector {
   /** The prom-client Registry the metrics are in: `await register.metrics()` is the exposition. */
@@ -47,7 +45,13 @@ export interface BreakwaterCollector {
 type PromClient = Pick<typeof import('prom-client'), 'Registry' | 'Gauge' | 'Counter'>;
 
 /** Numeric code of each state for the `circuit_state_code` gauge. */
-export const STATE_CODES: Readonly<Record<StateName, number>> = { closed: 0, open: 1, 'half-open': 2, 'forced-open': 3, disabled: 4 };
+export const STATE_CODES: Readonly<Record<StateName, number>> = {
+  closed: 0,
+  open: 1,
+  'half-open': 2,
+  'forced-open': 3,
+  disabled: 4,
+};
 const STATES = Object.keys(STATE_CODES) as StateName[];
 const RESERVED_LABELS = new Set(['name', 'kind', 'state', 'quantile', 'option']);
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -82,8 +86,13 @@ function loadPromClient(): PromClient {
   try {
     return createRequire(__filename)(PROM_CLIENT_PACKAGE) as PromClient;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && (error as Error).message.includes(PROM_CLIENT_PACKAGE)) {
-      throw new Error(`breakwater: Prometheus metrics need the optional package ${PROM_CLIENT_PACKAGE}; install it with \`npm install ${PROM_CLIENT_PACKAGE}\``);
+    if (
+      (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
+      (error as Error).message.includes(PROM_CLIENT_PACKAGE)
+    ) {
+      throw new Error(
+        `breakwater: Prometheus metrics need the optional package ${PROM_CLIENT_PACKAGE}; install it with \`npm install ${PROM_CLIENT_PACKAGE}\``,
+      );
     }
     throw new Error(`breakwater: ${PROM_CLIENT_PACKAGE} is installed but failed to load: ${(error as Error).message}`);
   }
@@ -101,7 +110,6 @@ export function prometheusLabelName(key: string): string {
   return label;
 }
 
-
 const seconds = (ms: number | null): number | null => (ms === null ? null : ms / 1000);
 
 /**
@@ -112,18 +120,35 @@ const seconds = (ms: number | null): number | null => (ms === null ? null : ms /
  * per-kind aggregates or the least healthy breakers only.
  */
 export function collectBreakwaterMetrics(registry: RegistryView, options: PrometheusOptions = {}): BreakwaterCollector {
-  if (options === null || typeof options !== 'object') throw new TypeError('breakwater: collectBreakwaterMetrics(registry, options) needs an options object');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('breakwater: collectBreakwaterMetrics(registry, options) needs an options object');
   const prefix = options.prefix ?? 'breakwater_';
   if (typeof prefix !== 'string' || (prefix !== '' && !METRIC_PREFIX.test(prefix))) {
-    throw new TypeError(`breakwater: Prometheus option prefix must match ${METRIC_PREFIX.source} (or be empty), got ${JSON.stringify(prefix)}`);
+    throw new TypeError(
+      `breakwater: Prometheus option prefix must match ${METRIC_PREFIX.source} (or be empty), got ${JSON.stringify(prefix)}`,
+    );
   }
   const maxSeries = options.maxSeries ?? 1000;
-  if (!Number.isInteger(maxSeries) || maxSeries < 0) throw new RangeError(`breakwater: Prometheus option maxSeries must be an integer >= 0, got ${String(maxSeries)}`);
+  if (!Number.isInteger(maxSeries) || maxSeries < 0)
+    throw new RangeError(`breakwater: Prometheus option maxSeries must be an integer >= 0, got ${String(maxSeries)}`);
   const overflow = options.overflow ?? 'per-kind';
-  if (overflow !== 'per-kind' && overflow !== 'top-n') throw new RangeError(`breakwater: Prometheus option overflow must be 'per-kind' or 'top-n', got ${JSON.stringify(overflow)}`);
-  const keys = options.labelNames ?? [...new Set([...registry.entries()].flatMap(({ kind, name }) => Object.keys(registry.breakerHealth(kind, name)?.labels ?? {})))].sort();
+  if (overflow !== 'per-kind' && overflow !== 'top-n')
+    throw new RangeError(
+      `breakwater: Prometheus option overflow must be 'per-kind' or 'top-n', got ${JSON.stringify(overflow)}`,
+    );
+  const keys =
+    options.labelNames ??
+    [
+      ...new Set(
+        [...registry.entries()].flatMap(({ kind, name }) =>
+          Object.keys(registry.breakerHealth(kind, name)?.labels ?? {}),
+        ),
+      ),
+    ].sort();
   if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string' || key.length === 0)) {
-    throw new TypeError(`breakwater: Prometheus option labelNames must be an array of non-empty strings, got ${JSON.stringify(keys)}`);
+    throw new TypeError(
+      `breakwater: Prometheus option labelNames must be an array of non-empty strings, got ${JSON.stringify(keys)}`,
+    );
   }
   const labelMap = keys.map((key) => [key, prometheusLabelName(key)] as const);
   const exportedLabels = [...new Set(labelMap.map(([, label]) => label))];
@@ -163,68 +188,148 @@ export function collectBreakwaterMetrics(registry: RegistryView, options: Promet
 
   const baseLabels = ['name', 'kind', ...exportedLabels];
   const metrics: Array<Gauge | Counter> = [];
-  const gauge = (suffix: string, help: string, extraLabels: string[], collect: (this: Gauge, r: Reading) => void): void => {
-    metrics.push(new client.Gauge({ name: prefix + suffix, help, labelNames: [...baseLabels, ...extraLabels], registers: [], collect() {
-      this.reset();
-      collect.call(this, read());
-    } }));
+  const gauge = (
+    suffix: string,
+    help: string,
+    extraLabels: string[],
+    collect: (this: Gauge, r: Reading) => void,
+  ): void => {
+    metrics.push(
+      new client.Gauge({
+        name: prefix + suffix,
+        help,
+        labelNames: [...baseLabels, ...extraLabels],
+        registers: [],
+        collect() {
+          this.reset();
+          collect.call(this, read());
+        },
+      }),
+    );
   };
 
   gauge('circuits', 'Breakers in each state, per kind', ['state'], function (r) {
     for (const [kind, counts] of Object.entries(r.health.byKind)) {
-      const byState: Record<StateName, number> = { closed: counts.closed, open: counts.open, 'half-open': counts.halfOpen, 'forced-open': counts.forcedOpen, disabled: counts.disabled };
+      const byState: Record<StateName, number> = {
+        closed: counts.closed,
+        open: counts.open,
+        'half-open': counts.halfOpen,
+        'forced-open': counts.forcedOpen,
+        disabled: counts.disabled,
+      };
       for (const state of STATES) this.set({ kind, state }, byState[state]);
     }
   });
-  gauge('circuit_state', "1 for the breaker's current state, 0 for the others (per-kind mode: breakers in that state)", ['state'], function (r) {
-    for (const row of r.breakers) for (const state of STATES) this.set({ ...breakerLabels(row), state }, row.state === state ? 1 : 0);
-    for (const [kind, rows] of r.kinds) for (const state of STATES) this.set({ kind, state }, rows.filter((row) => row.state === state).length);
-  });
-  gauge('circuit_state_code', 'The current state as a number: 0 closed, 1 open, 2 half-open, 3 forced-open, 4 disabled', [], function (r) {
-    for (const row of r.breakers) this.set(breakerLabels(row), STATE_CODES[row.state]);
-  });
+  gauge(
+    'circuit_state',
+    "1 for the breaker's current state, 0 for the others (per-kind mode: breakers in that state)",
+    ['state'],
+    function (r) {
+      for (const row of r.breakers)
+        for (const state of STATES) this.set({ ...breakerLabels(row), state }, row.state === state ? 1 : 0);
+      for (const [kind, rows] of r.kinds)
+        for (const state of STATES) this.set({ kind, state }, rows.filter((row) => row.state === state).length);
+    },
+  );
+  gauge(
+    'circuit_state_code',
+    'The current state as a number: 0 closed, 1 open, 2 half-open, 3 forced-open, 4 disabled',
+    [],
+    function (r) {
+      for (const row of r.breakers) this.set(breakerLabels(row), STATE_CODES[row.state]);
+    },
+  );
   gauge('health_ratio', 'healthPercentage / 100 (per-kind mode: the average)', [], function (r) {
     for (const row of r.breakers) this.set(breakerLabels(row), row.healthPercentage / 100);
-    for (const [kind, rows] of r.kinds) this.set({ kind }, rows.reduce((sum, row) => sum + row.healthPercentage, 0) / rows.length / 100);
+    for (const [kind, rows] of r.kinds)
+      this.set({ kind }, rows.reduce((sum, row) => sum + row.healthPercentage, 0) / rows.length / 100);
   });
-  gauge('trip_probability', "The early-warning model's probability of a trip (per-kind mode: the highest); absent when never scored", [], function (r) {
-    for (const row of r.breakers) if (row.probability !== null) this.set(breakerLabels(row), row.probability);
-    for (const [kind, rows] of r.kinds) {
-      const highest = rows.reduce((max, row) => (row.probability !== null && row.probability > max ? row.probability : max), -1);
-      if (highest >= 0) this.set({ kind }, highest);
-    }
-  });
-  gauge('call_latency_seconds', 'Latency percentiles over the sliding window (per-kind mode: the highest)', ['quantile'], function (r) {
-    const quantiles = [['0.5', 'p50'], ['0.9', 'p90'], ['0.99', 'p99']] as const;
-    for (const row of r.breakers) {
-      for (const [quantile, field] of quantiles) {
-        const value = seconds(row.latency[field]);
-        if (value !== null) this.set({ ...breakerLabels(row), quantile }, value);
+  gauge(
+    'trip_probability',
+    "The early-warning model's probability of a trip (per-kind mode: the highest); absent when never scored",
+    [],
+    function (r) {
+      for (const row of r.breakers) if (row.probability !== null) this.set(breakerLabels(row), row.probability);
+      for (const [kind, rows] of r.kinds) {
+        const highest = rows.reduce(
+          (max, row) => (row.probability !== null && row.probability > max ? row.probability : max),
+          -1,
+        );
+        if (highest >= 0) this.set({ kind }, highest);
       }
-    }
-    for (const [kind, rows] of r.kinds) {
-      for (const [quantile, field] of quantiles) {
-        const highest = rows.reduce((max, row) => Math.max(max, row.latency[field] ?? -1), -1);
-        if (highest >= 0) this.set({ kind, quantile }, highest / 1000);
+    },
+  );
+  gauge(
+    'call_latency_seconds',
+    'Latency percentiles over the sliding window (per-kind mode: the highest)',
+    ['quantile'],
+    function (r) {
+      const quantiles = [
+        ['0.5', 'p50'],
+        ['0.9', 'p90'],
+        ['0.99', 'p99'],
+      ] as const;
+      for (const row of r.breakers) {
+        for (const [quantile, field] of quantiles) {
+          const value = seconds(row.latency[field]);
+          if (value !== null) this.set({ ...breakerLabels(row), quantile }, value);
+        }
       }
-    }
-  });
-  gauge('threshold', 'Current trip thresholds: failureThreshold (calls), failureRateThreshold and slowCallRateThreshold (%), minimumCalls', ['option'], function (r) {
-    for (const row of r.breakers) for (const [option, value] of Object.entries(row.thresholds)) this.set({ ...breakerLabels(row), option }, value);
-  });
-  gauge('timeout_seconds', 'Current timeouts: timeout, recoveryTimeout, halfOpenTimeout, slowCallDuration', ['option'], function (r) {
-    for (const row of r.breakers) for (const [option, value] of Object.entries(row.timeoutsMs)) this.set({ ...breakerLabels(row), option }, value / 1000);
-  });
-  gauge('series_omitted_breakers', 'Breakers without series of their own because of the maxSeries guard', [], function (r) {
-    this.set({}, r.summary.omitted);
-  });
+      for (const [kind, rows] of r.kinds) {
+        for (const [quantile, field] of quantiles) {
+          const highest = rows.reduce((max, row) => Math.max(max, row.latency[field] ?? -1), -1);
+          if (highest >= 0) this.set({ kind, quantile }, highest / 1000);
+        }
+      }
+    },
+  );
+  gauge(
+    'threshold',
+    'Current trip thresholds: failureThreshold (calls), failureRateThreshold and slowCallRateThreshold (%), minimumCalls',
+    ['option'],
+    function (r) {
+      for (const row of r.breakers)
+        for (const [option, value] of Object.entries(row.thresholds))
+          this.set({ ...breakerLabels(row), option }, value);
+    },
+  );
+  gauge(
+    'timeout_seconds',
+    'Current timeouts: timeout, recoveryTimeout, halfOpenTimeout, slowCallDuration',
+    ['option'],
+    function (r) {
+      for (const row of r.breakers)
+        for (const [option, value] of Object.entries(row.timeoutsMs))
+          this.set({ ...breakerLabels(row), option }, value / 1000);
+    },
+  );
+  gauge(
+    'series_omitted_breakers',
+    'Breakers without series of their own because of the maxSeries guard',
+    [],
+    function (r) {
+      this.set({}, r.summary.omitted);
+    },
+  );
   for (const [suffix, field, help] of COUNTERS) {
-    metrics.push(new client.Counter({ name: prefix + suffix, help: `${help} (lifetime; per-kind mode: the sum)`, labelNames: baseLabels, registers: [], collect() {
-      this.reset();
-      const r = read();
-      for (const row of r.breakers) this.inc(breakerLabels(row), row[field]);
-      for (const [kind, rows] of r.kinds) this.inc({ kind }, rows.reduce((sum, row) => sum + row[field], 0));
-    } }));
+    metrics.push(
+      new client.Counter({
+        name: prefix + suffix,
+        help: `${help} (lifetime; per-kind mode: the sum)`,
+        labelNames: baseLabels,
+        registers: [],
+        collect() {
+          this.reset();
+          const r = read();
+          for (const row of r.breakers) this.inc(breakerLabels(row), row[field]);
+          for (const [kind, rows] of r.kinds)
+            this.inc(
+              { kind },
+              rows.reduce((sum, row) => sum + row[field], 0),
+            );
+        },
+      }),
+    );
   }
 
   const registered: string[] = [];
@@ -235,7 +340,9 @@ export function collectBreakwaterMetrics(registry: RegistryView, options: Promet
     }
   } catch (error) {
     for (const name of registered) register.removeSingleMetric(name);
-    throw new Error(`breakwater: could not register the Prometheus metrics (is another collector using prefix ${JSON.stringify(prefix)} on this Registry?): ${(error as Error).message}`);
+    throw new Error(
+      `breakwater: could not register the Prometheus metrics (is another collector using prefix ${JSON.stringify(prefix)} on this Registry?): ${(error as Error).message}`,
+    );
   }
 
   return {

@@ -2,7 +2,9 @@ import type { BreakerHealth, RegistryHealth } from '../registry/health';
 import type { Registry } from '../registry/registry';
 
 /** The registry reads a scrape makes. */
-export type RegistryView = Pick<Registry, 'breakerHealth' | 'health'> & { entries(): Iterable<{ readonly kind: string; readonly name: string }> };
+export type RegistryView = Pick<Registry, 'breakerHealth' | 'health'> & {
+  entries(): Iterable<{ readonly kind: string; readonly name: string }>;
+};
 
 /** What the last scrape exported. */
 export interface ScrapeSummary {
@@ -30,11 +32,24 @@ export function readRegistry(registry: RegistryView, maxSeries: number, overflow
     if (row !== undefined) all.push(row);
   }
   const health = registry.health();
-  if (all.length <= maxSeries) return { summary: { mode: 'per-breaker', exported: all.length, omitted: 0 }, breakers: all, kinds: new Map(), health };
+  if (all.length <= maxSeries)
+    return {
+      summary: { mode: 'per-breaker', exported: all.length, omitted: 0 },
+      breakers: all,
+      kinds: new Map(),
+      health,
+    };
   if (overflow === 'top-n') {
     // Least healthy first; among equals the one failing more, then the busier one.
-    all.sort((a, b) => a.healthPercentage - b.healthPercentage || b.failureRate - a.failureRate || b.totalCalls - a.totalCalls);
-    return { summary: { mode: 'top-n', exported: maxSeries, omitted: all.length - maxSeries }, breakers: all.slice(0, maxSeries), kinds: new Map(), health };
+    all.sort(
+      (a, b) => a.healthPercentage - b.healthPercentage || b.failureRate - a.failureRate || b.totalCalls - a.totalCalls,
+    );
+    return {
+      summary: { mode: 'top-n', exported: maxSeries, omitted: all.length - maxSeries },
+      breakers: all.slice(0, maxSeries),
+      kinds: new Map(),
+      health,
+    };
   }
   const kinds = new Map<string, BreakerHealth[]>();
   for (const row of all) {

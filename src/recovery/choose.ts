@@ -44,7 +44,11 @@ export interface LadderChoice {
 export function chooseStep(input: LadderInput): LadderChoice {
   const skipped: SkippedStep[] = [];
   if (input.attempts >= input.maxAttempts) {
-    return { step: 'escalate', reason: `${input.attempts} attempts reached maxAttempts (${input.maxAttempts})`, skipped };
+    return {
+      step: 'escalate',
+      reason: `${input.attempts} attempts reached maxAttempts (${input.maxAttempts})`,
+      skipped,
+    };
   }
   let start = startingStep(input.kind);
   let reason = `a ${input.kind} failure starts at ${start}`;
@@ -57,22 +61,40 @@ export function chooseStep(input: LadderInput): LadderChoice {
   // Frequency says a worker or a class is sick, except for out-of-memory failures: those follow the
   // task's size wherever it runs, and a smaller batch is the answer.
   const frequencyCounts = input.kind !== 'out-of-memory';
-  if (!input.workerAdmits) raise('switch-worker', 'the worker\'s circuit is open');
-  else if (frequencyCounts && input.workerFailures >= input.workerFailureLimit) raise('switch-worker', `${input.workerFailures} tasks failed on the worker in the window (limit ${input.workerFailureLimit})`);
-  if (!input.hardwareAdmits) raise('switch-hardware', 'the hardware class\'s circuit is open');
-  else if (frequencyCounts && input.hardwareSpread >= input.hardwareSpreadLimit) raise('switch-hardware', `${input.hardwareSpread} workers of the hardware class failed in the window (limit ${input.hardwareSpreadLimit})`);
+  if (!input.workerAdmits) raise('switch-worker', "the worker's circuit is open");
+  else if (frequencyCounts && input.workerFailures >= input.workerFailureLimit)
+    raise(
+      'switch-worker',
+      `${input.workerFailures} tasks failed on the worker in the window (limit ${input.workerFailureLimit})`,
+    );
+  if (!input.hardwareAdmits) raise('switch-hardware', "the hardware class's circuit is open");
+  else if (frequencyCounts && input.hardwareSpread >= input.hardwareSpreadLimit)
+    raise(
+      'switch-hardware',
+      `${input.hardwareSpread} workers of the hardware class failed in the window (limit ${input.hardwareSpreadLimit})`,
+    );
 
   for (let index = LADDER.indexOf(start); index < LADDER.length; index++) {
     const step = LADDER[index];
     if (step === 'escalate') break;
     const why = obstacle(step, input);
     if (why === undefined) {
-      const to = step === 'switch-worker' ? input.otherWorker : step === 'switch-hardware' ? input.otherHardware : undefined;
-      return { step, reason: skipped.length === 0 ? reason : `${reason}; climbed past ${skipped.map((s) => s.step).join(', ')}`, skipped, to };
+      const to =
+        step === 'switch-worker' ? input.otherWorker : step === 'switch-hardware' ? input.otherHardware : undefined;
+      return {
+        step,
+        reason: skipped.length === 0 ? reason : `${reason}; climbed past ${skipped.map((s) => s.step).join(', ')}`,
+        skipped,
+        to,
+      };
     }
     skipped.push({ step, why });
   }
-  return { step: 'escalate', reason: skipped.length === 0 ? reason : `${reason}, and every rung from ${start} on was used up or could not apply`, skipped };
+  return {
+    step: 'escalate',
+    reason: skipped.length === 0 ? reason : `${reason}, and every rung from ${start} on was used up or could not apply`,
+    skipped,
+  };
 }
 
 /** Why a rung can't be used now, or undefined when it can. */
@@ -81,19 +103,21 @@ function obstacle(step: Exclude<RecoveryStep, 'escalate'>, input: LadderInput): 
   switch (step) {
     case 'retry-immediate':
     case 'retry-delayed':
-      if (!input.workerAdmits) return 'the worker\'s circuit is open';
-      if (!input.hardwareAdmits) return 'the hardware class\'s circuit is open';
+      if (!input.workerAdmits) return "the worker's circuit is open";
+      if (!input.hardwareAdmits) return "the hardware class's circuit is open";
       return undefined;
     case 'reduce':
       if (input.kind !== 'out-of-memory') return 'not a resource-exhaustion failure';
       if (input.reducedHint === undefined) return 'the hint is at its floor (smallest batch, lowest precision)';
-      if (!input.workerAdmits) return 'the worker\'s circuit is open';
-      if (!input.hardwareAdmits) return 'the hardware class\'s circuit is open';
+      if (!input.workerAdmits) return "the worker's circuit is open";
+      if (!input.hardwareAdmits) return "the hardware class's circuit is open";
       return undefined;
     case 'switch-worker':
       return input.otherWorker === undefined ? 'no other worker admits the task' : undefined;
     case 'switch-hardware':
-      return input.otherHardware === undefined ? 'no worker of another compatible hardware class admits the task' : undefined;
+      return input.otherHardware === undefined
+        ? 'no worker of another compatible hardware class admits the task'
+        : undefined;
     case 'restart':
       return input.canRestart ? undefined : 'no restart hook, or no worker to restart';
   }

@@ -25,8 +25,18 @@ export type FailureKind =
   | 'fatal';
 
 export const FAILURE_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
-  'transient', 'connection', 'timeout', 'intermittent', 'unknown', 'out-of-memory',
-  'worker', 'unreachable', 'circuit-open', 'hardware', 'crash', 'fatal',
+  'transient',
+  'connection',
+  'timeout',
+  'intermittent',
+  'unknown',
+  'out-of-memory',
+  'worker',
+  'unreachable',
+  'circuit-open',
+  'hardware',
+  'crash',
+  'fatal',
 ]);
 
 /** One failure, as handleFailure() receives it. */

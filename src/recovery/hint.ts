@@ -31,7 +31,11 @@ export function initialHint(declared: { batchSize?: number; precision?: string }
  */
 export function reduceHint(hint: ResourceHint, limits: HintLimits): ResourceHint | undefined {
   if (hint.batchSize !== undefined && hint.batchSize > limits.minBatchSize) {
-    return { ...hint, batchSize: Math.max(limits.minBatchSize, Math.floor(hint.batchSize / 2)), reductions: hint.reductions + 1 };
+    return {
+      ...hint,
+      batchSize: Math.max(limits.minBatchSize, Math.floor(hint.batchSize / 2)),
+      reductions: hint.reductions + 1,
+    };
   }
   if (hint.precision !== undefined) {
     const index = limits.precisions.indexOf(hint.precision);
@@ -45,12 +49,19 @@ export function reduceHint(hint: ResourceHint, limits: HintLimits): ResourceHint
 /** Checks a task's declared hint; errors name the task and the field. */
 export function checkDeclaredHint(taskId: string, declared: unknown, limits: HintLimits): void {
   if (declared === undefined) return;
-  if (declared === null || typeof declared !== 'object') throw new TypeError(`breakwater recovery: task "${taskId}" option "hint" must be an object, got ${declared === null ? 'null' : typeof declared}`);
+  if (declared === null || typeof declared !== 'object')
+    throw new TypeError(
+      `breakwater recovery: task "${taskId}" option "hint" must be an object, got ${declared === null ? 'null' : typeof declared}`,
+    );
   const { batchSize, precision } = declared as { batchSize?: unknown; precision?: unknown };
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || (batchSize as number) < 1)) {
-    throw new RangeError(`breakwater recovery: task "${taskId}" option "hint.batchSize" must be an integer >= 1, got ${String(batchSize)}`);
+    throw new RangeError(
+      `breakwater recovery: task "${taskId}" option "hint.batchSize" must be an integer >= 1, got ${String(batchSize)}`,
+    );
   }
   if (precision !== undefined && (typeof precision !== 'string' || !limits.precisions.includes(precision))) {
-    throw new RangeError(`breakwater recovery: task "${taskId}" option "hint.precision" must be one of ${limits.precisions.join(', ')}, got ${String(precision)}`);
+    throw new RangeError(
+      `breakwater recovery: task "${taskId}" option "hint.precision" must be one of ${limits.precisions.join(', ')}, got ${String(precision)}`,
+    );
   }
 }

@@ -1,7 +1,23 @@
-import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TaskStoreError } from './errors/TaskStoreError';
-import { applyChange, applyCheckpoint, changeProblem, type TaskChange, type TaskRecord, type TaskStore } from './task-store';
+import {
+  applyChange,
+  applyCheckpoint,
+  changeProblem,
+  type TaskChange,
+  type TaskRecord,
+  type TaskStore,
+} from './task-store';
 import { syncDirectory } from '../fs/sync-directory';
 import { inspectTail } from '../fs/torn-tail';
 
@@ -37,11 +53,21 @@ export class JsonlTaskStore implements TaskStore {
   /** Torn last lines ignored when the file was opened (0 or 1). */
   readonly tornLines: number;
 
-  private constructor(readonly file: string, options: JsonlTaskStoreOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError('breakwater recovery: JsonlTaskStore options must be an object');
-    if (options.durable !== undefined && typeof options.durable !== 'boolean') throw new TypeError(`breakwater recovery: JsonlTaskStore option "durable" must be a boolean, got ${typeof options.durable}`);
+  private constructor(
+    readonly file: string,
+    options: JsonlTaskStoreOptions,
+  ) {
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('breakwater recovery: JsonlTaskStore options must be an object');
+    if (options.durable !== undefined && typeof options.durable !== 'boolean')
+      throw new TypeError(
+        `breakwater recovery: JsonlTaskStore option "durable" must be a boolean, got ${typeof options.durable}`,
+      );
     const compactAfter = options.compactAfter ?? 10_000;
-    if (!Number.isInteger(compactAfter) || compactAfter < 0) throw new RangeError(`breakwater recovery: JsonlTaskStore option "compactAfter" must be an integer >= 0, got ${String(compactAfter)}`);
+    if (!Number.isInteger(compactAfter) || compactAfter < 0)
+      throw new RangeError(
+        `breakwater recovery: JsonlTaskStore option "compactAfter" must be an integer >= 0, got ${String(compactAfter)}`,
+      );
     this.durable = options.durable ?? true;
     this.compactAfter = compactAfter;
     this.tornLines = this.replay();
@@ -50,7 +76,10 @@ export class JsonlTaskStore implements TaskStore {
 
   /** Opens (or creates) the store at `file` and rebuilds every task's latest state. */
   static open(file: string, options: JsonlTaskStoreOptions = {}): JsonlTaskStore {
-    if (typeof file !== 'string' || file.length === 0) throw new TypeError(`breakwater recovery: JsonlTaskStore.open(file) needs a file path, got ${JSON.stringify(file)}`);
+    if (typeof file !== 'string' || file.length === 0)
+      throw new TypeError(
+        `breakwater recovery: JsonlTaskStore.open(file) needs a file path, got ${JSON.stringify(file)}`,
+      );
     return new JsonlTaskStore(file, options);
   }
 
@@ -75,7 +104,11 @@ export class JsonlTaskStore implements TaskStore {
   async saveCheckpoint(taskId: string, checkpoint: unknown, at: number): Promise<void> {
     // What the file keeps is JSON: memory keeps the same value, so reads before and after a restart agree.
     const stored = checkpoint === undefined ? undefined : jsonValue(this.file, taskId, checkpoint);
-    this.append(stored === undefined ? { v: 1, type: 'checkpoint', id: taskId, at, cleared: true } : { v: 1, type: 'checkpoint', id: taskId, at, checkpoint: stored });
+    this.append(
+      stored === undefined
+        ? { v: 1, type: 'checkpoint', id: taskId, at, cleared: true }
+        : { v: 1, type: 'checkpoint', id: taskId, at, checkpoint: stored },
+    );
     this.records.set(taskId, applyCheckpoint(taskId, this.records.get(taskId), stored, at));
     this.compactIfDue();
   }
@@ -96,7 +129,9 @@ export class JsonlTaskStore implements TaskStore {
 
   private compactNow(): void {
     const fd = this.requireOpen();
-    const text = [...this.records.values()].map((record) => JSON.stringify({ v: 1, type: 'snapshot', record } satisfies Line) + '\n').join('');
+    const text = [...this.records.values()]
+      .map((record) => JSON.stringify({ v: 1, type: 'snapshot', record } satisfies Line) + '\n')
+      .join('');
     const directory = dirname(this.file);
     const temp = join(directory, `.${basename(this.file)}.${process.pid}.${tempSequence++}.tmp`);
     try {
@@ -114,7 +149,11 @@ export class JsonlTaskStore implements TaskStore {
       } catch {
         // Never created, or already renamed: nothing to clean.
       }
-      throw new TaskStoreError(this.file, `breakwater recovery: cannot compact task store ${this.file}: ${(error as Error).message}`, { cause: error });
+      throw new TaskStoreError(
+        this.file,
+        `breakwater recovery: cannot compact task store ${this.file}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     syncDirectory(directory);
     // The old descriptor points at the replaced file: appends must go to the new one.
@@ -129,13 +168,18 @@ export class JsonlTaskStore implements TaskStore {
       writeAll(fd, Buffer.from(JSON.stringify(line) + '\n', 'utf8'));
       if (this.durable) fsyncSync(fd);
     } catch (error) {
-      throw new TaskStoreError(this.file, `breakwater recovery: cannot write task store ${this.file}: ${(error as Error).message}`, { cause: error });
+      throw new TaskStoreError(
+        this.file,
+        `breakwater recovery: cannot write task store ${this.file}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     this.lines++;
   }
 
   private requireOpen(): number {
-    if (this.fd === undefined) throw new TaskStoreError(this.file, `breakwater recovery: task store ${this.file} is closed`);
+    if (this.fd === undefined)
+      throw new TaskStoreError(this.file, `breakwater recovery: task store ${this.file} is closed`);
     return this.fd;
   }
 
@@ -143,7 +187,11 @@ export class JsonlTaskStore implements TaskStore {
     try {
       return openSync(this.file, 'a', 0o644);
     } catch (error) {
-      throw new TaskStoreError(this.file, `breakwater recovery: cannot open task store ${this.file}: ${(error as Error).message}`, { cause: error });
+      throw new TaskStoreError(
+        this.file,
+        `breakwater recovery: cannot open task store ${this.file}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 
@@ -154,7 +202,11 @@ export class JsonlTaskStore implements TaskStore {
       bytes = readFileSync(this.file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw new TaskStoreError(this.file, `breakwater recovery: cannot read task store ${this.file}: ${(error as Error).message}`, { cause: error });
+      throw new TaskStoreError(
+        this.file,
+        `breakwater recovery: cannot read task store ${this.file}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const lines = bytes.toString('utf8').split('\n');
     // The text after the last newline: '' for a clean file, else a record whose newline never made it.
@@ -166,7 +218,10 @@ export class JsonlTaskStore implements TaskStore {
     const verdict = inspectTail(bytes, 0, (line) => parseLine(line) !== undefined);
     if (verdict.kind === 'whole') return 0;
     if (verdict.kind === 'foreign') {
-      throw new TaskStoreError(this.file, `breakwater recovery: ${this.file} is not a task store (${verdict.problem}); expected JSON Lines task records ({"v":1,"type":"task"|"checkpoint"|"snapshot",...}), one per line. Choose another file or move it away`);
+      throw new TaskStoreError(
+        this.file,
+        `breakwater recovery: ${this.file} is not a task store (${verdict.problem}); expected JSON Lines task records ({"v":1,"type":"task"|"checkpoint"|"snapshot",...}), one per line. Choose another file or move it away`,
+      );
     }
     if (verdict.kind === 'unterminated') {
       // A complete record that lost only its newline: keep it and finish the line.
@@ -178,24 +233,40 @@ export class JsonlTaskStore implements TaskStore {
       ftruncateSync(fd, verdict.keepBytes);
       fsyncSync(fd);
     });
-    process.emitWarning(`breakwater recovery: task store ${this.file} ended in a torn line (${bytes.length - verdict.keepBytes} bytes, from a crash mid-write); ignored it, the ${this.lines} records before it are intact`, { code: 'BREAKWATER_TASKSTORE_TORN_LINE' });
+    process.emitWarning(
+      `breakwater recovery: task store ${this.file} ended in a torn line (${bytes.length - verdict.keepBytes} bytes, from a crash mid-write); ignored it, the ${this.lines} records before it are intact`,
+      { code: 'BREAKWATER_TASKSTORE_TORN_LINE' },
+    );
     return 1;
   }
 
   /** A line of the file as a record, or an error naming the line (and the field, for a change no store would accept). */
   private parse(text: string, lineNumber: number): Line {
     const parsed = parseLine(text);
-    if (parsed === undefined) throw new TaskStoreError(this.file, `breakwater recovery: task store ${this.file} line ${lineNumber} is not a task record: ${text.slice(0, 80)}`);
+    if (parsed === undefined)
+      throw new TaskStoreError(
+        this.file,
+        `breakwater recovery: task store ${this.file} line ${lineNumber} is not a task record: ${text.slice(0, 80)}`,
+      );
     const problem = parsed.type === 'task' ? changeProblem(parsed.change) : undefined;
-    if (problem !== undefined) throw new TaskStoreError(this.file, `breakwater recovery: task store ${this.file} line ${lineNumber}: ${problem}`);
+    if (problem !== undefined)
+      throw new TaskStoreError(
+        this.file,
+        `breakwater recovery: task store ${this.file} line ${lineNumber}: ${problem}`,
+      );
     return parsed;
   }
 
   private apply(line: Line): void {
     this.lines++;
     if (line.type === 'snapshot') this.records.set(line.record.id, line.record);
-    else if (line.type === 'task') this.records.set(line.id, applyChange(line.id, this.records.get(line.id), line.change));
-    else this.records.set(line.id, applyCheckpoint(line.id, this.records.get(line.id), line.cleared ? undefined : line.checkpoint, line.at));
+    else if (line.type === 'task')
+      this.records.set(line.id, applyChange(line.id, this.records.get(line.id), line.change));
+    else
+      this.records.set(
+        line.id,
+        applyCheckpoint(line.id, this.records.get(line.id), line.cleared ? undefined : line.checkpoint, line.at),
+      );
   }
 
   private withFile(flags: string, work: (fd: number) => void): void {
@@ -207,7 +278,11 @@ export class JsonlTaskStore implements TaskStore {
         closeSync(fd);
       }
     } catch (error) {
-      throw new TaskStoreError(this.file, `breakwater recovery: cannot repair task store ${this.file}: ${(error as Error).message}`, { cause: error });
+      throw new TaskStoreError(
+        this.file,
+        `breakwater recovery: cannot repair task store ${this.file}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 }
@@ -228,7 +303,10 @@ function parseLine(text: string): Line | undefined {
     return record !== null && typeof record === 'object' && typeof record.id === 'string' ? (value as Line) : undefined;
   }
   if (typeof line.id !== 'string') return undefined;
-  if (line.type === 'task') return line.change !== null && typeof line.change === 'object' && typeof (line.change as TaskChange).at === 'number' ? (value as Line) : undefined;
+  if (line.type === 'task')
+    return line.change !== null && typeof line.change === 'object' && typeof (line.change as TaskChange).at === 'number'
+      ? (value as Line)
+      : undefined;
   if (line.type === 'checkpoint') return typeof line.at === 'number' ? (value as Line) : undefined;
   return undefined;
 }
@@ -239,9 +317,17 @@ function jsonValue(file: string, taskId: string, checkpoint: unknown): unknown {
   try {
     text = JSON.stringify(checkpoint);
   } catch (error) {
-    throw new TaskStoreError(file, `breakwater recovery: checkpoint of task "${taskId}" can't be stored as JSON: ${(error as Error).message}`, { cause: error });
+    throw new TaskStoreError(
+      file,
+      `breakwater recovery: checkpoint of task "${taskId}" can't be stored as JSON: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
-  if (text === undefined) throw new TaskStoreError(file, `breakwater recovery: checkpoint of task "${taskId}" can't be stored as JSON (got ${typeof checkpoint})`);
+  if (text === undefined)
+    throw new TaskStoreError(
+      file,
+      `breakwater recovery: checkpoint of task "${taskId}" can't be stored as JSON (got ${typeof checkpoint})`,
+    );
   return JSON.parse(text);
 }
 
@@ -249,4 +335,3 @@ function writeAll(fd: number, bytes: Buffer): void {
   let written = 0;
   while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
 }
-

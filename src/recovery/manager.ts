@@ -17,7 +17,10 @@ import { sleep } from './timing';
 /** What a pool tells the ladder: where else a task can go, and how busy each worker is. */
 export interface TargetDirectory {
   /** @internal The best worker that admits the task (class in `accepts`), outside the excluded workers and classes. */
-  pick(accepts: readonly string[] | undefined, exclude: { workers: ReadonlySet<string>; hardware: ReadonlySet<string> }): Placement | undefined;
+  pick(
+    accepts: readonly string[] | undefined,
+    exclude: { workers: ReadonlySet<string>; hardware: ReadonlySet<string> },
+  ): Placement | undefined;
   /** @internal */
   acquire(worker: string): void;
   /** @internal */
@@ -25,7 +28,8 @@ export interface TargetDirectory {
 }
 
 /** One attempt's result: the value, or the failure to hand to the ladder. */
-export type TaskAttemptOutcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly context: FailureContext };
+export type TaskAttemptOutcome<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly context: FailureContext };
 
 /** Counters since the ladder was made. */
 export interface RecoveryStats {
@@ -52,7 +56,14 @@ const NEVER_ABORTED = new AbortController().signal;
  */
 export class RecoveryManager {
   readonly options: ResolvedRecoveryOptions;
-  readonly stats: RecoveryStats = { completed: 0, recovered: 0, escalated: 0, unavailable: 0, failures: 0, actions: Object.fromEntries(LADDER.map((s) => [s, 0])) as Record<RecoveryStep, number> };
+  readonly stats: RecoveryStats = {
+    completed: 0,
+    recovered: 0,
+    escalated: 0,
+    unavailable: 0,
+    failures: 0,
+    actions: Object.fromEntries(LADDER.map((s) => [s, 0])) as Record<RecoveryStep, number>,
+  };
   private readonly registry: Registry;
   private readonly log: FailureLog;
   private readonly ledgers = new Map<string, TaskLedger>();
@@ -62,7 +73,10 @@ export class RecoveryManager {
   /**
    * @param directory The pool the ladder switches within; a ladder without one skips the switch rungs.
    */
-  constructor(options: RecoveryOptions, private readonly directory?: TargetDirectory) {
+  constructor(
+    options: RecoveryOptions,
+    private readonly directory?: TargetDirectory,
+  ) {
     this.options = resolveRecoveryOptions(options);
     this.registry = this.options.registry;
     this.log = new FailureLog(this.options.windowMs);
@@ -159,7 +173,10 @@ export class RecoveryManager {
   async applyRecovery<T>(task: RecoveryTask<T>, context: FailureContext): Promise<T> {
     checkTask(task);
     checkContext(context);
-    if (context.task !== task.id) throw new TypeError(`breakwater recovery: applyRecovery() got task "${task.id}" with a failure context of task "${context.task}"`);
+    if (context.task !== task.id)
+      throw new TypeError(
+        `breakwater recovery: applyRecovery() got task "${task.id}" with a failure context of task "${context.task}"`,
+      );
     const ledger = this.ledgerFor(task.id, task);
     let action = this.handleFailure(context);
     for (;;) {
@@ -186,7 +203,16 @@ export class RecoveryManager {
     if (ledger !== undefined && ledger.failures > 0) {
       this.stats.recovered++;
       const last = ledger.steps[ledger.steps.length - 1];
-      this.event(worker, { action: 'recovered', task, resolvedBy: last?.step, failures: ledger.failures, attempts: ledger.attempts, durationMs: now - ledger.startedAt, worker, hardware });
+      this.event(worker, {
+        action: 'recovered',
+        task,
+        resolvedBy: last?.step,
+        failures: ledger.failures,
+        attempts: ledger.attempts,
+        durationMs: now - ledger.startedAt,
+        worker,
+        hardware,
+      });
     }
     const store = this.options.store;
     if (store !== undefined) {
@@ -199,7 +225,8 @@ export class RecoveryManager {
   /** @internal Starts a run of the task (the pool's run()); resumes from the store when the last run did not finish. */
   begin(task: RecoveryTask<unknown>): void {
     checkTask(task);
-    if (this.ledgers.has(task.id)) throw new Error(`breakwater recovery: task "${task.id}" is already running in "${this.name}"`);
+    if (this.ledgers.has(task.id))
+      throw new Error(`breakwater recovery: task "${task.id}" is already running in "${this.name}"`);
     this.ledgerFor(task.id, task);
   }
 
@@ -221,11 +248,21 @@ export class RecoveryManager {
     const { worker, hardware } = placement;
     const breaker = worker === undefined ? undefined : this.workerBreaker(worker);
     const refusal = this.refusal(placement, breaker);
-    if (refusal !== undefined) return { ok: false, context: { task: task.id, worker, hardware, errorKind: 'circuit-open', message: refusal } };
+    if (refusal !== undefined)
+      return { ok: false, context: { task: task.id, worker, hardware, errorKind: 'circuit-open', message: refusal } };
     // The class's circuit sees outcomes only through recordSuccess/recordFailure: it must also admit
     // the attempt, or once open it would never probe (and never close) again.
     if (hardware !== undefined && !this.hardwareBreaker(hardware).tryAcquirePermission()) {
-      return { ok: false, context: { task: task.id, worker, hardware, errorKind: 'circuit-open', message: `the circuit of hardware class "${hardware}" is open` } };
+      return {
+        ok: false,
+        context: {
+          task: task.id,
+          worker,
+          hardware,
+          errorKind: 'circuit-open',
+          message: `the circuit of hardware class "${hardware}" is open`,
+        },
+      };
     }
     ledger.attempts++;
     // Counted before the first await, so tasks started in the same tick see each other's load.
@@ -234,7 +271,14 @@ export class RecoveryManager {
     let started = 0;
     let running = false;
     try {
-      await o.store?.update(task.id, { status: 'running', attempts: ledger.totalAttempts, worker, hardware, hint: ledger.hint, at: o.timers.now() });
+      await o.store?.update(task.id, {
+        status: 'running',
+        attempts: ledger.totalAttempts,
+        worker,
+        hardware,
+        hint: ledger.hint,
+        at: o.timers.now(),
+      });
       started = o.timers.now();
       running = true;
       const run = (call: CallContext): T | PromiseLike<T> => task.run(this.attemptView(ledger, placement, call.signal));
@@ -247,7 +291,10 @@ export class RecoveryManager {
         throw error;
       }
       const refused = breaker !== undefined && error instanceof CircuitOpenError && error.breaker === breaker.name;
-      return { ok: false, context: { task: task.id, worker, hardware, error, ...(refused ? { errorKind: 'circuit-open' as const } : {}) } };
+      return {
+        ok: false,
+        context: { task: task.id, worker, hardware, error, ...(refused ? { errorKind: 'circuit-open' as const } : {}) },
+      };
     } finally {
       if (worker !== undefined) this.directory?.release(worker);
     }
@@ -262,10 +309,21 @@ export class RecoveryManager {
     if (action.step === 'restart') {
       const worker = action.from.worker!;
       try {
-        await this.options.restart!({ worker, hardware: action.from.hardware, task: action.task, reason: action.message });
+        await this.options.restart!({
+          worker,
+          hardware: action.from.hardware,
+          task: action.task,
+          reason: action.message,
+        });
       } catch (error) {
         ledger.lastError = error;
-        const failed: RecoveryAction = { ...action, step: 'escalate', to: undefined, reason: `the restart hook failed for ${this.options.kind} "${worker}": ${messageOf(error)}`, skipped: [] };
+        const failed: RecoveryAction = {
+          ...action,
+          step: 'escalate',
+          to: undefined,
+          reason: `the restart hook failed for ${this.options.kind} "${worker}": ${messageOf(error)}`,
+          skipped: [],
+        };
         this.note(ledger, failed, worker);
         throw await this.escalate(ledger, failed);
       }
@@ -280,13 +338,34 @@ export class RecoveryManager {
     this.ledgers.delete(ledger.taskId);
     this.stats.escalated++;
     this.poolBreaker.recordFailure(ledger.lastError);
-    const escalation: Escalation = { pool: this.name, task: ledger.taskId, steps: [...ledger.steps], reason: action.reason, error: ledger.lastError };
-    this.event(undefined, { action: 'escalation', task: ledger.taskId, reason: action.reason, steps: ledger.steps.map((s) => s.step), message: action.message, worker: action.from.worker, hardware: action.from.hardware });
-    await this.options.store?.update(ledger.taskId, { status: 'escalated', attempts: ledger.totalAttempts, error: action.message, at: this.options.timers.now() });
+    const escalation: Escalation = {
+      pool: this.name,
+      task: ledger.taskId,
+      steps: [...ledger.steps],
+      reason: action.reason,
+      error: ledger.lastError,
+    };
+    this.event(undefined, {
+      action: 'escalation',
+      task: ledger.taskId,
+      reason: action.reason,
+      steps: ledger.steps.map((s) => s.step),
+      message: action.message,
+      worker: action.from.worker,
+      hardware: action.from.hardware,
+    });
+    await this.options.store?.update(ledger.taskId, {
+      status: 'escalated',
+      attempts: ledger.totalAttempts,
+      error: action.message,
+      at: this.options.timers.now(),
+    });
     try {
       this.options.onEscalate?.(escalation);
     } catch (error) {
-      process.emitWarning(`breakwater recovery: the onEscalate hook threw: ${messageOf(error)}`, { code: 'BREAKWATER_LISTENER_ERROR' });
+      process.emitWarning(`breakwater recovery: the onEscalate hook threw: ${messageOf(error)}`, {
+        code: 'BREAKWATER_LISTENER_ERROR',
+      });
     }
     return new RecoveryEscalatedError(escalation);
   }
@@ -313,8 +392,10 @@ export class RecoveryManager {
 
   /** Why the placement can't take work now, or undefined when both circuits admit it. */
   private refusal(placement: Placement, breaker: CircuitBreaker | undefined): string | undefined {
-    if (breaker !== undefined && !admissionOf(breaker).admits) return `the circuit of ${this.options.kind} "${placement.worker}" is open`;
-    if (placement.hardware !== undefined && !admissionOf(this.hardwareBreaker(placement.hardware)).admits) return `the circuit of hardware class "${placement.hardware}" is open`;
+    if (breaker !== undefined && !admissionOf(breaker).admits)
+      return `the circuit of ${this.options.kind} "${placement.worker}" is open`;
+    if (placement.hardware !== undefined && !admissionOf(this.hardwareBreaker(placement.hardware)).admits)
+      return `the circuit of hardware class "${placement.hardware}" is open`;
     return undefined;
   }
 
@@ -352,7 +433,15 @@ export class RecoveryManager {
       o.timers.now(),
     );
     this.ledgers.set(taskId, ledger);
-    if (resume) this.event(undefined, { action: 'resume', task: taskId, status: record.status, attempts: record.attempts, checkpointAt: record.checkpointAt ?? null, hint: record.hint ?? null });
+    if (resume)
+      this.event(undefined, {
+        action: 'resume',
+        task: taskId,
+        status: record.status,
+        attempts: record.attempts,
+        checkpointAt: record.checkpointAt ?? null,
+        hint: record.hint ?? null,
+      });
     return ledger;
   }
 
@@ -361,7 +450,10 @@ export class RecoveryManager {
     const subject = context.error ?? context.message;
     const custom = this.options.classify?.(subject, context);
     if (custom !== undefined) {
-      if (!FAILURE_KINDS.has(custom)) throw new RangeError(`breakwater recovery: option "classify" returned ${JSON.stringify(custom)}; expected one of ${[...FAILURE_KINDS].join(', ')}`);
+      if (!FAILURE_KINDS.has(custom))
+        throw new RangeError(
+          `breakwater recovery: option "classify" returned ${JSON.stringify(custom)}; expected one of ${[...FAILURE_KINDS].join(', ')}`,
+        );
       return custom;
     }
     return defaultClassifier(subject);
@@ -372,14 +464,22 @@ export class RecoveryManager {
     if (this.directory === undefined) return undefined;
     const none = new Set<string>();
     const current = new Set(worker === undefined ? [] : [worker]);
-    return this.directory.pick(ledger.accepts, { workers: new Set([...current, ...ledger.failedWorkers]), hardware: none }) ?? this.directory.pick(ledger.accepts, { workers: current, hardware: none });
+    return (
+      this.directory.pick(ledger.accepts, {
+        workers: new Set([...current, ...ledger.failedWorkers]),
+        hardware: none,
+      }) ?? this.directory.pick(ledger.accepts, { workers: current, hardware: none })
+    );
   }
 
   /** A worker of another compatible class, preferring classes the task has not failed on. */
   private otherHardware(ledger: TaskLedger, hardware: string | undefined): Placement | undefined {
     if (this.directory === undefined || hardware === undefined) return undefined;
     const none = new Set<string>();
-    return this.directory.pick(ledger.accepts, { workers: none, hardware: new Set([hardware, ...ledger.failedHardware]) }) ?? this.directory.pick(ledger.accepts, { workers: none, hardware: new Set([hardware]) });
+    return (
+      this.directory.pick(ledger.accepts, { workers: none, hardware: new Set([hardware, ...ledger.failedHardware]) }) ??
+      this.directory.pick(ledger.accepts, { workers: none, hardware: new Set([hardware]) })
+    );
   }
 
   /** Delayed retry number `retry` (0-based): exponential, capped, shortened by up to `jitter`. */
@@ -400,21 +500,33 @@ export class RecoveryManager {
   /** A 'recovery' event on the worker's breaker when there is one, else on the ladder's own. */
   private event(worker: string | undefined, detail: Record<string, unknown>): void {
     const full = { pool: this.name, ...detail };
-    if (worker !== undefined && this.registry.get(this.options.kind, worker) !== undefined) this.registry.recordEvent(this.options.kind, worker, 'recovery', full);
+    if (worker !== undefined && this.registry.get(this.options.kind, worker) !== undefined)
+      this.registry.recordEvent(this.options.kind, worker, 'recovery', full);
     else this.registry.recordEvent('pool', this.name, 'recovery', full);
   }
 }
 
 /** Checks a failure context; errors name the field. */
 function checkContext(context: unknown): asserts context is FailureContext {
-  if (context === null || typeof context !== 'object') throw new TypeError(`breakwater recovery: a failure context must be an object, got ${context === null ? 'null' : typeof context}`);
+  if (context === null || typeof context !== 'object')
+    throw new TypeError(
+      `breakwater recovery: a failure context must be an object, got ${context === null ? 'null' : typeof context}`,
+    );
   const c = context as Partial<FailureContext>;
-  if (typeof c.task !== 'string' || c.task.length === 0) throw new TypeError(`breakwater recovery: failure context field "task" must be a non-empty string, got ${JSON.stringify(c.task)}`);
+  if (typeof c.task !== 'string' || c.task.length === 0)
+    throw new TypeError(
+      `breakwater recovery: failure context field "task" must be a non-empty string, got ${JSON.stringify(c.task)}`,
+    );
   for (const field of ['worker', 'hardware', 'message'] as const) {
     const value = c[field];
-    if (value !== undefined && (typeof value !== 'string' || value.length === 0)) throw new TypeError(`breakwater recovery: failure context field "${field}" must be a non-empty string, got ${JSON.stringify(value)}`);
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0))
+      throw new TypeError(
+        `breakwater recovery: failure context field "${field}" must be a non-empty string, got ${JSON.stringify(value)}`,
+      );
   }
   if (c.errorKind !== undefined && !FAILURE_KINDS.has(c.errorKind)) {
-    throw new RangeError(`breakwater recovery: failure context field "errorKind" must be one of ${[...FAILURE_KINDS].join(', ')}, got ${JSON.stringify(c.errorKind)}`);
+    throw new RangeError(
+      `breakwater recovery: failure context field "errorKind" must be one of ${[...FAILURE_KINDS].join(', ')}, got ${JSON.stringify(c.errorKind)}`,
+    );
   }
 }

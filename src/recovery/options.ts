@@ -86,34 +86,82 @@ export interface ResolvedRecoveryOptions {
 }
 
 const KNOWN = new Set([
-  'registry', 'name', 'kind', 'timers', 'random', 'classify', 'budgets', 'maxAttempts', 'retryDelayMs', 'maxRetryDelayMs',
-  'jitter', 'windowMs', 'workerFailureLimit', 'hardwareSpread', 'minBatchSize', 'precisions', 'restart', 'onEscalate', 'store',
+  'registry',
+  'name',
+  'kind',
+  'timers',
+  'random',
+  'classify',
+  'budgets',
+  'maxAttempts',
+  'retryDelayMs',
+  'maxRetryDelayMs',
+  'jitter',
+  'windowMs',
+  'workerFailureLimit',
+  'hardwareSpread',
+  'minBatchSize',
+  'precisions',
+  'restart',
+  'onEscalate',
+  'store',
 ]);
-const BUDGETS = ['immediateRetries', 'delayedRetries', 'reductions', 'workerSwitches', 'hardwareSwitches', 'restarts'] as const;
-const DEFAULT_BUDGETS: Required<RecoveryBudgets> = { immediateRetries: 1, delayedRetries: 3, reductions: 8, workerSwitches: 3, hardwareSwitches: 2, restarts: 1 };
+const BUDGETS = [
+  'immediateRetries',
+  'delayedRetries',
+  'reductions',
+  'workerSwitches',
+  'hardwareSwitches',
+  'restarts',
+] as const;
+const DEFAULT_BUDGETS: Required<RecoveryBudgets> = {
+  immediateRetries: 1,
+  delayedRetries: 3,
+  reductions: 8,
+  workerSwitches: 3,
+  hardwareSwitches: 2,
+  restarts: 1,
+};
 const MAX_MS = 2 ** 31 - 1;
 
 /** Validates recovery options and fills in defaults. Errors name the option, the value and what was expected. */
 export function resolveRecoveryOptions(options: RecoveryOptions): ResolvedRecoveryOptions {
-  if (options === null || typeof options !== 'object') throw new TypeError(`breakwater recovery: options must be an object, got ${options === null ? 'null' : typeof options}`);
+  if (options === null || typeof options !== 'object')
+    throw new TypeError(
+      `breakwater recovery: options must be an object, got ${options === null ? 'null' : typeof options}`,
+    );
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) throw new TypeError(`breakwater recovery: unknown option "${key}"`);
   }
-  if (!(options.registry instanceof Registry)) throw new TypeError('breakwater recovery: option "registry" must be a Registry');
+  if (!(options.registry instanceof Registry))
+    throw new TypeError('breakwater recovery: option "registry" must be a Registry');
   const budgets = options.budgets ?? {};
-  if (budgets === null || typeof budgets !== 'object') throw new TypeError('breakwater recovery: option "budgets" must be an object');
+  if (budgets === null || typeof budgets !== 'object')
+    throw new TypeError('breakwater recovery: option "budgets" must be an object');
   for (const key of Object.keys(budgets)) {
-    if (!(BUDGETS as readonly string[]).includes(key)) throw new TypeError(`breakwater recovery: unknown option "budgets.${key}" (known: ${BUDGETS.join(', ')})`);
+    if (!(BUDGETS as readonly string[]).includes(key))
+      throw new TypeError(`breakwater recovery: unknown option "budgets.${key}" (known: ${BUDGETS.join(', ')})`);
   }
   const resolvedBudgets = { ...DEFAULT_BUDGETS };
-  for (const key of BUDGETS) resolvedBudgets[key] = integer(`budgets.${key}`, budgets[key], DEFAULT_BUDGETS[key], 0, 1000);
+  for (const key of BUDGETS)
+    resolvedBudgets[key] = integer(`budgets.${key}`, budgets[key], DEFAULT_BUDGETS[key], 0, 1000);
   const precisions = options.precisions ?? ['fp32', 'fp16', 'int8'];
-  if (!Array.isArray(precisions) || precisions.length === 0 || precisions.some((p) => typeof p !== 'string' || p.length === 0) || new Set(precisions).size !== precisions.length) {
-    throw new TypeError(`breakwater recovery: option "precisions" must be a non-empty list of distinct names, highest first, got ${JSON.stringify(precisions)}`);
+  if (
+    !Array.isArray(precisions) ||
+    precisions.length === 0 ||
+    precisions.some((p) => typeof p !== 'string' || p.length === 0) ||
+    new Set(precisions).size !== precisions.length
+  ) {
+    throw new TypeError(
+      `breakwater recovery: option "precisions" must be a non-empty list of distinct names, highest first, got ${JSON.stringify(precisions)}`,
+    );
   }
   const retryDelayMs = number('retryDelayMs', options.retryDelayMs, 100, 0, MAX_MS);
   const maxRetryDelayMs = number('maxRetryDelayMs', options.maxRetryDelayMs, Math.max(30_000, retryDelayMs), 0, MAX_MS);
-  if (maxRetryDelayMs < retryDelayMs) throw new RangeError(`breakwater recovery: option "maxRetryDelayMs" (${maxRetryDelayMs}) must be >= "retryDelayMs" (${retryDelayMs})`);
+  if (maxRetryDelayMs < retryDelayMs)
+    throw new RangeError(
+      `breakwater recovery: option "maxRetryDelayMs" (${maxRetryDelayMs}) must be >= "retryDelayMs" (${retryDelayMs})`,
+    );
   return {
     registry: options.registry,
     name: text('name', options.name, 'recovery'),
@@ -129,7 +177,10 @@ export function resolveRecoveryOptions(options: RecoveryOptions): ResolvedRecove
     windowMs: number('windowMs', options.windowMs, 60_000, 1, MAX_MS),
     workerFailureLimit: integer('workerFailureLimit', options.workerFailureLimit, 3, 1, 1_000_000),
     hardwareSpread: integer('hardwareSpread', options.hardwareSpread, 2, 1, 1_000_000),
-    limits: { minBatchSize: integer('minBatchSize', options.minBatchSize, 1, 1, 1_000_000_000), precisions: [...precisions] },
+    limits: {
+      minBatchSize: integer('minBatchSize', options.minBatchSize, 1, 1, 1_000_000_000),
+      precisions: [...precisions],
+    },
     restart: fn('restart', options.restart),
     onEscalate: fn('onEscalate', options.onEscalate),
     store: checkStore(options.store),
@@ -148,7 +199,9 @@ function checkStore(store: TaskStore | undefined): TaskStore | undefined {
 function integer(option: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new RangeError(`breakwater recovery: option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new RangeError(
+      `breakwater recovery: option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return value as number;
 }
@@ -156,20 +209,28 @@ function integer(option: string, value: unknown, fallback: number, min: number, 
 function number(option: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new RangeError(`breakwater recovery: option "${option}" must be a number from ${min} to ${max}, got ${String(value)}`);
+    throw new RangeError(
+      `breakwater recovery: option "${option}" must be a number from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return value;
 }
 
 function text(option: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
-  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`breakwater recovery: option "${option}" must be a non-empty string, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new TypeError(
+      `breakwater recovery: option "${option}" must be a non-empty string, got ${JSON.stringify(value)}`,
+    );
   return value;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function shape; the caller's type narrows it
 function fn<F extends (...args: any[]) => unknown>(option: string, value: F | undefined): F | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'function') throw new TypeError(`breakwater recovery: option "${option}" must be a function, got ${value === null ? 'null' : typeof value}`);
+  if (typeof value !== 'function')
+    throw new TypeError(
+      `breakwater recovery: option "${option}" must be a function, got ${value === null ? 'null' : typeof value}`,
+    );
   return value;
 }

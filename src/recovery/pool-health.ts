@@ -35,7 +35,14 @@ export interface PoolHealth {
 }
 
 /** Builds a pool's health from its candidates, the registry's breaker health and the ladder's counters. */
-export function poolHealth(pool: string, kind: string, registry: Registry, candidates: readonly Candidate[], stats: RecoveryStats, running: number): PoolHealth {
+export function poolHealth(
+  pool: string,
+  kind: string,
+  registry: Registry,
+  candidates: readonly Candidate[],
+  stats: RecoveryStats,
+  running: number,
+): PoolHealth {
   const byState: Record<StateName, number> = { closed: 0, open: 0, 'half-open': 0, 'forced-open': 0, disabled: 0 };
   const byHardware: Record<string, HardwareClassHealth> = {};
   let admitting = 0;
@@ -66,7 +73,12 @@ export function poolHealth(pool: string, kind: string, registry: Registry, candi
     load: capacity > 0 ? inFlight / capacity : 0,
     healthPercentage: candidates.length > 0 ? Math.round((healthSum / candidates.length) * 100) / 100 : 0,
     running,
-    tasks: { completed: stats.completed, recovered: stats.recovered, escalated: stats.escalated, unavailable: stats.unavailable },
+    tasks: {
+      completed: stats.completed,
+      recovered: stats.recovered,
+      escalated: stats.escalated,
+      unavailable: stats.unavailable,
+    },
     completionRate: ended > 0 ? stats.completed / ended : 1,
   };
 }

@@ -50,7 +50,17 @@ interface Evidence {
   recoveries: number;
 }
 
-const KNOWN = new Set(['registry', 'eventsOn', 'kinds', 'minEvidence', 'step', 'recoveryTimeout', 'failureThreshold', 'pool', 'timers']);
+const KNOWN = new Set([
+  'registry',
+  'eventsOn',
+  'kinds',
+  'minEvidence',
+  'step',
+  'recoveryTimeout',
+  'failureThreshold',
+  'pool',
+  'timers',
+]);
 
 /**
  * Tunes per-kind breaker configuration from the recovery history, within bounds, one step per
@@ -79,30 +89,49 @@ export class SelfHealingConfig {
   readonly changes: SelfHealingChange[] = [];
 
   constructor(options: SelfHealingOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError('breakwater recovery: self-healing options must be an object');
-    for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw new TypeError(`breakwater recovery: unknown self-healing option "${key}"`);
-    if (!(options.registry instanceof Registry)) throw new TypeError('breakwater recovery: self-healing option "registry" must be a Registry');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('breakwater recovery: self-healing options must be an object');
+    for (const key of Object.keys(options))
+      if (!KNOWN.has(key)) throw new TypeError(`breakwater recovery: unknown self-healing option "${key}"`);
+    if (!(options.registry instanceof Registry))
+      throw new TypeError('breakwater recovery: self-healing option "registry" must be a Registry');
     const on = options.eventsOn;
-    if (on === null || typeof on !== 'object' || typeof on.kind !== 'string' || typeof on.name !== 'string' || options.registry.get(on.kind, on.name) === undefined) {
-      throw new TypeError(`breakwater recovery: self-healing option "eventsOn" must name a breaker of the registry ({ kind, name }), got ${JSON.stringify(on)}`);
+    if (
+      on === null ||
+      typeof on !== 'object' ||
+      typeof on.kind !== 'string' ||
+      typeof on.name !== 'string' ||
+      options.registry.get(on.kind, on.name) === undefined
+    ) {
+      throw new TypeError(
+        `breakwater recovery: self-healing option "eventsOn" must name a breaker of the registry ({ kind, name }), got ${JSON.stringify(on)}`,
+      );
     }
     const kinds = options.kinds ?? ['worker', 'hardware'];
     if (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => typeof k !== 'string' || k.length === 0)) {
-      throw new TypeError(`breakwater recovery: self-healing option "kinds" must be a non-empty list of kinds, got ${JSON.stringify(kinds)}`);
+      throw new TypeError(
+        `breakwater recovery: self-healing option "kinds" must be a non-empty list of kinds, got ${JSON.stringify(kinds)}`,
+      );
     }
     this.registry = options.registry;
     this.eventsOn = { kind: on.kind, name: on.name };
     this.kinds = [...kinds];
     this.minEvidence = integer('minEvidence', options.minEvidence, 3, 1, 1_000_000);
     const step = options.step ?? 0.25;
-    if (typeof step !== 'number' || !(step > 0 && step < 1)) throw new RangeError(`breakwater recovery: self-healing option "step" must be a number between 0 and 1 (exclusive), got ${String(step)}`);
+    if (typeof step !== 'number' || !(step > 0 && step < 1))
+      throw new RangeError(
+        `breakwater recovery: self-healing option "step" must be a number between 0 and 1 (exclusive), got ${String(step)}`,
+      );
     this.step = step;
     this.bounds = {
       recoveryTimeout: bounds('recoveryTimeout', options.recoveryTimeout, { min: 1000, max: 300_000 }, 1),
       failureThreshold: bounds('failureThreshold', options.failureThreshold, { min: 2, max: 20 }, 1),
     };
     this.timers = options.timers === undefined ? systemTimers : checkTimers('timers', options.timers);
-    if (options.pool !== undefined && (typeof options.pool !== 'string' || options.pool.length === 0)) throw new TypeError(`breakwater recovery: self-healing option "pool" must be a non-empty string, got ${JSON.stringify(options.pool)}`);
+    if (options.pool !== undefined && (typeof options.pool !== 'string' || options.pool.length === 0))
+      throw new TypeError(
+        `breakwater recovery: self-healing option "pool" must be a non-empty string, got ${JSON.stringify(options.pool)}`,
+      );
     this.pool = options.pool;
     this.unsubscribe = this.registry.onEvent((event) => this.observe(event));
   }
@@ -127,7 +156,10 @@ export class SelfHealingConfig {
 
   /** Adjusts every `everyMs` on the timers until stop(). */
   start(everyMs: number): void {
-    if (!Number.isFinite(everyMs) || everyMs < 1) throw new RangeError(`breakwater recovery: self-healing start(everyMs) needs a number of ms >= 1, got ${String(everyMs)}`);
+    if (!Number.isFinite(everyMs) || everyMs < 1)
+      throw new RangeError(
+        `breakwater recovery: self-healing start(everyMs) needs a number of ms >= 1, got ${String(everyMs)}`,
+      );
     this.stop();
     const schedule = () => {
       this.timer = this.timers.setTimeout(() => {
@@ -219,7 +251,11 @@ export class SelfHealingConfig {
 
   private evidenceOf(kind: string): Evidence {
     let seen = this.evidence.get(kind);
-    if (seen === undefined) this.evidence.set(kind, (seen = { probeSuccesses: 0, probeFailures: 0, trips: 0, retryFixes: 0, switchFixes: 0, recoveries: 0 }));
+    if (seen === undefined)
+      this.evidence.set(
+        kind,
+        (seen = { probeSuccesses: 0, probeFailures: 0, trips: 0, retryFixes: 0, switchFixes: 0, recoveries: 0 }),
+      );
     return seen;
   }
 }
@@ -227,15 +263,31 @@ export class SelfHealingConfig {
 function integer(option: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new RangeError(`breakwater recovery: self-healing option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new RangeError(
+      `breakwater recovery: self-healing option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return value as number;
 }
 
-function bounds(option: string, value: SelfHealingBounds | undefined, fallback: SelfHealingBounds, floor: number): SelfHealingBounds {
+function bounds(
+  option: string,
+  value: SelfHealingBounds | undefined,
+  fallback: SelfHealingBounds,
+  floor: number,
+): SelfHealingBounds {
   if (value === undefined) return fallback;
-  if (value === null || typeof value !== 'object' || !Number.isInteger(value.min) || !Number.isInteger(value.max) || value.min < floor || value.max < value.min) {
-    throw new RangeError(`breakwater recovery: self-healing option "${option}" must be { min, max } with integers ${floor} <= min <= max, got ${JSON.stringify(value)}`);
+  if (
+    value === null ||
+    typeof value !== 'object' ||
+    !Number.isInteger(value.min) ||
+    !Number.isInteger(value.max) ||
+    value.min < floor ||
+    value.max < value.min
+  ) {
+    throw new RangeError(
+      `breakwater recovery: self-healing option "${option}" must be { min, max } with integers ${floor} <= min <= max, got ${JSON.stringify(value)}`,
+    );
   }
   return { min: value.min, max: value.max };
 }

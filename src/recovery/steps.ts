@@ -3,16 +3,18 @@ import type { ResourceHint } from './hint';
 
 /** The rungs of the recovery ladder, lowest first. */
 export type RecoveryStep =
-  | 'retry-immediate'
-  | 'retry-delayed'
-  | 'reduce'
-  | 'switch-worker'
-  | 'switch-hardware'
-  | 'restart'
-  | 'escalate';
+  'retry-immediate' | 'retry-delayed' | 'reduce' | 'switch-worker' | 'switch-hardware' | 'restart' | 'escalate';
 
 /** Ladder order: a failure starts on its kind's rung and climbs when a rung is used up or can't apply. */
-export const LADDER: readonly RecoveryStep[] = ['retry-immediate', 'retry-delayed', 'reduce', 'switch-worker', 'switch-hardware', 'restart', 'escalate'];
+export const LADDER: readonly RecoveryStep[] = [
+  'retry-immediate',
+  'retry-delayed',
+  'reduce',
+  'switch-worker',
+  'switch-hardware',
+  'restart',
+  'escalate',
+];
 
 const START: Record<FailureKind, RecoveryStep> = {
   transient: 'retry-immediate',

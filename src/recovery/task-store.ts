@@ -60,11 +60,15 @@ export interface TaskStore {
  * Stores check every change they are given and every one they read back.
  */
 export function changeProblem(change: unknown): string | undefined {
-  if (change === null || typeof change !== 'object') return `a task change must be an object, got ${change === null ? 'null' : typeof change}`;
+  if (change === null || typeof change !== 'object')
+    return `a task change must be an object, got ${change === null ? 'null' : typeof change}`;
   const { status, attempts, at } = change as Partial<Record<keyof TaskChange, unknown>>;
-  if (status !== undefined && !TASK_STATUSES.includes(status as TaskStatus)) return `field "status" must be one of ${TASK_STATUSES.map((name) => `'${name}'`).join(', ')}, got ${JSON.stringify(status)}`;
-  if (attempts !== undefined && !(Number.isInteger(attempts) && (attempts as number) >= 0)) return `field "attempts" must be an integer >= 0, got ${JSON.stringify(attempts)}`;
-  if (typeof at !== 'number' || !Number.isFinite(at)) return `field "at" must be a finite number (the clock's time), got ${JSON.stringify(at)}`;
+  if (status !== undefined && !TASK_STATUSES.includes(status as TaskStatus))
+    return `field "status" must be one of ${TASK_STATUSES.map((name) => `'${name}'`).join(', ')}, got ${JSON.stringify(status)}`;
+  if (attempts !== undefined && !(Number.isInteger(attempts) && (attempts as number) >= 0))
+    return `field "attempts" must be an integer >= 0, got ${JSON.stringify(attempts)}`;
+  if (typeof at !== 'number' || !Number.isFinite(at))
+    return `field "at" must be a finite number (the clock's time), got ${JSON.stringify(at)}`;
   return undefined;
 }
 
@@ -76,8 +80,15 @@ export function applyChange(taskId: string, record: TaskRecord | undefined, chan
 }
 
 /** Sets or clears a record's checkpoint. */
-export function applyCheckpoint(taskId: string, record: TaskRecord | undefined, checkpoint: unknown, at: number): TaskRecord {
+export function applyCheckpoint(
+  taskId: string,
+  record: TaskRecord | undefined,
+  checkpoint: unknown,
+  at: number,
+): TaskRecord {
   const base: TaskRecord = record ?? { id: taskId, status: 'running', attempts: 0, updatedAt: at };
   const { checkpoint: _old, checkpointAt: _oldAt, ...rest } = base;
-  return checkpoint === undefined ? { ...rest, updatedAt: at } : { ...rest, checkpoint, checkpointAt: at, updatedAt: at };
+  return checkpoint === undefined
+    ? { ...rest, updatedAt: at }
+    : { ...rest, checkpoint, checkpointAt: at, updatedAt: at };
 }

@@ -22,8 +22,16 @@ export function sleep(timers: Timers, ms: number): Promise<void> {
 /** Checks that `timers` has now/setTimeout/clearTimeout; the error names the option. */
 export function checkTimers(option: string, timers: unknown): Timers {
   const candidate = timers as Partial<Timers> | null;
-  if (candidate === null || typeof candidate !== 'object' || typeof candidate.now !== 'function' || typeof candidate.setTimeout !== 'function' || typeof candidate.clearTimeout !== 'function') {
-    throw new TypeError(`breakwater recovery: option "${option}" must have now(), setTimeout() and clearTimeout() (a ManualClock works), got ${candidate === null ? 'null' : typeof candidate}`);
+  if (
+    candidate === null ||
+    typeof candidate !== 'object' ||
+    typeof candidate.now !== 'function' ||
+    typeof candidate.setTimeout !== 'function' ||
+    typeof candidate.clearTimeout !== 'function'
+  ) {
+    throw new TypeError(
+      `breakwater recovery: option "${option}" must have now(), setTimeout() and clearTimeout() (a ManualClock works), got ${candidate === null ? 'null' : typeof candidate}`,
+    );
   }
   return candidate as Timers;
 }

@@ -59,9 +59,15 @@ export class WorkerPool implements TargetDirectory {
   private nextOrder = 0;
 
   constructor(options: PoolOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError(`breakwater recovery: pool options must be an object, got ${options === null ? 'null' : typeof options}`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(
+        `breakwater recovery: pool options must be an object, got ${options === null ? 'null' : typeof options}`,
+      );
     const { targets, ...recovery } = options;
-    if (!Array.isArray(targets)) throw new TypeError(`breakwater recovery: pool option "targets" must be a list of { id, hardware }, got ${typeof targets}`);
+    if (!Array.isArray(targets))
+      throw new TypeError(
+        `breakwater recovery: pool option "targets" must be a list of { id, hardware }, got ${typeof targets}`,
+      );
     this.recovery = new RecoveryManager({ name: 'pool', ...recovery }, this);
     for (const target of targets) this.add(target);
   }
@@ -72,18 +78,35 @@ export class WorkerPool implements TargetDirectory {
 
   /** Adds a target; its breaker is created in the registry (or the existing one of that name is used). */
   add(target: PoolTargetOptions): void {
-    if (target === null || typeof target !== 'object') throw new TypeError(`breakwater recovery: a pool target must be an object { id, hardware }, got ${target === null ? 'null' : typeof target}`);
+    if (target === null || typeof target !== 'object')
+      throw new TypeError(
+        `breakwater recovery: a pool target must be an object { id, hardware }, got ${target === null ? 'null' : typeof target}`,
+      );
     const { id, hardware, capacity = 1, breaker = {} } = target;
-    if (typeof id !== 'string' || id.length === 0) throw new TypeError(`breakwater recovery: pool target option "id" must be a non-empty string, got ${JSON.stringify(id)}`);
-    if (this.targetsById.has(id)) throw new RangeError(`breakwater recovery: pool "${this.name}" already has a target "${id}"`);
-    if (typeof hardware !== 'string' || hardware.length === 0) throw new TypeError(`breakwater recovery: pool target "${id}" option "hardware" must be a non-empty string, got ${JSON.stringify(hardware)}`);
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`breakwater recovery: pool target "${id}" option "capacity" must be an integer >= 1, got ${String(capacity)}`);
-    if (breaker === null || typeof breaker !== 'object') throw new TypeError(`breakwater recovery: pool target "${id}" option "breaker" must be an object of breaker options`);
+    if (typeof id !== 'string' || id.length === 0)
+      throw new TypeError(
+        `breakwater recovery: pool target option "id" must be a non-empty string, got ${JSON.stringify(id)}`,
+      );
+    if (this.targetsById.has(id))
+      throw new RangeError(`breakwater recovery: pool "${this.name}" already has a target "${id}"`);
+    if (typeof hardware !== 'string' || hardware.length === 0)
+      throw new TypeError(
+        `breakwater recovery: pool target "${id}" option "hardware" must be a non-empty string, got ${JSON.stringify(hardware)}`,
+      );
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(
+        `breakwater recovery: pool target "${id}" option "capacity" must be an integer >= 1, got ${String(capacity)}`,
+      );
+    if (breaker === null || typeof breaker !== 'object')
+      throw new TypeError(
+        `breakwater recovery: pool target "${id}" option "breaker" must be an object of breaker options`,
+      );
     const registry = this.recovery.options.registry;
     const labels = { pool: this.name, hardware, ...breaker.labels };
     // Out of memory is the task's size (the ladder shrinks it), not the worker's health.
     const ownFilter = breaker.isFailure;
-    const isFailure = (error: unknown) => defaultClassifier(error) !== 'out-of-memory' && (ownFilter === undefined || ownFilter(error));
+    const isFailure = (error: unknown) =>
+      defaultClassifier(error) !== 'out-of-memory' && (ownFilter === undefined || ownFilter(error));
     const circuit = registry.getOrCreate(this.recovery.options.kind, id, { ...breaker, labels, isFailure });
     registry.createHardwareBreaker(hardware);
     this.targetsById.set(id, { id, hardware, capacity, order: this.nextOrder++, inFlight: 0, breaker: circuit });
@@ -96,7 +119,13 @@ export class WorkerPool implements TargetDirectory {
 
   /** The targets, in the order they were added. */
   targets(): PoolTarget[] {
-    return [...this.targetsById.values()].map(({ id, hardware, capacity, inFlight, breaker }) => ({ id, hardware, capacity, inFlight, breaker }));
+    return [...this.targetsById.values()].map(({ id, hardware, capacity, inFlight, breaker }) => ({
+      id,
+      hardware,
+      capacity,
+      inFlight,
+      breaker,
+    }));
   }
 
   /**
@@ -125,7 +154,14 @@ export class WorkerPool implements TargetDirectory {
 
   /** Targets by state and class, load, and task outcomes. */
   health(): PoolHealth {
-    return poolHealth(this.name, this.recovery.options.kind, this.recovery.options.registry, this.candidates(undefined), this.recovery.stats, this.recovery.running);
+    return poolHealth(
+      this.name,
+      this.recovery.options.kind,
+      this.recovery.options.registry,
+      this.candidates(undefined),
+      this.recovery.stats,
+      this.recovery.running,
+    );
   }
 
   /**
@@ -134,12 +170,24 @@ export class WorkerPool implements TargetDirectory {
    */
   selfHealing(options: Omit<SelfHealingOptions, 'registry' | 'eventsOn' | 'pool'> = {}): SelfHealingConfig {
     const o = this.recovery.options;
-    return new SelfHealingConfig({ kinds: [o.kind, 'hardware'], timers: o.timers, ...options, registry: o.registry, eventsOn: { kind: 'pool', name: this.name }, pool: this.name });
+    return new SelfHealingConfig({
+      kinds: [o.kind, 'hardware'],
+      timers: o.timers,
+      ...options,
+      registry: o.registry,
+      eventsOn: { kind: 'pool', name: this.name },
+      pool: this.name,
+    });
   }
 
   /** @internal */
-  pick(accepts: readonly string[] | undefined, exclude: { workers: ReadonlySet<string>; hardware: ReadonlySet<string> }): Placement | undefined {
-    const candidates = this.candidates(accepts).filter((c) => !exclude.workers.has(c.worker) && !exclude.hardware.has(c.hardware));
+  pick(
+    accepts: readonly string[] | undefined,
+    exclude: { workers: ReadonlySet<string>; hardware: ReadonlySet<string> },
+  ): Placement | undefined {
+    const candidates = this.candidates(accepts).filter(
+      (c) => !exclude.workers.has(c.worker) && !exclude.hardware.has(c.hardware),
+    );
     const best = bestCandidate(candidates);
     return best === undefined ? undefined : { worker: best.worker, hardware: best.hardware };
   }
@@ -164,8 +212,20 @@ export class WorkerPool implements TargetDirectory {
     for (const target of this.targetsById.values()) {
       if (accepts !== undefined && !accepts.includes(target.hardware)) continue;
       let hardwareAdmission = classes.get(target.hardware);
-      if (hardwareAdmission === undefined) classes.set(target.hardware, (hardwareAdmission = admissionOf(registry.createHardwareBreaker(target.hardware))));
-      result.push({ worker: target.id, hardware: target.hardware, inFlight: target.inFlight, capacity: target.capacity, order: target.order, admission: admissionOf(target.breaker), hardwareAdmission });
+      if (hardwareAdmission === undefined)
+        classes.set(
+          target.hardware,
+          (hardwareAdmission = admissionOf(registry.createHardwareBreaker(target.hardware))),
+        );
+      result.push({
+        worker: target.id,
+        hardware: target.hardware,
+        inFlight: target.inFlight,
+        capacity: target.capacity,
+        order: target.order,
+        admission: admissionOf(target.breaker),
+        hardwareAdmission,
+      });
     }
     return result;
   }
@@ -174,8 +234,15 @@ export class WorkerPool implements TargetDirectory {
   private unavailable(task: RecoveryTask<unknown>): PoolUnavailableError {
     const compatible = new Set(this.candidates(task.hardware).map((c) => c.worker));
     const refusals: TargetRefusal[] = this.candidates(undefined).map((c) => {
-      if (!compatible.has(c.worker)) return { worker: c.worker, hardware: c.hardware, reason: 'incompatible', retryAfterMs: undefined };
-      const reason = !c.admission.admits ? (c.admission.state === 'forced-open' ? 'forced-open' : 'open') : c.hardwareAdmission.state === 'forced-open' ? 'hardware-forced-open' : 'hardware-open';
+      if (!compatible.has(c.worker))
+        return { worker: c.worker, hardware: c.hardware, reason: 'incompatible', retryAfterMs: undefined };
+      const reason = !c.admission.admits
+        ? c.admission.state === 'forced-open'
+          ? 'forced-open'
+          : 'open'
+        : c.hardwareAdmission.state === 'forced-open'
+          ? 'hardware-forced-open'
+          : 'hardware-open';
       // Both circuits must admit: the target is back when the later of the two is.
       const waits = [c.admission, c.hardwareAdmission].filter((a) => !a.admits).map((a) => a.retryAfterMs);
       const retryAfterMs = waits.includes(undefined) ? undefined : Math.max(...(waits as number[]));

@@ -34,7 +34,12 @@ export class Entry implements RegisteredBreaker, BreakerObserver {
   ) {}
 
   transition(_breaker: CircuitBreaker, change: StateChange): void {
-    this.registry.record(this, 'transition', { from: change.from, to: change.to, reason: change.reason, generation: change.generation });
+    this.registry.record(this, 'transition', {
+      from: change.from,
+      to: change.to,
+      reason: change.reason,
+      generation: change.generation,
+    });
   }
 
   reconfigured(_breaker: CircuitBreaker, before: ResolvedOptions, after: ResolvedOptions): void {
@@ -52,7 +57,11 @@ export class Entry implements RegisteredBreaker, BreakerObserver {
 export function quickHealth(entry: Entry): { state: StateName; health: number; windowCalls: number } {
   if (!entry.breaker.active) return { state: 'closed', health: 100, windowCalls: 0 };
   const m = entry.breaker.getMetrics();
-  return { state: m.state, health: healthPercentage(m.state, m.failureRate, m.slowCallRate), windowCalls: m.window.calls };
+  return {
+    state: m.state,
+    health: healthPercentage(m.state, m.failureRate, m.slowCallRate),
+    windowCalls: m.window.calls,
+  };
 }
 
 /** @internal */
@@ -88,7 +97,12 @@ export function metricsOf(breaker: CircuitBreaker): BreakerMetrics {
 }
 
 /** @internal */
-export function historyEvent(entry: Entry, type: BreakerEventType, detail: Record<string, unknown> | null, timestamp: number): BreakerEvent {
+export function historyEvent(
+  entry: Entry,
+  type: BreakerEventType,
+  detail: Record<string, unknown> | null,
+  timestamp: number,
+): BreakerEvent {
   const metrics = metricsOf(entry.breaker);
   const options = entry.breaker.options;
   return {
@@ -101,7 +115,11 @@ export function historyEvent(entry: Entry, type: BreakerEventType, detail: Recor
     thresholds: thresholdsOf(options),
     timeouts: timeoutsOf(options),
     counts: { ...metrics.window },
-    rates: { failureRate: metrics.failureRate, slowCallRate: metrics.slowCallRate, rejectionRate: metrics.rejectionRate },
+    rates: {
+      failureRate: metrics.failureRate,
+      slowCallRate: metrics.slowCallRate,
+      rejectionRate: metrics.rejectionRate,
+    },
     latency: { p50: metrics.latency.p50, p90: metrics.latency.p90, p99: metrics.latency.p99 },
     probability: entry.probability,
     detail,

@@ -42,7 +42,14 @@ export interface BreakerEvent {
     slowCallDuration: number;
   };
   /** The sliding window's counts when the event was written. */
-  counts: { calls: number; successes: number; failures: number; rejections: number; timeouts: number; slowCalls: number };
+  counts: {
+    calls: number;
+    successes: number;
+    failures: number;
+    rejections: number;
+    timeouts: number;
+    slowCalls: number;
+  };
   /** Over the window: failures / decided calls, slow / decided, rejections / (calls + rejections). */
   rates: { failureRate: number; slowCallRate: number; rejectionRate: number };
   /** Window latency percentiles in ms; null when no call was timed. */
@@ -78,5 +85,11 @@ export function isBreakerEventLine(line: string): boolean {
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const event = value as Partial<Record<keyof BreakerEvent, unknown>>;
-  return typeof event.timestamp === 'number' && typeof event.breaker === 'string' && typeof event.kind === 'string' && typeof event.event_type === 'string' && typeof event.state === 'string';
+  return (
+    typeof event.timestamp === 'number' &&
+    typeof event.breaker === 'string' &&
+    typeof event.kind === 'string' &&
+    typeof event.event_type === 'string' &&
+    typeof event.state === 'string'
+  );
 }

@@ -16,8 +16,14 @@ function circuitOf(kind: BreakerKind, name: string, options: GuardOptions): () =
 }
 
 /** A function that runs fn through the named circuit of the registry. */
-export function guard<A extends unknown[], T>(kind: BreakerKind, name: string, fn: (...args: A) => T | PromiseLike<T>, options: GuardOptions = {}): (...args: A) => Promise<T> {
-  if (typeof fn !== 'function') throw new TypeError(`breakwater: guard("${kind}", "${name}", fn) needs a function, got ${typeof fn}`);
+export function guard<A extends unknown[], T>(
+  kind: BreakerKind,
+  name: string,
+  fn: (...args: A) => T | PromiseLike<T>,
+  options: GuardOptions = {},
+): (...args: A) => Promise<T> {
+  if (typeof fn !== 'function')
+    throw new TypeError(`breakwater: guard("${kind}", "${name}", fn) needs a function, got ${typeof fn}`);
   const circuit = circuitOf(kind, name, options);
   return (...args: A) => circuit().execute(() => fn(...args));
 }
@@ -34,7 +40,8 @@ export function guardedBy(kind: BreakerKind, name: string, options: GuardOptions
     method: (this: This, ...args: A) => Promise<T>,
     context: ClassMethodDecoratorContext<This, (this: This, ...args: A) => Promise<T>>,
   ): (this: This, ...args: A) => Promise<T> {
-    if (context.kind !== 'method') throw new TypeError(`breakwater: @guardedBy decorates methods, not a ${context.kind}`);
+    if (context.kind !== 'method')
+      throw new TypeError(`breakwater: @guardedBy decorates methods, not a ${context.kind}`);
     return function guarded(this: This, ...args: A): Promise<T> {
       return circuit().execute(() => method.apply(this, args));
     };

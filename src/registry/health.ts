@@ -63,7 +63,13 @@ export function healthPercentage(state: StateName, failureRate: number, slowCall
 }
 
 /** The health of one breaker from its metrics and options. */
-export function breakerHealth(kind: string, name: string, metrics: BreakerMetrics, options: ResolvedOptions, probability: number | null): BreakerHealth {
+export function breakerHealth(
+  kind: string,
+  name: string,
+  metrics: BreakerMetrics,
+  options: ResolvedOptions,
+  probability: number | null,
+): BreakerHealth {
   const decided = metrics.window.successes + metrics.window.failures;
   return {
     kind,

@@ -2,6 +2,13 @@ export { Registry } from './registry';
 export type { BreakerKind, ListQuery, RegisteredBreaker, RegistryOptions } from './registry';
 export type { BreakerHealth, HealthCounts, RegistryHealth } from './health';
 export { healthPercentage } from './health';
-export { createEndpointBreaker, createHardwareBreaker, createTaskTypeBreaker, createWorkerBreaker, defaultRegistry, getOrCreate } from './default-registry';
+export {
+  createEndpointBreaker,
+  createHardwareBreaker,
+  createTaskTypeBreaker,
+  createWorkerBreaker,
+  defaultRegistry,
+  getOrCreate,
+} from './default-registry';
 export { guard, guardedBy } from './guarded';
 export type { GuardOptions } from './guarded';

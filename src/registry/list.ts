@@ -20,7 +20,11 @@ const SORTABLE = new Set(['name', 'kind', 'state', 'healthPercentage', 'failureR
  * Health rows of `entries` filtered, sorted and paged. A row is read (`rowOf`) only for entries
  * that pass the kind and name filters, so a narrow query over a large registry stays cheap.
  */
-export function listHealth<E extends { readonly kind: string; readonly name: string }>(entries: Iterable<E>, rowOf: (entry: E) => BreakerHealth, query: ListQuery = {}): { total: number; items: BreakerHealth[] } {
+export function listHealth<E extends { readonly kind: string; readonly name: string }>(
+  entries: Iterable<E>,
+  rowOf: (entry: E) => BreakerHealth,
+  query: ListQuery = {},
+): { total: number; items: BreakerHealth[] } {
   const offset = integerOption('offset', query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
   const limit = integerOption('limit', query.limit, 100, 0, 10_000);
   const search = query.search?.toLowerCase();
@@ -33,19 +37,34 @@ export function listHealth<E extends { readonly kind: string; readonly name: str
     rows.push(row);
   }
   const sort = query.sort ?? 'name';
-  if (!SORTABLE.has(sort)) throw new RangeError(`breakwater: list() option "sort" must be one of ${[...SORTABLE].join(', ')}, got ${JSON.stringify(sort)}`);
+  if (!SORTABLE.has(sort))
+    throw new RangeError(
+      `breakwater: list() option "sort" must be one of ${[...SORTABLE].join(', ')}, got ${JSON.stringify(sort)}`,
+    );
   const direction = query.order === 'desc' ? -1 : 1;
   if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') {
-    throw new RangeError(`breakwater: list() option "order" must be "asc" or "desc", got ${JSON.stringify(query.order)}`);
+    throw new RangeError(
+      `breakwater: list() option "order" must be "asc" or "desc", got ${JSON.stringify(query.order)}`,
+    );
   }
-  rows.sort((a, b) => direction * compare(a[sort] ?? -1, b[sort] ?? -1) || compare(a.kind, b.kind) || compare(a.name, b.name));
+  rows.sort(
+    (a, b) => direction * compare(a[sort] ?? -1, b[sort] ?? -1) || compare(a.kind, b.kind) || compare(a.name, b.name),
+  );
   return { total: rows.length, items: rows.slice(offset, offset + limit) };
 }
 
-export function integerOption(option: string, value: number | undefined, fallback: number, min: number, max: number): number {
+export function integerOption(
+  option: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`breakwater: option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new RangeError(
+      `breakwater: option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return value;
 }

@@ -23,7 +23,9 @@ export class MemoryRing implements EventSink {
 
   constructor(readonly capacity = 10_000) {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 10_000_000) {
-      throw new RangeError(`breakwater: option "ringSize" must be an integer from 1 to 10000000, got ${String(capacity)}`);
+      throw new RangeError(
+        `breakwater: option "ringSize" must be an integer from 1 to 10000000, got ${String(capacity)}`,
+      );
     }
     this.events = new Array(capacity);
   }
@@ -44,7 +46,8 @@ export class MemoryRing implements EventSink {
   /** The newest events matching the query, oldest first. */
   recent(query: RecentQuery = {}): BreakerEvent[] {
     const limit = query.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`breakwater: recent() option "limit" must be an integer >= 0, got ${String(limit)}`);
+    if (!Number.isInteger(limit) || limit < 0)
+      throw new RangeError(`breakwater: recent() option "limit" must be an integer >= 0, got ${String(limit)}`);
     const found: BreakerEvent[] = [];
     for (let i = 1; i <= this.stored && found.length < limit; i++) {
       const event = this.events[(this.next - i + this.capacity) % this.capacity]!;

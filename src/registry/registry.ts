@@ -29,7 +29,6 @@ export interface RegistryOptions {
   maxPendingEvents?: number;
 }
 
-
 const DEFAULT_SUMMARY_MS = 10_000;
 
 /**
@@ -60,7 +59,8 @@ export class Registry implements Ticking {
   droppedEvents = 0;
 
   constructor(options: RegistryOptions = {}) {
-    if (options === null || typeof options !== 'object') throw new TypeError('breakwater: Registry options must be an object');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('breakwater: Registry options must be an object');
     this.clock = options.clock;
     this.summaryEveryMs = integerOption('summaryEveryMs', options.summaryEveryMs, DEFAULT_SUMMARY_MS, 0, 2 ** 31 - 1);
     this.maxPendingEvents = integerOption('maxPendingEvents', options.maxPendingEvents, 100_000, 1, 100_000_000);
@@ -80,9 +80,16 @@ export class Registry implements Ticking {
     const existing = this.byKey.get(key);
     if (existing !== undefined) return existing.breaker;
     if (this.closed) throw new Error('breakwater: this registry was closed');
-    if (options === null || typeof options !== 'object') throw new TypeError(`breakwater: options for ${kind} "${name}" must be an object`);
-    if (options.clock !== undefined) throw new TypeError('breakwater: a registry breaker runs on the registry\'s clock; pass `clock` to the Registry');
-    const breaker = new CircuitBreaker({ ...this.kindOptions.get(kind), ...options, name: `${kind}/${name}`, clock: this.clock });
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`breakwater: options for ${kind} "${name}" must be an object`);
+    if (options.clock !== undefined)
+      throw new TypeError("breakwater: a registry breaker runs on the registry's clock; pass `clock` to the Registry");
+    const breaker = new CircuitBreaker({
+      ...this.kindOptions.get(kind),
+      ...options,
+      name: `${kind}/${name}`,
+      clock: this.clock,
+    });
     const entry = new Entry(this, kind, name, breaker, { ...options });
     breaker.observer = entry;
     this.byKey.set(key, entry);
@@ -100,7 +107,10 @@ export class Registry implements Ticking {
 
   /** A breaker per hardware class (e.g. cpu, gpu, webgpu, webnn); the class is also a label. */
   createHardwareBreaker(hardwareClass: string, options: CircuitBreakerOptions = {}): CircuitBreaker {
-    return this.getOrCreate('hardware', hardwareClass, { ...options, labels: { hardware: hardwareClass, ...options.labels } });
+    return this.getOrCreate('hardware', hardwareClass, {
+      ...options,
+      labels: { hardware: hardwareClass, ...options.labels },
+    });
   }
 
   createTaskTypeBreaker(taskType: string, options?: CircuitBreakerOptions): CircuitBreaker {
@@ -136,7 +146,8 @@ export class Registry implements Ticking {
    */
   configure(kind: BreakerKind, options: ReconfigurableOptions): void {
     keyOf(kind, 'check');
-    if (options === null || typeof options !== 'object') throw new TypeError(`breakwater: configure("${kind}", options) needs an object of options`);
+    if (options === null || typeof options !== 'object')
+      throw new TypeError(`breakwater: configure("${kind}", options) needs an object of options`);
     const merged = { ...this.kindOptions.get(kind), ...options };
     resolveProfile(merged); // names the bad option before anything changes
     this.kindOptions.set(kind, merged);
@@ -160,7 +171,12 @@ export class Registry implements Ticking {
    * Changes one breaker's options on behalf of `source` (e.g. 'tuner'), recording why in the
    * tuning event.
    */
-  reconfigure(kind: BreakerKind, name: string, changes: ReconfigurableOptions, cause: { source: string; reason: string }): void {
+  reconfigure(
+    kind: BreakerKind,
+    name: string,
+    changes: ReconfigurableOptions,
+    cause: { source: string; reason: string },
+  ): void {
     const entry = this.required(kind, name);
     entry.tuningCause = cause;
     try {
@@ -227,7 +243,12 @@ export class Registry implements Ticking {
 
   /** Adds a sink; the returned function removes it (without closing it). */
   addSink(sink: EventSink): Disposer {
-    if (sink === null || typeof sink !== 'object' || typeof sink.write !== 'function' || typeof sink.close !== 'function') {
+    if (
+      sink === null ||
+      typeof sink !== 'object' ||
+      typeof sink.write !== 'function' ||
+      typeof sink.close !== 'function'
+    ) {
       throw new TypeError('breakwater: addSink() needs an EventSink (write, flush, close, dropped)');
     }
     this.sinks.add(sink);
@@ -243,9 +264,16 @@ export class Registry implements Ticking {
    * Stores the early-warning model's probability for a breaker and, unless `record` is false,
    * records a 'prediction' event with `detail`.
    */
-  setProbability(kind: BreakerKind, name: string, probability: number, event: { detail?: Record<string, unknown>; record?: boolean } = {}): void {
+  setProbability(
+    kind: BreakerKind,
+    name: string,
+    probability: number,
+    event: { detail?: Record<string, unknown>; record?: boolean } = {},
+  ): void {
     if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) {
-      throw new RangeError(`breakwater: probability for ${kind} "${name}" must be a number from 0 to 1, got ${String(probability)}`);
+      throw new RangeError(
+        `breakwater: probability for ${kind} "${name}" must be a number from 0 to 1, got ${String(probability)}`,
+      );
     }
     const entry = this.required(kind, name);
     entry.probability = probability;
@@ -340,7 +368,9 @@ export class Registry implements Ticking {
     );
     const featureList = `${CORE_FEATURES.name}@${CORE_FEATURES.version}`;
     busy.forEach((entry, i) => {
-      const features = Array.from(rows.subarray(i * CORE_FEATURE_COUNT, (i + 1) * CORE_FEATURE_COUNT), (value) => (Number.isNaN(value) ? null : value));
+      const features = Array.from(rows.subarray(i * CORE_FEATURE_COUNT, (i + 1) * CORE_FEATURE_COUNT), (value) =>
+        Number.isNaN(value) ? null : value,
+      );
       this.record(entry, 'window', { featureList, features });
     });
   }
@@ -389,10 +419,14 @@ export class Registry implements Ticking {
 }
 
 function keyOf(kind: string, name: string): string {
-  if (typeof kind !== 'string' || kind.length === 0) throw new TypeError(`breakwater: a breaker kind must be a non-empty string, got ${JSON.stringify(kind)}`);
+  if (typeof kind !== 'string' || kind.length === 0)
+    throw new TypeError(`breakwater: a breaker kind must be a non-empty string, got ${JSON.stringify(kind)}`);
   // NUL separates kind from name in the key, so a kind without one keeps every key unique.
-  if (kind.includes('\u0000')) throw new TypeError(`breakwater: a breaker kind must not contain the NUL character (\\u0000), got ${JSON.stringify(kind)}`);
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`breakwater: a ${kind} breaker needs a non-empty string name, got ${JSON.stringify(name)}`);
+  if (kind.includes('\u0000'))
+    throw new TypeError(
+      `breakwater: a breaker kind must not contain the NUL character (\\u0000), got ${JSON.stringify(kind)}`,
+    );
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError(`breakwater: a ${kind} breaker needs a non-empty string name, got ${JSON.stringify(name)}`);
   return `${kind}\u0000${name}`;
 }
-

@@ -5,8 +5,14 @@ import type { PhaseInfo, RolloutDecision, RolloutEvents } from './events';
 import { idPosition, positionBound, seededBasis } from './hash';
 import { resolveRolloutOptions, type ResolvedRolloutOptions, type RolloutOptions } from './options';
 import {
-  formatStateDocument, parseStateDocument, pickPersisted, validateProgress,
-  type RolloutProgress, type RolloutStatus, type RolloutTransition, type TransitionAction,
+  formatStateDocument,
+  parseStateDocument,
+  pickPersisted,
+  validateProgress,
+  type RolloutProgress,
+  type RolloutStatus,
+  type RolloutTransition,
+  type TransitionAction,
 } from './persisted-state';
 import { RolloutStateError } from './RolloutStateError';
 import { readIfExists, removeStaleTempFiles, setAside, writeAtomically } from './state-file';
@@ -78,7 +84,14 @@ export class RolloutController {
       old: new VersionWindow(`${resolved.name}/old`, windowMs, this.clock, windowClock),
     };
     const now = this.clock.now();
-    this.progress = restored?.progress ?? { phase: 'OFF', status: 'pending', phaseEnteredAt: now, goodStreak: 0, rolledBackAt: null, attempt: 1 };
+    this.progress = restored?.progress ?? {
+      phase: 'OFF',
+      status: 'pending',
+      phaseEnteredAt: now,
+      goodStreak: 0,
+      rolledBackAt: null,
+      attempt: 1,
+    };
     this.history = (restored?.history ?? []).slice(-resolved.historyLimit);
     this.phaseIndex = this.indexOf(this.progress.phase);
     this.bound = this.phaseIndex < 0 ? 0 : positionBound(resolved.phases[this.phaseIndex].weight);
@@ -96,22 +109,34 @@ export class RolloutController {
    * grows. O(length of the id), no allocation.
    */
   shouldUseNewVersion(requestId: string): boolean {
-    if (typeof requestId !== 'string') throw new TypeError(`breakwater rollout: shouldUseNewVersion(requestId) needs a string, got ${typeof requestId}`);
+    if (typeof requestId !== 'string')
+      throw new TypeError(`breakwater rollout: shouldUseNewVersion(requestId) needs a string, got ${typeof requestId}`);
     return idPosition(requestId, this.basis) < this.bound;
   }
 
   /** Records one call's outcome on the version that served it. */
   recordExecution(version: RolloutVersion, success: boolean, latencyMs: number): void {
-    if (version !== 'new' && version !== 'old') throw new TypeError(`breakwater rollout: recordExecution(version) must be "new" or "old", got ${JSON.stringify(version)}`);
-    if (typeof success !== 'boolean') throw new TypeError(`breakwater rollout: recordExecution(success) must be a boolean, got ${typeof success}`);
+    if (version !== 'new' && version !== 'old')
+      throw new TypeError(
+        `breakwater rollout: recordExecution(version) must be "new" or "old", got ${JSON.stringify(version)}`,
+      );
+    if (typeof success !== 'boolean')
+      throw new TypeError(`breakwater rollout: recordExecution(success) must be a boolean, got ${typeof success}`);
     if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
-      throw new RangeError(`breakwater rollout: recordExecution(latencyMs) must be a finite number >= 0, got ${String(latencyMs)}`);
+      throw new RangeError(
+        `breakwater rollout: recordExecution(latencyMs) must be a finite number >= 0, got ${String(latencyMs)}`,
+      );
     }
     this.windows[version].record(success, latencyMs);
     // Failures are rare on a healthy version, so checking the rollback rules on each one is cheap,
     // and a degrading version comes off between evaluations instead of serving until the next one.
-    if (!success && version === 'new' && this.options.immediateRollback && this.phaseIndex >= 0
-      && (this.progress.status === 'rolling' || this.progress.status === 'paused')) {
+    if (
+      !success &&
+      version === 'new' &&
+      this.options.immediateRollback &&
+      this.phaseIndex >= 0 &&
+      (this.progress.status === 'rolling' || this.progress.status === 'paused')
+    ) {
       this.rollBackIfDegraded();
     }
   }
@@ -130,12 +155,23 @@ export class RolloutController {
     const previousPhase = this.phase;
     const metrics = { new: this.windows.new.read(), old: this.windows.old.read() };
     const { action, reason } = this.decide(now, metrics);
-    const decision: RolloutDecision = { action, phase: this.phase, previousPhase, status: this.progress.status, reason, metrics, at: now };
+    const decision: RolloutDecision = {
+      action,
+      phase: this.phase,
+      previousPhase,
+      status: this.progress.status,
+      reason,
+      metrics,
+      at: now,
+    };
     this.emitter.emit('decision', decision);
     return decision;
   }
 
-  private decide(now: number, metrics: { new: VersionMetrics; old: VersionMetrics }): { action: RolloutAction; reason: string } {
+  private decide(
+    now: number,
+    metrics: { new: VersionMetrics; old: VersionMetrics },
+  ): { action: RolloutAction; reason: string } {
     const { status } = this.progress;
     if (status === 'pending') {
       const reason = 'rollout started: OFF has no new-version traffic to judge';
@@ -155,7 +191,10 @@ export class RolloutController {
     if (status === 'aborted') return { action: 'maintain', reason: 'aborted: OFF until retry()' };
     if (status === 'complete') return { action: 'maintain', reason: `complete: ${this.phase.name} reached` };
     if (this.phaseIndex < 0) return { action: 'maintain', reason: 'paused at OFF: resume() to start' };
-    const verdict = judge(this.options, metrics.new, metrics.old, { msInPhase: now - this.progress.phaseEnteredAt, goodStreak: this.progress.goodStreak });
+    const verdict = judge(this.options, metrics.new, metrics.old, {
+      msInPhase: now - this.progress.phaseEnteredAt,
+      goodStreak: this.progress.goodStreak,
+    });
     if (verdict.action === 'rollback') {
       this.rollBack(verdict.reason, now, metrics);
       return verdict;
@@ -197,7 +236,8 @@ export class RolloutController {
   pause(reason = 'paused by operator'): void {
     this.assertLive();
     const { status } = this.progress;
-    if (status !== 'pending' && status !== 'rolling') throw new Error(`breakwater rollout: cannot pause a rollout that is ${status}`);
+    if (status !== 'pending' && status !== 'rolling')
+      throw new Error(`breakwater rollout: cannot pause a rollout that is ${status}`);
     this.progress.status = 'paused';
     this.record('pause', this.phase.name, reason, this.clock.now());
   }
@@ -205,7 +245,8 @@ export class RolloutController {
   /** Lets a paused rollout advance again (from OFF, it starts). */
   resume(reason = 'resumed by operator'): void {
     this.assertLive();
-    if (this.progress.status !== 'paused') throw new Error(`breakwater rollout: cannot resume a rollout that is ${this.progress.status}, only a paused one`);
+    if (this.progress.status !== 'paused')
+      throw new Error(`breakwater rollout: cannot resume a rollout that is ${this.progress.status}, only a paused one`);
     this.progress.status = this.phaseIndex < 0 ? 'pending' : 'rolling';
     this.record('resume', this.phase.name, reason, this.clock.now());
   }
@@ -215,10 +256,17 @@ export class RolloutController {
     this.assertLive();
     const { status } = this.progress;
     if (status !== 'pending' && status !== 'rolling' && status !== 'paused') {
-      throw new Error(`breakwater rollout: cannot promote a rollout that is ${status}${status === 'complete' ? '' : '; retry() first'}`);
+      throw new Error(
+        `breakwater rollout: cannot promote a rollout that is ${status}${status === 'complete' ? '' : '; retry() first'}`,
+      );
     }
     const target = options.full === true ? this.options.phases.length - 1 : this.phaseIndex + 1;
-    this.moveTo(target, 'promote', options.reason ?? (options.full === true ? 'promoted to the last phase by operator' : 'promoted by operator'), this.clock.now());
+    this.moveTo(
+      target,
+      'promote',
+      options.reason ?? (options.full === true ? 'promoted to the last phase by operator' : 'promoted by operator'),
+      this.clock.now(),
+    );
   }
 
   /** Takes the new version off (OFF) until retry(); no automatic retry. */
@@ -234,7 +282,8 @@ export class RolloutController {
   retry(reason = 'retried by operator'): void {
     this.assertLive();
     const { status } = this.progress;
-    if (status !== 'rolledBack' && status !== 'aborted') throw new Error(`breakwater rollout: retry() needs a rolled-back or aborted rollout, this one is ${status}`);
+    if (status !== 'rolledBack' && status !== 'aborted')
+      throw new Error(`breakwater rollout: retry() needs a rolled-back or aborted rollout, this one is ${status}`);
     this.retryNow('retry', reason, this.clock.now());
   }
 
@@ -286,11 +335,22 @@ export class RolloutController {
   private rollBackIfDegraded(): void {
     const now = this.clock.now();
     const metrics = { new: this.windows.new.read(), old: this.windows.old.read() };
-    const verdict = judge(this.options, metrics.new, metrics.old, { msInPhase: now - this.progress.phaseEnteredAt, goodStreak: this.progress.goodStreak });
+    const verdict = judge(this.options, metrics.new, metrics.old, {
+      msInPhase: now - this.progress.phaseEnteredAt,
+      goodStreak: this.progress.goodStreak,
+    });
     if (verdict.action !== 'rollback') return;
     const previousPhase = this.phase;
     this.rollBack(verdict.reason, now, metrics);
-    this.emitter.emit('decision', { action: 'rollback', phase: this.phase, previousPhase, status: this.progress.status, reason: verdict.reason, metrics, at: now });
+    this.emitter.emit('decision', {
+      action: 'rollback',
+      phase: this.phase,
+      previousPhase,
+      status: this.progress.status,
+      reason: verdict.reason,
+      metrics,
+      at: now,
+    });
   }
 
   private rollBack(reason: string, now: number, metrics: { new: VersionMetrics; old: VersionMetrics }): void {
@@ -324,7 +384,8 @@ export class RolloutController {
     this.windows.new.clear();
     this.windows.old.clear();
     const entry = this.record(action, from, reason, now);
-    if (action === 'advance' || action === 'promote' || action === 'retry' || action === 'autoRetry') this.emitter.emit('advance', entry);
+    if (action === 'advance' || action === 'promote' || action === 'retry' || action === 'autoRetry')
+      this.emitter.emit('advance', entry);
     if (this.progress.status === 'complete') this.emitter.emit('complete', entry);
     return entry;
   }
@@ -333,7 +394,8 @@ export class RolloutController {
   private record(action: TransitionAction, from: string, reason: string, now: number): RolloutTransition {
     const entry: RolloutTransition = { at: now, action, from, to: this.phase.name, reason };
     this.history.push(entry);
-    if (this.history.length > this.options.historyLimit) this.history.splice(0, this.history.length - this.options.historyLimit);
+    if (this.history.length > this.options.historyLimit)
+      this.history.splice(0, this.history.length - this.options.historyLimit);
     this.save();
     this.emitter.emit('transition', entry);
     return entry;
@@ -346,7 +408,9 @@ export class RolloutController {
   private haltOnBadStateFile(error: RolloutStateError, keepAside: boolean, now: number): void {
     const aside = keepAside && this.stateFile !== undefined ? setAside(this.stateFile) : undefined;
     const kept = aside === undefined ? '' : ` (kept as ${aside})`;
-    process.emitWarning(`${error.message}${kept}; starting OFF and paused until resume()`, { code: 'BREAKWATER_ROLLOUT_STATE' });
+    process.emitWarning(`${error.message}${kept}; starting OFF and paused until resume()`, {
+      code: 'BREAKWATER_ROLLOUT_STATE',
+    });
     this.progress.status = 'paused';
     this.record('pause', 'OFF', `state file unusable, started OFF: ${error.message}${kept}`, now);
   }
@@ -357,17 +421,26 @@ export class RolloutController {
 
   private autoRetryDueAt(): number | undefined {
     const { rolledBackAt } = this.progress;
-    return this.options.autoRetryDelayMs > 0 && rolledBackAt !== null ? rolledBackAt + this.options.autoRetryDelayMs : undefined;
+    return this.options.autoRetryDelayMs > 0 && rolledBackAt !== null
+      ? rolledBackAt + this.options.autoRetryDelayMs
+      : undefined;
   }
 
   private scheduleAutoRetry(): void {
     const due = this.autoRetryDueAt();
     if (due === undefined || this.retryTimer !== undefined) return;
-    this.retryTimer = this.clock.setTimeout(() => {
-      this.retryTimer = undefined;
-      if (this.disposed || this.progress.status !== 'rolledBack') return;
-      this.retryNow('autoRetry', `automatic retry ${this.options.autoRetryDelayMs} ms after the rollback`, this.clock.now());
-    }, Math.max(0, due - this.clock.now()));
+    this.retryTimer = this.clock.setTimeout(
+      () => {
+        this.retryTimer = undefined;
+        if (this.disposed || this.progress.status !== 'rolledBack') return;
+        this.retryNow(
+          'autoRetry',
+          `automatic retry ${this.options.autoRetryDelayMs} ms after the rollback`,
+          this.clock.now(),
+        );
+      },
+      Math.max(0, due - this.clock.now()),
+    );
   }
 
   private cancelAutoRetry(): void {
@@ -380,17 +453,29 @@ export class RolloutController {
   private save(): void {
     if (this.stateFile === undefined) return;
     try {
-      writeAtomically(this.stateFile, formatStateDocument({
-        kind: 'breakwater.rollout', version: 1, savedAt: this.clock.now(), config: this.options, progress: this.progress, history: this.history,
-      }));
+      writeAtomically(
+        this.stateFile,
+        formatStateDocument({
+          kind: 'breakwater.rollout',
+          version: 1,
+          savedAt: this.clock.now(),
+          config: this.options,
+          progress: this.progress,
+          history: this.history,
+        }),
+      );
     } catch (error) {
-      const failure = error instanceof RolloutStateError ? error : new RolloutStateError(this.stateFile, String(error), { cause: error });
+      const failure =
+        error instanceof RolloutStateError
+          ? error
+          : new RolloutStateError(this.stateFile, String(error), { cause: error });
       if (this.emitter.has('stateError')) this.emitter.emit('stateError', failure);
       else process.emitWarning(failure.message, { code: 'BREAKWATER_ROLLOUT_STATE' });
     }
   }
 
   private assertLive(): void {
-    if (this.disposed) throw new TypeError(`breakwater rollout: "${this.options.name}" was disposed; create a new controller`);
+    if (this.disposed)
+      throw new TypeError(`breakwater rollout: "${this.options.name}" was disposed; create a new controller`);
   }
 }

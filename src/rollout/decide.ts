@@ -32,46 +32,91 @@ const fmt = (value: number): string => String(+value.toFixed(4));
  * `minPhaseDurationMs` in the phase. Everything in between maintains. Edges: a value exactly on a
  * threshold passes it (rates compare with <, latencies with >).
  */
-export function judge(o: ResolvedRolloutOptions, fresh: VersionMetrics, old: VersionMetrics, progress: PhaseProgress): Verdict {
+export function judge(
+  o: ResolvedRolloutOptions,
+  fresh: VersionMetrics,
+  old: VersionMetrics,
+  progress: PhaseProgress,
+): Verdict {
   const min = o.minSamplesPerPhase;
   if (fresh.calls < min) {
     // Even if every call still to come succeeded, the phase could not reach the rollback line.
     const bestCase = (fresh.successes + (min - fresh.calls)) / min;
     if (bestCase < o.rollbackThreshold) {
-      return rollback(`${fresh.failures} failures in the first ${fresh.calls} calls: completion over ${min} calls can be at most ${fmt(bestCase)} < rollbackThreshold ${fmt(o.rollbackThreshold)}`);
+      return rollback(
+        `${fresh.failures} failures in the first ${fresh.calls} calls: completion over ${min} calls can be at most ${fmt(bestCase)} < rollbackThreshold ${fmt(o.rollbackThreshold)}`,
+      );
     }
-    return { action: 'maintain', reason: `collecting samples: ${fresh.calls} of minSamplesPerPhase ${min}`, good: false };
+    return {
+      action: 'maintain',
+      reason: `collecting samples: ${fresh.calls} of minSamplesPerPhase ${min}`,
+      good: false,
+    };
   }
   const rate = fresh.completionRate ?? 0;
-  if (rate < o.rollbackThreshold) return rollback(`completion ${fmt(rate)} < rollbackThreshold ${fmt(o.rollbackThreshold)}`);
+  if (rate < o.rollbackThreshold)
+    return rollback(`completion ${fmt(rate)} < rollbackThreshold ${fmt(o.rollbackThreshold)}`);
   const latencyBreach = latencyLimitBreached(o, fresh);
   if (latencyBreach !== undefined) return rollback(latencyBreach);
   if (o.compareWithOldVersion !== null) {
-    if (old.calls < min) return { action: 'maintain', reason: `waiting for the old version's samples to compare: ${old.calls} of ${min}`, good: false };
+    if (old.calls < min)
+      return {
+        action: 'maintain',
+        reason: `waiting for the old version's samples to compare: ${old.calls} of ${min}`,
+        good: false,
+      };
     const oldRate = old.completionRate ?? 0;
     const { maxCompletionRateDrop, maxLatencyRatio } = o.compareWithOldVersion;
     // A tiny epsilon: 0.9 - 0.05 is 0.8500000000000001 in binary, and an exact edge must pass.
     if (rate < oldRate - maxCompletionRateDrop - 1e-12) {
-      return rollback(`completion ${fmt(rate)} is more than maxCompletionRateDrop ${fmt(maxCompletionRateDrop)} below the old version's ${fmt(oldRate)}`);
+      return rollback(
+        `completion ${fmt(rate)} is more than maxCompletionRateDrop ${fmt(maxCompletionRateDrop)} below the old version's ${fmt(oldRate)}`,
+      );
     }
-    if (fresh.meanLatencyMs !== null && old.meanLatencyMs !== null && fresh.meanLatencyMs > old.meanLatencyMs * maxLatencyRatio) {
-      return rollback(`mean latency ${fmt(fresh.meanLatencyMs)} ms > maxLatencyRatio ${fmt(maxLatencyRatio)} x the old version's ${fmt(old.meanLatencyMs)} ms`);
+    if (
+      fresh.meanLatencyMs !== null &&
+      old.meanLatencyMs !== null &&
+      fresh.meanLatencyMs > old.meanLatencyMs * maxLatencyRatio
+    ) {
+      return rollback(
+        `mean latency ${fmt(fresh.meanLatencyMs)} ms > maxLatencyRatio ${fmt(maxLatencyRatio)} x the old version's ${fmt(old.meanLatencyMs)} ms`,
+      );
     }
   }
   if (rate < o.minTaskCompletionRate) {
-    return { action: 'maintain', reason: `completion ${fmt(rate)} < minTaskCompletionRate ${fmt(o.minTaskCompletionRate)}: holding`, good: false };
+    return {
+      action: 'maintain',
+      reason: `completion ${fmt(rate)} < minTaskCompletionRate ${fmt(o.minTaskCompletionRate)}: holding`,
+      good: false,
+    };
   }
   if (rate < o.advancementThreshold) {
-    return { action: 'maintain', reason: `completion ${fmt(rate)} < advancementThreshold ${fmt(o.advancementThreshold)}: holding`, good: false };
+    return {
+      action: 'maintain',
+      reason: `completion ${fmt(rate)} < advancementThreshold ${fmt(o.advancementThreshold)}: holding`,
+      good: false,
+    };
   }
   const streak = progress.goodStreak + 1;
   if (streak < o.consecutiveGoodEvaluations) {
-    return { action: 'maintain', reason: `good evaluation ${streak} of consecutiveGoodEvaluations ${o.consecutiveGoodEvaluations}`, good: true };
+    return {
+      action: 'maintain',
+      reason: `good evaluation ${streak} of consecutiveGoodEvaluations ${o.consecutiveGoodEvaluations}`,
+      good: true,
+    };
   }
   if (progress.msInPhase < o.minPhaseDurationMs) {
-    return { action: 'maintain', reason: `healthy, phase has lasted ${fmt(progress.msInPhase)} of minPhaseDurationMs ${fmt(o.minPhaseDurationMs)} ms`, good: true };
+    return {
+      action: 'maintain',
+      reason: `healthy, phase has lasted ${fmt(progress.msInPhase)} of minPhaseDurationMs ${fmt(o.minPhaseDurationMs)} ms`,
+      good: true,
+    };
   }
-  return { action: 'advance', reason: `healthy: completion ${fmt(rate)} >= advancementThreshold ${fmt(o.advancementThreshold)} over ${fresh.calls} calls`, good: true };
+  return {
+    action: 'advance',
+    reason: `healthy: completion ${fmt(rate)} >= advancementThreshold ${fmt(o.advancementThreshold)} over ${fresh.calls} calls`,
+    good: true,
+  };
 }
 
 function rollback(reason: string): Verdict {

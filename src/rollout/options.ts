@@ -83,9 +83,23 @@ export interface ResolvedRolloutOptions {
 
 /** The options a state file may carry, i.e. everything but the file, the clock and the hooks. */
 export const PERSISTED_OPTIONS = [
-  'name', 'phases', 'monitoringWindowMinutes', 'minTaskCompletionRate', 'maxLatencyMs', 'maxP90LatencyMs',
-  'maxP99LatencyMs', 'minSamplesPerPhase', 'advancementThreshold', 'rollbackThreshold', 'minPhaseDurationMs',
-  'consecutiveGoodEvaluations', 'compareWithOldVersion', 'immediateRollback', 'evaluationIntervalMs', 'autoRetryDelayMs', 'seed',
+  'name',
+  'phases',
+  'monitoringWindowMinutes',
+  'minTaskCompletionRate',
+  'maxLatencyMs',
+  'maxP90LatencyMs',
+  'maxP99LatencyMs',
+  'minSamplesPerPhase',
+  'advancementThreshold',
+  'rollbackThreshold',
+  'minPhaseDurationMs',
+  'consecutiveGoodEvaluations',
+  'compareWithOldVersion',
+  'immediateRollback',
+  'evaluationIntervalMs',
+  'autoRetryDelayMs',
+  'seed',
   'historyLimit',
 ] as const;
 
@@ -107,7 +121,14 @@ function fail(option: string, expected: string, value: unknown, kind: 'type' | '
   throw kind === 'type' ? new TypeError(message) : new RangeError(message);
 }
 
-function numberOption(value: unknown, option: string, fallback: number, min: number, max: number, integer = false): number {
+function numberOption(
+  value: unknown,
+  option: string,
+  fallback: number,
+  min: number,
+  max: number,
+  integer = false,
+): number {
   if (value === undefined) return fallback;
   const range = `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`;
   if (typeof value !== 'number' || Number.isNaN(value)) fail(option, range, value, 'type');
@@ -122,21 +143,30 @@ function rate(value: unknown, option: string, fallback: number): number {
 
 function resolvePhases(value: unknown): ReadonlyArray<Readonly<RolloutPhase>> {
   if (value === undefined) return DEFAULT_PHASES.map((phase) => Object.freeze({ ...phase }));
-  if (!Array.isArray(value) || value.length === 0) fail('phases', 'a non-empty array of weights in (0, 1] or { name, weight }', value, 'type');
+  if (!Array.isArray(value) || value.length === 0)
+    fail('phases', 'a non-empty array of weights in (0, 1] or { name, weight }', value, 'type');
   const phases: Readonly<RolloutPhase>[] = [];
   const names = new Set<string>(['OFF']);
   value.forEach((entry: unknown, index) => {
     const option = `phases[${index}]`;
-    const phase = typeof entry === 'number' ? { name: `${+(entry * 100).toFixed(4)}%`, weight: entry } : (entry as RolloutPhase);
-    if (phase === null || typeof phase !== 'object') fail(option, 'a weight in (0, 1] or { name, weight }', entry, 'type');
-    if (typeof phase.name !== 'string' || phase.name.length === 0) fail(`${option}.name`, 'a non-empty string', phase.name, 'type');
+    const phase =
+      typeof entry === 'number' ? { name: `${+(entry * 100).toFixed(4)}%`, weight: entry } : (entry as RolloutPhase);
+    if (phase === null || typeof phase !== 'object')
+      fail(option, 'a weight in (0, 1] or { name, weight }', entry, 'type');
+    if (typeof phase.name !== 'string' || phase.name.length === 0)
+      fail(`${option}.name`, 'a non-empty string', phase.name, 'type');
     if (names.has(phase.name)) fail(`${option}.name`, `a name not used before (OFF is reserved)`, phase.name);
     names.add(phase.name);
     const weight = phase.weight;
-    if (typeof weight !== 'number' || !(weight > 0 && weight <= 1)) fail(`${option}.weight`, 'a number in (0, 1]', weight);
+    if (typeof weight !== 'number' || !(weight > 0 && weight <= 1))
+      fail(`${option}.weight`, 'a number in (0, 1]', weight);
     const previous = phases[index - 1];
     if (previous !== undefined && weight <= previous.weight) {
-      fail(`${option}.weight`, `greater than the previous phase's weight ${previous.weight} (phases only grow)`, weight);
+      fail(
+        `${option}.weight`,
+        `greater than the previous phase's weight ${previous.weight} (phases only grow)`,
+        weight,
+      );
     }
     phases.push(Object.freeze({ name: phase.name, weight }));
   });
@@ -146,10 +176,13 @@ function resolvePhases(value: unknown): ReadonlyArray<Readonly<RolloutPhase>> {
 function resolveComparison(value: unknown): Readonly<Required<BaselineComparison>> | null {
   if (value === undefined || value === false || value === null) return null;
   const given: BaselineComparison = value === true ? {} : (value as BaselineComparison);
-  if (typeof given !== 'object') fail('compareWithOldVersion', 'a boolean or { maxCompletionRateDrop, maxLatencyRatio }', value, 'type');
+  if (typeof given !== 'object')
+    fail('compareWithOldVersion', 'a boolean or { maxCompletionRateDrop, maxLatencyRatio }', value, 'type');
   for (const key of Object.keys(given)) {
     if (key !== 'maxCompletionRateDrop' && key !== 'maxLatencyRatio') {
-      throw new TypeError(`breakwater rollout: unknown option "compareWithOldVersion.${key}" (known: maxCompletionRateDrop, maxLatencyRatio)`);
+      throw new TypeError(
+        `breakwater rollout: unknown option "compareWithOldVersion.${key}" (known: maxCompletionRateDrop, maxLatencyRatio)`,
+      );
     }
   }
   return Object.freeze({
@@ -165,7 +198,8 @@ function resolveComparison(value: unknown): Readonly<Required<BaselineComparison
 export function resolveRolloutOptions(options: RolloutOptions = {}): ResolvedRolloutOptions {
   if (options === null || typeof options !== 'object') fail('options', 'an object', options, 'type');
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new TypeError(`breakwater rollout: unknown option "${key}" (known: ${[...KNOWN].join(', ')})`);
+    if (!KNOWN.has(key))
+      throw new TypeError(`breakwater rollout: unknown option "${key}" (known: ${[...KNOWN].join(', ')})`);
   }
   const name = options.name ?? 'rollout';
   if (typeof name !== 'string' || name.length === 0) fail('name', 'a non-empty string', name, 'type');
@@ -177,8 +211,14 @@ export function resolveRolloutOptions(options: RolloutOptions = {}): ResolvedRol
   const immediateRollback = options.immediateRollback ?? true;
   if (typeof immediateRollback !== 'boolean') fail('immediateRollback', 'a boolean', immediateRollback, 'type');
   const clock = options.clock;
-  if (clock !== undefined && (clock === null || typeof clock !== 'object' || typeof clock.now !== 'function'
-    || typeof clock.setTimeout !== 'function' || typeof clock.clearTimeout !== 'function')) {
+  if (
+    clock !== undefined &&
+    (clock === null ||
+      typeof clock !== 'object' ||
+      typeof clock.now !== 'function' ||
+      typeof clock.setTimeout !== 'function' ||
+      typeof clock.clearTimeout !== 'function')
+  ) {
     fail('clock', 'an object with now(), setTimeout() and clearTimeout() (e.g. a ManualClock)', clock, 'type');
   }
   const rollbackThreshold = rate(options.rollbackThreshold, 'rollbackThreshold', 0.8);
@@ -189,12 +229,22 @@ export function resolveRolloutOptions(options: RolloutOptions = {}): ResolvedRol
     fail('minTaskCompletionRate', `a number from rollbackThreshold (${rollbackThreshold}) to 1`, minTaskCompletionRate);
   }
   if (advancementThreshold < minTaskCompletionRate) {
-    fail('advancementThreshold', `a number from minTaskCompletionRate (${minTaskCompletionRate}) to 1`, advancementThreshold);
+    fail(
+      'advancementThreshold',
+      `a number from minTaskCompletionRate (${minTaskCompletionRate}) to 1`,
+      advancementThreshold,
+    );
   }
   return Object.freeze({
     name,
     phases: resolvePhases(options.phases),
-    monitoringWindowMinutes: numberOption(options.monitoringWindowMinutes, 'monitoringWindowMinutes', 5, 0.001, DAY_MINUTES),
+    monitoringWindowMinutes: numberOption(
+      options.monitoringWindowMinutes,
+      'monitoringWindowMinutes',
+      5,
+      0.001,
+      DAY_MINUTES,
+    ),
     minTaskCompletionRate,
     maxLatencyMs: numberOption(options.maxLatencyMs, 'maxLatencyMs', 2000, 0, TIMER_MAX_MS),
     maxP90LatencyMs: numberOption(options.maxP90LatencyMs, 'maxP90LatencyMs', 0, 0, TIMER_MAX_MS),
@@ -202,8 +252,21 @@ export function resolveRolloutOptions(options: RolloutOptions = {}): ResolvedRol
     minSamplesPerPhase: numberOption(options.minSamplesPerPhase, 'minSamplesPerPhase', 10, 1, 1e9, true),
     advancementThreshold,
     rollbackThreshold,
-    minPhaseDurationMs: numberOption(options.minPhaseDurationMs, 'minPhaseDurationMs', 0, 0, 365 * DAY_MINUTES * 60_000),
-    consecutiveGoodEvaluations: numberOption(options.consecutiveGoodEvaluations, 'consecutiveGoodEvaluations', 1, 1, 1e6, true),
+    minPhaseDurationMs: numberOption(
+      options.minPhaseDurationMs,
+      'minPhaseDurationMs',
+      0,
+      0,
+      365 * DAY_MINUTES * 60_000,
+    ),
+    consecutiveGoodEvaluations: numberOption(
+      options.consecutiveGoodEvaluations,
+      'consecutiveGoodEvaluations',
+      1,
+      1,
+      1e6,
+      true,
+    ),
     compareWithOldVersion: resolveComparison(options.compareWithOldVersion),
     immediateRollback,
     evaluationIntervalMs: numberOption(options.evaluationIntervalMs, 'evaluationIntervalMs', 30_000, 1, TIMER_MAX_MS),

@@ -5,7 +5,8 @@ import { RolloutStateError } from './RolloutStateError';
 export type RolloutStatus = 'pending' | 'rolling' | 'paused' | 'rolledBack' | 'aborted' | 'complete';
 
 /** What moved the rollout: the watchdog, an operator, or the retry timer. */
-export type TransitionAction = 'advance' | 'rollback' | 'promote' | 'abort' | 'retry' | 'autoRetry' | 'pause' | 'resume';
+export type TransitionAction =
+  'advance' | 'rollback' | 'promote' | 'abort' | 'retry' | 'autoRetry' | 'pause' | 'resume';
 
 /** One entry of the rollout's history. */
 export interface RolloutTransition {
@@ -48,7 +49,16 @@ const DOCUMENT_KEYS = ['kind', 'version', 'savedAt', 'config', 'progress', 'hist
 const PROGRESS_KEYS = ['phase', 'status', 'phaseEnteredAt', 'goodStreak', 'rolledBackAt', 'attempt'] as const;
 
 const STATUSES: ReadonlySet<string> = new Set(['pending', 'rolling', 'paused', 'rolledBack', 'aborted', 'complete']);
-const ACTIONS: ReadonlySet<string> = new Set(['advance', 'rollback', 'promote', 'abort', 'retry', 'autoRetry', 'pause', 'resume']);
+const ACTIONS: ReadonlySet<string> = new Set([
+  'advance',
+  'rollback',
+  'promote',
+  'abort',
+  'retry',
+  'autoRetry',
+  'pause',
+  'resume',
+]);
 
 /** Serialises the document (stable key order, one entry per line of history for readable diffs). */
 export function formatStateDocument(document: RolloutStateDocument): string {
@@ -62,7 +72,11 @@ export function formatStateDocument(document: RolloutStateDocument): string {
  */
 export function parseStateDocument(file: string, text: string): RolloutStateDocument {
   const corrupt = (why: string, cause?: unknown): never => {
-    throw new RolloutStateError(file, `breakwater rollout: state file ${file} is corrupt: ${why}`, cause === undefined ? undefined : { cause });
+    throw new RolloutStateError(
+      file,
+      `breakwater rollout: state file ${file} is corrupt: ${why}`,
+      cause === undefined ? undefined : { cause },
+    );
   };
   if (text.trim().length === 0) corrupt('it is empty');
   let raw: unknown;
@@ -72,9 +86,11 @@ export function parseStateDocument(file: string, text: string): RolloutStateDocu
     corrupt(`not valid JSON (${(error as Error).message})`, error);
   }
   if (!isObject(raw)) return corrupt('expected a JSON object');
-  if (raw.kind !== 'breakwater.rollout') corrupt(`"kind" must be "breakwater.rollout", got ${JSON.stringify(raw.kind)}`);
+  if (raw.kind !== 'breakwater.rollout')
+    corrupt(`"kind" must be "breakwater.rollout", got ${JSON.stringify(raw.kind)}`);
   if (raw.version !== 1) corrupt(`"version" ${JSON.stringify(raw.version)} is not supported (expected 1)`);
-  if (!isTime(raw.savedAt)) corrupt(`"savedAt" must be a time (ms, 0 to ${MAX_TIME}), got ${JSON.stringify(raw.savedAt)}`);
+  if (!isTime(raw.savedAt))
+    corrupt(`"savedAt" must be a time (ms, 0 to ${MAX_TIME}), got ${JSON.stringify(raw.savedAt)}`);
   const savedAt = raw.savedAt as number;
   unknownKeys(raw, DOCUMENT_KEYS, '', corrupt);
   if (isObject(raw.config)) unknownKeys(raw.config, PERSISTED_OPTIONS, 'config.', corrupt);
@@ -87,8 +103,10 @@ export function parseStateDocument(file: string, text: string): RolloutStateDocu
   const progress = checkProgress(raw.progress, config, corrupt);
   unknownKeys(raw.progress as Record<string, unknown>, PROGRESS_KEYS, 'progress.', corrupt);
   // Nothing this code saves happened after the save.
-  if (progress.phaseEnteredAt > savedAt) corrupt(`"progress.phaseEnteredAt" ${progress.phaseEnteredAt} is after "savedAt" ${savedAt}`);
-  if (progress.rolledBackAt !== null && progress.rolledBackAt > savedAt) corrupt(`"progress.rolledBackAt" ${progress.rolledBackAt} is after "savedAt" ${savedAt}`);
+  if (progress.phaseEnteredAt > savedAt)
+    corrupt(`"progress.phaseEnteredAt" ${progress.phaseEnteredAt} is after "savedAt" ${savedAt}`);
+  if (progress.rolledBackAt !== null && progress.rolledBackAt > savedAt)
+    corrupt(`"progress.rolledBackAt" ${progress.rolledBackAt} is after "savedAt" ${savedAt}`);
   if (!Array.isArray(raw.history)) return corrupt('"history" must be an array');
   const history = raw.history.map((entry, index) => checkTransition(entry, index, savedAt, corrupt));
   return { kind: 'breakwater.rollout', version: 1, savedAt, config, progress, history };
@@ -109,36 +127,75 @@ export function pickPersisted(source: unknown): RolloutOptions {
   return picked as RolloutOptions;
 }
 
-function checkProgress(value: unknown, config: ResolvedRolloutOptions, corrupt: (why: string) => never): RolloutProgress {
+function checkProgress(
+  value: unknown,
+  config: ResolvedRolloutOptions,
+  corrupt: (why: string) => never,
+): RolloutProgress {
   if (!isObject(value)) return corrupt('"progress" must be an object');
   const { phase, status, phaseEnteredAt, goodStreak, rolledBackAt, attempt } = value;
-  if (typeof status !== 'string' || !STATUSES.has(status)) corrupt(`"progress.status" ${JSON.stringify(status)} is not one of ${[...STATUSES].join(', ')}`);
+  if (typeof status !== 'string' || !STATUSES.has(status))
+    corrupt(`"progress.status" ${JSON.stringify(status)} is not one of ${[...STATUSES].join(', ')}`);
   if (typeof phase !== 'string') return corrupt('"progress.phase" must be a phase name');
   const index = phase === 'OFF' ? -1 : config.phases.findIndex((p) => p.name === phase);
-  if (phase !== 'OFF' && index < 0) corrupt(`"progress.phase" ${JSON.stringify(phase)} is not among the configured phases (${config.phases.map((p) => p.name).join(', ')})`);
+  if (phase !== 'OFF' && index < 0)
+    corrupt(
+      `"progress.phase" ${JSON.stringify(phase)} is not among the configured phases (${config.phases.map((p) => p.name).join(', ')})`,
+    );
   const last = config.phases.length - 1;
   // A status must agree with its phase: a file that says "complete" anywhere but the last phase,
   // or "rolledBack" on a phase with traffic, was not written by this code.
   const offOnly = status === 'pending' || status === 'rolledBack' || status === 'aborted';
   if (offOnly && index !== -1) corrupt(`status "${status}" needs phase OFF, got ${JSON.stringify(phase)}`);
-  if (status === 'rolling' && (index < 0 || index === last)) corrupt(`status "rolling" needs a phase between the first and the last but one, got ${JSON.stringify(phase)}`);
-  if (status === 'paused' && index === last) corrupt(`status "paused" can't be on the last phase ${JSON.stringify(phase)}: a rollout there is complete`);
-  if (status === 'complete' && index !== last) corrupt(`status "complete" needs the last phase ${JSON.stringify(config.phases[last].name)}, got ${JSON.stringify(phase)}`);
-  if (!isTime(phaseEnteredAt)) corrupt(`"progress.phaseEnteredAt" must be a time (ms, 0 to ${MAX_TIME}), got ${JSON.stringify(phaseEnteredAt)}`);
-  if (!Number.isInteger(goodStreak) || (goodStreak as number) < 0) corrupt('"progress.goodStreak" must be an integer >= 0');
-  if (rolledBackAt !== null && !isTime(rolledBackAt)) corrupt(`"progress.rolledBackAt" must be a time (ms, 0 to ${MAX_TIME}) or null, got ${JSON.stringify(rolledBackAt)}`);
+  if (status === 'rolling' && (index < 0 || index === last))
+    corrupt(`status "rolling" needs a phase between the first and the last but one, got ${JSON.stringify(phase)}`);
+  if (status === 'paused' && index === last)
+    corrupt(`status "paused" can't be on the last phase ${JSON.stringify(phase)}: a rollout there is complete`);
+  if (status === 'complete' && index !== last)
+    corrupt(
+      `status "complete" needs the last phase ${JSON.stringify(config.phases[last].name)}, got ${JSON.stringify(phase)}`,
+    );
+  if (!isTime(phaseEnteredAt))
+    corrupt(`"progress.phaseEnteredAt" must be a time (ms, 0 to ${MAX_TIME}), got ${JSON.stringify(phaseEnteredAt)}`);
+  if (!Number.isInteger(goodStreak) || (goodStreak as number) < 0)
+    corrupt('"progress.goodStreak" must be an integer >= 0');
+  if (rolledBackAt !== null && !isTime(rolledBackAt))
+    corrupt(
+      `"progress.rolledBackAt" must be a time (ms, 0 to ${MAX_TIME}) or null, got ${JSON.stringify(rolledBackAt)}`,
+    );
   if (!Number.isInteger(attempt) || (attempt as number) < 1) corrupt('"progress.attempt" must be an integer >= 1');
-  return { phase, status: status as RolloutStatus, phaseEnteredAt: phaseEnteredAt as number, goodStreak: goodStreak as number, rolledBackAt: rolledBackAt as number | null, attempt: attempt as number };
+  return {
+    phase,
+    status: status as RolloutStatus,
+    phaseEnteredAt: phaseEnteredAt as number,
+    goodStreak: goodStreak as number,
+    rolledBackAt: rolledBackAt as number | null,
+    attempt: attempt as number,
+  };
 }
 
-function checkTransition(value: unknown, index: number, savedAt: number, corrupt: (why: string) => never): RolloutTransition {
+function checkTransition(
+  value: unknown,
+  index: number,
+  savedAt: number,
+  corrupt: (why: string) => never,
+): RolloutTransition {
   const where = `"history[${index}]"`;
   if (!isObject(value)) return corrupt(`${where} must be an object`);
   const { at, action, from, to, reason } = value;
-  if (!isTime(at) || (at as number) > savedAt) corrupt(`${where}.at must be a time (ms) no later than "savedAt" ${savedAt}, got ${JSON.stringify(at)}`);
-  if (typeof action !== 'string' || !ACTIONS.has(action)) corrupt(`${where}.action ${JSON.stringify(action)} is unknown`);
-  if (typeof from !== 'string' || typeof to !== 'string' || typeof reason !== 'string') corrupt(`${where} needs string from, to and reason`);
-  return { at: at as number, action: action as TransitionAction, from: from as string, to: to as string, reason: reason as string };
+  if (!isTime(at) || (at as number) > savedAt)
+    corrupt(`${where}.at must be a time (ms) no later than "savedAt" ${savedAt}, got ${JSON.stringify(at)}`);
+  if (typeof action !== 'string' || !ACTIONS.has(action))
+    corrupt(`${where}.action ${JSON.stringify(action)} is unknown`);
+  if (typeof from !== 'string' || typeof to !== 'string' || typeof reason !== 'string')
+    corrupt(`${where} needs string from, to and reason`);
+  return {
+    at: at as number,
+    action: action as TransitionAction,
+    from: from as string,
+    to: to as string,
+    reason: reason as string,
+  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -151,7 +208,13 @@ function isTime(value: unknown): boolean {
 }
 
 /** Rejects a key this code never writes, naming it and the keys that belong there. */
-function unknownKeys(value: Record<string, unknown>, known: readonly string[], prefix: string, corrupt: (why: string) => never): void {
+function unknownKeys(
+  value: Record<string, unknown>,
+  known: readonly string[],
+  prefix: string,
+  corrupt: (why: string) => never,
+): void {
   const unknown = Object.keys(value).find((key) => !known.includes(key));
-  if (unknown !== undefined) corrupt(`"${prefix}${unknown}" is not a field of a state file (expected ${known.join(', ')})`);
+  if (unknown !== undefined)
+    corrupt(`"${prefix}${unknown}" is not a field of a state file (expected ${known.join(', ')})`);
 }

@@ -37,11 +37,14 @@ export function writeAtomically(file: string, text: string): void {
     } catch {
       // The temp file was never created or is already renamed: nothing to clean.
     }
-    throw new RolloutStateError(file, `breakwater rollout: cannot write state file ${file}: ${(error as Error).message}`, { cause: error });
+    throw new RolloutStateError(
+      file,
+      `breakwater rollout: cannot write state file ${file}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   syncDirectory(directory);
 }
-
 
 /** The file's text, or undefined when it does not exist (a first start). */
 export function readIfExists(file: string): string | undefined {
@@ -49,7 +52,11 @@ export function readIfExists(file: string): string | undefined {
     return readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new RolloutStateError(file, `breakwater rollout: cannot read state file ${file}: ${(error as Error).message}`, { cause: error });
+    throw new RolloutStateError(
+      file,
+      `breakwater rollout: cannot read state file ${file}: ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 

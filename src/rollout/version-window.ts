@@ -32,7 +32,12 @@ export class VersionWindow {
   private readonly breaker: CircuitBreaker;
   private readonly latency: LatencySum;
 
-  constructor(name: string, windowMs: number, private readonly clock: Timers, private readonly windowClock: WindowClock) {
+  constructor(
+    name: string,
+    windowMs: number,
+    private readonly clock: Timers,
+    private readonly windowClock: WindowClock,
+  ) {
     this.breaker = new CircuitBreaker({
       name,
       slidingWindowType: 'time',

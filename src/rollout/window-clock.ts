@@ -29,7 +29,9 @@ export class WindowClock {
     } else if (source !== wallClock) {
       const start = source.now();
       if (!Number.isFinite(start) || start < 0) {
-        throw new RangeError(`breakwater rollout: option "clock" must tell a finite time >= 0 ms, got ${String(start)}`);
+        throw new RangeError(
+          `breakwater rollout: option "clock" must tell a finite time >= 0 ms, got ${String(start)}`,
+        );
       }
       this.breakerClock = new ManualClock(start);
       this.follows = source;

@@ -34,7 +34,9 @@ export class Edge {
     readonly guard: Guard,
     readonly target: SimService,
   ) {
-    guard.breaker?.on('stateChange', (change) => this.transitions.push({ at: context.clock.now(), from: change.from, to: change.to }));
+    guard.breaker?.on('stateChange', (change) =>
+      this.transitions.push({ at: context.clock.now(), from: change.from, to: change.to }),
+    );
   }
 
   /** One attempt through the guard; never rejects. */

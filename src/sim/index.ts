@@ -8,7 +8,14 @@ export type { RunOptions } from './run-options';
 export { runSuite, runCount } from './suite';
 export type { SuiteOptions, SuiteResult } from './suite';
 export type { RunMetrics, RunResult } from './result';
-export type { Scenario, ScenarioDefinition, RunSize, RolloutScenarioDefinition, PoolScenarioDefinition, SimulationDefinition } from './scenario';
+export type {
+  Scenario,
+  ScenarioDefinition,
+  RunSize,
+  RolloutScenarioDefinition,
+  PoolScenarioDefinition,
+  SimulationDefinition,
+} from './scenario';
 export type { ServiceSpec, DependencySpec, Incident } from './service';
 export type { ClientSpec, RetrySpec } from './client';
 export { SCENARIOS, scenarioNamed, ALL_SCENARIOS, simulationNamed } from './scenarios';
@@ -23,18 +30,38 @@ export type { PoolScenario, PoolStrategy, PoolRunResult } from './pool/run';
 export type { SimWorkerSpec, PoolFault } from './pool/worker';
 export type { Policy, Guard, EdgeContext } from './policy';
 export { BreakerEdge, UnguardedEdge } from './guards';
-export { BUILT_IN_POLICIES, noBreaker, staticBreaker, backoffBreaker, policyNamed, STATIC_BREAKER_OPTIONS, BACKOFF_BREAKER_OPTIONS } from './policies';
+export {
+  BUILT_IN_POLICIES,
+  noBreaker,
+  staticBreaker,
+  backoffBreaker,
+  policyNamed,
+  STATIC_BREAKER_OPTIONS,
+  BACKOFF_BREAKER_OPTIONS,
+} from './policies';
 export { recoveryTime, probeRounds, pushedOver, successRate } from './measures';
 export { findRegressions } from './report/compare';
 export type { Regression } from './report/compare';
 export { writeReport } from './report/write';
-export { runGrounding, agree, GROUNDING_TOLERANCE, GROUNDING_BREAKER_OPTIONS, GROUNDED_FAULTS } from './grounding/grounding';
+export {
+  runGrounding,
+  agree,
+  GROUNDING_TOLERANCE,
+  GROUNDING_BREAKER_OPTIONS,
+  GROUNDED_FAULTS,
+} from './grounding/grounding';
 export type { GroundingRow } from './grounding/grounding';
 export { startFaultyServer } from './grounding/faulty-server';
 export type { FaultyServer } from './grounding/faulty-server';
 export { runRealClient } from './grounding/real-client';
 export type { RealClientOptions, RealRunResult } from './grounding/real-client';
-export { adaptivePolicy, adaptivePredictivePolicy, learningPolicy, predictivePolicy, SIMULATED_TUNER } from './learning-policies';
+export {
+  adaptivePolicy,
+  adaptivePredictivePolicy,
+  learningPolicy,
+  predictivePolicy,
+  SIMULATED_TUNER,
+} from './learning-policies';
 export type { LearningPolicyOptions } from './learning-policies';
 // The wide generator the shipped early-warning model is trained on, and its acting comparison (bench/early-warning.mjs).
 export { HELD_OUT_FAMILIES } from './generator/families';

@@ -54,7 +54,8 @@ export function learningPolicy(name: string, description: string, options: Learn
     if (control === undefined) {
       const registry = new Registry({ clock, summaryEveryMs: 0, ringSize: 1000 });
       if (options.tuner !== false && options.tuner !== undefined) new AdaptiveTuner(registry, options.tuner);
-      if (options.prediction !== false && options.prediction !== undefined) new EarlyWarning(registry, options.prediction.model, options.prediction.options);
+      if (options.prediction !== false && options.prediction !== undefined)
+        new EarlyWarning(registry, options.prediction.model, options.prediction.options);
       runs.set(clock, (control = { registry }));
       options.observe?.(registry);
     }
@@ -65,16 +66,28 @@ export function learningPolicy(name: string, description: string, options: Learn
 }
 
 /** The tuner's settings in the simulator: a round every 10 s of virtual time, after 3 observations. */
-export const SIMULATED_TUNER: TunerOptions = Object.freeze({ learningRate: 0.5, retrainingInterval: 10_000, minDataPoints: 3 });
+export const SIMULATED_TUNER: TunerOptions = Object.freeze({
+  learningRate: 0.5,
+  retrainingInterval: 10_000,
+  minDataPoints: 3,
+});
 
 /** The adaptive policy: the static breaker's settings, tuned from each edge's history. */
-export const adaptivePolicy: Policy = learningPolicy('adaptive', 'static breaker settings, tuned every 10 s from each edge\'s history', { tuner: SIMULATED_TUNER });
+export const adaptivePolicy: Policy = learningPolicy(
+  'adaptive',
+  "static breaker settings, tuned every 10 s from each edge's history",
+  { tuner: SIMULATED_TUNER },
+);
 
 /** The predictive policy: the static breaker, pre-opened by the early-warning model. */
 export function predictivePolicy(model: ScoringModel, options: EarlyWarningOptions = {}): Policy {
-  return learningPolicy('predictive', `static breaker, pre-opened at P >= ${options.predictionThreshold ?? 0.7} by the early-warning model`, {
-    prediction: { model, options },
-  });
+  return learningPolicy(
+    'predictive',
+    `static breaker, pre-opened at P >= ${options.predictionThreshold ?? 0.7} by the early-warning model`,
+    {
+      prediction: { model, options },
+    },
+  );
 }
 
 /** Both: tuned settings and pre-opening. */

@@ -103,7 +103,10 @@ export function pushedOver(answered: readonly number[], failed: readonly number[
 }
 
 /** Sums several bucket series (e.g. every client's) into one. */
-export function mergeSeries(bucketMs: number, series: ReadonlyArray<{ requests: readonly number[]; successes: readonly number[] }>): BucketSeries {
+export function mergeSeries(
+  bucketMs: number,
+  series: ReadonlyArray<{ requests: readonly number[]; successes: readonly number[] }>,
+): BucketSeries {
   const length = Math.max(0, ...series.map((s) => s.requests.length));
   const requests = new Array<number>(length).fill(0);
   const successes = new Array<number>(length).fill(0);

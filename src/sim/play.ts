@@ -10,7 +10,11 @@ const CHART_POINTS = 240;
  * Plays virtual time to `durationMs`, reporting the share done about 50 times. Shared by every kind
  * of run (breaker scenarios, rollouts, pools) so they step time the same way.
  */
-export async function playUntil(clock: SimulationClock, durationMs: number, onProgress?: (done: number) => void): Promise<void> {
+export async function playUntil(
+  clock: SimulationClock,
+  durationMs: number,
+  onProgress?: (done: number) => void,
+): Promise<void> {
   let reported = 0;
   // Simulated failures are values, never shown with a stack: capturing one for each of the
   // thousands of errors a run makes would cost more than the rest of the run.
@@ -29,7 +33,10 @@ export async function playUntil(clock: SimulationClock, durationMs: number, onPr
 }
 
 /** The success rate in CHART_POINTS buckets over the run (null where nothing finished). */
-export function successTimeline(series: BucketSeries, durationMs: number): { bucketMs: number; successRate: Array<number | null> } {
+export function successTimeline(
+  series: BucketSeries,
+  durationMs: number,
+): { bucketMs: number; successRate: Array<number | null> } {
   const per = Math.max(1, Math.ceil(durationMs / series.bucketMs / CHART_POINTS));
   const successRate: Array<number | null> = [];
   for (let start = 0; start * series.bucketMs < durationMs; start += per) {

@@ -6,28 +6,30 @@ import type { Policy } from './policy';
  * The static breaker's settings: the defaults most circuit breakers ship with (opossum's 50% of a
  * 10 s rolling window and 30 s reset; resilience4j's 50% threshold), one probe when half-open.
  */
-export const STATIC_BREAKER_OPTIONS: Readonly<Omit<CircuitBreakerOptions, 'clock' | 'timeout' | 'name'>> = Object.freeze({
-  slidingWindowType: 'time',
-  slidingWindowSize: 10_000,
-  failureRateThreshold: 50,
-  minimumCalls: 20,
-  failureThreshold: 0,
-  recoveryTimeout: 30_000,
-  halfOpenMaxCalls: 1,
-  halfOpenSuccessThreshold: 1,
-});
+export const STATIC_BREAKER_OPTIONS: Readonly<Omit<CircuitBreakerOptions, 'clock' | 'timeout' | 'name'>> =
+  Object.freeze({
+    slidingWindowType: 'time',
+    slidingWindowSize: 10_000,
+    failureRateThreshold: 50,
+    minimumCalls: 20,
+    failureThreshold: 0,
+    recoveryTimeout: 30_000,
+    halfOpenMaxCalls: 1,
+    halfOpenSuccessThreshold: 1,
+  });
 
 /**
  * The backoff breaker: probes early (5 s) and doubles the open period at each failed probe round,
  * up to 1 minute. Jitter stays 0: each edge has one breaker, so there is no herd of breakers
  * probing in step to spread out.
  */
-export const BACKOFF_BREAKER_OPTIONS: Readonly<Omit<CircuitBreakerOptions, 'clock' | 'timeout' | 'name'>> = Object.freeze({
-  ...STATIC_BREAKER_OPTIONS,
-  recoveryTimeout: 5_000,
-  backoffFactor: 2,
-  maxRecoveryTimeout: 60_000,
-});
+export const BACKOFF_BREAKER_OPTIONS: Readonly<Omit<CircuitBreakerOptions, 'clock' | 'timeout' | 'name'>> =
+  Object.freeze({
+    ...STATIC_BREAKER_OPTIONS,
+    recoveryTimeout: 5_000,
+    backoffFactor: 2,
+    maxRecoveryTimeout: 60_000,
+  });
 
 /** No breaker: the baseline every other policy is compared with. */
 export const noBreaker: Policy = {
@@ -59,6 +61,9 @@ export const BUILT_IN_POLICIES: readonly Policy[] = [noBreaker, staticBreaker, b
 /** The policy of this name, or a TypeError listing the known ones. */
 export function policyNamed(name: string, policies: readonly Policy[] = BUILT_IN_POLICIES): Policy {
   const policy = policies.find((p) => p.name === name);
-  if (policy === undefined) throw new TypeError(`breakwater: unknown policy ${JSON.stringify(name)} (known: ${policies.map((p) => p.name).join(', ')})`);
+  if (policy === undefined)
+    throw new TypeError(
+      `breakwater: unknown policy ${JSON.stringify(name)} (known: ${policies.map((p) => p.name).join(', ')})`,
+    );
   return policy;
 }

@@ -2,7 +2,10 @@
  * Progress of a suite: a redrawn bar on a terminal, or one plain line per run (CI logs, pipes).
  * Returns the onProgress callback of runSuite().
  */
-export function progressReporter(out: { write(text: string): unknown }, terminal: boolean): (done: number, scenario: string, policy: string) => void {
+export function progressReporter(
+  out: { write(text: string): unknown },
+  terminal: boolean,
+): (done: number, scenario: string, policy: string) => void {
   let lastRun = '';
   let lastDrawn = -1;
   return (done, scenario, policy) => {
@@ -18,6 +21,8 @@ export function progressReporter(out: { write(text: string): unknown }, terminal
     lastRun = run;
     const width = 30;
     const filled = Math.round(done * width);
-    out.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}% ${run.padEnd(32)}`);
+    out.write(
+      `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(percent).padStart(3)}% ${run.padEnd(32)}`,
+    );
   };
 }

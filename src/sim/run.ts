@@ -25,7 +25,10 @@ export async function runScenario(scenario: Scenario, policy: Policy, options: R
     let edge = edges.get(name);
     if (edge === undefined) {
       const target = services.get(serviceName);
-      if (target === undefined) throw new TypeError(`breakwater: scenario "${scenario.name}": ${caller} calls unknown service "${serviceName}"`);
+      if (target === undefined)
+        throw new TypeError(
+          `breakwater: scenario "${scenario.name}": ${caller} calls unknown service "${serviceName}"`,
+        );
       const context = { name, caller, service: serviceName, clock, timeoutMs, random: random.fork(`edge:${name}`) };
       edge = new Edge(context, policy.guard(context), target);
       edges.set(name, edge);
@@ -46,10 +49,18 @@ export async function runScenario(scenario: Scenario, policy: Policy, options: R
   for (const spec of scenario.clients) {
     const log = new RequestLog(BUCKET_MS);
     logs.push(log);
-    new SimClient(spec, edgeTo(spec.name, spec.target, spec.timeoutMs), clock, random.fork(`client:${spec.name}`), log, scenario.durationMs).start();
+    new SimClient(
+      spec,
+      edgeTo(spec.name, spec.target, spec.timeoutMs),
+      clock,
+      random.fork(`client:${spec.name}`),
+      log,
+      scenario.durationMs,
+    ).start();
   }
   // Edges inside the graph appear on first use; make them now so every guard ticks from the start.
-  for (const spec of scenario.services) for (const d of spec.dependencies ?? []) edgeTo(spec.name, d.service, d.timeoutMs);
+  for (const spec of scenario.services)
+    for (const d of spec.dependencies ?? []) edgeTo(spec.name, d.service, d.timeoutMs);
   const guards = [...edges.values()].map((e) => e.guard).filter((g) => g.tick !== undefined);
   if (guards.length > 0) {
     const tick = () => {
@@ -88,7 +99,10 @@ function measure(
     : [];
   const sum = (pick: (e: Edge) => number) => allEdges.reduce((total, e) => total + pick(e), 0);
   const watched = edges.get(scenario.watchedEdge);
-  const states = watched?.guard.breaker === undefined ? [] : [{ at: 0, state: 'closed' as const }, ...watched.transitions.map((t) => ({ at: t.at, state: t.to }))];
+  const states =
+    watched?.guard.breaker === undefined
+      ? []
+      : [{ at: 0, state: 'closed' as const }, ...watched.transitions.map((t) => ({ at: t.at, state: t.to }))];
   return {
     scenario: scenario.name,
     policy: policy.name,
@@ -98,7 +112,10 @@ function measure(
     metrics: {
       requests,
       successRate: successRate(requests, successes),
-      recoveryTimeMs: recovered.length === recoveries.length && recoveries.length > 0 ? recovered.reduce((a, b) => a + b, 0) / recovered.length : null,
+      recoveryTimeMs:
+        recovered.length === recoveries.length && recoveries.length > 0
+          ? recovered.reduce((a, b) => a + b, 0) / recovered.length
+          : null,
       incidents: recoveries.length,
       recovered: recovered.length,
       recoverySuccessRate: rounds.rate,

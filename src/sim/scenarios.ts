@@ -18,10 +18,21 @@ const client = (target: string, overrides: Partial<ClientSpec> = {}): ClientSpec
   ...overrides,
 });
 
-const api = (overrides: Partial<ServiceSpec> = {}): ServiceSpec => ({ name: 'api', capacity: 20, latencyMs: 40, ...overrides });
+const api = (overrides: Partial<ServiceSpec> = {}): ServiceSpec => ({
+  name: 'api',
+  capacity: 20,
+  latencyMs: 40,
+  ...overrides,
+});
 
 /** One service behind one client: most scenarios differ only in the api's faults. */
-function single(name: string, title: string, minutes: number, faults: (m: (x: number) => number, size: RunSize) => ScheduleEntry[], extra: { service?: Partial<ServiceSpec>; client?: Partial<ClientSpec> } = {}): ScenarioDefinition {
+function single(
+  name: string,
+  title: string,
+  minutes: number,
+  faults: (m: (x: number) => number, size: RunSize) => ScheduleEntry[],
+  extra: { service?: Partial<ServiceSpec>; client?: Partial<ClientSpec> } = {},
+): ScenarioDefinition {
   return {
     name,
     title,
@@ -131,7 +142,13 @@ export const fanOut: ScenarioDefinition = {
           ],
         },
         { name: 'inventory', capacity: 20, latencyMs: 20 },
-        { name: 'payments', capacity: 500, latencyMs: 50, warmupMs: 60_000, faults: [{ type: 'hang', intensity: 'severe', from: m(10), to: m(25) }] },
+        {
+          name: 'payments',
+          capacity: 500,
+          latencyMs: 50,
+          warmupMs: 60_000,
+          faults: [{ type: 'hang', intensity: 'severe', from: m(10), to: m(25) }],
+        },
       ],
       clients: [client('gateway', { timeoutMs: 5_000 })],
       sickService: 'payments',
@@ -142,12 +159,24 @@ export const fanOut: ScenarioDefinition = {
 };
 
 /** The breaker scenarios, in report order: each runs under every breaker policy. */
-export const SCENARIOS: readonly ScenarioDefinition[] = [healthy, hardOutage, brownout, latencyCreep, flapping, slowDegradation, retryStorm, fanOut];
+export const SCENARIOS: readonly ScenarioDefinition[] = [
+  healthy,
+  hardOutage,
+  brownout,
+  latencyCreep,
+  flapping,
+  slowDegradation,
+  retryStorm,
+  fanOut,
+];
 
 /** The breaker scenario of this name, or a TypeError listing the known ones. */
 export function scenarioNamed(name: string): ScenarioDefinition {
   const scenario = SCENARIOS.find((s) => s.name === name);
-  if (scenario === undefined) throw new TypeError(`breakwater: unknown scenario ${JSON.stringify(name)} (known: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+  if (scenario === undefined)
+    throw new TypeError(
+      `breakwater: unknown scenario ${JSON.stringify(name)} (known: ${SCENARIOS.map((s) => s.name).join(', ')})`,
+    );
   return scenario;
 }
 
@@ -160,6 +189,9 @@ export const ALL_SCENARIOS: readonly SimulationDefinition[] = [...SCENARIOS, ...
 /** The scenario of this name among ALL_SCENARIOS, or a TypeError listing the known ones. */
 export function simulationNamed(name: string): SimulationDefinition {
   const scenario = ALL_SCENARIOS.find((s) => s.name === name);
-  if (scenario === undefined) throw new TypeError(`breakwater: unknown scenario ${JSON.stringify(name)} (known: ${ALL_SCENARIOS.map((s) => s.name).join(', ')})`);
+  if (scenario === undefined)
+    throw new TypeError(
+      `breakwater: unknown scenario ${JSON.stringify(name)} (known: ${ALL_SCENARIOS.map((s) => s.name).join(', ')})`,
+    );
   return scenario;
 }

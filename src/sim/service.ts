@@ -34,7 +34,10 @@ export interface ServiceSpec {
 
 /** A failed answer of a simulated service, with the errno-style code of what went wrong. */
 export class ServiceError extends Error {
-  constructor(readonly service: string, readonly code: string) {
+  constructor(
+    readonly service: string,
+    readonly code: string,
+  ) {
     super(`${service}: ${code}`);
     this.name = 'ServiceError';
   }
@@ -229,7 +232,12 @@ export class SimService {
   }
 
   /** Holds a worker for holdMs, then calls the dependencies (unless the work failed), then answers. */
-  private work(holdMs: number, code: string | undefined, resolve: () => void, reject: (error: ServiceError) => void): void {
+  private work(
+    holdMs: number,
+    code: string | undefined,
+    resolve: () => void,
+    reject: (error: ServiceError) => void,
+  ): void {
     this.update();
     this.busy++;
     this.clock.setTimeout(() => {
@@ -242,7 +250,10 @@ export class SimService {
         this.queue.shift()?.();
       };
       if (code !== undefined) return finish(code);
-      this.callDependencies().then(() => finish(undefined), (error: ServiceError) => finish(error.code));
+      this.callDependencies().then(
+        () => finish(undefined),
+        (error: ServiceError) => finish(error.code),
+      );
     }, holdMs);
   }
 

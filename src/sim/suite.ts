@@ -45,7 +45,8 @@ export interface SuiteOptions {
 export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const scenarios = options.scenarios ?? ALL_SCENARIOS;
   const policies = options.policies ?? BUILT_IN_POLICIES;
-  const runsOf = (d: SimulationDefinition) => (!('kind' in d) ? policies.length : d.kind === 'rollout' ? ROLLOUT_STRATEGIES.length : POOL_STRATEGIES.length);
+  const runsOf = (d: SimulationDefinition) =>
+    !('kind' in d) ? policies.length : d.kind === 'rollout' ? ROLLOUT_STRATEGIES.length : POOL_STRATEGIES.length;
   const total = scenarios.reduce((sum, d) => sum + runsOf(d), 0);
   const runs: RunResult[] = [];
   const rollouts: RolloutRunResult[] = [];
@@ -61,18 +62,25 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const run = { seed: options.seed, size: options.size };
     if ('kind' in definition && definition.kind === 'rollout') {
       const scenario = definition.build(options.size);
-      for (const strategy of ROLLOUT_STRATEGIES) rollouts.push(await runRollout(scenario, strategy, { ...run, onProgress: progressOf(scenario.name, strategy.name) }));
+      for (const strategy of ROLLOUT_STRATEGIES)
+        rollouts.push(
+          await runRollout(scenario, strategy, { ...run, onProgress: progressOf(scenario.name, strategy.name) }),
+        );
       continue;
     }
     if ('kind' in definition && definition.kind === 'pool') {
       const scenario = definition.build(options.size);
-      for (const strategy of POOL_STRATEGIES) pools.push(await runPool(scenario, strategy, { ...run, onProgress: progressOf(scenario.name, strategy.name) }));
+      for (const strategy of POOL_STRATEGIES)
+        pools.push(await runPool(scenario, strategy, { ...run, onProgress: progressOf(scenario.name, strategy.name) }));
       continue;
     }
     const scenario = definition.build(options.size);
     let baselineCascades: number | null = null;
     for (const policy of policies) {
-      const result = await runScenario(scenario, policy, { ...run, onProgress: progressOf(scenario.name, policy.name) });
+      const result = await runScenario(scenario, policy, {
+        ...run,
+        onProgress: progressOf(scenario.name, policy.name),
+      });
       if (policy === policies[0]) baselineCascades = result.metrics.cascades;
       if (baselineCascades !== null && result.metrics.cascades !== null) {
         result.metrics.cascadesPrevented = Math.max(0, baselineCascades - result.metrics.cascades);
@@ -87,7 +95,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     seed: options.seed,
     size: options.size,
     policies: policies.map((p) => p.name),
-    scenarios: scenarios.map((s) => ('kind' in s ? { name: s.name, title: s.title, kind: s.kind } : { name: s.name, title: s.title })),
+    scenarios: scenarios.map((s) =>
+      'kind' in s ? { name: s.name, title: s.title, kind: s.kind } : { name: s.name, title: s.title },
+    ),
     runs,
     ...(rollouts.length > 0 ? { rollouts } : {}),
     ...(pools.length > 0 ? { pools } : {}),

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor, EVIDENCE_FEATURES } from '../../src/adaptive/core-features';
+import {
+  CORE_FEATURES,
+  CORE_FEATURE_COUNT,
+  CoreFeatureExtractor,
+  EVIDENCE_FEATURES,
+} from '../../src/adaptive/core-features';
 import { CORE_FEATURES_V1 } from '../../src/adaptive/core-features-v1';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
@@ -21,17 +26,32 @@ describe('core features', () => {
     expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 3 });
     expect(CORE_FEATURES_V1).toMatchObject({ name: 'breakwater.core', version: 1 });
     expect(new Set(CORE_FEATURES.features).size).toBe(CORE_FEATURE_COUNT);
-    for (const scale of ['log_window_calls', 'in_flight', 'seconds_since_transition', 'call_rate_change']) expect(CORE_FEATURES.features).not.toContain(scale);
+    for (const scale of ['log_window_calls', 'in_flight', 'seconds_since_transition', 'call_rate_change'])
+      expect(CORE_FEATURES.features).not.toContain(scale);
     for (const evidence of EVIDENCE_FEATURES) expect(CORE_FEATURES.features).toContain(evidence);
     const clock = new ManualClock(0);
     const rows = new CoreFeatureExtractor().extract([new CircuitBreaker({ clock }), new CircuitBreaker({ clock })], 0);
     expect(rows).toHaveLength(2 * CORE_FEATURE_COUNT);
   });
 
-  it('rates are relative to the breaker\'s own thresholds; trends are ratios', () => {
+  it("rates are relative to the breaker's own thresholds; trends are ratios", () => {
     const clock = new ManualClock(0);
-    const strict = new CircuitBreaker({ clock, failureThreshold: 20, failureRateThreshold: 25, minimumCalls: 10, slidingWindowSize: 8000, slidingWindowBuckets: 8 });
-    const lax = new CircuitBreaker({ clock, failureThreshold: 0, failureRateThreshold: 0, minimumCalls: 100, slidingWindowSize: 8000, slidingWindowBuckets: 8 });
+    const strict = new CircuitBreaker({
+      clock,
+      failureThreshold: 20,
+      failureRateThreshold: 25,
+      minimumCalls: 10,
+      slidingWindowSize: 8000,
+      slidingWindowBuckets: 8,
+    });
+    const lax = new CircuitBreaker({
+      clock,
+      failureThreshold: 0,
+      failureRateThreshold: 0,
+      minimumCalls: 100,
+      slidingWindowSize: 8000,
+      slidingWindowBuckets: 8,
+    });
     const extractor = new CoreFeatureExtractor();
     for (let second = 0; second < 6; second++) {
       for (const breaker of [strict, lax]) succeed(breaker, 10);
@@ -59,9 +79,15 @@ describe('core features', () => {
     expect(value(rows, 1, 'window_calls_to_minimum')).toBeCloseTo(0.7, 5);
   });
 
-  it('latency over the breaker\'s own baseline and its timeout; an incident does not move the baseline', async () => {
+  it("latency over the breaker's own baseline and its timeout; an incident does not move the baseline", async () => {
     const clock = new ManualClock(0);
-    const breaker = new CircuitBreaker({ clock, failureThreshold: 0, timeout: 200, slidingWindowSize: 8000, slidingWindowBuckets: 8 });
+    const breaker = new CircuitBreaker({
+      clock,
+      failureThreshold: 0,
+      timeout: 200,
+      slidingWindowSize: 8000,
+      slidingWindowBuckets: 8,
+    });
     const extractor = new CoreFeatureExtractor({ baselineHalfLifeMs: 10_000 });
     for (let second = 0; second < 8; second++) {
       await callTaking(breaker, clock, 10);
@@ -81,7 +107,7 @@ describe('core features', () => {
     expect(value(rows, 0, 'latency_p99_to_timeout')).toBeCloseTo(100 / 200, 1);
   });
 
-  it('in-flight calls over what the call rate and baseline latency predict (Little\'s law)', async () => {
+  it("in-flight calls over what the call rate and baseline latency predict (Little's law)", async () => {
     const clock = new ManualClock(0);
     const breaker = new CircuitBreaker({ clock, failureThreshold: 0 });
     const extractor = new CoreFeatureExtractor();
@@ -101,21 +127,31 @@ describe('core features', () => {
     expect(value(extractor.extract([fresh], clock.now()), 0, 'in_flight_to_expected')).toBe(1); // no call rate yet: neutral
   });
 
-  it('the time since the last transition is measured in the breaker\'s own window spans, capped at one', () => {
+  it("the time since the last transition is measured in the breaker's own window spans, capped at one", () => {
     const clock = new ManualClock(0);
     const breaker = new CircuitBreaker({ clock, failureThreshold: 1, slidingWindowSize: 10_000 });
     const rowsBefore = new CoreFeatureExtractor().extract([breaker], clock.now());
     expect(value(rowsBefore, 0, 'since_transition_to_window')).toBe(1);
     fail(breaker);
     clock.advance(2_500);
-    expect(value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_window')).toBeCloseTo(0.25, 5);
+    expect(
+      value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_window'),
+    ).toBeCloseTo(0.25, 5);
     clock.advance(3_600_000);
     expect(value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_window')).toBe(1);
   });
 
-  it('projects the window one horizon (10 s) ahead: its oldest share rolls off, replaced at the recent quarter\'s rate', () => {
+  it("projects the window one horizon (10 s) ahead: its oldest share rolls off, replaced at the recent quarter's rate", () => {
     const clock = new ManualClock(0);
-    const breaker = new CircuitBreaker({ clock, failureThreshold: 0, failureRateThreshold: 50, slowCallRateThreshold: 0, minimumCalls: 1, slidingWindowSize: 60_000, slidingWindowBuckets: 12 });
+    const breaker = new CircuitBreaker({
+      clock,
+      failureThreshold: 0,
+      failureRateThreshold: 50,
+      slowCallRateThreshold: 0,
+      minimumCalls: 1,
+      slidingWindowSize: 60_000,
+      slidingWindowBuckets: 12,
+    });
     succeed(breaker, 60);
     runTick(); // the successes reach the window's bucket of their time
     clock.advance(50_000);
@@ -126,14 +162,26 @@ describe('core features', () => {
     expect(windowRate).toBeCloseTo(20 / 100, 5);
     expect(recentRate).toBeCloseTo(20 / 40, 5);
     // 10 s of a 60 s window is renewed: 5/6 of today's window stays, 1/6 comes at the recent rate.
-    expect(value(row, 0, 'failure_rate_projected_to_threshold')).toBeCloseTo(((5 / 6) * windowRate + recentRate / 6) / 0.5, 5);
+    expect(value(row, 0, 'failure_rate_projected_to_threshold')).toBeCloseTo(
+      ((5 / 6) * windowRate + recentRate / 6) / 0.5,
+      5,
+    );
     expect(value(row, 0, 'slow_call_rate_projected_to_threshold')).toBeNaN(); // that rule is off
-    const tenSeconds = new CircuitBreaker({ clock, failureThreshold: 0, failureRateThreshold: 25, minimumCalls: 1, slidingWindowSize: 10_000 });
+    const tenSeconds = new CircuitBreaker({
+      clock,
+      failureThreshold: 0,
+      failureRateThreshold: 25,
+      minimumCalls: 1,
+      slidingWindowSize: 10_000,
+    });
     succeed(tenSeconds, 30);
     fail(tenSeconds, 10);
     const whole = new CoreFeatureExtractor().extract([tenSeconds], clock.now());
     // A 10 s window is renewed whole: the projection is the recent quarter's rate.
-    expect(value(whole, 0, 'failure_rate_projected_to_threshold')).toBeCloseTo(value(whole, 0, 'failure_rate_recent') / 0.25, 5);
+    expect(value(whole, 0, 'failure_rate_projected_to_threshold')).toBeCloseTo(
+      value(whole, 0, 'failure_rate_recent') / 0.25,
+      5,
+    );
   });
 
   it('reads latency below its baseline and fewer calls in flight than expected as neutral (1), never as extra health', () => {
@@ -145,7 +193,8 @@ describe('core features', () => {
       clock.advance(1_000);
       const row = extractor.extract([breaker], clock.now());
       expect(value(row, 0, 'in_flight_to_expected')).toBeGreaterThanOrEqual(1);
-      for (const p of ['p50', 'p90', 'p99']) expect(value(row, 0, `latency_${p}_to_baseline`)).toBeGreaterThanOrEqual(1);
+      for (const p of ['p50', 'p90', 'p99'])
+        expect(value(row, 0, `latency_${p}_to_baseline`)).toBeGreaterThanOrEqual(1);
     }
   });
 

@@ -81,7 +81,9 @@ describe('dispose', () => {
     succeed(breaker);
     const handle = breaker.handle;
     breaker.dispose();
-    expect(() => CircuitBreaker.fromHandle(handle)).toThrow(/breaker "old" was disposed by its owner \(its slot was given back: handle epoch 0, slot epoch 1\)/);
+    expect(() => CircuitBreaker.fromHandle(handle)).toThrow(
+      /breaker "old" was disposed by its owner \(its slot was given back: handle epoch 0, slot epoch 1\)/,
+    );
   });
 
   it('a view attached before the dispose fails its calls and never touches the next owner of the slot', async () => {
@@ -95,7 +97,11 @@ describe('dispose', () => {
     expect(next.coreSlot!.slot).toBe(first.coreSlot!.slot);
     expect(() => view.executeSync(() => 1)).toThrow(/breaker "first" was disposed by its owner/);
     expect(() => view.attempt(() => 1)).toThrow(TypeError);
-    expect(() => view.executeSync(() => { throw new Error('x'); })).toThrow(TypeError);
+    expect(() =>
+      view.executeSync(() => {
+        throw new Error('x');
+      }),
+    ).toThrow(TypeError);
     await expect(view.execute(async () => 1)).rejects.toThrow(TypeError);
     expect(() => view.getState()).toThrow(TypeError);
     expect(() => view.getMetrics()).toThrow(TypeError);
@@ -111,7 +117,9 @@ describe('dispose', () => {
     new Uint8Array(copy).set(new Uint8Array(handle.buffer));
     const forged = { ...handle, buffer: copy as unknown as SharedArrayBuffer };
     expect(() => CircuitBreaker.fromHandle(forged)).toThrow(TypeError);
-    expect(() => CircuitBreaker.fromHandle(forged)).toThrow(/handle\.buffer must be a SharedArrayBuffer holding a breakwater arena, got ArrayBuffer/);
+    expect(() => CircuitBreaker.fromHandle(forged)).toThrow(
+      /handle\.buffer must be a SharedArrayBuffer holding a breakwater arena, got ArrayBuffer/,
+    );
   });
 
   it('takes the breaker off the tick at once', () => {
@@ -160,6 +168,8 @@ describe('dispose', () => {
       gc();
       await new Promise((resolve) => setImmediate(resolve));
     }
-    expect(handles.map((handle) => CircuitBreaker.fromHandle(handle).getMetrics().totalCalls)).toEqual(Array(16).fill(1));
+    expect(handles.map((handle) => CircuitBreaker.fromHandle(handle).getMetrics().totalCalls)).toEqual(
+      Array(16).fill(1),
+    );
   });
 });

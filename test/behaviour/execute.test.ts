@@ -23,7 +23,8 @@ describe('guarded calls', () => {
     runTick(); // folds the count and asks for a sample
     await breaker.execute(async () => clock.advance(7));
     await breaker.execute(async () => clock.advance(1000)); // fast again: not timed
-    for (let i = 0; i < 7; i++) await expect(breaker.execute(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
+    for (let i = 0; i < 7; i++)
+      await expect(breaker.execute(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     await expect(breaker.execute(() => boom())).rejects.toThrow('boom'); // a synchronous throw becomes a rejection
     const metrics = breaker.getMetrics();
     expect(metrics).toMatchObject({ successes: 602, failures: 8, totalCalls: 610 });
@@ -91,23 +92,38 @@ describe('guarded calls', () => {
   });
 
   it('isFailure decides what counts: rejected errors are neither success nor failure', async () => {
-    const { breaker } = manualBreaker({ failureThreshold: 2, isFailure: (e) => (e as { status?: number }).status !== 404 });
+    const { breaker } = manualBreaker({
+      failureThreshold: 2,
+      isFailure: (e) => (e as { status?: number }).status !== 404,
+    });
     const notFound = Object.assign(new Error('not found'), { status: 404 });
-    for (let i = 0; i < 5; i++) await expect(breaker.execute(async () => Promise.reject(notFound))).rejects.toBe(notFound);
+    for (let i = 0; i < 5; i++)
+      await expect(breaker.execute(async () => Promise.reject(notFound))).rejects.toBe(notFound);
     expect(breaker.getState()).toBe('closed');
     expect(breaker.getMetrics()).toMatchObject({ ignored: 5, failures: 0, successes: 0, totalCalls: 5 });
   });
 
   it('a throwing isFailure counts the error as a failure', () => {
-    const { breaker } = manualBreaker({ failureThreshold: 1, isFailure: () => { throw new Error('bad filter'); } });
+    const { breaker } = manualBreaker({
+      failureThreshold: 1,
+      isFailure: () => {
+        throw new Error('bad filter');
+      },
+    });
     fail(breaker);
     expect(breaker.getState()).toBe('open');
   });
 
   it('fallback answers for failures and refusals, with the args', async () => {
-    const fallback = vi.fn((error: unknown, ...args: unknown[]) => `fallback:${(error as Error).name}:${args.join(',')}`);
+    const fallback = vi.fn(
+      (error: unknown, ...args: unknown[]) => `fallback:${(error as Error).name}:${args.join(',')}`,
+    );
     const { breaker } = manualBreaker({ failureThreshold: 1, fallback });
-    await expect(breaker.execute(async (id: number) => { throw new Error(`no ${id}`); }, 7)).resolves.toBe('fallback:Error:7');
+    await expect(
+      breaker.execute(async (id: number) => {
+        throw new Error(`no ${id}`);
+      }, 7),
+    ).resolves.toBe('fallback:Error:7');
     await expect(breaker.execute(async (id: number) => id, 8)).resolves.toBe('fallback:CircuitOpenError:8');
     expect(breaker.executeSync(() => 1)).toBe('fallback:CircuitOpenError:');
     expect(fallback).toHaveBeenCalledTimes(3);
@@ -148,18 +164,23 @@ describe('guarded calls', () => {
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.message);
     process.on('warning', onWarning);
-    breaker.on('success', () => { throw new Error('listener bug'); });
+    breaker.on('success', () => {
+      throw new Error('listener bug');
+    });
     expect(breaker.executeSync(() => 42)).toBe(42);
-    return new Promise<void>((resolve) => setImmediate(() => {
-      process.off('warning', onWarning);
-      expect(warnings.some((w) => w.includes('listener bug'))).toBe(true);
-      resolve();
-    }));
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        process.off('warning', onWarning);
+        expect(warnings.some((w) => w.includes('listener bug'))).toBe(true);
+        resolve();
+      }),
+    );
   });
 
   it('a guarded "function" that is not one is a TypeError, never a recorded failure', async () => {
     const { breaker } = manualBreaker({ failureThreshold: 1 });
-    for (let i = 0; i < 300; i++) expect(() => breaker.executeSync(42 as never)).toThrow(/must be a function, got number/);
+    for (let i = 0; i < 300; i++)
+      expect(() => breaker.executeSync(42 as never)).toThrow(/must be a function, got number/);
     expect(() => breaker.attempt(null as never)).toThrow(/got null/);
     await expect(breaker.execute('x' as never)).rejects.toThrow(/got string/);
     await expect(breaker.execute(undefined as never, 1)).rejects.toThrow(TypeError);

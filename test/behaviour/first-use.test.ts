@@ -63,14 +63,25 @@ describe('a breaker takes its core slot on first use', () => {
 describe('latencyHistogram: false', () => {
   it('counts, rates and slow calls as usual, with no percentiles, in a slot of 32-byte buckets', async () => {
     const clock = new ManualClock(0);
-    const lean = new CircuitBreaker({ clock, latencyHistogram: false, failureThreshold: 0, slowCallRateThreshold: 50, slowCallDuration: 100, minimumCalls: 4 });
+    const lean = new CircuitBreaker({
+      clock,
+      latencyHistogram: false,
+      failureThreshold: 0,
+      slowCallRateThreshold: 50,
+      slowCallDuration: 100,
+      minimumCalls: 4,
+    });
     for (let i = 0; i < 4; i++) {
       const call = lean.execute(() => new Promise<void>((resolve) => clock.setTimeout(resolve, 150)));
       clock.advance(150);
       await call;
     }
     expect(lean.getState()).toBe('open'); // the slow-call rule still trips it
-    expect(lean.getMetrics()).toMatchObject({ successes: 4, slowCalls: 4, latency: { p50: null, p90: null, p99: null, samples: 0 } });
+    expect(lean.getMetrics()).toMatchObject({
+      successes: 4,
+      slowCalls: 4,
+      latency: { p50: null, p90: null, p99: null, samples: 0 },
+    });
     const arena = lean.coreSlot!.arena;
     expect(arena.bins).toBe(0);
     expect(arena.slotBytes).toBe(512 + 10 * 32);
@@ -78,7 +89,9 @@ describe('latencyHistogram: false', () => {
     full.executeSync(() => 1);
     expect(full.coreSlot!.arena).not.toBe(arena); // another chain of arenas
     expect(full.coreSlot!.arena.slotBytes).toBe(512 + 10 * 448);
-    expect(() => new CircuitBreaker({ latencyHistogram: 'no' as never })).toThrow(/option "latencyHistogram" must be true or false/);
+    expect(() => new CircuitBreaker({ latencyHistogram: 'no' as never })).toThrow(
+      /option "latencyHistogram" must be true or false/,
+    );
     expect(() => lean.reconfigure({ latencyHistogram: true } as never)).toThrow(/can't change on a live breaker/);
   });
 });

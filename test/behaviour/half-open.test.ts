@@ -4,7 +4,12 @@ import { fail, manualBreaker, succeed } from './helpers';
 
 describe('recovery through half-open', () => {
   it('admits halfOpenMaxCalls probes after recoveryTimeout and refuses the rest', () => {
-    const { breaker, clock } = manualBreaker({ failureThreshold: 1, recoveryTimeout: 1000, halfOpenMaxCalls: 2, halfOpenSuccessThreshold: 2 });
+    const { breaker, clock } = manualBreaker({
+      failureThreshold: 1,
+      recoveryTimeout: 1000,
+      halfOpenMaxCalls: 2,
+      halfOpenSuccessThreshold: 2,
+    });
     fail(breaker);
     clock.advance(999);
     expect(breaker.attempt(() => 1).ok).toBe(false);
@@ -23,7 +28,11 @@ describe('recovery through half-open', () => {
       probes[1]();
       await second;
       expect(breaker.getState()).toBe('closed');
-      expect(breaker.getMetrics().stateChanges.map((c) => c.reason)).toEqual(['consecutive-failures', 'recovery-timeout', 'probe-success']);
+      expect(breaker.getMetrics().stateChanges.map((c) => c.reason)).toEqual([
+        'consecutive-failures',
+        'recovery-timeout',
+        'probe-success',
+      ]);
     })();
   });
 
@@ -38,7 +47,12 @@ describe('recovery through half-open', () => {
   });
 
   it('reopens when halfOpenTimeout passes without enough successes', () => {
-    const { breaker, clock } = manualBreaker({ failureThreshold: 1, recoveryTimeout: 1000, halfOpenTimeout: 500, halfOpenMaxCalls: 1 });
+    const { breaker, clock } = manualBreaker({
+      failureThreshold: 1,
+      recoveryTimeout: 1000,
+      halfOpenTimeout: 500,
+      halfOpenMaxCalls: 1,
+    });
     fail(breaker);
     clock.advance(1000);
     void breaker.execute(() => new Promise(() => {})); // a probe that never answers
@@ -52,7 +66,12 @@ describe('recovery through half-open', () => {
   });
 
   it('multiplies the open period by backoffFactor per reopen, up to maxRecoveryTimeout, and a clean close resets it', () => {
-    const { breaker, clock } = manualBreaker({ failureThreshold: 1, recoveryTimeout: 1000, backoffFactor: 2, maxRecoveryTimeout: 5000 });
+    const { breaker, clock } = manualBreaker({
+      failureThreshold: 1,
+      recoveryTimeout: 1000,
+      backoffFactor: 2,
+      maxRecoveryTimeout: 5000,
+    });
     fail(breaker);
     const periods: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -113,10 +132,18 @@ describe('recovery through half-open', () => {
   });
 
   it('ignored probe outcomes give the probe back', () => {
-    const { breaker, clock } = manualBreaker({ failureThreshold: 1, recoveryTimeout: 1000, isFailure: (e) => !(e instanceof RangeError) });
+    const { breaker, clock } = manualBreaker({
+      failureThreshold: 1,
+      recoveryTimeout: 1000,
+      isFailure: (e) => !(e instanceof RangeError),
+    });
     fail(breaker);
     clock.advance(1000);
-    expect(() => breaker.executeSync(() => { throw new RangeError('not our fault'); })).toThrow(RangeError);
+    expect(() =>
+      breaker.executeSync(() => {
+        throw new RangeError('not our fault');
+      }),
+    ).toThrow(RangeError);
     expect(breaker.getState()).toBe('half-open');
     succeed(breaker); // the probe was returned, so this one is admitted
     expect(breaker.getState()).toBe('closed');

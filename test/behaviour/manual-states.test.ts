@@ -62,7 +62,11 @@ describe('preOpen', () => {
     clock.advance(2000);
     expect(breaker.attempt(() => 'probe')).toEqual({ ok: true, value: 'probe' });
     expect(breaker.getState()).toBe('closed');
-    expect(changes).toEqual(['closed->open:predicted', 'open->half-open:recovery-timeout', 'half-open->closed:probe-success']);
+    expect(changes).toEqual([
+      'closed->open:predicted',
+      'open->half-open:recovery-timeout',
+      'half-open->closed:probe-success',
+    ]);
   });
 
   it('defaults to recoveryTimeout and leaves a circuit that is not closed alone', () => {
@@ -97,7 +101,7 @@ describe('shed', () => {
     expect(() => breaker.shed(1.5)).toThrow(/shed\(share\) needs a number from 0 to 1/);
   });
 
-  it('a refusal after shedding stopped names the circuit\'s own state, not shedding', () => {
+  it("a refusal after shedding stopped names the circuit's own state, not shedding", () => {
     const { breaker } = manualBreaker({ failureThreshold: 0 });
     breaker.shed(1);
     expect(breaker.attempt(() => 1).ok).toBe(false); // refused without a listener to see why

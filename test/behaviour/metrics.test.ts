@@ -6,7 +6,7 @@ describe('metrics', () => {
     const { breaker, clock } = manualBreaker({ slowCallDuration: 10_000, slidingWindowSize: 3_600_000 });
     const latencies: number[] = [];
     let seed = 42;
-    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     for (let i = 0; i < 2000; i++) {
       const ms = Math.exp(Math.log(0.5) + random() * Math.log(400)); // 0.5 ms .. 200 ms, log-uniform
       latencies.push(ms);
@@ -16,7 +16,11 @@ describe('metrics', () => {
     const exact = (q: number) => latencies[Math.ceil(q * latencies.length) - 1];
     const { latency } = breaker.getMetrics();
     expect(latency.samples).toBe(2000);
-    for (const [q, value] of [[0.5, latency.p50], [0.9, latency.p90], [0.99, latency.p99]] as const) {
+    for (const [q, value] of [
+      [0.5, latency.p50],
+      [0.9, latency.p90],
+      [0.99, latency.p99],
+    ] as const) {
       expect(Math.abs(value! - exact(q)) / exact(q)).toBeLessThan(0.1);
     }
   });
@@ -27,12 +31,25 @@ describe('metrics', () => {
     fail(breaker, 3);
     breaker.attempt(() => 1);
     const m = breaker.getMetrics();
-    expect(m).toMatchObject({ totalCalls: 9, successes: 6, failures: 3, rejections: 1, state: 'open', consecutiveFailures: 3 });
+    expect(m).toMatchObject({
+      totalCalls: 9,
+      successes: 6,
+      failures: 3,
+      rejections: 1,
+      state: 'open',
+      consecutiveFailures: 3,
+    });
     expect(m.failureRate).toBeCloseTo(3 / 9);
     expect(m.rejectionRate).toBeCloseTo(1 / 10);
     expect(m.latency).toEqual({ p50: null, p90: null, p99: null, samples: 0 });
     expect(m.stateChanges).toHaveLength(1);
-    expect(m.stateChanges[0]).toMatchObject({ from: 'closed', to: 'open', reason: 'consecutive-failures', generation: 1, at: 1_000_000 });
+    expect(m.stateChanges[0]).toMatchObject({
+      from: 'closed',
+      to: 'open',
+      reason: 'consecutive-failures',
+      generation: 1,
+      at: 1_000_000,
+    });
   });
 
   it('keeps the last 8 transitions', () => {

@@ -4,7 +4,12 @@ import { CircuitBreaker } from '../../src/index';
 describe('options', () => {
   it('every option is optional', () => {
     const breaker = new CircuitBreaker();
-    expect(breaker.options).toMatchObject({ failureThreshold: 5, recoveryTimeout: 60_000, halfOpenSuccessThreshold: 1, slidingWindowType: 'time' });
+    expect(breaker.options).toMatchObject({
+      failureThreshold: 5,
+      recoveryTimeout: 60_000,
+      halfOpenSuccessThreshold: 1,
+      slidingWindowType: 'time',
+    });
     expect(breaker.name).toMatch(/^breaker-\d+$/);
   });
 
@@ -15,8 +20,16 @@ describe('options', () => {
     [{ recoveryTimeout: '10s' }, TypeError, /"recoveryTimeout" must be a number from 0 to 1073741823, got "10s"/],
     [{ slidingWindowType: 'sliding' }, TypeError, /"slidingWindowType" must be "time" or "count"/],
     [{ slidingWindowBuckets: 65 }, RangeError, /"slidingWindowBuckets" must be an integer from 1 to 64/],
-    [{ slidingWindowType: 'count', slidingWindowSize: 5, slidingWindowBuckets: 10 }, RangeError, /at most slidingWindowSize/],
-    [{ halfOpenMaxCalls: 1, halfOpenSuccessThreshold: 2 }, RangeError, /"halfOpenSuccessThreshold" must be at most halfOpenMaxCalls \(1\)/],
+    [
+      { slidingWindowType: 'count', slidingWindowSize: 5, slidingWindowBuckets: 10 },
+      RangeError,
+      /at most slidingWindowSize/,
+    ],
+    [
+      { halfOpenMaxCalls: 1, halfOpenSuccessThreshold: 2 },
+      RangeError,
+      /"halfOpenSuccessThreshold" must be at most halfOpenMaxCalls \(1\)/,
+    ],
     [{ slowCallRateThreshold: 50 }, RangeError, /"slowCallDuration" must be a duration > 0 ms/],
     [{ backoffFactor: 0.5 }, RangeError, /"backoffFactor" must be a number from 1 to 1000/],
     [{ jitter: 2 }, RangeError, /"jitter" must be a number from 0 to 1/],
@@ -39,12 +52,15 @@ describe('options', () => {
     ['recoveryTimeout', 'a number of ms'],
     ['labels', 'an object of string values'],
     ['fallback', 'a function'],
-  ])('refuses null for %s, naming the option and what it accepts (null never means the default)', (option, accepted) => {
-    const message = `breakwater: option "${option}" must be ${accepted} (or left out for the default), got null`;
-    expect(() => new CircuitBreaker({ [option]: null } as never)).toThrow(TypeError);
-    expect(() => new CircuitBreaker({ [option]: null } as never)).toThrow(message);
-    expect(() => new CircuitBreaker({ name: 'x', [option]: null } as never)).toThrow(message);
-  });
+  ])(
+    'refuses null for %s, naming the option and what it accepts (null never means the default)',
+    (option, accepted) => {
+      const message = `breakwater: option "${option}" must be ${accepted} (or left out for the default), got null`;
+      expect(() => new CircuitBreaker({ [option]: null } as never)).toThrow(TypeError);
+      expect(() => new CircuitBreaker({ [option]: null } as never)).toThrow(message);
+      expect(() => new CircuitBreaker({ name: 'x', [option]: null } as never)).toThrow(message);
+    },
+  );
 
   it('keeps labels, frozen', () => {
     const breaker = new CircuitBreaker({ labels: { hardware: 'gpu' } });

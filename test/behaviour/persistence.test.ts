@@ -4,19 +4,35 @@ import { fail, manualBreaker } from './helpers';
 
 describe('toJSON and restore', () => {
   it('a restarted breaker resumes an open circuit with the time it had left, minus the downtime', () => {
-    const { breaker, clock } = manualBreaker({ name: 'search', failureThreshold: 1, recoveryTimeout: 10_000, backoffFactor: 2 });
+    const { breaker, clock } = manualBreaker({
+      name: 'search',
+      failureThreshold: 1,
+      recoveryTimeout: 10_000,
+      backoffFactor: 2,
+    });
     fail(breaker);
     clock.advance(10_000);
     fail(breaker); // reopen: 20 s, reopens = 1
     clock.advance(5_000);
     const saved = JSON.parse(JSON.stringify(breaker));
-    expect(saved).toMatchObject({ version: 1, name: 'search', state: 'open', remainingMs: 15_000, reopens: 1, clock: 'manual' });
+    expect(saved).toMatchObject({
+      version: 1,
+      name: 'search',
+      state: 'open',
+      remainingMs: 15_000,
+      reopens: 1,
+      clock: 'manual',
+    });
     clock.advance(3_000); // the process was down for 3 s
     const restored = CircuitBreaker.fromJSON(saved, { clock });
     expect(restored.getState()).toBe('open');
     expect(restored.getMetrics().retryAfterMs).toBe(12_000);
     clock.advance(12_000);
-    expect(() => restored.executeSync(() => { throw new Error('still down'); })).toThrow('still down');
+    expect(() =>
+      restored.executeSync(() => {
+        throw new Error('still down');
+      }),
+    ).toThrow('still down');
     expect(restored.getMetrics().retryAfterMs).toBe(40_000); // the backoff resumed: 10 s * 2^2
   });
 

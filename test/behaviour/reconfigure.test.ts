@@ -36,7 +36,9 @@ describe('reconfigure', () => {
   it('refuses what a live breaker can not change, naming the option and the range', () => {
     const { breaker } = manualBreaker({ slidingWindowBuckets: 4 });
     succeed(breaker);
-    expect(() => breaker.reconfigure({ failureThreshold: -1 })).toThrow(/option "failureThreshold" must be an integer from 0/);
+    expect(() => breaker.reconfigure({ failureThreshold: -1 })).toThrow(
+      /option "failureThreshold" must be an integer from 0/,
+    );
     expect(() => breaker.reconfigure({ name: 'x' } as never)).toThrow(/option "name" can't change on a live breaker/);
     expect(() => breaker.reconfigure({ slidingWindowBuckets: 8 })).toThrow(/"slidingWindowBuckets" can be at most 4/);
     expect(() => breaker.reconfigure(null as never)).toThrow(TypeError);
@@ -48,7 +50,12 @@ describe('reconfigure', () => {
   it('limits that default from another option follow it when it grows past them', () => {
     const { breaker } = manualBreaker();
     breaker.reconfigure({ halfOpenSuccessThreshold: 3, recoveryTimeout: 400_000 });
-    expect(breaker.options).toMatchObject({ halfOpenSuccessThreshold: 3, halfOpenMaxCalls: 3, recoveryTimeout: 400_000, maxRecoveryTimeout: 400_000 });
+    expect(breaker.options).toMatchObject({
+      halfOpenSuccessThreshold: 3,
+      halfOpenMaxCalls: 3,
+      recoveryTimeout: 400_000,
+      maxRecoveryTimeout: 400_000,
+    });
     breaker.reconfigure({ halfOpenSuccessThreshold: 1 });
     expect(breaker.options.halfOpenMaxCalls).toBe(3);
   });

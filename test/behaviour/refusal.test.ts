@@ -29,7 +29,13 @@ describe('a refusal on an open circuit', () => {
     const error = refusalOf(() => breaker.executeSync(() => 1));
     expect(error).toBeInstanceOf(CircuitOpenError);
     expect(error).toBeInstanceOf(Error);
-    expect(error).toMatchObject({ name: 'CircuitOpenError', code: 'ECIRCUITOPEN', breaker: 'inventory', state: 'open', retryAfterMs: 6_000 });
+    expect(error).toMatchObject({
+      name: 'CircuitOpenError',
+      code: 'ECIRCUITOPEN',
+      breaker: 'inventory',
+      state: 'open',
+      retryAfterMs: 6_000,
+    });
     expect(error.message).toBe('breakwater: circuit "inventory" is open; retry after 6000 ms');
     expect(String(error)).toBe('CircuitOpenError: breakwater: circuit "inventory" is open; retry after 6000 ms');
   });
@@ -67,7 +73,12 @@ describe('a refusal on an open circuit', () => {
   });
 
   it('goes to the fallback instead when there is one, and to reject listeners either way', async () => {
-    const { breaker } = manualBreaker({ name: 'inventory', failureThreshold: 1, recoveryTimeout: 10_000, fallback: (error) => `fallback for ${(error as CircuitOpenError).state}` });
+    const { breaker } = manualBreaker({
+      name: 'inventory',
+      failureThreshold: 1,
+      recoveryTimeout: 10_000,
+      fallback: (error) => `fallback for ${(error as CircuitOpenError).state}`,
+    });
     const announced: CircuitOpenError[] = [];
     breaker.on('reject', ({ error }) => announced.push(error));
     breaker.executeSync(() => {

@@ -9,11 +9,14 @@ describe('executeWithRetries', () => {
   it('retries failures with exponential delays and returns the first success', async () => {
     const { breaker, clock } = manualBreaker({ failureThreshold: 10 });
     const attemptsAt: number[] = [];
-    const result = breaker.executeWithRetries(async () => {
-      attemptsAt.push(clock.now());
-      if (attemptsAt.length < 4) throw new Error('transient');
-      return 'done';
-    }, { maxRetries: 5, retryDelay: 100, backoff: 'exponential' });
+    const result = breaker.executeWithRetries(
+      async () => {
+        attemptsAt.push(clock.now());
+        if (attemptsAt.length < 4) throw new Error('transient');
+        return 'done';
+      },
+      { maxRetries: 5, retryDelay: 100, backoff: 'exponential' },
+    );
     for (let i = 0; i < 10; i++) {
       await settle();
       clock.advance(100);
@@ -27,10 +30,13 @@ describe('executeWithRetries', () => {
     let fallbacks = 0;
     const { breaker, clock } = manualBreaker({ failureThreshold: 0, fallback: () => `fallback ${++fallbacks}` });
     let attempts = 0;
-    const result = breaker.executeWithRetries(async () => {
-      attempts++;
-      throw new Error('down');
-    }, { maxRetries: 2, retryDelay: 10, backoff: 'fixed' });
+    const result = breaker.executeWithRetries(
+      async () => {
+        attempts++;
+        throw new Error('down');
+      },
+      { maxRetries: 2, retryDelay: 10, backoff: 'fixed' },
+    );
     for (let i = 0; i < 5; i++) {
       await settle();
       clock.advance(10);
@@ -42,10 +48,13 @@ describe('executeWithRetries', () => {
   it('never retries into an open circuit: fails fast by default', async () => {
     const { breaker, clock } = manualBreaker({ failureThreshold: 2, recoveryTimeout: 1000 });
     let attempts = 0;
-    const result = breaker.executeWithRetries(async () => {
-      attempts++;
-      throw new Error('down');
-    }, { maxRetries: 5, retryDelay: 10 });
+    const result = breaker.executeWithRetries(
+      async () => {
+        attempts++;
+        throw new Error('down');
+      },
+      { maxRetries: 5, retryDelay: 10 },
+    );
     const refused = expect(result).rejects.toBeInstanceOf(CircuitOpenError);
     for (let i = 0; i < 5; i++) {
       await settle();
@@ -59,10 +68,13 @@ describe('executeWithRetries', () => {
     const { breaker, clock } = manualBreaker({ failureThreshold: 1, recoveryTimeout: 1000 });
     fail(breaker);
     let ranAt = -1;
-    const result = breaker.executeWithRetries(async () => {
-      ranAt = clock.now();
-      return 'recovered';
-    }, { maxRetries: 1, whenOpen: 'wait' });
+    const result = breaker.executeWithRetries(
+      async () => {
+        ranAt = clock.now();
+        return 'recovered';
+      },
+      { maxRetries: 1, whenOpen: 'wait' },
+    );
     const openedAt = clock.now();
     await settle();
     clock.advance(1000);
@@ -75,14 +87,34 @@ describe('executeWithRetries', () => {
   it('does not retry errors isFailure ignores, nor those shouldRetry refuses', async () => {
     const { breaker } = manualBreaker({ isFailure: (e) => (e as Error).message !== 'ignored' });
     let attempts = 0;
-    await expect(breaker.executeWithRetries(async () => { attempts++; throw new Error('ignored'); }, { maxRetries: 3 })).rejects.toThrow('ignored');
-    await expect(breaker.executeWithRetries(async () => { attempts++; throw new Error('fatal'); }, { maxRetries: 3, shouldRetry: () => false })).rejects.toThrow('fatal');
+    await expect(
+      breaker.executeWithRetries(
+        async () => {
+          attempts++;
+          throw new Error('ignored');
+        },
+        { maxRetries: 3 },
+      ),
+    ).rejects.toThrow('ignored');
+    await expect(
+      breaker.executeWithRetries(
+        async () => {
+          attempts++;
+          throw new Error('fatal');
+        },
+        { maxRetries: 3, shouldRetry: () => false },
+      ),
+    ).rejects.toThrow('fatal');
     expect(attempts).toBe(2);
   });
 
   it('validates its options', async () => {
     const { breaker } = manualBreaker();
-    await expect(breaker.executeWithRetries(async () => 1, { maxRetries: -1 })).rejects.toThrow(/"maxRetries" must be a number from 0 to 1000, got -1/);
-    await expect(breaker.executeWithRetries(async () => 1, { backoff: 'linear' as never })).rejects.toThrow(/"backoff"/);
+    await expect(breaker.executeWithRetries(async () => 1, { maxRetries: -1 })).rejects.toThrow(
+      /"maxRetries" must be a number from 0 to 1000, got -1/,
+    );
+    await expect(breaker.executeWithRetries(async () => 1, { backoff: 'linear' as never })).rejects.toThrow(
+      /"backoff"/,
+    );
   });
 });

@@ -56,7 +56,13 @@ describe('trip rules', () => {
   });
 
   it('forgets calls that left the time window', () => {
-    const { breaker, clock } = manualBreaker({ failureThreshold: 0, failureRateThreshold: 50, minimumCalls: 4, slidingWindowSize: 1000, slidingWindowBuckets: 10 });
+    const { breaker, clock } = manualBreaker({
+      failureThreshold: 0,
+      failureRateThreshold: 50,
+      minimumCalls: 4,
+      slidingWindowSize: 1000,
+      slidingWindowBuckets: 10,
+    });
     fail(breaker, 3);
     clock.advance(1000);
     expect(breaker.getMetrics().window.failures).toBe(0);
@@ -82,7 +88,14 @@ describe('trip rules', () => {
   });
 
   it('keeps the last N calls in a count window', () => {
-    const { breaker } = manualBreaker({ failureThreshold: 0, slidingWindowType: 'count', slidingWindowSize: 10, slidingWindowBuckets: 10, failureRateThreshold: 60, minimumCalls: 10 });
+    const { breaker } = manualBreaker({
+      failureThreshold: 0,
+      slidingWindowType: 'count',
+      slidingWindowSize: 10,
+      slidingWindowBuckets: 10,
+      failureRateThreshold: 60,
+      minimumCalls: 10,
+    });
     fail(breaker, 5);
     succeed(breaker, 10); // the failures fall out of the last 10
     expect(breaker.getMetrics().window).toMatchObject({ calls: 10, failures: 0, successes: 10 });
@@ -93,7 +106,12 @@ describe('trip rules', () => {
   });
 
   it('trips on the slow-call rate, timing every call', () => {
-    const { breaker, clock } = manualBreaker({ failureThreshold: 0, slowCallRateThreshold: 50, slowCallDuration: 100, minimumCalls: 4 });
+    const { breaker, clock } = manualBreaker({
+      failureThreshold: 0,
+      slowCallRateThreshold: 50,
+      slowCallDuration: 100,
+      minimumCalls: 4,
+    });
     const slow = () => breaker.executeSync(() => clock.advance(150));
     succeed(breaker, 2);
     slow();
@@ -107,8 +125,18 @@ describe('trip rules', () => {
   });
 
   it('counts a slow failure as slow too', () => {
-    const { breaker, clock } = manualBreaker({ failureThreshold: 0, slowCallRateThreshold: 100, slowCallDuration: 10, minimumCalls: 2 });
-    expect(() => breaker.executeSync(() => { clock.advance(20); throw new Error('slow and failed'); })).toThrow('slow and failed');
+    const { breaker, clock } = manualBreaker({
+      failureThreshold: 0,
+      slowCallRateThreshold: 100,
+      slowCallDuration: 10,
+      minimumCalls: 2,
+    });
+    expect(() =>
+      breaker.executeSync(() => {
+        clock.advance(20);
+        throw new Error('slow and failed');
+      }),
+    ).toThrow('slow and failed');
     expect(breaker.getMetrics().slowCalls).toBe(1);
     breaker.executeSync(() => clock.advance(20));
     expect(breaker.getState()).toBe('open');

@@ -32,13 +32,21 @@ const script = `
 describe('arena memory', () => {
   it('a handle or attach with a plain ArrayBuffer is refused with a TypeError, so a transferred buffer never crashes the core', () => {
     // The timeout only guards against a hang; nothing here measures time.
-    const child = spawnSync(process.execPath, ['--expose-gc', '-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const child = spawnSync(process.execPath, ['--expose-gc', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(child.stderr).toBe('');
     expect(child.signal).toBeNull();
     expect(child.status).toBe(0);
     expect(JSON.parse(child.stdout)).toEqual({
-      fromHandle: expect.stringMatching(/^TypeError: breakwater: handle\.buffer must be a SharedArrayBuffer holding a breakwater arena, got ArrayBuffer/),
-      attach: expect.stringMatching(/^TypeError: attach: buffer must be a SharedArrayBuffer holding an arena, got an ArrayBuffer/),
+      fromHandle: expect.stringMatching(
+        /^TypeError: breakwater: handle\.buffer must be a SharedArrayBuffer holding a breakwater arena, got ArrayBuffer/,
+      ),
+      attach: expect.stringMatching(
+        /^TypeError: attach: buffer must be a SharedArrayBuffer holding an arena, got an ArrayBuffer/,
+      ),
     });
   });
 });

@@ -71,8 +71,14 @@ describe('the breakwater executable', () => {
 
   it('says a taken port is taken, in one line without a stack trace', () => {
     writeFileSync(join(dir, 'empty.jsonl'), '');
-    const child = spawnSync(process.execPath, [bin, 'dashboard', '--history', 'empty.jsonl', `--port=${port}`], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    const child = spawnSync(process.execPath, [bin, 'dashboard', '--history', 'empty.jsonl', `--port=${port}`], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(child.status).toBe(2);
-    expect(child.stderr).toBe(`breakwater dashboard: port ${port} on 127.0.0.1 is taken; choose another with --port (0 picks a free one)\n`);
+    expect(child.stderr).toBe(
+      `breakwater dashboard: port ${port} on 127.0.0.1 is taken; choose another with --port (0 picks a free one)\n`,
+    );
   });
 });

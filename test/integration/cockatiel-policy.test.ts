@@ -1,6 +1,13 @@
 // Our breakers inside cockatiel's own CircuitBreakerPolicy, on a fake Date.
 import * as cockatiel from 'cockatiel';
-import { BrokenCircuitError, CircuitState, circuitBreaker, handleAll, handleType, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  circuitBreaker,
+  handleAll,
+  handleType,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { compatOn } from './cockatiel-cores';
 
@@ -62,7 +69,13 @@ describe.each(['native', 'reference', 'cockatiel'] as const)('cockatiel policies
     vi.setSystemTime(Date.now() + 1000);
     expect(await call(policy)).toBe('ok'); // the probe succeeds: closed
     expect(policy.state).toBe(CircuitState.Closed);
-    expect(changes).toEqual([CircuitState.Open, CircuitState.HalfOpen, CircuitState.Open, CircuitState.HalfOpen, CircuitState.Closed]);
+    expect(changes).toEqual([
+      CircuitState.Open,
+      CircuitState.HalfOpen,
+      CircuitState.Open,
+      CircuitState.HalfOpen,
+      CircuitState.Closed,
+    ]);
 
     // Closed with a fresh count: five more failures to open.
     for (let i = 0; i < 4; i++) expect(await call(policy, fail)).toBe('Handled');
@@ -72,7 +85,10 @@ describe.each(['native', 'reference', 'cockatiel'] as const)('cockatiel policies
   });
 
   it('CountBreaker: opens when more than the threshold of the last `size` calls failed, once minimumNumberOfCalls is reached', async () => {
-    const policy = circuitBreaker(handleAll, { halfOpenAfter: 500, breaker: new compat.CountBreaker({ threshold: 0.5, size: 10, minimumNumberOfCalls: 4 }) });
+    const policy = circuitBreaker(handleAll, {
+      halfOpenAfter: 500,
+      breaker: new compat.CountBreaker({ threshold: 0.5, size: 10, minimumNumberOfCalls: 4 }),
+    });
     expect(await call(policy, fail)).toBe('Handled');
     expect(await call(policy, fail)).toBe('Handled');
     expect(await call(policy, fail)).toBe('Handled');
@@ -102,7 +118,10 @@ describe.each(['native', 'reference', 'cockatiel'] as const)('cockatiel policies
 
   it('SamplingBreaker: opens on the failure rate of the last `duration` ms, with minimumRps', async () => {
     // 5 windows of 1 s; at least 2 calls a second over 5 s: 10 calls.
-    const policy = circuitBreaker(handleAll, { halfOpenAfter: 2000, breaker: new compat.SamplingBreaker({ threshold: 0.5, duration: 5000, minimumRps: 2 }) });
+    const policy = circuitBreaker(handleAll, {
+      halfOpenAfter: 2000,
+      breaker: new compat.SamplingBreaker({ threshold: 0.5, duration: 5000, minimumRps: 2 }),
+    });
     for (let i = 0; i < 9; i++) {
       expect(await call(policy, fail)).toBe('Handled');
       vi.setSystemTime(Date.now() + 100);
@@ -130,7 +149,8 @@ describe.each(['native', 'reference', 'cockatiel'] as const)('cockatiel policies
   });
 
   it('serialises through policy.toJSON() and restores with initialState, as JSON', async () => {
-    const make = (initialState?: unknown) => circuitBreaker(handleAll, { halfOpenAfter: 1000, breaker: new compat.ConsecutiveBreaker(5), initialState });
+    const make = (initialState?: unknown) =>
+      circuitBreaker(handleAll, { halfOpenAfter: 1000, breaker: new compat.ConsecutiveBreaker(5), initialState });
     const first = make();
     for (let i = 0; i < 3; i++) await call(first, fail);
     const saved = JSON.parse(JSON.stringify(first.toJSON()));
@@ -150,14 +170,26 @@ describe.each(['native', 'reference', 'cockatiel'] as const)('cockatiel policies
     expect(third.toJSON()).toMatchObject({ breakerState: 6 });
   });
 
-  it('restores the windows of Count and Sampling breakers, and reads cockatiel\'s own serialised state', async () => {
-    const count = circuitBreaker(handleAll, { halfOpenAfter: 1000, breaker: new compat.CountBreaker({ threshold: 0.5, size: 4 }) });
+  it("restores the windows of Count and Sampling breakers, and reads cockatiel's own serialised state", async () => {
+    const count = circuitBreaker(handleAll, {
+      halfOpenAfter: 1000,
+      breaker: new compat.CountBreaker({ threshold: 0.5, size: 4 }),
+    });
     await call(count, fail);
     await call(count);
     await call(count, fail);
     const saved = JSON.parse(JSON.stringify(count.toJSON()));
-    expect(saved.breakerState).toEqual({ samples: [false, true, false, null], currentSample: 3, failures: 2, successes: 1 });
-    const restored = circuitBreaker(handleAll, { halfOpenAfter: 1000, breaker: new compat.CountBreaker({ threshold: 0.5, size: 4 }), initialState: saved });
+    expect(saved.breakerState).toEqual({
+      samples: [false, true, false, null],
+      currentSample: 3,
+      failures: 2,
+      successes: 1,
+    });
+    const restored = circuitBreaker(handleAll, {
+      halfOpenAfter: 1000,
+      breaker: new compat.CountBreaker({ threshold: 0.5, size: 4 }),
+      initialState: saved,
+    });
     expect(await call(restored, fail)).toBe('Handled'); // 3 of 4
     expect(restored.state).toBe(CircuitState.Open);
 
@@ -167,7 +199,11 @@ describe.each(['native', 'reference', 'cockatiel'] as const)('cockatiel policies
       await call(first, fail);
       vi.setSystemTime(Date.now() + 1000);
     }
-    const second = circuitBreaker(handleAll, { halfOpenAfter: 1000, breaker: sampling(), initialState: JSON.parse(JSON.stringify(first.toJSON())) });
+    const second = circuitBreaker(handleAll, {
+      halfOpenAfter: 1000,
+      breaker: sampling(),
+      initialState: JSON.parse(JSON.stringify(first.toJSON())),
+    });
     expect(second.state).toBe(CircuitState.Closed);
     expect(await call(second, fail)).toBe('Handled'); // 5 failures in 5 s
     expect(second.state).toBe(CircuitState.Open);
@@ -176,13 +212,20 @@ describe.each(['native', 'reference', 'cockatiel'] as const)('cockatiel policies
     const theirs = circuitBreaker(handleAll, { halfOpenAfter: 1000, breaker: new cockatiel.ConsecutiveBreaker(3) });
     await call(theirs, fail);
     await call(theirs, fail);
-    const ours = circuitBreaker(handleAll, { halfOpenAfter: 1000, breaker: new compat.ConsecutiveBreaker(3), initialState: JSON.parse(JSON.stringify(theirs.toJSON())) });
+    const ours = circuitBreaker(handleAll, {
+      halfOpenAfter: 1000,
+      breaker: new compat.ConsecutiveBreaker(3),
+      initialState: JSON.parse(JSON.stringify(theirs.toJSON())),
+    });
     expect(await call(ours, fail)).toBe('Handled');
     expect(ours.state).toBe(CircuitState.Open);
   });
 
   it('only handled errors count: others pass through, and one during a probe closes the circuit (as in cockatiel)', async () => {
-    const policy = circuitBreaker(handleType(Handled), { halfOpenAfter: 100, breaker: new compat.ConsecutiveBreaker(2) });
+    const policy = circuitBreaker(handleType(Handled), {
+      halfOpenAfter: 100,
+      breaker: new compat.ConsecutiveBreaker(2),
+    });
     const unhandled = (): never => {
       throw new Unhandled('not ours');
     };
@@ -204,9 +247,17 @@ describe.each(['native', 'reference', 'cockatiel'] as const)('cockatiel policies
   it('reads no real clock: a faked `performance` (sinon fakes it with timeOrigin a function) changes nothing', async () => {
     const timeOrigin = vi.spyOn(performance, 'timeOrigin', 'get').mockReturnValue(Number.NaN);
     try {
-      for (const breaker of [new compat.ConsecutiveBreaker(2), new compat.CountBreaker({ threshold: 0.5, size: 2 }), new compat.SamplingBreaker({ threshold: 0.5, duration: 1000, minimumRps: 2 })]) {
+      for (const breaker of [
+        new compat.ConsecutiveBreaker(2),
+        new compat.CountBreaker({ threshold: 0.5, size: 2 }),
+        new compat.SamplingBreaker({ threshold: 0.5, duration: 1000, minimumRps: 2 }),
+      ]) {
         const policy = circuitBreaker(handleAll, { halfOpenAfter: 10, breaker });
-        expect([await call(policy, fail), await call(policy, fail), await call(policy)]).toEqual(['Handled', 'Handled', 'BrokenCircuitError']);
+        expect([await call(policy, fail), await call(policy, fail), await call(policy)]).toEqual([
+          'Handled',
+          'Handled',
+          'BrokenCircuitError',
+        ]);
         vi.setSystemTime(Date.now() + 10);
         expect(await call(policy)).toBe('ok');
         expect(policy.state).toBe(CircuitState.Closed);
@@ -217,31 +268,45 @@ describe.each(['native', 'reference', 'cockatiel'] as const)('cockatiel policies
   });
 
   // Ours only: cockatiel itself differs here (see docs/cockatiel-compat.md).
-  if (impl !== 'cockatiel') it('a failure rate exactly at the threshold never opens (cockatiel may, when threshold * total rounds down)', async () => {
-    // 0.7 * 90 is 62.99999999999999 in floating point, so cockatiel opens at 63 failures of 90: 70%.
-    const run = async (breaker: cockatiel.IBreaker) => {
-      const policy = circuitBreaker(handleAll, { halfOpenAfter: 10, breaker });
-      for (let i = 0; i < 27; i++) await call(policy);
-      for (let i = 0; i < 63; i++) await call(policy, fail);
-      return policy.state;
-    };
-    const options = { threshold: 0.7, duration: 5000, minimumRps: 1 };
-    expect(await run(new cockatiel.SamplingBreaker(options))).toBe(CircuitState.Open);
-    expect(await run(new compat.SamplingBreaker(options))).toBe(CircuitState.Closed);
-  });
+  if (impl !== 'cockatiel')
+    it('a failure rate exactly at the threshold never opens (cockatiel may, when threshold * total rounds down)', async () => {
+      // 0.7 * 90 is 62.99999999999999 in floating point, so cockatiel opens at 63 failures of 90: 70%.
+      const run = async (breaker: cockatiel.IBreaker) => {
+        const policy = circuitBreaker(handleAll, { halfOpenAfter: 10, breaker });
+        for (let i = 0; i < 27; i++) await call(policy);
+        for (let i = 0; i < 63; i++) await call(policy, fail);
+        return policy.state;
+      };
+      const options = { threshold: 0.7, duration: 5000, minimumRps: 1 };
+      expect(await run(new cockatiel.SamplingBreaker(options))).toBe(CircuitState.Open);
+      expect(await run(new compat.SamplingBreaker(options))).toBe(CircuitState.Closed);
+    });
 
   // Ours only: cockatiel itself differs here (see docs/cockatiel-compat.md).
-  if (impl !== 'cockatiel') it('rejects invalid options and states with errors that name the option and its range', () => {
-    expect(() => new compat.ConsecutiveBreaker(0)).toThrow(/ConsecutiveBreaker threshold must be an integer from 1 to 4294967295, got 0/);
-    expect(() => new compat.CountBreaker({ threshold: 1, size: 10 })).toThrow(/CountBreaker threshold must be a number in \(0, 1\), got 1/);
-    expect(() => new compat.CountBreaker({ threshold: Number.NaN, size: 10 })).toThrow(RangeError);
-    expect(() => new compat.CountBreaker({ threshold: 0.5, size: 0 })).toThrow(/size must be an integer >= 1, got 0/);
-    expect(() => new compat.CountBreaker({ threshold: 0.5, size: 10, minimumNumberOfCalls: 11 })).toThrow(/minimumNumberOfCalls must be an integer from 1 to size \(10\), got 11/);
-    expect(() => new compat.SamplingBreaker({ threshold: 0.5, duration: 0 })).toThrow(/duration must be a finite number of ms > 0, got 0/);
-    expect(() => new compat.SamplingBreaker({ threshold: 0.5, duration: 1000, minimumRps: -1 })).toThrow(/minimumRps must be a finite number >= 0/);
-    const count = new compat.CountBreaker({ threshold: 0.5, size: 3 });
-    expect(() => (count.state = { samples: [true], currentSample: 0 })).toThrow(/state.samples must be an array of 3 entries \(this breaker's window\), got 1 entries/);
-    expect(() => (count.state = 'x')).toThrow(TypeError);
-    expect(() => (new compat.ConsecutiveBreaker(2).state = -1)).toThrow(/an integer >= 0\), got -1/);
-  });
+  if (impl !== 'cockatiel')
+    it('rejects invalid options and states with errors that name the option and its range', () => {
+      expect(() => new compat.ConsecutiveBreaker(0)).toThrow(
+        /ConsecutiveBreaker threshold must be an integer from 1 to 4294967295, got 0/,
+      );
+      expect(() => new compat.CountBreaker({ threshold: 1, size: 10 })).toThrow(
+        /CountBreaker threshold must be a number in \(0, 1\), got 1/,
+      );
+      expect(() => new compat.CountBreaker({ threshold: Number.NaN, size: 10 })).toThrow(RangeError);
+      expect(() => new compat.CountBreaker({ threshold: 0.5, size: 0 })).toThrow(/size must be an integer >= 1, got 0/);
+      expect(() => new compat.CountBreaker({ threshold: 0.5, size: 10, minimumNumberOfCalls: 11 })).toThrow(
+        /minimumNumberOfCalls must be an integer from 1 to size \(10\), got 11/,
+      );
+      expect(() => new compat.SamplingBreaker({ threshold: 0.5, duration: 0 })).toThrow(
+        /duration must be a finite number of ms > 0, got 0/,
+      );
+      expect(() => new compat.SamplingBreaker({ threshold: 0.5, duration: 1000, minimumRps: -1 })).toThrow(
+        /minimumRps must be a finite number >= 0/,
+      );
+      const count = new compat.CountBreaker({ threshold: 0.5, size: 3 });
+      expect(() => (count.state = { samples: [true], currentSample: 0 })).toThrow(
+        /state.samples must be an array of 3 entries \(this breaker's window\), got 1 entries/,
+      );
+      expect(() => (count.state = 'x')).toThrow(TypeError);
+      expect(() => (new compat.ConsecutiveBreaker(2).state = -1)).toThrow(/an integer >= 0\), got -1/);
+    });
 });

@@ -71,7 +71,12 @@ describe('breakwater/opossum: shutdown() gives the slot back', () => {
     const clock = new ManualClock(1_000);
     const first = new CircuitBreaker(boom, { clock, timeout: false });
     first.shutdown();
-    const second = new CircuitBreaker(boom, { clock, timeout: false, errorThresholdPercentage: 0, resetTimeout: 1_000 });
+    const second = new CircuitBreaker(boom, {
+      clock,
+      timeout: false,
+      errorThresholdPercentage: 0,
+      resetTimeout: 1_000,
+    });
     const seen: string[] = [];
     first.on('open', () => seen.push('first open'));
     first.on('close', () => seen.push('first close'));
@@ -105,10 +110,16 @@ describe('breakwater/opossum: shutdown() gives the slot back', () => {
       breaker.shutdown();
       (pending.shift() as (error: Error) => void)(new Error('boom'));
       await last;
-      return { opened: breaker.opened, closed: breaker.closed, isShutdown: breaker.isShutdown, stats: [breaker.stats.fires, breaker.stats.failures] };
+      return {
+        opened: breaker.opened,
+        closed: breaker.closed,
+        isShutdown: breaker.isShutdown,
+        stats: [breaker.stats.fires, breaker.stats.failures],
+      };
     };
     // 2 failures of 3 fires counted before shutdown: 66% is above 50, not above 70.
-    for (const threshold of [50, 70]) expect(await outcome(CircuitBreaker, threshold)).toEqual(await outcome(Opossum, threshold));
+    for (const threshold of [50, 70])
+      expect(await outcome(CircuitBreaker, threshold)).toEqual(await outcome(Opossum, threshold));
     expect((await outcome(CircuitBreaker, 50)).opened).toBe(true);
     expect((await outcome(CircuitBreaker, 70)).opened).toBe(false);
   });
@@ -136,7 +147,9 @@ describe('breakwater/cockatiel: slots come back on dispose() and garbage collect
     breaker.dispose();
     breaker.dispose();
     expect(sameSlot(nextSlot(compatPool, 1), mine)).toBe(true);
-    expect(() => breaker.failure()).toThrow('breakwater/cockatiel: this ConsecutiveBreaker was disposed and can no longer count calls');
+    expect(() => breaker.failure()).toThrow(
+      'breakwater/cockatiel: this ConsecutiveBreaker was disposed and can no longer count calls',
+    );
     expect(() => breaker.success()).toThrow('was disposed');
     expect(() => breaker.state).toThrow('was disposed');
     // The next breaker on that slot starts from nothing.

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../../src/core/arena';
-import { CONFIG_SIZE, ClockMode, LANES, HISTORY_ENTRIES, HISTORY_FIELDS, SNAPSHOT_SIZE, Scratch, WINDOW_STATS_SIZE } from '../../src/core/layout';
+import {
+  CONFIG_SIZE,
+  ClockMode,
+  LANES,
+  HISTORY_ENTRIES,
+  HISTORY_FIELDS,
+  SNAPSHOT_SIZE,
+  Scratch,
+  WINDOW_STATS_SIZE,
+} from '../../src/core/layout';
 import { loadNativeCore } from '../../src/core/native';
 import { ReferenceCore } from '../../src/core/reference/core';
 import type { CoreBackend } from '../../src/core/types';
@@ -33,9 +42,21 @@ const config = fc
     const f = new Float64Array(CONFIG_SIZE);
     const buckets = c.count ? Math.min(c.buckets, c.countWindow) : c.buckets;
     f.set([
-      c.count ? 1 : 0, buckets, c.count ? c.countWindow : c.timeWindowMs, c.failureThreshold, c.minimumCalls,
-      c.failureRate, c.slowRate, c.slowMs, c.recoveryMs, c.recoveryMs + c.maxExtraMs, c.backoff, c.jitter,
-      c.halfOpenMax, Math.min(c.halfOpenSuccess, c.halfOpenMax), c.halfOpenTimeoutMs,
+      c.count ? 1 : 0,
+      buckets,
+      c.count ? c.countWindow : c.timeWindowMs,
+      c.failureThreshold,
+      c.minimumCalls,
+      c.failureRate,
+      c.slowRate,
+      c.slowMs,
+      c.recoveryMs,
+      c.recoveryMs + c.maxExtraMs,
+      c.backoff,
+      c.jitter,
+      c.halfOpenMax,
+      Math.min(c.halfOpenSuccess, c.halfOpenMax),
+      c.halfOpenTimeoutMs,
     ]);
     return f;
   });
@@ -55,20 +76,55 @@ const operation = fc.oneof(
       latency,
     }),
   },
-  { weight: 5, arbitrary: fc.record({ op: fc.constant('advance' as const), us: fc.integer({ min: 0, max: 3_000_000 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({ op: fc.constant('advance' as const), us: fc.integer({ min: 0, max: 3_000_000 }) }),
+  },
   // Idle for days to months: deadlines must hold past the 2^31 ms of serial arithmetic.
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('advance' as const), us: fc.integer({ min: 2 ** 30, max: 2 ** 33 }).map((ms) => ms * 1000) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('lane' as const), slot, lane: fc.integer({ min: 0, max: LANES - 1 }), count: fc.integer({ min: 1, max: 300 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('release' as const, 'remainingMs' as const), slot }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('claimLane' as const) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('rejected' as const), slot, count: fc.integer({ min: 1, max: 100 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('forceOpen' as const, 'disable' as const, 'close' as const, 'reset' as const), slot }) },
   {
     weight: 1,
-    arbitrary: fc.record({ op: fc.constant('restore' as const), slot, state: fc.integer({ min: 0, max: 4 }), remainingMs: fc.integer({ min: 0, max: 5000 }), reopens: fc.integer({ min: 0, max: 6 }) }),
+    arbitrary: fc.record({
+      op: fc.constant('advance' as const),
+      us: fc.integer({ min: 2 ** 30, max: 2 ** 33 }).map((ms) => ms * 1000),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('lane' as const),
+      slot,
+      lane: fc.integer({ min: 0, max: LANES - 1 }),
+      count: fc.integer({ min: 1, max: 300 }),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constantFrom('release' as const, 'remainingMs' as const), slot }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('claimLane' as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('rejected' as const), slot, count: fc.integer({ min: 1, max: 100 }) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constantFrom('forceOpen' as const, 'disable' as const, 'close' as const, 'reset' as const),
+      slot,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('restore' as const),
+      slot,
+      state: fc.integer({ min: 0, max: 4 }),
+      remainingMs: fc.integer({ min: 0, max: 5000 }),
+      reopens: fc.integer({ min: 0, max: 6 }),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('configure' as const), slot, config }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('preOpen' as const), slot, periodMs: fc.integer({ min: 0, max: 5000 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant('preOpen' as const), slot, periodMs: fc.integer({ min: 0, max: 5000 }) }),
+  },
 );
 
 type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never;
@@ -78,7 +134,11 @@ class Subject {
   readonly arena: Arena;
   readonly id: number;
   readonly admitted: number[] = [];
-  constructor(readonly core: CoreBackend, startUs: number, histogram: boolean) {
+  constructor(
+    readonly core: CoreBackend,
+    startUs: number,
+    histogram: boolean,
+  ) {
     this.arena = Arena.create({ capacity: SLOTS, maxBuckets: MAX_BUCKETS, clockMode: ClockMode.manual, histogram });
     this.arena.setManualNowUs(startUs);
     this.id = core.attach(this.arena.buffer);
@@ -93,7 +153,11 @@ class Subject {
   /** Every slot's windowStats row, read in one crossing. */
   windowStats(): number[] {
     const out = new Float64Array(SLOTS * WINDOW_STATS_SIZE);
-    this.core.windowStats(this.id, Int32Array.from({ length: SLOTS }, (_, i) => i), out);
+    this.core.windowStats(
+      this.id,
+      Int32Array.from({ length: SLOTS }, (_, i) => i),
+      out,
+    );
     return [...out];
   }
   /** Answer and scratch registers of one operation. */
@@ -108,8 +172,20 @@ class Subject {
         return [answer, answer === 1 ? c.scratch[Scratch.generation] : 0];
       case 'record': {
         const current = (this.arena.words[this.arena.stateIndex(o.slot)] >>> 4) & 0x0fffffff;
-        const generation = o.generation === 'admitted' ? (this.admitted[o.slot] ?? current) : o.generation === 'current' ? current : (current + 0x0fffffff) & 0x0fffffff;
-        answer = c.record(this.id, o.slot, generation, o.outcome, o.outcome === 0 || o.outcome === 4 ? o.count : 1, o.latency);
+        const generation =
+          o.generation === 'admitted'
+            ? (this.admitted[o.slot] ?? current)
+            : o.generation === 'current'
+              ? current
+              : (current + 0x0fffffff) & 0x0fffffff;
+        answer = c.record(
+          this.id,
+          o.slot,
+          generation,
+          o.outcome,
+          o.outcome === 0 || o.outcome === 4 ? o.count : 1,
+          o.latency,
+        );
         break;
       }
       case 'lane': // a thread's fast path counting successes in its lane
@@ -150,7 +226,9 @@ class Subject {
         break;
     }
     const s = c.scratch;
-    return s[Scratch.transitioned] === 1 ? [answer, 1, s[Scratch.from], s[Scratch.to], s[Scratch.reason], s[Scratch.newGeneration]] : [answer, 0];
+    return s[Scratch.transitioned] === 1
+      ? [answer, 1, s[Scratch.from], s[Scratch.to], s[Scratch.reason], s[Scratch.newGeneration]]
+      : [answer, 0];
   }
 }
 
@@ -160,29 +238,41 @@ describe('native core vs reference core', () => {
     expect(native.kind).toBe('native');
     const reference = new ReferenceCore();
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 40 }), fc.boolean(), fc.array(config, { minLength: SLOTS, maxLength: SLOTS }), fc.array(operation, { maxLength: 80 }), (startUs, histogram, configs, operations) => {
-        const a = new Subject(native, startUs, histogram);
-        const b = new Subject(reference, startUs, histogram);
-        configs.forEach((cfg, i) => {
-          native.configure(a.id, i, cfg);
-          reference.configure(b.id, i, cfg);
-        });
-        operations.forEach((o, step) => {
-          const left = a.apply(o);
-          const right = b.apply(o);
-          if (JSON.stringify(left) !== JSON.stringify(right)) throw new Error(`step ${step} ${JSON.stringify(o)}: native ${left} reference ${right}`);
-          for (let i = 0; i < SLOTS; i++) {
-            const l = a.snapshot(i);
-            const r = b.snapshot(i);
-            if (!l.every((x, k) => Object.is(x, r[k])) || l.length !== r.length) {
-              throw new Error(`step ${step} ${JSON.stringify(o)} slot ${i}:\nnative    ${l.join(',')}\nreference ${r.join(',')}`);
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 40 }),
+        fc.boolean(),
+        fc.array(config, { minLength: SLOTS, maxLength: SLOTS }),
+        fc.array(operation, { maxLength: 80 }),
+        (startUs, histogram, configs, operations) => {
+          const a = new Subject(native, startUs, histogram);
+          const b = new Subject(reference, startUs, histogram);
+          configs.forEach((cfg, i) => {
+            native.configure(a.id, i, cfg);
+            reference.configure(b.id, i, cfg);
+          });
+          operations.forEach((o, step) => {
+            const left = a.apply(o);
+            const right = b.apply(o);
+            if (JSON.stringify(left) !== JSON.stringify(right))
+              throw new Error(`step ${step} ${JSON.stringify(o)}: native ${left} reference ${right}`);
+            for (let i = 0; i < SLOTS; i++) {
+              const l = a.snapshot(i);
+              const r = b.snapshot(i);
+              if (!l.every((x, k) => Object.is(x, r[k])) || l.length !== r.length) {
+                throw new Error(
+                  `step ${step} ${JSON.stringify(o)} slot ${i}:\nnative    ${l.join(',')}\nreference ${r.join(',')}`,
+                );
+              }
             }
-          }
-          const l = a.windowStats();
-          const r = b.windowStats();
-          if (!l.every((x, k) => Object.is(x, r[k]))) throw new Error(`step ${step} ${JSON.stringify(o)} windowStats:\nnative    ${l.join(',')}\nreference ${r.join(',')}`);
-        });
-      }),
+            const l = a.windowStats();
+            const r = b.windowStats();
+            if (!l.every((x, k) => Object.is(x, r[k])))
+              throw new Error(
+                `step ${step} ${JSON.stringify(o)} windowStats:\nnative    ${l.join(',')}\nreference ${r.join(',')}`,
+              );
+          });
+        },
+      ),
       { numRuns: RUNS },
     );
   });

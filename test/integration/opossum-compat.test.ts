@@ -8,8 +8,22 @@ import type { OpossumOptions } from '../../src/compat/opossum/index';
 // snapshots, cache expiry) moves only inside clock.advance().
 
 const EVENTS = [
-  'fire', 'success', 'failure', 'reject', 'timeout', 'fallback', 'open', 'close', 'halfOpen',
-  'semaphoreLocked', 'cacheHit', 'cacheMiss', 'coalesceCacheHit', 'coalesceCacheMiss', 'shutdown', 'healthCheckFailed',
+  'fire',
+  'success',
+  'failure',
+  'reject',
+  'timeout',
+  'fallback',
+  'open',
+  'close',
+  'halfOpen',
+  'semaphoreLocked',
+  'cacheHit',
+  'cacheMiss',
+  'coalesceCacheHit',
+  'coalesceCacheMiss',
+  'shutdown',
+  'healthCheckFailed',
 ];
 
 function make(action: unknown, options: OpossumOptions = {}) {
@@ -32,7 +46,10 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('breakwater/opossum: trips', () => {
   it('opens only when the failure rate is strictly above errorThresholdPercentage and volumeThreshold fires are in', async () => {
-    const { breaker, events } = make((fail: boolean) => (fail ? boom() : ok(1)), { errorThresholdPercentage: 50, volumeThreshold: 4 });
+    const { breaker, events } = make((fail: boolean) => (fail ? boom() : ok(1)), {
+      errorThresholdPercentage: 50,
+      volumeThreshold: 4,
+    });
     await breaker.fire(false);
     await expect(breaker.fire(true)).rejects.toThrow('boom');
     await breaker.fire(false);
@@ -50,7 +67,11 @@ describe('breakwater/opossum: trips', () => {
   });
 
   it('does not open during the warm-up, and does once it is over', async () => {
-    const { breaker, clock } = make(boom, { allowWarmUp: true, rollingCountTimeout: 1000, errorThresholdPercentage: 10 });
+    const { breaker, clock } = make(boom, {
+      allowWarmUp: true,
+      rollingCountTimeout: 1000,
+      errorThresholdPercentage: 10,
+    });
     expect(breaker.warmUp).toBe(true);
     await expect(breaker.fire()).rejects.toThrow('boom');
     expect(breaker.closed).toBe(true);
@@ -135,7 +156,10 @@ describe('breakwater/opossum: timeouts, filters, fallbacks, capacity', () => {
 
   it('counts an error the errorFilter accepts as a success, rejects with it and skips the fallback', async () => {
     const fallbacks: unknown[] = [];
-    const { breaker, events } = make(boom, { errorThresholdPercentage: 0, errorFilter: (e: unknown) => (e as Error).message === 'boom' });
+    const { breaker, events } = make(boom, {
+      errorThresholdPercentage: 0,
+      errorFilter: (e: unknown) => (e as Error).message === 'boom',
+    });
     breaker.fallback(() => fallbacks.push(1));
     await expect(breaker.fire()).rejects.toThrow('boom');
     expect(events).toEqual(['fire', 'success']);
@@ -196,7 +220,10 @@ describe('breakwater/opossum: enable, disable, shutdown', () => {
     expect(breaker.enabled).toBe(false);
     expect([breaker.closed, breaker.opened, breaker.halfOpen]).toEqual([false, false, false]);
     expect(breaker.listenerCount('fire')).toBe(0);
-    await expect(breaker.fire()).rejects.toMatchObject({ message: 'The circuit has been shutdown.', code: 'ESHUTDOWN' });
+    await expect(breaker.fire()).rejects.toMatchObject({
+      message: 'The circuit has been shutdown.',
+      code: 'ESHUTDOWN',
+    });
   });
 });
 
@@ -262,7 +289,15 @@ describe('breakwater/opossum: stats, snapshots, persistence', () => {
     const { breaker } = make(boom, { name: 'saved', errorThresholdPercentage: 0 });
     await expect(breaker.fire()).rejects.toThrow('boom');
     const saved = breaker.toJSON();
-    expect(saved.state).toMatchObject({ name: 'saved', enabled: true, closed: false, open: true, halfOpen: false, warmUp: false, shutdown: false });
+    expect(saved.state).toMatchObject({
+      name: 'saved',
+      enabled: true,
+      closed: false,
+      open: true,
+      halfOpen: false,
+      warmUp: false,
+      shutdown: false,
+    });
     expect(saved.status).toMatchObject({ fires: 1, failures: 1 });
 
     const clock = new ManualClock(saved.state.lastTimerAt);
@@ -272,7 +307,11 @@ describe('breakwater/opossum: stats, snapshots, persistence', () => {
     clock.advance(100);
     expect(reopened.halfOpen).toBe(true);
 
-    const late = new CircuitBreaker(ok, { clock: new ManualClock(saved.state.lastTimerAt + 101), resetTimeout: 100, state: saved.state });
+    const late = new CircuitBreaker(ok, {
+      clock: new ManualClock(saved.state.lastTimerAt + 101),
+      resetTimeout: 100,
+      state: saved.state,
+    });
     expect(late.halfOpen).toBe(true);
     expect(late.pendingClose).toBe(true);
 
@@ -315,13 +354,19 @@ describe('breakwater/opossum: cache and coalesce', () => {
     await a;
     breaker.fire('k');
     expect(pending).toHaveLength(2);
-    expect(events.filter((e) => e.startsWith('coalesce'))).toEqual(['coalesceCacheMiss', 'coalesceCacheHit', 'coalesceCacheMiss']);
+    expect(events.filter((e) => e.startsWith('coalesce'))).toEqual([
+      'coalesceCacheMiss',
+      'coalesceCacheHit',
+      'coalesceCacheMiss',
+    ]);
   });
 });
 
 describe('breakwater/opossum: construction and health checks', () => {
   it('needs an action, wraps a non-function action, and names the breaker', async () => {
-    expect(() => new CircuitBreaker(undefined)).toThrow('No action provided. Cannot construct a CircuitBreaker without an invocable action.');
+    expect(() => new CircuitBreaker(undefined)).toThrow(
+      'No action provided. Cannot construct a CircuitBreaker without an invocable action.',
+    );
     const { breaker } = make('plain value');
     await expect(breaker.fire()).resolves.toBe('plain value');
     expect(make(function namedAction() {}).breaker.name).toBe('namedAction');
@@ -334,12 +379,23 @@ describe('breakwater/opossum: construction and health checks', () => {
     const options: OpossumOptions = { clock: new ManualClock() };
     const breaker = new CircuitBreaker(ok, options);
     expect(breaker.options).toBe(options);
-    expect(options).toMatchObject({ timeout: 10000, resetTimeout: 30000, errorThresholdPercentage: 50, rollingCountTimeout: 10000, rollingCountBuckets: 10, capacity: Number.MAX_SAFE_INTEGER, cacheTTL: 0, coalesceTTL: 10000 });
+    expect(options).toMatchObject({
+      timeout: 10000,
+      resetTimeout: 30000,
+      errorThresholdPercentage: 50,
+      rollingCountTimeout: 10000,
+      rollingCountBuckets: 10,
+      capacity: Number.MAX_SAFE_INTEGER,
+      cacheTTL: 0,
+      coalesceTTL: 10000,
+    });
     expect(breaker.volumeThreshold).toBe(0);
   });
 
   it('names the option and its range when the core cannot hold a period', () => {
-    expect(() => new CircuitBreaker(ok, { resetTimeout: 2 ** 31 })).toThrow(/option "resetTimeout" must be a number of ms from 0 to 1073741823, got 2147483648/);
+    expect(() => new CircuitBreaker(ok, { resetTimeout: 2 ** 31 })).toThrow(
+      /option "resetTimeout" must be a number of ms from 0 to 1073741823, got 2147483648/,
+    );
     expect(() => new CircuitBreaker(ok, { rollingCountTimeout: -1 })).toThrow(RangeError);
   });
 
@@ -360,7 +416,10 @@ describe('breakwater/opossum: no timer per breaker', () => {
   it('keeps at most one timer for a hundred open circuits with snapshots listened to', async () => {
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timers();
-    const breakers = Array.from({ length: 100 }, () => new CircuitBreaker(boom, { timeout: false, errorThresholdPercentage: 0, resetTimeout: 60_000 }));
+    const breakers = Array.from(
+      { length: 100 },
+      () => new CircuitBreaker(boom, { timeout: false, errorThresholdPercentage: 0, resetTimeout: 60_000 }),
+    );
     for (const breaker of breakers) {
       breaker.status.on('snapshot', () => {});
       await breaker.fire().catch(() => undefined);

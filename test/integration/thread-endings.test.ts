@@ -41,7 +41,11 @@ describe('threads that end right after their calls', () => {
     const breaker = new CircuitBreaker({ clock: new ManualClock(0) });
     const handle = breaker.handle;
     await Promise.all(ENDINGS.map((ending) => runWorker(handle, ending)));
-    expect(breaker.getMetrics()).toMatchObject({ totalCalls: ENDINGS.length * CALLS, successes: ENDINGS.length * CALLS, failures: 0 });
+    expect(breaker.getMetrics()).toMatchObject({
+      totalCalls: ENDINGS.length * CALLS,
+      successes: ENDINGS.length * CALLS,
+      failures: 0,
+    });
   });
 
   it('give their lanes back on the native core, however they end: 40 threads in turn all count in a lane of their own', async () => {

@@ -16,8 +16,16 @@ interface Seen {
 
 function hammer(core: 'native' | 'reference', threads: number, calls: number) {
   const env = { ...process.env, BREAKWATER_NATIVE: core === 'native' ? '1' : '0' };
-  const out = execFileSync(process.execPath, [main, String(threads), String(calls)], { env, encoding: 'utf8', maxBuffer: 1 << 20 });
-  const { coreKind, metrics, results } = JSON.parse(out) as { coreKind: string; metrics: Record<string, number>; results: Seen[] };
+  const out = execFileSync(process.execPath, [main, String(threads), String(calls)], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  const { coreKind, metrics, results } = JSON.parse(out) as {
+    coreKind: string;
+    metrics: Record<string, number>;
+    results: Seen[];
+  };
   expect(coreKind).toBe(core);
   const sum = (key: keyof Seen) => results.reduce((total, seen) => total + (seen[key] as number), 0);
   return { metrics, results, sum };

@@ -51,7 +51,13 @@ export function binOf(edges: readonly number[], x: number): number {
 }
 
 /** Edges of every feature, from a seeded sample of at most 200,000 rows. */
-export function fitEdges(features: Float32Array, rows: number, width: number, maxBins: number, random: SeededRandom): number[][] {
+export function fitEdges(
+  features: Float32Array,
+  rows: number,
+  width: number,
+  maxBins: number,
+  random: SeededRandom,
+): number[][] {
   let sample = Uint32Array.from({ length: rows }, (_, i) => i);
   if (rows > SAMPLE_FOR_EDGES) {
     random.sampleInPlace(sample, SAMPLE_FOR_EDGES);

@@ -74,22 +74,61 @@ export function growTree(context: GrowContext, rows: Uint32Array, features: Uint
     gradient += gradients[row];
     hessian += hessians[row];
   }
-  let frontier: Pending[] = [{ index: 0, start: 0, end: rows.length, histogram: rootHistogram, gradient, hessian, lower: -Infinity, upper: Infinity }];
+  let frontier: Pending[] = [
+    {
+      index: 0,
+      start: 0,
+      end: rows.length,
+      histogram: rootHistogram,
+      gradient,
+      hessian,
+      lower: -Infinity,
+      upper: Infinity,
+    },
+  ];
   for (let depth = 0; frontier.length > 0; depth++) {
     const next: Pending[] = [];
     for (const node of frontier) {
       const split = depth < options.maxDepth ? bestSplit(context, node, features) : undefined;
       if (split === undefined) {
-        nodes[node.index] = { kind: 'leaf', value: Math.fround(leafWeight(node.gradient, node.hessian, options.l2, node) * options.learningRate) };
+        nodes[node.index] = {
+          kind: 'leaf',
+          value: Math.fround(leafWeight(node.gradient, node.hessian, options.l2, node) * options.learningRate),
+        };
         continue;
       }
       const middle = partition(context, rows, scratch, node, split);
       // Under a monotone split every leaf on the left stays at or below every leaf on the right.
       const bound = context.increasing[split.feature] === 1 ? split.middle : undefined;
-      const left: Pending = { index: nodes.length, start: node.start, end: middle, histogram: node.histogram, gradient: 0, hessian: 0, lower: node.lower, upper: bound ?? node.upper };
-      const right: Pending = { index: nodes.length + 1, start: middle, end: node.end, histogram: node.histogram, gradient: 0, hessian: 0, lower: bound ?? node.lower, upper: node.upper };
+      const left: Pending = {
+        index: nodes.length,
+        start: node.start,
+        end: middle,
+        histogram: node.histogram,
+        gradient: 0,
+        hessian: 0,
+        lower: node.lower,
+        upper: bound ?? node.upper,
+      };
+      const right: Pending = {
+        index: nodes.length + 1,
+        start: middle,
+        end: node.end,
+        histogram: node.histogram,
+        gradient: 0,
+        hessian: 0,
+        lower: bound ?? node.lower,
+        upper: node.upper,
+      };
       nodes.push(undefined, undefined);
-      nodes[node.index] = { kind: 'split', feature: split.feature, bin: split.bin, missingGoesLeft: split.missingGoesLeft, left: left.index, right: right.index };
+      nodes[node.index] = {
+        kind: 'split',
+        feature: split.feature,
+        bin: split.bin,
+        missingGoesLeft: split.missingGoesLeft,
+        left: left.index,
+        right: right.index,
+      };
       if (depth + 1 >= options.maxDepth) {
         // The children will be leaves: their sums are all they need, no histograms.
         for (const child of [left, right]) {
@@ -128,7 +167,13 @@ export function binnedTreeValue(nodes: readonly BinnedNode[], columns: readonly 
   return node.value;
 }
 
-function buildHistogram(context: GrowContext, rows: Uint32Array, start: number, end: number, features: Uint32Array): Float64Array {
+function buildHistogram(
+  context: GrowContext,
+  rows: Uint32Array,
+  start: number,
+  end: number,
+  features: Uint32Array,
+): Float64Array {
   const { columns, gradients, hessians } = context;
   const histogram = new Float64Array(columns.length * FEATURE_STRIDE);
   for (const feature of features) {
@@ -198,7 +243,13 @@ function bestSplit(context: GrowContext, node: Pending, features: Uint32Array): 
         if (context.increasing[feature] === 1 && weightLeft > weightRight) continue;
         const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentScore;
         if (gain > minGain && (best === undefined || gain > best.gain)) {
-          best = { feature, bin, missingGoesLeft: missingRows > 0 ? missingLeft : cl >= cr, gain, middle: (weightLeft + weightRight) / 2 };
+          best = {
+            feature,
+            bin,
+            missingGoesLeft: missingRows > 0 ? missingLeft : cl >= cr,
+            gain,
+            middle: (weightLeft + weightRight) / 2,
+          };
         }
       }
     }
@@ -207,7 +258,13 @@ function bestSplit(context: GrowContext, node: Pending, features: Uint32Array): 
 }
 
 /** Reorders rows[start, end) so the left child's rows come first (stable); returns where the right ones start. */
-function partition(context: GrowContext, rows: Uint32Array, scratch: Uint32Array, node: Pending, split: Candidate): number {
+function partition(
+  context: GrowContext,
+  rows: Uint32Array,
+  scratch: Uint32Array,
+  node: Pending,
+  split: Candidate,
+): number {
   const column = context.columns[split.feature];
   let left = node.start;
   let right = 0;

@@ -105,7 +105,10 @@ function flatten(model: GbdtModel): FlatEnsemble {
 /** Raw scores (log-odds) of every row of a row-major Float32Array. */
 export function predictRaw(model: GbdtModel, features: Float32Array): Float64Array {
   const width = model.featureList.features.length;
-  if (features.length % width !== 0) throw new RangeError(`breakwater: features has ${features.length} values, not a multiple of the model's ${width} features`);
+  if (features.length % width !== 0)
+    throw new RangeError(
+      `breakwater: features has ${features.length} values, not a multiple of the model's ${width} features`,
+    );
   const rows = features.length / width;
   const { roots, feature, threshold, missingLeft, left, right, value } = flatten(model);
   const raw = new Float64Array(rows);

@@ -34,13 +34,20 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
   const opts = resolveGbdtOptions(options);
   // Mixed once, so nearby seeds (0, 1, 2) start far apart and any integer is a seed.
   const random = new SeededRandom(Math.imul(opts.seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0);
-  const { train, validation } = splitValidation(data, opts.earlyStoppingRounds > 0 ? opts.validationFraction : 0, random, hooks.validation);
+  const { train, validation } = splitValidation(
+    data,
+    opts.earlyStoppingRounds > 0 ? opts.validationFraction : 0,
+    random,
+    hooks.validation,
+  );
   // A validation set given with earlyStoppingRounds 0 is only watched, never acted on.
   const earlyStopping = validation !== undefined && opts.earlyStoppingRounds > 0;
   const width = data.featureList.features.length;
   const positives = train.labels.reduce((sum, label) => sum + label, 0);
   if (positives === 0 || positives === train.rowCount) {
-    throw new RangeError(`breakwater: the training rows need both labels, got ${positives} positive of ${train.rowCount}`);
+    throw new RangeError(
+      `breakwater: the training rows need both labels, got ${positives} positive of ${train.rowCount}`,
+    );
   }
 
   const edges = fitEdges(train.features, train.rowCount, width, opts.maxBins, random);
@@ -54,10 +61,20 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
   const increasing = new Uint8Array(width);
   for (const name of opts.increasing) {
     const column = data.featureList.features.indexOf(name);
-    if (column < 0) throw new RangeError(`breakwater: gbdt option increasing names "${name}", which is not a feature of ${data.featureList.name}@${data.featureList.version}`);
+    if (column < 0)
+      throw new RangeError(
+        `breakwater: gbdt option increasing names "${name}", which is not a feature of ${data.featureList.name}@${data.featureList.version}`,
+      );
     increasing[column] = 1;
   }
-  const context = { columns, binCounts: edges.map((e) => e.length + 1), gradients, hessians, options: opts, increasing };
+  const context = {
+    columns,
+    binCounts: edges.map((e) => e.length + 1),
+    gradients,
+    hessians,
+    options: opts,
+    increasing,
+  };
   const allRows = Uint32Array.from({ length: train.rowCount }, (_, i) => i);
   const allFeatures = Uint32Array.from({ length: width }, (_, i) => i);
   const sampledRows = Math.max(1, Math.round(train.rowCount * opts.rowSubsample));
@@ -121,7 +138,12 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
 }
 
 /** The caller's validation set, or a seeded share of the rows, or none. */
-function splitValidation(set: TrainingSet, fraction: number, random: SeededRandom, given: TrainingSet | undefined): { train: TrainingSet; validation?: TrainingSet } {
+function splitValidation(
+  set: TrainingSet,
+  fraction: number,
+  random: SeededRandom,
+  given: TrainingSet | undefined,
+): { train: TrainingSet; validation?: TrainingSet } {
   if (given !== undefined) {
     const validation = validateTrainingSet(given, 'validation set');
     const mismatch = featureListMismatch(set.featureList, validation.featureList);
@@ -130,10 +152,14 @@ function splitValidation(set: TrainingSet, fraction: number, random: SeededRando
   }
   const count = Math.round(set.rowCount * fraction);
   if (count === 0) return { train: set };
-  if (set.rowCount - count < 2) throw new RangeError(`breakwater: ${set.rowCount} rows are too few to hold out validationFraction ${fraction}`);
+  if (set.rowCount - count < 2)
+    throw new RangeError(`breakwater: ${set.rowCount} rows are too few to hold out validationFraction ${fraction}`);
   const order = Uint32Array.from({ length: set.rowCount }, (_, i) => i);
   random.sampleInPlace(order, count);
-  return { validation: selectRows(set, order.subarray(0, count).slice().sort()), train: selectRows(set, order.subarray(count).slice().sort()) };
+  return {
+    validation: selectRows(set, order.subarray(0, count).slice().sort()),
+    train: selectRows(set, order.subarray(count).slice().sort()),
+  };
 }
 
 /** Turns bin splits into float32 thresholds: bin b of feature f ends at edges[f][b]. */
@@ -143,7 +169,14 @@ function toThresholds(nodes: readonly BinnedNode[], edges: readonly number[][]):
       if (node.kind === 'leaf') return node;
       // The last bin has no upper edge: such a split sends every value left and the missing ones right.
       const threshold = edges[node.feature][node.bin] ?? Number.POSITIVE_INFINITY;
-      return { kind: 'split', feature: node.feature, threshold, missingGoesLeft: node.missingGoesLeft, left: node.left, right: node.right };
+      return {
+        kind: 'split',
+        feature: node.feature,
+        threshold,
+        missingGoesLeft: node.missingGoesLeft,
+        left: node.left,
+        right: node.right,
+      };
     }),
   };
 }

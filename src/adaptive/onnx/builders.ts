@@ -23,7 +23,13 @@ export function tensorValue(name: string, elemType: number, dims: Array<number |
 }
 
 /** One operator; `domain` is '' for the standard ops and 'ai.onnx.ml' for the tree ensembles. */
-export function node(opType: string, input: string[], output: string[], attribute: AttributeMessage[] = [], domain = ''): NodeMessage {
+export function node(
+  opType: string,
+  input: string[],
+  output: string[],
+  attribute: AttributeMessage[] = [],
+  domain = '',
+): NodeMessage {
   return { name: output[0], opType, domain, input, output, attribute };
 }
 
@@ -33,6 +39,10 @@ export const attribute = {
   string: (name: string, s: string): AttributeMessage => ({ name, type: AttributeType.STRING, s: utf8.encode(s) }),
   ints: (name: string, ints: number[]): AttributeMessage => ({ name, type: AttributeType.INTS, ints }),
   floats: (name: string, floats: number[]): AttributeMessage => ({ name, type: AttributeType.FLOATS, floats }),
-  strings: (name: string, strings: string[]): AttributeMessage => ({ name, type: AttributeType.STRINGS, strings: strings.map((s) => utf8.encode(s)) }),
+  strings: (name: string, strings: string[]): AttributeMessage => ({
+    name,
+    type: AttributeType.STRINGS,
+    strings: strings.map((s) => utf8.encode(s)),
+  }),
   tensor: (name: string, t: TensorMessage): AttributeMessage => ({ name, type: AttributeType.TENSOR, t }),
 };

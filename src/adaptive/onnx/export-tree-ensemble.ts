@@ -38,7 +38,16 @@ export function describe(model: GbdtModel, form: ModelDescription['form'], optio
  * base_values[0] to the summed leaf weights s and returns [sigmoid(-s), sigmoid(s)].
  */
 export function exportTreeEnsemble(model: GbdtModel, options: ExportOptions = {}): Uint8Array {
-  const nodes = { treeids: [] as number[], nodeids: [] as number[], featureids: [] as number[], modes: [] as string[], values: [] as number[], truenodeids: [] as number[], falsenodeids: [] as number[], missing: [] as number[] };
+  const nodes = {
+    treeids: [] as number[],
+    nodeids: [] as number[],
+    featureids: [] as number[],
+    modes: [] as string[],
+    values: [] as number[],
+    truenodeids: [] as number[],
+    falsenodeids: [] as number[],
+    missing: [] as number[],
+  };
   const leaves = { treeids: [] as number[], nodeids: [] as number[], ids: [] as number[], weights: [] as number[] };
   // With no leaf weights at all onnxruntime leaves the binary case and returns no probabilities;
   // a model without trees (early stopping found nothing better than the base rate) gets one zero leaf.

@@ -11,7 +11,8 @@ const utf8 = new TextDecoder();
 export function modelFromTreeEnsemble(message: ModelMessage, source = '<bytes>'): GbdtModel {
   const { featureList, description } = modelInfo(message, source);
   const ensemble = message.graph.node.find((n) => n.opType === 'TreeEnsembleClassifier');
-  if (description.form !== 'tree-ensemble' || ensemble === undefined) throw new ModelFileError(source, `holds a ${description.form} graph, not a TreeEnsembleClassifier`);
+  if (description.form !== 'tree-ensemble' || ensemble === undefined)
+    throw new ModelFileError(source, `holds a ${description.form} graph, not a TreeEnsembleClassifier`);
   const attributes = new Map((ensemble.attribute ?? []).map((a) => [a.name, a]));
   const ints = (name: string): number[] => need(attributes.get(name), name, source).ints ?? [];
   const floats = (name: string): number[] => need(attributes.get(name), name, source).floats ?? [];
@@ -33,12 +34,24 @@ export function modelFromTreeEnsemble(message: ModelMessage, source = '<bytes>')
     if (modes[i] === 'LEAF') {
       nodes[nodeIds[i]] = { kind: 'leaf', value: weights.get(`${tree}/${nodeIds[i]}`) ?? 0 };
     } else if (modes[i] === 'BRANCH_LEQ') {
-      nodes[nodeIds[i]] = { kind: 'split', feature: featureIds[i], threshold: values[i], missingGoesLeft: missing[i] === 1, left: trueIds[i], right: falseIds[i] };
+      nodes[nodeIds[i]] = {
+        kind: 'split',
+        feature: featureIds[i],
+        threshold: values[i],
+        missingGoesLeft: missing[i] === 1,
+        left: trueIds[i],
+        right: falseIds[i],
+      };
     } else {
       throw new ModelFileError(source, `node mode ${modes[i]} is not one breakwater writes (BRANCH_LEQ, LEAF)`);
     }
   });
-  return { featureList, baseScore: floats('base_values')[0] ?? 0, trees: trees.map((nodes) => ({ nodes })), summary: description.summary };
+  return {
+    featureList,
+    baseScore: floats('base_values')[0] ?? 0,
+    trees: trees.map((nodes) => ({ nodes })),
+    summary: description.summary,
+  };
 }
 
 function need(attribute: AttributeMessage | undefined, name: string, source: string): AttributeMessage {

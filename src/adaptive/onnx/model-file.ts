@@ -74,7 +74,8 @@ export function encodeModel(graph: GraphMessage, featureList: FeatureList, descr
 
 /** Decodes ModelProto bytes; anything that is not a protobuf ModelProto with a graph is a ModelFileError. */
 export function decodeModel(bytes: Uint8Array, source = '<bytes>'): ModelMessage {
-  if (!(bytes instanceof Uint8Array)) throw new ModelFileError(source, `expected the bytes of an ONNX file (Uint8Array), got ${typeof bytes}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new ModelFileError(source, `expected the bytes of an ONNX file (Uint8Array), got ${typeof bytes}`);
   if (bytes.length === 0) throw new ModelFileError(source, 'the file is empty');
   let decoded: ModelMessage;
   try {
@@ -83,7 +84,8 @@ export function decodeModel(bytes: Uint8Array, source = '<bytes>'): ModelMessage
   } catch (error) {
     throw new ModelFileError(source, `not an ONNX model (truncated or not protobuf): ${(error as Error).message}`);
   }
-  if (decoded.graph === undefined || decoded.irVersion === undefined) throw new ModelFileError(source, 'not an ONNX model (no graph or IR version)');
+  if (decoded.graph === undefined || decoded.irVersion === undefined)
+    throw new ModelFileError(source, 'not an ONNX model (no graph or IR version)');
   return decoded;
 }
 
@@ -93,7 +95,10 @@ export function modelInfo(model: ModelMessage, source = '<bytes>'): ModelInfo {
   const features = props.get(FEATURES_KEY);
   const description = props.get(MODEL_KEY);
   if (features === undefined || description === undefined) {
-    throw new ModelFileError(source, `not a breakwater model: metadata_props lack "${FEATURES_KEY}" and "${MODEL_KEY}", so its feature list is unknown`);
+    throw new ModelFileError(
+      source,
+      `not a breakwater model: metadata_props lack "${FEATURES_KEY}" and "${MODEL_KEY}", so its feature list is unknown`,
+    );
   }
   let featureList: FeatureList;
   let parsed: ModelDescription;
@@ -104,9 +109,13 @@ export function modelInfo(model: ModelMessage, source = '<bytes>'): ModelInfo {
     throw new ModelFileError(source, `malformed breakwater metadata: ${(error as Error).message}`);
   }
   if (parsed.format !== 'breakwater.gbdt' || parsed.formatVersion !== 1) {
-    throw new ModelFileError(source, `unsupported model format ${String(parsed.format)} v${String(parsed.formatVersion)} (this version reads breakwater.gbdt v1)`);
+    throw new ModelFileError(
+      source,
+      `unsupported model format ${String(parsed.format)} v${String(parsed.formatVersion)} (this version reads breakwater.gbdt v1)`,
+    );
   }
-  if (parsed.form !== 'tree-ensemble' && parsed.form !== 'tensorised') throw new ModelFileError(source, `unknown model form ${String(parsed.form)}`);
+  if (parsed.form !== 'tree-ensemble' && parsed.form !== 'tensorised')
+    throw new ModelFileError(source, `unknown model form ${String(parsed.form)}`);
   return { featureList, description: parsed };
 }
 

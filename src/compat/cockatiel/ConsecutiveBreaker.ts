@@ -16,14 +16,19 @@ export class ConsecutiveBreaker implements IBreaker {
   /** Opens the circuit on the `threshold`th consecutive failure (an integer from 1 to 2^32 - 1). */
   constructor(private readonly threshold: number) {
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > U32_MAX) {
-      throw new RangeError(`breakwater/cockatiel: ConsecutiveBreaker threshold must be an integer from 1 to ${U32_MAX}, got ${String(threshold)}`);
+      throw new RangeError(
+        `breakwater/cockatiel: ConsecutiveBreaker threshold must be an integer from 1 to ${U32_MAX}, got ${String(threshold)}`,
+      );
     }
-    this.slot = new CoreSlot({
-      window: { type: 'count', buckets: 1, size: 1 },
-      failureThreshold: threshold,
-      minimumCalls: 0,
-      failureRateThreshold: 0,
-    }, 'ConsecutiveBreaker');
+    this.slot = new CoreSlot(
+      {
+        window: { type: 'count', buckets: 1, size: 1 },
+        failureThreshold: threshold,
+        minimumCalls: 0,
+        failureRateThreshold: 0,
+      },
+      'ConsecutiveBreaker',
+    );
   }
 
   /**
@@ -41,7 +46,9 @@ export class ConsecutiveBreaker implements IBreaker {
 
   set state(value: unknown) {
     if (!Number.isSafeInteger(value) || (value as number) < 0) {
-      throw new TypeError(`breakwater/cockatiel: ConsecutiveBreaker state must be a count of consecutive failures (an integer >= 0), got ${String(value)}`);
+      throw new TypeError(
+        `breakwater/cockatiel: ConsecutiveBreaker state must be a count of consecutive failures (an integer >= 0), got ${String(value)}`,
+      );
     }
     const failures = value as number;
     this.slot.reset();

@@ -38,18 +38,23 @@ export class CountBreaker implements IBreaker {
       throw new RangeError(`breakwater/cockatiel: CountBreaker size must be an integer >= 1, got ${String(size)}`);
     }
     if (!Number.isSafeInteger(minimumNumberOfCalls) || minimumNumberOfCalls < 1 || minimumNumberOfCalls > size) {
-      throw new RangeError(`breakwater/cockatiel: CountBreaker minimumNumberOfCalls must be an integer from 1 to size (${size}), got ${String(minimumNumberOfCalls)}`);
+      throw new RangeError(
+        `breakwater/cockatiel: CountBreaker minimumNumberOfCalls must be an integer from 1 to size (${size}), got ${String(minimumNumberOfCalls)}`,
+      );
     }
     this.minimumNumberOfCalls = minimumNumberOfCalls;
     this.samples = new Array<boolean | null>(size).fill(null);
     this.slot =
       size <= MAX_BUCKETS
-        ? new CoreSlot({
-            window: { type: 'count', buckets: size, size },
-            failureThreshold: 0,
-            minimumCalls: minimumNumberOfCalls,
-            failureRateThreshold: strictlyAbove(threshold),
-          }, NAME)
+        ? new CoreSlot(
+            {
+              window: { type: 'count', buckets: size, size },
+              failureThreshold: 0,
+              minimumCalls: minimumNumberOfCalls,
+              failureRateThreshold: strictlyAbove(threshold),
+            },
+            NAME,
+          )
         : undefined;
   }
 
@@ -64,7 +69,12 @@ export class CountBreaker implements IBreaker {
 
   /** The window in cockatiel's shape (a copy: serialise it or keep it, it won't change). */
   get state(): CountBreakerState {
-    return { samples: [...this.samples], currentSample: this.currentSample, failures: this.failures, successes: this.successes };
+    return {
+      samples: [...this.samples],
+      currentSample: this.currentSample,
+      failures: this.failures,
+      successes: this.successes,
+    };
   }
 
   /** Restores a window saved from `state` (ours or cockatiel's) for a breaker of the same size. */
@@ -104,7 +114,11 @@ export class CountBreaker implements IBreaker {
   /** Counts a failure; true when the circuit should open (always, unless it is closed). */
   failure(state: CircuitState): boolean {
     this.sample(false);
-    if (!this.slot) return state !== CircuitStateValue.Closed || exceeds(this.failures, this.successes, this.minimumNumberOfCalls, this.threshold);
+    if (!this.slot)
+      return (
+        state !== CircuitStateValue.Closed ||
+        exceeds(this.failures, this.successes, this.minimumNumberOfCalls, this.threshold)
+      );
     const deciding = this.slot.closed;
     const tripped = this.slot.failure();
     if (state !== CircuitStateValue.Closed) return true;

@@ -59,10 +59,17 @@ export class SamplingBreaker implements IBreaker {
   constructor({ threshold, duration, minimumRps }: ISamplingBreakerOptions) {
     this.threshold = checkThreshold(NAME, threshold);
     if (typeof duration !== 'number' || !Number.isFinite(duration) || duration <= 0) {
-      throw new RangeError(`breakwater/cockatiel: SamplingBreaker duration must be a finite number of ms > 0, got ${String(duration)}`);
+      throw new RangeError(
+        `breakwater/cockatiel: SamplingBreaker duration must be a finite number of ms > 0, got ${String(duration)}`,
+      );
     }
-    if (minimumRps !== undefined && (typeof minimumRps !== 'number' || !Number.isFinite(minimumRps) || minimumRps < 0)) {
-      throw new RangeError(`breakwater/cockatiel: SamplingBreaker minimumRps must be a finite number >= 0 (0: the default guess), got ${String(minimumRps)}`);
+    if (
+      minimumRps !== undefined &&
+      (typeof minimumRps !== 'number' || !Number.isFinite(minimumRps) || minimumRps < 0)
+    ) {
+      throw new RangeError(
+        `breakwater/cockatiel: SamplingBreaker minimumRps must be a finite number >= 0 (0: the default guess), got ${String(minimumRps)}`,
+      );
     }
     const windowCount = Math.max(5, Math.ceil(duration / 1000));
     this.windows = Array.from({ length: windowCount }, () => ({ startedAt: 0, failures: 0, successes: 0 }));
@@ -73,12 +80,15 @@ export class SamplingBreaker implements IBreaker {
     this.minimumCalls = Math.min(U32_MAX, Math.ceil(this.duration * this.minimumRpms));
     this.slot =
       windowCount <= MAX_BUCKETS
-        ? new CoreSlot({
-            window: { type: 'time', buckets: windowCount, size: (windowCount * VIRTUAL_WINDOW_US) / 1000 },
-            failureThreshold: 0,
-            minimumCalls: this.minimumCalls,
-            failureRateThreshold: strictlyAbove(threshold),
-          }, NAME)
+        ? new CoreSlot(
+            {
+              window: { type: 'time', buckets: windowCount, size: (windowCount * VIRTUAL_WINDOW_US) / 1000 },
+              failureThreshold: 0,
+              minimumCalls: this.minimumCalls,
+              failureRateThreshold: strictlyAbove(threshold),
+            },
+            NAME,
+          )
         : undefined;
   }
 
@@ -107,7 +117,9 @@ export class SamplingBreaker implements IBreaker {
     const windows = checkRing(NAME, 'windows', state.windows, this.windows.length).map((w, i) => {
       const window = checkRecord(NAME, w, `an object whose windows[${i}] is { startedAt, failures, successes }`);
       if (typeof window.startedAt !== 'number' || !Number.isFinite(window.startedAt)) {
-        throw new RangeError(`breakwater/cockatiel: SamplingBreaker state.windows[${i}].startedAt must be a finite time in ms, got ${String(window.startedAt)}`);
+        throw new RangeError(
+          `breakwater/cockatiel: SamplingBreaker state.windows[${i}].startedAt must be a finite time in ms, got ${String(window.startedAt)}`,
+        );
       }
       return {
         startedAt: window.startedAt,
@@ -151,7 +163,11 @@ export class SamplingBreaker implements IBreaker {
   /** Counts a failure; true when the circuit should open (always, unless it is closed). */
   failure(state: CircuitState): boolean {
     this.push(false);
-    if (!this.slot) return state !== CircuitStateValue.Closed || exceeds(this.currentFailures, this.currentSuccesses, this.minimumCalls, this.threshold);
+    if (!this.slot)
+      return (
+        state !== CircuitStateValue.Closed ||
+        exceeds(this.currentFailures, this.currentSuccesses, this.minimumCalls, this.threshold)
+      );
     const deciding = this.slot.closed;
     const tripped = this.slot.failure();
     if (state !== CircuitStateValue.Closed) return true;

@@ -1,4 +1,15 @@
-import { CONFIG_SIZE, ClockMode, Config, GENERATION_MASK, MAX_PERIOD_MS, Outcome, SNAPSHOT_SIZE, Snap, State, WindowType } from '../../core/layout';
+import {
+  CONFIG_SIZE,
+  ClockMode,
+  Config,
+  GENERATION_MASK,
+  MAX_PERIOD_MS,
+  Outcome,
+  SNAPSHOT_SIZE,
+  Snap,
+  State,
+  WindowType,
+} from '../../core/layout';
 import { ArenaPool, type SlotRef } from '../../core/pool';
 import { core } from '../../core/select';
 
@@ -109,7 +120,9 @@ export class CoreSlot {
   }
 
   private disposedError(): Error {
-    return new Error(`breakwater/cockatiel: this ${this.owner} was disposed and can no longer count calls; create a new one`);
+    return new Error(
+      `breakwater/cockatiel: this ${this.owner} was disposed and can no longer count calls; create a new one`,
+    );
   }
 
   private generation(): number {

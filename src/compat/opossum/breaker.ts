@@ -50,7 +50,8 @@ export class CircuitBreaker extends GuardedCalls {
     this.breakerName = options.name || (action as { name?: string }).name || randomUUID();
     this.groupName = options.group || this.breakerName;
     if (this.warming) this.warmUpEnds = this.scheduler.after(o.rollingCountTimeout, () => (this.warming = false));
-    if (options.maxFailures) console.error('options.maxFailures is deprecated. Please use options.errorThresholdPercentage');
+    if (options.maxFailures)
+      console.error('options.maxFailures is deprecated. Please use options.errorThresholdPercentage');
     // opossum stamps this once, when it builds its reset-timer listener, and toJSON() reports it.
     this.lastTimerAt = this.scheduler.wallNow();
     if (restore === 'shutdown') {
@@ -259,6 +260,7 @@ export class CircuitBreaker extends GuardedCalls {
 
   private renewAbortController(): void {
     const o = this.options;
-    if (o.autoRenewAbortController && o.abortController && o.abortController.signal.aborted) o.abortController = new AbortController();
+    if (o.autoRenewAbortController && o.abortController && o.abortController.signal.aborted)
+      o.abortController = new AbortController();
   }
 }

@@ -19,7 +19,10 @@ export class MemoryCache implements CacheTransport {
   readonly maxEntries: number;
 
   /** now: the clock expiries are compared with (Date.now unless a breaker runs on a manual clock). */
-  constructor(maxEntries?: number, private readonly now: () => number = Date.now) {
+  constructor(
+    maxEntries?: number,
+    private readonly now: () => number = Date.now,
+  ) {
     this.maxEntries = maxEntries ?? MAP_LIMIT;
   }
 

@@ -36,7 +36,9 @@ const FIRST_CAPACITY = 16;
 class DeadlineRing implements CallTimeouts {
   retired = false;
   private deadlines: number[] = new Array<number>(FIRST_CAPACITY).fill(0);
-  private handlers: Array<TimeoutHandler | undefined> = new Array<TimeoutHandler | undefined>(FIRST_CAPACITY).fill(undefined);
+  private handlers: Array<TimeoutHandler | undefined> = new Array<TimeoutHandler | undefined>(FIRST_CAPACITY).fill(
+    undefined,
+  );
   private mask = FIRST_CAPACITY - 1;
   /** Ticket of the oldest call that may still be pending. */
   private head = 0;

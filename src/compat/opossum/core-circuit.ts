@@ -1,5 +1,15 @@
 import type { ManualClock } from '../../clock';
-import { CONFIG_SIZE, Config, GENERATION_MASK, MAX_BUCKETS, MAX_PERIOD_MS, Outcome, Scratch, State, WindowType } from '../../core/layout';
+import {
+  CONFIG_SIZE,
+  Config,
+  GENERATION_MASK,
+  MAX_BUCKETS,
+  MAX_PERIOD_MS,
+  Outcome,
+  Scratch,
+  State,
+  WindowType,
+} from '../../core/layout';
 import { monotonicPool, type ArenaPool, type SlotRef } from '../../core/pool';
 import { core } from '../../core/select';
 import type { Scheduler } from './scheduler';

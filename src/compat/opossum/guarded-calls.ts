@@ -78,9 +78,11 @@ export abstract class GuardedCalls extends EventEmitter {
     this.scheduler = options.clock ? manualScheduler(options.clock) : realScheduler;
     const o = (this.options = withDefaults(options, () => this.scheduler.wallNow()));
     this.semaphore = createSemaphore(o.capacity);
-    if (!action) throw new TypeError('No action provided. Cannot construct a CircuitBreaker without an invocable action.');
+    if (!action)
+      throw new TypeError('No action provided. Cannot construct a CircuitBreaker without an invocable action.');
     if (options.autoRenewAbortController && !options.abortController) o.abortController = new AbortController();
-    if (o.abortController && typeof o.abortController.abort !== 'function') throw new TypeError('AbortController does not contain `abort()` method');
+    if (o.abortController && typeof o.abortController.abort !== 'function')
+      throw new TypeError('AbortController does not contain `abort()` method');
     this.volume = Number.isInteger(options.volumeThreshold) ? (options.volumeThreshold as number) : 0;
     const saved = options.state;
     this.warming = (saved && saved.warmUp) || options.allowWarmUp === true;
@@ -231,7 +233,11 @@ export abstract class GuardedCalls extends EventEmitter {
     // The call starts now, unless listeners ran since (opossum reads its clock after the events).
     const call = this.run(context, args, cacheKey, listened || o.cache || o.coalesce ? this.scheduler.now() : now);
     if (o.coalesce) {
-      o.coalesceCache?.set(cacheKey, call, o.coalesceTTL && o.coalesceTTL > 0 ? this.scheduler.wallNow() + o.coalesceTTL : 0);
+      o.coalesceCache?.set(
+        cacheKey,
+        call,
+        o.coalesceTTL && o.coalesceTTL > 0 ? this.scheduler.wallNow() + o.coalesceTTL : 0,
+      );
     }
     return call;
   }
@@ -274,7 +280,8 @@ export abstract class GuardedCalls extends EventEmitter {
       this.resetCoalesce(cacheKey, 'error');
     };
     if (timeout) {
-      if (timeouts === undefined || timeouts.ms !== timeout || timeouts.retired) timeouts = this.timeouts = this.scheduler.callTimeouts(Number(timeout));
+      if (timeouts === undefined || timeouts.ms !== timeout || timeouts.retired)
+        timeouts = this.timeouts = this.scheduler.callTimeouts(Number(timeout));
       ticket = timeouts.add(failed, start);
     } else {
       timeouts = undefined;
@@ -295,7 +302,8 @@ export abstract class GuardedCalls extends EventEmitter {
           this.semaphore.release();
           resolve(value);
           const o = this.options;
-          if (o.cache) o.cacheTransport?.set(cacheKey, promise, o.cacheTTL > 0 ? this.scheduler.wallNow() + o.cacheTTL : 0);
+          if (o.cache)
+            o.cacheTransport?.set(cacheKey, promise, o.cacheTTL > 0 ? this.scheduler.wallNow() + o.cacheTTL : 0);
         } catch (error) {
           failed(error);
         }
@@ -307,7 +315,13 @@ export abstract class GuardedCalls extends EventEmitter {
   }
 
   /** No semaphore slot: 'semaphoreLocked', then a failure (or its fallback). */
-  private semaphoreLocked(args: unknown[], cacheKey: string, start: number, resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  private semaphoreLocked(
+    args: unknown[],
+    cacheKey: string,
+    start: number,
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+  ): void {
     const latency = this.scheduler.now() - start;
     const error = buildError('Semaphore locked', 'ESEMLOCKED');
     this.note('semaphoreLocked', latency);
@@ -317,7 +331,13 @@ export abstract class GuardedCalls extends EventEmitter {
   }
 
   /** A call ran out of time: 'timeout', then a failure (or its fallback), and the abortController aborts. */
-  private timedOut(callArgs: unknown[], cacheKey: string, start: number, resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
+  private timedOut(
+    callArgs: unknown[],
+    cacheKey: string,
+    start: number,
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+  ): void {
     // 'timeout' and 'failure' show the same array, as in opossum.
     const args = own(callArgs);
     const error = buildError(`Timed out after ${String(this.options.timeout)}ms`, 'ETIMEDOUT');
@@ -358,8 +378,10 @@ export abstract class GuardedCalls extends EventEmitter {
    * `now` is the breaker's clock when the call settled.
    */
   private succeeded(result: unknown, latency: number, now: number): void {
-    const closing = this.circuit.state === State.HALF_OPEN && this.circuit.record(Outcome.success, latency) === State.CLOSED;
-    if (!this.retired) this.statusObject.countSuccess(latency, this.statusOnOwnClock ? now : this.statusObject.scheduler.now());
+    const closing =
+      this.circuit.state === State.HALF_OPEN && this.circuit.record(Outcome.success, latency) === State.CLOSED;
+    if (!this.retired)
+      this.statusObject.countSuccess(latency, this.statusOnOwnClock ? now : this.statusObject.scheduler.now());
     if (closing) this.onClosed();
     if (this.listening('success')) super.emit('success', result, latency);
   }
@@ -369,7 +391,12 @@ export abstract class GuardedCalls extends EventEmitter {
    * gates come first: during the warm-up, or below volumeThreshold fires in the window (unless
    * half-open), the failure is only counted.
    */
-  private failed(error: unknown, args: unknown[], latency: number, outcome: typeof Outcome.failure | typeof Outcome.timeout): void {
+  private failed(
+    error: unknown,
+    args: unknown[],
+    latency: number,
+    outcome: typeof Outcome.failure | typeof Outcome.timeout,
+  ): void {
     const gated = this.warming || (!this.halfOpen && this.statusObject.sum('fires') < this.volume);
     let to = NO_TRANSITION;
     if (gated) this.circuit.count(Outcome.failure, 1);
@@ -413,6 +440,7 @@ export abstract class GuardedCalls extends EventEmitter {
 
   private resetCoalesce(cacheKey: string, event?: 'error' | 'success' | 'timeout'): void {
     const shared = this.options.coalesceCache;
-    if (shared !== undefined && (event === undefined || this.options.coalesceResetOn.includes(event))) shared.delete(cacheKey);
+    if (shared !== undefined && (event === undefined || this.options.coalesceResetOn.includes(event)))
+      shared.delete(cacheKey);
   }
 }

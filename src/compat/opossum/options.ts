@@ -82,7 +82,19 @@ export interface OpossumOptions {
 
 /** The options once the breaker wrote its defaults into them. */
 export type ResolvedOptions = OpossumOptions &
-  Required<Pick<OpossumOptions, 'timeout' | 'resetTimeout' | 'errorThresholdPercentage' | 'rollingCountTimeout' | 'rollingCountBuckets' | 'capacity' | 'cacheTTL' | 'coalesceTTL'>> & {
+  Required<
+    Pick<
+      OpossumOptions,
+      | 'timeout'
+      | 'resetTimeout'
+      | 'errorThresholdPercentage'
+      | 'rollingCountTimeout'
+      | 'rollingCountBuckets'
+      | 'capacity'
+      | 'cacheTTL'
+      | 'coalesceTTL'
+    >
+  > & {
     errorFilter: (error: unknown, ...args: unknown[]) => boolean;
     cacheGetKey: (...args: unknown[]) => string;
     coalesceResetOn: string[];

@@ -129,7 +129,8 @@ export class Status extends EventEmitter {
     for (const b of this.buckets) {
       if (!b) continue;
       for (const key of counters) (totals[key] as number) += (b[key] as number) || 0;
-      if (this.rollingPercentilesEnabled && b.latencyTimes) totals.latencyTimes = totals.latencyTimes.concat(b.latencyTimes);
+      if (this.rollingPercentilesEnabled && b.latencyTimes)
+        totals.latencyTimes = totals.latencyTimes.concat(b.latencyTimes);
     }
     if (this.rollingPercentilesEnabled) {
       const times = totals.latencyTimes.sort((a, b) => a - b);
@@ -162,7 +163,8 @@ export class Status extends EventEmitter {
     this.catchUp();
     const current = this.buckets[0];
     (current[property] as number)++;
-    if (property === 'successes' || property === 'failures' || property === 'timeouts') this.logs[0].push(latencyRunTime || 0);
+    if (property === 'successes' || property === 'failures' || property === 'timeouts')
+      this.logs[0].push(latencyRunTime || 0);
   }
 
   /**
@@ -211,7 +213,8 @@ export class Status extends EventEmitter {
   /** Follows the rotateBucketController's 'rotate' events again (once). (opossum's spelling.) */
   startListeneningForRotateEvent(): void {
     const controller = this.rotateBucketController;
-    if (controller && controller.listeners(ROTATE).indexOf(this.rotateBucket) < 0) controller.on(ROTATE, this.rotateBucket);
+    if (controller && controller.listeners(ROTATE).indexOf(this.rotateBucket) < 0)
+      controller.on(ROTATE, this.rotateBucket);
   }
 
   /** Rotates once per bucket period elapsed since the last look (time-driven windows only). */

@@ -4,4 +4,8 @@
  * global `setTimeout` (opossum's suite checks that a breaker without a timeout sets no timer) must
  * neither see them nor stop them. Tests that want to move breakwater's time pass a `clock`.
  */
-export const { setTimeout: realSetTimeout, clearTimeout: realClearTimeout, setImmediate: realSetImmediate } = globalThis;
+export const {
+  setTimeout: realSetTimeout,
+  clearTimeout: realClearTimeout,
+  setImmediate: realSetImmediate,
+} = globalThis;

@@ -247,7 +247,10 @@ export class ReferenceCore implements CoreBackend {
     const type = config[Config.windowType] === WindowType.count ? WindowType.count : WindowType.time;
     const buckets = Math.min(Math.max(1, Math.floor(config[Config.buckets])), v.u32[Header.maxBuckets >> 2]);
     const size = config[Config.windowSize];
-    const span = type === WindowType.time ? Math.max(1, Math.round((size * 1000) / buckets)) : Math.max(1, Math.ceil(size / buckets));
+    const span =
+      type === WindowType.time
+        ? Math.max(1, Math.round((size * 1000) / buckets))
+        : Math.max(1, Math.ceil(size / buckets));
     const windowChanged =
       v.u32[(base + Slot.windowType) >> 2] !== type ||
       v.u32[(base + Slot.buckets) >> 2] !== buckets ||
@@ -259,13 +262,25 @@ export class ReferenceCore implements CoreBackend {
     Atomics.store(v.u32, (base + Slot.minimumCalls) >> 2, u32(config[Config.minimumCalls]));
     v.f64[(base + Slot.failureRateThreshold) >> 3] = config[Config.failureRateThreshold];
     v.f64[(base + Slot.slowCallRateThreshold) >> 3] = config[Config.slowCallRateThreshold];
-    Atomics.store(v.u64, (base + Slot.slowCallDurationUs) >> 3, BigInt(Math.max(0, Math.round(config[Config.slowCallDurationMs] * 1000))));
+    Atomics.store(
+      v.u64,
+      (base + Slot.slowCallDurationUs) >> 3,
+      BigInt(Math.max(0, Math.round(config[Config.slowCallDurationMs] * 1000))),
+    );
     Atomics.store(v.u32, (base + Slot.recoveryTimeoutMs) >> 2, u32(config[Config.recoveryTimeoutMs]));
     Atomics.store(v.u32, (base + Slot.maxRecoveryTimeoutMs) >> 2, u32(config[Config.maxRecoveryTimeoutMs]));
     v.f64[(base + Slot.backoffFactor) >> 3] = config[Config.backoffFactor];
     v.f64[(base + Slot.jitter) >> 3] = config[Config.jitter];
-    Atomics.store(v.u32, (base + Slot.halfOpenMaxCalls) >> 2, Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenMaxCalls]))));
-    Atomics.store(v.u32, (base + Slot.halfOpenSuccessThreshold) >> 2, Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenSuccessThreshold]))));
+    Atomics.store(
+      v.u32,
+      (base + Slot.halfOpenMaxCalls) >> 2,
+      Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenMaxCalls]))),
+    );
+    Atomics.store(
+      v.u32,
+      (base + Slot.halfOpenSuccessThreshold) >> 2,
+      Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenSuccessThreshold]))),
+    );
     Atomics.store(v.u32, (base + Slot.halfOpenTimeoutMs) >> 2, u32(config[Config.halfOpenTimeoutMs]));
     if (windowChanged) clearWindow(v, base);
   }
@@ -302,7 +317,8 @@ export class ReferenceCore implements CoreBackend {
     out[Snap.totalSuccesses] += laneSuccesses(v, base);
     const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
     out[Snap.transitionSeq] = seq;
-    out[Snap.msSinceTransition] = seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
+    out[Snap.msSinceTransition] =
+      seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
     out[Snap.nowUs] = nowUs;
   }
 
@@ -320,9 +336,13 @@ export class ReferenceCore implements CoreBackend {
       out[row + WindowStat.state] = stateOf(Atomics.load(v.u64, (base + Slot.stateWord) >> 3));
       out[row + WindowStat.consecutiveFailures] = Atomics.load(v.u32, (base + Slot.consecutiveFailures) >> 2);
       const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
-      out[row + WindowStat.msSinceTransition] = seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
-      out[row + WindowStat.totalCalls] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.calls)) + laneSuccesses(v, base);
-      out[row + WindowStat.totalRejections] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.rejections));
+      out[row + WindowStat.msSinceTransition] =
+        seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
+      out[row + WindowStat.totalCalls] =
+        Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.calls)) + laneSuccesses(v, base);
+      out[row + WindowStat.totalRejections] = Number(
+        Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.rejections),
+      );
       writeSpan(out, row + WindowStat.window, readWindow(v, base, nowUs));
       const recent = Math.ceil(windowShape(v, base).buckets / 4);
       writeSpan(out, row + WindowStat.recent, readWindow(v, base, nowUs, recent));
@@ -349,7 +369,15 @@ export class ReferenceCore implements CoreBackend {
   // --- state machine -------------------------------------------------------------------------
 
   /** CAS the state word from w; only the winner does the side effects and reports the transition. */
-  private transition(v: Views, base: number, w: bigint, to: number, deadline: number, reason: number, nowUs: number): boolean {
+  private transition(
+    v: Views,
+    base: number,
+    w: bigint,
+    to: number,
+    deadline: number,
+    reason: number,
+    nowUs: number,
+  ): boolean {
     const newGeneration = (generationOf(w) + 1) & GENERATION_MASK;
     const next = stateWord(to, newGeneration, deadline);
     if (Atomics.compareExchange(v.u64, (base + Slot.stateWord) >> 3, w, next) !== w) return false;
@@ -399,7 +427,10 @@ export class ReferenceCore implements CoreBackend {
     const recovery = v.u32[(base + Slot.recoveryTimeoutMs) >> 2];
     const factor = v.f64[(base + Slot.backoffFactor) >> 3];
     const jitter = v.f64[(base + Slot.jitter) >> 3];
-    const grown = factor === 1 ? recovery : Math.min(recovery * Math.pow(factor, reopens), v.u32[(base + Slot.maxRecoveryTimeoutMs) >> 2]);
+    const grown =
+      factor === 1
+        ? recovery
+        : Math.min(recovery * Math.pow(factor, reopens), v.u32[(base + Slot.maxRecoveryTimeoutMs) >> 2]);
     const u = (Math.imul(newGeneration, 0x9e3779b1) >>> 0) / 2 ** 32;
     return Math.floor(grown * (1 - jitter * u));
   }
@@ -431,7 +462,9 @@ export class ReferenceCore implements CoreBackend {
     const admitted = current ? Number((h >> 32n) & 0xffffn) : 0;
     const successes = current ? Number(h >> 48n) : 0;
     if (admitted >= v.u32[(base + Slot.halfOpenMaxCalls) >> 2]) return 'full';
-    return Atomics.compareExchange(v.u64, index, h, halfOpenWord(gen, admitted + 1, successes)) === h ? 'taken' : 'retry';
+    return Atomics.compareExchange(v.u64, index, h, halfOpenWord(gen, admitted + 1, successes)) === h
+      ? 'taken'
+      : 'retry';
   }
 
   private probeSucceeded(v: Views, base: number, w: bigint, count: number, nowUs: number): void {

@@ -35,7 +35,8 @@ export const deadlineOf = (w: bigint): number => Number(w >> 32n);
 /** Serial-number order of 28-bit generations: whether a came after b. */
 export const isNewerGeneration = (a: number, b: number): boolean => ((((a - b) & GENERATION_MASK) << 4) | 0) > 0;
 export const ms32 = (nowUs: number): number => Math.floor(nowUs / 1000) >>> 0;
-export const stateWord = (state: number, generation: number, deadline: number): bigint => BigInt(((generation << 4) | state) >>> 0) | (BigInt(deadline >>> 0) << 32n);
+export const stateWord = (state: number, generation: number, deadline: number): bigint =>
+  BigInt(((generation << 4) | state) >>> 0) | (BigInt(deadline >>> 0) << 32n);
 
 /**
  * Gives a slot back (LAYOUT.md "release"): all zero but the epoch, bumped, and the state word,
@@ -46,14 +47,19 @@ export function releaseSlot(v: Views, base: number): number {
   const epoch = (Atomics.load(v.u32, (base + Slot.epoch) >> 2) + 1) >>> 0;
   for (let word = base >> 3; word < (base + v.slotBytes) >> 3; word++) Atomics.store(v.u64, word, 0n);
   Atomics.store(v.u32, (base + Slot.epoch) >> 2, epoch);
-  Atomics.store(v.u64, (base + Slot.stateWord) >> 3, stateWord(State.CLOSED, (generationOf(w) + 1) & GENERATION_MASK, 0));
+  Atomics.store(
+    v.u64,
+    (base + Slot.stateWord) >> 3,
+    stateWord(State.CLOSED, (generationOf(w) + 1) & GENERATION_MASK, 0),
+  );
   return epoch;
 }
 
 /** remaining() for any state: 0 without a deadline (OPEN always has one, HALF_OPEN with a half-open timeout). */
 export function remainingOfState(v: Views, base: number, w: bigint, nowUs: number): number {
   const state = stateOf(w);
-  const hasDeadline = state === State.OPEN || (state === State.HALF_OPEN && v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0);
+  const hasDeadline =
+    state === State.OPEN || (state === State.HALF_OPEN && v.u32[(base + Slot.halfOpenTimeoutMs) >> 2] > 0);
   return hasDeadline ? remaining(v, base, w, nowUs) : 0;
 }
 

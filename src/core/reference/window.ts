@@ -38,7 +38,15 @@ export function windowShape(v: Views, base: number): { time: boolean; buckets: n
   };
 }
 
-export function addToWindow(v: Views, base: number, outcome: number, count: number, slow: boolean, latencyUs: number, nowUs: number): void {
+export function addToWindow(
+  v: Views,
+  base: number,
+  outcome: number,
+  count: number,
+  slow: boolean,
+  latencyUs: number,
+  nowUs: number,
+): void {
   const { time, span, buckets } = windowShape(v, base);
   if (time) {
     const bucket = acquire(v, base, Math.floor(nowUs / span));
@@ -88,7 +96,15 @@ function acquire(v: Views, base: number, epoch: number): number {
 
 /** The whole window, or only its `newest` most recent buckets (the current one included). */
 export function readWindow(v: Views, base: number, nowUs: number, newest = Infinity): WindowSums {
-  const sums: WindowSums = { calls: 0, successes: 0, failures: 0, slowCalls: 0, timeouts: 0, rejections: 0, histogram: new Float64Array(HISTOGRAM_BINS) };
+  const sums: WindowSums = {
+    calls: 0,
+    successes: 0,
+    failures: 0,
+    slowCalls: 0,
+    timeouts: 0,
+    rejections: 0,
+    histogram: new Float64Array(HISTOGRAM_BINS),
+  };
   const { buckets } = windowShape(v, base);
   const span = Math.min(newest, buckets);
   const current = currentEpoch(v, base, nowUs);

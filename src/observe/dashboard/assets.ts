@@ -24,7 +24,10 @@ function loadChartScript(): Buffer {
     // The package's exports map offers only its main entry; the UMD build sits beside it in dist/.
     entry = createRequire(__filename).resolve(CHART_PACKAGE);
   } catch {
-    throw new HttpError(500, `the dashboard's charts need the package ${CHART_PACKAGE}; install it with \`npm install ${CHART_PACKAGE}\``);
+    throw new HttpError(
+      500,
+      `the dashboard's charts need the package ${CHART_PACKAGE}; install it with \`npm install ${CHART_PACKAGE}\``,
+    );
   }
   chartScript = readFileSync(join(dirname(entry), 'chart.umd.min.js'));
   return chartScript;

@@ -35,13 +35,23 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 export function authorize(req: IncomingMessage, token: string): void {
   const header = req.headers.authorization;
   const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  if (match === null) throw new HttpError(401, 'control actions need an Authorization: Bearer <token> header', { 'WWW-Authenticate': 'Bearer realm="breakwater"' });
-  if (!timingSafeEqual(digest(match[1]), digest(token))) throw new HttpError(403, 'the bearer token is not the dashboard\'s control token');
+  if (match === null)
+    throw new HttpError(401, 'control actions need an Authorization: Bearer <token> header', {
+      'WWW-Authenticate': 'Bearer realm="breakwater"',
+    });
+  if (!timingSafeEqual(digest(match[1]), digest(token)))
+    throw new HttpError(403, "the bearer token is not the dashboard's control token");
 }
 
 /** Runs a control action on a registered breaker; 404 when there is no such breaker. */
-export function runControl(registry: Pick<Registry, 'get' | 'reset' | 'forceOpen' | 'close'>, kind: string, name: string, action: ControlAction): void {
-  if (registry.get(kind, name) === undefined) throw new HttpError(404, `no ${kind} breaker named ${JSON.stringify(name)}`);
+export function runControl(
+  registry: Pick<Registry, 'get' | 'reset' | 'forceOpen' | 'close'>,
+  kind: string,
+  name: string,
+  action: ControlAction,
+): void {
+  if (registry.get(kind, name) === undefined)
+    throw new HttpError(404, `no ${kind} breaker named ${JSON.stringify(name)}`);
   if (action === 'reset') registry.reset(kind, name);
   else if (action === 'force-open') registry.forceOpen(kind, name);
   else registry.close(kind, name);

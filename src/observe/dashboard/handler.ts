@@ -1,8 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from '../../registry/registry';
-import { collectBreakwaterMetrics, isPromClientInstalled, PROM_CLIENT_PACKAGE, type BreakwaterCollector, type PrometheusOptions } from '../prometheus';
+import {
+  collectBreakwaterMetrics,
+  isPromClientInstalled,
+  PROM_CLIENT_PACKAGE,
+  type BreakwaterCollector,
+  type PrometheusOptions,
+} from '../prometheus';
 import { asset } from './assets';
-import { authorize, CONTROL_ACTIONS, controlToken, runControl, type ControlAction, type ControlsOption } from './controls';
+import {
+  authorize,
+  CONTROL_ACTIONS,
+  controlToken,
+  runControl,
+  type ControlAction,
+  type ControlsOption,
+} from './controls';
 import { checkHost, resolveAllowedHosts, type AllowedHosts } from './host-check';
 import { LiveStream } from './live-stream';
 import { dashboardExposition } from './own-metrics';
@@ -12,7 +25,10 @@ import { parseHistoryQuery, parseListQuery } from './query';
 import { HttpError, send, sendError, sendJson } from './respond';
 
 /** The registry reads and actions the dashboard uses. */
-export type DashboardRegistry = Pick<Registry, 'health' | 'list' | 'breakerHealth' | 'recent' | 'onEvent' | 'get' | 'reset' | 'forceOpen' | 'close'> & {
+export type DashboardRegistry = Pick<
+  Registry,
+  'health' | 'list' | 'breakerHealth' | 'recent' | 'onEvent' | 'get' | 'reset' | 'forceOpen' | 'close'
+> & {
   entries(): Iterable<{ readonly kind: string; readonly name: string }>;
 };
 
@@ -56,7 +72,8 @@ export interface DashboardHandler {
 }
 
 /** The page's Content-Security-Policy: scripts and styles from the dashboard only, no inline code. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const PREFIXES = ['/circuit-breakers', '/api/circuit-breakers', '/metrics'];
 
@@ -67,7 +84,9 @@ function allow(methods: string): HttpError {
 function integerOption(option: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`breakwater: dashboard option ${option} must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new RangeError(
+      `breakwater: dashboard option ${option} must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -88,15 +107,23 @@ function decode(segment: string): string {
  * POST /api/circuit-breakers/:kind/:name/(reset|force-open|close) (behind the token), GET /metrics.
  */
 export function createDashboardHandler(options: DashboardOptions): DashboardHandler {
-  if (options === null || typeof options !== 'object') throw new TypeError('breakwater: createDashboardHandler(options) needs an object with a registry');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('breakwater: createDashboardHandler(options) needs an object with a registry');
   const { registry } = options;
-  if (registry === null || typeof registry !== 'object' || typeof registry.list !== 'function' || typeof registry.onEvent !== 'function') {
+  if (
+    registry === null ||
+    typeof registry !== 'object' ||
+    typeof registry.list !== 'function' ||
+    typeof registry.onEvent !== 'function'
+  ) {
     throw new TypeError('breakwater: dashboard option registry must be a breakwater Registry');
   }
   const token = controlToken(options.controls);
   const updateEveryMs = options.updateEveryMs ?? 1000;
   if (!Number.isInteger(updateEveryMs) || updateEveryMs < 50 || updateEveryMs > 3_600_000) {
-    throw new RangeError(`breakwater: dashboard option updateEveryMs must be an integer from 50 to 3600000, got ${String(updateEveryMs)}`);
+    throw new RangeError(
+      `breakwater: dashboard option updateEveryMs must be an integer from 50 to 3600000, got ${String(updateEveryMs)}`,
+    );
   }
   const metricsOptions = options.metrics ?? {};
   const allowedHosts = resolveAllowedHosts(options.allowedHosts);
@@ -108,19 +135,32 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
 
   // /metrics is the dashboard's only when it can answer it: an app's own /metrics stays the app's.
   const servesMetrics = (): boolean => metricsOptions !== false && isPromClientInstalled();
-  const handlesPath = (path: string): boolean => PREFIXES.some((prefix) => (path === prefix || path.startsWith(`${prefix}/`)) && (prefix !== '/metrics' || servesMetrics()));
+  const handlesPath = (path: string): boolean =>
+    PREFIXES.some(
+      (prefix) => (path === prefix || path.startsWith(`${prefix}/`)) && (prefix !== '/metrics' || servesMetrics()),
+    );
 
   const listBreakers = (res: ServerResponse, params: URLSearchParams): void => {
     const query = parseListQuery(params);
     const page = registry.list(query);
-    sendJson(res, 200, { ...overview.get(), controls: token !== undefined, dashboard: live.counts, total: page.total, offset: query.offset, limit: query.limit, items: page.items });
+    sendJson(res, 200, {
+      ...overview.get(),
+      controls: token !== undefined,
+      dashboard: live.counts,
+      total: page.total,
+      offset: query.offset,
+      limit: query.limit,
+      items: page.items,
+    });
   };
 
   const control = (req: IncomingMessage, res: ServerResponse, kind: string, name: string, action: string): void => {
     if (req.method !== 'POST') throw allow('POST');
-    if (token === undefined) throw new HttpError(403, 'control actions are off; start the dashboard with controls: { token }');
+    if (token === undefined)
+      throw new HttpError(403, 'control actions are off; start the dashboard with controls: { token }');
     authorize(req, token);
-    if (!(CONTROL_ACTIONS as readonly string[]).includes(action)) throw new HttpError(404, `unknown action ${JSON.stringify(action)}; use ${CONTROL_ACTIONS.join(', ')}`);
+    if (!(CONTROL_ACTIONS as readonly string[]).includes(action))
+      throw new HttpError(404, `unknown action ${JSON.stringify(action)}; use ${CONTROL_ACTIONS.join(', ')}`);
     runControl(registry, kind, name, action as ControlAction);
     overview.invalidate();
     sendJson(res, 200, { ok: true, action, breaker: registry.breakerHealth(kind, name) });
@@ -140,7 +180,11 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     const reading = req.method === 'GET' || req.method === 'HEAD';
     if (!handlesPath(path)) {
       if (next !== undefined) return next();
-      if (path === '/metrics' && metricsOptions !== false) throw new HttpError(404, `GET /metrics needs the optional package ${PROM_CLIENT_PACKAGE}; install it with \`npm install ${PROM_CLIENT_PACKAGE}\``);
+      if (path === '/metrics' && metricsOptions !== false)
+        throw new HttpError(
+          404,
+          `GET /metrics needs the optional package ${PROM_CLIENT_PACKAGE}; install it with \`npm install ${PROM_CLIENT_PACKAGE}\``,
+        );
       throw new HttpError(404, `no dashboard route ${JSON.stringify(path)}`);
     }
     checkHost(req, allowedHosts);
@@ -172,7 +216,8 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     }
     // Kinds and names may hold any character: they arrive percent-encoded, one segment each.
     const segments = path.split('/').slice(3);
-    if (path.startsWith('/api/circuit-breakers/') && segments.length === 3) return control(req, res, decode(segments[0]), decode(segments[1]), segments[2]);
+    if (path.startsWith('/api/circuit-breakers/') && segments.length === 3)
+      return control(req, res, decode(segments[0]), decode(segments[1]), segments[2]);
     throw new HttpError(404, `no dashboard route ${JSON.stringify(path)}`);
   };
 
@@ -181,7 +226,8 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
       if (res.headersSent) return void res.destroy(error as Error);
       if (error instanceof HttpError) return sendError(res, error);
       // The registry validates too (e.g. list() options): its RangeErrors and TypeErrors are the caller's mistakes.
-      if (error instanceof RangeError || error instanceof TypeError) return sendError(res, new HttpError(400, error.message));
+      if (error instanceof RangeError || error instanceof TypeError)
+        return sendError(res, new HttpError(400, error.message));
       sendError(res, new HttpError(500, error instanceof Error ? error.message : String(error)));
     });
   }) as DashboardHandler;

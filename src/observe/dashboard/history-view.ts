@@ -24,7 +24,8 @@ export class HistoryView {
   constructor(events: readonly BreakerEvent[]) {
     const ordered = [...events].sort((a, b) => a.timestamp - b.timestamp);
     this.events = ordered.length;
-    this.span = ordered.length === 0 ? undefined : { from: ordered[0].timestamp, to: ordered[ordered.length - 1].timestamp };
+    this.span =
+      ordered.length === 0 ? undefined : { from: ordered[0].timestamp, to: ordered[ordered.length - 1].timestamp };
     this.ring = new MemoryRing(Math.min(Math.max(1, ordered.length), MAX_KEPT_EVENTS));
     this.ring.write(ordered);
     for (const event of ordered) {
@@ -43,7 +44,12 @@ export class HistoryView {
   }
 
   health(): RegistryHealth {
-    return aggregateHealth(this.rows.values(), (row) => ({ kind: row.kind, state: row.state, health: row.healthPercentage, windowCalls: row.windowCalls }));
+    return aggregateHealth(this.rows.values(), (row) => ({
+      kind: row.kind,
+      state: row.state,
+      health: row.healthPercentage,
+      windowCalls: row.windowCalls,
+    }));
   }
 
   list(query: ListQuery = {}): { total: number; items: BreakerHealth[] } {

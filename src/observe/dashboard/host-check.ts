@@ -21,17 +21,28 @@ function hostName(header: string): string | undefined {
 
 /** Names that always reach this machine: a page on another origin cannot be served from them. */
 function isLoopback(name: string): boolean {
-  return name === 'localhost' || name.endsWith('.localhost') || name === '::1' || (isIP(name) === 4 && name.startsWith('127.'));
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    name === '::1' ||
+    (isIP(name) === 4 && name.startsWith('127.'))
+  );
 }
 
 /** Checks the option and normalises its names (brackets and ports dropped, lower case). */
 export function resolveAllowedHosts(value: unknown): AllowedHosts {
   if (value === undefined) return [];
   if (value === true) return true;
-  if (!Array.isArray(value)) throw new TypeError(`breakwater: dashboard option allowedHosts must be an array of host names or true, got ${JSON.stringify(value)}`);
+  if (!Array.isArray(value))
+    throw new TypeError(
+      `breakwater: dashboard option allowedHosts must be an array of host names or true, got ${JSON.stringify(value)}`,
+    );
   return value.map((entry, index) => {
     const name = typeof entry !== 'string' ? undefined : isIP(entry) === 6 ? entry.toLowerCase() : hostName(entry);
-    if (name === undefined) throw new TypeError(`breakwater: dashboard option allowedHosts[${index}] must be a host name such as "dashboard.internal", got ${JSON.stringify(entry)}`);
+    if (name === undefined)
+      throw new TypeError(
+        `breakwater: dashboard option allowedHosts[${index}] must be a host name such as "dashboard.internal", got ${JSON.stringify(entry)}`,
+      );
     return name;
   });
 }
@@ -48,5 +59,8 @@ export function checkHost(req: IncomingMessage, allowed: AllowedHosts): void {
   const name = hostName(header);
   const arrivedOn = req.socket.localAddress?.replace(/^::ffff:/, '');
   if (name !== undefined && (isLoopback(name) || name === arrivedOn || allowed.includes(name))) return;
-  throw new HttpError(421, `this dashboard does not answer to Host ${JSON.stringify(header)}; it answers to localhost, loopback addresses, the address it is bound to${allowed.length > 0 ? ` and ${allowed.join(', ')}` : ''}. Add the name to the dashboard option allowedHosts`);
+  throw new HttpError(
+    421,
+    `this dashboard does not answer to Host ${JSON.stringify(header)}; it answers to localhost, loopback addresses, the address it is bound to${allowed.length > 0 ? ` and ${allowed.join(', ')}` : ''}. Add the name to the dashboard option allowedHosts`,
+  );
 }

@@ -59,14 +59,23 @@ export class LiveStream {
   }
 
   get counts(): LiveStreamCounts {
-    return { clients: this.clients.size, maxClients: this.limits.maxClients, refused: this.refused, droppedSlow: this.droppedSlow };
+    return {
+      clients: this.clients.size,
+      maxClients: this.limits.maxClients,
+      refused: this.refused,
+      droppedSlow: this.droppedSlow,
+    };
   }
 
   /** Takes over a request as an event stream until the page goes away; a 503 when maxClients are connected. */
   open(req: IncomingMessage, res: ServerResponse): void {
     if (this.clients.size >= this.limits.maxClients) {
       this.refused++;
-      throw new HttpError(503, `the dashboard already serves ${this.limits.maxClients} live pages (option maxLiveClients); close one or retry later`, { 'Retry-After': '10' });
+      throw new HttpError(
+        503,
+        `the dashboard already serves ${this.limits.maxClients} live pages (option maxLiveClients); close one or retry later`,
+        { 'Retry-After': '10' },
+      );
     }
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',

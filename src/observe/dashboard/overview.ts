@@ -24,11 +24,17 @@ export interface Overview {
 /** The gauge's figure from the registry's state counts. */
 export function healthyBreakers(aggregate: RegistryHealth): Overview['healthyBreakers'] {
   const healthy = aggregate.closed + aggregate.disabled;
-  return { healthy, total: aggregate.total, percentage: aggregate.total === 0 ? 100 : Math.round((10_000 * healthy) / aggregate.total) / 100 };
+  return {
+    healthy,
+    total: aggregate.total,
+    percentage: aggregate.total === 0 ? 100 : Math.round((10_000 * healthy) / aggregate.total) / 100,
+  };
 }
 
 /** The registry reads an overview makes. */
-export type OverviewSource = Pick<Registry, 'health' | 'breakerHealth'> & { entries(): Iterable<{ readonly kind: string; readonly name: string }> };
+export type OverviewSource = Pick<Registry, 'health' | 'breakerHealth'> & {
+  entries(): Iterable<{ readonly kind: string; readonly name: string }>;
+};
 
 /** Reads the overview (two passes over the registry). */
 export function readOverview(registry: OverviewSource): Overview {

@@ -5,8 +5,23 @@ import type { StateName } from '../../state';
 import { HttpError } from './respond';
 
 const STATES: readonly StateName[] = ['closed', 'open', 'half-open', 'forced-open', 'disabled'];
-const SORTS: ReadonlyArray<NonNullable<ListQuery['sort']>> = ['name', 'kind', 'state', 'healthPercentage', 'failureRate', 'totalCalls', 'probability'];
-const EVENT_TYPES: readonly BreakerEventType[] = ['transition', 'window', 'tuning', 'prediction', 'recovery', 'rollout'];
+const SORTS: ReadonlyArray<NonNullable<ListQuery['sort']>> = [
+  'name',
+  'kind',
+  'state',
+  'healthPercentage',
+  'failureRate',
+  'totalCalls',
+  'probability',
+];
+const EVENT_TYPES: readonly BreakerEventType[] = [
+  'transition',
+  'window',
+  'tuning',
+  'prediction',
+  'recovery',
+  'rollout',
+];
 
 /** The largest page the JSON API returns. */
 export const MAX_PAGE = 1000;
@@ -16,7 +31,11 @@ export const MAX_HISTORY = 5000;
 function oneOf<T extends string>(params: URLSearchParams, key: string, allowed: readonly T[]): T | undefined {
   const value = params.get(key);
   if (value === null || value === '') return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new HttpError(400, `query parameter ${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new HttpError(
+      400,
+      `query parameter ${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
+    );
   return value as T;
 }
 
@@ -24,7 +43,11 @@ function integer(params: URLSearchParams, key: string, fallback: number, min: nu
   const value = params.get(key);
   if (value === null || value === '') return fallback;
   const number = Number(value);
-  if (!/^\d+$/.test(value) || number < min || number > max) throw new HttpError(400, `query parameter ${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || number < min || number > max)
+    throw new HttpError(
+      400,
+      `query parameter ${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
+    );
   return number;
 }
 

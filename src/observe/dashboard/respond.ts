@@ -21,13 +21,29 @@ const COMMON_HEADERS = {
 };
 
 /** Sends a body with its content type and the common headers. */
-export function send(res: ServerResponse, status: number, contentType: string, body: string | Buffer, headers: Readonly<Record<string, string>> = {}): void {
-  res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)), ...headers });
+export function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | Buffer,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  res.writeHead(status, {
+    ...COMMON_HEADERS,
+    'Content-Type': contentType,
+    'Content-Length': String(Buffer.byteLength(body)),
+    ...headers,
+  });
   res.end(res.req?.method === 'HEAD' ? undefined : body);
 }
 
 /** Sends a value as JSON (names and labels travel as JSON strings, which the page renders as text). */
-export function sendJson(res: ServerResponse, status: number, value: unknown, headers?: Readonly<Record<string, string>>): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers?: Readonly<Record<string, string>>,
+): void {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value), headers);
 }
 

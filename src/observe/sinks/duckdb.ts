@@ -59,7 +59,21 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ${DUCKDB_TABLE} (
   detail JSON
 )`;
 
-const COLUMNS = ['timestamp', 'breaker', 'kind', 'labels', 'event_type', 'state', 'thresholds', 'timeouts', 'counts', 'rates', 'latency', 'probability', 'detail'];
+const COLUMNS = [
+  'timestamp',
+  'breaker',
+  'kind',
+  'labels',
+  'event_type',
+  'state',
+  'thresholds',
+  'timeouts',
+  'counts',
+  'rates',
+  'latency',
+  'probability',
+  'detail',
+];
 
 /**
  * The appender writes plain columns into a temporary staging table: appending STRUCT and MAP
@@ -67,7 +81,9 @@ const COLUMNS = ['timestamp', 'breaker', 'kind', 'labels', 'event_type', 'state'
  * One INSERT ... SELECT per batch then builds the STRUCTs, the MAP and the JSON inside DuckDB.
  */
 const STAGING = 'breakwater_staging';
-const STAGING_COLUMNS: ReadonlyArray<readonly [string, 'DOUBLE' | 'VARCHAR', (e: BreakerEvent) => number | string | null]> = [
+const STAGING_COLUMNS: ReadonlyArray<
+  readonly [string, 'DOUBLE' | 'VARCHAR', (e: BreakerEvent) => number | string | null]
+> = [
   ['ts', 'DOUBLE', (e) => e.timestamp],
   ['breaker', 'VARCHAR', (e) => e.breaker],
   ['kind', 'VARCHAR', (e) => e.kind],
@@ -129,8 +145,13 @@ function loadDuckDb(): DuckDbModule {
   try {
     return createRequire(__filename)(DUCKDB_PACKAGE) as DuckDbModule;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && (error as Error).message.includes(DUCKDB_PACKAGE)) {
-      throw new Error(`breakwater: the DuckDB event sink needs the optional package ${DUCKDB_PACKAGE}; install it with \`npm install ${DUCKDB_PACKAGE}\``);
+    if (
+      (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' &&
+      (error as Error).message.includes(DUCKDB_PACKAGE)
+    ) {
+      throw new Error(
+        `breakwater: the DuckDB event sink needs the optional package ${DUCKDB_PACKAGE}; install it with \`npm install ${DUCKDB_PACKAGE}\``,
+      );
     }
     throw new Error(`breakwater: ${DUCKDB_PACKAGE} is installed but failed to load: ${(error as Error).message}`);
   }
@@ -149,10 +170,14 @@ function appendEvent(appender: DuckDBAppender, event: BreakerEvent): void {
 
 async function openTable(connection: DuckDBConnection, path: string): Promise<void> {
   await connection.run(CREATE_TABLE);
-  const described = await connection.runAndReadAll(`SELECT column_name FROM information_schema.columns WHERE table_name = '${DUCKDB_TABLE}' AND table_catalog = current_database() ORDER BY ordinal_position`);
+  const described = await connection.runAndReadAll(
+    `SELECT column_name FROM information_schema.columns WHERE table_name = '${DUCKDB_TABLE}' AND table_catalog = current_database() ORDER BY ordinal_position`,
+  );
   const names = described.getRows().map((row) => String(row[0]));
   if (names.join(',') !== COLUMNS.join(',')) {
-    throw new Error(`breakwater: DuckDB file ${path} has a table ${DUCKDB_TABLE} with columns (${names.join(', ')}), expected (${COLUMNS.join(', ')})`);
+    throw new Error(
+      `breakwater: DuckDB file ${path} has a table ${DUCKDB_TABLE} with columns (${names.join(', ')}), expected (${COLUMNS.join(', ')})`,
+    );
   }
   await connection.run(CREATE_STAGING);
 }
@@ -165,9 +190,12 @@ async function openTable(connection: DuckDBConnection, path: string): Promise<vo
  * package is missing, the folder does not exist or the table has another shape.
  */
 export async function createDuckDbSink(options: DuckDbSinkOptions): Promise<DuckDbSink> {
-  if (options === null || typeof options !== 'object') throw new TypeError('breakwater: createDuckDbSink(options) needs an object with a path');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('breakwater: createDuckDbSink(options) needs an object with a path');
   if (typeof options.path !== 'string' || options.path.length === 0) {
-    throw new TypeError(`breakwater: DuckDB sink option path must be a file path or ':memory:', got ${JSON.stringify(options.path)}`);
+    throw new TypeError(
+      `breakwater: DuckDB sink option path must be a file path or ':memory:', got ${JSON.stringify(options.path)}`,
+    );
   }
   const batchSize = positiveInteger(options.batchSize, 'batchSize', DEFAULT_BATCH_SIZE);
   const maxQueued = positiveInteger(options.maxQueuedEvents, 'maxQueuedEvents', DEFAULT_MAX_QUEUED);
@@ -179,7 +207,10 @@ export async function createDuckDbSink(options: DuckDbSinkOptions): Promise<Duck
     } catch {
       // reported below
     }
-    if (!folderIsDirectory) throw new Error(`breakwater: DuckDB sink file ${path}: its folder ${dirname(path)} does not exist (create it first)`);
+    if (!folderIsDirectory)
+      throw new Error(
+        `breakwater: DuckDB sink file ${path}: its folder ${dirname(path)} does not exist (create it first)`,
+      );
   }
   const duckdb = loadDuckDb();
   let instance: DuckDBInstance;
@@ -268,7 +299,8 @@ export async function createDuckDbSink(options: DuckDbSinkOptions): Promise<Duck
     },
     flush,
     async query(sql: string): Promise<Record<string, unknown>[]> {
-      if (closed) throw new Error(`breakwater: DuckDB sink ${path} is closed; open the file with ${DUCKDB_PACKAGE} to query it`);
+      if (closed)
+        throw new Error(`breakwater: DuckDB sink ${path} is closed; open the file with ${DUCKDB_PACKAGE} to query it`);
       await flush();
       const reader = await connection.runAndReadAll(sql);
       return reader.getRowObjectsJson() as Record<string, unknown>[];

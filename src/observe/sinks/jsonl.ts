@@ -1,4 +1,15 @@
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, rmSync, statSync, write as fsWrite, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  write as fsWrite,
+  writeSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { inspectTail } from '../../fs/torn-tail';
 import { isBreakerEventLine, type BreakerEvent, type EventSink } from '../../registry/event';
@@ -39,7 +50,9 @@ const MAX_WRITE_CHARS = 1 << 20;
 function positiveInteger(value: unknown, option: string, fallback: number, minimum: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
-    throw new RangeError(`breakwater: JSONL sink option ${option} must be an integer >= ${minimum}, got ${String(value)}`);
+    throw new RangeError(
+      `breakwater: JSONL sink option ${option} must be an integer >= ${minimum}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -57,7 +70,9 @@ function openForAppend(path: string): { fd: number; size: number } {
     readSync(fd, tail, 0, tail.length, size - tail.length);
     const verdict = inspectTail(tail, size - tail.length, isBreakerEventLine);
     if (verdict.kind === 'foreign') {
-      throw new Error(`breakwater: JSONL sink file ${path} is not an event history (${verdict.problem}); expected JSON lines of breakwater events, one per line. Choose another path or move the file away`);
+      throw new Error(
+        `breakwater: JSONL sink file ${path} is not an event history (${verdict.problem}); expected JSON lines of breakwater events, one per line. Choose another path or move the file away`,
+      );
     }
     if (verdict.kind === 'torn') ftruncateSync(fd, (size = verdict.keepBytes));
     else if (verdict.kind === 'unterminated') size += writeSync(fd, '\n');
@@ -80,9 +95,12 @@ function openForAppend(path: string): { fd: number; size: number } {
  * batch once it can.
  */
 export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
-  if (options === null || typeof options !== 'object') throw new TypeError('breakwater: createJsonlSink(options) needs an object with a path');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('breakwater: createJsonlSink(options) needs an object with a path');
   if (typeof options.path !== 'string' || options.path.length === 0) {
-    throw new TypeError(`breakwater: JSONL sink option path must be a non-empty file path, got ${JSON.stringify(options.path)}`);
+    throw new TypeError(
+      `breakwater: JSONL sink option path must be a non-empty file path, got ${JSON.stringify(options.path)}`,
+    );
   }
   const path = resolve(options.path);
   const maxBytes = positiveInteger(options.maxBytes, 'maxBytes', DEFAULT_MAX_BYTES, 1);
@@ -95,7 +113,8 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
   } catch {
     // reported below with the path the user gave
   }
-  if (!folderIsDirectory) throw new Error(`breakwater: JSONL sink file ${path}: its folder ${folder} does not exist (create it first)`);
+  if (!folderIsDirectory)
+    throw new Error(`breakwater: JSONL sink file ${path}: its folder ${folder} does not exist (create it first)`);
 
   let { fd, size }: { fd: number | undefined; size: number } = openForAppend(path);
   let queue: BreakerEvent[] = [];
@@ -166,7 +185,8 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
     fsWrite(open, bytes, 0, bytes.length, null, (error, count) => {
       writing = false;
       if (error !== null || count !== bytes.length) {
-        lastError = error ?? new Error(`breakwater: JSONL sink ${path}: short write (${count} of ${bytes.length} bytes)`);
+        lastError =
+          error ?? new Error(`breakwater: JSONL sink ${path}: short write (${count} of ${bytes.length} bytes)`);
         dropped += batch.length;
       } else written += batch.length;
       size += count ?? 0;

@@ -27,7 +27,10 @@ export class PoolUnavailableError extends Error {
     const waits = targets.map((t) => t.retryAfterMs).filter((ms): ms is number => ms !== undefined);
     const retryAfterMs = waits.length > 0 ? Math.min(...waits) : undefined;
     const list = targets.length === 0 ? 'the pool has no targets' : targets.map(describe).join(', ');
-    const next = retryAfterMs === undefined ? 'no target will admit a probe by itself' : `the first probe is admitted in ${Math.ceil(retryAfterMs)} ms (at ${Math.ceil(at + retryAfterMs)})`;
+    const next =
+      retryAfterMs === undefined
+        ? 'no target will admit a probe by itself'
+        : `the first probe is admitted in ${Math.ceil(retryAfterMs)} ms (at ${Math.ceil(at + retryAfterMs)})`;
     super(`breakwater recovery: pool "${pool}" has no target for task "${task}": ${list}; ${next}`);
     this.name = 'PoolUnavailableError';
     this.retryAfterMs = retryAfterMs;

@@ -19,7 +19,10 @@ export class RecoveryEscalatedError extends Error {
   readonly steps: readonly RecoveryAction[];
 
   constructor(readonly escalation: Escalation) {
-    super(`breakwater recovery: task "${escalation.task}" escalated after ${escalation.steps.length - 1} recovery step(s): ${escalation.reason}`, { cause: escalation.error });
+    super(
+      `breakwater recovery: task "${escalation.task}" escalated after ${escalation.steps.length - 1} recovery step(s): ${escalation.reason}`,
+      { cause: escalation.error },
+    );
     this.name = 'RecoveryEscalatedError';
     this.task = escalation.task;
     this.steps = escalation.steps;

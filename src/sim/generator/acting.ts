@@ -20,7 +20,12 @@ export interface WarnedRun extends RunOutcome {
  * as the static run of that seed, the breaker in a registry on the run's clock, scored once per
  * virtual second (the warning's own schedule is stopped, so the run stays deterministic).
  */
-export async function playWithWarning(family: Family, seed: number, model: ScoringModel, options: EarlyWarningOptions = {}): Promise<WarnedRun> {
+export async function playWithWarning(
+  family: Family,
+  seed: number,
+  model: ScoringModel,
+  options: EarlyWarningOptions = {},
+): Promise<WarnedRun> {
   let warning: EarlyWarning | undefined;
   const actions: number[] = [];
   let sheddingSeconds = 0;
@@ -32,7 +37,9 @@ export async function playWithWarning(family: Family, seed: number, model: Scori
       warning.stop();
       registry.onEvent((event) => {
         const action = (event.detail as { action?: string } | null)?.action;
-        const acted = event.event_type === 'prediction' && (action === 'pre-open' || (action === 'shed' && event.detail?.reason !== undefined));
+        const acted =
+          event.event_type === 'prediction' &&
+          (action === 'pre-open' || (action === 'shed' && event.detail?.reason !== undefined));
         if (acted) actions.push(event.timestamp);
       });
       return breaker;
@@ -51,7 +58,12 @@ export function ruleAsModel(rule: RuleBaseline, threshold: number): ScoringModel
     featureList: CORE_FEATURES,
     score: async (rows) => {
       const rowCount = rows.length / CORE_FEATURE_COUNT;
-      const scores = rule.scores({ featureList: CORE_FEATURES, features: rows, labels: new Uint8Array(rowCount), rowCount });
+      const scores = rule.scores({
+        featureList: CORE_FEATURES,
+        features: rows,
+        labels: new Uint8Array(rowCount),
+        rowCount,
+      });
       return Float32Array.from(scores, (score) => Math.min(1, score * threshold));
     },
   };

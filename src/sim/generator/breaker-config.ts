@@ -47,12 +47,17 @@ export function drawBreakerOptions(random: SeededRandom, service: ServiceTraits)
   const slowRule = timeout > 0 && random.chance(0.15);
   return {
     slidingWindowType: time ? 'time' : 'count',
-    slidingWindowSize: time ? random.pick([5_000, 10_000, 10_000, 30_000, 60_000]) : random.pick([20, 50, 100, 100, 200]),
+    slidingWindowSize: time
+      ? random.pick([5_000, 10_000, 10_000, 30_000, 60_000])
+      : random.pick([20, 50, 100, 100, 200]),
     failureRateThreshold,
     failureThreshold,
     minimumCalls: random.pick([5, 10, 10, 20, 50]),
     timeout,
-    ...(slowRule && { slowCallRateThreshold: random.pick([50, 80, 90]), slowCallDuration: Math.round(timeout * uniform(random, 0.3, 0.8)) }),
+    ...(slowRule && {
+      slowCallRateThreshold: random.pick([50, 80, 90]),
+      slowCallDuration: Math.round(timeout * uniform(random, 0.3, 0.8)),
+    }),
     recoveryTimeout: Math.round(logUniform(random, 5_000, 60_000)),
     halfOpenMaxCalls: random.pick([1, 1, 3, 5]),
     halfOpenSuccessThreshold: 1,

@@ -18,10 +18,17 @@ export interface Family {
 }
 
 const at = (changes: Partial<Condition>): Condition => ({ ...HEALTHY, ...changes });
-const ramp = (nowMs: number, startMs: number, lengthMs: number): number => Math.min(1, Math.max(0, (nowMs - startMs) / lengthMs));
+const ramp = (nowMs: number, startMs: number, lengthMs: number): number =>
+  Math.min(1, Math.max(0, (nowMs - startMs) / lengthMs));
 
 /** A condition that recurs after the onset: for `length` ms of every period drawn from `every` and `length` ranges. */
-function recurring(random: SeededRandom, onset: number, every: [number, number], length: [number, number], during: Partial<Condition>): Shape {
+function recurring(
+  random: SeededRandom,
+  onset: number,
+  every: [number, number],
+  length: [number, number],
+  during: Partial<Condition>,
+): Shape {
   const period = uniform(random, ...every);
   const span = uniform(random, ...length);
   const condition = at(during);
@@ -48,7 +55,8 @@ const errorsAccelerate: Family = {
   shape(random, onset) {
     const doubling = logUniform(random, 3_000, 30_000);
     const peak = uniform(random, 0.6, 1);
-    return (now) => (now < onset ? HEALTHY : at({ errorRate: Math.min(peak, 0.005 * 2 ** ((now - onset) / doubling)) }));
+    return (now) =>
+      now < onset ? HEALTHY : at({ errorRate: Math.min(peak, 0.005 * 2 ** ((now - onset) / doubling)) });
   },
 };
 
@@ -112,7 +120,8 @@ const bursts: Family = {
   name: 'failure-bursts',
   healthy: false,
   description: '2-8 s bursts of 70-100% errors every 15-60 s',
-  shape: (random, onset) => recurring(random, onset, [15_000, 60_000], [2_000, 8_000], { errorRate: uniform(random, 0.7, 1) }),
+  shape: (random, onset) =>
+    recurring(random, onset, [15_000, 60_000], [2_000, 8_000], { errorRate: uniform(random, 0.7, 1) }),
 };
 
 /** A connection pool that runs dry (leaked connections). Held out. */
@@ -120,7 +129,10 @@ const poolDry: Family = {
   name: 'pool-dry',
   healthy: false,
   description: 'the connection pool leaks away over 20 s to 3 min: calls queue, then time out',
-  service: (traits) => ({ ...traits, pool: traits.pool > 0 ? traits.pool : Math.max(2, Math.ceil((traits.callRate * traits.medianMs) / 1000 / 0.4)) }),
+  service: (traits) => ({
+    ...traits,
+    pool: traits.pool > 0 ? traits.pool : Math.max(2, Math.ceil((traits.callRate * traits.medianMs) / 1000 / 0.4)),
+  }),
   shape(random, onset) {
     const length = logUniform(random, 20_000, 180_000);
     return (now) => at({ poolShare: 1 - ramp(now, onset, length) });
@@ -158,7 +170,8 @@ const latencySpikes: Family = {
   name: 'latency-spikes',
   healthy: true,
   description: 'latency x3-10 for 1-5 s every 10-60 s, no errors',
-  shape: (random, onset) => recurring(random, onset, [10_000, 60_000], [1_000, 5_000], { latencyFactor: uniform(random, 3, 10) }),
+  shape: (random, onset) =>
+    recurring(random, onset, [10_000, 60_000], [1_000, 5_000], { latencyFactor: uniform(random, 3, 10) }),
 };
 
 /** Stop-the-world pauses: every call waits for the pause to end. Held out. */
@@ -182,7 +195,12 @@ const slowHealthy: Family = {
   name: 'slow-healthy',
   healthy: true,
   description: 'a healthy service with a 200-800 ms median at 30-500 calls/s',
-  service: (traits, random) => ({ ...traits, medianMs: uniform(random, 200, 800), callRate: logUniform(random, 30, 500), pool: 0 }),
+  service: (traits, random) => ({
+    ...traits,
+    medianMs: uniform(random, 200, 800),
+    callRate: logUniform(random, 30, 500),
+    pool: 0,
+  }),
   shape: () => () => HEALTHY,
 };
 
@@ -215,7 +233,23 @@ const partialBelow: Family = {
 };
 
 /** Every family of the generator, failures first. */
-export const FAMILIES: readonly Family[] = [errorsGrow, errorsAccelerate, errorsStairs, latencyClimb, dependencyHangs, cliff, bursts, poolDry, relapse, healthy, latencySpikes, pauses, slowHealthy, rateSwings, partialBelow];
+export const FAMILIES: readonly Family[] = [
+  errorsGrow,
+  errorsAccelerate,
+  errorsStairs,
+  latencyClimb,
+  dependencyHangs,
+  cliff,
+  bursts,
+  poolDry,
+  relapse,
+  healthy,
+  latencySpikes,
+  pauses,
+  slowHealthy,
+  rateSwings,
+  partialBelow,
+];
 
 /** Families the shipped model never trains on: the model card and the benchmark report on them. */
 export const HELD_OUT_FAMILIES: readonly string[] = ['pool-dry', 'relapse', 'gc-pauses', 'rate-swings'];
@@ -223,6 +257,9 @@ export const HELD_OUT_FAMILIES: readonly string[] = ['pool-dry', 'relapse', 'gc-
 /** The family of this name, or a TypeError listing the known ones. */
 export function familyNamed(name: string): Family {
   const family = FAMILIES.find((f) => f.name === name);
-  if (family === undefined) throw new TypeError(`breakwater: unknown generator family ${JSON.stringify(name)} (known: ${FAMILIES.map((f) => f.name).join(', ')})`);
+  if (family === undefined)
+    throw new TypeError(
+      `breakwater: unknown generator family ${JSON.stringify(name)} (known: ${FAMILIES.map((f) => f.name).join(', ')})`,
+    );
   return family;
 }

@@ -55,7 +55,13 @@ export function setupRun(family: Family, seed: number): RunSetup {
   const drawn = drawService(random.fork('service'));
   const traits = family.service?.(drawn, random.fork('family-service')) ?? drawn;
   const options = drawBreakerOptions(random.fork('breaker'), traits);
-  return { family: family.name, seed, traits, options, onsetMs: Math.round(uniform(random.fork('onset'), ...ONSET_MS)) };
+  return {
+    family: family.name,
+    seed,
+    traits,
+    options,
+    onsetMs: Math.round(uniform(random.fork('onset'), ...ONSET_MS)),
+  };
 }
 
 /**

@@ -18,11 +18,23 @@ export interface Condition {
   stalledUntilMs: number;
 }
 
-export const HEALTHY: Readonly<Condition> = Object.freeze({ errorRate: 0, hangRate: 0, latencyFactor: 1, rateFactor: 1, poolShare: 1, stalledUntilMs: 0 });
+export const HEALTHY: Readonly<Condition> = Object.freeze({
+  errorRate: 0,
+  hangRate: 0,
+  latencyFactor: 1,
+  rateFactor: 1,
+  poolShare: 1,
+  stalledUntilMs: 0,
+});
 
 /** Whether the service is in trouble: calls sent now are load on a failing service. */
 export function isSick(condition: Condition): boolean {
-  return condition.errorRate >= 0.1 || condition.hangRate >= 0.05 || condition.latencyFactor >= 3 || condition.poolShare < 0.5;
+  return (
+    condition.errorRate >= 0.1 ||
+    condition.hangRate >= 0.05 ||
+    condition.latencyFactor >= 3 ||
+    condition.poolShare < 0.5
+  );
 }
 
 /** A service's fixed traits, drawn per run. */
@@ -96,7 +108,8 @@ export class GeneratedService {
         },
         leftQueue: false,
       };
-      const limit = this.traits.pool === 0 ? Infinity : Math.max(0, Math.floor(this.traits.pool * this.condition().poolShare));
+      const limit =
+        this.traits.pool === 0 ? Infinity : Math.max(0, Math.floor(this.traits.pool * this.condition().poolShare));
       if (this.busy < limit) {
         waiting.start();
         return;

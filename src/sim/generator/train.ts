@@ -8,7 +8,6 @@ import { heldOutTable, reliabilityRows, type HeldOutScore, type ModelCard } from
 import { RULE_BASELINES } from '../../adaptive/rule-baselines';
 import { EARLY_WARNING_GBDT } from '../../adaptive/early-warning-gbdt';
 
-
 export interface GeneratorTrainingArgs {
   /** Runs per training family; the calibration split and the held-out families get a share of this. */
   readonly seeds: number;
@@ -22,14 +21,19 @@ const CALIBRATION_SEED_BASE = 10_000;
 const HELD_OUT_SEED_BASE = 20_000;
 
 const seedsFrom = (base: number, count: number): number[] => Array.from({ length: count }, (_, i) => base + i + 1);
-const mean = (values: ArrayLike<number>): number => (values.length > 0 ? Array.from(values).reduce((a, b) => a + b, 0) / values.length : 0);
+const mean = (values: ArrayLike<number>): number =>
+  values.length > 0 ? Array.from(values).reduce((a, b) => a + b, 0) / values.length : 0;
 
 /**
  * Trains the early-warning model on the wide generator: the families not held out on `seeds` runs
  * each, calibrated on other runs of them, then compared with the rule baselines on the held-out
  * families' rows. Resolves with the calibrated model and its card.
  */
-export async function trainFromGenerator(args: GeneratorTrainingArgs, print: (line: string) => void, command: string): Promise<{ model: GbdtModel; card: ModelCard }> {
+export async function trainFromGenerator(
+  args: GeneratorTrainingArgs,
+  print: (line: string) => void,
+  command: string,
+): Promise<{ model: GbdtModel; card: ModelCard }> {
   const training = FAMILIES.filter((f) => !HELD_OUT_FAMILIES.includes(f.name));
   const heldOut = FAMILIES.filter((f) => HELD_OUT_FAMILIES.includes(f.name));
   const horizonMs = args.horizonSeconds * 1000;
@@ -37,17 +41,34 @@ export async function trainFromGenerator(args: GeneratorTrainingArgs, print: (li
   const progress = (family: string, seed: number, rows: number) => {
     if (seed % 10 === 0) print(`  generated ${family} run ${seed}: ${rows} rows so far`);
   };
-  print(`generating ${training.length} training families x ${args.seeds} runs (${training.map((f) => f.name).join(', ')})`);
-  const data = await generateTrainingData({ families: training, seeds: seedsFrom(0, args.seeds), horizonMs, onRun: progress });
+  print(
+    `generating ${training.length} training families x ${args.seeds} runs (${training.map((f) => f.name).join(', ')})`,
+  );
+  const data = await generateTrainingData({
+    families: training,
+    seeds: seedsFrom(0, args.seeds),
+    horizonMs,
+    onRun: progress,
+  });
   const calibrationRuns = Math.max(2, Math.ceil(args.seeds / 4));
   print(`generating the calibration split: ${calibrationRuns} other runs per training family`);
-  const calibration = await generateTrainingData({ families: training, seeds: seedsFrom(CALIBRATION_SEED_BASE, calibrationRuns), horizonMs });
+  const calibration = await generateTrainingData({
+    families: training,
+    seeds: seedsFrom(CALIBRATION_SEED_BASE, calibrationRuns),
+    horizonMs,
+  });
   const heldOutRuns = Math.max(4, Math.ceil(args.seeds / 2));
   print(`generating the held-out families: ${heldOut.map((f) => f.name).join(', ')} x ${heldOutRuns} runs`);
-  const test = await generateTrainingData({ families: heldOut, seeds: seedsFrom(HELD_OUT_SEED_BASE, heldOutRuns), horizonMs });
+  const test = await generateTrainingData({
+    families: heldOut,
+    seeds: seedsFrom(HELD_OUT_SEED_BASE, heldOutRuns),
+    horizonMs,
+  });
   const generated = performance.now();
 
-  print(`training on ${data.rowCount} rows (${(100 * mean(data.labels)).toFixed(1)}% positive), early stopping and calibration on ${calibration.rowCount}`);
+  print(
+    `training on ${data.rowCount} rows (${(100 * mean(data.labels)).toFixed(1)}% positive), early stopping and calibration on ${calibration.rowCount}`,
+  );
   const trees = trainGbdt(data, EARLY_WARNING_GBDT, {
     validation: calibration,
     onRound: ({ round, validationLogLoss }) => {
@@ -55,7 +76,9 @@ export async function trainFromGenerator(args: GeneratorTrainingArgs, print: (li
     },
   });
   const { model, scaling } = calibrate(trees, calibration.features, calibration.labels);
-  print(`kept ${model.trees.length} trees; Platt scaling slope ${scaling.slope.toFixed(3)}, intercept ${scaling.intercept.toFixed(3)}`);
+  print(
+    `kept ${model.trees.length} trees; Platt scaling slope ${scaling.slope.toFixed(3)}, intercept ${scaling.intercept.toFixed(3)}`,
+  );
   const trained = performance.now();
 
   const probabilities = predictProbabilities(model, test.features);
@@ -86,7 +109,11 @@ export async function trainFromGenerator(args: GeneratorTrainingArgs, print: (li
 }
 
 /** The model and every rule baseline on the same held-out rows, each at its own acting threshold. */
-function heldOutScores(test: GeneratedData, probabilities: ArrayLike<number>, args: GeneratorTrainingArgs): HeldOutScore[] {
+function heldOutScores(
+  test: GeneratedData,
+  probabilities: ArrayLike<number>,
+  args: GeneratorTrainingArgs,
+): HeldOutScore[] {
   const healthyRows = (row: number) => test.familyHealthy[test.family[row]];
   const release = Math.max(0, args.threshold - 0.2);
   const scores: HeldOutScore[] = [

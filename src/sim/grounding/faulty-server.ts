@@ -16,7 +16,11 @@ export interface FaultyServer {
  * scheduled faults (times from now): a connection-reset fault resets the socket (TCP RST: the client sees
  * ECONNRESET), a latency fault delays the answer, any other injected error answers 500.
  */
-export async function startFaultyServer(options: { faults: readonly ScheduleEntry[]; latencyMs: number; seed: number }): Promise<FaultyServer> {
+export async function startFaultyServer(options: {
+  faults: readonly ScheduleEntry[];
+  latencyMs: number;
+  seed: number;
+}): Promise<FaultyServer> {
   const injector = new FaultInjector({ schedule: options.faults, seed: options.seed });
   const answer = injector.wrap(
     () => new Promise<string>((resolve) => setTimeout(() => resolve('ok'), options.latencyMs)),

@@ -35,10 +35,11 @@ const TIMEOUT_MS = 1_000;
 const LATENCY_MS = 2;
 
 /** The two grounded scenarios, on a 14 s timeline: 6 s of outage; +100, +500, +2000 ms for 3 s each. */
-export const GROUNDED_FAULTS: Readonly<Record<'hard-outage' | 'latency-creep', readonly ScheduleEntry[]>> = Object.freeze({
-  'hard-outage': [{ type: 'connection-reset', intensity: 'severe', from: 3_000, to: 9_000 }],
-  'latency-creep': [{ type: 'latency', ramp: ['mild', 'severe'], from: 2_000, to: 11_000 }],
-});
+export const GROUNDED_FAULTS: Readonly<Record<'hard-outage' | 'latency-creep', readonly ScheduleEntry[]>> =
+  Object.freeze({
+    'hard-outage': [{ type: 'connection-reset', intensity: 'severe', from: 3_000, to: 9_000 }],
+    'latency-creep': [{ type: 'latency', ramp: ['mild', 'severe'], from: 2_000, to: 11_000 }],
+  });
 
 /** One grounded comparison: the same scenario and policy, simulated and real. */
 export interface GroundingRow {
@@ -63,12 +64,25 @@ function twin(name: string, faults: readonly ScheduleEntry[]): Scenario {
   };
 }
 
-const groundedBreaker: Policy = { name: 'breaker', description: 'the grounding breaker', guard: (edge) => BreakerEdge.on(edge, GROUNDING_BREAKER_OPTIONS) };
+const groundedBreaker: Policy = {
+  name: 'breaker',
+  description: 'the grounding breaker',
+  guard: (edge) => BreakerEdge.on(edge, GROUNDING_BREAKER_OPTIONS),
+};
 
 /** Whether two measurements agree within GROUNDING_TOLERANCE. */
-export function agree(a: { successRate: number; wastedCalls: number }, b: { successRate: number; wastedCalls: number }): boolean {
-  const wastedSlack = Math.max(GROUNDING_TOLERANCE.wastedCalls, GROUNDING_TOLERANCE.wastedShare * Math.max(a.wastedCalls, b.wastedCalls));
-  return Math.abs(a.successRate - b.successRate) <= GROUNDING_TOLERANCE.successRate && Math.abs(a.wastedCalls - b.wastedCalls) <= wastedSlack;
+export function agree(
+  a: { successRate: number; wastedCalls: number },
+  b: { successRate: number; wastedCalls: number },
+): boolean {
+  const wastedSlack = Math.max(
+    GROUNDING_TOLERANCE.wastedCalls,
+    GROUNDING_TOLERANCE.wastedShare * Math.max(a.wastedCalls, b.wastedCalls),
+  );
+  return (
+    Math.abs(a.successRate - b.successRate) <= GROUNDING_TOLERANCE.successRate &&
+    Math.abs(a.wastedCalls - b.wastedCalls) <= wastedSlack
+  );
 }
 
 /**
@@ -99,7 +113,11 @@ export async function runGrounding(seed = 1): Promise<GroundingRow[]> {
   const rows: GroundingRow[] = [];
   for (const [i, { scenario, policy }] of cases.entries()) {
     const sim = await runScenario(twin(scenario, GROUNDED_FAULTS[scenario]), policy, { seed, size: 'quick' });
-    const simulated = { requests: sim.metrics.requests, successRate: sim.metrics.successRate, wastedCalls: sim.metrics.wastedCalls };
+    const simulated = {
+      requests: sim.metrics.requests,
+      successRate: sim.metrics.successRate,
+      wastedCalls: sim.metrics.wastedCalls,
+    };
     const measured = { requests: real[i].requests, successRate: real[i].successRate, wastedCalls: real[i].wastedCalls };
     rows.push({ scenario, policy: policy.name, simulated, real: measured, agrees: agree(simulated, measured) });
   }

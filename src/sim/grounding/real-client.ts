@@ -31,7 +31,8 @@ export interface RealClientOptions {
  */
 export async function runRealClient(options: RealClientOptions): Promise<RealRunResult> {
   const random = new SeededRandom(options.seed).fork('client:client');
-  const breaker = options.breaker === undefined ? undefined : new CircuitBreaker({ ...options.breaker, timeout: options.timeoutMs });
+  const breaker =
+    options.breaker === undefined ? undefined : new CircuitBreaker({ ...options.breaker, timeout: options.timeoutMs });
   let requests = 0;
   let successes = 0;
   let wastedCalls = 0;

@@ -93,7 +93,14 @@ export interface PoolRunResult {
    * The faults as incidents, from their start to their end (a dead worker: to the end of the run),
    * with the tasks one of whose attempts a fault of its type failed, and how many of those still completed.
    */
-  incidents: Array<{ fault: PoolFault['type']; label: string; start: number; end: number; tasksHit: number; completedAfterHit: number }>;
+  incidents: Array<{
+    fault: PoolFault['type'];
+    label: string;
+    start: number;
+    end: number;
+    tasksHit: number;
+    completedAfterHit: number;
+  }>;
   /** Task completion rate per chart bucket (tasks that ended in it; null when none did). */
   timeline: { bucketMs: number; successRate: Array<number | null> };
   /** The watched hardware class's circuit: its state changes on virtual time. */
@@ -101,14 +108,19 @@ export interface PoolRunResult {
 }
 
 /** The worker faults the classifier must name: only the user knows a device error means "leave the hardware class". */
-const classify = (error: unknown) => ((error as { code?: unknown } | null)?.code === 'EHWFAULT' ? ('hardware' as const) : undefined);
+const classify = (error: unknown) =>
+  (error as { code?: unknown } | null)?.code === 'EHWFAULT' ? ('hardware' as const) : undefined;
 
 /**
  * Plays a pool scenario under a strategy on virtual time: the real WorkerPool and its recovery
  * ladder, with a registry on the run's clock and seeded jitter, running checkpointed tasks on
  * simulated workers. Everything random comes from `seed`, so a run replays exactly.
  */
-export async function runPool(scenario: PoolScenario, strategy: PoolStrategy, options: RunOptions): Promise<PoolRunResult> {
+export async function runPool(
+  scenario: PoolScenario,
+  strategy: PoolStrategy,
+  options: RunOptions,
+): Promise<PoolRunResult> {
   const clock = new SimulationClock(0);
   const random = new SeededRandom(options.seed);
   const registry = new Registry({ clock, summaryEveryMs: 0 });
@@ -122,7 +134,9 @@ export async function runPool(scenario: PoolScenario, strategy: PoolStrategy, op
     ...strategy.options,
     targets: scenario.workers.map((w) => ({ id: w.id, hardware: w.hardware, capacity: w.capacity })),
   });
-  const workers = new Map(scenario.workers.map((w) => [w.id, new SimWorker(w, scenario.faults, clock, random.fork(`worker:${w.id}`))]));
+  const workers = new Map(
+    scenario.workers.map((w) => [w.id, new SimWorker(w, scenario.faults, clock, random.fork(`worker:${w.id}`))]),
+  );
   const watched = registry.createHardwareBreaker(scenario.watchedHardware);
   const states: PoolRunResult['states'] = [{ at: 0, state: watched.getState() }];
   watched.on('stateChange', (change) => states.push({ at: Math.round(clock.now()), state: change.to }));
@@ -130,7 +144,9 @@ export async function runPool(scenario: PoolScenario, strategy: PoolStrategy, op
   const spec = scenario.tasks;
   const account: WorkAccount = { computed: 0, lost: 0 };
   const log = new RequestLog(BUCKET_MS);
-  const hits = new Map<PoolFault['type'], { tasksHit: number; completedAfterHit: number }>(scenario.faults.map((f) => [f.type, { tasksHit: 0, completedAfterHit: 0 }]));
+  const hits = new Map<PoolFault['type'], { tasksHit: number; completedAfterHit: number }>(
+    scenario.faults.map((f) => [f.type, { tasksHit: 0, completedAfterHit: 0 }]),
+  );
   const countHits = (task: SimTask, completed: boolean) => {
     for (const fault of task.hitBy) {
       const count = hits.get(fault)!;
@@ -138,7 +154,15 @@ export async function runPool(scenario: PoolScenario, strategy: PoolStrategy, op
       if (completed) count.completedAfterHit++;
     }
   };
-  const outcomes = { tasks: 0, completed: 0, escalated: 0, unavailable: 0, abandoned: 0, totalMs: 0, lastCompletion: 0 };
+  const outcomes = {
+    tasks: 0,
+    completed: 0,
+    escalated: 0,
+    unavailable: 0,
+    abandoned: 0,
+    totalMs: 0,
+    lastCompletion: 0,
+  };
   // A task that fails other than by escalation or unavailability is a bug of the simulation (or of
   // the pool): it ends the run with that error rather than passing as a failed task.
   let unexpected: unknown;
@@ -151,7 +175,13 @@ export async function runPool(scenario: PoolScenario, strategy: PoolStrategy, op
       submit();
       const submitted = clock.now();
       const task = simulatedTask(
-        { id: `task-${outcomes.tasks++}`, items: spec.items, batchSize: spec.batchSize, checkpointEvery: spec.checkpointEvery, large: sizes.chance(spec.largeShare) },
+        {
+          id: `task-${outcomes.tasks++}`,
+          items: spec.items,
+          batchSize: spec.batchSize,
+          checkpointEvery: spec.checkpointEvery,
+          large: sizes.chance(spec.largeShare),
+        },
         workers,
         account,
       );
@@ -177,7 +207,11 @@ export async function runPool(scenario: PoolScenario, strategy: PoolStrategy, op
   submit();
   await playUntil(clock, scenario.durationMs, options.onProgress);
   await registry.shutdown();
-  if (unexpected !== undefined) throw new Error(`breakwater: pool scenario "${scenario.name}" (${strategy.name}): a task failed with an unexpected error`, { cause: unexpected });
+  if (unexpected !== undefined)
+    throw new Error(
+      `breakwater: pool scenario "${scenario.name}" (${strategy.name}): a task failed with an unexpected error`,
+      { cause: unexpected },
+    );
 
   const { tasks, completed, escalated, unavailable } = outcomes;
   const stats = pool.recovery.stats;
@@ -202,8 +236,16 @@ export async function runPool(scenario: PoolScenario, strategy: PoolStrategy, op
       failures: stats.failures,
       actions: Object.fromEntries(LADDER.map((step) => [step, stats.actions[step]])) as Record<RecoveryStep, number>,
     },
-    incidents: scenario.faults.map((f) => ({ fault: f.type, label: describeFault(f), ...(f.type === 'worker-dies' ? { start: f.at, end: scenario.durationMs } : { start: f.from, end: f.to }), ...hits.get(f.type)! })),
-    timeline: successTimeline({ bucketMs: BUCKET_MS, requests: log.requests, successes: log.successes }, scenario.durationMs),
+    incidents: scenario.faults.map((f) => ({
+      fault: f.type,
+      label: describeFault(f),
+      ...(f.type === 'worker-dies' ? { start: f.at, end: scenario.durationMs } : { start: f.from, end: f.to }),
+      ...hits.get(f.type)!,
+    })),
+    timeline: successTimeline(
+      { bucketMs: BUCKET_MS, requests: log.requests, successes: log.successes },
+      scenario.durationMs,
+    ),
     states,
   };
 }
@@ -211,6 +253,7 @@ export async function runPool(scenario: PoolScenario, strategy: PoolStrategy, op
 /** A fault in a few words, for reports. */
 function describeFault(fault: PoolFault): string {
   if (fault.type === 'worker-dies') return `${fault.worker} dies`;
-  if (fault.type === 'hardware-degrades') return `${fault.hardware} fails ${Math.round(fault.failureRate * 100)}% of batches`;
+  if (fault.type === 'hardware-degrades')
+    return `${fault.hardware} fails ${Math.round(fault.failureRate * 100)}% of batches`;
   return `memory pressure: large batches <= ${fault.maxLargeBatch} items`;
 }

@@ -38,7 +38,11 @@ interface Progress {
  * on the attempt's worker, and saves a checkpoint every `checkpointEvery` items and at the end.
  * When a batch fails, the items since the last checkpoint are counted as lost.
  */
-export function simulatedTask(spec: SimTaskSpec, workers: ReadonlyMap<string, SimWorker>, account: WorkAccount): SimTask {
+export function simulatedTask(
+  spec: SimTaskSpec,
+  workers: ReadonlyMap<string, SimWorker>,
+  account: WorkAccount,
+): SimTask {
   let saved = 0;
   const hitBy = new Set<PoolFault['type']>();
   return {
@@ -48,7 +52,10 @@ export function simulatedTask(spec: SimTaskSpec, workers: ReadonlyMap<string, Si
     hitBy,
     async run(attempt) {
       const worker = attempt.worker === undefined ? undefined : workers.get(attempt.worker);
-      if (worker === undefined) throw new TypeError(`breakwater: simulated task ${spec.id} was placed on unknown worker ${String(attempt.worker)}`);
+      if (worker === undefined)
+        throw new TypeError(
+          `breakwater: simulated task ${spec.id} was placed on unknown worker ${String(attempt.worker)}`,
+        );
       let done = (attempt.checkpoint as Progress | undefined)?.done ?? 0;
       let unsaved = 0;
       while (done < spec.items) {

@@ -16,7 +16,13 @@ export type PoolFault =
   /** The worker's process dies at `at` and stays down: batches running then fail (ECONNRESET), later ones are refused (ECONNREFUSED). */
   | { readonly type: 'worker-dies'; readonly worker: string; readonly at: number }
   /** Every worker of the class fails `failureRate` of its batches at their end (EHWFAULT: a driver or device error). */
-  | { readonly type: 'hardware-degrades'; readonly hardware: string; readonly from: number; readonly to: number; readonly failureRate: number }
+  | {
+      readonly type: 'hardware-degrades';
+      readonly hardware: string;
+      readonly from: number;
+      readonly to: number;
+      readonly failureRate: number;
+    }
   /** Memory runs short: a batch of a large task bigger than `maxLargeBatch` items fails to allocate (ENOMEM). */
   | { readonly type: 'memory-pressure'; readonly from: number; readonly to: number; readonly maxLargeBatch: number };
 
@@ -60,10 +66,19 @@ export class SimWorker {
   process(items: number, large: boolean): Promise<void> {
     const now = this.clock.now();
     const { id } = this.spec;
-    if (this.diesAt !== undefined && now >= this.diesAt) return this.fail(REFUSE_MS, new SimWorkerError('ECONNREFUSED', 'worker-dies', `worker ${id} is down`, 0));
+    if (this.diesAt !== undefined && now >= this.diesAt)
+      return this.fail(REFUSE_MS, new SimWorkerError('ECONNREFUSED', 'worker-dies', `worker ${id} is down`, 0));
     const pressure = this.active('memory-pressure', now);
     if (large && pressure !== undefined && pressure.type === 'memory-pressure' && items > pressure.maxLargeBatch) {
-      return this.fail(ALLOCATE_MS, new SimWorkerError('ENOMEM', 'memory-pressure', `worker ${id}: failed to allocate a batch of ${items} large items`, 0));
+      return this.fail(
+        ALLOCATE_MS,
+        new SimWorkerError(
+          'ENOMEM',
+          'memory-pressure',
+          `worker ${id}: failed to allocate a batch of ${items} large items`,
+          0,
+        ),
+      );
     }
     const durationMs = items * this.spec.msPerItem * Math.max(1, (this.running + 1) / this.spec.capacity);
     this.running++;
@@ -72,15 +87,33 @@ export class SimWorker {
       if (this.diesAt !== undefined && this.diesAt < end) {
         this.clock.setTimeout(() => {
           this.running--;
-          reject(new SimWorkerError('ECONNRESET', 'worker-dies', `worker ${id} died during a batch`, Math.floor((items * (this.diesAt! - now)) / durationMs)));
+          reject(
+            new SimWorkerError(
+              'ECONNRESET',
+              'worker-dies',
+              `worker ${id} died during a batch`,
+              Math.floor((items * (this.diesAt! - now)) / durationMs),
+            ),
+          );
         }, this.diesAt - now);
         return;
       }
       this.clock.setTimeout(() => {
         this.running--;
         const degraded = this.active('hardware-degrades', this.clock.now());
-        if (degraded !== undefined && degraded.type === 'hardware-degrades' && this.random.chance(degraded.failureRate)) {
-          reject(new SimWorkerError('EHWFAULT', 'hardware-degrades', `${this.spec.hardware} device error on worker ${id}`, items));
+        if (
+          degraded !== undefined &&
+          degraded.type === 'hardware-degrades' &&
+          this.random.chance(degraded.failureRate)
+        ) {
+          reject(
+            new SimWorkerError(
+              'EHWFAULT',
+              'hardware-degrades',
+              `${this.spec.hardware} device error on worker ${id}`,
+              items,
+            ),
+          );
         } else {
           resolve();
         }
@@ -90,7 +123,13 @@ export class SimWorker {
 
   /** The fault of this type that applies to this worker at `at`, if any. */
   private active(type: 'memory-pressure' | 'hardware-degrades', at: number): PoolFault | undefined {
-    return this.faults.find((f) => f.type === type && at >= f.from && at < f.to && (f.type !== 'hardware-degrades' || f.hardware === this.spec.hardware));
+    return this.faults.find(
+      (f) =>
+        f.type === type &&
+        at >= f.from &&
+        at < f.to &&
+        (f.type !== 'hardware-degrades' || f.hardware === this.spec.hardware),
+    );
   }
 
   private fail(afterMs: number, error: SimWorkerError): Promise<void> {

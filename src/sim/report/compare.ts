@@ -9,10 +9,20 @@ export type { Regression } from './regression';
 /** Checks that a parsed JSON file is a suite result; the error names the file. */
 export function checkSuiteFile(value: unknown, file: string): SuiteResult {
   const suite = value as SuiteResult;
-  if (suite === null || typeof suite !== 'object' || suite.kind !== 'breakwater.scenarios' || !Array.isArray(suite.runs)) {
-    throw new TypeError(`breakwater: ${file} is not a scenario result (expected the JSON written by \`breakwater simulate\`, with kind "breakwater.scenarios")`);
+  if (
+    suite === null ||
+    typeof suite !== 'object' ||
+    suite.kind !== 'breakwater.scenarios' ||
+    !Array.isArray(suite.runs)
+  ) {
+    throw new TypeError(
+      `breakwater: ${file} is not a scenario result (expected the JSON written by \`breakwater simulate\`, with kind "breakwater.scenarios")`,
+    );
   }
-  if (suite.version !== 1) throw new TypeError(`breakwater: ${file} has result version ${String(suite.version)}; this breakwater reads version 1`);
+  if (suite.version !== 1)
+    throw new TypeError(
+      `breakwater: ${file} has result version ${String(suite.version)}; this breakwater reads version 1`,
+    );
   return suite;
 }
 
@@ -44,7 +54,14 @@ export function findRegressions(before: SuiteResult, after: SuiteResult): Regres
       const a = old.metrics[measure.key] as number | null;
       const b = run.metrics[measure.key] as number | null;
       if (regressed(measure, a, b, run)) {
-        regressions.push({ scenario: run.scenario, policy: run.policy, measure: measure.label, before: a, after: b, tolerance: describe(measure) });
+        regressions.push({
+          scenario: run.scenario,
+          policy: run.policy,
+          measure: measure.label,
+          before: a,
+          after: b,
+          tolerance: describe(measure),
+        });
       }
     }
   }

@@ -12,8 +12,13 @@ export function percentChange(value: number, baseline: number): string {
 }
 
 /** A plain-text table: the first `leftColumns` columns aligned left, the others right. */
-export function textTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>, leftColumns: number): string {
+export function textTable(
+  header: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  leftColumns: number,
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }

@@ -18,15 +18,18 @@ export interface ReportContext {
 function cell(measure: Measure, run: RunResult): string {
   const value = run.metrics[measure.key] as number | null;
   if (value !== null) return measure.format(value);
-  if (measure.key === 'recoveryTimeMs' && run.metrics.incidents > 0) return `never (${run.metrics.recovered}/${run.metrics.incidents})`;
+  if (measure.key === 'recoveryTimeMs' && run.metrics.incidents > 0)
+    return `never (${run.metrics.recovered}/${run.metrics.incidents})`;
   return '-';
 }
 
 function change(measure: Measure, run: RunResult, baseline: RunResult): string {
   const value = run.metrics[measure.key] as number | null;
   const base = baseline.metrics[measure.key] as number | null;
-  if (measure.key === 'recoveryTimeMs' && base === null && value !== null && baseline.metrics.incidents > 0) return 'recovers (baseline never)';
-  if (measure.key === 'recoveryTimeMs' && value === null && base !== null && run.metrics.incidents > 0) return 'never recovers';
+  if (measure.key === 'recoveryTimeMs' && base === null && value !== null && baseline.metrics.incidents > 0)
+    return 'recovers (baseline never)';
+  if (measure.key === 'recoveryTimeMs' && value === null && base !== null && run.metrics.incidents > 0)
+    return 'never recovers';
   const percent = improvement(measure, value, base);
   if (percent === null) return value === base || value === null ? '' : 'n/a';
   return `${percent >= 0 ? '+' : ''}${percent.toFixed(1)}%`;
@@ -49,7 +52,10 @@ export function markdownReport(suite: SuiteResult, context: ReportContext): stri
     '',
   ];
   if (suite.rollouts !== undefined || suite.pools !== undefined) {
-    lines.push('Rollout scenarios compare the progressive rollout with a big-bang switch; pool scenarios compare the worker pool without and with recovery.', '');
+    lines.push(
+      'Rollout scenarios compare the progressive rollout with a big-bang switch; pool scenarios compare the worker pool without and with recovery.',
+      '',
+    );
   }
   for (const scenario of suite.scenarios) {
     if (scenario.kind === 'rollout') {
@@ -75,7 +81,8 @@ export function markdownReport(suite: SuiteResult, context: ReportContext): stri
         row.push(cell(m, run));
         if (m.compared) row.push(run === baseline ? '' : change(m, run, baseline));
       }
-      if (run.metrics.cascadesPrevented !== null) row.push(run === baseline ? '' : String(run.metrics.cascadesPrevented));
+      if (run.metrics.cascadesPrevented !== null)
+        row.push(run === baseline ? '' : String(run.metrics.cascadesPrevented));
       lines.push(`| ${row.join(' | ')} |`);
     }
     lines.push('', `![success rate and circuit state](${scenario.name}.svg)`, '');
@@ -90,21 +97,36 @@ export function markdownReport(suite: SuiteResult, context: ReportContext): stri
  */
 export function summaryTable(suite: SuiteResult): string {
   const tables: string[] = [];
-  if (suite.runs.length > 0 || (suite.rollouts === undefined && suite.pools === undefined)) tables.push(breakerSummary(suite));
+  if (suite.runs.length > 0 || (suite.rollouts === undefined && suite.pools === undefined))
+    tables.push(breakerSummary(suite));
   if (suite.rollouts !== undefined) tables.push(rolloutSummary(suite.rollouts));
   if (suite.pools !== undefined) tables.push(poolSummary(suite.pools));
   return tables.join('\n\n');
 }
 
 function breakerSummary(suite: SuiteResult): string {
-  const header = ['scenario', 'policy', 'success', 'recovery', 'probes closing', 'wasted', 'sick load/s', 'false rej.', 'cascades (prevented)'];
+  const header = [
+    'scenario',
+    'policy',
+    'success',
+    'recovery',
+    'probes closing',
+    'wasted',
+    'sick load/s',
+    'false rej.',
+    'cascades (prevented)',
+  ];
   const rows = suite.runs.map((r) => {
     const m = r.metrics;
     return [
       r.scenario,
       r.policy,
       `${(m.successRate * 100).toFixed(2)}%`,
-      m.recoveryTimeMs !== null ? `${(m.recoveryTimeMs / 1000).toFixed(1)} s` : m.incidents > 0 ? `never (${m.recovered}/${m.incidents})` : '-',
+      m.recoveryTimeMs !== null
+        ? `${(m.recoveryTimeMs / 1000).toFixed(1)} s`
+        : m.incidents > 0
+          ? `never (${m.recovered}/${m.incidents})`
+          : '-',
       m.recoverySuccessRate !== null ? `${(m.recoverySuccessRate * 100).toFixed(0)}% of ${m.probeRounds}` : '-',
       String(m.wastedCalls),
       m.sickLoadPerSecond.toFixed(1),
@@ -113,6 +135,7 @@ function breakerSummary(suite: SuiteResult): string {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }

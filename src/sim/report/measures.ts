@@ -22,13 +22,62 @@ const count = (value: number) => String(Math.round(value));
  * cascades none.
  */
 export const MEASURES: readonly Measure[] = [
-  { key: 'successRate', label: 'success rate', better: 'higher', compared: true, tolerance: { absolute: 0.01, relative: 0 }, format: percent },
-  { key: 'recoveryTimeMs', label: 'recovery time', better: 'lower', compared: true, tolerance: { absolute: 2_000, relative: 0.1 }, format: (ms) => `${(ms / 1000).toFixed(1)} s` },
-  { key: 'recoverySuccessRate', label: 'probe rounds closing', better: 'higher', compared: false, tolerance: { absolute: 0.1, relative: 0 }, format: percent },
-  { key: 'wastedCalls', label: 'wasted calls', better: 'lower', compared: true, tolerance: { absolute: 10, relative: 0.1 }, format: count },
-  { key: 'sickLoadPerSecond', label: 'load on sick service (req/s)', better: 'lower', compared: true, tolerance: { absolute: 0.5, relative: 0.1 }, format: (v) => v.toFixed(1) },
-  { key: 'falseRejections', label: 'false rejections', better: 'lower', compared: false, tolerance: { absolute: 10, relative: 0.1 }, format: count },
-  { key: 'cascades', label: 'cascades', better: 'lower', compared: false, tolerance: { absolute: 0, relative: 0 }, format: count },
+  {
+    key: 'successRate',
+    label: 'success rate',
+    better: 'higher',
+    compared: true,
+    tolerance: { absolute: 0.01, relative: 0 },
+    format: percent,
+  },
+  {
+    key: 'recoveryTimeMs',
+    label: 'recovery time',
+    better: 'lower',
+    compared: true,
+    tolerance: { absolute: 2_000, relative: 0.1 },
+    format: (ms) => `${(ms / 1000).toFixed(1)} s`,
+  },
+  {
+    key: 'recoverySuccessRate',
+    label: 'probe rounds closing',
+    better: 'higher',
+    compared: false,
+    tolerance: { absolute: 0.1, relative: 0 },
+    format: percent,
+  },
+  {
+    key: 'wastedCalls',
+    label: 'wasted calls',
+    better: 'lower',
+    compared: true,
+    tolerance: { absolute: 10, relative: 0.1 },
+    format: count,
+  },
+  {
+    key: 'sickLoadPerSecond',
+    label: 'load on sick service (req/s)',
+    better: 'lower',
+    compared: true,
+    tolerance: { absolute: 0.5, relative: 0.1 },
+    format: (v) => v.toFixed(1),
+  },
+  {
+    key: 'falseRejections',
+    label: 'false rejections',
+    better: 'lower',
+    compared: false,
+    tolerance: { absolute: 10, relative: 0.1 },
+    format: count,
+  },
+  {
+    key: 'cascades',
+    label: 'cascades',
+    better: 'lower',
+    compared: false,
+    tolerance: { absolute: 0, relative: 0 },
+    format: count,
+  },
 ];
 
 /**

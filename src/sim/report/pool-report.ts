@@ -15,7 +15,9 @@ function completionTime(run: PoolRunResult): string {
 
 /** The ladder's actions that happened, e.g. "switch-worker 7, reduce 4"; "none" without any. */
 function actionsText(run: PoolRunResult): string {
-  const used = LADDER.filter((step) => run.metrics.actions[step] > 0).map((step) => `${step} ${run.metrics.actions[step]}`);
+  const used = LADDER.filter((step) => run.metrics.actions[step] > 0).map(
+    (step) => `${step} ${run.metrics.actions[step]}`,
+  );
   return used.length === 0 ? 'none' : used.join(', ');
 }
 
@@ -51,13 +53,20 @@ export function poolSection(suite: SuiteResult, scenario: { name: string; title:
     );
   }
   lines.push('', 'Tasks one of whose attempts each fault failed, and how many of them still completed:', '');
-  lines.push(`| fault | from | to | ${runs.map((r) => `${r.strategy}: completed / hit`).join(' | ')} |`, `|---|---:|---:|${runs.map(() => '---:').join('|')}|`);
+  lines.push(
+    `| fault | from | to | ${runs.map((r) => `${r.strategy}: completed / hit`).join(' | ')} |`,
+    `|---|---:|---:|${runs.map(() => '---:').join('|')}|`,
+  );
   baseline.incidents.forEach((incident, i) => {
     const cells = runs.map((r) => {
       const { tasksHit, completedAfterHit } = r.incidents[i];
-      return tasksHit === 0 ? '0 / 0' : `${completedAfterHit} / ${tasksHit} (${percent(completedAfterHit / tasksHit, 0)})`;
+      return tasksHit === 0
+        ? '0 / 0'
+        : `${completedAfterHit} / ${tasksHit} (${percent(completedAfterHit / tasksHit, 0)})`;
     });
-    lines.push(`| ${incident.label} | ${clockTime(incident.start)} | ${clockTime(incident.end)} | ${cells.join(' | ')} |`);
+    lines.push(
+      `| ${incident.label} | ${clockTime(incident.start)} | ${clockTime(incident.end)} | ${cells.join(' | ')} |`,
+    );
   });
   lines.push('', `![task completion rate and the hardware class circuit](${scenario.name}.svg)`, '');
   return lines;
@@ -65,7 +74,16 @@ export function poolSection(suite: SuiteResult, scenario: { name: string; title:
 
 /** The CLI's table of the pool runs: one row per scenario and strategy. */
 export function poolSummary(runs: readonly PoolRunResult[]): string {
-  const header = ['scenario', 'strategy', 'completion', 'all done at', 'mean task', 'work lost', 'escalated', 'refused'];
+  const header = [
+    'scenario',
+    'strategy',
+    'completion',
+    'all done at',
+    'mean task',
+    'work lost',
+    'escalated',
+    'refused',
+  ];
   const rows = runs.map((r) => [
     r.scenario,
     r.strategy,
@@ -98,5 +116,8 @@ export function poolChart(suite: SuiteResult, scenario: string): string {
     colours: CIRCUIT_COLOURS,
     noStrip: 'no circuit',
   }));
-  return panelChart(`${scenario}: task completion rate and hardware class circuit (seed ${suite.seed}, ${suite.size})`, panels);
+  return panelChart(
+    `${scenario}: task completion rate and hardware class circuit (seed ${suite.seed}, ${suite.size})`,
+    panels,
+  );
 }

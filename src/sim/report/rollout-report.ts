@@ -4,7 +4,14 @@ import { clockTime, percentChange, textTable } from './format';
 import { panelChart } from './svg';
 
 /** Phase colours: light to dark blue as the new version's share grows, red once rolled back. */
-const PHASE_COLOURS: Readonly<Record<string, string>> = { OFF: '#999999', PROBE: '#c6dbef', SMALL: '#6baed6', MEDIUM: '#2171b5', FULL: '#08306b', 'rolled back': '#d64541' };
+const PHASE_COLOURS: Readonly<Record<string, string>> = {
+  OFF: '#999999',
+  PROBE: '#c6dbef',
+  SMALL: '#6baed6',
+  MEDIUM: '#2171b5',
+  FULL: '#08306b',
+  'rolled back': '#d64541',
+};
 
 /** Where a run ended, in words: "FULL", "rolled back", or the phase it was still in. */
 function outcomeText(run: RolloutRunResult): string {
@@ -47,7 +54,10 @@ export function rolloutSection(suite: SuiteResult, scenario: { name: string; tit
   lines.push('');
   for (const run of runs.filter((r) => r.phases.length > 1)) {
     lines.push(`Phases under \`${run.strategy}\`:`, '');
-    for (const change of run.phases) lines.push(`- ${clockTime(change.at)} ${change.action} to ${change.phase} (${Math.round(change.weight * 100)}%): ${change.reason}`);
+    for (const change of run.phases)
+      lines.push(
+        `- ${clockTime(change.at)} ${change.action} to ${change.phase} (${Math.round(change.weight * 100)}%): ${change.reason}`,
+      );
     lines.push('');
   }
   lines.push(`![success rate and rollout phase](${scenario.name}.svg)`, '');
@@ -77,7 +87,15 @@ export function rolloutChart(suite: SuiteResult, scenario: string): string {
     const strip = run.phases.map((c) => ({ at: c.at, state: c.action === 'rollback' ? 'rolled back' : c.phase }));
     // Phases named in the options rather than the defaults get the middle blue.
     const colours = Object.fromEntries(strip.map((s) => [s.state, PHASE_COLOURS[s.state] ?? PHASE_COLOURS.SMALL]));
-    return { label: `${run.strategy} (phases: ${strip.map((s) => s.state).join(' > ')})`, durationMs: run.durationMs, incidents: [], timeline: run.timeline, strip, colours, noStrip: '' };
+    return {
+      label: `${run.strategy} (phases: ${strip.map((s) => s.state).join(' > ')})`,
+      durationMs: run.durationMs,
+      incidents: [],
+      timeline: run.timeline,
+      strip,
+      colours,
+      noStrip: '',
+    };
   });
   return panelChart(`${scenario}: client success rate and rollout phase (seed ${suite.seed}, ${suite.size})`, panels);
 }

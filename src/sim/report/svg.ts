@@ -23,7 +23,11 @@ export interface ChartPanel {
   readonly label: string;
   readonly durationMs: number;
   /** Shaded red from start to end, then amber to healedAt (a warm-up) when later. */
-  readonly incidents: ReadonlyArray<{ readonly start: number; readonly end: number; readonly healedAt?: number | null }>;
+  readonly incidents: ReadonlyArray<{
+    readonly start: number;
+    readonly end: number;
+    readonly healedAt?: number | null;
+  }>;
   readonly timeline: { readonly bucketMs: number; readonly successRate: ReadonlyArray<number | null> };
   /** State changes for the strip (the first at 0); empty draws a grey strip saying `noStrip`. */
   readonly strip: ReadonlyArray<{ readonly at: number; readonly state: string }>;
@@ -37,7 +41,15 @@ export interface ChartPanel {
  */
 export function scenarioChart(suite: SuiteResult, scenario: string): string {
   const runs = suite.runs.filter((r) => r.scenario === scenario);
-  const panels = runs.map((run): ChartPanel => ({ label: run.policy, durationMs: run.durationMs, incidents: run.incidents, timeline: run.timeline, strip: run.states, colours: CIRCUIT_COLOURS, noStrip: 'no breaker' }));
+  const panels = runs.map((run): ChartPanel => ({
+    label: run.policy,
+    durationMs: run.durationMs,
+    incidents: run.incidents,
+    timeline: run.timeline,
+    strip: run.states,
+    colours: CIRCUIT_COLOURS,
+    noStrip: 'no breaker',
+  }));
   return panelChart(`${scenario}: client success rate and circuit state (seed ${suite.seed}, ${suite.size})`, panels);
 }
 
@@ -51,7 +63,10 @@ export function panelChart(title: string, panels: readonly ChartPanel[]): string
   ];
   panels.forEach((p, i) => parts.push(panel(p, 50 + i * PANEL)));
   const durationMin = (panels[0]?.durationMs ?? 0) / 60_000;
-  parts.push(`<text x="${LEFT + PLOT / 2}" y="${height - 8}" text-anchor="middle">virtual time (${round(durationMin)} min)</text>`, '</svg>');
+  parts.push(
+    `<text x="${LEFT + PLOT / 2}" y="${height - 8}" text-anchor="middle">virtual time (${round(durationMin)} min)</text>`,
+    '</svg>',
+  );
   return parts.join('\n');
 }
 
@@ -61,8 +76,13 @@ function panel(view: ChartPanel, top: number): string {
   const parts: string[] = [`<text x="${LEFT}" y="${top - 5}" font-weight="bold">${escape(view.label)}</text>`];
   for (const incident of view.incidents) {
     const healed = incident.healedAt ?? view.durationMs;
-    parts.push(`<rect x="${x(incident.start)}" y="${top}" width="${round(x(incident.end) - x(incident.start))}" height="${LINE_HEIGHT}" fill="#f3d0cf"/>`);
-    if (healed > incident.end) parts.push(`<rect x="${x(incident.end)}" y="${top}" width="${round(x(healed) - x(incident.end))}" height="${LINE_HEIGHT}" fill="#f8ead0"/>`);
+    parts.push(
+      `<rect x="${x(incident.start)}" y="${top}" width="${round(x(incident.end) - x(incident.start))}" height="${LINE_HEIGHT}" fill="#f3d0cf"/>`,
+    );
+    if (healed > incident.end)
+      parts.push(
+        `<rect x="${x(incident.end)}" y="${top}" width="${round(x(healed) - x(incident.end))}" height="${LINE_HEIGHT}" fill="#f8ead0"/>`,
+      );
   }
   parts.push(
     `<rect x="${LEFT}" y="${top}" width="${PLOT}" height="${LINE_HEIGHT}" fill="none" stroke="#cccccc"/>`,
@@ -78,12 +98,17 @@ function panel(view: ChartPanel, top: number): string {
   if (path !== '') parts.push(`<path d="${path.trim()}" fill="none" stroke="#1f5fa8" stroke-width="1.5"/>`);
   const stripTop = top + LINE_HEIGHT + 6;
   if (view.strip.length === 0) {
-    parts.push(`<rect x="${LEFT}" y="${stripTop}" width="${PLOT}" height="${STRIP}" fill="#eeeeee"/>`, `<text x="${LEFT + 4}" y="${stripTop + 10}" fill="#666">${escape(view.noStrip)}</text>`);
+    parts.push(
+      `<rect x="${LEFT}" y="${stripTop}" width="${PLOT}" height="${STRIP}" fill="#eeeeee"/>`,
+      `<text x="${LEFT + 4}" y="${stripTop + 10}" fill="#666">${escape(view.noStrip)}</text>`,
+    );
   } else {
     view.strip.forEach((s, i) => {
       const end = view.strip[i + 1]?.at ?? view.durationMs;
       if (end <= s.at) return;
-      parts.push(`<rect x="${x(s.at)}" y="${stripTop}" width="${Math.max(0.5, round(x(end) - x(s.at)))}" height="${STRIP}" fill="${view.colours[s.state]}"><title>${escape(s.state)} from ${round(s.at / 1000)} s</title></rect>`);
+      parts.push(
+        `<rect x="${x(s.at)}" y="${stripTop}" width="${Math.max(0.5, round(x(end) - x(s.at)))}" height="${STRIP}" fill="${view.colours[s.state]}"><title>${escape(s.state)} from ${round(s.at / 1000)} s</title></rect>`,
+      );
     });
   }
   return parts.join('\n');
@@ -91,7 +116,9 @@ function panel(view: ChartPanel, top: number): string {
 
 /** Recovery time per scenario and policy as horizontal bars; a run that never recovered is drawn hatched to the axis end. */
 export function recoveryChart(suite: SuiteResult): string {
-  const scenarios = suite.scenarios.filter((s) => suite.runs.some((r) => r.scenario === s.name && r.metrics.incidents > 0));
+  const scenarios = suite.scenarios.filter((s) =>
+    suite.runs.some((r) => r.scenario === s.name && r.metrics.incidents > 0),
+  );
   const bar = 14;
   const group = suite.policies.length * bar + 14;
   const height = 50 + scenarios.length * group + 30;
@@ -122,6 +149,9 @@ export function recoveryChart(suite: SuiteResult): string {
       );
     });
   });
-  parts.push(`<text x="${left + plot / 2}" y="${height - 8}" text-anchor="middle">seconds from the fault's end to the client success rate back at 95%</text>`, '</svg>');
+  parts.push(
+    `<text x="${left + plot / 2}" y="${height - 8}" text-anchor="middle">seconds from the fault's end to the client success rate back at 95%</text>`,
+    '</svg>',
+  );
   return parts.join('\n');
 }

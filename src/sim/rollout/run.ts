@@ -62,7 +62,8 @@ export interface RolloutRunResult {
   timeline: { bucketMs: number; successRate: Array<number | null> };
 }
 
-const refuseDependencies = (): Promise<void> => Promise.reject(new TypeError('breakwater: a rollout version has no dependencies'));
+const refuseDependencies = (): Promise<void> =>
+  Promise.reject(new TypeError('breakwater: a rollout version has no dependencies'));
 
 /**
  * Plays a rollout scenario under a strategy on virtual time: Poisson requests from seeded users,
@@ -70,14 +71,28 @@ const refuseDependencies = (): Promise<void> => Promise.reject(new TypeError('br
  * capacity, latency and faults), timed out at the endpoint's timeout, and its outcome fed back to
  * the strategy. Everything random comes from `seed`, so a run replays exactly.
  */
-export async function runRollout(scenario: RolloutScenario, strategy: RolloutStrategy, options: RunOptions): Promise<RolloutRunResult> {
+export async function runRollout(
+  scenario: RolloutScenario,
+  strategy: RolloutStrategy,
+  options: RunOptions,
+): Promise<RolloutRunResult> {
   const clock = new SimulationClock(0);
   const random = new SeededRandom(options.seed);
   const version = (spec: ServiceSpec, label: RolloutVersion) => ({
     service: new SimService(spec, clock, random.fork(`service:${label}`), BUCKET_MS, refuseDependencies),
-    edge: new UnguardedEdge({ name: `endpoint->${spec.name}`, caller: 'endpoint', service: spec.name, clock, timeoutMs: scenario.timeoutMs, random: random.fork(`edge:${label}`) }),
+    edge: new UnguardedEdge({
+      name: `endpoint->${spec.name}`,
+      caller: 'endpoint',
+      service: spec.name,
+      clock,
+      timeoutMs: scenario.timeoutMs,
+      random: random.fork(`edge:${label}`),
+    }),
   });
-  const versions: Record<RolloutVersion, { service: SimService; edge: UnguardedEdge }> = { old: version(scenario.oldVersion, 'old'), new: version(scenario.newVersion, 'new') };
+  const versions: Record<RolloutVersion, { service: SimService; edge: UnguardedEdge }> = {
+    old: version(scenario.oldVersion, 'old'),
+    new: version(scenario.newVersion, 'new'),
+  };
   const router = strategy.router({ clock, name: scenario.name, seed: `${scenario.name}:${options.seed}` });
   const log = new RequestLog(BUCKET_MS);
   const arrivals = random.fork('client');
@@ -96,7 +111,12 @@ export async function runRollout(scenario: RolloutScenario, strategy: RolloutStr
       exposed.last = clock.now();
     }
     const started = clock.now();
-    const ok = await target.edge.call(() => target.service.handle()).then(() => true, () => false);
+    const ok = await target.edge
+      .call(() => target.service.handle())
+      .then(
+        () => true,
+        () => false,
+      );
     if (useNew && !ok) exposed.failures++;
     router.record(useNew ? 'new' : 'old', ok, clock.now() - started);
     return ok;
@@ -127,7 +147,10 @@ export async function runRollout(scenario: RolloutScenario, strategy: RolloutStr
   const successes = log.successes.reduce((a, b) => a + b, 0);
   const phases = router.changes.map((c) => ({ ...c, at: Math.round(c.at) }));
   const last = phases[phases.length - 1];
-  if (last === undefined) throw new TypeError(`breakwater: rollout strategy "${strategy.name}" reported no phase change; its router's changes must start with the split at t0`);
+  if (last === undefined)
+    throw new TypeError(
+      `breakwater: rollout strategy "${strategy.name}" reported no phase change; its router's changes must start with the split at t0`,
+    );
   const outcome: RolloutOutcome = last.weight === 1 ? 'full' : last.action === 'rollback' ? 'rolled back' : 'rolling';
   return {
     scenario: scenario.name,
@@ -143,9 +166,17 @@ export async function runRollout(scenario: RolloutScenario, strategy: RolloutStr
       requests,
       successRate: successRate(requests, successes),
       users: users.size,
-      newVersion: { requests: exposed.requests, failures: exposed.failures, users: exposed.users.size, exposureMs: exposed.first < 0 ? 0 : Math.round(exposed.last - exposed.first) },
+      newVersion: {
+        requests: exposed.requests,
+        failures: exposed.failures,
+        users: exposed.users.size,
+        exposureMs: exposed.first < 0 ? 0 : Math.round(exposed.last - exposed.first),
+      },
     },
     phases,
-    timeline: successTimeline({ bucketMs: BUCKET_MS, requests: log.requests, successes: log.successes }, scenario.durationMs),
+    timeline: successTimeline(
+      { bucketMs: BUCKET_MS, requests: log.requests, successes: log.successes },
+      scenario.durationMs,
+    ),
   };
 }

@@ -80,9 +80,16 @@ export const progressiveRollout: RolloutStrategy = {
   name: 'progressive',
   description: 'RolloutController: 1% -> 5% -> 20% -> 100%, 3 min and 3 good evaluations per phase, rollback at once',
   router(context) {
-    const controller = new RolloutController({ ...SIMULATED_ROLLOUT_OPTIONS, name: context.name, seed: context.seed, clock: context.clock });
+    const controller = new RolloutController({
+      ...SIMULATED_ROLLOUT_OPTIONS,
+      name: context.name,
+      seed: context.seed,
+      clock: context.clock,
+    });
     const changes: PhaseChange[] = [];
-    controller.on('transition', (t) => changes.push({ at: t.at, phase: t.to, weight: controller.phase.weight, action: t.action, reason: t.reason }));
+    controller.on('transition', (t) =>
+      changes.push({ at: t.at, phase: t.to, weight: controller.phase.weight, action: t.action, reason: t.reason }),
+    );
     // The rollout starts with the run (OFF -> PROBE, the first change) rather than at the first
     // scheduled evaluation.
     controller.evaluateAndDecide();

@@ -11,7 +11,10 @@ const recentFailureRateModel: ScoringModel = {
   featureList: CORE_FEATURES,
   async score(rows) {
     const column = CORE_FEATURES.features.indexOf('failure_rate_recent');
-    return Float32Array.from({ length: rows.length / CORE_FEATURE_COUNT }, (_, i) => rows[i * CORE_FEATURE_COUNT + column]);
+    return Float32Array.from(
+      { length: rows.length / CORE_FEATURE_COUNT },
+      (_, i) => rows[i * CORE_FEATURE_COUNT + column],
+    );
   },
 };
 
@@ -21,7 +24,11 @@ const panickingModel: ScoringModel = {
   score: async (rows) => new Float32Array(rows.length / CORE_FEATURE_COUNT).fill(1),
 };
 
-function setup(options: ConstructorParameters<typeof EarlyWarning>[2] = { mode: 'open' }, model = recentFailureRateModel, minimumCalls = 10) {
+function setup(
+  options: ConstructorParameters<typeof EarlyWarning>[2] = { mode: 'open' },
+  model = recentFailureRateModel,
+  minimumCalls = 10,
+) {
   const clock = new ManualClock(0);
   const registry = new Registry({ clock, summaryEveryMs: 0 });
   // No trip rule: only the warning opens it. Evidence is then measured against the usual 50%.
@@ -47,7 +54,10 @@ describe('early warning', () => {
     expect(breaker.getMetrics().stateChanges.at(-1)).toMatchObject({ to: 'open', reason: 'predicted' });
     expect(breaker.getMetrics().retryAfterMs).toBe(5000);
     const events = registry.recent({ event_type: 'prediction' });
-    expect(events.at(-1)).toMatchObject({ probability: prediction.probability, detail: { action: 'pre-open', threshold: 0.7 } });
+    expect(events.at(-1)).toMatchObject({
+      probability: prediction.probability,
+      detail: { action: 'pre-open', threshold: 0.7 },
+    });
     expect(registry.breakerHealth('endpoint', 'model')?.probability).toBeCloseTo(prediction.probability, 5);
   });
 
@@ -70,12 +80,18 @@ describe('early warning', () => {
   it('observe mode, and a window under minimumCalls, record probabilities without acting', async () => {
     const observing = setup({ mode: 'observe' });
     fail(observing.breaker, 20);
-    expect((await observing.warning.step(observing.clock.now()))[0]).toMatchObject({ probability: 1, preOpened: false });
+    expect((await observing.warning.step(observing.clock.now()))[0]).toMatchObject({
+      probability: 1,
+      preOpened: false,
+    });
     expect(observing.breaker.getState()).toBe('closed');
     const sparse = setup({ mode: 'open' }, recentFailureRateModel, 50);
     fail(sparse.breaker, 20);
     expect((await sparse.warning.step(sparse.clock.now()))[0].preOpened).toBe(false);
-    expect(sparse.registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({ action: 'held', reason: expect.stringMatching(/minimumCalls/) });
+    expect(sparse.registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({
+      action: 'held',
+      reason: expect.stringMatching(/minimumCalls/),
+    });
   });
 
   it('scores on the registry tick; refuses a model of other features and bad options', async () => {
@@ -88,8 +104,12 @@ describe('early warning', () => {
     expect(breaker.getState()).toBe('open');
     const other = { ...recentFailureRateModel, featureList: { ...CORE_FEATURES, version: 99 } };
     expect(() => new EarlyWarning(registry, other)).toThrow(FeatureListMismatchError);
-    expect(() => new EarlyWarning(registry, recentFailureRateModel, { predictionThreshold: 2 })).toThrow(/"predictionThreshold" must be a number from 0 to 1/);
-    expect(() => new EarlyWarning(registry, recentFailureRateModel, { predictionThreshold: 0.5, releaseThreshold: 0.6 })).toThrow(/"releaseThreshold"/);
+    expect(() => new EarlyWarning(registry, recentFailureRateModel, { predictionThreshold: 2 })).toThrow(
+      /"predictionThreshold" must be a number from 0 to 1/,
+    );
+    expect(
+      () => new EarlyWarning(registry, recentFailureRateModel, { predictionThreshold: 0.5, releaseThreshold: 0.6 }),
+    ).toThrow(/"releaseThreshold"/);
     expect(() => new EarlyWarning(registry, {} as never)).toThrow(/needs a model/);
   });
 });
@@ -108,7 +128,10 @@ describe('early warning, shed mode', () => {
     expect(breaker.getState()).toBe('closed');
     const admitted = Array.from({ length: 8 }, () => breaker.attempt(() => 1).ok).filter(Boolean).length;
     expect(admitted).toBe(5);
-    expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({ action: 'shed', shedding: 0.375 });
+    expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({
+      action: 'shed',
+      shedding: 0.375,
+    });
     for (let i = 0; i < 1600; i++) breaker.attempt(() => 1); // most get through and succeed
     runTick();
     expect((await warning.step(clock.now()))[0].shedding).toBe(0);
@@ -128,8 +151,14 @@ describe('early warning guard rails', () => {
       expect(breaker.getState()).toBe('closed');
       expect(warning.held).toBe(1);
       const event = registry.recent({ event_type: 'prediction' }).at(-1);
-      expect(event?.detail).toMatchObject({ action: 'held', reason: expect.stringMatching(/no recent failure or timeout evidence/) });
-      expect((event?.detail as { features: Record<string, number> }).features.failure_rate_recent).toBeCloseTo(10 / 210, 2);
+      expect(event?.detail).toMatchObject({
+        action: 'held',
+        reason: expect.stringMatching(/no recent failure or timeout evidence/),
+      });
+      expect((event?.detail as { features: Record<string, number> }).features.failure_rate_recent).toBeCloseTo(
+        10 / 210,
+        2,
+      );
     }
   });
 
@@ -140,8 +169,15 @@ describe('early warning guard rails', () => {
     runTick();
     const [prediction] = await warning.step(clock.now());
     expect(prediction.shedding).toBeCloseTo(0.2, 5);
-    const detail = registry.recent({ event_type: 'prediction' }).at(-1)?.detail as { action: string; reason: string; features: Record<string, number> };
-    expect(detail).toMatchObject({ action: 'shed', reason: expect.stringMatching(/capped at the recent failure share/) });
+    const detail = registry.recent({ event_type: 'prediction' }).at(-1)?.detail as {
+      action: string;
+      reason: string;
+      features: Record<string, number>;
+    };
+    expect(detail).toMatchObject({
+      action: 'shed',
+      reason: expect.stringMatching(/capped at the recent failure share/),
+    });
     expect(detail.features.failure_rate_recent).toBeCloseTo(0.4, 3);
   });
 });

@@ -5,7 +5,14 @@ import { SeededRandom } from '../../../src/random';
 import { assertCore, succeed } from '../helpers';
 
 /** Usual settings (the simulator's static breaker): 50% of a 10 s window, at least 20 calls, one probe per round. */
-const USUAL: CircuitBreakerOptions = { slidingWindowType: 'time', slidingWindowSize: 10_000, failureRateThreshold: 50, minimumCalls: 20, failureThreshold: 0, halfOpenMaxCalls: 1 };
+const USUAL: CircuitBreakerOptions = {
+  slidingWindowType: 'time',
+  slidingWindowSize: 10_000,
+  failureRateThreshold: 50,
+  minimumCalls: 20,
+  failureThreshold: 0,
+  halfOpenMaxCalls: 1,
+};
 
 /**
  * A static breaker and a tuned one with the same settings, side by side on one manual clock; the
@@ -16,7 +23,12 @@ function staticAndTuned(start: CircuitBreakerOptions, perSecond: number) {
   const registry = new Registry({ clock, summaryEveryMs: 0 });
   const fixed = registry.getOrCreate('static', 'api', start);
   const tuned = registry.getOrCreate('tuned', 'api', start);
-  const tuner = new AdaptiveTuner(registry, { kinds: ['tuned'], learningRate: 1, minDataPoints: 3, retrainingInterval: 10_000 });
+  const tuner = new AdaptiveTuner(registry, {
+    kinds: ['tuned'],
+    learningRate: 1,
+    minDataPoints: 3,
+    retrainingInterval: 10_000,
+  });
   for (let second = 1; second <= 60; second++) {
     succeed(fixed, perSecond);
     succeed(tuned, perSecond);
@@ -27,7 +39,12 @@ function staticAndTuned(start: CircuitBreakerOptions, perSecond: number) {
 }
 
 /** Calls a service every `everyMs` for `forMs` through each breaker (tuning rounds keep falling due); the calls that reached it. */
-async function callsReaching(setup: ReturnType<typeof staticAndTuned>, service: () => unknown, everyMs: number, forMs: number): Promise<{ fixed: number; tuned: number }> {
+async function callsReaching(
+  setup: ReturnType<typeof staticAndTuned>,
+  service: () => unknown,
+  everyMs: number,
+  forMs: number,
+): Promise<{ fixed: number; tuned: number }> {
   const reached = { fixed: 0, tuned: 0 };
   const through = (breaker: CircuitBreaker, side: 'fixed' | 'tuned') =>
     breaker
@@ -54,13 +71,15 @@ describe('adaptive tuner: never more calls to a sick service than the static bre
       for (const perSecond of [2, 200]) {
         const setup = staticAndTuned({ ...USUAL, recoveryTimeout }, perSecond);
         const reached = await callsReaching(setup, () => Promise.reject(new Error('down')), 100, 3 * 60_000);
-        expect(reached.tuned, `recoveryTimeout ${recoveryTimeout} ms, ${perSecond} calls/s`).toBeLessThanOrEqual(reached.fixed);
+        expect(reached.tuned, `recoveryTimeout ${recoveryTimeout} ms, ${perSecond} calls/s`).toBeLessThanOrEqual(
+          reached.fixed,
+        );
         setup.tuner.stop();
       }
     }
   });
 
-  it('never ends a probe round before the probe\'s own timeout, so a hanging service gets no more probes than the static breaker sends', async () => {
+  it("never ends a probe round before the probe's own timeout, so a hanging service gets no more probes than the static breaker sends", async () => {
     const setup = staticAndTuned({ ...USUAL, recoveryTimeout: 2000, timeout: 5000 }, 300);
     // The tuner learned a short halfOpenTimeout from the fast healthy calls; a hanging probe still holds the round until its timeout.
     const reached = await callsReaching(setup, () => new Promise(() => undefined), 100, 5 * 60_000);
@@ -73,7 +92,8 @@ describe('adaptive tuner: never more calls to a sick service than the static bre
     const setup = staticAndTuned({ ...USUAL, recoveryTimeout: 10_000 }, 20);
     // 48% of calls fail from now on (the same outcome for both breakers at the same instant): the
     // static breaker trips whenever a window's share passes 50%.
-    const brownout = () => (new SeededRandom(setup.clock.now()).chance(0.48) ? Promise.reject(new Error('503')) : Promise.resolve(1));
+    const brownout = () =>
+      new SeededRandom(setup.clock.now()).chance(0.48) ? Promise.reject(new Error('503')) : Promise.resolve(1);
     const reached = await callsReaching(setup, brownout, 100, 5 * 60_000);
     expect(setup.tuned.options.failureRateThreshold).toBe(50);
     expect(reached.tuned).toBeLessThanOrEqual(reached.fixed);

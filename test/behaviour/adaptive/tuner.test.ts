@@ -17,13 +17,23 @@ function windowOf(breaker: CircuitBreaker, calls: number, failures: number): voi
 }
 
 describe('adaptive tuner', () => {
-  it('raises a failure-rate threshold that the breaker\'s own baseline noise comes near, and says why', () => {
+  it("raises a failure-rate threshold that the breaker's own baseline noise comes near, and says why", () => {
     assertCore();
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
     // Different hardware labels: each learns from its own profile.
-    const noisy = registry.createEndpointBreaker('noisy', { failureThreshold: 0, failureRateThreshold: 25, minimumCalls: 10, labels: { hardware: 'gpu' } });
-    const quiet = registry.createEndpointBreaker('quiet', { failureThreshold: 0, failureRateThreshold: 25, minimumCalls: 10, labels: { hardware: 'cpu' } });
+    const noisy = registry.createEndpointBreaker('noisy', {
+      failureThreshold: 0,
+      failureRateThreshold: 25,
+      minimumCalls: 10,
+      labels: { hardware: 'gpu' },
+    });
+    const quiet = registry.createEndpointBreaker('quiet', {
+      failureThreshold: 0,
+      failureRateThreshold: 25,
+      minimumCalls: 10,
+      labels: { hardware: 'cpu' },
+    });
     const tuner = new AdaptiveTuner(registry, { learningRate: 0.5, minDataPoints: 3 });
     const noisyThresholds: number[] = [];
     for (let round = 0; round < 8; round++) {
@@ -38,7 +48,13 @@ describe('adaptive tuner', () => {
     expect(Math.min(...noisyThresholds)).toBeGreaterThanOrEqual(25); // never below its own setting
     expect(quiet.options.failureRateThreshold).toBe(25); // never below the breaker's own setting
     const [event] = registry.recent({ event_type: 'tuning', breaker: 'noisy', limit: 1 });
-    expect(event).toMatchObject({ breaker: 'noisy', detail: { source: 'tuner', reason: expect.stringMatching(/failureRateThreshold: baseline failure rate 1\d\.\d\d% ± /) } });
+    expect(event).toMatchObject({
+      breaker: 'noisy',
+      detail: {
+        source: 'tuner',
+        reason: expect.stringMatching(/failureRateThreshold: baseline failure rate 1\d\.\d\d% ± /),
+      },
+    });
     tuner.stop();
   });
 
@@ -58,14 +74,28 @@ describe('adaptive tuner', () => {
     expect(busy.options.recoveryTimeout).toBe(60_000); // 1000 / (0.02 x 10) = 5000 would probe 12x as often as it started
     expect(slow.options.recoveryTimeout).toBe(100_000); // 1000 / (0.02 x 0.5)
     expect(slow.options.maxRecoveryTimeout).toBeGreaterThanOrEqual(100_000);
-    expect(changes).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'slow', option: 'recoveryTimeout', after: 100_000, reason: expect.stringMatching(/normal 0\.5 calls\/s/) })]));
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          name: 'slow',
+          option: 'recoveryTimeout',
+          after: 100_000,
+          reason: expect.stringMatching(/normal 0\.5 calls\/s/),
+        }),
+      ]),
+    );
     expect(changes.filter((c) => c.name === 'busy' && c.option === 'recoveryTimeout')).toEqual([]);
   });
 
   it('keeps the probe budget over its bounds: a breaker set above them is not pulled down', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
-    const breaker = registry.createWorkerBreaker('patient', { recoveryTimeout: 400_000, halfOpenTimeout: 200_000, timeout: 0, slidingWindowSize: 10_000 });
+    const breaker = registry.createWorkerBreaker('patient', {
+      recoveryTimeout: 400_000,
+      halfOpenTimeout: 200_000,
+      timeout: 0,
+      slidingWindowSize: 10_000,
+    });
     const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3 }); // bounds: recoveryTimeout <= 300000, halfOpenTimeout <= 120000
     for (let round = 0; round < 4; round++) {
       windowOf(breaker, 100, 0);
@@ -116,7 +146,12 @@ describe('adaptive tuner', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock, summaryEveryMs: 0 });
     const breaker = registry.createWorkerBreaker('w', { recoveryTimeout: 1000, slidingWindowSize: 60_000 });
-    new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 1, retrainingInterval: 60_000, bounds: { recoveryTimeout: [500, 2500] } });
+    new AdaptiveTuner(registry, {
+      learningRate: 1,
+      minDataPoints: 1,
+      retrainingInterval: 60_000,
+      bounds: { recoveryTimeout: [500, 2500] },
+    });
     windowOf(breaker, 600, 0); // 10 calls/s over the minute: the target 5000 ms is capped at 2500
     registry.tick();
     expect(breaker.options.recoveryTimeout).toBe(1000); // not due yet
@@ -129,11 +164,17 @@ describe('adaptive tuner', () => {
 
   it('refuses bad options by name', () => {
     const registry = new Registry();
-    expect(() => new AdaptiveTuner(registry, { learningRate: 0 })).toThrow(/"learningRate" must be a number in \(0, 1\]/);
+    expect(() => new AdaptiveTuner(registry, { learningRate: 0 })).toThrow(
+      /"learningRate" must be a number in \(0, 1\]/,
+    );
     expect(() => new AdaptiveTuner(registry, { retrainingInterval: 0.5 })).toThrow(/"retrainingInterval"/);
     expect(() => new AdaptiveTuner(registry, { minDataPoints: 0 })).toThrow(/"minDataPoints"/);
     expect(() => new AdaptiveTuner(registry, { probeShare: 2 })).toThrow(/"probeShare"/);
-    expect(() => new AdaptiveTuner(registry, { bounds: { recoveryTimeout: [10, 1] } })).toThrow(/"bounds.recoveryTimeout" must be \[min, max\]/);
-    expect(() => new AdaptiveTuner(registry, { bounds: { jitter: [0, 1] } as never })).toThrow(/"bounds.jitter" is not a tuned option/);
+    expect(() => new AdaptiveTuner(registry, { bounds: { recoveryTimeout: [10, 1] } })).toThrow(
+      /"bounds.recoveryTimeout" must be \[min, max\]/,
+    );
+    expect(() => new AdaptiveTuner(registry, { bounds: { jitter: [0, 1] } as never })).toThrow(
+      /"bounds.jitter" is not a tuned option/,
+    );
   });
 });

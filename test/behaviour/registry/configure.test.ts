@@ -8,10 +8,22 @@ describe('registry configuration per kind', () => {
     const early = registry.createWorkerBreaker('early');
     const pinned = registry.createWorkerBreaker('pinned', { failureThreshold: 7 });
     const other = registry.createEndpointBreaker('https://x');
-    registry.configure('worker', { failureThreshold: 2, recoveryTimeout: 5000, backoffFactor: 2, maxRecoveryTimeout: 60_000, halfOpenSuccessThreshold: 2 });
+    registry.configure('worker', {
+      failureThreshold: 2,
+      recoveryTimeout: 5000,
+      backoffFactor: 2,
+      maxRecoveryTimeout: 60_000,
+      halfOpenSuccessThreshold: 2,
+    });
     const late = registry.createWorkerBreaker('late');
     for (const breaker of [early, late]) {
-      expect(breaker.options).toMatchObject({ failureThreshold: 2, recoveryTimeout: 5000, backoffFactor: 2, maxRecoveryTimeout: 60_000, halfOpenSuccessThreshold: 2 });
+      expect(breaker.options).toMatchObject({
+        failureThreshold: 2,
+        recoveryTimeout: 5000,
+        backoffFactor: 2,
+        maxRecoveryTimeout: 60_000,
+        halfOpenSuccessThreshold: 2,
+      });
     }
     expect(pinned.options.failureThreshold).toBe(7);
     expect(pinned.options.recoveryTimeout).toBe(5000);
@@ -24,8 +36,12 @@ describe('registry configuration per kind', () => {
   it('a bad configuration is refused before anything changes, naming the option', () => {
     const registry = new Registry();
     const breaker = registry.createWorkerBreaker('w');
-    expect(() => registry.configure('worker', { failureRateThreshold: 150 })).toThrow(/option "failureRateThreshold" must be a number from 0 to 100/);
-    expect(() => registry.configure('worker', { labels: {} } as never)).toThrow(/option "labels" can't change on a live breaker/);
+    expect(() => registry.configure('worker', { failureRateThreshold: 150 })).toThrow(
+      /option "failureRateThreshold" must be a number from 0 to 100/,
+    );
+    expect(() => registry.configure('worker', { labels: {} } as never)).toThrow(
+      /option "labels" can't change on a live breaker/,
+    );
     expect(breaker.options.failureRateThreshold).toBe(0);
     expect(() => registry.configure('', {})).toThrow(/kind must be a non-empty string/);
   });
@@ -33,7 +49,9 @@ describe('registry configuration per kind', () => {
   it('names the breaker a kind configuration can not apply to', () => {
     const registry = new Registry();
     registry.createWorkerBreaker('used').executeSync(() => 1);
-    expect(() => registry.configure('worker', { slidingWindowBuckets: 20 })).toThrow(/can't apply to worker "used".*"slidingWindowBuckets" can be at most 10/);
+    expect(() => registry.configure('worker', { slidingWindowBuckets: 20 })).toThrow(
+      /can't apply to worker "used".*"slidingWindowBuckets" can be at most 10/,
+    );
   });
 
   it('getOrCreate returns the same breaker for a kind and name; bad names are refused', () => {

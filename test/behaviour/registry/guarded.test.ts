@@ -42,7 +42,9 @@ describe('guarding functions and methods by a named circuit', () => {
   });
 
   it('@guardedBy refuses to decorate a field', () => {
-    expect(() => compileClass(`class C { @guardedBy('task', 't') x = 1; }`, { guardedBy })).toThrow(/decorates methods, not a field/);
+    expect(() => compileClass(`class C { @guardedBy('task', 't') x = 1; }`, { guardedBy })).toThrow(
+      /decorates methods, not a field/,
+    );
   });
 
   it('guard() wraps a function by a named circuit of a registry', async () => {

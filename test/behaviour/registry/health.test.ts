@@ -25,13 +25,28 @@ describe('registry health', () => {
     const gpu = registry.createHardwareBreaker('gpu');
     gpu.forceOpen();
 
-    expect(registry.breakerHealth('worker', 'a')).toMatchObject({ state: 'closed', healthPercentage: 75, failureRate: 0.25, successRate: 0.75, totalCalls: 4, windowCalls: 4 });
+    expect(registry.breakerHealth('worker', 'a')).toMatchObject({
+      state: 'closed',
+      healthPercentage: 75,
+      failureRate: 0.25,
+      successRate: 0.75,
+      totalCalls: 4,
+      windowCalls: 4,
+    });
     expect(registry.breakerHealth('worker', 'b')).toMatchObject({ state: 'open', healthPercentage: 0 });
     expect(registry.breakerHealth('hardware', 'gpu')?.labels).toEqual({ hardware: 'gpu' });
     expect(registry.breakerHealth('task', 'missing')).toBeUndefined();
 
     const health = registry.health();
-    expect(health).toMatchObject({ total: 4, closed: 2, open: 1, forcedOpen: 1, halfOpen: 0, disabled: 0, averageHealth: 43.75 });
+    expect(health).toMatchObject({
+      total: 4,
+      closed: 2,
+      open: 1,
+      forcedOpen: 1,
+      halfOpen: 0,
+      disabled: 0,
+      averageHealth: 43.75,
+    });
     // Traffic-weighted: a (75, 4 calls), b (0, 1 call), endpoint (100, idle: weight 1), gpu (0, weight 1).
     expect(health.overallHealth).toBeCloseTo((75 * 4 + 0 + 100 + 0) / 7, 2);
     expect(health.byKind.worker).toMatchObject({ total: 2, closed: 1, open: 1, averageHealth: 37.5 });

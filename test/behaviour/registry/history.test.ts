@@ -20,7 +20,11 @@ describe('registry event history', () => {
   it('records every transition with the fixed schema', () => {
     const clock = new ManualClock(5000);
     const registry = new Registry({ clock });
-    const breaker = registry.createEndpointBreaker('https://model', { failureThreshold: 2, recoveryTimeout: 1000, labels: { region: 'eu' } });
+    const breaker = registry.createEndpointBreaker('https://model', {
+      failureThreshold: 2,
+      recoveryTimeout: 1000,
+      labels: { region: 'eu' },
+    });
     succeed(breaker, 3);
     fail(breaker, 2);
     const [event] = registry.recent({ event_type: 'transition' });
@@ -41,11 +45,9 @@ describe('registry event history', () => {
     });
     clock.advance(1000);
     succeed(breaker);
-    expect(registry.recent({ event_type: 'transition' }).map((e) => `${(e.detail as { from: string }).from}->${e.state}`)).toEqual([
-      'closed->open',
-      'open->half-open',
-      'half-open->closed',
-    ]);
+    expect(
+      registry.recent({ event_type: 'transition' }).map((e) => `${(e.detail as { from: string }).from}->${e.state}`),
+    ).toEqual(['closed->open', 'open->half-open', 'half-open->closed']);
   });
 
   it('records tuning changes, predictions and events of other wings', () => {
@@ -56,7 +58,11 @@ describe('registry event history', () => {
     registry.setProbability('worker', 'w', 0.8, { record: false });
     registry.recordEvent('worker', 'w', 'recovery', { action: 'switch-worker' });
     const [tuning, prediction, recovery] = registry.recent({ kind: 'worker' });
-    expect(tuning).toMatchObject({ event_type: 'tuning', detail: { changed: { failureThreshold: { before: 5, after: 3 } } }, thresholds: { failureThreshold: 3 } });
+    expect(tuning).toMatchObject({
+      event_type: 'tuning',
+      detail: { changed: { failureThreshold: { before: 5, after: 3 } } },
+      thresholds: { failureThreshold: 3 },
+    });
     expect(prediction).toMatchObject({ event_type: 'prediction', probability: 0.8, detail: { model: 'v1' } });
     expect(recovery).toMatchObject({ event_type: 'recovery', probability: 0.8, detail: { action: 'switch-worker' } });
     expect(registry.breakerHealth('worker', 'w')?.probability).toBe(0.8);
@@ -115,13 +121,26 @@ describe('registry event history', () => {
   it('records who changed a breaker and why', () => {
     const registry = new Registry({ clock: new ManualClock(0) });
     const breaker = registry.createWorkerBreaker('w');
-    registry.reconfigure('worker', 'w', { recoveryTimeout: 20_000 }, { source: 'tuner', reason: 'recoveries take about 20 s' });
+    registry.reconfigure(
+      'worker',
+      'w',
+      { recoveryTimeout: 20_000 },
+      { source: 'tuner', reason: 'recoveries take about 20 s' },
+    );
     breaker.reconfigure({ failureThreshold: 9 });
     registry.configure('worker', { halfOpenTimeout: 5000 });
     expect(registry.recent({ event_type: 'tuning' }).map((e) => e.detail)).toEqual([
-      { changed: { recoveryTimeout: { before: 60_000, after: 20_000 } }, source: 'tuner', reason: 'recoveries take about 20 s' },
+      {
+        changed: { recoveryTimeout: { before: 60_000, after: 20_000 } },
+        source: 'tuner',
+        reason: 'recoveries take about 20 s',
+      },
       { changed: { failureThreshold: { before: 5, after: 9 } }, source: 'user', reason: 'reconfigure()' },
-      { changed: { halfOpenTimeout: { before: 60_000, after: 5000 } }, source: 'configure', reason: 'configure("worker")' },
+      {
+        changed: { halfOpenTimeout: { before: 60_000, after: 5000 } },
+        source: 'configure',
+        reason: 'configure("worker")',
+      },
     ]);
   });
 });

@@ -6,9 +6,13 @@ describe('registry keys', () => {
     const registry = new Registry({ clock: new ManualClock(0) });
     const plain = registry.getOrCreate('a', 'b\u0000c');
     expect(() => registry.getOrCreate('a\u0000b', 'c')).toThrow(TypeError);
-    expect(() => registry.getOrCreate('a\u0000b', 'c')).toThrow('breakwater: a breaker kind must not contain the NUL character (\\u0000), got "a\\u0000b"');
+    expect(() => registry.getOrCreate('a\u0000b', 'c')).toThrow(
+      'breakwater: a breaker kind must not contain the NUL character (\\u0000), got "a\\u0000b"',
+    );
     expect(() => registry.get('a\u0000b', 'c')).toThrow(/kind must not contain the NUL character/);
-    expect(() => registry.configure('a\u0000b', { failureThreshold: 2 })).toThrow(/kind must not contain the NUL character/);
+    expect(() => registry.configure('a\u0000b', { failureThreshold: 2 })).toThrow(
+      /kind must not contain the NUL character/,
+    );
     expect(registry.size).toBe(1);
     expect(registry.get('a', 'b\u0000c')).toBe(plain);
     // A name may hold any character: only the kind is a separator's neighbour.

@@ -11,7 +11,10 @@ const recentFailureShare: ScoringModel = {
   featureList: CORE_FEATURES,
   async score(rows) {
     const column = CORE_FEATURES.features.indexOf('failure_rate_recent');
-    return Float32Array.from({ length: rows.length / CORE_FEATURE_COUNT }, (_, i) => rows[i * CORE_FEATURE_COUNT + column]);
+    return Float32Array.from(
+      { length: rows.length / CORE_FEATURE_COUNT },
+      (_, i) => rows[i * CORE_FEATURE_COUNT + column],
+    );
   },
 };
 
@@ -91,7 +94,11 @@ describe('a registry on a ManualClock', () => {
     });
     const warning = new EarlyWarning(registry, recentFailureShare, { mode: 'open', everyMs: 1000 });
     const tuner = new CountingTuner(registry, { retrainingInterval: 5000, minDataPoints: 1 });
-    const breaker = registry.createEndpointBreaker('inventory', { failureThreshold: 0, minimumCalls: 10, recoveryTimeout: 60_000 });
+    const breaker = registry.createEndpointBreaker('inventory', {
+      failureThreshold: 0,
+      minimumCalls: 10,
+      recoveryTimeout: 60_000,
+    });
     succeed(breaker, 30);
     await clock.runFor(1000);
     expect(warning.rounds).toBe(1);
@@ -99,7 +106,12 @@ describe('a registry on a ManualClock', () => {
     fail(breaker, 90);
     await clock.runFor(1000);
     expect(warning.rounds).toBe(2);
-    expect(predictions.at(-1)).toMatchObject({ timestamp: 2000, probability: 0.75, state: 'open', detail: { action: 'pre-open' } });
+    expect(predictions.at(-1)).toMatchObject({
+      timestamp: 2000,
+      probability: 0.75,
+      state: 'open',
+      detail: { action: 'pre-open' },
+    });
     expect(breaker.getState()).toBe('open');
     expect(tuner.rounds).toBe(0);
     await clock.runFor(3000);

@@ -12,7 +12,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const T0 = Date.parse('2026-11-22T06:00:00Z');
 
 /** An event as the registry's history writes it; by default a window summary (one every 5 s here). */
-function event(breaker: string, second: number, failureRate: number, state: StateName = 'closed', type: BreakerEvent['event_type'] = 'window'): BreakerEvent {
+function event(
+  breaker: string,
+  second: number,
+  failureRate: number,
+  state: StateName = 'closed',
+  type: BreakerEvent['event_type'] = 'window',
+): BreakerEvent {
   return {
     timestamp: T0 + second * 1000,
     breaker,
@@ -22,7 +28,14 @@ function event(breaker: string, second: number, failureRate: number, state: Stat
     state,
     thresholds: { failureRateThreshold: 50, failureThreshold: 5, slowCallRateThreshold: 0, minimumCalls: 10 },
     timeouts: { timeout: 0, recoveryTimeout: 30_000, halfOpenTimeout: 10_000, slowCallDuration: 0 },
-    counts: { calls: 100, successes: Math.round(100 * (1 - failureRate)), failures: Math.round(100 * failureRate), rejections: 0, timeouts: 1, slowCalls: 2 },
+    counts: {
+      calls: 100,
+      successes: Math.round(100 * (1 - failureRate)),
+      failures: Math.round(100 * failureRate),
+      rejections: 0,
+      timeouts: 1,
+      slowCalls: 2,
+    },
     rates: { failureRate, slowCallRate: 0.02, rejectionRate: 0 },
     latency: { p50: 10 + 20 * failureRate, p90: 20, p99: 40 + 100 * failureRate },
     probability: null,
@@ -54,7 +67,10 @@ describe('labelled windows from event history', () => {
     // api: closed windows at 0..70 s and 100..130 s (the last 20 s are censored when negative);
     // positives are the windows 55..70 s, at most 20 s before the crossing at 75 s.
     // db: 0..130 s, all negative.
-    const rows = Array.from({ length: set.rowCount }, (_, r) => ({ rate: set.features[r * width], label: set.labels[r] }));
+    const rows = Array.from({ length: set.rowCount }, (_, r) => ({
+      rate: set.features[r * width],
+      label: set.labels[r],
+    }));
     expect(set.rowCount).toBe(15 + 7 + 27);
     expect(rows.filter((r) => r.label === 1)).toHaveLength(4);
     expect(rows.filter((r) => r.label === 1).map((r) => r.rate)).toEqual([0.02, 0.1, 0.225, 0.35].map(Math.fround));
@@ -67,9 +83,12 @@ describe('labelled windows from event history', () => {
     const file = join(dir, 'events.jsonl');
     const events = [];
     // Many breakers with the same script shifted in time, so there is enough to learn from.
-    for (let b = 0; b < 30; b++) for (const e of scriptedHistory()) events.push({ ...e, breaker: `${e.breaker}-${b}`, timestamp: e.timestamp + b * 7000 });
+    for (let b = 0; b < 30; b++)
+      for (const e of scriptedHistory())
+        events.push({ ...e, breaker: `${e.breaker}-${b}`, timestamp: e.timestamp + b * 7000 });
     // Files written elsewhere may carry ISO-8601 timestamps.
-    const line = (e: BreakerEvent, i: number) => JSON.stringify(i % 2 === 0 ? e : { ...e, timestamp: new Date(e.timestamp).toISOString() });
+    const line = (e: BreakerEvent, i: number) =>
+      JSON.stringify(i % 2 === 0 ? e : { ...e, timestamp: new Date(e.timestamp).toISOString() });
     writeFileSync(file, events.map(line).join('\n') + '\n\n');
     const set = await loadEventHistory(file, { horizonSeconds: 20 });
     expect(set.rowCount).toBe(30 * 49);
@@ -94,11 +113,27 @@ describe('labelled windows from event history', () => {
     await expect(loadEventHistory(broken, { horizonSeconds: 10 })).rejects.toThrow(/broken.jsonl line 2 is not JSON/);
     const noBreaker = join(dir, 'no-breaker.jsonl');
     writeFileSync(noBreaker, `${JSON.stringify({ ...event('a', 0, 0), breaker: '' })}\n`);
-    await expect(loadEventHistory(noBreaker, { horizonSeconds: 10 })).rejects.toThrow(/no-breaker.jsonl line 1: breaker must be a non-empty string/);
-    await expect(loadEventHistory(join(dir, 'absent.jsonl'), { horizonSeconds: 10 })).rejects.toThrow(/event history .*absent.jsonl: no such file/);
-    expect(() => trainingSetFromEvents([{ ...event('a', 0, 0), timestamp: 'yesterday' as never }], { horizonSeconds: 10 })).toThrow(/events\[0\]: timestamp must be ms since the epoch or an ISO-8601 string, got "yesterday"/);
-    expect(() => trainingSetFromEvents([], { horizonSeconds: 0 })).toThrow(/option horizonSeconds must be a positive number/);
-    expect(() => trainingSetFromEvents([], { horizonSeconds: 5, extract: () => [] })).toThrow(/featureList and options.extract go together/);
-    expect(() => trainingSetFromEvents(scriptedHistory(), { horizonSeconds: 5, featureList: { name: 'x', version: 1, features: ['a'] }, extract: () => [1, 2] })).toThrow(/extract returned 2 values .* expected 1 \(x@1\)/);
+    await expect(loadEventHistory(noBreaker, { horizonSeconds: 10 })).rejects.toThrow(
+      /no-breaker.jsonl line 1: breaker must be a non-empty string/,
+    );
+    await expect(loadEventHistory(join(dir, 'absent.jsonl'), { horizonSeconds: 10 })).rejects.toThrow(
+      /event history .*absent.jsonl: no such file/,
+    );
+    expect(() =>
+      trainingSetFromEvents([{ ...event('a', 0, 0), timestamp: 'yesterday' as never }], { horizonSeconds: 10 }),
+    ).toThrow(/events\[0\]: timestamp must be ms since the epoch or an ISO-8601 string, got "yesterday"/);
+    expect(() => trainingSetFromEvents([], { horizonSeconds: 0 })).toThrow(
+      /option horizonSeconds must be a positive number/,
+    );
+    expect(() => trainingSetFromEvents([], { horizonSeconds: 5, extract: () => [] })).toThrow(
+      /featureList and options.extract go together/,
+    );
+    expect(() =>
+      trainingSetFromEvents(scriptedHistory(), {
+        horizonSeconds: 5,
+        featureList: { name: 'x', version: 1, features: ['a'] },
+        extract: () => [1, 2],
+      }),
+    ).toThrow(/extract returned 2 values .* expected 1 \(x@1\)/);
   });
 });

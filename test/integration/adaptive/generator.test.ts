@@ -7,7 +7,10 @@ import { playRun, setupRun } from '../../../src/sim/generator/run';
 import { generateTrainingData } from '../../../src/sim/generator/training-data';
 
 /** A model that always predicts a trip. */
-const panicking: ScoringModel = { featureList: CORE_FEATURES, score: async (rows) => new Float32Array(rows.length / CORE_FEATURE_COUNT).fill(1) };
+const panicking: ScoringModel = {
+  featureList: CORE_FEATURES,
+  score: async (rows) => new Float32Array(rows.length / CORE_FEATURE_COUNT).fill(1),
+};
 
 describe('the wide generator', () => {
   it('draws services and breaker options across the ranges a user meets', () => {
@@ -56,7 +59,12 @@ describe('the wide generator', () => {
 
   it('the guard rails hold a model that always predicts a trip: no pre-open on healthy families, shedding that costs no successes', async () => {
     // Seeds of modest call rates, so the test stays quick.
-    for (const [name, seed] of [['healthy', 1], ['gc-pauses', 1], ['slow-healthy', 9], ['rate-swings', 2]] as const) {
+    for (const [name, seed] of [
+      ['healthy', 1],
+      ['gc-pauses', 1],
+      ['slow-healthy', 9],
+      ['rate-swings', 2],
+    ] as const) {
       for (const mode of ['open', 'shed'] as const) {
         const warned = await playWithWarning(familyNamed(name), seed, panicking, { mode });
         const alone = await playRun(familyNamed(name), seed);
@@ -64,7 +72,9 @@ describe('the wide generator', () => {
         if (mode === 'open') expect(warned.actions, name).toEqual([]);
         // Shedding follows the recent failures (at half their share) and stops with them: even a model
         // that never calms down costs at most a point of client success on a healthy service.
-        expect(warned.successes / warned.calls, `${name}, mode ${mode}`).toBeGreaterThanOrEqual(alone.successes / alone.calls - 0.01);
+        expect(warned.successes / warned.calls, `${name}, mode ${mode}`).toBeGreaterThanOrEqual(
+          alone.successes / alone.calls - 0.01,
+        );
       }
     }
   });

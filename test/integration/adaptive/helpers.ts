@@ -18,7 +18,12 @@ export function gaussian(random: SeededRandom): number {
  * a, b, c (d, e, f are noise), so the best possible AUC is the AUC of that probability itself.
  * `sharpness` scales the signal: large is (almost) separable, small is noisy.
  */
-export function syntheticSet(rows: number, seed: number, sharpness: number, missingShare = 0): { set: TrainingSet; truth: Float64Array } {
+export function syntheticSet(
+  rows: number,
+  seed: number,
+  sharpness: number,
+  missingShare = 0,
+): { set: TrainingSet; truth: Float64Array } {
   const random = new SeededRandom(seed);
   const width = FEATURES.features.length;
   const features = new Float32Array(rows * width);
@@ -38,8 +43,18 @@ export function syntheticSet(rows: number, seed: number, sharpness: number, miss
 export function split(set: TrainingSet, count: number): [TrainingSet, TrainingSet] {
   const width = set.featureList.features.length;
   return [
-    { ...set, features: set.features.subarray(0, count * width), labels: set.labels.subarray(0, count), rowCount: count },
-    { ...set, features: set.features.subarray(count * width), labels: set.labels.subarray(count), rowCount: set.rowCount - count },
+    {
+      ...set,
+      features: set.features.subarray(0, count * width),
+      labels: set.labels.subarray(0, count),
+      rowCount: count,
+    },
+    {
+      ...set,
+      features: set.features.subarray(count * width),
+      labels: set.labels.subarray(count),
+      rowCount: set.rowCount - count,
+    },
   ];
 }
 

@@ -12,11 +12,19 @@ describe('createAdaptiveBreaker history folders', () => {
     const dir = mkdtempSync(join(tmpdir(), 'breakwater-history-'));
     const metricsPath = join(dir, 'data/nested/events.jsonl');
     const registry = new Registry({ clock: new ManualClock(0) });
-    const adaptive = await createAdaptiveBreaker('ranker', { registry, metricsPath, predictionEnabled: false, optimizationEnabled: false });
+    const adaptive = await createAdaptiveBreaker('ranker', {
+      registry,
+      metricsPath,
+      predictionEnabled: false,
+      optimizationEnabled: false,
+    });
     adaptive.breaker.forceOpen();
     await registry.flush();
     await adaptive.close();
-    const events = readFileSync(metricsPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { event_type: string });
+    const events = readFileSync(metricsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event_type: string });
     expect(events.map((event) => event.event_type)).toContain('transition');
   });
 
@@ -24,7 +32,13 @@ describe('createAdaptiveBreaker history folders', () => {
     const dir = mkdtempSync(join(tmpdir(), 'breakwater-history-'));
     writeFileSync(join(dir, 'data'), 'a file where the folder should be');
     const registry = new Registry({ clock: new ManualClock(0) });
-    await expect(createAdaptiveBreaker('ranker', { registry, metricsPath: join(dir, 'data/events.jsonl'), predictionEnabled: false })).rejects.toThrow(
+    await expect(
+      createAdaptiveBreaker('ranker', {
+        registry,
+        metricsPath: join(dir, 'data/events.jsonl'),
+        predictionEnabled: false,
+      }),
+    ).rejects.toThrow(
       `breakwater: option metricsPath: cannot create the folder ${join(dir, 'data')} for ${join(dir, 'data/events.jsonl')} (EEXIST)`,
     );
     expect(registry.size).toBe(0);

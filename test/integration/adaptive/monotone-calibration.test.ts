@@ -19,7 +19,8 @@ function sweepOfB(fixed: number[]): Float32Array {
   return rows;
 }
 
-const rises = (values: ArrayLike<number>): boolean => Array.from(values).every((v, i, all) => i === 0 || v >= all[i - 1]);
+const rises = (values: ArrayLike<number>): boolean =>
+  Array.from(values).every((v, i, all) => i === 0 || v >= all[i - 1]);
 
 describe('monotone constraints', () => {
   it('a constrained feature never lowers the score, wherever the other features sit; unconstrained it does', () => {
@@ -38,7 +39,9 @@ describe('monotone constraints', () => {
 
   it('names an unknown constrained feature', () => {
     const { set } = syntheticSet(500, 5, 1);
-    expect(() => trainGbdt(set, { increasing: ['nope'] })).toThrow(/increasing names "nope", which is not a feature of test.synthetic@1/);
+    expect(() => trainGbdt(set, { increasing: ['nope'] })).toThrow(
+      /increasing names "nope", which is not a feature of test.synthetic@1/,
+    );
     expect(() => trainGbdt(set, { increasing: 'b' as never })).toThrow(/increasing must be an array of feature names/);
   });
 });
@@ -49,14 +52,23 @@ describe('calibration', () => {
     const [train, rest] = split(set, 4000);
     const [calibration, test] = split(rest, 4000);
     // Deep trees and many rounds on few noisy rows: over-confident probabilities.
-    const overfit = trainGbdt(train, { seed: 6, rounds: 150, maxDepth: 6, learningRate: 0.3, earlyStoppingRounds: 0, minSamplesLeaf: 5 });
+    const overfit = trainGbdt(train, {
+      seed: 6,
+      rounds: 150,
+      maxDepth: 6,
+      learningRate: 0.3,
+      earlyStoppingRounds: 0,
+      minSamplesLeaf: 5,
+    });
     const { model, scaling } = calibrate(overfit, calibration.features, calibration.labels);
     expect(scaling.slope).toBeGreaterThan(0);
     expect(scaling.slope).toBeLessThan(1); // over-confidence shrinks
     const raw = predictRaw(overfit, test.features);
     const folded = predictProbabilities(model, test.features);
     raw.forEach((r, i) => expect(folded[i]).toBeCloseTo(sigmoid(scaling.slope * r + scaling.intercept), 4));
-    expect(logLoss(test.labels, folded)).toBeLessThan(logLoss(test.labels, predictProbabilities(overfit, test.features)) - 0.02);
+    expect(logLoss(test.labels, folded)).toBeLessThan(
+      logLoss(test.labels, predictProbabilities(overfit, test.features)) - 0.02,
+    );
     expect(() => calibrated(overfit, { slope: -1, intercept: 0 })).toThrow(/slope must be > 0/);
   });
 
@@ -73,13 +85,31 @@ describe('calibration', () => {
 describe('rule baselines', () => {
   const row = (values: Record<string, number>): number[] => CORE_FEATURES.features.map((name) => values[name] ?? 0);
 
-  it('score the recent quarter (and its trend) against the breaker\'s own threshold, or the consecutive rule', () => {
+  it("score the recent quarter (and its trend) against the breaker's own threshold, or the consecutive rule", () => {
     const set = trainingSetFromRows(
       CORE_FEATURES,
       [
-        row({ failure_rate: 0.1, failure_rate_recent: 0.2, failure_rate_recent_to_threshold: 0.8, window_calls_to_minimum: 4, consecutive_failures_to_threshold: Number.NaN }),
-        row({ failure_rate: 0.1, failure_rate_recent: 0.2, failure_rate_recent_to_threshold: Number.NaN, window_calls_to_minimum: 4, consecutive_failures_to_threshold: 0.2 }),
-        row({ failure_rate: 0.1, failure_rate_recent: 0.2, failure_rate_recent_to_threshold: 0.8, window_calls_to_minimum: 0.5, consecutive_failures_to_threshold: 0.9 }),
+        row({
+          failure_rate: 0.1,
+          failure_rate_recent: 0.2,
+          failure_rate_recent_to_threshold: 0.8,
+          window_calls_to_minimum: 4,
+          consecutive_failures_to_threshold: Number.NaN,
+        }),
+        row({
+          failure_rate: 0.1,
+          failure_rate_recent: 0.2,
+          failure_rate_recent_to_threshold: Number.NaN,
+          window_calls_to_minimum: 4,
+          consecutive_failures_to_threshold: 0.2,
+        }),
+        row({
+          failure_rate: 0.1,
+          failure_rate_recent: 0.2,
+          failure_rate_recent_to_threshold: 0.8,
+          window_calls_to_minimum: 0.5,
+          consecutive_failures_to_threshold: 0.9,
+        }),
       ],
       [0, 0, 1],
     );
@@ -89,6 +119,8 @@ describe('rule baselines', () => {
     expect(recent[2]).toBeCloseTo(0.9, 5); // under minimumCalls the consecutive rule is what can trip
     const trend = TREND_RULE.scores(set);
     expect(trend[0]).toBeCloseTo(((2 * 0.2 - 0.1) / 0.2) * 0.8, 5); // 30% projected, over 25%
-    expect(() => RECENT_QUARTER_RULE.scores({ ...set, featureList: FEATURES })).toThrow(/rule baselines score breakwater.core@3 rows/);
+    expect(() => RECENT_QUARTER_RULE.scores({ ...set, featureList: FEATURES })).toThrow(
+      /rule baselines score breakwater.core@3 rows/,
+    );
   });
 });

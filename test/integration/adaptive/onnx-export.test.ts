@@ -68,7 +68,8 @@ describe('ONNX export, scored by onnxruntime-node', () => {
   it('trained on infinities too: both forms agree with the trainer on ±Infinity', async () => {
     const { set: withInfinity } = syntheticSet(3000, 23, 2);
     const features = withInfinity.features.slice();
-    for (let i = 0; i < features.length; i += 7) features[i] = i % 2 === 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < features.length; i += 7)
+      features[i] = i % 2 === 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
     const trained = trainGbdt({ ...withInfinity, features }, { seed: 23, rounds: 60 });
     const want = predictProbabilities(trained, features);
     expect(maxDifference(await scoreWithOnnxRuntime(exportTreeEnsemble(trained), features), want)).toBeLessThan(1e-6);
@@ -80,7 +81,10 @@ describe('ONNX export, scored by onnxruntime-node', () => {
     const tensorised = decodeModel(exportTensorised(model));
     for (const m of [ensemble, tensorised]) {
       expect(m.irVersion).toBe(8);
-      expect(m.opsetImport.map(({ domain, version }) => [domain ?? '', version])).toEqual([['', 17], ['ai.onnx.ml', 3]]);
+      expect(m.opsetImport.map(({ domain, version }) => [domain ?? '', version])).toEqual([
+        ['', 17],
+        ['ai.onnx.ml', 3],
+      ]);
       expect(m.graph.node.some((n) => n.opType === 'ZipMap')).toBe(false);
     }
     expect(ensemble.graph.node.map((n) => n.opType)).toEqual(['TreeEnsembleClassifier']);
@@ -91,7 +95,14 @@ describe('ONNX export, scored by onnxruntime-node', () => {
   it('stores the versioned feature list and the training summary in metadata_props', () => {
     const info = readModelInfo(exportTreeEnsemble(model, { extra: { data: 'synthetic', horizonSeconds: '30' } }));
     expect(info.featureList).toEqual(FEATURES);
-    expect(info.description).toMatchObject({ format: 'breakwater.gbdt', formatVersion: 1, form: 'tree-ensemble', trees: 150, input: 'features', output: 'probabilities' });
+    expect(info.description).toMatchObject({
+      format: 'breakwater.gbdt',
+      formatVersion: 1,
+      form: 'tree-ensemble',
+      trees: 150,
+      input: 'features',
+      output: 'probabilities',
+    });
     expect(info.description.extra).toEqual({ data: 'synthetic', horizonSeconds: '30' });
     expect(info.description.summary.trainingRows).toBe(model.summary.trainingRows);
     expect(readModelInfo(exportTensorised(model)).description.form).toBe('tensorised');

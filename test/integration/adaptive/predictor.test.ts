@@ -83,16 +83,20 @@ describe('Predictor scores a batch of breakers in one run', () => {
     }
   });
 
-  it("with the TypeScript tree walker: the same scores, from tree-ensemble models only", async () => {
+  it('with the TypeScript tree walker: the same scores, from tree-ensemble models only', async () => {
     const walker = await Predictor.load(treeFile, { featureList: FEATURES, executionProviders: ['typescript'] });
     expect(walker.executionProvider).toBe('typescript');
     expect(maxDifference(await walker.score(batch), expected)).toBeLessThan(1e-6);
     await walker.close();
-    await expect(Predictor.load(tensorFile, { featureList: FEATURES, executionProviders: ['typescript'] })).rejects.toThrow(/model-tensorised.onnx: holds a tensorised graph, not a TreeEnsembleClassifier/);
+    await expect(
+      Predictor.load(tensorFile, { featureList: FEATURES, executionProviders: ['typescript'] }),
+    ).rejects.toThrow(/model-tensorised.onnx: holds a tensorised graph, not a TreeEnsembleClassifier/);
   });
 
   it('asked for CUDA only, without a CPU fallback: a clear error', async () => {
-    await expect(Predictor.load(treeFile, { featureList: FEATURES, executionProviders: ['cuda'] })).rejects.toThrow(/CUDA execution provider unavailable.*add 'cpu' to executionProviders/);
+    await expect(Predictor.load(treeFile, { featureList: FEATURES, executionProviders: ['cuda'] })).rejects.toThrow(
+      /CUDA execution provider unavailable.*add 'cpu' to executionProviders/,
+    );
   });
 });
 
@@ -139,10 +143,18 @@ describe('Predictor refuses what it cannot score', () => {
 
   it('bad options and bad rows', async () => {
     await expect(Predictor.load(treeFile, undefined as never)).rejects.toThrow(/Predictor.load needs options/);
-    await expect(Predictor.load(treeFile, { featureList: undefined as never })).rejects.toThrow(/options.featureList must be an object/);
-    await expect(Predictor.load(treeFile, { featureList: FEATURES, executionProviders: ['tpu' as never] })).rejects.toThrow(/unknown provider "tpu" \(known: 'cpu', 'cuda', 'typescript'\)/);
-    await expect(Predictor.load(treeFile, { featureList: FEATURES, executionProviders: [] })).rejects.toThrow(/executionProviders must be a non-empty array/);
-    await expect(Predictor.load(treeFile, { featureList: FEATURES, intraOpThreads: 0 })).rejects.toThrow(/intraOpThreads must be a positive integer/);
+    await expect(Predictor.load(treeFile, { featureList: undefined as never })).rejects.toThrow(
+      /options.featureList must be an object/,
+    );
+    await expect(
+      Predictor.load(treeFile, { featureList: FEATURES, executionProviders: ['tpu' as never] }),
+    ).rejects.toThrow(/unknown provider "tpu" \(known: 'cpu', 'cuda', 'typescript'\)/);
+    await expect(Predictor.load(treeFile, { featureList: FEATURES, executionProviders: [] })).rejects.toThrow(
+      /executionProviders must be a non-empty array/,
+    );
+    await expect(Predictor.load(treeFile, { featureList: FEATURES, intraOpThreads: 0 })).rejects.toThrow(
+      /intraOpThreads must be a positive integer/,
+    );
     const predictor = await Predictor.load(treeFile, { featureList: FEATURES });
     await expect(predictor.score(new Float32Array(7))).rejects.toThrow(/got 7 values, not whole rows of 6 features/);
     await expect(predictor.score([1, 2, 3, 4, 5, 6] as never)).rejects.toThrow(/needs a Float32Array/);
@@ -150,7 +162,9 @@ describe('Predictor refuses what it cannot score', () => {
   });
 
   it('names the optional package when it is not installed', () => {
-    expect(() => loadOnnxRuntime('onnxruntime-node-not-installed')).toThrow(/needs the optional peer dependency onnxruntime-node-not-installed; install it with `npm install onnxruntime-node-not-installed`/);
+    expect(() => loadOnnxRuntime('onnxruntime-node-not-installed')).toThrow(
+      /needs the optional peer dependency onnxruntime-node-not-installed; install it with `npm install onnxruntime-node-not-installed`/,
+    );
   });
 });
 
@@ -173,7 +187,10 @@ describe('onnxruntime-node is loaded only when a model is', () => {
         return p.close();
       });`;
     // The bundle sits in a temp folder: NODE_PATH lets its require('onnxruntime-node') find the package.
-    const output = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve(__dirname, '../../../node_modules') } });
+    const output = execFileSync(process.execPath, ['-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_PATH: resolve(__dirname, '../../../node_modules') },
+    });
     expect(JSON.parse(output)).toEqual({ afterCore: false, afterAdaptive: false, afterLoad: true });
   });
 
@@ -193,7 +210,9 @@ describe('onnxruntime-node is loaded only when a model is', () => {
     delete env.NODE_PATH;
     const output = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env, cwd: tmpdir() });
     const result = JSON.parse(output) as { missing: string; provider: string; reason: string; scores: number[] };
-    expect(result.missing).toMatch(/needs the optional peer dependency onnxruntime-node; install it with `npm install onnxruntime-node`/);
+    expect(result.missing).toMatch(
+      /needs the optional peer dependency onnxruntime-node; install it with `npm install onnxruntime-node`/,
+    );
     expect(result.provider).toBe('typescript');
     expect(result.reason).toMatch(/^cpu: scoring a model needs the optional peer dependency onnxruntime-node/);
     expect(maxDifference(result.scores, expected.subarray(0, 10))).toBeLessThan(1e-6);

@@ -12,12 +12,20 @@ describe('breakwater train --from simulator', () => {
   it('trains on the generator, and reports the model beside the rule baselines on the held-out families, with a reliability table', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'breakwater-train-'));
     const lines: string[] = [];
-    const card: ModelCard = await runTrainCommand(['--from', 'simulator', '--out', 'model.onnx', '--seeds', '1'], (line) => lines.push(line), dir);
+    const card: ModelCard = await runTrainCommand(
+      ['--from', 'simulator', '--out', 'model.onnx', '--seeds', '1'],
+      (line) => lines.push(line),
+      dir,
+    );
     expect(card.featureList).toBe('breakwater.core@3');
     expect(card.heldOutFamilies).toEqual(HELD_OUT_FAMILIES);
     expect(card.monotone).toEqual(EVIDENCE_FEATURES);
     expect(card.calibration!.slope).toBeGreaterThan(0);
-    expect(card.heldOut!.map((score) => score.name)).toEqual(['model', 'recent-quarter rule', 'trend-extrapolation rule']);
+    expect(card.heldOut!.map((score) => score.name)).toEqual([
+      'model',
+      'recent-quarter rule',
+      'trend-extrapolation rule',
+    ]);
     const rows = card.heldOut![0].evaluation.rows;
     for (const score of card.heldOut!) {
       expect(score.evaluation.rows).toBe(rows); // the same held-out rows for every score
@@ -30,7 +38,10 @@ describe('breakwater train --from simulator', () => {
     expect(markdown).toContain('## The model beside rule baselines, on the same held-out rows');
     expect(markdown).toContain('## Reliability (held-out rows)');
     expect(existsSync(join(dir, 'model.onnx.card.json'))).toBe(true);
-    const model = await Predictor.load(join(dir, 'model.onnx'), { featureList: CORE_FEATURES, executionProviders: ['typescript'] });
+    const model = await Predictor.load(join(dir, 'model.onnx'), {
+      featureList: CORE_FEATURES,
+      executionProviders: ['typescript'],
+    });
     expect(model.description.trees).toBe(card.trees);
   });
 });

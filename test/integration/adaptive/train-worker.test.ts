@@ -56,11 +56,17 @@ describe('trainInWorker', () => {
     const here = trainGbdt(set, { seed: 41, rounds: 60, earlyStoppingRounds: 0 });
     const back = modelFromTreeEnsemble(decodeModel(trained.onnx));
     expect(back.trees).toEqual(here.trees);
-    expect(predictProbabilities(back, set.features.subarray(0, 600))).toEqual(predictProbabilities(here, set.features.subarray(0, 600)));
+    expect(predictProbabilities(back, set.features.subarray(0, 600))).toEqual(
+      predictProbabilities(here, set.features.subarray(0, 600)),
+    );
   });
 
   it('returns the tensorised form when asked, with the extra metadata', async () => {
-    const trained = await built.trainInWorker(set, { gbdt: { rounds: 5 }, form: 'tensorised', extra: { data: 'synthetic' } });
+    const trained = await built.trainInWorker(set, {
+      gbdt: { rounds: 5 },
+      form: 'tensorised',
+      extra: { data: 'synthetic' },
+    });
     const info = readModelInfo(trained.onnx);
     expect(info.description.form).toBe('tensorised');
     expect(info.description.extra).toEqual({ data: 'synthetic' });
@@ -69,22 +75,36 @@ describe('trainInWorker', () => {
 
   it("rejects with the worker's error when training fails", async () => {
     const oneClass = { ...set, labels: new Uint8Array(set.rowCount) };
-    await expect(built.trainInWorker(oneClass, { gbdt: { validationFraction: 0 } })).rejects.toThrow(/need both labels, got 0 positive/);
-    await expect(built.trainInWorker(set, { gbdt: { maxDepth: 99 } })).rejects.toThrow(/gbdt option maxDepth must be an integer in \[1, 16\], got 99/);
+    await expect(built.trainInWorker(oneClass, { gbdt: { validationFraction: 0 } })).rejects.toThrow(
+      /need both labels, got 0 positive/,
+    );
+    await expect(built.trainInWorker(set, { gbdt: { maxDepth: 99 } })).rejects.toThrow(
+      /gbdt option maxDepth must be an integer in \[1, 16\], got 99/,
+    );
   });
 
   it('bad arguments fail before a worker starts', () => {
-    expect(() => built.trainInWorker({ ...set, labels: new Uint8Array(3) })).toThrow(/labels has 3 labels, expected one per row/);
-    expect(() => built.trainInWorker(set, { form: 'zipmap' as never })).toThrow(/option form must be 'tree-ensemble' or 'tensorised'/);
+    expect(() => built.trainInWorker({ ...set, labels: new Uint8Array(3) })).toThrow(
+      /labels has 3 labels, expected one per row/,
+    );
+    expect(() => built.trainInWorker(set, { form: 'zipmap' as never })).toThrow(
+      /option form must be 'tree-ensemble' or 'tensorised'/,
+    );
   });
 
   it('an abort signal terminates the worker', async () => {
     const controller = new AbortController();
-    const training = built.trainInWorker(set, { gbdt: { rounds: 10_000, earlyStoppingRounds: 0 }, signal: controller.signal, onProgress: () => controller.abort(new Error('stop training')) });
+    const training = built.trainInWorker(set, {
+      gbdt: { rounds: 10_000, earlyStoppingRounds: 0 },
+      signal: controller.signal,
+      onProgress: () => controller.abort(new Error('stop training')),
+    });
     await expect(training).rejects.toThrow('stop training');
   });
 
   it('from TypeScript source, without a built entry: a clear error', () => {
-    expect(() => trainInWorker(set)).toThrow(/cannot start a worker on TypeScript source .*train-worker\.ts.*pass options.workerEntry/);
+    expect(() => trainInWorker(set)).toThrow(
+      /cannot start a worker on TypeScript source .*train-worker\.ts.*pass options.workerEntry/,
+    );
   });
 });

@@ -52,7 +52,11 @@ describe('the GBDT trainer learns', () => {
     const { set } = syntheticSet(4000, 13, 0);
     const [train, validation] = split(set, 3000);
     const losses: number[] = [];
-    const stopped = trainGbdt(train, { earlyStoppingRounds: 3, rounds: 300 }, { validation, onRound: (p) => losses.push(p.validationLogLoss) });
+    const stopped = trainGbdt(
+      train,
+      { earlyStoppingRounds: 3, rounds: 300 },
+      { validation, onRound: (p) => losses.push(p.validationLogLoss) },
+    );
     expect(stopped.summary).toMatchObject({ stoppedEarly: true, validationRows: 1000, trainingRows: 3000 });
     expect(losses.every((loss) => Number.isFinite(loss))).toBe(true);
     const watched = trainGbdt(train, { earlyStoppingRounds: 0, rounds: 25 }, { validation });
@@ -104,7 +108,9 @@ describe('missing values (NaN)', () => {
     const [whenMissing, whenLow] = predictProbabilities(model, probe);
     expect(whenMissing).toBeGreaterThan(0.9);
     expect(whenLow).toBeLessThan(0.1);
-    expect(model.trees.some((tree) => tree.nodes.some((n) => n.kind === 'split' && n.feature === 0 && n.missingGoesLeft))).toBe(true);
+    expect(
+      model.trees.some((tree) => tree.nodes.some((n) => n.kind === 'split' && n.feature === 0 && n.missingGoesLeft)),
+    ).toBe(true);
   });
 
   it('scores NaN in a feature that was never missing in training (it follows the bigger child)', () => {
@@ -144,17 +150,29 @@ describe('bad input gets a named error', () => {
   });
 
   it('labels other than 0/1, rows of the wrong width, one class only', () => {
-    expect(() => trainGbdt({ ...set, labels: new Uint8Array(500).fill(2) })).toThrow(/labels\[0\] is 2, expected 0 or 1/);
-    expect(() => trainGbdt({ ...set, features: set.features.subarray(1) })).toThrow(/features has 2999 values, expected rowCount × features = 500 × 6/);
+    expect(() => trainGbdt({ ...set, labels: new Uint8Array(500).fill(2) })).toThrow(
+      /labels\[0\] is 2, expected 0 or 1/,
+    );
+    expect(() => trainGbdt({ ...set, features: set.features.subarray(1) })).toThrow(
+      /features has 2999 values, expected rowCount × features = 500 × 6/,
+    );
     expect(() => trainGbdt({ ...set, labels: new Uint8Array(500) })).toThrow(/need both labels, got 0 positive of/);
     expect(() => trainingSetFromRows(FEATURES, [[1, 2, 3]], [1])).toThrow(/rows\[0\] must hold 6 values/);
-    expect(() => trainingSetFromRows(FEATURES, [[1, 2, 3, 4, 5, 6]], [3])).toThrow(/labels\[0\] must be 0, 1, false or true/);
-    expect(() => trainingSetFromRows({ name: 'x', version: 0, features: ['a'] }, [], [])).toThrow(/featureList.version must be a positive integer/);
-    expect(() => trainingSetFromRows({ name: 'x', version: 1, features: ['a', 'a'] }, [], [])).toThrow(/featureList.features has "a" twice/);
+    expect(() => trainingSetFromRows(FEATURES, [[1, 2, 3, 4, 5, 6]], [3])).toThrow(
+      /labels\[0\] must be 0, 1, false or true/,
+    );
+    expect(() => trainingSetFromRows({ name: 'x', version: 0, features: ['a'] }, [], [])).toThrow(
+      /featureList.version must be a positive integer/,
+    );
+    expect(() => trainingSetFromRows({ name: 'x', version: 1, features: ['a', 'a'] }, [], [])).toThrow(
+      /featureList.features has "a" twice/,
+    );
   });
 
   it('a validation set of other features', () => {
     const other = { ...set, featureList: { ...FEATURES, version: 2 } };
-    expect(() => trainGbdt(set, {}, { validation: other })).toThrow(/validation set does not match the training set: the model was trained on test.synthetic@1/);
+    expect(() => trainGbdt(set, {}, { validation: other })).toThrow(
+      /validation set does not match the training set: the model was trained on test.synthetic@1/,
+    );
   });
 });

@@ -9,7 +9,12 @@ function capture(isTTY = false) {
   const out: string[] = [];
   const err: string[] = [];
   return {
-    io: { stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) }, isTTY, cwd: dir },
+    io: {
+      stdout: { write: (t: string) => out.push(t) },
+      stderr: { write: (t: string) => err.push(t) },
+      isTTY,
+      cwd: dir,
+    },
     stdout: () => out.join(''),
     stderr: () => err.join(''),
   };
@@ -21,15 +26,24 @@ let baseline: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'breakwater-simulate-'));
   const run = capture();
-  expect(await main(['simulate', '--scenario', 'hard-outage', '--quick', '--seed', '3', '--out', 'first'], run.io)).toBe(0);
+  expect(
+    await main(['simulate', '--scenario', 'hard-outage', '--quick', '--seed', '3', '--out', 'first'], run.io),
+  ).toBe(0);
   baseline = join(dir, 'first', 'scenarios.json');
 });
 
 describe('breakwater simulate: the report', () => {
   it('writes JSON, Markdown and SVG charts, and prints the table', () => {
-    for (const file of ['scenarios.json', 'scenarios.md', 'hard-outage.svg', 'recovery-time.svg']) expect(existsSync(join(dir, 'first', file))).toBe(true);
+    for (const file of ['scenarios.json', 'scenarios.md', 'hard-outage.svg', 'recovery-time.svg'])
+      expect(existsSync(join(dir, 'first', file))).toBe(true);
     const suite = JSON.parse(readFileSync(baseline, 'utf8'));
-    expect(suite).toMatchObject({ kind: 'breakwater.scenarios', version: 1, seed: 3, size: 'quick', policies: ['none', 'static', 'backoff'] });
+    expect(suite).toMatchObject({
+      kind: 'breakwater.scenarios',
+      version: 1,
+      seed: 3,
+      size: 'quick',
+      policies: ['none', 'static', 'backoff'],
+    });
     expect(suite.runs.map((r: { policy: string }) => r.policy)).toEqual(['none', 'static', 'backoff']);
     expect(suite.report.command).toBe('breakwater simulate --scenario hard-outage --quick --seed 3 --out first');
     const markdown = readFileSync(join(dir, 'first', 'scenarios.md'), 'utf8');
@@ -51,7 +65,10 @@ describe('breakwater simulate: the report', () => {
     await main(['simulate', '--scenario', 'healthy', '--out', 'tty'], tty.io);
     expect(tty.stdout()).toMatch(/\r\[#+-*\] +\d+% healthy/);
     const ci = capture(true);
-    await main(['simulate', '--scenario', 'healthy', '--out', 'ci', '--ci', '--compare-with', 'tty/scenarios.json'], ci.io);
+    await main(
+      ['simulate', '--scenario', 'healthy', '--out', 'ci', '--ci', '--compare-with', 'tty/scenarios.json'],
+      ci.io,
+    );
     expect(ci.stdout()).not.toContain('\r');
   });
 
@@ -69,7 +86,12 @@ describe('breakwater simulate: the report', () => {
 describe('breakwater simulate --compare-with / --ci', () => {
   it('finds no regression against its own results, and exits 0 under --ci', async () => {
     const run = capture();
-    expect(await main(['simulate', '--scenario', 'hard-outage', '--seed', '3', '--out', 'same', '--compare-with', baseline, '--ci'], run.io)).toBe(0);
+    expect(
+      await main(
+        ['simulate', '--scenario', 'hard-outage', '--seed', '3', '--out', 'same', '--compare-with', baseline, '--ci'],
+        run.io,
+      ),
+    ).toBe(0);
     expect(run.stdout()).toContain('no regression against');
   });
 
@@ -81,12 +103,33 @@ describe('breakwater simulate --compare-with / --ci', () => {
     const file = join(dir, 'better.json');
     writeFileSync(file, JSON.stringify(better));
     const ci = capture();
-    expect(await main(['simulate', '--scenario', 'hard-outage', '--seed', '3', '--out', 'worse', '--compare-with', 'better.json', '--ci'], ci.io)).toBe(1);
+    expect(
+      await main(
+        [
+          'simulate',
+          '--scenario',
+          'hard-outage',
+          '--seed',
+          '3',
+          '--out',
+          'worse',
+          '--compare-with',
+          'better.json',
+          '--ci',
+        ],
+        ci.io,
+      ),
+    ).toBe(1);
     expect(ci.stdout()).toContain('2 regression(s) against better.json');
     expect(ci.stdout()).toMatch(/REGRESSION hard-outage \/ static: wasted calls \d+ -> \d+ \(tolerance 10% or 10\)/);
     expect(ci.stdout()).toMatch(/REGRESSION hard-outage \/ static: success rate .* \(tolerance 1 points\)/);
     const report = capture();
-    expect(await main(['simulate', '--scenario', 'hard-outage', '--seed', '3', '--out', 'worse', '--compare-with', 'better.json'], report.io)).toBe(0);
+    expect(
+      await main(
+        ['simulate', '--scenario', 'hard-outage', '--seed', '3', '--out', 'worse', '--compare-with', 'better.json'],
+        report.io,
+      ),
+    ).toBe(0);
     expect(report.stdout()).toContain('2 regression(s)');
   });
 
@@ -96,7 +139,23 @@ describe('breakwater simulate --compare-with / --ci', () => {
     // Pretend the baseline of "none" recovered in 1 s where it now takes longer: beyond 10% or 2 s.
     recovered.runs[0].metrics.recoveryTimeMs = 1000;
     writeFileSync(join(dir, 'recovered.json'), JSON.stringify(recovered));
-    expect(await main(['simulate', '--scenario', 'hard-outage', '--seed', '3', '--out', 'rec', '--compare-with', 'recovered.json', '--ci'], run.io)).toBe(1);
+    expect(
+      await main(
+        [
+          'simulate',
+          '--scenario',
+          'hard-outage',
+          '--seed',
+          '3',
+          '--out',
+          'rec',
+          '--compare-with',
+          'recovered.json',
+          '--ci',
+        ],
+        run.io,
+      ),
+    ).toBe(1);
     expect(run.stdout()).toContain('REGRESSION hard-outage / none: recovery time 1000 ->');
   });
 });
@@ -139,6 +198,10 @@ describe('breakwater simulate: bad input', () => {
   });
 
   it('parses --flag=value and several scenarios', () => {
-    expect(parseSimulateArgs(['--seed=9', '--scenario=brownout,fan-out', '--full'])).toMatchObject({ seed: 9, scenarios: ['brownout', 'fan-out'], size: 'full' });
+    expect(parseSimulateArgs(['--seed=9', '--scenario=brownout,fan-out', '--full'])).toMatchObject({
+      seed: 9,
+      scenarios: ['brownout', 'fan-out'],
+      size: 'full',
+    });
   });
 });

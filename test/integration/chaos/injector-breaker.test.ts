@@ -8,7 +8,12 @@ const ok = async () => 'ok';
 function linked(options: { recordMildAndModerate?: boolean; failureThreshold?: number } = {}) {
   const clock = new ManualClock(0);
   const breaker = new CircuitBreaker({ clock, failureThreshold: options.failureThreshold ?? 5, recoveryTimeout: 1000 });
-  const injector = new FaultInjector({ breaker, timers: clock, seed: 21, recordMildAndModerate: options.recordMildAndModerate });
+  const injector = new FaultInjector({
+    breaker,
+    timers: clock,
+    seed: 21,
+    recordMildAndModerate: options.recordMildAndModerate,
+  });
   return { clock, breaker, injector };
 }
 
@@ -140,7 +145,13 @@ describe('getFailureStats', () => {
     const { injector, breaker } = linked({ failureThreshold: 4 });
     injector.inject('crash', 'severe');
     await hits(injector, 3);
-    expect(injector.getFailureStats().circuit).toMatchObject({ name: breaker.name, state: 'closed', failureCount: 3, threshold: 4, thresholdPercent: 75 });
+    expect(injector.getFailureStats().circuit).toMatchObject({
+      name: breaker.name,
+      state: 'closed',
+      failureCount: 3,
+      threshold: 4,
+      thresholdPercent: 75,
+    });
     await hits(injector, 1);
     expect(injector.getFailureStats().circuit).toMatchObject({ state: 'open', failureCount: 4, thresholdPercent: 100 });
   });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker, ManualClock } from '../../../src/index';
-import { FaultInjector, INTENSITY_PROFILES, InjectedCrash, InjectedFault, isInjectedFault } from '../../../src/chaos/index';
+import {
+  FaultInjector,
+  INTENSITY_PROFILES,
+  InjectedCrash,
+  InjectedFault,
+  isInjectedFault,
+} from '../../../src/chaos/index';
 import type { FaultType, Intensity } from '../../../src/chaos/index';
 
 const ok = async () => 'ok';
@@ -36,7 +42,12 @@ describe('FaultInjector: fault types', () => {
 
   it('reject: the promise rejects with an InjectedFault coded ECHAOSFAULT', async () => {
     const { injector } = severe('reject');
-    await expect(injector.wrap(ok)()).rejects.toMatchObject({ code: 'ECHAOSFAULT', fault: 'reject', intensity: 'severe', injected: true });
+    await expect(injector.wrap(ok)()).rejects.toMatchObject({
+      code: 'ECHAOSFAULT',
+      fault: 'reject',
+      intensity: 'severe',
+      injected: true,
+    });
   });
 
   it.each([
@@ -44,7 +55,9 @@ describe('FaultInjector: fault types', () => {
     ['connection-reset', 'ECONNRESET'],
   ] as const)('%s: rejects with code %s', async (type, code) => {
     const { injector } = severe(type);
-    const error = await injector.wrap(ok)().catch((e: unknown) => e);
+    const error = await injector
+      .wrap(ok)()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InjectedFault);
     expect(error).toMatchObject({ code, fault: type });
   });
@@ -66,28 +79,33 @@ describe('FaultInjector: fault types', () => {
 
   it('crash: an InjectedCrash, fatal, coded ECHAOSCRASH', async () => {
     const { injector } = severe('crash');
-    const error = await injector.wrap(ok)().catch((e: unknown) => e);
+    const error = await injector
+      .wrap(ok)()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InjectedCrash);
     expect(error).toMatchObject({ fatal: true, code: 'ECHAOSCRASH' });
   });
 
-  it.each(['mild', 'moderate', 'severe'] as const)('latency at %s delays the call by the profile latency, then runs it', async (intensity) => {
-    const clock = new ManualClock(0);
-    const injector = new FaultInjector({ timers: clock, seed: 11 });
-    injector.inject('latency', intensity);
-    const wrapped = injector.wrap(ok);
-    // At rate < 1 some calls are not hit: find one that is (it leaves a timer behind).
-    let seen = observe(wrapped());
-    while (clock.pendingTimers() === 0) seen = observe(wrapped());
-    await flush();
-    const latency = INTENSITY_PROFILES[intensity].latencyMs;
-    clock.advance(latency - 1);
-    await flush();
-    expect(seen.settled).toBe(false);
-    clock.advance(1);
-    await flush();
-    expect(seen).toMatchObject({ settled: true, value: 'ok' });
-  });
+  it.each(['mild', 'moderate', 'severe'] as const)(
+    'latency at %s delays the call by the profile latency, then runs it',
+    async (intensity) => {
+      const clock = new ManualClock(0);
+      const injector = new FaultInjector({ timers: clock, seed: 11 });
+      injector.inject('latency', intensity);
+      const wrapped = injector.wrap(ok);
+      // At rate < 1 some calls are not hit: find one that is (it leaves a timer behind).
+      let seen = observe(wrapped());
+      while (clock.pendingTimers() === 0) seen = observe(wrapped());
+      await flush();
+      const latency = INTENSITY_PROFILES[intensity].latencyMs;
+      clock.advance(latency - 1);
+      await flush();
+      expect(seen.settled).toBe(false);
+      clock.advance(1);
+      await flush();
+      expect(seen).toMatchObject({ settled: true, value: 'ok' });
+    },
+  );
 
   it('hang at mild and moderate stalls for the profile hang, then runs the call', async () => {
     for (const intensity of ['mild', 'moderate'] as const) {
@@ -109,7 +127,9 @@ describe('FaultInjector: fault types', () => {
   it('hang at severe never settles on its own, and rejects with the abort reason when the call is aborted', async () => {
     const { clock, injector } = severe('hang');
     const controller = new AbortController();
-    const seen = observe(injector.wrap(async (_: string, signal: AbortSignal) => signal.aborted)('x', controller.signal));
+    const seen = observe(
+      injector.wrap(async (_: string, signal: AbortSignal) => signal.aborted)('x', controller.signal),
+    );
     clock.advance(3_600_000);
     await flush();
     expect(seen.settled).toBe(false);
@@ -136,7 +156,14 @@ describe('FaultInjector: fault types', () => {
       const injector = new FaultInjector({ timers: new ManualClock(0), seed });
       injector.inject('reject', intensity);
       const wrapped = injector.wrap(ok);
-      const results = await Promise.all(Array.from({ length: 4000 }, () => wrapped().then(() => 0, () => 1)));
+      const results = await Promise.all(
+        Array.from({ length: 4000 }, () =>
+          wrapped().then(
+            () => 0,
+            () => 1,
+          ),
+        ),
+      );
       return results.reduce((a: number, b: number) => a + b, 0) / 4000;
     };
     expect(await share('mild', 1)).toBeCloseTo(0.1, 1);
@@ -178,14 +205,20 @@ describe('FaultInjector: fault types', () => {
     const all = Array.from({ length: 300 }, () => injector.injectRandom());
     expect(all.some((f) => f.intensity === 'severe')).toBe(true);
     const again = new FaultInjector({ seed: 99 });
-    expect(again.injectRandom({ excludeSevere: true })).toMatchObject({ type: picks[0].type, intensity: picks[0].intensity });
+    expect(again.injectRandom({ excludeSevere: true })).toMatchObject({
+      type: picks[0].type,
+      intensity: picks[0].intensity,
+    });
   });
 });
 
 describe('FaultInjector: schedules', () => {
   it('a fixed entry is active from `from` to `to` after the injector was created', async () => {
     const clock = new ManualClock(10_000);
-    const injector = new FaultInjector({ timers: clock, schedule: [{ type: 'reject', intensity: 'severe', from: 1000, to: 2000 }] });
+    const injector = new FaultInjector({
+      timers: clock,
+      schedule: [{ type: 'reject', intensity: 'severe', from: 1000, to: 2000 }],
+    });
     const wrapped = injector.wrap(ok);
     await expect(wrapped()).resolves.toBe('ok');
     clock.advance(1000);
@@ -225,16 +258,28 @@ describe('FaultInjector: schedules', () => {
 describe('FaultInjector: bad input', () => {
   it('names the option or argument and what it expected', () => {
     expect(() => new FaultInjector({ seed: -1 })).toThrow(/seed must be an integer from 0 to 4294967295, got -1/);
-    expect(() => new FaultInjector({ recordMildAndModerate: 'yes' as unknown as boolean })).toThrow(/"recordMildAndModerate" must be a boolean/);
+    expect(() => new FaultInjector({ recordMildAndModerate: 'yes' as unknown as boolean })).toThrow(
+      /"recordMildAndModerate" must be a boolean/,
+    );
     expect(() => new FaultInjector({ breaker: {} as CircuitBreaker })).toThrow(/"breaker" must be a CircuitBreaker/);
     expect(() => new FaultInjector({ timers: {} as ManualClock })).toThrow(/"timers" must have now\(\)/);
     expect(() => new FaultInjector({ sead: 1 } as never)).toThrow(/unknown FaultInjector option "sead"/);
     const injector = new FaultInjector();
-    expect(() => injector.inject('explode' as FaultType, 'mild')).toThrow(/inject\(type\) must be one of throw, reject/);
-    expect(() => injector.inject('throw', 'extreme' as Intensity)).toThrow(/inject\(intensity\) must be one of mild, moderate, severe, got "extreme"/);
-    expect(() => injector.schedule([{ type: 'throw', intensity: 'mild', from: 5, to: 5 }])).toThrow(/schedule\[0\]\.to must be after schedule\[0\]\.from/);
-    expect(() => injector.schedule([{ type: 'throw', intensity: 'mild', from: -1, to: 5 }])).toThrow(/schedule\[0\]\.from must be a finite number of ms >= 0/);
-    expect(() => injector.schedule([{ type: 'throw', from: 0, to: 5, ramp: ['mild'] as never }])).toThrow(/schedule\[0\]\.ramp must be true or \[fromIntensity, toIntensity\]/);
+    expect(() => injector.inject('explode' as FaultType, 'mild')).toThrow(
+      /inject\(type\) must be one of throw, reject/,
+    );
+    expect(() => injector.inject('throw', 'extreme' as Intensity)).toThrow(
+      /inject\(intensity\) must be one of mild, moderate, severe, got "extreme"/,
+    );
+    expect(() => injector.schedule([{ type: 'throw', intensity: 'mild', from: 5, to: 5 }])).toThrow(
+      /schedule\[0\]\.to must be after schedule\[0\]\.from/,
+    );
+    expect(() => injector.schedule([{ type: 'throw', intensity: 'mild', from: -1, to: 5 }])).toThrow(
+      /schedule\[0\]\.from must be a finite number of ms >= 0/,
+    );
+    expect(() => injector.schedule([{ type: 'throw', from: 0, to: 5, ramp: ['mild'] as never }])).toThrow(
+      /schedule\[0\]\.ramp must be true or \[fromIntensity, toIntensity\]/,
+    );
     expect(() => injector.wrap(42 as never)).toThrow(/wrap\(fn\) needs a function, got number/);
     expect(() => injector.injectRandom({ excludeSevere: 1 as never })).toThrow(/"excludeSevere" must be a boolean/);
   });

@@ -29,7 +29,9 @@ describe('the import graph of src/', () => {
   it('has no wing importing the simulator: src/sim/ depends on the wings, never the reverse', () => {
     const intoSim = [...importGraph(src)]
       .filter(([file]) => !file.startsWith('sim/') && !MAY_IMPORT_SIM.some((allowed) => allowed.test(file)))
-      .flatMap(([file, targets]) => targets.filter((target) => target.startsWith('sim/')).map((target) => `${file} -> ${target}`));
+      .flatMap(([file, targets]) =>
+        targets.filter((target) => target.startsWith('sim/')).map((target) => `${file} -> ${target}`),
+      );
     expect(intoSim).toEqual([]);
   });
 });
@@ -44,7 +46,10 @@ describe('the import-graph check', () => {
       'self.ts': "import * as self from './self';\nexport const me = self;\n",
     });
     expect(importGraph(root).get('leaf.ts')).toEqual(['c/index.ts']);
-    expect(importCycles(importGraph(root)).sort((x, y) => x[0].localeCompare(y[0]))).toEqual([['a.ts', 'b.ts', 'c/index.ts'], ['self.ts']]);
+    expect(importCycles(importGraph(root)).sort((x, y) => x[0].localeCompare(y[0]))).toEqual([
+      ['a.ts', 'b.ts', 'c/index.ts'],
+      ['self.ts'],
+    ]);
   });
 
   it('finds none in an acyclic tree', () => {

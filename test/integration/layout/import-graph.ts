@@ -76,5 +76,7 @@ function sourceFiles(dir: string): string[] {
 
 function resolveSpecifier(fromDir: string, specifier: string): string | undefined {
   const base = resolve(fromDir, specifier);
-  return [base, `${base}.ts`, join(base, 'index.ts')].find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
+  return [base, `${base}.ts`, join(base, 'index.ts')].find(
+    (candidate) => existsSync(candidate) && statSync(candidate).isFile(),
+  );
 }

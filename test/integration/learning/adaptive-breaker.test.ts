@@ -24,7 +24,11 @@ describe('createAdaptiveBreaker', () => {
       metricsPath: join(dir, 'events.jsonl'),
     });
     expect(adaptive.breaker.name).toBe('adaptive/ranker');
-    expect(adaptive.breaker.options).toMatchObject({ failureRateThreshold: 40, recoveryTimeout: 15_000, labels: { hardware: 'gpu' } });
+    expect(adaptive.breaker.options).toMatchObject({
+      failureRateThreshold: 40,
+      recoveryTimeout: 15_000,
+      labels: { hardware: 'gpu' },
+    });
     expect(adaptive.tuner?.options).toMatchObject({ learningRate: 0.5, retrainingInterval: 5000, minDataPoints: 2 });
     expect(adaptive.earlyWarning).toBeDefined();
     expect(adaptive.predictionError).toBeUndefined();
@@ -34,7 +38,10 @@ describe('createAdaptiveBreaker', () => {
     registry.recordEvent('adaptive', 'ranker', 'recovery', { action: 'test' });
     await registry.flush();
     await adaptive.close();
-    const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines.map((e) => e.event_type)).toContain('prediction');
   });
 
@@ -45,12 +52,20 @@ describe('createAdaptiveBreaker', () => {
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.message);
     process.on('warning', onWarning);
-    const adaptive = await createAdaptiveBreaker('classifier', { registry: new Registry({ clock: new ManualClock(0) }), modelPath: bad, executionProviders: ['typescript'] });
+    const adaptive = await createAdaptiveBreaker('classifier', {
+      registry: new Registry({ clock: new ManualClock(0) }),
+      modelPath: bad,
+      executionProviders: ['typescript'],
+    });
     await new Promise((resolve) => setImmediate(resolve));
     process.off('warning', onWarning);
     expect(adaptive.earlyWarning).toBeUndefined();
     expect(adaptive.predictionError?.message).toMatch(/truncated\.onnx/);
-    expect(warnings.some((w) => w.includes('prediction is off for breaker "adaptive/classifier"') && w.includes('truncated.onnx'))).toBe(true);
+    expect(
+      warnings.some(
+        (w) => w.includes('prediction is off for breaker "adaptive/classifier"') && w.includes('truncated.onnx'),
+      ),
+    ).toBe(true);
     expect(adaptive.breaker.executeSync(() => 42)).toBe(42);
     await adaptive.close();
   });

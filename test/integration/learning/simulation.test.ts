@@ -8,7 +8,11 @@ import type { Registry } from '../../../src/registry/registry';
 
 describe('learning from the simulator', () => {
   it('labels each second of a closed breaker by whether it trips within the horizon, reproducibly', async () => {
-    const options = { families: [scenarioNamed('hard-outage'), scenarioNamed('healthy')], seeds: [7], horizonMs: 10_000 };
+    const options = {
+      families: [scenarioNamed('hard-outage'), scenarioNamed('healthy')],
+      seeds: [7],
+      horizonMs: 10_000,
+    };
     const data = await simulationTrainingData(options);
     expect(data.featureList).toBe(CORE_FEATURES);
     expect(data.features).toHaveLength(data.rowCount * CORE_FEATURE_COUNT);

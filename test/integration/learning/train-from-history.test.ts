@@ -12,7 +12,7 @@ import { Registry } from '../../../src/registry/registry';
 import { main } from '../../../src/cli/index';
 import { runTick } from '../../../src/tick';
 
-describe('training on a registry\'s own history', () => {
+describe("training on a registry's own history", () => {
   it('window summaries carry the live feature rows, so a model trained on them scores live breakers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bw-history-'));
     const file = join(dir, 'events.jsonl');
@@ -44,13 +44,21 @@ describe('training on a registry\'s own history', () => {
     }
     await registry.shutdown();
 
-    const window = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).find((e) => e.event_type === 'window');
+    const window = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .find((e) => e.event_type === 'window');
     expect(window.detail).toMatchObject({ featureList: 'breakwater.core@3' });
     expect(window.detail.features).toHaveLength(CORE_FEATURES.features.length);
 
     const lines: string[] = [];
     const out = join(dir, 'model.onnx');
-    const card = await runTrainCommand(['--from', file, '--out', out, '--horizon', '10'], (line) => lines.push(line), dir);
+    const card = await runTrainCommand(
+      ['--from', file, '--out', out, '--horizon', '10'],
+      (line) => lines.push(line),
+      dir,
+    );
     expect(card.featureList).toBe('breakwater.core@3');
     expect(card.trainingRows).toBeGreaterThan(500);
     expect(card.positiveShare).toBeGreaterThan(0);
@@ -60,12 +68,19 @@ describe('training on a registry\'s own history', () => {
 
     // A history written elsewhere, without the rows: the features are derived from the events.
     const bare = join(dir, 'bare.jsonl');
-    const events = readFileSync(file, 'utf8').trim().split('\n').map((line) => ({ ...JSON.parse(line), detail: null }));
+    const events = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => ({ ...JSON.parse(line), detail: null }));
     writeFileSync(bare, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
     const derived = await runTrainCommand(['--from', bare, '--out', join(dir, 'bare.onnx')], () => {}, dir);
     expect(derived.featureList).toBe('breakwater.history@1');
-    await expect(runTrainCommand(['--from', join(dir, 'missing.jsonl'), '--out', out], () => {}, dir)).rejects.toThrow(/missing\.jsonl: no such file/);
-    await expect(runTrainCommand(['--from', join(dir, 'missing.duckdb'), '--out', out], () => {}, dir)).rejects.toThrow(/missing\.duckdb: no such file/);
+    await expect(runTrainCommand(['--from', join(dir, 'missing.jsonl'), '--out', out], () => {}, dir)).rejects.toThrow(
+      /missing\.jsonl: no such file/,
+    );
+    await expect(runTrainCommand(['--from', join(dir, 'missing.duckdb'), '--out', out], () => {}, dir)).rejects.toThrow(
+      /missing\.duckdb: no such file/,
+    );
     expect(existsSync(join(dir, 'missing.duckdb'))).toBe(false);
   });
 
@@ -76,7 +91,11 @@ describe('training on a registry\'s own history', () => {
     const registry = new Registry({ clock, summaryEveryMs: 1000 });
     registry.addSink(createJsonlSink({ path: file }));
     // A trip out of nowhere: a run of failures within one second, after seconds that all look alike.
-    const cliff = registry.createEndpointBreaker('cliff', { failureThreshold: 5, failureRateThreshold: 0, recoveryTimeout: 3_600_000 });
+    const cliff = registry.createEndpointBreaker('cliff', {
+      failureThreshold: 5,
+      failureRateThreshold: 0,
+      recoveryTimeout: 3_600_000,
+    });
     for (let second = 0; second < 600; second++) {
       const down = second === 300;
       for (let i = 0; i < 20; i++) {
@@ -95,7 +114,9 @@ describe('training on a registry\'s own history', () => {
     }
     await registry.shutdown();
     const out = join(dir, 'model.onnx');
-    await expect(runTrainCommand(['--from', file, '--out', out], () => {}, dir)).rejects.toThrow(/kept 0 trees \(\d+ rows, [\d.]+% positive\): no split beat the base rate, so nothing was written/);
+    await expect(runTrainCommand(['--from', file, '--out', out], () => {}, dir)).rejects.toThrow(
+      /kept 0 trees \(\d+ rows, [\d.]+% positive\): no split beat the base rate, so nothing was written/,
+    );
     expect(existsSync(out)).toBe(false);
     const stderr: string[] = [];
     const io = { stdout: { write: () => true }, stderr: { write: (text: string) => stderr.push(text) }, cwd: dir };

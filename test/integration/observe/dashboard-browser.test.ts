@@ -18,7 +18,9 @@ declare const document: {
   querySelector(selector: string): PageElement | null;
   getElementById(id: string): PageElement | null;
 };
-declare const window: { Chart: { getChart(id: string): { data: { datasets: Array<{ data: number[] }> } } | undefined } };
+declare const window: {
+  Chart: { getChart(id: string): { data: { datasets: Array<{ data: number[] }> } } | undefined };
+};
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '../../../test-artifacts');
@@ -31,7 +33,9 @@ const pages: Page[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`the dashboard's browser tests need Debian's chromium at ${CHROMIUM}: install it with \`apt-get install chromium\``);
+    throw new Error(
+      `the dashboard's browser tests need Debian's chromium at ${CHROMIUM}: install it with \`apt-get install chromium\``,
+    );
   }
   browser = await chromium.launch({ executablePath: CHROMIUM });
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -47,7 +51,11 @@ afterAll(async () => {
 });
 
 /** Starts a dashboard over the registry and opens its page once the table has data. */
-async function open(registry: Registry, controls: { token: string } | false = { token: TOKEN }, maxLiveClients?: number): Promise<{ page: Page; dashboard: RunningDashboard; dialogs: string[]; requests: string[] }> {
+async function open(
+  registry: Registry,
+  controls: { token: string } | false = { token: TOKEN },
+  maxLiveClients?: number,
+): Promise<{ page: Page; dashboard: RunningDashboard; dialogs: string[]; requests: string[] }> {
   const dashboard = await startDashboard({ registry, port: 0, controls, maxLiveClients });
   running.push(dashboard);
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
@@ -67,12 +75,19 @@ async function open(registry: Registry, controls: { token: string } | false = { 
   return { page, dashboard, dialogs, requests };
 }
 
-const row = (page: Page, kind: string, name: string) => page.locator('#breakers tbody tr').filter({ has: page.locator('td.name', { hasText: name }) }).filter({ has: page.locator('td', { hasText: kind }) });
+const row = (page: Page, kind: string, name: string) =>
+  page
+    .locator('#breakers tbody tr')
+    .filter({ has: page.locator('td.name', { hasText: name }) })
+    .filter({ has: page.locator('td', { hasText: kind }) });
 
 /** Waits in the browser until the row of (kind, name) shows `state`. */
 function waitForState(page: Page, kind: string, name: string, state: string, timeout = LIVE_WITHIN_MS) {
   return page.waitForFunction(
-    ([k, n, s]) => [...document.querySelectorAll('#breakers tbody tr')].some((tr) => tr.dataset.kind === k && tr.dataset.name === n && tr.querySelector('td.state')?.textContent === s),
+    ([k, n, s]) =>
+      [...document.querySelectorAll('#breakers tbody tr')].some(
+        (tr) => tr.dataset.kind === k && tr.dataset.name === n && tr.querySelector('td.state')?.textContent === s,
+      ),
     [kind, name, state] as const,
     { timeout },
   );
@@ -106,8 +121,15 @@ describe('dashboard in headless Chromium', () => {
     const registry = new Registry({ clock, summaryEveryMs: 0 });
     const busy = registry.createEndpointBreaker('https://busy.example', { failureThreshold: 5 });
     for (let i = 0; i < 24; i++) busy.executeSync(() => i);
-    const down = registry.createEndpointBreaker('https://down.example', { failureThreshold: 1, recoveryTimeout: 600_000 });
-    expect(() => down.executeSync(() => { throw new Error('down'); })).toThrow('down');
+    const down = registry.createEndpointBreaker('https://down.example', {
+      failureThreshold: 1,
+      recoveryTimeout: 600_000,
+    });
+    expect(() =>
+      down.executeSync(() => {
+        throw new Error('down');
+      }),
+    ).toThrow('down');
     expect(down.getState()).toBe('open');
     const weighted = registry.health().overallHealth;
     expect(weighted).toBeGreaterThan(90); // what the gauge used to show, in green
@@ -115,8 +137,16 @@ describe('dashboard in headless Chromium', () => {
     expect(await page.locator('#health-value').textContent()).toBe('50.0%');
     expect(await page.locator('#health-value').getAttribute('data-level')).toBe('bad');
     expect(await page.locator('#health-note').textContent()).toBe('1 of 2 breakers healthy (closed)');
-    expect(await page.locator('#health-weighted').textContent()).toBe(`traffic-weighted health ${weighted.toFixed(1)}%`);
-    const gauge = await page.evaluate(() => window.Chart.getChart('health-gauge')!.data.datasets[0] as unknown as { data: number[]; backgroundColor: string[] });
+    expect(await page.locator('#health-weighted').textContent()).toBe(
+      `traffic-weighted health ${weighted.toFixed(1)}%`,
+    );
+    const gauge = await page.evaluate(
+      () =>
+        window.Chart.getChart('health-gauge')!.data.datasets[0] as unknown as {
+          data: number[];
+          backgroundColor: string[];
+        },
+    );
     expect(gauge.data).toEqual([50, 50]);
     expect(gauge.backgroundColor[0]).toBe('#c62828');
   });
@@ -124,12 +154,18 @@ describe('dashboard in headless Chromium', () => {
   it('says so when the dashboard refuses its live stream (maxLiveClients reached), instead of "reconnecting…" forever', async () => {
     const registry = dashboardRegistry();
     const { page, dashboard } = await open(registry, false, 1);
-    await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live', undefined, { timeout: LIVE_WITHIN_MS });
+    await page.waitForFunction(() => document.getElementById('live')?.textContent === 'live', undefined, {
+      timeout: LIVE_WITHIN_MS,
+    });
     const second = await browser.newPage();
     pages.push(second);
     await second.goto(dashboard.url);
     await second.waitForSelector('body[data-ready="true"]');
-    await second.waitForFunction(() => document.getElementById('live')?.textContent === 'live updates unavailable; retrying in 10 s', undefined, { timeout: LIVE_WITHIN_MS });
+    await second.waitForFunction(
+      () => document.getElementById('live')?.textContent === 'live updates unavailable; retrying in 10 s',
+      undefined,
+      { timeout: LIVE_WITHIN_MS },
+    );
     expect(dashboard.handler.liveClients).toBe(1);
   });
 
@@ -139,12 +175,15 @@ describe('dashboard in headless Chromium', () => {
     await page.waitForSelector('#live.connected');
     const name = 'https://api.example/svc-05';
     await waitForState(page, 'endpoint', name, 'closed');
-    const transitionsBefore = await page.evaluate(() => window.Chart.getChart('transition-chart')!.data.datasets[3].data.reduce((a, b) => a + b, 0));
+    const transitionsBefore = await page.evaluate(() =>
+      window.Chart.getChart('transition-chart')!.data.datasets[3].data.reduce((a, b) => a + b, 0),
+    );
     registry.forceOpen('endpoint', name);
     await waitForState(page, 'endpoint', name, 'forced-open');
     // The transition also lands in the history chart (dataset 3: to forced-open).
     await page.waitForFunction(
-      (before) => window.Chart.getChart('transition-chart')!.data.datasets[3].data.reduce((a, b) => a + b, 0) === before + 1,
+      (before) =>
+        window.Chart.getChart('transition-chart')!.data.datasets[3].data.reduce((a, b) => a + b, 0) === before + 1,
       transitionsBefore,
       { timeout: LIVE_WITHIN_MS },
     );
@@ -157,12 +196,20 @@ describe('dashboard in headless Chromium', () => {
     await expect(page.locator('#controls').isVisible()).resolves.toBe(true);
     // Without a token: 401, shown to the user; the breaker stays open.
     await row(page, 'worker', 'worker-0').locator('button[data-action="close"]').click();
-    await page.waitForFunction(() => /refused \(HTTP 401\)/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: LIVE_WITHIN_MS });
+    await page.waitForFunction(
+      () => /refused \(HTTP 401\)/.test(document.getElementById('status')!.textContent ?? ''),
+      undefined,
+      { timeout: LIVE_WITHIN_MS },
+    );
     expect(registry.get('worker', 'worker-0')!.getState()).toBe('open');
     // A wrong token: 403.
     await page.fill('#token', 'not-the-token-at-all');
     await row(page, 'worker', 'worker-0').locator('button[data-action="close"]').click();
-    await page.waitForFunction(() => /refused \(HTTP 403\)/.test(document.getElementById('status')!.textContent ?? ''), undefined, { timeout: LIVE_WITHIN_MS });
+    await page.waitForFunction(
+      () => /refused \(HTTP 403\)/.test(document.getElementById('status')!.textContent ?? ''),
+      undefined,
+      { timeout: LIVE_WITHIN_MS },
+    );
     expect(registry.get('worker', 'worker-0')!.getState()).toBe('open');
     // The token: the circuit closes and the table shows it.
     await page.fill('#token', TOKEN);
@@ -187,7 +234,9 @@ describe('dashboard in headless Chromium', () => {
     await expect(page.locator('#tuning-list').textContent()).resolves.toContain(`task/${XSS_NAME}`);
     // The search box takes the name as text too.
     await page.fill('#filter-search', '<img');
-    await page.waitForFunction(() => document.getElementById('page-info')!.textContent === '1–1 of 1', undefined, { timeout: LIVE_WITHIN_MS });
+    await page.waitForFunction(() => document.getElementById('page-info')!.textContent === '1–1 of 1', undefined, {
+      timeout: LIVE_WITHIN_MS,
+    });
     await expect(page.evaluate(() => document.querySelectorAll('img, b').length)).resolves.toBe(0);
     expect(dialogs).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-escaped-name.png'), fullPage: true });
@@ -202,13 +251,21 @@ describe('dashboard in headless Chromium', () => {
     const { page } = await open(registry);
     await expect(page.locator('#page-info').textContent()).resolves.toBe('1–50 of 130');
     await page.click('#next');
-    await page.waitForFunction(() => document.getElementById('page-info')!.textContent === '51–100 of 130', undefined, { timeout: LIVE_WITHIN_MS });
+    await page.waitForFunction(() => document.getElementById('page-info')!.textContent === '51–100 of 130', undefined, {
+      timeout: LIVE_WITHIN_MS,
+    });
     await expect(page.locator('#breakers tbody tr').first().locator('td.name').textContent()).resolves.toBe('b-050');
     await page.selectOption('#filter-kind', 'worker');
-    await page.waitForFunction(() => document.getElementById('page-info')!.textContent === '1–50 of 65', undefined, { timeout: LIVE_WITHIN_MS });
+    await page.waitForFunction(() => document.getElementById('page-info')!.textContent === '1–50 of 65', undefined, {
+      timeout: LIVE_WITHIN_MS,
+    });
     await page.click('th[data-sort="totalCalls"]');
     await page.waitForSelector('th[data-sort="totalCalls"].sorted-desc');
-    await page.waitForFunction(() => document.querySelector('#breakers tbody tr td.calls')?.textContent === '16', undefined, { timeout: LIVE_WITHIN_MS });
+    await page.waitForFunction(
+      () => document.querySelector('#breakers tbody tr td.calls')?.textContent === '16',
+      undefined,
+      { timeout: LIVE_WITHIN_MS },
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-large-registry.png'), fullPage: true });
   });
 });

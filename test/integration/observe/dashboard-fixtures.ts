@@ -16,12 +16,19 @@ export function dashboardRegistry(): Registry {
   const clock = new ManualClock(1_700_000_000_000);
   const registry = new Registry({ clock, summaryEveryMs: 0 });
   for (let i = 0; i < 12; i++) {
-    const breaker = registry.createEndpointBreaker(`https://api.example/svc-${String(i).padStart(2, '0')}`, { failureThreshold: 5 });
+    const breaker = registry.createEndpointBreaker(`https://api.example/svc-${String(i).padStart(2, '0')}`, {
+      failureThreshold: 5,
+    });
     for (let k = 0; k <= i; k++) breaker.executeSync(() => k);
   }
   for (let i = 0; i < 3; i++) {
     clock.advance(20_000);
-    const breaker = registry.createWorkerBreaker(`worker-${i}`, { failureThreshold: 2, recoveryTimeout: 600_000, slidingWindowType: 'count', slidingWindowSize: 100 });
+    const breaker = registry.createWorkerBreaker(`worker-${i}`, {
+      failureThreshold: 2,
+      recoveryTimeout: 600_000,
+      slidingWindowType: 'count',
+      slidingWindowSize: 100,
+    });
     breaker.executeSync(() => 1);
     for (let k = 0; k < 2; k++) {
       try {

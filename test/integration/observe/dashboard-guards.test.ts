@@ -6,7 +6,11 @@ import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock';
-import { startDashboard, type RunningDashboard, type StartDashboardOptions } from '../../../src/observe/dashboard/server';
+import {
+  startDashboard,
+  type RunningDashboard,
+  type StartDashboardOptions,
+} from '../../../src/observe/dashboard/server';
 import { Registry } from '../../../src/registry/registry';
 import { dashboardRegistry } from './dashboard-fixtures';
 import { removeTempFolders, tempFolder } from './events';
@@ -44,7 +48,13 @@ const waitFor = async (condition: () => boolean): Promise<void> => {
 describe('the dashboard answers only the hosts it is bound to', () => {
   it('refuses forged Host headers with 421 on every route, and serves loopback names and the bound address', async () => {
     const dashboard = await start();
-    for (const host of ['evil.example', `evil.example:${dashboard.port}`, 'localhost.evil.example', '127.0.0.1.nip.io', '10.0.0.5']) {
+    for (const host of [
+      'evil.example',
+      `evil.example:${dashboard.port}`,
+      'localhost.evil.example',
+      '127.0.0.1.nip.io',
+      '10.0.0.5',
+    ]) {
       for (const path of ['/circuit-breakers', '/api/circuit-breakers', '/metrics', '/circuit-breakers/events']) {
         const { status, body } = await get(dashboard, path, host);
         expect({ host, path, status }).toEqual({ host, path, status: 421 });
@@ -52,8 +62,17 @@ describe('the dashboard answers only the hosts it is bound to', () => {
         expect(JSON.parse(body).error).toContain('allowedHosts');
       }
     }
-    for (const host of [`127.0.0.1:${dashboard.port}`, `localhost:${dashboard.port}`, 'LOCALHOST', 'app.localhost', '127.0.0.1']) {
-      expect({ host, status: (await get(dashboard, '/api/circuit-breakers', host)).status }).toEqual({ host, status: 200 });
+    for (const host of [
+      `127.0.0.1:${dashboard.port}`,
+      `localhost:${dashboard.port}`,
+      'LOCALHOST',
+      'app.localhost',
+      '127.0.0.1',
+    ]) {
+      expect({ host, status: (await get(dashboard, '/api/circuit-breakers', host)).status }).toEqual({
+        host,
+        status: 200,
+      });
     }
   });
 
@@ -64,8 +83,12 @@ describe('the dashboard answers only the hosts it is bound to', () => {
     expect((await get(named, '/api/circuit-breakers', 'other.internal')).status).toBe(421);
     const open = await start({ allowedHosts: true });
     expect((await get(open, '/api/circuit-breakers', 'evil.example')).status).toBe(200);
-    await expect(start({ allowedHosts: 'dashboard.internal' as never })).rejects.toThrow(/option allowedHosts must be an array of host names or true, got "dashboard.internal"/);
-    await expect(start({ allowedHosts: ['ok', 'a b'] })).rejects.toThrow(/option allowedHosts\[1\] must be a host name/);
+    await expect(start({ allowedHosts: 'dashboard.internal' as never })).rejects.toThrow(
+      /option allowedHosts must be an array of host names or true, got "dashboard.internal"/,
+    );
+    await expect(start({ allowedHosts: ['ok', 'a b'] })).rejects.toThrow(
+      /option allowedHosts\[1\] must be a host name/,
+    );
   });
 
   it('answers the configured host name', async () => {
@@ -85,7 +108,9 @@ describe('live streams are capped and slow pages dropped', () => {
     const third = await fetch(`${base}circuit-breakers/events`);
     expect(third.status).toBe(503);
     expect(third.headers.get('retry-after')).toBe('10');
-    expect(((await third.json()) as { error: string }).error).toMatch(/already serves 2 live pages \(option maxLiveClients\)/);
+    expect(((await third.json()) as { error: string }).error).toMatch(
+      /already serves 2 live pages \(option maxLiveClients\)/,
+    );
     const api = (await (await fetch(`${base}api/circuit-breakers`)).json()) as { dashboard: unknown };
     expect(api.dashboard).toEqual({ clients: 2, maxClients: 2, refused: 1, droppedSlow: 0 });
     const { samples } = parseExposition(await (await fetch(`${base}metrics`)).text());
@@ -97,7 +122,9 @@ describe('live streams are capped and slow pages dropped', () => {
     const again = await fetch(`${base}circuit-breakers/events`);
     expect(again.status).toBe(200);
     await Promise.all([second.body!.cancel(), again.body!.cancel()]);
-    await expect(startDashboard({ registry: dashboardRegistry(), port: 0, maxLiveClients: 0 })).rejects.toThrow(/option maxLiveClients must be an integer from 1 to 100000, got 0/);
+    await expect(startDashboard({ registry: dashboardRegistry(), port: 0, maxLiveClients: 0 })).rejects.toThrow(
+      /option maxLiveClients must be an integer from 1 to 100000, got 0/,
+    );
   });
 
   it('closes a page that stops reading once its unsent backlog passes maxClientBacklogBytes, and says so in its metrics', async () => {
@@ -105,7 +132,12 @@ describe('live streams are capped and slow pages dropped', () => {
     // Long names make each burst of transitions megabytes, more than the kernel's socket buffers hold.
     const names = Array.from({ length: 60 }, (_, i) => `${String(i).padStart(3, '0')}-${'x'.repeat(40_000)}`);
     for (const name of names) registry.getOrCreate('endpoint', name);
-    const dashboard = await start({ registry, updateEveryMs: 50, maxClientBacklogBytes: 64 * 1024, metrics: { maxSeries: 0 } });
+    const dashboard = await start({
+      registry,
+      updateEveryMs: 50,
+      maxClientBacklogBytes: 64 * 1024,
+      metrics: { maxSeries: 0 },
+    });
     const slow = connect(dashboard.port, '127.0.0.1');
     slow.on('error', () => {});
     slow.write(`GET /circuit-breakers/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`);
@@ -160,8 +192,21 @@ describe('mounted on an app without prom-client', () => {
     `,
     );
     const outfile = join(folder, 'app.cjs');
-    buildSync({ entryPoints: [entry], nodePaths: [resolve(__dirname, '../../../node_modules')], bundle: true, platform: 'node', format: 'cjs', outfile, external: ['prom-client', '@duckdb/node-api', 'onnxruntime-node'], logLevel: 'error' });
-    const child = spawnSync(process.execPath, [outfile], { cwd: folder, encoding: 'utf8', env: { ...process.env, NODE_PATH: '', BREAKWATER_NATIVE: '0' } });
+    buildSync({
+      entryPoints: [entry],
+      nodePaths: [resolve(__dirname, '../../../node_modules')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile,
+      external: ['prom-client', '@duckdb/node-api', 'onnxruntime-node'],
+      logLevel: 'error',
+    });
+    const child = spawnSync(process.execPath, [outfile], {
+      cwd: folder,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_PATH: '', BREAKWATER_NATIVE: '0' },
+    });
     expect(child.stderr).toBe('');
     expect(JSON.parse(child.stdout)).toEqual({ status: 200, body: 'app_requests_total 7\n', api: 200, handles: false });
   });

@@ -38,7 +38,10 @@ const getPage = async (base: string, query: string): Promise<Page> => {
 };
 
 const post = (base: string, path: string, token?: string) =>
-  fetch(`${base}api/circuit-breakers/${path}`, { method: 'POST', headers: token === undefined ? {} : { Authorization: `Bearer ${token}` } });
+  fetch(`${base}api/circuit-breakers/${path}`, {
+    method: 'POST',
+    headers: token === undefined ? {} : { Authorization: `Bearer ${token}` },
+  });
 
 describe('dashboard over HTTP', () => {
   it('binds 127.0.0.1 unless told otherwise', async () => {
@@ -94,10 +97,15 @@ describe('dashboard over HTTP', () => {
   it('serves the history, filtered by event type', async () => {
     const { base } = await start();
     const response = await fetch(`${base}api/circuit-breakers/history?event_type=tuning`);
-    const { events } = (await response.json()) as { events: Array<{ event_type: string; kind: string; detail: { changed: Record<string, unknown> } }> };
+    const { events } = (await response.json()) as {
+      events: Array<{ event_type: string; kind: string; detail: { changed: Record<string, unknown> } }>;
+    };
     expect(events).toHaveLength(24);
     expect(events.every((event) => event.event_type === 'tuning' && event.kind === 'endpoint')).toBe(true);
-    expect(events[23].detail.changed).toEqual({ failureRateThreshold: { before: 50, after: 40 }, recoveryTimeout: { before: 30_000, after: 20_000 } });
+    expect(events[23].detail.changed).toEqual({
+      failureRateThreshold: { before: 50, after: 40 },
+      recoveryTimeout: { before: 30_000, after: 20_000 },
+    });
     const newest = await fetch(`${base}api/circuit-breakers/history?event_type=tuning&limit=5`);
     expect(((await newest.json()) as { events: unknown[] }).events).toEqual(events.slice(-5));
   });
@@ -115,7 +123,11 @@ describe('dashboard over HTTP', () => {
 
     const closed = await post(base, 'worker/worker-0/close', TOKEN);
     expect(closed.status).toBe(200);
-    expect(await closed.json()).toMatchObject({ ok: true, action: 'close', breaker: { name: 'worker-0', state: 'closed' } });
+    expect(await closed.json()).toMatchObject({
+      ok: true,
+      action: 'close',
+      breaker: { name: 'worker-0', state: 'closed' },
+    });
     expect(registry.get('worker', 'worker-0')!.getState()).toBe('closed');
     expect((await post(base, `task/${encodeURIComponent(XSS_NAME)}/force-open`, TOKEN)).status).toBe(200);
     expect(registry.isOpen('task', XSS_NAME)).toBe(true);
@@ -139,7 +151,9 @@ describe('dashboard over HTTP', () => {
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: string }).error).toMatch(/control actions are off/);
     expect(registry.get('worker', 'worker-0')!.getState()).toBe('open');
-    await expect(startDashboard({ registry, port: 0, controls: { token: 'short' } })).rejects.toThrow(/controls must be false or \{ token \} with a token of at least 16 characters/);
+    await expect(startDashboard({ registry, port: 0, controls: { token: 'short' } })).rejects.toThrow(
+      /controls must be false or \{ token \} with a token of at least 16 characters/,
+    );
   });
 
   it('never puts data in the page markup and forbids inline scripts', async () => {
@@ -166,7 +180,9 @@ describe('dashboard over HTTP', () => {
     const response = await fetch(`${base}metrics`);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const { samples } = parseExposition(await response.text());
-    expect(find(samples, 'breakwater_circuit_state', { kind: 'hardware', name: 'gpu', state: 'forced-open' })[0].value).toBe(1);
+    expect(
+      find(samples, 'breakwater_circuit_state', { kind: 'hardware', name: 'gpu', state: 'forced-open' })[0].value,
+    ).toBe(1);
     expect(find(samples, 'breakwater_calls_total', { kind: 'task', name: XSS_NAME })[0].value).toBe(1);
   });
 
@@ -189,7 +205,12 @@ describe('dashboard over HTTP', () => {
     await until(/event: breaker-events\ndata: .*\n\n/);
     const data = /event: breaker-events\ndata: (.*)\n\n/.exec(text)![1];
     expect(JSON.parse(data).events).toEqual([
-      expect.objectContaining({ breaker: 'https://api.example/svc-03', event_type: 'transition', state: 'forced-open', detail: expect.objectContaining({ from: 'closed', to: 'forced-open' }) }),
+      expect.objectContaining({
+        breaker: 'https://api.example/svc-03',
+        event_type: 'transition',
+        state: 'forced-open',
+        detail: expect.objectContaining({ from: 'closed', to: 'forced-open' }),
+      }),
     ]);
     expect(dashboard.handler.liveClients).toBe(1);
     await reader.cancel();
@@ -220,17 +241,29 @@ describe('dashboard over HTTP', () => {
   it('runs as `breakwater dashboard [--port] [--host]` over a registry it is given (the demo)', async () => {
     const registry = dashboardRegistry();
     const lines: string[] = [];
-    const dashboard = (await runDashboardCommand(['--port', '0', '--host=127.0.0.1'], { registry, env: {}, print: (line) => lines.push(line) }))!;
+    const dashboard = (await runDashboardCommand(['--port', '0', '--host=127.0.0.1'], {
+      registry,
+      env: {},
+      print: (line) => lines.push(line),
+    }))!;
     running.push(dashboard);
     expect(lines[0]).toBe(`breakwater dashboard: ${dashboard.url}`);
     expect(lines[2]).toBe('  control actions: off');
     expect((await fetch(dashboard.url)).status).toBe(200);
     const help: string[] = [];
     expect(await runDashboardCommand(['--help'], { print: (line) => help.push(line) })).toBeUndefined();
-    expect(help[0]).toMatch(/^Usage: breakwater dashboard --history <events\.jsonl\|events\.duckdb> \[--port <port>\] \[--host <address>\]/);
-    await expect(runDashboardCommand(['--port', 'http'], { registry })).rejects.toThrow(/--port must be an integer from 0 to 65535, got "http"/);
+    expect(help[0]).toMatch(
+      /^Usage: breakwater dashboard --history <events\.jsonl\|events\.duckdb> \[--port <port>\] \[--host <address>\]/,
+    );
+    await expect(runDashboardCommand(['--port', 'http'], { registry })).rejects.toThrow(
+      /--port must be an integer from 0 to 65535, got "http"/,
+    );
     await expect(runDashboardCommand(['--verbose'], { registry })).rejects.toThrow(/unknown argument "--verbose"/);
-    const withToken = (await runDashboardCommand(['--port', '0'], { registry, env: { BREAKWATER_DASHBOARD_TOKEN: TOKEN }, print: () => {} }))!;
+    const withToken = (await runDashboardCommand(['--port', '0'], {
+      registry,
+      env: { BREAKWATER_DASHBOARD_TOKEN: TOKEN },
+      print: () => {},
+    }))!;
     running.push(withToken);
     const base = withToken.url.replace(/circuit-breakers$/, '');
     expect((await post(base, 'worker/worker-2/close', TOKEN)).status).toBe(200);

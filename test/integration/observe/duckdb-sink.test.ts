@@ -20,7 +20,10 @@ describe('DuckDB sink', () => {
              timeouts.recoveryTimeout AS recovery_timeout, labels['region'] AS region,
              detail->>'by' AS changed_by, counts.calls AS calls, latency.p90 AS p90
       FROM ${DUCKDB_TABLE} WHERE event_type = 'tuning' ORDER BY "timestamp" DESC LIMIT 10`);
-    const expected = events.filter((e) => e.event_type === 'tuning').slice(-10).reverse();
+    const expected = events
+      .filter((e) => e.event_type === 'tuning')
+      .slice(-10)
+      .reverse();
     expect(rows).toEqual(
       expected.map((e) => ({
         timestamp: e.timestamp,
@@ -40,7 +43,9 @@ describe('DuckDB sink', () => {
     // The file is an ordinary DuckDB database afterwards.
     const instance = await DuckDBInstance.create(path);
     const connection = await instance.connect();
-    const reader = await connection.runAndReadAll(`SELECT count(*)::INTEGER AS n, count(probability)::INTEGER AS scored, count(detail)::INTEGER AS detailed FROM ${DUCKDB_TABLE}`);
+    const reader = await connection.runAndReadAll(
+      `SELECT count(*)::INTEGER AS n, count(probability)::INTEGER AS scored, count(detail)::INTEGER AS detailed FROM ${DUCKDB_TABLE}`,
+    );
     expect(reader.getRowObjectsJson()).toEqual([{ n: 1000, scored: 250, detailed: 250 }]);
     connection.closeSync();
     instance.closeSync();
@@ -53,7 +58,9 @@ describe('DuckDB sink', () => {
     await first.close();
     const second = await createDuckDbSink({ path });
     second.write([makeEvent(3, { latency: { p50: null, p90: null, p99: null }, labels: {} })]);
-    const rows = await second.query(`SELECT "timestamp", latency.p50 AS p50, cardinality(labels) AS label_count FROM ${DUCKDB_TABLE} ORDER BY 1`);
+    const rows = await second.query(
+      `SELECT "timestamp", latency.p50 AS p50, cardinality(labels) AS label_count FROM ${DUCKDB_TABLE} ORDER BY 1`,
+    );
     expect(rows).toEqual([
       { timestamp: makeEvent(1).timestamp, p50: 1.5, label_count: '2' },
       { timestamp: makeEvent(3).timestamp, p50: null, label_count: '0' },
@@ -66,7 +73,9 @@ describe('DuckDB sink', () => {
     sink.write(makeEvents(0, 80));
     sink.write(makeEvents(80, 80)); // 20 fit
     expect(sink.dropped).toBe(60);
-    const rows = await sink.query(`SELECT min("timestamp") - ${makeEvent(0).timestamp} AS first, max("timestamp") - ${makeEvent(0).timestamp} AS last, count(*)::INTEGER AS n FROM ${DUCKDB_TABLE}`);
+    const rows = await sink.query(
+      `SELECT min("timestamp") - ${makeEvent(0).timestamp} AS first, max("timestamp") - ${makeEvent(0).timestamp} AS last, count(*)::INTEGER AS n FROM ${DUCKDB_TABLE}`,
+    );
     expect(rows).toEqual([{ first: 0, last: 99, n: 100 }]);
     await sink.close();
     sink.write(makeEvents(0, 3));
@@ -77,7 +86,9 @@ describe('DuckDB sink', () => {
     const sink = await createDuckDbSink({ path: ':memory:', maxQueuedEvents: 10_000 });
     sink.write(makeEvents(0, 12_000));
     expect(sink.dropped).toBe(2_000);
-    const rows = await sink.query(`SELECT max("timestamp") - ${makeEvent(0).timestamp} AS last, count(*)::INTEGER AS n FROM ${DUCKDB_TABLE}`);
+    const rows = await sink.query(
+      `SELECT max("timestamp") - ${makeEvent(0).timestamp} AS last, count(*)::INTEGER AS n FROM ${DUCKDB_TABLE}`,
+    );
     expect(rows).toEqual([{ last: 9_999, n: 10_000 }]);
     expect(sink.written).toBe(10_000);
     await sink.close();
@@ -85,8 +96,12 @@ describe('DuckDB sink', () => {
 
   it('names the missing folder, a table of another shape and bad options', async () => {
     const missing = join(tempFolder('duckdb-missing'), 'nope', 'history.duckdb');
-    await expect(createDuckDbSink({ path: missing })).rejects.toThrow(/DuckDB sink file .*history\.duckdb: its folder .*nope does not exist/);
-    await expect(createDuckDbSink({ path: ':memory:', batchSize: 0 })).rejects.toThrow(/option batchSize must be an integer >= 1/);
+    await expect(createDuckDbSink({ path: missing })).rejects.toThrow(
+      /DuckDB sink file .*history\.duckdb: its folder .*nope does not exist/,
+    );
+    await expect(createDuckDbSink({ path: ':memory:', batchSize: 0 })).rejects.toThrow(
+      /option batchSize must be an integer >= 1/,
+    );
 
     const path = join(tempFolder('duckdb-shape'), 'other.duckdb');
     const instance = await DuckDBInstance.create(path);
@@ -94,17 +109,29 @@ describe('DuckDB sink', () => {
     await connection.run(`CREATE TABLE ${DUCKDB_TABLE} (id INTEGER)`);
     connection.closeSync();
     instance.closeSync();
-    await expect(createDuckDbSink({ path })).rejects.toThrow(/has a table circuit_breaker_metrics with columns \(id\), expected \(timestamp, breaker/);
+    await expect(createDuckDbSink({ path })).rejects.toThrow(
+      /has a table circuit_breaker_metrics with columns \(id\), expected \(timestamp, breaker/,
+    );
   });
 
   it('says which package to install when @duckdb/node-api is missing', () => {
     // The sink bundled into a folder with no node_modules: requiring the package fails there.
     const folder = tempFolder('duckdb-no-package');
     const outfile = join(folder, 'sink.cjs');
-    buildSync({ entryPoints: [resolve(__dirname, '../../../src/observe/sinks/duckdb.ts')], bundle: true, platform: 'node', format: 'cjs', outfile, external: ['@duckdb/node-api'], logLevel: 'error' });
+    buildSync({
+      entryPoints: [resolve(__dirname, '../../../src/observe/sinks/duckdb.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile,
+      external: ['@duckdb/node-api'],
+      logLevel: 'error',
+    });
     const script = `require(${JSON.stringify(outfile)}).createDuckDbSink({ path: ':memory:' }).catch((e) => console.log(e.message));`;
     const child = spawnSync(process.execPath, ['-e', script], { cwd: folder, encoding: 'utf8' });
-    expect(child.stdout.trim()).toBe('breakwater: the DuckDB event sink needs the optional package @duckdb/node-api; install it with `npm install @duckdb/node-api`');
+    expect(child.stdout.trim()).toBe(
+      'breakwater: the DuckDB event sink needs the optional package @duckdb/node-api; install it with `npm install @duckdb/node-api`',
+    );
   });
 
   it('runs the SQL of docs/observability.md on a DuckDB file and on rotated JSONL files', async () => {
@@ -122,7 +149,13 @@ describe('DuckDB sink', () => {
       WHERE event_type = 'tuning'
       ORDER BY "timestamp" DESC
       LIMIT 10`);
-    expect(lastTuning.map((row) => row.breaker)).toEqual(events.filter((e) => e.event_type === 'tuning').slice(-10).reverse().map((e) => e.breaker));
+    expect(lastTuning.map((row) => row.breaker)).toEqual(
+      events
+        .filter((e) => e.event_type === 'tuning')
+        .slice(-10)
+        .reverse()
+        .map((e) => e.breaker),
+    );
     expect(JSON.parse(lastTuning[0].changed as string)).toEqual(events[198].detail!.changed);
     // docs/observability.md, "Trips per breaker"
     const trips = await duck.query(`

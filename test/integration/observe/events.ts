@@ -14,18 +14,27 @@ export function makeEvent(i: number, overrides: Partial<BreakerEvent> = {}): Bre
     labels: { region: 'eu-west', shard: String(i % 3) },
     event_type: type,
     state: i % 5 === 0 ? 'open' : 'closed',
-    thresholds: { failureThreshold: 5, failureRateThreshold: 50 + (i % 10), slowCallRateThreshold: 0, minimumCalls: 10 },
+    thresholds: {
+      failureThreshold: 5,
+      failureRateThreshold: 50 + (i % 10),
+      slowCallRateThreshold: 0,
+      minimumCalls: 10,
+    },
     timeouts: { timeout: 2000, recoveryTimeout: 10_000 + i, halfOpenTimeout: 0, slowCallDuration: 1000 },
     counts: { calls: i, successes: i - (i % 3), failures: i % 3, rejections: 0, timeouts: 0, slowCalls: 1 },
     rates: { failureRate: 0.25, slowCallRate: 0.125, rejectionRate: 0 },
     latency: { p50: 1.5, p90: i % 2 === 0 ? 9 : null, p99: i % 2 === 0 ? 30 : null },
     probability: type === 'prediction' ? 0.75 : null,
-    detail: type === 'tuning' ? { changed: { failureRateThreshold: { before: 50, after: 50 + (i % 10) } }, by: 'tuner' } : null,
+    detail:
+      type === 'tuning'
+        ? { changed: { failureRateThreshold: { before: 50, after: 50 + (i % 10) } }, by: 'tuner' }
+        : null,
     ...overrides,
   };
 }
 
-export const makeEvents = (from: number, count: number): BreakerEvent[] => Array.from({ length: count }, (_, k) => makeEvent(from + k));
+export const makeEvents = (from: number, count: number): BreakerEvent[] =>
+  Array.from({ length: count }, (_, k) => makeEvent(from + k));
 
 const folders: string[] = [];
 
@@ -44,6 +53,14 @@ export function removeTempFolders(): void {
 /** Bundles a source module to CommonJS so a child process can require it (node 20 runs no TypeScript). */
 export function bundleForChild(source: string, folder: string): string {
   const outfile = join(folder, 'bundle.cjs');
-  buildSync({ entryPoints: [resolve(__dirname, '../../..', source)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile, logLevel: 'error' });
+  buildSync({
+    entryPoints: [resolve(__dirname, '../../..', source)],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    outfile,
+    logLevel: 'error',
+  });
   return outfile;
 }

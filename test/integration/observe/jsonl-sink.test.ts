@@ -1,5 +1,18 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BreakerEvent } from '../../../src/registry/event';
@@ -14,7 +27,11 @@ const readLines = (path: string): string[] => {
 };
 
 /** Runs a child process that appends events to `path` through the sink; resolves with its stdout lines. */
-function runChild(bundle: string, path: string, body: string): { child: ReturnType<typeof spawn>; lines: string[]; exited: Promise<NodeJS.Signals | number | null> } {
+function runChild(
+  bundle: string,
+  path: string,
+  body: string,
+): { child: ReturnType<typeof spawn>; lines: string[]; exited: Promise<NodeJS.Signals | number | null> } {
   const template = JSON.stringify(makeEvent(0));
   const script = `
     const { createJsonlSink } = require(${JSON.stringify(bundle)});
@@ -23,7 +40,9 @@ function runChild(bundle: string, path: string, body: string): { child: ReturnTy
     const sink = createJsonlSink({ path: ${JSON.stringify(path)}, maxBytes: 1e9, maxQueuedEvents: 1e6 });
     ${body}
   `;
-  const child = spawn(process.execPath, ['-e', script, `child${Math.random().toString(36).slice(2, 6)}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script, `child${Math.random().toString(36).slice(2, 6)}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   let buffered = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -32,7 +51,9 @@ function runChild(bundle: string, path: string, body: string): { child: ReturnTy
     buffered = parts.pop()!;
     lines.push(...parts);
   });
-  const exited = new Promise<NodeJS.Signals | number | null>((done) => child.on('exit', (code, signal) => done(signal ?? code)));
+  const exited = new Promise<NodeJS.Signals | number | null>((done) =>
+    child.on('exit', (code, signal) => done(signal ?? code)),
+  );
   return { child, lines, exited };
 }
 
@@ -137,7 +158,10 @@ describe('JSONL sink', () => {
     const bundle = bundleForChild('src/observe/sinks/jsonl.ts', folder);
     const path = join(folder, 'events.jsonl');
     // Batches of ~1.5 MB keep a write in flight nearly all the time, so the kill lands inside one.
-    const { child, lines, exited } = runChild(bundle, path, `
+    const { child, lines, exited } = runChild(
+      bundle,
+      path,
+      `
       const pad = 'k'.repeat(3000);
       let i = 0;
       const loop = () => {
@@ -147,7 +171,8 @@ describe('JSONL sink', () => {
         sink.flush().then(() => { console.log('flushed ' + sink.written); loop(); });
       };
       loop();
-    `);
+    `,
+    );
     await new Promise<void>((ready) => {
       const check = (): void => (lines.length >= 3 ? ready() : void setTimeout(check, 5));
       check();
@@ -255,13 +280,17 @@ describe('JSONL sink', () => {
     const config = join(folder, 'config.json');
     const configText = '{\n  "port": 8080,\n  "name": "api"\n}';
     writeFileSync(config, configText);
-    expect(() => createJsonlSink({ path: config })).toThrow(/JSONL sink file .*config\.json is not an event history \(.*\); expected JSON lines of breakwater events/);
+    expect(() => createJsonlSink({ path: config })).toThrow(
+      /JSONL sink file .*config\.json is not an event history \(.*\); expected JSON lines of breakwater events/,
+    );
     expect(readFileSync(config, 'utf8')).toBe(configText);
 
     const logs = join(folder, 'app.log');
     const logText = 'started\nlistening on 8080\n';
     writeFileSync(logs, logText);
-    expect(() => createJsonlSink({ path: logs })).toThrow(/app\.log is not an event history \(its last line is not a record\)/);
+    expect(() => createJsonlSink({ path: logs })).toThrow(
+      /app\.log is not an event history \(its last line is not a record\)/,
+    );
     expect(readFileSync(logs, 'utf8')).toBe(logText);
 
     // Someone else's JSON lines, the last one cut: not provably ours either.
@@ -278,14 +307,24 @@ describe('JSONL sink', () => {
     const sink = createJsonlSink({ path });
     sink.write([makeEvent(3)]);
     await sink.close();
-    expect(readLines(path).map((line) => JSON.parse(line) as BreakerEvent)).toEqual([makeEvent(1), makeEvent(2), makeEvent(3)]);
+    expect(readLines(path).map((line) => JSON.parse(line) as BreakerEvent)).toEqual([
+      makeEvent(1),
+      makeEvent(2),
+      makeEvent(3),
+    ]);
   });
 
   it('names the missing folder and bad options', () => {
     const missing = join(tempFolder('missing'), 'no-such-folder', 'events.jsonl');
-    expect(() => createJsonlSink({ path: missing })).toThrow(/JSONL sink file .*events\.jsonl: its folder .*no-such-folder does not exist/);
+    expect(() => createJsonlSink({ path: missing })).toThrow(
+      /JSONL sink file .*events\.jsonl: its folder .*no-such-folder does not exist/,
+    );
     expect(() => createJsonlSink({ path: '' })).toThrow(/option path must be a non-empty file path/);
-    expect(() => createJsonlSink({ path: join(tempFolder('bad'), 'e.jsonl'), maxBytes: 0 })).toThrow(/option maxBytes must be an integer >= 1, got 0/);
-    expect(() => createJsonlSink({ path: join(tempFolder('bad'), 'e.jsonl'), maxFiles: -1 })).toThrow(/option maxFiles/);
+    expect(() => createJsonlSink({ path: join(tempFolder('bad'), 'e.jsonl'), maxBytes: 0 })).toThrow(
+      /option maxBytes must be an integer >= 1, got 0/,
+    );
+    expect(() => createJsonlSink({ path: join(tempFolder('bad'), 'e.jsonl'), maxFiles: -1 })).toThrow(
+      /option maxFiles/,
+    );
   });
 });

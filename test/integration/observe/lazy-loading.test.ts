@@ -13,10 +13,23 @@ it('loading the observability modules loads none of the optional packages until 
   const folder = tempFolder('lazy');
   const entry = join(folder, 'entry.ts');
   const src = resolve(__dirname, '../../../src/observe');
-  writeFileSync(entry, ['sinks/jsonl', 'sinks/duckdb', 'prometheus', 'dashboard/index'].map((file) => `export * from ${JSON.stringify(join(src, file))};`).join('\n'));
+  writeFileSync(
+    entry,
+    ['sinks/jsonl', 'sinks/duckdb', 'prometheus', 'dashboard/index']
+      .map((file) => `export * from ${JSON.stringify(join(src, file))};`)
+      .join('\n'),
+  );
   const outfile = join(folder, 'observe.cjs');
   // Bundled like the package, optional packages external; NODE_PATH lets the bundle find them.
-  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile, external: [...OPTIONAL, 'node-gyp-build'], logLevel: 'error' });
+  buildSync({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    outfile,
+    external: [...OPTIONAL, 'node-gyp-build'],
+    logLevel: 'error',
+  });
   const script = `
     const observe = require(${JSON.stringify(outfile)});
     const loaded = () => Object.keys(require.cache).filter((file) => ${JSON.stringify(OPTIONAL)}.some((name) => file.includes('/node_modules/' + name + '/')));
@@ -28,7 +41,10 @@ it('loading the observability modules loads none of the optional packages until 
       console.log(JSON.stringify({ before, afterHandler, afterDuckDb: loaded().some((f) => f.includes('@duckdb')) }));
     });
   `;
-  const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_PATH: resolve(__dirname, '../../../node_modules'), BREAKWATER_NATIVE: '0' } });
+  const child = spawnSync(process.execPath, ['-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_PATH: resolve(__dirname, '../../../node_modules'), BREAKWATER_NATIVE: '0' },
+  });
   expect(child.stderr).toBe('');
   expect(JSON.parse(child.stdout)).toEqual({ before: [], afterHandler: [], afterDuckDb: true });
 });

@@ -13,7 +13,8 @@ class OnDemandReader extends MetricReader {
 async function collect(reader: OnDemandReader): Promise<Map<string, DataPoint<number>[]>> {
   const { resourceMetrics } = await reader.collect();
   const byName = new Map<string, DataPoint<number>[]>();
-  for (const scope of resourceMetrics.scopeMetrics) for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric.dataPoints as DataPoint<number>[]);
+  for (const scope of resourceMetrics.scopeMetrics)
+    for (const metric of scope.metrics) byName.set(metric.descriptor.name, metric.dataPoints as DataPoint<number>[]);
   return byName;
 }
 
@@ -21,7 +22,11 @@ function setup(maxBreakers?: number) {
   const registry = new Registry({ clock: new ManualClock(0) });
   const reader = new OnDemandReader();
   const provider = new MeterProvider({ readers: [reader] });
-  const bridge = bridgeToOpenTelemetry(registry, provider.getMeter('test'), maxBreakers === undefined ? {} : { maxBreakers });
+  const bridge = bridgeToOpenTelemetry(
+    registry,
+    provider.getMeter('test'),
+    maxBreakers === undefined ? {} : { maxBreakers },
+  );
   return { registry, reader, bridge };
 }
 
@@ -30,12 +35,28 @@ describe('OpenTelemetry bridge', () => {
     const { registry, reader, bridge } = setup();
     const gpu = registry.createHardwareBreaker('gpu', { failureThreshold: 2 });
     for (let i = 0; i < 3; i++) gpu.executeSync(() => i);
-    for (let i = 0; i < 2; i++) expect(() => gpu.executeSync(() => { throw new Error('down'); })).toThrow();
+    for (let i = 0; i < 2; i++)
+      expect(() =>
+        gpu.executeSync(() => {
+          throw new Error('down');
+        }),
+      ).toThrow();
     gpu.attempt(() => 1);
     registry.setProbability('hardware', 'gpu', 0.42, { record: false });
     const metrics = await collect(reader);
-    expect(bridge.instrumentNames).toEqual(['breakwater.circuit.state', 'breakwater.calls', 'breakwater.latency', 'breakwater.health', 'breakwater.trip.probability']);
-    expect(metrics.get('breakwater.circuit.state')).toEqual([expect.objectContaining({ value: 1, attributes: { hardware: 'gpu', name: 'gpu', kind: 'hardware', state: 'open' } })]);
+    expect(bridge.instrumentNames).toEqual([
+      'breakwater.circuit.state',
+      'breakwater.calls',
+      'breakwater.latency',
+      'breakwater.health',
+      'breakwater.trip.probability',
+    ]);
+    expect(metrics.get('breakwater.circuit.state')).toEqual([
+      expect.objectContaining({
+        value: 1,
+        attributes: { hardware: 'gpu', name: 'gpu', kind: 'hardware', state: 'open' },
+      }),
+    ]);
     const calls = Object.fromEntries(metrics.get('breakwater.calls')!.map((p) => [p.attributes.outcome, p.value]));
     expect(calls).toEqual({ success: 3, failure: 2, rejection: 1, timeout: 0, slow: 0 });
     expect(metrics.get('breakwater.health')![0].value).toBe(0);

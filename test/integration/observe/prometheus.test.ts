@@ -19,7 +19,13 @@ const fail = (): never => {
 function populated(): Registry {
   const registry = new Registry({ clock: new ManualClock(1_000), summaryEveryMs: 0 });
   // A slow-call rule makes the breaker time every call (on the manual clock a call takes 0 ms).
-  const a = registry.getOrCreate('endpoint', 'a', { labels: { region: 'eu', 'app.version': '1.2' }, failureThreshold: 3, recoveryTimeout: 30_000, slowCallRateThreshold: 90, slowCallDuration: 500 });
+  const a = registry.getOrCreate('endpoint', 'a', {
+    labels: { region: 'eu', 'app.version': '1.2' },
+    failureThreshold: 3,
+    recoveryTimeout: 30_000,
+    slowCallRateThreshold: 90,
+    slowCallDuration: 500,
+  });
   for (let i = 0; i < 10; i++) a.executeSync(() => i);
   const b = registry.getOrCreate('worker', 'b', { labels: { region: 'us' }, failureThreshold: 2 });
   for (let i = 0; i < 2; i++) expect(() => b.executeSync(fail)).toThrow('down');
@@ -31,7 +37,7 @@ function populated(): Registry {
 }
 
 describe('Prometheus collector', () => {
-  it('exports state, counters, health, probability and thresholds that parse back to the registry\'s figures', async () => {
+  it("exports state, counters, health, probability and thresholds that parse back to the registry's figures", async () => {
     const registry = populated();
     const collector = collectBreakwaterMetrics(registry);
     const { samples, types } = parseExposition(await collector.register.metrics());
@@ -58,8 +64,18 @@ describe('Prometheus collector', () => {
     expect(find(samples, 'breakwater_circuits', { kind: 'worker', state: 'open' })[0].value).toBe(1);
     expect(find(samples, 'breakwater_circuits', { kind: 'worker', state: 'forced-open' })[0].value).toBe(1);
     // The breaker's labels, with keys made valid Prometheus label names.
-    expect(find(samples, 'breakwater_calls_total', a)[0].labels).toEqual({ name: 'a', kind: 'endpoint', region: 'eu', app_version: '1.2' });
-    expect(find(samples, 'breakwater_calls_total', b)[0].labels).toEqual({ name: 'b', kind: 'worker', region: 'us', app_version: '' });
+    expect(find(samples, 'breakwater_calls_total', a)[0].labels).toEqual({
+      name: 'a',
+      kind: 'endpoint',
+      region: 'eu',
+      app_version: '1.2',
+    });
+    expect(find(samples, 'breakwater_calls_total', b)[0].labels).toEqual({
+      name: 'b',
+      kind: 'worker',
+      region: 'us',
+      app_version: '',
+    });
     expect(collector.lastScrape).toEqual({ mode: 'per-breaker', exported: 3, omitted: 0 });
   });
 
@@ -78,7 +94,9 @@ describe('Prometheus collector', () => {
   it('escapes names and label values so they parse back exactly', async () => {
     const registry = new Registry({ clock: new ManualClock(0), summaryEveryMs: 0 });
     const name = 'say "hi" \\ to\nme <img src=x>';
-    registry.getOrCreate('endpoint', name, { labels: { note: 'a "quoted" \\ value\nsecond line' } }).executeSync(() => 1);
+    registry
+      .getOrCreate('endpoint', name, { labels: { note: 'a "quoted" \\ value\nsecond line' } })
+      .executeSync(() => 1);
     const collector = collectBreakwaterMetrics(registry);
     const { samples } = parseExposition(await collector.register.metrics());
     const calls = find(samples, 'breakwater_calls_total', { kind: 'endpoint' });
@@ -135,12 +153,18 @@ describe('Prometheus collector', () => {
 
   it('rejects bad options and a second collector on the same prefix with named errors', () => {
     const registry = new Registry({ summaryEveryMs: 0 });
-    expect(() => collectBreakwaterMetrics(registry, { maxSeries: -1 })).toThrow(/option maxSeries must be an integer >= 0/);
-    expect(() => collectBreakwaterMetrics(registry, { overflow: 'sample' as 'top-n' })).toThrow(/option overflow must be 'per-kind' or 'top-n'/);
+    expect(() => collectBreakwaterMetrics(registry, { maxSeries: -1 })).toThrow(
+      /option maxSeries must be an integer >= 0/,
+    );
+    expect(() => collectBreakwaterMetrics(registry, { overflow: 'sample' as 'top-n' })).toThrow(
+      /option overflow must be 'per-kind' or 'top-n'/,
+    );
     expect(() => collectBreakwaterMetrics(registry, { prefix: 'bad prefix' })).toThrow(/option prefix must match/);
     const register = new PromRegistry();
     const first = collectBreakwaterMetrics(registry, { register });
-    expect(() => collectBreakwaterMetrics(registry, { register })).toThrow(/could not register the Prometheus metrics \(is another collector using prefix "breakwater_"/);
+    expect(() => collectBreakwaterMetrics(registry, { register })).toThrow(
+      /could not register the Prometheus metrics \(is another collector using prefix "breakwater_"/,
+    );
     first.dispose();
     expect(register.getMetricsAsArray()).toEqual([]);
     collectBreakwaterMetrics(registry, { register, prefix: 'app_breakers_' });
@@ -149,9 +173,19 @@ describe('Prometheus collector', () => {
   it('says which package to install when prom-client is missing', () => {
     const folder = tempFolder('prom-no-package');
     const outfile = join(folder, 'collector.cjs');
-    buildSync({ entryPoints: [resolve(__dirname, '../../../src/observe/prometheus.ts')], bundle: true, platform: 'node', format: 'cjs', outfile, external: ['prom-client'], logLevel: 'error' });
+    buildSync({
+      entryPoints: [resolve(__dirname, '../../../src/observe/prometheus.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile,
+      external: ['prom-client'],
+      logLevel: 'error',
+    });
     const script = `try { require(${JSON.stringify(outfile)}).collectBreakwaterMetrics({ entries: () => [][Symbol.iterator]() }) } catch (e) { console.log(e.message) }`;
     const child = spawnSync(process.execPath, ['-e', script], { cwd: folder, encoding: 'utf8' });
-    expect(child.stdout.trim()).toBe('breakwater: Prometheus metrics need the optional package prom-client; install it with `npm install prom-client`');
+    expect(child.stdout.trim()).toBe(
+      'breakwater: Prometheus metrics need the optional package prom-client; install it with `npm install prom-client`',
+    );
   });
 });

@@ -20,21 +20,38 @@ describe('sinks behind a registry', () => {
     registry.addSink(jsonl);
     registry.addSink(duck);
 
-    const breaker = registry.createEndpointBreaker('https://payments.example/charge', { failureThreshold: 2, recoveryTimeout: 5_000, labels: { team: 'billing' } });
-    for (let i = 0; i < 2; i++) expect(() => breaker.executeSync(() => { throw new Error('503'); })).toThrow('503');
+    const breaker = registry.createEndpointBreaker('https://payments.example/charge', {
+      failureThreshold: 2,
+      recoveryTimeout: 5_000,
+      labels: { team: 'billing' },
+    });
+    for (let i = 0; i < 2; i++)
+      expect(() =>
+        breaker.executeSync(() => {
+          throw new Error('503');
+        }),
+      ).toThrow('503');
     clock.advance(5_000);
     breaker.executeSync(() => 'ok');
     registry.configure('endpoint', { failureRateThreshold: 30 });
     await registry.shutdown();
 
-    const fromFile = readFileSync(jsonl.path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as BreakerEvent);
+    const fromFile = readFileSync(jsonl.path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as BreakerEvent);
     expect(fromFile.map((e) => [e.event_type, e.state])).toEqual([
       ['transition', 'open'],
       ['transition', 'half-open'],
       ['transition', 'closed'],
       ['tuning', 'closed'],
     ]);
-    expect(fromFile[0]).toMatchObject({ breaker: 'https://payments.example/charge', kind: 'endpoint', labels: { team: 'billing' }, timestamp: 1_000_000 });
+    expect(fromFile[0]).toMatchObject({
+      breaker: 'https://payments.example/charge',
+      kind: 'endpoint',
+      labels: { team: 'billing' },
+      timestamp: 1_000_000,
+    });
     expect(fromFile[3].thresholds.failureRateThreshold).toBe(30);
     expect(fromFile[3].detail).toMatchObject({ changed: { failureRateThreshold: { before: 0, after: 30 } } });
     expect(fromFile).toEqual(registry.recent());
@@ -42,10 +59,25 @@ describe('sinks behind a registry', () => {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     const instance = await DuckDBInstance.create(duck.path);
     const connection = await instance.connect();
-    const rows = (await connection.runAndReadAll(`SELECT event_type, state, detail->>'reason' AS reason, thresholds.failureRateThreshold AS rate FROM circuit_breaker_metrics ORDER BY "timestamp", rowid`)).getRowObjectsJson();
+    const rows = (
+      await connection.runAndReadAll(
+        `SELECT event_type, state, detail->>'reason' AS reason, thresholds.failureRateThreshold AS rate FROM circuit_breaker_metrics ORDER BY "timestamp", rowid`,
+      )
+    ).getRowObjectsJson();
     // The table holds what the file holds, field for field.
-    expect(rows).toEqual(fromFile.map((e) => ({ event_type: e.event_type, state: e.state, reason: (e.detail?.reason as string | undefined) ?? null, rate: e.thresholds.failureRateThreshold })));
-    expect(rows.map((row) => row.reason).slice(0, 3)).toEqual(['consecutive-failures', 'recovery-timeout', 'probe-success']);
+    expect(rows).toEqual(
+      fromFile.map((e) => ({
+        event_type: e.event_type,
+        state: e.state,
+        reason: (e.detail?.reason as string | undefined) ?? null,
+        rate: e.thresholds.failureRateThreshold,
+      })),
+    );
+    expect(rows.map((row) => row.reason).slice(0, 3)).toEqual([
+      'consecutive-failures',
+      'recovery-timeout',
+      'probe-success',
+    ]);
     connection.closeSync();
     instance.closeSync();
     expect(jsonl.dropped + duck.dropped).toBe(0);

@@ -17,12 +17,24 @@ describe('the default classifier', () => {
     ['ECONNRESET', coded('ECONNRESET'), 'connection'],
     ['EPIPE', coded('EPIPE'), 'connection'],
     ['ECONNREFUSED', coded('ECONNREFUSED'), 'unreachable'],
-    ['fetch failed (ECONNREFUSED as the cause)', new TypeError('fetch failed', { cause: coded('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9') }), 'unreachable'],
+    [
+      'fetch failed (ECONNREFUSED as the cause)',
+      new TypeError('fetch failed', { cause: coded('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9') }),
+      'unreachable',
+    ],
     ['ERR_OUT_OF_MEMORY', coded('ERR_OUT_OF_MEMORY'), 'out-of-memory'],
     ['ENOMEM', coded('ENOMEM'), 'out-of-memory'],
-    ['a CUDA OOM message', new Error('CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.90 GiB total capacity)'), 'out-of-memory'],
+    [
+      'a CUDA OOM message',
+      new Error('CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.90 GiB total capacity)'),
+      'out-of-memory',
+    ],
     ['a CUDA runtime OOM', new Error('RuntimeError: CUDA error: out of memory'), 'out-of-memory'],
-    ['an ONNX Runtime allocation failure', new Error('Failed to allocate memory for requested buffer of size 1073741824'), 'out-of-memory'],
+    [
+      'an ONNX Runtime allocation failure',
+      new Error('Failed to allocate memory for requested buffer of size 1073741824'),
+      'out-of-memory',
+    ],
     ['a V8 allocation failure', new RangeError('Array buffer allocation failed'), 'out-of-memory'],
     ['a string error', 'CUDA_ERROR_OUT_OF_MEMORY: out of memory', 'out-of-memory'],
     ['a refused call', new CircuitOpenError('worker/w1', 1000, 'open'), 'circuit-open'],
@@ -46,12 +58,17 @@ describe('user classification', () => {
   it('an errorKind in the context wins over any classifier', () => {
     const { registry } = rig();
     const manager = new RecoveryManager({ registry, classify: () => 'fatal' });
-    expect(manager.handleFailure({ task: 'a', errorKind: 'transient', error: coded('ENOMEM') }).failureKind).toBe('transient');
+    expect(manager.handleFailure({ task: 'a', errorKind: 'transient', error: coded('ENOMEM') }).failureKind).toBe(
+      'transient',
+    );
   });
 
   it('a classifier decides, and undefined falls back to the default one', () => {
     const { registry } = rig();
-    const manager = new RecoveryManager({ registry, classify: (error) => (String(error).includes('browser') ? 'crash' : undefined) });
+    const manager = new RecoveryManager({
+      registry,
+      classify: (error) => (String(error).includes('browser') ? 'crash' : undefined),
+    });
     expect(manager.handleFailure({ task: 'a', error: new Error('browser disconnected') }).failureKind).toBe('crash');
     expect(manager.handleFailure({ task: 'b', error: coded('ECONNRESET') }).failureKind).toBe('connection');
     expect(manager.handleFailure({ task: 'c', message: 'CUDA out of memory' }).failureKind).toBe('out-of-memory');
@@ -60,6 +77,8 @@ describe('user classification', () => {
   it('a classifier returning something outside the vocabulary is a named error', () => {
     const { registry } = rig();
     const manager = new RecoveryManager({ registry, classify: () => 'flaky' as never });
-    expect(() => manager.handleFailure({ task: 'a', error: new Error('x') })).toThrow(/option "classify" returned "flaky"; expected one of transient/);
+    expect(() => manager.handleFailure({ task: 'a', error: new Error('x') })).toThrow(
+      /option "classify" returned "flaky"; expected one of transient/,
+    );
   });
 });

@@ -43,7 +43,12 @@ export class VirtualTimers implements Timers {
 }
 
 /** A registry and timers on one manual clock, with every history event collected. */
-export function rig(startMs = 1_000_000): { clock: ManualClock; timers: VirtualTimers; registry: Registry; events: BreakerEvent[] } {
+export function rig(startMs = 1_000_000): {
+  clock: ManualClock;
+  timers: VirtualTimers;
+  registry: Registry;
+  events: BreakerEvent[];
+} {
   const clock = new ManualClock(startMs);
   const registry = new Registry({ clock, summaryEveryMs: 0 });
   const events: BreakerEvent[] = [];

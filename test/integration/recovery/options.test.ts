@@ -28,7 +28,10 @@ describe('bad options are named errors', () => {
     [{ minBatchSize: 0 }, /option "minBatchSize" must be an integer from 1/],
     [{ precisions: [] }, /option "precisions" must be a non-empty list of distinct names/],
     [{ precisions: ['fp16', 'fp16'] }, /option "precisions" must be a non-empty list of distinct names/],
-    [{ store: { get() {} } }, /option "store" must be a TaskStore \(get, all, update, saveCheckpoint, compact, close\)/],
+    [
+      { store: { get() {} } },
+      /option "store" must be a TaskStore \(get, all, update, saveCheckpoint, compact, close\)/,
+    ],
     [{ retries: 3 }, /unknown option "retries"/],
   ])('recovery option %o', (options, message) => {
     expect(make(options)).toThrow(message);
@@ -42,10 +45,24 @@ describe('bad options are named errors', () => {
     [{ targets: 'w1' }, /pool option "targets" must be a list of \{ id, hardware \}/],
     [{ targets: [{ hardware: 'gpu' }] }, /pool target option "id" must be a non-empty string/],
     [{ targets: [{ id: 'w1' }] }, /pool target "w1" option "hardware" must be a non-empty string/],
-    [{ targets: [{ id: 'w1', hardware: 'gpu', capacity: 0 }] }, /pool target "w1" option "capacity" must be an integer >= 1, got 0/],
-    [{ targets: [{ id: 'w1', hardware: 'gpu', breaker: null }] }, /pool target "w1" option "breaker" must be an object/],
+    [
+      { targets: [{ id: 'w1', hardware: 'gpu', capacity: 0 }] },
+      /pool target "w1" option "capacity" must be an integer >= 1, got 0/,
+    ],
+    [
+      { targets: [{ id: 'w1', hardware: 'gpu', breaker: null }] },
+      /pool target "w1" option "breaker" must be an object/,
+    ],
     [{ targets: [{ id: 'w1', hardware: 'gpu', breaker: { failureThreshold: -1 } }] }, /failureThreshold/],
-    [{ targets: [{ id: 'w1', hardware: 'gpu' }, { id: 'w1', hardware: 'cpu' }] }, /pool "pool" already has a target "w1"/],
+    [
+      {
+        targets: [
+          { id: 'w1', hardware: 'gpu' },
+          { id: 'w1', hardware: 'cpu' },
+        ],
+      },
+      /pool "pool" already has a target "w1"/,
+    ],
   ])('pool option %o', (options, message) => {
     expect(() => new WorkerPool({ registry: rig().registry, ...options } as never)).toThrow(message);
   });
@@ -56,14 +73,26 @@ describe('bad options are named errors', () => {
     await expect(pool.run(null as never)).rejects.toThrow(/a task must be an object with id and run\(\), got null/);
     await expect(pool.run({ id: '', run: () => 1 })).rejects.toThrow(/task option "id" must be a non-empty string/);
     await expect(pool.run({ id: 'a' } as never)).rejects.toThrow(/task "a" option "run" must be a function/);
-    await expect(pool.run({ id: 'a', hardware: [], run: () => 1 })).rejects.toThrow(/task "a" option "hardware" must be a non-empty list/);
-    await expect(pool.run({ id: 'a', hint: { batchSize: 0 }, run: () => 1 })).rejects.toThrow(/task "a" option "hint.batchSize" must be an integer >= 1, got 0/);
-    await expect(pool.run({ id: 'a', hint: { precision: 'fp8' }, run: () => 1 })).rejects.toThrow(/task "a" option "hint.precision" must be one of fp32, fp16, int8, got fp8/);
+    await expect(pool.run({ id: 'a', hardware: [], run: () => 1 })).rejects.toThrow(
+      /task "a" option "hardware" must be a non-empty list/,
+    );
+    await expect(pool.run({ id: 'a', hint: { batchSize: 0 }, run: () => 1 })).rejects.toThrow(
+      /task "a" option "hint.batchSize" must be an integer >= 1, got 0/,
+    );
+    await expect(pool.run({ id: 'a', hint: { precision: 'fp8' }, run: () => 1 })).rejects.toThrow(
+      /task "a" option "hint.precision" must be one of fp32, fp16, int8, got fp8/,
+    );
     const manager = pool.recovery;
     expect(() => manager.handleFailure({} as never)).toThrow(/failure context field "task" must be a non-empty string/);
-    expect(() => manager.handleFailure({ task: 'a', worker: '' })).toThrow(/failure context field "worker" must be a non-empty string/);
-    expect(() => manager.handleFailure({ task: 'a', errorKind: 'flaky' as never })).toThrow(/field "errorKind" must be one of transient, connection/);
-    await expect(manager.applyRecovery({ id: 'a', run: () => 1 }, { task: 'b' })).rejects.toThrow(/applyRecovery\(\) got task "a" with a failure context of task "b"/);
+    expect(() => manager.handleFailure({ task: 'a', worker: '' })).toThrow(
+      /failure context field "worker" must be a non-empty string/,
+    );
+    expect(() => manager.handleFailure({ task: 'a', errorKind: 'flaky' as never })).toThrow(
+      /field "errorKind" must be one of transient, connection/,
+    );
+    await expect(manager.applyRecovery({ id: 'a', run: () => 1 }, { task: 'b' })).rejects.toThrow(
+      /applyRecovery\(\) got task "a" with a failure context of task "b"/,
+    );
     await expect(manager.trackSuccess({ task: '' })).rejects.toThrow(/field "task" must be a non-empty string/);
   });
 

@@ -7,7 +7,13 @@ import { coded, rig } from './helpers';
 function setup() {
   const r = rig();
   r.registry.configure('worker', { failureThreshold: 1, recoveryTimeout: 10_000 });
-  const pool = new WorkerPool({ registry: r.registry, timers: r.timers, name: 'inference', random: () => 0, targets: ['w1', 'w2', 'w3'].map((id) => ({ id, hardware: 'gpu' })) });
+  const pool = new WorkerPool({
+    registry: r.registry,
+    timers: r.timers,
+    name: 'inference',
+    random: () => 0,
+    targets: ['w1', 'w2', 'w3'].map((id) => ({ id, hardware: 'gpu' })),
+  });
   return { ...r, pool };
 }
 
@@ -18,7 +24,12 @@ function probeAll(r: ReturnType<typeof setup>, succeed: boolean): void {
   for (const id of ['w1', 'w2', 'w3']) {
     const breaker = r.registry.get('worker', id)!;
     if (succeed) expect(breaker.attempt(() => 'up').ok).toBe(true);
-    else expect(() => breaker.attempt(() => { throw new Error('still down'); })).toThrow('still down');
+    else
+      expect(() =>
+        breaker.attempt(() => {
+          throw new Error('still down');
+        }),
+      ).toThrow('still down');
   }
 }
 
@@ -28,12 +39,25 @@ describe('self-healing configuration', () => {
     const healing = r.pool.selfHealing();
     probeAll(r, true);
     const changes = healing.adjust();
-    expect(changes).toEqual([{ kind: 'worker', option: 'recoveryTimeout', before: 10_000, after: 7500, because: '3 of 3 half-open probes succeeded: circuits stayed open longer than the faults lasted' }]);
+    expect(changes).toEqual([
+      {
+        kind: 'worker',
+        option: 'recoveryTimeout',
+        before: 10_000,
+        after: 7500,
+        because: '3 of 3 half-open probes succeeded: circuits stayed open longer than the faults lasted',
+      },
+    ]);
     expect(r.registry.kindConfiguration('worker').recoveryTimeout).toBe(7500);
     expect(r.registry.get('worker', 'w2')!.options.recoveryTimeout).toBe(7500);
-    const selfHeal = r.registry.recent({ kind: 'pool', event_type: 'recovery' }).filter((e) => e.detail?.action === 'self-heal');
+    const selfHeal = r.registry
+      .recent({ kind: 'pool', event_type: 'recovery' })
+      .filter((e) => e.detail?.action === 'self-heal');
     expect(selfHeal).toHaveLength(1);
-    expect(selfHeal[0]).toMatchObject({ breaker: 'inference', detail: { kind: 'worker', option: 'recoveryTimeout', before: 10_000, after: 7500 } });
+    expect(selfHeal[0]).toMatchObject({
+      breaker: 'inference',
+      detail: { kind: 'worker', option: 'recoveryTimeout', before: 10_000, after: 7500 },
+    });
     // Each breaker's reconfiguration is in the history too.
     expect(r.registry.recent({ kind: 'worker', event_type: 'tuning' })).toHaveLength(3);
     // Nothing new seen: nothing changes.
@@ -56,7 +80,9 @@ describe('self-healing configuration', () => {
     probeAll(r, true);
     expect(healing.adjust()).toEqual([]);
     expect(healing.changes).toHaveLength(1);
-    expect(r.registry.recent({ event_type: 'recovery' }).filter((e) => e.detail?.action === 'self-heal')).toHaveLength(1);
+    expect(r.registry.recent({ event_type: 'recovery' }).filter((e) => e.detail?.action === 'self-heal')).toHaveLength(
+      1,
+    );
   });
 
   it('needs minEvidence observations before it acts', () => {
@@ -69,36 +95,92 @@ describe('self-healing configuration', () => {
   it('raises failureThreshold when retries on the same worker fixed the failures that tripped circuits', async () => {
     const r = rig();
     // A high workerFailureLimit: three tasks failing once on w1 stay on w1 and are fixed by a retry.
-    const pool = new WorkerPool({ registry: r.registry, timers: r.timers, name: 'inference', workerFailureLimit: 10, targets: [{ id: 'w1', hardware: 'gpu' }, { id: 'w2', hardware: 'gpu' }] });
+    const pool = new WorkerPool({
+      registry: r.registry,
+      timers: r.timers,
+      name: 'inference',
+      workerFailureLimit: 10,
+      targets: [
+        { id: 'w1', hardware: 'gpu' },
+        { id: 'w2', hardware: 'gpu' },
+      ],
+    });
     const healing = pool.selfHealing({ kinds: ['worker'] });
     for (const id of ['a', 'b', 'c']) {
       let calls = 0;
-      await pool.run({ id, run: () => { if (calls++ === 0) throw coded('ECONNRESET'); return 1; } });
+      await pool.run({
+        id,
+        run: () => {
+          if (calls++ === 0) throw coded('ECONNRESET');
+          return 1;
+        },
+      });
     }
     // A manual force-open is not a trip; failures that open the circuit are.
     r.registry.get('worker', 'w2')!.forceOpen();
     r.registry.get('worker', 'w2')!.close();
     for (let i = 0; i < 5; i++) r.registry.get('worker', 'w2')!.recordFailure(new Error('x'));
-    expect(healing.adjust()).toEqual([{ kind: 'worker', option: 'failureThreshold', before: 5, after: 6, because: '3 of 3 recoveries were retries on the same target, yet circuits tripped 1 time(s)' }]);
+    expect(healing.adjust()).toEqual([
+      {
+        kind: 'worker',
+        option: 'failureThreshold',
+        before: 5,
+        after: 6,
+        because: '3 of 3 recoveries were retries on the same target, yet circuits tripped 1 time(s)',
+      },
+    ]);
   });
 
   it('lowers failureThreshold when recoveries needed a switch away from the failing worker', async () => {
     const r = rig();
-    const pool = new WorkerPool({ registry: r.registry, timers: r.timers, name: 'inference', targets: [{ id: 'w1', hardware: 'gpu' }, { id: 'w2', hardware: 'gpu' }] });
+    const pool = new WorkerPool({
+      registry: r.registry,
+      timers: r.timers,
+      name: 'inference',
+      targets: [
+        { id: 'w1', hardware: 'gpu' },
+        { id: 'w2', hardware: 'gpu' },
+      ],
+    });
     const healing = pool.selfHealing({ kinds: ['worker'] });
     for (const id of ['a', 'b', 'c']) {
-      await pool.run({ id, run: (attempt) => { if (attempt.worker === 'w1') throw coded('ECONNREFUSED'); return 1; } });
+      await pool.run({
+        id,
+        run: (attempt) => {
+          if (attempt.worker === 'w1') throw coded('ECONNREFUSED');
+          return 1;
+        },
+      });
     }
     expect(healing.adjust()).toMatchObject([{ option: 'failureThreshold', before: 5, after: 4 }]);
   });
 
   it('counts only the recoveries of its own pool', async () => {
     const r = rig();
-    const other = new WorkerPool({ registry: r.registry, timers: r.timers, name: 'other', targets: [{ id: 'o1', hardware: 'gpu' }, { id: 'o2', hardware: 'gpu' }] });
-    const mine = new WorkerPool({ registry: r.registry, timers: r.timers, name: 'mine', targets: [{ id: 'm1', hardware: 'gpu' }] });
+    const other = new WorkerPool({
+      registry: r.registry,
+      timers: r.timers,
+      name: 'other',
+      targets: [
+        { id: 'o1', hardware: 'gpu' },
+        { id: 'o2', hardware: 'gpu' },
+      ],
+    });
+    const mine = new WorkerPool({
+      registry: r.registry,
+      timers: r.timers,
+      name: 'mine',
+      targets: [{ id: 'm1', hardware: 'gpu' }],
+    });
     const healing = mine.selfHealing({ kinds: ['worker'] });
     for (const id of ['a', 'b', 'c']) {
-      await other.run({ id, run: (attempt) => { if (attempt.worker === 'o1') throw coded('ECONNREFUSED'); return 1; } });
+      await other.run({
+        id,
+        run: (attempt) => {
+          if (attempt.worker === 'o1') throw coded('ECONNREFUSED');
+          return 1;
+        },
+      });
     }
     expect(healing.adjust()).toEqual([]);
   });
@@ -116,12 +198,23 @@ describe('self-healing configuration', () => {
 
   it('bad options are named errors', () => {
     const r = setup();
-    expect(() => new SelfHealingConfig({ registry: r.registry, eventsOn: { kind: 'pool', name: 'nope' } })).toThrow(/option "eventsOn" must name a breaker of the registry/);
+    expect(() => new SelfHealingConfig({ registry: r.registry, eventsOn: { kind: 'pool', name: 'nope' } })).toThrow(
+      /option "eventsOn" must name a breaker of the registry/,
+    );
     expect(() => r.pool.selfHealing({ step: 1 })).toThrow(/option "step" must be a number between 0 and 1/);
-    expect(() => r.pool.selfHealing({ recoveryTimeout: { min: 10, max: 5 } })).toThrow(/option "recoveryTimeout" must be \{ min, max \}/);
+    expect(() => r.pool.selfHealing({ recoveryTimeout: { min: 10, max: 5 } })).toThrow(
+      /option "recoveryTimeout" must be \{ min, max \}/,
+    );
     expect(() => r.pool.selfHealing({ kinds: [] })).toThrow(/option "kinds" must be a non-empty list/);
     expect(() => r.pool.selfHealing({ minEvidence: 0 })).toThrow(/option "minEvidence" must be an integer from 1/);
-    expect(() => new SelfHealingConfig({ registry: r.registry, eventsOn: { kind: 'pool', name: 'inference' }, every: 5 } as never)).toThrow(/unknown self-healing option "every"/);
+    expect(
+      () =>
+        new SelfHealingConfig({
+          registry: r.registry,
+          eventsOn: { kind: 'pool', name: 'inference' },
+          every: 5,
+        } as never),
+    ).toThrow(/unknown self-healing option "every"/);
     expect(() => r.pool.selfHealing().start(0)).toThrow(/start\(everyMs\) needs a number of ms >= 1/);
   });
 });

@@ -35,8 +35,19 @@ describe('JsonlTaskStore', () => {
     await first.close();
     const second = JsonlTaskStore.open(file);
     expect(second.tornLines).toBe(0);
-    expect(second.get('a')).toEqual({ id: 'a', status: 'running', attempts: 2, worker: 'w2', checkpoint: { step: 2, rows: [1, 2] }, checkpointAt: 2, updatedAt: 3 });
-    expect(second.all().map((r) => [r.id, r.status])).toEqual([['a', 'running'], ['b', 'succeeded']]);
+    expect(second.get('a')).toEqual({
+      id: 'a',
+      status: 'running',
+      attempts: 2,
+      worker: 'w2',
+      checkpoint: { step: 2, rows: [1, 2] },
+      checkpointAt: 2,
+      updatedAt: 3,
+    });
+    expect(second.all().map((r) => [r.id, r.status])).toEqual([
+      ['a', 'running'],
+      ['b', 'succeeded'],
+    ]);
     await second.saveCheckpoint('a', undefined, 5);
     expect(second.get('a')!.checkpoint).toBeUndefined();
     await second.close();
@@ -47,7 +58,14 @@ describe('JsonlTaskStore', () => {
     const dir = tempDir();
     const file = join(dir, 'tasks.jsonl');
     const bundle = join(dir, 'writer.cjs');
-    buildSync({ entryPoints: [join(__dirname, 'fixtures/crashing-writer.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'silent' });
+    buildSync({
+      entryPoints: [join(__dirname, 'fixtures/crashing-writer.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: bundle,
+      logLevel: 'silent',
+    });
     const child = spawnSync(process.execPath, [bundle, file], { encoding: 'utf8' });
     expect(child.signal).toBe('SIGKILL');
     expect(readFileSync(file, 'utf8').endsWith('"checkpoint":{"ro')).toBe(true);
@@ -58,7 +76,14 @@ describe('JsonlTaskStore', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain('ended in a torn line');
     expect(warnings[0]).toContain('the 3 records before it are intact');
-    expect(store.get('job-1')).toMatchObject({ status: 'running', attempts: 1, worker: 'w1', checkpoint: { rows: 200 }, checkpointAt: 30, hint: { batchSize: 8, reductions: 0 } });
+    expect(store.get('job-1')).toMatchObject({
+      status: 'running',
+      attempts: 1,
+      worker: 'w1',
+      checkpoint: { rows: 200 },
+      checkpointAt: 30,
+      hint: { batchSize: 8, reductions: 0 },
+    });
     // The torn bytes are cut, so the next record starts on a line of its own.
     await store.saveCheckpoint('job-1', { rows: 300 }, 50);
     await store.close();
@@ -76,7 +101,14 @@ describe('JsonlTaskStore', () => {
     expect(store.tornLines).toBe(0);
     await store.update('b', { status: 'running', at: 8 });
     await store.close();
-    expect(JsonlTaskStore.open(file).all().map((r) => [r.id, r.attempts])).toEqual([['a', 3], ['b', 0]]);
+    expect(
+      JsonlTaskStore.open(file)
+        .all()
+        .map((r) => [r.id, r.attempts]),
+    ).toEqual([
+      ['a', 3],
+      ['b', 0],
+    ]);
   });
 
   it('refuses a file that is not a task store, leaving it as it was', () => {
@@ -85,34 +117,50 @@ describe('JsonlTaskStore', () => {
     const configText = '{"port":8080,"name":"api"}';
     writeFileSync(config, configText);
     expect(() => JsonlTaskStore.open(config)).toThrow(TaskStoreError);
-    expect(() => JsonlTaskStore.open(config)).toThrow(`${config} is not a task store (it does not end with a newline after a record); expected JSON Lines task records`);
+    expect(() => JsonlTaskStore.open(config)).toThrow(
+      `${config} is not a task store (it does not end with a newline after a record); expected JSON Lines task records`,
+    );
     expect(readFileSync(config, 'utf8')).toBe(configText);
 
     // Records of ours, then a line that is no start of a record: not provably a torn append either.
     const notes = join(dir, 'tasks.jsonl');
     const notesText = '{"v":1,"type":"task","id":"a","change":{"at":1}}\nremember to compact';
     writeFileSync(notes, notesText);
-    expect(() => JsonlTaskStore.open(notes)).toThrow(/is not a task store \(it ends in text that is not the start of a record\)/);
+    expect(() => JsonlTaskStore.open(notes)).toThrow(
+      /is not a task store \(it ends in text that is not the start of a record\)/,
+    );
     expect(readFileSync(notes, 'utf8')).toBe(notesText);
   });
 
   it('rejects a status it does not know, in update() and in the file, naming the field and what it accepts', async () => {
     const file = join(tempDir(), 'tasks.jsonl');
     const store = JsonlTaskStore.open(file);
-    await expect(store.update('a', { status: 'done' as never, at: 1 })).rejects.toThrow(`update of task "a": field "status" must be one of 'running', 'succeeded', 'escalated', got "done"`);
-    await expect(store.update('a', { attempts: -1, at: 1 })).rejects.toThrow(/field "attempts" must be an integer >= 0, got -1/);
+    await expect(store.update('a', { status: 'done' as never, at: 1 })).rejects.toThrow(
+      `update of task "a": field "status" must be one of 'running', 'succeeded', 'escalated', got "done"`,
+    );
+    await expect(store.update('a', { attempts: -1, at: 1 })).rejects.toThrow(
+      /field "attempts" must be an integer >= 0, got -1/,
+    );
     await expect(store.update('a', { at: Number.NaN })).rejects.toThrow(/field "at" must be a finite number/);
     expect(store.get('a')).toBeUndefined();
     await store.close();
     expect(readFileSync(file, 'utf8')).toBe('');
 
-    writeFileSync(file, '{"v":1,"type":"task","id":"a","change":{"at":1}}\n{"v":1,"type":"task","id":"a","change":{"status":"paused","at":2}}\n');
-    expect(() => JsonlTaskStore.open(file)).toThrow(`task store ${file} line 2: field "status" must be one of 'running', 'succeeded', 'escalated', got "paused"`);
+    writeFileSync(
+      file,
+      '{"v":1,"type":"task","id":"a","change":{"at":1}}\n{"v":1,"type":"task","id":"a","change":{"status":"paused","at":2}}\n',
+    );
+    expect(() => JsonlTaskStore.open(file)).toThrow(
+      `task store ${file} line 2: field "status" must be one of 'running', 'succeeded', 'escalated', got "paused"`,
+    );
   });
 
   it('a damaged line before the end is an error naming the file and the line, not silently skipped', () => {
     const file = join(tempDir(), 'tasks.jsonl');
-    writeFileSync(file, '{"v":1,"type":"task","id":"a","change":{"at":1}}\n{"oops\n{"v":1,"type":"task","id":"a","change":{"at":2}}\n');
+    writeFileSync(
+      file,
+      '{"v":1,"type":"task","id":"a","change":{"at":1}}\n{"oops\n{"v":1,"type":"task","id":"a","change":{"at":2}}\n',
+    );
     expect(() => JsonlTaskStore.open(file)).toThrow(TaskStoreError);
     expect(() => JsonlTaskStore.open(file)).toThrow(`task store ${file} line 2 is not a task record`);
   });
@@ -147,8 +195,12 @@ describe('JsonlTaskStore', () => {
   it('names the task whose checkpoint is not JSON, and stores the JSON form of what it can', async () => {
     const file = join(tempDir(), 'tasks.jsonl');
     const store = JsonlTaskStore.open(file);
-    await expect(store.saveCheckpoint('a', { big: 1n }, 1)).rejects.toThrow(/checkpoint of task "a" can't be stored as JSON/);
-    await expect(store.saveCheckpoint('a', () => 1, 1)).rejects.toThrow(/checkpoint of task "a" can't be stored as JSON \(got function\)/);
+    await expect(store.saveCheckpoint('a', { big: 1n }, 1)).rejects.toThrow(
+      /checkpoint of task "a" can't be stored as JSON/,
+    );
+    await expect(store.saveCheckpoint('a', () => 1, 1)).rejects.toThrow(
+      /checkpoint of task "a" can't be stored as JSON \(got function\)/,
+    );
     await store.saveCheckpoint('a', { when: new Date(0) }, 2);
     expect(store.get('a')!.checkpoint).toEqual({ when: '1970-01-01T00:00:00.000Z' });
     await store.close();
@@ -157,9 +209,15 @@ describe('JsonlTaskStore', () => {
 
   it('bad options and paths are named errors', () => {
     expect(() => JsonlTaskStore.open('')).toThrow(/JsonlTaskStore.open\(file\) needs a file path/);
-    expect(() => JsonlTaskStore.open(join(tempDir(), 'x.jsonl'), { compactAfter: -1 })).toThrow(/option "compactAfter" must be an integer >= 0, got -1/);
-    expect(() => JsonlTaskStore.open(join(tempDir(), 'x.jsonl'), { durable: 'yes' as never })).toThrow(/option "durable" must be a boolean/);
-    expect(() => JsonlTaskStore.open(join(tempDir(), 'missing-dir', 'x.jsonl'))).toThrow(/cannot open task store .*missing-dir/);
+    expect(() => JsonlTaskStore.open(join(tempDir(), 'x.jsonl'), { compactAfter: -1 })).toThrow(
+      /option "compactAfter" must be an integer >= 0, got -1/,
+    );
+    expect(() => JsonlTaskStore.open(join(tempDir(), 'x.jsonl'), { durable: 'yes' as never })).toThrow(
+      /option "durable" must be a boolean/,
+    );
+    expect(() => JsonlTaskStore.open(join(tempDir(), 'missing-dir', 'x.jsonl'))).toThrow(
+      /cannot open task store .*missing-dir/,
+    );
   });
 });
 
@@ -167,7 +225,12 @@ describe('a pool on a task store survives a restart', () => {
   it('a store that can no longer write fails the run with its own error, and the task can run again', async () => {
     const r = rig();
     const store = JsonlTaskStore.open(join(tempDir(), 'tasks.jsonl'));
-    const pool = new WorkerPool({ registry: r.registry, timers: r.timers, store, targets: [{ id: 'w1', hardware: 'gpu' }] });
+    const pool = new WorkerPool({
+      registry: r.registry,
+      timers: r.timers,
+      store,
+      targets: [{ id: 'w1', hardware: 'gpu' }],
+    });
     await store.close();
     let calls = 0;
     await expect(pool.run({ id: 'a', run: () => ++calls })).rejects.toThrow(TaskStoreError);
@@ -180,7 +243,13 @@ describe('a pool on a task store survives a restart', () => {
     const file = join(tempDir(), 'tasks.jsonl');
     const before = rig();
     const storeBefore = JsonlTaskStore.open(file);
-    const poolBefore = new WorkerPool({ registry: before.registry, timers: before.timers, name: 'etl', store: storeBefore, targets: [{ id: 'w1', hardware: 'gpu' }] });
+    const poolBefore = new WorkerPool({
+      registry: before.registry,
+      timers: before.timers,
+      name: 'etl',
+      store: storeBefore,
+      targets: [{ id: 'w1', hardware: 'gpu' }],
+    });
     const progress: unknown[] = [];
     // The first process: an out-of-memory failure halves the batch, then the process dies mid-task.
     void poolBefore.run({
@@ -195,25 +264,42 @@ describe('a pool on a task store survives a restart', () => {
     });
     await new Promise((resolve) => setImmediate(resolve));
     await storeBefore.close();
-    expect(progress).toEqual([{ number: 1, checkpoint: undefined, batch: 64 }, { number: 2, checkpoint: undefined, batch: 32 }]);
+    expect(progress).toEqual([
+      { number: 1, checkpoint: undefined, batch: 64 },
+      { number: 2, checkpoint: undefined, batch: 32 },
+    ]);
 
     // The restarted process: a new registry, store instance and pool on the same file.
     const after = rig();
     const storeAfter = JsonlTaskStore.open(file);
-    const poolAfter = new WorkerPool({ registry: after.registry, timers: after.timers, name: 'etl', store: storeAfter, targets: [{ id: 'w1', hardware: 'gpu' }] });
-    expect(poolAfter.unfinished().map((r) => [r.id, r.status, r.checkpoint])).toEqual([['import-2026-11', 'running', { rowsDone: 1200 }]]);
+    const poolAfter = new WorkerPool({
+      registry: after.registry,
+      timers: after.timers,
+      name: 'etl',
+      store: storeAfter,
+      targets: [{ id: 'w1', hardware: 'gpu' }],
+    });
+    expect(poolAfter.unfinished().map((r) => [r.id, r.status, r.checkpoint])).toEqual([
+      ['import-2026-11', 'running', { rowsDone: 1200 }],
+    ]);
     const resumed = await poolAfter.run({
       id: 'import-2026-11',
       hint: { batchSize: 64 },
       run: (attempt) => ({ number: attempt.number, checkpoint: attempt.checkpoint, batch: attempt.hint.batchSize }),
     });
     expect(resumed).toEqual({ number: 3, checkpoint: { rowsDone: 1200 }, batch: 32 });
-    expect(after.registry.recent({ kind: 'pool', event_type: 'recovery' }).map((e) => e.detail?.action)).toEqual(['resume']);
+    expect(after.registry.recent({ kind: 'pool', event_type: 'recovery' }).map((e) => e.detail?.action)).toEqual([
+      'resume',
+    ]);
     // Finished: no checkpoint kept, and the next run of the same id starts fresh.
     expect(storeAfter.get('import-2026-11')).toMatchObject({ status: 'succeeded', attempts: 3 });
     expect(storeAfter.get('import-2026-11')).not.toHaveProperty('checkpoint');
     expect(poolAfter.unfinished()).toEqual([]);
-    const fresh = await poolAfter.run({ id: 'import-2026-11', hint: { batchSize: 64 }, run: (attempt) => [attempt.checkpoint, attempt.hint.batchSize] });
+    const fresh = await poolAfter.run({
+      id: 'import-2026-11',
+      hint: { batchSize: 64 },
+      run: (attempt) => [attempt.checkpoint, attempt.hint.batchSize],
+    });
     expect(fresh).toEqual([undefined, 64]);
     await storeAfter.close();
   });

@@ -7,7 +7,14 @@ import { actions, coded, drive, rig, settle } from './helpers';
 
 function pool(targets: PoolTargetOptions[], extra: Record<string, unknown> = {}) {
   const r = rig();
-  const p = new WorkerPool({ registry: r.registry, timers: r.timers, random: () => 0.5, name: 'inference', targets, ...extra });
+  const p = new WorkerPool({
+    registry: r.registry,
+    timers: r.timers,
+    random: () => 0.5,
+    name: 'inference',
+    targets,
+    ...extra,
+  });
   return { ...r, pool: p };
 }
 
@@ -20,10 +27,20 @@ function gate(): { promise: Promise<void>; open: () => void } {
 
 describe('target selection', () => {
   it('picks the least loaded target (in-flight / capacity), ties by declaration order', async () => {
-    const { pool: p } = pool([{ id: 'w1', hardware: 'gpu' }, { id: 'w2', hardware: 'gpu', capacity: 2 }]);
+    const { pool: p } = pool([
+      { id: 'w1', hardware: 'gpu' },
+      { id: 'w2', hardware: 'gpu', capacity: 2 },
+    ]);
     const hold = gate();
     const placed: string[] = [];
-    const task = (id: string) => ({ id, run: async (a: TaskAttempt) => { placed.push(a.worker!); await hold.promise; return a.worker; } });
+    const task = (id: string) => ({
+      id,
+      run: async (a: TaskAttempt) => {
+        placed.push(a.worker!);
+        await hold.promise;
+        return a.worker;
+      },
+    });
     const runs = [p.run(task('a')), p.run(task('b')), p.run(task('c'))];
     await settle();
     // a: both idle, w1 first. b: w1 at 1/1, w2 at 0/2. c: w1 at 1/1, w2 at 1/2.
@@ -35,12 +52,20 @@ describe('target selection', () => {
   });
 
   it('only uses targets of a hardware class the task accepts', async () => {
-    const { pool: p } = pool([{ id: 'g1', hardware: 'gpu' }, { id: 'c1', hardware: 'cpu' }]);
+    const { pool: p } = pool([
+      { id: 'g1', hardware: 'gpu' },
+      { id: 'c1', hardware: 'cpu' },
+    ]);
     expect(await p.run({ id: 'a', hardware: ['cpu'], run: (a) => a.worker })).toBe('c1');
   });
 
   it('skips targets whose circuit or whose class circuit is open', async () => {
-    const { pool: p, registry } = pool([{ id: 'g1', hardware: 'gpu' }, { id: 'g2', hardware: 'gpu' }, { id: 'c1', hardware: 'cpu' }, { id: 'c2', hardware: 'cpu' }]);
+    const { pool: p, registry } = pool([
+      { id: 'g1', hardware: 'gpu' },
+      { id: 'g2', hardware: 'gpu' },
+      { id: 'c1', hardware: 'cpu' },
+      { id: 'c2', hardware: 'cpu' },
+    ]);
     registry.get('worker', 'g1')!.forceOpen();
     expect(await p.run({ id: 'a', run: (a) => a.worker })).toBe('g2');
     registry.createHardwareBreaker('gpu').forceOpen();
@@ -57,7 +82,14 @@ describe('target selection', () => {
   });
 
   it('prefers a closed circuit to one that would take the call as a probe', async () => {
-    const { pool: p, registry, clock } = pool([{ id: 'w1', hardware: 'gpu', breaker: { failureThreshold: 1, recoveryTimeout: 1000 } }, { id: 'w2', hardware: 'gpu' }]);
+    const {
+      pool: p,
+      registry,
+      clock,
+    } = pool([
+      { id: 'w1', hardware: 'gpu', breaker: { failureThreshold: 1, recoveryTimeout: 1000 } },
+      { id: 'w2', hardware: 'gpu' },
+    ]);
     registry.get('worker', 'w1')!.recordFailure(new Error('down'));
     clock.advance(1000); // w1 admits a probe now, but w2 is closed
     expect(await p.run({ id: 'a', run: (a) => a.worker })).toBe('w2');
@@ -66,7 +98,10 @@ describe('target selection', () => {
 
 describe('failover with checkpoint hand-off', () => {
   it('the next attempt, on another worker, resumes from the last checkpoint', async () => {
-    const { pool: p, events } = pool([{ id: 'w1', hardware: 'gpu' }, { id: 'w2', hardware: 'gpu' }]);
+    const { pool: p, events } = pool([
+      { id: 'w1', hardware: 'gpu' },
+      { id: 'w2', hardware: 'gpu' },
+    ]);
     const seen: Array<{ worker?: string; checkpoint: unknown; number: number }> = [];
     const result = await p.run({
       id: 'long-job',
@@ -88,11 +123,24 @@ describe('failover with checkpoint hand-off', () => {
     ]);
     expect(actions(events)).toEqual(['switch-worker', 'recovered']);
     const recovered = events.find((e) => e.detail?.action === 'recovered')!;
-    expect(recovered.detail).toMatchObject({ task: 'long-job', resolvedBy: 'switch-worker', failures: 1, attempts: 2, worker: 'w2' });
+    expect(recovered.detail).toMatchObject({
+      task: 'long-job',
+      resolvedBy: 'switch-worker',
+      failures: 1,
+      attempts: 2,
+      worker: 'w2',
+    });
   });
 
   it('retries a transient failure at once, then after a backoff, on the same worker', async () => {
-    const { pool: p, timers, events } = pool([{ id: 'w1', hardware: 'gpu' }, { id: 'w2', hardware: 'gpu' }]);
+    const {
+      pool: p,
+      timers,
+      events,
+    } = pool([
+      { id: 'w1', hardware: 'gpu' },
+      { id: 'w2', hardware: 'gpu' },
+    ]);
     const at: Array<[string, number]> = [];
     let calls = 0;
     const run = p.run({
@@ -104,13 +152,24 @@ describe('failover with checkpoint hand-off', () => {
       },
     });
     expect(await drive(timers, run)).toBe('ok');
-    expect(at).toEqual([['w1', 1_000_000], ['w1', 1_000_000], ['w1', 1_000_075]]);
+    expect(at).toEqual([
+      ['w1', 1_000_000],
+      ['w1', 1_000_000],
+      ['w1', 1_000_075],
+    ]);
     expect(timers.delays).toEqual([75]);
     expect(actions(events)).toEqual(['retry-immediate', 'retry-delayed', 'recovered']);
   });
 
   it('a delayed retry never goes into the circuit that opened meanwhile: it fails over instead', async () => {
-    const { pool: p, timers, registry } = pool([{ id: 'w1', hardware: 'gpu', breaker: { failureThreshold: 2 } }, { id: 'w2', hardware: 'gpu' }]);
+    const {
+      pool: p,
+      timers,
+      registry,
+    } = pool([
+      { id: 'w1', hardware: 'gpu', breaker: { failureThreshold: 2 } },
+      { id: 'w2', hardware: 'gpu' },
+    ]);
     const calls: Array<[string, string]> = [];
     const run = p.run({
       id: 'a',
@@ -122,7 +181,11 @@ describe('failover with checkpoint hand-off', () => {
     });
     expect(await drive(timers, run)).toBe('w2');
     // The first timeout keeps w1 closed (a delayed retry), the second opens it: the ladder leaves w1.
-    expect(calls).toEqual([['w1', 'closed'], ['w1', 'closed'], ['w2', 'closed']]);
+    expect(calls).toEqual([
+      ['w1', 'closed'],
+      ['w1', 'closed'],
+      ['w2', 'closed'],
+    ]);
     expect(registry.get('worker', 'w1')!.getState()).toBe('open');
   });
 });
@@ -137,7 +200,8 @@ describe('resource exhaustion', () => {
       run: ({ hint }) => {
         hints.push({ ...hint });
         // Fits only at batch 1 in fp16 or lower.
-        if (hint.batchSize! > 1 || hint.precision === 'fp32') throw new Error('CUDA out of memory. Tried to allocate 512.00 MiB');
+        if (hint.batchSize! > 1 || hint.precision === 'fp32')
+          throw new Error('CUDA out of memory. Tried to allocate 512.00 MiB');
         return `batch ${hint.batchSize} ${hint.precision}`;
       },
     });
@@ -152,7 +216,13 @@ describe('resource exhaustion', () => {
   });
 
   it('at the floor, the ladder moves the task to another class', async () => {
-    const { pool: p } = pool([{ id: 'g1', hardware: 'gpu' }, { id: 'c1', hardware: 'cpu' }], { workerFailureLimit: 10, hardwareSpread: 10 });
+    const { pool: p } = pool(
+      [
+        { id: 'g1', hardware: 'gpu' },
+        { id: 'c1', hardware: 'cpu' },
+      ],
+      { workerFailureLimit: 10, hardwareSpread: 10 },
+    );
     const seen: string[] = [];
     const result = await p.run({
       id: 'embed',
@@ -173,7 +243,11 @@ describe('restart and escalation', () => {
   it('restarts the resource through the hook, closes its circuit, and runs again', async () => {
     const restarts: unknown[] = [];
     let alive = false;
-    const { pool: p, registry, events } = pool([{ id: 'browser-1', hardware: 'cpu', breaker: { failureThreshold: 1 } }], {
+    const {
+      pool: p,
+      registry,
+      events,
+    } = pool([{ id: 'browser-1', hardware: 'cpu', breaker: { failureThreshold: 1 } }], {
       classify: (error: unknown) => (String(error).includes('Target closed') ? 'crash' : undefined),
       restart: async (request: unknown) => {
         restarts.push(request);
@@ -188,7 +262,9 @@ describe('restart and escalation', () => {
       },
     });
     expect(result).toBe('rendered');
-    expect(restarts).toEqual([{ worker: 'browser-1', hardware: 'cpu', task: 'render', reason: 'Protocol error: Target closed' }]);
+    expect(restarts).toEqual([
+      { worker: 'browser-1', hardware: 'cpu', task: 'render', reason: 'Protocol error: Target closed' },
+    ]);
     expect(registry.get('worker', 'browser-1')!.getState()).toBe('closed');
     expect(actions(events)).toEqual(['restart', 'restarted', 'recovered']);
   });
@@ -197,29 +273,61 @@ describe('restart and escalation', () => {
     let restarted = 0;
     const { pool: p } = pool([{ id: 'model-server', hardware: 'gpu' }], { restart: () => void restarted++ });
     let calls = 0;
-    await p.run({ id: 'a', run: () => { if (calls++ === 0) throw coded('ECONNREFUSED'); return 1; } });
+    await p.run({
+      id: 'a',
+      run: () => {
+        if (calls++ === 0) throw coded('ECONNREFUSED');
+        return 1;
+      },
+    });
     expect(restarted).toBe(1);
     expect(p.recovery.stats.actions.restart).toBe(1);
   });
 
   it('escalates when all else failed: an error with the steps, an event for a human, the hook called once', async () => {
     const escalations: unknown[] = [];
-    const { pool: p, registry, timers } = pool([{ id: 'w1', hardware: 'gpu' }], { onEscalate: (e: unknown) => escalations.push(e), restart: () => Promise.reject(new Error('no such container')), budgets: { delayedRetries: 2 } });
-    const failure = await drive(timers, p.run({ id: 'a', run: () => { throw new Error('Segmentation fault'); } })).catch((e: unknown) => e);
+    const {
+      pool: p,
+      registry,
+      timers,
+    } = pool([{ id: 'w1', hardware: 'gpu' }], {
+      onEscalate: (e: unknown) => escalations.push(e),
+      restart: () => Promise.reject(new Error('no such container')),
+      budgets: { delayedRetries: 2 },
+    });
+    const failure = await drive(
+      timers,
+      p.run({
+        id: 'a',
+        run: () => {
+          throw new Error('Segmentation fault');
+        },
+      }),
+    ).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(RecoveryEscalatedError);
     const error = failure as RecoveryEscalatedError;
     expect(error.task).toBe('a');
     expect(error.steps.map((s) => s.step)).toEqual(['retry-delayed', 'retry-delayed', 'restart', 'escalate']);
     expect(error.message).toContain('the restart hook failed for worker "w1": no such container');
     expect(escalations).toHaveLength(1);
-    const escalation = registry.recent({ kind: 'pool', event_type: 'recovery' }).find((e) => e.detail?.action === 'escalation')!;
-    expect(escalation).toMatchObject({ breaker: 'inference', detail: { task: 'a', steps: ['retry-delayed', 'retry-delayed', 'restart', 'escalate'] } });
+    const escalation = registry
+      .recent({ kind: 'pool', event_type: 'recovery' })
+      .find((e) => e.detail?.action === 'escalation')!;
+    expect(escalation).toMatchObject({
+      breaker: 'inference',
+      detail: { task: 'a', steps: ['retry-delayed', 'retry-delayed', 'restart', 'escalate'] },
+    });
   });
 });
 
 describe('a pool where no target admits work', () => {
   it('fails at once with an error naming the targets and when the first admits a probe: no call, no timer, no loop', async () => {
-    const { pool: p, registry, timers, clock } = pool([
+    const {
+      pool: p,
+      registry,
+      timers,
+      clock,
+    } = pool([
       { id: 'w1', hardware: 'gpu', breaker: { failureThreshold: 1, recoveryTimeout: 8000 } },
       { id: 'w2', hardware: 'gpu', breaker: { failureThreshold: 1, recoveryTimeout: 5000 } },
       { id: 'c1', hardware: 'cpu' },
@@ -237,7 +345,9 @@ describe('a pool where no target admits work', () => {
       { worker: 'w2', hardware: 'gpu', reason: 'open', retryAfterMs: 5000 },
       { worker: 'c1', hardware: 'cpu', reason: 'incompatible', retryAfterMs: undefined },
     ]);
-    expect(unavailable.message).toBe('breakwater recovery: pool "inference" has no target for task "a": w1 [gpu] open, probe in 8000 ms, w2 [gpu] open, probe in 5000 ms, c1 [cpu] incompatible; the first probe is admitted in 5000 ms (at 1005000)');
+    expect(unavailable.message).toBe(
+      'breakwater recovery: pool "inference" has no target for task "a": w1 [gpu] open, probe in 8000 ms, w2 [gpu] open, probe in 5000 ms, c1 [cpu] incompatible; the first probe is admitted in 5000 ms (at 1005000)',
+    );
     expect(calls).toBe(0);
     expect(timers.delays).toEqual([]);
     expect(clock.pendingTimers()).toBe(1); // the registry's own tick on its clock: nothing of the pool's
@@ -251,27 +361,53 @@ describe('a pool where no target admits work', () => {
   it('a forced-open pool says no target will admit a probe by itself', async () => {
     const { pool: p, registry } = pool([{ id: 'w1', hardware: 'gpu' }]);
     registry.createHardwareBreaker('gpu').forceOpen();
-    await expect(p.run({ id: 'a', run: () => 1 })).rejects.toThrow(/w1 \[gpu\] hardware-forced-open; no target will admit a probe by itself/);
+    await expect(p.run({ id: 'a', run: () => 1 })).rejects.toThrow(
+      /w1 \[gpu\] hardware-forced-open; no target will admit a probe by itself/,
+    );
   });
 
   it('mid-recovery, a pool whose only worker opened escalates instead of waiting', async () => {
     const { pool: p, timers } = pool([{ id: 'w1', hardware: 'gpu', breaker: { failureThreshold: 1 } }]);
     let calls = 0;
-    const error = await p.run({ id: 'a', run: () => { calls++; throw coded('ECONNRESET'); } }).catch((e: unknown) => e);
+    const error = await p
+      .run({
+        id: 'a',
+        run: () => {
+          calls++;
+          throw coded('ECONNRESET');
+        },
+      })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RecoveryEscalatedError);
     expect(calls).toBe(1);
     expect(timers.delays).toEqual([]);
-    expect((error as RecoveryEscalatedError).steps[0].reason).toBe("the worker's circuit is open, and every rung from switch-worker on was used up or could not apply");
+    expect((error as RecoveryEscalatedError).steps[0].reason).toBe(
+      "the worker's circuit is open, and every rung from switch-worker on was used up or could not apply",
+    );
   });
 });
 
 describe('pool health', () => {
   it('reports targets by state and class, load and task outcomes, and sits in the registry as kind "pool"', async () => {
-    const { pool: p, registry } = pool([{ id: 'g1', hardware: 'gpu' }, { id: 'g2', hardware: 'gpu' }, { id: 'c1', hardware: 'cpu', capacity: 2 }], {
-      classify: (error: unknown) => (String(error).includes('invalid') ? 'fatal' : undefined),
-    });
+    const { pool: p, registry } = pool(
+      [
+        { id: 'g1', hardware: 'gpu' },
+        { id: 'g2', hardware: 'gpu' },
+        { id: 'c1', hardware: 'cpu', capacity: 2 },
+      ],
+      {
+        classify: (error: unknown) => (String(error).includes('invalid') ? 'fatal' : undefined),
+      },
+    );
     await p.run({ id: 'ok', run: () => 1 });
-    await p.run({ id: 'bad', run: () => { throw new Error('invalid input'); } }).catch(() => undefined);
+    await p
+      .run({
+        id: 'bad',
+        run: () => {
+          throw new Error('invalid input');
+        },
+      })
+      .catch(() => undefined);
     registry.get('worker', 'g2')!.forceOpen();
     const health = p.health();
     expect(health).toMatchObject({
@@ -279,7 +415,10 @@ describe('pool health', () => {
       targets: 3,
       admitting: 2,
       byState: { closed: 2, 'forced-open': 1 },
-      byHardware: { gpu: { targets: 2, admitting: 1, state: 'closed' }, cpu: { targets: 1, admitting: 1, state: 'closed' } },
+      byHardware: {
+        gpu: { targets: 2, admitting: 1, state: 'closed' },
+        cpu: { targets: 1, admitting: 1, state: 'closed' },
+      },
       inFlight: 0,
       capacity: 4,
       tasks: { completed: 1, escalated: 1, recovered: 0, unavailable: 0 },

@@ -25,13 +25,22 @@ describe('events', () => {
 
     expect(decisions.map((d) => d.action)).toEqual(['advance', 'maintain', 'rollback', 'advance']);
     expect(seen).toEqual([
-      'transition advance OFF->10%', 'advance 10%',
+      'transition advance OFF->10%',
+      'advance 10%',
       'transition rollback 10%->OFF',
-      'transition retry OFF->10%', 'advance 10%',
-      'transition advance 10%->100%', 'advance 100%', 'complete 100%',
+      'transition retry OFF->10%',
+      'advance 10%',
+      'transition advance 10%->100%',
+      'advance 100%',
+      'complete 100%',
     ]);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ action: 'rollback', from: '10%', to: 'OFF', metrics: { new: { calls: 10, failures: 5 } } });
+    expect(alerts[0]).toMatchObject({
+      action: 'rollback',
+      from: '10%',
+      to: 'OFF',
+      metrics: { new: { calls: 10, failures: 5 } },
+    });
     expect(rollout.getHistory().map((h) => h.action)).toEqual(['advance', 'rollback', 'retry', 'advance']);
     expect(rollout.attempt).toBe(2);
   });
@@ -92,13 +101,21 @@ describe('manual controls', () => {
     judgedLater.evaluateAndDecide();
     judgedLater.pause();
     feed(judgedLater, 'new', 10, 9);
-    expect(judgedLater.evaluateAndDecide()).toMatchObject({ action: 'rollback', status: 'rolledBack', previousPhase: { name: 'PROBE' } });
+    expect(judgedLater.evaluateAndDecide()).toMatchObject({
+      action: 'rollback',
+      status: 'rolledBack',
+      previousPhase: { name: 'PROBE' },
+    });
   });
 
   it('a rollout paused before it starts stays OFF until resumed', () => {
     const { rollout } = manualRollout();
     rollout.pause();
-    expect(rollout.evaluateAndDecide()).toMatchObject({ action: 'maintain', reason: 'paused at OFF: resume() to start', phase: { name: 'OFF' } });
+    expect(rollout.evaluateAndDecide()).toMatchObject({
+      action: 'maintain',
+      reason: 'paused at OFF: resume() to start',
+      phase: { name: 'OFF' },
+    });
     rollout.resume();
     expect(rollout.status).toBe('pending');
     expect(rollout.evaluateAndDecide().phase.name).toBe('PROBE');
@@ -133,7 +150,9 @@ describe('manual controls', () => {
   it('retry() is refused while rolling', () => {
     const { rollout } = manualRollout();
     rollout.evaluateAndDecide();
-    expect(() => rollout.retry()).toThrow('breakwater rollout: retry() needs a rolled-back or aborted rollout, this one is rolling');
+    expect(() => rollout.retry()).toThrow(
+      'breakwater rollout: retry() needs a rolled-back or aborted rollout, this one is rolling',
+    );
   });
 });
 
@@ -144,7 +163,11 @@ describe('after a rollback', () => {
     feed(rollout, 'new', 10, 10);
     rollout.evaluateAndDecide();
     clock.advance(86_400_000);
-    expect(rollout.evaluateAndDecide()).toMatchObject({ action: 'maintain', reason: 'rolled back: OFF until retry()', phase: { name: 'OFF' } });
+    expect(rollout.evaluateAndDecide()).toMatchObject({
+      action: 'maintain',
+      reason: 'rolled back: OFF until retry()',
+      phase: { name: 'OFF' },
+    });
     rollout.retry();
     expect(rollout.phase.name).toBe('PROBE');
     expect(rollout.getMetrics().new.calls).toBe(0);
@@ -160,7 +183,12 @@ describe('after a rollback', () => {
     expect(rollout.evaluateAndDecide().reason).toBe('rolled back: OFF until retry() or the automatic retry in 1 ms');
     clock.advance(1);
     expect(rollout).toMatchObject({ status: 'rolling', phase: { name: 'PROBE' }, attempt: 2 });
-    expect(rollout.getHistory().at(-1)).toMatchObject({ action: 'autoRetry', from: 'OFF', to: 'PROBE', reason: 'automatic retry 30000 ms after the rollback' });
+    expect(rollout.getHistory().at(-1)).toMatchObject({
+      action: 'autoRetry',
+      from: 'OFF',
+      to: 'PROBE',
+      reason: 'automatic retry 30000 ms after the rollback',
+    });
   });
 
   it('an evaluation past the retry time retries even on a clock that never fires timers', () => {
@@ -171,7 +199,11 @@ describe('after a rollback', () => {
     feed(rollout, 'new', 10, 10);
     expect(rollout.status).toBe('rolledBack');
     now += 1000;
-    expect(rollout.evaluateAndDecide()).toMatchObject({ action: 'advance', phase: { name: 'PROBE' }, reason: 'automatic retry 1000 ms after the rollback' });
+    expect(rollout.evaluateAndDecide()).toMatchObject({
+      action: 'advance',
+      phase: { name: 'PROBE' },
+      reason: 'automatic retry 1000 ms after the rollback',
+    });
   });
 });
 

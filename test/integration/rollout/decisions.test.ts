@@ -17,7 +17,12 @@ describe('decisions', () => {
     const { rollout } = manualRollout();
     expect(rollout.status).toBe('pending');
     const decision = rollout.evaluateAndDecide();
-    expect(decision).toMatchObject({ action: 'advance', previousPhase: { name: 'OFF' }, phase: { name: 'PROBE', weight: 0.01 }, status: 'rolling' });
+    expect(decision).toMatchObject({
+      action: 'advance',
+      previousPhase: { name: 'OFF' },
+      phase: { name: 'PROBE', weight: 0.01 },
+      status: 'rolling',
+    });
   });
 
   it('advance: enough samples at or above advancementThreshold moves to the next phase', () => {
@@ -54,7 +59,10 @@ describe('decisions', () => {
   it('maintain: fewer than minSamplesPerPhase calls (one short of the edge)', () => {
     const { rollout } = inProbe();
     feed(rollout, 'new', 9);
-    expect(rollout.evaluateAndDecide()).toMatchObject({ action: 'maintain', reason: 'collecting samples: 9 of minSamplesPerPhase 10' });
+    expect(rollout.evaluateAndDecide()).toMatchObject({
+      action: 'maintain',
+      reason: 'collecting samples: 9 of minSamplesPerPhase 10',
+    });
     feed(rollout, 'new', 1);
     expect(rollout.evaluateAndDecide().action).toBe('advance');
   });
@@ -62,13 +70,19 @@ describe('decisions', () => {
   it('maintain: between minTaskCompletionRate and advancementThreshold', () => {
     const { rollout } = inProbe();
     feed(rollout, 'new', 100, 6); // 0.94
-    expect(rollout.evaluateAndDecide()).toMatchObject({ action: 'maintain', reason: 'completion 0.94 < advancementThreshold 0.95: holding' });
+    expect(rollout.evaluateAndDecide()).toMatchObject({
+      action: 'maintain',
+      reason: 'completion 0.94 < advancementThreshold 0.95: holding',
+    });
   });
 
   it('maintain: below minTaskCompletionRate but not below rollbackThreshold', () => {
     const { rollout } = inProbe();
     feed(rollout, 'new', 100, 16); // 0.84
-    expect(rollout.evaluateAndDecide()).toMatchObject({ action: 'maintain', reason: 'completion 0.84 < minTaskCompletionRate 0.85: holding' });
+    expect(rollout.evaluateAndDecide()).toMatchObject({
+      action: 'maintain',
+      reason: 'completion 0.84 < minTaskCompletionRate 0.85: holding',
+    });
   });
 
   it('rollback threshold edge: exactly rollbackThreshold holds, just below rolls back', () => {
@@ -77,7 +91,12 @@ describe('decisions', () => {
     expect(rollout.evaluateAndDecide().action).toBe('maintain');
     feed(rollout, 'new', 1, 1); // 80 / 101 < 0.80
     const decision = rollout.evaluateAndDecide();
-    expect(decision).toMatchObject({ action: 'rollback', phase: { name: 'OFF', weight: 0 }, previousPhase: { name: 'PROBE' }, status: 'rolledBack' });
+    expect(decision).toMatchObject({
+      action: 'rollback',
+      phase: { name: 'OFF', weight: 0 },
+      previousPhase: { name: 'PROBE' },
+      status: 'rolledBack',
+    });
     expect(decision.reason).toMatch(/< rollbackThreshold 0\.8$/);
     expect(rollout.shouldUseNewVersion('anyone')).toBe(false);
   });
@@ -99,7 +118,10 @@ describe('decisions', () => {
     expect(rollout.evaluateAndDecide().action).toBe('advance');
     feed(rollout, 'new', 9, 0, 2000);
     feed(rollout, 'new', 1, 0, 2010); // mean 2001
-    expect(rollout.evaluateAndDecide()).toMatchObject({ action: 'rollback', reason: 'mean latency 2001 ms > maxLatencyMs 2000 ms' });
+    expect(rollout.evaluateAndDecide()).toMatchObject({
+      action: 'rollback',
+      reason: 'mean latency 2001 ms > maxLatencyMs 2000 ms',
+    });
   });
 
   it('rolls back on p99 latency when maxP99LatencyMs is set (percentiles from the core histogram)', () => {
@@ -123,7 +145,10 @@ describe('decisions', () => {
     const { rollout, clock } = inProbe({ minPhaseDurationMs: 60_000 });
     feed(rollout, 'new', 10);
     clock.advance(59_999);
-    expect(rollout.evaluateAndDecide()).toMatchObject({ action: 'maintain', reason: 'healthy, phase has lasted 59999 of minPhaseDurationMs 60000 ms' });
+    expect(rollout.evaluateAndDecide()).toMatchObject({
+      action: 'maintain',
+      reason: 'healthy, phase has lasted 59999 of minPhaseDurationMs 60000 ms',
+    });
     clock.advance(1);
     expect(rollout.evaluateAndDecide().action).toBe('advance');
   });
@@ -169,7 +194,12 @@ describe('decisions', () => {
     });
 
     it('rolls back when the new completion rate drops more than maxCompletionRateDrop below the old (edge passes)', () => {
-      const { rollout } = inProbe({ ...compare, rollbackThreshold: 0.5, minTaskCompletionRate: 0.5, advancementThreshold: 0.5 });
+      const { rollout } = inProbe({
+        ...compare,
+        rollbackThreshold: 0.5,
+        minTaskCompletionRate: 0.5,
+        advancementThreshold: 0.5,
+      });
       feed(rollout, 'old', 100, 10); // 0.90
       feed(rollout, 'new', 100, 15); // 0.85: exactly 0.05 below
       expect(rollout.evaluateAndDecide().action).toBe('advance');
@@ -208,14 +238,17 @@ describe('decisions', () => {
       rollout.evaluateAndDecide();
       const decisions: string[] = [];
       const alerts: string[] = [];
-      rollout.on('decision', (d) => decisions.push(`${d.action} ${d.previousPhase.name}->${d.phase.name}: ${d.reason}`));
+      rollout.on('decision', (d) =>
+        decisions.push(`${d.action} ${d.previousPhase.name}->${d.phase.name}: ${d.reason}`),
+      );
       rollout.on('rollback', (t) => alerts.push(t.reason));
       rollout.recordExecution('new', false, 5);
       rollout.recordExecution('new', false, 5);
       expect(rollout.status).toBe('rolling'); // best case 8/10: not below the line yet
       rollout.recordExecution('new', false, 5);
       expect(rollout).toMatchObject({ status: 'rolledBack', phase: { name: 'OFF' } });
-      const reason = '3 failures in the first 3 calls: completion over 10 calls can be at most 0.7 < rollbackThreshold 0.8';
+      const reason =
+        '3 failures in the first 3 calls: completion over 10 calls can be at most 0.7 < rollbackThreshold 0.8';
       expect(decisions).toEqual([`rollback PROBE->OFF: ${reason}`]);
       expect(alerts).toEqual([reason]);
     });
@@ -226,7 +259,10 @@ describe('decisions', () => {
       feed(rollout, 'old', 50, 50);
       feed(rollout, 'new', 10, 0, 5000); // far over maxLatencyMs, but no failure
       expect(rollout.status).toBe('rolling');
-      expect(rollout.evaluateAndDecide()).toMatchObject({ action: 'rollback', reason: 'mean latency 5000 ms > maxLatencyMs 2000 ms' });
+      expect(rollout.evaluateAndDecide()).toMatchObject({
+        action: 'rollback',
+        reason: 'mean latency 5000 ms > maxLatencyMs 2000 ms',
+      });
     });
 
     it('a failure that leaves the phase above the line changes nothing', () => {

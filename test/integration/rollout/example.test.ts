@@ -8,7 +8,9 @@ const root = resolve(__dirname, '../../..');
 function run(args: string[]): string {
   // The timeout only guards against a hang; nothing here measures time.
   const child = spawnSync(process.execPath, [join(root, 'examples', 'rollout.mjs'), ...args], {
-    encoding: 'utf8', timeout: 120_000, env: { ...process.env, BREAKWATER_NATIVE: '0' },
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, BREAKWATER_NATIVE: '0' },
   });
   expect(child.stderr).toBe('');
   expect(child.status).toBe(0);
@@ -24,7 +26,10 @@ describe('examples/rollout.mjs', () => {
     expect(good).toMatch(/-> complete at FULL after/);
     expect(bad).toMatch(/rollback PROBE\s+-> OFF/);
     expect(bad).toMatch(/ALERT {4}model-v3 rolled back/);
-    const exposure = /-> rolledBack at OFF after (\d+):(\d\d) min; v3 served (\d+) requests \((\d+) failed\) to (\d+) users over (\d+):(\d\d) min/.exec(bad);
+    const exposure =
+      /-> rolledBack at OFF after (\d+):(\d\d) min; v3 served (\d+) requests \((\d+) failed\) to (\d+) users over (\d+):(\d\d) min/.exec(
+        bad,
+      );
     expect(exposure).not.toBeNull();
     const users = Number(exposure![5]);
     // 1% of 100,000 users is the most PROBE can expose; the watchdog stops it far sooner.

@@ -15,7 +15,13 @@ export function manualRollout(options: RolloutOptions = {}): { rollout: RolloutC
  * of the stream is worse than the whole), each with `latencyMs`. Deterministic, so every threshold
  * edge is hit exactly.
  */
-export function feed(rollout: RolloutController, version: 'new' | 'old', calls: number, failures = 0, latencyMs = 10): void {
+export function feed(
+  rollout: RolloutController,
+  version: 'new' | 'old',
+  calls: number,
+  failures = 0,
+  latencyMs = 10,
+): void {
   for (let i = 0; i < calls; i++) {
     const failed = Math.floor(((i + 1) * failures) / calls) > Math.floor((i * failures) / calls);
     rollout.recordExecution(version, !failed, latencyMs);

@@ -36,8 +36,19 @@ describe('persistence across a restart', () => {
   it('phase, status, history, attempt and config survive; the split is the same after the restart', () => {
     const stateFile = stateFileIn();
     const clock = new ManualClock(1_000_000);
-    const phases = [{ name: 'canary', weight: 0.02 }, { name: 'half', weight: 0.5 }, { name: 'all', weight: 1 }];
-    const first = new RolloutController({ name: 'model-v2', phases, minPhaseDurationMs: 60_000, stateFile, clock, seed: 's1' });
+    const phases = [
+      { name: 'canary', weight: 0.02 },
+      { name: 'half', weight: 0.5 },
+      { name: 'all', weight: 1 },
+    ];
+    const first = new RolloutController({
+      name: 'model-v2',
+      phases,
+      minPhaseDurationMs: 60_000,
+      stateFile,
+      clock,
+      seed: 's1',
+    });
     first.evaluateAndDecide();
     feed(first, 'new', 10, 10);
     first.evaluateAndDecide(); // rollback
@@ -54,7 +65,11 @@ describe('persistence across a restart', () => {
     expect(second.options).toMatchObject({ name: 'model-v2', phases, minPhaseDurationMs: 60_000, seed: 's1' });
     expect(second).toMatchObject({ status: 'paused', phase: { name: 'half', weight: 0.5 }, attempt: 2 });
     expect(second.getHistory().map((h) => `${h.action}:${h.from}->${h.to}`)).toEqual([
-      'advance:OFF->canary', 'rollback:canary->OFF', 'retry:OFF->canary', 'promote:canary->half', 'pause:half->half',
+      'advance:OFF->canary',
+      'rollback:canary->OFF',
+      'retry:OFF->canary',
+      'promote:canary->half',
+      'pause:half->half',
     ]);
     expect(ids.filter((id) => second.shouldUseNewVersion(id))).toEqual(before);
 
@@ -100,7 +115,11 @@ describe('persistence across a restart', () => {
     const rollout = new RolloutController({ stateFile, clock: new ManualClock(0) });
     for (let i = 0; i < 3; i++) rollout.promote();
     const document = JSON.parse(readFileSync(stateFile, 'utf8'));
-    expect(document).toMatchObject({ kind: 'breakwater.rollout', version: 1, progress: { phase: 'MEDIUM', status: 'rolling' } });
+    expect(document).toMatchObject({
+      kind: 'breakwater.rollout',
+      version: 1,
+      progress: { phase: 'MEDIUM', status: 'rolling' },
+    });
     expect(readdirSync(join(stateFile, '..'))).toEqual(['rollout.json']);
   });
 
@@ -127,7 +146,14 @@ describe('a crash while writing', () => {
     dirs.push(dir);
     // The child runs the real controller from a bundle of src/rollout (the breaker core included).
     const bundle = join(dir, 'rollout.cjs');
-    buildSync({ entryPoints: [resolve(__dirname, '../../../src/rollout/index.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'silent' });
+    buildSync({
+      entryPoints: [resolve(__dirname, '../../../src/rollout/index.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: bundle,
+      logLevel: 'silent',
+    });
     const stateFile = join(dir, 'rollout.json');
     // A long history makes each write big (~100 KB), so kills land inside writes.
     const script = `
@@ -147,7 +173,10 @@ describe('a crash while writing', () => {
     // Kill until three kills have landed inside a write (a temp file was left), or 40 rounds.
     let killedMidWrite = 0;
     for (let round = 0; round < 40 && killedMidWrite < 3; round++) {
-      const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, BREAKWATER_NATIVE: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['-e', script], {
+        env: { ...process.env, BREAKWATER_NATIVE: '0' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       await new Promise<void>((resolveStarted) => child.stdout.once('data', () => resolveStarted()));
       // Let it write for a while (a different number of writes each round), then kill it hard.
       await new Promise((r) => setTimeout(r, 20 + (round % 8) * 15));
@@ -187,13 +216,41 @@ describe('a corrupt state file', () => {
     ['binary garbage', () => '\u0000\u00ff\u0001garbage', /is corrupt: not valid JSON/],
     ['another kind of file', () => JSON.stringify({ kind: 'something-else' }), /"kind" must be "breakwater.rollout"/],
     ['a newer version', (good) => good.replace('"version": 1', '"version": 2'), /"version" 2 is not supported/],
-    ['an unknown phase', (good) => good.replace('"phase": "FULL"', '"phase": "EVERYONE"'), /"progress.phase" "EVERYONE" is not among the configured phases/],
-    ['FULL with a contradictory status', FULL_ROLLING, /status "rolling" needs a phase between the first and the last but one/],
-    ['an invalid config', (good) => good.replace('"advancementThreshold": 0.95', '"advancementThreshold": 7'), /"config" is invalid: .*option "advancementThreshold" must be a number from 0 to 1, got 7/],
-    ['an unknown config key', (good) => good.replace('"advancementThreshold": 0.95', '"advancementThreshold": 0.95, "skipWatchdog": true'), /"config.skipWatchdog" is not a field of a state file \(expected name, phases, .*historyLimit\)/],
-    ['an unknown progress key', (good) => good.replace('"goodStreak": 0', '"goodStreak": 0, "forced": true'), /"progress.forced" is not a field of a state file \(expected phase, status, phaseEnteredAt, goodStreak, rolledBackAt, attempt\)/],
-    ['a phase entered in 3 billion years', (good) => good.replace(/"phaseEnteredAt": \d+/, '"phaseEnteredAt": 1e20'), /"progress.phaseEnteredAt" must be a time \(ms, 0 to 8640000000000000\), got 100000000000000000000/],
-    ['a phase entered after the file was saved', (good) => good.replace(/"phaseEnteredAt": \d+/, '"phaseEnteredAt": 5000'), /"progress.phaseEnteredAt" 5000 is after "savedAt" 0/],
+    [
+      'an unknown phase',
+      (good) => good.replace('"phase": "FULL"', '"phase": "EVERYONE"'),
+      /"progress.phase" "EVERYONE" is not among the configured phases/,
+    ],
+    [
+      'FULL with a contradictory status',
+      FULL_ROLLING,
+      /status "rolling" needs a phase between the first and the last but one/,
+    ],
+    [
+      'an invalid config',
+      (good) => good.replace('"advancementThreshold": 0.95', '"advancementThreshold": 7'),
+      /"config" is invalid: .*option "advancementThreshold" must be a number from 0 to 1, got 7/,
+    ],
+    [
+      'an unknown config key',
+      (good) => good.replace('"advancementThreshold": 0.95', '"advancementThreshold": 0.95, "skipWatchdog": true'),
+      /"config.skipWatchdog" is not a field of a state file \(expected name, phases, .*historyLimit\)/,
+    ],
+    [
+      'an unknown progress key',
+      (good) => good.replace('"goodStreak": 0', '"goodStreak": 0, "forced": true'),
+      /"progress.forced" is not a field of a state file \(expected phase, status, phaseEnteredAt, goodStreak, rolledBackAt, attempt\)/,
+    ],
+    [
+      'a phase entered in 3 billion years',
+      (good) => good.replace(/"phaseEnteredAt": \d+/, '"phaseEnteredAt": 1e20'),
+      /"progress.phaseEnteredAt" must be a time \(ms, 0 to 8640000000000000\), got 100000000000000000000/,
+    ],
+    [
+      'a phase entered after the file was saved',
+      (good) => good.replace(/"phaseEnteredAt": \d+/, '"phaseEnteredAt": 5000'),
+      /"progress.phaseEnteredAt" 5000 is after "savedAt" 0/,
+    ],
   ];
 
   for (const [what, corrupt, message] of cases) {
@@ -212,7 +269,10 @@ describe('a corrupt state file', () => {
       expect(warnings.some((w) => w.includes(stateFile) && w.includes('starting OFF and paused'))).toBe(true);
       // The bad file is kept aside, and a good one replaces it.
       expect(existsSync(`${stateFile}.corrupt`)).toBe(true);
-      expect(parseStateDocument(stateFile, readFileSync(stateFile, 'utf8')).progress).toMatchObject({ phase: 'OFF', status: 'paused' });
+      expect(parseStateDocument(stateFile, readFileSync(stateFile, 'utf8')).progress).toMatchObject({
+        phase: 'OFF',
+        status: 'paused',
+      });
       // Evaluations keep it OFF until an operator resumes.
       expect(rollout.evaluateAndDecide().phase.name).toBe('OFF');
       rollout.resume();
@@ -225,7 +285,9 @@ describe('a corrupt state file', () => {
     const clock = new ManualClock(0);
     new RolloutController({ stateFile, clock }).promote();
     const rollout = new RolloutController({ stateFile, clock, phases: [0.1, 1] });
-    expect(rollout.stateError!.message).toMatch(/does not fit the options: "progress.phase" "PROBE" is not among the configured phases \(10%, 100%\)/);
+    expect(rollout.stateError!.message).toMatch(
+      /does not fit the options: "progress.phase" "PROBE" is not among the configured phases \(10%, 100%\)/,
+    );
     expect(rollout).toMatchObject({ status: 'paused', phase: { name: 'OFF' } });
   });
 

@@ -80,7 +80,7 @@ describe('traffic split', () => {
     rollout.evaluateAndDecide();
     let hits = 0;
     for (let i = 0; i < IDS; i++) {
-      const id = `${(i * 2654435761 >>> 0).toString(16)}-ü-${i % 7}-äöß-${i}`;
+      const id = `${((i * 2654435761) >>> 0).toString(16)}-ü-${i % 7}-äöß-${i}`;
       if (rollout.shouldUseNewVersion(id)) hits++;
     }
     expectBinomial(hits, IDS, 0.2);
@@ -88,6 +88,8 @@ describe('traffic split', () => {
 
   it('a request id that is not a string is a TypeError naming the argument', () => {
     const { rollout } = manualRollout();
-    expect(() => rollout.shouldUseNewVersion(42 as unknown as string)).toThrow(/shouldUseNewVersion\(requestId\) needs a string, got number/);
+    expect(() => rollout.shouldUseNewVersion(42 as unknown as string)).toThrow(
+      /shouldUseNewVersion\(requestId\) needs a string, got number/,
+    );
   });
 });

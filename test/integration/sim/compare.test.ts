@@ -33,15 +33,31 @@ const suite = (runMetrics: RunMetrics): SuiteResult => ({
 describe('findRegressions (the --compare-with tolerances)', () => {
   it('tolerates changes within each measure tolerance, in both directions', () => {
     const before = suite(metrics({}));
-    const after = suite(metrics({ successRate: 0.891, recoveryTimeMs: 11_900, wastedCalls: 110, falseRejections: 30, sickLoadPerSecond: 5.5, recoverySuccessRate: 0.41 }));
+    const after = suite(
+      metrics({
+        successRate: 0.891,
+        recoveryTimeMs: 11_900,
+        wastedCalls: 110,
+        falseRejections: 30,
+        sickLoadPerSecond: 5.5,
+        recoverySuccessRate: 0.41,
+      }),
+    );
     expect(findRegressions(before, after)).toEqual([]);
     expect(findRegressions(after, before)).toEqual([]);
   });
 
   it('flags a change beyond both bounds of a tolerance', () => {
     const before = suite(metrics({}));
-    const after = suite(metrics({ successRate: 0.88, recoveryTimeMs: 12_100, wastedCalls: 111, sickLoadPerSecond: 5.6 }));
-    expect(findRegressions(before, after).map((r) => r.measure)).toEqual(['success rate', 'recovery time', 'wasted calls', 'load on sick service (req/s)']);
+    const after = suite(
+      metrics({ successRate: 0.88, recoveryTimeMs: 12_100, wastedCalls: 111, sickLoadPerSecond: 5.6 }),
+    );
+    expect(findRegressions(before, after).map((r) => r.measure)).toEqual([
+      'success rate',
+      'recovery time',
+      'wasted calls',
+      'load on sick service (req/s)',
+    ]);
   });
 
   it('a recovery lost is a regression; one gained is not', () => {
@@ -52,6 +68,8 @@ describe('findRegressions (the --compare-with tolerances)', () => {
   });
 
   it('any extra cascade is a regression', () => {
-    expect(findRegressions(suite(metrics({ cascades: 0 })), suite(metrics({ cascades: 1 })))).toMatchObject([{ measure: 'cascades' }]);
+    expect(findRegressions(suite(metrics({ cascades: 0 })), suite(metrics({ cascades: 1 })))).toMatchObject([
+      { measure: 'cascades' },
+    ]);
   });
 });

@@ -7,7 +7,14 @@ export function hardOutageScenario(): Scenario {
     name: 'small-outage',
     title: 'one service down from 10 s to 40 s',
     durationMs: 120_000,
-    services: [{ name: 'api', capacity: 10, latencyMs: 20, faults: [{ type: 'connection-reset', intensity: 'severe', from: 10_000, to: 40_000 }] }],
+    services: [
+      {
+        name: 'api',
+        capacity: 10,
+        latencyMs: 20,
+        faults: [{ type: 'connection-reset', intensity: 'severe', from: 10_000, to: 40_000 }],
+      },
+    ],
     clients: [{ name: 'client', target: 'api', ratePerSecond: 20, concurrency: 50, timeoutMs: 500 }],
     sickService: 'api',
     watchedEdge: 'client->api',

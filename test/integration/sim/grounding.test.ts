@@ -4,7 +4,11 @@ import { startFaultyServer } from '../../../src/sim/grounding/faulty-server';
 
 describe('grounding: the simulator against real HTTP on 127.0.0.1', () => {
   it('the faulty server resets connections (TCP RST) on its schedule', async () => {
-    const server = await startFaultyServer({ faults: [{ type: 'connection-reset', intensity: 'severe', from: 0, to: 60_000 }], latencyMs: 1, seed: 1 });
+    const server = await startFaultyServer({
+      faults: [{ type: 'connection-reset', intensity: 'severe', from: 0, to: 60_000 }],
+      latencyMs: 1,
+      seed: 1,
+    });
     try {
       const error = await fetch(server.url).catch((e: unknown) => e);
       expect((error as { cause?: { code?: string } }).cause?.code).toBe('ECONNRESET');
@@ -16,10 +20,18 @@ describe('grounding: the simulator against real HTTP on 127.0.0.1', () => {
 
   it('hard-outage and latency-creep, with and without a breaker, agree with the simulator within the stated tolerance', async () => {
     const rows = await runGrounding(1);
-    expect(rows.map((r) => `${r.scenario}/${r.policy}`)).toEqual(['hard-outage/none', 'hard-outage/breaker', 'latency-creep/none', 'latency-creep/breaker']);
+    expect(rows.map((r) => `${r.scenario}/${r.policy}`)).toEqual([
+      'hard-outage/none',
+      'hard-outage/breaker',
+      'latency-creep/none',
+      'latency-creep/breaker',
+    ]);
     for (const row of rows) {
       expect(row.real.requests).toBeGreaterThan(200);
-      expect(Math.abs(row.real.successRate - row.simulated.successRate), `${row.scenario}/${row.policy} success rate`).toBeLessThanOrEqual(GROUNDING_TOLERANCE.successRate);
+      expect(
+        Math.abs(row.real.successRate - row.simulated.successRate),
+        `${row.scenario}/${row.policy} success rate`,
+      ).toBeLessThanOrEqual(GROUNDING_TOLERANCE.successRate);
       expect(row.agrees, JSON.stringify(row)).toBe(true);
     }
     // The real breaker did cut the calls wasted on the real outage.

@@ -21,7 +21,12 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 const GPU: SimWorkerSpec = { id: 'gpu-0', hardware: 'gpu', capacity: 2, msPerItem: 10 };
 
 /** Runs a batch and says when and how it ended. */
-async function batch(worker: SimWorker, clock: SimulationClock, items: number, large = false): Promise<{ at: number; code?: string; computed?: number }> {
+async function batch(
+  worker: SimWorker,
+  clock: SimulationClock,
+  items: number,
+  large = false,
+): Promise<{ at: number; code?: string; computed?: number }> {
   const outcome = worker.process(items, large).then(
     () => ({ at: clock.now() }),
     (error: SimWorkerError) => ({ at: clock.now(), code: error.code, computed: error.computedItems }),
@@ -63,18 +68,39 @@ describe('SimWorker', () => {
 
   it('on a degraded class fails that share of batches at their end, the whole batch computed', async () => {
     const clock = new SimulationClock(0);
-    const worker = new SimWorker(GPU, [{ type: 'hardware-degrades', hardware: 'gpu', from: 0, to: 10_000, failureRate: 1 }], clock, new SeededRandom(1));
+    const worker = new SimWorker(
+      GPU,
+      [{ type: 'hardware-degrades', hardware: 'gpu', from: 0, to: 10_000, failureRate: 1 }],
+      clock,
+      new SeededRandom(1),
+    );
     expect(await batch(worker, clock, 20)).toEqual({ at: 200, code: 'EHWFAULT', computed: 20 });
-    const cpu = new SimWorker({ ...GPU, id: 'cpu-0', hardware: 'cpu' }, [{ type: 'hardware-degrades', hardware: 'gpu', from: 0, to: 10_000, failureRate: 1 }], clock, new SeededRandom(1));
+    const cpu = new SimWorker(
+      { ...GPU, id: 'cpu-0', hardware: 'cpu' },
+      [{ type: 'hardware-degrades', hardware: 'gpu', from: 0, to: 10_000, failureRate: 1 }],
+      clock,
+      new SeededRandom(1),
+    );
     expect((await batch(cpu, clock, 20)).code).toBeUndefined();
   });
 });
 
 /** A real WorkerPool on a simulation clock over the given simulated workers. */
-function pool(clock: SimulationClock, specs: readonly SimWorkerSpec[], faults: PoolFault[], options: { maxAttempts?: number } = {}) {
+function pool(
+  clock: SimulationClock,
+  specs: readonly SimWorkerSpec[],
+  faults: PoolFault[],
+  options: { maxAttempts?: number } = {},
+) {
   const registry = new Registry({ clock, summaryEveryMs: 0 });
   const workers = new Map(specs.map((s) => [s.id, new SimWorker(s, faults, clock, new SeededRandom(1))]));
-  const workerPool = new WorkerPool({ registry, timers: clock, random: () => 0.5, ...options, targets: specs.map(({ id, hardware, capacity }) => ({ id, hardware, capacity })) });
+  const workerPool = new WorkerPool({
+    registry,
+    timers: clock,
+    random: () => 0.5,
+    ...options,
+    targets: specs.map(({ id, hardware, capacity }) => ({ id, hardware, capacity })),
+  });
   return { workerPool, workers };
 }
 
@@ -85,7 +111,11 @@ describe('simulated tasks on the real WorkerPool', () => {
     // gpu-0 dies in the 5th batch (32 items = 320 ms each): 128 items are checkpointed, 10 of the 5th batch computed.
     const { workerPool, workers } = pool(clock, specs, [{ type: 'worker-dies', worker: 'gpu-0', at: 1_380 }]);
     const account: WorkAccount = { computed: 0, lost: 0 };
-    const task = simulatedTask({ id: 't', items: 256, batchSize: 32, checkpointEvery: 128, large: false }, workers, account);
+    const task = simulatedTask(
+      { id: 't', items: 256, batchSize: 32, checkpointEvery: 128, large: false },
+      workers,
+      account,
+    );
     const done = workerPool.run(task);
     await settle();
     await clock.runUntil(60_000);
@@ -94,7 +124,9 @@ describe('simulated tasks on the real WorkerPool', () => {
     // 128 before the death, 10 lost, then the remaining 128 on gpu-1: nothing done twice beyond the lost part.
     expect(account.computed).toBe(128 + 10 + 128);
     expect(task.hitBy).toEqual(new Set(['worker-dies']));
-    expect(workerPool.recovery.stats.actions['retry-immediate'] + workerPool.recovery.stats.actions['switch-worker']).toBeGreaterThan(0);
+    expect(
+      workerPool.recovery.stats.actions['retry-immediate'] + workerPool.recovery.stats.actions['switch-worker'],
+    ).toBeGreaterThan(0);
   });
 
   it('memory exhaustion that a smaller batch fixes: reduce halves the batch until it fits; without recovery the task is given up', async () => {
@@ -110,7 +142,9 @@ describe('simulated tasks on the real WorkerPool', () => {
 
     const bare = new SimulationClock(0);
     const baseline = pool(bare, [GPU], faults, { maxAttempts: 1 });
-    const failed = baseline.workerPool.run(simulatedTask(spec, baseline.workers, { computed: 0, lost: 0 })).catch((error: unknown) => error);
+    const failed = baseline.workerPool
+      .run(simulatedTask(spec, baseline.workers, { computed: 0, lost: 0 }))
+      .catch((error: unknown) => error);
     await settle();
     await bare.runUntil(60_000);
     expect(await failed).toBeInstanceOf(RecoveryEscalatedError);

@@ -19,7 +19,8 @@ const rolloutScenario = (name: string) => (simulationNamed(name) as RolloutScena
 async function both(name: string): Promise<Record<string, RolloutRunResult>> {
   const scenario = rolloutScenario(name);
   const runs: Record<string, RolloutRunResult> = {};
-  for (const strategy of ROLLOUT_STRATEGIES) runs[strategy.name] = await runRollout(scenario, strategy, { seed: 1, size: 'quick' });
+  for (const strategy of ROLLOUT_STRATEGIES)
+    runs[strategy.name] = await runRollout(scenario, strategy, { seed: 1, size: 'quick' });
   return runs;
 }
 
@@ -30,7 +31,9 @@ describe('rollout scenarios: a good version', () => {
     expect(progressive.phases.map((p) => p.phase)).toEqual(['PROBE', 'SMALL', 'MEDIUM', 'FULL']);
     expect(progressive.phases.map((p) => p.weight)).toEqual([0.01, 0.05, 0.2, 1]);
     for (let i = 1; i < progressive.phases.length; i++) {
-      expect(progressive.phases[i].at - progressive.phases[i - 1].at).toBeGreaterThanOrEqual(SIMULATED_ROLLOUT_OPTIONS.minPhaseDurationMs!);
+      expect(progressive.phases[i].at - progressive.phases[i - 1].at).toBeGreaterThanOrEqual(
+        SIMULATED_ROLLOUT_OPTIONS.minPhaseDurationMs!,
+      );
     }
     expect(progressive.outcomeAtMs).toBe(progressive.phases[3].at);
     expect(progressive.outcomeAtMs!).toBeLessThan(progressive.durationMs);
@@ -81,7 +84,15 @@ describe('rollout simulation', () => {
     const ids = Array.from({ length: 2000 }, (_, i) => `user-${i}`);
     // Same seed, same phase: the same users, as any process running the controller would pick.
     expect(ids.map((id) => router.useNew(id))).toEqual(ids.map((id) => twin.shouldUseNewVersion(id)));
-    expect(router.changes).toEqual([{ at: 0, phase: 'PROBE', weight: 0.01, action: 'advance', reason: 'rollout started: OFF has no new-version traffic to judge' }]);
+    expect(router.changes).toEqual([
+      {
+        at: 0,
+        phase: 'PROBE',
+        weight: 0.01,
+        action: 'advance',
+        reason: 'rollout started: OFF has no new-version traffic to judge',
+      },
+    ]);
     router.dispose();
     twin.dispose();
   });
@@ -98,8 +109,14 @@ describe('rollout simulation', () => {
   });
 
   it('a strategy that reports no split is an error naming it', async () => {
-    const silent = { name: 'silent', description: 'never says where users go', router: () => ({ useNew: () => false, record: () => undefined, changes: [], dispose: () => undefined }) };
+    const silent = {
+      name: 'silent',
+      description: 'never says where users go',
+      router: () => ({ useNew: () => false, record: () => undefined, changes: [], dispose: () => undefined }),
+    };
     const scenario = { ...rolloutScenario('rollout-good'), durationMs: 10_000 };
-    await expect(runRollout(scenario, silent, { seed: 1, size: 'quick' })).rejects.toThrow(/rollout strategy "silent" reported no phase change/);
+    await expect(runRollout(scenario, silent, { seed: 1, size: 'quick' })).rejects.toThrow(
+      /rollout strategy "silent" reported no phase change/,
+    );
   });
 });

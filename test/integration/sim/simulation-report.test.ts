@@ -22,7 +22,12 @@ let dir: string;
 const progress: Array<[number, string, string]> = [];
 
 beforeAll(async () => {
-  suite = await runSuite({ seed: 1, size: 'quick', scenarios: [simulationNamed('rollout-bad'), simulationNamed('pool-failover')], onProgress: (done, scenario, name) => progress.push([done, scenario, name]) });
+  suite = await runSuite({
+    seed: 1,
+    size: 'quick',
+    scenarios: [simulationNamed('rollout-bad'), simulationNamed('pool-failover')],
+    onProgress: (done, scenario, name) => progress.push([done, scenario, name]),
+  });
   dir = mkdtempSync(join(tmpdir(), 'breakwater-experiments-'));
   writeReport(suite, dir, { command: 'test', elapsedSeconds: 1, environment: 'test' });
 });
@@ -30,12 +35,24 @@ beforeAll(async () => {
 describe('runSuite with rollout and pool scenarios', () => {
   it('runs each under its own strategies, baseline first, and marks their kind', () => {
     expect(suite.runs).toEqual([]);
-    expect(suite.rollouts!.map((r) => `${r.scenario}/${r.strategy}`)).toEqual(['rollout-bad/big-bang', 'rollout-bad/progressive']);
-    expect(suite.pools!.map((r) => `${r.scenario}/${r.strategy}`)).toEqual(['pool-failover/no-recovery', 'pool-failover/recovery']);
+    expect(suite.rollouts!.map((r) => `${r.scenario}/${r.strategy}`)).toEqual([
+      'rollout-bad/big-bang',
+      'rollout-bad/progressive',
+    ]);
+    expect(suite.pools!.map((r) => `${r.scenario}/${r.strategy}`)).toEqual([
+      'pool-failover/no-recovery',
+      'pool-failover/recovery',
+    ]);
     expect(suite.scenarios.map((s) => s.kind)).toEqual(['rollout', 'pool']);
     expect(runCount(suite)).toBe(4);
     // Each run starts at its share of the four, and the shares only grow.
-    for (const start of [[0, 'rollout-bad', 'big-bang'], [0.25, 'rollout-bad', 'progressive'], [0.5, 'pool-failover', 'no-recovery'], [0.75, 'pool-failover', 'recovery']]) expect(progress).toContainEqual(start);
+    for (const start of [
+      [0, 'rollout-bad', 'big-bang'],
+      [0.25, 'rollout-bad', 'progressive'],
+      [0.5, 'pool-failover', 'no-recovery'],
+      [0.75, 'pool-failover', 'recovery'],
+    ])
+      expect(progress).toContainEqual(start);
     expect(progress.map(([done]) => done)).toEqual([...progress.map(([done]) => done)].sort((a, b) => a - b));
     expect(progress.at(-1)).toEqual([1, '', '']);
   });
@@ -47,10 +64,14 @@ describe('runSuite with rollout and pool scenarios', () => {
   });
 
   it('ALL_SCENARIOS is the breaker scenarios, then the rollout and pool ones; SCENARIOS stays the breaker ones', () => {
-    expect(ALL_SCENARIOS.map((s) => s.name)).toEqual([...SCENARIOS, ...ROLLOUT_SCENARIOS, ...POOL_SCENARIOS].map((s) => s.name));
+    expect(ALL_SCENARIOS.map((s) => s.name)).toEqual(
+      [...SCENARIOS, ...ROLLOUT_SCENARIOS, ...POOL_SCENARIOS].map((s) => s.name),
+    );
     expect(ALL_SCENARIOS.slice(-3).map((s) => s.name)).toEqual(['rollout-good', 'rollout-bad', 'pool-failover']);
     expect(SCENARIOS.every((s) => !('kind' in s))).toBe(true);
-    expect(() => simulationNamed('meteor')).toThrow(/unknown scenario "meteor" \(known: healthy, .*rollout-good, rollout-bad, pool-failover\)/);
+    expect(() => simulationNamed('meteor')).toThrow(
+      /unknown scenario "meteor" \(known: healthy, .*rollout-good, rollout-bad, pool-failover\)/,
+    );
   });
 });
 
@@ -58,8 +79,12 @@ describe('the report of rollout and pool scenarios', () => {
   it('writes a Markdown section per scenario with its table, and a chart each; no recovery-time chart without breaker runs', () => {
     const markdown = readFileSync(join(dir, 'scenarios.md'), 'utf8');
     expect(markdown).toContain('## rollout-bad');
-    expect(markdown).toMatch(/\| strategy \| outcome \| at \| success rate \| vs big-bang \| requests to new version \| failed there \| users on new version \| share of users \| exposure \|/);
-    expect(markdown).toMatch(/\| progressive \| rolled back \| \d+:\d\d \| 99\.\d\d% \| \+\d+\.\d% \| \d+ \| \d+ \| \d+ \| 0\.\d\d% \| \d+:\d\d \|/);
+    expect(markdown).toMatch(
+      /\| strategy \| outcome \| at \| success rate \| vs big-bang \| requests to new version \| failed there \| users on new version \| share of users \| exposure \|/,
+    );
+    expect(markdown).toMatch(
+      /\| progressive \| rolled back \| \d+:\d\d \| 99\.\d\d% \| \+\d+\.\d% \| \d+ \| \d+ \| \d+ \| 0\.\d\d% \| \d+:\d\d \|/,
+    );
     expect(markdown).toMatch(/- 0:00 advance to PROBE \(1%\)/);
     expect(markdown).toContain('## pool-failover');
     expect(markdown).toMatch(/\| recovery \| [\d.]+% \(\d+\/\d+\) \| [+-][\d.]+% \|/);
@@ -100,6 +125,10 @@ describe('--compare-with on rollout and pool runs', () => {
     progressive.outcomeAtMs = null;
     after.pools!.find((r) => r.strategy === 'recovery')!.metrics.completionRate -= 0.05;
     const found = findRegressions(suite, after).map((r) => `${r.scenario}/${r.policy}: ${r.measure}`);
-    expect(found).toEqual(['rollout-bad/progressive: time to expected outcome', 'rollout-bad/progressive: users on the bad version', 'pool-failover/recovery: completion rate']);
+    expect(found).toEqual([
+      'rollout-bad/progressive: time to expected outcome',
+      'rollout-bad/progressive: users on the bad version',
+      'pool-failover/recovery: completion rate',
+    ]);
   });
 });

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../../src/index';
+import { BreakerEdge, SimulationClock, hardOutageScenario } from './fixtures';
 import {
-  BreakerEdge,
-  SimulationClock,
-  hardOutageScenario,
-} from './fixtures';
-import { BUILT_IN_POLICIES, STATIC_BREAKER_OPTIONS, noBreaker, runScenario, runSuite, scenarioNamed, staticBreaker } from '../../../src/sim/index';
+  BUILT_IN_POLICIES,
+  STATIC_BREAKER_OPTIONS,
+  noBreaker,
+  runScenario,
+  runSuite,
+  scenarioNamed,
+  staticBreaker,
+} from '../../../src/sim/index';
 import type { Policy, Scenario } from '../../../src/sim/index';
 
 describe('SimulationClock', () => {
@@ -45,7 +49,12 @@ describe('the scenario simulator', () => {
         made.push(guard.breaker);
         expect(guard.breaker).toBeInstanceOf(CircuitBreaker);
         expect(guard.breaker.options).toMatchObject({ failureRateThreshold: 50, timeout: edge.timeoutMs });
-        return { call: (send) => guard.call(send), isRejection: (e) => guard.isRejection(e), breaker: guard.breaker, dispose: () => undefined };
+        return {
+          call: (send) => guard.call(send),
+          isRejection: (e) => guard.isRejection(e),
+          breaker: guard.breaker,
+          dispose: () => undefined,
+        };
       },
     };
     const result = await runScenario(hardOutageScenario(), spy, { seed: 1, size: 'quick' });
@@ -100,12 +109,24 @@ describe('the scenario simulator', () => {
   it('the healthy baseline loses nothing under any policy', async () => {
     const suite = await runSuite({ seed: 1, size: 'quick', scenarios: [scenarioNamed('healthy')] });
     for (const run of suite.runs) {
-      expect(run.metrics).toMatchObject({ successRate: 1, wastedCalls: 0, rejections: 0, falseRejections: 0, incidents: 0, recoveryTimeMs: null });
+      expect(run.metrics).toMatchObject({
+        successRate: 1,
+        wastedCalls: 0,
+        rejections: 0,
+        falseRejections: 0,
+        incidents: 0,
+        recoveryTimeMs: null,
+      });
     }
   });
 
   it('counts cascades in the fan-out graph and what each policy prevented', async () => {
-    const suite = await runSuite({ seed: 1, size: 'quick', scenarios: [scenarioNamed('fan-out')], policies: BUILT_IN_POLICIES });
+    const suite = await runSuite({
+      seed: 1,
+      size: 'quick',
+      scenarios: [scenarioNamed('fan-out')],
+      policies: BUILT_IN_POLICIES,
+    });
     const [none, ...others] = suite.runs;
     expect(none.metrics.cascades).toBe(2);
     expect(none.cascaded.sort()).toEqual(['checkout', 'gateway']);
@@ -120,7 +141,12 @@ describe('the scenario simulator', () => {
       description: 'no breaker, but a tick on virtual time',
       guard(edge) {
         const inner = noBreaker.guard(edge);
-        return { call: (send) => inner.call(send), isRejection: () => false, tick: () => void ticks++, dispose: () => inner.dispose() };
+        return {
+          call: (send) => inner.call(send),
+          isRejection: () => false,
+          tick: () => void ticks++,
+          dispose: () => inner.dispose(),
+        };
       },
     };
     const scenario: Scenario = { ...hardOutageScenario(), durationMs: 20_000 };

@@ -3,7 +3,7 @@ import { createDuckDbSink } from '../observe/sinks/duckdb';
 import { createJsonlSink } from '../observe/sinks/jsonl';
 import type { CircuitBreakerOptions } from '../options';
 import { Registry } from '../registry/registry';
-import { CORE_FEATURES } from './core-features';
+import { CORE_FEATURES } from '../features/core-features';
 import { defaultModelPath } from './default-model';
 import { ensureHistoryFolder } from './history-folder';
 import { EarlyWarning } from './early-warning';

@@ -1,4 +1,4 @@
-import { validateFeatureList, type FeatureList } from './feature-list';
+import { validateFeatureList, type FeatureList } from '../features/feature-list';
 
 /**
  * Labelled rows for the trainer: a row-major Float32Array (one row per observation, one column per

@@ -1,4 +1,4 @@
-import { EVIDENCE_FEATURES } from './core-features';
+import { EVIDENCE_FEATURES } from '../features/core-features';
 import type { GbdtOptions } from './gbdt/options';
 
 /**

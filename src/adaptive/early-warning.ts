@@ -1,7 +1,7 @@
 import type { Disposer } from '../events';
 import type { Registry, RegisteredBreaker } from '../registry/registry';
-import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from './core-features';
-import { FeatureListMismatchError, featureListMismatch, type FeatureList } from './feature-list';
+import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../features/core-features';
+import { FeatureListMismatchError, featureListMismatch, type FeatureList } from '../features/feature-list';
 import { allowance, shownEvidence } from './guard-rails';
 
 /** What scores feature rows: a Predictor, or anything with the same two members. */

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { TrainingSet } from './dataset';
 import type { BreakerEvent } from '../registry/event';
-import { validateFeatureList, type FeatureList } from './feature-list';
+import { validateFeatureList, type FeatureList } from '../features/feature-list';
 
 /** What a feature extractor sees: one breaker's events up to and including `now`, oldest first. */
 export interface HistoryWindow {

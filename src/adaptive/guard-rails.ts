@@ -1,4 +1,4 @@
-import { USUAL_FAILURE_RATE_THRESHOLD, coreColumn as column } from './core-features';
+import { USUAL_FAILURE_RATE_THRESHOLD, coreColumn as column } from '../features/core-features';
 
 const RECENT_FAILURES = column('failure_rate_recent');
 const RECENT_TO_THRESHOLD = column('failure_rate_recent_to_threshold');

@@ -1,12 +1,12 @@
 // breakwater/adaptive: the early-warning model. Training, export and the data interfaces need no
 // optional package; Predictor loads onnxruntime-node when a model is loaded, never before.
-export type { FeatureList } from './feature-list';
+export type { FeatureList } from '../features/feature-list';
 export {
   FeatureListMismatchError,
   describeFeatureList,
   featureListMismatch,
   validateFeatureList,
-} from './feature-list';
+} from '../features/feature-list';
 export type { TrainingSet } from './dataset';
 export { selectRows, trainingSetFromRows, validateTrainingSet } from './dataset';
 export type { EventHistoryOptions, HistoryWindow } from './event-history';
@@ -33,10 +33,10 @@ export type { ExecutionProvider, PredictorOptions } from './predictor';
 export { Predictor } from './predictor';
 export type { TrainInWorkerOptions, TrainedModel } from './train-worker';
 export { trainInWorker } from './train-worker';
-export { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor, EVIDENCE_FEATURES } from './core-features';
-export { CORE_FEATURES_V1 } from './core-features-v1';
-export { CORE_FEATURES_V2 } from './core-features-v2';
-export type { CoreFeatureOptions } from './core-features';
+export { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor, EVIDENCE_FEATURES } from '../features/core-features';
+export { CORE_FEATURES_V1 } from '../features/core-features-v1';
+export { CORE_FEATURES_V2 } from '../features/core-features-v2';
+export type { CoreFeatureOptions } from '../features/core-features';
 export { AdaptiveTuner, DEFAULT_BOUNDS } from './tuner';
 export type { Bounds, TunedOption, TunerOptions, TuningChange } from './tuner';
 export { EarlyWarning } from './early-warning';

@@ -1,5 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { FeatureListMismatchError, featureListMismatch, validateFeatureList, type FeatureList } from './feature-list';
+import {
+  FeatureListMismatchError,
+  featureListMismatch,
+  validateFeatureList,
+  type FeatureList,
+} from '../features/feature-list';
 import { exportTensorised } from './onnx/export-tensorised';
 import { modelFromTreeEnsemble } from './onnx/import-tree-ensemble';
 import { ModelFileError, decodeModel, modelInfo, type ModelDescription } from './onnx/model-file';

@@ -1,4 +1,4 @@
-import { CORE_FEATURES, USUAL_FAILURE_RATE_THRESHOLD, coreColumn as column } from './core-features';
+import { CORE_FEATURES, USUAL_FAILURE_RATE_THRESHOLD, coreColumn as column } from '../features/core-features';
 import type { TrainingSet } from './dataset';
 
 /** A rule an early-warning model must beat, as a score per row: it acts at 1 and above. */

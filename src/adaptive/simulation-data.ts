@@ -5,7 +5,7 @@ import type { EdgeContext, Policy } from '../sim/policy';
 import { STATIC_BREAKER_OPTIONS } from '../sim/policies';
 import { runScenario } from '../sim/run';
 import type { RunSize, ScenarioDefinition } from '../sim/scenario';
-import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from './core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../features/core-features';
 import type { TrainingSet } from './dataset';
 
 export interface SimulationDataOptions {

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { CORE_FEATURES } from '../adaptive/core-features';
+import { CORE_FEATURES } from '../features/core-features';
 import { defaultModelPath } from '../adaptive/default-model';
 import { Predictor } from '../adaptive/predictor';
 import { adaptivePolicy, adaptivePredictivePolicy, predictivePolicy } from '../sim/learning-policies';

@@ -9,7 +9,7 @@ import type { GbdtModel } from '../adaptive/gbdt/model';
 import { trainGbdt } from '../adaptive/gbdt/train';
 import { modelCardMarkdown, type ModelCard } from '../adaptive/model-card';
 import { exportTreeEnsemble } from '../adaptive/onnx/export-tree-ensemble';
-import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../adaptive/core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../features/core-features';
 import { trainFromGenerator } from '../sim/generator/train';
 import { EARLY_WARNING_GBDT } from '../adaptive/early-warning-gbdt';
 import { isInputError, type CliIo } from './io';

@@ -1,4 +1,4 @@
-import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../adaptive/core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../features/core-features';
 import { CircuitBreaker, type ReconfigurableOptions } from '../breaker';
 import type { ManualClock } from '../clock';
 import { Emitter, type Disposer } from '../events';

@@ -4,8 +4,8 @@ import {
   CORE_FEATURE_COUNT,
   CoreFeatureExtractor,
   EVIDENCE_FEATURES,
-} from '../../src/adaptive/core-features';
-import { CORE_FEATURES_V1 } from '../../src/adaptive/core-features-v1';
+} from '../../src/features/core-features';
+import { CORE_FEATURES_V1 } from '../../src/features/core-features-v1';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
 import { assertCore, fail, succeed } from './helpers';

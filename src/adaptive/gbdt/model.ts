@@ -1,4 +1,4 @@
-import type { FeatureList } from '../feature-list';
+import type { FeatureList } from '../../features/feature-list';
 
 /**
  * An inner node: rows with `x[feature] <= threshold` go left, the others right, and a missing

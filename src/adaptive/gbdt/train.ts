@@ -1,5 +1,5 @@
 import { selectRows, validateTrainingSet, type TrainingSet } from '../dataset';
-import { featureListMismatch } from '../feature-list';
+import { featureListMismatch } from '../../features/feature-list';
 import { logLoss } from '../metrics';
 import { SeededRandom } from '../../random';
 import { binColumns, fitEdges } from './bins';

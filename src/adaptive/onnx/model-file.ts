@@ -1,4 +1,4 @@
-import { validateFeatureList, type FeatureList } from '../feature-list';
+import { validateFeatureList, type FeatureList } from '../../features/feature-list';
 import type { TrainingSummary } from '../gbdt/model';
 import type { GraphMessage, ModelMessage } from './proto-types';
 import { IR_VERSION, OPSET_ONNX, OPSET_ONNX_ML, modelProtoType } from './schema';

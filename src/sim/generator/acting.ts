@@ -1,4 +1,4 @@
-import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../adaptive/core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../features/core-features';
 import type { RuleBaseline } from '../../adaptive/rule-baselines';
 import { EarlyWarning, type EarlyWarningOptions, type ScoringModel } from '../../adaptive/early-warning';
 import { Registry } from '../../registry/registry';

@@ -1,5 +1,5 @@
 import type { CircuitBreaker } from '../../breaker';
-import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../../adaptive/core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../../features/core-features';
 import type { TimedRows } from '../../adaptive/evaluate';
 import { playRun, type RunHooks } from './run';
 import type { Family } from './families';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CORE_FEATURE_COUNT } from '../../../src/adaptive/core-features';
+import { CORE_FEATURE_COUNT } from '../../../src/features/core-features';
 import { ManualClock, Registry, type BreakerEvent, type EventSink } from '../../../src/index';
 import { fail, succeed } from '../helpers';
 

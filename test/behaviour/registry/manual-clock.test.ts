@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/adaptive/core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/features/core-features';
 import { EarlyWarning, type ScoringModel } from '../../../src/adaptive/early-warning';
 import { AdaptiveTuner } from '../../../src/adaptive/tuner';
 import { ManualClock, Registry } from '../../../src/index';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/adaptive/core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/features/core-features';
 import type { ScoringModel } from '../../../src/adaptive/early-warning';
 import { playWithWarning } from '../../../src/sim/generator/acting';
 import { FAMILIES, HELD_OUT_FAMILIES, familyNamed } from '../../../src/sim/generator/families';

@@ -2,7 +2,7 @@ import { buildSync } from 'esbuild';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { FeatureList } from '../../../src/adaptive/feature-list';
+import type { FeatureList } from '../../../src/features/feature-list';
 import type { TrainingSet } from '../../../src/adaptive/dataset';
 import { SeededRandom } from '../../../src/random';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calibrate, calibrated, reliabilityTable } from '../../../src/adaptive/calibration';
-import { CORE_FEATURES } from '../../../src/adaptive/core-features';
+import { CORE_FEATURES } from '../../../src/features/core-features';
 import { trainingSetFromRows } from '../../../src/adaptive/dataset';
 import { predictProbabilities, predictRaw, sigmoid } from '../../../src/adaptive/gbdt/model';
 import { trainGbdt } from '../../../src/adaptive/gbdt/train';

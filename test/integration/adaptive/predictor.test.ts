@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FeatureListMismatchError } from '../../../src/adaptive/feature-list';
+import { FeatureListMismatchError } from '../../../src/features/feature-list';
 import { predictProbabilities } from '../../../src/adaptive/gbdt/model';
 import { trainGbdt } from '../../../src/adaptive/gbdt/train';
 import { exportTensorised } from '../../../src/adaptive/onnx/export-tensorised';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORE_FEATURES, EVIDENCE_FEATURES } from '../../../src/adaptive/core-features';
+import { CORE_FEATURES, EVIDENCE_FEATURES } from '../../../src/features/core-features';
 import type { ModelCard } from '../../../src/adaptive/model-card';
 import { Predictor } from '../../../src/adaptive/predictor';
 import { runTrainCommand } from '../../../src/cli/train';

@@ -26,6 +26,16 @@ describe('the import graph of src/', () => {
     expect(importCycles(importGraph(src))).toEqual([]);
   });
 
+  it('has the registry, which every wing builds on, importing no wing: only the breaker, the core and the feature rows', () => {
+    const wings = /^(adaptive|observe|rollout|recovery|chaos|compat|sim|cli)\//;
+    const intoWings = [...importGraph(src)]
+      .filter(([file]) => file.startsWith('registry/'))
+      .flatMap(([file, targets]) =>
+        targets.filter((target) => wings.test(target)).map((target) => `${file} -> ${target}`),
+      );
+    expect(intoWings).toEqual([]);
+  });
+
   it('has no wing importing the simulator: src/sim/ depends on the wings, never the reverse', () => {
     const intoSim = [...importGraph(src)]
       .filter(([file]) => !file.startsWith('sim/') && !MAY_IMPORT_SIM.some((allowed) => allowed.test(file)))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/adaptive/core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/features/core-features';
 import { learningPolicy, SIMULATED_TUNER } from '../../../src/sim/learning-policies';
 import { simulationTrainingData } from '../../../src/adaptive/simulation-data';
 import { runScenario } from '../../../src/sim/run';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORE_FEATURES } from '../../../src/adaptive/core-features';
+import { CORE_FEATURES } from '../../../src/features/core-features';
 import { EarlyWarning } from '../../../src/adaptive/early-warning';
 import { Predictor } from '../../../src/adaptive/predictor';
 import { runTrainCommand } from '../../../src/cli/train';

@@ -294,7 +294,10 @@ export class CircuitBreaker implements Ticking {
         value = fn();
       } catch (error) {
         if (typeof fn !== 'function') throw notAFunction(fn);
-        return this.failed(error, this.admitGeneration, -1, []) as T;
+        // Rethrown here, one frame below the caller's catch: V8 charges each frame it unwinds.
+        if (this.noteFailure(error, this.admitGeneration, -1) && this.fallback !== undefined)
+          return this.fallback(error) as T;
+        throw error;
       }
       this.lanes[this.lane]++;
       return value;
@@ -951,12 +954,19 @@ export class CircuitBreaker implements Ticking {
   }
 
   /** Records fn's error (a failure, or ignored when isFailure says so), then falls back or throws. */
-  private failed(error: unknown, generation: number, latency: number, args: unknown[], useFallback = true): unknown {
+  /** Records an error in the core (a failure, or ignored by isFailure) and announces a failure; whether it counted. */
+  private noteFailure(error: unknown, generation: number, latency: number): boolean {
     const counts = this.countsAsFailure(error);
     this.flushPending();
     this.record(generation, counts ? Outcome.failure : Outcome.ignored, 1, latency);
-    this.afterOperation(counts ? () => this.emit('failure', { error, latencyMs: latency / 1000 }) : undefined);
-    if (!counts) throw error;
+    this.afterOperation(
+      counts && this.has('failure') ? () => this.emit('failure', { error, latencyMs: latency / 1000 }) : undefined,
+    );
+    return counts;
+  }
+
+  private failed(error: unknown, generation: number, latency: number, args: unknown[], useFallback = true): unknown {
+    if (!this.noteFailure(error, generation, latency)) throw error;
     return this.fallBackOrThrow(error, args, useFallback);
   }
 
@@ -967,10 +977,12 @@ export class CircuitBreaker implements Ticking {
     args: unknown[],
     useFallback = true,
   ): Promise<T> {
+    if (!this.noteFailure(error, generation, latency) || this.fallback === undefined || !useFallback)
+      return rejectedSoon(error);
     try {
-      return Promise.resolve(this.failed(error, generation, latency, args, useFallback) as T);
+      return Promise.resolve(this.fallback(error, ...args) as T);
     } catch (thrown) {
-      return Promise.reject(thrown);
+      return rejectedSoon(thrown);
     }
   }
 
@@ -1075,7 +1087,8 @@ export class CircuitBreaker implements Ticking {
     };
     this.onFastFailure = (error) => {
       this.inFlight--;
-      return this.failed(error, generation, -1, []);
+      if (this.noteFailure(error, generation, -1) && this.fallback !== undefined) return this.fallback(error);
+      throw error; // here, not deeper: V8 charges each frame it unwinds
     };
   }
 

@@ -1,5 +1,6 @@
 import type { ManualClock } from './clock';
-import { CONFIG_SIZE, Config, MAX_BUCKETS, MAX_PERIOD_MS, WindowType } from './core/layout';
+import { encodeConfig } from './core/codec';
+import { MAX_BUCKETS, MAX_PERIOD_MS } from './core/layout';
 
 /** Everything a CircuitBreaker can be told. Every option is optional; times are milliseconds. */
 export interface CircuitBreakerOptions {
@@ -301,21 +302,21 @@ function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
 
 /** The core's configure() record for resolved options. */
 export function coreConfig(o: BreakerProfile): Float64Array {
-  const config = new Float64Array(CONFIG_SIZE);
-  config[Config.windowType] = o.slidingWindowType === 'count' ? WindowType.count : WindowType.time;
-  config[Config.buckets] = o.slidingWindowBuckets;
-  config[Config.windowSize] = o.slidingWindowSize;
-  config[Config.failureThreshold] = o.failureThreshold;
-  config[Config.minimumCalls] = o.minimumCalls;
-  config[Config.failureRateThreshold] = o.failureRateThreshold / 100;
-  config[Config.slowCallRateThreshold] = o.slowCallRateThreshold / 100;
-  config[Config.slowCallDurationMs] = o.slowCallDuration;
-  config[Config.recoveryTimeoutMs] = o.recoveryTimeout;
-  config[Config.maxRecoveryTimeoutMs] = o.maxRecoveryTimeout;
-  config[Config.backoffFactor] = o.backoffFactor;
-  config[Config.jitter] = o.jitter;
-  config[Config.halfOpenMaxCalls] = o.halfOpenMaxCalls;
-  config[Config.halfOpenSuccessThreshold] = o.halfOpenSuccessThreshold;
-  config[Config.halfOpenTimeoutMs] = o.halfOpenTimeout;
-  return config;
+  return encodeConfig({
+    windowType: o.slidingWindowType,
+    buckets: o.slidingWindowBuckets,
+    windowSize: o.slidingWindowSize,
+    failureThreshold: o.failureThreshold,
+    minimumCalls: o.minimumCalls,
+    failureRate: o.failureRateThreshold / 100,
+    slowCallRate: o.slowCallRateThreshold / 100,
+    slowCallDurationMs: o.slowCallDuration,
+    recoveryTimeoutMs: o.recoveryTimeout,
+    maxRecoveryTimeoutMs: o.maxRecoveryTimeout,
+    backoffFactor: o.backoffFactor,
+    jitter: o.jitter,
+    halfOpenMaxCalls: o.halfOpenMaxCalls,
+    halfOpenSuccessThreshold: o.halfOpenSuccessThreshold,
+    halfOpenTimeoutMs: o.halfOpenTimeout,
+  });
 }

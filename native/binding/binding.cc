@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "binding/call.h"
+#include "binding/layout_report.h"
 #include "core/arena.h"
 #include "core/breaker_slot.h"
 #include "core/coarse_clock.h"
@@ -324,61 +325,16 @@ napi_value ClockPageArray(napi_env env, napi_callback_info info) {
   return state.clockPageArray.Value();
 }
 
-// layout() -> the arena layout's version, sizes and field offsets as this build compiled them,
-// named as in src/core/layout.ts, so a test can hold the TypeScript constants to them.
+// layout() -> { name: value } for every offset, index, code and size of native/layout.json, as
+// this build compiled them (layout_report.h, generated), so a test can hold the TypeScript
+// constants to them.
 napi_value Layout(napi_env env, napi_callback_info) {
   Napi::Env napi(env);
-  const auto object = [&](std::initializer_list<std::pair<const char*, size_t>> fields) {
-    Napi::Object result = Napi::Object::New(napi);
-    for (const auto& [name, value] : fields) result.Set(name, double(value));
-    return result;
-  };
-  constexpr size_t kConfig = offsetof(SlotHeader, config);
-  Napi::Object layout = object({{"version", layout::kVersion},
-                                {"headerBytes", layout::kHeaderBytes},
-                                {"slotFixedBytes", layout::kSlotFixedBytes},
-                                {"lanes", layout::kLanes},
-                                {"eraShift", layout::kEraShift}});
-  layout.Set("header", object({{"magic", offsetof(ArenaHeader, magic)},
-                               {"version", offsetof(ArenaHeader, version)},
-                               {"capacity", offsetof(ArenaHeader, capacity)},
-                               {"maxBuckets", offsetof(ArenaHeader, maxBuckets)},
-                               {"slotBytes", offsetof(ArenaHeader, slotBytes)},
-                               {"bins", offsetof(ArenaHeader, bins)},
-                               {"nextSlot", offsetof(ArenaHeader, nextFreeSlot)},
-                               {"clockMode", offsetof(ArenaHeader, clockMode)},
-                               {"manualNowUs", offsetof(ArenaHeader, manualNowUs)},
-                               {"clockWords", offsetof(ArenaHeader, clockWords)},
-                               {"lanesClaimed", offsetof(ArenaHeader, lanesClaimed)}}));
-  layout.Set("slot", object({{"stateWord", offsetof(SlotHeader, stateWord)},
-                             {"halfOpenWord", offsetof(SlotHeader, halfOpenWord)},
-                             {"consecutiveFailures", offsetof(SlotHeader, consecutiveFailures)},
-                             {"reopens", offsetof(SlotHeader, reopens)},
-                             {"callSeq", offsetof(SlotHeader, callSequence)},
-                             {"transitionSeq", offsetof(SlotHeader, transitionSequence)},
-                             {"lastTransitionUs", offsetof(SlotHeader, lastTransitionAtUs)},
-                             {"epoch", offsetof(SlotHeader, epoch)},
-                             {"laneBaseline", offsetof(SlotHeader, laneBaseline)},
-                             {"windowType", kConfig + offsetof(SlotConfig, windowType)},
-                             {"buckets", kConfig + offsetof(SlotConfig, buckets)},
-                             {"bucketSpan", kConfig + offsetof(SlotConfig, bucketSpan)},
-                             {"failureThreshold", kConfig + offsetof(SlotConfig, failureThreshold)},
-                             {"minimumCalls", kConfig + offsetof(SlotConfig, minimumCalls)},
-                             {"failureRateThreshold", kConfig + offsetof(SlotConfig, failureRateThreshold)},
-                             {"slowCallRateThreshold", kConfig + offsetof(SlotConfig, slowCallRateThreshold)},
-                             {"slowCallDurationUs", kConfig + offsetof(SlotConfig, slowCallDurationUs)},
-                             {"recoveryTimeoutMs", kConfig + offsetof(SlotConfig, recoveryTimeoutMs)},
-                             {"maxRecoveryTimeoutMs", kConfig + offsetof(SlotConfig, maxRecoveryTimeoutMs)},
-                             {"backoffFactor", kConfig + offsetof(SlotConfig, backoffFactor)},
-                             {"jitter", kConfig + offsetof(SlotConfig, jitter)},
-                             {"halfOpenMaxCalls", kConfig + offsetof(SlotConfig, halfOpenMaxCalls)},
-                             {"halfOpenSuccessThreshold", kConfig + offsetof(SlotConfig, halfOpenSuccessThreshold)},
-                             {"halfOpenTimeoutMs", kConfig + offsetof(SlotConfig, halfOpenTimeoutMs)},
-                             {"totals", offsetof(SlotHeader, totals)},
-                             {"history", offsetof(SlotHeader, history)},
-                             {"lanes", offsetof(SlotHeader, lanes)},
-                             {"buckets0", sizeof(SlotHeader)}}));
-  return layout;
+  Napi::Object report = Napi::Object::New(napi);
+  report.Set("LAYOUT_VERSION", double(layout::kVersion));
+  report.Set("MAGIC", double(layout::kMagic));
+  for (const LayoutEntry& entry : kLayoutReport) report.Set(entry.name, entry.value);
+  return report;
 }
 
 struct Export {

@@ -16,16 +16,8 @@
 
 namespace breakwater::binding {
 
-// setScratch(Int32Array): where operations report what a return value cannot carry.
-enum ScratchField : size_t {
-  kScratchGeneration,  // admit: the generation to pass back to record
-  kScratchTransitioned,
-  kScratchFrom,
-  kScratchTo,
-  kScratchReason,
-  kScratchNewGeneration,
-  kScratchFieldCount,
-};
+// setScratch(Int32Array): where operations report what a return value cannot carry (ScratchField,
+// generated from native/layout.json).
 
 struct AttachedArena {
   Arena arena;

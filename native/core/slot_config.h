@@ -16,25 +16,6 @@
 
 namespace breakwater {
 
-enum ConfigField : size_t {
-  kConfigWindowType,
-  kConfigBuckets,
-  kConfigWindowSize,  // ms (time windows) or calls (count windows)
-  kConfigFailureThreshold,
-  kConfigMinimumCalls,
-  kConfigFailureRateThreshold,
-  kConfigSlowCallRateThreshold,
-  kConfigSlowCallDurationMs,
-  kConfigRecoveryTimeoutMs,
-  kConfigMaxRecoveryTimeoutMs,
-  kConfigBackoffFactor,
-  kConfigJitter,
-  kConfigHalfOpenMaxCalls,
-  kConfigHalfOpenSuccessThreshold,
-  kConfigHalfOpenTimeoutMs,
-  kConfigFieldCount,
-};
-
 namespace config_detail {
 
 // Clamps into [low, high]; NaN becomes `low`. Integral fields truncate toward zero.

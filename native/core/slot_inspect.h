@@ -20,38 +20,6 @@
 
 namespace breakwater {
 
-enum SnapshotField : size_t {
-  kSnapState,
-  kSnapGeneration,
-  kSnapRemainingMs,
-  kSnapConsecutiveFailures,
-  kSnapReopens,
-  kSnapProbesAdmitted,
-  kSnapProbeSuccesses,
-  kSnapWindowCalls,
-  kSnapWindowSuccesses,
-  kSnapWindowFailures,
-  kSnapWindowSlowCalls,
-  kSnapWindowTimeouts,
-  kSnapWindowRejections,
-  kSnapP50Us,
-  kSnapP90Us,
-  kSnapP99Us,
-  kSnapLatencySamples,
-  kSnapTotalCalls,
-  kSnapTotalSuccesses,
-  kSnapTotalFailures,
-  kSnapTotalSlowCalls,
-  kSnapTotalTimeouts,
-  kSnapTotalRejections,
-  kSnapTotalOpens,
-  kSnapTotalIgnored,
-  kSnapTransitionSequence,
-  kSnapMsSinceTransition,
-  kSnapNowUs,
-  kSnapshotFieldCount,
-};
-
 constexpr size_t kHistoryEntryFields = 5;  // atUs, from, to, reason, newGeneration
 
 inline void snapshot(SlotRef slot, ArenaClock clock, double (&out)[kSnapshotFieldCount]) {
@@ -98,17 +66,6 @@ inline void snapshot(SlotRef slot, ArenaClock clock, double (&out)[kSnapshotFiel
       transitions == 0 ? -1 : double(now.us() - relaxedLoad(header.lastTransitionAtUs)) / 1000;
   out[kSnapNowUs] = double(now.us());
 }
-
-enum WindowStatsField : size_t {
-  kStatState,
-  kStatConsecutiveFailures,
-  kStatMsSinceTransition,
-  kStatTotalCalls,
-  kStatTotalRejections,
-  kStatWindow,  // 9 fields: calls, successes, failures, slowCalls, timeouts, rejections, p50/p90/p99 us
-  kStatRecent = kStatWindow + 9,  // the same 9 over the newest ceil(buckets / 4) buckets
-  kWindowStatsFieldCount = kStatRecent + 9,
-};
 
 namespace inspect_detail {
 inline void writeCounts(double* out, const WindowCounts& counts, const LatencyHistogram& latencies) {

@@ -36,6 +36,7 @@ export { trainInWorker } from './train-worker';
 export { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor, EVIDENCE_FEATURES } from '../features/core-features';
 export { CORE_FEATURES_V1 } from '../features/core-features-v1';
 export { CORE_FEATURES_V2 } from '../features/core-features-v2';
+export { CORE_FEATURES_V3 } from '../features/core-features-v3';
 export type { CoreFeatureOptions } from '../features/core-features';
 export { AdaptiveTuner, DEFAULT_BOUNDS } from './tuner';
 export type { Bounds, TunedOption, TunerOptions, TuningChange } from './tuner';

@@ -1,22 +1,29 @@
-/**
- * Arena layout v2, mirrored from native/LAYOUT.md (the contract both cores implement).
- * Offsets are in bytes unless the name says otherwise.
- */
+// generated from native/layout.json by scripts/layout.mjs: edit that file, then run `node scripts/layout.mjs`.
+/** Arena layout, the contract both cores implement (native/LAYOUT.md). Offsets in bytes. */
 
 export const MAGIC = 0x31415742;
 export const LAYOUT_VERSION = 2;
 export const HEADER_BYTES = 256;
 export const SLOT_FIXED_BYTES = 512;
-/** A bucket's counters; its latency histogram (HISTOGRAM_BINS u32) follows when the arena keeps one (448 bytes). */
+/** A bucket's counters; its latency histogram (HISTOGRAM_BINS u32) follows when the arena keeps one. */
 export const BUCKET_COUNTER_BYTES = 32;
 export const HISTOGRAM_BINS = 104;
 export const MAX_BUCKETS = 64;
-/** Periods are compared in 32-bit serial arithmetic, so every period must stay below 2^30 ms. */
-export const MAX_PERIOD_MS = 2 ** 30 - 1;
-/** Threads that count fast-path successes in a lane of their own, per arena. */
+export const HISTORY_ENTRIES = 8;
+export const HISTORY_ENTRY_BYTES = 16;
+/** Threads that count fast-path successes in a lane of their own, per arena; a thread past the last counts in the core. */
 export const LANES = 16;
 /** The clock's era word is floor(nowMs / 2^ERA_SHIFT) (about 17.5 minutes a step). */
 export const ERA_SHIFT = 20;
+/** Periods are compared in 32-bit serial arithmetic, so every period must stay below 2^30 ms. */
+export const MAX_PERIOD_MS = 2 ** 30 - 1;
+/** A state word's generation: 28 bits, wrapping. */
+export const GENERATION_MASK = 0x0fffffff;
+export const CLOCK_WORDS = 4;
+/** history() output: up to 8 entries of [atUs, from, to, reason, newGeneration]. */
+export const HISTORY_FIELDS = 5;
+/** The scratch registers JS allocates: at least the binding's scratch fields. */
+export const SCRATCH_SIZE = 8;
 
 export const Header = {
   magic: 0,
@@ -31,12 +38,6 @@ export const Header = {
   clockWords: 40,
   lanesClaimed: 56,
 } as const;
-
-export const ClockMode = { monotonic: 0, manual: 1 } as const;
-
-/** The clock words JS reads on the fast rejection path: [nowMs32, parked, demand, era]. */
-export const ClockWord = { nowMs32: 0, parked: 1, demand: 2, era: 3 } as const;
-export const CLOCK_WORDS = 4;
 
 export const Slot = {
   stateWord: 0,
@@ -69,8 +70,16 @@ export const Slot = {
   buckets0: 512,
 } as const;
 
-export const HISTORY_ENTRIES = 8;
-export const HISTORY_ENTRY_BYTES = 16;
+export const BucketField = {
+  tag: 0,
+  calls: 8,
+  successes: 12,
+  failures: 16,
+  slowCalls: 20,
+  timeouts: 24,
+  rejections: 28,
+  histogram: 32,
+} as const;
 
 /** u64 totals, in slot order starting at Slot.totals. */
 export const Total = {
@@ -84,52 +93,7 @@ export const Total = {
   ignored: 7,
 } as const;
 
-/** u32 bucket counters, in order after the u64 tag. */
-export const BucketField = {
-  tag: 0,
-  calls: 8,
-  successes: 12,
-  failures: 16,
-  slowCalls: 20,
-  timeouts: 24,
-  rejections: 28,
-  histogram: 32,
-} as const;
-
-export const State = {
-  CLOSED: 0,
-  OPEN: 1,
-  HALF_OPEN: 2,
-  FORCED_OPEN: 3,
-  DISABLED: 4,
-} as const;
-export type StateCode = (typeof State)[keyof typeof State];
-
-export const Reason = {
-  NONE: 0,
-  CONSECUTIVE_FAILURES: 1,
-  FAILURE_RATE: 2,
-  SLOW_CALL_RATE: 3,
-  RECOVERY_TIMEOUT: 4,
-  PROBE_SUCCESS: 5,
-  PROBE_FAILURE: 6,
-  HALF_OPEN_TIMEOUT: 7,
-  FORCE_OPEN: 8,
-  DISABLE: 9,
-  MANUAL_CLOSE: 10,
-  RESET: 11,
-  RESTORE: 12,
-  PREDICTED: 13,
-} as const;
-export type ReasonCode = (typeof Reason)[keyof typeof Reason];
-
-/** countedSuccess: successes already counted in the caller's lane (window and state only). */
-export const Outcome = { success: 0, failure: 1, timeout: 2, ignored: 3, countedSuccess: 4 } as const;
-export type OutcomeCode = (typeof Outcome)[keyof typeof Outcome];
-
-export const WindowType = { time: 0, count: 1 } as const;
-
-/** configure() input, f64[15]. */
+/** configure() input. */
 export const Config = {
   windowType: 0,
   buckets: 1,
@@ -149,7 +113,7 @@ export const Config = {
 } as const;
 export const CONFIG_SIZE = 15;
 
-/** snapshot() output, f64[28]. */
+/** snapshot() output. */
 export const Snap = {
   state: 0,
   generation: 1,
@@ -182,7 +146,7 @@ export const Snap = {
 } as const;
 export const SNAPSHOT_SIZE = 28;
 
-/** windowStats() row: state, then the whole window and its newest ceil(buckets / 4) buckets. */
+/** windowStats() row: state, then the whole window and its newest ceil(buckets / 4) buckets (SpanStat fields each). */
 export const WindowStat = {
   state: 0,
   consecutiveFailures: 1,
@@ -190,10 +154,10 @@ export const WindowStat = {
   msSinceTransition: 2,
   totalCalls: 3,
   totalRejections: 4,
-  /** 9 fields from here: calls, successes, failures, slowCalls, timeouts, rejections, p50/p90/p99 us. */
   window: 5,
   recent: 14,
 } as const;
+export const WINDOW_STATS_SIZE = 23;
 
 /** Offsets within WindowStat.window and WindowStat.recent. */
 export const SpanStat = {
@@ -208,11 +172,6 @@ export const SpanStat = {
   p99Us: 8,
 } as const;
 
-export const WINDOW_STATS_SIZE = 23;
-
-/** history() output: up to 8 entries of [atUs, from, to, reason, newGeneration]. */
-export const HISTORY_FIELDS = 5;
-
 /** The scratch registers an operation writes its answer into (avoids allocating a result). */
 export const Scratch = {
   generation: 0,
@@ -222,9 +181,63 @@ export const Scratch = {
   reason: 4,
   newGeneration: 5,
 } as const;
-export const SCRATCH_SIZE = 8;
 
-export const GENERATION_MASK = 0x0fffffff;
+/** The clock words JS reads on the fast rejection path. */
+export const ClockWord = {
+  nowMs32: 0,
+  parked: 1,
+  demand: 2,
+  era: 3,
+} as const;
+
+export const State = {
+  CLOSED: 0,
+  OPEN: 1,
+  HALF_OPEN: 2,
+  FORCED_OPEN: 3,
+  DISABLED: 4,
+} as const;
+export type StateCode = (typeof State)[keyof typeof State];
+
+export const Reason = {
+  NONE: 0,
+  CONSECUTIVE_FAILURES: 1,
+  FAILURE_RATE: 2,
+  SLOW_CALL_RATE: 3,
+  RECOVERY_TIMEOUT: 4,
+  PROBE_SUCCESS: 5,
+  PROBE_FAILURE: 6,
+  HALF_OPEN_TIMEOUT: 7,
+  FORCE_OPEN: 8,
+  DISABLE: 9,
+  MANUAL_CLOSE: 10,
+  RESET: 11,
+  RESTORE: 12,
+  PREDICTED: 13,
+} as const;
+export type ReasonCode = (typeof Reason)[keyof typeof Reason];
+
+/** countedSuccess: successes already counted in the caller's lane (window and state only). */
+export const Outcome = {
+  success: 0,
+  failure: 1,
+  timeout: 2,
+  ignored: 3,
+  countedSuccess: 4,
+} as const;
+export type OutcomeCode = (typeof Outcome)[keyof typeof Outcome];
+
+export const WindowType = {
+  time: 0,
+  count: 1,
+} as const;
+export type WindowTypeCode = (typeof WindowType)[keyof typeof WindowType];
+
+export const ClockMode = {
+  monotonic: 0,
+  manual: 1,
+} as const;
+export type ClockModeCode = (typeof ClockMode)[keyof typeof ClockMode];
 
 /** Bytes of one bucket: with the histogram (bins = HISTOGRAM_BINS) or without it (bins = 0). */
 export function bucketBytesFor(bins: number): number {

@@ -2,6 +2,7 @@ import type { CircuitBreaker } from '../breaker';
 import { SpanStat, WINDOW_STATS_SIZE, WindowStat } from '../core/layout';
 import { core } from '../core/select';
 import type { FeatureList } from './feature-list';
+import { consecutiveRuleTripChance, rateRuleTripChance, type WindowNow } from './trip-chance';
 
 /**
  * The columns of a feature row, in order. Every column means the same on every service: shares of
@@ -34,12 +35,14 @@ const F = {
   since_transition_to_window: 19,
   failure_rate_projected_to_threshold: 20,
   slow_call_rate_projected_to_threshold: 21,
+  failure_rate_trip_chance: 22,
+  consecutive_trip_chance: 23,
 } as const;
 
 /** The features the early-warning model sees for a breaker: CORE_FEATURES.features[F.x] === 'x'. */
 export const CORE_FEATURES: FeatureList = Object.freeze({
   name: 'breakwater.core',
-  version: 3,
+  version: 4,
   features: Object.freeze(Object.keys(F)),
 }) as FeatureList;
 
@@ -75,6 +78,8 @@ export const EVIDENCE_FEATURES: readonly string[] = Object.freeze([
   'consecutive_failures_to_threshold',
   'failure_rate_projected_to_threshold',
   'slow_call_rate_projected_to_threshold',
+  'failure_rate_trip_chance',
+  'consecutive_trip_chance',
 ]);
 
 export interface CoreFeatureOptions {
@@ -252,8 +257,24 @@ export class CoreFeatureExtractor {
       slowThreshold > 0
         ? projected(slowCallRate, share(s[r + SpanStat.slowCalls], recentDecided)) / slowThreshold
         : NaN;
-    out[o + F.consecutive_failures_to_threshold] =
-      options.failureThreshold > 0 ? s[at + WindowStat.consecutiveFailures] / options.failureThreshold : NaN;
+    const run = s[at + WindowStat.consecutiveFailures];
+    out[o + F.consecutive_failures_to_threshold] = options.failureThreshold > 0 ? run / options.failureThreshold : NaN;
+    const now: WindowNow = {
+      windowType: options.slidingWindowType,
+      windowSize: options.slidingWindowSize,
+      minimumCalls: options.minimumCalls,
+      decided,
+      failures: s[w + SpanStat.failures],
+      recentDecided,
+      recentFailures: s[r + SpanStat.failures],
+      callsPerSecond: memory[CALL_RATE],
+    };
+    out[o + F.failure_rate_trip_chance] =
+      rateThreshold > 0 ? rateRuleTripChance(now, rateThreshold, PROJECTION_HORIZON_MS) : NaN;
+    out[o + F.consecutive_trip_chance] =
+      options.failureThreshold > 0
+        ? consecutiveRuleTripChance(now, run, options.failureThreshold, PROJECTION_HORIZON_MS)
+        : NaN;
     out[o + F.window_calls_to_minimum] = capped(decided / options.minimumCalls, MAX_CALLS_TO_MINIMUM);
     const sinceTransition = s[at + WindowStat.msSinceTransition];
     // Relative to the breaker's own window, capped at one window: a circuit that closed within its
@@ -284,7 +305,8 @@ export class CoreFeatureExtractor {
         out[o + F.failure_rate_projected_to_threshold] =
           NaN;
     }
-    if (failureThreshold === 0) out[o + F.consecutive_failures_to_threshold] = NaN;
+    if (failureRateThreshold === 0) out[o + F.failure_rate_trip_chance] = NaN;
+    if (failureThreshold === 0) out[o + F.consecutive_failures_to_threshold] = out[o + F.consecutive_trip_chance] = NaN;
     if (slowCallRateThreshold === 0)
       out[o + F.slow_call_rate_to_threshold] = out[o + F.slow_call_rate_projected_to_threshold] = NaN;
     if (timeout === 0)

@@ -1,4 +1,5 @@
-import type { BreakerObserver, CircuitBreaker } from '../breaker';
+import type { CircuitBreaker } from '../breaker';
+import type { BreakerObserver } from '../breaker/circuit-breaker';
 import type { BreakerMetrics } from '../metrics';
 import type { BreakerEvent, BreakerEventType } from './event';
 import type { CircuitBreakerOptions, ResolvedOptions } from '../options';

@@ -6,6 +6,7 @@ import {
   EVIDENCE_FEATURES,
 } from '../../src/features/core-features';
 import { CORE_FEATURES_V1 } from '../../src/features/core-features-v1';
+import { CORE_FEATURES_V3 } from '../../src/features/core-features-v3';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
 import { assertCore, fail, succeed } from './helpers';
@@ -23,8 +24,11 @@ async function callTaking(breaker: CircuitBreaker, clock: ManualClock, ms: numbe
 describe('core features', () => {
   it('is a versioned list without raw volume, raw in-flight or clock columns; v1 stays loadable by name', () => {
     assertCore();
-    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 3 });
+    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 4 });
     expect(CORE_FEATURES_V1).toMatchObject({ name: 'breakwater.core', version: 1 });
+    // v4 appends the trip chances to v3's columns: a v3 model scores a v4 row's first columns.
+    expect(CORE_FEATURES_V3.version).toBe(3);
+    expect(CORE_FEATURES.features.slice(0, CORE_FEATURES_V3.features.length)).toEqual(CORE_FEATURES_V3.features);
     expect(new Set(CORE_FEATURES.features).size).toBe(CORE_FEATURE_COUNT);
     for (const scale of ['log_window_calls', 'in_flight', 'seconds_since_transition', 'call_rate_change'])
       expect(CORE_FEATURES.features).not.toContain(scale);
@@ -77,6 +81,12 @@ describe('core features', () => {
     expect(value(rows, 1, 'consecutive_failures_to_threshold')).toBeNaN();
     expect(value(rows, 1, 'slow_call_rate_to_threshold')).toBeNaN();
     expect(value(rows, 1, 'window_calls_to_minimum')).toBeCloseTo(0.7, 5);
+    // Half the recent calls failing against a 25% rule: the next 10 s renew the whole 8 s window.
+    expect(value(rows, 0, 'failure_rate_trip_chance')).toBeGreaterThan(0.9);
+    // 10 of 20 in a row, at one failure in two: the rest of the run is unlikely.
+    expect(value(rows, 0, 'consecutive_trip_chance')).toBeLessThan(0.2);
+    expect(value(rows, 1, 'failure_rate_trip_chance')).toBeNaN();
+    expect(value(rows, 1, 'consecutive_trip_chance')).toBeNaN();
   });
 
   it("latency over the breaker's own baseline and its timeout; an incident does not move the baseline", async () => {

@@ -174,7 +174,7 @@ describe('installed with no compiler, prebuilds included', () => {
        let refusal;
        try { breaker.executeSync(() => 1); } catch (error) { refusal = error; }
        await close();
-       console.log(JSON.stringify({ differ, breakers: copies('breaker.js'), registries: copies('registry/registry.js'), pools: copies('core/pool.js'), ticks: copies('tick.js'), adaptiveIsBreaker: breaker instanceof CircuitBreaker, refusalIsOpenError: refusal instanceof CircuitOpenError }));`,
+       console.log(JSON.stringify({ differ, breakers: copies('breaker/circuit-breaker.js'), registries: copies('registry/registry.js'), pools: copies('core/pool.js'), ticks: copies('tick.js'), adaptiveIsBreaker: breaker instanceof CircuitBreaker, refusalIsOpenError: refusal instanceof CircuitOpenError }));`,
     );
     expect(JSON.parse(node(app, [script]))).toEqual({
       differ: [],

@@ -1,15 +1,5 @@
-import {
-  CONFIG_SIZE,
-  ClockMode,
-  Config,
-  GENERATION_MASK,
-  MAX_PERIOD_MS,
-  Outcome,
-  SNAPSHOT_SIZE,
-  Snap,
-  State,
-  WindowType,
-} from '../../core/layout';
+import { encodeConfig, generationOfWord, stateOfWord } from '../../core/codec';
+import { ClockMode, MAX_PERIOD_MS, Outcome, SNAPSHOT_SIZE, Snap, State } from '../../core/layout';
 import { ArenaPool, type SlotRef } from '../../core/pool';
 import { core } from '../../core/select';
 
@@ -52,18 +42,16 @@ export class CoreSlot {
     // slot goes back once this CoreSlot (owned by exactly one breaker) is garbage.
     compatPool.releaseWhenUnreachable(this, this.ref);
     this.stateIndex = this.ref.arena.stateIndex(this.ref.slot);
-    const config = new Float64Array(CONFIG_SIZE);
-    config[Config.windowType] = rules.window.type === 'count' ? WindowType.count : WindowType.time;
-    config[Config.buckets] = rules.window.buckets;
-    config[Config.windowSize] = rules.window.size;
-    config[Config.failureThreshold] = rules.failureThreshold;
-    config[Config.minimumCalls] = rules.minimumCalls;
-    config[Config.failureRateThreshold] = rules.failureRateThreshold;
-    config[Config.recoveryTimeoutMs] = MAX_PERIOD_MS;
-    config[Config.maxRecoveryTimeoutMs] = MAX_PERIOD_MS;
-    config[Config.backoffFactor] = 1;
-    config[Config.halfOpenMaxCalls] = 1;
-    config[Config.halfOpenSuccessThreshold] = 1;
+    const config = encodeConfig({
+      windowType: rules.window.type,
+      buckets: rules.window.buckets,
+      windowSize: rules.window.size,
+      failureThreshold: rules.failureThreshold,
+      minimumCalls: rules.minimumCalls,
+      failureRate: rules.failureRateThreshold,
+      recoveryTimeoutMs: MAX_PERIOD_MS,
+      maxRecoveryTimeoutMs: MAX_PERIOD_MS,
+    });
     core.configure(this.ref.arenaId, this.ref.slot, config);
   }
 
@@ -81,7 +69,7 @@ export class CoreSlot {
   /** Whether the slot still decides: once it trips it stays open (counting) until reset(). */
   get closed(): boolean {
     if (this.disposed) throw this.disposedError();
-    return (this.ref.arena.words[this.stateIndex] & 0xf) === State.CLOSED;
+    return stateOfWord(this.ref.arena.words[this.stateIndex]) === State.CLOSED;
   }
 
   /** Records `count` successes. */
@@ -126,6 +114,6 @@ export class CoreSlot {
   }
 
   private generation(): number {
-    return (this.ref.arena.words[this.stateIndex] >>> 4) & GENERATION_MASK;
+    return generationOfWord(this.ref.arena.words[this.stateIndex]);
   }
 }

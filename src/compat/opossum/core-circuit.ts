@@ -1,15 +1,13 @@
 import type { ManualClock } from '../../clock';
 import {
-  CONFIG_SIZE,
-  Config,
-  GENERATION_MASK,
-  MAX_BUCKETS,
-  MAX_PERIOD_MS,
-  Outcome,
-  Scratch,
-  State,
-  WindowType,
-} from '../../core/layout';
+  encodeConfig,
+  generationOfWord,
+  lowStateWord,
+  nextGeneration,
+  previousGeneration,
+  stateOfWord,
+} from '../../core/codec';
+import { MAX_BUCKETS, MAX_PERIOD_MS, Outcome, Scratch, State } from '../../core/layout';
 import { monotonicPool, type ArenaPool, type SlotRef } from '../../core/pool';
 import { core } from '../../core/select';
 import type { Scheduler } from './scheduler';
@@ -76,23 +74,17 @@ export class CoreCircuit {
     this.stateIndex = ref.arena.stateIndex(ref.slot);
     this.scheduler = scheduler;
     this.spanMs = Math.max(1, Math.round((options.rollingCountTimeout * 1000) / buckets)) / 1000;
-    const config = new Float64Array(CONFIG_SIZE);
-    config[Config.windowType] = WindowType.time;
-    config[Config.buckets] = buckets;
-    config[Config.windowSize] = options.rollingCountTimeout;
-    config[Config.failureThreshold] = 0;
-    // volumeThreshold counts fires, which the caller gates on: the core needs just one count.
-    config[Config.minimumCalls] = 1;
-    config[Config.failureRateThreshold] = coreThreshold(options.errorThresholdPercentage);
-    config[Config.slowCallRateThreshold] = 0;
-    config[Config.slowCallDurationMs] = 0;
-    config[Config.recoveryTimeoutMs] = options.resetTimeout;
-    config[Config.maxRecoveryTimeoutMs] = options.resetTimeout;
-    config[Config.backoffFactor] = 1;
-    config[Config.jitter] = 0;
-    config[Config.halfOpenMaxCalls] = 1;
-    config[Config.halfOpenSuccessThreshold] = 1;
-    config[Config.halfOpenTimeoutMs] = 0;
+    const config = encodeConfig({
+      windowType: 'time',
+      buckets,
+      windowSize: options.rollingCountTimeout,
+      failureThreshold: 0,
+      // volumeThreshold counts fires, which the caller gates on: the core needs just one count.
+      minimumCalls: 1,
+      failureRate: coreThreshold(options.errorThresholdPercentage),
+      recoveryTimeoutMs: options.resetTimeout,
+      maxRecoveryTimeoutMs: options.resetTimeout,
+    });
     core.configure(ref.arenaId, ref.slot, config);
   }
 
@@ -116,19 +108,19 @@ export class CoreCircuit {
   /** After release(): moves the private state word to `state` (a new generation) and returns it. */
   private moveDetached(state: number): number {
     const word = this.words[0];
-    if ((word & 0xf) === state) return NO_TRANSITION;
-    this.words[0] = ((((word >>> 4) + 1) & GENERATION_MASK) << 4) | state;
+    if (stateOfWord(word) === state) return NO_TRANSITION;
+    this.words[0] = lowStateWord(state, nextGeneration(generationOfWord(word)));
     return state;
   }
 
   /** The core state code (State.CLOSED, OPEN, HALF_OPEN, ...). */
   get state(): number {
-    return this.words[this.stateIndex] & 0xf;
+    return stateOfWord(this.words[this.stateIndex]);
   }
 
   /** The state word's generation: each transition adds one. */
   get generation(): number {
-    return (this.words[this.stateIndex] >>> 4) & GENERATION_MASK;
+    return generationOfWord(this.words[this.stateIndex]);
   }
 
   /**
@@ -164,7 +156,7 @@ export class CoreCircuit {
     if (this.pendingFires === 0 || ref === undefined) return;
     const fires = this.pendingFires;
     this.pendingFires = 0;
-    core.record(ref.arenaId, ref.slot, (this.generation - 1) & GENERATION_MASK, Outcome.success, fires, -1);
+    core.record(ref.arenaId, ref.slot, previousGeneration(this.generation), Outcome.success, fires, -1);
     this.transition();
   }
 
@@ -189,7 +181,7 @@ export class CoreCircuit {
     const ref = this.ref;
     if (ref === undefined) return;
     this.flushFires();
-    const older = (this.generation - 1) & GENERATION_MASK;
+    const older = previousGeneration(this.generation);
     // The core batches successes; a failure is recorded one at a time.
     const batch = outcome === Outcome.success ? times : 1;
     for (let left = times; left > 0; left -= batch) core.record(ref.arenaId, ref.slot, older, outcome, batch, -1);

@@ -1,35 +1,28 @@
 import { Arena } from '../arena';
 import {
   bucketBytesFor,
-  Config,
   GENERATION_MASK,
   HEADER_BYTES,
   HISTORY_ENTRIES,
   HISTORY_ENTRY_BYTES,
-  HISTORY_FIELDS,
   MAX_PERIOD_MS,
   Header,
   Outcome,
   Reason,
   SCRATCH_SIZE,
   WINDOW_STATS_SIZE,
-  WindowStat,
   Scratch,
   Slot,
-  Snap,
   State,
   Total,
-  WindowType,
 } from '../layout';
 import type { CoreBackend } from '../types';
-import { percentile } from '../histogram';
 import {
   addTotal,
   claimLane,
   generationOf,
   halfOpenWord,
   isNewerGeneration,
-  laneSuccesses,
   laneSum,
   LOW32,
   ms32,
@@ -40,7 +33,9 @@ import {
   stateWord,
   type Views,
 } from './slot';
-import { addRejections, addToWindow, clearWindow, readWindow, windowShape, writeSpan } from './window';
+import { configureSlot } from './slot-config';
+import { historyOf, snapshotSlot, windowStatsRow } from './slot-inspect';
+import { addRejections, addToWindow, clearWindow, readWindow } from './window';
 
 /** Taken when the module loads: fake-timer libraries that later replace `performance` can't break the clock. */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -243,83 +238,12 @@ export class ReferenceCore implements CoreBackend {
 
   configure(arena: number, slot: number, config: Float64Array): void {
     const v = this.views(arena);
-    const base = this.base(v, slot);
-    const type = config[Config.windowType] === WindowType.count ? WindowType.count : WindowType.time;
-    const buckets = Math.min(Math.max(1, Math.floor(config[Config.buckets])), v.u32[Header.maxBuckets >> 2]);
-    const size = config[Config.windowSize];
-    const span =
-      type === WindowType.time
-        ? Math.max(1, Math.round((size * 1000) / buckets))
-        : Math.max(1, Math.ceil(size / buckets));
-    const windowChanged =
-      v.u32[(base + Slot.windowType) >> 2] !== type ||
-      v.u32[(base + Slot.buckets) >> 2] !== buckets ||
-      Number(Atomics.load(v.u64, (base + Slot.bucketSpan) >> 3)) !== span;
-    Atomics.store(v.u32, (base + Slot.windowType) >> 2, type);
-    Atomics.store(v.u32, (base + Slot.buckets) >> 2, buckets);
-    Atomics.store(v.u64, (base + Slot.bucketSpan) >> 3, BigInt(span));
-    Atomics.store(v.u32, (base + Slot.failureThreshold) >> 2, u32(config[Config.failureThreshold]));
-    Atomics.store(v.u32, (base + Slot.minimumCalls) >> 2, u32(config[Config.minimumCalls]));
-    v.f64[(base + Slot.failureRateThreshold) >> 3] = config[Config.failureRateThreshold];
-    v.f64[(base + Slot.slowCallRateThreshold) >> 3] = config[Config.slowCallRateThreshold];
-    Atomics.store(
-      v.u64,
-      (base + Slot.slowCallDurationUs) >> 3,
-      BigInt(Math.max(0, Math.round(config[Config.slowCallDurationMs] * 1000))),
-    );
-    Atomics.store(v.u32, (base + Slot.recoveryTimeoutMs) >> 2, u32(config[Config.recoveryTimeoutMs]));
-    Atomics.store(v.u32, (base + Slot.maxRecoveryTimeoutMs) >> 2, u32(config[Config.maxRecoveryTimeoutMs]));
-    v.f64[(base + Slot.backoffFactor) >> 3] = config[Config.backoffFactor];
-    v.f64[(base + Slot.jitter) >> 3] = config[Config.jitter];
-    Atomics.store(
-      v.u32,
-      (base + Slot.halfOpenMaxCalls) >> 2,
-      Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenMaxCalls]))),
-    );
-    Atomics.store(
-      v.u32,
-      (base + Slot.halfOpenSuccessThreshold) >> 2,
-      Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenSuccessThreshold]))),
-    );
-    Atomics.store(v.u32, (base + Slot.halfOpenTimeoutMs) >> 2, u32(config[Config.halfOpenTimeoutMs]));
-    if (windowChanged) clearWindow(v, base);
+    configureSlot(v, this.base(v, slot), config);
   }
 
   snapshot(arena: number, slot: number, out: Float64Array): void {
     const v = this.views(arena);
-    const base = this.base(v, slot);
-    const nowUs = this.now(v);
-    const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
-    const state = stateOf(w);
-    const gen = generationOf(w);
-    out[Snap.state] = state;
-    out[Snap.generation] = gen;
-    out[Snap.remainingMs] = remainingOfState(v, base, w, nowUs);
-    out[Snap.consecutiveFailures] = Atomics.load(v.u32, (base + Slot.consecutiveFailures) >> 2);
-    out[Snap.reopens] = Atomics.load(v.u32, (base + Slot.reopens) >> 2);
-    const h = Atomics.load(v.u64, (base + Slot.halfOpenWord) >> 3);
-    const current = Number(h & LOW32) === gen;
-    out[Snap.probesAdmitted] = current ? Number((h >> 32n) & 0xffffn) : 0;
-    out[Snap.probeSuccesses] = current ? Number(h >> 48n) : 0;
-    const sums = readWindow(v, base, nowUs);
-    out[Snap.windowCalls] = sums.calls;
-    out[Snap.windowSuccesses] = sums.successes;
-    out[Snap.windowFailures] = sums.failures;
-    out[Snap.windowSlowCalls] = sums.slowCalls;
-    out[Snap.windowTimeouts] = sums.timeouts;
-    out[Snap.windowRejections] = sums.rejections;
-    out[Snap.p50Us] = percentile(sums.histogram, 0.5);
-    out[Snap.p90Us] = percentile(sums.histogram, 0.9);
-    out[Snap.p99Us] = percentile(sums.histogram, 0.99);
-    out[Snap.latencySamples] = sums.histogram.reduce((a, b) => a + b, 0);
-    for (let i = 0; i < 8; i++) out[Snap.totalCalls + i] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + i));
-    out[Snap.totalCalls] += laneSuccesses(v, base);
-    out[Snap.totalSuccesses] += laneSuccesses(v, base);
-    const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
-    out[Snap.transitionSeq] = seq;
-    out[Snap.msSinceTransition] =
-      seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
-    out[Snap.nowUs] = nowUs;
+    snapshotSlot(v, this.base(v, slot), this.now(v), out);
   }
 
   windowStats(arena: number, slots: Int32Array, out: Float64Array): void {
@@ -331,39 +255,12 @@ export class ReferenceCore implements CoreBackend {
     }
     const bases = Array.from(slots, (slot) => this.base(v, slot));
     const nowUs = this.now(v);
-    bases.forEach((base, i) => {
-      const row = i * WINDOW_STATS_SIZE;
-      out[row + WindowStat.state] = stateOf(Atomics.load(v.u64, (base + Slot.stateWord) >> 3));
-      out[row + WindowStat.consecutiveFailures] = Atomics.load(v.u32, (base + Slot.consecutiveFailures) >> 2);
-      const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
-      out[row + WindowStat.msSinceTransition] =
-        seq === 0 ? -1 : (nowUs - Number(Atomics.load(v.i64, (base + Slot.lastTransitionUs) >> 3))) / 1000;
-      out[row + WindowStat.totalCalls] =
-        Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.calls)) + laneSuccesses(v, base);
-      out[row + WindowStat.totalRejections] = Number(
-        Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.rejections),
-      );
-      writeSpan(out, row + WindowStat.window, readWindow(v, base, nowUs));
-      const recent = Math.ceil(windowShape(v, base).buckets / 4);
-      writeSpan(out, row + WindowStat.recent, readWindow(v, base, nowUs, recent));
-    });
+    bases.forEach((base, i) => windowStatsRow(v, base, nowUs, out, i * WINDOW_STATS_SIZE));
   }
 
   history(arena: number, slot: number, out: Float64Array): number {
     const v = this.views(arena);
-    const base = this.base(v, slot);
-    const seq = Number(Atomics.load(v.u64, (base + Slot.transitionSeq) >> 3));
-    const count = Math.min(seq, HISTORY_ENTRIES);
-    for (let i = 0; i < count; i++) {
-      const entry = base + Slot.history + ((seq - count + i) % HISTORY_ENTRIES) * HISTORY_ENTRY_BYTES;
-      const o = i * HISTORY_FIELDS;
-      out[o] = Number(v.i64[entry >> 3]);
-      out[o + 1] = v.u8[entry + 8];
-      out[o + 2] = v.u8[entry + 9];
-      out[o + 3] = v.u8[entry + 10];
-      out[o + 4] = v.u32[(entry + 12) >> 2];
-    }
-    return count;
+    return historyOf(v, this.base(v, slot), out);
   }
 
   // --- state machine -------------------------------------------------------------------------
@@ -528,5 +425,3 @@ export class ReferenceCore implements CoreBackend {
     return this.monotonicNowUs();
   }
 }
-
-const u32 = (x: number): number => Math.min(0xffffffff, Math.max(0, Math.floor(x))) >>> 0;

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,18 @@ describe('the import graph of src/', () => {
         targets.filter((target) => wings.test(target)).map((target) => `${file} -> ${target}`),
       );
     expect(intoWings).toEqual([]);
+  });
+
+  it("has no module outside src/core/ decoding a state word's bits or writing a configure() record by hand", () => {
+    const byHand = /(&\s*0xf\b|>>>\s*4\b|GENERATION_MASK|\bConfig\.\w+|CONFIG_SIZE)/;
+    const offenders = [...importGraph(src).keys()]
+      .filter((file) => !file.startsWith('core/'))
+      .flatMap((file) =>
+        readFileSync(join(src, file), 'utf8')
+          .split('\n')
+          .flatMap((line, i) => (byHand.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
+      );
+    expect(offenders).toEqual([]);
   });
 
   it('has no wing importing the simulator: src/sim/ depends on the wings, never the reverse', () => {

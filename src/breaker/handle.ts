@@ -1,0 +1,67 @@
+import { Arena } from '../core/arena';
+import { slotRef, type SlotRef } from '../core/pool';
+import { resolveName, resolveProfile, type BreakerProfile, type ResolvedOptions } from '../options';
+import type { BreakerHandle, LocalOptions } from './types';
+
+/** The handle layout this build makes and attaches to. */
+const HANDLE_VERSION = 2;
+
+/** What a breaker attached from a handle is made of. */
+export interface Attachment {
+  readonly ref: SlotRef;
+  readonly epoch: number;
+  readonly name: string;
+  readonly profile: Readonly<BreakerProfile>;
+  readonly local: LocalOptions;
+}
+
+/**
+ * The key under which fromHandle() passes an Attachment to the constructor: module-private, so no
+ * options object a user writes can carry one.
+ */
+export const ATTACHMENT: unique symbol = Symbol('breakwater.attachment');
+
+/** Checks a handle (its kind, version, memory, slot and epoch) and resolves what attaching to it takes. */
+export function attachmentOf(handle: BreakerHandle, local: LocalOptions): Attachment {
+  if (handle === null || typeof handle !== 'object' || handle.kind !== 'breakwater.breaker') {
+    throw new TypeError('breakwater: fromHandle() needs the `handle` of a CircuitBreaker');
+  }
+  if (handle.version !== HANDLE_VERSION)
+    throw new RangeError(
+      `breakwater: breaker handle version ${String(handle.version)} is not supported (expected ${HANDLE_VERSION})`,
+    );
+  const arena = Arena.from(handle.buffer, 'handle.buffer');
+  if (!Number.isInteger(handle.slot) || handle.slot < 0 || handle.slot >= arena.capacity) {
+    throw new RangeError(
+      `breakwater: handle slot ${String(handle.slot)} is outside its arena (0..${arena.capacity - 1})`,
+    );
+  }
+  const options = { ...handle.options, ...local };
+  if (handle.epoch !== arena.epochOf(handle.slot))
+    throw staleHandleError(resolveName(options), handle.epoch, arena.epochOf(handle.slot));
+  return {
+    ref: slotRef(arena, handle.slot),
+    epoch: handle.epoch,
+    name: resolveName(options),
+    profile: resolveProfile(options),
+    local,
+  };
+}
+
+/** The handle of a breaker's slot: its memory, slot, the slot's epoch and the options in force. */
+export function handleOf(ref: SlotRef, options: ResolvedOptions): BreakerHandle {
+  return {
+    kind: 'breakwater.breaker',
+    version: HANDLE_VERSION,
+    buffer: ref.arena.buffer,
+    slot: ref.slot,
+    epoch: ref.arena.epochOf(ref.slot),
+    options: { ...options, labels: { ...options.labels } },
+  };
+}
+
+export function staleHandleError(name: string, handleEpoch: number, slotEpoch: number): TypeError {
+  return new TypeError(
+    `breakwater: breaker "${name}" was disposed by its owner (its slot was given back: handle epoch ${handleEpoch}, slot epoch ${slotEpoch}); attach to a live breaker's handle`,
+  );
+}

@@ -1,0 +1,61 @@
+import { resolveProfile, type BreakerProfile, type CircuitBreakerOptions } from '../options';
+
+/** Options a live breaker can change with reconfigure(). */
+export type ReconfigurableOptions = Omit<
+  CircuitBreakerOptions,
+  'name' | 'clock' | 'isFailure' | 'fallback' | 'labels' | 'slidingWindowType'
+>;
+
+const RECONFIGURABLE = new Set([
+  'slidingWindowSize',
+  'slidingWindowBuckets',
+  'failureThreshold',
+  'failureRateThreshold',
+  'minimumCalls',
+  'slowCallRateThreshold',
+  'slowCallDuration',
+  'recoveryTimeout',
+  'maxRecoveryTimeout',
+  'backoffFactor',
+  'jitter',
+  'halfOpenMaxCalls',
+  'halfOpenSuccessThreshold',
+  'halfOpenTimeout',
+  'timeout',
+]);
+
+/**
+ * The profile after `changes` to a live breaker's `profile`: only reconfigurable options, limits
+ * that default from another option following it, and a window no wider than the `maxBuckets` its
+ * slot was made for. Throws, naming the option, on anything else.
+ */
+export function reconfiguredProfile(
+  name: string,
+  profile: Readonly<BreakerProfile>,
+  changes: ReconfigurableOptions,
+  maxBuckets: number,
+): Readonly<BreakerProfile> {
+  if (changes === null || typeof changes !== 'object')
+    throw new TypeError(
+      `breakwater: reconfigure() needs an object of options, got ${changes === null ? 'null' : typeof changes}`,
+    );
+  for (const key of Object.keys(changes)) {
+    if (!RECONFIGURABLE.has(key))
+      throw new TypeError(
+        `breakwater: option "${key}" can't change on a live breaker (reconfigurable: ${[...RECONFIGURABLE].join(', ')})`,
+      );
+  }
+  const merged: CircuitBreakerOptions = { ...profile, ...changes };
+  // Limits that default from another option follow it when it grows past them.
+  if (changes.maxRecoveryTimeout === undefined)
+    merged.maxRecoveryTimeout = Math.max(profile.maxRecoveryTimeout, Number(merged.recoveryTimeout));
+  if (changes.halfOpenMaxCalls === undefined)
+    merged.halfOpenMaxCalls = Math.max(profile.halfOpenMaxCalls, Number(merged.halfOpenSuccessThreshold));
+  const next = resolveProfile(merged);
+  if (next.slidingWindowBuckets > maxBuckets) {
+    throw new RangeError(
+      `breakwater: option "slidingWindowBuckets" can be at most ${maxBuckets} on breaker "${name}" (its slot was made for that many), got ${next.slidingWindowBuckets}`,
+    );
+  }
+  return next;
+}

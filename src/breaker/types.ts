@@ -1,0 +1,52 @@
+import type { CircuitOpenError } from '../errors/CircuitOpenError';
+import type { TimeoutError } from '../errors/TimeoutError';
+import type { CircuitBreakerOptions, ResolvedOptions } from '../options';
+import type { StateChange } from '../state';
+
+/** What a guarded async function receives after its own arguments. */
+export interface CallContext {
+  /** Aborted with a TimeoutError when the breaker's `timeout` passes; never aborted without one. */
+  readonly signal: AbortSignal;
+}
+
+/** The answer of attempt(): the value, or the breaker's rejection (never thrown). */
+export type Attempt<T> = { readonly ok: true; readonly value: T } | Rejection;
+
+/** attempt()'s answer when the circuit refuses the call. One object per breaker, reused. */
+export interface Rejection {
+  readonly ok: false;
+  readonly breaker: string;
+  /** Milliseconds until the circuit admits a probe (computed when read). */
+  readonly retryAfterMs: number;
+}
+
+export interface BreakerEvents {
+  stateChange: StateChange;
+  open: StateChange & { retryAfterMs: number };
+  close: StateChange;
+  halfOpen: StateChange;
+  success: { latencyMs: number };
+  failure: { error: unknown; latencyMs: number };
+  reject: { error: CircuitOpenError };
+  timeout: { error: TimeoutError };
+  /** reconfigure() changed the options in force. */
+  reconfigure: { before: ResolvedOptions; after: ResolvedOptions };
+}
+
+/** Structured-cloneable: post it to a worker and attach there with CircuitBreaker.fromHandle(). */
+export interface BreakerHandle {
+  readonly kind: 'breakwater.breaker';
+  readonly version: 2;
+  readonly buffer: SharedArrayBuffer;
+  readonly slot: number;
+  /** The slot's epoch when the handle was made: once its breaker is disposed, the handle is stale. */
+  readonly epoch: number;
+  readonly options: Omit<ResolvedOptions, 'labels'> & { labels: Record<string, string> };
+}
+
+/** Functions can't cross threads: the attaching side passes its own. */
+export type LocalOptions = Pick<CircuitBreakerOptions, 'isFailure' | 'fallback'>;
+
+/** What execute() calls: the caller's arguments, then the CallContext. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the public overloads carry the types
+export type GuardedFunction = (...args: any[]) => unknown;

@@ -1,0 +1,99 @@
+/**
+ * The chance that a breaker's own rules trip within the early warning's horizon if its calls keep
+ * failing as they do now. The breaker's mechanics (its window, thresholds and minimum calls) and the
+ * binomial noise of the calls decide it, so it means the same on a service of 1 call per second as
+ * on one of 1,000: a scale-free reading of "how close to tripping", where a rate ratio alone is not
+ * (1 failure in 3 calls and 300 in 900 are the same ratio, and very different chances).
+ */
+
+/** What the window holds now and how calls arrive. */
+export interface WindowNow {
+  readonly windowType: 'time' | 'count';
+  /** ms for a time window, calls for a count window. */
+  readonly windowSize: number;
+  readonly minimumCalls: number;
+  /** Calls that succeeded or failed in the window, and the failures among them. */
+  readonly decided: number;
+  readonly failures: number;
+  /** The same for the window's most recent quarter: the rate calls fail at now. */
+  readonly recentDecided: number;
+  readonly recentFailures: number;
+  /** Calls per second; NaN while unknown. */
+  readonly callsPerSecond: number;
+}
+
+/** The standard normal CDF (Abramowitz and Stegun 7.1.26 through erf; error under 1.5e-7). */
+export function normalCdf(z: number): number {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const erf =
+    1 -
+    ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
+  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+}
+
+/**
+ * The failure rate now and its uncertainty: the recent quarter's share (the window's while the
+ * quarter is empty), and for the spread, that share with half a failure in a call added (Jeffreys),
+ * so 1 failure in 1 call is not read as certainty.
+ */
+function failingNow(window: WindowNow): { rate: number; spread: number; sample: number } {
+  const [failures, decided] =
+    window.recentDecided > 0 ? [window.recentFailures, window.recentDecided] : [window.failures, window.decided];
+  const rate = decided > 0 ? failures / decided : 0;
+  const spread = (failures + 0.5) / (decided + 1);
+  return { rate, spread, sample: decided };
+}
+
+/** Calls expected in `horizonMs`: from the call rate, or while it is unknown, from a time window's own count. */
+function callsIn(window: WindowNow, horizonMs: number): number {
+  if (window.callsPerSecond >= 0) return (window.callsPerSecond * horizonMs) / 1000;
+  if (window.windowType === 'time') return (window.decided * horizonMs) / window.windowSize;
+  return 0;
+}
+
+/**
+ * The chance the failure-rate rule finds its window at or above `threshold` (a share) once the
+ * horizon's calls have replaced the window's oldest, failing at the rate they fail now.
+ */
+export function rateRuleTripChance(window: WindowNow, threshold: number, horizonMs: number): number {
+  let fresh: number;
+  let kept: number;
+  if (window.windowType === 'time') {
+    const renewed = Math.min(1, horizonMs / window.windowSize);
+    fresh = callsIn(window, Math.min(horizonMs, window.windowSize));
+    kept = window.decided * (1 - renewed);
+  } else {
+    fresh = Math.min(window.windowSize, callsIn(window, horizonMs));
+    kept = Math.max(0, Math.min(window.decided, window.windowSize - fresh));
+  }
+  const total = kept + fresh;
+  if (total < window.minimumCalls || total <= 0) return 0;
+  const { rate, spread, sample } = failingNow(window);
+  const expectedFailures = (window.decided > 0 ? (window.failures * kept) / window.decided : 0) + rate * fresh;
+  const needed = threshold * total;
+  // The fresh calls' binomial noise, and the rate's own: it was measured on `sample` calls.
+  const variance = spread * (1 - spread) * fresh * (1 + fresh / Math.max(1, sample));
+  if (variance < 1e-9) return expectedFailures >= needed - 1e-9 ? 1 : 0;
+  // Half a call of continuity correction: failures come in whole calls.
+  return normalCdf((expectedFailures - needed + 0.5) / Math.sqrt(variance));
+}
+
+/**
+ * The chance the consecutive-failure rule sees `threshold` failures in a row within the horizon:
+ * the current run of `run` going on to the threshold, or a new run among the horizon's calls
+ * (expected runs: calls x (1 - rate) x rate^threshold, as Poisson arrivals), at the rate now
+ * with its spread's half failure (a rate measured on few calls is not taken at its extremes).
+ */
+export function consecutiveRuleTripChance(
+  window: WindowNow,
+  run: number,
+  threshold: number,
+  horizonMs: number,
+): number {
+  if (run >= threshold) return 1;
+  const rate = failingNow(window).spread;
+  const continues = rate ** (threshold - run);
+  const newRuns = callsIn(window, horizonMs) * (1 - rate) * rate ** threshold;
+  return 1 - (1 - continues) * Math.exp(-newRuns);
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import {
+  consecutiveRuleTripChance,
+  normalCdf,
+  rateRuleTripChance,
+  type WindowNow,
+} from '../../src/features/trip-chance';
+
+/** P(X >= k) for X ~ Binomial(n, p), summed exactly. */
+function binomialTail(n: number, p: number, k: number): number {
+  let term = (1 - p) ** n;
+  let tail = 0;
+  for (let i = 0; i <= n; i++) {
+    if (i >= k) tail += term;
+    term *= ((n - i) / (i + 1)) * (p / (1 - p));
+  }
+  return tail;
+}
+
+/** P(a run of at least k successes in n Bernoulli(p) trials), by dynamic programming over the current run. */
+function runProbability(n: number, p: number, k: number): number {
+  let byRun = new Float64Array(k).fill(0);
+  byRun[0] = 1;
+  let reached = 0;
+  for (let trial = 0; trial < n; trial++) {
+    const next = new Float64Array(k);
+    for (let run = 0; run < k; run++) {
+      next[0] += byRun[run] * (1 - p);
+      if (run + 1 === k) reached += byRun[run] * p;
+      else next[run + 1] += byRun[run] * p;
+    }
+    byRun = next;
+  }
+  return reached;
+}
+
+/** An empty count window of 100 calls fed at `callsPerSecond`, failing at `rate` measured on many calls. */
+function emptyWindow(callsPerSecond: number, rate: number, sample = 1e6): WindowNow {
+  return {
+    windowType: 'count',
+    windowSize: 100,
+    minimumCalls: 10,
+    decided: 0,
+    failures: 0,
+    recentDecided: sample,
+    recentFailures: rate * sample,
+    callsPerSecond,
+  };
+}
+
+describe('trip chances', () => {
+  it('normalCdf matches the table', () => {
+    expect(normalCdf(0)).toBeCloseTo(0.5, 7);
+    expect(normalCdf(1.96)).toBeCloseTo(0.975002, 5);
+    expect(normalCdf(-1)).toBeCloseTo(0.158655, 5);
+  });
+
+  it("the failure-rate rule's chance is the binomial tail of the calls to come", () => {
+    // 100 calls in the next 10 s fill the window; the rule trips at 50 failures or more.
+    for (const rate of [0.3, 0.45, 0.5, 0.6]) {
+      const chance = rateRuleTripChance(emptyWindow(10, rate), 0.5, 10_000);
+      expect(Math.abs(chance - binomialTail(100, rate, 50))).toBeLessThan(0.02);
+    }
+  });
+
+  it('a rate ratio means different chances at different scales: noise decides at few calls', () => {
+    const few = (rate: number) => rateRuleTripChance(emptyWindow(2, rate), 0.5, 10_000);
+    const many = (rate: number) => rateRuleTripChance(emptyWindow(10, rate), 0.5, 10_000);
+    expect(few(0.35)).toBeGreaterThan(many(0.35) + 0.05);
+    expect(many(0.6)).toBeGreaterThan(few(0.6) + 0.05);
+  });
+
+  it('a rate measured on few calls is uncertain, and the window below minimumCalls cannot trip', () => {
+    const sure = rateRuleTripChance(emptyWindow(10, 0.6), 0.5, 10_000);
+    const unsure = rateRuleTripChance(emptyWindow(10, 0.6, 5), 0.5, 10_000);
+    expect(unsure).toBeLessThan(sure - 0.1);
+    expect(rateRuleTripChance({ ...emptyWindow(0.5, 1), minimumCalls: 10 }, 0.5, 10_000)).toBe(0);
+  });
+
+  it('a time window keeps its older calls: failures already in it count toward the threshold', () => {
+    const window: WindowNow = {
+      windowType: 'time',
+      windowSize: 60_000,
+      minimumCalls: 10,
+      decided: 600,
+      failures: 0,
+      recentDecided: 1e6,
+      recentFailures: 0.9e6,
+      callsPerSecond: 10,
+    };
+    // 500 healthy calls stay, 100 new ones fail at 90%: far below 50%.
+    expect(rateRuleTripChance(window, 0.5, 10_000)).toBeLessThan(0.001);
+    expect(rateRuleTripChance({ ...window, failures: 400 }, 0.5, 10_000)).toBeGreaterThan(0.99);
+  });
+
+  it("the consecutive rule's chance follows the exact run probability", () => {
+    for (const [rate, threshold] of [
+      [0.5, 5],
+      [0.3, 3],
+      [0.7, 10],
+    ]) {
+      const chance = consecutiveRuleTripChance(emptyWindow(10, rate), 0, threshold, 10_000);
+      expect(Math.abs(chance - runProbability(100, rate, threshold))).toBeLessThan(0.04);
+    }
+  });
+
+  it('a run under way needs only the rest of it', () => {
+    const window = { ...emptyWindow(0, 0.5), callsPerSecond: 0 };
+    expect(consecutiveRuleTripChance(window, 4, 5, 10_000)).toBeCloseTo(0.5, 3);
+    expect(consecutiveRuleTripChance(window, 3, 5, 10_000)).toBeCloseTo(0.25, 3);
+    expect(consecutiveRuleTripChance(window, 5, 5, 10_000)).toBe(1);
+  });
+});

@@ -87,7 +87,7 @@ export async function createAdaptiveBreaker(
   options: AdaptiveBreakerOptions = {},
 ): Promise<AdaptiveBreaker> {
   if (options === null || typeof options !== 'object')
-    throw new TypeError('breakwater: createAdaptiveBreaker(name, options) needs an object of options');
+    throw new TypeError('breakwater/adaptive: createAdaptiveBreaker(name, options) needs an object of options');
   const breakerOptions: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) if (!ADAPTIVE_OPTIONS.has(key)) breakerOptions[key] = value;
   const base = {
@@ -136,9 +136,12 @@ export async function createAdaptiveBreaker(
       closers.push(() => earlyWarning!.stop());
     } catch (error) {
       predictionError = error instanceof Error ? error : new Error(String(error));
-      process.emitWarning(`breakwater: prediction is off for breaker "${breaker.name}": ${predictionError.message}`, {
-        code: 'BREAKWATER_PREDICTION_OFF',
-      });
+      process.emitWarning(
+        `breakwater/adaptive: prediction is off for breaker "${breaker.name}": ${predictionError.message}`,
+        {
+          code: 'BREAKWATER_PREDICTION_OFF',
+        },
+      );
     }
   }
   return {

@@ -53,7 +53,7 @@ export function fitPlatt(raw: ArrayLike<number>, labels: ArrayLike<number>): Pla
 export function calibrated(model: GbdtModel, scaling: PlattScaling): GbdtModel {
   if (!(scaling.slope > 0))
     throw new RangeError(
-      `breakwater: a calibration slope must be > 0 (it would reverse the model), got ${scaling.slope}`,
+      `breakwater/adaptive: a calibration slope must be > 0 (it would reverse the model), got ${scaling.slope}`,
     );
   return {
     ...model,

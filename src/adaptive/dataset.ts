@@ -16,22 +16,26 @@ export interface TrainingSet {
 /** Checks a training set's shape and labels; throws a TypeError/RangeError naming `what`. */
 export function validateTrainingSet(set: unknown, what = 'training set'): TrainingSet {
   if (typeof set !== 'object' || set === null)
-    throw new TypeError(`breakwater: ${what} must be an object { featureList, features, labels, rowCount }`);
+    throw new TypeError(`breakwater/adaptive: ${what} must be an object { featureList, features, labels, rowCount }`);
   const { featureList, features, labels, rowCount } = set as Record<string, unknown>;
   const list = validateFeatureList(featureList, `${what}.featureList`);
-  if (!(features instanceof Float32Array)) throw new TypeError(`breakwater: ${what}.features must be a Float32Array`);
-  if (!(labels instanceof Uint8Array)) throw new TypeError(`breakwater: ${what}.labels must be a Uint8Array of 0/1`);
+  if (!(features instanceof Float32Array))
+    throw new TypeError(`breakwater/adaptive: ${what}.features must be a Float32Array`);
+  if (!(labels instanceof Uint8Array))
+    throw new TypeError(`breakwater/adaptive: ${what}.labels must be a Uint8Array of 0/1`);
   if (typeof rowCount !== 'number' || !Number.isInteger(rowCount) || rowCount < 0)
-    throw new TypeError(`breakwater: ${what}.rowCount must be a non-negative integer`);
+    throw new TypeError(`breakwater/adaptive: ${what}.rowCount must be a non-negative integer`);
   const width = list.features.length;
   if (features.length !== rowCount * width)
     throw new RangeError(
-      `breakwater: ${what}.features has ${features.length} values, expected rowCount × features = ${rowCount} × ${width}`,
+      `breakwater/adaptive: ${what}.features has ${features.length} values, expected rowCount × features = ${rowCount} × ${width}`,
     );
   if (labels.length !== rowCount)
-    throw new RangeError(`breakwater: ${what}.labels has ${labels.length} labels, expected one per row (${rowCount})`);
+    throw new RangeError(
+      `breakwater/adaptive: ${what}.labels has ${labels.length} labels, expected one per row (${rowCount})`,
+    );
   const bad = labels.findIndex((label) => label > 1);
-  if (bad >= 0) throw new RangeError(`breakwater: ${what}.labels[${bad}] is ${labels[bad]}, expected 0 or 1`);
+  if (bad >= 0) throw new RangeError(`breakwater/adaptive: ${what}.labels[${bad}] is ${labels[bad]}, expected 0 or 1`);
   return { featureList: list, features, labels, rowCount };
 }
 
@@ -45,29 +49,29 @@ export function trainingSetFromRows(
   labels: ArrayLike<number | boolean>,
 ): TrainingSet {
   const list = validateFeatureList(featureList);
-  if (!Array.isArray(rows)) throw new TypeError('breakwater: rows must be an array of feature rows');
+  if (!Array.isArray(rows)) throw new TypeError('breakwater/adaptive: rows must be an array of feature rows');
   if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number')
-    throw new TypeError('breakwater: labels must be an array of 0/1');
+    throw new TypeError('breakwater/adaptive: labels must be an array of 0/1');
   if (labels.length !== rows.length)
-    throw new RangeError(`breakwater: got ${labels.length} labels for ${rows.length} rows`);
+    throw new RangeError(`breakwater/adaptive: got ${labels.length} labels for ${rows.length} rows`);
   const width = list.features.length;
   const features = new Float32Array(rows.length * width);
   const out = new Uint8Array(rows.length);
   rows.forEach((row, i) => {
     if (row === null || typeof row !== 'object' || row.length !== width) {
       throw new RangeError(
-        `breakwater: rows[${i}] must hold ${width} values (${list.name}@${list.version}), got ${row?.length ?? typeof row}`,
+        `breakwater/adaptive: rows[${i}] must hold ${width} values (${list.name}@${list.version}), got ${row?.length ?? typeof row}`,
       );
     }
     for (let f = 0; f < width; f++) {
       const value = row[f];
       if (value !== null && value !== undefined && typeof value !== 'number')
-        throw new TypeError(`breakwater: rows[${i}][${f}] (${list.features[f]}) must be a number or null`);
+        throw new TypeError(`breakwater/adaptive: rows[${i}][${f}] (${list.features[f]}) must be a number or null`);
       features[i * width + f] = value ?? Number.NaN;
     }
     const label = labels[i];
     if (label !== 0 && label !== 1 && label !== true && label !== false)
-      throw new RangeError(`breakwater: labels[${i}] must be 0, 1, false or true, got ${String(label)}`);
+      throw new RangeError(`breakwater/adaptive: labels[${i}] must be 0, 1, false or true, got ${String(label)}`);
     out[i] = label === true || label === 1 ? 1 : 0;
   });
   return { featureList: list, features, labels: out, rowCount: rows.length };

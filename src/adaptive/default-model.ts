@@ -16,6 +16,6 @@ export function defaultModelPath(): string {
     dir = dirname(dir);
   }
   throw new Error(
-    `breakwater: the default model (${DEFAULT_MODEL_FILE}) is missing from this installation; train one with \`breakwater train --from simulator --out model.onnx\``,
+    `breakwater/adaptive: the default model (${DEFAULT_MODEL_FILE}) is missing from this installation; train one with \`breakwater train --from simulator --out model.onnx\``,
   );
 }

@@ -1,7 +1,8 @@
 import type { Disposer } from '../events';
 import type { Registry, RegisteredBreaker } from '../registry/registry';
 import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../features/core-features';
-import { FeatureListMismatchError, featureListMismatch, type FeatureList } from '../features/feature-list';
+import { featureListMismatch, type FeatureList } from '../features/feature-list';
+import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
 import { allowance, shownEvidence } from './guard-rails';
 
 /** What scores feature rows: a Predictor, or anything with the same two members. */
@@ -71,7 +72,9 @@ export class EarlyWarning {
     options: EarlyWarningOptions = {},
   ) {
     if (model === null || typeof model !== 'object' || typeof model.score !== 'function') {
-      throw new TypeError('breakwater: EarlyWarning needs a model with featureList and score(rows) (a Predictor)');
+      throw new TypeError(
+        'breakwater/adaptive: EarlyWarning needs a model with featureList and score(rows) (a Predictor)',
+      );
     }
     const mismatch = featureListMismatch(model.featureList, CORE_FEATURES);
     if (mismatch)
@@ -88,13 +91,13 @@ export class EarlyWarning {
     );
     if (releaseThreshold > predictionThreshold) {
       throw new RangeError(
-        `breakwater: option "releaseThreshold" (${releaseThreshold}) must be at most predictionThreshold (${predictionThreshold})`,
+        `breakwater/adaptive: option "releaseThreshold" (${releaseThreshold}) must be at most predictionThreshold (${predictionThreshold})`,
       );
     }
     const mode = options.mode ?? 'shed';
     if (mode !== 'open' && mode !== 'shed' && mode !== 'observe')
       throw new RangeError(
-        `breakwater: option "mode" must be "open", "shed" or "observe", got ${JSON.stringify(mode)}`,
+        `breakwater/adaptive: option "mode" must be "open", "shed" or "observe", got ${JSON.stringify(mode)}`,
       );
     this.options = {
       predictionThreshold,
@@ -190,13 +193,13 @@ export class EarlyWarning {
 function probabilityOption(option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value >= 0 && value <= 1))
-    throw new RangeError(`breakwater: option "${option}" must be a number from 0 to 1, got ${String(value)}`);
+    throw new RangeError(`breakwater/adaptive: option "${option}" must be a number from 0 to 1, got ${String(value)}`);
   return value;
 }
 
 function integerOption(option: string, value: number | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min)
-    throw new RangeError(`breakwater: option "${option}" must be an integer >= ${min}, got ${String(value)}`);
+    throw new RangeError(`breakwater/adaptive: option "${option}" must be an integer >= ${min}, got ${String(value)}`);
   return value;
 }

@@ -1,5 +1,5 @@
 import type { TrainingSet } from './dataset';
-import { rocAuc } from './metrics';
+import { rocAuc } from './classification-metrics';
 
 /** Labelled rows in time order per breaker: what an early warning is evaluated on. */
 export interface TimedRows extends TrainingSet {

@@ -1,3 +1,4 @@
+import { HistoryFileError } from './errors/HistoryFileError';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { TrainingSet } from './dataset';
@@ -44,17 +45,6 @@ export const HISTORY_FEATURES: FeatureList = {
   ],
 };
 
-/** An event-history file that can't be read: missing, or not a history. */
-export class HistoryFileError extends Error {
-  override readonly name = 'HistoryFileError';
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Reads a JSONL event-history file and builds labelled windows from it (see trainingSetFromEvents). */
 export async function loadEventHistory(path: string, options: EventHistoryOptions): Promise<TrainingSet> {
   return trainingSetFromEvents(await readEventHistory(path), options, path);
@@ -73,13 +63,15 @@ export async function readEventHistory(path: string): Promise<BreakerEvent[]> {
       try {
         parsed = JSON.parse(line);
       } catch (error) {
-        throw new SyntaxError(`breakwater: ${path} line ${lineNumber} is not JSON: ${(error as Error).message}`);
+        throw new SyntaxError(
+          `breakwater/adaptive: ${path} line ${lineNumber} is not JSON: ${(error as Error).message}`,
+        );
       }
       events.push(checkEvent(parsed, `${path} line ${lineNumber}`));
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new HistoryFileError(path, `breakwater: event history ${path}: no such file`);
+    if (code === 'ENOENT') throw new HistoryFileError(path, `breakwater/adaptive: event history ${path}: no such file`);
     throw error;
   }
   return events;
@@ -101,15 +93,15 @@ export function trainingSetFromEvents(
   const { horizonSeconds } = options;
   if (typeof horizonSeconds !== 'number' || !(horizonSeconds > 0))
     throw new RangeError(
-      `breakwater: option horizonSeconds must be a positive number of seconds, got ${String(horizonSeconds)}`,
+      `breakwater/adaptive: option horizonSeconds must be a positive number of seconds, got ${String(horizonSeconds)}`,
     );
   const longSpan = options.longSpanSeconds ?? 60;
   if (typeof longSpan !== 'number' || !(longSpan > 0))
     throw new RangeError(
-      `breakwater: option longSpanSeconds must be a positive number of seconds, got ${String(longSpan)}`,
+      `breakwater/adaptive: option longSpanSeconds must be a positive number of seconds, got ${String(longSpan)}`,
     );
   if ((options.extract === undefined) !== (options.featureList === undefined))
-    throw new TypeError('breakwater: options.featureList and options.extract go together');
+    throw new TypeError('breakwater/adaptive: options.featureList and options.extract go together');
   const featureList = options.featureList
     ? validateFeatureList(options.featureList, 'options.featureList')
     : HISTORY_FEATURES;
@@ -149,7 +141,7 @@ export function trainingSetFromEvents(
       const values = tracked ?? options.extract?.({ breaker, history, now: event, at }) ?? [];
       if (values.length !== width)
         throw new RangeError(
-          `breakwater: extract returned ${values.length} values for ${breaker} at ${at}, expected ${width} (${featureList.name}@${featureList.version})`,
+          `breakwater/adaptive: extract returned ${values.length} values for ${breaker} at ${at}, expected ${width} (${featureList.name}@${featureList.version})`,
         );
       for (let f = 0; f < width; f++) rows.push(values[f]);
       labels.push(positive ? 1 : 0);
@@ -171,16 +163,17 @@ function timestampMs(timestamp: unknown): number {
 
 function checkEvent(value: unknown, where: string): BreakerEvent {
   if (typeof value !== 'object' || value === null)
-    throw new TypeError(`breakwater: ${where}: an event must be a JSON object`);
+    throw new TypeError(`breakwater/adaptive: ${where}: an event must be a JSON object`);
   const event = value as BreakerEvent;
   if (!Number.isFinite(timestampMs(event.timestamp)))
     throw new TypeError(
-      `breakwater: ${where}: timestamp must be ms since the epoch or an ISO-8601 string, got ${JSON.stringify(event.timestamp)}`,
+      `breakwater/adaptive: ${where}: timestamp must be ms since the epoch or an ISO-8601 string, got ${JSON.stringify(event.timestamp)}`,
     );
   if (typeof event.breaker !== 'string' || event.breaker === '')
-    throw new TypeError(`breakwater: ${where}: breaker must be a non-empty string`);
-  if (typeof event.event_type !== 'string') throw new TypeError(`breakwater: ${where}: event_type must be a string`);
-  if (typeof event.state !== 'string') throw new TypeError(`breakwater: ${where}: state must be a string`);
+    throw new TypeError(`breakwater/adaptive: ${where}: breaker must be a non-empty string`);
+  if (typeof event.event_type !== 'string')
+    throw new TypeError(`breakwater/adaptive: ${where}: event_type must be a string`);
+  if (typeof event.state !== 'string') throw new TypeError(`breakwater/adaptive: ${where}: state must be a string`);
   return event;
 }
 

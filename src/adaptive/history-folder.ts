@@ -7,13 +7,13 @@ import { dirname, resolve } from 'node:path';
  */
 export function ensureHistoryFolder(option: string, path: unknown): void {
   if (typeof path !== 'string' || path.length === 0)
-    throw new TypeError(`breakwater: option ${option} must be a file path, got ${JSON.stringify(path)}`);
+    throw new TypeError(`breakwater/adaptive: option ${option} must be a file path, got ${JSON.stringify(path)}`);
   const folder = dirname(resolve(path));
   try {
     mkdirSync(folder, { recursive: true });
   } catch (error) {
     throw new Error(
-      `breakwater: option ${option}: cannot create the folder ${folder} for ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      `breakwater/adaptive: option ${option}: cannot create the folder ${folder} for ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     );
   }
 }

@@ -1,34 +1,26 @@
 // breakwater/adaptive: the early-warning model. Training, export and the data interfaces need no
 // optional package; Predictor loads onnxruntime-node when a model is loaded, never before.
 export type { FeatureList } from '../features/feature-list';
-export {
-  FeatureListMismatchError,
-  describeFeatureList,
-  featureListMismatch,
-  validateFeatureList,
-} from '../features/feature-list';
+export { describeFeatureList, featureListMismatch, validateFeatureList } from '../features/feature-list';
+export { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
 export type { TrainingSet } from './dataset';
 export { selectRows, trainingSetFromRows, validateTrainingSet } from './dataset';
 export type { EventHistoryOptions, HistoryWindow } from './event-history';
-export {
-  HISTORY_FEATURES,
-  HistoryFileError,
-  loadEventHistory,
-  readEventHistory,
-  trainingSetFromEvents,
-} from './event-history';
+export { HISTORY_FEATURES, loadEventHistory, readEventHistory, trainingSetFromEvents } from './event-history';
+export { HistoryFileError } from './errors/HistoryFileError';
 export type { GbdtOptions } from './gbdt/options';
 export type { GbdtModel, LeafNode, SplitNode, Tree, TreeNode, TrainingSummary } from './gbdt/model';
 export { predictProbabilities, predictRaw } from './gbdt/model';
 export type { RoundProgress, TrainHooks } from './gbdt/train';
 export { trainGbdt } from './gbdt/train';
-export { logLoss, rocAuc } from './metrics';
+export { logLoss, rocAuc } from './classification-metrics';
 export type { ExportOptions } from './onnx/export-tree-ensemble';
 export { exportTreeEnsemble } from './onnx/export-tree-ensemble';
 export { exportTensorised } from './onnx/export-tensorised';
 export { modelFromTreeEnsemble } from './onnx/import-tree-ensemble';
 export type { ModelDescription, ModelForm, ModelInfo } from './onnx/model-file';
-export { ModelFileError, decodeModel, readModelInfo } from './onnx/model-file';
+export { decodeModel, readModelInfo } from './onnx/model-file';
+export { ModelFileError } from './errors/ModelFileError';
 export type { ExecutionProvider, PredictorOptions } from './predictor';
 export { Predictor } from './predictor';
 export type { TrainInWorkerOptions, TrainedModel } from './train-worker';

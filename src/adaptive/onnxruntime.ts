@@ -30,9 +30,9 @@ export function loadOnnxRuntime(packageName = ONNXRUNTIME_PACKAGE): OnnxRuntime 
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'MODULE_NOT_FOUND' && (error as Error).message.includes(packageName)) {
       throw new Error(
-        `breakwater: scoring a model needs the optional peer dependency ${packageName}; install it with \`npm install ${packageName}\``,
+        `breakwater/adaptive: scoring a model needs the optional peer dependency ${packageName}; install it with \`npm install ${packageName}\``,
       );
     }
-    throw new Error(`breakwater: ${packageName} is installed but failed to load: ${(error as Error).message}`);
+    throw new Error(`breakwater/adaptive: ${packageName} is installed but failed to load: ${(error as Error).message}`);
   }
 }

@@ -1,13 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import {
-  FeatureListMismatchError,
-  featureListMismatch,
-  validateFeatureList,
-  type FeatureList,
-} from '../features/feature-list';
+import { featureListMismatch, validateFeatureList, type FeatureList } from '../features/feature-list';
+import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
 import { exportTensorised } from './onnx/export-tensorised';
 import { modelFromTreeEnsemble } from './onnx/import-tree-ensemble';
-import { ModelFileError, decodeModel, modelInfo, type ModelDescription } from './onnx/model-file';
+import { decodeModel, modelInfo, type ModelDescription } from './onnx/model-file';
+import { ModelFileError } from './errors/ModelFileError';
 import { loadOnnxRuntime, type OnnxRuntime } from './onnxruntime';
 import { OnnxRuntimeScorer, TreeWalkerScorer, type Scorer } from './scorers';
 
@@ -69,12 +66,14 @@ export class Predictor {
    */
   static async load(model: string | Uint8Array, options: PredictorOptions): Promise<Predictor> {
     if (typeof options !== 'object' || options === null)
-      throw new TypeError('breakwater: Predictor.load needs options { featureList, executionProviders? }');
+      throw new TypeError('breakwater/adaptive: Predictor.load needs options { featureList, executionProviders? }');
     const callerList = validateFeatureList(options.featureList, 'options.featureList');
     const providers = validateProviders(options.executionProviders);
     const threads = options.intraOpThreads;
     if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
-      throw new RangeError(`breakwater: options.intraOpThreads must be a positive integer, got ${String(threads)}`);
+      throw new RangeError(
+        `breakwater/adaptive: options.intraOpThreads must be a positive integer, got ${String(threads)}`,
+      );
     const source = typeof model === 'string' ? model : '<bytes>';
     const bytes = typeof model === 'string' ? await readModelFile(model) : model;
     const message = decodeModel(bytes, source);
@@ -96,9 +95,9 @@ export class Predictor {
         runtime = loadOnnxRuntime();
       } catch (error) {
         if (last) throw error;
-        passedOver.push(`${provider}: ${(error as Error).message.replace('breakwater: ', '')}`);
+        passedOver.push(`${provider}: ${(error as Error).message.replace('breakwater/adaptive: ', '')}`);
         warnOnce(
-          `breakwater: onnxruntime-node is not available, scoring with the next provider (${providers[index + 1]}): ${(error as Error).message}`,
+          `breakwater/adaptive: onnxruntime-node is not available, scoring with the next provider (${providers[index + 1]}): ${(error as Error).message}`,
           'BREAKWATER_ONNXRUNTIME_MISSING',
         );
         continue;
@@ -124,10 +123,10 @@ export class Predictor {
         } catch (error) {
           // onnxruntime throws instead of falling back when the CUDA libraries are absent.
           const reason = `CUDA execution provider unavailable: ${(error as Error).message.split('\n')[0]}`;
-          if (last) throw new Error(`breakwater: ${reason} (add 'cpu' to executionProviders to fall back)`);
+          if (last) throw new Error(`breakwater/adaptive: ${reason} (add 'cpu' to executionProviders to fall back)`);
           passedOver.push(reason);
           warnOnce(
-            `breakwater: ${reason}; scoring with the next provider (${providers[index + 1]})`,
+            `breakwater/adaptive: ${reason}; scoring with the next provider (${providers[index + 1]})`,
             'BREAKWATER_CUDA_UNAVAILABLE',
           );
           continue;
@@ -149,7 +148,7 @@ export class Predictor {
         throw new ModelFileError(source, `onnxruntime cannot load it: ${(error as Error).message}`);
       }
     }
-    throw new Error('breakwater: options.executionProviders is empty');
+    throw new Error('breakwater/adaptive: options.executionProviders is empty');
   }
 
   /**
@@ -157,13 +156,13 @@ export class Predictor {
    * missing value), in one call of the runtime.
    */
   async score(rows: Float32Array): Promise<Float32Array> {
-    if (this.closed) throw new Error('breakwater: this predictor is closed');
+    if (this.closed) throw new Error('breakwater/adaptive: this predictor is closed');
     if (!(rows instanceof Float32Array))
-      throw new TypeError('breakwater: score(rows) needs a Float32Array of feature rows');
+      throw new TypeError('breakwater/adaptive: score(rows) needs a Float32Array of feature rows');
     const width = this.featureList.features.length;
     if (rows.length % width !== 0)
       throw new RangeError(
-        `breakwater: score(rows) got ${rows.length} values, not whole rows of ${width} features (${this.featureList.name}@${this.featureList.version})`,
+        `breakwater/adaptive: score(rows) got ${rows.length} values, not whole rows of ${width} features (${this.featureList.name}@${this.featureList.version})`,
       );
     const count = rows.length / width;
     if (count === 0) return new Float32Array(0);
@@ -187,7 +186,7 @@ function validateProviders(providers: unknown): ExecutionProvider[] {
   for (const provider of providers) {
     if (!PROVIDERS.includes(provider))
       throw new RangeError(
-        `breakwater: options.executionProviders: unknown provider ${JSON.stringify(provider)} (known: ${PROVIDERS.map((p) => `'${p}'`).join(', ')})`,
+        `breakwater/adaptive: options.executionProviders: unknown provider ${JSON.stringify(provider)} (known: ${PROVIDERS.map((p) => `'${p}'`).join(', ')})`,
       );
   }
   return providers as ExecutionProvider[];

@@ -19,7 +19,7 @@ const WINDOW_CALLS_TO_MINIMUM = column('window_calls_to_minimum');
 function scoreRows(set: TrainingSet, estimate: (row: Float32Array, at: number) => number): Float64Array {
   if (set.featureList.name !== CORE_FEATURES.name || set.featureList.version !== CORE_FEATURES.version) {
     throw new RangeError(
-      `breakwater: rule baselines score ${CORE_FEATURES.name}@${CORE_FEATURES.version} rows, got ${set.featureList.name}@${set.featureList.version}`,
+      `breakwater/adaptive: rule baselines score ${CORE_FEATURES.name}@${CORE_FEATURES.version} rows, got ${set.featureList.name}@${set.featureList.version}`,
     );
   }
   const width = CORE_FEATURES.features.length;

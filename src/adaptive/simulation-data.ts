@@ -90,12 +90,13 @@ class RunRecorder {
 export async function simulationTrainingData(options: SimulationDataOptions): Promise<SimulationData> {
   const horizonMs = options.horizonMs ?? 10_000;
   if (!Number.isInteger(horizonMs) || horizonMs < 1)
-    throw new RangeError(`breakwater: option "horizonMs" must be an integer >= 1, got ${String(horizonMs)}`);
+    throw new RangeError(`breakwater/adaptive: option "horizonMs" must be an integer >= 1, got ${String(horizonMs)}`);
   if (!Array.isArray(options.families) || options.families.length === 0)
-    throw new TypeError('breakwater: option "families" must be a non-empty array of scenarios');
-  if (options.families.length > 255) throw new RangeError('breakwater: option "families" holds at most 255 scenarios');
+    throw new TypeError('breakwater/adaptive: option "families" must be a non-empty array of scenarios');
+  if (options.families.length > 255)
+    throw new RangeError('breakwater/adaptive: option "families" holds at most 255 scenarios');
   if (!Array.isArray(options.seeds) || options.seeds.length === 0)
-    throw new TypeError('breakwater: option "seeds" must be a non-empty array of integers');
+    throw new TypeError('breakwater/adaptive: option "seeds" must be a non-empty array of integers');
   const rows: Float32Array[] = [];
   const labels: number[] = [];
   const family: number[] = [];

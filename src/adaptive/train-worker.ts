@@ -61,11 +61,13 @@ export function trainInWorker(set: TrainingSet, options: TrainInWorkerOptions = 
   validateTrainingSet(set);
   const form = options.form ?? 'tree-ensemble';
   if (form !== 'tree-ensemble' && form !== 'tensorised')
-    throw new RangeError(`breakwater: option form must be 'tree-ensemble' or 'tensorised', got ${String(form)}`);
+    throw new RangeError(
+      `breakwater/adaptive: option form must be 'tree-ensemble' or 'tensorised', got ${String(form)}`,
+    );
   const entry = options.workerEntry ?? __filename;
   if (/\.[cm]?ts$/.test(entry)) {
     throw new Error(
-      `breakwater: trainInWorker cannot start a worker on TypeScript source (${entry}); use the built package, or pass options.workerEntry = a built file that contains trainInWorker`,
+      `breakwater/adaptive: trainInWorker cannot start a worker on TypeScript source (${entry}); use the built package, or pass options.workerEntry = a built file that contains trainInWorker`,
     );
   }
   const job: Job = {
@@ -101,7 +103,9 @@ export function trainInWorker(set: TrainingSet, options: TrainInWorkerOptions = 
     });
     worker.on('error', (error) => settle(() => reject(error)));
     worker.on('exit', (code) =>
-      settle(() => reject(new Error(`breakwater: the training worker exited (code ${code}) before returning a model`))),
+      settle(() =>
+        reject(new Error(`breakwater/adaptive: the training worker exited (code ${code}) before returning a model`)),
+      ),
     );
   });
 }

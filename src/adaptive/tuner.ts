@@ -140,37 +140,43 @@ export class AdaptiveTuner {
     options: TunerOptions = {},
   ) {
     if (options === null || typeof options !== 'object')
-      throw new TypeError('breakwater: AdaptiveTuner options must be an object');
+      throw new TypeError('breakwater/adaptive: AdaptiveTuner options must be an object');
     const learningRate = options.learningRate ?? 0.3;
     if (typeof learningRate !== 'number' || !(learningRate > 0 && learningRate <= 1)) {
-      throw new RangeError(`breakwater: option "learningRate" must be a number in (0, 1], got ${String(learningRate)}`);
+      throw new RangeError(
+        `breakwater/adaptive: option "learningRate" must be a number in (0, 1], got ${String(learningRate)}`,
+      );
     }
     const retrainingInterval = options.retrainingInterval ?? 60_000;
     if (!Number.isInteger(retrainingInterval) || retrainingInterval < 1) {
       throw new RangeError(
-        `breakwater: option "retrainingInterval" must be an integer number of ms >= 1, got ${String(retrainingInterval)}`,
+        `breakwater/adaptive: option "retrainingInterval" must be an integer number of ms >= 1, got ${String(retrainingInterval)}`,
       );
     }
     const minDataPoints = options.minDataPoints ?? 5;
     if (!Number.isInteger(minDataPoints) || minDataPoints < 1) {
-      throw new RangeError(`breakwater: option "minDataPoints" must be an integer >= 1, got ${String(minDataPoints)}`);
+      throw new RangeError(
+        `breakwater/adaptive: option "minDataPoints" must be an integer >= 1, got ${String(minDataPoints)}`,
+      );
     }
     const bounds = { ...DEFAULT_BOUNDS } as Record<TunedOption, Bounds>;
     for (const [option, value] of Object.entries(options.bounds ?? {})) {
       if (!(option in DEFAULT_BOUNDS))
         throw new TypeError(
-          `breakwater: option "bounds.${option}" is not a tuned option (${Object.keys(DEFAULT_BOUNDS).join(', ')})`,
+          `breakwater/adaptive: option "bounds.${option}" is not a tuned option (${Object.keys(DEFAULT_BOUNDS).join(', ')})`,
         );
       if (!Array.isArray(value) || value.length !== 2 || !(value[0] >= 0) || !(value[1] >= value[0])) {
         throw new RangeError(
-          `breakwater: option "bounds.${option}" must be [min, max] with 0 <= min <= max, got ${JSON.stringify(value)}`,
+          `breakwater/adaptive: option "bounds.${option}" must be [min, max] with 0 <= min <= max, got ${JSON.stringify(value)}`,
         );
       }
       bounds[option as TunedOption] = [value[0], value[1]];
     }
     const probeShare = options.probeShare ?? 0.02;
     if (typeof probeShare !== 'number' || !(probeShare > 0 && probeShare <= 1)) {
-      throw new RangeError(`breakwater: option "probeShare" must be a number in (0, 1], got ${String(probeShare)}`);
+      throw new RangeError(
+        `breakwater/adaptive: option "probeShare" must be a number in (0, 1], got ${String(probeShare)}`,
+      );
     }
     this.options = { learningRate, retrainingInterval, minDataPoints, bounds, kinds: options.kinds, probeShare };
     this.stopEvents = registry.onEvent((event) => this.observe(event));

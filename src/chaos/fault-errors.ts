@@ -11,7 +11,7 @@ export class InjectedFault extends Error {
     readonly code: string,
     message: string,
   ) {
-    super(`breakwater chaos: ${message} (injected ${intensity} ${fault})`);
+    super(`breakwater/chaos: ${message} (injected ${intensity} ${fault})`);
     this.name = 'InjectedFault';
   }
 }

@@ -61,11 +61,11 @@ export class FaultInjector {
 
   constructor(options: FaultInjectorOptions = {}) {
     if (options === null || typeof options !== 'object')
-      throw new TypeError(`breakwater: FaultInjector options must be an object, got ${String(options)}`);
+      throw new TypeError(`breakwater/chaos: FaultInjector options must be an object, got ${String(options)}`);
     for (const key of Object.keys(options)) {
       if (!KNOWN_OPTIONS.has(key))
         throw new TypeError(
-          `breakwater: unknown FaultInjector option "${key}" (known: ${[...KNOWN_OPTIONS].join(', ')})`,
+          `breakwater/chaos: unknown FaultInjector option "${key}" (known: ${[...KNOWN_OPTIONS].join(', ')})`,
         );
     }
     const { breaker, recordMildAndModerate = false, seed = 1, timers = realTimers, schedule } = options;
@@ -75,11 +75,11 @@ export class FaultInjector {
         typeof breaker.recordFailure !== 'function' ||
         typeof breaker.getState !== 'function')
     ) {
-      throw new TypeError('breakwater: FaultInjector option "breaker" must be a CircuitBreaker');
+      throw new TypeError('breakwater/chaos: FaultInjector option "breaker" must be a CircuitBreaker');
     }
     if (typeof recordMildAndModerate !== 'boolean') {
       throw new TypeError(
-        `breakwater: FaultInjector option "recordMildAndModerate" must be a boolean, got ${String(recordMildAndModerate)}`,
+        `breakwater/chaos: FaultInjector option "recordMildAndModerate" must be a boolean, got ${String(recordMildAndModerate)}`,
       );
     }
     if (
@@ -89,7 +89,7 @@ export class FaultInjector {
       typeof timers.setTimeout !== 'function'
     ) {
       throw new TypeError(
-        'breakwater: FaultInjector option "timers" must have now(), setTimeout() and clearTimeout() (a ManualClock will do)',
+        'breakwater/chaos: FaultInjector option "timers" must have now(), setTimeout() and clearTimeout() (a ManualClock will do)',
       );
     }
     this.breaker = breaker;
@@ -116,11 +116,11 @@ export class FaultInjector {
   /** Injects a fault of a random type and intensity (drawn from the seed); returns it and its disposer. */
   injectRandom(options: RandomFaultOptions = {}): ActiveFault & { stop: Disposer } {
     if (options === null || typeof options !== 'object')
-      throw new TypeError(`breakwater: injectRandom(options) must be an object, got ${String(options)}`);
+      throw new TypeError(`breakwater/chaos: injectRandom(options) must be an object, got ${String(options)}`);
     const { excludeSevere = false } = options;
     if (typeof excludeSevere !== 'boolean')
       throw new TypeError(
-        `breakwater: injectRandom option "excludeSevere" must be a boolean, got ${String(excludeSevere)}`,
+        `breakwater/chaos: injectRandom option "excludeSevere" must be a boolean, got ${String(excludeSevere)}`,
       );
     const types = excludeSevere ? FAULT_TYPES.filter((t) => t !== 'crash') : FAULT_TYPES;
     const intensities = excludeSevere ? INTENSITIES.filter((i) => i !== 'severe') : INTENSITIES;
@@ -157,7 +157,7 @@ export class FaultInjector {
    * CallContext (what breaker.execute passes last) or any AbortSignal among the arguments.
    */
   wrap<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>): (...args: A) => Promise<Awaited<T>> {
-    if (typeof fn !== 'function') throw new TypeError(`breakwater: wrap(fn) needs a function, got ${typeof fn}`);
+    if (typeof fn !== 'function') throw new TypeError(`breakwater/chaos: wrap(fn) needs a function, got ${typeof fn}`);
     return (...args: A): Promise<Awaited<T>> => {
       const fault = this.draw(false);
       if (fault === undefined) return Promise.resolve(fn(...args)) as Promise<Awaited<T>>;
@@ -174,7 +174,8 @@ export class FaultInjector {
    * `reject` fault throws, as a synchronous function can only fail by throwing.
    */
   wrapSync<A extends unknown[], T>(fn: (...args: A) => T): (...args: A) => T {
-    if (typeof fn !== 'function') throw new TypeError(`breakwater: wrapSync(fn) needs a function, got ${typeof fn}`);
+    if (typeof fn !== 'function')
+      throw new TypeError(`breakwater/chaos: wrapSync(fn) needs a function, got ${typeof fn}`);
     return (...args: A): T => {
       const fault = this.draw(true);
       if (fault !== undefined)
@@ -261,7 +262,7 @@ export class FaultInjector {
         signal?.removeEventListener('abort', onAbort);
         this.recorded(
           fault,
-          error ?? new Error(`breakwater chaos: ${fault.intensity} latency of ${waitMs} ms (injected)`),
+          error ?? new Error(`breakwater/chaos: ${fault.intensity} latency of ${waitMs} ms (injected)`),
           waitMs,
         );
         try {

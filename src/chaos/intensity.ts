@@ -29,7 +29,9 @@ export const INTENSITY_PROFILES: Readonly<Record<Intensity, IntensityProfile>> =
 /** Throws a TypeError naming `what` unless value is one of the intensities. */
 export function checkIntensity(value: unknown, what: string): Intensity {
   if (!INTENSITIES.includes(value as Intensity)) {
-    throw new TypeError(`breakwater: ${what} must be one of ${INTENSITIES.join(', ')}, got ${JSON.stringify(value)}`);
+    throw new TypeError(
+      `breakwater/chaos: ${what} must be one of ${INTENSITIES.join(', ')}, got ${JSON.stringify(value)}`,
+    );
   }
   return value as Intensity;
 }

@@ -29,7 +29,7 @@ export class FaultSchedule {
 
   constructor(entries: readonly ScheduleEntry[]) {
     if (!Array.isArray(entries))
-      throw new TypeError(`breakwater: schedule must be an array of entries, got ${typeof entries}`);
+      throw new TypeError(`breakwater/chaos: schedule must be an array of entries, got ${typeof entries}`);
     this.windows = entries.map((entry, i) => toWindow(entry, `schedule[${i}]`));
   }
 
@@ -50,16 +50,18 @@ export class FaultSchedule {
 
 function toWindow(entry: ScheduleEntry, where: string): Window {
   if (entry === null || typeof entry !== 'object')
-    throw new TypeError(`breakwater: ${where} must be an object, got ${String(entry)}`);
+    throw new TypeError(`breakwater/chaos: ${where} must be an object, got ${String(entry)}`);
   const type = checkFaultType(entry.type, `${where}.type`);
   for (const key of ['from', 'to'] as const) {
     const value = entry[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new RangeError(`breakwater: ${where}.${key} must be a finite number of ms >= 0, got ${String(value)}`);
+      throw new RangeError(
+        `breakwater/chaos: ${where}.${key} must be a finite number of ms >= 0, got ${String(value)}`,
+      );
     }
   }
   if (entry.to <= entry.from)
-    throw new RangeError(`breakwater: ${where}.to must be after ${where}.from (${entry.from}), got ${entry.to}`);
+    throw new RangeError(`breakwater/chaos: ${where}.to must be after ${where}.from (${entry.from}), got ${entry.to}`);
   if ('ramp' in entry) {
     const [first, last] = entry.ramp === true ? (['mild', 'severe'] as const) : rampEnds(entry.ramp, where);
     const a = INTENSITIES.indexOf(first);
@@ -73,7 +75,7 @@ function toWindow(entry: ScheduleEntry, where: string): Window {
 function rampEnds(ramp: unknown, where: string): [Intensity, Intensity] {
   if (!Array.isArray(ramp) || ramp.length !== 2) {
     throw new TypeError(
-      `breakwater: ${where}.ramp must be true or [fromIntensity, toIntensity], got ${JSON.stringify(ramp)}`,
+      `breakwater/chaos: ${where}.ramp must be true or [fromIntensity, toIntensity], got ${JSON.stringify(ramp)}`,
     );
   }
   return [checkIntensity(ramp[0], `${where}.ramp[0]`), checkIntensity(ramp[1], `${where}.ramp[1]`)];

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { main } from './index';
+import { unprefixed } from './io';
 
 // The `breakwater` executable: the CLI with the process's streams; its answer is the exit code.
 // An unexpected error is one line (its message, prefixed once), not a stack trace.
@@ -13,9 +14,7 @@ main(process.argv.slice(2), {
     process.exitCode = code;
   },
   (error: unknown) => {
-    const message = (error instanceof Error ? error.message : String(error))
-      .split('\n')[0]
-      .replace(/^breakwater:\s*/, '');
+    const message = unprefixed(error).split('\n')[0];
     process.stderr.write(`breakwater: ${message}\n`);
     process.exitCode = 2;
   },

@@ -1,4 +1,4 @@
-import { HistoryFileError } from '../adaptive/event-history';
+import { HistoryFileError } from '../adaptive/errors/HistoryFileError';
 
 /** Where the CLI writes and whether it may draw a progress bar. */
 export interface CliIo {
@@ -26,4 +26,9 @@ export function isInputError(error: unknown): error is Error {
     error instanceof SyntaxError ||
     error instanceof HistoryFileError
   );
+}
+
+/** An error's message without the `breakwater:` or `breakwater/<entry>:` prefix (the CLI adds its own). */
+export function unprefixed(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).replace(/^breakwater(\/[a-z]+)?:\s*/, '');
 }

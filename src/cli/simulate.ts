@@ -14,7 +14,7 @@ import { writeReport } from '../sim/report/write';
 import type { RunSize } from '../sim/scenario';
 import { ALL_SCENARIOS, simulationNamed } from '../sim/scenarios';
 import { runCount, runSuite, type SuiteResult } from '../sim/suite';
-import { UsageError, type CliIo } from './io';
+import { UsageError, unprefixed, type CliIo } from './io';
 
 /** What `breakwater simulate` was asked to do. */
 export interface SimulateArgs {
@@ -76,7 +76,7 @@ export function parseSimulateArgs(argv: readonly string[]): SimulateArgs {
             const scenario = simulationNamed(name.trim()).name;
             if (!args.scenarios.includes(scenario)) args.scenarios.push(scenario);
           } catch (error) {
-            throw new UsageError(`--scenario: ${(error as Error).message.replace('breakwater: ', '')}`);
+            throw new UsageError(`--scenario: ${unprefixed(error)}`);
           }
         }
         break;
@@ -175,7 +175,7 @@ async function policiesNamed(names: readonly string[], modelFile: string | undef
     try {
       model = await Predictor.load(path, { featureList: CORE_FEATURES, executionProviders: ['typescript'] });
     } catch (error) {
-      throw new UsageError(`--model: ${(error as Error).message.replace('breakwater: ', '')}`);
+      throw new UsageError(`--model: ${unprefixed(error)}`);
     }
   }
   return names.map((name) => {
@@ -204,7 +204,7 @@ function readBaseline(path: string, given: string): SuiteResult {
   try {
     return checkSuiteFile(parsed, given);
   } catch (error) {
-    throw new UsageError(`--compare-with: ${(error as Error).message.replace('breakwater: ', '')}`);
+    throw new UsageError(`--compare-with: ${unprefixed(error)}`);
   }
 }
 

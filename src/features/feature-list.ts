@@ -57,15 +57,3 @@ export function featureListMismatch(expected: FeatureList, actual: FeatureList):
     return `column ${column} is "${expected.features[column]}" in the model but "${actual.features[column]}" in the rows`;
   return undefined;
 }
-
-/** Rows laid out by one feature list offered to a model trained on another. */
-export class FeatureListMismatchError extends Error {
-  override readonly name = 'FeatureListMismatchError';
-  constructor(
-    readonly expected: FeatureList,
-    readonly actual: FeatureList,
-    reason: string,
-  ) {
-    super(`breakwater: the model cannot score these rows: ${reason}`);
-  }
-}

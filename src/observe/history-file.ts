@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { HistoryFileError, readEventHistory } from '../adaptive/event-history';
+import { readEventHistory } from '../adaptive/event-history';
+import { HistoryFileError } from '../adaptive/errors/HistoryFileError';
 import type { BreakerEvent } from '../registry/event';
 import { createDuckDbSink, DUCKDB_TABLE } from './sinks/duckdb';
 
@@ -14,7 +15,7 @@ export async function readHistoryFile(path: string): Promise<BreakerEvent[]> {
 
 async function readDuckDbHistory(path: string): Promise<BreakerEvent[]> {
   // Opening a missing file would create an empty database: say it is missing instead.
-  if (!existsSync(path)) throw new HistoryFileError(path, `breakwater: event history ${path}: no such file`);
+  if (!existsSync(path)) throw new HistoryFileError(path, `breakwater/observe: event history ${path}: no such file`);
   const sink = await createDuckDbSink({ path });
   try {
     const rows = await sink.query(`SELECT * FROM ${DUCKDB_TABLE} ORDER BY "timestamp"`);

@@ -43,14 +43,14 @@ export function bridgeToOpenTelemetry(
   const meter = given as Meter;
   if (meter === null || typeof meter !== 'object' || typeof meter.createObservableGauge !== 'function') {
     throw new TypeError(
-      'breakwater: bridgeToOpenTelemetry(registry, meter) needs a Meter from @opentelemetry/api (metrics.getMeter(name))',
+      'breakwater/observe: bridgeToOpenTelemetry(registry, meter) needs a Meter from @opentelemetry/api (metrics.getMeter(name))',
     );
   }
   const prefix = options.prefix ?? 'breakwater.';
   const maxBreakers = options.maxBreakers ?? 1000;
   if (!Number.isInteger(maxBreakers) || maxBreakers < 1)
     throw new RangeError(
-      `breakwater: OpenTelemetry option "maxBreakers" must be an integer >= 1, got ${String(maxBreakers)}`,
+      `breakwater/observe: OpenTelemetry option "maxBreakers" must be an integer >= 1, got ${String(maxBreakers)}`,
     );
   const state = meter.createObservableGauge(`${prefix}circuit.state`, {
     description: 'Circuit state code: 0 closed, 1 open, 2 half-open, 3 forced-open, 4 disabled',

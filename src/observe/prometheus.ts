@@ -91,10 +91,12 @@ function loadPromClient(): PromClient {
       (error as Error).message.includes(PROM_CLIENT_PACKAGE)
     ) {
       throw new Error(
-        `breakwater: Prometheus metrics need the optional package ${PROM_CLIENT_PACKAGE}; install it with \`npm install ${PROM_CLIENT_PACKAGE}\``,
+        `breakwater/observe: Prometheus metrics need the optional package ${PROM_CLIENT_PACKAGE}; install it with \`npm install ${PROM_CLIENT_PACKAGE}\``,
       );
     }
-    throw new Error(`breakwater: ${PROM_CLIENT_PACKAGE} is installed but failed to load: ${(error as Error).message}`);
+    throw new Error(
+      `breakwater/observe: ${PROM_CLIENT_PACKAGE} is installed but failed to load: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -121,20 +123,22 @@ const seconds = (ms: number | null): number | null => (ms === null ? null : ms /
  */
 export function collectBreakwaterMetrics(registry: RegistryView, options: PrometheusOptions = {}): BreakwaterCollector {
   if (options === null || typeof options !== 'object')
-    throw new TypeError('breakwater: collectBreakwaterMetrics(registry, options) needs an options object');
+    throw new TypeError('breakwater/observe: collectBreakwaterMetrics(registry, options) needs an options object');
   const prefix = options.prefix ?? 'breakwater_';
   if (typeof prefix !== 'string' || (prefix !== '' && !METRIC_PREFIX.test(prefix))) {
     throw new TypeError(
-      `breakwater: Prometheus option prefix must match ${METRIC_PREFIX.source} (or be empty), got ${JSON.stringify(prefix)}`,
+      `breakwater/observe: Prometheus option prefix must match ${METRIC_PREFIX.source} (or be empty), got ${JSON.stringify(prefix)}`,
     );
   }
   const maxSeries = options.maxSeries ?? 1000;
   if (!Number.isInteger(maxSeries) || maxSeries < 0)
-    throw new RangeError(`breakwater: Prometheus option maxSeries must be an integer >= 0, got ${String(maxSeries)}`);
+    throw new RangeError(
+      `breakwater/observe: Prometheus option maxSeries must be an integer >= 0, got ${String(maxSeries)}`,
+    );
   const overflow = options.overflow ?? 'per-kind';
   if (overflow !== 'per-kind' && overflow !== 'top-n')
     throw new RangeError(
-      `breakwater: Prometheus option overflow must be 'per-kind' or 'top-n', got ${JSON.stringify(overflow)}`,
+      `breakwater/observe: Prometheus option overflow must be 'per-kind' or 'top-n', got ${JSON.stringify(overflow)}`,
     );
   const keys =
     options.labelNames ??
@@ -147,7 +151,7 @@ export function collectBreakwaterMetrics(registry: RegistryView, options: Promet
     ].sort();
   if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string' || key.length === 0)) {
     throw new TypeError(
-      `breakwater: Prometheus option labelNames must be an array of non-empty strings, got ${JSON.stringify(keys)}`,
+      `breakwater/observe: Prometheus option labelNames must be an array of non-empty strings, got ${JSON.stringify(keys)}`,
     );
   }
   const labelMap = keys.map((key) => [key, prometheusLabelName(key)] as const);
@@ -341,7 +345,7 @@ export function collectBreakwaterMetrics(registry: RegistryView, options: Promet
   } catch (error) {
     for (const name of registered) register.removeSingleMetric(name);
     throw new Error(
-      `breakwater: could not register the Prometheus metrics (is another collector using prefix ${JSON.stringify(prefix)} on this Registry?): ${(error as Error).message}`,
+      `breakwater/observe: could not register the Prometheus metrics (is another collector using prefix ${JSON.stringify(prefix)} on this Registry?): ${(error as Error).message}`,
     );
   }
 

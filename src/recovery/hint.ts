@@ -51,17 +51,17 @@ export function checkDeclaredHint(taskId: string, declared: unknown, limits: Hin
   if (declared === undefined) return;
   if (declared === null || typeof declared !== 'object')
     throw new TypeError(
-      `breakwater recovery: task "${taskId}" option "hint" must be an object, got ${declared === null ? 'null' : typeof declared}`,
+      `breakwater/recovery: task "${taskId}" option "hint" must be an object, got ${declared === null ? 'null' : typeof declared}`,
     );
   const { batchSize, precision } = declared as { batchSize?: unknown; precision?: unknown };
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || (batchSize as number) < 1)) {
     throw new RangeError(
-      `breakwater recovery: task "${taskId}" option "hint.batchSize" must be an integer >= 1, got ${String(batchSize)}`,
+      `breakwater/recovery: task "${taskId}" option "hint.batchSize" must be an integer >= 1, got ${String(batchSize)}`,
     );
   }
   if (precision !== undefined && (typeof precision !== 'string' || !limits.precisions.includes(precision))) {
     throw new RangeError(
-      `breakwater recovery: task "${taskId}" option "hint.precision" must be one of ${limits.precisions.join(', ')}, got ${String(precision)}`,
+      `breakwater/recovery: task "${taskId}" option "hint.precision" must be one of ${limits.precisions.join(', ')}, got ${String(precision)}`,
     );
   }
 }

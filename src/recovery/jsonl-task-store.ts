@@ -58,15 +58,15 @@ export class JsonlTaskStore implements TaskStore {
     options: JsonlTaskStoreOptions,
   ) {
     if (options === null || typeof options !== 'object')
-      throw new TypeError('breakwater recovery: JsonlTaskStore options must be an object');
+      throw new TypeError('breakwater/recovery: JsonlTaskStore options must be an object');
     if (options.durable !== undefined && typeof options.durable !== 'boolean')
       throw new TypeError(
-        `breakwater recovery: JsonlTaskStore option "durable" must be a boolean, got ${typeof options.durable}`,
+        `breakwater/recovery: JsonlTaskStore option "durable" must be a boolean, got ${typeof options.durable}`,
       );
     const compactAfter = options.compactAfter ?? 10_000;
     if (!Number.isInteger(compactAfter) || compactAfter < 0)
       throw new RangeError(
-        `breakwater recovery: JsonlTaskStore option "compactAfter" must be an integer >= 0, got ${String(compactAfter)}`,
+        `breakwater/recovery: JsonlTaskStore option "compactAfter" must be an integer >= 0, got ${String(compactAfter)}`,
       );
     this.durable = options.durable ?? true;
     this.compactAfter = compactAfter;
@@ -78,7 +78,7 @@ export class JsonlTaskStore implements TaskStore {
   static open(file: string, options: JsonlTaskStoreOptions = {}): JsonlTaskStore {
     if (typeof file !== 'string' || file.length === 0)
       throw new TypeError(
-        `breakwater recovery: JsonlTaskStore.open(file) needs a file path, got ${JSON.stringify(file)}`,
+        `breakwater/recovery: JsonlTaskStore.open(file) needs a file path, got ${JSON.stringify(file)}`,
       );
     return new JsonlTaskStore(file, options);
   }
@@ -93,7 +93,7 @@ export class JsonlTaskStore implements TaskStore {
 
   async update(taskId: string, change: TaskChange): Promise<TaskRecord> {
     const problem = changeProblem(change);
-    if (problem !== undefined) throw new TypeError(`breakwater recovery: update of task "${taskId}": ${problem}`);
+    if (problem !== undefined) throw new TypeError(`breakwater/recovery: update of task "${taskId}": ${problem}`);
     const record = applyChange(taskId, this.records.get(taskId), change);
     this.append({ v: 1, type: 'task', id: taskId, change });
     this.records.set(taskId, record);
@@ -151,7 +151,7 @@ export class JsonlTaskStore implements TaskStore {
       }
       throw new TaskStoreError(
         this.file,
-        `breakwater recovery: cannot compact task store ${this.file}: ${(error as Error).message}`,
+        `breakwater/recovery: cannot compact task store ${this.file}: ${(error as Error).message}`,
         { cause: error },
       );
     }
@@ -170,7 +170,7 @@ export class JsonlTaskStore implements TaskStore {
     } catch (error) {
       throw new TaskStoreError(
         this.file,
-        `breakwater recovery: cannot write task store ${this.file}: ${(error as Error).message}`,
+        `breakwater/recovery: cannot write task store ${this.file}: ${(error as Error).message}`,
         { cause: error },
       );
     }
@@ -179,7 +179,7 @@ export class JsonlTaskStore implements TaskStore {
 
   private requireOpen(): number {
     if (this.fd === undefined)
-      throw new TaskStoreError(this.file, `breakwater recovery: task store ${this.file} is closed`);
+      throw new TaskStoreError(this.file, `breakwater/recovery: task store ${this.file} is closed`);
     return this.fd;
   }
 
@@ -189,7 +189,7 @@ export class JsonlTaskStore implements TaskStore {
     } catch (error) {
       throw new TaskStoreError(
         this.file,
-        `breakwater recovery: cannot open task store ${this.file}: ${(error as Error).message}`,
+        `breakwater/recovery: cannot open task store ${this.file}: ${(error as Error).message}`,
         { cause: error },
       );
     }
@@ -204,7 +204,7 @@ export class JsonlTaskStore implements TaskStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       throw new TaskStoreError(
         this.file,
-        `breakwater recovery: cannot read task store ${this.file}: ${(error as Error).message}`,
+        `breakwater/recovery: cannot read task store ${this.file}: ${(error as Error).message}`,
         { cause: error },
       );
     }
@@ -220,7 +220,7 @@ export class JsonlTaskStore implements TaskStore {
     if (verdict.kind === 'foreign') {
       throw new TaskStoreError(
         this.file,
-        `breakwater recovery: ${this.file} is not a task store (${verdict.problem}); expected JSON Lines task records ({"v":1,"type":"task"|"checkpoint"|"snapshot",...}), one per line. Choose another file or move it away`,
+        `breakwater/recovery: ${this.file} is not a task store (${verdict.problem}); expected JSON Lines task records ({"v":1,"type":"task"|"checkpoint"|"snapshot",...}), one per line. Choose another file or move it away`,
       );
     }
     if (verdict.kind === 'unterminated') {
@@ -234,7 +234,7 @@ export class JsonlTaskStore implements TaskStore {
       fsyncSync(fd);
     });
     process.emitWarning(
-      `breakwater recovery: task store ${this.file} ended in a torn line (${bytes.length - verdict.keepBytes} bytes, from a crash mid-write); ignored it, the ${this.lines} records before it are intact`,
+      `breakwater/recovery: task store ${this.file} ended in a torn line (${bytes.length - verdict.keepBytes} bytes, from a crash mid-write); ignored it, the ${this.lines} records before it are intact`,
       { code: 'BREAKWATER_TASKSTORE_TORN_LINE' },
     );
     return 1;
@@ -246,13 +246,13 @@ export class JsonlTaskStore implements TaskStore {
     if (parsed === undefined)
       throw new TaskStoreError(
         this.file,
-        `breakwater recovery: task store ${this.file} line ${lineNumber} is not a task record: ${text.slice(0, 80)}`,
+        `breakwater/recovery: task store ${this.file} line ${lineNumber} is not a task record: ${text.slice(0, 80)}`,
       );
     const problem = parsed.type === 'task' ? changeProblem(parsed.change) : undefined;
     if (problem !== undefined)
       throw new TaskStoreError(
         this.file,
-        `breakwater recovery: task store ${this.file} line ${lineNumber}: ${problem}`,
+        `breakwater/recovery: task store ${this.file} line ${lineNumber}: ${problem}`,
       );
     return parsed;
   }
@@ -280,7 +280,7 @@ export class JsonlTaskStore implements TaskStore {
     } catch (error) {
       throw new TaskStoreError(
         this.file,
-        `breakwater recovery: cannot repair task store ${this.file}: ${(error as Error).message}`,
+        `breakwater/recovery: cannot repair task store ${this.file}: ${(error as Error).message}`,
         { cause: error },
       );
     }
@@ -319,14 +319,14 @@ function jsonValue(file: string, taskId: string, checkpoint: unknown): unknown {
   } catch (error) {
     throw new TaskStoreError(
       file,
-      `breakwater recovery: checkpoint of task "${taskId}" can't be stored as JSON: ${(error as Error).message}`,
+      `breakwater/recovery: checkpoint of task "${taskId}" can't be stored as JSON: ${(error as Error).message}`,
       { cause: error },
     );
   }
   if (text === undefined)
     throw new TaskStoreError(
       file,
-      `breakwater recovery: checkpoint of task "${taskId}" can't be stored as JSON (got ${typeof checkpoint})`,
+      `breakwater/recovery: checkpoint of task "${taskId}" can't be stored as JSON (got ${typeof checkpoint})`,
     );
   return JSON.parse(text);
 }

@@ -175,7 +175,7 @@ export class RecoveryManager {
     checkContext(context);
     if (context.task !== task.id)
       throw new TypeError(
-        `breakwater recovery: applyRecovery() got task "${task.id}" with a failure context of task "${context.task}"`,
+        `breakwater/recovery: applyRecovery() got task "${task.id}" with a failure context of task "${context.task}"`,
       );
     const ledger = this.ledgerFor(task.id, task);
     let action = this.handleFailure(context);
@@ -226,7 +226,7 @@ export class RecoveryManager {
   begin(task: RecoveryTask<unknown>): void {
     checkTask(task);
     if (this.ledgers.has(task.id))
-      throw new Error(`breakwater recovery: task "${task.id}" is already running in "${this.name}"`);
+      throw new Error(`breakwater/recovery: task "${task.id}" is already running in "${this.name}"`);
     this.ledgerFor(task.id, task);
   }
 
@@ -363,7 +363,7 @@ export class RecoveryManager {
     try {
       this.options.onEscalate?.(escalation);
     } catch (error) {
-      process.emitWarning(`breakwater recovery: the onEscalate hook threw: ${messageOf(error)}`, {
+      process.emitWarning(`breakwater/recovery: the onEscalate hook threw: ${messageOf(error)}`, {
         code: 'BREAKWATER_LISTENER_ERROR',
       });
     }
@@ -452,7 +452,7 @@ export class RecoveryManager {
     if (custom !== undefined) {
       if (!FAILURE_KINDS.has(custom))
         throw new RangeError(
-          `breakwater recovery: option "classify" returned ${JSON.stringify(custom)}; expected one of ${[...FAILURE_KINDS].join(', ')}`,
+          `breakwater/recovery: option "classify" returned ${JSON.stringify(custom)}; expected one of ${[...FAILURE_KINDS].join(', ')}`,
         );
       return custom;
     }
@@ -510,23 +510,23 @@ export class RecoveryManager {
 function checkContext(context: unknown): asserts context is FailureContext {
   if (context === null || typeof context !== 'object')
     throw new TypeError(
-      `breakwater recovery: a failure context must be an object, got ${context === null ? 'null' : typeof context}`,
+      `breakwater/recovery: a failure context must be an object, got ${context === null ? 'null' : typeof context}`,
     );
   const c = context as Partial<FailureContext>;
   if (typeof c.task !== 'string' || c.task.length === 0)
     throw new TypeError(
-      `breakwater recovery: failure context field "task" must be a non-empty string, got ${JSON.stringify(c.task)}`,
+      `breakwater/recovery: failure context field "task" must be a non-empty string, got ${JSON.stringify(c.task)}`,
     );
   for (const field of ['worker', 'hardware', 'message'] as const) {
     const value = c[field];
     if (value !== undefined && (typeof value !== 'string' || value.length === 0))
       throw new TypeError(
-        `breakwater recovery: failure context field "${field}" must be a non-empty string, got ${JSON.stringify(value)}`,
+        `breakwater/recovery: failure context field "${field}" must be a non-empty string, got ${JSON.stringify(value)}`,
       );
   }
   if (c.errorKind !== undefined && !FAILURE_KINDS.has(c.errorKind)) {
     throw new RangeError(
-      `breakwater recovery: failure context field "errorKind" must be one of ${[...FAILURE_KINDS].join(', ')}, got ${JSON.stringify(c.errorKind)}`,
+      `breakwater/recovery: failure context field "errorKind" must be one of ${[...FAILURE_KINDS].join(', ')}, got ${JSON.stringify(c.errorKind)}`,
     );
   }
 }

@@ -128,19 +128,19 @@ const MAX_MS = 2 ** 31 - 1;
 export function resolveRecoveryOptions(options: RecoveryOptions): ResolvedRecoveryOptions {
   if (options === null || typeof options !== 'object')
     throw new TypeError(
-      `breakwater recovery: options must be an object, got ${options === null ? 'null' : typeof options}`,
+      `breakwater/recovery: options must be an object, got ${options === null ? 'null' : typeof options}`,
     );
   for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new TypeError(`breakwater recovery: unknown option "${key}"`);
+    if (!KNOWN.has(key)) throw new TypeError(`breakwater/recovery: unknown option "${key}"`);
   }
   if (!(options.registry instanceof Registry))
-    throw new TypeError('breakwater recovery: option "registry" must be a Registry');
+    throw new TypeError('breakwater/recovery: option "registry" must be a Registry');
   const budgets = options.budgets ?? {};
   if (budgets === null || typeof budgets !== 'object')
-    throw new TypeError('breakwater recovery: option "budgets" must be an object');
+    throw new TypeError('breakwater/recovery: option "budgets" must be an object');
   for (const key of Object.keys(budgets)) {
     if (!(BUDGETS as readonly string[]).includes(key))
-      throw new TypeError(`breakwater recovery: unknown option "budgets.${key}" (known: ${BUDGETS.join(', ')})`);
+      throw new TypeError(`breakwater/recovery: unknown option "budgets.${key}" (known: ${BUDGETS.join(', ')})`);
   }
   const resolvedBudgets = { ...DEFAULT_BUDGETS };
   for (const key of BUDGETS)
@@ -153,14 +153,14 @@ export function resolveRecoveryOptions(options: RecoveryOptions): ResolvedRecove
     new Set(precisions).size !== precisions.length
   ) {
     throw new TypeError(
-      `breakwater recovery: option "precisions" must be a non-empty list of distinct names, highest first, got ${JSON.stringify(precisions)}`,
+      `breakwater/recovery: option "precisions" must be a non-empty list of distinct names, highest first, got ${JSON.stringify(precisions)}`,
     );
   }
   const retryDelayMs = number('retryDelayMs', options.retryDelayMs, 100, 0, MAX_MS);
   const maxRetryDelayMs = number('maxRetryDelayMs', options.maxRetryDelayMs, Math.max(30_000, retryDelayMs), 0, MAX_MS);
   if (maxRetryDelayMs < retryDelayMs)
     throw new RangeError(
-      `breakwater recovery: option "maxRetryDelayMs" (${maxRetryDelayMs}) must be >= "retryDelayMs" (${retryDelayMs})`,
+      `breakwater/recovery: option "maxRetryDelayMs" (${maxRetryDelayMs}) must be >= "retryDelayMs" (${retryDelayMs})`,
     );
   return {
     registry: options.registry,
@@ -191,7 +191,7 @@ function checkStore(store: TaskStore | undefined): TaskStore | undefined {
   if (store === undefined) return undefined;
   const methods = ['get', 'all', 'update', 'saveCheckpoint', 'compact', 'close'] as const;
   if (store === null || typeof store !== 'object' || methods.some((m) => typeof store[m] !== 'function')) {
-    throw new TypeError(`breakwater recovery: option "store" must be a TaskStore (${methods.join(', ')})`);
+    throw new TypeError(`breakwater/recovery: option "store" must be a TaskStore (${methods.join(', ')})`);
   }
   return store;
 }
@@ -200,7 +200,7 @@ function integer(option: string, value: unknown, fallback: number, min: number, 
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
     throw new RangeError(
-      `breakwater recovery: option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`,
+      `breakwater/recovery: option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`,
     );
   }
   return value as number;
@@ -210,7 +210,7 @@ function number(option: string, value: unknown, fallback: number, min: number, m
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
     throw new RangeError(
-      `breakwater recovery: option "${option}" must be a number from ${min} to ${max}, got ${String(value)}`,
+      `breakwater/recovery: option "${option}" must be a number from ${min} to ${max}, got ${String(value)}`,
     );
   }
   return value;
@@ -220,7 +220,7 @@ function text(option: string, value: unknown, fallback: string): string {
   if (value === undefined) return fallback;
   if (typeof value !== 'string' || value.length === 0)
     throw new TypeError(
-      `breakwater recovery: option "${option}" must be a non-empty string, got ${JSON.stringify(value)}`,
+      `breakwater/recovery: option "${option}" must be a non-empty string, got ${JSON.stringify(value)}`,
     );
   return value;
 }
@@ -230,7 +230,7 @@ function fn<F extends (...args: any[]) => unknown>(option: string, value: F | un
   if (value === undefined) return undefined;
   if (typeof value !== 'function')
     throw new TypeError(
-      `breakwater recovery: option "${option}" must be a function, got ${value === null ? 'null' : typeof value}`,
+      `breakwater/recovery: option "${option}" must be a function, got ${value === null ? 'null' : typeof value}`,
     );
   return value;
 }

@@ -90,11 +90,11 @@ export class SelfHealingConfig {
 
   constructor(options: SelfHealingOptions) {
     if (options === null || typeof options !== 'object')
-      throw new TypeError('breakwater recovery: self-healing options must be an object');
+      throw new TypeError('breakwater/recovery: self-healing options must be an object');
     for (const key of Object.keys(options))
-      if (!KNOWN.has(key)) throw new TypeError(`breakwater recovery: unknown self-healing option "${key}"`);
+      if (!KNOWN.has(key)) throw new TypeError(`breakwater/recovery: unknown self-healing option "${key}"`);
     if (!(options.registry instanceof Registry))
-      throw new TypeError('breakwater recovery: self-healing option "registry" must be a Registry');
+      throw new TypeError('breakwater/recovery: self-healing option "registry" must be a Registry');
     const on = options.eventsOn;
     if (
       on === null ||
@@ -104,13 +104,13 @@ export class SelfHealingConfig {
       options.registry.get(on.kind, on.name) === undefined
     ) {
       throw new TypeError(
-        `breakwater recovery: self-healing option "eventsOn" must name a breaker of the registry ({ kind, name }), got ${JSON.stringify(on)}`,
+        `breakwater/recovery: self-healing option "eventsOn" must name a breaker of the registry ({ kind, name }), got ${JSON.stringify(on)}`,
       );
     }
     const kinds = options.kinds ?? ['worker', 'hardware'];
     if (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => typeof k !== 'string' || k.length === 0)) {
       throw new TypeError(
-        `breakwater recovery: self-healing option "kinds" must be a non-empty list of kinds, got ${JSON.stringify(kinds)}`,
+        `breakwater/recovery: self-healing option "kinds" must be a non-empty list of kinds, got ${JSON.stringify(kinds)}`,
       );
     }
     this.registry = options.registry;
@@ -120,7 +120,7 @@ export class SelfHealingConfig {
     const step = options.step ?? 0.25;
     if (typeof step !== 'number' || !(step > 0 && step < 1))
       throw new RangeError(
-        `breakwater recovery: self-healing option "step" must be a number between 0 and 1 (exclusive), got ${String(step)}`,
+        `breakwater/recovery: self-healing option "step" must be a number between 0 and 1 (exclusive), got ${String(step)}`,
       );
     this.step = step;
     this.bounds = {
@@ -130,7 +130,7 @@ export class SelfHealingConfig {
     this.timers = options.timers === undefined ? systemTimers : checkTimers('timers', options.timers);
     if (options.pool !== undefined && (typeof options.pool !== 'string' || options.pool.length === 0))
       throw new TypeError(
-        `breakwater recovery: self-healing option "pool" must be a non-empty string, got ${JSON.stringify(options.pool)}`,
+        `breakwater/recovery: self-healing option "pool" must be a non-empty string, got ${JSON.stringify(options.pool)}`,
       );
     this.pool = options.pool;
     this.unsubscribe = this.registry.onEvent((event) => this.observe(event));
@@ -158,7 +158,7 @@ export class SelfHealingConfig {
   start(everyMs: number): void {
     if (!Number.isFinite(everyMs) || everyMs < 1)
       throw new RangeError(
-        `breakwater recovery: self-healing start(everyMs) needs a number of ms >= 1, got ${String(everyMs)}`,
+        `breakwater/recovery: self-healing start(everyMs) needs a number of ms >= 1, got ${String(everyMs)}`,
       );
     this.stop();
     const schedule = () => {
@@ -264,7 +264,7 @@ function integer(option: string, value: unknown, fallback: number, min: number, 
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
     throw new RangeError(
-      `breakwater recovery: self-healing option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`,
+      `breakwater/recovery: self-healing option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`,
     );
   }
   return value as number;
@@ -286,7 +286,7 @@ function bounds(
     value.max < value.min
   ) {
     throw new RangeError(
-      `breakwater recovery: self-healing option "${option}" must be { min, max } with integers ${floor} <= min <= max, got ${JSON.stringify(value)}`,
+      `breakwater/recovery: self-healing option "${option}" must be { min, max } with integers ${floor} <= min <= max, got ${JSON.stringify(value)}`,
     );
   }
   return { min: value.min, max: value.max };

@@ -35,19 +35,19 @@ export interface RecoveryTask<T> {
 export function checkTask(task: unknown): asserts task is RecoveryTask<unknown> {
   if (task === null || typeof task !== 'object')
     throw new TypeError(
-      `breakwater recovery: a task must be an object with id and run(), got ${task === null ? 'null' : typeof task}`,
+      `breakwater/recovery: a task must be an object with id and run(), got ${task === null ? 'null' : typeof task}`,
     );
   const { id, run, hardware } = task as Partial<RecoveryTask<unknown>>;
   if (typeof id !== 'string' || id.length === 0)
-    throw new TypeError(`breakwater recovery: task option "id" must be a non-empty string, got ${JSON.stringify(id)}`);
+    throw new TypeError(`breakwater/recovery: task option "id" must be a non-empty string, got ${JSON.stringify(id)}`);
   if (typeof run !== 'function')
-    throw new TypeError(`breakwater recovery: task "${id}" option "run" must be a function, got ${typeof run}`);
+    throw new TypeError(`breakwater/recovery: task "${id}" option "run" must be a function, got ${typeof run}`);
   if (
     hardware !== undefined &&
     (!Array.isArray(hardware) || hardware.length === 0 || hardware.some((h) => typeof h !== 'string' || h.length === 0))
   ) {
     throw new TypeError(
-      `breakwater recovery: task "${id}" option "hardware" must be a non-empty list of hardware class names, got ${JSON.stringify(hardware)}`,
+      `breakwater/recovery: task "${id}" option "hardware" must be a non-empty list of hardware class names, got ${JSON.stringify(hardware)}`,
     );
   }
 }

@@ -30,7 +30,7 @@ export function checkTimers(option: string, timers: unknown): Timers {
     typeof candidate.clearTimeout !== 'function'
   ) {
     throw new TypeError(
-      `breakwater recovery: option "${option}" must have now(), setTimeout() and clearTimeout() (a ManualClock works), got ${candidate === null ? 'null' : typeof candidate}`,
+      `breakwater/recovery: option "${option}" must have now(), setTimeout() and clearTimeout() (a ManualClock works), got ${candidate === null ? 'null' : typeof candidate}`,
     );
   }
   return candidate as Timers;

@@ -61,12 +61,12 @@ export class WorkerPool implements TargetDirectory {
   constructor(options: PoolOptions) {
     if (options === null || typeof options !== 'object')
       throw new TypeError(
-        `breakwater recovery: pool options must be an object, got ${options === null ? 'null' : typeof options}`,
+        `breakwater/recovery: pool options must be an object, got ${options === null ? 'null' : typeof options}`,
       );
     const { targets, ...recovery } = options;
     if (!Array.isArray(targets))
       throw new TypeError(
-        `breakwater recovery: pool option "targets" must be a list of { id, hardware }, got ${typeof targets}`,
+        `breakwater/recovery: pool option "targets" must be a list of { id, hardware }, got ${typeof targets}`,
       );
     this.recovery = new RecoveryManager({ name: 'pool', ...recovery }, this);
     for (const target of targets) this.add(target);
@@ -80,26 +80,26 @@ export class WorkerPool implements TargetDirectory {
   add(target: PoolTargetOptions): void {
     if (target === null || typeof target !== 'object')
       throw new TypeError(
-        `breakwater recovery: a pool target must be an object { id, hardware }, got ${target === null ? 'null' : typeof target}`,
+        `breakwater/recovery: a pool target must be an object { id, hardware }, got ${target === null ? 'null' : typeof target}`,
       );
     const { id, hardware, capacity = 1, breaker = {} } = target;
     if (typeof id !== 'string' || id.length === 0)
       throw new TypeError(
-        `breakwater recovery: pool target option "id" must be a non-empty string, got ${JSON.stringify(id)}`,
+        `breakwater/recovery: pool target option "id" must be a non-empty string, got ${JSON.stringify(id)}`,
       );
     if (this.targetsById.has(id))
-      throw new RangeError(`breakwater recovery: pool "${this.name}" already has a target "${id}"`);
+      throw new RangeError(`breakwater/recovery: pool "${this.name}" already has a target "${id}"`);
     if (typeof hardware !== 'string' || hardware.length === 0)
       throw new TypeError(
-        `breakwater recovery: pool target "${id}" option "hardware" must be a non-empty string, got ${JSON.stringify(hardware)}`,
+        `breakwater/recovery: pool target "${id}" option "hardware" must be a non-empty string, got ${JSON.stringify(hardware)}`,
       );
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError(
-        `breakwater recovery: pool target "${id}" option "capacity" must be an integer >= 1, got ${String(capacity)}`,
+        `breakwater/recovery: pool target "${id}" option "capacity" must be an integer >= 1, got ${String(capacity)}`,
       );
     if (breaker === null || typeof breaker !== 'object')
       throw new TypeError(
-        `breakwater recovery: pool target "${id}" option "breaker" must be an object of breaker options`,
+        `breakwater/recovery: pool target "${id}" option "breaker" must be an object of breaker options`,
       );
     const registry = this.recovery.options.registry;
     const labels = { pool: this.name, hardware, ...breaker.labels };

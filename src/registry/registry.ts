@@ -1,9 +1,10 @@
-import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../features/core-features';
 import { CircuitBreaker, type ReconfigurableOptions } from '../breaker';
 import type { ManualClock } from '../clock';
-import { Emitter, type Disposer } from '../events';
+import type { Disposer } from '../events';
 import type { BreakerEvent, BreakerEventType, EventSink } from './event';
-import { MemoryRing, type RecentQuery } from './memory-ring';
+import { EventLog } from './event-log';
+import type { RecentQuery } from './memory-ring';
+import { WindowSummaries } from './window-summaries';
 import { resolveProfile, type CircuitBreakerOptions } from '../options';
 import { joinTick, TICK_MS, type Ticking } from '../tick';
 import { ControlTasks } from './control-tasks';
@@ -40,31 +41,24 @@ const DEFAULT_SUMMARY_MS = 10_000;
 export class Registry implements Ticking {
   private readonly byKey = new Map<string, Entry>();
   private readonly kindOptions = new Map<string, ReconfigurableOptions>();
-  private readonly ring: MemoryRing;
-  private readonly sinks = new Set<EventSink>();
-  private readonly emitter = new Emitter<{ event: BreakerEvent }>();
+  private readonly log: EventLog;
+  private readonly summaries = new WindowSummaries();
   private readonly clock: ManualClock | undefined;
   private readonly summaryEveryMs: number;
-  private readonly maxPendingEvents: number;
-  private pending: BreakerEvent[] = [];
   private readonly tasks = new ControlTasks();
   /** On a ManualClock: the clock's timer for the next tick. */
   private clockTick: unknown;
-  /** Reads the feature rows of the window summaries; made with the first summary. */
-  private features: CoreFeatureExtractor | undefined;
   private lastSummaryAt: number;
   private ticking = false;
   private closed = false;
-  /** Events the sinks never got because too many were waiting. */
-  droppedEvents = 0;
 
   constructor(options: RegistryOptions = {}) {
     if (options === null || typeof options !== 'object')
       throw new TypeError('breakwater: Registry options must be an object');
     this.clock = options.clock;
     this.summaryEveryMs = integerOption('summaryEveryMs', options.summaryEveryMs, DEFAULT_SUMMARY_MS, 0, 2 ** 31 - 1);
-    this.maxPendingEvents = integerOption('maxPendingEvents', options.maxPendingEvents, 100_000, 1, 100_000_000);
-    this.ring = new MemoryRing(options.ringSize ?? 10_000);
+    const maxPending = integerOption('maxPendingEvents', options.maxPendingEvents, 100_000, 1, 100_000_000);
+    this.log = new EventLog(options.ringSize ?? 10_000, maxPending);
     this.lastSummaryAt = this.now();
   }
 
@@ -236,28 +230,24 @@ export class Registry implements Ticking {
 
   // --- history -------------------------------------------------------------------------------
 
+  /** Events the sinks never got because too many were waiting. */
+  get droppedEvents(): number {
+    return this.log.dropped;
+  }
+
   /** Every history event, as it happens (sinks get them in batches on the tick). */
   onEvent(listener: (event: BreakerEvent) => void): Disposer {
-    return this.emitter.on('event', listener);
+    return this.log.onEvent(listener);
   }
 
   /** Adds a sink; the returned function removes it (without closing it). */
   addSink(sink: EventSink): Disposer {
-    if (
-      sink === null ||
-      typeof sink !== 'object' ||
-      typeof sink.write !== 'function' ||
-      typeof sink.close !== 'function'
-    ) {
-      throw new TypeError('breakwater: addSink() needs an EventSink (write, flush, close, dropped)');
-    }
-    this.sinks.add(sink);
-    return () => void this.sinks.delete(sink);
+    return this.log.addSink(sink);
   }
 
   /** The newest events of the in-memory history, oldest first. */
   recent(query?: RecentQuery): BreakerEvent[] {
-    return this.ring.recent(query);
+    return this.log.recent(query);
   }
 
   /**
@@ -287,12 +277,7 @@ export class Registry implements Ticking {
 
   /** @internal */
   record(entry: Entry, type: BreakerEventType, detail: Record<string, unknown> | null): void {
-    const event = historyEvent(entry, type, detail, this.now());
-    this.ring.write([event]);
-    this.emitter.emit('event', event);
-    if (this.sinks.size === 0) return;
-    if (this.pending.length >= this.maxPendingEvents) this.droppedEvents++;
-    else this.pending.push(event);
+    this.log.append(historyEvent(entry, type, detail, this.now()));
   }
 
   // --- the tick ------------------------------------------------------------------------------
@@ -312,10 +297,10 @@ export class Registry implements Ticking {
     const now = this.now();
     if (this.summaryEveryMs > 0 && now - this.lastSummaryAt >= this.summaryEveryMs) {
       this.lastSummaryAt = now;
-      this.summarize();
+      this.summaries.summarize(this.byKey.values(), now, (entry, detail) => this.record(entry, 'window', detail));
     }
     const started = this.tasks.runDue(now);
-    this.deliver();
+    this.log.deliver();
     return started;
   }
 
@@ -332,8 +317,7 @@ export class Registry implements Ticking {
 
   /** Delivers what is waiting, then flushes every sink. */
   async flush(): Promise<void> {
-    this.deliver();
-    await Promise.all([...this.sinks].map((sink) => sink.flush()));
+    await this.log.flush();
   }
 
   /** Leaves the tick and flushes and closes the sinks; the breakers stay usable. */
@@ -343,50 +327,7 @@ export class Registry implements Ticking {
     this.closed = true;
     this.tasks.clear();
     if (this.clockTick !== undefined) this.clock!.clearTimeout(this.clockTick);
-    await Promise.all([...this.sinks].map((sink) => sink.close()));
-    this.sinks.clear();
-  }
-
-  /**
-   * A 'window' event for every breaker that saw calls since its last one, carrying its
-   * early-warning feature row (CORE_FEATURES, read for all of them in one pass), so a model can
-   * later be trained on the history and score live breakers with the same features.
-   */
-  private summarize(): void {
-    const busy: Entry[] = [];
-    for (const entry of this.byKey.values()) {
-      if (!entry.breaker.active) continue;
-      const activity = entry.breaker.activity();
-      if (activity === entry.summarizedActivity) continue;
-      entry.summarizedActivity = activity;
-      busy.push(entry);
-    }
-    if (busy.length === 0) return;
-    const rows = (this.features ??= new CoreFeatureExtractor()).extract(
-      busy.map((entry) => entry.breaker),
-      this.now(),
-    );
-    const featureList = `${CORE_FEATURES.name}@${CORE_FEATURES.version}`;
-    busy.forEach((entry, i) => {
-      const features = Array.from(rows.subarray(i * CORE_FEATURE_COUNT, (i + 1) * CORE_FEATURE_COUNT), (value) =>
-        Number.isNaN(value) ? null : value,
-      );
-      this.record(entry, 'window', { featureList, features });
-    });
-  }
-
-  private deliver(): void {
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    for (const sink of this.sinks) {
-      try {
-        sink.write(batch);
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        process.emitWarning(`breakwater: an event sink threw on write: ${why}`, { code: 'BREAKWATER_SINK_ERROR' });
-      }
-    }
+    await this.log.close();
   }
 
   private joinTick(): void {

@@ -14,7 +14,7 @@ import {
   type RolloutTransition,
   type TransitionAction,
 } from './persisted-state';
-import { RolloutStateError } from './RolloutStateError';
+import { RolloutStateError } from './errors/RolloutStateError';
 import { readIfExists, removeStaleTempFiles, setAside, writeAtomically } from './state-file';
 import { VersionWindow, type RolloutVersion, type VersionMetrics } from './version-window';
 import { WindowClock, wallClock } from './window-clock';
@@ -110,7 +110,7 @@ export class RolloutController {
    */
   shouldUseNewVersion(requestId: string): boolean {
     if (typeof requestId !== 'string')
-      throw new TypeError(`breakwater rollout: shouldUseNewVersion(requestId) needs a string, got ${typeof requestId}`);
+      throw new TypeError(`breakwater/rollout: shouldUseNewVersion(requestId) needs a string, got ${typeof requestId}`);
     return idPosition(requestId, this.basis) < this.bound;
   }
 
@@ -118,13 +118,13 @@ export class RolloutController {
   recordExecution(version: RolloutVersion, success: boolean, latencyMs: number): void {
     if (version !== 'new' && version !== 'old')
       throw new TypeError(
-        `breakwater rollout: recordExecution(version) must be "new" or "old", got ${JSON.stringify(version)}`,
+        `breakwater/rollout: recordExecution(version) must be "new" or "old", got ${JSON.stringify(version)}`,
       );
     if (typeof success !== 'boolean')
-      throw new TypeError(`breakwater rollout: recordExecution(success) must be a boolean, got ${typeof success}`);
+      throw new TypeError(`breakwater/rollout: recordExecution(success) must be a boolean, got ${typeof success}`);
     if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
       throw new RangeError(
-        `breakwater rollout: recordExecution(latencyMs) must be a finite number >= 0, got ${String(latencyMs)}`,
+        `breakwater/rollout: recordExecution(latencyMs) must be a finite number >= 0, got ${String(latencyMs)}`,
       );
     }
     this.windows[version].record(success, latencyMs);
@@ -237,7 +237,7 @@ export class RolloutController {
     this.assertLive();
     const { status } = this.progress;
     if (status !== 'pending' && status !== 'rolling')
-      throw new Error(`breakwater rollout: cannot pause a rollout that is ${status}`);
+      throw new Error(`breakwater/rollout: cannot pause a rollout that is ${status}`);
     this.progress.status = 'paused';
     this.record('pause', this.phase.name, reason, this.clock.now());
   }
@@ -246,7 +246,7 @@ export class RolloutController {
   resume(reason = 'resumed by operator'): void {
     this.assertLive();
     if (this.progress.status !== 'paused')
-      throw new Error(`breakwater rollout: cannot resume a rollout that is ${this.progress.status}, only a paused one`);
+      throw new Error(`breakwater/rollout: cannot resume a rollout that is ${this.progress.status}, only a paused one`);
     this.progress.status = this.phaseIndex < 0 ? 'pending' : 'rolling';
     this.record('resume', this.phase.name, reason, this.clock.now());
   }
@@ -257,7 +257,7 @@ export class RolloutController {
     const { status } = this.progress;
     if (status !== 'pending' && status !== 'rolling' && status !== 'paused') {
       throw new Error(
-        `breakwater rollout: cannot promote a rollout that is ${status}${status === 'complete' ? '' : '; retry() first'}`,
+        `breakwater/rollout: cannot promote a rollout that is ${status}${status === 'complete' ? '' : '; retry() first'}`,
       );
     }
     const target = options.full === true ? this.options.phases.length - 1 : this.phaseIndex + 1;
@@ -283,7 +283,7 @@ export class RolloutController {
     this.assertLive();
     const { status } = this.progress;
     if (status !== 'rolledBack' && status !== 'aborted')
-      throw new Error(`breakwater rollout: retry() needs a rolled-back or aborted rollout, this one is ${status}`);
+      throw new Error(`breakwater/rollout: retry() needs a rolled-back or aborted rollout, this one is ${status}`);
     this.retryNow('retry', reason, this.clock.now());
   }
 
@@ -476,6 +476,6 @@ export class RolloutController {
 
   private assertLive(): void {
     if (this.disposed)
-      throw new TypeError(`breakwater rollout: "${this.options.name}" was disposed; create a new controller`);
+      throw new TypeError(`breakwater/rollout: "${this.options.name}" was disposed; create a new controller`);
   }
 }

@@ -1,6 +1,6 @@
 import type { RolloutAction } from './decide';
 import type { RolloutStatus, RolloutTransition } from './persisted-state';
-import type { RolloutStateError } from './RolloutStateError';
+import type { RolloutStateError } from './errors/RolloutStateError';
 import type { VersionMetrics } from './version-window';
 
 /** A phase as the controller reports it; OFF is index -1, weight 0. */

@@ -10,5 +10,5 @@ export type {
   RolloutProgress,
   RolloutStateDocument,
 } from './persisted-state';
-export { RolloutStateError } from './RolloutStateError';
+export { RolloutStateError } from './errors/RolloutStateError';
 export type { RolloutVersion, VersionMetrics } from './version-window';

@@ -117,7 +117,7 @@ const TIMER_MAX_MS = 2 ** 31 - 1;
 const DAY_MINUTES = 24 * 60;
 
 function fail(option: string, expected: string, value: unknown, kind: 'type' | 'range' = 'range'): never {
-  const message = `breakwater rollout: option "${option}" must be ${expected}, got ${show(value)}`;
+  const message = `breakwater/rollout: option "${option}" must be ${expected}, got ${show(value)}`;
   throw kind === 'type' ? new TypeError(message) : new RangeError(message);
 }
 
@@ -181,7 +181,7 @@ function resolveComparison(value: unknown): Readonly<Required<BaselineComparison
   for (const key of Object.keys(given)) {
     if (key !== 'maxCompletionRateDrop' && key !== 'maxLatencyRatio') {
       throw new TypeError(
-        `breakwater rollout: unknown option "compareWithOldVersion.${key}" (known: maxCompletionRateDrop, maxLatencyRatio)`,
+        `breakwater/rollout: unknown option "compareWithOldVersion.${key}" (known: maxCompletionRateDrop, maxLatencyRatio)`,
       );
     }
   }
@@ -199,7 +199,7 @@ export function resolveRolloutOptions(options: RolloutOptions = {}): ResolvedRol
   if (options === null || typeof options !== 'object') fail('options', 'an object', options, 'type');
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key))
-      throw new TypeError(`breakwater rollout: unknown option "${key}" (known: ${[...KNOWN].join(', ')})`);
+      throw new TypeError(`breakwater/rollout: unknown option "${key}" (known: ${[...KNOWN].join(', ')})`);
   }
   const name = options.name ?? 'rollout';
   if (typeof name !== 'string' || name.length === 0) fail('name', 'a non-empty string', name, 'type');

@@ -1,5 +1,5 @@
 import { PERSISTED_OPTIONS, resolveRolloutOptions, type ResolvedRolloutOptions, type RolloutOptions } from './options';
-import { RolloutStateError } from './RolloutStateError';
+import { RolloutStateError } from './errors/RolloutStateError';
 
 /** Where a rollout stands. OFF phases: pending, rolledBack, aborted (and paused after a bad state file). */
 export type RolloutStatus = 'pending' | 'rolling' | 'paused' | 'rolledBack' | 'aborted' | 'complete';
@@ -74,7 +74,7 @@ export function parseStateDocument(file: string, text: string): RolloutStateDocu
   const corrupt = (why: string, cause?: unknown): never => {
     throw new RolloutStateError(
       file,
-      `breakwater rollout: state file ${file} is corrupt: ${why}`,
+      `breakwater/rollout: state file ${file} is corrupt: ${why}`,
       cause === undefined ? undefined : { cause },
     );
   };
@@ -115,7 +115,7 @@ export function parseStateDocument(file: string, text: string): RolloutStateDocu
 /** Checks that saved progress fits (possibly changed) options; throws a RolloutStateError naming the file. */
 export function validateProgress(file: string, progress: RolloutProgress, config: ResolvedRolloutOptions): void {
   checkProgress(progress, config, (why) => {
-    throw new RolloutStateError(file, `breakwater rollout: state file ${file} does not fit the options: ${why}`);
+    throw new RolloutStateError(file, `breakwater/rollout: state file ${file} does not fit the options: ${why}`);
   });
 }
 

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { RolloutStateError } from './RolloutStateError';
+import { RolloutStateError } from './errors/RolloutStateError';
 import { syncDirectory } from '../fs/sync-directory';
 
 let sequence = 0;
@@ -39,7 +39,7 @@ export function writeAtomically(file: string, text: string): void {
     }
     throw new RolloutStateError(
       file,
-      `breakwater rollout: cannot write state file ${file}: ${(error as Error).message}`,
+      `breakwater/rollout: cannot write state file ${file}: ${(error as Error).message}`,
       { cause: error },
     );
   }
@@ -54,7 +54,7 @@ export function readIfExists(file: string): string | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new RolloutStateError(
       file,
-      `breakwater rollout: cannot read state file ${file}: ${(error as Error).message}`,
+      `breakwater/rollout: cannot read state file ${file}: ${(error as Error).message}`,
       { cause: error },
     );
   }

@@ -30,7 +30,7 @@ export class WindowClock {
       const start = source.now();
       if (!Number.isFinite(start) || start < 0) {
         throw new RangeError(
-          `breakwater rollout: option "clock" must tell a finite time >= 0 ms, got ${String(start)}`,
+          `breakwater/rollout: option "clock" must tell a finite time >= 0 ms, got ${String(start)}`,
         );
       }
       this.breakerClock = new ManualClock(start);

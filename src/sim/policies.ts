@@ -63,7 +63,7 @@ export function policyNamed(name: string, policies: readonly Policy[] = BUILT_IN
   const policy = policies.find((p) => p.name === name);
   if (policy === undefined)
     throw new TypeError(
-      `breakwater: unknown policy ${JSON.stringify(name)} (known: ${policies.map((p) => p.name).join(', ')})`,
+      `breakwater/chaos: unknown policy ${JSON.stringify(name)} (known: ${policies.map((p) => p.name).join(', ')})`,
     );
   return policy;
 }

@@ -27,7 +27,7 @@ export async function runScenario(scenario: Scenario, policy: Policy, options: R
       const target = services.get(serviceName);
       if (target === undefined)
         throw new TypeError(
-          `breakwater: scenario "${scenario.name}": ${caller} calls unknown service "${serviceName}"`,
+          `breakwater/chaos: scenario "${scenario.name}": ${caller} calls unknown service "${serviceName}"`,
         );
       const context = { name, caller, service: serviceName, clock, timeoutMs, random: random.fork(`edge:${name}`) };
       edge = new Edge(context, policy.guard(context), target);

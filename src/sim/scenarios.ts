@@ -175,7 +175,7 @@ export function scenarioNamed(name: string): ScenarioDefinition {
   const scenario = SCENARIOS.find((s) => s.name === name);
   if (scenario === undefined)
     throw new TypeError(
-      `breakwater: unknown scenario ${JSON.stringify(name)} (known: ${SCENARIOS.map((s) => s.name).join(', ')})`,
+      `breakwater/chaos: unknown scenario ${JSON.stringify(name)} (known: ${SCENARIOS.map((s) => s.name).join(', ')})`,
     );
   return scenario;
 }
@@ -191,7 +191,7 @@ export function simulationNamed(name: string): SimulationDefinition {
   const scenario = ALL_SCENARIOS.find((s) => s.name === name);
   if (scenario === undefined)
     throw new TypeError(
-      `breakwater: unknown scenario ${JSON.stringify(name)} (known: ${ALL_SCENARIOS.map((s) => s.name).join(', ')})`,
+      `breakwater/chaos: unknown scenario ${JSON.stringify(name)} (known: ${ALL_SCENARIOS.map((s) => s.name).join(', ')})`,
     );
   return scenario;
 }

@@ -107,7 +107,7 @@ export function predictRaw(model: GbdtModel, features: Float32Array): Float64Arr
   const width = model.featureList.features.length;
   if (features.length % width !== 0)
     throw new RangeError(
-      `breakwater: features has ${features.length} values, not a multiple of the model's ${width} features`,
+      `breakwater/adaptive: features has ${features.length} values, not a multiple of the model's ${width} features`,
     );
   const rows = features.length / width;
   const { roots, feature, threshold, missingLeft, left, right, value } = flatten(model);

@@ -78,26 +78,28 @@ const RANGES: Record<Exclude<keyof GbdtOptions, 'increasing'>, [number, number, 
 /** Fills in defaults; an unknown option or a value out of range throws an error naming the option. */
 export function resolveGbdtOptions(options: unknown = {}): ResolvedGbdtOptions {
   if (typeof options !== 'object' || options === null)
-    throw new TypeError('breakwater: gbdt options must be an object');
+    throw new TypeError('breakwater/adaptive: gbdt options must be an object');
   const resolved = { ...DEFAULTS };
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
     if (key === 'increasing') {
       if (!Array.isArray(value) || value.some((name) => typeof name !== 'string'))
-        throw new TypeError('breakwater: gbdt option increasing must be an array of feature names');
+        throw new TypeError('breakwater/adaptive: gbdt option increasing must be an array of feature names');
       resolved.increasing = [...(value as string[])];
       continue;
     }
     if (!(key in RANGES))
-      throw new TypeError(`breakwater: unknown gbdt option "${key}" (known: ${Object.keys(RANGES).join(', ')})`);
+      throw new TypeError(
+        `breakwater/adaptive: unknown gbdt option "${key}" (known: ${Object.keys(RANGES).join(', ')})`,
+      );
     const [min, max, minAllowed, integer] = RANGES[key as keyof typeof RANGES];
     const expected = `${integer ? 'an integer' : 'a number'} in ${minAllowed ? '[' : '('}${min}, ${max}]`;
     if (typeof value !== 'number' || Number.isNaN(value))
       throw new TypeError(
-        `breakwater: gbdt option ${key} must be ${expected}, got ${typeof value === 'number' ? value : typeof value}`,
+        `breakwater/adaptive: gbdt option ${key} must be ${expected}, got ${typeof value === 'number' ? value : typeof value}`,
       );
     if (value > max || value < min || (!minAllowed && value === min) || (integer && !Number.isInteger(value))) {
-      throw new RangeError(`breakwater: gbdt option ${key} must be ${expected}, got ${value}`);
+      throw new RangeError(`breakwater/adaptive: gbdt option ${key} must be ${expected}, got ${value}`);
     }
     resolved[key as keyof typeof RANGES] = value;
   }

@@ -1,6 +1,6 @@
 import { selectRows, validateTrainingSet, type TrainingSet } from '../dataset';
 import { featureListMismatch } from '../../features/feature-list';
-import { logLoss } from '../metrics';
+import { logLoss } from '../classification-metrics';
 import { SeededRandom } from '../../random';
 import { binColumns, fitEdges } from './bins';
 import { binnedTreeValue, growTree, type BinnedNode } from './grow-tree';
@@ -46,7 +46,7 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
   const positives = train.labels.reduce((sum, label) => sum + label, 0);
   if (positives === 0 || positives === train.rowCount) {
     throw new RangeError(
-      `breakwater: the training rows need both labels, got ${positives} positive of ${train.rowCount}`,
+      `breakwater/adaptive: the training rows need both labels, got ${positives} positive of ${train.rowCount}`,
     );
   }
 
@@ -63,7 +63,7 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
     const column = data.featureList.features.indexOf(name);
     if (column < 0)
       throw new RangeError(
-        `breakwater: gbdt option increasing names "${name}", which is not a feature of ${data.featureList.name}@${data.featureList.version}`,
+        `breakwater/adaptive: gbdt option increasing names "${name}", which is not a feature of ${data.featureList.name}@${data.featureList.version}`,
       );
     increasing[column] = 1;
   }
@@ -147,13 +147,16 @@ function splitValidation(
   if (given !== undefined) {
     const validation = validateTrainingSet(given, 'validation set');
     const mismatch = featureListMismatch(set.featureList, validation.featureList);
-    if (mismatch) throw new RangeError(`breakwater: the validation set does not match the training set: ${mismatch}`);
+    if (mismatch)
+      throw new RangeError(`breakwater/adaptive: the validation set does not match the training set: ${mismatch}`);
     return { train: set, validation };
   }
   const count = Math.round(set.rowCount * fraction);
   if (count === 0) return { train: set };
   if (set.rowCount - count < 2)
-    throw new RangeError(`breakwater: ${set.rowCount} rows are too few to hold out validationFraction ${fraction}`);
+    throw new RangeError(
+      `breakwater/adaptive: ${set.rowCount} rows are too few to hold out validationFraction ${fraction}`,
+    );
   const order = Uint32Array.from({ length: set.rowCount }, (_, i) => i);
   random.sampleInPlace(order, count);
   return {

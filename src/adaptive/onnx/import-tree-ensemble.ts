@@ -1,5 +1,6 @@
 import type { GbdtModel, TreeNode } from '../gbdt/model';
-import { ModelFileError, modelInfo } from './model-file';
+import { modelInfo } from './model-file';
+import { ModelFileError } from '../errors/ModelFileError';
 import type { AttributeMessage, ModelMessage } from './proto-types';
 
 const utf8 = new TextDecoder();

@@ -1,3 +1,4 @@
+import { ModelFileError } from '../errors/ModelFileError';
 import { validateFeatureList, type FeatureList } from '../../features/feature-list';
 import type { TrainingSummary } from '../gbdt/model';
 import type { GraphMessage, ModelMessage } from './proto-types';
@@ -32,18 +33,6 @@ export interface ModelDescription {
 export interface ModelInfo {
   readonly featureList: FeatureList;
   readonly description: ModelDescription;
-}
-
-/** A model file that is missing, truncated, not ONNX, or not a breakwater model. */
-export class ModelFileError extends Error {
-  override readonly name = 'ModelFileError';
-  constructor(
-    /** The file path, or `<bytes>` for an in-memory model. */
-    readonly source: string,
-    reason: string,
-  ) {
-    super(`breakwater: model ${source}: ${reason}`);
-  }
 }
 
 const PRODUCER_VERSION = '1';

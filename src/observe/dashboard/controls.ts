@@ -19,7 +19,7 @@ export function controlToken(controls: unknown): string | undefined {
   const token = (controls as { token?: unknown } | null)?.token;
   if (typeof controls !== 'object' || typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH) {
     throw new TypeError(
-      `breakwater: dashboard option controls must be false or { token } with a token of at least ${MIN_TOKEN_LENGTH} characters ` +
+      `breakwater/observe: dashboard option controls must be false or { token } with a token of at least ${MIN_TOKEN_LENGTH} characters ` +
         `(e.g. require('node:crypto').randomBytes(24).toString('base64url')), got ${typeof token === 'string' ? `a token of ${token.length} characters` : JSON.stringify(controls)}`,
     );
   }

@@ -85,7 +85,7 @@ function integerOption(option: string, value: unknown, fallback: number, min: nu
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(
-      `breakwater: dashboard option ${option} must be an integer from ${min} to ${max}, got ${String(value)}`,
+      `breakwater/observe: dashboard option ${option} must be an integer from ${min} to ${max}, got ${String(value)}`,
     );
   }
   return value;
@@ -108,7 +108,7 @@ function decode(segment: string): string {
  */
 export function createDashboardHandler(options: DashboardOptions): DashboardHandler {
   if (options === null || typeof options !== 'object')
-    throw new TypeError('breakwater: createDashboardHandler(options) needs an object with a registry');
+    throw new TypeError('breakwater/observe: createDashboardHandler(options) needs an object with a registry');
   const { registry } = options;
   if (
     registry === null ||
@@ -116,13 +116,13 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     typeof registry.list !== 'function' ||
     typeof registry.onEvent !== 'function'
   ) {
-    throw new TypeError('breakwater: dashboard option registry must be a breakwater Registry');
+    throw new TypeError('breakwater/observe: dashboard option registry must be a breakwater Registry');
   }
   const token = controlToken(options.controls);
   const updateEveryMs = options.updateEveryMs ?? 1000;
   if (!Number.isInteger(updateEveryMs) || updateEveryMs < 50 || updateEveryMs > 3_600_000) {
     throw new RangeError(
-      `breakwater: dashboard option updateEveryMs must be an integer from 50 to 3600000, got ${String(updateEveryMs)}`,
+      `breakwater/observe: dashboard option updateEveryMs must be an integer from 50 to 3600000, got ${String(updateEveryMs)}`,
     );
   }
   const metricsOptions = options.metrics ?? {};

@@ -35,13 +35,17 @@ export interface RunningDashboard {
 /** Starts the dashboard on its own node:http server (127.0.0.1 unless `host` says otherwise). */
 export async function startDashboard(options: StartDashboardOptions): Promise<RunningDashboard> {
   if (options === null || typeof options !== 'object')
-    throw new TypeError('breakwater: startDashboard(options) needs an object with a registry');
+    throw new TypeError('breakwater/observe: startDashboard(options) needs an object with a registry');
   const port = options.port ?? DEFAULT_DASHBOARD_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new RangeError(`breakwater: dashboard option port must be an integer from 0 to 65535, got ${String(port)}`);
+    throw new RangeError(
+      `breakwater/observe: dashboard option port must be an integer from 0 to 65535, got ${String(port)}`,
+    );
   const host = options.host ?? DEFAULT_DASHBOARD_HOST;
   if (typeof host !== 'string' || host.length === 0)
-    throw new TypeError(`breakwater: dashboard option host must be a non-empty address, got ${JSON.stringify(host)}`);
+    throw new TypeError(
+      `breakwater/observe: dashboard option host must be a non-empty address, got ${JSON.stringify(host)}`,
+    );
   // The configured host is a name the dashboard answers to (loopback names and bound addresses always are).
   const allowed = resolveAllowedHosts(options.allowedHosts);
   const allowedHosts = allowed === true ? true : [...allowed, host];
@@ -51,9 +55,12 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     server.once('error', (error: NodeJS.ErrnoException) => {
       handler.close();
       failed(
-        new Error(`breakwater: the dashboard could not listen on ${host}:${port}: ${error.code ?? error.message}`, {
-          cause: error,
-        }),
+        new Error(
+          `breakwater/observe: the dashboard could not listen on ${host}:${port}: ${error.code ?? error.message}`,
+          {
+            cause: error,
+          },
+        ),
       );
     });
     server.listen(port, host, listening);

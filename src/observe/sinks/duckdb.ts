@@ -132,7 +132,9 @@ const DEFAULT_MAX_QUEUED = 10_000;
 function positiveInteger(value: unknown, option: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new RangeError(`breakwater: DuckDB sink option ${option} must be an integer >= 1, got ${String(value)}`);
+    throw new RangeError(
+      `breakwater/observe: DuckDB sink option ${option} must be an integer >= 1, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -150,10 +152,12 @@ function loadDuckDb(): DuckDbModule {
       (error as Error).message.includes(DUCKDB_PACKAGE)
     ) {
       throw new Error(
-        `breakwater: the DuckDB event sink needs the optional package ${DUCKDB_PACKAGE}; install it with \`npm install ${DUCKDB_PACKAGE}\``,
+        `breakwater/observe: the DuckDB event sink needs the optional package ${DUCKDB_PACKAGE}; install it with \`npm install ${DUCKDB_PACKAGE}\``,
       );
     }
-    throw new Error(`breakwater: ${DUCKDB_PACKAGE} is installed but failed to load: ${(error as Error).message}`);
+    throw new Error(
+      `breakwater/observe: ${DUCKDB_PACKAGE} is installed but failed to load: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -176,7 +180,7 @@ async function openTable(connection: DuckDBConnection, path: string): Promise<vo
   const names = described.getRows().map((row) => String(row[0]));
   if (names.join(',') !== COLUMNS.join(',')) {
     throw new Error(
-      `breakwater: DuckDB file ${path} has a table ${DUCKDB_TABLE} with columns (${names.join(', ')}), expected (${COLUMNS.join(', ')})`,
+      `breakwater/observe: DuckDB file ${path} has a table ${DUCKDB_TABLE} with columns (${names.join(', ')}), expected (${COLUMNS.join(', ')})`,
     );
   }
   await connection.run(CREATE_STAGING);
@@ -191,10 +195,10 @@ async function openTable(connection: DuckDBConnection, path: string): Promise<vo
  */
 export async function createDuckDbSink(options: DuckDbSinkOptions): Promise<DuckDbSink> {
   if (options === null || typeof options !== 'object')
-    throw new TypeError('breakwater: createDuckDbSink(options) needs an object with a path');
+    throw new TypeError('breakwater/observe: createDuckDbSink(options) needs an object with a path');
   if (typeof options.path !== 'string' || options.path.length === 0) {
     throw new TypeError(
-      `breakwater: DuckDB sink option path must be a file path or ':memory:', got ${JSON.stringify(options.path)}`,
+      `breakwater/observe: DuckDB sink option path must be a file path or ':memory:', got ${JSON.stringify(options.path)}`,
     );
   }
   const batchSize = positiveInteger(options.batchSize, 'batchSize', DEFAULT_BATCH_SIZE);
@@ -209,7 +213,7 @@ export async function createDuckDbSink(options: DuckDbSinkOptions): Promise<Duck
     }
     if (!folderIsDirectory)
       throw new Error(
-        `breakwater: DuckDB sink file ${path}: its folder ${dirname(path)} does not exist (create it first)`,
+        `breakwater/observe: DuckDB sink file ${path}: its folder ${dirname(path)} does not exist (create it first)`,
       );
   }
   const duckdb = loadDuckDb();
@@ -217,7 +221,7 @@ export async function createDuckDbSink(options: DuckDbSinkOptions): Promise<Duck
   try {
     instance = await duckdb.DuckDBInstance.create(path);
   } catch (error) {
-    throw new Error(`breakwater: DuckDB sink could not open ${path}: ${(error as Error).message}`);
+    throw new Error(`breakwater/observe: DuckDB sink could not open ${path}: ${(error as Error).message}`);
   }
   const connection = await instance.connect();
   try {
@@ -300,7 +304,9 @@ export async function createDuckDbSink(options: DuckDbSinkOptions): Promise<Duck
     flush,
     async query(sql: string): Promise<Record<string, unknown>[]> {
       if (closed)
-        throw new Error(`breakwater: DuckDB sink ${path} is closed; open the file with ${DUCKDB_PACKAGE} to query it`);
+        throw new Error(
+          `breakwater/observe: DuckDB sink ${path} is closed; open the file with ${DUCKDB_PACKAGE} to query it`,
+        );
       await flush();
       const reader = await connection.runAndReadAll(sql);
       return reader.getRowObjectsJson() as Record<string, unknown>[];

@@ -51,7 +51,7 @@ function positiveInteger(value: unknown, option: string, fallback: number, minim
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < minimum) {
     throw new RangeError(
-      `breakwater: JSONL sink option ${option} must be an integer >= ${minimum}, got ${String(value)}`,
+      `breakwater/observe: JSONL sink option ${option} must be an integer >= ${minimum}, got ${String(value)}`,
     );
   }
   return value;
@@ -71,7 +71,7 @@ function openForAppend(path: string): { fd: number; size: number } {
     const verdict = inspectTail(tail, size - tail.length, isBreakerEventLine);
     if (verdict.kind === 'foreign') {
       throw new Error(
-        `breakwater: JSONL sink file ${path} is not an event history (${verdict.problem}); expected JSON lines of breakwater events, one per line. Choose another path or move the file away`,
+        `breakwater/observe: JSONL sink file ${path} is not an event history (${verdict.problem}); expected JSON lines of breakwater events, one per line. Choose another path or move the file away`,
       );
     }
     if (verdict.kind === 'torn') ftruncateSync(fd, (size = verdict.keepBytes));
@@ -96,10 +96,10 @@ function openForAppend(path: string): { fd: number; size: number } {
  */
 export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
   if (options === null || typeof options !== 'object')
-    throw new TypeError('breakwater: createJsonlSink(options) needs an object with a path');
+    throw new TypeError('breakwater/observe: createJsonlSink(options) needs an object with a path');
   if (typeof options.path !== 'string' || options.path.length === 0) {
     throw new TypeError(
-      `breakwater: JSONL sink option path must be a non-empty file path, got ${JSON.stringify(options.path)}`,
+      `breakwater/observe: JSONL sink option path must be a non-empty file path, got ${JSON.stringify(options.path)}`,
     );
   }
   const path = resolve(options.path);
@@ -114,7 +114,9 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
     // reported below with the path the user gave
   }
   if (!folderIsDirectory)
-    throw new Error(`breakwater: JSONL sink file ${path}: its folder ${folder} does not exist (create it first)`);
+    throw new Error(
+      `breakwater/observe: JSONL sink file ${path}: its folder ${folder} does not exist (create it first)`,
+    );
 
   let { fd, size }: { fd: number | undefined; size: number } = openForAppend(path);
   let queue: BreakerEvent[] = [];
@@ -186,7 +188,7 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
       writing = false;
       if (error !== null || count !== bytes.length) {
         lastError =
-          error ?? new Error(`breakwater: JSONL sink ${path}: short write (${count} of ${bytes.length} bytes)`);
+          error ?? new Error(`breakwater/observe: JSONL sink ${path}: short write (${count} of ${bytes.length} bytes)`);
         dropped += batch.length;
       } else written += batch.length;
       size += count ?? 0;

@@ -31,7 +31,7 @@ export class PoolUnavailableError extends Error {
       retryAfterMs === undefined
         ? 'no target will admit a probe by itself'
         : `the first probe is admitted in ${Math.ceil(retryAfterMs)} ms (at ${Math.ceil(at + retryAfterMs)})`;
-    super(`breakwater recovery: pool "${pool}" has no target for task "${task}": ${list}; ${next}`);
+    super(`breakwater/recovery: pool "${pool}" has no target for task "${task}": ${list}; ${next}`);
     this.name = 'PoolUnavailableError';
     this.retryAfterMs = retryAfterMs;
   }

@@ -20,7 +20,7 @@ export class RecoveryEscalatedError extends Error {
 
   constructor(readonly escalation: Escalation) {
     super(
-      `breakwater recovery: task "${escalation.task}" escalated after ${escalation.steps.length - 1} recovery step(s): ${escalation.reason}`,
+      `breakwater/recovery: task "${escalation.task}" escalated after ${escalation.steps.length - 1} recovery step(s): ${escalation.reason}`,
       { cause: escalation.error },
     );
     this.name = 'RecoveryEscalatedError';

@@ -259,7 +259,7 @@ export function familyNamed(name: string): Family {
   const family = FAMILIES.find((f) => f.name === name);
   if (family === undefined)
     throw new TypeError(
-      `breakwater: unknown generator family ${JSON.stringify(name)} (known: ${FAMILIES.map((f) => f.name).join(', ')})`,
+      `breakwater/chaos: unknown generator family ${JSON.stringify(name)} (known: ${FAMILIES.map((f) => f.name).join(', ')})`,
     );
   return family;
 }

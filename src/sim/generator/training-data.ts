@@ -36,10 +36,10 @@ interface Sample {
 export async function generateTrainingData(options: GeneratedDataOptions): Promise<GeneratedData> {
   const horizonMs = options.horizonMs ?? 10_000;
   if (!Number.isInteger(horizonMs) || horizonMs < 1)
-    throw new RangeError(`breakwater: option "horizonMs" must be an integer >= 1, got ${String(horizonMs)}`);
+    throw new RangeError(`breakwater/chaos: option "horizonMs" must be an integer >= 1, got ${String(horizonMs)}`);
   if (options.families.length === 0 || options.families.length > 255)
-    throw new RangeError('breakwater: option "families" must hold 1 to 255 families');
-  if (options.seeds.length === 0) throw new RangeError('breakwater: option "seeds" must hold at least one seed');
+    throw new RangeError('breakwater/chaos: option "families" must hold 1 to 255 families');
+  if (options.seeds.length === 0) throw new RangeError('breakwater/chaos: option "seeds" must hold at least one seed');
   const rows: Float32Array[] = [];
   const labels: number[] = [];
   const family: number[] = [];

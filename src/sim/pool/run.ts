@@ -209,7 +209,7 @@ export async function runPool(
   await registry.shutdown();
   if (unexpected !== undefined)
     throw new Error(
-      `breakwater: pool scenario "${scenario.name}" (${strategy.name}): a task failed with an unexpected error`,
+      `breakwater/chaos: pool scenario "${scenario.name}" (${strategy.name}): a task failed with an unexpected error`,
       { cause: unexpected },
     );
 

@@ -54,7 +54,7 @@ export function simulatedTask(
       const worker = attempt.worker === undefined ? undefined : workers.get(attempt.worker);
       if (worker === undefined)
         throw new TypeError(
-          `breakwater: simulated task ${spec.id} was placed on unknown worker ${String(attempt.worker)}`,
+          `breakwater/chaos: simulated task ${spec.id} was placed on unknown worker ${String(attempt.worker)}`,
         );
       let done = (attempt.checkpoint as Progress | undefined)?.done ?? 0;
       let unsaved = 0;

@@ -16,12 +16,12 @@ export function checkSuiteFile(value: unknown, file: string): SuiteResult {
     !Array.isArray(suite.runs)
   ) {
     throw new TypeError(
-      `breakwater: ${file} is not a scenario result (expected the JSON written by \`breakwater simulate\`, with kind "breakwater.scenarios")`,
+      `breakwater/chaos: ${file} is not a scenario result (expected the JSON written by \`breakwater simulate\`, with kind "breakwater.scenarios")`,
     );
   }
   if (suite.version !== 1)
     throw new TypeError(
-      `breakwater: ${file} has result version ${String(suite.version)}; this breakwater reads version 1`,
+      `breakwater/chaos: ${file} has result version ${String(suite.version)}; this breakwater reads version 1`,
     );
   return suite;
 }

@@ -63,7 +63,7 @@ export interface RolloutRunResult {
 }
 
 const refuseDependencies = (): Promise<void> =>
-  Promise.reject(new TypeError('breakwater: a rollout version has no dependencies'));
+  Promise.reject(new TypeError('breakwater/chaos: a rollout version has no dependencies'));
 
 /**
  * Plays a rollout scenario under a strategy on virtual time: Poisson requests from seeded users,
@@ -149,7 +149,7 @@ export async function runRollout(
   const last = phases[phases.length - 1];
   if (last === undefined)
     throw new TypeError(
-      `breakwater: rollout strategy "${strategy.name}" reported no phase change; its router's changes must start with the split at t0`,
+      `breakwater/chaos: rollout strategy "${strategy.name}" reported no phase change; its router's changes must start with the split at t0`,
     );
   const outcome: RolloutOutcome = last.weight === 1 ? 'full' : last.action === 'rollback' ? 'rolled back' : 'rolling';
   return {

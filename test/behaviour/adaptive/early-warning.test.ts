@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/features/core-features';
 import { EarlyWarning, type ScoringModel } from '../../../src/adaptive/early-warning';
-import { FeatureListMismatchError } from '../../../src/features/feature-list';
+import { FeatureListMismatchError } from '../../../src/errors/FeatureListMismatchError';
 import { ManualClock, Registry } from '../../../src/index';
 import { runTick } from '../../../src/tick';
 import { assertCore, fail, succeed } from '../helpers';

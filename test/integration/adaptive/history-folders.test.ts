@@ -39,7 +39,7 @@ describe('createAdaptiveBreaker history folders', () => {
         predictionEnabled: false,
       }),
     ).rejects.toThrow(
-      `breakwater: option metricsPath: cannot create the folder ${join(dir, 'data')} for ${join(dir, 'data/events.jsonl')} (EEXIST)`,
+      `breakwater/adaptive: option metricsPath: cannot create the folder ${join(dir, 'data')} for ${join(dir, 'data/events.jsonl')} (EEXIST)`,
     );
     expect(registry.size).toBe(0);
   });

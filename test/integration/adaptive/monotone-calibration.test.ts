@@ -4,7 +4,7 @@ import { CORE_FEATURES } from '../../../src/features/core-features';
 import { trainingSetFromRows } from '../../../src/adaptive/dataset';
 import { predictProbabilities, predictRaw, sigmoid } from '../../../src/adaptive/gbdt/model';
 import { trainGbdt } from '../../../src/adaptive/gbdt/train';
-import { logLoss } from '../../../src/adaptive/metrics';
+import { logLoss } from '../../../src/adaptive/classification-metrics';
 import { RECENT_QUARTER_RULE, TREND_RULE } from '../../../src/adaptive/rule-baselines';
 import { FEATURES, split, syntheticSet } from './helpers';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { trainingSetFromRows } from '../../../src/adaptive/dataset';
 import { predictProbabilities, type GbdtModel } from '../../../src/adaptive/gbdt/model';
 import { trainGbdt } from '../../../src/adaptive/gbdt/train';
-import { rocAuc } from '../../../src/adaptive/metrics';
+import { rocAuc } from '../../../src/adaptive/classification-metrics';
 import { SeededRandom } from '../../../src/random';
 import { FEATURES, split, syntheticSet } from './helpers';
 

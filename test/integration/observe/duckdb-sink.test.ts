@@ -130,7 +130,7 @@ describe('DuckDB sink', () => {
     const script = `require(${JSON.stringify(outfile)}).createDuckDbSink({ path: ':memory:' }).catch((e) => console.log(e.message));`;
     const child = spawnSync(process.execPath, ['-e', script], { cwd: folder, encoding: 'utf8' });
     expect(child.stdout.trim()).toBe(
-      'breakwater: the DuckDB event sink needs the optional package @duckdb/node-api; install it with `npm install @duckdb/node-api`',
+      'breakwater/observe: the DuckDB event sink needs the optional package @duckdb/node-api; install it with `npm install @duckdb/node-api`',
     );
   });
 

@@ -346,7 +346,7 @@ describe('a pool where no target admits work', () => {
       { worker: 'c1', hardware: 'cpu', reason: 'incompatible', retryAfterMs: undefined },
     ]);
     expect(unavailable.message).toBe(
-      'breakwater recovery: pool "inference" has no target for task "a": w1 [gpu] open, probe in 8000 ms, w2 [gpu] open, probe in 5000 ms, c1 [cpu] incompatible; the first probe is admitted in 5000 ms (at 1005000)',
+      'breakwater/recovery: pool "inference" has no target for task "a": w1 [gpu] open, probe in 8000 ms, w2 [gpu] open, probe in 5000 ms, c1 [cpu] incompatible; the first probe is admitted in 5000 ms (at 1005000)',
     );
     expect(calls).toBe(0);
     expect(timers.delays).toEqual([]);

@@ -129,7 +129,7 @@ describe('manual controls', () => {
     expect(rollout.phase.name).toBe('SMALL');
     rollout.promote({ full: true });
     expect(rollout).toMatchObject({ status: 'complete', phase: { name: 'FULL', weight: 1 } });
-    expect(() => rollout.promote()).toThrow('breakwater rollout: cannot promote a rollout that is complete');
+    expect(() => rollout.promote()).toThrow('breakwater/rollout: cannot promote a rollout that is complete');
   });
 
   it('abort takes the new version off until retry(), with no automatic retry', () => {
@@ -151,7 +151,7 @@ describe('manual controls', () => {
     const { rollout } = manualRollout();
     rollout.evaluateAndDecide();
     expect(() => rollout.retry()).toThrow(
-      'breakwater rollout: retry() needs a rolled-back or aborted rollout, this one is rolling',
+      'breakwater/rollout: retry() needs a rolled-back or aborted rollout, this one is rolling',
     );
   });
 });

@@ -6,7 +6,9 @@
 export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
   const n = labels.length;
   if (scores.length !== n)
-    throw new RangeError(`breakwater: rocAuc needs one score per label, got ${scores.length} scores for ${n} labels`);
+    throw new RangeError(
+      `breakwater/adaptive: rocAuc needs one score per label, got ${scores.length} scores for ${n} labels`,
+    );
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let positives = 0;
   let rankSum = 0;
@@ -25,7 +27,7 @@ export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): nu
   }
   const negatives = n - positives;
   if (positives === 0 || negatives === 0)
-    throw new RangeError('breakwater: rocAuc needs both positive and negative labels');
+    throw new RangeError('breakwater/adaptive: rocAuc needs both positive and negative labels');
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 

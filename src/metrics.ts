@@ -1,6 +1,6 @@
-import { HISTORY_ENTRIES, HISTORY_FIELDS, SNAPSHOT_SIZE, Snap, State } from './core/layout';
+import { State } from './core/layout';
 import type { SlotRef } from './core/pool';
-import { core } from './core/select';
+import { readHistory, readSlot } from './core/readings';
 import { effectiveStateName, reasonName, stateName, type StateChange, type StateName } from './state';
 
 /** What getMetrics() returns. Totals are lifetime; rates and latency cover the sliding window. */
@@ -43,9 +43,6 @@ export interface BreakerMetrics {
   stateChanges: StateChange[];
 }
 
-const snapshot = new Float64Array(SNAPSHOT_SIZE);
-const history = new Float64Array(HISTORY_ENTRIES * HISTORY_FIELDS);
-
 const ratio = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
 const ms = (us: number): number | null => (Number.isNaN(us) ? null : us / 1000);
 
@@ -56,53 +53,47 @@ export function readMetrics(
   labels: Readonly<Record<string, string>>,
   nowMs: number,
 ): BreakerMetrics {
-  core.snapshot(ref.arenaId, ref.slot, snapshot);
-  const s = snapshot;
-  const count = core.history(ref.arenaId, ref.slot, history);
-  const stateChanges: StateChange[] = [];
-  for (let i = 0; i < count; i++) {
-    const o = i * HISTORY_FIELDS;
-    stateChanges.push({
-      from: stateName(history[o + 1]),
-      to: stateName(history[o + 2]),
-      reason: reasonName(history[o + 3]),
-      generation: history[o + 4],
-      at: nowMs - (s[Snap.nowUs] - history[o]) / 1000,
-    });
-  }
-  const decided = s[Snap.windowSuccesses] + s[Snap.windowFailures];
+  const s = readSlot(ref);
+  const stateChanges: StateChange[] = readHistory(ref).map((t) => ({
+    from: stateName(t.from),
+    to: stateName(t.to),
+    reason: reasonName(t.reason),
+    generation: t.newGeneration,
+    at: nowMs - (s.nowUs - t.atUs) / 1000,
+  }));
+  const decided = s.window.successes + s.window.failures;
   return {
     name,
     labels,
-    state: effectiveStateName(s[Snap.state], s[Snap.remainingMs]),
-    totalCalls: s[Snap.totalCalls],
-    successes: s[Snap.totalSuccesses],
-    failures: s[Snap.totalFailures],
-    rejections: s[Snap.totalRejections],
-    timeouts: s[Snap.totalTimeouts],
-    slowCalls: s[Snap.totalSlowCalls],
-    ignored: s[Snap.totalIgnored],
-    opens: s[Snap.totalOpens],
-    failureRate: ratio(s[Snap.windowFailures], decided),
-    rejectionRate: ratio(s[Snap.windowRejections], s[Snap.windowCalls] + s[Snap.windowRejections]),
-    slowCallRate: ratio(s[Snap.windowSlowCalls], decided),
+    state: effectiveStateName(s.state, s.remainingMs),
+    totalCalls: s.totals.calls,
+    successes: s.totals.successes,
+    failures: s.totals.failures,
+    rejections: s.totals.rejections,
+    timeouts: s.totals.timeouts,
+    slowCalls: s.totals.slowCalls,
+    ignored: s.totals.ignored,
+    opens: s.totals.opens,
+    failureRate: ratio(s.window.failures, decided),
+    rejectionRate: ratio(s.window.rejections, s.window.calls + s.window.rejections),
+    slowCallRate: ratio(s.window.slowCalls, decided),
     window: {
-      calls: s[Snap.windowCalls],
-      successes: s[Snap.windowSuccesses],
-      failures: s[Snap.windowFailures],
-      rejections: s[Snap.windowRejections],
-      timeouts: s[Snap.windowTimeouts],
-      slowCalls: s[Snap.windowSlowCalls],
+      calls: s.window.calls,
+      successes: s.window.successes,
+      failures: s.window.failures,
+      rejections: s.window.rejections,
+      timeouts: s.window.timeouts,
+      slowCalls: s.window.slowCalls,
     },
     latency: {
-      p50: ms(s[Snap.p50Us]),
-      p90: ms(s[Snap.p90Us]),
-      p99: ms(s[Snap.p99Us]),
-      samples: s[Snap.latencySamples],
+      p50: ms(s.window.p50Us),
+      p90: ms(s.window.p90Us),
+      p99: ms(s.window.p99Us),
+      samples: s.window.latencySamples,
     },
-    consecutiveFailures: s[Snap.consecutiveFailures],
-    reopens: s[Snap.reopens],
-    retryAfterMs: s[Snap.state] === State.OPEN ? s[Snap.remainingMs] : 0,
+    consecutiveFailures: s.consecutiveFailures,
+    reopens: s.reopens,
+    retryAfterMs: s.state === State.OPEN ? s.remainingMs : 0,
     stateChanges,
   };
 }

@@ -1,6 +1,6 @@
-import { SNAPSHOT_SIZE, Snap, State } from './core/layout';
+import { State } from './core/layout';
 import type { SlotRef } from './core/pool';
-import { core } from './core/select';
+import { readSlot } from './core/readings';
 import type { ResolvedOptions } from './options';
 import { stateCode, stateName, type StateName } from './state';
 
@@ -19,21 +19,19 @@ export interface BreakerSnapshot {
   options: Omit<ResolvedOptions, 'labels'> & { labels: Record<string, string> };
 }
 
-const scratch = new Float64Array(SNAPSHOT_SIZE);
-
 export function toSnapshot(
   ref: SlotRef,
   options: ResolvedOptions,
   nowMs: number,
   clock: 'wall' | 'manual',
 ): BreakerSnapshot {
-  core.snapshot(ref.arenaId, ref.slot, scratch);
+  const reading = readSlot(ref);
   return {
     version: 1,
     name: options.name,
-    state: stateName(scratch[Snap.state]),
-    remainingMs: scratch[Snap.state] === State.OPEN ? scratch[Snap.remainingMs] : 0,
-    reopens: scratch[Snap.reopens],
+    state: stateName(reading.state),
+    remainingMs: reading.state === State.OPEN ? reading.remainingMs : 0,
+    reopens: reading.reopens,
     savedAt: nowMs,
     clock,
     options: { ...options, labels: { ...options.labels } },

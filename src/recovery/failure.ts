@@ -70,3 +70,28 @@ export function messageOf(error: unknown): string {
   }
   return String(error);
 }
+
+/** Checks a failure context; errors name the field. */
+export function checkFailureContext(context: unknown): asserts context is FailureContext {
+  if (context === null || typeof context !== 'object')
+    throw new TypeError(
+      `breakwater/recovery: a failure context must be an object, got ${context === null ? 'null' : typeof context}`,
+    );
+  const c = context as Partial<FailureContext>;
+  if (typeof c.task !== 'string' || c.task.length === 0)
+    throw new TypeError(
+      `breakwater/recovery: failure context field "task" must be a non-empty string, got ${JSON.stringify(c.task)}`,
+    );
+  for (const field of ['worker', 'hardware', 'message'] as const) {
+    const value = c[field];
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0))
+      throw new TypeError(
+        `breakwater/recovery: failure context field "${field}" must be a non-empty string, got ${JSON.stringify(value)}`,
+      );
+  }
+  if (c.errorKind !== undefined && !FAILURE_KINDS.has(c.errorKind)) {
+    throw new RangeError(
+      `breakwater/recovery: failure context field "errorKind" must be one of ${[...FAILURE_KINDS].join(', ')}, got ${JSON.stringify(c.errorKind)}`,
+    );
+  }
+}

@@ -4,7 +4,8 @@ import type { Registry } from '../registry/registry';
 import { chooseStep } from './choose';
 import { defaultClassifier } from './classify';
 import { RecoveryEscalatedError, type Escalation } from './errors/RecoveryEscalatedError';
-import { FAILURE_KINDS, messageOf, type FailureContext, type FailureKind } from './failure';
+import { checkFailureContext, FAILURE_KINDS, messageOf, type FailureContext, type FailureKind } from './failure';
+import type { RecoveryStats, TargetDirectory, TaskAttemptOutcome } from './manager-types';
 import { FailureLog } from './failure-log';
 import { checkDeclaredHint, initialHint, reduceHint } from './hint';
 import { TaskLedger, type Placement } from './ledger';
@@ -14,37 +15,7 @@ import { LADDER, type RecoveryAction, type RecoveryStep } from './steps';
 import { checkTask, type RecoveryTask, type TaskAttempt } from './task';
 import { sleep } from './timing';
 
-/** What a pool tells the ladder: where else a task can go, and how busy each worker is. */
-export interface TargetDirectory {
-  /** @internal The best worker that admits the task (class in `accepts`), outside the excluded workers and classes. */
-  pick(
-    accepts: readonly string[] | undefined,
-    exclude: { workers: ReadonlySet<string>; hardware: ReadonlySet<string> },
-  ): Placement | undefined;
-  /** @internal */
-  acquire(worker: string): void;
-  /** @internal */
-  release(worker: string): void;
-}
-
-/** One attempt's result: the value, or the failure to hand to the ladder. */
-export type TaskAttemptOutcome<T> =
-  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly context: FailureContext };
-
-/** Counters since the ladder was made. */
-export interface RecoveryStats {
-  /** Task runs that succeeded (with or without recovery). */
-  completed: number;
-  /** Runs that succeeded after at least one failure. */
-  recovered: number;
-  escalated: number;
-  /** Runs refused at the start because no target admitted them. */
-  unavailable: number;
-  /** Failures handled. */
-  failures: number;
-  /** Actions taken, by rung. */
-  actions: Record<RecoveryStep, number>;
-}
+export type { RecoveryStats, TargetDirectory, TaskAttemptOutcome } from './manager-types';
 
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -100,7 +71,7 @@ export class RecoveryManager {
    * returns the action. Does not run it: applyRecovery() does.
    */
   handleFailure(context: FailureContext): RecoveryAction {
-    checkContext(context);
+    checkFailureContext(context);
     const o = this.options;
     const ledger = this.ledgerFor(context.task);
     const now = o.timers.now();
@@ -172,7 +143,7 @@ export class RecoveryManager {
    */
   async applyRecovery<T>(task: RecoveryTask<T>, context: FailureContext): Promise<T> {
     checkTask(task);
-    checkContext(context);
+    checkFailureContext(context);
     if (context.task !== task.id)
       throw new TypeError(
         `breakwater/recovery: applyRecovery() got task "${task.id}" with a failure context of task "${context.task}"`,
@@ -192,7 +163,7 @@ export class RecoveryManager {
    * itself), the task's run ends (a 'recovered' event when it had failed), its state is stored.
    */
   async trackSuccess(context: Pick<FailureContext, 'task' | 'worker' | 'hardware'>, latencyMs?: number): Promise<void> {
-    checkContext(context);
+    checkFailureContext(context);
     const { task, worker, hardware } = context;
     if (hardware !== undefined) this.hardwareBreaker(hardware).recordSuccess(latencyMs);
     const ledger = this.ledgers.get(task);
@@ -503,30 +474,5 @@ export class RecoveryManager {
     if (worker !== undefined && this.registry.get(this.options.kind, worker) !== undefined)
       this.registry.recordEvent(this.options.kind, worker, 'recovery', full);
     else this.registry.recordEvent('pool', this.name, 'recovery', full);
-  }
-}
-
-/** Checks a failure context; errors name the field. */
-function checkContext(context: unknown): asserts context is FailureContext {
-  if (context === null || typeof context !== 'object')
-    throw new TypeError(
-      `breakwater/recovery: a failure context must be an object, got ${context === null ? 'null' : typeof context}`,
-    );
-  const c = context as Partial<FailureContext>;
-  if (typeof c.task !== 'string' || c.task.length === 0)
-    throw new TypeError(
-      `breakwater/recovery: failure context field "task" must be a non-empty string, got ${JSON.stringify(c.task)}`,
-    );
-  for (const field of ['worker', 'hardware', 'message'] as const) {
-    const value = c[field];
-    if (value !== undefined && (typeof value !== 'string' || value.length === 0))
-      throw new TypeError(
-        `breakwater/recovery: failure context field "${field}" must be a non-empty string, got ${JSON.stringify(value)}`,
-      );
-  }
-  if (c.errorKind !== undefined && !FAILURE_KINDS.has(c.errorKind)) {
-    throw new RangeError(
-      `breakwater/recovery: failure context field "errorKind" must be one of ${[...FAILURE_KINDS].join(', ')}, got ${JSON.stringify(c.errorKind)}`,
-    );
   }
 }

@@ -1,5 +1,6 @@
 import { encodeConfig, generationOfWord, stateOfWord } from '../../core/codec';
-import { ClockMode, MAX_PERIOD_MS, Outcome, SNAPSHOT_SIZE, Snap, State } from '../../core/layout';
+import { ClockMode, MAX_PERIOD_MS, Outcome, State } from '../../core/layout';
+import { readSlot } from '../../core/readings';
 import { ArenaPool, type SlotRef } from '../../core/pool';
 import { core } from '../../core/select';
 
@@ -29,7 +30,6 @@ export const U32_MAX = 2 ** 32 - 1;
 export class CoreSlot {
   private readonly ref: SlotRef;
   private readonly stateIndex: number;
-  private readonly snapshot = new Float64Array(SNAPSHOT_SIZE);
   private disposed = false;
 
   /** `owner` names the breaker in errors. */
@@ -93,11 +93,11 @@ export class CoreSlot {
   /** The core's consecutive failures and window counts. */
   read(): { consecutiveFailures: number; successes: number; failures: number } {
     if (this.disposed) throw this.disposedError();
-    core.snapshot(this.ref.arenaId, this.ref.slot, this.snapshot);
+    const reading = readSlot(this.ref);
     return {
-      consecutiveFailures: this.snapshot[Snap.consecutiveFailures],
-      successes: this.snapshot[Snap.windowSuccesses],
-      failures: this.snapshot[Snap.windowFailures],
+      consecutiveFailures: reading.consecutiveFailures,
+      successes: reading.window.successes,
+      failures: reading.window.failures,
     };
   }
 

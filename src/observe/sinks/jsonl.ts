@@ -57,26 +57,46 @@ function positiveInteger(value: unknown, option: string, fallback: number, minim
   return value;
 }
 
+/** How long a torn last line must stay as it is before it is taken for a dead writer's, and how often to look. */
+const TORN_SETTLE_MS = 50;
+const TORN_LOOKS = 20;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
 /**
  * Opens `path` for appending. A writer killed inside the kernel's copy of a batch can leave a last
  * line without its newline; that fragment is cut off so the file holds whole lines only, but only
- * when it provably is ours (a partial object after an event line). Any other file is refused, untouched.
+ * when it provably is ours (a partial object after an event line) and only once the file has stopped
+ * growing: a batch another process is appending this very moment looks torn too, and must not be
+ * cut. Any other file is refused, untouched.
  */
 function openForAppend(path: string): { fd: number; size: number } {
   const fd = openSync(path, 'a+');
   try {
-    let size = fstatSync(fd).size;
-    const tail = Buffer.alloc(Math.min(size, 1 << 20));
-    readSync(fd, tail, 0, tail.length, size - tail.length);
-    const verdict = inspectTail(tail, size - tail.length, isBreakerEventLine);
-    if (verdict.kind === 'foreign') {
-      throw new Error(
-        `breakwater/observe: JSONL sink file ${path} is not an event history (${verdict.problem}); expected JSON lines of breakwater events, one per line. Choose another path or move the file away`,
-      );
+    let quietLooks = 0;
+    for (let look = 0; ; look++) {
+      const size = fstatSync(fd).size;
+      const tail = Buffer.alloc(Math.min(size, 1 << 20));
+      readSync(fd, tail, 0, tail.length, size - tail.length);
+      const verdict = inspectTail(tail, size - tail.length, isBreakerEventLine);
+      if (verdict.kind === 'foreign') {
+        throw new Error(
+          `breakwater/observe: JSONL sink file ${path} is not an event history (${verdict.problem}); expected JSON lines of breakwater events, one per line. Choose another path or move the file away`,
+        );
+      }
+      if (verdict.kind === 'whole') return { fd, size };
+      if (verdict.kind === 'unterminated') return { fd, size: size + writeSync(fd, '\n') };
+      // Torn: a live writer's batch in flight grows the file (the kernel serialises appends, so
+      // ours land after it); a dead writer's fragment stays as it is.
+      Atomics.wait(pause, 0, 0, TORN_SETTLE_MS);
+      if (fstatSync(fd).size !== size) {
+        quietLooks = 0;
+        if (look + 1 < TORN_LOOKS) continue;
+        return { fd, size: fstatSync(fd).size };
+      }
+      if (++quietLooks < 2) continue;
+      ftruncateSync(fd, verdict.keepBytes);
+      return { fd, size: verdict.keepBytes };
     }
-    if (verdict.kind === 'torn') ftruncateSync(fd, (size = verdict.keepBytes));
-    else if (verdict.kind === 'unterminated') size += writeSync(fd, '\n');
-    return { fd, size };
   } catch (error) {
     closeSync(fd);
     throw error;

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock';
-import CircuitBreaker from '../../src/compat/opossum/index';
-import type { OpossumOptions } from '../../src/compat/opossum/index';
+import { ManualClock } from '../../../src/clock';
+import CircuitBreaker from '../../../src/compat/opossum/index';
+import type { OpossumOptions } from '../../../src/compat/opossum/index';
 
 // breakwater/opossum on a ManualClock: every deadline (half-open, warm-up, timeouts, rotation,
 // snapshots, cache expiry) moves only inside clock.advance().

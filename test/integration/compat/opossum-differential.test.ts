@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../../src/clock';
-import CircuitBreaker from '../../src/compat/opossum/index';
+import { ManualClock } from '../../../src/clock';
+import CircuitBreaker from '../../../src/compat/opossum/index';
 
 // breakwater/opossum against opossum 10 itself (a dev dependency): random sequences of calls (in
 // flight or settled), manual transitions and time steps must give the same events, with the same

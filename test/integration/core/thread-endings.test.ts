@@ -3,10 +3,10 @@ import { resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 
-const dist = resolve(__dirname, '../../dist');
+const dist = resolve(__dirname, '../../../dist');
 const entry = resolve(dist, 'index.mjs');
 const requireDist = createRequire(entry);
-const worker = resolve(__dirname, 'fixtures/ending-worker.mjs');
+const worker = resolve(__dirname, '../fixtures/ending-worker.mjs');
 /** Not a multiple of the 256-call sampling period: a count held back in a thread would show. */
 const CALLS = 10_007;
 const ENDINGS = ['return', 'exit', 'terminate', 'return'] as const;
@@ -16,7 +16,7 @@ type Ending = (typeof ENDINGS)[number];
 function load(core: 'native' | 'reference') {
   process.env.BREAKWATER_NATIVE = core === 'native' ? '1' : '0';
   for (const key of Object.keys(requireDist.cache)) if (key.startsWith(dist + sep)) delete requireDist.cache[key];
-  const breakwater = requireDist(resolve(dist, 'index.js')) as typeof import('../../src/index');
+  const breakwater = requireDist(resolve(dist, 'index.js')) as typeof import('../../../src/index');
   expect(breakwater.coreKind).toBe(core);
   return breakwater;
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** The built package (`npm run build:ts`), one core per child process. */
-const main = resolve(__dirname, 'fixtures/hammer-main.mjs');
+const main = resolve(__dirname, '../fixtures/hammer-main.mjs');
 
 interface Seen {
   coreKind: string;

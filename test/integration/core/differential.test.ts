@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Arena } from '../../src/core/arena';
+import { Arena } from '../../../src/core/arena';
 import {
   CONFIG_SIZE,
   ClockMode,
@@ -10,10 +10,10 @@ import {
   SNAPSHOT_SIZE,
   Scratch,
   WINDOW_STATS_SIZE,
-} from '../../src/core/layout';
-import { loadNativeCore } from '../../src/core/native';
-import { ReferenceCore } from '../../src/core/reference/core';
-import type { CoreBackend } from '../../src/core/types';
+} from '../../../src/core/layout';
+import { loadNativeCore } from '../../../src/core/native';
+import { ReferenceCore } from '../../../src/core/reference/core';
+import type { CoreBackend } from '../../../src/core/types';
 
 const RUNS = Number(process.env.BREAKWATER_DIFF_RUNS ?? 10_000);
 const SLOTS = 2;

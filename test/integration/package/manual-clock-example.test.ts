@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const root = resolve(__dirname, '../..');
+const root = resolve(__dirname, '../../..');
 const example = join(root, 'examples', 'manual-clock.mjs');
 
 /** examples/manual-clock.mjs on the built package (dist/), as `npm run example:manual-clock` runs it. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 describe('process lifetime', () => {
   it('a process with live breakers in every state exits on its own', () => {
-    const entry = resolve(__dirname, '../../dist/index.js');
+    const entry = resolve(__dirname, '../../../dist/index.js');
     const script = `
       const { CircuitBreaker } = require(${JSON.stringify(entry)});
       const closed = new CircuitBreaker();

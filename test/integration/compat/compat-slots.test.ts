@@ -2,11 +2,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createRequire } from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../../src/clock';
-import { ConsecutiveBreaker, CountBreaker, SamplingBreaker } from '../../src/compat/cockatiel';
-import { compatPool } from '../../src/compat/cockatiel/slot';
-import CircuitBreaker from '../../src/compat/opossum/index';
-import { monotonicPool, type ArenaPool, type SlotRef } from '../../src/core/pool';
+import { ManualClock } from '../../../src/clock';
+import { ConsecutiveBreaker, CountBreaker, SamplingBreaker } from '../../../src/compat/cockatiel';
+import { compatPool } from '../../../src/compat/cockatiel/slot';
+import CircuitBreaker from '../../../src/compat/opossum/index';
+import { monotonicPool, type ArenaPool, type SlotRef } from '../../../src/core/pool';
 
 // The compat layers give their core slots back: opossum's shutdown() at once, cockatiel's breakers
 // on dispose() or when they are garbage collected. Observed through the pools themselves: a probe

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * linux-arm64 prebuilds), installed from the tarball into empty projects with no compiler on PATH.
  * The machine's global npm config sets nodedir; it is neutralised here, as on users' machines.
  */
-const root = resolve(__dirname, '../..');
+const root = resolve(__dirname, '../../..');
 const ENTRIES = [
   'breakwater',
   'breakwater/observe',
@@ -204,7 +204,7 @@ describe('installed with no compiler, prebuilds included', () => {
   });
 
   it('type-checks a strict TypeScript user project (.mts and .cts, module nodenext, skipLibCheck off, no optional package)', () => {
-    cpSync(join(__dirname, 'fixtures/user-project'), app, { recursive: true });
+    cpSync(join(__dirname, '../fixtures/user-project'), app, { recursive: true });
     // What a TypeScript user has: @types/node (and its undici-types); prom-client, OpenTelemetry, cockatiel absent.
     mkdirSync(join(app, 'node_modules/@types'), { recursive: true });
     symlinkSync(join(root, 'node_modules/@types/node'), join(app, 'node_modules/@types/node'));

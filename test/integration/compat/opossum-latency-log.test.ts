@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import CircuitBreaker from '../../src/compat/opossum/index';
-import { LatencyLog } from '../../src/compat/opossum/latency-log';
-import { ManualClock } from '../../src/clock';
+import CircuitBreaker from '../../../src/compat/opossum/index';
+import { LatencyLog } from '../../../src/compat/opossum/latency-log';
+import { ManualClock } from '../../../src/clock';
 
 // Latencies are kept run-length encoded and expanded only when the window is read: the window
 // must still show every latency, in the order it was recorded, as opossum's arrays do.

@@ -2,9 +2,9 @@ import nodeGypBuild from 'node-gyp-build';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import * as layout from '../../src/core/layout';
+import * as layout from '../../../src/core/layout';
 
-const root = resolve(__dirname, '../..');
+const root = resolve(__dirname, '../../..');
 
 /** The TypeScript value of a reported name: `Slot.epoch` is layout.Slot.epoch, `LANES` is layout.LANES. */
 function typescriptValue(name: string): unknown {

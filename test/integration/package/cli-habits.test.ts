@@ -4,9 +4,9 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/index';
+import { main } from '../../../src/cli/index';
 
-const root = resolve(__dirname, '../..');
+const root = resolve(__dirname, '../../..');
 /** The built executable (`npm run build:ts`), as `npx breakwater` runs it. */
 const bin = join(root, 'dist/cli/bin.js');
 

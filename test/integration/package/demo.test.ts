@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** `npm start`'s demo (examples/inference-demo.mjs) on the built package (`npm run build:ts`). */
-const demo = resolve(__dirname, '../../examples/inference-demo.mjs');
+const demo = resolve(__dirname, '../../../examples/inference-demo.mjs');
 const run = (seconds: string) =>
   spawnSync(process.execPath, [demo], {
     env: { ...process.env, DEMO_SECONDS: seconds },

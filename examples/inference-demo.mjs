@@ -85,8 +85,8 @@ const breakerOptions = {
   recoveryTimeout: 10_000,
   timeout: 600,
 };
-const gpuBreaker = registry.createHardwareBreaker('gpu', breakerOptions);
-const cpuBreaker = registry.createHardwareBreaker('cpu', { ...breakerOptions, timeout: 2000 });
+const gpuBreaker = registry.hardwareBreaker('gpu', breakerOptions);
+const cpuBreaker = registry.hardwareBreaker('cpu', { ...breakerOptions, timeout: 2000 });
 const tuner = new AdaptiveTuner(registry, { retrainingInterval: 5_000, minDataPoints: 3, learningRate: 0.5 });
 const model = await Predictor.load(defaultModelPath(), {
   featureList: CORE_FEATURES,

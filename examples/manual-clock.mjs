@@ -19,7 +19,7 @@ registry.onEvent((event) => {
     console.log(`t=${event.timestamp} ms  ${event.detail?.from} -> ${event.detail?.to} (${event.detail?.reason})`);
 });
 
-const breaker = registry.createEndpointBreaker('inventory', {
+const breaker = registry.endpointBreaker('inventory', {
   failureRateThreshold: 50,
   minimumCalls: 20,
   recoveryTimeout: 5_000,

@@ -465,7 +465,7 @@ export class RecoveryManager {
   }
 
   private hardwareBreaker(hardware: string): CircuitBreaker {
-    return this.registry.createHardwareBreaker(hardware);
+    return this.registry.hardwareBreaker(hardware);
   }
 
   /** A 'recovery' event on the worker's breaker when there is one, else on the ladder's own. */

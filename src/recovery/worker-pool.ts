@@ -108,7 +108,7 @@ export class WorkerPool implements TargetDirectory {
     const isFailure = (error: unknown) =>
       defaultClassifier(error) !== 'out-of-memory' && (ownFilter === undefined || ownFilter(error));
     const circuit = registry.getOrCreate(this.recovery.options.kind, id, { ...breaker, labels, isFailure });
-    registry.createHardwareBreaker(hardware);
+    registry.hardwareBreaker(hardware);
     this.targetsById.set(id, { id, hardware, capacity, order: this.nextOrder++, inFlight: 0, breaker: circuit });
   }
 
@@ -213,10 +213,7 @@ export class WorkerPool implements TargetDirectory {
       if (accepts !== undefined && !accepts.includes(target.hardware)) continue;
       let hardwareAdmission = classes.get(target.hardware);
       if (hardwareAdmission === undefined)
-        classes.set(
-          target.hardware,
-          (hardwareAdmission = admissionOf(registry.createHardwareBreaker(target.hardware))),
-        );
+        classes.set(target.hardware, (hardwareAdmission = admissionOf(registry.hardwareBreaker(target.hardware))));
       result.push({
         worker: target.id,
         hardware: target.hardware,

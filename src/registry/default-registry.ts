@@ -10,23 +10,23 @@ export function defaultRegistry(): Registry {
 }
 
 /** The default registry's breaker for a worker. */
-export function createWorkerBreaker(id: string, options?: CircuitBreakerOptions): CircuitBreaker {
-  return defaultRegistry().createWorkerBreaker(id, options);
+export function workerBreaker(id: string, options?: CircuitBreakerOptions): CircuitBreaker {
+  return defaultRegistry().workerBreaker(id, options);
 }
 
 /** The default registry's breaker for an endpoint (a URL or any name of a remote service). */
-export function createEndpointBreaker(url: string, options?: CircuitBreakerOptions): CircuitBreaker {
-  return defaultRegistry().createEndpointBreaker(url, options);
+export function endpointBreaker(url: string, options?: CircuitBreakerOptions): CircuitBreaker {
+  return defaultRegistry().endpointBreaker(url, options);
 }
 
 /** The default registry's breaker for a hardware class (cpu, gpu, webgpu, webnn, ...). */
-export function createHardwareBreaker(hardwareClass: string, options?: CircuitBreakerOptions): CircuitBreaker {
-  return defaultRegistry().createHardwareBreaker(hardwareClass, options);
+export function hardwareBreaker(hardwareClass: string, options?: CircuitBreakerOptions): CircuitBreaker {
+  return defaultRegistry().hardwareBreaker(hardwareClass, options);
 }
 
 /** The default registry's breaker for a task type. */
-export function createTaskTypeBreaker(taskType: string, options?: CircuitBreakerOptions): CircuitBreaker {
-  return defaultRegistry().createTaskTypeBreaker(taskType, options);
+export function taskTypeBreaker(taskType: string, options?: CircuitBreakerOptions): CircuitBreaker {
+  return defaultRegistry().taskTypeBreaker(taskType, options);
 }
 
 /** The default registry's breaker of any kind. */

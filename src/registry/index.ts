@@ -3,10 +3,10 @@ export type { BreakerKind, ListQuery, RegisteredBreaker, RegistryOptions } from 
 export type { BreakerHealth, HealthCounts, RegistryHealth } from './health';
 export { healthPercentage } from './health';
 export {
-  createEndpointBreaker,
-  createHardwareBreaker,
-  createTaskTypeBreaker,
-  createWorkerBreaker,
+  endpointBreaker,
+  hardwareBreaker,
+  taskTypeBreaker,
+  workerBreaker,
   defaultRegistry,
   getOrCreate,
 } from './default-registry';

@@ -91,23 +91,27 @@ export class Registry implements Ticking {
     return breaker;
   }
 
-  createWorkerBreaker(id: string, options?: CircuitBreakerOptions): CircuitBreaker {
+  /**
+   * The registry's breaker for a worker: getOrCreate('worker', id). Named for what it returns, as
+   * the other kinds' are; `create*` names only functions that always make something new.
+   */
+  workerBreaker(id: string, options?: CircuitBreakerOptions): CircuitBreaker {
     return this.getOrCreate('worker', id, options);
   }
 
-  createEndpointBreaker(url: string, options?: CircuitBreakerOptions): CircuitBreaker {
+  endpointBreaker(url: string, options?: CircuitBreakerOptions): CircuitBreaker {
     return this.getOrCreate('endpoint', url, options);
   }
 
   /** A breaker per hardware class (e.g. cpu, gpu, webgpu, webnn); the class is also a label. */
-  createHardwareBreaker(hardwareClass: string, options: CircuitBreakerOptions = {}): CircuitBreaker {
+  hardwareBreaker(hardwareClass: string, options: CircuitBreakerOptions = {}): CircuitBreaker {
     return this.getOrCreate('hardware', hardwareClass, {
       ...options,
       labels: { hardware: hardwareClass, ...options.labels },
     });
   }
 
-  createTaskTypeBreaker(taskType: string, options?: CircuitBreakerOptions): CircuitBreaker {
+  taskTypeBreaker(taskType: string, options?: CircuitBreakerOptions): CircuitBreaker {
     return this.getOrCreate('task', taskType, options);
   }
 

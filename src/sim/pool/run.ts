@@ -137,7 +137,7 @@ export async function runPool(
   const workers = new Map(
     scenario.workers.map((w) => [w.id, new SimWorker(w, scenario.faults, clock, random.fork(`worker:${w.id}`))]),
   );
-  const watched = registry.createHardwareBreaker(scenario.watchedHardware);
+  const watched = registry.hardwareBreaker(scenario.watchedHardware);
   const states: PoolRunResult['states'] = [{ at: 0, state: watched.getState() }];
   watched.on('stateChange', (change) => states.push({ at: Math.round(clock.now()), state: change.to }));
 

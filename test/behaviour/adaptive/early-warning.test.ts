@@ -32,7 +32,7 @@ function setup(
   const clock = new ManualClock(0);
   const registry = new Registry({ clock, summaryEveryMs: 0 });
   // No trip rule: only the warning opens it. Evidence is then measured against the usual 50%.
-  const breaker = registry.createEndpointBreaker('model', { failureThreshold: 0, minimumCalls, recoveryTimeout: 5000 });
+  const breaker = registry.endpointBreaker('model', { failureThreshold: 0, minimumCalls, recoveryTimeout: 5000 });
   const warning = new EarlyWarning(registry, model, options);
   return { clock, registry, breaker, warning };
 }
@@ -118,7 +118,7 @@ describe('early warning, shed mode', () => {
   it('sheds a share of calls instead of opening (the probability, capped at half the recent failure share), and stops when the probability falls', async () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock, summaryEveryMs: 0 });
-    const breaker = registry.createEndpointBreaker('soft', { failureThreshold: 0 });
+    const breaker = registry.endpointBreaker('soft', { failureThreshold: 0 });
     const warning = new EarlyWarning(registry, recentFailureRateModel);
     expect(warning.options.mode).toBe('shed'); // the default
     succeed(breaker, 10);

@@ -22,13 +22,13 @@ describe('adaptive tuner', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
     // Different hardware labels: each learns from its own profile.
-    const noisy = registry.createEndpointBreaker('noisy', {
+    const noisy = registry.endpointBreaker('noisy', {
       failureThreshold: 0,
       failureRateThreshold: 25,
       minimumCalls: 10,
       labels: { hardware: 'gpu' },
     });
-    const quiet = registry.createEndpointBreaker('quiet', {
+    const quiet = registry.endpointBreaker('quiet', {
       failureThreshold: 0,
       failureRateThreshold: 25,
       minimumCalls: 10,
@@ -61,8 +61,8 @@ describe('adaptive tuner', () => {
   it('lengthens recoveryTimeout so half-open probes cost at most probeShare of the normal call rate, and never shortens it', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
-    const busy = registry.createWorkerBreaker('busy', { recoveryTimeout: 60_000, slidingWindowSize: 10_000 });
-    const slow = registry.createWorkerBreaker('slow', { recoveryTimeout: 10_000, slidingWindowSize: 10_000 });
+    const busy = registry.workerBreaker('busy', { recoveryTimeout: 60_000, slidingWindowSize: 10_000 });
+    const slow = registry.workerBreaker('slow', { recoveryTimeout: 10_000, slidingWindowSize: 10_000 });
     const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3, probeShare: 0.02 });
     let changes: ReturnType<AdaptiveTuner['step']> = [];
     for (let round = 0; round < 3; round++) {
@@ -90,7 +90,7 @@ describe('adaptive tuner', () => {
   it('keeps the probe budget over its bounds: a breaker set above them is not pulled down', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
-    const breaker = registry.createWorkerBreaker('patient', {
+    const breaker = registry.workerBreaker('patient', {
       recoveryTimeout: 400_000,
       halfOpenTimeout: 200_000,
       timeout: 0,
@@ -109,7 +109,7 @@ describe('adaptive tuner', () => {
   it('a breaker without history learns from the profile of its hardware label', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
-    const veteran = registry.createHardwareBreaker('gpu', { recoveryTimeout: 10_000, minimumCalls: 5 });
+    const veteran = registry.hardwareBreaker('gpu', { recoveryTimeout: 10_000, minimumCalls: 5 });
     const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3 });
     for (let round = 0; round < 3; round++) {
       windowOf(veteran, 5, 0); // 0.5 calls/s
@@ -132,7 +132,7 @@ describe('adaptive tuner', () => {
   it('counts recovery episodes from the history: trip, failed probes, close', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
-    const breaker = registry.createHardwareBreaker('webgpu', { failureThreshold: 2, recoveryTimeout: 1000 });
+    const breaker = registry.hardwareBreaker('webgpu', { failureThreshold: 2, recoveryTimeout: 1000 });
     const tuner = new AdaptiveTuner(registry, { minDataPoints: 100 });
     fail(breaker, 2);
     clock.advance(1000);
@@ -145,7 +145,7 @@ describe('adaptive tuner', () => {
   it('runs on the registry tick every retrainingInterval, within bounds', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock, summaryEveryMs: 0 });
-    const breaker = registry.createWorkerBreaker('w', { recoveryTimeout: 1000, slidingWindowSize: 60_000 });
+    const breaker = registry.workerBreaker('w', { recoveryTimeout: 1000, slidingWindowSize: 60_000 });
     new AdaptiveTuner(registry, {
       learningRate: 1,
       minDataPoints: 1,

@@ -5,9 +5,9 @@ import { fail } from '../helpers';
 describe('registry configuration per kind', () => {
   it('applies to existing and future breakers of the kind; creation options win', () => {
     const registry = new Registry({ clock: new ManualClock(0) });
-    const early = registry.createWorkerBreaker('early');
-    const pinned = registry.createWorkerBreaker('pinned', { failureThreshold: 7 });
-    const other = registry.createEndpointBreaker('https://x');
+    const early = registry.workerBreaker('early');
+    const pinned = registry.workerBreaker('pinned', { failureThreshold: 7 });
+    const other = registry.endpointBreaker('https://x');
     registry.configure('worker', {
       failureThreshold: 2,
       recoveryTimeout: 5000,
@@ -15,7 +15,7 @@ describe('registry configuration per kind', () => {
       maxRecoveryTimeout: 60_000,
       halfOpenSuccessThreshold: 2,
     });
-    const late = registry.createWorkerBreaker('late');
+    const late = registry.workerBreaker('late');
     for (const breaker of [early, late]) {
       expect(breaker.options).toMatchObject({
         failureThreshold: 2,
@@ -35,7 +35,7 @@ describe('registry configuration per kind', () => {
 
   it('a bad configuration is refused before anything changes, naming the option', () => {
     const registry = new Registry();
-    const breaker = registry.createWorkerBreaker('w');
+    const breaker = registry.workerBreaker('w');
     expect(() => registry.configure('worker', { failureRateThreshold: 150 })).toThrow(
       /option "failureRateThreshold" must be a number from 0 to 100/,
     );
@@ -48,7 +48,7 @@ describe('registry configuration per kind', () => {
 
   it('names the breaker a kind configuration can not apply to', () => {
     const registry = new Registry();
-    registry.createWorkerBreaker('used').executeSync(() => 1);
+    registry.workerBreaker('used').executeSync(() => 1);
     expect(() => registry.configure('worker', { slidingWindowBuckets: 20 })).toThrow(
       /can't apply to worker "used".*"slidingWindowBuckets" can be at most 10/,
     );
@@ -73,7 +73,7 @@ describe('registry configuration per kind', () => {
     const registry = new Registry({ clock });
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const before = timers();
-    for (let i = 0; i < 100_000; i++) registry.createEndpointBreaker(`e${i}`);
+    for (let i = 0; i < 100_000; i++) registry.endpointBreaker(`e${i}`);
     expect(timers() - before).toBeLessThanOrEqual(1);
     expect(clock.pool.arenas.length).toBe(0);
     expect(registry.health()).toMatchObject({ total: 100_000, closed: 100_000, averageHealth: 100 });

@@ -16,13 +16,13 @@ describe('registry health', () => {
 
   it('reports each breaker from its window and the aggregate by state and kind', () => {
     const registry = new Registry({ clock: new ManualClock(0) });
-    const a = registry.createWorkerBreaker('a', { failureThreshold: 0, failureRateThreshold: 90, minimumCalls: 100 });
+    const a = registry.workerBreaker('a', { failureThreshold: 0, failureRateThreshold: 90, minimumCalls: 100 });
     succeed(a, 3);
     fail(a);
-    const b = registry.createWorkerBreaker('b', { failureThreshold: 1 });
+    const b = registry.workerBreaker('b', { failureThreshold: 1 });
     fail(b);
-    registry.createEndpointBreaker('https://api.example/v1');
-    const gpu = registry.createHardwareBreaker('gpu');
+    registry.endpointBreaker('https://api.example/v1');
+    const gpu = registry.hardwareBreaker('gpu');
     gpu.forceOpen();
 
     expect(registry.breakerHealth('worker', 'a')).toMatchObject({
@@ -60,8 +60,8 @@ describe('registry health', () => {
 
   it('reset, resetKind, resetAll, forceOpen, close and isOpen act on the named circuits', () => {
     const registry = new Registry({ clock: new ManualClock(0) });
-    for (const id of ['w1', 'w2']) fail(registry.createWorkerBreaker(id, { failureThreshold: 1 }));
-    fail(registry.createTaskTypeBreaker('embed', { failureThreshold: 1 }));
+    for (const id of ['w1', 'w2']) fail(registry.workerBreaker(id, { failureThreshold: 1 }));
+    fail(registry.taskTypeBreaker('embed', { failureThreshold: 1 }));
     expect(registry.isOpen('worker', 'w1')).toBe(true);
     expect(registry.isOpen('worker', 'never-registered')).toBe(false);
     registry.reset('worker', 'w1');
@@ -82,10 +82,10 @@ describe('registry health', () => {
   it('list() filters, sorts and pages', () => {
     const registry = new Registry({ clock: new ManualClock(0) });
     for (let i = 0; i < 25; i++) {
-      const breaker = registry.createEndpointBreaker(`svc-${String(i).padStart(2, '0')}`, { failureThreshold: 1 });
+      const breaker = registry.endpointBreaker(`svc-${String(i).padStart(2, '0')}`, { failureThreshold: 1 });
       if (i % 5 === 0) fail(breaker);
     }
-    registry.createWorkerBreaker('svc-worker');
+    registry.workerBreaker('svc-worker');
     expect(registry.list({ kind: 'endpoint', state: 'open' }).total).toBe(5);
     const page = registry.list({ kind: 'endpoint', sort: 'name', order: 'desc', offset: 2, limit: 3 });
     expect(page.total).toBe(25);

@@ -20,7 +20,7 @@ describe('registry event history', () => {
   it('records every transition with the fixed schema', () => {
     const clock = new ManualClock(5000);
     const registry = new Registry({ clock });
-    const breaker = registry.createEndpointBreaker('https://model', {
+    const breaker = registry.endpointBreaker('https://model', {
       failureThreshold: 2,
       recoveryTimeout: 1000,
       labels: { region: 'eu' },
@@ -52,7 +52,7 @@ describe('registry event history', () => {
 
   it('records tuning changes, predictions and events of other wings', () => {
     const registry = new Registry({ clock: new ManualClock(0) });
-    registry.createWorkerBreaker('w');
+    registry.workerBreaker('w');
     registry.configure('worker', { failureThreshold: 3 });
     registry.setProbability('worker', 'w', 0.8, { detail: { model: 'v1' } });
     registry.setProbability('worker', 'w', 0.8, { record: false });
@@ -76,8 +76,8 @@ describe('registry event history', () => {
     const live: string[] = [];
     registry.onEvent((event) => live.push(event.event_type));
     registry.addSink(sink);
-    const busy = registry.createWorkerBreaker('busy');
-    registry.createWorkerBreaker('idle');
+    const busy = registry.workerBreaker('busy');
+    registry.workerBreaker('idle');
     succeed(busy, 10);
     registry.tick();
     expect(sink.batches).toEqual([]); // not due yet
@@ -100,7 +100,7 @@ describe('registry event history', () => {
   it('drops and counts events when the sinks fall behind, never growing without bound', () => {
     const registry = new Registry({ clock: new ManualClock(0), maxPendingEvents: 3 });
     registry.addSink(new CollectingSink());
-    registry.createWorkerBreaker('w');
+    registry.workerBreaker('w');
     for (let i = 0; i < 5; i++) registry.recordEvent('worker', 'w', 'recovery', { attempt: i });
     expect(registry.droppedEvents).toBe(2);
     expect(registry.recent({ limit: 10 })).toHaveLength(5); // the ring keeps its own copy
@@ -108,8 +108,8 @@ describe('registry event history', () => {
 
   it('the in-memory ring keeps the newest events and filters', () => {
     const registry = new Registry({ clock: new ManualClock(0), ringSize: 3 });
-    registry.createWorkerBreaker('a');
-    registry.createWorkerBreaker('b');
+    registry.workerBreaker('a');
+    registry.workerBreaker('b');
     for (let i = 0; i < 4; i++) registry.recordEvent('worker', i % 2 ? 'a' : 'b', 'recovery', { i });
     expect(registry.recent().map((e) => e.detail)).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
     expect(registry.recent({ breaker: 'a' }).map((e) => e.detail)).toEqual([{ i: 1 }, { i: 3 }]);
@@ -120,7 +120,7 @@ describe('registry event history', () => {
 
   it('records who changed a breaker and why', () => {
     const registry = new Registry({ clock: new ManualClock(0) });
-    const breaker = registry.createWorkerBreaker('w');
+    const breaker = registry.workerBreaker('w');
     registry.reconfigure(
       'worker',
       'w',

@@ -94,7 +94,7 @@ describe('a registry on a ManualClock', () => {
     });
     const warning = new EarlyWarning(registry, recentFailureShare, { mode: 'open', everyMs: 1000 });
     const tuner = new CountingTuner(registry, { retrainingInterval: 5000, minDataPoints: 1 });
-    const breaker = registry.createEndpointBreaker('inventory', {
+    const breaker = registry.endpointBreaker('inventory', {
       failureThreshold: 0,
       minimumCalls: 10,
       recoveryTimeout: 60_000,

@@ -21,8 +21,8 @@ describe("training on a registry's own history", () => {
     const sink = createJsonlSink({ path: file });
     registry.addSink(sink);
     const options = { failureThreshold: 0, failureRateThreshold: 50, minimumCalls: 20, recoveryTimeout: 5000 };
-    const steady = registry.createEndpointBreaker('steady', options);
-    const flaky = registry.createEndpointBreaker('flaky', options);
+    const steady = registry.endpointBreaker('steady', options);
+    const flaky = registry.endpointBreaker('flaky', options);
     for (let second = 0; second < 600; second++) {
       // flaky degrades over 20 s every minute, then recovers
       const phase = second % 60;
@@ -91,7 +91,7 @@ describe("training on a registry's own history", () => {
     const registry = new Registry({ clock, summaryEveryMs: 1000 });
     registry.addSink(createJsonlSink({ path: file }));
     // A trip out of nowhere: a run of failures within one second, after seconds that all look alike.
-    const cliff = registry.createEndpointBreaker('cliff', {
+    const cliff = registry.endpointBreaker('cliff', {
       failureThreshold: 5,
       failureRateThreshold: 0,
       recoveryTimeout: 3_600_000,

@@ -119,9 +119,9 @@ describe('dashboard in headless Chromium', () => {
   it('shows the share of healthy breakers on the gauge: one of two open is 50%, not a green 96%', async () => {
     const clock = new ManualClock(1_700_000_000_000);
     const registry = new Registry({ clock, summaryEveryMs: 0 });
-    const busy = registry.createEndpointBreaker('https://busy.example', { failureThreshold: 5 });
+    const busy = registry.endpointBreaker('https://busy.example', { failureThreshold: 5 });
     for (let i = 0; i < 24; i++) busy.executeSync(() => i);
-    const down = registry.createEndpointBreaker('https://down.example', {
+    const down = registry.endpointBreaker('https://down.example', {
       failureThreshold: 1,
       recoveryTimeout: 600_000,
     });

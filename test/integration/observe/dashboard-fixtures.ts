@@ -16,14 +16,14 @@ export function dashboardRegistry(): Registry {
   const clock = new ManualClock(1_700_000_000_000);
   const registry = new Registry({ clock, summaryEveryMs: 0 });
   for (let i = 0; i < 12; i++) {
-    const breaker = registry.createEndpointBreaker(`https://api.example/svc-${String(i).padStart(2, '0')}`, {
+    const breaker = registry.endpointBreaker(`https://api.example/svc-${String(i).padStart(2, '0')}`, {
       failureThreshold: 5,
     });
     for (let k = 0; k <= i; k++) breaker.executeSync(() => k);
   }
   for (let i = 0; i < 3; i++) {
     clock.advance(20_000);
-    const breaker = registry.createWorkerBreaker(`worker-${i}`, {
+    const breaker = registry.workerBreaker(`worker-${i}`, {
       failureThreshold: 2,
       recoveryTimeout: 600_000,
       slidingWindowType: 'count',
@@ -39,7 +39,7 @@ export function dashboardRegistry(): Registry {
     }
   }
   clock.advance(30_000);
-  registry.createHardwareBreaker('gpu');
+  registry.hardwareBreaker('gpu');
   registry.forceOpen('hardware', 'gpu');
   registry.getOrCreate('task', XSS_NAME, { labels: { owner: '<b>bold</b>' } }).executeSync(() => 1);
   // Tuning history over two minutes: the endpoint kind retuned twice.

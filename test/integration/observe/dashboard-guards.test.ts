@@ -176,7 +176,7 @@ describe('mounted on an app without prom-client', () => {
       import { createDashboardHandler } from ${JSON.stringify(join(src, 'observe/dashboard/handler'))};
       import { Registry } from ${JSON.stringify(join(src, 'registry/registry'))};
       const registry = new Registry();
-      registry.createWorkerBreaker('w1');
+      registry.workerBreaker('w1');
       const app = express();
       const dashboard = createDashboardHandler({ registry });
       app.use(dashboard);

@@ -22,10 +22,10 @@ async function recordHistory(sink: EventSink): Promise<void> {
   const clock = new ManualClock(1_700_000_000_000);
   const registry = new Registry({ clock, summaryEveryMs: 0 });
   registry.addSink(sink);
-  const api = registry.createEndpointBreaker('https://api.example/orders');
+  const api = registry.endpointBreaker('https://api.example/orders');
   for (let i = 0; i < 10; i++) api.executeSync(() => i);
   clock.advance(1000);
-  const worker = registry.createWorkerBreaker('resize-1', { failureThreshold: 2, recoveryTimeout: 600_000 });
+  const worker = registry.workerBreaker('resize-1', { failureThreshold: 2, recoveryTimeout: 600_000 });
   for (let i = 0; i < 2; i++) {
     expect(() =>
       worker.executeSync(() => {

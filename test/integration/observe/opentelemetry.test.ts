@@ -33,7 +33,7 @@ function setup(maxBreakers?: number) {
 describe('OpenTelemetry bridge', () => {
   it('observes state, calls by outcome, latency, health and probability per breaker', async () => {
     const { registry, reader, bridge } = setup();
-    const gpu = registry.createHardwareBreaker('gpu', { failureThreshold: 2 });
+    const gpu = registry.hardwareBreaker('gpu', { failureThreshold: 2 });
     for (let i = 0; i < 3; i++) gpu.executeSync(() => i);
     for (let i = 0; i < 2; i++)
       expect(() =>
@@ -70,7 +70,7 @@ describe('OpenTelemetry bridge', () => {
 
   it('observes only the least healthy breakers above maxBreakers, and refuses a non-meter', async () => {
     const { registry, reader, bridge } = setup(2);
-    for (let i = 0; i < 5; i++) registry.createWorkerBreaker(`w${i}`, { failureThreshold: 1 });
+    for (let i = 0; i < 5; i++) registry.workerBreaker(`w${i}`, { failureThreshold: 1 });
     registry.forceOpen('worker', 'w3');
     const states = (await collect(reader)).get('breakwater.circuit.state')!;
     expect(states).toHaveLength(2);

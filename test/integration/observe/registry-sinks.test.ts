@@ -20,7 +20,7 @@ describe('sinks behind a registry', () => {
     registry.addSink(jsonl);
     registry.addSink(duck);
 
-    const breaker = registry.createEndpointBreaker('https://payments.example/charge', {
+    const breaker = registry.endpointBreaker('https://payments.example/charge', {
       failureThreshold: 2,
       recoveryTimeout: 5_000,
       labels: { team: 'billing' },

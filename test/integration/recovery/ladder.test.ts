@@ -189,7 +189,7 @@ describe('the ladder climbs with how often failures happen', () => {
 
   it('an open hardware-class circuit moves the task to another class', () => {
     const { manager, registry } = gpuCpuPool();
-    registry.createHardwareBreaker('gpu').forceOpen();
+    registry.hardwareBreaker('gpu').forceOpen();
     const action = manager.handleFailure({ task: 'a', worker: 'g1', hardware: 'gpu', errorKind: 'transient' });
     expect(action).toMatchObject({
       step: 'switch-hardware',

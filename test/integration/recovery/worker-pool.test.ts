@@ -68,7 +68,7 @@ describe('target selection', () => {
     ]);
     registry.get('worker', 'g1')!.forceOpen();
     expect(await p.run({ id: 'a', run: (a) => a.worker })).toBe('g2');
-    registry.createHardwareBreaker('gpu').forceOpen();
+    registry.hardwareBreaker('gpu').forceOpen();
     expect(await p.run({ id: 'b', run: (a) => a.worker })).toBe('c1');
   });
 
@@ -360,7 +360,7 @@ describe('a pool where no target admits work', () => {
 
   it('a forced-open pool says no target will admit a probe by itself', async () => {
     const { pool: p, registry } = pool([{ id: 'w1', hardware: 'gpu' }]);
-    registry.createHardwareBreaker('gpu').forceOpen();
+    registry.hardwareBreaker('gpu').forceOpen();
     await expect(p.run({ id: 'a', run: () => 1 })).rejects.toThrow(
       /w1 \[gpu\] hardware-forced-open; no target will admit a probe by itself/,
     );

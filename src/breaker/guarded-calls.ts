@@ -5,10 +5,10 @@ import { CircuitOpenError } from '../errors/CircuitOpenError';
 import { TimeoutError } from '../errors/TimeoutError';
 import { Emitter } from '../events';
 import type { StateName } from '../state';
-import { ClockWord, Outcome, State } from '../core/layout';
+import { Outcome, State } from '../core/layout';
 import { SAMPLE_EVERY, SlotBinding } from './slot-binding';
 import type { BreakerEvents, CallContext, GuardedFunction, LocalOptions, Rejection } from './types';
-import { generationOfWord, stateOfWord } from '../core/codec';
+import { generationOfWord, pageNowMs32, stateOfWord } from '../core/codec';
 
 export const NEVER_ABORTED: CallContext = Object.freeze({ signal: new AbortController().signal });
 const everything = (): boolean => true;
@@ -253,7 +253,7 @@ export abstract class GuardedCalls extends SlotBinding {
     if (state === State.OPEN && this.openDeadlineAhead(word)) {
       return CircuitOpenError.refusal(
         this.name,
-        (this.words[this.stateIndex + 1] - this.clockWords[ClockWord.nowMs32]) | 0,
+        (this.words[this.stateIndex + 1] - pageNowMs32(this.clockWords)) | 0,
         'open',
       );
     }

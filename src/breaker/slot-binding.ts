@@ -1,5 +1,5 @@
 import type { Timers } from '../clock';
-import { ClockWord, Outcome, Scratch, State } from '../core/layout';
+import { Outcome, State } from '../core/layout';
 import { adoptFoldMark, type ArenaPool, type SlotRef } from '../core/pool';
 import { core } from '../core/select';
 import { FastGeneration } from '../fast-generation';
@@ -8,7 +8,20 @@ import { realTimers } from '../clock';
 import { joinTick, leaveTick, type Ticking } from '../tick';
 import { staleHandleError } from './handle';
 import type { BreakerEvents } from './types';
-import { generationOfWord, stateOfWord } from '../core/codec';
+import {
+  admittedGeneration,
+  demandPageTime,
+  generationOfWord,
+  pageEra,
+  pageNowMs32,
+  pageParked,
+  stateOfWord,
+  takeTransition,
+  transitionFrom,
+  transitionGeneration,
+  transitionReason,
+  transitionTo,
+} from '../core/codec';
 
 /** The low state word never takes this value (state bits 15), so comparing against it never admits. */
 export const NO_FAST_PATH = 0x0f;
@@ -183,7 +196,7 @@ export abstract class SlotBinding implements Ticking {
     }
     const ref = this.slot();
     const admitted = core.admit(ref.arenaId, ref.slot);
-    const generation = core.scratch[Scratch.generation];
+    const generation = admittedGeneration(core.scratch);
     this.afterOperation();
     if (admitted === 0) this.verifyOpenWord();
     return admitted === 1 ? generation : -1;
@@ -197,12 +210,10 @@ export abstract class SlotBinding implements Ticking {
    */
   protected openDeadlineAhead(word: number): boolean {
     const clock = this.clockWords;
-    if (clock[ClockWord.parked] !== 0) return false;
-    if (clock[ClockWord.demand] === 0) clock[ClockWord.demand] = 1;
-    if (word !== this.verifiedOpenWord || (clock[ClockWord.era] - this.verifiedEra) >>> 0 >= TRUSTED_ERAS) return false;
-    return (
-      ((this.words[this.stateIndex + 1] - clock[ClockWord.nowMs32]) | 0) > 0 && this.words[this.stateIndex] === word
-    );
+    if (pageParked(clock)) return false;
+    demandPageTime(clock);
+    if (word !== this.verifiedOpenWord || (pageEra(clock) - this.verifiedEra) >>> 0 >= TRUSTED_ERAS) return false;
+    return ((this.words[this.stateIndex + 1] - pageNowMs32(clock)) | 0) > 0 && this.words[this.stateIndex] === word;
   }
 
   /** After the core refused a call: an OPEN state word is one JS may now compare itself (see openDeadlineAhead). */
@@ -210,7 +221,7 @@ export abstract class SlotBinding implements Ticking {
     const word = this.words[this.stateIndex];
     if (stateOfWord(word) !== State.OPEN) return;
     this.verifiedOpenWord = word;
-    this.verifiedEra = this.clockWords[ClockWord.era];
+    this.verifiedEra = pageEra(this.clockWords);
   }
 
   /** @internal Called by the tick: folds this thread's counts; leaves the tick after two idle ticks. */
@@ -307,12 +318,11 @@ export abstract class SlotBinding implements Ticking {
    */
   protected afterOperation(outcomeEvent?: () => void): void {
     const scratch = core.scratch;
-    const transitioned = scratch[Scratch.transitioned] === 1;
-    scratch[Scratch.transitioned] = 0;
-    const from = scratch[Scratch.from];
-    const to = scratch[Scratch.to];
-    const reason = scratch[Scratch.reason];
-    const generation = scratch[Scratch.newGeneration];
+    const transitioned = takeTransition(scratch);
+    const from = transitionFrom(scratch);
+    const to = transitionTo(scratch);
+    const reason = transitionReason(scratch);
+    const generation = transitionGeneration(scratch);
     this.refresh();
     outcomeEvent?.();
     if (transitioned) this.emitTransition(from, to, reason, generation);

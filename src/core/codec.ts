@@ -1,4 +1,4 @@
-import { Config, CONFIG_SIZE, GENERATION_MASK, WindowType } from './layout';
+import { ClockWord, Config, CONFIG_SIZE, GENERATION_MASK, Scratch, SpanStat, WindowStat, WindowType } from './layout';
 
 /**
  * The one place that encodes what the core reads and decodes what it writes, beside the layout's
@@ -77,4 +77,106 @@ export function previousGeneration(generation: number): number {
 /** A state word's low 32 bits for `state` in `generation`. */
 export function lowStateWord(state: number, generation: number): number {
   return ((generation & GENERATION_MASK) << 4) | state;
+}
+
+/*
+ * The clock page (native/core/coarse_clock.h): [nowMs32, parked, demand, era], read by the hot
+ * path to decide an open circuit's refusal without a crossing.
+ */
+
+/** Whether the page's clock is parked (its time is stale: ask the core). */
+export function pageParked(page: Int32Array): boolean {
+  return page[ClockWord.parked] !== 0;
+}
+
+/** Asks the clock thread to keep the page's time fresh. */
+export function demandPageTime(page: Int32Array): void {
+  if (page[ClockWord.demand] === 0) page[ClockWord.demand] = 1;
+}
+
+export function pageNowMs32(page: Int32Array): number {
+  return page[ClockWord.nowMs32];
+}
+
+export function pageEra(page: Int32Array): number {
+  return page[ClockWord.era];
+}
+
+/* The scratch registers an operation writes its answer into. */
+
+/** The generation admit() admitted a call under. */
+export function admittedGeneration(scratch: Int32Array): number {
+  return scratch[Scratch.generation];
+}
+
+/** Whether the last operation reported a transition; clears the report. */
+export function takeTransition(scratch: Int32Array): boolean {
+  const transitioned = scratch[Scratch.transitioned] === 1;
+  scratch[Scratch.transitioned] = 0;
+  return transitioned;
+}
+
+/** The reported transition's from state, to state, reason and new generation. */
+export function transitionFrom(scratch: Int32Array): number {
+  return scratch[Scratch.from];
+}
+
+export function transitionTo(scratch: Int32Array): number {
+  return scratch[Scratch.to];
+}
+
+export function transitionReason(scratch: Int32Array): number {
+  return scratch[Scratch.reason];
+}
+
+export function transitionGeneration(scratch: Int32Array): number {
+  return scratch[Scratch.newGeneration];
+}
+
+/*
+ * A windowStats() row starting at `at`: the breaker's consecutive failures, time since its last
+ * transition (-1: never moved) and lifetime calls, then two spans (the whole window and its recent
+ * quarter), each read by the span's start.
+ */
+
+export function rowConsecutiveFailures(stats: Float64Array, at: number): number {
+  return stats[at + WindowStat.consecutiveFailures];
+}
+
+export function rowMsSinceTransition(stats: Float64Array, at: number): number {
+  return stats[at + WindowStat.msSinceTransition];
+}
+
+export function rowTotalCalls(stats: Float64Array, at: number): number {
+  return stats[at + WindowStat.totalCalls];
+}
+
+/** Where the row's whole-window span starts, and its recent quarter's. */
+export function windowSpan(at: number): number {
+  return at + WindowStat.window;
+}
+
+export function recentSpan(at: number): number {
+  return at + WindowStat.recent;
+}
+
+export function spanSuccesses(stats: Float64Array, span: number): number {
+  return stats[span + SpanStat.successes];
+}
+
+export function spanFailures(stats: Float64Array, span: number): number {
+  return stats[span + SpanStat.failures];
+}
+
+export function spanSlowCalls(stats: Float64Array, span: number): number {
+  return stats[span + SpanStat.slowCalls];
+}
+
+export function spanTimeouts(stats: Float64Array, span: number): number {
+  return stats[span + SpanStat.timeouts];
+}
+
+/** The span's latency percentile in µs (NaN when no call was timed): k = 0 for p50, 1 for p90, 2 for p99. */
+export function spanPercentileUs(stats: Float64Array, span: number, k: number): number {
+  return stats[span + SpanStat.p50Us + k];
 }

@@ -1,5 +1,17 @@
 import type { CircuitBreaker } from '../breaker';
-import { SpanStat, WINDOW_STATS_SIZE, WindowStat } from '../core/layout';
+import {
+  recentSpan,
+  rowConsecutiveFailures,
+  rowMsSinceTransition,
+  rowTotalCalls,
+  spanFailures,
+  spanPercentileUs,
+  spanSlowCalls,
+  spanSuccesses,
+  spanTimeouts,
+  windowSpan,
+} from '../core/codec';
+import { WINDOW_STATS_SIZE } from '../core/layout';
 import { core } from '../core/select';
 import type { FeatureList } from './feature-list';
 import { consecutiveRuleTripChance, rateRuleTripChance, type WindowNow } from './trip-chance';
@@ -182,13 +194,13 @@ export class CoreFeatureExtractor {
   }
 
   private row(breaker: CircuitBreaker, s: Float64Array, at: number, nowMs: number, out: Float32Array, o: number): void {
-    const w = at + WindowStat.window;
-    const r = at + WindowStat.recent;
+    const w = windowSpan(at);
+    const r = recentSpan(at);
     const options = breaker.options;
-    const decided = s[w + SpanStat.successes] + s[w + SpanStat.failures];
-    const recentDecided = s[r + SpanStat.successes] + s[r + SpanStat.failures];
-    const failureRate = share(s[w + SpanStat.failures], decided);
-    const recentFailureRate = share(s[r + SpanStat.failures], recentDecided);
+    const decided = spanSuccesses(s, w) + spanFailures(s, w);
+    const recentDecided = spanSuccesses(s, r) + spanFailures(s, r);
+    const failureRate = share(spanFailures(s, w), decided);
+    const recentFailureRate = share(spanFailures(s, r), recentDecided);
     const rateThreshold = options.failureRateThreshold / 100;
 
     let memory = this.memoryOf(breaker, o / CORE_FEATURE_COUNT);
@@ -196,7 +208,7 @@ export class CoreFeatureExtractor {
     if (memory === undefined) this.memory.set(breaker, (memory = new Float64Array(MEMORY_SIZE).fill(NaN)));
     this.byRow[o / CORE_FEATURE_COUNT] = memory;
     const elapsedMs = first ? 0 : Math.max(0, nowMs - memory[AT]);
-    const totalCalls = s[at + WindowStat.totalCalls];
+    const totalCalls = rowTotalCalls(s, at);
     if (elapsedMs > 0) memory[CALL_RATE] = ((totalCalls - memory[TOTAL_CALLS]) * 1000) / elapsedMs;
     memory[TOTAL_CALLS] = totalCalls;
     memory[AT] = nowMs;
@@ -206,7 +218,7 @@ export class CoreFeatureExtractor {
     const weight = 1 - 2 ** (-elapsedMs / this.halfLifeMs);
     const timeoutUs = options.timeout * 1000;
     for (let k = 0; k < 3; k++) {
-      const windowP = s[w + SpanStat.p50Us + k];
+      const windowP = spanPercentileUs(s, w, k);
       const before = memory[BASELINE + k];
       let baseline = before;
       if (Number.isNaN(before)) baseline = windowP;
@@ -214,7 +226,7 @@ export class CoreFeatureExtractor {
         baseline =
           before + (windowP > INCIDENT_RATIO * before ? weight / INCIDENT_SLOWDOWN : weight) * (windowP - before);
       memory[BASELINE + k] = baseline;
-      const recentP = s[r + SpanStat.p50Us + k];
+      const recentP = spanPercentileUs(s, r, k);
       // Floored at 1: faster than usual is no sign of trouble (a model monotone in this column would
       // otherwise read fast failures as extra health).
       out[o + F.latency_p50_to_baseline + k] =
@@ -225,8 +237,8 @@ export class CoreFeatureExtractor {
           ? 0
           : capped(recentP / timeoutUs, 2);
     }
-    const windowP90 = s[w + SpanStat.p90Us];
-    const recentP90 = s[r + SpanStat.p90Us];
+    const windowP90 = spanPercentileUs(s, w, 1);
+    const recentP90 = spanPercentileUs(s, r, 1);
     out[o + F.latency_p90_trend_ratio] =
       Number.isNaN(recentP90) || !(windowP90 > 0) ? 1 : capped(recentP90 / windowP90);
 
@@ -243,30 +255,28 @@ export class CoreFeatureExtractor {
     out[o + F.failure_rate_to_threshold] = rateThreshold > 0 ? failureRate / rateThreshold : NaN;
     out[o + F.failure_rate_recent_to_threshold] = rateThreshold > 0 ? recentFailureRate / rateThreshold : NaN;
     out[o + F.failure_rate_trend_ratio] = (recentFailureRate + TREND_FLOOR) / (failureRate + TREND_FLOOR);
-    out[o + F.timeout_rate] = share(s[w + SpanStat.timeouts], decided);
-    out[o + F.timeout_rate_recent] = share(s[r + SpanStat.timeouts], recentDecided);
-    out[o + F.timeout_share_of_failures] = share(s[w + SpanStat.timeouts], s[w + SpanStat.failures]);
+    out[o + F.timeout_rate] = share(spanTimeouts(s, w), decided);
+    out[o + F.timeout_rate_recent] = share(spanTimeouts(s, r), recentDecided);
+    out[o + F.timeout_share_of_failures] = share(spanTimeouts(s, w), spanFailures(s, w));
     const slowThreshold = options.slowCallRateThreshold / 100;
-    const slowCallRate = share(s[w + SpanStat.slowCalls], decided);
+    const slowCallRate = share(spanSlowCalls(s, w), decided);
     out[o + F.slow_call_rate_to_threshold] = slowThreshold > 0 ? slowCallRate / slowThreshold : NaN;
     const renewed = renewedShare(options, memory[CALL_RATE]);
     const projected = (windowRate: number, recentRate: number) => windowRate * (1 - renewed) + recentRate * renewed;
     out[o + F.failure_rate_projected_to_threshold] =
       rateThreshold > 0 ? projected(failureRate, recentFailureRate) / rateThreshold : NaN;
     out[o + F.slow_call_rate_projected_to_threshold] =
-      slowThreshold > 0
-        ? projected(slowCallRate, share(s[r + SpanStat.slowCalls], recentDecided)) / slowThreshold
-        : NaN;
-    const run = s[at + WindowStat.consecutiveFailures];
+      slowThreshold > 0 ? projected(slowCallRate, share(spanSlowCalls(s, r), recentDecided)) / slowThreshold : NaN;
+    const run = rowConsecutiveFailures(s, at);
     out[o + F.consecutive_failures_to_threshold] = options.failureThreshold > 0 ? run / options.failureThreshold : NaN;
     const now: WindowNow = {
       windowType: options.slidingWindowType,
       windowSize: options.slidingWindowSize,
       minimumCalls: options.minimumCalls,
       decided,
-      failures: s[w + SpanStat.failures],
+      failures: spanFailures(s, w),
       recentDecided,
-      recentFailures: s[r + SpanStat.failures],
+      recentFailures: spanFailures(s, r),
       callsPerSecond: memory[CALL_RATE],
     };
     out[o + F.failure_rate_trip_chance] =
@@ -276,7 +286,7 @@ export class CoreFeatureExtractor {
         ? consecutiveRuleTripChance(now, run, options.failureThreshold, PROJECTION_HORIZON_MS)
         : NaN;
     out[o + F.window_calls_to_minimum] = capped(decided / options.minimumCalls, MAX_CALLS_TO_MINIMUM);
-    const sinceTransition = s[at + WindowStat.msSinceTransition];
+    const sinceTransition = rowMsSinceTransition(s, at);
     // Relative to the breaker's own window, capped at one window: a circuit that closed within its
     // window's span still counts calls from a fresh window; beyond that, how long ago says nothing.
     const windowMs = windowSpanMs(options, memory[CALL_RATE]);

@@ -1,4 +1,4 @@
-import { ClockWord } from '../../core/layout';
+import { demandPageTime, pageNowMs32, pageParked } from '../../core/codec';
 import { core } from '../../core/select';
 
 const page = core.clockPage();
@@ -12,9 +12,9 @@ let last32 = 0;
  * Whole milliseconds, like the Date.now() differences opossum reports.
  */
 export function monotonicMs(): number {
-  if (page[ClockWord.demand] === 0) page[ClockWord.demand] = 1;
-  if (page[ClockWord.parked] === 0 && lastMs !== -Infinity) {
-    const now32 = page[ClockWord.nowMs32];
+  demandPageTime(page);
+  if (!pageParked(page) && lastMs !== -Infinity) {
+    const now32 = pageNowMs32(page);
     // The page holds the low 32 bits: add the (wrapping) step since the last read.
     const step = (now32 - last32) | 0;
     if (step > 0) {

@@ -1,13 +1,16 @@
 import type { ManualClock } from '../../clock';
 import {
+  admittedGeneration,
   encodeConfig,
   generationOfWord,
   lowStateWord,
   nextGeneration,
   previousGeneration,
   stateOfWord,
+  takeTransition,
+  transitionTo,
 } from '../../core/codec';
-import { MAX_BUCKETS, MAX_PERIOD_MS, Outcome, Scratch, State } from '../../core/layout';
+import { MAX_BUCKETS, MAX_PERIOD_MS, Outcome, State } from '../../core/layout';
 import { monotonicPool, type ArenaPool, type SlotRef } from '../../core/pool';
 import { core } from '../../core/select';
 import type { Scheduler } from './scheduler';
@@ -222,16 +225,15 @@ export class CoreCircuit {
     if (ref === undefined) return this.moveDetached(State.HALF_OPEN) === State.HALF_OPEN ? this.generation : -1;
     this.flushFires();
     const admitted = core.admit(ref.arenaId, ref.slot) === 1;
-    const generation = core.scratch[Scratch.generation];
+    const generation = admittedGeneration(core.scratch);
     const to = this.transition();
     return admitted && to === State.HALF_OPEN ? generation : -1;
   }
 
   private transition(): number {
     const scratch = core.scratch;
-    if (scratch[Scratch.transitioned] !== 1) return NO_TRANSITION;
-    scratch[Scratch.transitioned] = 0;
-    return scratch[Scratch.to];
+    if (!takeTransition(scratch)) return NO_TRANSITION;
+    return transitionTo(scratch);
   }
 }
 

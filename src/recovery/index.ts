@@ -1,7 +1,7 @@
 export { WorkerPool } from './worker-pool';
 export type { PoolOptions, PoolTarget, PoolTargetOptions } from './worker-pool';
 export { RecoveryManager } from './manager';
-export type { TaskAttemptOutcome, RecoveryStats } from './manager';
+export type { TaskAttemptOutcome, RecoveryStats } from './manager-types';
 export type { RecoveryBudgets, RecoveryOptions } from './options';
 export type { FailureClassifier, FailureContext, FailureKind } from './failure';
 export { defaultClassifier } from './classify';

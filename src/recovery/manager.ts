@@ -15,8 +15,6 @@ import { LADDER, type RecoveryAction, type RecoveryStep } from './steps';
 import { checkTask, type RecoveryTask, type TaskAttempt } from './task';
 import { sleep } from './timing';
 
-export type { RecoveryStats, TargetDirectory, TaskAttemptOutcome } from './manager-types';
-
 const NEVER_ABORTED = new AbortController().signal;
 
 /**

@@ -1,6 +1,6 @@
 import type { Registry } from '../registry/registry';
 import type { StateName } from '../state';
-import type { RecoveryStats } from './manager';
+import type { RecoveryStats } from './manager-types';
 import type { Candidate } from './admission';
 
 /** A hardware class of a pool. */

@@ -1,4 +1,5 @@
 import type { ReliabilityBin } from './calibration';
+import type { ProbabilityPrior } from './gbdt/prior';
 import type { EarlyWarningEvaluation } from './evaluate';
 
 /** One score (the model or a rule baseline) on the held-out rows. */
@@ -18,6 +19,8 @@ export interface ModelCard {
   trees: number;
   /** Features the score may only grow with. */
   monotone?: readonly string[];
+  /** The prior boosting started from, when there was one (its trees are counted in `trees`). */
+  startFrom?: ProbabilityPrior;
   /** Platt scaling folded into the trees, fitted on a split the trees never trained on. */
   calibration?: { slope: number; intercept: number; rows: number };
   heldOutFamilies?: readonly string[];
@@ -70,6 +73,12 @@ export function modelCardMarkdown(card: ModelCard): string {
   ];
   if (card.monotone !== undefined)
     lines.push(`- Monotone (the score never falls as these grow): ${card.monotone.join(', ')}`);
+  if (card.startFrom !== undefined) {
+    const { features, floor, steps } = card.startFrom;
+    lines.push(
+      `- Starts from the breaker's own trip chance: the log-odds of max(${features.join(', ')}) clipped to [${floor}, ${1 - floor}], in ${steps} steps (the first ${steps} trees); the other trees learn corrections to it`,
+    );
+  }
   if (card.calibration !== undefined) {
     const c = card.calibration;
     lines.push(

@@ -94,6 +94,12 @@ export const EVIDENCE_FEATURES: readonly string[] = Object.freeze([
   'consecutive_trip_chance',
 ]);
 
+/** Columns that are the breaker's own chances of tripping within the horizon, one per rule. */
+export const TRIP_CHANCE_FEATURES: readonly string[] = Object.freeze([
+  'failure_rate_trip_chance',
+  'consecutive_trip_chance',
+]);
+
 export interface CoreFeatureOptions {
   /** Half-life of each breaker's latency baseline (an exponential average of its window percentiles). Default 300000 ms. */
   baselineHalfLifeMs?: number;

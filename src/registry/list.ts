@@ -16,6 +16,57 @@ export interface ListQuery {
 
 const SORTABLE = new Set(['name', 'kind', 'state', 'healthPercentage', 'failureRate', 'totalCalls', 'probability']);
 
+/** A ListQuery checked, with its defaults filled in and the search lower-cased. */
+export interface ResolvedListQuery {
+  kind?: string;
+  state?: StateName;
+  search?: string;
+  sort: NonNullable<ListQuery['sort']>;
+  direction: 1 | -1;
+  offset: number;
+  limit: number;
+}
+
+/** Checks a list query; a bad option gets a RangeError naming it. */
+export function resolveListQuery(query: ListQuery): ResolvedListQuery {
+  const offset = integerOption('offset', query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
+  const limit = integerOption('limit', query.limit, 100, 0, 10_000);
+  const sort = query.sort ?? 'name';
+  if (!SORTABLE.has(sort))
+    throw new RangeError(
+      `breakwater: list() option "sort" must be one of ${[...SORTABLE].join(', ')}, got ${JSON.stringify(sort)}`,
+    );
+  if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') {
+    throw new RangeError(
+      `breakwater: list() option "order" must be "asc" or "desc", got ${JSON.stringify(query.order)}`,
+    );
+  }
+  return {
+    kind: query.kind,
+    state: query.state,
+    search: query.search?.toLowerCase(),
+    sort,
+    direction: query.order === 'desc' ? -1 : 1,
+    offset,
+    limit,
+  };
+}
+
+/** Whether a breaker passes the query's kind and name filters (the state filter needs its row). */
+export function matchesListFilters(query: ResolvedListQuery, kind: string, name: string): boolean {
+  return (
+    (query.kind === undefined || kind === query.kind) &&
+    (query.search === undefined || name.toLowerCase().includes(query.search))
+  );
+}
+
+/** The list's order: by the sort key, then kind, then name. */
+export function rowOrder(query: ResolvedListQuery): (a: BreakerHealth, b: BreakerHealth) => number {
+  const { sort, direction } = query;
+  return (a, b) =>
+    direction * compare(a[sort] ?? -1, b[sort] ?? -1) || compare(a.kind, b.kind) || compare(a.name, b.name);
+}
+
 /**
  * Health rows of `entries` filtered, sorted and paged. A row is read (`rowOf`) only for entries
  * that pass the kind and name filters, so a narrow query over a large registry stays cheap.
@@ -25,32 +76,16 @@ export function listHealth<E extends { readonly kind: string; readonly name: str
   rowOf: (entry: E) => BreakerHealth,
   query: ListQuery = {},
 ): { total: number; items: BreakerHealth[] } {
-  const offset = integerOption('offset', query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
-  const limit = integerOption('limit', query.limit, 100, 0, 10_000);
-  const search = query.search?.toLowerCase();
+  const resolved = resolveListQuery(query);
   const rows: BreakerHealth[] = [];
   for (const entry of entries) {
-    if (query.kind !== undefined && entry.kind !== query.kind) continue;
-    if (search !== undefined && !entry.name.toLowerCase().includes(search)) continue;
+    if (!matchesListFilters(resolved, entry.kind, entry.name)) continue;
     const row = rowOf(entry);
-    if (query.state !== undefined && row.state !== query.state) continue;
+    if (resolved.state !== undefined && row.state !== resolved.state) continue;
     rows.push(row);
   }
-  const sort = query.sort ?? 'name';
-  if (!SORTABLE.has(sort))
-    throw new RangeError(
-      `breakwater: list() option "sort" must be one of ${[...SORTABLE].join(', ')}, got ${JSON.stringify(sort)}`,
-    );
-  const direction = query.order === 'desc' ? -1 : 1;
-  if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') {
-    throw new RangeError(
-      `breakwater: list() option "order" must be "asc" or "desc", got ${JSON.stringify(query.order)}`,
-    );
-  }
-  rows.sort(
-    (a, b) => direction * compare(a[sort] ?? -1, b[sort] ?? -1) || compare(a.kind, b.kind) || compare(a.name, b.name),
-  );
-  return { total: rows.length, items: rows.slice(offset, offset + limit) };
+  rows.sort(rowOrder(resolved));
+  return { total: rows.length, items: rows.slice(resolved.offset, resolved.offset + resolved.limit) };
 }
 
 export function integerOption(

@@ -1,3 +1,5 @@
+import { checkPrior, type ProbabilityPrior } from './prior';
+
 /** Options of the gradient-boosted trees trainer (binary log-loss). Every one is optional. */
 export interface GbdtOptions {
   /** Boosting rounds at most (trees). 1..100000, default 200. */
@@ -34,6 +36,11 @@ export interface GbdtOptions {
    * features; default none.
    */
   increasing?: readonly string[];
+  /**
+   * Start boosting from a prior made of probability columns (see ProbabilityPrior) instead of the
+   * base rate; its trees come first in the model. Default null: the base rate.
+   */
+  startFrom?: ProbabilityPrior | null;
 }
 
 /** GbdtOptions with every default filled in. */
@@ -55,10 +62,11 @@ const DEFAULTS: ResolvedGbdtOptions = {
   earlyStoppingRounds: 10,
   tolerance: 1e-7,
   increasing: [],
+  startFrom: null,
 };
 
 /** [min, max, whether min itself is allowed, integer only] per option. */
-const RANGES: Record<Exclude<keyof GbdtOptions, 'increasing'>, [number, number, boolean, boolean]> = {
+const RANGES: Record<Exclude<keyof GbdtOptions, 'increasing' | 'startFrom'>, [number, number, boolean, boolean]> = {
   rounds: [1, 100_000, true, true],
   learningRate: [0, 1, false, false],
   maxDepth: [1, 16, true, true],
@@ -88,9 +96,13 @@ export function resolveGbdtOptions(options: unknown = {}): ResolvedGbdtOptions {
       resolved.increasing = [...(value as string[])];
       continue;
     }
+    if (key === 'startFrom') {
+      resolved.startFrom = value === null ? null : checkPrior(value);
+      continue;
+    }
     if (!(key in RANGES))
       throw new TypeError(
-        `breakwater/adaptive: unknown gbdt option "${key}" (known: ${Object.keys(RANGES).join(', ')})`,
+        `breakwater/adaptive: unknown gbdt option "${key}" (known: ${[...Object.keys(RANGES), 'increasing', 'startFrom'].join(', ')})`,
       );
     const [min, max, minAllowed, integer] = RANGES[key as keyof typeof RANGES];
     const expected = `${integer ? 'an integer' : 'a number'} in ${minAllowed ? '[' : '('}${min}, ${max}]`;

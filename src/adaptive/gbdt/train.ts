@@ -4,7 +4,8 @@ import { logLoss } from '../classification-metrics';
 import { SeededRandom } from '../../random';
 import { binColumns, fitEdges } from './bins';
 import { binnedTreeValue, growTree, type BinnedNode } from './grow-tree';
-import { sigmoid, type GbdtModel, type Tree, type TreeNode } from './model';
+import { predictRaw, sigmoid, type Ensemble, type GbdtModel, type Tree, type TreeNode } from './model';
+import { priorTrees } from './prior';
 import { resolveGbdtOptions, type GbdtOptions } from './options';
 
 /** Reported after every boosting round. */
@@ -53,9 +54,17 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
   const edges = fitEdges(train.features, train.rowCount, width, opts.maxBins, random);
   const columns = binColumns(train.features, train.rowCount, edges);
   const validationColumns = validation && binColumns(validation.features, validation.rowCount, edges);
-  const baseScore = Math.fround(Math.log(positives / (train.rowCount - positives)));
-  const raw = new Float64Array(train.rowCount).fill(baseScore);
-  const validationRaw = new Float64Array(validation?.rowCount ?? 0).fill(baseScore);
+  const prior: Ensemble = {
+    featureList: data.featureList,
+    ...(opts.startFrom
+      ? priorTrees(data.featureList, opts.startFrom)
+      : { baseScore: Math.fround(Math.log(positives / (train.rowCount - positives))), trees: [] }),
+  };
+  const { baseScore } = prior;
+  const startingRaw = (rows: Float32Array, count: number) =>
+    prior.trees.length > 0 ? predictRaw(prior, rows) : new Float64Array(count).fill(baseScore);
+  const raw = startingRaw(train.features, train.rowCount);
+  const validationRaw = validation ? startingRaw(validation.features, validation.rowCount) : new Float64Array(0);
   const gradients = new Float64Array(train.rowCount);
   const hessians = new Float64Array(train.rowCount);
   const increasing = new Uint8Array(width);
@@ -124,7 +133,7 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
   return {
     featureList: data.featureList,
     baseScore,
-    trees: kept.map((nodes) => toThresholds(nodes, edges)),
+    trees: [...prior.trees, ...kept.map((nodes) => toThresholds(nodes, edges))],
     summary: {
       trainingRows: train.rowCount,
       validationRows: validation?.rowCount ?? 0,

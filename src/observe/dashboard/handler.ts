@@ -19,7 +19,8 @@ import {
 import { checkHost, resolveAllowedHosts, type AllowedHosts } from './host-check';
 import { LiveStream } from './live-stream';
 import { dashboardExposition } from './own-metrics';
-import { OverviewCache } from './overview';
+import { overviewOf } from './overview';
+import { SharedSnapshot, type RegistrySnapshot } from '../registry-snapshot';
 import { PAGE } from './page';
 import { parseHistoryQuery, parseListQuery } from './query';
 import { HttpError, send, sendError, sendJson } from './respond';
@@ -76,6 +77,8 @@ const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const PREFIXES = ['/circuit-breakers', '/api/circuit-breakers', '/metrics'];
+/** List bodies kept per snapshot (a snapshot lives 250 ms at most): a few MB at worst. */
+const MAX_CACHED_BODIES = 256;
 
 function allow(methods: string): HttpError {
   return new HttpError(405, `method not allowed here; use ${methods}`, { Allow: methods });
@@ -129,8 +132,8 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
   const allowedHosts = resolveAllowedHosts(options.allowedHosts);
   const maxClients = integerOption('maxLiveClients', options.maxLiveClients, 100, 1, 100_000);
   const maxBacklogBytes = integerOption('maxClientBacklogBytes', options.maxClientBacklogBytes, 1 << 20, 1024, 1 << 30);
-  const overview = new OverviewCache(registry, Math.min(250, updateEveryMs));
-  const live = new LiveStream(registry, overview, updateEveryMs, { maxClients, maxBacklogBytes });
+  const snapshot = new SharedSnapshot(registry, Math.min(250, updateEveryMs));
+  const live = new LiveStream(registry, snapshot, updateEveryMs, { maxClients, maxBacklogBytes });
   let collector: BreakwaterCollector | undefined;
 
   // /metrics is the dashboard's only when it can answer it: an app's own /metrics stays the app's.
@@ -140,18 +143,34 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
       (prefix) => (path === prefix || path.startsWith(`${prefix}/`)) && (prefix !== '/metrics' || servesMetrics()),
     );
 
+  // The list's bodies, one per query for the current snapshot: clients paging one snapshot share
+  // each page's serialization too (the count of live pages is part of the body, so of the key).
+  let bodiesOf: RegistrySnapshot | undefined;
+  const bodies = new Map<string, string>();
   const listBreakers = (res: ServerResponse, params: URLSearchParams): void => {
     const query = parseListQuery(params);
-    const page = registry.list(query);
-    sendJson(res, 200, {
-      ...overview.get(),
-      controls: token !== undefined,
-      dashboard: live.counts,
-      total: page.total,
-      offset: query.offset,
-      limit: query.limit,
-      items: page.items,
-    });
+    const current = snapshot.get();
+    const counts = live.counts;
+    const key = `${JSON.stringify(query)} ${counts.clients} ${counts.refused} ${counts.droppedSlow}`;
+    if (bodiesOf !== current) {
+      bodies.clear();
+      bodiesOf = current;
+    }
+    let body = bodies.get(key);
+    if (body === undefined) {
+      const page = current.list(query);
+      body = JSON.stringify({
+        ...overviewOf(current),
+        controls: token !== undefined,
+        dashboard: counts,
+        total: page.total,
+        offset: query.offset,
+        limit: query.limit,
+        items: page.items,
+      });
+      if (bodies.size < MAX_CACHED_BODIES) bodies.set(key, body);
+    }
+    send(res, 200, 'application/json; charset=utf-8', body);
   };
 
   const control = (req: IncomingMessage, res: ServerResponse, kind: string, name: string, action: string): void => {
@@ -162,13 +181,13 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     if (!(CONTROL_ACTIONS as readonly string[]).includes(action))
       throw new HttpError(404, `unknown action ${JSON.stringify(action)}; use ${CONTROL_ACTIONS.join(', ')}`);
     runControl(registry, kind, name, action as ControlAction);
-    overview.invalidate();
+    snapshot.invalidate();
     sendJson(res, 200, { ok: true, action, breaker: registry.breakerHealth(kind, name) });
   };
 
   const metrics = async (res: ServerResponse): Promise<void> => {
     if (metricsOptions === false) throw new HttpError(404, 'GET /metrics is off in this dashboard');
-    collector ??= collectBreakwaterMetrics(registry, metricsOptions);
+    collector ??= collectBreakwaterMetrics(snapshot.view(), metricsOptions);
     const text = await collector.register.metrics();
     const own = dashboardExposition(metricsOptions.prefix ?? 'breakwater_', live.counts);
     send(res, 200, collector.register.contentType, `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}${own}`);

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Disposer } from '../../events';
 import type { Registry } from '../../registry/registry';
 import type { BreakerEvent } from '../../registry/event';
-import type { OverviewCache } from './overview';
+import type { SharedSnapshot } from '../registry-snapshot';
+import { overviewOf } from './overview';
 import { HttpError } from './respond';
 
 /** Events forwarded to pages as they happen; periodic 'window' summaries are not (the overview covers them). */
@@ -48,7 +49,7 @@ export class LiveStream {
 
   constructor(
     private readonly registry: Pick<Registry, 'onEvent'>,
-    private readonly overview: OverviewCache,
+    private readonly snapshot: SharedSnapshot,
     private readonly updateEveryMs: number,
     private readonly limits: LiveStreamLimits,
   ) {}
@@ -89,7 +90,7 @@ export class LiveStream {
     req.socket.setNoDelay(true);
     // The response closes when the page goes away (the request's own 'close' depends on body reading).
     res.on('close', () => this.remove(res));
-    this.sendTo(res, `retry: 2000\n\n` + message('overview', this.overview.get()));
+    this.sendTo(res, `retry: 2000\n\n` + message('overview', overviewOf(this.snapshot.get())));
     this.start();
   }
 
@@ -108,7 +109,10 @@ export class LiveStream {
   private start(): void {
     if (this.unsubscribe !== undefined) return;
     this.unsubscribe = this.registry.onEvent((event) => this.gather(event));
-    this.ticker = setInterval(() => this.broadcast(message('overview', this.overview.get())), this.updateEveryMs);
+    this.ticker = setInterval(
+      () => this.broadcast(message('overview', overviewOf(this.snapshot.get()))),
+      this.updateEveryMs,
+    );
     this.ticker.unref();
   }
 
@@ -137,8 +141,10 @@ export class LiveStream {
     const skipped = this.skipped;
     this.pending = [];
     this.skipped = 0;
-    this.overview.invalidate();
-    this.broadcast(message('breaker-events', { events, skipped }) + message('overview', this.overview.get()));
+    this.snapshot.invalidate();
+    this.broadcast(
+      message('breaker-events', { events, skipped }) + message('overview', overviewOf(this.snapshot.get())),
+    );
   }
 
   private broadcast(text: string): void {

@@ -97,6 +97,7 @@ export async function trainFromGenerator(
     positiveShare: mean(data.labels),
     trees: model.trees.length,
     monotone: EARLY_WARNING_GBDT.increasing,
+    ...(EARLY_WARNING_GBDT.startFrom ? { startFrom: EARLY_WARNING_GBDT.startFrom } : {}),
     calibration: { slope: scaling.slope, intercept: scaling.intercept, rows: calibration.rowCount },
     heldOutFamilies: HELD_OUT_FAMILIES,
     heldOut: scores,

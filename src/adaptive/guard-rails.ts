@@ -30,15 +30,16 @@ const PRE_OPEN_WINDOW_EVIDENCE = 0.5;
 /**
  * The shed share is at most this share of the recent failure share: the recent quarter lags the
  * service, so shedding goes on a little after a pause or burst ends, refusing calls that would
- * have succeeded.
+ * have succeeded. Half (0.5) cost a relapsing service 2.7 points of client success in
+ * `npm run bench:early-warning -- --seeds 4` (2026-12-04); a quarter cost 0.12.
  */
-const SHED_PER_FAILURE = 0.5;
+const SHED_PER_FAILURE = 0.25;
 
 /** What the guard rails allow a warning to do with one breaker. */
 export interface Allowance {
   /** Whether a pre-open is allowed (see PRE_OPEN_RECENT_EVIDENCE). */
   readonly preOpen: boolean;
-  /** The largest share of calls that may be shed: half the recent failure share, 0 below the evidence floor. */
+  /** The largest share of calls that may be shed: a quarter of the recent failure share, 0 below the evidence floor. */
   readonly shedShare: number;
   /** Why an action is refused (undefined when both are allowed). */
   readonly refusal: string | undefined;
@@ -47,8 +48,8 @@ export interface Allowance {
 /**
  * Guard rails that hold whatever the model says: no action on a breaker whose window has fewer
  * calls than its minimumCalls, nor without recent failure or timeout evidence of at least half its
- * failure-rate threshold (timeouts count as failures); a shed share of at most half the share of
- * recent calls that failed; a pre-open only with failures near the threshold in the recent quarter and at
+ * failure-rate threshold (timeouts count as failures); a shed share of at most a quarter of the
+ * share of recent calls that failed; a pre-open only with failures near the threshold in the recent quarter and at
  * half of it over the whole window.
  */
 export function allowance(row: Float32Array, at: number): Allowance {

@@ -55,8 +55,9 @@ export class OnnxRuntimeScorer implements Scorer {
 
 /**
  * The built-in tree walker: scores a tree-ensemble model read back from its ONNX file, in
- * TypeScript, when onnxruntime-node is not installed. Same trees, same thresholds, so the same
- * probabilities (within float32 rounding of onnxruntime's output).
+ * TypeScript (the trees compiled to JavaScript, see gbdt/compiled.ts), when onnxruntime-node is
+ * not installed. Same trees, same thresholds, so the same probabilities (within float32 rounding
+ * of onnxruntime's output).
  */
 export class TreeWalkerScorer implements Scorer {
   constructor(private readonly model: GbdtModel) {}

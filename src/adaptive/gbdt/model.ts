@@ -1,4 +1,5 @@
 import type { FeatureList } from '../../features/feature-list';
+import { compileEnsemble, type CompiledEnsemble } from './compiled';
 
 /**
  * An inner node: rows with `x[feature] <= threshold` go left, the others right, and a missing
@@ -105,6 +106,8 @@ function flatten(model: Ensemble): FlatEnsemble {
   return flat;
 }
 
+const compiledEnsembles = new WeakMap<Ensemble, CompiledEnsemble | null>();
+
 /** Raw scores (log-odds) of every row of a row-major Float32Array. */
 export function predictRaw(model: Ensemble, features: Float32Array): Float64Array {
   const width = model.featureList.features.length;
@@ -113,6 +116,18 @@ export function predictRaw(model: Ensemble, features: Float32Array): Float64Arra
       `breakwater/adaptive: features has ${features.length} values, not a multiple of the model's ${width} features`,
     );
   const rows = features.length / width;
+  let compiled = compiledEnsembles.get(model);
+  if (compiled === undefined) compiledEnsembles.set(model, (compiled = compileEnsemble(model) ?? null));
+  if (compiled !== null) {
+    const raw = new Float64Array(rows).fill(model.baseScore);
+    compiled(features, rows, width, raw);
+    return raw;
+  }
+  return walkTrees(model, features, rows, width);
+}
+
+/** predictRaw() without generated code: walks the flat arrays. */
+function walkTrees(model: Ensemble, features: Float32Array, rows: number, width: number): Float64Array {
   const { roots, feature, threshold, missingLeft, left, right, value } = flatten(model);
   const raw = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {

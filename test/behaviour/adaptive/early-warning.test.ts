@@ -115,7 +115,7 @@ describe('early warning', () => {
 });
 
 describe('early warning, shed mode', () => {
-  it('sheds a share of calls instead of opening (the probability, capped at half the recent failure share), and stops when the probability falls', async () => {
+  it('sheds a share of calls instead of opening (the probability, capped at a quarter of the recent failure share), and stops when the probability falls', async () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock, summaryEveryMs: 0 });
     const breaker = registry.endpointBreaker('soft', { failureThreshold: 0 });
@@ -124,13 +124,13 @@ describe('early warning, shed mode', () => {
     succeed(breaker, 10);
     fail(breaker, 30); // the recent failure rate is 0.75
     const [prediction] = await warning.step(clock.now());
-    expect(prediction).toMatchObject({ preOpened: false, shedding: 0.375 });
+    expect(prediction).toMatchObject({ preOpened: false, shedding: 0.1875 });
     expect(breaker.getState()).toBe('closed');
-    const admitted = Array.from({ length: 8 }, () => breaker.attempt(() => 1).ok).filter(Boolean).length;
-    expect(admitted).toBe(5);
+    const admitted = Array.from({ length: 16 }, () => breaker.attempt(() => 1).ok).filter(Boolean).length;
+    expect(admitted).toBe(13);
     expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({
       action: 'shed',
-      shedding: 0.375,
+      shedding: 0.1875,
     });
     for (let i = 0; i < 1600; i++) breaker.attempt(() => 1); // most get through and succeed
     runTick();
@@ -162,13 +162,13 @@ describe('early warning guard rails', () => {
     }
   });
 
-  it('sheds no more than half the share of recent calls that failed, and the event carries the evidence', async () => {
+  it('sheds no more than a quarter of the share of recent calls that failed, and the event carries the evidence', async () => {
     const { clock, registry, breaker, warning } = setup({ mode: 'shed' }, panickingModel);
     succeed(breaker, 60);
     fail(breaker, 40);
     runTick();
     const [prediction] = await warning.step(clock.now());
-    expect(prediction.shedding).toBeCloseTo(0.2, 5);
+    expect(prediction.shedding).toBeCloseTo(0.1, 5);
     const detail = registry.recent({ event_type: 'prediction' }).at(-1)?.detail as {
       action: string;
       reason: string;

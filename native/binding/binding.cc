@@ -268,8 +268,9 @@ napi_value WindowStats(napi_env env, napi_callback_info info) {
     }
   }
   LazyNow now(arena->clock());
+  WindowStatsScratch scratch;
   for (size_t i = 0; i < count; ++i) {
-    windowStats(arena->slot(uint32_t(slots[i])), now, out + i * kWindowStatsFieldCount);
+    windowStats(arena->slot(uint32_t(slots[i])), now, out + i * kWindowStatsFieldCount, scratch);
   }
   return nullptr;
 }

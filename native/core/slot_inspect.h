@@ -44,9 +44,7 @@ inline void snapshot(SlotRef slot, ArenaClock clock, double (&out)[kSnapshotFiel
   out[kSnapWindowSlowCalls] = double(window.slowCalls);
   out[kSnapWindowTimeouts] = double(window.timeouts);
   out[kSnapWindowRejections] = double(window.rejections);
-  out[kSnapP50Us] = latencies.percentile(0.5);
-  out[kSnapP90Us] = latencies.percentile(0.9);
-  out[kSnapP99Us] = latencies.percentile(0.99);
+  latencies.writeP50P90P99(out + kSnapP50Us);
   out[kSnapLatencySamples] = double(latencies.samples);
 
   Totals& totals = header.totals;
@@ -75,16 +73,21 @@ inline void writeCounts(double* out, const WindowCounts& counts, const LatencyHi
   out[3] = double(counts.slowCalls);
   out[4] = double(counts.timeouts);
   out[5] = double(counts.rejections);
-  out[6] = latencies.percentile(0.5);
-  out[7] = latencies.percentile(0.9);
-  out[8] = latencies.percentile(0.99);
+  latencies.writeP50P90P99(out + 6);
 }
 }  // namespace inspect_detail
+
+// Histograms windowStats() sums into, kept empty between rows: a loop over an arena's slots
+// clears only the bins each row used instead of zeroing two histograms per slot.
+struct WindowStatsScratch {
+  LatencyHistogram whole;
+  LatencyHistogram recent;
+};
 
 // One row of what the control plane reads of a breaker on each tick: state, the whole window
 // and its recent part, so it can see trends (a rate rising, latency creeping) without a
 // snapshot per breaker.
-inline void windowStats(SlotRef slot, LazyNow& now, double* out) {
+inline void windowStats(SlotRef slot, LazyNow& now, double* out, WindowStatsScratch& scratch) {
   SlotHeader& header = *slot.header;
   const StateWord w = StateWord::decode(atomic(header.stateWord).load(kAcquire));
   out[kStatState] = double(w.state);
@@ -96,10 +99,11 @@ inline void windowStats(SlotRef slot, LazyNow& now, double* out) {
   out[kStatTotalRejections] = double(relaxedLoad(header.totals.rejections));
   SlotWindow window(slot, now);
   WindowCounts whole, recent;
-  LatencyHistogram wholeLatencies, recentLatencies;
-  window.readWithRecent((window.buckets() + 3) / 4, whole, wholeLatencies, recent, recentLatencies);
-  inspect_detail::writeCounts(out + kStatWindow, whole, wholeLatencies);
-  inspect_detail::writeCounts(out + kStatRecent, recent, recentLatencies);
+  window.readWithRecent((window.buckets() + 3) / 4, whole, scratch.whole, recent, scratch.recent);
+  inspect_detail::writeCounts(out + kStatWindow, whole, scratch.whole);
+  inspect_detail::writeCounts(out + kStatRecent, recent, scratch.recent);
+  scratch.whole.clear();
+  scratch.recent.clear();
 }
 
 // Writes the last min(maxEntries, 8) transitions, oldest first, as rows of

@@ -106,6 +106,32 @@ void histogramPercentiles() {
   }
   checkPercentilesNearExact(logSamples, "lognormal");
   checkPercentilesNearExact(uniformSamples, "uniform");
+
+  // One pass for p50/p90/p99 equals three percentile() calls; clear() empties only what was used.
+  std::uniform_int_distribution<uint32_t> anyBin(0, kLastBin);
+  std::uniform_int_distribution<uint64_t> anyCount(1, 1000);
+  bool onePassAgrees = true;
+  LatencyHistogram reused;
+  for (int round = 0; round < 500; ++round) {
+    LatencyHistogram fresh;
+    const int adds = 1 + round % 7;
+    for (int k = 0; k < adds; ++k) {
+      const uint32_t bin = anyBin(rng);
+      const uint64_t count = anyCount(rng);
+      fresh.add(bin, count);
+      reused.add(bin, count);
+    }
+    double three[3];
+    reused.writeP50P90P99(three);
+    onePassAgrees = onePassAgrees && three[0] == fresh.percentile(0.5) && three[1] == fresh.percentile(0.9) &&
+                    three[2] == fresh.percentile(0.99);
+    reused.clear();
+  }
+  CHECK(onePassAgrees);
+  CHECK(reused.samples == 0 && std::all_of(std::begin(reused.bins), std::end(reused.bins), [](uint64_t b) { return b == 0; }));
+  double none[3];
+  reused.writeP50P90P99(none);
+  CHECK(std::isnan(none[0]) && std::isnan(none[1]) && std::isnan(none[2]));
 }
 
 void words() {
@@ -665,7 +691,18 @@ void windowStatsRow() {
 
   double row[kWindowStatsFieldCount];
   LazyNow now(arena.arena().clock());
-  windowStats(arena.slot(), now, row);
+  WindowStatsScratch scratch;
+  windowStats(arena.slot(), now, row, scratch);
+  // The scratch comes back empty, so the next row read with it is the row read afresh.
+  CHECK(scratch.whole.samples == 0 && scratch.recent.samples == 0);
+  double again[kWindowStatsFieldCount];
+  windowStats(arena.slot(), now, again, scratch);
+  WindowStatsScratch fresh;
+  double afresh[kWindowStatsFieldCount];
+  windowStats(arena.slot(), now, afresh, fresh);
+  bool same = true;
+  for (size_t f = 0; f < kWindowStatsFieldCount; ++f) same = same && (again[f] == afresh[f] || (std::isnan(again[f]) && std::isnan(afresh[f])));
+  CHECK(same);
   CHECK_EQ(row[kStatState], double(State::Closed));
   CHECK_EQ(row[kStatMsSinceTransition], -1.0);
   CHECK_EQ(row[kStatWindow + 0], 10.0);  // calls
@@ -724,7 +761,8 @@ void arenaWithoutHistograms() {
   CHECK_EQ(other[kSnapTotalCalls], 0.0);
   double row[kWindowStatsFieldCount];
   LazyNow now(arena.arena().clock());
-  windowStats(arena.slot(0), now, row);
+  WindowStatsScratch scratch;
+  windowStats(arena.slot(0), now, row, scratch);
   CHECK(row[kStatWindow + 0] == 6.0 && std::isnan(row[kStatWindow + 6]) && std::isnan(row[kStatRecent + 8]));
 }
 

@@ -153,6 +153,21 @@ add('success, sync fn', 'bare call', loop(work.sync));
 add('success, async fn', 'bare await', asyncLoop(work.async));
 add('failure, sync fn', 'bare throw', syncFailLoop(fail));
 add('failure, async fn', 'bare rejection', asyncFailLoop(failAsync));
+// The floors of a refusal on this runtime: any API that rejects or throws pays at least these.
+const prebuilt = Object.freeze(Object.create(Error.prototype));
+const settled = Promise.resolve();
+add(
+  'refusal, awaited and caught',
+  'floor: a prebuilt error, rejected after the await attached',
+  asyncFailLoop(() => new Promise((_, reject) => void settled.then(() => reject(prebuilt)))),
+);
+add(
+  'refusal, awaited and caught',
+  'floor: a prebuilt error, thrown and caught',
+  syncFailLoop(() => {
+    throw prebuilt;
+  }),
+);
 for (const [name, c] of Object.entries(contenders)) {
   const syncApi = name.startsWith('breakwater (');
   add('success, sync fn', name, syncApi ? loop(c.guard(work.sync, true)) : asyncLoop(c.guard(work.sync, false)));
@@ -183,7 +198,7 @@ const rows = Object.entries(ns).map(([key, value]) => {
     contender: name,
     'ns/call': +value.toFixed(1),
     'added ns': +added.toFixed(1),
-    'x breakwater': name.startsWith('bare') ? '' : +(added / ours).toFixed(1),
+    'x breakwater': name.startsWith('bare') || name.startsWith('floor') ? '' : +(added / ours).toFixed(1),
   };
 });
 const added = (section, name) =>
@@ -204,6 +219,15 @@ const targets = {
   'refusal caught, opossum fire() / breakwater executeSync() (>= 20)':
     ns['refusal, awaited and caught | opossum 10 (defaults)'] /
     ns['refusal, awaited and caught | breakwater (native) executeSync'],
+  'refusal awaited and caught, breakwater execute() / its floor (a prebuilt error, rejected after the await attached)':
+    ns['refusal, awaited and caught | breakwater (native)'] /
+    ns['refusal, awaited and caught | floor: a prebuilt error, rejected after the await attached'],
+  'refusal caught, breakwater executeSync() / its floor (a prebuilt error, thrown and caught)':
+    ns['refusal, awaited and caught | breakwater (native) executeSync'] /
+    ns['refusal, awaited and caught | floor: a prebuilt error, thrown and caught'],
+  'refusal, opossum fire() / the awaited floor (the most any rejecting API can beat it by)':
+    ns['refusal, awaited and caught | opossum 10 (defaults)'] /
+    ns['refusal, awaited and caught | floor: a prebuilt error, rejected after the await attached'],
   'refusal awaited and caught, cockatiel execute() / breakwater execute()':
     ns['refusal, awaited and caught | cockatiel 3.2.1'] / ns['refusal, awaited and caught | breakwater (native)'],
   'failure path added, cockatiel / breakwater, async (>= 1)':
@@ -227,7 +251,7 @@ writeResults(
       .map(([k, v]) => `- ${k}: **${v.toFixed(1)}**`)
       .join('\n'),
     '',
-    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench\` (batches of ${BATCH} calls; median of 7 rounds of 500 ms per task). ` +
+    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench\` (batches of ${BATCH} calls; median of ${process.env.BENCH_ROUNDS ?? 7} rounds of ${process.env.BENCH_TIME_MS ?? 500} ms per task). ` +
       'Open-circuit rejection: breakwater `attempt()` on a forced-open circuit; opossum `fire()` after `open()`; cockatiel `execute()` after `isolate()`, each rejected promise caught. ' +
       'Refusal, awaited and caught: each breaker tripped open by a failure; `try { await breaker.execute(fn) } catch {}` (opossum `fire()`, cockatiel `execute()`), and breakwater `executeSync()` in a try/catch.',
   ].join('\n'),

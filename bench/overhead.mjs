@@ -92,6 +92,6 @@ writeResults(
       .map(([k, v]) => `${k}: **${v.toFixed(2)}**`)
       .join('; ')}.`,
     '',
-    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:overhead\` (batches of ${BATCH} calls; median of 7 rounds of 500 ms per task).`,
+    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:overhead\` (batches of ${BATCH} calls; median of ${process.env.BENCH_ROUNDS ?? 7} rounds of ${process.env.BENCH_TIME_MS ?? 500} ms per task).`,
   ].join('\n'),
 );

@@ -22,7 +22,9 @@ function checkedNumber(value: unknown, what: string): string {
 
 function checkedIndex(value: unknown, below: number, what: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value >= below)
-    throw new RangeError(`breakwater/adaptive: a tree's ${what} must be an integer from 0 to ${below - 1}, got ${String(value)}`);
+    throw new RangeError(
+      `breakwater/adaptive: a tree's ${what} must be an integer from 0 to ${below - 1}, got ${String(value)}`,
+    );
   return value;
 }
 

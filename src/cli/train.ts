@@ -67,6 +67,13 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   return args as TrainArgs;
 }
 
+/** A trained model's file and card, and how many trees it grew past its starting point. */
+interface Trained {
+  bytes: Uint8Array;
+  card: ModelCard;
+  grown: number;
+}
+
 /** `breakwater train`: resolves to the card of the model it wrote. */
 export async function runTrainCommand(
   argv: readonly string[],
@@ -80,10 +87,11 @@ export async function runTrainCommand(
     args.from === 'simulator'
       ? await fromSimulator(args, print, command)
       : await fromHistory(resolve(cwd, args.from), args, print, command);
-  if (card.card.trees === 0) {
-    // A model of no trees scores every row with the base rate: writing it would ship a model that warns of nothing.
+  if (card.grown === 0) {
+    // No tree past its starting point: the model would only repeat the base rate (or the breaker's
+    // own trip chance), which the data did not improve on; writing it would ship nothing learnt.
     throw new RangeError(
-      `breakwater train: kept 0 trees (${card.card.trainingRows} rows, ${(100 * card.card.positiveShare).toFixed(1)}% positive): no split beat the base rate, so nothing was written; train on data with trips in it, or more of it`,
+      `breakwater train: kept 0 trees past the starting point (${card.card.trainingRows} rows, ${(100 * card.card.positiveShare).toFixed(1)}% positive): no split beat the base rate or the breaker's own trip chance, so nothing was written; train on data with trips in it, or more of it`,
     );
   }
   mkdirSync(dirname(out), { recursive: true });
@@ -94,15 +102,12 @@ export async function runTrainCommand(
   return card.card;
 }
 
-async function fromSimulator(
-  args: TrainArgs,
-  print: (line: string) => void,
-  command: string,
-): Promise<{ bytes: Uint8Array; card: ModelCard }> {
+async function fromSimulator(args: TrainArgs, print: (line: string) => void, command: string): Promise<Trained> {
   const { model, card } = await trainFromGenerator(args, print, command);
   return {
     bytes: exportTreeEnsemble(model, { extra: { source: card.source, horizonSeconds: String(args.horizonSeconds) } }),
     card,
+    grown: model.summary.bestRound,
   };
 }
 
@@ -111,7 +116,7 @@ async function fromHistory(
   args: TrainArgs,
   print: (line: string) => void,
   command: string,
-): Promise<{ bytes: Uint8Array; card: ModelCard }> {
+): Promise<Trained> {
   const events = await readHistoryFile(path);
   // A registry's window summaries carry the live breakers' own feature rows: a model trained on
   // them scores live breakers. Histories without them get the features derived from the events.
@@ -141,6 +146,7 @@ async function fromHistory(
   return {
     bytes: exportTreeEnsemble(model, { extra: { source: card.source, horizonSeconds: String(args.horizonSeconds) } }),
     card,
+    grown: model.summary.bestRound,
   };
 }
 
@@ -160,7 +166,7 @@ function train(data: TrainingSet, print: (line: string) => void): GbdtModel {
       },
     },
   );
-  print(`kept ${model.trees.length} trees`);
+  print(`kept ${model.summary.bestRound} trees past the starting point (${model.trees.length} in all)`);
   return model;
 }
 

@@ -1,4 +1,4 @@
-import type { Ensemble, TreeNode } from './model';
+import type { Tree, TreeNode } from './tree';
 
 /** Adds the raw scores of a group of trees to `out` for every row of `features`. */
 type TreeGroup = (features: Float32Array, rows: number, width: number, out: Float64Array) => void;
@@ -46,12 +46,11 @@ function treeSource(nodes: readonly TreeNode[], width: number, index: number, de
  * walker's speed on 10,000 rows). Returns undefined where code generation from strings is off
  * (node --disallow-code-generation-from-strings): the caller walks the trees instead.
  */
-export function compileEnsemble(model: Ensemble): CompiledEnsemble | undefined {
-  const width = model.featureList.features.length;
+export function compileEnsemble(trees: readonly Tree[], width: number): CompiledEnsemble | undefined {
   const sources: string[] = [];
-  for (let first = 0; first < model.trees.length; first += TREES_PER_GROUP) {
-    const trees = model.trees.slice(first, first + TREES_PER_GROUP);
-    const body = trees.map((tree) => treeSource(tree.nodes, width, 0, 0)).join('\n');
+  for (let first = 0; first < trees.length; first += TREES_PER_GROUP) {
+    const group = trees.slice(first, first + TREES_PER_GROUP);
+    const body = group.map((tree) => treeSource(tree.nodes, width, 0, 0)).join('\n');
     sources.push(`for(let r=0,o=0;r<rows;r++,o+=width){let s=out[r];\n${body}\nout[r]=s;}`);
   }
   let groups: TreeGroup[];

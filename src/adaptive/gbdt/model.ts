@@ -1,33 +1,8 @@
 import type { FeatureList } from '../../features/feature-list';
 import { compileEnsemble, type CompiledEnsemble } from './compiled';
+import type { Tree } from './tree';
 
-/**
- * An inner node: rows with `x[feature] <= threshold` go left, the others right, and a missing
- * value (NaN) goes where `missingGoesLeft` says. Thresholds are float32 values, so a float32 row
- * takes the same path here, in onnxruntime and in the tensorised graph.
- */
-export interface SplitNode {
-  readonly kind: 'split';
-  readonly feature: number;
-  readonly threshold: number;
-  readonly missingGoesLeft: boolean;
-  /** Indices of the children in the tree's node array. */
-  readonly left: number;
-  readonly right: number;
-}
-
-/** A leaf: its value (already scaled by the learning rate, a float32 value) adds to the raw score. */
-export interface LeafNode {
-  readonly kind: 'leaf';
-  readonly value: number;
-}
-
-export type TreeNode = SplitNode | LeafNode;
-
-/** One tree; the root is node 0. */
-export interface Tree {
-  readonly nodes: readonly TreeNode[];
-}
+export type { LeafNode, SplitNode, Tree, TreeNode } from './tree';
 
 /** How training went, stored in the model's metadata. */
 export interface TrainingSummary {
@@ -117,7 +92,7 @@ export function predictRaw(model: Ensemble, features: Float32Array): Float64Arra
     );
   const rows = features.length / width;
   let compiled = compiledEnsembles.get(model);
-  if (compiled === undefined) compiledEnsembles.set(model, (compiled = compileEnsemble(model) ?? null));
+  if (compiled === undefined) compiledEnsembles.set(model, (compiled = compileEnsemble(model.trees, width) ?? null));
   if (compiled !== null) {
     const raw = new Float64Array(rows).fill(model.baseScore);
     compiled(features, rows, width, raw);

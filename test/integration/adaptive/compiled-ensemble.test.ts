@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileEnsemble } from '../../../src/adaptive/gbdt/compiled';
-import { predictRaw, type GbdtModel } from '../../../src/adaptive/gbdt/model';
+import { predictRaw, type GbdtModel, type Tree } from '../../../src/adaptive/gbdt/model';
 import { trainGbdt } from '../../../src/adaptive/gbdt/train';
 import { FEATURES, syntheticSet } from './helpers';
 
@@ -57,23 +57,21 @@ describe('the ensemble compiled to JavaScript', () => {
 
   it('puts nothing but numbers into the generated code: a forged tree gets an error naming the field', () => {
     const leaf = { kind: 'leaf' as const, value: 0.5 };
-    const model = (node: object): GbdtModel =>
-      ({
-        featureList: FEATURES,
-        baseScore: 0,
-        trees: [{ nodes: [{ kind: 'split', missingGoesLeft: true, left: 1, right: 2, ...node }, leaf, leaf] }],
-        summary: {},
-      }) as unknown as GbdtModel;
-    expect(() => compileEnsemble(model({ feature: 0, threshold: '0;globalThis.pwned=1' }))).toThrow(
+    const width = FEATURES.features.length;
+    const forged = (node: object): Tree[] =>
+      [{ nodes: [{ kind: 'split', missingGoesLeft: true, left: 1, right: 2, ...node }, leaf, leaf] }] as Tree[];
+    expect(() => compileEnsemble(forged({ feature: 0, threshold: '0;globalThis.pwned=1' }), width)).toThrow(
       /a tree's threshold must be a number, got 0;globalThis.pwned=1/,
     );
-    expect(() => compileEnsemble(model({ feature: '0]+(globalThis.pwned=1)+x[0', threshold: 0 }))).toThrow(
+    expect(() => compileEnsemble(forged({ feature: '0]+(globalThis.pwned=1)+x[0', threshold: 0 }), width)).toThrow(
       /a tree's feature index must be an integer from 0 to 5/,
     );
-    expect(() => compileEnsemble(model({ feature: 6, threshold: 0 }))).toThrow(
+    expect(() => compileEnsemble(forged({ feature: 6, threshold: 0 }), width)).toThrow(
       /feature index must be an integer from 0 to 5, got 6/,
     );
-    expect(() => compileEnsemble(model({ feature: 0, threshold: 0, left: 0 }))).toThrow(/deeper than 64 levels/);
+    expect(() => compileEnsemble(forged({ feature: 0, threshold: 0, left: 0 }), width)).toThrow(
+      /deeper than 64 levels/,
+    );
     expect((globalThis as { pwned?: number }).pwned).toBeUndefined();
   });
 });

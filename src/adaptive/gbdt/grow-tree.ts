@@ -1,5 +1,6 @@
 import { MISSING_BIN } from './bins';
 import type { ResolvedGbdtOptions } from './options';
+import type { LeafNode } from './tree';
 
 /** A split on bin codes: rows with bin <= `bin` go left; missing ones follow `missingGoesLeft`. */
 export interface BinnedSplit {
@@ -11,11 +12,8 @@ export interface BinnedSplit {
   readonly right: number;
 }
 
-/** A leaf of a tree grown on bins; `value` is already shrunk by the learning rate. */
-export interface BinnedLeaf {
-  readonly kind: 'leaf';
-  readonly value: number;
-}
+/** A leaf of a tree grown on bins: a leaf of the finished tree already. */
+export type BinnedLeaf = LeafNode;
 
 export type BinnedNode = BinnedSplit | BinnedLeaf;
 

@@ -36,7 +36,7 @@ writeResults(
   [
     markdownTable(rows),
     '',
-    'Targets: <= 512 bytes per breaker; 10^6 breakers created in under a second. A breakwater breaker takes its core slot (384 B + 448 B per window bucket, or + 32 B without latency histograms) on its first call, so the last column counts it.',
+    'Targets: <= 512 bytes per breaker; 10^6 breakers created in under a second. A breakwater breaker takes its core slot (512 B + 448 B per window bucket, or + 32 B without latency histograms) on its first call, so the last column counts it.',
     '',
     `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench\` (each row a fresh process; memory after two full GCs: JS heap plus SharedArrayBuffer/external memory).`,
   ].join('\n'),

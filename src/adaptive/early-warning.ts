@@ -21,8 +21,8 @@ export interface EarlyWarningOptions {
   everyMs?: number;
   /**
    * 'shed' (the default) refuses a share of a CLOSED breaker's calls at or above the threshold:
-   * the probability, but never more than the share of its recent calls that failed, until the
-   * probability falls below releaseThreshold; 'open' pre-opens; 'observe' only records
+   * the probability, but never more than a quarter of the share of its recent calls that failed,
+   * until the probability falls below releaseThreshold; 'open' pre-opens; 'observe' only records
    * probabilities. Either action needs the guard rails' evidence (see guard-rails.ts): at least
    * minimumCalls in the window and recent failures or timeouts of half the breaker's threshold.
    */

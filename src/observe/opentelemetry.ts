@@ -2,6 +2,7 @@ import type { Attributes, BatchObservableCallback, Meter, Observable } from '@op
 import type { OpenTelemetryMeter } from './peer-types';
 import type { BreakerHealth } from '../registry/health';
 import { readRegistry, type RegistryView, type ScrapeSummary } from './registry-reading';
+import { RegistrySnapshot } from './registry-snapshot';
 import { STATE_CODES } from './prometheus';
 
 /** Options of {@link bridgeToOpenTelemetry}. */
@@ -73,7 +74,7 @@ export function bridgeToOpenTelemetry(
   let lastCollection: ScrapeSummary | undefined;
 
   const callback: BatchObservableCallback = (result) => {
-    const reading = readRegistry(registry, maxBreakers, 'top-n');
+    const reading = readRegistry(RegistrySnapshot.read(registry), maxBreakers, 'top-n');
     lastCollection = reading.summary;
     for (const row of reading.breakers) {
       const attributes: Attributes = { ...row.labels, name: row.name, kind: row.kind };

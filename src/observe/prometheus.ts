@@ -3,6 +3,7 @@ import type { Counter, Gauge, Registry as PromRegistry } from 'prom-client';
 import type { PrometheusRegistry } from './peer-types';
 import type { BreakerHealth } from '../registry/health';
 import { readRegistry, type Reading, type RegistryView, type ScrapeSummary } from './registry-reading';
+import { RegistrySnapshot } from './registry-snapshot';
 import type { StateName } from '../state';
 
 /** The npm package the collector loads on first use (an optional peer dependency). */
@@ -122,6 +123,17 @@ const seconds = (ms: number | null): number | null => (ms === null ? null : ms /
  * per-kind aggregates or the least healthy breakers only.
  */
 export function collectBreakwaterMetrics(registry: RegistryView, options: PrometheusOptions = {}): BreakwaterCollector {
+  return collectFromSnapshots(() => RegistrySnapshot.read(registry), options);
+}
+
+/**
+ * @internal collectBreakwaterMetrics() over snapshots from `snapshots` (one per scrape): the
+ * dashboard passes its shared one, so a scrape reads no more of the registry than a page does.
+ */
+export function collectFromSnapshots(
+  snapshots: () => RegistrySnapshot,
+  options: PrometheusOptions = {},
+): BreakwaterCollector {
   if (options === null || typeof options !== 'object')
     throw new TypeError('breakwater/observe: collectBreakwaterMetrics(registry, options) needs an options object');
   const prefix = options.prefix ?? 'breakwater_';
@@ -140,15 +152,7 @@ export function collectBreakwaterMetrics(registry: RegistryView, options: Promet
     throw new RangeError(
       `breakwater/observe: Prometheus option overflow must be 'per-kind' or 'top-n', got ${JSON.stringify(overflow)}`,
     );
-  const keys =
-    options.labelNames ??
-    [
-      ...new Set(
-        [...registry.entries()].flatMap(({ kind, name }) =>
-          Object.keys(registry.breakerHealth(kind, name)?.labels ?? {}),
-        ),
-      ),
-    ].sort();
+  const keys = options.labelNames ?? [...new Set(snapshots().rows.flatMap((row) => Object.keys(row.labels)))].sort();
   if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string' || key.length === 0)) {
     throw new TypeError(
       `breakwater/observe: Prometheus option labelNames must be an array of non-empty strings, got ${JSON.stringify(keys)}`,
@@ -166,7 +170,7 @@ export function collectBreakwaterMetrics(registry: RegistryView, options: Promet
   // dropped once each metric had it (or at the next turn, when only some metrics were read).
   const read = (): Reading => {
     if (reading === undefined) {
-      const fresh = readRegistry(registry, maxSeries, overflow);
+      const fresh = readRegistry(snapshots(), maxSeries, overflow);
       reading = fresh;
       readsLeft = metrics.length;
       lastScrape = fresh.summary;

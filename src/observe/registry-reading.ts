@@ -1,5 +1,6 @@
 import type { BreakerHealth, RegistryHealth } from '../registry/health';
 import type { Registry } from '../registry/registry';
+import type { RegistrySnapshot } from './registry-snapshot';
 
 /** The registry reads a scrape makes. */
 export type RegistryView = Pick<Registry, 'breakerHealth' | 'health'> & {
@@ -25,13 +26,10 @@ export interface Reading {
   health: RegistryHealth;
 }
 
-export function readRegistry(registry: RegistryView, maxSeries: number, overflow: 'per-kind' | 'top-n'): Reading {
-  const all: BreakerHealth[] = [];
-  for (const { kind, name } of registry.entries()) {
-    const row = registry.breakerHealth(kind, name);
-    if (row !== undefined) all.push(row);
-  }
-  const health = registry.health();
+/** What a scrape exports of a snapshot: every breaker, or within maxSeries the least healthy or per-kind aggregates. */
+export function readRegistry(snapshot: RegistrySnapshot, maxSeries: number, overflow: 'per-kind' | 'top-n'): Reading {
+  const all = [...snapshot.rows]; // top-n sorts it: the snapshot's own rows stay as they are
+  const { health } = snapshot;
   if (all.length <= maxSeries)
     return {
       summary: { mode: 'per-breaker', exported: all.length, omitted: 0 },

@@ -1,23 +1,23 @@
 import { aggregateHealth, type BreakerHealth, type RegistryHealth } from '../registry/health';
 import { matchesListFilters, resolveListQuery, rowOrder, type ListQuery } from '../registry/list';
-import type { RegistryView } from './registry-reading';
+import type { Registry } from '../registry/registry';
 
 /** The registry reads a snapshot makes: every breaker's health row. */
-export type SnapshotSource = Pick<RegistryView, 'breakerHealth' | 'entries'>;
-
-const keyOf = (kind: string, name: string) => `${kind}\u0000${name}`;
+export type SnapshotSource = Pick<Registry, 'breakerHealth'> & {
+  entries(): Iterable<{ readonly kind: string; readonly name: string }>;
+};
 
 /**
  * Every breaker's health row, read once, and what the dashboard and the metrics derive from them
  * (lists in any order, the aggregate health), each derived once per snapshot however many
- * clients ask. A snapshot never changes; a newer one replaces it.
+ * clients ask. A snapshot never changes; a newer one replaces it. Every scrape (Prometheus,
+ * OpenTelemetry) reads the registry as one.
  */
 export class RegistrySnapshot {
   /** When it was read, ms since the epoch. */
   readonly readAt = Date.now();
   readonly health: RegistryHealth;
   private readonly sorted = new Map<string, readonly BreakerHealth[]>();
-  private byKey: Map<string, BreakerHealth> | undefined;
 
   private constructor(readonly rows: readonly BreakerHealth[]) {
     this.health = aggregateHealth(rows, (row) => ({
@@ -59,18 +59,6 @@ export class RegistrySnapshot {
     }
     return { total, items };
   }
-
-  /** The snapshot as the registry reads a scrape makes (for the Prometheus collector). */
-  view(): RegistryView {
-    return {
-      entries: () => this.rows,
-      breakerHealth: (kind, name) => {
-        if (this.byKey === undefined) this.byKey = new Map(this.rows.map((row) => [keyOf(row.kind, row.name), row]));
-        return this.byKey.get(keyOf(kind, name));
-      },
-      health: () => this.health,
-    };
-  }
 }
 
 /** A read may take at most this share of the event loop: a read that took 50 ms is not repeated for 1 s. */
@@ -102,24 +90,6 @@ export class SharedSnapshot {
       this.readCostMs = this.readAt - now;
     }
     return this.cached;
-  }
-
-  /**
-   * The shared snapshot as a registry to read (for the Prometheus collector): entries() takes the
-   * current snapshot, and the reads that follow it in the same turn use that same one.
-   */
-  view(): RegistryView {
-    let pinned: RegistryView | undefined;
-    const current = () => pinned ?? this.get().view();
-    return {
-      entries: () => {
-        pinned = this.get().view();
-        queueMicrotask(() => (pinned = undefined));
-        return pinned.entries();
-      },
-      breakerHealth: (kind, name) => current().breakerHealth(kind, name),
-      health: () => current().health(),
-    };
   }
 
   /** Forgets the snapshot (after a control action changed a breaker), unless reading is costly. */

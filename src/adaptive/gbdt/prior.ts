@@ -1,5 +1,6 @@
 import type { FeatureList } from '../../features/feature-list';
-import type { Tree, TreeNode } from './model';
+import { sigmoid } from './model';
+import type { Tree, TreeNode } from './tree';
 
 /**
  * Where boosting starts: the log-odds of the largest of some columns that already are
@@ -34,7 +35,6 @@ export function checkPrior(value: unknown): ProbabilityPrior {
 }
 
 const logit = (p: number) => Math.log(p / (1 - p));
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /**
  * The prior as a base score and one tree per step: with q = max of the columns, step k adds

@@ -61,10 +61,8 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
       : { baseScore: Math.fround(Math.log(positives / (train.rowCount - positives))), trees: [] }),
   };
   const { baseScore } = prior;
-  const startingRaw = (rows: Float32Array, count: number) =>
-    prior.trees.length > 0 ? predictRaw(prior, rows) : new Float64Array(count).fill(baseScore);
-  const raw = startingRaw(train.features, train.rowCount);
-  const validationRaw = validation ? startingRaw(validation.features, validation.rowCount) : new Float64Array(0);
+  const raw = predictRaw(prior, train.features);
+  const validationRaw = validation ? predictRaw(prior, validation.features) : new Float64Array(0);
   const gradients = new Float64Array(train.rowCount);
   const hessians = new Float64Array(train.rowCount);
   const increasing = new Uint8Array(width);

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from '../../registry/registry';
 import {
-  collectBreakwaterMetrics,
+  collectFromSnapshots,
   isPromClientInstalled,
   PROM_CLIENT_PACKAGE,
   type BreakwaterCollector,
@@ -187,7 +187,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
 
   const metrics = async (res: ServerResponse): Promise<void> => {
     if (metricsOptions === false) throw new HttpError(404, 'GET /metrics is off in this dashboard');
-    collector ??= collectBreakwaterMetrics(snapshot.view(), metricsOptions);
+    collector ??= collectFromSnapshots(() => snapshot.get(), metricsOptions);
     const text = await collector.register.metrics();
     const own = dashboardExposition(metricsOptions.prefix ?? 'breakwater_', live.counts);
     send(res, 200, collector.register.contentType, `${text}${text.endsWith('\n') || text === '' ? '' : '\n'}${own}`);

@@ -5,14 +5,30 @@ import { defineConfig } from 'vitest/config';
  * are retried: a burst of load from outside can shift a 14 s wall-clock run past its tolerance.
  */
 const REAL_TIME = ['test/integration/sim/grounding.test.ts'];
+/** Every test file: the reference core the selector finds (test/reference-core.ts says why). */
+const SETUP = ['test/reference-core.ts'];
 
 // The behaviour suite runs twice, once per core; the rest (differential, threads, packaging)
 // load both cores or the built package themselves.
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'native', include: ['test/behaviour/**/*.test.ts'], env: { BREAKWATER_NATIVE: '1' } } },
-      { test: { name: 'reference', include: ['test/behaviour/**/*.test.ts'], env: { BREAKWATER_NATIVE: '0' } } },
+      {
+        test: {
+          name: 'native',
+          include: ['test/behaviour/**/*.test.ts'],
+          env: { BREAKWATER_NATIVE: '1' },
+          setupFiles: SETUP,
+        },
+      },
+      {
+        test: {
+          name: 'reference',
+          include: ['test/behaviour/**/*.test.ts'],
+          env: { BREAKWATER_NATIVE: '0' },
+          setupFiles: SETUP,
+        },
+      },
       // Seconds, not minutes: the slowest test takes ~16 s here; packing and installing the tarball, in a hook, ~30 s.
       {
         test: {
@@ -20,6 +36,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           exclude: REAL_TIME,
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: SETUP,
           testTimeout: 60_000,
           hookTimeout: 180_000,
         },
@@ -28,6 +45,7 @@ export default defineConfig({
         test: {
           name: 'real-time',
           include: REAL_TIME,
+          setupFiles: SETUP,
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,

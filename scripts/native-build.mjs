@@ -23,7 +23,9 @@ export const PREBUILD_TARGETS = [
 function nodeGyp() {
   try {
     const manifest = requireHere.resolve('node-gyp/package.json');
-    return [process.execPath, join(dirname(manifest), requireHere(manifest).bin['node-gyp'])];
+    const { bin } = requireHere(manifest);
+    // `bin` is a path in node-gyp 11 and a map of commands in earlier releases.
+    return [process.execPath, join(dirname(manifest), typeof bin === 'string' ? bin : bin['node-gyp'])];
   } catch {
     return ['node-gyp'];
   }

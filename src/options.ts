@@ -1,5 +1,5 @@
 import type { ManualClock } from './clock';
-import { encodeConfig } from './core/codec';
+import { decodeConfig, encodeConfig } from './core/codec';
 import { MAX_BUCKETS, MAX_PERIOD_MS } from './core/layout';
 
 /** Everything a CircuitBreaker can be told. Every option is optional; times are milliseconds. */
@@ -301,6 +301,44 @@ function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
 }
 
 /** The core's configure() record for resolved options. */
+/**
+ * `profile` with the rules of a configure() record written by another process (a host arena's
+ * breaker keeps the rules it was created with), and the options where the two differ.
+ */
+export function profileWithConfig(
+  profile: Readonly<BreakerProfile>,
+  config: Float64Array,
+): { profile: Readonly<BreakerProfile>; differences: string[] } {
+  const rules = decodeConfig(config);
+  const kept: Readonly<BreakerProfile> = Object.freeze({
+    ...profile,
+    slidingWindowType: rules.windowType,
+    slidingWindowBuckets: rules.buckets,
+    slidingWindowSize: rules.windowSize,
+    failureThreshold: rules.failureThreshold,
+    minimumCalls: rules.minimumCalls,
+    failureRateThreshold: rules.failureRate * 100,
+    slowCallRateThreshold: rules.slowCallRate * 100,
+    slowCallDuration: rules.slowCallDurationMs,
+    recoveryTimeout: rules.recoveryTimeoutMs,
+    maxRecoveryTimeout: rules.maxRecoveryTimeoutMs,
+    backoffFactor: rules.backoffFactor,
+    jitter: rules.jitter,
+    halfOpenMaxCalls: rules.halfOpenMaxCalls,
+    halfOpenSuccessThreshold: rules.halfOpenSuccessThreshold,
+    halfOpenTimeout: rules.halfOpenTimeoutMs,
+  });
+  const asked = coreConfig(profile);
+  const differences: string[] = [];
+  for (const key of Object.keys(kept) as (keyof BreakerProfile)[]) {
+    if (key !== 'labels' && kept[key] !== profile[key]) {
+      differences.push(`${key} ${String(kept[key])} (asked ${String(profile[key])})`);
+    }
+  }
+  // Rates round-trip through /100 and *100: compare the records, not the floats, to decide.
+  return asked.every((value, i) => value === config[i]) ? { profile, differences: [] } : { profile: kept, differences };
+}
+
 export function coreConfig(o: BreakerProfile): Float64Array {
   return encodeConfig({
     windowType: o.slidingWindowType,

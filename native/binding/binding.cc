@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "binding/call.h"
+#include "binding/host.h"
 #include "binding/layout_report.h"
 #include "core/arena.h"
 #include "core/breaker_slot.h"
@@ -187,7 +188,7 @@ napi_value ClaimLane(napi_env env, napi_callback_info info) {
   Call<1> call(env, info);
   AttachedArena* attached = call.attachedArena(0);
   if (!attached) return nullptr;
-  const int32_t lane = attached->arena.claimLane();
+  const int32_t lane = attached->claimLane();
   if (lane >= 0) attached->lanes.push_back(lane);
   napi_value result;
   napi_create_int32(env, lane, &result);
@@ -366,6 +367,9 @@ constexpr Export kExports[] = {
     {"clockPage", ClockPageArray},
     {"monotonicNowUs", MonotonicNowUs},
     {"layout", Layout},
+    {"openHost", OpenHost},
+    {"hostLookup", HostLookup},
+    {"hostEntry", HostEntry},
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

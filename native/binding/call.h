@@ -13,6 +13,7 @@
 #include "core/arena.h"
 #include "core/breaker_slot.h"
 #include "core/coarse_clock.h"
+#include "core/host_arena.h"
 
 namespace breakwater::binding {
 
@@ -21,8 +22,25 @@ namespace breakwater::binding {
 
 struct AttachedArena {
   Arena arena;
-  Napi::Reference<Napi::Value> buffer;  // keeps the memory alive
+  Napi::Reference<Napi::Value> buffer;  // keeps the memory alive (a host arena's mapping lives on anyway)
   std::vector<int32_t> lanes;           // lanes this environment claimed in the arena
+#ifdef BREAKWATER_HOST_ARENAS
+  host::HostArena* host = nullptr;      // set for a host-wide arena
+#endif
+
+  int32_t claimLane() {
+#ifdef BREAKWATER_HOST_ARENAS
+    if (host) return host->claimLane();
+#endif
+    return arena.claimLane();
+  }
+
+  void releaseLane(int32_t lane) const {
+#ifdef BREAKWATER_HOST_ARENAS
+    if (host) return host->releaseLane(lane);
+#endif
+    arena.releaseLane(lane);
+  }
 };
 
 // One per Node environment (main thread or worker), owned by the addon's instance data.
@@ -42,7 +60,7 @@ struct EnvState {
   ~EnvState() {
     if (clockPageRegistered) coarseClock.unregisterPage(&clockPage);
     for (const AttachedArena& attached : arenas) {
-      for (const int32_t lane : attached.lanes) attached.arena.releaseLane(lane);
+      for (const int32_t lane : attached.lanes) attached.releaseLane(lane);
     }
   }
 };

@@ -41,6 +41,18 @@ inline const char* describe(ArenaProblem problem) {
   return "invalid arena";
 }
 
+// Writes a fresh arena's header (the slots that follow stay zero: CLOSED, never configured).
+inline void writeArenaHeader(ArenaHeader& header, uint32_t capacity, uint32_t maxBuckets, uint32_t bins,
+                             ClockMode clockMode) noexcept {
+  header.magic = layout::kMagic;
+  header.version = layout::kVersion;
+  header.capacity = capacity;
+  header.maxBuckets = maxBuckets;
+  header.slotBytes = uint32_t(layout::slotBytes(maxBuckets, bins));
+  header.bins = bins;
+  header.clockMode = uint32_t(clockMode);
+}
+
 // The outcome of validating a header; `actual` and `expected` detail the failed check.
 struct ArenaCheck {
   ArenaProblem problem;

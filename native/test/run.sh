@@ -51,7 +51,7 @@ for tree in plain tsan asan; do
     status=1
     continue
   fi
-  for test in unit stress lifetime; do
+  for test in unit stress lifetime host; do
     echo "== $tree: $test"
     if [[ $tree == tsan ]]; then
       output="$(run_tsan "$build/$test")"

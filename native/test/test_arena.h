@@ -38,14 +38,7 @@ class TestArena {
   ArenaHeader& header() const { return *reinterpret_cast<ArenaHeader*>(memory_.data()); }
 
   void* writeHeader(uint32_t capacity, uint32_t maxBuckets, ClockMode clockMode, uint32_t bins) {
-    ArenaHeader& h = header();
-    h.magic = layout::kMagic;
-    h.version = layout::kVersion;
-    h.capacity = capacity;
-    h.maxBuckets = maxBuckets;
-    h.slotBytes = uint32_t(layout::slotBytes(maxBuckets, bins));
-    h.bins = bins;
-    h.clockMode = uint32_t(clockMode);
+    writeArenaHeader(header(), capacity, maxBuckets, bins, clockMode);
     return memory_.data();
   }
 

@@ -75,6 +75,11 @@ export class CircuitBreaker extends GuardedCalls {
     return new CircuitBreaker({ [ATTACHMENT]: attachmentOf(handle, local) } as CircuitBreakerOptions);
   }
 
+  /** @internal A view of a slot that no breaker of this thread owns (a host arena's breaker). */
+  static attachedTo(attachment: Attachment): CircuitBreaker {
+    return new CircuitBreaker({ [ATTACHMENT]: attachment } as CircuitBreakerOptions);
+  }
+
   /** Rebuilds a breaker from toJSON(): an open circuit resumes with its remaining open time. */
   static fromJSON(snapshot: BreakerSnapshot, options: CircuitBreakerOptions = {}): CircuitBreaker {
     const breaker = new CircuitBreaker({ ...(snapshot?.options ?? {}), ...options });

@@ -1,4 +1,5 @@
 import { Arena } from '../core/arena';
+import { HostArena } from '../core/host-arena';
 import { slotRef, type SlotRef } from '../core/pool';
 import { resolveName, resolveProfile, type BreakerProfile, type ResolvedOptions } from '../options';
 import type { BreakerHandle, LocalOptions } from './types';
@@ -30,7 +31,10 @@ export function attachmentOf(handle: BreakerHandle, local: LocalOptions): Attach
     throw new RangeError(
       `breakwater: breaker handle version ${String(handle.version)} is not supported (expected ${HANDLE_VERSION})`,
     );
-  const arena = Arena.from(handle.buffer, 'handle.buffer');
+  const arena =
+    typeof handle.host === 'string'
+      ? HostArena.openPath(handle.host).arena
+      : Arena.from(handle.buffer, 'handle.buffer');
   if (!Number.isInteger(handle.slot) || handle.slot < 0 || handle.slot >= arena.capacity) {
     throw new RangeError(
       `breakwater: handle slot ${String(handle.slot)} is outside its arena (0..${arena.capacity - 1})`,
@@ -53,7 +57,8 @@ export function handleOf(ref: SlotRef, options: ResolvedOptions): BreakerHandle 
   return {
     kind: 'breakwater.breaker',
     version: HANDLE_VERSION,
-    buffer: ref.arena.buffer,
+    buffer: ref.arena.hostPath === undefined ? (ref.arena.buffer as SharedArrayBuffer) : null,
+    ...(ref.arena.hostPath === undefined ? {} : { host: ref.arena.hostPath }),
     slot: ref.slot,
     epoch: ref.arena.epochOf(ref.slot),
     options: { ...options, labels: { ...options.labels } },

@@ -37,7 +37,10 @@ export interface BreakerEvents {
 export interface BreakerHandle {
   readonly kind: 'breakwater.breaker';
   readonly version: 2;
-  readonly buffer: SharedArrayBuffer;
+  /** The breaker's memory; null for a breaker of a host arena, whose file `host` names (a worker maps it itself). */
+  readonly buffer: SharedArrayBuffer | null;
+  /** The host arena's file, for a breaker of a host arena. */
+  readonly host?: string;
   readonly slot: number;
   /** The slot's epoch when the handle was made: once its breaker is disposed, the handle is stale. */
   readonly epoch: number;

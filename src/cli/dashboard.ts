@@ -8,22 +8,26 @@ import {
 } from '../observe/dashboard/server';
 import type { DashboardRegistry } from '../observe/dashboard/handler';
 import { isInputError, type CliIo } from './io';
+import { hostSource } from './host-source';
 
 /** The environment variable that turns control actions on for `breakwater dashboard` (a token on the command line would show in `ps`). */
 export const TOKEN_VARIABLE = 'BREAKWATER_DASHBOARD_TOKEN';
 
-export const DASHBOARD_USAGE = `Usage: breakwater dashboard --history <events.jsonl|events.duckdb> [--port <port>] [--host <address>]
+export const DASHBOARD_USAGE = `Usage: breakwater dashboard (--host <name> | --history <events.jsonl|events.duckdb>) [--port <port>] [--bind <address>]
 
-Serves the circuit-breaker dashboard over a recorded event history (what createJsonlSink or
-createDuckDbSink wrote): every breaker as its last event shows it, its transitions and tuning, at
-http://<host>:<port>/circuit-breakers, the JSON API at /api/circuit-breakers and Prometheus metrics
-at /metrics. (To watch live breakers, mount the dashboard in the process that runs them:
-startDashboard({ registry }) or createDashboardHandler; attaching to other processes is not there yet.)
+Serves the circuit-breaker dashboard at http://<address>:<port>/circuit-breakers, the JSON API at
+/api/circuit-breakers and Prometheus metrics at /metrics, over one of:
+- the live breakers of a host arena, which every process of this host that opens
+  new Registry({ host: { name } }) shares (breakers named later appear within a second);
+- a recorded event history (what createJsonlSink or createDuckDbSink wrote): every breaker as its
+  last event shows it, its transitions and tuning.
 
-  --history <file>  the event history: JSON lines (.jsonl) or a DuckDB file (.duckdb)
-  --port <port>     port to listen on (default ${DEFAULT_DASHBOARD_PORT}; 0 picks a free one)
-  --host <address>  address to bind (default ${DEFAULT_DASHBOARD_HOST}: this machine only)
-  --help            show this text
+  --host <name>         a host arena's name (its file: <directory>/breakwater-<name>)
+  --host-directory <d>  the host arena's folder (default /dev/shm where it exists, else the temporary folder)
+  --history <file>      the event history: JSON lines (.jsonl) or a DuckDB file (.duckdb)
+  --port <port>         port to listen on (default ${DEFAULT_DASHBOARD_PORT}; 0 picks a free one)
+  --bind <address>      address to listen on (default ${DEFAULT_DASHBOARD_HOST}: this machine only)
+  --help                show this text
 
 Control actions (reset, force open, close) are off unless ${TOKEN_VARIABLE} holds a token of at
 least 16 characters; requests then need "Authorization: Bearer <token>".`;
@@ -40,7 +44,9 @@ export interface DashboardCommandContext {
 
 interface DashboardArguments {
   port?: number;
+  bind?: string;
   host?: string;
+  hostDirectory?: string;
   history?: string;
   help: boolean;
 }
@@ -68,7 +74,9 @@ function parseArguments(argv: readonly string[]): DashboardArguments {
           `breakwater dashboard: --port must be an integer from 0 to 65535, got ${JSON.stringify(text)}`,
         );
       parsed.port = port;
-    } else if (flag === '--host') parsed.host = value();
+    } else if (flag === '--bind') parsed.bind = value();
+    else if (flag === '--host') parsed.host = hostName(value());
+    else if (flag === '--host-directory') parsed.hostDirectory = value();
     else if (flag === '--history') parsed.history = value();
     else
       throw new TypeError(`breakwater dashboard: unknown argument ${JSON.stringify(argument)}\n\n${DASHBOARD_USAGE}`);
@@ -76,12 +84,25 @@ function parseArguments(argv: readonly string[]): DashboardArguments {
   return parsed;
 }
 
-/** What the dashboard serves: the given registry, or the history file named by --history. */
+/** --host names a host arena; an address there is what --bind (before host arenas: --host) takes. */
+function hostName(text: string): string {
+  if (text === 'localhost' || /^[\d.]+$/.test(text) || text.includes(':'))
+    throw new TypeError(
+      `breakwater dashboard: --host names a host arena; to listen on the address ${JSON.stringify(text)}, use --bind ${text}`,
+    );
+  return text;
+}
+
+/** What the dashboard serves: a host arena's live breakers, the history named by --history, or the given registry. */
 async function sourceOf(
-  history: string | undefined,
+  parsed: DashboardArguments,
   context: DashboardCommandContext,
   print: (line: string) => void,
-): Promise<{ registry: DashboardRegistry; readOnly: boolean }> {
+): Promise<{ registry: DashboardRegistry; readOnly: boolean; close?: () => void }> {
+  const { history, host } = parsed;
+  if (host !== undefined && history !== undefined)
+    throw new TypeError('breakwater dashboard: give --host or --history, not both');
+  if (host !== undefined) return hostSource(host, parsed.hostDirectory, print);
   if (history === undefined) {
     if (context.registry !== undefined) return { registry: context.registry, readOnly: false };
     throw new TypeError(
@@ -100,7 +121,7 @@ async function sourceOf(
 }
 
 /**
- * `breakwater dashboard --history <file> [--port] [--host]`: starts the dashboard over a recorded
+ * `breakwater dashboard (--host <name> | --history <file>) [--port] [--bind]`: starts the dashboard over a recorded
  * history (or over `context.registry`, for the demo) and prints its URL; SIGINT or SIGTERM closes
  * it. Resolves with the running server, or undefined after --help. Without a source it throws a
  * TypeError that says how to give one.
@@ -110,19 +131,20 @@ export async function runDashboardCommand(
   context: DashboardCommandContext = {},
 ): Promise<RunningDashboard | undefined> {
   const print = context.print ?? ((line: string) => console.log(line));
-  const { port, host, history, help } = parseArguments(argv);
-  if (help) {
+  const parsed = parseArguments(argv);
+  if (parsed.help) {
     print(DASHBOARD_USAGE);
     return undefined;
   }
-  const { registry, readOnly } = await sourceOf(history, context, print);
+  const { registry, readOnly, close } = await sourceOf(parsed, context, print);
   const token = readOnly ? undefined : (context.env ?? process.env)[TOKEN_VARIABLE];
   const dashboard = await startDashboard({
     registry,
-    port,
-    host,
+    port: parsed.port,
+    host: parsed.bind,
     controls: token === undefined || token === '' ? false : { token },
   });
+  if (close !== undefined) dashboard.server.once('close', close);
   print(`breakwater dashboard: ${dashboard.url}`);
   print(
     `  JSON: ${dashboard.url.replace(/circuit-breakers$/, 'api/circuit-breakers')}   Prometheus: ${dashboard.url.replace(/circuit-breakers$/, 'metrics')}`,

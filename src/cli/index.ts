@@ -13,7 +13,7 @@ export { parseSimulateArgs, type SimulateArgs } from './simulate';
 const COMMANDS = ['simulate', 'dashboard', 'train'] as const;
 
 const USAGE = `usage: breakwater --version
-       breakwater dashboard --history <events.jsonl|events.duckdb> [--port N] [--host ADDRESS]   (breakwater dashboard --help)
+       breakwater dashboard (--host NAME | --history <events.jsonl|events.duckdb>) [--port N] [--bind ADDRESS]   (breakwater dashboard --help)
        breakwater train --from <simulator|events.jsonl|events.duckdb> --out model.onnx   (breakwater train --help)
        ${SIMULATE_USAGE_LINE}
 

@@ -32,13 +32,16 @@ export interface ArenaOptions {
  * attached there, and unlike an ArrayBuffer it can never be detached and freed under the core.
  */
 export class Arena {
-  readonly buffer: SharedArrayBuffer;
+  /** A SharedArrayBuffer, or for a host arena the external ArrayBuffer over its mapping (host-arena.ts). */
+  readonly buffer: SharedArrayBuffer | ArrayBuffer;
   readonly capacity: number;
   readonly maxBuckets: number;
   readonly slotBytes: number;
   /** Latency histogram bins per bucket: HISTOGRAM_BINS, or 0 when the arena keeps none. */
   readonly bins: number;
   readonly manualClock: boolean;
+  /** The file of a host arena (host-arena.ts); undefined for an arena of this process. */
+  readonly hostPath: string | undefined;
   /** Int32 view over the whole arena: the facade reads state words through it. */
   readonly words: Int32Array;
   /** Float64 view over the whole arena: the facade counts successes in its lanes through it. */
@@ -47,8 +50,9 @@ export class Arena {
   private clockWords: Int32Array | undefined;
   private manualNowView: BigInt64Array | undefined;
 
-  private constructor(buffer: SharedArrayBuffer) {
+  private constructor(buffer: SharedArrayBuffer | ArrayBuffer, hostPath?: string) {
     this.buffer = buffer;
+    this.hostPath = hostPath;
     this.header = new DataView(buffer, 0, HEADER_BYTES);
     this.capacity = this.header.getUint32(Header.capacity, true);
     this.maxBuckets = this.header.getUint32(Header.maxBuckets, true);
@@ -126,6 +130,14 @@ export class Arena {
       );
     }
     return new Arena(buffer);
+  }
+
+  /**
+   * The arena part of a host arena's mapping, which the native core validated and attached: its
+   * memory belongs to the mapping, not to this buffer, so nothing done to the buffer can free it.
+   */
+  static ofHostMapping(buffer: ArrayBuffer, path: string): Arena {
+    return new Arena(buffer, path);
   }
 
   /** Claims a free slot, or returns -1 when the arena is full. */

@@ -55,6 +55,27 @@ export function encodeConfig(rules: SlotRules): Float64Array {
   return config;
 }
 
+/** The rules a configure() record carries (the inverse of encodeConfig). */
+export function decodeConfig(config: Float64Array): Required<SlotRules> {
+  return {
+    windowType: config[Config.windowType] === WindowType.count ? 'count' : 'time',
+    buckets: config[Config.buckets],
+    windowSize: config[Config.windowSize],
+    failureThreshold: config[Config.failureThreshold],
+    minimumCalls: config[Config.minimumCalls],
+    failureRate: config[Config.failureRateThreshold],
+    slowCallRate: config[Config.slowCallRateThreshold],
+    slowCallDurationMs: config[Config.slowCallDurationMs],
+    recoveryTimeoutMs: config[Config.recoveryTimeoutMs],
+    maxRecoveryTimeoutMs: config[Config.maxRecoveryTimeoutMs],
+    backoffFactor: config[Config.backoffFactor],
+    jitter: config[Config.jitter],
+    halfOpenMaxCalls: config[Config.halfOpenMaxCalls],
+    halfOpenSuccessThreshold: config[Config.halfOpenSuccessThreshold],
+    halfOpenTimeoutMs: config[Config.halfOpenTimeoutMs],
+  };
+}
+
 /** The state code (State.CLOSED, OPEN, ...) of a state word's low 32 bits. */
 export function stateOfWord(word: number): number {
   return word & 0xf;

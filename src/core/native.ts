@@ -2,10 +2,10 @@ import nodeGypBuild from 'node-gyp-build';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LAYOUT_VERSION, SCRATCH_SIZE } from './layout';
-import type { CoreBackend } from './types';
+import type { CoreBackend, HostBinding } from './types';
 
 /** The addon's exports (native/binding/binding.cc); the same operations as CoreBackend. */
-type Binding = Omit<CoreBackend, 'kind' | 'scratch'> & { setScratch(scratch: Int32Array): void };
+type Binding = Omit<CoreBackend, 'kind' | 'scratch' | 'host'> & HostBinding & { setScratch(scratch: Int32Array): void };
 
 /** The package root, found by walking up from this module (src/core in development, dist when built). */
 function packageRoot(): string {
@@ -58,6 +58,7 @@ export function loadNativeCore(): CoreBackend {
     nowUs: binding.nowUs,
     clockPage: binding.clockPage,
     monotonicNowUs: binding.monotonicNowUs,
+    host: { openHost: binding.openHost, hostLookup: binding.hostLookup, hostEntry: binding.hostEntry },
   };
   shared[LOADED] = loaded;
   return loaded;

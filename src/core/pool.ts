@@ -16,7 +16,7 @@ export interface SlotRef {
 }
 
 /** An arena as this thread's core knows it: its id, the lane this thread counts in, its fold marks. */
-interface AttachedArena {
+export interface AttachedArena {
   readonly id: number;
   readonly lane: number;
   readonly folded: Float64Array;
@@ -26,14 +26,17 @@ interface AttachedArena {
 /** Arenas of a chain grow from 16 to 256 slots, so a lone breaker of a rare size costs little. */
 const FIRST_ARENA_SLOTS = 16;
 const MAX_ARENA_SLOTS = 256;
-const attached = new WeakMap<SharedArrayBuffer, AttachedArena>();
+const attached = new WeakMap<ArrayBufferLike, AttachedArena>();
 
-/** This thread's core id and lane for an arena, attaching it (and claiming a lane) on first use. */
-function attachArena(arena: Arena): AttachedArena {
+/**
+ * This thread's core id and lane for an arena, attaching it (and claiming a lane) on first use;
+ * `id` when the core attached it already (a host arena, which the core maps and attaches itself).
+ */
+export function attachArena(arena: Arena, id?: number): AttachedArena {
   let found = attached.get(arena.buffer);
   if (found === undefined) {
-    const id = core.attach(arena.buffer);
-    const lane = core.claimLane(id);
+    const arenaId = id ?? core.attach(arena.buffer);
+    const lane = core.claimLane(arenaId);
     const folded = new Float64Array(arena.capacity);
     const foldedEpochs = new Uint32Array(arena.capacity);
     // A lane freed by a thread that ended still holds its counts (in the window as far as that
@@ -42,7 +45,7 @@ function attachArena(arena: Arena): AttachedArena {
       folded[slot] = arena.lanes[arena.laneIndex(slot, lane)];
       foldedEpochs[slot] = arena.epochOf(slot);
     }
-    found = { id, lane, folded, foldedEpochs };
+    found = { id: arenaId, lane, folded, foldedEpochs };
     attached.set(arena.buffer, found);
   }
   return found;

@@ -1,5 +1,4 @@
 import { loadNativeCore } from './native';
-import { ReferenceCore } from './reference/core';
 import type { CoreBackend } from './types';
 
 export type CoreKind = CoreBackend['kind'];
@@ -14,7 +13,10 @@ const REFERENCE = Symbol.for('breakwater.referenceCore');
  */
 function referenceCore(): CoreBackend {
   const shared = globalThis as typeof globalThis & { [REFERENCE]?: CoreBackend };
-  return (shared[REFERENCE] ??= new ReferenceCore());
+  // Loaded when chosen: a process on the native core never parses it (the main entry's budget).
+  // The test suite, which runs the TypeScript sources, puts one there first (test/reference-core.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (shared[REFERENCE] ??= new (require('./reference/core') as typeof import('./reference/core')).ReferenceCore());
 }
 
 /**

@@ -5,6 +5,8 @@
  */
 export interface CoreBackend {
   readonly kind: 'native' | 'reference';
+  /** Host-wide arenas in shared memory (native core on POSIX only): undefined on the reference core. */
+  readonly host?: HostBinding;
   /** Registers per-thread answer registers (see layout `Scratch`). */
   readonly scratch: Int32Array;
   /** Validates an arena (a SharedArrayBuffer whose header is written) and returns its id for this thread. */
@@ -43,4 +45,22 @@ export interface CoreBackend {
   clockPage(): Int32Array;
   /** The monotonic clock in microseconds; also wakes a parked clock page. */
   monotonicNowUs(): number;
+}
+
+/** A host arena attached in this thread: its id, its memory, and whether this call made the file. */
+export interface OpenedHostArena {
+  readonly arenaId: number;
+  /** An external ArrayBuffer over the arena part of the mapping (the mapping outlives it). */
+  readonly buffer: ArrayBuffer;
+  readonly created: boolean;
+}
+
+/** The native core's host-wide arenas (native/core/host_arena.h). */
+export interface HostBinding {
+  /** Maps the file at `path` (creating it 0600 with this geometry when absent) and attaches it in this thread. */
+  openHost(path: string, capacity: number, maxBuckets: number, bins: number): OpenedHostArena;
+  /** The slot named `key` (configured with `config` when this call names it first): slot * 2 + (1 if created). */
+  hostLookup(arena: number, key: string, config: Float64Array): number;
+  /** Directory entry `index`: its key (its creation config into configOut), or null when it names nothing. */
+  hostEntry(arena: number, index: number, configOut: Float64Array): string | null;
 }

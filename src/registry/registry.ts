@@ -8,6 +8,8 @@ import { WindowSummaries } from './window-summaries';
 import { resolveProfile, type CircuitBreakerOptions } from '../options';
 import { joinTick, TICK_MS, type Ticking } from '../tick';
 import { ControlTasks } from './control-tasks';
+import { HostArena, type HostArenaOptions } from '../core/host-arena';
+import { hostBreaker } from './host-breakers';
 import { Entry, healthOf, historyEvent, quickHealth, type RegisteredBreaker } from './entry';
 import { aggregateHealth, type BreakerHealth, type RegistryHealth } from './health';
 import { integerOption, listHealth, type ListQuery } from './list';
@@ -28,6 +30,11 @@ export interface RegistryOptions {
   ringSize?: number;
   /** Events waiting for the sinks before new ones are dropped (and counted). Default 100000. */
   maxPendingEvents?: number;
+  /**
+   * Breakers shared by every process of the host that opens the same name: they live in a
+   * host-wide arena in shared memory (README "Many processes, many hosts"). Native core, POSIX.
+   */
+  host?: HostArenaOptions;
 }
 
 const DEFAULT_SUMMARY_MS = 10_000;
@@ -44,6 +51,8 @@ export class Registry implements Ticking {
   private readonly log: EventLog;
   private readonly summaries = new WindowSummaries();
   private readonly clock: ManualClock | undefined;
+  /** The host-wide arena its breakers live in, when `host` was given. */
+  readonly hostArena: HostArena | undefined;
   private readonly summaryEveryMs: number;
   private readonly tasks = new ControlTasks();
   /** On a ManualClock: the clock's timer for the next tick. */
@@ -56,6 +65,11 @@ export class Registry implements Ticking {
     if (options === null || typeof options !== 'object')
       throw new TypeError('breakwater: Registry options must be an object');
     this.clock = options.clock;
+    if (options.host !== undefined && options.clock !== undefined)
+      throw new TypeError(
+        "breakwater: a host registry's breakers run on the host's monotonic clock, which every process shares; `host` and `clock` cannot be combined",
+      );
+    this.hostArena = options.host === undefined ? undefined : HostArena.open(options.host);
     this.summaryEveryMs = integerOption('summaryEveryMs', options.summaryEveryMs, DEFAULT_SUMMARY_MS, 0, 2 ** 31 - 1);
     const maxPending = integerOption('maxPendingEvents', options.maxPendingEvents, 100_000, 1, 100_000_000);
     this.log = new EventLog(options.ringSize ?? 10_000, maxPending);
@@ -78,12 +92,11 @@ export class Registry implements Ticking {
       throw new TypeError(`breakwater: options for ${kind} "${name}" must be an object`);
     if (options.clock !== undefined)
       throw new TypeError("breakwater: a registry breaker runs on the registry's clock; pass `clock` to the Registry");
-    const breaker = new CircuitBreaker({
-      ...this.kindOptions.get(kind),
-      ...options,
-      name: `${kind}/${name}`,
-      clock: this.clock,
-    });
+    const merged = { ...this.kindOptions.get(kind), ...options, name: `${kind}/${name}` };
+    const breaker =
+      this.hostArena === undefined
+        ? new CircuitBreaker({ ...merged, clock: this.clock })
+        : hostBreaker(this.hostArena, key, merged);
     const entry = new Entry(this, kind, name, breaker, { ...options });
     breaker.observer = entry;
     this.byKey.set(key, entry);
@@ -113,6 +126,25 @@ export class Registry implements Ticking {
 
   taskTypeBreaker(taskType: string, options?: CircuitBreakerOptions): CircuitBreaker {
     return this.getOrCreate('task', taskType, options);
+  }
+
+  /**
+   * Registers every breaker the host arena names, made by any process (with the rules it was made
+   * with): how a dashboard process shows a host's breakers. Returns how many it added.
+   */
+  adoptHostBreakers(): number {
+    if (this.hostArena === undefined)
+      throw new TypeError('breakwater: adoptHostBreakers() needs a registry with `host`');
+    let added = 0;
+    for (const { key } of this.hostArena.entries()) {
+      const split = key.indexOf('\u0000');
+      const kind = key.slice(0, split);
+      const name = key.slice(split + 1);
+      if (this.byKey.has(key)) continue;
+      this.getOrCreate(kind, name);
+      added++;
+    }
+    return added;
   }
 
   get(kind: BreakerKind, name: string): CircuitBreaker | undefined {

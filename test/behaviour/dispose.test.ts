@@ -113,8 +113,9 @@ describe('dispose', () => {
   it('refuses a handle whose buffer is a plain ArrayBuffer, naming the field', () => {
     const { breaker } = manualBreaker();
     const handle = breaker.handle;
-    const copy = new ArrayBuffer(handle.buffer.byteLength);
-    new Uint8Array(copy).set(new Uint8Array(handle.buffer));
+    const shared = handle.buffer!;
+    const copy = new ArrayBuffer(shared.byteLength);
+    new Uint8Array(copy).set(new Uint8Array(shared));
     const forged = { ...handle, buffer: copy as unknown as SharedArrayBuffer };
     expect(() => CircuitBreaker.fromHandle(forged)).toThrow(TypeError);
     expect(() => CircuitBreaker.fromHandle(forged)).toThrow(

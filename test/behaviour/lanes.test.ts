@@ -16,7 +16,12 @@ describe('success lanes', () => {
     expect(claimed.slice(0, 4)).toEqual([0, 8, 1, 9]);
     expect([...claimed].sort((a, b) => a - b)).toEqual(Array.from({ length: LANES }, (_, lane) => lane));
     expect(core.claimLane(id)).toBe(-1);
-    const late = CircuitBreaker.fromHandle({ ...breaker.handle, buffer: arena.buffer, slot: 0, epoch: 0 });
+    const late = CircuitBreaker.fromHandle({
+      ...breaker.handle,
+      buffer: arena.buffer as SharedArrayBuffer,
+      slot: 0,
+      epoch: 0,
+    });
     succeed(late, 600);
     await late.execute(async () => 1);
     expect(late.coreSlot!.lane).toBe(-1);

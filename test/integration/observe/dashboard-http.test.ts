@@ -238,10 +238,10 @@ describe('dashboard over HTTP', () => {
     handler.close();
   });
 
-  it('runs as `breakwater dashboard [--port] [--host]` over a registry it is given (the demo)', async () => {
+  it('runs as `breakwater dashboard [--port] [--bind]` over a registry it is given (the demo)', async () => {
     const registry = dashboardRegistry();
     const lines: string[] = [];
-    const dashboard = (await runDashboardCommand(['--port', '0', '--host=127.0.0.1'], {
+    const dashboard = (await runDashboardCommand(['--port', '0', '--bind=127.0.0.1'], {
       registry,
       env: {},
       print: (line) => lines.push(line),
@@ -253,7 +253,10 @@ describe('dashboard over HTTP', () => {
     const help: string[] = [];
     expect(await runDashboardCommand(['--help'], { print: (line) => help.push(line) })).toBeUndefined();
     expect(help[0]).toMatch(
-      /^Usage: breakwater dashboard --history <events\.jsonl\|events\.duckdb> \[--port <port>\] \[--host <address>\]/,
+      /^Usage: breakwater dashboard \(--host <name> \| --history <events\.jsonl\|events\.duckdb>\) \[--port <port>\] \[--bind <address>\]/,
+    );
+    await expect(runDashboardCommand(['--host', '127.0.0.1'], { registry })).rejects.toThrow(
+      /--host names a host arena; to listen on the address "127.0.0.1", use --bind 127.0.0.1/,
     );
     await expect(runDashboardCommand(['--port', 'http'], { registry })).rejects.toThrow(
       /--port must be an integer from 0 to 65535, got "http"/,

@@ -1,0 +1,368 @@
+// A host-wide arena (LAYOUT.md "Host arenas"): a file in /dev/shm that every process of the host
+// maps, holding a host header, an ordinary arena and a name directory. Only set-up takes a lock
+// (flock, which the kernel drops when its holder dies); the directory is lock-free, and an entry
+// whose creator died mid-claim is retired by whoever finds it, so no crash can wedge it.
+#pragma once
+
+#if defined(__unix__) || defined(__APPLE__)
+#define BREAKWATER_HOST_ARENAS 1
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#endif
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include "arena.h"
+#include "slot_config.h"
+
+namespace breakwater::host {
+
+// "BWHOST01" read as bytes.
+constexpr uint64_t kHostMagic = 0x31305453'4f485742ull;
+constexpr uint32_t kHostVersion = 1;
+constexpr size_t kHostHeaderBytes = 4096;
+constexpr size_t kEntryBytes = 384;
+constexpr size_t kMaxKeyBytes = 224;
+constexpr uint32_t kMaxCapacity = 1u << 20;
+
+struct HostHeader {
+  uint64_t magic;
+  uint32_t version;       // kHostVersion
+  uint32_t arenaVersion;  // layout::kVersion of the arena that follows
+  uint32_t ready;         // 1 once set-up finished; set-up redoes a file left at 0
+  uint32_t capacity;      // slots, and directory entries
+  uint32_t entryBytes;    // kEntryBytes
+  uint32_t reserved0;
+  uint64_t arenaBytes;
+  uint64_t totalBytes;
+  uint32_t lanePids[layout::kLanes];  // the process that owns each lane, 0 when free
+  uint8_t reserved[4096 - 48 - 4 * layout::kLanes];
+};
+static_assert(sizeof(HostHeader) == kHostHeaderBytes && offsetof(HostHeader, arenaBytes) == 32 &&
+              offsetof(HostHeader, lanePids) == 48, "LAYOUT.md \"Host arenas\" gives these offsets");
+
+// Entry states, the low two bits of an entry's word; the high 32 bits are the claimer's pid.
+enum EntryState : uint64_t { kEmpty = 0, kClaiming = 1, kReady = 2, kDead = 3 };
+
+struct DirectoryEntry {
+  uint64_t word;
+  uint64_t hash;
+  uint32_t keyBytes;
+  uint32_t reserved0;
+  uint64_t reserved1;
+  double config[16];  // the configure() record the creator asked for (kConfigFieldCount used)
+  char key[kMaxKeyBytes];
+};
+static_assert(sizeof(DirectoryEntry) == kEntryBytes && offsetof(DirectoryEntry, keyBytes) == 16 &&
+                  offsetof(DirectoryEntry, config) == 32 && offsetof(DirectoryEntry, key) == 160,
+              "LAYOUT.md \"Host arenas\" gives these offsets");
+static_assert(kConfigFieldCount <= 16);
+
+inline uint64_t keyHash(const char* key, size_t length) noexcept {
+  uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
+  for (size_t i = 0; i < length; ++i) hash = (hash ^ uint8_t(key[i])) * 0x100000001b3ull;
+  return hash;
+}
+
+inline size_t arenaBytes(uint32_t capacity, uint32_t maxBuckets, uint32_t bins) {
+  return layout::kHeaderBytes + size_t{capacity} * layout::slotBytes(maxBuckets, bins);
+}
+
+inline size_t totalBytes(uint32_t capacity, uint32_t maxBuckets, uint32_t bins) {
+  return kHostHeaderBytes + arenaBytes(capacity, maxBuckets, bins) + size_t{capacity} * kEntryBytes;
+}
+
+#ifdef BREAKWATER_HOST_ARENAS
+
+// A process may have exited, or may be another user's (EPERM: it exists).
+inline bool processAlive(uint32_t pid) noexcept {
+  return pid != 0 && (kill(pid_t(pid), 0) == 0 || errno == EPERM);
+}
+
+inline void pause50us() noexcept {
+  timespec delay{0, 50'000};
+  nanosleep(&delay, nullptr);
+}
+
+// One file mapped once per process (never unmapped: views in any thread may outlive a registry).
+class HostArena {
+ public:
+  HostArena(std::byte* base, dev_t device, ino_t inode) noexcept
+      : base_(base), device_(device), inode_(inode), arena_(base + kHostHeaderBytes) {}
+
+  const Arena& arena() const noexcept { return arena_; }
+  std::byte* arenaBase() const noexcept { return base_ + kHostHeaderBytes; }
+  size_t arenaByteLength() const noexcept { return size_t(header().arenaBytes); }
+  bool sameFile(dev_t device, ino_t inode) const noexcept { return device == device_ && inode == inode_; }
+
+  struct Found {
+    int64_t slot;  // -1: the directory is full
+    bool created;
+  };
+
+  // The slot named `key`, claimed and configured with `config` when nobody named it before.
+  Found lookup(const char* key, size_t length, const double (&config)[kConfigFieldCount]) noexcept {
+    const uint32_t capacity = arena_.capacity();
+    const uint64_t hash = keyHash(key, length);
+    const uint64_t pid = uint64_t(uint32_t(getpid()));
+    for (uint32_t probe = 0; probe < capacity; ++probe) {
+      const uint32_t index = uint32_t((hash + probe) % capacity);
+      DirectoryEntry& entry = this->entry(index);
+      uint32_t waited = 0;
+      for (;;) {
+        uint64_t word = atomic(entry.word).load(kAcquire);
+        const uint64_t state = word & 3;
+        if (state == kEmpty) {
+          const uint64_t claim = kClaiming | (pid << 32);
+          if (!atomic(entry.word).compare_exchange_strong(word, claim, kAcqRel, kAcquire)) continue;
+          entry.hash = hash;
+          entry.keyBytes = uint32_t(length);
+          std::memcpy(entry.key, key, length);
+          std::memcpy(entry.config, config, sizeof config);
+          // An entry is claimed once, so its slot was never touched: a zero slot, like a fresh arena's.
+          configure(arena_.slot(index), config);
+          uint64_t expected = claim;
+          if (atomic(entry.word).compare_exchange_strong(expected, kReady | (pid << 32), kAcqRel, kAcquire)) {
+            return {index, true};
+          }
+          break;  // retired by someone who took this process for dead: the slot stays unused
+        }
+        if (state == kReady) {
+          if (entry.hash == hash && entry.keyBytes == length && std::memcmp(entry.key, key, length) == 0) {
+            return {index, false};
+          }
+          break;
+        }
+        if (state == kDead) break;
+        // Claiming: the claimer may be naming this very key; wait for it, unless it died (or,
+        // with a pid reused, held the claim for over 2 s, far beyond the microseconds it takes).
+        if (!processAlive(uint32_t(word >> 32)) || ++waited > 40'000) {
+          atomic(entry.word).compare_exchange_strong(word, kDead | (word & ~uint64_t{3}), kAcqRel, kAcquire);
+          continue;
+        }
+        pause50us();
+      }
+    }
+    return {-1, false};
+  }
+
+  // A ready entry's key and creation config; false for an entry that names nothing.
+  bool entryAt(uint32_t index, const char*& key, uint32_t& length, const double*& config) noexcept {
+    if (index >= arena_.capacity()) return false;
+    DirectoryEntry& entry = this->entry(index);
+    if ((atomic(entry.word).load(kAcquire) & 3) != kReady) return false;
+    key = entry.key;
+    length = entry.keyBytes;
+    config = entry.config;
+    return true;
+  }
+
+  // A lane for this thread; a lane whose owner process died is taken over (its counts stay in it).
+  int32_t claimLane() noexcept {
+    const uint32_t pid = uint32_t(getpid());
+    int32_t lane = arena_.claimLane();
+    if (lane >= 0) {
+      atomic(header().lanePids[lane]).store(pid, kRelease);
+      return lane;
+    }
+    for (uint32_t candidate = 0; candidate < layout::kLanes; ++candidate) {
+      uint32_t owner = atomic(header().lanePids[candidate]).load(kAcquire);
+      if (owner == 0 || owner == pid || processAlive(owner)) continue;
+      if (atomic(header().lanePids[candidate]).compare_exchange_strong(owner, pid, kAcqRel, kAcquire)) {
+        return int32_t(candidate);
+      }
+    }
+    return -1;
+  }
+
+  void releaseLane(int32_t lane) noexcept {
+    atomic(header().lanePids[lane]).store(0, kRelease);
+    arena_.releaseLane(lane);
+  }
+
+ private:
+  HostHeader& header() const noexcept { return *reinterpret_cast<HostHeader*>(base_); }
+  DirectoryEntry& entry(uint32_t index) const noexcept {
+    auto* first = reinterpret_cast<DirectoryEntry*>(base_ + kHostHeaderBytes + header().arenaBytes);
+    return first[index];
+  }
+
+  std::byte* base_;
+  dev_t device_;
+  ino_t inode_;
+  Arena arena_;
+};
+
+struct OpenResult {
+  HostArena* arena = nullptr;  // null on failure, with `error` saying why
+  bool created = false;
+  char error[400] = {};
+};
+
+inline void fail(OpenResult& result, const char* format, ...) __attribute__((format(printf, 2, 3)));
+inline void fail(OpenResult& result, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(result.error, sizeof result.error, format, args);
+  va_end(args);
+}
+
+// Writes a fresh file's headers; `ready` last, so a set-up cut short is redone by the next opener.
+inline void initialize(std::byte* base, uint32_t capacity, uint32_t maxBuckets, uint32_t bins) {
+  auto& host = *reinterpret_cast<HostHeader*>(base);
+  host.magic = kHostMagic;
+  host.version = kHostVersion;
+  host.arenaVersion = layout::kVersion;
+  host.capacity = capacity;
+  host.entryBytes = kEntryBytes;
+  host.arenaBytes = arenaBytes(capacity, maxBuckets, bins);
+  host.totalBytes = totalBytes(capacity, maxBuckets, bins);
+  auto& arena = *reinterpret_cast<ArenaHeader*>(base + kHostHeaderBytes);
+  writeArenaHeader(arena, capacity, maxBuckets, bins, ClockMode::Monotonic);
+  arena.nextFreeSlot = capacity;  // slots are the directory's to hand out
+  atomic(host.ready).store(1, kRelease);
+}
+
+// Checks a set-up file's headers against this build; an empty string when it can be used.
+inline void checkHeaders(OpenResult& result, const char* path, std::byte* base, size_t fileBytes) {
+  const auto& host = *reinterpret_cast<const HostHeader*>(base);
+  if (host.magic != kHostMagic) {
+    return fail(result, "%s is not a breakwater host arena (magic 0x%llx, expected 0x%llx)", path,
+                static_cast<unsigned long long>(host.magic), static_cast<unsigned long long>(kHostMagic));
+  }
+  if (host.version != kHostVersion || host.arenaVersion != layout::kVersion) {
+    return fail(result,
+                "%s has host layout %u with arena layout %u; this build reads host layout %u with arena "
+                "layout %u (stop the processes using it and delete it, or run one breakwater version)",
+                path, host.version, host.arenaVersion, kHostVersion, layout::kVersion);
+  }
+  if (host.entryBytes != kEntryBytes || host.capacity == 0 || host.capacity > kMaxCapacity ||
+      host.totalBytes != fileBytes || host.totalBytes < kHostHeaderBytes + host.arenaBytes) {
+    return fail(result, "%s is corrupt: %zu bytes, its header says %llu (capacity %u)", path, fileBytes,
+                static_cast<unsigned long long>(host.totalBytes), host.capacity);
+  }
+  const ArenaCheck check = Arena::validate(base + kHostHeaderBytes, size_t(host.arenaBytes));
+  if (!check.ok()) {
+    return fail(result, "%s holds an invalid arena: %s (got %llu, expected %llu)", path, describe(check.problem),
+                static_cast<unsigned long long>(check.actual), static_cast<unsigned long long>(check.expected));
+  }
+  const auto& arena = *reinterpret_cast<const ArenaHeader*>(base + kHostHeaderBytes);
+  if (arena.capacity != host.capacity ||
+      host.totalBytes != totalBytes(arena.capacity, arena.maxBuckets, arena.bins)) {
+    return fail(result, "%s is corrupt: its host and arena headers disagree on its size", path);
+  }
+}
+
+// Maps the host arena at `path`, creating it (0600, this user) with the given geometry when it
+// does not exist; an existing file keeps its own geometry. One mapping per file per process.
+inline OpenResult openHostArena(const char* path, uint32_t capacity, uint32_t maxBuckets, uint32_t bins) {
+  static std::mutex mutex;
+  // Never destroyed, like the mappings it lists: threads may use them until the process is gone.
+  static auto* mapped = new std::vector<HostArena*>();
+  OpenResult result;
+  const int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    fail(result, "cannot open %s: %s", path, strerror(errno));
+    return result;
+  }
+  struct Closer {
+    int fd;
+    // Unlock first: the mapping keeps the open file, and with it a lock that closing would leave.
+    ~Closer() {
+      flock(fd, LOCK_UN);
+      close(fd);
+    }
+  } closer{fd};
+  // Set-up only: a dead holder's lock is released by the kernel; a stopped one makes us give up.
+  int attempts = 0;
+  while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      fail(result, "cannot lock %s for set-up: %s", path, strerror(errno));
+      return result;
+    }
+    if (++attempts > 100'000) {
+      fail(result, "%s stayed locked for set-up by another process for 5 s (is one stopped?)", path);
+      return result;
+    }
+    pause50us();
+  }
+  struct stat info;
+  if (fstat(fd, &info) != 0) {
+    fail(result, "cannot stat %s: %s", path, strerror(errno));
+    return result;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    fail(result, "%s is not a regular file", path);
+    return result;
+  }
+  if (info.st_uid != geteuid()) {
+    fail(result, "%s belongs to uid %u, not to this process's uid %u", path, unsigned(info.st_uid),
+         unsigned(geteuid()));
+    return result;
+  }
+  if ((info.st_mode & 07777) != 0600) {
+    fail(result, "%s has mode %o, expected 0600 (only its owner may read or write it)", path,
+         unsigned(info.st_mode & 07777));
+    return result;
+  }
+  std::lock_guard<std::mutex> guard(mutex);
+  for (HostArena* arena : *mapped) {
+    if (arena->sameFile(info.st_dev, info.st_ino)) {
+      result.arena = arena;
+      return result;
+    }
+  }
+  size_t bytes = size_t(info.st_size);
+  bool fresh = bytes == 0;
+  if (!fresh && bytes >= kHostHeaderBytes) {
+    // A set-up cut short (its creator died) left zeros, or our magic without `ready`: redo it.
+    HostHeader probe;
+    if (pread(fd, &probe, sizeof probe, 0) == ssize_t(sizeof probe) && probe.ready == 0) {
+      const auto* raw = reinterpret_cast<const unsigned char*>(&probe);
+      fresh = probe.magic == kHostMagic ||
+              std::all_of(raw, raw + sizeof probe, [](unsigned char byte) { return byte == 0; });
+    }
+  }
+  if (fresh) {
+    bytes = totalBytes(capacity, maxBuckets, bins);
+    if (ftruncate(fd, 0) != 0 || ftruncate(fd, off_t(bytes)) != 0) {
+      fail(result, "cannot size %s to %zu bytes: %s", path, bytes, strerror(errno));
+      return result;
+    }
+  } else if (bytes < kHostHeaderBytes) {
+    fail(result, "%s is %zu bytes, shorter than a host arena's %zu-byte header", path, bytes, kHostHeaderBytes);
+    return result;
+  }
+  void* base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  if (base == MAP_FAILED) {
+    fail(result, "cannot map %s: %s", path, strerror(errno));
+    return result;
+  }
+  auto* bytesAt = static_cast<std::byte*>(base);
+  if (fresh) initialize(bytesAt, capacity, maxBuckets, bins);
+  checkHeaders(result, path, bytesAt, bytes);
+  if (result.error[0] != 0) {
+    munmap(base, bytes);
+    return result;
+  }
+  result.arena = new HostArena(bytesAt, info.st_dev, info.st_ino);
+  result.created = fresh;
+  mapped->push_back(result.arena);
+  return result;
+}
+
+#endif  // BREAKWATER_HOST_ARENAS
+
+}  // namespace breakwater::host

@@ -1,0 +1,145 @@
+import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { Arena } from './arena';
+import { CONFIG_SIZE, HISTOGRAM_BINS, MAX_BUCKETS } from './layout';
+import { attachArena } from './pool';
+import { core } from './select';
+import type { HostBinding } from './types';
+
+export interface HostArenaOptions {
+  /** The arena's name, shared by every process of the host that opens it: letters, digits, `_`, `-`, `.` (1-64). */
+  name: string;
+  /** The folder of the arena's file. Default `/dev/shm` where it exists, else the temporary folder. */
+  directory?: string;
+  /** Breakers the arena holds, when this process creates it (an existing file keeps its own). Default 1024. */
+  capacity?: number;
+  /** The most window buckets a breaker in it may use, when this process creates it. Default 20. */
+  maxBuckets?: number;
+  /** Whether its breakers keep latency histograms, when this process creates it. Default true. */
+  latencyHistogram?: boolean;
+}
+
+/** A breaker's place in a host arena. */
+export interface HostSlot {
+  readonly slot: number;
+  /** Whether this call named it first (and configured it with the config given). */
+  readonly created: boolean;
+}
+
+/** A breaker a host arena names, with the rules it was created with. */
+export interface HostEntry {
+  readonly key: string;
+  readonly slot: number;
+  readonly config: Float64Array;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const FILE_PREFIX = 'breakwater-';
+/** One HostArena per file per thread: every registry of the thread shares its id and lane. */
+const opened = new Map<string, HostArena>();
+
+/**
+ * A host-wide arena (native/LAYOUT.md "Host arenas"): a file in shared memory that every process
+ * of the host maps, holding breaker slots and a directory naming them, so a breaker named alike
+ * in two processes is one slot, one state word, one window. Native core, POSIX only.
+ */
+export class HostArena {
+  private constructor(
+    readonly path: string,
+    readonly arena: Arena,
+    readonly id: number,
+    /** Whether this thread made the file. */
+    readonly created: boolean,
+    private readonly binding: HostBinding,
+  ) {}
+
+  /** Opens (creating when absent) the host arena that `options` names. */
+  static open(options: HostArenaOptions): HostArena {
+    return HostArena.openPath(HostArena.pathOf(options), options);
+  }
+
+  /** The file of the host arena that `options` names (checking the name and folder). */
+  static pathOf(options: Pick<HostArenaOptions, 'name' | 'directory'>): string {
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('breakwater: `host` must be an object like { name: "orders" }');
+    const { name } = options;
+    if (typeof name !== 'string' || !NAME.test(name))
+      throw new TypeError(
+        `breakwater: host.name must be 1-64 letters, digits, "_", "-" or "." (not starting with one of the last three), got ${JSON.stringify(name)}`,
+      );
+    const directory = options.directory ?? defaultDirectory();
+    if (typeof directory !== 'string' || !isAbsolute(directory))
+      throw new TypeError(`breakwater: host.directory must be an absolute path, got ${JSON.stringify(directory)}`);
+    return join(directory, FILE_PREFIX + name);
+  }
+
+  /** Opens the host arena file at `path` (a handle names its arena by path). */
+  static openPath(path: string, options: Omit<HostArenaOptions, 'name' | 'directory'> = {}): HostArena {
+    const capacity = hostInteger('host.capacity', options.capacity, 1024, 1, 1 << 20);
+    const maxBuckets = hostInteger('host.maxBuckets', options.maxBuckets, 20, 1, MAX_BUCKETS);
+    if (options.latencyHistogram !== undefined && typeof options.latencyHistogram !== 'boolean')
+      throw new TypeError(
+        `breakwater: host.latencyHistogram must be true or false, got ${String(options.latencyHistogram)}`,
+      );
+    const existing = opened.get(path);
+    if (existing !== undefined) return existing;
+    const binding = core.host;
+    if (binding === undefined)
+      throw new Error(
+        `breakwater: host arenas need the native core, and this process runs the ${core.kind} core (BREAKWATER_NATIVE=0, or the addon did not load)`,
+      );
+    let attachedHere;
+    try {
+      attachedHere = binding.openHost(
+        path,
+        capacity,
+        maxBuckets,
+        options.latencyHistogram === false ? 0 : HISTOGRAM_BINS,
+      );
+    } catch (error) {
+      throw new Error(`breakwater: host arena: ${(error as Error).message}`);
+    }
+    const arena = Arena.ofHostMapping(attachedHere.buffer, path);
+    attachArena(arena, attachedHere.arenaId);
+    const host = new HostArena(path, arena, attachedHere.arenaId, attachedHere.created, binding);
+    opened.set(path, host);
+    return host;
+  }
+
+  /** The slot `key` names, claimed and configured with `config` when no process named it before. */
+  lookup(key: string, config: Float64Array): HostSlot {
+    const found = this.binding.hostLookup(this.id, key, config);
+    return { slot: Math.floor(found / 2), created: found % 2 === 1 };
+  }
+
+  /** The rules the creator of a slot's breaker asked for. */
+  configOf(slot: number): Float64Array {
+    const config = new Float64Array(CONFIG_SIZE);
+    if (this.binding.hostEntry(this.id, slot, config) === null)
+      throw new RangeError(`breakwater: slot ${slot} of host arena ${this.path} names no breaker`);
+    return config;
+  }
+
+  /** Every breaker the arena names, in slot order. */
+  entries(): HostEntry[] {
+    const found: HostEntry[] = [];
+    for (let slot = 0; slot < this.arena.capacity; slot++) {
+      const config = new Float64Array(CONFIG_SIZE);
+      const key = this.binding.hostEntry(this.id, slot, config);
+      if (key !== null) found.push({ key, slot, config });
+    }
+    return found;
+  }
+}
+
+function defaultDirectory(): string {
+  return existsSync('/dev/shm') && statSync('/dev/shm').isDirectory() ? '/dev/shm' : tmpdir();
+}
+
+function hostInteger(option: string, value: unknown, fallback: number, low: number, high: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < low || value > high)
+    throw new RangeError(`breakwater: ${option} must be an integer from ${low} to ${high}, got ${String(value)}`);
+  return value;
+}

@@ -5,6 +5,7 @@ export const PACKAGE_ENTRIES = [
   { subpath: './observe', cjs: 'observe/index.js', esm: 'observe/index.mjs' },
   { subpath: './rollout', cjs: 'rollout/index.js', esm: 'rollout/index.mjs' },
   { subpath: './recovery', cjs: 'recovery/index.js', esm: 'recovery/index.mjs' },
+  { subpath: './cluster', cjs: 'cluster/index.js', esm: 'cluster/index.mjs' },
   { subpath: './adaptive', cjs: 'adaptive/index.js', esm: 'adaptive/index.mjs' },
   { subpath: './chaos', cjs: 'sim/index.js', esm: 'sim/index.mjs' },
   { subpath: './cockatiel', cjs: 'compat/cockatiel/index.js', esm: 'compat/cockatiel/index.mjs' },

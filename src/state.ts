@@ -17,7 +17,8 @@ export type ReasonName =
   | 'manual-close'
   | 'reset'
   | 'restore'
-  | 'predicted';
+  | 'predicted'
+  | 'cluster';
 
 const STATE_NAMES: readonly StateName[] = ['closed', 'open', 'half-open', 'forced-open', 'disabled'];
 
@@ -35,6 +36,7 @@ const REASON_NAMES: Record<number, ReasonName> = {
   [Reason.RESET]: 'reset',
   [Reason.RESTORE]: 'restore',
   [Reason.PREDICTED]: 'predicted',
+  [Reason.CLUSTER]: 'cluster',
 };
 
 export function stateName(code: number): StateName {

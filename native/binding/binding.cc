@@ -221,6 +221,20 @@ napi_value PreOpen(napi_env env, napi_callback_info info) {
   return reportTransition(env, scratch, args->breaker().preOpen(uint32_t(periodMs)));
 }
 
+// clusterMove(arenaId, idx, state (CLOSED or OPEN), periodMs) -> 1 if transitioned
+napi_value ClusterMove(napi_env env, napi_callback_info info) {
+  Call<4> call(env, info);
+  const std::optional<SlotArgs> args = call.slot();
+  int32_t state, periodMs;
+  if (!args || !call.int32In(2, "state", 0, int32_t(State::Open), state) ||
+      !call.int32In(3, "periodMs", 0, int32_t(kMaxPeriodMs), periodMs)) {
+    return nullptr;
+  }
+  int32_t* scratch = call.scratch();
+  if (!scratch) return nullptr;
+  return reportTransition(env, scratch, args->breaker().clusterMove(State(state), uint32_t(periodMs)));
+}
+
 // configure(arenaId, idx, float64Array[15])
 napi_value Configure(napi_env env, napi_callback_info info) {
   Call<3> call(env, info);
@@ -356,6 +370,7 @@ constexpr Export kExports[] = {
     {"reset", Manual<&BreakerSlot::reset>},
     {"restore", Restore},
     {"preOpen", PreOpen},
+    {"clusterMove", ClusterMove},
     {"release", Release},
     {"claimLane", ClaimLane},
     {"remainingMs", RemainingMs},

@@ -154,6 +154,7 @@ inline const LayoutEntry kLayoutReport[] = {
     {"Reason.RESET", double(Reason::Reset)},
     {"Reason.RESTORE", double(Reason::Restore)},
     {"Reason.PREDICTED", double(Reason::Predicted)},
+    {"Reason.CLUSTER", double(Reason::Cluster)},
     {"Outcome.success", double(Outcome::Success)},
     {"Outcome.failure", double(Outcome::Failure)},
     {"Outcome.timeout", double(Outcome::Timeout)},

@@ -133,6 +133,20 @@ class BreakerSlot {
       if (moved.happened) return moved;
     }
   }
+  // The cluster's decision (cluster sync): OPEN for periodMs (a fresh deadline, from CLOSED, OPEN
+  // or HALF_OPEN), or CLOSED. A circuit forced open or disabled by hand is left alone.
+  Transition clusterMove(State target, uint32_t periodMs) noexcept {
+    LazyNow now(clock_);
+    const uint32_t deadline = target == State::Open ? now.ms32() + std::min(periodMs, kMaxPeriodMs) : 0;
+    for (;;) {
+      const uint64_t word = loadState();
+      const State current = StateWord::decode(word).state;
+      if (current == State::ForcedOpen || current == State::Disabled) return {};
+      if (target == State::Closed && current == State::Closed) return {};
+      const Transition moved = tryTransition(word, target, deadline, Reason::Cluster, now);
+      if (moved.happened) return moved;
+    }
+  }
   Transition disable() noexcept { return moveTo(State::Disabled, Reason::Disable); }
   Transition close() noexcept { return moveTo(State::Closed, Reason::ManualClose); }
 

@@ -24,7 +24,7 @@ constexpr size_t kAlignment = 8;
 enum class State : uint8_t { Closed = 0, Open = 1, HalfOpen = 2, ForcedOpen = 3, Disabled = 4 };
 constexpr uint32_t kStateCount = 5;
 
-enum class Reason : uint8_t { None = 0, ConsecutiveFailures = 1, FailureRate = 2, SlowCallRate = 3, RecoveryTimeout = 4, ProbeSuccess = 5, ProbeFailure = 6, HalfOpenTimeout = 7, ForceOpen = 8, Disable = 9, ManualClose = 10, Reset = 11, Restore = 12, Predicted = 13 };
+enum class Reason : uint8_t { None = 0, ConsecutiveFailures = 1, FailureRate = 2, SlowCallRate = 3, RecoveryTimeout = 4, ProbeSuccess = 5, ProbeFailure = 6, HalfOpenTimeout = 7, ForceOpen = 8, Disable = 9, ManualClose = 10, Reset = 11, Restore = 12, Predicted = 13, Cluster = 14 };
 
 enum class Outcome : uint8_t { Success = 0, Failure = 1, Timeout = 2, Ignored = 3, CountedSuccess = 4 };
 constexpr uint32_t kOutcomeCount = 5;

@@ -301,6 +301,20 @@ export class CircuitBreaker extends GuardedCalls {
   }
 
   /**
+   * @internal The cluster's decision (breakwater/cluster): open for `periodMs` (a fresh deadline,
+   * from closed, open or half-open) or close; reason 'cluster'. A circuit forced open or disabled
+   * is left alone. Returns whether the state moved.
+   */
+  clusterMove(to: 'open' | 'closed', periodMs = 0): boolean {
+    let moved = false;
+    this.manual((arena, slot) => {
+      moved = core.clusterMove(arena, slot, to === 'open' ? State.OPEN : State.CLOSED, Math.round(periodMs)) === 1;
+      return 0;
+    });
+    return moved;
+  }
+
+  /**
    * Sheds `share` (0..1) of the calls of a closed circuit, spread evenly: a softer answer to a
    * predicted failure than opening. Shed calls are refused like calls on an open circuit (state
    * 'shedding' in the CircuitOpenError) and counted as rejections. 0 stops shedding.

@@ -214,6 +214,7 @@ export const Reason = {
   RESET: 11,
   RESTORE: 12,
   PREDICTED: 13,
+  CLUSTER: 14,
 } as const;
 export type ReasonCode = (typeof Reason)[keyof typeof Reason];
 

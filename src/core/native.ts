@@ -48,6 +48,7 @@ export function loadNativeCore(): CoreBackend {
     reset: binding.reset,
     restore: binding.restore,
     preOpen: binding.preOpen,
+    clusterMove: binding.clusterMove,
     release: binding.release,
     claimLane: binding.claimLane,
     remainingMs: binding.remainingMs,

@@ -33,6 +33,8 @@ export interface CoreBackend {
   remainingMs(arena: number, slot: number): number;
   /** CLOSED -> OPEN for periodMs (reason PREDICTED); 1 when it opened the circuit. */
   preOpen(arena: number, slot: number, periodMs: number): number;
+  /** The cluster's decision: OPEN for periodMs (from CLOSED, OPEN or HALF_OPEN), or CLOSED; reason CLUSTER. 1 when it moved. */
+  clusterMove(arena: number, slot: number, state: number, periodMs: number): number;
   configure(arena: number, slot: number, config: Float64Array): void;
   snapshot(arena: number, slot: number, out: Float64Array): void;
   /** Fills out with up to 8 entries of [atUs, from, to, reason, newGeneration]; returns the count. */

@@ -223,6 +223,21 @@ export class ReferenceCore implements CoreBackend {
     return remainingOfState(v, base, Atomics.load(v.u64, (base + Slot.stateWord) >> 3), this.now(v));
   }
 
+  clusterMove(arena: number, slot: number, state: number, periodMs: number): number {
+    const v = this.views(arena);
+    const base = this.base(v, slot);
+    const nowUs = this.now(v);
+    this.scratch[Scratch.transitioned] = 0;
+    const deadline = state === State.OPEN ? (ms32(nowUs) + Math.min(periodMs, MAX_PERIOD_MS)) >>> 0 : 0;
+    for (;;) {
+      const w = Atomics.load(v.u64, (base + Slot.stateWord) >> 3);
+      const current = stateOf(w);
+      if (current === State.FORCED_OPEN || current === State.DISABLED) return 0;
+      if (state === State.CLOSED && current === State.CLOSED) return 0;
+      if (this.transition(v, base, w, state, deadline, Reason.CLUSTER, nowUs)) return 1;
+    }
+  }
+
   preOpen(arena: number, slot: number, periodMs: number): number {
     const v = this.views(arena);
     const base = this.base(v, slot);

@@ -25,6 +25,7 @@ const ENTRIES = [
   'breakwater/observe',
   'breakwater/rollout',
   'breakwater/recovery',
+  'breakwater/cluster',
   'breakwater/adaptive',
   'breakwater/chaos',
   'breakwater/cockatiel',

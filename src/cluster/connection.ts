@@ -1,0 +1,350 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { CircuitBreaker } from '../breaker';
+import type { Disposer } from '../events';
+import type { BreakerEvent } from '../registry/event';
+import type { Registry } from '../registry/registry';
+import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
+import { openRedis, whenReady, type RedisLike } from './redis';
+
+/** What a node knows of one breaker in the cluster. */
+interface Tracked {
+  readonly kind: string;
+  readonly name: string;
+  /** The keys of its windows, state and probe lease: one hash tag, so one Redis Cluster slot. */
+  readonly keys: readonly [string, string, string];
+  /** The window line last stored ("calls failures slow tripped"), '' before the first sync. */
+  pushed: string;
+  /** The epoch of the cluster's last decision this node applied. */
+  epoch: number;
+  open: boolean;
+  /** performance.now() when the cluster's open period ends. */
+  openUntil: number;
+  /** Whether this node holds the breaker open for the cluster. */
+  held: boolean;
+  /** The epoch whose probe lease this node holds, or -1. */
+  probing: number;
+}
+
+/** How the cluster connection is doing; `connected` false means every node decides locally. */
+export interface ClusterStatus {
+  readonly nodeId: string;
+  readonly mode: 'aggregate' | 'quorum';
+  readonly connected: boolean;
+  readonly syncs: number;
+  readonly failedSyncs: number;
+  /** Pipelines sent to Redis: one per sync interval, whatever the number of breakers (a PING when none changed). */
+  readonly roundTrips: number;
+  readonly lastError: string | undefined;
+  /** Breakers this node syncs, and of them those the cluster holds open. */
+  readonly breakers: number;
+  readonly heldOpen: number;
+}
+
+/** A change of the connection: Redis lost (nodes decide locally) or back. */
+export interface ClusterEvent {
+  readonly type: 'lost' | 'restored';
+  readonly reason: string;
+}
+
+interface Message {
+  key: string;
+  state: 'open' | 'closed';
+  remainingMs: number;
+  epoch: number;
+}
+
+/**
+ * A registry's breakers shared with every node of a cluster through Redis: decisions stay local
+ * and lock-free, a sync on the registry's tick pushes each changed window and pulls the cluster's
+ * (one pipeline per interval), transitions travel by pub/sub, and half-open probes run on one node
+ * at a time under a lease. Redis lost, hung or slow means local decisions, never a waiting call.
+ */
+export class ClusterConnection {
+  /** Settles after the first sync (successful or not): await it before the first calls to join open breakers. */
+  readonly ready: Promise<void>;
+  private readonly options: ResolvedClusterOptions;
+  private readonly commands: RedisLike;
+  private readonly subscriber: RedisLike;
+  private readonly owned: boolean;
+  private readonly channel: string;
+  private readonly tracked = new Map<string, Tracked>();
+  private readonly listeners = new Set<(event: ClusterEvent) => void>();
+  private readonly unschedule: Disposer;
+  private readonly unlisten: Disposer;
+  /** Ms a node holding a breaker open for the cluster keeps it open past the cluster's deadline: the probing node decides first. */
+  private readonly holdMs: number;
+  private readonly leaseMs: number;
+  private connected = false;
+  private everSynced = false;
+  private closed = false;
+  private syncs = 0;
+  private failedSyncs = 0;
+  private roundTrips = 0;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly registry: Registry,
+    options: ClusterOptions,
+  ) {
+    this.options = resolveClusterOptions(options, `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`);
+    const { commands, subscriber, owned } = openRedis(this.options.redis, this.options.syncIntervalMs);
+    this.commands = commands;
+    this.subscriber = subscriber;
+    this.owned = owned;
+    this.channel = `${this.options.namespace}:transitions`;
+    this.holdMs = Math.max(1000, 8 * this.options.syncIntervalMs);
+    this.leaseMs = Math.max(2000, 8 * this.options.syncIntervalMs);
+    this.subscriber.on('message', ((channel: string, text: string) => {
+      if (channel === this.channel) this.receive(text);
+    }) as never);
+    // Connection errors show in `status` and as a 'lost' event; ioredis reconnects by itself.
+    const noteError = ((error: Error) => (this.lastError = error.message)) as never;
+    this.commands.on('error', noteError);
+    this.subscriber.on('error', noteError);
+    this.unlisten = registry.onEvent((event) => this.observe(event));
+    this.ready = this.start();
+    this.unschedule = registry.schedule('cluster-sync', this.options.syncIntervalMs, () => this.sync());
+  }
+
+  get status(): ClusterStatus {
+    let heldOpen = 0;
+    for (const tracked of this.tracked.values()) if (tracked.held) heldOpen++;
+    return {
+      nodeId: this.options.nodeId,
+      mode: this.options.mode,
+      connected: this.connected,
+      syncs: this.syncs,
+      failedSyncs: this.failedSyncs,
+      roundTrips: this.roundTrips,
+      lastError: this.lastError,
+      breakers: this.tracked.size,
+      heldOpen,
+    };
+  }
+
+  /** Calls `listener` when Redis is lost or back. */
+  onEvent(listener: (event: ClusterEvent) => void): Disposer {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Stops syncing; breakers the cluster held open keep the cluster's deadline, then recover locally. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unschedule();
+    this.unlisten();
+    this.releaseHolds();
+    this.subscriber.disconnect();
+    if (this.owned) this.commands.disconnect();
+  }
+
+  private async start(): Promise<void> {
+    await Promise.all([whenReady(this.commands), whenReady(this.subscriber)]);
+    await this.subscriber.subscribe(this.channel);
+    await this.sync();
+  }
+
+  /** One sync: every breaker whose window changed (or that the cluster holds, or never synced) in one pipeline. */
+  private async sync(): Promise<void> {
+    if (this.closed || (!this.everSynced && this.commands.status !== 'ready')) return;
+    const batch: { tracked: Tracked; breaker: CircuitBreaker; line: string }[] = [];
+    for (const entry of this.registry.entries()) {
+      const key = `${entry.kind}\u0000${entry.name}`;
+      const tracked = this.tracked.get(key) ?? this.track(key, entry.kind, entry.name);
+      const line = windowLine(entry.breaker, tracked);
+      if (line !== tracked.pushed || tracked.open || tracked.held || !this.connected) {
+        batch.push({ tracked, breaker: entry.breaker, line });
+      }
+    }
+    // With nothing to store, a PING keeps `status` and the lost/restored events true.
+    const pipeline = this.commands.pipeline();
+    if (batch.length === 0) pipeline.ping();
+    for (const { tracked, breaker, line } of batch)
+      pipeline.breakwaterSync(...tracked.keys, ...this.syncArguments(tracked, breaker, line));
+    this.roundTrips++;
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await pipeline.exec();
+    } catch (error) {
+      return this.lost(error);
+    }
+    const failed = results?.find(([error]) => error !== null);
+    if (results === null || failed !== undefined) return this.lost(failed?.[0] ?? new Error('pipeline discarded'));
+    this.syncs++;
+    this.everSynced = true;
+    if (!this.connected) {
+      this.connected = true;
+      if (this.syncs > 1) this.emit({ type: 'restored', reason: 'a sync succeeded again' });
+    }
+    batch.forEach(({ tracked, breaker, line }, i) => {
+      const reply = results[i][1];
+      tracked.pushed = line;
+      const [open, remainingMs, epoch, probe] = reply as number[];
+      this.apply(tracked, breaker, { key: '', state: open === 1 ? 'open' : 'closed', remainingMs, epoch });
+      if (open === 1 && probe === 1) this.probe(tracked, breaker, epoch);
+      else if (tracked.probing >= 0 && open === 1) this.hold(tracked, breaker, remainingMs); // the lease went elsewhere
+    });
+  }
+
+  private track(key: string, kind: string, name: string): Tracked {
+    const tag = createHash('sha1').update(key).digest('hex').slice(0, 20);
+    const prefix = `${this.options.namespace}:{${tag}}`;
+    const tracked: Tracked = {
+      kind,
+      name,
+      keys: [`${prefix}:windows`, `${prefix}:state`, `${prefix}:probe`],
+      pushed: '',
+      epoch: 0,
+      open: false,
+      openUntil: 0,
+      held: false,
+      probing: -1,
+    };
+    this.tracked.set(key, tracked);
+    return tracked;
+  }
+
+  private syncArguments(tracked: Tracked, breaker: CircuitBreaker, line: string): (string | number)[] {
+    const o = breaker.options;
+    // A node's window stays in the sum while it could still be in its own window.
+    const freshMs = (o.slidingWindowType === 'time' ? o.slidingWindowSize : 60_000) + 2 * this.options.syncIntervalMs;
+    const [calls, failures, slow, tripped] = line.split(' ');
+    return [
+      this.options.nodeId,
+      calls,
+      failures,
+      slow,
+      tripped,
+      freshMs,
+      o.minimumCalls,
+      o.failureRateThreshold / 100,
+      o.slowCallRateThreshold / 100,
+      o.recoveryTimeout,
+      this.options.mode,
+      this.options.quorum,
+      this.leaseMs,
+      this.channel,
+      `${tracked.kind}\u0000${tracked.name}`,
+    ];
+  }
+
+  /** Applies the cluster's state of a breaker (from a sync or a message) when it is news. */
+  private apply(tracked: Tracked, breaker: CircuitBreaker, message: Message): void {
+    if (message.epoch < tracked.epoch) return;
+    tracked.epoch = message.epoch;
+    if (message.state === 'open') {
+      tracked.open = true;
+      tracked.openUntil = performance.now() + message.remainingMs;
+      if (tracked.probing !== message.epoch) this.hold(tracked, breaker, message.remainingMs);
+      return;
+    }
+    const wasHeld = tracked.held || tracked.probing >= 0;
+    tracked.open = false;
+    tracked.held = false;
+    tracked.probing = -1;
+    const state = breaker.getState();
+    if (wasHeld && (state === 'open' || state === 'half-open')) breaker.clusterMove('closed');
+  }
+
+  /** Keeps the breaker open past the cluster's deadline, so that only the probing node probes. */
+  private hold(tracked: Tracked, breaker: CircuitBreaker, remainingMs: number): void {
+    tracked.probing = -1;
+    tracked.held = true;
+    const period = remainingMs + this.holdMs;
+    const state = breaker.getState();
+    if (state === 'forced-open' || state === 'disabled') return;
+    if (state !== 'open' || breaker.getMetrics().retryAfterMs < period - this.holdMs / 2)
+      breaker.clusterMove('open', period);
+  }
+
+  /** This node holds the probe lease: its breaker may go half-open now and probe for the cluster. */
+  private probe(tracked: Tracked, breaker: CircuitBreaker, epoch: number): void {
+    if (tracked.probing === epoch) return;
+    tracked.probing = epoch;
+    tracked.held = false;
+    if (breaker.getState() === 'open') breaker.clusterMove('open', 0);
+  }
+
+  /** The probing node's local verdict (its half-open breaker closed or opened again) becomes the cluster's. */
+  private observe(event: BreakerEvent): void {
+    if (event.event_type !== 'transition' || this.closed) return;
+    const tracked = this.tracked.get(`${event.kind}\u0000${event.breaker}`);
+    const detail = event.detail as { from?: string; to?: string } | null;
+    if (tracked === undefined || tracked.probing < 0 || detail?.from !== 'half-open') return;
+    const breaker = this.registry.get(event.kind, event.breaker);
+    if (breaker === undefined) return;
+    const verdict = detail.to === 'closed' ? 'closed' : 'open';
+    const recoveryMs = verdict === 'open' ? Math.max(1, breaker.getMetrics().retryAfterMs) : 0;
+    const epoch = tracked.probing;
+    this.commands
+      .breakwaterVerdict(
+        ...tracked.keys,
+        this.options.nodeId,
+        verdict,
+        recoveryMs,
+        this.channel,
+        epoch,
+        `${tracked.kind}\u0000${tracked.name}`,
+      )
+      .catch((error: unknown) => this.lost(error));
+  }
+
+  private receive(text: string): void {
+    let message: Message;
+    try {
+      message = JSON.parse(text) as Message;
+    } catch {
+      return; // not ours: another program publishing on the channel
+    }
+    if (typeof message?.key !== 'string' || (message.state !== 'open' && message.state !== 'closed')) return;
+    const split = message.key.indexOf('\u0000');
+    const kind = message.key.slice(0, split);
+    const name = message.key.slice(split + 1);
+    const breaker = this.registry.get(kind, name);
+    if (breaker === undefined) return;
+    const tracked = this.tracked.get(message.key) ?? this.track(message.key, kind, name);
+    if (message.epoch <= tracked.epoch) return;
+    this.apply(tracked, breaker, message);
+  }
+
+  /** Redis lost, hung or slow: every node decides locally from now on, until a sync succeeds. */
+  private lost(error: unknown): void {
+    this.failedSyncs++;
+    this.lastError = error instanceof Error ? error.message : String(error);
+    if (this.connected || !this.everSynced) {
+      const wasConnected = this.connected;
+      this.connected = false;
+      this.releaseHolds();
+      if (wasConnected) this.emit({ type: 'lost', reason: this.lastError });
+    }
+  }
+
+  /** Breakers held open for the cluster keep its deadline and then recover on their own. */
+  private releaseHolds(): void {
+    const now = performance.now();
+    for (const tracked of this.tracked.values()) {
+      if (!tracked.held && tracked.probing < 0) continue;
+      tracked.held = false;
+      tracked.probing = -1;
+      tracked.open = false;
+      tracked.pushed = '';
+      const breaker = this.registry.get(tracked.kind, tracked.name);
+      if (breaker?.getState() === 'open') breaker.clusterMove('open', Math.max(0, tracked.openUntil - now));
+    }
+  }
+
+  private emit(event: ClusterEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+/** A breaker's window as the cluster sums it, and whether it tripped on this node alone. */
+function windowLine(breaker: CircuitBreaker, tracked: Tracked): string {
+  if (!breaker.active) return '0 0 0 0';
+  const metrics = breaker.getMetrics();
+  const trippedHere =
+    (metrics.state === 'open' || metrics.state === 'half-open') && !tracked.held && tracked.probing < 0;
+  return `${metrics.window.calls} ${metrics.window.failures} ${metrics.window.slowCalls} ${trippedHere ? 1 : 0}`;
+}

@@ -1,0 +1,69 @@
+import type { ClusterRedisClient } from './options';
+import { SYNC_SCRIPT, VERDICT_SCRIPT } from './scripts';
+
+/** The calls the cluster makes on a client: its scripts, pipelines and pub/sub (ioredis's API). */
+export interface RedisLike extends ClusterRedisClient {
+  status: string;
+  defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
+  pipeline(): RedisPipeline;
+  breakwaterVerdict(...args: (string | number)[]): Promise<number>;
+  subscribe(channel: string): Promise<unknown>;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  once(event: string, listener: (...args: never[]) => void): unknown;
+  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+}
+
+export interface RedisPipeline {
+  breakwaterSync(...args: (string | number)[]): RedisPipeline;
+  ping(): RedisPipeline;
+  exec(): Promise<[Error | null, unknown][] | null>;
+}
+
+/** What a command may take before it counts as failed: Redis hung or slow never holds the sync. */
+export function commandTimeoutMs(syncIntervalMs: number): number {
+  return Math.min(1000, Math.max(50, syncIntervalMs));
+}
+
+/**
+ * The commands client (scripts defined) and the subscriber: made from a URL with ioredis (an
+ * optional peer dependency, loaded here only), or the caller's client and a duplicate of it.
+ */
+export function openRedis(
+  redis: string | ClusterRedisClient,
+  syncIntervalMs: number,
+): { commands: RedisLike; subscriber: RedisLike; owned: boolean } {
+  let commands: RedisLike;
+  if (typeof redis === 'string') {
+    let Redis: new (url: string, options: object) => RedisLike;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      Redis = require('ioredis') as typeof Redis;
+    } catch {
+      throw new Error('breakwater/cluster: connecting by URL needs the ioredis package: npm install ioredis');
+    }
+    commands = new Redis(redis, {
+      commandTimeout: commandTimeoutMs(syncIntervalMs),
+      // No queue while disconnected: a sync fails at once and the nodes decide locally.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times: number) => Math.min(50 * times, 1000),
+    });
+  } else {
+    commands = redis as RedisLike;
+  }
+  commands.defineCommand('breakwaterSync', { numberOfKeys: 3, lua: SYNC_SCRIPT });
+  commands.defineCommand('breakwaterVerdict', { numberOfKeys: 3, lua: VERDICT_SCRIPT });
+  return { commands, subscriber: commands.duplicate() as RedisLike, owned: typeof redis === 'string' };
+}
+
+/** Resolves once `client` is connected (or at once when it is). */
+export function whenReady(client: RedisLike): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const ready = (): void => {
+      client.removeListener('ready', ready);
+      resolve();
+    };
+    client.on('ready', ready);
+  });
+}

@@ -1,0 +1,96 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { resolve } from 'node:path';
+
+const ENTRY = resolve(__dirname, '../../../dist/index.js');
+const CLUSTER_ENTRY = resolve(__dirname, '../../../dist/cluster/index.js');
+
+/** What a node process runs: one registry, breaker endpoint "db", connected to the cluster; it answers commands on stdin. */
+const NODE_SCRIPT = `
+const { createInterface } = require('node:readline');
+const { Registry } = require(${JSON.stringify(ENTRY)});
+const { connectCluster } = require(${JSON.stringify(CLUSTER_ENTRY)});
+const options = JSON.parse(process.argv.at(-1));
+const registry = new Registry();
+const breaker = registry.getOrCreate('endpoint', 'db', options.breaker);
+const changes = [];
+breaker.on('stateChange', (change) => changes.push(change.to + ':' + change.reason));
+const cluster = connectCluster(registry, options.cluster);
+const events = [];
+cluster.onEvent((event) => events.push(event.type));
+let sent = 0;
+const until = async (done) => { for (let i = 0; i < 2000 && !done(); i++) await new Promise((r) => setTimeout(r, 10)); return done(); };
+const commands = {
+  ready: async () => { await cluster.ready; return { state: breaker.getState(), retryAfterMs: breaker.getMetrics().retryAfterMs }; },
+  fail: async ({ n }) => {
+    for (let i = 0; i < n; i++) await breaker.execute(async () => { sent++; throw new Error('down'); }).catch(() => {});
+    return { state: breaker.getState() };
+  },
+  succeed: async ({ n }) => {
+    for (let i = 0; i < n; i++) await breaker.execute(async () => { sent++; }).catch(() => {});
+    return { state: breaker.getState() };
+  },
+  waitState: async ({ state }) => ({ reached: await until(() => breaker.getState() === state), state: breaker.getState() }),
+  waitEvent: async ({ type }) => ({ reached: await until(() => events.includes(type)), events }),
+  callUntilClosed: async () => {
+    for (let i = 0; i < 1000 && breaker.getState() !== 'closed'; i++) {
+      await breaker.execute(async () => { sent++; }).catch(() => {});
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return { state: breaker.getState() };
+  },
+  syncs: async ({ n }) => { const from = cluster.status.syncs; return { reached: await until(() => cluster.status.syncs >= from + n) }; },
+  report: async () => ({ state: breaker.getState(), changes, events, sent, status: cluster.status }),
+};
+createInterface({ input: process.stdin }).on('line', async (line) => {
+  const command = JSON.parse(line);
+  const reply = await commands[command.op](command);
+  process.stdout.write(JSON.stringify(reply) + '\\n');
+});
+process.stdout.write('{"started":true}\\n');
+`;
+
+export interface NodeOptions {
+  breaker?: Record<string, unknown>;
+  cluster: Record<string, unknown>;
+}
+
+/** A real Node process acting as one node of the cluster. */
+export class ClusterNode {
+  private readonly replies: ((line: string) => void)[] = [];
+  private readonly started: Promise<void>;
+
+  private constructor(private readonly child: ChildProcess) {
+    let markStarted: () => void = () => {};
+    this.started = new Promise((resolveStarted) => (markStarted = resolveStarted));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line === '{"started":true}') markStarted();
+      else this.replies.shift()?.(line);
+    });
+  }
+
+  static async start(options: NodeOptions): Promise<ClusterNode> {
+    const child = spawn(process.execPath, ['-e', NODE_SCRIPT, '--', JSON.stringify(options)], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const node = new ClusterNode(child);
+    await node.started;
+    return node;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Sends a command and resolves with the node's reply. */
+  send<T = Record<string, unknown>>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+    return new Promise((resolveReply) => {
+      this.replies.push((line) => resolveReply(JSON.parse(line) as T));
+      this.child.stdin!.write(`${JSON.stringify({ op, ...args })}\n`);
+    });
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,144 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterNode, type NodeOptions } from './cluster-node';
+import { RedisServer } from './redis-server';
+
+// Real redis-server, real node processes. Nothing here asserts a duration: the nodes wait for
+// states and events with guards, and the assertions are about who sent what and what they saw.
+let redis: RedisServer;
+const nodes: ClusterNode[] = [];
+let namespaces = 0;
+
+beforeAll(async () => {
+  redis = await RedisServer.start();
+});
+afterAll(async () => {
+  await redis.kill();
+});
+afterEach(() => {
+  for (const node of nodes.splice(0)) node.kill();
+});
+
+interface Report {
+  state: string;
+  changes: string[];
+  events: string[];
+  sent: number;
+  status: { connected: boolean; syncs: number; roundTrips: number };
+}
+
+async function startNodes(count: number, breaker: Record<string, unknown>, cluster: Record<string, unknown> = {}) {
+  const namespace = `test${++namespaces}`;
+  const options = (i: number): NodeOptions => ({
+    breaker,
+    cluster: { redis: redis.url, namespace, syncIntervalMs: 50, nodeId: `node-${i}`, ...cluster },
+  });
+  const started = await Promise.all(Array.from({ length: count }, (_, i) => ClusterNode.start(options(i))));
+  nodes.push(...started);
+  await Promise.all(started.map((node) => node.send('ready')));
+  return {
+    started,
+    join: async () => {
+      const node = await ClusterNode.start(options(count));
+      nodes.push(node);
+      return node;
+    },
+  };
+}
+
+/** minimumCalls is what holds a lone breaker back: 3 failures a node, 9 needed. */
+const FEW_CALLS = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 1500 };
+
+describe('a cluster through Redis, mode aggregate', () => {
+  it('opens every node when the windows of all nodes cross the thresholds together, with reason cluster', async () => {
+    const { started } = await startNodes(3, FEW_CALLS);
+    for (const node of started) expect(await node.send('fail', { n: 3 })).toEqual({ state: 'closed' });
+    const reached = await Promise.all(
+      started.map((node) => node.send<{ reached: boolean }>('waitState', { state: 'open' })),
+    );
+    expect(reached.map((r) => r.reached)).toEqual([true, true, true]);
+    const reports = await Promise.all(started.map((node) => node.send<Report>('report')));
+    for (const report of reports) expect(report.changes).toEqual(['open:cluster']);
+    expect(reports.reduce((sum, report) => sum + report.sent, 0)).toBe(9);
+  });
+
+  it('lets one node probe per half-open round, and its verdict closes every node', async () => {
+    const { started } = await startNodes(3, { ...FEW_CALLS, halfOpenMaxCalls: 1 });
+    for (const node of started) await node.send('fail', { n: 3 });
+    await Promise.all(started.map((node) => node.send('waitState', { state: 'open' })));
+    const before = await Promise.all(started.map((node) => node.send<Report>('report')));
+    // Every node keeps calling the (now healthy) dependency until its breaker closes.
+    await Promise.all(started.map((node) => node.send('callUntilClosed')));
+    const after = await Promise.all(started.map((node) => node.send<Report>('report')));
+    const probes = after.reduce((sum, report, i) => sum + report.sent - before[i].sent, 0);
+    expect(probes).toBe(1);
+    const closings = after.map((report) => report.changes.at(-1));
+    expect(closings.filter((change) => change === 'closed:probe-success')).toHaveLength(1);
+    expect(closings.filter((change) => change === 'closed:cluster')).toHaveLength(2);
+  });
+
+  it('starts a node that joins while the cluster holds a breaker open as open, with the remaining deadline', async () => {
+    const { started, join } = await startNodes(2, { ...FEW_CALLS, minimumCalls: 4, recoveryTimeout: 60_000 });
+    for (const node of started) await node.send('fail', { n: 2 });
+    await Promise.all(started.map((node) => node.send('waitState', { state: 'open' })));
+    const joined = await join();
+    const ready = await joined.send<{ state: string; retryAfterMs: number }>('ready');
+    expect(ready.state).toBe('open');
+    expect(ready.retryAfterMs).toBeGreaterThan(50_000);
+  });
+
+  it('trips a node alone on its own window, without opening the others', async () => {
+    const { started } = await startNodes(2, { minimumCalls: 4, failureRateThreshold: 50, failureThreshold: 0 });
+    await started[1].send('succeed', { n: 20 });
+    await started[1].send('syncs', { n: 2 }); // the cluster's window holds its successes first
+    expect(await started[0].send('fail', { n: 4 })).toEqual({ state: 'open' });
+    await started[1].send('syncs', { n: 4 });
+    expect((await started[1].send<Report>('report')).state).toBe('closed');
+  });
+});
+
+describe('a cluster through Redis, mode quorum', () => {
+  it('opens the cluster once `quorum` nodes tripped locally', async () => {
+    const { started } = await startNodes(3, { failureThreshold: 3, minimumCalls: 100 }, { mode: 'quorum', quorum: 2 });
+    expect(await started[0].send('fail', { n: 3 })).toEqual({ state: 'open' });
+    await started[2].send('syncs', { n: 4 });
+    expect((await started[2].send<Report>('report')).state).toBe('closed');
+    expect(await started[1].send('fail', { n: 3 })).toEqual({ state: 'open' });
+    expect(await started[2].send('waitState', { state: 'open' })).toMatchObject({ reached: true });
+    expect((await started[2].send<Report>('report')).changes).toEqual(['open:cluster']);
+  });
+});
+
+describe('a cluster when Redis is lost', () => {
+  it('decides locally while Redis hangs (SIGSTOP), and syncs again when it answers', async () => {
+    const { started } = await startNodes(2, { failureThreshold: 3 });
+    redis.pause();
+    try {
+      expect(await started[0].send('waitEvent', { type: 'lost' })).toMatchObject({ reached: true });
+      // Calls never wait on Redis: a local trip happens as without a cluster.
+      expect(await started[0].send('fail', { n: 3 })).toEqual({ state: 'open' });
+    } finally {
+      redis.resume();
+    }
+    expect(await started[0].send('waitEvent', { type: 'restored' })).toMatchObject({ reached: true });
+    expect((await started[0].send<Report>('report')).status.connected).toBe(true);
+  });
+
+  it('falls back when Redis is killed, and resyncs once it is back', async () => {
+    const { started } = await startNodes(2, FEW_CALLS);
+    await redis.kill();
+    expect(await started[1].send('waitEvent', { type: 'lost' })).toMatchObject({ reached: true });
+    expect(await started[1].send('succeed', { n: 5 })).toEqual({ state: 'closed' });
+    await redis.restart();
+    expect(await started[1].send('waitEvent', { type: 'restored' })).toMatchObject({ reached: true });
+    // The cluster works again: the nodes' failures open it.
+    for (const node of started) await node.send('fail', { n: 9 });
+    expect(await started[1].send('waitState', { state: 'open' })).toMatchObject({ reached: true });
+  });
+
+  it('carries on when a node is killed mid-sync', async () => {
+    const { started } = await startNodes(3, FEW_CALLS, { syncIntervalMs: 10 });
+    started[0].kill();
+    for (const node of started.slice(1)) await node.send('fail', { n: 5 });
+    expect(await started[2].send('waitState', { state: 'open' })).toMatchObject({ reached: true });
+  });
+});

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { Registry } from '../../../src';
+import { connectCluster } from '../../../src/cluster';
+
+describe('connectCluster options', () => {
+  const registry = new Registry();
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{}, /redis must be a redis:\/\/ or rediss:\/\/ URL, or an ioredis client, got undefined/],
+    [
+      { redis: 'http://127.0.0.1' },
+      /redis must be a redis:\/\/ or rediss:\/\/ URL, or an ioredis client, got "http:\/\/127.0.0.1"/,
+    ],
+    [
+      { redis: 'redis://127.0.0.1:1', namespace: 'a b' },
+      /namespace must be 1-64 letters, digits, "_", ".", ":" or "-", got "a b"/,
+    ],
+    [{ redis: 'redis://127.0.0.1:1', syncIntervalMs: 5 }, /syncIntervalMs must be an integer from 10 to 60000, got 5/],
+    [{ redis: 'redis://127.0.0.1:1', mode: 'majority' }, /mode must be "aggregate" or "quorum", got "majority"/],
+    [
+      { redis: 'redis://127.0.0.1:1', mode: 'quorum' },
+      /quorum must be an integer from 1 to 10000 in mode 'quorum', got undefined/,
+    ],
+    [{ redis: 'redis://127.0.0.1:1', nodeId: 'a b' }, /nodeId must be 1-128 characters without spaces, got "a b"/],
+  ];
+  it.each(cases)('refuses %j, naming the option', (options, message) => {
+    expect(() => connectCluster(registry, options as never)).toThrow(message);
+  });
+});

@@ -15,25 +15,44 @@ import { benchDir, distDir, loadBreakwater, machine, markdownTable, median, writ
 const NODES = 4;
 const TRIALS = Number(process.env.BENCH_CLUSTER_TRIALS ?? 3);
 const SPREAD_TRIALS = Number(process.env.BENCH_CLUSTER_SPREAD_TRIALS ?? 20);
-const RATE_LIMITED = { minimumCalls: 10, failureRateThreshold: 50, failureThreshold: 0, slidingWindowSize: 60_000, recoveryTimeout: 60_000 };
+const RATE_LIMITED = {
+  minimumCalls: 10,
+  failureRateThreshold: 50,
+  failureThreshold: 0,
+  slidingWindowSize: 60_000,
+  recoveryTimeout: 60_000,
+};
 
 const port = await freePort();
 const redisUrl = `redis://127.0.0.1:${port}`;
-const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const redis = spawn(
+  'redis-server',
+  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 redis.on('error', () => {
   console.error('bench:cluster needs redis-server (Debian: apt-get install redis-server)');
   process.exit(2);
 });
-await new Promise((resolve) => redis.stdout.on('data', (chunk) => String(chunk).includes('Ready to accept') && resolve()));
+await new Promise((resolve) =>
+  redis.stdout.on('data', (chunk) => String(chunk).includes('Ready to accept') && resolve()),
+);
 
 let namespaces = 0;
 
 /** Four node processes: joined through Redis, or independent. */
 async function fleet(independent) {
   const namespace = `bench${++namespaces}`;
-  const nodes = await Promise.all(Array.from({ length: NODES }, () => startNode({ independent, redis: redisUrl, namespace })));
+  const nodes = await Promise.all(
+    Array.from({ length: NODES }, () => startNode({ independent, redis: redisUrl, namespace })),
+  );
   await Promise.all(nodes.map((node) => node.send('ready')));
-  return { nodes, namespace, all: (op, args) => Promise.all(nodes.map((node) => node.send(op, args))), close: () => nodes.forEach((node) => node.kill()) };
+  return {
+    nodes,
+    namespace,
+    all: (op, args) => Promise.all(nodes.map((node) => node.send(op, args))),
+    close: () => nodes.forEach((node) => node.kill()),
+  };
 }
 
 /** Failed calls the four nodes send, at `rate` calls a second each, before every one of them is open. */
@@ -42,7 +61,12 @@ async function failedBeforeOpen(independent, rate) {
   for (let trial = 0; trial < TRIALS; trial++) {
     const cluster = await fleet(independent);
     await cluster.all('down', { down: true });
-    const replies = await cluster.all('callUntilOpen', { name: 'payments', breakerOptions: RATE_LIMITED, rate, maxMs: 60_000 });
+    const replies = await cluster.all('callUntilOpen', {
+      name: 'payments',
+      breakerOptions: RATE_LIMITED,
+      rate,
+      maxMs: 60_000,
+    });
     sent.push(replies.reduce((sum, reply) => sum + reply.failed, 0));
     cluster.close();
   }
@@ -55,25 +79,41 @@ async function decisionToLastOpen() {
   await cluster.all('down', { down: true });
   const spreads = [];
   for (let trial = 0; trial < SPREAD_TRIALS; trial++) {
-    const replies = await cluster.all('callUntilOpen', { name: `spread-${trial}`, breakerOptions: { ...RATE_LIMITED, minimumCalls: 40 }, rate: 50, maxMs: 30_000 });
+    const replies = await cluster.all('callUntilOpen', {
+      name: `spread-${trial}`,
+      breakerOptions: { ...RATE_LIMITED, minimumCalls: 40 },
+      rate: 50,
+      maxMs: 30_000,
+    });
     const opened = replies.map((reply) => reply.openedAt);
     spreads.push(Math.max(...opened) - Math.min(...opened));
   }
   cluster.close();
   spreads.sort((a, b) => a - b);
-  return { p50: spreads[Math.floor(spreads.length / 2)], p99: spreads[Math.min(spreads.length - 1, Math.ceil(spreads.length * 0.99) - 1)] };
+  return {
+    p50: spreads[Math.floor(spreads.length / 2)],
+    p99: spreads[Math.min(spreads.length - 1, Math.ceil(spreads.length * 0.99) - 1)],
+  };
 }
 
 /** Calls reaching the still-down dependency per half-open round, across the four nodes. */
 async function callsPerRound(independent) {
-  const options = { minimumCalls: 10, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 500, halfOpenMaxCalls: 1 };
+  const options = {
+    minimumCalls: 10,
+    failureRateThreshold: 50,
+    failureThreshold: 0,
+    recoveryTimeout: 500,
+    halfOpenMaxCalls: 1,
+  };
   const cluster = await fleet(independent);
   await cluster.all('down', { down: true });
   await cluster.all('callUntilOpen', { name: 'rounds', breakerOptions: options, rate: 50, maxMs: 30_000 });
   const replies = await cluster.all('callFor', { name: 'rounds', breakerOptions: options, rate: 50, ms: 6_000 });
   const reached = replies.reduce((sum, reply) => sum + reply.reached, 0);
   // Rounds: each independent breaker runs its own; the cluster counts its reopenings in Redis.
-  const rounds = independent ? median(replies.map((reply) => reply.opens)) : await clusterRounds(cluster.namespace, 'rounds');
+  const rounds = independent
+    ? median(replies.map((reply) => reply.opens))
+    : await clusterRounds(cluster.namespace, 'rounds');
   cluster.close();
   return { reached, rounds, perRound: reached / Math.max(1, rounds) };
 }
@@ -94,7 +134,10 @@ async function guardedCallCost() {
   const registries = { off: new Registry(), on: new Registry() };
   const joined = connectCluster(registries.on, { redis: redisUrl, namespace: `bench-cost` });
   await joined.ready;
-  const breakers = { off: registries.off.getOrCreate('endpoint', 'cost'), on: registries.on.getOrCreate('endpoint', 'cost') };
+  const breakers = {
+    off: registries.off.getOrCreate('endpoint', 'cost'),
+    on: registries.on.getOrCreate('endpoint', 'cost'),
+  };
   const calls = 5_000_000;
   const samples = { off: [], on: [] };
   for (let round = 0; round < 7; round++) {
@@ -121,7 +164,11 @@ async function roundTripsWithManyBreakers() {
 
 const results = {};
 results.fewCalls = { rate: 2, cluster: await failedBeforeOpen(false, 2), independent: await failedBeforeOpen(true, 2) };
-results.manyCalls = { rate: 200, cluster: await failedBeforeOpen(false, 200), independent: await failedBeforeOpen(true, 200) };
+results.manyCalls = {
+  rate: 200,
+  cluster: await failedBeforeOpen(false, 200),
+  independent: await failedBeforeOpen(true, 200),
+};
 results.spread = await decisionToLastOpen();
 results.rounds = { cluster: await callsPerRound(false), independent: await callsPerRound(true) };
 results.cost = await guardedCallCost();
@@ -130,23 +177,63 @@ redis.kill('SIGKILL');
 
 const f = (value, digits = 1) => value.toFixed(digits);
 const rows = [
-  ['failed calls before all 4 open, 2 calls/s each', results.fewCalls.cluster, results.fewCalls.independent, f(results.fewCalls.cluster / results.fewCalls.independent, 2), '<= 0.5'],
-  ['failed calls before all 4 open, 200 calls/s each', results.manyCalls.cluster, results.manyCalls.independent, f(results.manyCalls.cluster / results.manyCalls.independent, 2), 'as it is'],
-  ['decision to last node open, ms, p50 / p99', `${f(results.spread.p50)} / ${f(results.spread.p99)}`, '-', '-', 'p99 <= 100'],
-  ['calls reaching the down dependency per half-open round (halfOpenMaxCalls 1)', f(results.rounds.cluster.perRound, 2), f(results.rounds.independent.perRound, 2), '-', '<= 1 vs 4'],
-  ['guarded sync call, ns', f(results.cost.on), f(results.cost.off), f(results.cost.on / results.cost.off, 3), '<= 1.05'],
-  ['Redis round trips per node per second, 10,000 active breakers, sync every 250 ms', f(results.roundTripsPerSecond, 2), '-', '-', 'about 4'],
+  [
+    'failed calls before all 4 open, 2 calls/s each',
+    results.fewCalls.cluster,
+    results.fewCalls.independent,
+    f(results.fewCalls.cluster / results.fewCalls.independent, 2),
+    '<= 0.5',
+  ],
+  [
+    'failed calls before all 4 open, 200 calls/s each',
+    results.manyCalls.cluster,
+    results.manyCalls.independent,
+    f(results.manyCalls.cluster / results.manyCalls.independent, 2),
+    'as it is',
+  ],
+  [
+    'decision to last node open, ms, p50 / p99',
+    `${f(results.spread.p50)} / ${f(results.spread.p99)}`,
+    '-',
+    '-',
+    'p99 <= 100',
+  ],
+  [
+    'calls reaching the down dependency per half-open round (halfOpenMaxCalls 1)',
+    f(results.rounds.cluster.perRound, 2),
+    f(results.rounds.independent.perRound, 2),
+    '-',
+    '<= 1 vs 4',
+  ],
+  [
+    'guarded sync call, ns',
+    f(results.cost.on),
+    f(results.cost.off),
+    f(results.cost.on / results.cost.off, 3),
+    '<= 1.05',
+  ],
+  [
+    'Redis round trips per node per second, 10,000 active breakers, sync every 250 ms',
+    f(results.roundTripsPerSecond, 2),
+    '-',
+    '-',
+    'about 4',
+  ],
 ].map(([measure, cluster, independent, ratio, target]) => ({ measure, cluster, independent, ratio, target }));
 const info = machine({ nodes: NODES, trials: TRIALS, spreadTrials: SPREAD_TRIALS });
 console.log(markdownTable(rows));
 writeResults('cluster', { ...info, results }, `${markdownTable(rows)}\n`);
 
 function startNode(options) {
-  const child = spawn(process.execPath, [join(benchDir, 'lib/cluster-node.mjs'), JSON.stringify(options)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(benchDir, 'lib/cluster-node.mjs'), JSON.stringify(options)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const waiting = [];
   let started;
   const ready = new Promise((resolve) => (started = resolve));
-  createInterface({ input: child.stdout }).on('line', (line) => (line === '{"started":true}' ? started() : waiting.shift()?.(JSON.parse(line))));
+  createInterface({ input: child.stdout }).on('line', (line) =>
+    line === '{"started":true}' ? started() : waiting.shift()?.(JSON.parse(line)),
+  );
   const node = {
     send: (op, args = {}) =>
       new Promise((resolve) => {

@@ -12,7 +12,9 @@ const options = JSON.parse(process.argv[2]);
 /** Wall-clock ms with sub-ms resolution, comparable across processes of one host. */
 const wallNow = () => performance.timeOrigin + performance.now();
 const registry = new Registry();
-const cluster = options.independent ? undefined : connectCluster(registry, { redis: options.redis, namespace: options.namespace });
+const cluster = options.independent
+  ? undefined
+  : connectCluster(registry, { redis: options.redis, namespace: options.namespace });
 let dependencyDown = false;
 /** Calls that reached the dependency while it was down. */
 let failedCalls = 0;

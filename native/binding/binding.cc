@@ -385,6 +385,7 @@ constexpr Export kExports[] = {
     {"openHost", OpenHost},
     {"hostLookup", HostLookup},
     {"hostEntry", HostEntry},
+    {"hostSyncLease", HostSyncLease},
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

@@ -109,6 +109,16 @@ inline napi_value HostEntry(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// hostSyncLease(arenaId, staleMs) -> 1 while this process is the host's one cluster syncer
+inline napi_value HostSyncLease(napi_env env, napi_callback_info info) {
+  Call<2> call(env, info);
+  host::HostArena* arena = hostArenaArg(call.attachedArena(0), env);
+  int32_t staleMs;
+  if (!arena || !call.int32In(1, "staleMs", 1, int32_t(kMaxPeriodMs), staleMs)) return nullptr;
+  const uint32_t now = uint32_t(monotonicNowUs() / 1000);
+  return toJs(env, uint32_t{arena->holdSyncLease(now, uint32_t(staleMs))});
+}
+
 #else
 
 inline napi_value hostUnsupported(napi_env env, napi_callback_info) {
@@ -117,6 +127,7 @@ inline napi_value hostUnsupported(napi_env env, napi_callback_info) {
 constexpr napi_callback OpenHost = hostUnsupported;
 constexpr napi_callback HostLookup = hostUnsupported;
 constexpr napi_callback HostEntry = hostUnsupported;
+constexpr napi_callback HostSyncLease = hostUnsupported;
 
 #endif
 

@@ -48,10 +48,12 @@ struct HostHeader {
   uint64_t arenaBytes;
   uint64_t totalBytes;
   uint32_t lanePids[layout::kLanes];  // the process that owns each lane, 0 when free
-  uint8_t reserved[4096 - 48 - 4 * layout::kLanes];
+  uint64_t syncLease;                 // pid << 32 | the holder's last heartbeat, ms32 of CLOCK_MONOTONIC
+  uint8_t reserved[4096 - 56 - 4 * layout::kLanes];
 };
 static_assert(sizeof(HostHeader) == kHostHeaderBytes && offsetof(HostHeader, arenaBytes) == 32 &&
-              offsetof(HostHeader, lanePids) == 48, "LAYOUT.md \"Host arenas\" gives these offsets");
+                  offsetof(HostHeader, lanePids) == 48 && offsetof(HostHeader, syncLease) == 112,
+              "LAYOUT.md \"Host arenas\" gives these offsets");
 
 // Entry states, the low two bits of an entry's word; the high 32 bits are the claimer's pid.
 enum EntryState : uint64_t { kEmpty = 0, kClaiming = 1, kReady = 2, kDead = 3 };
@@ -185,6 +187,18 @@ class HostArena {
       }
     }
     return -1;
+  }
+
+  // The host's one syncing process (cluster sync): true while this process holds the lease,
+  // renewing it; taken over when its holder died or missed heartbeats for `staleMs`.
+  bool holdSyncLease(uint32_t nowMs32, uint32_t staleMs) noexcept {
+    const uint64_t pid = uint64_t(uint32_t(getpid()));
+    const uint64_t mine = (pid << 32) | nowMs32;
+    uint64_t word = atomic(header().syncLease).load(kAcquire);
+    const uint32_t holder = uint32_t(word >> 32);
+    const bool stale = int32_t(nowMs32 - uint32_t(word)) > int32_t(staleMs);
+    if (holder != pid && holder != 0 && !stale && processAlive(holder)) return false;
+    return atomic(header().syncLease).compare_exchange_strong(word, mine, kAcqRel, kAcquire);
   }
 
   void releaseLane(int32_t lane) noexcept {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CircuitBreaker } from '../breaker';
+import type { HostArena } from '../core/host-arena';
 import type { Disposer } from '../events';
 import type { BreakerEvent } from '../registry/event';
 import type { Registry } from '../registry/registry';
@@ -31,6 +32,8 @@ export interface ClusterStatus {
   readonly nodeId: string;
   readonly mode: 'aggregate' | 'quorum';
   readonly connected: boolean;
+  /** Whether this process syncs: always, unless its registry is in a host arena, whose one syncing process holds a lease. */
+  readonly syncing: boolean;
   readonly syncs: number;
   readonly failedSyncs: number;
   /** Pipelines sent to Redis: one per sync interval, whatever the number of breakers (a PING when none changed). */
@@ -75,6 +78,9 @@ export class ClusterConnection {
   /** Ms a node holding a breaker open for the cluster keeps it open past the cluster's deadline: the probing node decides first. */
   private readonly holdMs: number;
   private readonly leaseMs: number;
+  /** The registry's host arena: one process of the host syncs its breakers, for all of them. */
+  private readonly host: HostArena | undefined;
+  private syncing: boolean;
   private connected = false;
   private everSynced = false;
   private closed = false;
@@ -87,7 +93,14 @@ export class ClusterConnection {
     private readonly registry: Registry,
     options: ClusterOptions,
   ) {
-    this.options = resolveClusterOptions(options, `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`);
+    this.host = registry.hostArena;
+    this.syncing = this.host === undefined;
+    // With a host arena the host is the node, whichever of its processes syncs.
+    const defaultNodeId =
+      this.host === undefined
+        ? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+        : `${hostname()}:${this.host.path}`;
+    this.options = resolveClusterOptions(options, defaultNodeId);
     const { commands, subscriber, owned } = openRedis(this.options.redis, this.options.syncIntervalMs);
     this.commands = commands;
     this.subscriber = subscriber;
@@ -114,6 +127,7 @@ export class ClusterConnection {
       nodeId: this.options.nodeId,
       mode: this.options.mode,
       connected: this.connected,
+      syncing: this.syncing,
       syncs: this.syncs,
       failedSyncs: this.failedSyncs,
       roundTrips: this.roundTrips,
@@ -149,6 +163,11 @@ export class ClusterConnection {
   /** One sync: every breaker whose window changed (or that the cluster holds, or never synced) in one pipeline. */
   private async sync(): Promise<void> {
     if (this.closed || (!this.everSynced && this.commands.status !== 'ready')) return;
+    if (this.host !== undefined) {
+      this.syncing = this.host.holdSyncLease(Math.max(1000, 4 * this.options.syncIntervalMs));
+      if (!this.syncing) return;
+      this.registry.adoptHostBreakers(); // the host's breakers, whichever process named them
+    }
     const batch: { tracked: Tracked; breaker: CircuitBreaker; line: string }[] = [];
     for (const entry of this.registry.entries()) {
       const key = `${entry.kind}\u0000${entry.name}`;
@@ -292,6 +311,7 @@ export class ClusterConnection {
   }
 
   private receive(text: string): void {
+    if (!this.syncing) return; // the host's syncing process applies it, to the slots every process shares
     let message: Message;
     try {
       message = JSON.parse(text) as Message;

@@ -121,6 +121,14 @@ export class HostArena {
     return config;
   }
 
+  /**
+   * Whether this process is the host's one cluster syncer, renewing its lease: a process takes it
+   * when no live process renewed it within `staleMs`.
+   */
+  holdSyncLease(staleMs: number): boolean {
+    return this.binding.hostSyncLease(this.id, staleMs) === 1;
+  }
+
   /** Every breaker the arena names, in slot order. */
   entries(): HostEntry[] {
     const found: HostEntry[] = [];

@@ -59,7 +59,12 @@ export function loadNativeCore(): CoreBackend {
     nowUs: binding.nowUs,
     clockPage: binding.clockPage,
     monotonicNowUs: binding.monotonicNowUs,
-    host: { openHost: binding.openHost, hostLookup: binding.hostLookup, hostEntry: binding.hostEntry },
+    host: {
+      openHost: binding.openHost,
+      hostLookup: binding.hostLookup,
+      hostEntry: binding.hostEntry,
+      hostSyncLease: binding.hostSyncLease,
+    },
   };
   shared[LOADED] = loaded;
   return loaded;

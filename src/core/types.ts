@@ -65,4 +65,6 @@ export interface HostBinding {
   hostLookup(arena: number, key: string, config: Float64Array): number;
   /** Directory entry `index`: its key (its creation config into configOut), or null when it names nothing. */
   hostEntry(arena: number, index: number, configOut: Float64Array): string | null;
+  /** 1 while this process is the host's one cluster syncer (taking the lease over from a dead or silent holder). */
+  hostSyncLease(arena: number, staleMs: number): number;
 }

@@ -11,7 +11,7 @@ const { createInterface } = require('node:readline');
 const { Registry } = require(${JSON.stringify(ENTRY)});
 const { connectCluster } = require(${JSON.stringify(CLUSTER_ENTRY)});
 const options = JSON.parse(process.argv.at(-1));
-const registry = new Registry();
+const registry = new Registry(options.host ? { host: options.host } : {});
 const breaker = registry.getOrCreate('endpoint', 'db', options.breaker);
 const changes = [];
 breaker.on('stateChange', (change) => changes.push(change.to + ':' + change.reason));
@@ -40,6 +40,8 @@ const commands = {
     return { state: breaker.getState() };
   },
   syncs: async ({ n }) => { const from = cluster.status.syncs; return { reached: await until(() => cluster.status.syncs >= from + n) }; },
+  pause: async ({ ms }) => { await new Promise((r) => setTimeout(r, ms)); return {}; },
+  waitSyncing: async () => ({ reached: await until(() => cluster.status.syncing && cluster.status.syncs > 0) }),
   report: async () => ({ state: breaker.getState(), changes, events, sent, status: cluster.status }),
 };
 createInterface({ input: process.stdin }).on('line', async (line) => {
@@ -53,6 +55,8 @@ process.stdout.write('{"started":true}\\n');
 export interface NodeOptions {
   breaker?: Record<string, unknown>;
   cluster: Record<string, unknown>;
+  /** The registry's host arena, when the node shares its breakers with the other processes of its host. */
+  host?: { name: string; directory: string };
 }
 
 /** A real Node process acting as one node of the cluster. */

@@ -1,22 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ClusterNode, type NodeOptions } from './cluster-node';
-import { RedisServer } from './redis-server';
+import { useCluster } from './harness';
 
 // Real redis-server, real node processes. Nothing here asserts a duration: the nodes wait for
 // states and events with guards, and the assertions are about who sent what and what they saw.
-let redis: RedisServer;
-const nodes: ClusterNode[] = [];
+const { redis: server, nodes } = useCluster();
 let namespaces = 0;
-
-beforeAll(async () => {
-  redis = await RedisServer.start();
-});
-afterAll(async () => {
-  await redis.kill();
-});
-afterEach(() => {
-  for (const node of nodes.splice(0)) node.kill();
-});
 
 interface Report {
   state: string;
@@ -30,7 +19,7 @@ async function startNodes(count: number, breaker: Record<string, unknown>, clust
   const namespace = `test${++namespaces}`;
   const options = (i: number): NodeOptions => ({
     breaker,
-    cluster: { redis: redis.url, namespace, syncIntervalMs: 50, nodeId: `node-${i}`, ...cluster },
+    cluster: { redis: server().url, namespace, syncIntervalMs: 50, nodeId: `node-${i}`, ...cluster },
   });
   const started = await Promise.all(Array.from({ length: count }, (_, i) => ClusterNode.start(options(i))));
   nodes.push(...started);
@@ -111,13 +100,13 @@ describe('a cluster through Redis, mode quorum', () => {
 describe('a cluster when Redis is lost', () => {
   it('decides locally while Redis hangs (SIGSTOP), and syncs again when it answers', async () => {
     const { started } = await startNodes(2, { failureThreshold: 3 });
-    redis.pause();
+    server().pause();
     try {
       expect(await started[0].send('waitEvent', { type: 'lost' })).toMatchObject({ reached: true });
       // Calls never wait on Redis: a local trip happens as without a cluster.
       expect(await started[0].send('fail', { n: 3 })).toEqual({ state: 'open' });
     } finally {
-      redis.resume();
+      server().resume();
     }
     expect(await started[0].send('waitEvent', { type: 'restored' })).toMatchObject({ reached: true });
     expect((await started[0].send<Report>('report')).status.connected).toBe(true);
@@ -125,10 +114,10 @@ describe('a cluster when Redis is lost', () => {
 
   it('falls back when Redis is killed, and resyncs once it is back', async () => {
     const { started } = await startNodes(2, FEW_CALLS);
-    await redis.kill();
+    await server().kill();
     expect(await started[1].send('waitEvent', { type: 'lost' })).toMatchObject({ reached: true });
     expect(await started[1].send('succeed', { n: 5 })).toEqual({ state: 'closed' });
-    await redis.restart();
+    await server().restart();
     expect(await started[1].send('waitEvent', { type: 'restored' })).toMatchObject({ reached: true });
     // The cluster works again: the nodes' failures open it.
     for (const node of started) await node.send('fail', { n: 9 });

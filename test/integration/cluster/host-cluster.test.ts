@@ -1,0 +1,55 @@
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { arenaFolder } from '../host/processes';
+import { ClusterNode } from './cluster-node';
+import { useCluster } from './harness';
+
+const { redis, nodes } = useCluster();
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+interface Report {
+  state: string;
+  changes: string[];
+  status: { syncing: boolean; roundTrips: number };
+}
+
+const BREAKER = { minimumCalls: 8, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
+
+describe('a host arena in a cluster', () => {
+  it('syncs through one process of the host, which another takes over when it is killed', async () => {
+    const directory = arenaFolder();
+    folders.push(directory);
+    const cluster = { redis: redis().url, namespace: 'host-cluster', syncIntervalMs: 50 };
+    const start = async (host: boolean, nodeId?: string) => {
+      const node = await ClusterNode.start({
+        breaker: BREAKER,
+        cluster: nodeId === undefined ? cluster : { ...cluster, nodeId },
+        host: host ? { name: 'fleet', directory } : undefined,
+      });
+      nodes.push(node);
+      await node.send('ready');
+      return node;
+    };
+    const [first, second] = [await start(true), await start(true)];
+    const elsewhere = await start(false, 'another-host');
+    // Let both run a few sync intervals: one of them holds the host's lease by then.
+    await Promise.all([first.send('pause', { ms: 500 }), second.send('pause', { ms: 500 })]);
+    const reports = [await first.send<Report>('report'), await second.send<Report>('report')];
+    expect(reports.map((report) => report.status.syncing).sort()).toEqual([false, true]);
+    const idle = reports.find((report) => !report.status.syncing)!;
+    expect(idle.status.roundTrips).toBe(0);
+
+    // Failures on this host and on the other open the cluster; both processes of this host see it in their shared slot.
+    await first.send('fail', { n: 4 });
+    await elsewhere.send('fail', { n: 4 });
+    expect(await second.send('waitState', { state: 'open' })).toMatchObject({ reached: true });
+    expect(await elsewhere.send('waitState', { state: 'open' })).toMatchObject({ reached: true });
+
+    const [syncer, other] = reports[0].status.syncing ? [first, second] : [second, first];
+    syncer.kill();
+    expect(await other.send('waitSyncing')).toMatchObject({ reached: true });
+  });
+});

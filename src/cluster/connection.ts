@@ -7,6 +7,7 @@ import type { BreakerEvent } from '../registry/event';
 import type { Registry } from '../registry/registry';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
 import { openRedis, whenReady, type RedisLike } from './redis';
+import { keySlot } from './slots';
 
 /** What a node knows of one breaker in the cluster. */
 interface Tracked {
@@ -177,20 +178,14 @@ export class ClusterConnection {
         batch.push({ tracked, breaker: entry.breaker, line });
       }
     }
-    // With nothing to store, a PING keeps `status` and the lost/restored events true.
-    const pipeline = this.commands.pipeline();
-    if (batch.length === 0) pipeline.ping();
-    for (const { tracked, breaker, line } of batch)
-      pipeline.breakwaterSync(...tracked.keys, ...this.syncArguments(tracked, breaker, line));
-    this.roundTrips++;
-    let results: [Error | null, unknown][] | null;
+    let results: [Error | null, unknown][];
     try {
-      results = await pipeline.exec();
+      results = await this.send(batch);
     } catch (error) {
       return this.lost(error);
     }
-    const failed = results?.find(([error]) => error !== null);
-    if (results === null || failed !== undefined) return this.lost(failed?.[0] ?? new Error('pipeline discarded'));
+    const failed = results.find(([error]) => error !== null);
+    if (failed !== undefined) return this.lost(failed[0]);
     this.syncs++;
     this.everSynced = true;
     if (!this.connected) {
@@ -205,6 +200,40 @@ export class ClusterConnection {
       if (open === 1 && probe === 1) this.probe(tracked, breaker, epoch);
       else if (tracked.probing >= 0 && open === 1) this.hold(tracked, breaker, remainingMs); // the lease went elsewhere
     });
+  }
+
+  /**
+   * The batch's scripts in one pipeline; on Redis Cluster, one pipeline per master (a pipeline
+   * may only hold keys one node serves), sent at once. With nothing to store, a PING keeps
+   * `status` and the lost/restored events true. Replies come back in the batch's order.
+   */
+  private async send(
+    batch: readonly { tracked: Tracked; breaker: CircuitBreaker; line: string }[],
+  ): Promise<[Error | null, unknown][]> {
+    const slots = this.commands.isCluster === true ? this.commands.slots : undefined;
+    const byNode = new Map<string, number[]>();
+    batch.forEach(({ tracked }, i) => {
+      const node = slots === undefined ? '' : (slots[keySlot(tracked.keys[0])]?.[0] ?? '');
+      byNode.set(node, [...(byNode.get(node) ?? []), i]);
+    });
+    if (batch.length === 0) byNode.set('', []);
+    const results: [Error | null, unknown][] = new Array(batch.length);
+    await Promise.all(
+      [...byNode.values()].map(async (indexes) => {
+        const pipeline = this.commands.pipeline();
+        if (indexes.length === 0) pipeline.ping();
+        for (const i of indexes) {
+          const { tracked, breaker, line } = batch[i];
+          pipeline.breakwaterSync(...tracked.keys, ...this.syncArguments(tracked, breaker, line));
+        }
+        this.roundTrips++;
+        const replies = await pipeline.exec();
+        if (replies === null) throw new Error('pipeline discarded');
+        if (indexes.length === 0 && replies[0]?.[0]) throw replies[0][0]; // the PING failed
+        indexes.forEach((index, j) => (results[index] = replies[j]));
+      }),
+    );
+    return results;
   }
 
   private track(key: string, kind: string, name: string): Tracked {

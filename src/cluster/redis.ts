@@ -4,6 +4,9 @@ import { SYNC_SCRIPT, VERDICT_SCRIPT } from './scripts';
 /** The calls the cluster makes on a client: its scripts, pipelines and pub/sub (ioredis's API). */
 export interface RedisLike extends ClusterRedisClient {
   status: string;
+  /** An ioredis Cluster: its slot table gives each slot's nodes, master first. */
+  isCluster?: boolean;
+  slots?: string[][];
   defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
   pipeline(): RedisPipeline;
   breakwaterVerdict(...args: (string | number)[]): Promise<number>;

@@ -15,7 +15,11 @@ const registry = new Registry(options.host ? { host: options.host } : {});
 const breaker = registry.getOrCreate('endpoint', 'db', options.breaker);
 const changes = [];
 breaker.on('stateChange', (change) => changes.push(change.to + ':' + change.reason));
-const cluster = connectCluster(registry, options.cluster);
+// A Redis Cluster's nodes, when given, make an ioredis Cluster client (the options breakwater/cluster's README gives).
+const redis = options.redisCluster
+  ? new (require('ioredis').Cluster)(options.redisCluster, { enableOfflineQueue: false, redisOptions: { commandTimeout: 250, maxRetriesPerRequest: 0 } })
+  : options.cluster.redis;
+const cluster = connectCluster(registry, { ...options.cluster, redis });
 const events = [];
 cluster.onEvent((event) => events.push(event.type));
 let sent = 0;
@@ -42,6 +46,16 @@ const commands = {
   syncs: async ({ n }) => { const from = cluster.status.syncs; return { reached: await until(() => cluster.status.syncs >= from + n) }; },
   pause: async ({ ms }) => { await new Promise((r) => setTimeout(r, ms)); return {}; },
   waitSyncing: async () => ({ reached: await until(() => cluster.status.syncing && cluster.status.syncs > 0) }),
+  failEach: async ({ names, n }) => {
+    for (const name of names) {
+      const other = registry.getOrCreate('endpoint', name, options.breaker);
+      for (let i = 0; i < n; i++) await other.execute(async () => { throw new Error('down'); }).catch(() => {});
+    }
+    return {};
+  },
+  waitAllOpen: async ({ names }) => ({
+    reached: await until(() => names.every((name) => registry.getOrCreate('endpoint', name, options.breaker).getState() === 'open')),
+  }),
   report: async () => ({ state: breaker.getState(), changes, events, sent, status: cluster.status }),
 };
 createInterface({ input: process.stdin }).on('line', async (line) => {
@@ -55,6 +69,8 @@ process.stdout.write('{"started":true}\\n');
 export interface NodeOptions {
   breaker?: Record<string, unknown>;
   cluster: Record<string, unknown>;
+  /** A Redis Cluster's nodes: the node connects with an ioredis Cluster client instead of `cluster.redis`. */
+  redisCluster?: { host: string; port: number }[];
   /** The registry's host arena, when the node shares its breakers with the other processes of its host. */
   host?: { name: string; directory: string };
 }

@@ -5,14 +5,18 @@ import { createServer } from 'node:net';
 export class RedisServer {
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArguments: string[],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort());
+  /** `extraArguments` go to redis-server after the port, address and no-persistence ones. */
+  static async start(extraArguments: string[] = []): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), extraArguments);
     await server.restart();
     return server;
   }
@@ -21,7 +25,7 @@ export class RedisServer {
   restart(): Promise<void> {
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArguments],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

@@ -1,0 +1,45 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { keySlot } from '../../../src/cluster/slots';
+import { ClusterNode } from './cluster-node';
+import { RedisCluster } from './redis-cluster';
+
+let redisCluster: RedisCluster;
+const nodes: ClusterNode[] = [];
+beforeAll(async () => {
+  redisCluster = await RedisCluster.start();
+});
+afterAll(async () => {
+  await redisCluster.stop();
+});
+afterEach(() => {
+  for (const node of nodes.splice(0)) node.kill();
+});
+
+describe('a cluster through Redis Cluster', () => {
+  it('opens breakers whose keys live on every master, with one pipeline per master', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `db-${i}`);
+    const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
+    const started = await Promise.all(
+      [0, 1, 2].map((i) =>
+        ClusterNode.start({
+          breaker,
+          cluster: { namespace: 'redis-cluster', syncIntervalMs: 50, nodeId: `node-${i}` },
+          redisCluster: redisCluster.nodes,
+        }),
+      ),
+    );
+    nodes.push(...started);
+    await Promise.all(started.map((node) => node.send('ready')));
+    for (const node of started) await node.send('failEach', { names, n: 3 });
+    const reached = await Promise.all(started.map((node) => node.send<{ reached: boolean }>('waitAllOpen', { names })));
+    expect(reached.map((r) => r.reached)).toEqual([true, true, true]);
+    const report = await started[0].send<{ status: { connected: boolean; failedSyncs: number } }>('report');
+    expect(report.status).toMatchObject({ connected: true, failedSyncs: 0 });
+  });
+
+  it('gives each breaker one hash tag, which Redis places in a slot spread over the masters', () => {
+    // The keys the connection makes: "<namespace>:{<tag>}:windows" etc., one tag per breaker.
+    const slots = new Set(Array.from({ length: 12 }, (_, i) => keySlot(`{${i.toString(16).padStart(20, '0')}}`)));
+    expect(slots.size).toBe(12);
+  });
+});

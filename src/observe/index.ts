@@ -9,6 +9,7 @@ export { createDuckDbSink, DUCKDB_TABLE } from './sinks/duckdb';
 export type { DuckDbSink, DuckDbSinkOptions } from './sinks/duckdb';
 export { collectBreakwaterMetrics, prometheusLabelName } from './prometheus';
 export type { BreakwaterCollector, PrometheusOptions, ScrapeSummary } from './prometheus';
+export type { ClusterStatusSource } from './cluster-metrics';
 export * from './dashboard/index';
 export { bridgeToOpenTelemetry } from './opentelemetry';
 export type { OpenTelemetryBridge, OpenTelemetryOptions } from './opentelemetry';

@@ -4,6 +4,7 @@ import type { PrometheusRegistry } from './peer-types';
 import type { BreakerHealth } from '../registry/health';
 import { readRegistry, type Reading, type RegistryView, type ScrapeSummary } from './registry-reading';
 import { RegistrySnapshot } from './registry-snapshot';
+import { clusterMetrics, type ClusterStatusSource } from './cluster-metrics';
 import type { StateName } from '../state';
 
 /** The npm package the collector loads on first use (an optional peer dependency). */
@@ -29,6 +30,8 @@ export interface PrometheusOptions {
    * 'top-n' exports the maxSeries least healthy breakers. Default 'per-kind'.
    */
   overflow?: 'per-kind' | 'top-n';
+  /** A cluster connection (breakwater/cluster's connectCluster) whose status to export as `cluster_*` metrics. */
+  cluster?: ClusterStatusSource;
 }
 
 /** A registered collector. */
@@ -340,9 +343,11 @@ export function collectFromSnapshots(
     );
   }
 
+  // Apart from `metrics`, whose count says when a scrape has read the registry.
+  const cluster = options.cluster === undefined ? [] : clusterMetrics(client, prefix, options.cluster);
   const registered: string[] = [];
   try {
-    for (const metric of metrics) {
+    for (const metric of [...metrics, ...cluster]) {
       register.registerMetric(metric);
       registered.push((metric as unknown as { name: string }).name);
     }

@@ -125,6 +125,15 @@ const operation = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ op: fc.constant('preOpen' as const), slot, periodMs: fc.integer({ min: 0, max: 5000 }) }),
   },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant('clusterMove' as const),
+      slot,
+      state: fc.constantFrom(0, 1),
+      periodMs: fc.integer({ min: 0, max: 5000 }),
+    }),
+  },
 );
 
 type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never;
@@ -211,6 +220,9 @@ class Subject {
         return [];
       case 'preOpen':
         answer = c.preOpen(this.id, o.slot, o.periodMs);
+        break;
+      case 'clusterMove':
+        answer = c.clusterMove(this.id, o.slot, o.state, o.periodMs);
         break;
       case 'forceOpen':
         answer = c.forceOpen(this.id, o.slot);

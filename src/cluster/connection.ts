@@ -107,8 +107,8 @@ export class ClusterConnection {
     this.subscriber = subscriber;
     this.owned = owned;
     this.channel = `${this.options.namespace}:transitions`;
-    this.holdMs = Math.max(1000, 8 * this.options.syncIntervalMs);
     this.leaseMs = Math.max(2000, 8 * this.options.syncIntervalMs);
+    this.holdMs = 2 * this.leaseMs;
     this.subscriber.on('message', ((channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
     }) as never);
@@ -173,7 +173,7 @@ export class ClusterConnection {
     for (const entry of this.registry.entries()) {
       const key = `${entry.kind}\u0000${entry.name}`;
       const tracked = this.tracked.get(key) ?? this.track(key, entry.kind, entry.name);
-      const line = windowLine(entry.breaker, tracked);
+      const line = windowLine(entry.breaker);
       if (line !== tracked.pushed || tracked.open || tracked.held || !this.connected) {
         batch.push({ tracked, breaker: entry.breaker, line });
       }
@@ -300,11 +300,12 @@ export class ClusterConnection {
   private hold(tracked: Tracked, breaker: CircuitBreaker, remainingMs: number): void {
     tracked.probing = -1;
     tracked.held = true;
-    const period = remainingMs + this.holdMs;
     const state = breaker.getState();
     if (state === 'forced-open' || state === 'disabled') return;
-    if (state !== 'open' || breaker.getMetrics().retryAfterMs < period - this.holdMs / 2)
-      breaker.clusterMove('open', period);
+    // Moved only when the local deadline would come before the cluster's: no transition each sync
+    // while another node probes (the cluster's remaining time is 0 then).
+    if (state !== 'open' || breaker.getMetrics().retryAfterMs < remainingMs)
+      breaker.clusterMove('open', remainingMs + this.holdMs);
   }
 
   /** This node holds the probe lease: its breaker may go half-open now and probe for the cluster. */
@@ -389,11 +390,14 @@ export class ClusterConnection {
   }
 }
 
-/** A breaker's window as the cluster sums it, and whether it tripped on this node alone. */
-function windowLine(breaker: CircuitBreaker, tracked: Tracked): string {
+/**
+ * A breaker's window as the cluster sums it, and whether it tripped on this node alone: open (or
+ * probing) since a trip of its own, not since the cluster opened it (whichever process did).
+ */
+function windowLine(breaker: CircuitBreaker): string {
   if (!breaker.active) return '0 0 0 0';
   const metrics = breaker.getMetrics();
-  const trippedHere =
-    (metrics.state === 'open' || metrics.state === 'half-open') && !tracked.held && tracked.probing < 0;
+  const opened = metrics.stateChanges.findLast((change) => change.to === 'open');
+  const trippedHere = (metrics.state === 'open' || metrics.state === 'half-open') && opened?.reason !== 'cluster';
   return `${metrics.window.calls} ${metrics.window.failures} ${metrics.window.slowCalls} ${trippedHere ? 1 : 0}`;
 }

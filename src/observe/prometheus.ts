@@ -4,7 +4,7 @@ import type { PrometheusRegistry } from './peer-types';
 import type { BreakerHealth } from '../registry/health';
 import { readRegistry, type Reading, type RegistryView, type ScrapeSummary } from './registry-reading';
 import { RegistrySnapshot } from './registry-snapshot';
-import { clusterMetrics, type ClusterStatusSource } from './cluster-metrics';
+import type { ClusterStatusSource } from './cluster-metrics';
 import type { StateName } from '../state';
 
 /** The npm package the collector loads on first use (an optional peer dependency). */
@@ -368,4 +368,48 @@ export function collectFromSnapshots(
       for (const name of registered) register.removeSingleMetric(name);
     },
   };
+}
+
+/** The cluster connection's metrics: whether Redis answers, whether this process syncs, and its sync counts. */
+function clusterMetrics(
+  client: PromClient,
+  prefix: string,
+  source: ClusterStatusSource,
+): Array<Gauge | Counter> {
+  const gauge = (suffix: string, help: string, value: () => number): Gauge =>
+    new client.Gauge({
+      name: `${prefix}cluster_${suffix}`,
+      help,
+      registers: [],
+      collect() {
+        this.set(value());
+      },
+    });
+  const counter = (suffix: string, help: string, value: () => number): Counter =>
+    new client.Counter({
+      name: `${prefix}cluster_${suffix}`,
+      help,
+      registers: [],
+      collect() {
+        this.reset();
+        this.inc(value());
+      },
+    });
+  return [
+    gauge(
+      'connected',
+      '1 while the last sync reached Redis; 0 when the nodes decide locally',
+      () => +source.status.connected,
+    ),
+    gauge(
+      'syncing',
+      '1 when this process syncs (with a host arena, one process of the host does)',
+      () => +source.status.syncing,
+    ),
+    gauge('breakers', 'Breakers this process syncs', () => source.status.breakers),
+    gauge('held_open_breakers', 'Breakers held open for the cluster', () => source.status.heldOpen),
+    counter('syncs_total', 'Syncs that reached Redis', () => source.status.syncs),
+    counter('failed_syncs_total', 'Syncs that failed (Redis lost, hung or slow)', () => source.status.failedSyncs),
+    counter('round_trips_total', 'Pipelines sent to Redis', () => source.status.roundTrips),
+  ];
 }

@@ -371,11 +371,7 @@ export function collectFromSnapshots(
 }
 
 /** The cluster connection's metrics: whether Redis answers, whether this process syncs, and its sync counts. */
-function clusterMetrics(
-  client: PromClient,
-  prefix: string,
-  source: ClusterStatusSource,
-): Array<Gauge | Counter> {
+function clusterMetrics(client: PromClient, prefix: string, source: ClusterStatusSource): Array<Gauge | Counter> {
   const gauge = (suffix: string, help: string, value: () => number): Gauge =>
     new client.Gauge({
       name: `${prefix}cluster_${suffix}`,

@@ -22,8 +22,9 @@ interface Tracked {
   open: boolean;
   /** performance.now() when the cluster's open period ends. */
   openUntil: number;
-  /** Whether this node holds the breaker open for the cluster. */
+  /** Whether this node holds the breaker open for the cluster, and the epoch it last moved it for. */
   held: boolean;
+  heldEpoch: number;
   /** The epoch whose probe lease this node holds, or -1. */
   probing: number;
 }
@@ -248,6 +249,7 @@ export class ClusterConnection {
       open: false,
       openUntil: 0,
       held: false,
+      heldEpoch: -1,
       probing: -1,
     };
     this.tracked.set(key, tracked);
@@ -302,9 +304,11 @@ export class ClusterConnection {
     tracked.held = true;
     const state = breaker.getState();
     if (state === 'forced-open' || state === 'disabled') return;
-    // Moved only when the local deadline would come before the cluster's: no transition each sync
-    // while another node probes (the cluster's remaining time is 0 then).
-    if (state !== 'open' || breaker.getMetrics().retryAfterMs < remainingMs)
+    // Moved once per decision of the cluster (and whenever it is not open): not each sync while
+    // another node probes, and never left to end at the cluster's deadline, where it would probe too.
+    const fresh = tracked.heldEpoch !== tracked.epoch;
+    tracked.heldEpoch = tracked.epoch;
+    if (state !== 'open' || (fresh && breaker.getMetrics().retryAfterMs < remainingMs + this.holdMs / 2))
       breaker.clusterMove('open', remainingMs + this.holdMs);
   }
 
@@ -377,6 +381,7 @@ export class ClusterConnection {
     for (const tracked of this.tracked.values()) {
       if (!tracked.held && tracked.probing < 0) continue;
       tracked.held = false;
+      tracked.heldEpoch = -1;
       tracked.probing = -1;
       tracked.open = false;
       tracked.pushed = '';

@@ -44,6 +44,24 @@ const commands = {
     return { state: breaker.getState() };
   },
   syncs: async ({ n }) => { const from = cluster.status.syncs; return { reached: await until(() => cluster.status.syncs >= from + n) }; },
+  callFor: async ({ ms, rate }) => {
+    const before = sent;
+    const started = Date.now();
+    while (Date.now() - started < ms) {
+      await breaker.execute(async () => { sent++; throw new Error('still down'); }).catch(() => {});
+      await new Promise((r) => setTimeout(r, 1000 / rate));
+    }
+    return { reached: sent - before };
+  },
+  /** The cluster's count of reopenings of endpoint "db", read from Redis. */
+  reopens: async () => {
+    const Redis = require('ioredis');
+    const client = new Redis(options.cluster.redis);
+    const tag = require('node:crypto').createHash('sha1').update('endpoint\\u0000db').digest('hex').slice(0, 20);
+    const reopens = Number((await client.hget(options.cluster.namespace + ':{' + tag + '}:state', 'reopens')) ?? 0);
+    await client.quit();
+    return { reopens };
+  },
   pause: async ({ ms }) => { await new Promise((r) => setTimeout(r, ms)); return {}; },
   waitSyncing: async () => ({ reached: await until(() => cluster.status.syncing && cluster.status.syncs > 0) }),
   failEach: async ({ names, n }) => {

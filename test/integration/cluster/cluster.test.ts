@@ -65,6 +65,20 @@ describe('a cluster through Redis, mode aggregate', () => {
     expect(closings.filter((change) => change === 'closed:cluster')).toHaveLength(2);
   });
 
+  it('sends one probe per round to a dependency that stays down, whichever node probed last', async () => {
+    const { started } = await startNodes(3, { ...FEW_CALLS, recoveryTimeout: 150, halfOpenMaxCalls: 1 });
+    for (const node of started) await node.send('fail', { n: 3 });
+    await Promise.all(started.map((node) => node.send('waitState', { state: 'open' })));
+    const calls = await Promise.all(
+      started.map((node) => node.send<{ reached: number }>('callFor', { ms: 2500, rate: 50 })),
+    );
+    const reached = calls.reduce((sum, call) => sum + call.reached, 0);
+    const { reopens } = await started[0].send<{ reopens: number }>('reopens');
+    expect(reopens).toBeGreaterThanOrEqual(2);
+    // Each reopening followed one probe; a round may be probing when the calls stop.
+    expect(reached).toBeLessThanOrEqual(reopens + 1);
+  });
+
   it('holds the other nodes open while one node has the probe lease, without a transition each sync', async () => {
     const { started } = await startNodes(3, { ...FEW_CALLS, recoveryTimeout: 200 });
     for (const node of started) await node.send('fail', { n: 3 });

@@ -6,7 +6,7 @@ import type { Disposer } from '../events';
 import type { BreakerEvent } from '../registry/event';
 import type { Registry } from '../registry/registry';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
-import { openRedis, whenReady, type RedisLike } from './redis';
+import { commandTimeoutMs, openRedis, whenReady, type RedisLike } from './redis';
 import { keySlot } from './slots';
 
 /** What a node knows of one breaker in the cluster. */
@@ -113,10 +113,10 @@ export class ClusterConnection {
     this.subscriber.on('message', ((channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
     }) as never);
-    // Connection errors show in `status` and as a 'lost' event; ioredis reconnects by itself.
-    const noteError = ((error: Error) => (this.lastError = error.message)) as never;
-    this.commands.on('error', noteError);
-    this.subscriber.on('error', noteError);
+    this.commands.on('error', this.noteError);
+    this.subscriber.on('error', this.noteError);
+    // On every connection (the first, and after Redis comes back, or when it was down at the start).
+    this.subscriber.on('ready', this.subscribe);
     this.unlisten = registry.onEvent((event) => this.observe(event));
     this.ready = this.start();
     this.unschedule = registry.schedule('cluster-sync', this.options.syncIntervalMs, () => this.sync());
@@ -151,20 +151,37 @@ export class ClusterConnection {
     this.closed = true;
     this.unschedule();
     this.unlisten();
+    this.commands.removeListener('error', this.noteError);
+    this.subscriber.removeListener('ready', this.subscribe);
     this.releaseHolds();
     this.subscriber.disconnect();
     if (this.owned) this.commands.disconnect();
   }
 
+  /** The first sync once both connections are up, or once a command would have timed out: Redis down at the start means local decisions, not a `ready` that never comes. */
   private async start(): Promise<void> {
-    await Promise.all([whenReady(this.commands), whenReady(this.subscriber)]);
-    await this.subscriber.subscribe(this.channel);
+    const patience = new Promise<void>((resolve) =>
+      setTimeout(resolve, 2 * commandTimeoutMs(this.options.syncIntervalMs)).unref(),
+    );
+    await Promise.race([Promise.all([whenReady(this.commands), whenReady(this.subscriber)]), patience]);
+    if (this.subscriber.status === 'ready') await this.subscribe();
     await this.sync();
   }
 
+  /** Connection errors show in `status` and as a 'lost' event; ioredis reconnects by itself. */
+  private readonly noteError = (error: Error): void => {
+    this.lastError = error.message;
+  };
+
+  private readonly subscribe = (): Promise<void> =>
+    this.subscriber.subscribe(this.channel).then(
+      () => undefined,
+      (error: unknown) => this.noteError(error as Error),
+    );
+
   /** One sync: every breaker whose window changed (or that the cluster holds, or never synced) in one pipeline. */
   private async sync(): Promise<void> {
-    if (this.closed || (!this.everSynced && this.commands.status !== 'ready')) return;
+    if (this.closed) return;
     if (this.host !== undefined) {
       this.syncing = this.host.holdSyncLease(Math.max(1000, 4 * this.options.syncIntervalMs));
       if (!this.syncing) return;

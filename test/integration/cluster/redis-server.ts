@@ -21,6 +21,11 @@ export class RedisServer {
     return server;
   }
 
+  /** A free port for a server not started yet (restart() starts it). */
+  static async reserve(): Promise<RedisServer> {
+    return new RedisServer(await freePort(), []);
+  }
+
   /** (Re)starts it on the same port; resolves once it accepts connections. */
   restart(): Promise<void> {
     const child = spawn(

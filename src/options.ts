@@ -309,6 +309,8 @@ export function profileWithConfig(
   profile: Readonly<BreakerProfile>,
   config: Float64Array,
 ): { profile: Readonly<BreakerProfile>; differences: string[] } {
+  // Rates round-trip through /100 and *100: compare the records, not the floats, to decide.
+  if (coreConfig(profile).every((value, i) => value === config[i])) return { profile, differences: [] };
   const rules = decodeConfig(config);
   const kept: Readonly<BreakerProfile> = Object.freeze({
     ...profile,
@@ -328,15 +330,13 @@ export function profileWithConfig(
     halfOpenSuccessThreshold: rules.halfOpenSuccessThreshold,
     halfOpenTimeout: rules.halfOpenTimeoutMs,
   });
-  const asked = coreConfig(profile);
   const differences: string[] = [];
   for (const key of Object.keys(kept) as (keyof BreakerProfile)[]) {
     if (key !== 'labels' && kept[key] !== profile[key]) {
       differences.push(`${key} ${String(kept[key])} (asked ${String(profile[key])})`);
     }
   }
-  // Rates round-trip through /100 and *100: compare the records, not the floats, to decide.
-  return asked.every((value, i) => value === config[i]) ? { profile, differences: [] } : { profile: kept, differences };
+  return { profile: kept, differences };
 }
 
 export function coreConfig(o: BreakerProfile): Float64Array {

@@ -4,13 +4,16 @@ import type { CircuitBreaker } from '../breaker';
 import type { HostArena } from '../core/host-arena';
 import type { Disposer } from '../events';
 import type { BreakerEvent } from '../registry/event';
-import type { Registry } from '../registry/registry';
+import type { Registry, RegisteredBreaker } from '../registry/registry';
+import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
 import { commandTimeoutMs, openRedis, whenReady, type RedisLike } from './redis';
 import { keySlot } from './slots';
 
 /** What a node knows of one breaker in the cluster. */
 interface Tracked {
+  /** The registry's key of the breaker (breakerKey), which messages name it by. */
+  readonly key: string;
   readonly kind: string;
   readonly name: string;
   /** The keys of its windows, state and probe lease: one hash tag, so one Redis Cluster slot. */
@@ -74,6 +77,8 @@ export class ClusterConnection {
   private readonly owned: boolean;
   private readonly channel: string;
   private readonly tracked = new Map<string, Tracked>();
+  /** The same, by registry entry: a sync finds each breaker's without building its key. */
+  private readonly byEntry = new WeakMap<RegisteredBreaker, Tracked>();
   private readonly listeners = new Set<(event: ClusterEvent) => void>();
   private readonly unschedule: Disposer;
   private readonly unlisten: Disposer;
@@ -189,8 +194,12 @@ export class ClusterConnection {
     }
     const batch: { tracked: Tracked; breaker: CircuitBreaker; line: string }[] = [];
     for (const entry of this.registry.entries()) {
-      const key = `${entry.kind}\u0000${entry.name}`;
-      const tracked = this.tracked.get(key) ?? this.track(key, entry.kind, entry.name);
+      let tracked = this.byEntry.get(entry);
+      if (tracked === undefined) {
+        const key = breakerKey(entry.kind, entry.name);
+        tracked = this.tracked.get(key) ?? this.track(key);
+        this.byEntry.set(entry, tracked);
+      }
       const line = windowLine(entry.breaker);
       if (line !== tracked.pushed || tracked.open || tracked.held || !this.connected) {
         batch.push({ tracked, breaker: entry.breaker, line });
@@ -214,7 +223,7 @@ export class ClusterConnection {
       const reply = results[i][1];
       tracked.pushed = line;
       const [open, remainingMs, epoch, probe] = reply as number[];
-      this.apply(tracked, breaker, { key: '', state: open === 1 ? 'open' : 'closed', remainingMs, epoch });
+      this.apply(tracked, breaker, open === 1 ? 'open' : 'closed', remainingMs, epoch);
       if (open === 1 && probe === 1) this.probe(tracked, breaker, epoch);
       else if (tracked.probing >= 0 && open === 1) this.hold(tracked, breaker, remainingMs); // the lease went elsewhere
     });
@@ -232,7 +241,9 @@ export class ClusterConnection {
     const byNode = new Map<string, number[]>();
     batch.forEach(({ tracked }, i) => {
       const node = slots === undefined ? '' : (slots[keySlot(tracked.keys[0])]?.[0] ?? '');
-      byNode.set(node, [...(byNode.get(node) ?? []), i]);
+      const indexes = byNode.get(node);
+      if (indexes === undefined) byNode.set(node, [i]);
+      else indexes.push(i);
     });
     if (batch.length === 0) byNode.set('', []);
     const results: [Error | null, unknown][] = new Array(batch.length);
@@ -254,10 +265,12 @@ export class ClusterConnection {
     return results;
   }
 
-  private track(key: string, kind: string, name: string): Tracked {
+  private track(key: string): Tracked {
+    const { kind, name } = splitBreakerKey(key);
     const tag = createHash('sha1').update(key).digest('hex').slice(0, 20);
     const prefix = `${this.options.namespace}:{${tag}}`;
     const tracked: Tracked = {
+      key,
       kind,
       name,
       keys: [`${prefix}:windows`, `${prefix}:state`, `${prefix}:probe`],
@@ -293,26 +306,32 @@ export class ClusterConnection {
       this.options.quorum,
       this.leaseMs,
       this.channel,
-      `${tracked.kind}\u0000${tracked.name}`,
+      tracked.key,
     ];
   }
 
   /** Applies the cluster's state of a breaker (from a sync or a message) when it is news. */
-  private apply(tracked: Tracked, breaker: CircuitBreaker, message: Message): void {
-    if (message.epoch < tracked.epoch) return;
-    tracked.epoch = message.epoch;
-    if (message.state === 'open') {
+  private apply(
+    tracked: Tracked,
+    breaker: CircuitBreaker,
+    state: Message['state'],
+    remainingMs: number,
+    epoch: number,
+  ): void {
+    if (epoch < tracked.epoch) return;
+    tracked.epoch = epoch;
+    if (state === 'open') {
       tracked.open = true;
-      tracked.openUntil = performance.now() + message.remainingMs;
-      if (tracked.probing !== message.epoch) this.hold(tracked, breaker, message.remainingMs);
+      tracked.openUntil = performance.now() + remainingMs;
+      if (tracked.probing !== epoch) this.hold(tracked, breaker, remainingMs);
       return;
     }
     const wasHeld = tracked.held || tracked.probing >= 0;
     tracked.open = false;
     tracked.held = false;
     tracked.probing = -1;
-    const state = breaker.getState();
-    if (wasHeld && (state === 'open' || state === 'half-open')) breaker.clusterMove('closed');
+    const now = breaker.getState();
+    if (wasHeld && (now === 'open' || now === 'half-open')) breaker.clusterMove('closed');
   }
 
   /** Keeps the breaker open past the cluster's deadline, so that only the probing node probes. */
@@ -340,7 +359,7 @@ export class ClusterConnection {
   /** The probing node's local verdict (its half-open breaker closed or opened again) becomes the cluster's. */
   private observe(event: BreakerEvent): void {
     if (event.event_type !== 'transition' || this.closed) return;
-    const tracked = this.tracked.get(`${event.kind}\u0000${event.breaker}`);
+    const tracked = this.tracked.get(breakerKey(event.kind, event.breaker));
     const detail = event.detail as { from?: string; to?: string } | null;
     if (tracked === undefined || tracked.probing < 0 || detail?.from !== 'half-open') return;
     const breaker = this.registry.get(event.kind, event.breaker);
@@ -349,15 +368,7 @@ export class ClusterConnection {
     const recoveryMs = verdict === 'open' ? Math.max(1, breaker.getMetrics().retryAfterMs) : 0;
     const epoch = tracked.probing;
     this.commands
-      .breakwaterVerdict(
-        ...tracked.keys,
-        this.options.nodeId,
-        verdict,
-        recoveryMs,
-        this.channel,
-        epoch,
-        `${tracked.kind}\u0000${tracked.name}`,
-      )
+      .breakwaterVerdict(...tracked.keys, this.options.nodeId, verdict, recoveryMs, this.channel, epoch, tracked.key)
       .catch((error: unknown) => this.lost(error));
   }
 
@@ -370,14 +381,12 @@ export class ClusterConnection {
       return; // not ours: another program publishing on the channel
     }
     if (typeof message?.key !== 'string' || (message.state !== 'open' && message.state !== 'closed')) return;
-    const split = message.key.indexOf('\u0000');
-    const kind = message.key.slice(0, split);
-    const name = message.key.slice(split + 1);
+    const { kind, name } = splitBreakerKey(message.key);
     const breaker = this.registry.get(kind, name);
     if (breaker === undefined) return;
-    const tracked = this.tracked.get(message.key) ?? this.track(message.key, kind, name);
+    const tracked = this.tracked.get(message.key) ?? this.track(message.key);
     if (message.epoch <= tracked.epoch) return;
-    this.apply(tracked, breaker, message);
+    this.apply(tracked, breaker, message.state, message.remainingMs, message.epoch);
   }
 
   /** Redis lost, hung or slow: every node decides locally from now on, until a sync succeeds. */

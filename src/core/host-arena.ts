@@ -27,13 +27,6 @@ export interface HostSlot {
   readonly created: boolean;
 }
 
-/** A breaker a host arena names, with the rules it was created with. */
-export interface HostEntry {
-  readonly key: string;
-  readonly slot: number;
-  readonly config: Float64Array;
-}
-
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const FILE_PREFIX = 'breakwater-';
 /** One HostArena per file per thread: every registry of the thread shares its id and lane. */
@@ -129,13 +122,13 @@ export class HostArena {
     return this.binding.hostSyncLease(this.id, staleMs) === 1;
   }
 
-  /** Every breaker the arena names, in slot order. */
-  entries(): HostEntry[] {
-    const found: HostEntry[] = [];
+  /** The key of every breaker the arena names, in slot order. */
+  keys(): string[] {
+    const found: string[] = [];
+    const unused = new Float64Array(CONFIG_SIZE); // hostEntry fills a config too
     for (let slot = 0; slot < this.arena.capacity; slot++) {
-      const config = new Float64Array(CONFIG_SIZE);
-      const key = this.binding.hostEntry(this.id, slot, config);
-      if (key !== null) found.push({ key, slot, config });
+      const key = this.binding.hostEntry(this.id, slot, unused);
+      if (key !== null) found.push(key);
     }
     return found;
   }

@@ -10,6 +10,7 @@ import { joinTick, TICK_MS, type Ticking } from '../tick';
 import { ControlTasks } from './control-tasks';
 import { HostArena, type HostArenaOptions } from '../core/host-arena';
 import { hostBreaker } from './host-breakers';
+import { breakerKey, splitBreakerKey } from './breaker-key';
 import { Entry, healthOf, historyEvent, quickHealth, type RegisteredBreaker } from './entry';
 import { aggregateHealth, type BreakerHealth, type RegistryHealth } from './health';
 import { integerOption, listHealth, type ListQuery } from './list';
@@ -84,7 +85,12 @@ export class Registry implements Ticking {
    * configure() to change a live one).
    */
   getOrCreate(kind: BreakerKind, name: string, options: CircuitBreakerOptions = {}): CircuitBreaker {
-    const key = keyOf(kind, name);
+    return this.register(kind, name, options, false);
+  }
+
+  /** getOrCreate(), or, `adopting`, a host breaker another process made, with no options of this process to compare. */
+  private register(kind: BreakerKind, name: string, options: CircuitBreakerOptions, adopting: boolean): CircuitBreaker {
+    const key = breakerKey(kind, name);
     const existing = this.byKey.get(key);
     if (existing !== undefined) return existing.breaker;
     if (this.closed) throw new Error('breakwater: this registry was closed');
@@ -96,7 +102,7 @@ export class Registry implements Ticking {
     const breaker =
       this.hostArena === undefined
         ? new CircuitBreaker({ ...merged, clock: this.clock })
-        : hostBreaker(this.hostArena, key, merged);
+        : hostBreaker(this.hostArena, key, merged, adopting);
     const entry = new Entry(this, kind, name, breaker, { ...options });
     breaker.observer = entry;
     this.byKey.set(key, entry);
@@ -136,24 +142,22 @@ export class Registry implements Ticking {
     if (this.hostArena === undefined)
       throw new TypeError('breakwater: adoptHostBreakers() needs a registry with `host`');
     let added = 0;
-    for (const { key } of this.hostArena.entries()) {
-      const split = key.indexOf('\u0000');
-      const kind = key.slice(0, split);
-      const name = key.slice(split + 1);
+    for (const key of this.hostArena.keys()) {
       if (this.byKey.has(key)) continue;
-      this.getOrCreate(kind, name);
+      const { kind, name } = splitBreakerKey(key);
+      this.register(kind, name, {}, true);
       added++;
     }
     return added;
   }
 
   get(kind: BreakerKind, name: string): CircuitBreaker | undefined {
-    return this.byKey.get(keyOf(kind, name))?.breaker;
+    return this.byKey.get(breakerKey(kind, name))?.breaker;
   }
 
   /** Disposes the breaker and forgets it; returns whether it was there. */
   remove(kind: BreakerKind, name: string): boolean {
-    const key = keyOf(kind, name);
+    const key = breakerKey(kind, name);
     const entry = this.byKey.get(key);
     if (entry === undefined) return false;
     this.byKey.delete(key);
@@ -175,7 +179,7 @@ export class Registry implements Ticking {
    * options still win) and to those created later.
    */
   configure(kind: BreakerKind, options: ReconfigurableOptions): void {
-    keyOf(kind, 'check');
+    breakerKey(kind, 'check');
     if (options === null || typeof options !== 'object')
       throw new TypeError(`breakwater: configure("${kind}", options) needs an object of options`);
     const merged = { ...this.kindOptions.get(kind), ...options };
@@ -224,7 +228,7 @@ export class Registry implements Ticking {
   // --- health --------------------------------------------------------------------------------
 
   breakerHealth(kind: BreakerKind, name: string): BreakerHealth | undefined {
-    const entry = this.byKey.get(keyOf(kind, name));
+    const entry = this.byKey.get(breakerKey(kind, name));
     return entry === undefined ? undefined : healthOf(entry);
   }
 
@@ -260,7 +264,7 @@ export class Registry implements Ticking {
 
   /** Whether that breaker refuses calls now (open or forced open); false for a name never registered. */
   isOpen(kind: BreakerKind, name: string): boolean {
-    const state = this.byKey.get(keyOf(kind, name))?.breaker.getState();
+    const state = this.byKey.get(breakerKey(kind, name))?.breaker.getState();
     return state === 'open' || state === 'forced-open';
   }
 
@@ -385,7 +389,7 @@ export class Registry implements Ticking {
   }
 
   private required(kind: BreakerKind, name: string): Entry {
-    const entry = this.byKey.get(keyOf(kind, name));
+    const entry = this.byKey.get(breakerKey(kind, name));
     if (entry === undefined) throw new RangeError(`breakwater: no ${kind} breaker named "${name}" in this registry`);
     return entry;
   }
@@ -393,17 +397,4 @@ export class Registry implements Ticking {
   private now(): number {
     return this.clock ? this.clock.now() : Date.now();
   }
-}
-
-function keyOf(kind: string, name: string): string {
-  if (typeof kind !== 'string' || kind.length === 0)
-    throw new TypeError(`breakwater: a breaker kind must be a non-empty string, got ${JSON.stringify(kind)}`);
-  // NUL separates kind from name in the key, so a kind without one keeps every key unique.
-  if (kind.includes('\u0000'))
-    throw new TypeError(
-      `breakwater: a breaker kind must not contain the NUL character (\\u0000), got ${JSON.stringify(kind)}`,
-    );
-  if (typeof name !== 'string' || name.length === 0)
-    throw new TypeError(`breakwater: a ${kind} breaker needs a non-empty string name, got ${JSON.stringify(name)}`);
-  return `${kind}\u0000${name}`;
 }

@@ -22,6 +22,10 @@ describe('breakwater dashboard --host', () => {
       registry.getOrCreate('worker', name + '-pool').executeSync(() => 1);
     `;
     runNode(make, [dir, 'inventory']);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }): void => void warnings.push(warning.code ?? warning.name);
+    process.on('warning', onWarning);
+    cleanup.push(() => process.off('warning', onWarning));
     const lines: string[] = [];
     const dashboard = (await runDashboardCommand(['--host', 'ops', '--host-directory', dir, '--port', '0'], {
       env: { BREAKWATER_DASHBOARD_TOKEN: 'a-token-of-sixteen-chars' },
@@ -33,6 +37,9 @@ describe('breakwater dashboard --host', () => {
     const listed = (await (await fetch(api)).json()) as { items: { kind: string; name: string; state: string }[] };
     const states = Object.fromEntries(listed.items.map((b) => [`${b.kind}/${b.name}`, b.state]));
     expect(states).toEqual({ 'endpoint/inventory': 'open', 'worker/inventory-pool': 'closed' });
+    // Showing the breakers asks for no options of its own: nothing to warn about.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(warnings).not.toContain('BREAKWATER_HOST_OPTIONS');
 
     // Closing it here closes it for every process of the host.
     const closed = await fetch(`${api}/endpoint/inventory/close`, {

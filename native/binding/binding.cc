@@ -284,7 +284,10 @@ napi_value WindowStats(napi_env env, napi_callback_info info) {
   }
   LazyNow now(arena->clock());
   WindowStatsScratch scratch;
+  constexpr size_t kTagsAhead = 8, kBinsAhead = 4;
   for (size_t i = 0; i < count; ++i) {
+    if (i + kTagsAhead < count) prefetchSlotAndTags(arena->slot(uint32_t(slots[i + kTagsAhead])));
+    if (i + kBinsAhead < count) prefetchMarkedBins(arena->slot(uint32_t(slots[i + kBinsAhead])));
     windowStats(arena->slot(uint32_t(slots[i])), now, out + i * kWindowStatsFieldCount, scratch);
   }
   return nullptr;

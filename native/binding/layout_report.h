@@ -168,6 +168,8 @@ inline const LayoutEntry kLayoutReport[] = {
     {"SLOT_FIXED_BYTES", double(layout::kSlotFixedBytes)},
     {"BUCKET_COUNTER_BYTES", double(layout::kBucketCounterBytes)},
     {"HISTOGRAM_BINS", double(layout::kHistogramBins)},
+    {"TAG_EPOCH_BITS", double(layout::kTagEpochBits)},
+    {"HISTOGRAM_GROUP_BINS", double(layout::kHistogramGroupBins)},
     {"MAX_BUCKETS", double(layout::kMaxBuckets)},
     {"HISTORY_ENTRIES", double(layout::kHistoryEntries)},
     {"LANES", double(layout::kLanes)},

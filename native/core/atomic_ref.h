@@ -54,6 +54,11 @@ class AtomicRef {
   }
 
   template <class U = T, class = std::enable_if_t<std::is_integral_v<U>>>
+  BREAKWATER_INLINE T fetch_or(T bits, std::memory_order order = std::memory_order_seq_cst) const noexcept {
+    return __atomic_fetch_or(object_, bits, int(order));
+  }
+
+  template <class U = T, class = std::enable_if_t<std::is_integral_v<U>>>
   BREAKWATER_INLINE T fetch_add(T delta,
                                 std::memory_order order = std::memory_order_seq_cst) const noexcept {
     return __atomic_fetch_add(object_, delta, int(order));

@@ -8,12 +8,14 @@ namespace breakwater {
 
 namespace layout {
 constexpr uint32_t kMagic = 0x31415742;  // the bytes "BWA1"
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 constexpr size_t kHeaderBytes = 256;
 constexpr size_t kSlotFixedBytes = 512;
 constexpr size_t kBucketCounterBytes = 32;
 constexpr size_t kBucketBytes = 448;
 constexpr uint32_t kHistogramBins = 104;
+constexpr uint32_t kTagEpochBits = 57;
+constexpr uint32_t kHistogramGroupBins = 16;
 constexpr uint32_t kMaxBuckets = 64;
 constexpr uint32_t kHistoryEntries = 8;
 constexpr uint32_t kLanes = 16;

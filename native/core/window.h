@@ -1,7 +1,9 @@
 // A slot's sliding window: a ring of buckets, each tagged with the epoch it counts (epoch + 1,
 // 0 = empty). An epoch is a span of time (time windows) or of call sequence numbers (count
 // windows). Buckets are claimed for a newer epoch by CAS on the tag; concurrent adds racing a
-// claim or a clear may be lost, which the contract allows.
+// claim or a clear may be lost, which the contract allows. The tag's high bits mark the groups of
+// histogram bins written in its epoch, so reads and claims touch only those (a window's calls sit
+// in a few bins, and the rest of a 416-byte histogram need not leave memory).
 #pragma once
 
 #include <algorithm>
@@ -14,6 +16,26 @@
 #include "layout.h"
 
 namespace breakwater {
+
+constexpr uint64_t kTagEpochMask = (uint64_t{1} << layout::kTagEpochBits) - 1;
+// The last epoch a tag can hold: a clock beyond it counts in that epoch.
+constexpr uint64_t kMaxEpoch = kTagEpochMask - 1;
+constexpr uint32_t kHistogramGroups =
+    (layout::kHistogramBins + layout::kHistogramGroupBins - 1) / layout::kHistogramGroupBins;
+static_assert(layout::kTagEpochBits + kHistogramGroups <= 64, "the group bits must fit the tag");
+
+constexpr uint64_t groupBitOf(uint32_t bin) {
+  return uint64_t{1} << (layout::kTagEpochBits + bin / layout::kHistogramGroupBins);
+}
+
+// The bins of each group marked in `tag`, in order: f(firstBin, endBin).
+template <typename F>
+void forEachMarkedGroup(uint64_t tag, F&& f) {
+  for (uint64_t groups = tag >> layout::kTagEpochBits; groups != 0; groups &= groups - 1) {
+    const uint32_t first = uint32_t(__builtin_ctzll(groups)) * layout::kHistogramGroupBins;
+    f(first, std::min(first + layout::kHistogramGroupBins, layout::kHistogramBins));
+  }
+}
 
 // Completed calls reported together: `count` outcomes of one kind, with one latency sample.
 struct CallBatch {
@@ -67,6 +89,10 @@ class SlotWindow {
     const uint64_t first = atomic(slot_.header->callSequence).fetch_add(batch.count, kRelaxed);
     const uint64_t last = first + batch.count - 1;
     const uint64_t lastEpoch = last / shape_.span;
+    if (lastEpoch > kMaxEpoch) {  // past the last epoch a tag holds: counted in it
+      addToEpoch(kMaxEpoch, batch);
+      return;
+    }
     const uint64_t oldestKept = lastEpoch >= shape_.buckets ? lastEpoch - shape_.buckets + 1 : 0;
     for (uint64_t epoch = std::max(first / shape_.span, oldestKept); epoch < lastEpoch; ++epoch) {
       const uint64_t from = std::max(first, epoch * shape_.span);
@@ -79,7 +105,8 @@ class SlotWindow {
   }
 
   void addRejections(uint32_t count) {
-    if (Bucket* bucket = acquire(currentEpoch())) bump(bucket->rejections, count);
+    uint64_t tag;
+    if (Bucket* bucket = acquire(currentEpoch(), tag)) bump(bucket->rejections, count);
   }
 
   WindowCounts read(LatencyHistogram* latencies = nullptr) {
@@ -88,13 +115,9 @@ class SlotWindow {
     for (uint32_t i = 0; i < shape_.buckets; ++i) {
       Bucket& bucket = slot_.bucket(i);
       const uint64_t tag = atomic(bucket.tag).load(kAcquire);
-      if (tag == 0 || tag - 1 > current || tag - 1 + shape_.buckets <= current) continue;
+      if (!live(tag, current)) continue;
       add(sum, countsOf(bucket));
-      if (latencies && slot_.histogram) {
-        for (uint32_t bin = 0; bin < layout::kHistogramBins; ++bin) {
-          latencies->add(bin, relaxedLoad(bucket.histogram[bin]));
-        }
-      }
+      if (latencies && slot_.histogram) addLatencies(bucket, tag, *latencies);
     }
     return sum;
   }
@@ -108,61 +131,82 @@ class SlotWindow {
     for (uint32_t i = 0; i < shape_.buckets; ++i) {
       Bucket& bucket = slot_.bucket(i);
       const uint64_t tag = atomic(bucket.tag).load(kAcquire);
-      if (tag == 0 || tag - 1 > current || tag - 1 + shape_.buckets <= current) continue;
-      const bool isRecent = tag - 1 + span > current;
+      if (!live(tag, current)) continue;
+      const bool isRecent = (tag & kTagEpochMask) - 1 + span > current;
       const WindowCounts counts = countsOf(bucket);
       add(whole, counts);
       if (isRecent) add(recent, counts);
       if (!slot_.histogram) continue;
-      for (uint32_t bin = 0; bin < layout::kHistogramBins; ++bin) {
-        const uint32_t count = relaxedLoad(bucket.histogram[bin]);
-        if (count == 0) continue;
-        wholeLatencies.add(bin, count);
-        if (isRecent) recentLatencies.add(bin, count);
-      }
+      addLatencies(bucket, tag, wholeLatencies);
+      if (isRecent) addLatencies(bucket, tag, recentLatencies);  // from the cache: the bins were just read
     }
   }
 
   // Every bucket of the slot, not only the configured ones, so a later reconfiguration
-  // cannot resurrect old counts.
+  // cannot resurrect old counts; every bin, marked or not.
   static void clear(SlotRef slot) {
     for (uint32_t i = 0; i < slot.maxBuckets; ++i) {
-      relaxedStore(slot.bucket(i).tag, uint64_t{0});
-      zeroCounters(slot.bucket(i), slot.histogram);
+      Bucket& bucket = slot.bucket(i);
+      relaxedStore(bucket.tag, uint64_t{0});
+      zeroCounters(bucket);
+      if (slot.histogram)
+        for (uint32_t& bin : bucket.histogram) relaxedStore(bin, 0u);
     }
   }
 
  private:
   uint64_t timeEpoch() {
     const int64_t us = now_.us();
-    return us > 0 ? uint64_t(us) / shape_.span : 0;
+    return us > 0 ? std::min(uint64_t(us) / shape_.span, kMaxEpoch) : 0;
+  }
+
+  // Whether a bucket's tag counts an epoch of the window that ends at `current`.
+  bool live(uint64_t tag, uint64_t current) const {
+    const uint64_t epochPlusOne = tag & kTagEpochMask;
+    return epochPlusOne != 0 && epochPlusOne - 1 <= current && epochPlusOne - 1 + shape_.buckets > current;
+  }
+
+  // The bins of the groups `tag` marks (unmarked bins are zero or a racing add's).
+  static void addLatencies(Bucket& bucket, uint64_t tag, LatencyHistogram& latencies) {
+    forEachMarkedGroup(tag, [&](uint32_t first, uint32_t end) {
+      latencies.addBins(first, end, [&](uint32_t bin) { return relaxedLoad(bucket.histogram[bin]); });
+    });
   }
 
   // The epoch reads and rejections use: the newest one that has started.
   uint64_t currentEpoch() {
     if (shape_.type == WindowType::Time) return timeEpoch();
     const uint64_t sequence = relaxedLoad(slot_.header->callSequence);
-    return sequence == 0 ? 0 : (sequence - 1) / shape_.span;
+    return sequence == 0 ? 0 : std::min((sequence - 1) / shape_.span, kMaxEpoch);
   }
 
   // The bucket counting `epoch`, claimed (and zeroed) if it still holds an older epoch;
-  // null when it already moved on to a newer epoch, so a late add is dropped.
-  Bucket* acquire(uint64_t epoch) {
+  // null when it already moved on to a newer epoch, so a late add is dropped. `tag` gets the
+  // bucket's tag as it was seen (its group marks).
+  Bucket* acquire(uint64_t epoch, uint64_t& tag) {
     Bucket& bucket = slot_.bucket(uint32_t(epoch % shape_.buckets));
     const uint64_t wanted = epoch + 1;
-    uint64_t tag = atomic(bucket.tag).load(kAcquire);
+    tag = atomic(bucket.tag).load(kAcquire);
     for (;;) {
-      if (tag == wanted) return &bucket;
-      if (tag > wanted) return nullptr;
+      const uint64_t held = tag & kTagEpochMask;
+      if (held == wanted) return &bucket;
+      if (held > wanted) return nullptr;
       if (atomic(bucket.tag).compare_exchange_weak(tag, wanted, kAcqRel, kAcquire)) {
-        zeroCounters(bucket, slot_.histogram);
+        zeroCounters(bucket);
+        // Only the groups the old epoch marked can hold counts.
+        if (slot_.histogram)
+          forEachMarkedGroup(tag, [&](uint32_t first, uint32_t end) {
+            for (uint32_t bin = first; bin < end; ++bin) relaxedStore(bucket.histogram[bin], 0u);
+          });
+        tag = wanted;
         return &bucket;
       }
     }
   }
 
   void addToEpoch(uint64_t epoch, const CallBatch& batch) {
-    Bucket* bucket = acquire(epoch);
+    uint64_t tag;
+    Bucket* bucket = acquire(epoch, tag);
     if (!bucket) return;
     bump(bucket->calls, batch.count);
     switch (batch.outcome) {
@@ -176,7 +220,11 @@ class SlotWindow {
       case Outcome::Ignored: break;
     }
     if (batch.slow) bump(bucket->slowCalls, 1u);
-    if (batch.latencyUs >= 0 && slot_.histogram) bump(bucket->histogram[binIndex(uint64_t(batch.latencyUs))], 1u);
+    if (batch.latencyUs < 0 || !slot_.histogram) return;
+    const uint32_t bin = binIndex(uint64_t(batch.latencyUs));
+    // Marked before the bin is bumped: a claim that sees the mark zeroes the bin.
+    if ((tag & groupBitOf(bin)) == 0) atomic(bucket->tag).fetch_or(groupBitOf(bin), kRelaxed);
+    bump(bucket->histogram[bin], 1u);
   }
 
   static WindowCounts countsOf(Bucket& bucket) {
@@ -193,13 +241,11 @@ class SlotWindow {
     sum.rejections += counts.rejections;
   }
 
-  static void zeroCounters(Bucket& bucket, bool histogram) {
+  static void zeroCounters(Bucket& bucket) {
     for (uint32_t* counter : {&bucket.calls, &bucket.successes, &bucket.failures,
                               &bucket.slowCalls, &bucket.timeouts, &bucket.rejections}) {
       relaxedStore(*counter, 0u);
     }
-    if (!histogram) return;  // the next bucket starts where the histogram would
-    for (uint32_t& bin : bucket.histogram) relaxedStore(bin, 0u);
   }
 
   SlotRef slot_;

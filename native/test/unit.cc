@@ -274,6 +274,53 @@ void timeWindow() {
   CHECK(allEmpty);
 }
 
+// A bucket's tag marks the groups of bins its epoch wrote; reads take only marked groups and a
+// claim zeroes only them, so a bin nothing marked is neither read nor written.
+void histogramGroupMarks() {
+  TestArena arena;
+  Options options;
+  options.buckets = 2;
+  options.windowSize = 2000;  // 1 s per bucket
+  options.applyTo(arena.slot());
+  const auto add = [&](int64_t latencyUs) {
+    LazyNow now(arena.arena().clock());
+    SlotWindow(arena.slot(), now).addCalls({Outcome::Success, 1, false, latencyUs});
+  };
+  const auto latencies = [&] {
+    LazyNow now(arena.arena().clock());
+    LatencyHistogram histogram;
+    SlotWindow(arena.slot(), now).read(&histogram);
+    return histogram;
+  };
+  arena.setNowUs(4 * kSecondUs);
+  add(50);      // bin 22: group 1
+  add(200000);  // bin 67: group 4
+  Bucket& bucket = arena.slot().bucket(0);
+  CHECK_EQ(bucket.tag & kTagEpochMask, 5u);
+  CHECK_EQ(bucket.tag >> layout::kTagEpochBits, (1u << 1) | (1u << 4));
+  CHECK_EQ(latencies().samples, 2u);
+
+  bucket.histogram[binIndex(3000)] = 7;  // group 2, not marked: a count no add made
+  CHECK_EQ(latencies().samples, 2u);
+  arena.setNowUs(6 * kSecondUs);  // epoch 6 claims the bucket: groups 1 and 4 zeroed
+  add(50);
+  CHECK_EQ(bucket.tag, 7u | groupBitOf(binIndex(50)));
+  CHECK(bucket.histogram[binIndex(200000)] == 0 && bucket.histogram[binIndex(50)] == 1);
+  CHECK_EQ(bucket.histogram[binIndex(3000)], 7u);
+  CHECK_EQ(latencies().samples, 1u);
+
+  // A count window past the last epoch a tag holds (2^62 calls, one per bucket) counts in it.
+  TestArena counted;
+  options.windowType = 1;
+  options.windowSize = 2;
+  options.applyTo(counted.slot());
+  counted.slot().header->callSequence = uint64_t(1) << 62;
+  LazyNow now(counted.arena().clock());
+  SlotWindow(counted.slot(), now).addCalls({Outcome::Failure, 1, false, 50});
+  CHECK_EQ(counted.slot().bucket(uint32_t(kMaxEpoch % 2)).tag & kTagEpochMask, kMaxEpoch + 1);
+  CHECK_EQ(SlotWindow(counted.slot(), now).read().failures, 1u);
+}
+
 void countWindow() {
   TestArena arena;
   Options options;
@@ -774,6 +821,7 @@ int main() {
   openPeriods();
   arenaValidation();
   timeWindow();
+  histogramGroupMarks();
   countWindow();
   configureClampsAndClears();
   tripByConsecutiveFailures();

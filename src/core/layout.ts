@@ -2,12 +2,16 @@
 /** Arena layout, the contract both cores implement (native/LAYOUT.md). Offsets in bytes. */
 
 export const MAGIC = 0x31415742;
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 export const HEADER_BYTES = 256;
 export const SLOT_FIXED_BYTES = 512;
 /** A bucket's counters; its latency histogram (HISTOGRAM_BINS u32) follows when the arena keeps one. */
 export const BUCKET_COUNTER_BYTES = 32;
 export const HISTOGRAM_BINS = 104;
+/** A bucket tag's low bits hold epoch + 1; each bit above marks a group of histogram bins written in that epoch. */
+export const TAG_EPOCH_BITS = 57;
+/** Bins per group a tag bit marks: 7 groups of 16 bins (the last 8) cover the 104 bins. */
+export const HISTOGRAM_GROUP_BINS = 16;
 export const MAX_BUCKETS = 64;
 export const HISTORY_ENTRIES = 8;
 export const HISTORY_ENTRY_BYTES = 16;

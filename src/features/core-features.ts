@@ -16,6 +16,8 @@ import { core } from '../core/select';
 import type { FeatureList } from './feature-list';
 import { consecutiveRuleTripChance, rateRuleTripChance, type WindowNow } from './trip-chance';
 
+type MutableWindowNow = { -readonly [K in keyof WindowNow]: WindowNow[K] };
+
 /**
  * The columns of a feature row, in order. Every column means the same on every service: shares of
  * calls, ratios to the breaker's own thresholds (NaN when that rule is off), latency over the
@@ -147,6 +149,20 @@ export class CoreFeatureExtractor {
   private lastBreakers: readonly CircuitBreaker[] = [];
   private byRow: Float64Array[] = [];
   private stats = new Float64Array(0);
+  private readonly groups = new Map<number, ArenaRows>();
+  private weightElapsedMs = NaN;
+  private weight = NaN;
+  /** The window a trip chance reads, rewritten for each row. */
+  private readonly now: MutableWindowNow = {
+    windowType: 'time',
+    windowSize: 0,
+    minimumCalls: 0,
+    decided: 0,
+    failures: 0,
+    recentDecided: 0,
+    recentFailures: 0,
+    callsPerSecond: NaN,
+  };
 
   constructor(options: CoreFeatureOptions = {}) {
     const halfLife = options.baselineHalfLifeMs ?? 300_000;
@@ -173,8 +189,9 @@ export class CoreFeatureExtractor {
         `breakwater: the feature buffer holds ${out.length} floats, ${breakers.length} rows need ${breakers.length * CORE_FEATURE_COUNT}`,
       );
     }
-    // Rows grouped by arena, in one pass: an arena's rows are contiguous in `order`.
-    const byArena = new Map<number, { rows: number[]; slots: number[] }>();
+    // Rows grouped by arena: a breaker's arena rarely changes, so groups and their buffers are
+    // kept between reads and refilled in one pass (no allocation per read).
+    for (const group of this.groups.values()) group.count = 0;
     for (let row = 0; row < breakers.length; row++) {
       const breaker = breakers[row];
       const ref = breaker.coreSlot;
@@ -183,17 +200,22 @@ export class CoreFeatureExtractor {
         continue;
       }
       breaker.flush(); // successes counted in JS reach the window first
-      let group = byArena.get(ref.arenaId);
-      if (group === undefined) byArena.set(ref.arenaId, (group = { rows: [], slots: [] }));
-      group.rows.push(row);
-      group.slots.push(ref.slot);
+      let group = this.groups.get(ref.arenaId);
+      if (group === undefined) this.groups.set(ref.arenaId, (group = new ArenaRows()));
+      group.push(row, ref.slot);
     }
-    for (const [arenaId, { rows, slots }] of byArena) {
-      if (this.stats.length < rows.length * WINDOW_STATS_SIZE)
-        this.stats = new Float64Array(rows.length * WINDOW_STATS_SIZE);
-      core.windowStats(arenaId, Int32Array.from(slots), this.stats);
-      for (let i = 0; i < rows.length; i++)
-        this.row(breakers[rows[i]], this.stats, i * WINDOW_STATS_SIZE, nowMs, out, rows[i] * CORE_FEATURE_COUNT);
+    for (const [arenaId, group] of this.groups) {
+      if (group.count === 0) {
+        this.groups.delete(arenaId); // an arena no breaker of this read lives in
+        continue;
+      }
+      if (this.stats.length < group.count * WINDOW_STATS_SIZE)
+        this.stats = new Float64Array(group.count * WINDOW_STATS_SIZE);
+      core.windowStats(arenaId, group.slots.subarray(0, group.count), this.stats);
+      for (let i = 0; i < group.count; i++) {
+        const row = group.rows[i];
+        this.row(breakers[row], this.stats, i * WINDOW_STATS_SIZE, nowMs, out, row * CORE_FEATURE_COUNT);
+      }
     }
     this.lastBreakers = breakers.slice(); // a copy: the caller may reuse its array for other breakers
     return out;
@@ -221,7 +243,7 @@ export class CoreFeatureExtractor {
 
     // The baseline: an exponential average of the window's percentiles, started at the first
     // sample; while the window is far above it (an incident), it follows 20 times slower.
-    const weight = 1 - 2 ** (-elapsedMs / this.halfLifeMs);
+    const weight = this.baselineWeight(elapsedMs);
     const timeoutUs = options.timeout * 1000;
     for (let k = 0; k < 3; k++) {
       const windowP = spanPercentileUs(s, w, k);
@@ -268,23 +290,23 @@ export class CoreFeatureExtractor {
     const slowCallRate = share(spanSlowCalls(s, w), decided);
     out[o + F.slow_call_rate_to_threshold] = slowThreshold > 0 ? slowCallRate / slowThreshold : NaN;
     const renewed = renewedShare(options, memory[CALL_RATE]);
-    const projected = (windowRate: number, recentRate: number) => windowRate * (1 - renewed) + recentRate * renewed;
     out[o + F.failure_rate_projected_to_threshold] =
-      rateThreshold > 0 ? projected(failureRate, recentFailureRate) / rateThreshold : NaN;
+      rateThreshold > 0 ? projected(failureRate, recentFailureRate, renewed) / rateThreshold : NaN;
     out[o + F.slow_call_rate_projected_to_threshold] =
-      slowThreshold > 0 ? projected(slowCallRate, share(spanSlowCalls(s, r), recentDecided)) / slowThreshold : NaN;
+      slowThreshold > 0
+        ? projected(slowCallRate, share(spanSlowCalls(s, r), recentDecided), renewed) / slowThreshold
+        : NaN;
     const run = rowConsecutiveFailures(s, at);
     out[o + F.consecutive_failures_to_threshold] = options.failureThreshold > 0 ? run / options.failureThreshold : NaN;
-    const now: WindowNow = {
-      windowType: options.slidingWindowType,
-      windowSize: options.slidingWindowSize,
-      minimumCalls: options.minimumCalls,
-      decided,
-      failures: spanFailures(s, w),
-      recentDecided,
-      recentFailures: spanFailures(s, r),
-      callsPerSecond: memory[CALL_RATE],
-    };
+    const now = this.now;
+    now.windowType = options.slidingWindowType;
+    now.windowSize = options.slidingWindowSize;
+    now.minimumCalls = options.minimumCalls;
+    now.decided = decided;
+    now.failures = spanFailures(s, w);
+    now.recentDecided = recentDecided;
+    now.recentFailures = spanFailures(s, r);
+    now.callsPerSecond = memory[CALL_RATE];
     out[o + F.failure_rate_trip_chance] =
       rateThreshold > 0 ? rateRuleTripChance(now, rateThreshold, PROJECTION_HORIZON_MS) : NaN;
     out[o + F.consecutive_trip_chance] =
@@ -298,6 +320,18 @@ export class CoreFeatureExtractor {
     const windowMs = windowSpanMs(options, memory[CALL_RATE]);
     out[o + F.since_transition_to_window] =
       sinceTransition < 0 || !(windowMs > 0) ? 1 : Math.min(1, sinceTransition / windowMs);
+  }
+
+  /**
+   * How far a baseline moves towards the window after `elapsedMs`. Rows read at the same tick share
+   * it, so it is computed once per distinct elapsed time (a power costs more than the rest of a row).
+   */
+  private baselineWeight(elapsedMs: number): number {
+    if (elapsedMs !== this.weightElapsedMs) {
+      this.weightElapsedMs = elapsedMs;
+      this.weight = 1 - 2 ** (-elapsedMs / this.halfLifeMs);
+    }
+    return this.weight;
   }
 
   /** The breaker's memory: by its row when it held the same row last time (no hash lookup), else by the breaker. */
@@ -328,6 +362,33 @@ export class CoreFeatureExtractor {
     if (timeout === 0)
       out[o + F.latency_p50_to_timeout] = out[o + F.latency_p90_to_timeout] = out[o + F.latency_p99_to_timeout] = NaN;
   }
+}
+
+/** The window's rate once the `renewed` share of it is replaced by calls at the recent rate. */
+function projected(windowRate: number, recentRate: number, renewed: number): number {
+  return windowRate * (1 - renewed) + recentRate * renewed;
+}
+
+/** One arena's rows of a read and their slots, in buffers that grow and are reused. */
+class ArenaRows {
+  count = 0;
+  rows = new Int32Array(16);
+  slots = new Int32Array(16);
+
+  push(row: number, slot: number): void {
+    if (this.count === this.rows.length) {
+      this.rows = grown(this.rows);
+      this.slots = grown(this.slots);
+    }
+    this.rows[this.count] = row;
+    this.slots[this.count++] = slot;
+  }
+}
+
+function grown(values: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(values.length * 2);
+  bigger.set(values);
+  return bigger;
 }
 
 /**

@@ -32,17 +32,25 @@ export function normalCdf(z: number): number {
   return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
+/** The calls the rate now is read from: the recent quarter's, or the window's while the quarter is empty. */
+function sampleOf(window: WindowNow): number {
+  return window.recentDecided > 0 ? window.recentDecided : window.decided;
+}
+
+/** The failure rate now: the failing share of sampleOf(window)'s calls. */
+function rateNow(window: WindowNow): number {
+  const failures = window.recentDecided > 0 ? window.recentFailures : window.failures;
+  const decided = sampleOf(window);
+  return decided > 0 ? failures / decided : 0;
+}
+
 /**
- * The failure rate now and its uncertainty: the recent quarter's share (the window's while the
- * quarter is empty), and for the spread, that share with half a failure in a call added (Jeffreys),
- * so 1 failure in 1 call is not read as certainty.
+ * The rate now for its spread: that share with half a failure in a call added (Jeffreys), so 1
+ * failure in 1 call is not read as certainty.
  */
-function failingNow(window: WindowNow): { rate: number; spread: number; sample: number } {
-  const [failures, decided] =
-    window.recentDecided > 0 ? [window.recentFailures, window.recentDecided] : [window.failures, window.decided];
-  const rate = decided > 0 ? failures / decided : 0;
-  const spread = (failures + 0.5) / (decided + 1);
-  return { rate, spread, sample: decided };
+function spreadNow(window: WindowNow): number {
+  const failures = window.recentDecided > 0 ? window.recentFailures : window.failures;
+  return (failures + 0.5) / (sampleOf(window) + 1);
 }
 
 /** Calls expected in `horizonMs`: from the call rate, or while it is unknown, from a time window's own count. */
@@ -69,7 +77,9 @@ export function rateRuleTripChance(window: WindowNow, threshold: number, horizon
   }
   const total = kept + fresh;
   if (total < window.minimumCalls || total <= 0) return 0;
-  const { rate, spread, sample } = failingNow(window);
+  const rate = rateNow(window);
+  const spread = spreadNow(window);
+  const sample = sampleOf(window);
   const expectedFailures = (window.decided > 0 ? (window.failures * kept) / window.decided : 0) + rate * fresh;
   const needed = threshold * total;
   // The fresh calls' binomial noise, and the rate's own: it was measured on `sample` calls.
@@ -92,7 +102,7 @@ export function consecutiveRuleTripChance(
   horizonMs: number,
 ): number {
   if (run >= threshold) return 1;
-  const rate = failingNow(window).spread;
+  const rate = spreadNow(window);
   const continues = rate ** (threshold - run);
   const newRuns = callsIn(window, horizonMs) * (1 - rate) * rate ** threshold;
   return 1 - (1 - continues) * Math.exp(-newRuns);

@@ -1,7 +1,27 @@
 /** The reference core's sliding windows (native/LAYOUT.md "Windows"): buckets claimed by CAS on their epoch tag. */
-import { BucketField, HISTOGRAM_BINS, Header, Outcome, Slot, SpanStat, Total, WindowType } from '../layout';
+import {
+  BucketField,
+  HISTOGRAM_BINS,
+  HISTOGRAM_GROUP_BINS,
+  Header,
+  Outcome,
+  Slot,
+  SpanStat,
+  TAG_EPOCH_BITS,
+  Total,
+  WindowType,
+} from '../layout';
 import { histogramBin, percentile } from '../histogram';
 import { addTotal, type Views } from './slot';
+
+/** A tag's epoch + 1 (its low bits); the bits above mark the histogram groups written in that epoch. */
+const TAG_EPOCH_MASK = (1n << BigInt(TAG_EPOCH_BITS)) - 1n;
+/** The last epoch a tag holds: a clock beyond it counts in that epoch. */
+const MAX_EPOCH = TAG_EPOCH_MASK - 1n;
+
+function groupBitOf(bin: number): bigint {
+  return 1n << BigInt(TAG_EPOCH_BITS + Math.floor(bin / HISTOGRAM_GROUP_BINS));
+}
 
 /** Writes a window read (the sums of its live buckets) as the 9 SpanStat fields at `at`. */
 export function writeSpan(out: Float64Array, at: number, sums: WindowSums): void {
@@ -56,6 +76,12 @@ export function addToWindow(
   const first = Number(Atomics.add(v.u64, (base + Slot.callSeq) >> 3, BigInt(count)));
   const end = first + count;
   const lastEpoch = Math.floor((end - 1) / span);
+  if (lastEpoch > Number(MAX_EPOCH)) {
+    // Past the last epoch a tag holds: counted in it.
+    const bucket = acquire(v, base, lastEpoch);
+    if (bucket >= 0) addOutcome(v, bucket, outcome, count, slow, latencyUs);
+    return;
+  }
   const firstEpoch = Math.max(Math.floor(first / span), lastEpoch - buckets + 1);
   for (let e = firstEpoch; e <= lastEpoch; e++) {
     const piece = Math.min(end, (e + 1) * span) - Math.max(first, e * span);
@@ -73,20 +99,22 @@ export function addRejections(v: Views, base: number, count: number, nowUs: numb
 
 function currentEpoch(v: Views, base: number, nowUs: number): number {
   const { time, span } = windowShape(v, base);
-  if (time) return Math.floor(nowUs / span);
-  const seq = Number(Atomics.load(v.u64, (base + Slot.callSeq) >> 3));
-  return Math.floor(Math.max(seq - 1, 0) / span);
+  const seq = time ? 0 : Number(Atomics.load(v.u64, (base + Slot.callSeq) >> 3));
+  return Math.min(time ? Math.floor(nowUs / span) : Math.floor(Math.max(seq - 1, 0) / span), Number(MAX_EPOCH));
 }
 
 /** The byte offset of the bucket for epoch e, rotated in if needed; -1 when e is already stale. */
 function acquire(v: Views, base: number, epoch: number): number {
   const { buckets } = windowShape(v, base);
-  const bucket = base + Slot.buckets0 + (epoch % buckets) * v.bucketBytes;
-  const want = BigInt(epoch + 1);
+  const clamped = BigInt(epoch) < MAX_EPOCH ? BigInt(epoch) : MAX_EPOCH;
+  const bucket = base + Slot.buckets0 + Number(clamped % BigInt(buckets)) * v.bucketBytes;
+  const want = clamped + 1n;
   for (;;) {
     const tag = Atomics.load(v.u64, bucket >> 3);
-    if (tag === want) return bucket;
-    if (tag > want) return -1;
+    const held = tag & TAG_EPOCH_MASK;
+    if (held === want) return bucket;
+    if (held > want) return -1;
+    // Zeroes every bin, not only the marked groups the native core zeroes: the same outcome.
     if (Atomics.compareExchange(v.u64, bucket >> 3, tag, want) === tag) {
       zeroBucketCounters(v, bucket);
       return bucket;
@@ -110,7 +138,7 @@ export function readWindow(v: Views, base: number, nowUs: number, newest = Infin
   const current = currentEpoch(v, base, nowUs);
   for (let k = 0; k < buckets; k++) {
     const bucket = base + Slot.buckets0 + k * v.bucketBytes;
-    const tag = Number(Atomics.load(v.u64, bucket >> 3));
+    const tag = Number(Atomics.load(v.u64, bucket >> 3) & TAG_EPOCH_MASK);
     if (tag === 0) continue;
     const epoch = tag - 1;
     if (epoch <= current - span || epoch > current) continue;
@@ -142,7 +170,11 @@ function addOutcome(v: Views, bucket: number, outcome: number, count: number, sl
   if (outcome === Outcome.failure || outcome === Outcome.timeout) add(BucketField.failures, count);
   if (outcome === Outcome.timeout) add(BucketField.timeouts, count);
   if (slow) add(BucketField.slowCalls, 1);
-  if (latencyUs >= 0 && v.histogram) add(BucketField.histogram + histogramBin(latencyUs) * 4, 1);
+  if (latencyUs < 0 || !v.histogram) return;
+  const bin = histogramBin(latencyUs);
+  // Marked before the bin is bumped, as the native core does: its reads and claims see only marked groups.
+  Atomics.or(v.u64, bucket >> 3, groupBitOf(bin));
+  add(BucketField.histogram + bin * 4, 1);
 }
 
 function zeroBucketCounters(v: Views, bucket: number): void {

@@ -2,7 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Arena } from '../../../src/core/arena';
 import {
+  BucketField,
   CONFIG_SIZE,
+  HEADER_BYTES,
+  SLOT_FIXED_BYTES,
+  Slot,
   ClockMode,
   LANES,
   HISTORY_ENTRIES,
@@ -159,15 +163,21 @@ class Subject {
     const n = this.core.history(this.id, slotIndex, history);
     return [...out, n, ...history.subarray(0, n * HISTORY_FIELDS)];
   }
-  /** Every slot's windowStats row, read in one crossing. */
-  windowStats(): number[] {
+  /** Every slot's windowStats row, read in one crossing, then every bucket's raw tag (its epoch and histogram group marks). */
+  windowStats(): (number | bigint)[] {
     const out = new Float64Array(SLOTS * WINDOW_STATS_SIZE);
     this.core.windowStats(
       this.id,
       Int32Array.from({ length: SLOTS }, (_, i) => i),
       out,
     );
-    return [...out];
+    const words = new BigUint64Array(this.arena.buffer);
+    const bucketBytes = (this.arena.slotBytes - SLOT_FIXED_BYTES) / MAX_BUCKETS;
+    const tags = Array.from({ length: SLOTS * MAX_BUCKETS }, (_, k) => {
+      const at = HEADER_BYTES + Math.floor(k / MAX_BUCKETS) * this.arena.slotBytes + Slot.buckets0;
+      return words[(at + (k % MAX_BUCKETS) * bucketBytes + BucketField.tag) >> 3];
+    });
+    return [...out, ...tags];
   }
   /** Answer and scratch registers of one operation. */
   apply(o: Operation): number[] {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from '../../../src';
 import { HostArena } from '../../../src/core/host-arena';
+import { LAYOUT_VERSION } from '../../../src/core/layout';
 import { attachArena } from '../../../src/core/pool';
 import { arenaFolder, ENTRY, runNode, startNode } from './processes';
 
@@ -254,7 +255,7 @@ describe('host arena files that are not ours', () => {
         [dir],
       ),
     ).toThrow(
-      /breakwater-version has host layout 9 with arena layout 2; this build reads host layout 1 with arena layout 2/,
+      `breakwater-version has host layout 9 with arena layout ${LAYOUT_VERSION}; this build reads host layout 1 with arena layout ${LAYOUT_VERSION}`,
     );
   });
 

@@ -153,6 +153,22 @@ add('success, sync fn', 'bare call', loop(work.sync));
 add('success, async fn', 'bare await', asyncLoop(work.async));
 add('failure, sync fn', 'bare throw', syncFailLoop(fail));
 add('failure, async fn', 'bare rejection', asyncFailLoop(failAsync));
+// The floor of any wrapper that sees a sync error and passes it on: a function that catches it,
+// counts it and throws it again.
+const seen = { failures: 0 };
+function countingWrapper(fn) {
+  try {
+    return fn();
+  } catch (error) {
+    seen.failures++;
+    throw error;
+  }
+}
+add(
+  'failure, sync fn',
+  'floor: a wrapper that catches, counts and rethrows',
+  syncFailLoop(() => countingWrapper(fail)),
+);
 // The floors of a refusal on this runtime: any API that rejects or throws pays at least these.
 const prebuilt = Object.freeze(Object.create(Error.prototype));
 const settled = Promise.resolve();
@@ -234,6 +250,9 @@ const targets = {
     added('failure, async fn', 'cockatiel 3.2.1') / added('failure, async fn', 'breakwater (native)'),
   'failure path added, cockatiel (awaited) / breakwater executeSync (>= 1)':
     added('failure, sync fn', 'cockatiel 3.2.1') / added('failure, sync fn', 'breakwater (native)'),
+  'failure path added, breakwater executeSync / its floor (a wrapper that catches, counts and rethrows)':
+    added('failure, sync fn', 'breakwater (native)') /
+    added('failure, sync fn', 'floor: a wrapper that catches, counts and rethrows'),
 };
 const facts = machine({ batch: BATCH, breakwaterOpossum: Boolean(BreakwaterOpossum) });
 console.log(

@@ -226,6 +226,24 @@ describe('core features', () => {
     expect(() => new CoreFeatureExtractor({ baselineHalfLifeMs: 0 })).toThrow(/"baselineHalfLifeMs"/);
   });
 
+  it('reads hundreds of breakers over many arenas, shuffled and mixed with idle ones, as it reads each alone', () => {
+    const clock = new ManualClock(0);
+    const breakers = Array.from({ length: 700 }, (_, i) => {
+      const breaker = new CircuitBreaker({ clock, failureThreshold: 0, slidingWindowBuckets: 2 + (i % 3) });
+      if (i % 5 !== 0) fail(breaker, 1 + (i % 4));
+      if (i % 5 !== 0) succeed(breaker, i % 7);
+      return breaker;
+    });
+    let seed = 3;
+    const shuffled = [...breakers].sort(() => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % 3) - 1);
+    expect(new Set(clock.pool.arenas.map((arena) => arena.maxBuckets)).size).toBe(3);
+    const together = new CoreFeatureExtractor().extract(shuffled, clock.now());
+    shuffled.forEach((breaker, row) => {
+      const alone = new CoreFeatureExtractor().extract([breaker], clock.now());
+      expect([...together.subarray(row * CORE_FEATURE_COUNT, (row + 1) * CORE_FEATURE_COUNT)]).toEqual([...alone]);
+    });
+  });
+
   it('remembers each breaker, not each row: a reordered list keeps every baseline its own', async () => {
     const clock = new ManualClock(0);
     const fast = new CircuitBreaker({ clock, failureThreshold: 0 });

@@ -106,11 +106,14 @@ function currentEpoch(v: Views, base: number, nowUs: number): number {
 /** The byte offset of the bucket for epoch e, rotated in if needed; -1 when e is already stale. */
 function acquire(v: Views, base: number, epoch: number): number {
   const { buckets } = windowShape(v, base);
-  const clamped = BigInt(epoch) < MAX_EPOCH ? BigInt(epoch) : MAX_EPOCH;
-  const bucket = base + Slot.buckets0 + Number(clamped % BigInt(buckets)) * v.bucketBytes;
-  const want = clamped + 1n;
+  // Numbers count epochs one by one up to 2^53; past that, BigInt arithmetic (and the clamp).
+  const exact = epoch < Number.MAX_SAFE_INTEGER;
+  const want = exact ? BigInt(epoch + 1) : (BigInt(epoch) < MAX_EPOCH ? BigInt(epoch) : MAX_EPOCH) + 1n;
+  const index = exact ? epoch % buckets : Number((want - 1n) % BigInt(buckets));
+  const bucket = base + Slot.buckets0 + index * v.bucketBytes;
   for (;;) {
     const tag = Atomics.load(v.u64, bucket >> 3);
+    if (tag === want) return bucket; // no group marked yet
     const held = tag & TAG_EPOCH_MASK;
     if (held === want) return bucket;
     if (held > want) return -1;

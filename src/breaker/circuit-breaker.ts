@@ -140,7 +140,10 @@ export class CircuitBreaker extends GuardedCalls {
       return { ok: true, value };
     }
     if (this.takeFirstSlot()) return this.attempt(fn);
-    if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
+    if (this.countdown <= 0) {
+      this.countdown = SAMPLE_EVERY;
+      if (!this.sampleDue()) return this.attempt(fn); // the fast path again, untimed
+    }
     if (typeof fn !== 'function') throw notAFunction(fn);
     const generation = this.admit();
     if (generation < 0) {
@@ -454,7 +457,10 @@ export class CircuitBreaker extends GuardedCalls {
 
   private executeSyncSlow<T>(fn: () => T): T | typeof REFUSED {
     if (this.takeFirstSlot()) return this.executeSync(fn);
-    if (this.countdown <= 0) this.countdown = SAMPLE_EVERY;
+    if (this.countdown <= 0) {
+      this.countdown = SAMPLE_EVERY;
+      if (!this.sampleDue()) return this.executeSync(fn); // the fast path again, untimed
+    }
     if (typeof fn !== 'function') throw notAFunction(fn);
     const generation = this.admit();
     if (generation < 0) {

@@ -32,10 +32,15 @@ describe('guarded calls', () => {
     expect(metrics.latency.p99).toBeCloseTo(7, 0);
   });
 
-  it('times one synchronous call in 256', () => {
-    const { breaker } = manualBreaker();
-    for (let i = 0; i < 600; i++) breaker.executeSync(() => i);
-    expect(breaker.getMetrics()).toMatchObject({ successes: 600, latency: { samples: 2 } });
+  it('times one synchronous call in 256, at most one a millisecond', () => {
+    const { breaker, clock } = manualBreaker();
+    for (let i = 0; i < 600; i++) breaker.executeSync(() => i); // the 256th timed, not the 512th: same ms
+    expect(breaker.getMetrics()).toMatchObject({ successes: 600, latency: { samples: 1 } });
+    for (let i = 0; i < 600; i++) {
+      if (i % 100 === 0) clock.advance(1);
+      expect(breaker.attempt(() => i)).toEqual({ ok: true, value: i }); // the 768th and the 1,024th timed
+    }
+    expect(breaker.getMetrics()).toMatchObject({ successes: 1200, latency: { samples: 3 } });
   });
 
   it('executeSync returns, throws, and counts', () => {

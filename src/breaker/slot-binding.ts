@@ -64,8 +64,6 @@ export abstract class SlotBinding implements Ticking {
   protected syncWord = NO_FAST_PATH;
   protected asyncWord = NO_FAST_PATH;
   protected countdown = SAMPLE_EVERY;
-  /** When this thread last timed a synchronous call of this breaker (the breaker's clock, ms). */
-  protected lastSampleMs = -Infinity;
   /** The generation the fast paths count in. */
   protected tally = NO_GENERATION_YET;
   /** This thread's lanes view and the index of its lane in this slot (LAYOUT.md "Lanes"); fast successes count there. */
@@ -271,10 +269,12 @@ export abstract class SlotBinding implements Ticking {
    * one the fast path admits anyway, and the last sample MIN_SAMPLE_SPACING_MS ago or more.
    */
   protected sampleDue(): boolean {
-    if (this.words[this.stateIndex] !== this.syncWord) return true; // the slow path decides
+    const ref = this.ref;
+    if (ref === undefined || this.words[this.stateIndex] !== this.syncWord) return true; // the slow path decides
+    // Kept per slot in this thread's view of the arena, not on the breaker: an idle breaker stays small.
     const now = this.timers.now();
-    if (now - this.lastSampleMs < MIN_SAMPLE_SPACING_MS) return false;
-    this.lastSampleMs = now;
+    if (now - ref.sampledAtMs[ref.slot] < MIN_SAMPLE_SPACING_MS) return false;
+    ref.sampledAtMs[ref.slot] = now;
     return true;
   }
 

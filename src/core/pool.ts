@@ -12,6 +12,8 @@ export interface SlotRef {
   readonly folded: Float64Array;
   /** Per slot, the epoch `folded` counts for: a slot given back starts its lanes, and the marks, at 0. */
   readonly foldedEpochs: Uint32Array;
+  /** Per slot, when this thread last timed a synchronous call on it (ms on its breaker's clock). */
+  readonly sampledAtMs: Float64Array;
   readonly slot: number;
 }
 
@@ -21,6 +23,7 @@ export interface AttachedArena {
   readonly lane: number;
   readonly folded: Float64Array;
   readonly foldedEpochs: Uint32Array;
+  readonly sampledAtMs: Float64Array;
 }
 
 /** Arenas of a chain grow from 16 to 256 slots, so a lone breaker of a rare size costs little. */
@@ -45,7 +48,7 @@ export function attachArena(arena: Arena, id?: number): AttachedArena {
       folded[slot] = arena.lanes[arena.laneIndex(slot, lane)];
       foldedEpochs[slot] = arena.epochOf(slot);
     }
-    found = { id: arenaId, lane, folded, foldedEpochs };
+    found = { id: arenaId, lane, folded, foldedEpochs, sampledAtMs: new Float64Array(arena.capacity).fill(-Infinity) };
     attached.set(arena.buffer, found);
   }
   return found;
@@ -53,8 +56,8 @@ export function attachArena(arena: Arena, id?: number): AttachedArena {
 
 /** A slot of an arena, addressed for this thread. */
 export function slotRef(arena: Arena, slot: number): SlotRef {
-  const { id, lane, folded, foldedEpochs } = attachArena(arena);
-  return { arena, arenaId: id, lane, folded, foldedEpochs, slot };
+  const { id, lane, folded, foldedEpochs, sampledAtMs } = attachArena(arena);
+  return { arena, arenaId: id, lane, folded, foldedEpochs, sampledAtMs, slot };
 }
 
 /** Aligns this thread's fold mark of a slot with the slot's epoch before a breaker counts in it. */

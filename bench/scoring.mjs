@@ -71,6 +71,18 @@ for (const provider of ['cpu', 'typescript']) {
     step: `whole tick (rows + score), ${provider === 'cpu' ? 'onnxruntime CPU' : 'TypeScript tree walker'}`,
     msPerTick: tickMs,
   });
+  if (provider === 'cpu') {
+    // The default is min(4, cores) intra-op threads; one thread is what onnxruntime-node runs alone.
+    const single = await Predictor.load(defaultModelPath(), {
+      featureList: CORE_FEATURES,
+      executionProviders: ['cpu'],
+      intraOpThreads: 1,
+    });
+    results.push({
+      step: 'score only, onnxruntime CPU, 1 intra-op thread',
+      msPerTick: await perTick(() => single.score(rows)),
+    });
+  }
 }
 const table = results.map((r) => ({
   step: r.step,

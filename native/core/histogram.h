@@ -35,14 +35,6 @@ struct LatencyHistogram {
   uint32_t lowest = layout::kHistogramBins;
   uint32_t highest = 0;
 
-  void add(uint32_t bin, uint64_t count) {
-    if (count == 0) return;
-    bins[bin] += count;
-    samples += count;
-    lowest = std::min(lowest, bin);
-    highest = std::max(highest, bin);
-  }
-
   // Adds the bins [first, end) of a bucket's histogram, each loaded once (relaxed), without a
   // branch per bin (a group's counts sit at random among its bins); lowest and highest then cover
   // the whole group, which percentile walks and clear() take in their stride.

@@ -91,13 +91,13 @@ struct WindowStatsScratch {
 inline void prefetchSlotAndTags(SlotRef slot) {
   const auto* header = reinterpret_cast<const char*>(slot.header);
   for (size_t offset = 0; offset < layout::kSlotFixedBytes; offset += 64) __builtin_prefetch(header + offset);
-  const uint32_t buckets = std::min(relaxedLoad(slot.header->config.buckets), slot.maxBuckets);
+  const uint32_t buckets = WindowShape::of(slot).buckets;
   for (uint32_t i = 0; i < buckets; ++i) __builtin_prefetch(&slot.bucket(i));
 }
 
 inline void prefetchMarkedBins(SlotRef slot) {
   if (!slot.histogram) return;
-  const uint32_t buckets = std::min(relaxedLoad(slot.header->config.buckets), slot.maxBuckets);
+  const uint32_t buckets = WindowShape::of(slot).buckets;
   for (uint32_t i = 0; i < buckets; ++i) {
     Bucket& bucket = slot.bucket(i);
     forEachMarkedGroup(relaxedLoad(bucket.tag), [&](uint32_t first, uint32_t end) {

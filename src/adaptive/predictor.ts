@@ -30,7 +30,7 @@ export interface PredictorOptions {
   /**
    * onnxruntime's intra-op threads on the CPU. Default: the cores Node may use, at most 4
    * (onnxruntime-node alone takes one). A batch scores while the event loop waits, so more threads
-   * hold it up for less time: 100,000 rows took 100 ms on one thread and 58 ms on two here.
+   * hold it up for less time (`npm run bench:scoring` shows one thread beside the default).
    */
   readonly intraOpThreads?: number;
 }

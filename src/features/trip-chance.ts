@@ -37,20 +37,17 @@ function sampleOf(window: WindowNow): number {
   return window.recentDecided > 0 ? window.recentDecided : window.decided;
 }
 
-/** The failure rate now: the failing share of sampleOf(window)'s calls. */
-function rateNow(window: WindowNow): number {
-  const failures = window.recentDecided > 0 ? window.recentFailures : window.failures;
-  const decided = sampleOf(window);
-  return decided > 0 ? failures / decided : 0;
+/** The failures among sampleOf(window)'s calls. */
+function failuresOf(window: WindowNow): number {
+  return window.recentDecided > 0 ? window.recentFailures : window.failures;
 }
 
 /**
- * The rate now for its spread: that share with half a failure in a call added (Jeffreys), so 1
- * failure in 1 call is not read as certainty.
+ * The rate now for its spread: the failing share with half a failure in a call added (Jeffreys),
+ * so 1 failure in 1 call is not read as certainty.
  */
 function spreadNow(window: WindowNow): number {
-  const failures = window.recentDecided > 0 ? window.recentFailures : window.failures;
-  return (failures + 0.5) / (sampleOf(window) + 1);
+  return (failuresOf(window) + 0.5) / (sampleOf(window) + 1);
 }
 
 /** Calls expected in `horizonMs`: from the call rate, or while it is unknown, from a time window's own count. */
@@ -77,9 +74,9 @@ export function rateRuleTripChance(window: WindowNow, threshold: number, horizon
   }
   const total = kept + fresh;
   if (total < window.minimumCalls || total <= 0) return 0;
-  const rate = rateNow(window);
-  const spread = spreadNow(window);
   const sample = sampleOf(window);
+  const rate = sample > 0 ? failuresOf(window) / sample : 0;
+  const spread = spreadNow(window);
   const expectedFailures = (window.decided > 0 ? (window.failures * kept) / window.decided : 0) + rate * fresh;
   const needed = threshold * total;
   // The fresh calls' binomial noise, and the rate's own: it was measured on `sample` calls.

@@ -1,11 +1,16 @@
 // The shipped early-warning model on failure shapes written here, apart from the generator it was
 // trained on (src/sim/generator/), under breakers configured as users configure them: the model
 // beside the recent-quarter and trend rules on the same rows, as the held-out evaluation does.
-// Calls are instantaneous on a ManualClock, so only failure evidence moves (no latency).
+// Two kinds of family (bench/lib/unseen-families.mjs): instant calls, where only failure evidence
+// moves, and timed calls on a ManualClock against a service with latency and connections. Then the
+// same runs with the early warning acting (the default mode and 'open'): client success beside
+// the static breaker's, and actions on healthy families.
 // Usage: npm run bench:early-warning-unseen [-- --runs N] [-- --compare-model FILE]
 // (writes bench/results/early-warning-unseen.*)
 import { join } from 'node:path';
 import { distDir, machine, markdownTable, writeResults } from './lib/measure.mjs';
+import { INSTANT_FAMILIES, TIMED_FAMILIES } from './lib/unseen-families.mjs';
+import { playRun } from './lib/unseen-runs.mjs';
 
 const runsFlag = process.argv.indexOf('--runs');
 const RUNS = Number(runsFlag >= 0 ? process.argv[runsFlag + 1] : 12);
@@ -13,8 +18,6 @@ if (!Number.isInteger(RUNS) || RUNS < 1)
   throw new TypeError(`--runs must be an integer >= 1, got ${process.argv[runsFlag + 1]}`);
 const HORIZON_S = 10;
 const THRESHOLD = 0.7;
-const RUN_S = 180;
-const { CircuitBreaker, ManualClock } = await import(join(distDir, 'index.mjs'));
 const a = await import(join(distDir, 'adaptive/index.mjs'));
 import { readFileSync } from 'node:fs';
 
@@ -43,112 +46,15 @@ const models = [
   ...(compareFlag >= 0 ? [await loadModel(process.argv[compareFlag + 1])] : []),
 ];
 
-/** mulberry32: the same draws on every machine. */
-function seeded(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const between = (random, low, high) => low + (high - low) * random();
-const pick = (random, values) => values[Math.floor(random() * values.length)];
-
-/** Failure shapes: each returns the share of calls failing at second t of a run. */
-const FAMILIES = [
-  {
-    name: 'linear-ramp',
-    healthy: false,
-    draw: (random) => {
-      const start = between(random, 20, 60);
-      const span = between(random, 15, 120);
-      return (t) => Math.min(1, Math.max(0, (t - start) / span));
-    },
-  },
-  {
-    name: 'step-to-partial',
-    healthy: false,
-    draw: (random) => {
-      const start = between(random, 20, 80);
-      const length = between(random, 10, 60);
-      const level = between(random, 0.2, 0.95);
-      return (t) => (t >= start && t < start + length ? level : 0.005);
-    },
-  },
-  {
-    name: 'sawtooth',
-    healthy: false,
-    draw: (random) => {
-      const period = between(random, 10, 60);
-      const peak = between(random, 0.2, 0.9);
-      return (t) => (t < 30 ? 0 : peak * (((t - 30) % period) / period));
-    },
-  },
-  {
-    name: 'healthy-noise',
-    healthy: true,
-    draw: (random) => {
-      const level = between(random, 0, 0.05);
-      return () => level;
-    },
-  },
-];
-
-/** Options as users set them: the usual 50% rule over a 10 s window (sometimes 100 calls), consecutive failures on or off. */
-function drawOptions(random) {
-  const count = random() < 0.25;
-  return {
-    slidingWindowType: count ? 'count' : 'time',
-    slidingWindowSize: count ? 100 : 10_000,
-    failureRateThreshold: 50,
-    minimumCalls: pick(random, [10, 20]),
-    failureThreshold: random() < 0.5 ? 0 : 5,
-    recoveryTimeout: pick(random, [10_000, 30_000]),
-  };
-}
-
-/** One run: rows of the closed breaker once a second, labelled by the trips that follow. */
-function play(family, seed) {
-  const random = seeded(seed);
-  const failingShare = family.draw(random);
-  const callsPerSecond = Math.round(between(random, 5, 200));
-  const clock = new ManualClock(0);
-  const breaker = new CircuitBreaker({ ...drawOptions(random), clock });
-  const trips = [];
-  breaker.on('open', () => trips.push(clock.now()));
-  const extractor = new a.CoreFeatureExtractor();
-  const rows = [];
-  for (let second = 0; second < RUN_S; second++) {
-    const share = failingShare(second);
-    for (let call = 0; call < callsPerSecond; call++) {
-      clock.advance(1000 / callsPerSecond);
-      const fails = random() < share;
-      try {
-        breaker.executeSync(() => {
-          if (fails) throw new Error('down');
-        });
-      } catch {
-        // a failure, or a refusal of the open circuit
-      }
-    }
-    const row = extractor.extract([breaker], clock.now());
-    if (breaker.getState() === 'closed') rows.push({ atMs: clock.now(), row });
-  }
-  breaker.dispose();
-  return rows.map(({ atMs, row }) => {
-    const next = trips.find((trip) => trip > atMs);
-    return { atMs, row, secondsToTrip: next === undefined ? Infinity : (next - atMs) / 1000 };
-  });
-}
+const FAMILIES = [...INSTANT_FAMILIES, ...TIMED_FAMILIES];
+const seedOf = (family, run) => 50_000 + family * 1000 + run;
 
 const width = a.CORE_FEATURES.features.length;
 const collected = { rows: [], series: [], family: [] };
 let series = 0;
 for (const [index, family] of FAMILIES.entries()) {
   for (let run = 0; run < RUNS; run++) {
-    for (const row of play(family, 50_000 + index * 1000 + run)) {
+    for (const row of (await playRun(family, seedOf(index, run))).rows) {
       collected.rows.push(row);
       collected.series.push(series);
       collected.family.push(index);
@@ -198,20 +104,106 @@ const rows = scorers.map(({ name, scores, threshold, release }) => {
     falseAlarmsPerHourHealthy: +falseAlarms.perHour.toFixed(2),
   };
 });
+/** The rows of one family, as a data set of their own. */
+function familyRows(family) {
+  const picked = [];
+  for (let i = 0; i < n; i++) if (collected.family[i] === family) picked.push(i);
+  const take = (array) => array.constructor.from(picked, (i) => array[i]);
+  return {
+    picked,
+    data: {
+      ...data,
+      rowCount: picked.length,
+      labels: take(data.labels),
+      secondsToTrip: take(data.secondsToTrip),
+      series: take(data.series),
+      atMs: take(data.atMs),
+    },
+  };
+}
+/** Per family: each score's AUC where the family has trips, trips warned, and the share of its trip-free rows scored at or past the threshold. */
+const byFamily = FAMILIES.flatMap((family, index) => {
+  const { picked, data: rowsOf } = familyRows(index);
+  const positives = rowsOf.labels.reduce((sum, label) => sum + label, 0);
+  return scorers.map(({ name, scores, threshold }) => {
+    const own = Float64Array.from(picked, (i) => scores[i]);
+    const ranked = positives > 0 && positives < picked.length;
+    const e = ranked ? a.evaluateEarlyWarning(rowsOf, own, threshold, HORIZON_S) : undefined;
+    const quiet = picked.filter((_, k) => rowsOf.labels[k] === 0);
+    const loud = quiet.filter((i) => scores[i] >= threshold).length;
+    return {
+      family: `${family.name}${family.healthy ? ' (healthy)' : ''}`,
+      score: name.replace(/ \(.*\)$/, ''),
+      rows: picked.length,
+      auc: ranked ? +e.auc.toFixed(3) : '-',
+      tripsWarned: ranked ? `${e.tripsWarned}/${e.trips}` : '-',
+      'trip-free rows at threshold': quiet.length > 0 ? `${((100 * loud) / quiet.length).toFixed(1)}%` : '-',
+    };
+  });
+});
+// Acting: the same seeds with the shipped model's early warning on the breaker, in the default
+// mode and in 'open'. Client success is the share of arrivals that succeeded.
+const acting = await a.Predictor.load(a.defaultModelPath(), {
+  featureList: a.CORE_FEATURES,
+  executionProviders: ['typescript'],
+});
+const MODES = [
+  { label: 'static breaker' },
+  { label: "default mode ('shed')", warning: { model: acting, mode: 'shed' } },
+  { label: "mode 'open'", warning: { model: acting, mode: 'open' } },
+];
+const percent = (value) => +(100 * value).toFixed(2);
+const actingRows = [];
+for (const [index, family] of FAMILIES.entries()) {
+  const byMode = [];
+  for (const { warning } of MODES) {
+    let arrivals = 0;
+    let successes = 0;
+    let actions = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const outcome = await playRun(family, seedOf(index, run), warning);
+      arrivals += outcome.arrivals;
+      successes += outcome.successes;
+      actions += outcome.actions;
+    }
+    byMode.push({ success: successes / arrivals, actions });
+  }
+  const [fixed, ...warned] = byMode;
+  actingRows.push({
+    family: `${family.name}${family.healthy ? ' (healthy)' : ''}`,
+    'client success, static (%)': percent(fixed.success),
+    ...Object.fromEntries(
+      warned.flatMap((outcome, k) => [
+        [`${MODES[k + 1].label}: success vs static (points)`, +(100 * (outcome.success - fixed.success)).toFixed(2)],
+        [`${MODES[k + 1].label}: actions`, outcome.actions],
+      ]),
+    ),
+  });
+}
 const facts = machine({ runsPerFamily: RUNS });
 console.log(
   `${n} rows (${data.labels.reduce((s, l) => s + l, 0)} positive), families ${FAMILIES.map((f) => f.name).join(', ')}, ${RUNS} runs each`,
 );
 console.table(rows);
+console.table(byFamily);
+console.table(actingRows);
 writeResults(
   'early-warning-unseen',
-  { machine: facts, families: FAMILIES.map((f) => f.name), rows },
+  { machine: facts, families: FAMILIES.map((f) => f.name), rows, byFamily, acting: actingRows },
   [
     `# The early warning on failure shapes the generator never made (${facts.date})`,
     '',
-    `Families (bench/early-warning-unseen.mjs): ${FAMILIES.map((f) => f.name).join(', ')}; ${RUNS} runs each, ${n} rows; breakers with the usual 50% rule, 10 s or 100-call windows, minimumCalls 10 or 20, consecutive-failure rule on half of them.`,
+    `Families (bench/lib/unseen-families.mjs): ${FAMILIES.map((f) => f.name).join(', ')}; ${RUNS} runs each, ${n} rows; breakers with the usual 50% rule, 10 s or 100-call windows, minimumCalls 10 or 20, consecutive-failure rule on half of them; the timed families' calls go through execute() with a timeout of 4-15 times the service's median (a slow-call rule at half of it on a quarter of them).`,
     '',
     markdownTable(rows),
+    '',
+    'By family (a healthy family may still trip the reactive breaker: those trips are positives like any other):',
+    '',
+    markdownTable(byFamily),
+    '',
+    'Acting on the shipped model, the same runs (client success: the share of calls that succeeded; an action: a pre-open, or shedding started or raised):',
+    '',
+    markdownTable(actingRows),
     '',
     `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:early-warning-unseen\`.`,
   ].join('\n'),

@@ -56,7 +56,7 @@ const F = {
 /** The features the early-warning model sees for a breaker: CORE_FEATURES.features[F.x] === 'x'. */
 export const CORE_FEATURES: FeatureList = Object.freeze({
   name: 'breakwater.core',
-  version: 4,
+  version: 5,
   features: Object.freeze(Object.keys(F)),
 }) as FeatureList;
 
@@ -109,13 +109,39 @@ export interface CoreFeatureOptions {
 
 /**
  * What the extractor remembers of a breaker between reads, in place (no allocation per read):
- * [atMs, baseline p50/p90/p99 us, lifetime calls at the last read, calls per second since then].
+ * [atMs, baseline p50/p90/p99 us, lifetime calls at the last read, calls per second since then,
+ * the first read that saw a latency].
  */
-const MEMORY_SIZE = 6;
+const MEMORY_SIZE = 7;
 const AT = 0;
 const BASELINE = 1;
 const TOTAL_CALLS = 4;
 const CALL_RATE = 5;
+const SAMPLED_SINCE = 6;
+
+/**
+ * A baseline starts once the breaker's calls have been seen for this many times their median
+ * latency. Before, a window is censored: a read sees only the calls that already returned, the
+ * fast ones, so a first window taken as the baseline read low, and the service's ordinary latency
+ * then looked like an incident the baseline barely follows (version 4: a healthy service with a
+ * 500 ms median read 1.5-2 times its baseline, and as many calls in flight over Little's law, for
+ * minutes). Seen for ten medians, under a tenth of the calls are still out.
+ */
+const BASELINE_START_MEDIANS = 10;
+/** The standard normal's 90th percentile: a log-normal's p90 / p50 is e^(1.2816 sigma). */
+const Z90 = 1.2815516;
+/** A log-normal spread past this (p90 over 6.8 times p50) is read as this: the mean stays within 3.1 medians. */
+const MAX_SPREAD = 1.5;
+
+/**
+ * The mean of the baseline latency, which Little's law needs (the median undercounts a skewed
+ * service's calls in flight): the mean of the log-normal with the baseline's p50 and p90.
+ */
+function meanLatencyUs(memory: Float64Array): number {
+  const p50 = memory[BASELINE];
+  const spread = Math.min(MAX_SPREAD, Math.log(Math.max(1, memory[BASELINE + 1] / p50)) / Z90);
+  return p50 * Math.exp((spread * spread) / 2);
+}
 
 /** A window percentile this far above its baseline is an incident: the baseline then barely moves. */
 const INCIDENT_RATIO = 2;
@@ -250,15 +276,19 @@ export class CoreFeatureExtractor {
     memory[TOTAL_CALLS] = totalCalls;
     memory[AT] = nowMs;
 
-    // The baseline: an exponential average of the window's percentiles, started at the first
-    // sample; while the window is far above it (an incident), it follows 20 times slower.
+    // The baseline: an exponential average of the window's percentiles, started once the calls
+    // were seen long enough (BASELINE_START_MEDIANS); while the window is far above it (an
+    // incident), it follows 20 times slower.
     const weight = this.baselineWeight(elapsedMs);
+    const windowP50 = spanPercentileUs(s, w, 0);
+    if (Number.isNaN(memory[SAMPLED_SINCE]) && !Number.isNaN(windowP50)) memory[SAMPLED_SINCE] = nowMs;
+    const seenLongEnough = nowMs - memory[SAMPLED_SINCE] >= (BASELINE_START_MEDIANS * windowP50) / 1000;
     const timeoutUs = options.timeout * 1000;
     for (let k = 0; k < 3; k++) {
       const windowP = spanPercentileUs(s, w, k);
       const before = memory[BASELINE + k];
       let baseline = before;
-      if (Number.isNaN(before)) baseline = windowP;
+      if (Number.isNaN(before)) baseline = seenLongEnough ? windowP : NaN;
       else if (!Number.isNaN(windowP))
         baseline =
           before + (windowP > INCIDENT_RATIO * before ? weight / INCIDENT_SLOWDOWN : weight) * (windowP - before);
@@ -280,8 +310,10 @@ export class CoreFeatureExtractor {
       Number.isNaN(recentP90) || !(windowP90 > 0) ? 1 : capped(recentP90 / windowP90);
 
     // Little's law: calls in flight = arrival rate x time in the system (the healthy baseline).
-    // Until a second read gives the call rate, nothing is known: the neutral 1.
-    const expectedInFlight = memory[CALL_RATE] * (Number.isNaN(memory[BASELINE]) ? 0 : memory[BASELINE] / 1e6);
+    // Until a second read gives the call rate, or while latencies were seen but the baseline has
+    // not started, nothing is known: the neutral 1. Calls never timed take no time in the system.
+    const timeInSystemS = Number.isNaN(memory[SAMPLED_SINCE]) ? 0 : meanLatencyUs(memory) / 1e6;
+    const expectedInFlight = memory[CALL_RATE] * timeInSystemS;
     // Floored at 1 likewise: fewer calls in flight than the rate predicts (calls that return at once) is no trouble.
     out[o + F.in_flight_to_expected] = Number.isNaN(expectedInFlight)
       ? 1

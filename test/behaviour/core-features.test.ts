@@ -7,6 +7,7 @@ import {
 } from '../../src/features/core-features';
 import { CORE_FEATURES_V1 } from '../../src/features/core-features-v1';
 import { CORE_FEATURES_V3 } from '../../src/features/core-features-v3';
+import { CORE_FEATURES_V4 } from '../../src/features/core-features-v4';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
 import { assertCore, fail, succeed } from './helpers';
@@ -24,8 +25,10 @@ async function callTaking(breaker: CircuitBreaker, clock: ManualClock, ms: numbe
 describe('core features', () => {
   it('is a versioned list without raw volume, raw in-flight or clock columns; v1 stays loadable by name', () => {
     assertCore();
-    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 4 });
+    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 5 });
     expect(CORE_FEATURES_V1).toMatchObject({ name: 'breakwater.core', version: 1 });
+    // v5 computes v4's columns (a v4 model scores a v5 row), its latency baseline started later.
+    expect(CORE_FEATURES_V4).toMatchObject({ name: 'breakwater.core', version: 4, features: CORE_FEATURES.features });
     // v4 appends the trip chances to v3's columns: a v3 model scores a v4 row's first columns.
     expect(CORE_FEATURES_V3.version).toBe(3);
     expect(CORE_FEATURES.features.slice(0, CORE_FEATURES_V3.features.length)).toEqual(CORE_FEATURES_V3.features);
@@ -115,6 +118,28 @@ describe('core features', () => {
     }
     expect(value(rows, 0, 'latency_p50_to_baseline')).toBeGreaterThan(3);
     expect(value(rows, 0, 'latency_p99_to_timeout')).toBeCloseTo(100 / 200, 1);
+  });
+
+  it('a slow healthy service reads as its own baseline: the first, censored windows do not start it', async () => {
+    const clock = new ManualClock(0);
+    const breaker = new CircuitBreaker({ clock, failureThreshold: 0, timeout: 5_000 });
+    const extractor = new CoreFeatureExtractor();
+    // 40 calls a second, each taking 125 ms to 2 s (a 500 ms median), overlapping as a real service's do.
+    let call = 0;
+    const arrive = (): void => {
+      const latency = 500 * 2 ** ((((call++ * 37) % 41) - 20) / 10);
+      void breaker.execute(() => new Promise<void>((resolve) => clock.setTimeout(resolve, latency)));
+    };
+    for (let second = 0; second < 90; second++) {
+      for (let i = 0; i < 40; i++) clock.setTimeout(arrive, i * 25);
+      await clock.runFor(1_000);
+      const row = extractor.extract([breaker], clock.now());
+      // The first window holds only the calls back within a second, the fast ones: as a baseline it
+      // made the ordinary 500 ms read as an incident for minutes (1.5-2 times the baseline).
+      // Under 1.3: a histogram bin is 2^(1/4) = 1.19 wide, so a recent quarter's median may read a bin up.
+      expect(value(row, 0, 'latency_p50_to_baseline')).toBeLessThan(1.3);
+      expect(value(row, 0, 'in_flight_to_expected')).toBeLessThan(1.3);
+    }
   });
 
   it("in-flight calls over what the call rate and baseline latency predict (Little's law)", async () => {

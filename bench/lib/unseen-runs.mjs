@@ -45,13 +45,13 @@ function makeBreaker(options, clock, warning) {
   const early = new EarlyWarning(registry, warning.model, { mode: warning.mode });
   early.stop();
   const actions = [];
+  let shedding = 0;
   registry.onEvent((event) => {
-    const detail = event.detail ?? {};
-    if (
-      event.event_type === 'prediction' &&
-      (detail.action === 'pre-open' || (detail.action === 'shed' && detail.reason))
-    )
-      actions.push(event.timestamp);
+    if (event.event_type !== 'prediction') return;
+    // An action: a pre-open, or shedding started or raised (lowering it spares the service nothing).
+    const share = event.detail?.shedding ?? 0;
+    if (event.detail?.action === 'pre-open' || share > shedding) actions.push(event.timestamp);
+    shedding = share;
   });
   return { breaker, actions, step: () => early.step(clock.now()) };
 }

@@ -158,6 +158,17 @@ export class EarlyWarning {
         breaker.shed(share);
         reason = `shedding ${share.toFixed(2)}: the probability, capped at the recent failure share`;
       } else if (share === 0) reason = allowed.refusal;
+    } else if (sheddingBefore > 0 && p >= releaseThreshold) {
+      // Between the release and the warning thresholds shedding goes on, but never past what the
+      // evidence allows now: a model hovering there cannot keep shedding a window gone quiet.
+      const share = Math.min(sheddingBefore, allowed.shedShare);
+      if (share !== sheddingBefore) {
+        breaker.shed(share);
+        reason =
+          share === 0
+            ? `released: ${allowed.refusal}`
+            : `shedding ${share.toFixed(2)}: capped at the recent failure share`;
+      }
     }
     if (warned && mode === 'open' && !this.latched.has(key)) {
       if (allowed.preOpen) {

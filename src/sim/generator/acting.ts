@@ -35,12 +35,14 @@ export async function playWithWarning(
       const breaker = registry.getOrCreate('endpoint', name, breakerOptions);
       warning = new EarlyWarning(registry, model, options);
       warning.stop();
+      let shedding = 0;
       registry.onEvent((event) => {
-        const action = (event.detail as { action?: string } | null)?.action;
-        const acted =
-          event.event_type === 'prediction' &&
-          (action === 'pre-open' || (action === 'shed' && event.detail?.reason !== undefined));
-        if (acted) actions.push(event.timestamp);
+        if (event.event_type !== 'prediction') return;
+        const detail = event.detail as { action?: string; shedding?: number } | null;
+        // An action: a pre-open, or shedding started or raised (lowering it spares the service nothing).
+        const share = detail?.shedding ?? 0;
+        if (detail?.action === 'pre-open' || share > shedding) actions.push(event.timestamp);
+        shedding = share;
       });
       return breaker;
     },

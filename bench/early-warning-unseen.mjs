@@ -50,15 +50,17 @@ const FAMILIES = [...INSTANT_FAMILIES, ...TIMED_FAMILIES];
 const seedOf = (family, run) => 50_000 + family * 1000 + run;
 
 const width = a.CORE_FEATURES.features.length;
-const collected = { rows: [], series: [], family: [] };
+const collected = { rows: [], series: [], family: [], trips: [] };
 let series = 0;
 for (const [index, family] of FAMILIES.entries()) {
   for (let run = 0; run < RUNS; run++) {
-    for (const row of (await playRun(family, seedOf(index, run))).rows) {
+    const outcome = await playRun(family, seedOf(index, run));
+    for (const row of outcome.rows) {
       collected.rows.push(row);
       collected.series.push(series);
       collected.family.push(index);
     }
+    for (const trip of outcome.trips) collected.trips.push({ ...trip, series, kind: family.kind });
     series++;
   }
 }
@@ -141,6 +143,42 @@ const byFamily = FAMILIES.flatMap((family, index) => {
     };
   });
 });
+/**
+ * Trips warned by the rule that tripped the breaker, per kind of family: a trip counts when a row
+ * of its run came within the horizon before it, and is warned when one of those rows scored at or
+ * past the threshold.
+ */
+const rowsOfSeries = new Map();
+collected.rows.forEach((row, i) => {
+  const list = rowsOfSeries.get(collected.series[i]) ?? [];
+  list.push(i);
+  rowsOfSeries.set(collected.series[i], list);
+});
+const byRule = [];
+for (const kind of ['instant', 'timed'])
+  for (const reason of [...new Set(collected.trips.map((trip) => trip.reason))].sort()) {
+    const trips = collected.trips
+      .filter((trip) => trip.kind === kind && trip.reason === reason)
+      .map((trip) => ({
+        trip,
+        before: (rowsOfSeries.get(trip.series) ?? []).filter(
+          (i) => collected.rows[i].atMs < trip.at && trip.at - collected.rows[i].atMs <= HORIZON_S * 1000,
+        ),
+      }))
+      .filter(({ before }) => before.length > 0);
+    if (trips.length === 0) continue;
+    byRule.push({
+      calls: kind === 'instant' ? 'return at once' : 'take time, with a timeout',
+      'tripped by': reason,
+      trips: trips.length,
+      ...Object.fromEntries(
+        scorers.map(({ name, scores, threshold }) => [
+          name.replace(/ \(.*\)$/, ''),
+          trips.filter(({ before }) => before.some((i) => scores[i] >= threshold)).length,
+        ]),
+      ),
+    });
+  }
 // Acting: the same seeds with the shipped model's early warning on the breaker, in the default
 // mode and in 'open'. Client success is the share of arrivals that succeeded.
 const acting = await a.Predictor.load(a.defaultModelPath(), {
@@ -186,10 +224,11 @@ console.log(
 );
 console.table(rows);
 console.table(byFamily);
+console.table(byRule);
 console.table(actingRows);
 writeResults(
   'early-warning-unseen',
-  { machine: facts, families: FAMILIES.map((f) => f.name), rows, byFamily, acting: actingRows },
+  { machine: facts, families: FAMILIES.map((f) => f.name), rows, byFamily, byRule, acting: actingRows },
   [
     `# The early warning on failure shapes the generator never made (${facts.date})`,
     '',
@@ -200,6 +239,10 @@ writeResults(
     'By family (a healthy family may still trip the reactive breaker: those trips are positives like any other):',
     '',
     markdownTable(byFamily),
+    '',
+    'Trips warned, by the rule that tripped the breaker (a trip with a row of its run within the horizon before it; warned when one of those rows scored at or past the threshold):',
+    '',
+    markdownTable(byRule),
     '',
     'Acting on the shipped model, the same runs (client success: the share of calls that succeeded; an action: a pre-open, or shedding started or raised):',
     '',

@@ -62,7 +62,7 @@ function makeBreaker(options, clock, warning) {
  */
 async function record({ breaker, actions, step }, clock, second, outcome) {
   const trips = [];
-  breaker.on('open', () => trips.push(clock.now()));
+  breaker.on('open', (change) => trips.push({ at: clock.now(), reason: change.reason }));
   const extractor = step === undefined ? new CoreFeatureExtractor() : undefined;
   const rows = [];
   for (let t = 0; t < RUN_S; t++) {
@@ -75,9 +75,10 @@ async function record({ breaker, actions, step }, clock, second, outcome) {
   return {
     ...outcome,
     actions: actions.length,
+    trips,
     rows: rows.map(({ atMs, row }) => {
-      const next = trips.find((trip) => trip > atMs);
-      return { atMs, row, secondsToTrip: next === undefined ? Infinity : (next - atMs) / 1000 };
+      const next = trips.find((trip) => trip.at > atMs);
+      return { atMs, row, secondsToTrip: next === undefined ? Infinity : (next.at - atMs) / 1000 };
     }),
   };
 }
@@ -128,8 +129,9 @@ function playTimed(family, random, warning) {
 }
 
 /**
- * One run of `family` for `seed`: `{ rows, arrivals, successes, actions }` (rows only when static;
- * `warning` = { model, mode } acts on the breaker instead).
+ * One run of `family` for `seed`: `{ rows, trips, arrivals, successes, actions }` (rows only when
+ * static; trips: `{ at, reason }` of each opening; `warning` = { model, mode } acts on the breaker
+ * instead).
  */
 export function playRun(family, seed, warning) {
   return (family.kind === 'timed' ? playTimed : playInstant)(family, seeded(seed), warning);

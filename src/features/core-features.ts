@@ -312,12 +312,14 @@ export class CoreFeatureExtractor {
     // Little's law: calls in flight = arrival rate x time in the system (the healthy baseline).
     // Until a second read gives the call rate, or while latencies were seen but the baseline has
     // not started, nothing is known: the neutral 1. Calls never timed take no time in the system.
-    const timeInSystemS = Number.isNaN(memory[SAMPLED_SINCE]) ? 0 : meanLatencyUs(memory) / 1e6;
+    // Floored at 1 likewise: fewer calls in flight than the rate predicts (calls that return at
+    // once) is no trouble, so none in flight reads 1 without working out the expected.
+    const inFlight = breaker.inFlightCalls;
+    const timeInSystemS = inFlight === 0 || Number.isNaN(memory[SAMPLED_SINCE]) ? 0 : meanLatencyUs(memory) / 1e6;
     const expectedInFlight = memory[CALL_RATE] * timeInSystemS;
-    // Floored at 1 likewise: fewer calls in flight than the rate predicts (calls that return at once) is no trouble.
     out[o + F.in_flight_to_expected] = Number.isNaN(expectedInFlight)
       ? 1
-      : Math.max(1, capped(breaker.inFlightCalls / Math.max(1, expectedInFlight)));
+      : Math.max(1, capped(inFlight / Math.max(1, expectedInFlight)));
 
     out[o + F.failure_rate] = failureRate;
     out[o + F.failure_rate_recent] = recentFailureRate;

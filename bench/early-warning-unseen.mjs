@@ -173,7 +173,7 @@ for (const kind of ['instant', 'timed'])
       trips: trips.length,
       ...Object.fromEntries(
         scorers.map(({ name, scores, threshold }) => [
-          name.replace(/ \(.*\)$/, ''),
+          name,
           trips.filter(({ before }) => before.some((i) => scores[i] >= threshold)).length,
         ]),
       ),

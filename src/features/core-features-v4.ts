@@ -9,7 +9,9 @@ import type { FeatureList } from './feature-list';
  * ones were still out), so the service's ordinary latency then looked like an incident the
  * baseline barely follows: a healthy service with a 500 ms median read 1.5-2 times its baseline,
  * and as many calls in flight over Little's law, for minutes. Version 5 starts the baseline once
- * the calls were seen for ten times their median latency.
+ * the calls were seen for ten times their median latency, reads Little's law with the baseline's
+ * mean latency, and lets a run of failures go on only when calls are expected to come (v4 read a
+ * breaker gone idle after four failures in a row as 0.5 likely to trip within 10 s).
  */
 export const CORE_FEATURES_V4: FeatureList = Object.freeze({
   name: 'breakwater.core',

@@ -86,11 +86,25 @@ export function rateRuleTripChance(window: WindowNow, threshold: number, horizon
   return normalCdf((expectedFailures - needed + 0.5) / Math.sqrt(variance));
 }
 
+/** P(at least m calls arrive) when `expected` arrive on average (Poisson). */
+function atLeastCalls(expected: number, m: number): number {
+  if (m <= 0) return 1;
+  if (!(expected > 0)) return 0;
+  let term = Math.exp(-expected);
+  let below = 0;
+  for (let i = 0; i < m && term > 0; i++) {
+    below += term;
+    term *= expected / (i + 1);
+  }
+  return Math.max(0, 1 - below);
+}
+
 /**
  * The chance the consecutive-failure rule sees `threshold` failures in a row within the horizon:
- * the current run of `run` going on to the threshold, or a new run among the horizon's calls
- * (expected runs: calls x (1 - rate) x rate^threshold, as Poisson arrivals), at the rate now
- * with its spread's half failure (a rate measured on few calls is not taken at its extremes).
+ * the current run of `run` going on to the threshold once the calls it needs arrive (a breaker
+ * with no call to come cannot trip), or a new run among the horizon's calls (expected runs:
+ * calls x (1 - rate) x rate^threshold, as Poisson arrivals), at the rate now with its spread's half
+ * failure (a rate measured on few calls is not taken at its extremes).
  */
 export function consecutiveRuleTripChance(
   window: WindowNow,
@@ -100,7 +114,8 @@ export function consecutiveRuleTripChance(
 ): number {
   if (run >= threshold) return 1;
   const rate = spreadNow(window);
-  const continues = rate ** (threshold - run);
-  const newRuns = callsIn(window, horizonMs) * (1 - rate) * rate ** threshold;
+  const calls = callsIn(window, horizonMs);
+  const continues = rate ** (threshold - run) * atLeastCalls(calls, threshold - run);
+  const newRuns = calls * (1 - rate) * rate ** threshold;
   return 1 - (1 - continues) * Math.exp(-newRuns);
 }

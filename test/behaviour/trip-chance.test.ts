@@ -104,10 +104,20 @@ describe('trip chances', () => {
     }
   });
 
-  it('a run under way needs only the rest of it', () => {
-    const window = { ...emptyWindow(0, 0.5), callsPerSecond: 0 };
-    expect(consecutiveRuleTripChance(window, 4, 5, 10_000)).toBeCloseTo(0.5, 3);
-    expect(consecutiveRuleTripChance(window, 3, 5, 10_000)).toBeCloseTo(0.25, 3);
-    expect(consecutiveRuleTripChance(window, 5, 5, 10_000)).toBe(1);
+  it('a run under way needs only the rest of it, once the calls it needs arrive', () => {
+    // Calls certain to come (1,000 in the horizon), failing at a rate measured on a million.
+    const busy = { ...emptyWindow(100, 0.5), windowSize: 10_000 };
+    const almost = consecutiveRuleTripChance(busy, 4, 5, 10_000);
+    expect(almost).toBeGreaterThanOrEqual(0.5); // the next call fails half the time
+    expect(consecutiveRuleTripChance(busy, 3, 5, 10_000)).toBeGreaterThanOrEqual(0.25);
+    expect(consecutiveRuleTripChance(busy, 3, 5, 10_000)).toBeLessThan(almost);
+    expect(consecutiveRuleTripChance(busy, 5, 5, 10_000)).toBe(1);
+    // No call to come: a run cannot go on (it read 0.5 before: a breaker gone idle after four failures).
+    expect(consecutiveRuleTripChance({ ...busy, callsPerSecond: 0 }, 4, 5, 10_000)).toBe(0);
+    // One call expected: the last failure of the run needs it (P(at least one) = 1 - 1/e).
+    expect(consecutiveRuleTripChance({ ...busy, callsPerSecond: 0.1 }, 4, 5, 10_000)).toBeCloseTo(
+      0.5 * (1 - Math.exp(-1)) + (1 - 0.5 * (1 - Math.exp(-1))) * (1 - Math.exp(-1 * 0.5 * 0.5 ** 5)),
+      6,
+    );
   });
 });

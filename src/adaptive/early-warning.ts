@@ -158,7 +158,7 @@ export class EarlyWarning {
         breaker.shed(share);
         reason = `shedding ${share.toFixed(2)}: the probability, capped at the recent failure share`;
       } else if (share === 0) reason = allowed.refusal;
-    } else if (sheddingBefore > 0 && p >= releaseThreshold) {
+    } else if (mode === 'shed' && sheddingBefore > 0 && p >= releaseThreshold) {
       // Between the release and the warning thresholds shedding goes on, but never past what the
       // evidence allows now: a model hovering there cannot keep shedding a window gone quiet.
       const share = Math.min(sheddingBefore, allowed.shedShare);

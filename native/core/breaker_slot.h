@@ -71,6 +71,9 @@ class BreakerSlot {
           const ProbeTicket ticket = takeProbe(w.generation);
           if (ticket == ProbeTicket::Granted) return {true, w.generation, moved};
           if (ticket == ProbeTicket::Retry) continue;
+          // A newer half-open word means the state word moved on; one that did not move was
+          // written outside the core (the arena is shared memory): refuse, never wait for it.
+          if (ticket == ProbeTicket::Stale && loadState() != word) continue;
           break;
         }
         default:  // FORCED_OPEN, and any state value this version does not know
@@ -196,7 +199,9 @@ class BreakerSlot {
   }
 
  private:
-  enum class ProbeTicket { Granted, Exhausted, Retry };
+  // Retry: another call changed the half-open word first. Stale: the half-open word belongs to a
+  // newer generation than the state word this call read.
+  enum class ProbeTicket { Granted, Exhausted, Retry, Stale };
 
   uint64_t loadState() const noexcept { return atomic(header_.stateWord).load(kAcquire); }
 
@@ -279,7 +284,7 @@ class BreakerSlot {
     const uint32_t maxCalls =
         std::min(relaxedLoad(config_.halfOpenMaxCalls), HalfOpenWord::kMaxCount);
     uint64_t raw = atomic(header_.halfOpenWord).load(kAcquire);
-    if (halfOpenWordIsNewer(raw, generation)) return ProbeTicket::Retry;
+    if (halfOpenWordIsNewer(raw, generation)) return ProbeTicket::Stale;
     const HalfOpenWord h = HalfOpenWord::decodeFor(raw, generation);
     if (h.admitted >= maxCalls) return ProbeTicket::Exhausted;
     const uint64_t taken = HalfOpenWord{generation, h.admitted + 1, h.successes}.encode();

@@ -432,6 +432,26 @@ void tripByConsecutiveFailures() {
   CHECK_EQ(snap(arena)[kSnapMsSinceTransition], 1.5);
 }
 
+// The arena is shared memory: a state word written outside the cores may fall behind the
+// half-open word's generation. admit() used to wait for the state word to move, for ever.
+void halfOpenWordAheadOfAStillStateWord() {
+  TestArena arena;
+  Options options;
+  options.halfOpenMaxCalls = 2;
+  options.applyTo(arena.slot());
+  BreakerSlot slot = arena.breaker();
+  arena.setNowUs(kSecondUs);
+  SlotHeader& header = *arena.slot().header;
+  header.halfOpenWord = HalfOpenWord{9, 0, 0}.encode();
+  header.stateWord = StateWord{State::HalfOpen, 5, 0}.encode();
+  CHECK(!slot.admit().admitted);  // refused, and returned
+  CHECK_EQ(header.stateWord, (StateWord{State::HalfOpen, 5, 0}.encode()));
+  header.stateWord = StateWord{State(11), 5, 0}.encode();  // a state no core writes
+  CHECK(!slot.admit().admitted);
+  header.stateWord = StateWord{State::HalfOpen, 9, 0}.encode();  // the half-open word's own generation
+  CHECK(slot.admit().admitted);
+}
+
 void halfOpenProbes() {
   TestArena arena;
   Options options;
@@ -831,6 +851,7 @@ int main() {
   configureClampsAndClears();
   tripByConsecutiveFailures();
   halfOpenProbes();
+  halfOpenWordAheadOfAStillStateWord();
   halfOpenTimeoutAndIgnoredProbe();
   staleGenerationsMoveNothing();
   tripByRates();

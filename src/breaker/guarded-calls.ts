@@ -168,7 +168,10 @@ export abstract class GuardedCalls extends SlotBinding {
     if (this.ref!.lane >= 0 && this.tally.generation === generation) {
       // Counted in the lane with the unfolded ones, which this call's record folds.
       this.lanes[this.lane]++;
-      this.record(generation, Outcome.countedSuccess, this.takePending(), latency);
+      const folded = this.takePending();
+      // Nothing to fold: the lane was written outside the core; the call counts as a plain success.
+      if (folded > 0) this.record(generation, Outcome.countedSuccess, folded, latency);
+      else this.record(generation, Outcome.success, 1, latency);
     } else {
       this.flushPending();
       this.record(generation, Outcome.success, 1, latency);

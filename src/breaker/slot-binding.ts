@@ -41,6 +41,8 @@ const NO_GENERATION_YET = new FastGeneration(-1);
 const NO_LANES: Float64Array = new Float64Array(1);
 /** Eras (2^20 ms each) for which a deadline the core confirmed may be compared in JS: ~6 days, well inside the 2^31 ms of serial arithmetic. */
 const TRUSTED_ERAS = 512;
+/** The most calls one record() takes (the binding's count is a positive int32). */
+const MAX_RECORD_COUNT = 2 ** 31 - 1;
 /** This thread's coarse clock page, fetched once (the core returns the same page every time). */
 let monotonicClockWords: Int32Array | undefined;
 
@@ -284,11 +286,17 @@ export abstract class SlotBinding implements Ticking {
     return ref === undefined || ref.lane < 0 ? 0 : this.lanes[this.lane] - ref.folded[ref.slot];
   }
 
-  /** Takes the lane's unfolded successes: the caller records them (they are in the totals already). */
+  /**
+   * Takes the lane's unfolded successes: the caller records them (they are in the totals already).
+   * A lane or fold mark written outside the core (the arena is shared memory) that reads no whole
+   * count folds nothing; a record takes at most MAX_RECORD_COUNT, the rest waits for the next fold.
+   */
   protected takePending(): number {
     const pending = this.pendingSuccesses();
-    if (pending > 0) this.ref!.folded[this.ref!.slot] += pending;
-    return pending;
+    if (!(pending >= 1)) return 0;
+    const count = Math.min(Math.floor(pending), MAX_RECORD_COUNT);
+    this.ref!.folded[this.ref!.slot] += count;
+    return count;
   }
 
   /** Folds this thread's lane into the window, under the generation its successes ran in. */

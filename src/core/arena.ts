@@ -117,6 +117,11 @@ export class Arena {
       throw new RangeError(
         `breakwater: arena header is corrupt (histogram bins ${bins}, expected ${HISTOGRAM_BINS} or 0)`,
       );
+    const clockMode = header.getUint32(Header.clockMode, true);
+    if (clockMode !== ClockMode.monotonic && clockMode !== ClockMode.manual)
+      throw new RangeError(
+        `breakwater: arena header is corrupt (clock mode ${clockMode}, expected ${ClockMode.monotonic} monotonic or ${ClockMode.manual} manual)`,
+      );
     if (
       maxBuckets < 1 ||
       maxBuckets > MAX_BUCKETS ||

@@ -96,7 +96,7 @@ export class ReferenceCore implements CoreBackend {
         this.scratch[Scratch.generation] = gen;
         return 1;
       }
-      if (state === State.FORCED_OPEN) break;
+      if (state !== State.OPEN && state !== State.HALF_OPEN) break; // FORCED_OPEN, or a state this version does not know
       if (state === State.OPEN) {
         if (remaining(v, base, w, nowUs) > 0) break;
         // One transition per operation: a circuit that moved again under us waits for the next call.
@@ -118,6 +118,9 @@ export class ReferenceCore implements CoreBackend {
         return 1;
       }
       if (probe === 'full') break;
+      // A newer half-open word means the state word moved on; one that did not move was written
+      // outside the core (the arena is shared memory): refuse, never wait for it.
+      if (probe === 'stale' && Atomics.load(v.u64, (base + Slot.stateWord) >> 3) === w) break;
     }
     addRejections(v, base, 1, nowUs);
     return 0;
@@ -366,10 +369,11 @@ export class ReferenceCore implements CoreBackend {
     }
   }
 
-  private takeProbe(v: Views, base: number, gen: number): 'taken' | 'full' | 'retry' {
+  /** 'retry': another call changed the half-open word first; 'stale': it belongs to a newer generation than `gen`. */
+  private takeProbe(v: Views, base: number, gen: number): 'taken' | 'full' | 'retry' | 'stale' {
     const index = (base + Slot.halfOpenWord) >> 3;
     const h = Atomics.load(v.u64, index);
-    if (isNewerGeneration(Number(h & LOW32), gen)) return 'retry'; // our view of the state is stale
+    if (isNewerGeneration(Number(h & LOW32), gen)) return 'stale';
     const current = Number(h & LOW32) === gen;
     const admitted = current ? Number((h >> 32n) & 0xffffn) : 0;
     const successes = current ? Number(h >> 48n) : 0;

@@ -69,7 +69,7 @@ export function addToWindow(
 ): void {
   const { time, span, buckets } = windowShape(v, base);
   if (time) {
-    const bucket = acquire(v, base, Math.floor(nowUs / span));
+    const bucket = acquire(v, base, timeEpoch(nowUs, span));
     if (bucket >= 0) addOutcome(v, bucket, outcome, count, slow, latencyUs);
     return;
   }
@@ -100,7 +100,12 @@ export function addRejections(v: Views, base: number, count: number, nowUs: numb
 function currentEpoch(v: Views, base: number, nowUs: number): number {
   const { time, span } = windowShape(v, base);
   const seq = time ? 0 : Number(Atomics.load(v.u64, (base + Slot.callSeq) >> 3));
-  return Math.min(time ? Math.floor(nowUs / span) : Math.floor(Math.max(seq - 1, 0) / span), Number(MAX_EPOCH));
+  return Math.min(time ? timeEpoch(nowUs, span) : Math.floor(Math.max(seq - 1, 0) / span), Number(MAX_EPOCH));
+}
+
+/** A time window's epoch: a clock before zero (a manual clock's word written outside the cores) counts in epoch 0. */
+function timeEpoch(nowUs: number, span: number): number {
+  return nowUs > 0 ? Math.floor(nowUs / span) : 0;
 }
 
 /** The byte offset of the bucket for epoch e, rotated in if needed; -1 when e is already stale. */

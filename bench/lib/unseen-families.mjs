@@ -7,16 +7,7 @@
 //   in-flight calls move too (trouble that shows in latency first, and healthy services whose
 //   latency alone looks like trouble).
 
-/** mulberry32: the same draws on every machine. */
-export function seeded(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Draws take `random`, a function giving numbers in [0, 1) (unseen-runs.mjs: breakwater's SeededRandom). */
 export const between = (random, low, high) => low + (high - low) * random();
 export const logBetween = (random, low, high) => Math.exp(between(random, Math.log(low), Math.log(high)));
 export const pick = (random, values) => values[Math.floor(random() * values.length)];

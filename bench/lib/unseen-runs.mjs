@@ -4,11 +4,12 @@
 // it (what acting costs or spares the service's clients).
 import { join } from 'node:path';
 import { distDir } from './measure.mjs';
-import { between, drawService, pick, seeded, timedService } from './unseen-families.mjs';
+import { between, drawService, pick, timedService } from './unseen-families.mjs';
 
 export const RUN_S = 180;
 const { CircuitBreaker, ManualClock, Registry } = await import(join(distDir, 'index.mjs'));
 const { CoreFeatureExtractor, EarlyWarning } = await import(join(distDir, 'adaptive/index.mjs'));
+const { SeededRandom } = await import(join(distDir, 'sim/index.mjs')); // breakwater/chaos
 
 /**
  * Options as users set them: the usual 50% rule over a 10 s window (sometimes 100 calls),
@@ -134,5 +135,6 @@ function playTimed(family, random, warning) {
  * instead).
  */
 export function playRun(family, seed, warning) {
-  return (family.kind === 'timed' ? playTimed : playInstant)(family, seeded(seed), warning);
+  const draws = new SeededRandom(seed);
+  return (family.kind === 'timed' ? playTimed : playInstant)(family, () => draws.next(), warning);
 }

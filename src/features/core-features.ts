@@ -123,9 +123,9 @@ const SAMPLED_SINCE = 6;
  * A baseline starts once the breaker's calls have been seen for this many times their median
  * latency. Before, a window is censored: a read sees only the calls that already returned, the
  * fast ones, so a first window taken as the baseline read low, and the service's ordinary latency
- * then looked like an incident the baseline barely follows (version 4: a healthy service with a
- * 500 ms median read 1.5-2 times its baseline, and as many calls in flight over Little's law, for
- * minutes). Seen for ten medians, under a tenth of the calls are still out.
+ * then looked like an incident the baseline barely follows (version 4: a healthy slow service read
+ * well above its baseline, and as many calls in flight over Little's law, for minutes). Seen for
+ * ten medians, the calls still out are a small share of those seen.
  */
 const BASELINE_START_MEDIANS = 10;
 /** The standard normal's 90th percentile: a log-normal's p90 / p50 is e^(1.2816 sigma). */

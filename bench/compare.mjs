@@ -5,7 +5,17 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
-import { distDir, loadBreakwater, machine, makeWork, markdownTable, nsPerCall, writeResults } from './lib/measure.mjs';
+import {
+  countingWrapper,
+  distDir,
+  loadBreakwater,
+  machine,
+  makeWork,
+  markdownTable,
+  nsPerCall,
+  throwingBatch,
+  writeResults,
+} from './lib/measure.mjs';
 
 const BATCH = 200;
 const require = createRequire(import.meta.url);
@@ -135,15 +145,7 @@ const asyncFailLoop = (call) => async () => {
     }
   }
 };
-const syncFailLoop = (call) => () => {
-  for (let i = 0; i < BATCH; i++) {
-    try {
-      call();
-    } catch {
-      // the refusal or failure is what this measures
-    }
-  }
-};
+const syncFailLoop = (call) => throwingBatch(call, BATCH);
 
 // Tasks: [section, contender] -> fn. Contenders with only an async API guard the sync function
 // through it (that is what their users do), and are awaited.
@@ -153,17 +155,7 @@ add('success, sync fn', 'bare call', loop(work.sync));
 add('success, async fn', 'bare await', asyncLoop(work.async));
 add('failure, sync fn', 'bare throw', syncFailLoop(fail));
 add('failure, async fn', 'bare rejection', asyncFailLoop(failAsync));
-// The floor of any wrapper that sees a sync error and passes it on: a function that catches it,
-// counts it and throws it again.
-const seen = { failures: 0 };
-function countingWrapper(fn) {
-  try {
-    return fn();
-  } catch (error) {
-    seen.failures++;
-    throw error;
-  }
-}
+// The floor of any wrapper that sees a sync error and passes it on.
 add(
   'failure, sync fn',
   'floor: a wrapper that catches, counts and rethrows',

@@ -88,3 +88,27 @@ export function makeWork() {
     async: async () => (counter = (counter + 1) & 0xfffffff),
   };
 }
+
+/** A task of `batch` calls of `call`, each expected to throw (the throw is what it measures). */
+export function throwingBatch(call, batch) {
+  return () => {
+    for (let i = 0; i < batch; i++) {
+      try {
+        call();
+      } catch {
+        // the refusal or failure is what this measures
+      }
+    }
+  };
+}
+
+/** The floor of any wrapper that sees a sync error and passes it on: it catches, counts and rethrows. */
+export function countingWrapper(fn) {
+  try {
+    return fn();
+  } catch (error) {
+    countingWrapper.failures++;
+    throw error;
+  }
+}
+countingWrapper.failures = 0;

@@ -3,18 +3,17 @@ import { generationOfWord, stateOfWord } from '../core/codec';
 import { MAX_PERIOD_MS, Outcome, State } from '../core/layout';
 import { monotonicPool, type SlotRef } from '../core/pool';
 import { core } from '../core/select';
-import type { CircuitOpenError } from '../errors/CircuitOpenError';
 import type { Disposer } from '../events';
 import { readMetrics, type BreakerMetrics } from '../metrics';
 import { coreConfig, resolveName, resolveProfile, type CircuitBreakerOptions, type ResolvedOptions } from '../options';
 import { executeWithRetries, type RetryOptions } from '../retry';
 import { fromSnapshot, toSnapshot, type BreakerSnapshot } from '../snapshot';
 import { effectiveStateName, reasonName, stateName, type StateChange, type StateName } from '../state';
-import { NEVER_ABORTED as ABORTS_NEVER, GuardedCalls, notAFunction } from './guarded-calls';
+import { NEVER_ABORTED as ABORTS_NEVER, notAFunction } from './guarded-calls';
 import { ATTACHMENT, attachmentOf, handleOf, type Attachment } from './handle';
 import { reconfiguredProfile, type ReconfigurableOptions } from './reconfigure';
-import { SAMPLE_EVERY } from './slot-binding';
-import type { Attempt, BreakerEvents, BreakerHandle, CallContext, GuardedFunction, LocalOptions } from './types';
+import { SyncCalls } from './sync-calls';
+import type { BreakerEvents, BreakerHandle, CallContext, GuardedFunction, LocalOptions } from './types';
 
 /**
  * @internal What a registry watches on its breakers: one field per breaker instead of an emitter
@@ -36,14 +35,11 @@ const NEVER_ABORTED = ABORTS_NEVER;
  * tick, which also picks one async call per tick to time). The fast path's binding to the slot is
  * in slot-binding.ts, guarded calls with their timeouts and events in guarded-calls.ts.
  */
-export class CircuitBreaker extends GuardedCalls {
+export class CircuitBreaker extends SyncCalls {
   /** @internal Set by the registry that holds this breaker. */
   observer: BreakerObserver | undefined;
   /** `options`, made on first read. */
   private resolvedOptions: ResolvedOptions | undefined;
-
-  /** The refusal executeSync is about to throw (held for the one frame between). */
-  private refusedError: CircuitOpenError | undefined;
 
   constructor(options?: CircuitBreakerOptions) {
     const attach = (options as { [ATTACHMENT]?: Attachment } | undefined)?.[ATTACHMENT];
@@ -97,60 +93,6 @@ export class CircuitBreaker extends GuardedCalls {
     const ref = this.slot();
     this.pool?.keepWhenUnreachable(this);
     return handleOf(ref, this.options);
-  }
-
-  /**
-   * Runs a synchronous function through the breaker. Throws CircuitOpenError when the circuit
-   * refuses (or returns the fallback's value), and rethrows fn's error after recording it.
-   */
-  executeSync<T>(fn: () => T): T {
-    if (this.words[this.stateIndex] === this.syncWord && --this.countdown !== 0) {
-      let value: T;
-      try {
-        value = fn();
-      } catch (error) {
-        if (typeof fn !== 'function') throw notAFunction(fn);
-        // Rethrown here, one frame below the caller's catch: V8 charges each frame it unwinds.
-        if (this.noteFailure(error, this.admitGeneration, -1) && this.fallback !== undefined)
-          return this.fallback(error) as T;
-        throw error;
-      }
-      this.lanes[this.lane]++;
-      return value;
-    }
-    const value = this.executeSyncSlow(fn);
-    if (value !== REFUSED) return value as T;
-    // Thrown here, one frame below the caller's catch: V8 spends ~200 ns on each frame it unwinds.
-    const error = this.refusedError!;
-    this.refusedError = undefined;
-    throw error;
-  }
-
-  /** Like executeSync, but a refused call returns the breaker's Rejection instead of throwing. */
-  attempt<T>(fn: () => T): Attempt<T> {
-    if (this.words[this.stateIndex] === this.syncWord && --this.countdown !== 0) {
-      let value: T;
-      try {
-        value = fn();
-      } catch (error) {
-        if (typeof fn !== 'function') throw notAFunction(fn);
-        return { ok: true, value: this.failed(error, this.admitGeneration, -1, []) as T };
-      }
-      this.lanes[this.lane]++;
-      return { ok: true, value };
-    }
-    if (this.takeFirstSlot()) return this.attempt(fn);
-    if (this.countdown <= 0) {
-      this.countdown = SAMPLE_EVERY;
-      if (!this.sampleDue()) return this.attempt(fn); // the fast path again, untimed
-    }
-    if (typeof fn !== 'function') throw notAFunction(fn);
-    const generation = this.admit();
-    if (generation < 0) {
-      if (this.has('reject')) this.emit('reject', { error: this.openError() });
-      return this.rejection();
-    }
-    return { ok: true, value: this.runTimedSync(fn, generation) };
   }
 
   /**
@@ -439,7 +381,6 @@ export class CircuitBreaker extends GuardedCalls {
     if (this.ref !== undefined) this.pool?.release(this.ref);
   }
 
-  /** fn's value, the fallback's, or REFUSED with the refusal in refusedError (for executeSync to throw). */
   protected emitTransition(from: number, to: number, reason: number, generation: number): void {
     const change: StateChange = {
       from: stateName(from),
@@ -454,27 +395,7 @@ export class CircuitBreaker extends GuardedCalls {
     else if (to === State.CLOSED) this.emit('close', change);
     else if (to === State.HALF_OPEN) this.emit('halfOpen', change);
   }
-
-  private executeSyncSlow<T>(fn: () => T): T | typeof REFUSED {
-    if (this.takeFirstSlot()) return this.executeSync(fn);
-    if (this.countdown <= 0) {
-      this.countdown = SAMPLE_EVERY;
-      if (!this.sampleDue()) return this.executeSync(fn); // the fast path again, untimed
-    }
-    if (typeof fn !== 'function') throw notAFunction(fn);
-    const generation = this.admit();
-    if (generation < 0) {
-      const error = this.refusal();
-      if (this.fallback !== undefined) return this.fallback(error) as T;
-      this.refusedError = error;
-      return REFUSED;
-    }
-    return this.runTimedSync(fn, generation);
-  }
 }
-
-/** executeSyncSlow's answer for a refused call without a fallback. */
-const REFUSED: unique symbol = Symbol('refused');
 
 function latencyUs(latencyMs: number | undefined): number {
   if (latencyMs === undefined) return -1;

@@ -192,6 +192,51 @@ describe('guarded calls', () => {
     expect(breaker.getMetrics()).toMatchObject({ failures: 0, state: 'closed' });
   });
 
+  it('each call throws its own error when listeners make guarded calls that throw', () => {
+    // executeSync and attempt hold what they throw for one frame: a listener's own guarded call,
+    // failing or refused while the outer call records, must not take or leave the outer's error.
+    const { breaker: inner } = manualBreaker({ name: 'inner', failureThreshold: 2, recoveryTimeout: 60_000 });
+    const { breaker: outer } = manualBreaker({ name: 'outer', failureThreshold: 2, recoveryTimeout: 60_000 });
+    const innerErrors: unknown[] = [];
+    const nested = () => {
+      try {
+        inner.executeSync(() => {
+          throw new Error('inner');
+        });
+      } catch (error) {
+        innerErrors.push(error);
+      }
+    };
+    outer.on('failure', nested);
+    outer.on('reject', nested);
+    const outerError = new Error('outer');
+    const fails = () => {
+      throw outerError;
+    };
+    expect(() => outer.executeSync(fails)).toThrow(outerError);
+    let caught: unknown;
+    try {
+      outer.attempt(fails); // the second failure: outer opens
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBe(outerError);
+    for (let i = 0; i < 2; i++) {
+      try {
+        outer.executeSync(() => 1); // refused, while the listener's inner call is refused too
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(CircuitOpenError);
+      expect((caught as CircuitOpenError).breaker).toBe('outer');
+    }
+    expect(
+      innerErrors.map((e) => (e instanceof CircuitOpenError ? `open:${e.breaker}` : (e as Error).message)),
+    ).toEqual(['inner', 'inner', 'open:inner', 'open:inner']);
+    outer.reset();
+    expect(outer.executeSync(() => 'fine after')).toBe('fine after');
+  });
+
   it('recordSuccess and recordFailure feed outcomes observed elsewhere', () => {
     const { breaker } = manualBreaker({ failureThreshold: 2 });
     breaker.recordSuccess(12);

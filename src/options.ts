@@ -300,7 +300,6 @@ function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
   return true;
 }
 
-/** The core's configure() record for resolved options. */
 /**
  * `profile` with the rules of a configure() record written by another process (a host arena's
  * breaker keeps the rules it was created with), and the options where the two differ.
@@ -339,6 +338,7 @@ export function profileWithConfig(
   return { profile: kept, differences };
 }
 
+/** The core's configure() record for resolved options. */
 export function coreConfig(o: BreakerProfile): Float64Array {
   return encodeConfig({
     windowType: o.slidingWindowType,

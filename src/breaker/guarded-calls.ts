@@ -179,7 +179,6 @@ export abstract class GuardedCalls extends SlotBinding {
     this.afterOperation(this.has('success') ? () => this.emit('success', { latencyMs: latency / 1000 }) : undefined);
   }
 
-  /** Records fn's error (a failure, or ignored when isFailure says so), then falls back or throws. */
   /** Records an error in the core (a failure, or ignored by isFailure) and announces a failure; whether it counted. */
   protected noteFailure(error: unknown, generation: number, latency: number): boolean {
     const counts = this.countsAsFailure(error);
@@ -191,6 +190,7 @@ export abstract class GuardedCalls extends SlotBinding {
     return counts;
   }
 
+  /** Records fn's error (a failure, or ignored when isFailure says so), then falls back or throws. */
   protected failed(error: unknown, generation: number, latency: number, args: unknown[], useFallback = true): unknown {
     if (!this.noteFailure(error, generation, latency)) throw error;
     return this.fallBackOrThrow(error, args, useFallback);

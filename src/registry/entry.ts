@@ -12,8 +12,11 @@ export interface RegisteredBreaker {
   readonly breaker: CircuitBreaker;
 }
 
-/** Where an entry writes its history: the registry (an interface here, so entry.ts does not import registry.ts, which imports it). */
-/** @internal */
+/**
+ * Where an entry writes its history: the registry (an interface here, so entry.ts does not import
+ * registry.ts, which imports it).
+ * @internal
+ */
 export interface EventRecorder {
   record(entry: Entry, type: BreakerEventType, detail: Record<string, unknown> | null): void;
 }

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { distDir, machine, markdownTable, writeResults } from './lib/measure.mjs';
 import { INSTANT_FAMILIES, TIMED_FAMILIES } from './lib/unseen-families.mjs';
 import { playRun } from './lib/unseen-runs.mjs';
+import { collectRows } from './lib/unseen-rows.mjs';
+import { configurationRows } from './lib/unseen-configs.mjs';
 
 const runsFlag = process.argv.indexOf('--runs');
 const RUNS = Number(runsFlag >= 0 ? process.argv[runsFlag + 1] : 12);
@@ -50,36 +52,8 @@ const FAMILIES = [...INSTANT_FAMILIES, ...TIMED_FAMILIES];
 const seedOf = (family, run) => 50_000 + family * 1000 + run;
 
 const width = a.CORE_FEATURES.features.length;
-const collected = { rows: [], series: [], family: [], trips: [] };
-let series = 0;
-for (const [index, family] of FAMILIES.entries()) {
-  for (let run = 0; run < RUNS; run++) {
-    const outcome = await playRun(family, seedOf(index, run));
-    for (const row of outcome.rows) {
-      collected.rows.push(row);
-      collected.series.push(series);
-      collected.family.push(index);
-    }
-    for (const trip of outcome.trips) collected.trips.push({ ...trip, series, kind: family.kind });
-    series++;
-  }
-}
-const n = collected.rows.length;
-const data = {
-  featureList: a.CORE_FEATURES,
-  features: new Float32Array(n * width),
-  labels: new Uint8Array(n),
-  rowCount: n,
-  secondsToTrip: new Float32Array(n),
-  series: Uint32Array.from(collected.series),
-  atMs: new Float64Array(n),
-};
-collected.rows.forEach((r, i) => {
-  data.features.set(r.row, i * width);
-  data.secondsToTrip[i] = r.secondsToTrip;
-  data.labels[i] = r.secondsToTrip <= HORIZON_S ? 1 : 0;
-  data.atMs[i] = r.atMs;
-});
+const { collected, data } = await collectRows(FAMILIES, RUNS, seedOf, HORIZON_S);
+const n = data.rowCount;
 const healthyRow = (row) => FAMILIES[collected.family[row]].healthy;
 const scorers = [
   ...(await Promise.all(
@@ -179,6 +153,16 @@ for (const kind of ['instant', 'timed'])
       ),
     });
   }
+// The same families under fixed configurations, from the library's defaults to long windows.
+const byConfiguration = await configurationRows({
+  models,
+  families: FAMILIES,
+  runs: RUNS,
+  seedOf,
+  horizonSeconds: HORIZON_S,
+  threshold: THRESHOLD,
+  width,
+});
 // Acting: the same seeds with the shipped model's early warning on the breaker, in the default
 // mode and in 'open'. Client success is the share of arrivals that succeeded.
 const acting = await a.Predictor.load(a.defaultModelPath(), {
@@ -225,10 +209,19 @@ console.log(
 console.table(rows);
 console.table(byFamily);
 console.table(byRule);
+console.table(byConfiguration);
 console.table(actingRows);
 writeResults(
   'early-warning-unseen',
-  { machine: facts, families: FAMILIES.map((f) => f.name), rows, byFamily, byRule, acting: actingRows },
+  {
+    machine: facts,
+    families: FAMILIES.map((f) => f.name),
+    rows,
+    byFamily,
+    byRule,
+    byConfiguration,
+    acting: actingRows,
+  },
   [
     `# The early warning on failure shapes the generator never made (${facts.date})`,
     '',
@@ -243,6 +236,10 @@ writeResults(
     'Trips warned, by the rule that tripped the breaker (a trip with a row of its run within the horizon before it; warned when one of those rows scored at or past the threshold):',
     '',
     markdownTable(byRule),
+    '',
+    'The same families and seeds under fixed breaker configurations (the drawn rules and windows replaced; timeouts and slow-call rules as drawn), each score at its own threshold:',
+    '',
+    markdownTable(byConfiguration),
     '',
     'Acting on the shipped model, the same runs (client success: the share of calls that succeeded; an action: a pre-open, or shedding started or raised):',
     '',

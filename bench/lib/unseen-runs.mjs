@@ -14,9 +14,14 @@ const { SeededRandom } = await import(join(distDir, 'sim/index.mjs')); // breakw
 /**
  * Options as users set them: the usual 50% rule over a 10 s window (sometimes 100 calls),
  * consecutive failures on or off; a timed service's users set a timeout, and a quarter of them
- * count calls slower than half of it against a slow-call rule.
+ * count calls slower than half of it against a slow-call rule. `overrides` replace drawn options
+ * after every draw, so a run meets the same calls whatever they are.
  */
-function drawOptions(random, service) {
+function drawOptions(random, service, overrides) {
+  return { ...drawnOptions(random, service), ...overrides };
+}
+
+function drawnOptions(random, service) {
   const count = random() < 0.25;
   const options = {
     slidingWindowType: count ? 'count' : 'time',
@@ -85,11 +90,11 @@ async function record({ breaker, actions, step }, clock, second, outcome) {
 }
 
 /** An instant family's run: calls that return at once, a share of them failing. */
-function playInstant(family, random, warning) {
+function playInstant(family, random, warning, overrides) {
   const failingShare = family.draw(random);
   const callsPerSecond = Math.round(between(random, 5, 200));
   const clock = new ManualClock(0);
-  const made = makeBreaker(drawOptions(random), clock, warning);
+  const made = makeBreaker(drawOptions(random, undefined, overrides), clock, warning);
   const outcome = { arrivals: 0, successes: 0 };
   const second = (t) => {
     const share = failingShare(t);
@@ -111,12 +116,12 @@ function playInstant(family, random, warning) {
 }
 
 /** A timed family's run: calls through execute() against a service with latency and connections. */
-function playTimed(family, random, warning) {
+function playTimed(family, random, warning, overrides) {
   const drawn = drawService(random);
   const service = family.service ? family.service(drawn, random) : drawn;
   const condition = family.draw(random, service);
   const clock = new ManualClock(0);
-  const made = makeBreaker(drawOptions(random, service), clock, warning);
+  const made = makeBreaker(drawOptions(random, service, overrides), clock, warning);
   const { second, outcome } = timedService(made.breaker, clock, service, condition, random);
   return record(
     made,
@@ -132,9 +137,9 @@ function playTimed(family, random, warning) {
 /**
  * One run of `family` for `seed`: `{ rows, trips, arrivals, successes, actions }` (rows only when
  * static; trips: `{ at, reason }` of each opening; `warning` = { model, mode } acts on the breaker
- * instead).
+ * instead; `overrides` replace the drawn breaker options).
  */
-export function playRun(family, seed, warning) {
+export function playRun(family, seed, warning, overrides = {}) {
   const draws = new SeededRandom(seed);
-  return (family.kind === 'timed' ? playTimed : playInstant)(family, () => draws.next(), warning);
+  return (family.kind === 'timed' ? playTimed : playInstant)(family, () => draws.next(), warning, overrides);
 }

@@ -27,12 +27,14 @@ function stopWhenEmpty(): void {
 }
 
 /**
- * One unref'd interval per thread for every breaker (never a timer per breaker). It folds the
+ * One unref'd interval per thread for every breaker (never a timer per breaker); breakers on a
+ * manual clock tick on that clock instead (`clock`). It folds the
  * successes and rejections counted in JS into the shared windows, so time windows see them within
  * a tick even when no decision forces a fold. Breakers leave it when idle; it stops when none is
  * left and never keeps the process alive.
  */
-export function joinTick(item: Ticking): void {
+export function joinTick(item: Ticking, clock?: TickClock): void {
+  if (clock !== undefined) return joinClockTick(item, clock);
   active.add(item);
   if (timer !== undefined && performance.now() - lastRun < STALLED_MS) return;
   if (timer !== undefined) clearInterval(timer);
@@ -42,7 +44,45 @@ export function joinTick(item: Ticking): void {
 }
 
 /** Takes an item off the tick at once (a disposed breaker must not wait for its next tick to be let go). */
-export function leaveTick(item: Ticking): void {
+export function leaveTick(item: Ticking, clock?: TickClock): void {
+  if (clock !== undefined) {
+    const group = clockTicks.get(clock);
+    group?.items.delete(item);
+    if (group !== undefined && group.items.size === 0 && group.timer !== undefined) {
+      clock.clearTimeout(group.timer);
+      group.timer = undefined;
+    }
+    return;
+  }
   active.delete(item);
   stopWhenEmpty();
+}
+
+/** A clock with timers of its own time (a ManualClock): breakers on it tick on it, never on the event loop's. */
+export interface TickClock {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Per clock, its ticking items and the one clock timer that ticks them all. */
+const clockTicks = new WeakMap<TickClock, { items: Set<Ticking>; timer: unknown }>();
+
+/**
+ * Puts an item on `clock`'s tick: every TICK_MS of that clock's time, as its time moves, so what a
+ * tick does (folding counts into the windows, arming a latency sample) happens at the same virtual
+ * times on every run and every machine.
+ */
+function joinClockTick(item: Ticking, clock: TickClock): void {
+  let group = clockTicks.get(clock);
+  if (group === undefined) clockTicks.set(clock, (group = { items: new Set(), timer: undefined }));
+  group.items.add(item);
+  if (group.timer === undefined) armClockTick(group, clock);
+}
+
+function armClockTick(group: { items: Set<Ticking>; timer: unknown }, clock: TickClock): void {
+  group.timer = clock.setTimeout(() => {
+    group.timer = undefined;
+    for (const item of group.items) if (!item.tick()) group.items.delete(item);
+    if (group.items.size > 0 && group.timer === undefined) armClockTick(group, clock);
+  }, TICK_MS);
 }

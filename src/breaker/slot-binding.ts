@@ -4,7 +4,7 @@ import { adoptFoldMark, type ArenaPool, type SlotRef } from '../core/pool';
 import { core } from '../core/select';
 import { FastGeneration } from '../fast-generation';
 import { coreConfig, type BreakerProfile } from '../options';
-import { realTimers } from '../clock';
+import { ManualClock, realTimers } from '../clock';
 import { joinTick, leaveTick, type Ticking } from '../tick';
 import { staleHandleError } from './handle';
 import type { BreakerEvents } from './types';
@@ -110,7 +110,7 @@ export abstract class SlotBinding implements Ticking {
     this.disposed = true;
     this.tally.retired = true; // fast async calls still in flight must not count in a lane of a slot given back
     this.admitWord = this.syncWord = this.asyncWord = NO_FAST_PATH;
-    if (this.ticking) leaveTick(this);
+    if (this.ticking) leaveTick(this, this.tickClock());
     this.ticking = false;
   }
 
@@ -259,7 +259,12 @@ export abstract class SlotBinding implements Ticking {
   protected joinTick(): void {
     this.ticking = true;
     this.idleTicks = 0;
-    joinTick(this);
+    joinTick(this, this.tickClock());
+  }
+
+  /** A manual clock's breaker ticks on that clock's time (deterministic); others on the event loop's. */
+  private tickClock(): ManualClock | undefined {
+    return this.timers instanceof ManualClock ? this.timers : undefined;
   }
 
   protected flushPending(): void {

@@ -127,7 +127,7 @@ describe('dispose', () => {
     for (let i = 0; i < 3; i++) runTick(); // earlier breakers go idle and leave the tick
     vi.useFakeTimers();
     try {
-      const { breaker } = manualBreaker();
+      const breaker = new CircuitBreaker();
       succeed(breaker);
       expect(vi.getTimerCount()).toBe(1); // the shared tick
       breaker.dispose();
@@ -135,6 +135,11 @@ describe('dispose', () => {
     } finally {
       vi.useRealTimers();
     }
+    const { breaker, clock } = manualBreaker(); // a manual clock's breaker ticks on the clock: the same
+    succeed(breaker);
+    expect(clock.pendingTimers()).toBe(1);
+    breaker.dispose();
+    expect(clock.pendingTimers()).toBe(0);
   });
 
   it('gives the slot of a breaker nobody can reach back to its pool', async () => {
@@ -145,7 +150,7 @@ describe('dispose', () => {
     };
     const capacity = () => clock.pool.arenas.reduce((slots, arena) => slots + arena.capacity, 0);
     used(100);
-    for (let i = 0; i < 3; i++) runTick(); // idle breakers leave the tick, which held them
+    clock.advance(300); // idle breakers leave their clock's tick, which held them
     const before = capacity();
     for (let round = 0; round < 5; round++) {
       gc();
@@ -164,7 +169,7 @@ describe('dispose', () => {
       breaker.executeSync(() => i);
       handles.push(breaker.handle);
     }
-    for (let i = 0; i < 3; i++) runTick();
+    clock.advance(300);
     for (let round = 0; round < 5; round++) {
       gc();
       await new Promise((resolve) => setImmediate(resolve));

@@ -1,6 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CircuitOpenError, TimeoutError, type CallContext } from '../../src/index';
-import { runTick } from '../../src/tick';
 import { boom, fail, manualBreaker } from './helpers';
 
 describe('guarded calls', () => {
@@ -20,9 +19,9 @@ describe('guarded calls', () => {
     const { breaker, clock } = manualBreaker({ failureThreshold: 0 });
     for (let i = 0; i < 600; i++) await breaker.execute(async () => i);
     expect(breaker.getMetrics().latency.samples).toBe(1); // the first call arms the fast path, which times nothing
-    runTick(); // folds the count and asks for a sample
+    clock.advance(100); // the clock's tick folds the count and asks for a sample
     await breaker.execute(async () => clock.advance(7));
-    await breaker.execute(async () => clock.advance(1000)); // fast again: not timed
+    await breaker.execute(async () => clock.advance(50)); // fast again, before the next tick: not timed
     for (let i = 0; i < 7; i++)
       await expect(breaker.execute(async () => Promise.reject(new Error('x')))).rejects.toThrow('x');
     await expect(breaker.execute(() => boom())).rejects.toThrow('boom'); // a synchronous throw becomes a rejection
@@ -93,6 +92,7 @@ describe('guarded calls', () => {
     const { breaker, clock } = manualBreaker({ timeout: 1000 });
     await breaker.execute(async () => 1);
     await expect(breaker.execute(async () => boom())).rejects.toThrow('boom');
+    clock.advance(300); // the breaker goes idle and leaves its clock's tick; a call's timer would still be due
     expect(clock.pendingTimers()).toBe(0);
   });
 
@@ -271,6 +271,8 @@ describe('in-flight calls', () => {
     timed.clock.advance(100);
     await expect(hanging).rejects.toThrow(/timed out/i);
     expect(timed.breaker.inFlightCalls).toBe(0);
-    expect(clock.pendingTimers()).toBe(0);
+    clock.advance(300); // idle: off the clock's tick, and no call left a timer behind
+    timed.clock.advance(300);
+    expect(clock.pendingTimers() + timed.clock.pendingTimers()).toBe(0);
   });
 });

@@ -152,10 +152,11 @@ describe('adaptive tuner', () => {
       retrainingInterval: 60_000,
       bounds: { recoveryTimeout: [500, 2500] },
     });
+    clock.advance(10_000); // calls 10 s in: still in the 60 s window when the tuner runs at 60 s
     windowOf(breaker, 600, 0); // 10 calls/s over the minute: the target 5000 ms is capped at 2500
     registry.tick();
     expect(breaker.options.recoveryTimeout).toBe(1000); // not due yet
-    clock.advance(59_999);
+    clock.advance(49_999);
     registry.tick();
     clock.advance(1);
     registry.tick();

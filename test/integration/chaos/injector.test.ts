@@ -148,6 +148,7 @@ describe('FaultInjector: fault types', () => {
     await flush();
     expect(seen.error).toMatchObject({ code: 'ETIMEDOUT' });
     expect(breaker.getMetrics().timeouts).toBe(1);
+    clock.advance(300); // the breaker goes idle and leaves its clock's tick
     expect(clock.pendingTimers()).toBe(0);
   });
 

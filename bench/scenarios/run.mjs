@@ -11,8 +11,8 @@ import { createRequire } from 'node:module';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
-const { main } = require(join(root, 'dist', 'cli.js'));
-const { runGrounding, GROUNDING_TOLERANCE } = require(join(root, 'dist', 'chaos', 'index.js'));
+const { main } = require(join(root, 'dist', 'cli', 'index.js'));
+const { runGrounding, GROUNDING_TOLERANCE } = require(join(root, 'dist', 'sim', 'index.js'));
 
 const flags = process.argv.slice(2);
 const code = await main(

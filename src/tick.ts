@@ -28,10 +28,10 @@ function stopWhenEmpty(): void {
 
 /**
  * One unref'd interval per thread for every breaker (never a timer per breaker); breakers on a
- * manual clock tick on that clock instead (`clock`). It folds the
- * successes and rejections counted in JS into the shared windows, so time windows see them within
- * a tick even when no decision forces a fold. Breakers leave it when idle; it stops when none is
- * left and never keeps the process alive.
+ * manual clock tick on that clock instead (`clock`). It folds the successes and rejections counted
+ * in JS into the shared windows, so time windows see them within a tick even when no decision
+ * forces a fold. Breakers leave it when idle; it stops when none is left and never keeps the
+ * process alive.
  */
 export function joinTick(item: Ticking, clock?: TickClock): void {
   if (clock !== undefined) return joinClockTick(item, clock);

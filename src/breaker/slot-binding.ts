@@ -1,10 +1,9 @@
-import type { Timers } from '../clock';
 import { Outcome, State } from '../core/layout';
 import { adoptFoldMark, type ArenaPool, type SlotRef } from '../core/pool';
 import { core } from '../core/select';
 import { FastGeneration } from '../fast-generation';
 import { coreConfig, type BreakerProfile } from '../options';
-import { ManualClock, realTimers } from '../clock';
+import { ManualClock, realTimers, type Timers } from '../clock';
 import { joinTick, leaveTick, type Ticking } from '../tick';
 import { staleHandleError } from './handle';
 import type { BreakerEvents } from './types';

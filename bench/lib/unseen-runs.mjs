@@ -7,9 +7,9 @@ import { distDir } from './measure.mjs';
 import { between, drawService, pick, timedService } from './unseen-families.mjs';
 
 export const RUN_S = 180;
-const { CircuitBreaker, ManualClock, Registry } = await import(join(distDir, 'index.mjs'));
-const { CoreFeatureExtractor, EarlyWarning } = await import(join(distDir, 'adaptive/index.mjs'));
-const { SeededRandom } = await import(join(distDir, 'sim/index.mjs')); // breakwater/chaos
+const { CircuitBreaker, ManualClock } = await import(join(distDir, 'index.mjs'));
+const { CoreFeatureExtractor } = await import(join(distDir, 'adaptive/index.mjs'));
+const { SeededRandom, watchedByWarning } = await import(join(distDir, 'sim/index.mjs')); // breakwater/chaos
 
 /**
  * Options as users set them: the usual 50% rule over a 10 s window (sometimes 100 calls),
@@ -46,20 +46,8 @@ function drawnOptions(random, service) {
  */
 function makeBreaker(options, clock, warning) {
   if (warning === undefined) return { breaker: new CircuitBreaker({ ...options, clock }), actions: [] };
-  const registry = new Registry({ clock, summaryEveryMs: 0 });
-  const breaker = registry.getOrCreate('endpoint', 'unseen', options);
-  const early = new EarlyWarning(registry, warning.model, { mode: warning.mode });
-  early.stop();
-  const actions = [];
-  let shedding = 0;
-  registry.onEvent((event) => {
-    if (event.event_type !== 'prediction') return;
-    // An action: a pre-open, or shedding started or raised (lowering it spares the service nothing).
-    const share = event.detail?.shedding ?? 0;
-    if (event.detail?.action === 'pre-open' || share > shedding) actions.push(event.timestamp);
-    shedding = share;
-  });
-  return { breaker, actions, step: () => early.step(clock.now()) };
+  const watched = watchedByWarning(clock, 'unseen', options, warning.model, { mode: warning.mode });
+  return { ...watched, step: () => watched.warning.step(clock.now()) };
 }
 
 /**

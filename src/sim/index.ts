@@ -71,6 +71,6 @@ export { generateTrainingData } from './generator/training-data';
 export type { GeneratedData, GeneratedDataOptions } from './generator/training-data';
 export { playRun, setupRun, RUN_MS } from './generator/run';
 export type { RunOutcome, RunSetup } from './generator/run';
-export { playWithWarning, ruleAsModel } from './generator/acting';
-export type { WarnedRun } from './generator/acting';
+export { playWithWarning, ruleAsModel, watchedByWarning } from './generator/acting';
+export type { WarnedRun, WatchedBreaker } from './generator/acting';
 export { trainFromGenerator } from './generator/train';

@@ -1,7 +1,10 @@
-/** Something with per-thread state to fold into the shared core on the tick. */
+/** Something with per-thread state to fold into the shared core on the tick, or control work to run on it. */
 export interface Ticking {
-  /** @internal Folds this thread's counts; returns false to leave the tick (it was idle). */
-  tick(): boolean;
+  /**
+   * @internal Folds this thread's counts or runs its control step; returns false to leave the tick
+   * (it was idle), or the work the step started, which a manual clock's runFor() awaits.
+   */
+  tick(): boolean | Promise<void>;
 }
 
 /** The control plane's tick, in ms (real time, or a ManualClock's time for a registry on one). */
@@ -16,7 +19,7 @@ let lastRun = 0;
 /** Runs one tick now (the interval calls it; tests call it to step time-free). */
 export function runTick(): void {
   lastRun = performance.now();
-  for (const item of active) if (!item.tick()) active.delete(item);
+  for (const item of active) if (item.tick() === false) active.delete(item);
   stopWhenEmpty();
 }
 
@@ -60,7 +63,8 @@ export function leaveTick(item: Ticking, clock?: TickClock): void {
 
 /** A clock with timers of its own time (a ManualClock): breakers on it tick on it, never on the event loop's. */
 export interface TickClock {
-  setTimeout(callback: () => void, ms: number): unknown;
+  /** A promise the callback returns is awaited by the clock's runFor() (ManualClock's contract). */
+  setTimeout(callback: () => unknown, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
@@ -79,10 +83,17 @@ function joinClockTick(item: Ticking, clock: TickClock): void {
   if (group.timer === undefined) armClockTick(group, clock);
 }
 
+/** The group's next tick; it returns the work its items started, for runFor() to await. */
 function armClockTick(group: { items: Set<Ticking>; timer: unknown }, clock: TickClock): void {
   group.timer = clock.setTimeout(() => {
     group.timer = undefined;
-    for (const item of group.items) if (!item.tick()) group.items.delete(item);
+    let started: Promise<void>[] | undefined;
+    for (const item of group.items) {
+      const outcome = item.tick();
+      if (outcome === false) group.items.delete(item);
+      else if (outcome !== true) (started ??= []).push(outcome);
+    }
     if (group.items.size > 0 && group.timer === undefined) armClockTick(group, clock);
+    return started && Promise.all(started);
   }, TICK_MS);
 }

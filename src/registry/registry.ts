@@ -6,7 +6,7 @@ import { EventLog } from './event-log';
 import type { RecentQuery } from './memory-ring';
 import { WindowSummaries } from './window-summaries';
 import { resolveProfile, type CircuitBreakerOptions } from '../options';
-import { joinTick, TICK_MS, type Ticking } from '../tick';
+import { joinTick, leaveTick, type Ticking } from '../tick';
 import { ControlTasks } from './control-tasks';
 import { HostArena, type HostArenaOptions } from '../core/host-arena';
 import { hostBreaker } from './host-breakers';
@@ -56,8 +56,6 @@ export class Registry implements Ticking {
   readonly hostArena: HostArena | undefined;
   private readonly summaryEveryMs: number;
   private readonly tasks = new ControlTasks();
-  /** On a ManualClock: the clock's timer for the next tick. */
-  private clockTick: unknown;
   private lastSummaryAt: number;
   private ticking = false;
   private closed = false;
@@ -326,10 +324,9 @@ export class Registry implements Ticking {
    * One step of the control plane, run by the shared tick (and by tests and simulations on a
    * manual clock): writes window summaries when due, then hands the waiting events to the sinks.
    */
-  tick(): boolean {
+  tick(): boolean | Promise<void> {
     if (this.closed) return false;
-    void this.step();
-    return true;
+    return this.step() ?? true;
   }
 
   /** One tick; resolves when the control tasks it started (scoring, tuning rounds) have finished. */
@@ -366,26 +363,14 @@ export class Registry implements Ticking {
     await this.flush();
     this.closed = true;
     this.tasks.clear();
-    if (this.clockTick !== undefined) this.clock!.clearTimeout(this.clockTick);
+    leaveTick(this, this.clock);
     await this.log.close();
   }
 
   private joinTick(): void {
     if (this.ticking || this.closed) return;
     this.ticking = true;
-    if (this.clock === undefined) joinTick(this);
-    else this.armClockTick(this.clock);
-  }
-
-  /** A tick every TICK_MS of the manual clock's time: runToNextTimer()/runFor() await what it starts. */
-  private armClockTick(clock: ManualClock): void {
-    this.clockTick = clock.setTimeout(() => {
-      this.clockTick = undefined;
-      if (this.closed) return undefined;
-      const started = this.step();
-      this.armClockTick(clock);
-      return started;
-    }, TICK_MS);
+    joinTick(this, this.clock); // on a manual clock, its tick: runFor() awaits the work a step starts
   }
 
   private required(kind: BreakerKind, name: string): Entry {

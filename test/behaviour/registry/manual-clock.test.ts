@@ -85,6 +85,25 @@ describe('a registry on a ManualClock', () => {
     expect(runs).toEqual([]);
   });
 
+  it('ticks with its breakers on one timer of the clock, whose round runFor() awaits', async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock, summaryEveryMs: 0 });
+    const finished: number[] = [];
+    registry.schedule('slow', 100, async (now) => {
+      await new Promise((resolve) => setImmediate(resolve)); // work that needs the event loop
+      finished.push(now);
+    });
+    const breakers = ['a', 'b'].map((name) => registry.getOrCreate('endpoint', name));
+    for (const breaker of breakers) succeed(breaker); // each joins the clock's tick
+    expect(clock.pendingTimers()).toBe(1);
+    await clock.runFor(300);
+    expect(finished).toEqual([100, 200, 300]);
+    expect(clock.pendingTimers()).toBe(1);
+    await registry.shutdown();
+    for (const breaker of breakers) breaker.dispose();
+    expect(clock.pendingTimers()).toBe(0);
+  });
+
   it('scores with the early warning and tunes with the tuner on virtual time: runFor() awaits each round', async () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock, summaryEveryMs: 0 });

@@ -6,6 +6,7 @@ import { coreConfig, type BreakerProfile } from '../options';
 import { ManualClock, realTimers, type Timers } from '../clock';
 import { joinTick, leaveTick, type Ticking } from '../tick';
 import { staleHandleError } from './handle';
+import { FailureRuns } from './failure-runs';
 import type { BreakerEvents } from './types';
 import {
   admittedGeneration,
@@ -14,6 +15,7 @@ import {
   pageEra,
   pageNowMs32,
   pageParked,
+  slotConsecutiveFailures,
   stateOfWord,
   takeTransition,
   transitionFrom,
@@ -74,6 +76,8 @@ export abstract class SlotBinding implements Ticking {
   protected verifiedOpenWord = NO_FAST_PATH;
   protected verifiedEra = 0;
   protected pendingRejections = 0;
+  /** The runs of consecutive failures this thread's failures extended lately; made on the first failure. */
+  protected failureRuns: FailureRuns | undefined;
   /** Share of calls refused while closed (shed()), and the credit that spreads them evenly. */
   protected shedShare = 0;
   protected shedCredit = 0;
@@ -320,12 +324,25 @@ export abstract class SlotBinding implements Ticking {
     if (this.disposed || this.isStale()) return;
     const ref = this.slot();
     core.record(ref.arenaId, ref.slot, generation, outcome, count, latencyUs);
+    if (outcome === Outcome.failure || outcome === Outcome.timeout) {
+      // The run this failure extended, read back from the slot (other threads' failures in it too).
+      (this.failureRuns ??= new FailureRuns()).note(
+        slotConsecutiveFailures(this.words, this.stateIndex),
+        this.timers.now(),
+      );
+    }
+  }
+
+  /** @internal The longest run of consecutive failures seen after this thread's failures in the last 5-10 s of the breaker's clock. */
+  longestRecentFailureRun(): number {
+    return this.failureRuns === undefined ? 0 : this.failureRuns.longest(this.timers.now());
   }
 
   /** Starts a new fast-path generation (folding the old one's successes) and the fast reactions bound to it. */
   protected startGeneration(generation: number): void {
     const old = this.tally;
     old.retired = true;
+    this.failureRuns = undefined; // runs before a transition ended in it
     this.tally = new FastGeneration(generation);
     if (this.onFastSuccess !== undefined) this.bindAsync();
     if (old !== NO_GENERATION_YET) this.fold(old.generation);

@@ -1,4 +1,14 @@
-import { ClockWord, Config, CONFIG_SIZE, GENERATION_MASK, Scratch, SpanStat, WindowStat, WindowType } from './layout';
+import {
+  ClockWord,
+  Config,
+  CONFIG_SIZE,
+  GENERATION_MASK,
+  Scratch,
+  Slot,
+  SpanStat,
+  WindowStat,
+  WindowType,
+} from './layout';
 
 /**
  * The one place that encodes what the core reads and decodes what it writes, beside the layout's
@@ -98,6 +108,11 @@ export function previousGeneration(generation: number): number {
 /** A state word's low 32 bits for `state` in `generation`. */
 export function lowStateWord(state: number, generation: number): number {
   return ((generation & GENERATION_MASK) << 4) | state;
+}
+
+/** A slot's run of consecutive failures, read from the arena's words at its state word's index (a relaxed read). */
+export function slotConsecutiveFailures(words: Int32Array, stateIndex: number): number {
+  return words[stateIndex + (Slot.consecutiveFailures >> 2)];
 }
 
 /*

@@ -1,4 +1,4 @@
-import { CORE_FEATURES } from './core-features';
+import { CORE_FEATURES_V5 } from './core-features-v5';
 import type { FeatureList } from './feature-list';
 
 /**
@@ -16,5 +16,5 @@ import type { FeatureList } from './feature-list';
 export const CORE_FEATURES_V4: FeatureList = Object.freeze({
   name: 'breakwater.core',
   version: 4,
-  features: CORE_FEATURES.features,
+  features: CORE_FEATURES_V5.features,
 }) as FeatureList;

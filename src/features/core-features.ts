@@ -51,12 +51,13 @@ const F = {
   slow_call_rate_projected_to_threshold: 21,
   failure_rate_trip_chance: 22,
   consecutive_trip_chance: 23,
+  longest_failure_run_to_threshold: 24,
 } as const;
 
 /** The features the early-warning model sees for a breaker: CORE_FEATURES.features[F.x] === 'x'. */
 export const CORE_FEATURES: FeatureList = Object.freeze({
   name: 'breakwater.core',
-  version: 5,
+  version: 6,
   features: Object.freeze(Object.keys(F)),
 }) as FeatureList;
 
@@ -94,6 +95,7 @@ export const EVIDENCE_FEATURES: readonly string[] = Object.freeze([
   'slow_call_rate_projected_to_threshold',
   'failure_rate_trip_chance',
   'consecutive_trip_chance',
+  'longest_failure_run_to_threshold',
 ]);
 
 /** Columns that are the breaker's own chances of tripping within the horizon, one per rule. */
@@ -358,6 +360,8 @@ export class CoreFeatureExtractor {
         : NaN;
     out[o + F.window_calls_to_minimum] = capped(decided / options.minimumCalls, MAX_CALLS_TO_MINIMUM);
     const sinceTransition = rowMsSinceTransition(s, at);
+    out[o + F.longest_failure_run_to_threshold] =
+      options.failureThreshold > 0 ? Math.min(1, breaker.longestRecentFailureRun() / options.failureThreshold) : NaN;
     // Relative to the breaker's own window, capped at one window: a circuit that closed within its
     // window's span still counts calls from a fresh window; beyond that, how long ago says nothing.
     const windowMs = windowSpanMs(options, memory[CALL_RATE]);
@@ -399,7 +403,11 @@ export class CoreFeatureExtractor {
           NaN;
     }
     if (failureRateThreshold === 0) out[o + F.failure_rate_trip_chance] = NaN;
-    if (failureThreshold === 0) out[o + F.consecutive_failures_to_threshold] = out[o + F.consecutive_trip_chance] = NaN;
+    if (failureThreshold === 0)
+      out[o + F.consecutive_failures_to_threshold] =
+        out[o + F.consecutive_trip_chance] =
+        out[o + F.longest_failure_run_to_threshold] =
+          NaN;
     if (slowCallRateThreshold === 0)
       out[o + F.slow_call_rate_to_threshold] = out[o + F.slow_call_rate_projected_to_threshold] = NaN;
     if (timeout === 0)

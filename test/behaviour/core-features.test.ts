@@ -8,6 +8,7 @@ import {
 import { CORE_FEATURES_V1 } from '../../src/features/core-features-v1';
 import { CORE_FEATURES_V3 } from '../../src/features/core-features-v3';
 import { CORE_FEATURES_V4 } from '../../src/features/core-features-v4';
+import { CORE_FEATURES_V5 } from '../../src/features/core-features-v5';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
 import { assertCore, fail, succeed } from './helpers';
@@ -25,10 +26,18 @@ async function callTaking(breaker: CircuitBreaker, clock: ManualClock, ms: numbe
 describe('core features', () => {
   it('is a versioned list without raw volume, raw in-flight or clock columns; v1 stays loadable by name', () => {
     assertCore();
-    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 5 });
+    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 6 });
     expect(CORE_FEATURES_V1).toMatchObject({ name: 'breakwater.core', version: 1 });
+    // v6 appends the longest recent failure run to v5's columns: a v5 model scores a v6 row's first columns.
+    expect(CORE_FEATURES_V5.version).toBe(5);
+    expect(CORE_FEATURES.features.slice(0, CORE_FEATURES_V5.features.length)).toEqual(CORE_FEATURES_V5.features);
+    expect(CORE_FEATURES.features).toHaveLength(CORE_FEATURES_V5.features.length + 1);
     // v5 computes v4's columns (a v4 model scores a v5 row), its latency baseline started later.
-    expect(CORE_FEATURES_V4).toMatchObject({ name: 'breakwater.core', version: 4, features: CORE_FEATURES.features });
+    expect(CORE_FEATURES_V4).toMatchObject({
+      name: 'breakwater.core',
+      version: 4,
+      features: CORE_FEATURES_V5.features,
+    });
     // v4 appends the trip chances to v3's columns: a v3 model scores a v4 row's first columns.
     expect(CORE_FEATURES_V3.version).toBe(3);
     expect(CORE_FEATURES.features.slice(0, CORE_FEATURES_V3.features.length)).toEqual(CORE_FEATURES_V3.features);
@@ -174,6 +183,40 @@ describe('core features', () => {
     ).toBeCloseTo(0.25, 5);
     clock.advance(3_600_000);
     expect(value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_window')).toBe(1);
+  });
+
+  it('keeps the longest run of consecutive failures of the last 5-10 s over the threshold, for every reader; a transition forgets it', () => {
+    const clock = new ManualClock(0);
+    const breaker = new CircuitBreaker({ clock, failureThreshold: 5, recoveryTimeout: 1_000 });
+    const runless = new CircuitBreaker({ clock, failureThreshold: 0 });
+    const extractor = new CoreFeatureExtractor();
+    const read = () => extractor.extract([breaker, runless], clock.now());
+    expect(value(read(), 0, 'longest_failure_run_to_threshold')).toBe(0);
+    // Every reader reads the same runs (a registry's window summaries read beside the early warning).
+    const otherReader = () => new CoreFeatureExtractor().extract([breaker], clock.now());
+    fail(breaker, 4); // a burst that stops one short of tripping
+    succeed(breaker);
+    fail(breaker);
+    clock.advance(1_000);
+    const rows = read();
+    expect(value(rows, 0, 'consecutive_failures_to_threshold')).toBeCloseTo(0.2, 5); // the run now: 1
+    expect(value(rows, 0, 'longest_failure_run_to_threshold')).toBeCloseTo(0.8, 5); // the burst: 4
+    expect(value(rows, 1, 'longest_failure_run_to_threshold')).toBeNaN(); // no consecutive rule
+    expect(value(otherReader(), 0, 'longest_failure_run_to_threshold')).toBeCloseTo(0.8, 5);
+    clock.advance(4_500);
+    expect(value(read(), 0, 'longest_failure_run_to_threshold')).toBeCloseTo(0.8, 5); // 5.5 s on: kept
+    clock.advance(5_000);
+    expect(value(read(), 0, 'longest_failure_run_to_threshold')).toBe(0); // 10.5 s on: gone
+    succeed(breaker);
+    fail(breaker, 3);
+    clock.advance(1_000);
+    expect(value(read(), 0, 'longest_failure_run_to_threshold')).toBeCloseTo(0.6, 5);
+    fail(breaker, 2); // the run reaches 5: the circuit opens
+    expect(breaker.getState()).toBe('open');
+    clock.advance(1_000);
+    succeed(breaker); // the probe closes it
+    expect(breaker.getState()).toBe('closed');
+    expect(value(read(), 0, 'longest_failure_run_to_threshold')).toBe(0); // the runs before the trip are forgotten
   });
 
   it("projects the window one horizon (10 s) ahead: its oldest share rolls off, replaced at the recent quarter's rate", () => {

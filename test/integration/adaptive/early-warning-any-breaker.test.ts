@@ -38,7 +38,11 @@ const RATE_RULE = [
   'failure_rate_trip_chance',
 ];
 const SLOW_RULE = ['slow_call_rate_to_threshold', 'slow_call_rate_projected_to_threshold'];
-const CONSECUTIVE_RULE = ['consecutive_failures_to_threshold', 'consecutive_trip_chance'];
+const CONSECUTIVE_RULE = [
+  'consecutive_failures_to_threshold',
+  'consecutive_trip_chance',
+  'longest_failure_run_to_threshold',
+];
 const TIMEOUT = ['latency_p50_to_timeout', 'latency_p90_to_timeout', 'latency_p99_to_timeout'];
 const CHANCES = ['failure_rate_trip_chance', 'consecutive_trip_chance'];
 
@@ -129,7 +133,8 @@ function expectRowInRange(row: Float32Array, o: CircuitBreakerOptions): void {
     expect(Number.isFinite(v), `${name} = ${v}`).toBe(true);
     expect(v, name).toBeGreaterThanOrEqual(0);
   });
-  for (const name of [...SHARES, ...CHANCES.filter((c) => !off.has(c)), 'since_transition_to_window'])
+  const capped = [...CHANCES, 'longest_failure_run_to_threshold'].filter((c) => !off.has(c));
+  for (const name of [...SHARES, ...capped, 'since_transition_to_window'])
     expect(row[column(name)], name).toBeLessThanOrEqual(1);
   for (const name of AT_LEAST_ONE) expect(row[column(name)], name).toBeGreaterThanOrEqual(1);
   for (const name of TIMEOUT.filter((t) => !off.has(t))) expect(row[column(name)], name).toBeLessThanOrEqual(2);

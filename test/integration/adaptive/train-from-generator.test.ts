@@ -17,7 +17,7 @@ describe('breakwater train --from simulator', () => {
       (line) => lines.push(line),
       dir,
     );
-    expect(card.featureList).toBe('breakwater.core@5');
+    expect(card.featureList).toBe('breakwater.core@6');
     expect(card.heldOutFamilies).toEqual(HELD_OUT_FAMILIES);
     expect(card.monotone).toEqual(EVIDENCE_FEATURES);
     expect(card.calibration!.slope).toBeGreaterThan(0);

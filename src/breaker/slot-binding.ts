@@ -326,16 +326,17 @@ export abstract class SlotBinding implements Ticking {
     core.record(ref.arenaId, ref.slot, generation, outcome, count, latencyUs);
     if (outcome === Outcome.failure || outcome === Outcome.timeout) {
       // The run this failure extended, read back from the slot (other threads' failures in it too).
-      (this.failureRuns ??= new FailureRuns()).note(
-        slotConsecutiveFailures(this.words, this.stateIndex),
-        this.timers.now(),
-      );
+      (this.failureRuns ??= new FailureRuns()).note(slotConsecutiveFailures(this.words, this.stateIndex));
     }
   }
 
-  /** @internal The longest run of consecutive failures seen after this thread's failures in the last 5-10 s of the breaker's clock. */
-  longestRecentFailureRun(): number {
-    return this.failureRuns === undefined ? 0 : this.failureRuns.longest(this.timers.now());
+  /**
+   * @internal The longest run of consecutive failures this thread's failures extended lately
+   * (failure-runs.ts: 4 to 10 s for a reader once a second). `nowMs` is the reader's clock (a
+   * registry's): every reader of a breaker reads on the same clock.
+   */
+  longestRecentFailureRun(nowMs: number): number {
+    return this.failureRuns === undefined ? 0 : this.failureRuns.longest(nowMs);
   }
 
   /** Starts a new fast-path generation (folding the old one's successes) and the fast reactions bound to it. */

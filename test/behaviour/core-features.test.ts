@@ -185,7 +185,7 @@ describe('core features', () => {
     expect(value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_window')).toBe(1);
   });
 
-  it('keeps the longest run of consecutive failures of the last 5-10 s over the threshold, for every reader; a transition forgets it', () => {
+  it('keeps the longest run of consecutive failures of the last 4-10 s over the threshold, for every reader; a transition forgets it', () => {
     const clock = new ManualClock(0);
     const breaker = new CircuitBreaker({ clock, failureThreshold: 5, recoveryTimeout: 1_000 });
     const runless = new CircuitBreaker({ clock, failureThreshold: 0 });

@@ -33,8 +33,14 @@ describe('a cluster through Redis Cluster', () => {
     for (const node of started) await node.send('failEach', { names, n: 3 });
     const reached = await Promise.all(started.map((node) => node.send<{ reached: boolean }>('waitAllOpen', { names })));
     expect(reached.map((r) => r.reached)).toEqual([true, true, true]);
-    const report = await started[0].send<{ status: { connected: boolean; failedSyncs: number } }>('report');
-    expect(report.status).toMatchObject({ connected: true, failedSyncs: 0 });
+    const report = await started[0].send<{
+      status: { connected: boolean; syncs: number; failedSyncs: number; lastError: string | undefined };
+    }>('report');
+    // Keys of one pipeline on several masters would fail every sync; a machine starved of CPU may
+    // time one out (a command timeout, not a wrong key), so the test asks for the first, not for none.
+    expect(report.status.connected).toBe(true);
+    expect(report.status.failedSyncs).toBeLessThan(report.status.syncs);
+    expect(report.status.lastError ?? '').not.toMatch(/CROSSSLOT|MOVED|ASK/);
   });
 
   it('gives each breaker one hash tag, which Redis places in a slot spread over the masters', () => {

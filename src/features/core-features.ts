@@ -359,11 +359,11 @@ export class CoreFeatureExtractor {
         ? consecutiveRuleTripChance(now, run, options.failureThreshold, PROJECTION_HORIZON_MS)
         : NaN;
     out[o + F.window_calls_to_minimum] = capped(decided / options.minimumCalls, MAX_CALLS_TO_MINIMUM);
-    const sinceTransition = rowMsSinceTransition(s, at);
     out[o + F.longest_failure_run_to_threshold] =
       options.failureThreshold > 0
         ? Math.min(1, breaker.longestRecentFailureRun(nowMs) / options.failureThreshold)
         : NaN;
+    const sinceTransition = rowMsSinceTransition(s, at);
     // Relative to the breaker's own window, capped at one window: a circuit that closed within its
     // window's span still counts calls from a fresh window; beyond that, how long ago says nothing.
     const windowMs = windowSpanMs(options, memory[CALL_RATE]);

@@ -22,6 +22,8 @@ import type { BreakerEvents, BreakerHandle, CallContext, GuardedFunction, LocalO
 export interface BreakerObserver {
   transition(breaker: CircuitBreaker, change: StateChange): void;
   reconfigured(breaker: CircuitBreaker, before: ResolvedOptions, after: ResolvedOptions): void;
+  /** The breaker was disposed: whoever holds it must let it go (a registry forgets it). */
+  disposed(breaker: CircuitBreaker): void;
 }
 
 /** A module constant of this file's own: the fast path reads it without a load through another module's exports. */
@@ -379,6 +381,9 @@ export class CircuitBreaker extends SyncCalls {
     this.retire();
     this.pool?.keepWhenUnreachable(this);
     if (this.ref !== undefined) this.pool?.release(this.ref);
+    const observer = this.observer;
+    this.observer = undefined;
+    observer?.disposed(this);
   }
 
   protected emitTransition(from: number, to: number, reason: number, generation: number): void {

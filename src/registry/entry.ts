@@ -19,6 +19,7 @@ export interface RegisteredBreaker {
  */
 export interface EventRecorder {
   record(entry: Entry, type: BreakerEventType, detail: Record<string, unknown> | null): void;
+  forget(entry: Entry): void;
 }
 
 /** @internal A breaker in the registry; it is the breaker's observer, so transitions reach the history without a listener each. */
@@ -54,6 +55,10 @@ export class Entry implements RegisteredBreaker, BreakerObserver {
     const { source, reason } = this.tuningCause ?? { source: 'user', reason: 'reconfigure()' };
     this.tuningCause = undefined;
     this.registry.record(this, 'tuning', { changed, source, reason });
+  }
+
+  disposed(): void {
+    this.registry.forget(this);
   }
 }
 

@@ -155,12 +155,9 @@ export class Registry implements Ticking {
 
   /** Disposes the breaker and forgets it; returns whether it was there. */
   remove(kind: BreakerKind, name: string): boolean {
-    const key = breakerKey(kind, name);
-    const entry = this.byKey.get(key);
+    const entry = this.byKey.get(breakerKey(kind, name));
     if (entry === undefined) return false;
-    this.byKey.delete(key);
-    entry.breaker.observer = undefined;
-    entry.breaker.dispose();
+    entry.breaker.dispose(); // the entry, its observer, forgets it
     return true;
   }
 
@@ -311,6 +308,16 @@ export class Registry implements Ticking {
   /** Records an event of another wing (a recovery action, a rollout decision) for a registered breaker. */
   recordEvent(kind: BreakerKind, name: string, type: BreakerEventType, detail: Record<string, unknown>): void {
     this.record(this.required(kind, name), type, detail);
+  }
+
+  /**
+   * @internal A breaker disposed directly (not through remove()) leaves the registry too: its next
+   * getOrCreate() makes a new one, and the tick's readers (summaries, scoring, tuning, metrics)
+   * never meet a disposed breaker, which throws on every read.
+   */
+  forget(entry: Entry): void {
+    const key = breakerKey(entry.kind, entry.name);
+    if (this.byKey.get(key) === entry) this.byKey.delete(key);
   }
 
   /** @internal */

@@ -1,5 +1,7 @@
 import { expect } from 'vitest';
 import { CircuitBreaker, ManualClock, coreKind, type CircuitBreakerOptions } from '../../src/index';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../src/features/core-features';
+import type { ScoringModel } from '../../src/adaptive/early-warning';
 
 /** The core this project run must be on: a silent fallback would test the wrong code. */
 export function expectedCore(): 'native' | 'reference' {
@@ -26,4 +28,16 @@ export const fail = (breaker: CircuitBreaker, times = 1): void => {
 
 export const succeed = (breaker: CircuitBreaker, times = 1): void => {
   for (let i = 0; i < times; i++) breaker.executeSync(() => 1);
+};
+
+/** A transparent stand-in for a trained model over the core features: P = the recent failure share. */
+export const recentFailureShareModel: ScoringModel = {
+  featureList: CORE_FEATURES,
+  async score(rows) {
+    const column = CORE_FEATURES.features.indexOf('failure_rate_recent');
+    return Float32Array.from(
+      { length: rows.length / CORE_FEATURE_COUNT },
+      (_, i) => rows[i * CORE_FEATURE_COUNT + column],
+    );
+  },
 };

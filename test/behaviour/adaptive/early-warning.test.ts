@@ -4,19 +4,7 @@ import { EarlyWarning, type ScoringModel } from '../../../src/adaptive/early-war
 import { FeatureListMismatchError } from '../../../src/errors/FeatureListMismatchError';
 import { ManualClock, Registry } from '../../../src/index';
 import { runTick } from '../../../src/tick';
-import { assertCore, fail, succeed } from '../helpers';
-
-/** A transparent scoring rule over the core features: P = the recent failure rate. */
-const recentFailureRateModel: ScoringModel = {
-  featureList: CORE_FEATURES,
-  async score(rows) {
-    const column = CORE_FEATURES.features.indexOf('failure_rate_recent');
-    return Float32Array.from(
-      { length: rows.length / CORE_FEATURE_COUNT },
-      (_, i) => rows[i * CORE_FEATURE_COUNT + column],
-    );
-  },
-};
+import { assertCore, fail, succeed, recentFailureShareModel } from '../helpers';
 
 /** A model that always predicts a trip, whatever the rows say: the guard rails must hold it. */
 const panickingModel: ScoringModel = {
@@ -26,7 +14,7 @@ const panickingModel: ScoringModel = {
 
 function setup(
   options: ConstructorParameters<typeof EarlyWarning>[2] = { mode: 'open' },
-  model = recentFailureRateModel,
+  model = recentFailureShareModel,
   minimumCalls = 10,
 ) {
   const clock = new ManualClock(0);
@@ -85,7 +73,7 @@ describe('early warning', () => {
       preOpened: false,
     });
     expect(observing.breaker.getState()).toBe('closed');
-    const sparse = setup({ mode: 'open' }, recentFailureRateModel, 50);
+    const sparse = setup({ mode: 'open' }, recentFailureShareModel, 50);
     fail(sparse.breaker, 20);
     expect((await sparse.warning.step(sparse.clock.now()))[0].preOpened).toBe(false);
     expect(sparse.registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({
@@ -102,13 +90,13 @@ describe('early warning', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(warning.rounds).toBe(1);
     expect(breaker.getState()).toBe('open');
-    const other = { ...recentFailureRateModel, featureList: { ...CORE_FEATURES, version: 99 } };
+    const other = { ...recentFailureShareModel, featureList: { ...CORE_FEATURES, version: 99 } };
     expect(() => new EarlyWarning(registry, other)).toThrow(FeatureListMismatchError);
-    expect(() => new EarlyWarning(registry, recentFailureRateModel, { predictionThreshold: 2 })).toThrow(
+    expect(() => new EarlyWarning(registry, recentFailureShareModel, { predictionThreshold: 2 })).toThrow(
       /"predictionThreshold" must be a number from 0 to 1/,
     );
     expect(
-      () => new EarlyWarning(registry, recentFailureRateModel, { predictionThreshold: 0.5, releaseThreshold: 0.6 }),
+      () => new EarlyWarning(registry, recentFailureShareModel, { predictionThreshold: 0.5, releaseThreshold: 0.6 }),
     ).toThrow(/"releaseThreshold"/);
     expect(() => new EarlyWarning(registry, {} as never)).toThrow(/needs a model/);
   });
@@ -119,7 +107,7 @@ describe('early warning, shed mode', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock, summaryEveryMs: 0 });
     const breaker = registry.endpointBreaker('soft', { failureThreshold: 0 });
-    const warning = new EarlyWarning(registry, recentFailureRateModel);
+    const warning = new EarlyWarning(registry, recentFailureShareModel);
     expect(warning.options.mode).toBe('shed'); // the default
     succeed(breaker, 10);
     fail(breaker, 30); // the recent failure rate is 0.75

@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/features/core-features';
-import { EarlyWarning, type ScoringModel } from '../../../src/adaptive/early-warning';
+import { EarlyWarning } from '../../../src/adaptive/early-warning';
 import { AdaptiveTuner } from '../../../src/adaptive/tuner';
 import { ManualClock, Registry } from '../../../src/index';
 import type { BreakerEvent } from '../../../src/registry/event';
-import { fail, succeed } from '../helpers';
-
-/** P = the recent quarter's failure share: a transparent stand-in for a trained model. */
-const recentFailureShare: ScoringModel = {
-  featureList: CORE_FEATURES,
-  async score(rows) {
-    const column = CORE_FEATURES.features.indexOf('failure_rate_recent');
-    return Float32Array.from(
-      { length: rows.length / CORE_FEATURE_COUNT },
-      (_, i) => rows[i * CORE_FEATURE_COUNT + column],
-    );
-  },
-};
+import { fail, succeed, recentFailureShareModel } from '../helpers';
 
 /** The tuner, counting its rounds. */
 class CountingTuner extends AdaptiveTuner {
@@ -111,7 +98,7 @@ describe('a registry on a ManualClock', () => {
     registry.onEvent((event) => {
       if (event.event_type === 'prediction') predictions.push(event);
     });
-    const warning = new EarlyWarning(registry, recentFailureShare, { mode: 'open', everyMs: 1000 });
+    const warning = new EarlyWarning(registry, recentFailureShareModel, { mode: 'open', everyMs: 1000 });
     const tuner = new CountingTuner(registry, { retrainingInterval: 5000, minDataPoints: 1 });
     const breaker = registry.endpointBreaker('inventory', {
       failureThreshold: 0,

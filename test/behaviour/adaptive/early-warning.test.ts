@@ -49,6 +49,22 @@ describe('early warning', () => {
     expect(registry.breakerHealth('endpoint', 'model')?.probability).toBeCloseTo(prediction.probability, 5);
   });
 
+  it('pre-opens only when the whole window is near the threshold too, not on a burst alone', async () => {
+    const { clock, breaker, warning } = setup({ mode: 'open' });
+    succeed(breaker, 70);
+    runTick();
+    clock.advance(8000); // the successes stay in the 10 s window, out of its recent quarter
+    fail(breaker, 40); // the recent quarter all failures; the window 40 of 110 (73% of the 50% threshold)
+    const [burst] = await warning.step(clock.now());
+    expect(burst).toMatchObject({ probability: 1, preOpened: false });
+    expect(breaker.getState()).toBe('closed');
+    fail(breaker, 20); // the window 60 of 130 (92% of the threshold), still under it: no trip of its own
+    expect(breaker.getState()).toBe('closed');
+    const [near] = await warning.step(clock.now());
+    expect(near.preOpened).toBe(true);
+    expect(breaker.getMetrics().stateChanges.at(-1)).toMatchObject({ to: 'open', reason: 'predicted' });
+  });
+
   it('does not pre-open again until the probability fell below the release threshold', async () => {
     const { clock, breaker, warning } = setup({ mode: 'open', preOpenMs: 1000 });
     fail(breaker, 20);

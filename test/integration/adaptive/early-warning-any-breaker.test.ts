@@ -190,13 +190,19 @@ describe('the early warning on any breaker and any traffic', () => {
             if (prediction === undefined) continue; // a breaker never called is not scored
             expect(prediction.probability).toBeGreaterThanOrEqual(0);
             expect(prediction.probability).toBeLessThanOrEqual(1);
+            // The breaker's failure-rate threshold, or 50% when that rule is off.
+            const threshold = (breakerOptions.failureRateThreshold || 50) / 100;
             if (prediction.preOpened || prediction.shedding > 0) {
               // The guard rails' floor: calls past minimumCalls, and recent failures (timeouts
-              // included) at half the breaker's threshold (of 50% when that rule is off).
-              const threshold = (breakerOptions.failureRateThreshold || 50) / 100;
+              // included) at half the threshold.
               expect(row[column('window_calls_to_minimum')]).toBeGreaterThanOrEqual(1);
               expect(row[column('failure_rate_recent')]).toBeGreaterThanOrEqual(0.5 * threshold - 1e-6);
               expect(prediction.shedding).toBeLessThanOrEqual(0.25 * row[column('failure_rate_recent')] + 1e-6);
+            }
+            if (prediction.preOpened) {
+              // A pre-open's floor: the recent quarter and the whole window at 80% of the threshold.
+              expect(row[column('failure_rate_recent')]).toBeGreaterThanOrEqual(0.8 * threshold - 1e-6);
+              expect(row[column('failure_rate')]).toBeGreaterThanOrEqual(0.8 * threshold - 1e-6);
             }
           }
           breaker.dispose();

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { makeFolder } from '../fs/make-folder';
 import { dirname, resolve } from 'node:path';
 
 /**
@@ -10,7 +10,7 @@ export function ensureHistoryFolder(option: string, path: unknown): void {
     throw new TypeError(`breakwater/adaptive: option ${option} must be a file path, got ${JSON.stringify(path)}`);
   const folder = dirname(resolve(path));
   try {
-    mkdirSync(folder, { recursive: true });
+    makeFolder(folder);
   } catch (error) {
     throw new Error(
       `breakwater/adaptive: option ${option}: cannot create the folder ${folder} for ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,

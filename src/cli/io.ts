@@ -1,4 +1,8 @@
+import { closeSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { makeFolder } from '../fs/make-folder';
+import { join } from 'node:path';
 import { HistoryFileError } from '../adaptive/errors/HistoryFileError';
+import { tempFileFor } from '../fs/replace-file';
 
 /** Where the CLI writes and whether it may draw a progress bar. */
 export interface CliIo {
@@ -31,4 +35,25 @@ export function isInputError(error: unknown): error is Error {
 /** An error's message without the `breakwater:` or `breakwater/<entry>:` prefix (the CLI adds its own). */
 export function unprefixed(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).replace(/^breakwater(\/[a-z]+)?:\s*/, '');
+}
+
+/**
+ * `folder` (shown as `shownAs`) as one this process can write, made when missing: checked before a
+ * run that may take minutes, so a bad `flag` fails at once and not after the work. Only a write
+ * proves it (permissions, read-only mounts, /proc): a probe file, removed.
+ */
+export function checkWritableFolder(flag: string, folder: string, shownAs: string): void {
+  try {
+    if (statSync(folder, { throwIfNoEntry: false })?.isDirectory() === false)
+      throw new UsageError(`${flag}: ${shownAs} is a file, not a folder`);
+    makeFolder(folder);
+    const probe = tempFileFor(join(folder, 'write-probe'));
+    closeSync(openSync(probe, 'wx'));
+    unlinkSync(probe);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(
+      `${flag}: cannot write to ${shownAs} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
 }

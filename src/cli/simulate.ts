@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { CORE_FEATURES } from '../features/core-features';
@@ -14,7 +14,7 @@ import { writeReport } from '../sim/report/write';
 import type { RunSize } from '../sim/scenario';
 import { ALL_SCENARIOS, simulationNamed } from '../sim/scenarios';
 import { runCount, runSuite, type SuiteResult } from '../sim/suite';
-import { UsageError, unprefixed, type CliIo } from './io';
+import { UsageError, checkWritableFolder, unprefixed, type CliIo } from './io';
 
 /** What `breakwater simulate` was asked to do. */
 export interface SimulateArgs {
@@ -142,27 +142,12 @@ export async function simulateCommand(argv: readonly string[], io: CliIo, comman
     const cwd = io.cwd ?? process.cwd();
     const baseline =
       args.compareWith === undefined ? undefined : readBaseline(resolve(cwd, args.compareWith), args.compareWith);
-    checkOutFolder(resolve(cwd, args.out), args.out);
+    checkWritableFolder('--out', resolve(cwd, args.out), args.out);
     return await simulate(args, io, cwd, baseline, command);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`breakwater: ${error.message}\nRun \`breakwater simulate --help\` for the flags.\n`);
     return 2;
-  }
-}
-
-/** --out must be a folder this process can write, checked before a run that may take minutes. */
-function checkOutFolder(path: string, given: string): void {
-  try {
-    if (statSync(path, { throwIfNoEntry: false })?.isDirectory() === false)
-      throw new UsageError(`--out: ${given} is a file, not a folder`);
-    mkdirSync(path, { recursive: true });
-    accessSync(path, constants.W_OK);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(
-      `--out: cannot write to ${given} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
   }
 }
 

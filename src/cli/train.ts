@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { HELD_OUT_FAMILIES } from '../sim/generator/families';
 import { readHistoryFile } from '../observe/history-file';
@@ -12,7 +12,8 @@ import { exportTreeEnsemble } from '../adaptive/onnx/export-tree-ensemble';
 import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../features/core-features';
 import { trainFromGenerator } from '../sim/generator/train';
 import { EARLY_WARNING_GBDT } from '../adaptive/early-warning-gbdt';
-import { isInputError, type CliIo } from './io';
+import { replaceFile } from '../fs/replace-file';
+import { UsageError, checkWritableFolder, isInputError, type CliIo } from './io';
 
 export interface TrainArgs {
   from: string;
@@ -74,6 +75,23 @@ interface Trained {
   grown: number;
 }
 
+/** --out names a file in a folder this process can write: checked before the minutes of training. */
+function checkModelFile(out: string, given: string): void {
+  let isFolder = false;
+  try {
+    isFolder = statSync(out, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    // A path through a file (ENOTDIR): the folder check below names it.
+  }
+  try {
+    if (isFolder) throw new UsageError(`--out: ${given} is a folder; name the model file, e.g. ${given}/model.onnx`);
+    checkWritableFolder('--out', dirname(out), dirname(given));
+  } catch (error) {
+    if (error instanceof UsageError) throw new TypeError(`breakwater train: ${error.message}`);
+    throw error;
+  }
+}
+
 /** `breakwater train`: resolves to the card of the model it wrote. */
 export async function runTrainCommand(
   argv: readonly string[],
@@ -82,6 +100,7 @@ export async function runTrainCommand(
 ): Promise<ModelCard> {
   const args = parseTrainArgs(argv);
   const out = resolve(cwd, args.out);
+  checkModelFile(out, args.out);
   const command = ['breakwater train', ...argv].join(' ');
   const card =
     args.from === 'simulator'
@@ -94,10 +113,10 @@ export async function runTrainCommand(
       `breakwater train: kept 0 trees past the starting point (${card.card.trainingRows} rows, ${(100 * card.card.positiveShare).toFixed(1)}% positive): no split beat the base rate or the breaker's own trip chance, so nothing was written; train on data with trips in it, or more of it`,
     );
   }
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, card.bytes);
-  writeFileSync(`${out}.card.json`, `${JSON.stringify(card.card, null, 2)}\n`);
-  writeFileSync(`${out}.card.md`, modelCardMarkdown(card.card));
+  // Each file whole or not at all: a write that fails leaves the model that was there.
+  replaceFile(out, card.bytes);
+  replaceFile(`${out}.card.json`, `${JSON.stringify(card.card, null, 2)}\n`);
+  replaceFile(`${out}.card.md`, modelCardMarkdown(card.card));
   print(`wrote ${args.out} (${card.bytes.length} bytes) and its model card ${args.out}.card.md`);
   return card.card;
 }

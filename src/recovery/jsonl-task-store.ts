@@ -1,14 +1,4 @@
-import {
-  closeSync,
-  fsyncSync,
-  ftruncateSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
 import { TaskStoreError } from './errors/TaskStoreError';
 import {
   applyChange,
@@ -18,7 +8,7 @@ import {
   type TaskRecord,
   type TaskStore,
 } from './task-store';
-import { syncDirectory } from '../fs/sync-directory';
+import { replaceFile, writeAll } from '../fs/replace-file';
 import { inspectTail } from '../fs/torn-tail';
 
 export interface JsonlTaskStoreOptions {
@@ -33,8 +23,6 @@ type Line =
   | { v: 1; type: 'task'; id: string; change: TaskChange }
   | { v: 1; type: 'checkpoint'; id: string; at: number; cleared?: true; checkpoint?: unknown }
   | { v: 1; type: 'snapshot'; record: TaskRecord };
-
-let tempSequence = 0;
 
 /**
  * Task state and checkpoints in an append-only JSON Lines file. Opening replays the file to the
@@ -132,30 +120,15 @@ export class JsonlTaskStore implements TaskStore {
     const text = [...this.records.values()]
       .map((record) => JSON.stringify({ v: 1, type: 'snapshot', record } satisfies Line) + '\n')
       .join('');
-    const directory = dirname(this.file);
-    const temp = join(directory, `.${basename(this.file)}.${process.pid}.${tempSequence++}.tmp`);
     try {
-      const tempFd = openSync(temp, 'wx', 0o644);
-      try {
-        writeAll(tempFd, Buffer.from(text, 'utf8'));
-        fsyncSync(tempFd);
-      } finally {
-        closeSync(tempFd);
-      }
-      renameSync(temp, this.file);
+      replaceFile(this.file, text);
     } catch (error) {
-      try {
-        unlinkSync(temp);
-      } catch {
-        // Never created, or already renamed: nothing to clean.
-      }
       throw new TaskStoreError(
         this.file,
         `breakwater/recovery: cannot compact task store ${this.file}: ${(error as Error).message}`,
         { cause: error },
       );
     }
-    syncDirectory(directory);
     // The old descriptor points at the replaced file: appends must go to the new one.
     closeSync(fd);
     this.fd = this.openForAppend();
@@ -329,9 +302,4 @@ function jsonValue(file: string, taskId: string, checkpoint: unknown): unknown {
       `breakwater/recovery: checkpoint of task "${taskId}" can't be stored as JSON (got ${typeof checkpoint})`,
     );
   return JSON.parse(text);
-}
-
-function writeAll(fd: number, bytes: Buffer): void {
-  let written = 0;
-  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
 }

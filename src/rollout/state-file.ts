@@ -1,49 +1,25 @@
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { RolloutStateError } from './errors/RolloutStateError';
-import { syncDirectory } from '../fs/sync-directory';
+import { replaceFile } from '../fs/replace-file';
 
-let sequence = 0;
-
-/** The temp files writeAtomically() uses beside `file`: `.<name>.<pid>.<n>.tmp`. */
+/** The temp files writeAtomically() leaves beside `file` when a process dies mid-write (see tempFileFor). */
 function tempPattern(file: string): RegExp {
   const escaped = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return new RegExp(`^\\.${escaped}\\.\\d+\\.\\d+\\.tmp$`);
 }
 
-/**
- * Replaces `file` with `text` so that a reader (or a process restarted after a crash) sees either
- * the old content or the new one, never a torn or empty file: the text goes to a temp file in the
- * same directory (same filesystem, so the rename is atomic), is fsynced, renamed over the file, and
- * the directory is fsynced so the rename itself survives a power loss.
- */
+/** Replaces the state file with `text`, atomically (see replaceFile). */
 export function writeAtomically(file: string, text: string): void {
-  const directory = dirname(file);
-  const temp = join(directory, `.${basename(file)}.${process.pid}.${sequence++}.tmp`);
-  const bytes = Buffer.from(text, 'utf8');
   try {
-    const fd = openSync(temp, 'wx', 0o644);
-    try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
+    replaceFile(file, text);
   } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // The temp file was never created or is already renamed: nothing to clean.
-    }
     throw new RolloutStateError(
       file,
       `breakwater/rollout: cannot write state file ${file}: ${(error as Error).message}`,
       { cause: error },
     );
   }
-  syncDirectory(directory);
 }
 
 /** The file's text, or undefined when it does not exist (a first start). */

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeFolder } from '../../fs/make-folder';
 import { join } from 'node:path';
 import type { SuiteResult } from '../suite';
 import { markdownReport, type ReportContext } from './markdown';
@@ -15,7 +16,7 @@ function chartOf(suite: SuiteResult, scenario: SuiteResult['scenarios'][number])
 
 /** Writes scenarios.json, scenarios.md, one SVG per scenario and (with breaker scenarios) recovery-time.svg into dir; returns the paths. */
 export function writeReport(suite: SuiteResult, dir: string, context: ReportContext): string[] {
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const files: Array<[string, string]> = [
     ['scenarios.json', `${JSON.stringify({ ...suite, report: context }, null, 1)}\n`],
     ['scenarios.md', markdownReport(suite, context)],

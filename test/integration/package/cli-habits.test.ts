@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -56,6 +56,26 @@ describe('breakwater CLI habits', () => {
     expect(await main(['simulate', '--scenario', 'healthy', '--out', 'taken'], run.io)).toBe(2);
     expect(run.stderr()).toMatch(/^breakwater: --out: taken is a file, not a folder\n/);
     expect(run.stdout()).toBe('');
+  });
+
+  it('train names a bad --out before it trains, not minutes later at the write', async () => {
+    writeFileSync(join(dir, 'blocker'), 'a file');
+    mkdirSync(join(dir, 'models'), { recursive: true });
+    const cases: Array<[string, RegExp]> = [
+      ['blocker/model.onnx', /^breakwater train: --out: blocker is a file, not a folder\n$/],
+      ['models', /^breakwater train: --out: models is a folder; name the model file, e\.g\. models\/model\.onnx\n$/],
+      // A parent that exists but cannot hold the folder: Node's own recursive mkdir loops forever here.
+      [
+        '/proc/breakwater-test/model.onnx',
+        /^breakwater train: --out: cannot write to \/proc\/breakwater-test \(ENOENT\)\n$/,
+      ],
+    ];
+    for (const [out, message] of cases) {
+      const run = capture();
+      expect(await main(['train', '--from', 'simulator', '--out', out], run.io)).toBe(2);
+      expect(run.stderr()).toMatch(message);
+      expect(run.stdout()).toBe(''); // nothing generated, nothing trained
+    }
   });
 });
 

@@ -10,7 +10,7 @@ import {
   write as fsWrite,
   writeSync,
 } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { inspectTail } from '../../fs/torn-tail';
 import { isBreakerEventLine, type BreakerEvent, type EventSink } from '../../registry/event';
 import { enqueueWhatFits } from './bounded-queue';
@@ -70,7 +70,18 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
  * cut. Any other file is refused, untouched.
  */
 function openForAppend(path: string): { fd: number; size: number } {
-  const fd = openSync(path, 'a+');
+  let fd: number;
+  try {
+    fd = openSync(path, 'a+');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      code === 'EISDIR'
+        ? `breakwater/observe: JSONL sink file ${path} is a folder; name a file in it, e.g. ${join(path, 'events.jsonl')}`
+        : `breakwater/observe: cannot open JSONL sink file ${path} for appending (${code ?? (error as Error).message})`,
+      { cause: error },
+    );
+  }
   try {
     let quietLooks = 0;
     for (let look = 0; ; look++) {

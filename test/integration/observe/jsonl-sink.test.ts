@@ -320,6 +320,10 @@ describe('JSONL sink', () => {
       /JSONL sink file .*events\.jsonl: its folder .*no-such-folder does not exist/,
     );
     expect(() => createJsonlSink({ path: '' })).toThrow(/option path must be a non-empty file path/);
+    const folder = tempFolder('a-folder');
+    expect(() => createJsonlSink({ path: folder })).toThrow(
+      new RegExp(`JSONL sink file ${folder} is a folder; name a file in it, e\\.g\\. ${folder}/events\\.jsonl`),
+    );
     expect(() => createJsonlSink({ path: join(tempFolder('bad'), 'e.jsonl'), maxBytes: 0 })).toThrow(
       /option maxBytes must be an integer >= 1, got 0/,
     );

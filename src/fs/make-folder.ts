@@ -7,13 +7,17 @@ import { dirname } from 'node:path';
  * cannot hold the child (a path under /proc answers ENOENT), where this throws the ENOENT.
  */
 export function makeFolder(folder: string): void {
-  if (statSync(folder, { throwIfNoEntry: false }) !== undefined) return; // a file: the caller's write says so
+  const found = statSync(folder, { throwIfNoEntry: false });
+  if (found?.isDirectory()) return;
+  if (found !== undefined)
+    // What mkdir itself answers for a file in the way.
+    throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${folder}'`), { code: 'EEXIST' });
   const parent = dirname(folder);
   if (parent !== folder) makeFolder(parent);
   try {
     mkdirSync(folder);
   } catch (error) {
-    // Made by another process meanwhile: what was asked for exists.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // Made by another process meanwhile: what was asked for exists, if it is a folder.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(folder).isDirectory()) throw error;
   }
 }

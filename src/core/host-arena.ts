@@ -102,7 +102,17 @@ export class HostArena {
 
   /** The slot `key` names, claimed and configured with `config` when no process named it before. */
   lookup(key: string, config: Float64Array): HostSlot {
-    const found = this.binding.hostLookup(this.id, key, config);
+    let found: number;
+    try {
+      found = this.binding.hostLookup(this.id, key, config);
+    } catch (error) {
+      // The core knows the count, not the file or the option that sizes it.
+      if (error instanceof RangeError && error.message.startsWith('host arena is full'))
+        throw new RangeError(
+          `breakwater: ${error.message} (${this.path}); names stay for the file's life, so a larger host.capacity needs a new arena: another host.name, or this file removed once no process has it open`,
+        );
+      throw error;
+    }
     return { slot: Math.floor(found / 2), created: found % 2 === 1 };
   }
 

@@ -241,6 +241,17 @@ describe('host arena files that are not ours', () => {
     );
   });
 
+  it('says which file is full, and what a larger capacity needs', () => {
+    const dir = folder();
+    const registry = new Registry({ host: { name: 'small', directory: dir, capacity: 2 } });
+    registry.getOrCreate('endpoint', 'a');
+    registry.getOrCreate('endpoint', 'b');
+    expect(() => registry.getOrCreate('endpoint', 'c')).toThrow(
+      `breakwater: host arena is full: all 2 entries name a breaker (${join(dir, 'breakwater-small')}); names stay for the file's life, so a larger host.capacity needs a new arena`,
+    );
+    expect(registry.size).toBe(2);
+  });
+
   it('names the versions of a file from another release', () => {
     const dir = folder();
     new Registry({ host: { name: 'version', directory: dir, capacity: 4 } });

@@ -110,12 +110,12 @@ export function withDefaults(options: OpossumOptions, wallNow: () => number): Re
   o.resetTimeout = options.resetTimeout ?? 30000;
   o.errorThresholdPercentage = options.errorThresholdPercentage ?? 50;
   o.rollingCountTimeout = options.rollingCountTimeout ?? 10000;
-  o.rollingCountBuckets = options.rollingCountBuckets ?? 10;
+  o.rollingCountBuckets = bucketCount(options.rollingCountBuckets);
   o.rollingPercentilesEnabled = options.rollingPercentilesEnabled !== false;
   o.capacity = Number.isInteger(options.capacity) ? (options.capacity as number) : Number.MAX_SAFE_INTEGER;
-  o.errorFilter = options.errorFilter || (() => false);
+  o.errorFilter = optionalFunction(options, 'errorFilter') ?? (() => false);
   o.cacheTTL = options.cacheTTL ?? 0;
-  o.cacheGetKey = options.cacheGetKey ?? ((...args: unknown[]) => JSON.stringify(args));
+  o.cacheGetKey = optionalFunction(options, 'cacheGetKey') ?? ((...args: unknown[]) => JSON.stringify(args));
   o.enableSnapshots = options.enableSnapshots !== false;
   o.rotateBucketController = options.rotateBucketController;
   o.coalesce = !!options.coalesce;
@@ -131,6 +131,38 @@ export function withDefaults(options: OpossumOptions, wallNow: () => number): Re
   }
   if (o.coalesce) o.coalesceCache = new MemoryCache(options.coalesceSize, wallNow);
   return o;
+}
+
+/** The most rolling buckets: the statistics keep an array per bucket (the core caps its own at 64). */
+const MAX_ROLLING_BUCKETS = 10_000;
+
+/** rollingCountBuckets: 10 when left out; 0 kept as given (opossum stores it, and its counts then use 10); else an integer in range, or an error naming it. */
+function bucketCount(value: unknown): number {
+  if (value === undefined) return 10;
+  if (value === 0) return 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_ROLLING_BUCKETS) {
+    const message = `breakwater/opossum: option "rollingCountBuckets" must be an integer from 1 to ${MAX_ROLLING_BUCKETS}, got ${String(value)}`;
+    throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+  }
+  return value;
+}
+
+/**
+ * A function option, or undefined when left out (opossum's falsy values too). Checked here: called
+ * later, from a call's settlement, a non-function would throw where no caller can catch it, and
+ * the call's promise would never settle.
+ */
+function optionalFunction<K extends 'errorFilter' | 'cacheGetKey'>(
+  options: OpossumOptions,
+  option: K,
+): NonNullable<OpossumOptions[K]> | undefined {
+  const value = options[option];
+  if (!value) return undefined;
+  if (typeof value !== 'function')
+    throw new TypeError(
+      `breakwater/opossum: option "${option}" must be a function, got ${JSON.stringify(value) ?? typeof value}`,
+    );
+  return value as NonNullable<OpossumOptions[K]>;
 }
 
 /** A period the core holds (resetTimeout, rollingCountTimeout): ms from 0 to 2^30 - 1, or an error naming the option. */

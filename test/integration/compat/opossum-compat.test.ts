@@ -399,6 +399,21 @@ describe('breakwater/opossum: construction and health checks', () => {
     expect(() => new CircuitBreaker(ok, { rollingCountTimeout: -1 })).toThrow(RangeError);
   });
 
+  it('names a function option that is not a function, and a bucket count out of range, when it is made', () => {
+    // A non-function errorFilter was called at the first failure, from the call's settlement:
+    // an uncaught TypeError, and a fire() that never settled. Zero buckets broke every fire().
+    const filter = { errorFilter: {} } as unknown as OpossumOptions;
+    expect(() => new CircuitBreaker(ok, filter)).toThrow(/option "errorFilter" must be a function, got \{\}/);
+    const key = { cache: true, cacheGetKey: 'id' } as unknown as OpossumOptions;
+    expect(() => new CircuitBreaker(ok, key)).toThrow(/option "cacheGetKey" must be a function, got "id"/);
+    expect(() => new CircuitBreaker(ok, { rollingCountBuckets: 0.5 })).toThrow(
+      /option "rollingCountBuckets" must be an integer from 1 to 10000, got 0.5/,
+    );
+    expect(() => new CircuitBreaker(ok, { rollingCountBuckets: -1 })).toThrow(RangeError);
+    const asOpossum = new CircuitBreaker(ok, { rollingCountBuckets: 0, errorFilter: undefined });
+    expect(asOpossum.options.rollingCountBuckets).toBe(0); // kept as given, as opossum keeps it
+  });
+
   it('runs a health check now and every interval on the shared scheduler; a rejection opens the circuit', async () => {
     const { breaker, clock, events } = make(ok);
     let runs = 0;

@@ -5,6 +5,9 @@ import { exceeds, strictlyAbove } from './rate';
 import { CoreSlot } from './slot';
 import { checkIndex, checkRecord, checkRing, checkThreshold } from './validate';
 
+/** The largest window: 2^24 calls, one sample each (about 128 MB). */
+const MAX_SIZE = 2 ** 24;
+
 const NAME = 'CountBreaker';
 
 /** cockatiel's serialised CountBreaker state. */
@@ -34,8 +37,11 @@ export class CountBreaker implements IBreaker {
 
   constructor({ threshold, size, minimumNumberOfCalls = size }: ICountBreakerOptions) {
     this.threshold = checkThreshold(NAME, threshold);
-    if (!Number.isSafeInteger(size) || size < 1) {
-      throw new RangeError(`breakwater/cockatiel: CountBreaker size must be an integer >= 1, got ${String(size)}`);
+    // Capped: one sample is kept per call of the window, and an array past 2^32 - 1 cannot exist.
+    if (!Number.isSafeInteger(size) || size < 1 || size > MAX_SIZE) {
+      throw new RangeError(
+        `breakwater/cockatiel: CountBreaker size must be an integer from 1 to ${MAX_SIZE}, got ${String(size)}`,
+      );
     }
     if (!Number.isSafeInteger(minimumNumberOfCalls) || minimumNumberOfCalls < 1 || minimumNumberOfCalls > size) {
       throw new RangeError(

@@ -5,6 +5,9 @@ import { exceeds, strictlyAbove } from './rate';
 import { CoreSlot, U32_MAX } from './slot';
 import { checkCount, checkIndex, checkRecord, checkRing, checkThreshold } from './validate';
 
+/** The longest sampled duration: the core's longest period. */
+const MAX_DURATION_MS = 2 ** 30 - 1;
+
 const NAME = 'SamplingBreaker';
 
 /** One of cockatiel's sampling windows. */
@@ -58,9 +61,10 @@ export class SamplingBreaker implements IBreaker {
 
   constructor({ threshold, duration, minimumRps }: ISamplingBreakerOptions) {
     this.threshold = checkThreshold(NAME, threshold);
-    if (typeof duration !== 'number' || !Number.isFinite(duration) || duration <= 0) {
+    // Capped: one window is kept per second of it, and 1e12 ms ran the process out of memory.
+    if (typeof duration !== 'number' || !(duration > 0 && duration <= MAX_DURATION_MS)) {
       throw new RangeError(
-        `breakwater/cockatiel: SamplingBreaker duration must be a finite number of ms > 0, got ${String(duration)}`,
+        `breakwater/cockatiel: SamplingBreaker duration must be a number of ms > 0 and at most ${MAX_DURATION_MS} (12.4 days), got ${String(duration)}`,
       );
     }
     if (

@@ -292,12 +292,19 @@ describe.each(['native', 'reference', 'cockatiel'] as const)('cockatiel policies
         /CountBreaker threshold must be a number in \(0, 1\), got 1/,
       );
       expect(() => new compat.CountBreaker({ threshold: Number.NaN, size: 10 })).toThrow(RangeError);
-      expect(() => new compat.CountBreaker({ threshold: 0.5, size: 0 })).toThrow(/size must be an integer >= 1, got 0/);
+      expect(() => new compat.CountBreaker({ threshold: 0.5, size: 0 })).toThrow(
+        /size must be an integer from 1 to 16777216, got 0/,
+      );
+      // Sizes and durations that would take the process's memory: named, not allocated.
+      expect(() => new compat.CountBreaker({ threshold: 0.5, size: 1e12 })).toThrow(/got 1000000000000/);
+      expect(() => new compat.SamplingBreaker({ threshold: 0.5, duration: 1e12 })).toThrow(
+        /duration must be a number of ms > 0 and at most 1073741823 \(12.4 days\), got 1000000000000/,
+      );
       expect(() => new compat.CountBreaker({ threshold: 0.5, size: 10, minimumNumberOfCalls: 11 })).toThrow(
         /minimumNumberOfCalls must be an integer from 1 to size \(10\), got 11/,
       );
       expect(() => new compat.SamplingBreaker({ threshold: 0.5, duration: 0 })).toThrow(
-        /duration must be a finite number of ms > 0, got 0/,
+        /duration must be a number of ms > 0 and at most 1073741823 \(12.4 days\), got 0/,
       );
       expect(() => new compat.SamplingBreaker({ threshold: 0.5, duration: 1000, minimumRps: -1 })).toThrow(
         /minimumRps must be a finite number >= 0/,

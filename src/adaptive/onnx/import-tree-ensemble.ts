@@ -30,7 +30,14 @@ export function modelFromTreeEnsemble(message: ModelMessage, source = '<bytes>')
   const leafNodes = ints('class_nodeids');
   floats('class_weights').forEach((weight, i) => weights.set(`${leafTrees[i]}/${leafNodes[i]}`, weight));
   const trees: TreeNode[][] = [];
+  const count = treeIds.length;
+  const inRange = (id: number): boolean => Number.isInteger(id) && id >= 0 && id < count;
   treeIds.forEach((tree, i) => {
+    if (!inRange(tree) || !inRange(nodeIds[i]))
+      throw new ModelFileError(
+        source,
+        `node ${i} has tree id ${tree} and node id ${nodeIds[i]}; expected ids below ${count}`,
+      );
     const nodes = (trees[tree] ??= []);
     if (modes[i] === 'LEAF') {
       nodes[nodeIds[i]] = { kind: 'leaf', value: weights.get(`${tree}/${nodeIds[i]}`) ?? 0 };
@@ -47,6 +54,21 @@ export function modelFromTreeEnsemble(message: ModelMessage, source = '<bytes>')
       throw new ModelFileError(source, `node mode ${modes[i]} is not one breakwater writes (BRANCH_LEQ, LEAF)`);
     }
   });
+  // Every tree numbered without gaps, every node of it present, every child one of its nodes: a
+  // damaged file must not reach the walker as a tree with holes.
+  for (let t = 0; t < trees.length; t++) {
+    const nodes = trees[t];
+    if (nodes === undefined) throw new ModelFileError(source, `tree ${t} has no nodes (tree ids skip it)`);
+    const hole = nodes.findIndex((node) => node === undefined);
+    if (hole >= 0) throw new ModelFileError(source, `tree ${t} has no node ${hole} (node ids skip it)`);
+    for (let n = 0; n < nodes.length; n++) {
+      const node = nodes[n];
+      if (node.kind !== 'split') continue;
+      const lacking = [node.left, node.right].find((child) => nodes[child] === undefined);
+      if (lacking !== undefined)
+        throw new ModelFileError(source, `tree ${t} node ${n} points at node ${lacking}, which the tree lacks`);
+    }
+  }
   return {
     featureList,
     baseScore: floats('base_values')[0] ?? 0,

@@ -140,6 +140,30 @@ describe('Predictor refuses what it cannot score', () => {
       await expect(load).rejects.toBeInstanceOf(ModelFileError);
       await expect(load).rejects.toThrow(message);
     }
+    // Damaged trees, found by flipping bytes of the shipped model: the walker met a hole and threw
+    // a TypeError. Each is a ModelFileError naming the tree and the node.
+    const damaged = (name: string, change: (ints: Map<string, number[]>) => void): string => {
+      const copy = decodeModel(bytes);
+      const ensemble = copy.graph.node.find((node) => node.opType === 'TreeEnsembleClassifier');
+      const ints = new Map((ensemble?.attribute ?? []).map((a) => [a.name, a.ints ?? []]));
+      change(ints);
+      const file = join(dir, name);
+      writeFileSync(file, type.encode(type.fromObject(copy)).finish());
+      return file;
+    };
+    const childGone = damaged('child-gone.onnx', (ints) => {
+      const modes = ints.get('nodes_truenodeids') as number[];
+      modes[0] = (ints.get('nodes_nodeids') as number[]).filter((_, i) => ints.get('nodes_treeids')?.[i] === 0).length;
+    });
+    const hole = damaged('hole.onnx', (ints) => {
+      const nodeIds = ints.get('nodes_nodeids') as number[];
+      nodeIds[1] = nodeIds.length - 1; // tree 0 loses its node 1, gains one far past its end
+    });
+    const walker = { featureList: FEATURES, executionProviders: ['typescript'] } as const;
+    await expect(Predictor.load(childGone, walker)).rejects.toThrow(
+      /child-gone.onnx: tree 0 node 0 points at node \d+, which the tree lacks/,
+    );
+    await expect(Predictor.load(hole, walker)).rejects.toThrow(/hole.onnx: tree 0 has no node 1 \(node ids skip it\)/);
   });
 
   it('bad options and bad rows', async () => {

@@ -24,8 +24,12 @@ declare const window: {
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '../../../test-artifacts');
-/** The page must show a change within this long (the browser waits for it; nothing sleeps). */
-const LIVE_WITHIN_MS = 2000;
+/**
+ * How long the browser waits for a change (nothing sleeps): a guard, not a measure. The page never
+ * polls, so a change it shows came over the live stream; the guard stays under the stream's 10 s
+ * reconnect, which would refetch. (2 s timed out once on a loaded CI machine.)
+ */
+const LIVE_WITHIN_MS = 8000;
 
 let browser: Browser;
 const running: RunningDashboard[] = [];
@@ -169,7 +173,7 @@ describe('dashboard in headless Chromium', () => {
     expect(dashboard.handler.liveClients).toBe(1);
   });
 
-  it('shows a state change live, within two seconds, over server-sent events', async () => {
+  it('shows a state change live, over server-sent events', async () => {
     const registry = dashboardRegistry();
     const { page } = await open(registry);
     await page.waitForSelector('#live.connected');

@@ -4,6 +4,7 @@ import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../feat
 import { featureListMismatch, type FeatureList } from '../features/feature-list';
 import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
 import { allowance, shownEvidence } from './guard-rails';
+import { kindsOption } from './kinds-option';
 
 /** What scores feature rows: a Predictor, or anything with the same two members. */
 export interface ScoringModel {
@@ -106,7 +107,7 @@ export class EarlyWarning {
       mode,
       recordChange: probabilityOption('recordChange', options.recordChange, 0.1),
       preOpenMs: options.preOpenMs === undefined ? undefined : integerOption('preOpenMs', options.preOpenMs, 0, 0),
-      kinds: options.kinds,
+      kinds: kindsOption(options.kinds),
     };
     this.stopTask = registry.schedule('early-warning', this.options.everyMs, (now) =>
       this.step(now).then(() => undefined),

@@ -1,6 +1,7 @@
 import type { Disposer } from '../events';
 import type { BreakerEvent } from '../registry/event';
 import type { Registry, RegisteredBreaker } from '../registry/registry';
+import { kindsOption } from './kinds-option';
 
 /** [min, max] a tuned value stays within. */
 export type Bounds = readonly [number, number];
@@ -178,7 +179,14 @@ export class AdaptiveTuner {
         `breakwater/adaptive: option "probeShare" must be a number in (0, 1], got ${String(probeShare)}`,
       );
     }
-    this.options = { learningRate, retrainingInterval, minDataPoints, bounds, kinds: options.kinds, probeShare };
+    this.options = {
+      learningRate,
+      retrainingInterval,
+      minDataPoints,
+      bounds,
+      kinds: kindsOption(options.kinds),
+      probeShare,
+    };
     this.stopEvents = registry.onEvent((event) => this.observe(event));
     this.stopTask = registry.schedule('adaptive-tuner', retrainingInterval, () => void this.step());
   }

@@ -115,6 +115,9 @@ describe('early warning', () => {
       () => new EarlyWarning(registry, recentFailureShareModel, { predictionThreshold: 0.5, releaseThreshold: 0.6 }),
     ).toThrow(/"releaseThreshold"/);
     expect(() => new EarlyWarning(registry, {} as never)).toThrow(/needs a model/);
+    expect(() => new EarlyWarning(registry, recentFailureShareModel, { kinds: {} as never })).toThrow(
+      /option "kinds" must be an array of kind names/,
+    );
   });
 });
 

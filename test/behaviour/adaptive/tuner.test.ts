@@ -177,5 +177,10 @@ describe('adaptive tuner', () => {
     expect(() => new AdaptiveTuner(registry, { bounds: { jitter: [0, 1] } as never })).toThrow(
       /"bounds.jitter" is not a tuned option/,
     );
+    // Unchecked, a string matched kinds by substring, and anything else failed every round.
+    expect(() => new AdaptiveTuner(registry, { kinds: 'endpoint' as never })).toThrow(
+      /option "kinds" must be an array of kind names \(e.g. \['endpoint'\]\), got "endpoint"/,
+    );
+    expect(() => new AdaptiveTuner(registry, { kinds: [1] as never })).toThrow(/option "kinds"/);
   });
 });

@@ -1,5 +1,5 @@
-import { makeFolder } from '../fs/make-folder';
 import { dirname, resolve } from 'node:path';
+import { makeFolder } from '../fs/make-folder';
 
 /**
  * Creates the folder a history file goes in (`data/events.jsonl` in a fresh project), before any

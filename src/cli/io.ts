@@ -1,7 +1,7 @@
-import { closeSync, openSync, statSync, unlinkSync } from 'node:fs';
-import { makeFolder } from '../fs/make-folder';
+import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { HistoryFileError } from '../adaptive/errors/HistoryFileError';
+import { makeFolder } from '../fs/make-folder';
 import { tempFileFor } from '../fs/replace-file';
 
 /** Where the CLI writes and whether it may draw a progress bar. */
@@ -44,16 +44,14 @@ export function unprefixed(error: unknown): string {
  */
 export function checkWritableFolder(flag: string, folder: string, shownAs: string): void {
   try {
-    if (statSync(folder, { throwIfNoEntry: false })?.isDirectory() === false)
-      throw new UsageError(`${flag}: ${shownAs} is a file, not a folder`);
     makeFolder(folder);
     const probe = tempFileFor(join(folder, 'write-probe'));
     closeSync(openSync(probe, 'wx'));
     unlinkSync(probe);
   } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(
-      `${flag}: cannot write to ${shownAs} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    // makeFolder's EEXIST: a file where the folder should be.
+    if (code === 'EEXIST') throw new UsageError(`${flag}: ${shownAs} is a file, not a folder`);
+    throw new UsageError(`${flag}: cannot write to ${shownAs} (${code ?? (error as Error).message})`);
   }
 }

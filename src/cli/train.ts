@@ -77,15 +77,10 @@ interface Trained {
 
 /** --out names a file in a folder this process can write: checked before the minutes of training. */
 function checkModelFile(out: string, given: string): void {
-  let isFolder = false;
   try {
-    isFolder = statSync(out, { throwIfNoEntry: false })?.isDirectory() ?? false;
-  } catch {
-    // A path through a file (ENOTDIR): the folder check below names it.
-  }
-  try {
-    if (isFolder) throw new UsageError(`--out: ${given} is a folder; name the model file, e.g. ${given}/model.onnx`);
     checkWritableFolder('--out', dirname(out), dirname(given));
+    if (statSync(out, { throwIfNoEntry: false })?.isDirectory())
+      throw new UsageError(`--out: ${given} is a folder; name the model file, e.g. ${given}/model.onnx`);
   } catch (error) {
     if (error instanceof UsageError) throw new TypeError(`breakwater train: ${error.message}`);
     throw error;

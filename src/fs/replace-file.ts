@@ -15,6 +15,12 @@ export function tempFileFor(file: string): string {
   return join(dirname(file), `.${basename(file)}.${process.pid}.${sequence++}.tmp`);
 }
 
+/** The names tempFileFor() gives beside `file`: what a process that died mid-write leaves behind. */
+export function tempFilePattern(file: string): RegExp {
+  const escaped = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^\\.${escaped}\\.\\d+\\.\\d+\\.tmp$`);
+}
+
 /**
  * Replaces `file` with `content` so that a reader (or a process restarted after a crash) sees
  * either the old content or the new one, never a torn or empty file: the content goes to a temp

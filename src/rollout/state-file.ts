@@ -1,13 +1,7 @@
 import { readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { RolloutStateError } from './errors/RolloutStateError';
-import { replaceFile } from '../fs/replace-file';
-
-/** The temp files writeAtomically() leaves beside `file` when a process dies mid-write (see tempFileFor). */
-function tempPattern(file: string): RegExp {
-  const escaped = basename(file).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^\\.${escaped}\\.\\d+\\.\\d+\\.tmp$`);
-}
+import { replaceFile, tempFilePattern } from '../fs/replace-file';
 
 /** Replaces the state file with `text`, atomically (see replaceFile). */
 export function writeAtomically(file: string, text: string): void {
@@ -41,7 +35,7 @@ export function readIfExists(file: string): string | undefined {
  * Returns how many it removed.
  */
 export function removeStaleTempFiles(file: string): number {
-  const pattern = tempPattern(file);
+  const pattern = tempFilePattern(file);
   let removed = 0;
   let names: string[];
   try {

@@ -1,12 +1,9 @@
 import type { CircuitState, IBreaker, ISamplingBreakerOptions } from './cockatiel-types';
-import { MAX_BUCKETS } from '../../core/layout';
+import { MAX_BUCKETS, MAX_PERIOD_MS } from '../../core/layout';
 import { CircuitStateValue } from './circuit-state';
 import { exceeds, strictlyAbove } from './rate';
 import { CoreSlot, U32_MAX } from './slot';
 import { checkCount, checkIndex, checkRecord, checkRing, checkThreshold } from './validate';
-
-/** The longest sampled duration: the core's longest period. */
-const MAX_DURATION_MS = 2 ** 30 - 1;
 
 const NAME = 'SamplingBreaker';
 
@@ -62,9 +59,9 @@ export class SamplingBreaker implements IBreaker {
   constructor({ threshold, duration, minimumRps }: ISamplingBreakerOptions) {
     this.threshold = checkThreshold(NAME, threshold);
     // Capped: one window is kept per second of it, and 1e12 ms ran the process out of memory.
-    if (typeof duration !== 'number' || !(duration > 0 && duration <= MAX_DURATION_MS)) {
+    if (typeof duration !== 'number' || !(duration > 0 && duration <= MAX_PERIOD_MS)) {
       throw new RangeError(
-        `breakwater/cockatiel: SamplingBreaker duration must be a number of ms > 0 and at most ${MAX_DURATION_MS} (12.4 days), got ${String(duration)}`,
+        `breakwater/cockatiel: SamplingBreaker duration must be a number of ms > 0 and at most ${MAX_PERIOD_MS} (12.4 days), got ${String(duration)}`,
       );
     }
     if (

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { makeFolder } from '../../fs/make-folder';
 import { join } from 'node:path';
+import { makeFolder } from '../../fs/make-folder';
 import type { SuiteResult } from '../suite';
 import { markdownReport, type ReportContext } from './markdown';
 import { poolChart } from './pool-report';

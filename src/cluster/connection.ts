@@ -7,7 +7,7 @@ import type { BreakerEvent } from '../registry/event';
 import type { Registry, RegisteredBreaker } from '../registry/registry';
 import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
-import { commandTimeoutMs, openRedis, whenReady, type RedisLike } from './redis';
+import { commandTimeoutMs, openRedis, whenReady, withinDeadline, type RedisLike } from './redis';
 import { keySlot } from './slots';
 
 /** What a node knows of one breaker in the cluster. */
@@ -85,6 +85,10 @@ export class ClusterConnection {
   /** Ms a node holding a breaker open for the cluster keeps it open past the cluster's deadline: the probing node decides first. */
   private readonly holdMs: number;
   private readonly leaseMs: number;
+  /** How long a sync, a subscription or a verdict may wait for Redis, whatever the client's own settings. */
+  private readonly deadlineMs: number;
+  /** A sync's pipelines Redis has not answered yet: no other is sent meanwhile, so a hung Redis meets no pile of stale writes when it answers again. */
+  private unanswered: Promise<unknown> | undefined;
   /** The registry's host arena: one process of the host syncs its breakers, for all of them. */
   private readonly host: HostArena | undefined;
   private syncing: boolean;
@@ -115,6 +119,7 @@ export class ClusterConnection {
     this.channel = `${this.options.namespace}:transitions`;
     this.leaseMs = Math.max(2000, 8 * this.options.syncIntervalMs);
     this.holdMs = 2 * this.leaseMs;
+    this.deadlineMs = commandTimeoutMs(this.options.syncIntervalMs);
     this.subscriber.on('message', ((channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
     }) as never);
@@ -165,9 +170,7 @@ export class ClusterConnection {
 
   /** The first sync once both connections are up, or once a command would have timed out: Redis down at the start means local decisions, not a `ready` that never comes. */
   private async start(): Promise<void> {
-    const patience = new Promise<void>((resolve) =>
-      setTimeout(resolve, 2 * commandTimeoutMs(this.options.syncIntervalMs)).unref(),
-    );
+    const patience = new Promise<void>((resolve) => setTimeout(resolve, 2 * this.deadlineMs).unref());
     await Promise.race([Promise.all([whenReady(this.commands), whenReady(this.subscriber)]), patience]);
     if (this.subscriber.status === 'ready') await this.subscribe();
     await this.sync();
@@ -179,7 +182,7 @@ export class ClusterConnection {
   };
 
   private readonly subscribe = (): Promise<void> =>
-    this.subscriber.subscribe(this.channel).then(
+    withinDeadline(this.subscriber.subscribe(this.channel), this.deadlineMs, 'subscribing').then(
       () => undefined,
       (error: unknown) => this.noteError(error as Error),
     );
@@ -192,6 +195,7 @@ export class ClusterConnection {
       if (!this.syncing) return;
       this.registry.adoptHostBreakers(); // the host's breakers, whichever process named them
     }
+    if (this.unanswered !== undefined) return this.lost(new Error('Redis has not answered the previous sync yet'));
     const batch: { tracked: Tracked; breaker: CircuitBreaker; line: string }[] = [];
     for (const entry of this.registry.entries()) {
       let tracked = this.byEntry.get(entry);
@@ -207,7 +211,7 @@ export class ClusterConnection {
     }
     let results: [Error | null, unknown][];
     try {
-      results = await this.send(batch);
+      results = await this.answered(this.send(batch));
     } catch (error) {
       return this.lost(error);
     }
@@ -227,6 +231,16 @@ export class ClusterConnection {
       if (open === 1 && probe === 1) this.probe(tracked, breaker, epoch);
       else if (tracked.probing >= 0 && open === 1) this.hold(tracked, breaker, remainingMs); // the lease went elsewhere
     });
+  }
+
+  /** The replies of a sync within the deadline; a late answer keeps the next sync from sending until it comes. */
+  private answered<T>(sending: Promise<T>): Promise<T> {
+    this.unanswered = sending;
+    const settle = (): void => {
+      if (this.unanswered === sending) this.unanswered = undefined;
+    };
+    sending.then(settle, settle);
+    return withinDeadline(sending, this.deadlineMs, 'a sync');
   }
 
   /**
@@ -367,9 +381,16 @@ export class ClusterConnection {
     const verdict = detail.to === 'closed' ? 'closed' : 'open';
     const recoveryMs = verdict === 'open' ? Math.max(1, breaker.getMetrics().retryAfterMs) : 0;
     const epoch = tracked.probing;
-    this.commands
-      .breakwaterVerdict(...tracked.keys, this.options.nodeId, verdict, recoveryMs, this.channel, epoch, tracked.key)
-      .catch((error: unknown) => this.lost(error));
+    const sending = this.commands.breakwaterVerdict(
+      ...tracked.keys,
+      this.options.nodeId,
+      verdict,
+      recoveryMs,
+      this.channel,
+      epoch,
+      tracked.key,
+    );
+    withinDeadline(sending, this.deadlineMs, 'a probe verdict').catch((error: unknown) => this.lost(error));
   }
 
   private receive(text: string): void {

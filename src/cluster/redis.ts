@@ -59,6 +59,19 @@ export function openRedis(
   return { commands, subscriber: commands.duplicate() as RedisLike, owned: typeof redis === 'string' };
 }
 
+/**
+ * Settles as `work` does, or rejects once `ms` have passed. A client the caller made may have no
+ * command timeout and an offline queue; the cluster's own deadline keeps its promises all the same.
+ */
+export function withinDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} got no answer from Redis within ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Resolves once `client` is connected (or at once when it is). */
 export function whenReady(client: RedisLike): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();

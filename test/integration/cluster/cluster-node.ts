@@ -16,9 +16,10 @@ const breaker = registry.getOrCreate('endpoint', 'db', options.breaker);
 const changes = [];
 breaker.on('stateChange', (change) => changes.push(change.to + ':' + change.reason));
 // A Redis Cluster's nodes, when given, make an ioredis Cluster client (the options breakwater/cluster's README gives).
+// ownClient: the node's own ioredis client with ioredis's defaults (no command timeout, an offline queue).
 const redis = options.redisCluster
   ? new (require('ioredis').Cluster)(options.redisCluster, { enableOfflineQueue: false, redisOptions: { commandTimeout: 250, maxRetriesPerRequest: 0 } })
-  : options.cluster.redis;
+  : options.ownClient ? new (require('ioredis'))(options.cluster.redis) : options.cluster.redis;
 const cluster = connectCluster(registry, { ...options.cluster, redis });
 const events = [];
 cluster.onEvent((event) => events.push(event.type));
@@ -89,6 +90,8 @@ export interface NodeOptions {
   cluster: Record<string, unknown>;
   /** A Redis Cluster's nodes: the node connects with an ioredis Cluster client instead of `cluster.redis`. */
   redisCluster?: { host: string; port: number }[];
+  /** The node makes its own ioredis client from `cluster.redis`, with ioredis's defaults, and passes it instead of the URL. */
+  ownClient?: boolean;
   /** The registry's host arena, when the node shares its breakers with the other processes of its host. */
   host?: { name: string; directory: string };
 }

@@ -15,9 +15,15 @@ interface Report {
   status: { connected: boolean; syncs: number; roundTrips: number };
 }
 
-async function startNodes(count: number, breaker: Record<string, unknown>, cluster: Record<string, unknown> = {}) {
+async function startNodes(
+  count: number,
+  breaker: Record<string, unknown>,
+  cluster: Record<string, unknown> = {},
+  node: Partial<NodeOptions> = {},
+) {
   const namespace = `test${++namespaces}`;
   const options = (i: number): NodeOptions => ({
+    ...node,
     breaker,
     cluster: { redis: server().url, namespace, syncIntervalMs: 50, nodeId: `node-${i}`, ...cluster },
   });
@@ -124,19 +130,27 @@ describe('a cluster through Redis, mode quorum', () => {
 });
 
 describe('a cluster when Redis is lost', () => {
-  it('decides locally while Redis hangs (SIGSTOP), and syncs again when it answers', async () => {
-    const { started } = await startNodes(2, { failureThreshold: 3 });
-    server().pause();
-    try {
-      expect(await started[0].send('waitEvent', { type: 'lost' })).toMatchObject({ reached: true });
-      // Calls never wait on Redis: a local trip happens as without a cluster.
-      expect(await started[0].send('fail', { n: 3 })).toEqual({ state: 'open' });
-    } finally {
-      server().resume();
-    }
-    expect(await started[0].send('waitEvent', { type: 'restored' })).toMatchObject({ reached: true });
-    expect((await started[0].send<Report>('report')).status.connected).toBe(true);
-  });
+  // A client of the caller's with ioredis's defaults has no command timeout and an offline queue:
+  // before, a sync waited on it for ever (no 'lost', and no sync after it).
+  it.each([
+    { connection: 'a URL', node: {} },
+    { connection: "the caller's client with ioredis's defaults", node: { ownClient: true } },
+  ])(
+    'decides locally while Redis hangs (SIGSTOP), and syncs again when it answers, given $connection',
+    async ({ node }) => {
+      const { started } = await startNodes(2, { failureThreshold: 3 }, {}, node);
+      server().pause();
+      try {
+        expect(await started[0].send('waitEvent', { type: 'lost' })).toMatchObject({ reached: true });
+        // Calls never wait on Redis: a local trip happens as without a cluster.
+        expect(await started[0].send('fail', { n: 3 })).toEqual({ state: 'open' });
+      } finally {
+        server().resume();
+      }
+      expect(await started[0].send('waitEvent', { type: 'restored' })).toMatchObject({ reached: true });
+      expect((await started[0].send<Report>('report')).status.connected).toBe(true);
+    },
+  );
 
   it('falls back when Redis is killed, and resyncs once it is back', async () => {
     const { started } = await startNodes(2, FEW_CALLS);

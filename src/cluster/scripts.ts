@@ -6,6 +6,11 @@
  *
  * KEYS: 1 the nodes' windows (hash: node id -> "calls failures slow tripped expiresAtMs"),
  *       2 the cluster's state (hash: state, until, epoch, reopens), 3 the probe lease (string).
+ *
+ * A breaker's epochs (the order of its decisions) start from Redis's clock in ms when Redis holds
+ * nothing of it, and count up by one per decision: a Redis restarted empty, a failover that lost
+ * the key, or an expired state key start above every epoch a node has seen, so no node takes the
+ * new decisions for old ones. The state key expires once nothing needs it.
  */
 
 /** The time now in ms on Redis's clock. */
@@ -42,7 +47,11 @@ end
 local saved = redis.call('HMGET', KEYS[2], 'state', 'until', 'epoch')
 local open = saved[1] == 'open'
 local untilMs = tonumber(saved[2] or '0') or 0
-local epoch = tonumber(saved[3] or '0') or 0
+local epoch = tonumber(saved[3] or '')
+if epoch == nil then
+  epoch = now
+  redis.call('HSET', KEYS[2], 'epoch', epoch)
+end
 local opened = 0
 if not open then
   local trip
@@ -73,6 +82,7 @@ if open and untilMs <= now then
 end
 local remaining = 0
 if open and untilMs > now then remaining = untilMs - now end
+redis.call('PEXPIRE', KEYS[2], remaining + fresh * 2)
 return { open and 1 or 0, remaining, epoch, probe, opened, calls, failures, tripped }`;
 
 /**

@@ -164,6 +164,21 @@ describe('a cluster when Redis is lost', () => {
     expect(await started[1].send('waitState', { state: 'open' })).toMatchObject({ reached: true });
   });
 
+  it('opens the cluster again after Redis restarts empty: its decisions count on, not from 0', async () => {
+    const { started } = await startNodes(3, FEW_CALLS);
+    // One outage and its recovery: every node has seen two decisions of the cluster.
+    for (const node of started) await node.send('fail', { n: 3 });
+    await Promise.all(started.map((node) => node.send('waitState', { state: 'open' })));
+    await Promise.all(started.map((node) => node.send('callUntilClosed')));
+    await server().kill();
+    await server().restart(); // without persistence: Redis forgot the breaker
+    await Promise.all(started.map((node) => node.send('waitEvent', { type: 'restored' })));
+    // Before, the new decision restarted at epoch 1, which every node took for an old one.
+    for (const node of started) await node.send('fail', { n: 3 });
+    const reached = await Promise.all(started.map((node) => node.send('waitState', { state: 'open' })));
+    expect(reached).toEqual(started.map(() => ({ reached: true, state: 'open' })));
+  });
+
   it('carries on when a node is killed mid-sync', async () => {
     const { started } = await startNodes(3, FEW_CALLS, { syncIntervalMs: 10 });
     started[0].kill();

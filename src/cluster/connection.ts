@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CircuitBreaker } from '../breaker';
 import type { HostArena } from '../core/host-arena';
+import { MAX_PERIOD_MS } from '../core/layout';
 import type { Disposer } from '../events';
 import type { BreakerEvent } from '../registry/event';
 import type { Registry, RegisteredBreaker } from '../registry/registry';
@@ -9,6 +10,7 @@ import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
 import { commandTimeoutMs, openRedis, whenReady, withinDeadline, type RedisLike } from './redis';
 import { keySlot } from './slots';
+import { parseTransitionMessage, type TransitionMessage } from './message';
 
 /** What a node knows of one breaker in the cluster. */
 interface Tracked {
@@ -53,13 +55,6 @@ export interface ClusterStatus {
 export interface ClusterEvent {
   readonly type: 'lost' | 'restored';
   readonly reason: string;
-}
-
-interface Message {
-  key: string;
-  state: 'open' | 'closed';
-  remainingMs: number;
-  epoch: number;
 }
 
 /**
@@ -328,7 +323,7 @@ export class ClusterConnection {
   private apply(
     tracked: Tracked,
     breaker: CircuitBreaker,
-    state: Message['state'],
+    state: TransitionMessage['state'],
     remainingMs: number,
     epoch: number,
   ): void {
@@ -359,7 +354,7 @@ export class ClusterConnection {
     const fresh = tracked.heldEpoch !== tracked.epoch;
     tracked.heldEpoch = tracked.epoch;
     if (state !== 'open' || (fresh && breaker.getMetrics().retryAfterMs < remainingMs + this.holdMs / 2))
-      breaker.clusterMove('open', remainingMs + this.holdMs);
+      breaker.clusterMove('open', Math.min(MAX_PERIOD_MS, remainingMs + this.holdMs));
   }
 
   /** This node holds the probe lease: its breaker may go half-open now and probe for the cluster. */
@@ -395,13 +390,8 @@ export class ClusterConnection {
 
   private receive(text: string): void {
     if (!this.syncing) return; // the host's syncing process applies it, to the slots every process shares
-    let message: Message;
-    try {
-      message = JSON.parse(text) as Message;
-    } catch {
-      return; // not ours: another program publishing on the channel
-    }
-    if (typeof message?.key !== 'string' || (message.state !== 'open' && message.state !== 'closed')) return;
+    const message = parseTransitionMessage(text);
+    if (message === undefined) return; // not ours: another program publishing on the channel
     const { kind, name } = splitBreakerKey(message.key);
     const breaker = this.registry.get(kind, name);
     if (breaker === undefined) return;

@@ -10,6 +10,7 @@ import {
 } from './task-store';
 import { replaceFile, writeAll } from '../fs/replace-file';
 import { inspectTail } from '../fs/torn-tail';
+import { parseJsonObject } from '../json-object';
 
 export interface JsonlTaskStoreOptions {
   /** fsync after every record, so an acknowledged checkpoint survives a power loss. Default true. */
@@ -262,25 +263,20 @@ export class JsonlTaskStore implements TaskStore {
 
 /** A parsed line, or undefined when it is not JSON or not one of the store's records. */
 function parseLine(text: string): Line | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object') return undefined;
-  const line = value as Partial<Record<string, unknown>>;
+  const line = parseJsonObject(text);
+  if (line === undefined) return undefined;
+  const record = line as unknown as Line;
   if (line.v !== 1) return undefined;
   if (line.type === 'snapshot') {
-    const record = line.record as Partial<TaskRecord> | undefined;
-    return record !== null && typeof record === 'object' && typeof record.id === 'string' ? (value as Line) : undefined;
+    const snapshot = line.record as Partial<TaskRecord> | undefined;
+    return snapshot !== null && typeof snapshot === 'object' && typeof snapshot.id === 'string' ? record : undefined;
   }
   if (typeof line.id !== 'string') return undefined;
   if (line.type === 'task')
     return line.change !== null && typeof line.change === 'object' && typeof (line.change as TaskChange).at === 'number'
-      ? (value as Line)
+      ? record
       : undefined;
-  if (line.type === 'checkpoint') return typeof line.at === 'number' ? (value as Line) : undefined;
+  if (line.type === 'checkpoint') return typeof line.at === 'number' ? record : undefined;
   return undefined;
 }
 

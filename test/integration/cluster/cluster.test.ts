@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { ClusterNode, type NodeOptions } from './cluster-node';
 import { useCluster } from './harness';
@@ -12,7 +13,7 @@ interface Report {
   changes: string[];
   events: string[];
   sent: number;
-  status: { connected: boolean; syncs: number; roundTrips: number };
+  status: { connected: boolean; syncs: number; failedSyncs: number; roundTrips: number };
 }
 
 async function startNodes(
@@ -32,6 +33,7 @@ async function startNodes(
   await Promise.all(started.map((node) => node.send('ready')));
   return {
     started,
+    namespace,
     join: async () => {
       const node = await ClusterNode.start(options(count));
       nodes.push(node);
@@ -184,5 +186,43 @@ describe('a cluster when Redis is lost', () => {
     started[0].kill();
     for (const node of started.slice(1)) await node.send('fail', { n: 5 });
     expect(await started[2].send('waitState', { state: 'open' })).toMatchObject({ reached: true });
+  });
+});
+
+describe('a cluster given what its scripts never send', () => {
+  it('ignores stray messages on its channel, and still follows the next decision', async () => {
+    const { started, namespace } = await startNodes(2, FEW_CALLS);
+    const key = 'endpoint\u0000db';
+    const strays = [
+      { key, state: 'open', remainingMs: 1e12, epoch: 1 }, // before: a RangeError from the client's message handler ended the process
+      { key, state: 'open', remainingMs: 1000, epoch: 1e300 }, // before: no later decision could pass this epoch
+      { key, state: 'open', remainingMs: 'soon', epoch: 2 },
+      { key: 'x', state: 'open', remainingMs: 1000, epoch: 3 },
+    ].map((stray) => JSON.stringify(stray));
+    const publisher = new Redis(server().url);
+    try {
+      for (const text of [...strays, 'not JSON', 'null']) await publisher.publish(`${namespace}:transitions`, text);
+    } finally {
+      await publisher.quit();
+    }
+    for (const node of started) expect(await node.send('syncs', { n: 2 })).toEqual({ reached: true });
+    for (const node of started) expect((await node.send<Report>('report')).state).toBe('closed');
+    for (const node of started) await node.send('fail', { n: 5 });
+    const reached = await Promise.all(started.map((node) => node.send('waitState', { state: 'open' })));
+    expect(reached).toEqual(started.map(() => ({ reached: true, state: 'open' })));
+  });
+
+  it('holds a breaker open for the cluster whatever its recoveryTimeout, up to the longest period', async () => {
+    // Before, the hold past the cluster's deadline went over the longest period the core takes: the
+    // node whose sync opened it failed every sync, and the others died on the message.
+    const { started } = await startNodes(2, { ...FEW_CALLS, recoveryTimeout: 2 ** 30 - 1 });
+    for (const node of started) await node.send('fail', { n: 5 });
+    const reached = await Promise.all(started.map((node) => node.send('waitState', { state: 'open' })));
+    expect(reached).toEqual(started.map(() => ({ reached: true, state: 'open' })));
+    for (const node of started) {
+      const { changes, status } = await node.send<Report>('report');
+      expect(changes).toEqual(['open:cluster']);
+      expect(status).toMatchObject({ connected: true, failedSyncs: 0 });
+    }
   });
 });

@@ -107,10 +107,12 @@ export class ClusterConnection {
         ? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
         : `${hostname()}:${this.host.path}`;
     this.options = resolveClusterOptions(options, defaultNodeId);
+    const namespaces = unclaimedNamespaces(registry, this.options.namespace);
     const { commands, subscriber, owned } = openRedis(this.options.redis, this.options.syncIntervalMs);
     this.commands = commands;
     this.subscriber = subscriber;
     this.owned = owned;
+    namespaces.add(this.options.namespace);
     this.channel = `${this.options.namespace}:transitions`;
     this.leaseMs = Math.max(2000, 8 * this.options.syncIntervalMs);
     this.holdMs = 2 * this.leaseMs;
@@ -154,6 +156,7 @@ export class ClusterConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    connectedNamespaces.get(this.registry)?.delete(this.options.namespace);
     this.unschedule();
     this.unlisten();
     this.commands.removeListener('error', this.noteError);
@@ -430,6 +433,20 @@ export class ClusterConnection {
   private emit(event: ClusterEvent): void {
     for (const listener of this.listeners) listener(event);
   }
+}
+
+/** The namespaces each registry is connected to: a second connection to one would push every window twice. */
+const connectedNamespaces = new WeakMap<Registry, Set<string>>();
+
+/** The namespaces `registry` is connected to, when `namespace` is not among them yet. */
+function unclaimedNamespaces(registry: Registry, namespace: string): Set<string> {
+  let namespaces = connectedNamespaces.get(registry);
+  if (namespaces === undefined) connectedNamespaces.set(registry, (namespaces = new Set()));
+  if (namespaces.has(namespace))
+    throw new Error(
+      `breakwater/cluster: this registry is already connected to namespace "${namespace}": a second connection would count each of its windows twice (close() the first, or give another namespace)`,
+    );
+  return namespaces;
 }
 
 /**

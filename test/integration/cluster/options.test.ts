@@ -26,3 +26,25 @@ describe('connectCluster options', () => {
     expect(() => connectCluster(registry, options as never)).toThrow(message);
   });
 });
+
+describe('connectCluster on a registry already connected', () => {
+  it('refuses a second connection to the same namespace until the first is closed, and takes another namespace', async () => {
+    const registry = new Registry();
+    const redis = 'redis://127.0.0.1:1'; // nothing listens: the connections decide locally
+    const first = connectCluster(registry, { redis, namespace: 'orders' });
+    const other = connectCluster(registry, { redis, namespace: 'billing' });
+    try {
+      // Before, both pushed the registry's windows under two node ids: the cluster counted each call twice.
+      expect(() => connectCluster(registry, { redis, namespace: 'orders' })).toThrow(
+        /already connected to namespace "orders": a second connection would count each of its windows twice/,
+      );
+      await first.close();
+      const again = connectCluster(registry, { redis, namespace: 'orders' });
+      await again.close();
+    } finally {
+      await first.close();
+      await other.close();
+      registry.shutdown();
+    }
+  });
+});

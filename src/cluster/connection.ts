@@ -32,6 +32,8 @@ interface Tracked {
   heldEpoch: number;
   /** The epoch whose probe lease this node holds, or -1. */
   probing: number;
+  /** The last sync round that found the breaker in the registry: one it no longer holds is forgotten. */
+  seenInRound: number;
 }
 
 /** How the cluster connection is doing; `connected` false means every node decides locally. */
@@ -91,6 +93,7 @@ export class ClusterConnection {
   private everSynced = false;
   private closed = false;
   private syncs = 0;
+  private rounds = 0;
   private failedSyncs = 0;
   private roundTrips = 0;
   private lastError: string | undefined;
@@ -195,6 +198,8 @@ export class ClusterConnection {
     }
     if (this.unanswered !== undefined) return this.lost(new Error('Redis has not answered the previous sync yet'));
     const batch: { tracked: Tracked; breaker: CircuitBreaker; line: string }[] = [];
+    const round = ++this.rounds;
+    let seen = 0;
     for (const entry of this.registry.entries()) {
       let tracked = this.byEntry.get(entry);
       if (tracked === undefined) {
@@ -202,11 +207,14 @@ export class ClusterConnection {
         tracked = this.tracked.get(key) ?? this.track(key);
         this.byEntry.set(entry, tracked);
       }
+      tracked.seenInRound = round;
+      seen++;
       const line = windowLine(entry.breaker);
       if (line !== tracked.pushed || tracked.open || tracked.held || !this.connected) {
         batch.push({ tracked, breaker: entry.breaker, line });
       }
     }
+    if (this.tracked.size > seen) this.forgetRemoved(round);
     let results: [Error | null, unknown][];
     try {
       results = await this.answered(this.send(batch));
@@ -277,6 +285,11 @@ export class ClusterConnection {
     return results;
   }
 
+  /** Forgets the breakers the registry no longer holds (removed or disposed): passing names leave nothing behind. */
+  private forgetRemoved(round: number): void {
+    for (const [key, tracked] of this.tracked) if (tracked.seenInRound !== round) this.tracked.delete(key);
+  }
+
   private track(key: string): Tracked {
     const { kind, name } = splitBreakerKey(key);
     const tag = createHash('sha1').update(key).digest('hex').slice(0, 20);
@@ -293,6 +306,7 @@ export class ClusterConnection {
       held: false,
       heldEpoch: -1,
       probing: -1,
+      seenInRound: this.rounds,
     };
     this.tracked.set(key, tracked);
     return tracked;

@@ -221,6 +221,7 @@ export class ClusterConnection {
     } catch (error) {
       return this.lost(error);
     }
+    if (this.closed) return; // a reply that comes after close() moves no breaker: nothing would release it
     const failed = results.find(([error]) => error !== null);
     if (failed !== undefined) return this.lost(failed[0]);
     this.syncs++;
@@ -406,7 +407,7 @@ export class ClusterConnection {
   }
 
   private receive(text: string): void {
-    if (!this.syncing) return; // the host's syncing process applies it, to the slots every process shares
+    if (!this.syncing || this.closed) return; // the host's syncing process applies it, to the slots every process shares
     const message = parseTransitionMessage(text);
     if (message === undefined) return; // not ours: another program publishing on the channel
     const { kind, name } = splitBreakerKey(message.key);
@@ -419,6 +420,7 @@ export class ClusterConnection {
 
   /** Redis lost, hung or slow: every node decides locally from now on, until a sync succeeds. */
   private lost(error: unknown): void {
+    if (this.closed) return;
     this.failedSyncs++;
     this.lastError = error instanceof Error ? error.message : String(error);
     if (this.connected || !this.everSynced) {

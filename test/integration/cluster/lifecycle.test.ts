@@ -1,0 +1,65 @@
+import Redis from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { ManualClock, Registry } from '../../../src';
+import { connectCluster } from '../../../src/cluster';
+import { useCluster } from './harness';
+
+const { redis } = useCluster();
+
+describe('a cluster connection over its life', () => {
+  it('forgets a removed breaker at its next sync, so passing names leave nothing behind', async () => {
+    const clock = new ManualClock();
+    const registry = new Registry({ clock });
+    const cluster = connectCluster(registry, { redis: redis().url, namespace: 'forget', syncIntervalMs: 100 });
+    try {
+      await cluster.ready;
+      const names = Array.from({ length: 50 }, (_, i) => `tenant-${i}`);
+      for (const name of names) registry.getOrCreate('endpoint', name).executeSync(() => 1);
+      await clock.runFor(200);
+      expect(cluster.status.breakers).toBe(50);
+      for (const name of names.slice(10)) registry.remove('endpoint', name);
+      await clock.runFor(200);
+      // Before, every breaker the connection had synced stayed in its map (and in `status`) for good.
+      expect(cluster.status).toMatchObject({ breakers: 10, connected: true });
+    } finally {
+      await cluster.close();
+      await registry.shutdown();
+    }
+  });
+
+  it('applies nothing a sync in flight at close() brings back, on a client of the caller', async () => {
+    const options = { minimumCalls: 4, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
+    const cluster = { namespace: 'close', syncIntervalMs: 100 };
+    const [clockA, clockB] = [new ManualClock(), new ManualClock()];
+    const [registryA, registryB] = [new Registry({ clock: clockA }), new Registry({ clock: clockB })];
+    const client = new Redis(redis().url);
+    const nodeA = connectCluster(registryA, { ...cluster, redis: client });
+    const nodeB = connectCluster(registryB, { ...cluster, redis: redis().url });
+    const breakerA = registryA.getOrCreate('endpoint', 'db', options);
+    const moves: string[] = [];
+    breakerA.on('stateChange', (change) => moves.push(`${change.to}:${change.reason}`));
+    try {
+      await Promise.all([nodeA.ready, nodeB.ready]);
+      const fail = (): never => {
+        throw new Error('down');
+      };
+      for (const registry of [registryA, registryB]) {
+        const breaker = registry.getOrCreate('endpoint', 'db', options);
+        for (let i = 0; i < 2; i++) expect(() => breaker.executeSync(fail)).toThrow('down');
+      }
+      await clockB.runFor(100); // the cluster holds B's two failures
+      clockA.advance(100); // A's sync adds its two: its script opens the cluster, and the reply is on its way
+      await nodeA.close();
+      await client.ping(); // the sync's reply came before this one, on the same connection
+      await new Promise((resolve) => setImmediate(resolve));
+      // Before, the reply held A open for the cluster after close(), and nothing would release it.
+      expect(moves).toEqual([]);
+    } finally {
+      await nodeA.close();
+      await nodeB.close();
+      client.disconnect();
+      await registryA.shutdown();
+      await registryB.shutdown();
+    }
+  });
+});

@@ -71,17 +71,23 @@ const commands = {
     }
     return { reached: failedCalls - before, opens: b.getMetrics().opens - opensBefore };
   },
-  /** Makes `count` breakers and calls each of them `perSecond` times a second for `ms`: the cluster's round trips then. */
+  /** Makes `count` breakers and calls each of them `perSecond` times a second for `ms`: the cluster's round trips and syncs then (the breakers are removed after). */
   manyBreakers: async ({ count, perSecond, ms }) => {
     const all = Array.from({ length: count }, (_, i) => registry.getOrCreate('endpoint', `many-${i}`));
-    const before = cluster?.status.roundTrips ?? 0;
+    const before = cluster.status;
     const started = wallNow();
     while (wallNow() - started < ms) {
       for (const b of all) b.executeSync(() => 1);
       await sleep(1000 / perSecond);
     }
     const seconds = (wallNow() - started) / 1000;
-    return { roundTripsPerSecond: ((cluster?.status.roundTrips ?? 0) - before) / seconds };
+    const after = cluster.status;
+    for (const b of all) registry.remove('endpoint', b.name);
+    return {
+      roundTripsPerSecond: (after.roundTrips - before.roundTrips) / seconds,
+      syncs: after.syncs - before.syncs,
+      failedSyncs: after.failedSyncs - before.failedSyncs,
+    };
   },
   close: async () => {
     await cluster?.close();

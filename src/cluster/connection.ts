@@ -8,7 +8,7 @@ import type { BreakerEvent } from '../registry/event';
 import type { Registry, RegisteredBreaker } from '../registry/registry';
 import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
-import { commandTimeoutMs, openRedis, whenReady, withinDeadline, type RedisLike } from './redis';
+import { commandTimeoutMs, openRedis, syncDeadlineMs, whenReady, withinDeadline, type RedisLike } from './redis';
 import { keySlot } from './slots';
 import { parseTransitionMessage, type TransitionMessage } from './message';
 
@@ -82,7 +82,7 @@ export class ClusterConnection {
   /** Ms a node holding a breaker open for the cluster keeps it open past the cluster's deadline: the probing node decides first. */
   private readonly holdMs: number;
   private readonly leaseMs: number;
-  /** How long a sync, a subscription or a verdict may wait for Redis, whatever the client's own settings. */
+  /** How long a subscription or a verdict may wait for Redis, whatever the client's own settings (a sync: syncDeadlineMs). */
   private readonly deadlineMs: number;
   /** A sync's pipelines Redis has not answered yet: no other is sent meanwhile, so a hung Redis meets no pile of stale writes when it answers again. */
   private unanswered: Promise<unknown> | undefined;
@@ -111,7 +111,7 @@ export class ClusterConnection {
         : `${hostname()}:${this.host.path}`;
     this.options = resolveClusterOptions(options, defaultNodeId);
     const namespaces = unclaimedNamespaces(registry, this.options.namespace);
-    const { commands, subscriber, owned } = openRedis(this.options.redis, this.options.syncIntervalMs);
+    const { commands, subscriber, owned } = openRedis(this.options.redis);
     this.commands = commands;
     this.subscriber = subscriber;
     this.owned = owned;
@@ -217,7 +217,7 @@ export class ClusterConnection {
     if (this.tracked.size > seen) this.forgetRemoved(round);
     let results: [Error | null, unknown][];
     try {
-      results = await this.answered(this.send(batch));
+      results = await this.answered(this.send(batch), syncDeadlineMs(this.options.syncIntervalMs, batch.length));
     } catch (error) {
       return this.lost(error);
     }
@@ -241,13 +241,13 @@ export class ClusterConnection {
   }
 
   /** The replies of a sync within the deadline; a late answer keeps the next sync from sending until it comes. */
-  private answered<T>(sending: Promise<T>): Promise<T> {
+  private answered<T>(sending: Promise<T>, deadlineMs: number): Promise<T> {
     this.unanswered = sending;
     const settle = (): void => {
       if (this.unanswered === sending) this.unanswered = undefined;
     };
     sending.then(settle, settle);
-    return withinDeadline(sending, this.deadlineMs, 'a sync');
+    return withinDeadline(sending, deadlineMs, 'a sync');
   }
 
   /**

@@ -22,19 +22,32 @@ export interface RedisPipeline {
   exec(): Promise<[Error | null, unknown][] | null>;
 }
 
-/** What a command may take before it counts as failed: Redis hung or slow never holds the sync. */
+/** What a subscription or a verdict may take before it counts as failed: Redis hung or slow never holds the sync. */
 export function commandTimeoutMs(syncIntervalMs: number): number {
   return Math.min(1000, Math.max(50, syncIntervalMs));
+}
+
+/**
+ * Per breaker in a sync, on top of commandTimeoutMs: Redis runs a breaker's script in about 11 us
+ * on a 2-core VM, and the client encodes its arguments and parses its reply. With one fixed
+ * timeout a sync of 10,000 changed breakers (~250 ms there) failed now and then.
+ */
+const SYNC_MS_PER_BREAKER = 0.05;
+
+/** What a sync of `breakers` scripts may take before it counts as failed. */
+export function syncDeadlineMs(syncIntervalMs: number, breakers: number): number {
+  return commandTimeoutMs(syncIntervalMs) + Math.ceil(breakers * SYNC_MS_PER_BREAKER);
 }
 
 /**
  * The commands client (scripts defined) and the subscriber: made from a URL with ioredis (an
  * optional peer dependency, loaded here only), or the caller's client and a duplicate of it.
  */
-export function openRedis(
-  redis: string | ClusterRedisClient,
-  syncIntervalMs: number,
-): { commands: RedisLike; subscriber: RedisLike; owned: boolean } {
+export function openRedis(redis: string | ClusterRedisClient): {
+  commands: RedisLike;
+  subscriber: RedisLike;
+  owned: boolean;
+} {
   let commands: RedisLike;
   if (typeof redis === 'string') {
     let Redis: new (url: string, options: object) => RedisLike;
@@ -44,9 +57,10 @@ export function openRedis(
     } catch {
       throw new Error('breakwater/cluster: connecting by URL needs the ioredis package: npm install ioredis');
     }
+    // No command timeout of the client's own: each sync, subscription and verdict keeps a deadline
+    // that fits it (a sync's grows with its breakers). No queue while disconnected: a sync fails
+    // at once and the nodes decide locally.
     commands = new Redis(redis, {
-      commandTimeout: commandTimeoutMs(syncIntervalMs),
-      // No queue while disconnected: a sync fails at once and the nodes decide locally.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       retryStrategy: (times: number) => Math.min(50 * times, 1000),

@@ -18,7 +18,7 @@ breaker.on('stateChange', (change) => changes.push(change.to + ':' + change.reas
 // A Redis Cluster's nodes, when given, make an ioredis Cluster client (the options breakwater/cluster's README gives).
 // ownClient: the node's own ioredis client with ioredis's defaults (no command timeout, an offline queue).
 const redis = options.redisCluster
-  ? new (require('ioredis').Cluster)(options.redisCluster, { enableOfflineQueue: false, redisOptions: { commandTimeout: 250, maxRetriesPerRequest: 0 } })
+  ? new (require('ioredis').Cluster)(options.redisCluster, { enableOfflineQueue: false, redisOptions: { maxRetriesPerRequest: 0 } })
   : options.ownClient ? new (require('ioredis'))(options.cluster.redis) : options.cluster.redis;
 const cluster = connectCluster(registry, { ...options.cluster, redis });
 const events = [];

@@ -129,7 +129,12 @@ export class ClusterConnection {
     this.subscriber.on('ready', this.subscribe);
     this.unlisten = registry.onEvent((event) => this.observe(event));
     this.ready = this.start();
-    this.unschedule = registry.schedule('cluster-sync', this.options.syncIntervalMs, () => this.sync());
+    this.unschedule = registry.schedule(
+      'cluster-sync',
+      this.options.syncIntervalMs,
+      () => this.sync(),
+      () => this.close(), // the registry's shutdown closes the connections too: the process can exit
+    );
   }
 
   get status(): ClusterStatus {

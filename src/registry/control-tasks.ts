@@ -6,6 +6,8 @@ interface ControlTask {
   readonly name: string;
   readonly everyMs: number;
   readonly run: (nowMs: number) => void | Promise<void>;
+  /** Run at the registry's shutdown: what the task holds open (a connection) is closed. */
+  readonly stop: (() => void | Promise<void>) | undefined;
   lastRunAt: number;
   /** The run in progress, if it is asynchronous: never two runs of a task at once. */
   running: Promise<void> | undefined;
@@ -19,10 +21,18 @@ export class ControlTasks {
     return this.tasks.size;
   }
 
-  add(name: string, everyMs: number, run: (nowMs: number) => void | Promise<void>, nowMs: number): Disposer {
+  add(
+    name: string,
+    everyMs: number,
+    run: (nowMs: number) => void | Promise<void>,
+    nowMs: number,
+    stop?: () => void | Promise<void>,
+  ): Disposer {
     if (typeof run !== 'function') throw new TypeError(`breakwater: schedule("${name}") needs a function`);
+    if (stop !== undefined && typeof stop !== 'function')
+      throw new TypeError(`breakwater: schedule("${name}"): stop must be a function when given`);
     integerOption(`${name}: everyMs`, everyMs, 0, 1, 2 ** 31 - 1);
-    const task: ControlTask = { name, everyMs, run, lastRunAt: nowMs, running: undefined };
+    const task: ControlTask = { name, everyMs, run, stop, lastRunAt: nowMs, running: undefined };
     this.tasks.add(task);
     return () => void this.tasks.delete(task);
   }
@@ -41,8 +51,17 @@ export class ControlTasks {
     return started && Promise.all(started).then(() => undefined);
   }
 
-  clear(): void {
+  /** Forgets every task, after running the stop of each that has one (a failing stop becomes a process warning). */
+  async stopAll(): Promise<void> {
+    const tasks = [...this.tasks];
     this.tasks.clear();
+    for (const task of tasks) {
+      try {
+        await task.stop?.();
+      } catch (error) {
+        warn(task, error);
+      }
+    }
   }
 
   private start(task: ControlTask, nowMs: number): Promise<void> | undefined {

@@ -351,10 +351,16 @@ export class Registry implements Ticking {
   /**
    * Runs `run` on the registry's tick every `everyMs` of the registry's clock (the tuner and the
    * early-warning model use it): never two runs of a task at once, a failing run becomes a process
-   * warning. Returns the function that unschedules it.
+   * warning. `stop`, when given, runs at shutdown(): a task that holds connections closes them, so
+   * the process can exit. Returns the function that unschedules it.
    */
-  schedule(name: string, everyMs: number, run: (nowMs: number) => void | Promise<void>): Disposer {
-    const unschedule = this.tasks.add(name, everyMs, run, this.now());
+  schedule(
+    name: string,
+    everyMs: number,
+    run: (nowMs: number) => void | Promise<void>,
+    stop?: () => void | Promise<void>,
+  ): Disposer {
+    const unschedule = this.tasks.add(name, everyMs, run, this.now(), stop);
     this.joinTick();
     return unschedule;
   }
@@ -364,12 +370,12 @@ export class Registry implements Ticking {
     await this.log.flush();
   }
 
-  /** Leaves the tick and flushes and closes the sinks; the breakers stay usable. */
+  /** Stops the scheduled tasks (a cluster connection closes), leaves the tick and flushes and closes the sinks; the breakers stay usable. */
   async shutdown(): Promise<void> {
     if (this.closed) return;
     await this.flush();
     this.closed = true;
-    this.tasks.clear();
+    await this.tasks.stopAll();
     leaveTick(this, this.clock);
     await this.log.close();
   }

@@ -72,6 +72,40 @@ describe('a registry on a ManualClock', () => {
     expect(runs).toEqual([]);
   });
 
+  it("runs each task's stop at shutdown, once, a failing stop as a warning", async () => {
+    const registry = new Registry({ clock: new ManualClock(0) });
+    const stopped: string[] = [];
+    registry.schedule(
+      'held',
+      100,
+      () => {},
+      async () => {
+        await new Promise((resolve) => setImmediate(resolve)); // a connection closing
+        stopped.push('held');
+      },
+    );
+    registry.schedule(
+      'broken',
+      100,
+      () => {},
+      () => {
+        throw new Error('cannot close');
+      },
+    );
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      await registry.shutdown();
+      await registry.shutdown();
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(stopped).toEqual(['held']);
+    expect(warnings).toEqual(['breakwater: registry task "broken" failed: cannot close']);
+  });
+
   it('ticks with its breakers on one timer of the clock, whose round runFor() awaits', async () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock, summaryEveryMs: 0 });

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import Redis from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, Registry } from '../../../src';
@@ -61,5 +63,26 @@ describe('a cluster connection over its life', () => {
       await registryA.shutdown();
       await registryB.shutdown();
     }
+  });
+
+  it('closes with its registry: a process that shuts the registry down exits by itself', () => {
+    const dist = resolve(__dirname, '../../../dist');
+    const script = `
+      const { Registry } = require(${JSON.stringify(`${dist}/index.js`)});
+      const { connectCluster } = require(${JSON.stringify(`${dist}/cluster/index.js`)});
+      const registry = new Registry();
+      const cluster = connectCluster(registry, { redis: process.argv.at(-1), namespace: 'shutdown', syncIntervalMs: 50 });
+      cluster.ready.then(async () => {
+        registry.getOrCreate('endpoint', 'db').executeSync(() => 1);
+        await registry.shutdown();
+        console.log('shut down');
+      });`;
+    // Before, its two Redis connections stayed open and kept the process alive: the guard killed it.
+    const child = spawnSync(process.execPath, ['-e', script, '--', redis().url], { encoding: 'utf8', timeout: 20_000 });
+    expect({ status: child.status, signal: child.signal, stdout: child.stdout.trim() }).toEqual({
+      status: 0,
+      signal: null,
+      stdout: 'shut down',
+    });
   });
 });

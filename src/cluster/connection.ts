@@ -10,6 +10,7 @@ import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
 import { commandTimeoutMs, openRedis, syncDeadlineMs, whenReady, withinDeadline, type RedisLike } from './redis';
 import { keySlot } from './slots';
+import { judgedOptions, syncArguments, windowLine, type JudgedOptions, type SyncContext } from './sync-arguments';
 import { parseTransitionMessage, type TransitionMessage } from './message';
 
 /** What a node knows of one breaker in the cluster. */
@@ -32,6 +33,10 @@ interface Tracked {
   heldEpoch: number;
   /** The epoch whose probe lease this node holds, or -1. */
   probing: number;
+  /** The options this node judges the cluster's windows by, kept while the breaker's options stay the same object. */
+  judged: JudgedOptions | undefined;
+  /** Whether this node has warned that the nodes give the breaker different options. */
+  warnedOptions: boolean;
   /** The last sync round that found the breaker in the registry: one it no longer holds is forgotten. */
   seenInRound: number;
 }
@@ -82,6 +87,8 @@ export class ClusterConnection {
   /** Ms a node holding a breaker open for the cluster keeps it open past the cluster's deadline: the probing node decides first. */
   private readonly holdMs: number;
   private readonly leaseMs: number;
+  /** The connection's settings every sync script takes. */
+  private readonly context: SyncContext;
   /** How long a subscription or a verdict may wait for Redis, whatever the client's own settings (a sync: syncDeadlineMs). */
   private readonly deadlineMs: number;
   /** A sync's pipelines Redis has not answered yet: no other is sent meanwhile, so a hung Redis meets no pile of stale writes when it answers again. */
@@ -119,6 +126,8 @@ export class ClusterConnection {
     this.channel = `${this.options.namespace}:transitions`;
     this.leaseMs = Math.max(2000, 8 * this.options.syncIntervalMs);
     this.holdMs = 2 * this.leaseMs;
+    const { nodeId, syncIntervalMs, mode, quorum } = this.options;
+    this.context = { nodeId, syncIntervalMs, mode, quorum, leaseMs: this.leaseMs, channel: this.channel };
     this.deadlineMs = commandTimeoutMs(this.options.syncIntervalMs);
     this.subscriber.on('message', ((channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
@@ -238,7 +247,8 @@ export class ClusterConnection {
     batch.forEach(({ tracked, breaker, line }, i) => {
       const reply = results[i][1];
       tracked.pushed = line;
-      const [open, remainingMs, epoch, probe] = reply as number[];
+      const [open, remainingMs, epoch, probe, , , , , optionsDiffer] = reply as number[];
+      if (optionsDiffer === 1 && !tracked.warnedOptions) warnOptionsDiffer(tracked);
       this.apply(tracked, breaker, open === 1 ? 'open' : 'closed', remainingMs, epoch);
       if (open === 1 && probe === 1) this.probe(tracked, breaker, epoch);
       else if (tracked.probing >= 0 && open === 1) this.hold(tracked, breaker, remainingMs); // the lease went elsewhere
@@ -279,7 +289,10 @@ export class ClusterConnection {
         if (indexes.length === 0) pipeline.ping();
         for (const i of indexes) {
           const { tracked, breaker, line } = batch[i];
-          pipeline.breakwaterSync(...tracked.keys, ...this.syncArguments(tracked, breaker, line));
+          pipeline.breakwaterSync(
+            ...tracked.keys,
+            ...syncArguments(this.context, tracked.key, judged(tracked, breaker), line),
+          );
         }
         this.roundTrips++;
         const replies = await pipeline.exec();
@@ -312,34 +325,12 @@ export class ClusterConnection {
       held: false,
       heldEpoch: -1,
       probing: -1,
+      judged: undefined,
+      warnedOptions: false,
       seenInRound: this.rounds,
     };
     this.tracked.set(key, tracked);
     return tracked;
-  }
-
-  private syncArguments(tracked: Tracked, breaker: CircuitBreaker, line: string): (string | number)[] {
-    const o = breaker.options;
-    // A node's window stays in the sum while it could still be in its own window.
-    const freshMs = (o.slidingWindowType === 'time' ? o.slidingWindowSize : 60_000) + 2 * this.options.syncIntervalMs;
-    const [calls, failures, slow, tripped] = line.split(' ');
-    return [
-      this.options.nodeId,
-      calls,
-      failures,
-      slow,
-      tripped,
-      freshMs,
-      o.minimumCalls,
-      o.failureRateThreshold / 100,
-      o.slowCallRateThreshold / 100,
-      o.recoveryTimeout,
-      this.options.mode,
-      this.options.quorum,
-      this.leaseMs,
-      this.channel,
-      tracked.key,
-    ];
   }
 
   /** Applies the cluster's state of a breaker (from a sync or a message) when it is news. */
@@ -470,14 +461,17 @@ function unclaimedNamespaces(registry: Registry, namespace: string): Set<string>
   return namespaces;
 }
 
-/**
- * A breaker's window as the cluster sums it, and whether it tripped on this node alone: open (or
- * probing) since a trip of its own, not since the cluster opened it (whichever process did).
- */
-function windowLine(breaker: CircuitBreaker): string {
-  if (!breaker.active) return '0 0 0 0';
-  const metrics = breaker.getMetrics();
-  const opened = metrics.stateChanges.findLast((change) => change.to === 'open');
-  const trippedHere = (metrics.state === 'open' || metrics.state === 'half-open') && opened?.reason !== 'cluster';
-  return `${metrics.window.calls} ${metrics.window.failures} ${metrics.window.slowCalls} ${trippedHere ? 1 : 0}`;
+/** The options `tracked`'s breaker is judged by, made again only when its options change (reconfigure()). */
+function judged(tracked: Tracked, breaker: CircuitBreaker): JudgedOptions {
+  if (tracked.judged?.options !== breaker.options) tracked.judged = judgedOptions(breaker.options);
+  return tracked.judged;
+}
+
+/** Once per breaker: each node's sync judges the cluster's windows by its own options, so the outcome depends on who syncs. */
+function warnOptionsDiffer(tracked: Tracked): void {
+  tracked.warnedOptions = true;
+  process.emitWarning(
+    `breakwater/cluster: the nodes give ${tracked.kind} "${tracked.name}" different options; each node judges the cluster's windows by its own when it syncs, so give every node the same (this node: ${tracked.judged?.description})`,
+    { code: 'BREAKWATER_CLUSTER_OPTIONS' },
+  );
 }

@@ -4,7 +4,7 @@
  * key is an argument, and messages are built with cjson. Times are Redis's own clock (TIME), so
  * hosts whose clocks disagree still agree on deadlines.
  *
- * KEYS: 1 the nodes' windows (hash: node id -> "calls failures slow tripped expiresAtMs"),
+ * KEYS: 1 the nodes' windows (hash: node id -> "calls failures slow tripped expiresAtMs options"),
  *       2 the cluster's state (hash: state, until, epoch, reopens), 3 the probe lease (string).
  *
  * A breaker's epochs (the order of its decisions) start from Redis's clock in ms when Redis holds
@@ -23,18 +23,20 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
  * and grants the probe lease once an open period is over.
  * ARGV: 1 node, 2 calls, 3 failures, 4 slow calls, 5 tripped here (0/1), 6 ms a window stays
  * fresh, 7 minimumCalls, 8 failure rate (0..1, 0 off), 9 slow-call rate, 10 recovery ms,
- * 11 mode (aggregate | quorum), 12 quorum, 13 lease ms, 14 channel, 15 breaker key.
+ * 11 mode (aggregate | quorum), 12 quorum, 13 lease ms, 14 channel, 15 breaker key, 16 a
+ * fingerprint of the options the node judges by (hex; a window stored without one is not compared).
  * Returns: open (0/1), remaining ms, epoch, probe lease held (0/1), opened now (0/1), the
- * cluster's calls, failures, and tripped nodes.
+ * cluster's calls, failures, and tripped nodes, and whether a fresh window was judged by other
+ * options (0/1).
  */
 export const SYNC_SCRIPT = `${NOW}
 local fresh = tonumber(ARGV[6])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. (now + fresh))
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. (now + fresh) .. ' ' .. ARGV[16])
 redis.call('PEXPIRE', KEYS[1], fresh * 2)
-local calls, failures, slow, tripped = 0, 0, 0, 0
+local calls, failures, slow, tripped, differs = 0, 0, 0, 0, 0
 local windows = redis.call('HGETALL', KEYS[1])
 for i = 1, #windows, 2 do
-  local c, f, s, t, e = string.match(windows[i + 1], '^(%d+) (%d+) (%d+) (%d+) (%d+)$')
+  local c, f, s, t, e, o = string.match(windows[i + 1], '^(%d+) (%d+) (%d+) (%d+) (%d+) ?(%x*)$')
   if c == nil or tonumber(e) < now then
     redis.call('HDEL', KEYS[1], windows[i])
   else
@@ -42,6 +44,7 @@ for i = 1, #windows, 2 do
     failures = failures + tonumber(f)
     slow = slow + tonumber(s)
     tripped = tripped + tonumber(t)
+    if o ~= '' and o ~= ARGV[16] then differs = 1 end
   end
 end
 local saved = redis.call('HMGET', KEYS[2], 'state', 'until', 'epoch')
@@ -83,7 +86,7 @@ end
 local remaining = 0
 if open and untilMs > now then remaining = untilMs - now end
 redis.call('PEXPIRE', KEYS[2], remaining + fresh * 2)
-return { open and 1 or 0, remaining, epoch, probe, opened, calls, failures, tripped }`;
+return { open and 1 or 0, remaining, epoch, probe, opened, calls, failures, tripped, differs }`;
 
 /**
  * The probing node's verdict: closes the cluster, or opens it again for ARGV[3] ms, when this

@@ -23,6 +23,8 @@ const redis = options.redisCluster
 const cluster = connectCluster(registry, { ...options.cluster, redis });
 const events = [];
 cluster.onEvent((event) => events.push(event.type));
+const warnings = [];
+process.on('warning', (warning) => warnings.push(warning.code));
 let sent = 0;
 const until = async (done) => { for (let i = 0; i < 2000 && !done(); i++) await new Promise((r) => setTimeout(r, 10)); return done(); };
 const commands = {
@@ -75,7 +77,7 @@ const commands = {
   waitAllOpen: async ({ names }) => ({
     reached: await until(() => names.every((name) => registry.getOrCreate('endpoint', name, options.breaker).getState() === 'open')),
   }),
-  report: async () => ({ state: breaker.getState(), changes, events, sent, status: cluster.status }),
+  report: async () => ({ state: breaker.getState(), changes, events, warnings, sent, status: cluster.status }),
 };
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const command = JSON.parse(line);
@@ -111,7 +113,7 @@ export class ClusterNode {
   }
 
   static async start(options: NodeOptions): Promise<ClusterNode> {
-    const child = spawn(process.execPath, ['-e', NODE_SCRIPT, '--', JSON.stringify(options)], {
+    const child = spawn(process.execPath, ['--no-warnings', '-e', NODE_SCRIPT, '--', JSON.stringify(options)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
     const node = new ClusterNode(child);

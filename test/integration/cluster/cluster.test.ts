@@ -12,6 +12,7 @@ interface Report {
   state: string;
   changes: string[];
   events: string[];
+  warnings: string[];
   sent: number;
   status: { connected: boolean; syncs: number; failedSyncs: number; roundTrips: number };
 }
@@ -224,5 +225,29 @@ describe('a cluster given what its scripts never send', () => {
       expect(changes).toEqual(['open:cluster']);
       expect(status).toMatchObject({ connected: true, failedSyncs: 0 });
     }
+  });
+});
+
+describe('a cluster whose nodes give a breaker different options', () => {
+  /** Two rounds of calls: by the second push, every node's window is in Redis beside the others'. */
+  async function callAndSync(everyone: ClusterNode[]): Promise<string[][]> {
+    for (let round = 0; round < 2; round++) {
+      for (const node of everyone) await node.send('succeed', { n: 1 });
+      for (const node of everyone) expect(await node.send('syncs', { n: 2 })).toEqual({ reached: true });
+    }
+    return Promise.all(everyone.map(async (node) => (await node.send<Report>('report')).warnings));
+  }
+
+  it('warns once on each node that meets another judging by other options, and not between alike nodes', async () => {
+    const { started, namespace } = await startNodes(2, FEW_CALLS);
+    expect(await callAndSync(started)).toEqual([[], []]);
+    const other = await ClusterNode.start({
+      breaker: { ...FEW_CALLS, minimumCalls: 20 },
+      cluster: { redis: server().url, namespace, syncIntervalMs: 50, nodeId: 'node-other' },
+    });
+    nodes.push(other);
+    await other.send('ready');
+    const warning = ['BREAKWATER_CLUSTER_OPTIONS'];
+    expect(await callAndSync([...started, other])).toEqual([warning, warning, warning]);
   });
 });

@@ -2,6 +2,7 @@ import { AttachedManualClock, realTimers } from '../clock';
 import { generationOfWord, stateOfWord } from '../core/codec';
 import { MAX_PERIOD_MS, Outcome, State } from '../core/layout';
 import { monotonicPool, type SlotRef } from '../core/pool';
+import { readHistory, readSlot, type SlotReading } from '../core/readings';
 import { core } from '../core/select';
 import type { Disposer } from '../events';
 import { readMetrics, type BreakerMetrics } from '../metrics';
@@ -221,6 +222,21 @@ export class CircuitBreaker extends SyncCalls {
   getMetrics(): BreakerMetrics {
     this.flush();
     return readMetrics(this.slot(), this.name, this.labels, this.wallNow());
+  }
+
+  /**
+   * @internal The slot's state and window in one crossing (this thread's counts folded first):
+   * getMetrics() without the history and the object it builds, for a loop over thousands of breakers.
+   */
+  reading(): SlotReading {
+    this.flush();
+    return readSlot(this.slot());
+  }
+
+  /** @internal Why the circuit last moved to open, from the slot's history (undefined when it never did). */
+  lastOpenReason(): string | undefined {
+    const opened = readHistory(this.slot()).findLast((transition) => transition.to === State.OPEN);
+    return opened === undefined ? undefined : reasonName(opened.reason);
   }
 
   /** Opens the circuit until close() or reset(): every call is refused. */

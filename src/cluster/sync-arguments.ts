@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CircuitBreaker } from '../breaker';
+import { State } from '../core/layout';
 import type { ResolvedOptions } from '../options';
 
 /** What a node's sync tells the script besides the breaker: the connection's own settings. */
@@ -40,10 +41,10 @@ export function judgedOptions(options: ResolvedOptions): JudgedOptions {
  */
 export function windowLine(breaker: CircuitBreaker): string {
   if (!breaker.active) return '0 0 0 0';
-  const metrics = breaker.getMetrics();
-  const opened = metrics.stateChanges.findLast((change) => change.to === 'open');
-  const trippedHere = (metrics.state === 'open' || metrics.state === 'half-open') && opened?.reason !== 'cluster';
-  return `${metrics.window.calls} ${metrics.window.failures} ${metrics.window.slowCalls} ${trippedHere ? 1 : 0}`;
+  const { state, window } = breaker.reading();
+  // The history is read only for a circuit in a trip: a sync of 10,000 closed breakers builds no metrics.
+  const trippedHere = (state === State.OPEN || state === State.HALF_OPEN) && breaker.lastOpenReason() !== 'cluster';
+  return `${window.calls} ${window.failures} ${window.slowCalls} ${trippedHere ? 1 : 0}`;
 }
 
 /** The sync script's ARGV (scripts.ts) for one breaker: its window `line`, its judged options, the connection's settings. */

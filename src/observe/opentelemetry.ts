@@ -22,6 +22,9 @@ export interface OpenTelemetryBridge {
   dispose(): void;
 }
 
+/** An instrument name as the OpenTelemetry specification defines it. */
+const INSTRUMENT_NAME = /^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$/;
+
 const OUTCOMES = [
   ['successes', 'success'],
   ['failures', 'failure'],
@@ -48,6 +51,11 @@ export function bridgeToOpenTelemetry(
     );
   }
   const prefix = options.prefix ?? 'breakwater.';
+  // The specification's instrument name syntax: some SDKs drop an instrument whose name breaks it, others pass it to the backend.
+  if (typeof prefix !== 'string' || !INSTRUMENT_NAME.test(`${prefix}circuit.state`))
+    throw new TypeError(
+      `breakwater/observe: OpenTelemetry option "prefix" must start instrument names that OpenTelemetry accepts (a letter, then letters, digits, "_", ".", "-" or "/"), got ${JSON.stringify(prefix)}`,
+    );
   const maxBreakers = options.maxBreakers ?? 1000;
   if (!Number.isInteger(maxBreakers) || maxBreakers < 1)
     throw new RangeError(

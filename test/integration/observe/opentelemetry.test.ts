@@ -78,4 +78,16 @@ describe('OpenTelemetry bridge', () => {
     expect(bridge.lastCollection).toEqual({ mode: 'top-n', exported: 2, omitted: 3 });
     expect(() => bridgeToOpenTelemetry(registry, {} as never)).toThrow(/needs a Meter from @opentelemetry\/api/);
   });
+
+  it('refuses a prefix that makes names OpenTelemetry does not accept, naming the option', () => {
+    const { registry } = setup();
+    const meter = new MeterProvider({ readers: [new OnDemandReader()] }).getMeter('test');
+    // Before, "my app " became "my app circuit.state": some SDKs drop such an instrument, this one passed it on.
+    for (const prefix of ['my app ', '9svc.', 7])
+      expect(() => bridgeToOpenTelemetry(registry, meter, { prefix: prefix as string })).toThrow(
+        /OpenTelemetry option "prefix" must start instrument names that OpenTelemetry accepts/,
+      );
+    for (const prefix of ['', 'svc.', 'svc/breakers_'])
+      expect(bridgeToOpenTelemetry(registry, meter, { prefix }).instrumentNames[0]).toBe(`${prefix}circuit.state`);
+  });
 });

@@ -1,8 +1,8 @@
 import { AttachedManualClock, realTimers } from '../clock';
-import { generationOfWord, stateOfWord } from '../core/codec';
+import { generationOfWord, isLaterGeneration, stateOfWord } from '../core/codec';
 import { MAX_PERIOD_MS, Outcome, State } from '../core/layout';
 import { monotonicPool, type SlotRef } from '../core/pool';
-import { readHistory, readSlot, type SlotReading } from '../core/readings';
+import { readHistory, readSlot, type SlotReading, type TransitionReading } from '../core/readings';
 import { core } from '../core/select';
 import type { Disposer } from '../events';
 import { readMetrics, type BreakerMetrics } from '../metrics';
@@ -233,10 +233,20 @@ export class CircuitBreaker extends SyncCalls {
     return readSlot(this.slot());
   }
 
-  /** @internal Why the circuit last moved to open, from the slot's history (undefined when it never did). */
+  /**
+   * @internal Why the circuit last moved to open, from the slot's history (undefined when it never
+   * did). The latest by generation, not by place in the ring: a winner that stalled before taking
+   * its place there writes its entry after later transitions.
+   */
   lastOpenReason(): string | undefined {
-    const opened = readHistory(this.slot()).findLast((transition) => transition.to === State.OPEN);
-    return opened === undefined ? undefined : reasonName(opened.reason);
+    let latest: TransitionReading | undefined;
+    for (const transition of readHistory(this.slot()))
+      if (
+        transition.to === State.OPEN &&
+        (latest === undefined || isLaterGeneration(transition.newGeneration, latest.newGeneration))
+      )
+        latest = transition;
+    return latest === undefined ? undefined : reasonName(latest.reason);
   }
 
   /** Opens the circuit until close() or reset(): every call is refused. */

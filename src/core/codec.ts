@@ -105,6 +105,12 @@ export function previousGeneration(generation: number): number {
   return (generation - 1) & GENERATION_MASK;
 }
 
+/** Whether generation `a` came after `b` (serial arithmetic: generations wrap at 2^28). */
+export function isLaterGeneration(a: number, b: number): boolean {
+  const ahead = (a - b) & GENERATION_MASK;
+  return ahead !== 0 && ahead < (GENERATION_MASK + 1) / 2;
+}
+
 /** A state word's low 32 bits for `state` in `generation`. */
 export function lowStateWord(state: number, generation: number): number {
   return ((generation & GENERATION_MASK) << 4) | state;

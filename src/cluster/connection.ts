@@ -86,7 +86,6 @@ export class ClusterConnection {
   private readonly unlisten: Disposer;
   /** Ms a node holding a breaker open for the cluster keeps it open past the cluster's deadline: the probing node decides first. */
   private readonly holdMs: number;
-  private readonly leaseMs: number;
   /** The connection's settings every sync script takes. */
   private readonly context: SyncContext;
   /** How long a subscription or a verdict may wait for Redis, whatever the client's own settings (a sync: syncDeadlineMs). */
@@ -124,11 +123,11 @@ export class ClusterConnection {
     this.owned = owned;
     namespaces.add(this.options.namespace);
     this.channel = `${this.options.namespace}:transitions`;
-    this.leaseMs = Math.max(2000, 8 * this.options.syncIntervalMs);
-    this.holdMs = 2 * this.leaseMs;
     const { nodeId, syncIntervalMs, mode, quorum } = this.options;
-    this.context = { nodeId, syncIntervalMs, mode, quorum, leaseMs: this.leaseMs, channel: this.channel };
-    this.deadlineMs = commandTimeoutMs(this.options.syncIntervalMs);
+    const leaseMs = Math.max(2000, 8 * syncIntervalMs);
+    this.holdMs = 2 * leaseMs;
+    this.context = { nodeId, syncIntervalMs, mode, quorum, leaseMs, channel: this.channel };
+    this.deadlineMs = commandTimeoutMs(syncIntervalMs);
     this.subscriber.on('message', ((channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
     }) as never);

@@ -28,9 +28,9 @@ export function commandTimeoutMs(syncIntervalMs: number): number {
 }
 
 /**
- * Per breaker in a sync, on top of commandTimeoutMs: Redis runs a breaker's script in about 11 us
- * on a 2-core VM, and the client encodes its arguments and parses its reply. With one fixed
- * timeout a sync of 10,000 changed breakers (~250 ms there) failed now and then.
+ * Per breaker in a sync, on top of commandTimeoutMs: Redis runs each breaker's script (microseconds:
+ * evalsha's usec_per_call in INFO commandstats), and the client encodes its arguments and parses
+ * its reply. One fixed timeout failed syncs of 10,000 changed breakers (bench:cluster's failed-sync rows).
  */
 const SYNC_MS_PER_BREAKER = 0.05;
 

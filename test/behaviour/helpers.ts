@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { CircuitBreaker, ManualClock, coreKind, type CircuitBreakerOptions } from '../../src/index';
+import { CircuitBreaker, ManualClock, Registry, coreKind, type CircuitBreakerOptions } from '../../src/index';
+import type { BreakerEvent } from '../../src/registry/event';
 import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../src/features/core-features';
 import type { ScoringModel } from '../../src/adaptive/early-warning';
 
@@ -41,3 +42,14 @@ export const recentFailureShareModel: ScoringModel = {
     );
   },
 };
+
+/** A registry on a manual clock at 0, without window summaries, and the 'prediction' events it delivers. */
+export function registryOnManualClock(): { clock: ManualClock; registry: Registry; predictions: BreakerEvent[] } {
+  const clock = new ManualClock(0);
+  const registry = new Registry({ clock, summaryEveryMs: 0 });
+  const predictions: BreakerEvent[] = [];
+  registry.onEvent((event) => {
+    if (event.event_type === 'prediction') predictions.push(event);
+  });
+  return { clock, registry, predictions };
+}

@@ -2,8 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EarlyWarning } from '../../../src/adaptive/early-warning';
 import { AdaptiveTuner } from '../../../src/adaptive/tuner';
 import { ManualClock, Registry } from '../../../src/index';
-import type { BreakerEvent } from '../../../src/registry/event';
-import { fail, recentFailureShareModel, succeed } from '../helpers';
+import { fail, recentFailureShareModel, succeed, registryOnManualClock } from '../helpers';
 
 // A failed registry task is a process warning (BREAKWATER_TASK_ERROR), not an exception.
 const warnings: string[] = [];
@@ -33,12 +32,7 @@ describe('a registry breaker disposed directly, not through remove()', () => {
   });
 
   it('does not stop the early warning and the tuner for the other breakers', async () => {
-    const clock = new ManualClock(0);
-    const registry = new Registry({ clock, summaryEveryMs: 0 });
-    const predictions: BreakerEvent[] = [];
-    registry.onEvent((event) => {
-      if (event.event_type === 'prediction') predictions.push(event);
-    });
+    const { clock, registry, predictions } = registryOnManualClock();
     const warning = new EarlyWarning(registry, recentFailureShareModel, { mode: 'observe', everyMs: 1000 });
     const tuner = new AdaptiveTuner(registry, { retrainingInterval: 1000, minDataPoints: 1 });
     const options = { failureThreshold: 0, minimumCalls: 10 };

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EarlyWarning } from '../../../src/adaptive/early-warning';
 import { AdaptiveTuner } from '../../../src/adaptive/tuner';
 import { ManualClock, Registry } from '../../../src/index';
-import type { BreakerEvent } from '../../../src/registry/event';
-import { fail, succeed, recentFailureShareModel } from '../helpers';
+import { fail, succeed, recentFailureShareModel, registryOnManualClock } from '../helpers';
 
 /** The tuner, counting its rounds. */
 class CountingTuner extends AdaptiveTuner {
@@ -126,12 +125,7 @@ describe('a registry on a ManualClock', () => {
   });
 
   it('scores with the early warning and tunes with the tuner on virtual time: runFor() awaits each round', async () => {
-    const clock = new ManualClock(0);
-    const registry = new Registry({ clock, summaryEveryMs: 0 });
-    const predictions: BreakerEvent[] = [];
-    registry.onEvent((event) => {
-      if (event.event_type === 'prediction') predictions.push(event);
-    });
+    const { clock, registry, predictions } = registryOnManualClock();
     const warning = new EarlyWarning(registry, recentFailureShareModel, { mode: 'open', everyMs: 1000 });
     const tuner = new CountingTuner(registry, { retrainingInterval: 5000, minDataPoints: 1 });
     const breaker = registry.endpointBreaker('inventory', {

@@ -14,7 +14,7 @@ interface Report {
   events: string[];
   warnings: string[];
   sent: number;
-  status: { connected: boolean; syncs: number; failedSyncs: number; roundTrips: number };
+  status: { connected: boolean; syncs: number; roundTrips: number };
 }
 
 async function startNodes(
@@ -221,9 +221,9 @@ describe('a cluster given what its scripts never send', () => {
     const reached = await Promise.all(started.map((node) => node.send('waitState', { state: 'open' })));
     expect(reached).toEqual(started.map(() => ({ reached: true, state: 'open' })));
     for (const node of started) {
-      const { changes, status } = await node.send<Report>('report');
-      expect(changes).toEqual(['open:cluster']);
-      expect(status).toMatchObject({ connected: true, failedSyncs: 0 });
+      // Before, the node whose sync opened it also failed each sync after (BREAKWATER_TASK_ERROR).
+      const { changes, warnings } = await node.send<Report>('report');
+      expect({ changes, warnings }).toEqual({ changes: ['open:cluster'], warnings: [] });
     }
   });
 });

@@ -22,7 +22,7 @@ describe('a cluster connection over its life', () => {
       for (const name of names.slice(10)) registry.remove('endpoint', name);
       await clock.runFor(200);
       // Before, every breaker the connection had synced stayed in its map (and in `status`) for good.
-      expect(cluster.status).toMatchObject({ breakers: 10, connected: true });
+      expect(cluster.status.breakers).toBe(10);
     } finally {
       await cluster.close();
       await registry.shutdown();

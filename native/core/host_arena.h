@@ -166,7 +166,7 @@ class HostArena {
     DirectoryEntry& entry = this->entry(index);
     if ((atomic(entry.word).load(kAcquire) & 3) != kReady) return false;
     key = entry.key;
-    length = entry.keyBytes;
+    length = std::min<uint32_t>(entry.keyBytes, kMaxKeyBytes);  // the file is shared: never read past the entry
     config = entry.config;
     return true;
   }
@@ -222,7 +222,7 @@ class HostArena {
 struct OpenResult {
   HostArena* arena = nullptr;  // null on failure, with `error` saying why
   bool created = false;
-  char error[400] = {};
+  char error[1024] = {};
 };
 
 inline void fail(OpenResult& result, const char* format, ...) __attribute__((format(printf, 2, 3)));
@@ -231,6 +231,23 @@ inline void fail(OpenResult& result, const char* format, ...) {
   va_start(args, format);
   vsnprintf(result.error, sizeof result.error, format, args);
   va_end(args);
+}
+
+// Gives a fresh file every page it will use, or an error number. A tmpfs (/dev/shm) hands out
+// pages on first touch, and a full one then kills the toucher with SIGBUS, mid-call, in any
+// process of the host; reserving up front turns that into an error at open. Fresh files only:
+// the fallback of posix_fallocate writes zeros, which would race live writers.
+inline int reserve(int fd, size_t bytes) {
+#if defined(__APPLE__)
+  static const char zeros[1 << 16] = {};
+  for (size_t offset = 0; offset < bytes; offset += sizeof zeros) {
+    const size_t length = std::min(sizeof zeros, bytes - offset);
+    if (pwrite(fd, zeros, length, off_t(offset)) != ssize_t(length)) return errno;
+  }
+  return 0;
+#else
+  return posix_fallocate(fd, 0, off_t(bytes));
+#endif
 }
 
 // Writes a fresh file's headers; `ready` last, so a set-up cut short is redone by the next opener.
@@ -353,6 +370,14 @@ inline OpenResult openHostArena(const char* path, uint32_t capacity, uint32_t ma
     bytes = totalBytes(capacity, maxBuckets, bins);
     if (ftruncate(fd, 0) != 0 || ftruncate(fd, off_t(bytes)) != 0) {
       fail(result, "cannot size %s to %zu bytes: %s", path, bytes, strerror(errno));
+      return result;
+    }
+    if (const int error = reserve(fd, bytes); error != 0) {
+      [[maybe_unused]] const int emptied = ftruncate(fd, 0);  // an empty file is fresh to the next opener
+      fail(result,
+           "cannot reserve %zu bytes for %s: %s (host.capacity %u, host.maxBuckets %u%s: lower them, or give "
+           "its file system more room, e.g. docker run --shm-size)",
+           bytes, path, strerror(error), capacity, maxBuckets, bins == 0 ? "" : ", latency histograms on");
       return result;
     }
   } else if (bytes < kHostHeaderBytes) {

@@ -241,7 +241,12 @@ napi_value Configure(napi_env env, napi_callback_info info) {
   const std::optional<SlotArgs> args = call.slot();
   double* values = args ? call.float64Array(2, "config", kConfigFieldCount) : nullptr;
   if (!values) return nullptr;
-  configure(args->slot(), *reinterpret_cast<double(*)[kConfigFieldCount]>(values));
+  const auto& config = *reinterpret_cast<double(*)[kConfigFieldCount]>(values);
+  configure(args->slot(), config);
+#ifdef BREAKWATER_HOST_ARENAS
+  // A host breaker's record follows its slot, for the other processes of the host.
+  if (host::HostArena* host = call.attachedArena(0)->host) host->recordConfig(args->index, config);
+#endif
   return nullptr;
 }
 
@@ -389,6 +394,7 @@ constexpr Export kExports[] = {
     {"hostLookup", HostLookup},
     {"hostEntry", HostEntry},
     {"hostSyncLease", HostSyncLease},
+    {"hostConfigVersions", HostConfigVersions},
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

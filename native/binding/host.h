@@ -88,7 +88,7 @@ inline napi_value HostLookup(napi_env env, napi_callback_info info) {
 }
 
 // hostEntry(arenaId, index, configOut Float64Array[15]) -> the key of directory entry `index`
-// (filling configOut with the config its creator asked for), or null when it names nothing
+// (filling configOut with the record its slot was last configured with), or null when it names nothing
 inline napi_value HostEntry(napi_env env, napi_callback_info info) {
   Call<3> call(env, info);
   host::HostArena* arena = hostArenaArg(call.attachedArena(0), env);
@@ -98,15 +98,26 @@ inline napi_value HostEntry(napi_env env, napi_callback_info info) {
   if (!out) return nullptr;
   const char* key = nullptr;
   uint32_t length = 0;
-  const double* config = nullptr;
   napi_value result;
-  if (index < 0 || !arena->entryAt(uint32_t(index), key, length, config)) {
+  if (index < 0 || !arena->entryAt(uint32_t(index), key, length, *reinterpret_cast<double(*)[kConfigFieldCount]>(out))) {
     napi_get_null(env, &result);
     return result;
   }
-  std::memcpy(out, config, sizeof(double) * kConfigFieldCount);
   napi_create_string_utf8(env, key, length, &result);
   return result;
+}
+
+// hostConfigVersions(arenaId, slots Int32Array, out Float64Array) -> nothing: out[i] = the config
+// version of slots[i]'s directory entry, which every configure() of the slot in any process bumps
+inline napi_value HostConfigVersions(napi_env env, napi_callback_info info) {
+  Call<3> call(env, info);
+  host::HostArena* arena = hostArenaArg(call.attachedArena(0), env);
+  size_t count = 0;
+  const int32_t* slots = arena ? call.int32Array(1, "slots", &count) : nullptr;
+  double* out = slots ? call.float64Array(2, "out", count) : nullptr;
+  if (!out) return nullptr;
+  for (size_t i = 0; i < count; ++i) out[i] = double(arena->configVersion(uint32_t(slots[i])));
+  return nullptr;
 }
 
 // hostSyncLease(arenaId, staleMs) -> 1 while this process is the host's one cluster syncer
@@ -128,6 +139,7 @@ constexpr napi_callback OpenHost = hostUnsupported;
 constexpr napi_callback HostLookup = hostUnsupported;
 constexpr napi_callback HostEntry = hostUnsupported;
 constexpr napi_callback HostSyncLease = hostUnsupported;
+constexpr napi_callback HostConfigVersions = hostUnsupported;
 
 #endif
 

@@ -63,12 +63,12 @@ struct DirectoryEntry {
   uint64_t hash;
   uint32_t keyBytes;
   uint32_t reserved0;
-  uint64_t reserved1;
-  double config[16];  // the configure() record the creator asked for (kConfigFieldCount used)
+  uint64_t configVersion;  // bits 0-31: +2 per record written, odd while one is; 32-63: the writer's pid
+  double config[16];       // the configure() record the slot was last configured with (kConfigFieldCount used)
   char key[kMaxKeyBytes];
 };
 static_assert(sizeof(DirectoryEntry) == kEntryBytes && offsetof(DirectoryEntry, keyBytes) == 16 &&
-                  offsetof(DirectoryEntry, config) == 32 && offsetof(DirectoryEntry, key) == 160,
+                  offsetof(DirectoryEntry, configVersion) == 24 && offsetof(DirectoryEntry, config) == 32 && offsetof(DirectoryEntry, key) == 160,
               "LAYOUT.md \"Host arenas\" gives these offsets");
 static_assert(kConfigFieldCount <= 16);
 
@@ -160,17 +160,69 @@ class HostArena {
     return {-1, false};
   }
 
-  // A ready entry's key and creation config; false for an entry that names nothing.
-  bool entryAt(uint32_t index, const char*& key, uint32_t& length, const double*& config) noexcept {
+  // A ready entry's key and the record its slot was last configured with; false for an entry
+  // that names nothing.
+  bool entryAt(uint32_t index, const char*& key, uint32_t& length, double (&config)[kConfigFieldCount]) noexcept {
     if (index >= arena_.capacity()) return false;
     DirectoryEntry& entry = this->entry(index);
     if ((atomic(entry.word).load(kAcquire) & 3) != kReady) return false;
     key = entry.key;
     length = std::min<uint32_t>(entry.keyBytes, kMaxKeyBytes);  // the file is shared: never read past the entry
-    config = entry.config;
+    readConfig(entry, config);
     return true;
   }
 
+  // Keeps the record a ready entry's slot was just configured with, for the processes that name
+  // it later and those that follow it (configVersion). One writer at a time, by a sequence lock
+  // that names its holder: a write is taken over only from a dead process (or one stuck for 2 s).
+  void recordConfig(uint32_t index, const double (&config)[kConfigFieldCount]) noexcept {
+    if (index >= arena_.capacity()) return;
+    DirectoryEntry& entry = this->entry(index);
+    if ((atomic(entry.word).load(kAcquire) & 3) != kReady) return;
+    const uint64_t pid = uint64_t(uint32_t(getpid()));
+    uint64_t word = atomic(entry.configVersion).load(kAcquire);
+    for (uint32_t waited = 0;;) {
+      if ((word & 1) == 0 || writerGone(word, waited)) {
+        if (atomic(entry.configVersion).compare_exchange_weak(word, (pid << 32) | uint32_t(word | 1), kAcqRel, kAcquire)) break;
+        continue;
+      }
+      pause50us();
+      const uint64_t now = atomic(entry.configVersion).load(kAcquire);
+      waited = now == word ? waited + 1 : 0;
+      word = now;
+    }
+    // Release stores, read by acquire loads: a reader that sees one of these values then sees the
+    // odd word stored before it (the seqlock's ordering, without fences, which TSAN lacks).
+    for (size_t i = 0; i < kConfigFieldCount; ++i) atomic(entry.config[i]).store(config[i], kRelease);
+    atomic(entry.configVersion).store(uint64_t(uint32_t(word | 1) + 1), kRelease);
+  }
+
+  // The sequence of entry `index`'s record: +2 for each one written, odd while one is.
+  uint32_t configVersion(uint32_t index) const noexcept {
+    return index < arena_.capacity() ? uint32_t(atomic(entry(index).configVersion).load(kAcquire)) : 0;
+  }
+
+ private:
+  // Whether the write under way in `word` (the writer's pid above the sequence) will never end.
+  static bool writerGone(uint64_t word, uint32_t waited) noexcept {
+    return !processAlive(uint32_t(word >> 32)) || waited > 40'000;
+  }
+
+  // A consistent copy of the record, retried while a write is under way; a write whose writer
+  // is gone is read as it stands.
+  static void readConfig(DirectoryEntry& entry, double (&config)[kConfigFieldCount]) noexcept {
+    for (uint32_t waited = 0;;) {
+      const uint64_t before = atomic(entry.configVersion).load(kAcquire);
+      for (size_t i = 0; i < kConfigFieldCount; ++i) config[i] = atomic(entry.config[i]).load(kAcquire);
+      const uint64_t after = atomic(entry.configVersion).load(kRelaxed);
+      if (before == after && (before & 1) == 0) return;
+      waited = before == after ? waited + 1 : 0;
+      if ((after & 1) == 1 && writerGone(after, waited)) return;
+      pause50us();
+    }
+  }
+
+ public:
   // A lane for this thread; a lane whose owner process died is taken over (its counts stay in it).
   int32_t claimLane() noexcept {
     const uint32_t pid = uint32_t(getpid());

@@ -1,5 +1,7 @@
 // The host arena's directory: threads racing to name the same breakers agree on one slot each,
-// distinct names get distinct slots, a full directory says so, and a reopened file keeps them.
+// distinct names get distinct slots, a full directory says so, a configured slot's record is read
+// whole, and a reopened file keeps them.
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -52,7 +54,7 @@ void racingThreadsAgree(HostArena& arena) {
     used[size_t(seen[0][i])] = true;
     const char* key = nullptr;
     uint32_t length = 0;
-    const double* stored = nullptr;
+    double stored[kConfigFieldCount];
     CHECK(arena.entryAt(uint32_t(seen[0][i]), key, length, stored));
     CHECK(std::string(key, length) == keyOf(i));
     CHECK_EQ(stored[5], 0.5);
@@ -70,6 +72,56 @@ void fullDirectorySaysSo(HostArena& arena) {
   CHECK(arena.lookup(known.data(), known.size(), config).slot >= 0);
 }
 
+// Two writers racing on one entry's record while a reader copies it: every copy is one whole
+// record (the sequence lock), each write adds 2 to the version, and a writer that died mid-write
+// (the version left odd) delays the next writer, never wedges it.
+void recordsStayWhole(HostArena& arena) {
+  const std::string key = keyOf(3);
+  const auto index = uint32_t(arena.lookup(key.data(), key.size(), config).slot);
+  constexpr int kWrites = 20'000;
+  double first[kConfigFieldCount], second[kConfigFieldCount];
+  for (size_t i = 0; i < kConfigFieldCount; ++i) first[i] = 1.0, second[i] = 2.0;
+  arena.recordConfig(index, first);  // a whole record is all ones or all twos from here on
+  const uint32_t before = arena.configVersion(index);
+  std::atomic<bool> writing{true};
+  std::atomic<int> torn{0};
+  std::thread reader([&] {
+    double copy[kConfigFieldCount];
+    const char* name = nullptr;
+    uint32_t length = 0;
+    while (writing.load()) {
+      if (!arena.entryAt(index, name, length, copy)) torn.fetch_add(1);
+      for (size_t i = 1; i < kConfigFieldCount; ++i) {
+        if (copy[i] != copy[0]) torn.fetch_add(1);
+      }
+    }
+  });
+  std::thread writerA([&] { for (int i = 0; i < kWrites; ++i) arena.recordConfig(index, first); });
+  std::thread writerB([&] { for (int i = 0; i < kWrites; ++i) arena.recordConfig(index, second); });
+  writerA.join();
+  writerB.join();
+  writing.store(false);
+  reader.join();
+  CHECK_EQ(torn.load(), 0);
+  CHECK_EQ(arena.configVersion(index), before + 4 * kWrites);  // 2 per record, none lost
+  // A writer that died mid-write: its word stays odd, naming it, until the next writer takes over.
+  const pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  waitpid(dead, nullptr, 0);
+  auto* entryBytes = arena.arenaBase() + arena.arenaByteLength() + size_t{index} * kEntryBytes;
+  auto& word = *reinterpret_cast<uint64_t*>(entryBytes + offsetof(DirectoryEntry, configVersion));
+  atomic(word).store((uint64_t(uint32_t(dead)) << 32) | (atomic(word).load() + 1));
+  double half[kConfigFieldCount];
+  const char* name = nullptr;
+  uint32_t length = 0;
+  CHECK(arena.entryAt(index, name, length, half));  // read as it stands, not waited on for ever
+  arena.recordConfig(index, config);
+  CHECK_EQ(arena.configVersion(index), before + 4 * kWrites + 2);
+  double copy[kConfigFieldCount];
+  CHECK(arena.entryAt(index, name, length, copy));
+  CHECK_EQ(copy[5], 0.5);
+}
+
 }  // namespace
 
 int main() {
@@ -83,6 +135,7 @@ int main() {
   if (opened.arena) {
     racingThreadsAgree(*opened.arena);
     fullDirectorySaysSo(*opened.arena);
+    recordsStayWhole(*opened.arena);
     OpenResult again = openHostArena(path, 1, 1, 0);  // an existing file keeps its own geometry
     CHECK(again.arena == opened.arena && !again.created);
     CHECK_EQ(again.arena->arena().capacity(), kCapacity);

@@ -6,7 +6,14 @@ import { readHistory, readSlot, type SlotReading, type TransitionReading } from 
 import { core } from '../core/select';
 import type { Disposer } from '../events';
 import { readMetrics, type BreakerMetrics } from '../metrics';
-import { coreConfig, resolveName, resolveProfile, type CircuitBreakerOptions, type ResolvedOptions } from '../options';
+import {
+  coreConfig,
+  profileWithConfig,
+  resolveName,
+  resolveProfile,
+  type CircuitBreakerOptions,
+  type ResolvedOptions,
+} from '../options';
 import { executeWithRetries, type RetryOptions } from '../retry';
 import { fromSnapshot, toSnapshot, type BreakerSnapshot } from '../snapshot';
 import { effectiveStateName, reasonName, stateName, type StateChange, type StateName } from '../state';
@@ -338,6 +345,24 @@ export class CircuitBreaker extends SyncCalls {
       core.configure(this.ref.arenaId, this.ref.slot, coreConfig(profile));
       this.afterOperation();
     }
+    const after = this.options;
+    this.emit('reconfigure', { before, after });
+    this.observer?.reconfigured(this, before, after);
+  }
+
+  /**
+   * @internal A host breaker's rules as a process of the host last configured them (its slot has
+   * them already): this view takes them, so its options, its fast paths (which time a call only
+   * when a slow-call rule is on) and what reads them agree with the shared core.
+   */
+  followConfig(config: Float64Array): void {
+    if (this.disposed) return;
+    const { profile } = profileWithConfig(this.profile, config);
+    if (profile === this.profile) return;
+    const before = this.options;
+    this.profile = profile;
+    this.resolvedOptions = undefined;
+    this.refresh();
     const after = this.options;
     this.emit('reconfigure', { before, after });
     this.observer?.reconfigured(this, before, after);

@@ -116,12 +116,17 @@ export class HostArena {
     return { slot: Math.floor(found / 2), created: found % 2 === 1 };
   }
 
-  /** The rules the creator of a slot's breaker asked for. */
+  /** The rules a slot's breaker was last configured with, by any process. */
   configOf(slot: number): Float64Array {
     const config = new Float64Array(CONFIG_SIZE);
     if (this.binding.hostEntry(this.id, slot, config) === null)
       throw new RangeError(`breakwater: slot ${slot} of host arena ${this.path} names no breaker`);
     return config;
+  }
+
+  /** out[i] = how many times any process configured slots[i] (x2; odd while one does): one crossing for many. */
+  configVersions(slots: Int32Array, out: Float64Array): void {
+    this.binding.hostConfigVersions(this.id, slots, out);
   }
 
   /**

@@ -64,6 +64,7 @@ export function loadNativeCore(): CoreBackend {
       hostLookup: binding.hostLookup,
       hostEntry: binding.hostEntry,
       hostSyncLease: binding.hostSyncLease,
+      hostConfigVersions: binding.hostConfigVersions,
     },
   };
   shared[LOADED] = loaded;

@@ -63,8 +63,10 @@ export interface HostBinding {
   openHost(path: string, capacity: number, maxBuckets: number, bins: number): OpenedHostArena;
   /** The slot named `key` (configured with `config` when this call names it first): slot * 2 + (1 if created). */
   hostLookup(arena: number, key: string, config: Float64Array): number;
-  /** Directory entry `index`: its key (its creation config into configOut), or null when it names nothing. */
+  /** Directory entry `index`: its key (the record its slot was last configured with into configOut), or null when it names nothing. */
   hostEntry(arena: number, index: number, configOut: Float64Array): string | null;
+  /** out[i] = the config version of slots[i], which every configure() of it in any process of the host bumps. */
+  hostConfigVersions(arena: number, slots: Int32Array, out: Float64Array): void;
   /** 1 while this process is the host's one cluster syncer (taking the lease over from a dead or silent holder). */
   hostSyncLease(arena: number, staleMs: number): number;
 }

@@ -9,7 +9,7 @@ import { resolveProfile, type CircuitBreakerOptions } from '../options';
 import { joinTick, leaveTick, type Ticking } from '../tick';
 import { ControlTasks } from './control-tasks';
 import { HostArena, type HostArenaOptions } from '../core/host-arena';
-import { hostBreaker } from './host-breakers';
+import { hostBreaker, HostViews, type HostPlacement } from './host-breakers';
 import { breakerKey, splitBreakerKey } from './breaker-key';
 import { Entry, healthOf, historyEvent, quickHealth, type RegisteredBreaker } from './entry';
 import { aggregateHealth, type BreakerHealth, type RegistryHealth } from './health';
@@ -54,6 +54,8 @@ export class Registry implements Ticking {
   private readonly clock: ManualClock | undefined;
   /** The host-wide arena its breakers live in, when `host` was given. */
   readonly hostArena: HostArena | undefined;
+  /** Its views of the host's breakers, kept on the rules any process last configured. */
+  private readonly hostViews: HostViews | undefined;
   private readonly summaryEveryMs: number;
   private readonly tasks = new ControlTasks();
   private lastSummaryAt: number;
@@ -69,6 +71,7 @@ export class Registry implements Ticking {
         "breakwater: a host registry's breakers run on the host's monotonic clock, which every process shares; `host` and `clock` cannot be combined",
       );
     this.hostArena = options.host === undefined ? undefined : HostArena.open(options.host);
+    this.hostViews = this.hostArena === undefined ? undefined : new HostViews(this.hostArena);
     this.summaryEveryMs = integerOption('summaryEveryMs', options.summaryEveryMs, DEFAULT_SUMMARY_MS, 0, 2 ** 31 - 1);
     const maxPending = integerOption('maxPendingEvents', options.maxPendingEvents, 100_000, 1, 100_000_000);
     this.log = new EventLog(options.ringSize ?? 10_000, maxPending);
@@ -97,13 +100,15 @@ export class Registry implements Ticking {
     if (options.clock !== undefined)
       throw new TypeError("breakwater: a registry breaker runs on the registry's clock; pass `clock` to the Registry");
     const merged = { ...this.kindOptions.get(kind), ...options, name: `${kind}/${name}` };
+    let placement: HostPlacement | undefined;
     const breaker =
       this.hostArena === undefined
         ? new CircuitBreaker({ ...merged, clock: this.clock })
-        : hostBreaker(this.hostArena, key, merged, adopting);
+        : (placement = hostBreaker(this.hostArena, key, merged, adopting)).breaker;
     const entry = new Entry(this, kind, name, breaker, { ...options });
     breaker.observer = entry;
     this.byKey.set(key, entry);
+    if (placement !== undefined) this.hostViews!.add(entry, placement);
     this.joinTick();
     return breaker;
   }
@@ -318,6 +323,7 @@ export class Registry implements Ticking {
   forget(entry: Entry): void {
     const key = breakerKey(entry.kind, entry.name);
     if (this.byKey.get(key) === entry) this.byKey.delete(key);
+    this.hostViews?.drop(entry);
   }
 
   /** @internal */
@@ -338,6 +344,7 @@ export class Registry implements Ticking {
 
   /** One tick; resolves when the control tasks it started (scoring, tuning rounds) have finished. */
   private step(): Promise<void> | undefined {
+    this.hostViews?.follow(); // first: the summaries and the tasks below read the options
     const now = this.now();
     if (this.summaryEveryMs > 0 && now - this.lastSummaryAt >= this.summaryEveryMs) {
       this.lastSummaryAt = now;

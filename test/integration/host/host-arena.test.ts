@@ -114,7 +114,7 @@ describe('a host arena shared by processes', () => {
     expect(second.timeout).toBe(123);
     expect(second.warnings).toEqual([
       expect.stringMatching(
-        /^BREAKWATER_HOST_OPTIONS: .*"endpoint\/search" in host arena .*breakwater-options keeps the options another process created it with: failureRateThreshold 30 \(asked 70\)$/,
+        /^BREAKWATER_HOST_OPTIONS: .*"endpoint\/search" in host arena .*breakwater-options keeps the options a process of the host configured it with: failureRateThreshold 30 \(asked 70\)$/,
       ),
     ]);
   });

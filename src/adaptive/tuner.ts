@@ -191,13 +191,20 @@ export class AdaptiveTuner {
     this.stopTask = registry.schedule('adaptive-tuner', retrainingInterval, () => void this.step());
   }
 
-  /** One tuning round now: samples every breaker's window, then moves what has enough history. */
+  /**
+   * One tuning round now: samples every breaker's window, then moves what has enough history. In
+   * a host registry the breakers are the host's: every process samples them, and one process of
+   * the host (the holder of the arena's lease, which a cluster connection syncs through too) moves
+   * them, so a host of N processes takes one step a round, not N.
+   */
   step(): TuningChange[] {
+    const host = this.registry.hostArena;
+    const moves = host === undefined || host.holdSyncLease(3 * this.options.retrainingInterval);
     const changes: TuningChange[] = [];
     for (const entry of this.registry.entries()) {
       if (!this.tunes(entry) || !entry.breaker.active) continue;
       this.sample(entry);
-      changes.push(...this.tune(entry));
+      if (moves) changes.push(...this.tune(entry));
     }
     return changes;
   }

@@ -130,8 +130,9 @@ export class HostArena {
   }
 
   /**
-   * Whether this process is the host's one cluster syncer, renewing its lease: a process takes it
-   * when no live process renewed it within `staleMs`.
+   * Whether this process is the host's one control process (the one that syncs with a cluster
+   * and tunes the host's breakers), renewing its lease: a process takes it when no live process
+   * renewed it within `staleMs`.
    */
   holdSyncLease(staleMs: number): boolean {
     return this.binding.hostSyncLease(this.id, staleMs) === 1;

@@ -65,7 +65,11 @@ export class ControlTasks {
   }
 
   private start(task: ControlTask, nowMs: number): Promise<void> | undefined {
-    task.lastRunAt = nowMs;
+    // Keeps the task's own cadence: the tick comes every 100 ms, so a task of 250 ms runs at 300,
+    // 500, 800, 1000 ms (4 a second, as asked), not every 300. A run more than a period late (a
+    // long run, a stalled process) starts the cadence afresh: no burst of runs to catch up.
+    const due = task.lastRunAt + task.everyMs;
+    task.lastRunAt = nowMs - due < task.everyMs ? due : nowMs;
     try {
       const result = task.run(nowMs);
       if (!(result instanceof Promise)) return undefined;

@@ -58,6 +58,24 @@ describe('a registry on a ManualClock', () => {
     expect(runs).toEqual([1000, 2000, 3000]);
   });
 
+  it("keeps a task's own cadence on the 100 ms tick, and starts it afresh after a run more than a period late", async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const runs: number[] = [];
+    let finish: (() => void) | undefined;
+    registry.schedule('sync', 250, (now) => {
+      runs.push(now);
+      if (now === 1000) return new Promise<void>((resolve) => (finish = resolve)); // a run that takes long
+    });
+    clock.advance(1000);
+    expect(runs).toEqual([300, 500, 800, 1000]); // 4 runs a second, as asked, not one every 300 ms
+    clock.advance(1000); // the run started at 1000 ms has not finished
+    finish!();
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(600);
+    expect(runs).toEqual([300, 500, 800, 1000, 2100, 2400, 2600]); // no burst to catch up
+  });
+
   it('runs nothing while its clock stands still, and nothing after shutdown', async () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });

@@ -10,7 +10,7 @@ import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
 import { commandTimeoutMs, openRedis, syncDeadlineMs, whenReady, withinDeadline, type RedisLike } from './redis';
 import { keySlot } from './slots';
-import { judgedOptions, syncArguments, windowLine, type JudgedOptions, type SyncContext } from './sync-arguments';
+import { judgedOptions, scriptArguments, windowLine, type JudgedOptions, type SyncContext } from './sync-arguments';
 import { parseTransitionMessage, type TransitionMessage } from './message';
 
 /** What a node knows of one breaker in the cluster. */
@@ -282,22 +282,34 @@ export class ClusterConnection {
     });
     if (batch.length === 0) byNode.set('', []);
     const results: [Error | null, unknown][] = new Array(batch.length);
+    // One breaker a script on Redis Cluster (its keys are one slot); on a single Redis, batches
+    // short enough that a script holds Redis for about a millisecond.
+    const perScript = slots === undefined ? BREAKERS_PER_SCRIPT : 1;
+    const interval = this.options.syncIntervalMs;
     await Promise.all(
       [...byNode.values()].map(async (indexes) => {
         const pipeline = this.commands.pipeline();
         if (indexes.length === 0) pipeline.ping();
-        for (const i of indexes) {
-          const { tracked, breaker, line } = batch[i];
-          pipeline.breakwaterSync(
-            ...tracked.keys,
-            ...syncArguments(this.context, tracked.key, judged(tracked, breaker), line),
-          );
+        const scripts: number[][] = [];
+        for (let first = 0; first < indexes.length; first += perScript) {
+          const inScript = indexes.slice(first, first + perScript);
+          const breakers = inScript.map((i) => {
+            const { tracked, breaker, line } = batch[i];
+            return { keys: tracked.keys, key: tracked.key, line, judged: judged(tracked, breaker, interval) };
+          });
+          pipeline.breakwaterSync(...scriptArguments(this.context, breakers));
+          scripts.push(inScript);
         }
         this.roundTrips++;
         const replies = await pipeline.exec();
         if (replies === null) throw new Error('pipeline discarded');
         if (indexes.length === 0 && replies[0]?.[0]) throw replies[0][0]; // the PING failed
-        indexes.forEach((index, j) => (results[index] = replies[j]));
+        scripts.forEach((inScript, j) => {
+          const [error, reply] = replies[j];
+          inScript.forEach((index, k) => {
+            results[index] = [error, error === null ? (reply as number[]).slice(9 * k, 9 * k + 9) : null];
+          });
+        });
       }),
     );
     return results;
@@ -448,6 +460,8 @@ export class ClusterConnection {
 
 /** The namespaces each registry is connected to: a second connection to one would push every window twice. */
 const connectedNamespaces = new WeakMap<Registry, Set<string>>();
+/** Breakers a sync script takes on a single Redis: about 10 µs each, so one script holds Redis for about 1 ms. */
+const BREAKERS_PER_SCRIPT = 100;
 
 /** The namespaces `registry` is connected to, when `namespace` is not among them yet. */
 function unclaimedNamespaces(registry: Registry, namespace: string): Set<string> {
@@ -461,8 +475,8 @@ function unclaimedNamespaces(registry: Registry, namespace: string): Set<string>
 }
 
 /** The options `tracked`'s breaker is judged by, made again only when its options change (reconfigure()). */
-function judged(tracked: Tracked, breaker: CircuitBreaker): JudgedOptions {
-  if (tracked.judged?.options !== breaker.options) tracked.judged = judgedOptions(breaker.options);
+function judged(tracked: Tracked, breaker: CircuitBreaker, syncIntervalMs: number): JudgedOptions {
+  if (tracked.judged?.options !== breaker.options) tracked.judged = judgedOptions(breaker.options, syncIntervalMs);
   return tracked.judged;
 }
 

@@ -7,7 +7,7 @@ export interface RedisLike extends ClusterRedisClient {
   /** An ioredis Cluster: its slot table gives each slot's nodes, master first. */
   isCluster?: boolean;
   slots?: string[][];
-  defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
+  defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
   pipeline(): RedisPipeline;
   breakwaterVerdict(...args: (string | number)[]): Promise<number>;
   subscribe(channel: string): Promise<unknown>;
@@ -68,7 +68,7 @@ export function openRedis(redis: string | ClusterRedisClient): {
   } else {
     commands = redis as RedisLike;
   }
-  commands.defineCommand('breakwaterSync', { numberOfKeys: 3, lua: SYNC_SCRIPT });
+  commands.defineCommand('breakwaterSync', { lua: SYNC_SCRIPT }); // its first argument: how many keys
   commands.defineCommand('breakwaterVerdict', { numberOfKeys: 3, lua: VERDICT_SCRIPT });
   return { commands, subscriber: commands.duplicate() as RedisLike, owned: typeof redis === 'string' };
 }

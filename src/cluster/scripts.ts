@@ -1,11 +1,12 @@
 /**
- * The cluster's Lua scripts. Each touches the keys of one breaker, which share a hash tag, so it
- * runs on a single Redis and on Redis Cluster alike. Names never reach Lua as code: a breaker's
- * key is an argument, and messages are built with cjson. Times are Redis's own clock (TIME), so
- * hosts whose clocks disagree still agree on deadlines.
+ * The cluster's Lua scripts. A breaker's three keys share a hash tag, so a script given one
+ * breaker runs on a single Redis and on Redis Cluster alike (a sync batches breakers on a single
+ * Redis only). Names never reach Lua as code: a breaker's key is an argument, and messages are
+ * built with cjson. Times are Redis's own clock (TIME), so hosts whose clocks disagree still
+ * agree on deadlines.
  *
- * KEYS: 1 the nodes' windows (hash: node id -> "calls failures slow tripped expiresAtMs options"),
- *       2 the cluster's state (hash: state, until, epoch, reopens), 3 the probe lease (string).
+ * A breaker's keys: its nodes' windows (hash: node id -> "calls failures slow tripped expiresAtMs
+ * fingerprint"), the cluster's state (hash: state, until, epoch, reopens), the probe lease (string).
  *
  * A breaker's epochs (the order of its decisions) start from Redis's clock in ms when Redis holds
  * nothing of it, and count up by one per decision: a Redis restarted empty, a failover that lost
@@ -18,75 +19,91 @@ const NOW = `local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
 
 /**
- * A node's sync of one breaker: stores its window, sums the fresh windows of every node, opens
- * the cluster when the sum crosses the thresholds (aggregate) or enough nodes tripped (quorum),
- * and grants the probe lease once an open period is over.
- * ARGV: 1 node, 2 calls, 3 failures, 4 slow calls, 5 tripped here (0/1), 6 ms a window stays
- * fresh, 7 minimumCalls, 8 failure rate (0..1, 0 off), 9 slow-call rate, 10 recovery ms,
- * 11 mode (aggregate | quorum), 12 quorum, 13 lease ms, 14 channel, 15 breaker key, 16 a
- * fingerprint of the options the node judges by (hex; a window stored without one is not compared).
- * Returns: open (0/1), remaining ms, epoch, probe lease held (0/1), opened now (0/1), the
- * cluster's calls, failures, and tripped nodes, and whether a fresh window was judged by other
- * options (0/1).
+ * A node's sync of a batch of breakers (one on Redis Cluster, where each breaker's keys live in
+ * their own slot; many on a single Redis, so 10,000 breakers are a few hundred commands, not
+ * 10,000). For each breaker: stores the node's window, sums the fresh windows of every node,
+ * opens the cluster when the sum crosses the thresholds (aggregate) or enough nodes tripped
+ * (quorum), and grants the probe lease once an open period is over.
+ * KEYS: the three keys of each breaker in turn.
+ * ARGV: 1 node, 2 mode (aggregate | quorum), 3 quorum, 4 lease ms, 5 channel; then two per
+ * breaker: its key, and "calls failures slow tripped-here(0/1) fresh-ms minimumCalls failure-rate
+ * slow-call-rate recovery-ms fingerprint" (rates 0..1, 0 off; fresh-ms: how long a window stays
+ * in the sum; the fingerprint, hex, of the options the node judges by: a window stored without
+ * one is not compared).
+ * Returns nine numbers per breaker: open (0/1), remaining ms, epoch, probe lease held (0/1),
+ * opened now (0/1), the cluster's calls, failures, and tripped nodes, and whether a fresh window
+ * was judged by other options (0/1).
  */
 export const SYNC_SCRIPT = `${NOW}
-local fresh = tonumber(ARGV[6])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3] .. ' ' .. ARGV[4] .. ' ' .. ARGV[5] .. ' ' .. (now + fresh) .. ' ' .. ARGV[16])
-redis.call('PEXPIRE', KEYS[1], fresh * 2)
-local calls, failures, slow, tripped, differs = 0, 0, 0, 0, 0
-local windows = redis.call('HGETALL', KEYS[1])
-for i = 1, #windows, 2 do
-  local c, f, s, t, e, o = string.match(windows[i + 1], '^(%d+) (%d+) (%d+) (%d+) (%d+) ?(%x*)$')
-  if c == nil or tonumber(e) < now then
-    redis.call('HDEL', KEYS[1], windows[i])
-  else
-    calls = calls + tonumber(c)
-    failures = failures + tonumber(f)
-    slow = slow + tonumber(s)
-    tripped = tripped + tonumber(t)
-    if o ~= '' and o ~= ARGV[16] then differs = 1 end
+local node, mode, quorum, leaseMs, channel = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local replies = {}
+for b = 0, #KEYS / 3 - 1 do
+  local windowsKey, stateKey, probeKey = KEYS[3 * b + 1], KEYS[3 * b + 2], KEYS[3 * b + 3]
+  local key = ARGV[6 + 2 * b]
+  local ownCalls, ownFailures, ownSlow, ownTripped, fresh, minimum, failureRate, slowRate, recovery, fingerprint =
+    string.match(ARGV[7 + 2 * b], '^(%d+) (%d+) (%d+) ([01]) (%d+) (%d+) (%S+) (%S+) (%d+) (%x*)$')
+  if ownCalls == nil then return redis.error_reply('breakwater: a sync line the script cannot read') end
+  fresh = tonumber(fresh)
+  redis.call('HSET', windowsKey, node, ownCalls .. ' ' .. ownFailures .. ' ' .. ownSlow .. ' ' .. ownTripped .. ' ' .. (now + fresh) .. ' ' .. fingerprint)
+  redis.call('PEXPIRE', windowsKey, fresh * 2)
+  local calls, failures, slow, tripped, differs = 0, 0, 0, 0, 0
+  local windows = redis.call('HGETALL', windowsKey)
+  for i = 1, #windows, 2 do
+    local c, f, s, t, e, o = string.match(windows[i + 1], '^(%d+) (%d+) (%d+) (%d+) (%d+) ?(%x*)$')
+    if c == nil or tonumber(e) < now then
+      redis.call('HDEL', windowsKey, windows[i])
+    else
+      calls = calls + tonumber(c)
+      failures = failures + tonumber(f)
+      slow = slow + tonumber(s)
+      tripped = tripped + tonumber(t)
+      if o ~= '' and o ~= fingerprint then differs = 1 end
+    end
   end
-end
-local saved = redis.call('HMGET', KEYS[2], 'state', 'until', 'epoch')
-local open = saved[1] == 'open'
-local untilMs = tonumber(saved[2] or '0') or 0
-local epoch = tonumber(saved[3] or '')
-if epoch == nil then
-  epoch = now
-  redis.call('HSET', KEYS[2], 'epoch', epoch)
-end
-local opened = 0
-if not open then
-  local trip
-  if ARGV[11] == 'quorum' then
-    trip = tripped >= tonumber(ARGV[12])
-  else
-    local minimum, failureRate, slowRate = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
-    trip = calls > 0 and calls >= minimum and
-      ((failureRate > 0 and failures / calls >= failureRate) or (slowRate > 0 and slow / calls >= slowRate))
+  local saved = redis.call('HMGET', stateKey, 'state', 'until', 'epoch')
+  local open = saved[1] == 'open'
+  local untilMs = tonumber(saved[2] or '0') or 0
+  local epoch = tonumber(saved[3] or '')
+  if epoch == nil then
+    epoch = now
+    redis.call('HSET', stateKey, 'epoch', epoch)
   end
-  if trip then
-    open = true
-    epoch = epoch + 1
-    untilMs = now + tonumber(ARGV[10])
-    opened = 1
-    redis.call('HSET', KEYS[2], 'state', 'open', 'until', untilMs, 'epoch', epoch, 'reopens', 0)
-    redis.call('DEL', KEYS[1], KEYS[3])
-    redis.call('PUBLISH', ARGV[14], cjson.encode({ key = ARGV[15], state = 'open', remainingMs = untilMs - now, epoch = epoch }))
+  local opened = 0
+  if not open then
+    local trip
+    if mode == 'quorum' then
+      trip = tripped >= quorum
+    else
+      local least, failing, slowing = tonumber(minimum), tonumber(failureRate), tonumber(slowRate)
+      trip = calls > 0 and calls >= least and
+        ((failing > 0 and failures / calls >= failing) or (slowing > 0 and slow / calls >= slowing))
+    end
+    if trip then
+      open = true
+      epoch = epoch + 1
+      untilMs = now + tonumber(recovery)
+      opened = 1
+      redis.call('HSET', stateKey, 'state', 'open', 'until', untilMs, 'epoch', epoch, 'reopens', 0)
+      redis.call('DEL', windowsKey, probeKey)
+      redis.call('PUBLISH', channel, cjson.encode({ key = key, state = 'open', remainingMs = untilMs - now, epoch = epoch }))
+    end
   end
-end
-local probe = 0
-if open and untilMs <= now then
-  if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[13]) then
-    probe = 1
-  elseif redis.call('GET', KEYS[3]) == ARGV[1] then
-    probe = 1
+  local probe = 0
+  if open and untilMs <= now then
+    if redis.call('SET', probeKey, node, 'NX', 'PX', leaseMs) then
+      probe = 1
+    elseif redis.call('GET', probeKey) == node then
+      probe = 1
+    end
   end
+  local remaining = 0
+  if open and untilMs > now then remaining = untilMs - now end
+  redis.call('PEXPIRE', stateKey, remaining + fresh * 2)
+  local r = 9 * b
+  replies[r + 1], replies[r + 2], replies[r + 3], replies[r + 4] = open and 1 or 0, remaining, epoch, probe
+  replies[r + 5], replies[r + 6], replies[r + 7], replies[r + 8], replies[r + 9] = opened, calls, failures, tripped, differs
 end
-local remaining = 0
-if open and untilMs > now then remaining = untilMs - now end
-redis.call('PEXPIRE', KEYS[2], remaining + fresh * 2)
-return { open and 1 or 0, remaining, epoch, probe, opened, calls, failures, tripped, differs }`;
+return replies`;
 
 /**
  * The probing node's verdict: closes the cluster, or opens it again for ARGV[3] ms, when this

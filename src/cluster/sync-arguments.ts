@@ -13,15 +13,17 @@ export interface SyncContext {
   readonly channel: string;
 }
 
-/** The options a node judges the cluster's windows by, as text for a warning, and a short fingerprint of them. */
+/** The options a node judges the cluster's windows by: as text for a warning, a short fingerprint of them, and as the sync script reads them. */
 export interface JudgedOptions {
   readonly options: ResolvedOptions;
   readonly description: string;
   readonly fingerprint: string;
+  /** "fresh-ms minimumCalls failure-rate slow-call-rate recovery-ms fingerprint" (scripts.ts, SYNC_SCRIPT). */
+  readonly scriptOptions: string;
 }
 
-/** The options of `breaker` that decide how the cluster's sum of windows is judged. */
-export function judgedOptions(options: ResolvedOptions): JudgedOptions {
+/** The options of a breaker that decide how the cluster's sum of windows is judged, on a connection syncing every `syncIntervalMs`. */
+export function judgedOptions(options: ResolvedOptions, syncIntervalMs: number): JudgedOptions {
   const description = [
     `slidingWindowType ${options.slidingWindowType}`,
     `slidingWindowSize ${options.slidingWindowSize}`,
@@ -32,7 +34,17 @@ export function judgedOptions(options: ResolvedOptions): JudgedOptions {
     `recoveryTimeout ${options.recoveryTimeout}`,
   ].join(', ');
   const fingerprint = createHash('sha1').update(description).digest('hex').slice(0, 8);
-  return { options, description, fingerprint };
+  // A node's window stays in the sum while it could still be in its own window.
+  const freshMs = (options.slidingWindowType === 'time' ? options.slidingWindowSize : 60_000) + 2 * syncIntervalMs;
+  const scriptOptions = [
+    Math.ceil(freshMs),
+    options.minimumCalls,
+    options.failureRateThreshold / 100,
+    options.slowCallRateThreshold / 100,
+    Math.round(options.recoveryTimeout),
+    fingerprint,
+  ].join(' ');
+  return { options, description, fingerprint, scriptOptions };
 }
 
 /**
@@ -47,33 +59,21 @@ export function windowLine(breaker: CircuitBreaker): string {
   return `${window.calls} ${window.failures} ${window.slowCalls} ${trippedHere ? 1 : 0}`;
 }
 
-/** The sync script's ARGV (scripts.ts) for one breaker: its window `line`, its judged options, the connection's settings. */
-export function syncArguments(
-  context: SyncContext,
-  key: string,
-  judged: JudgedOptions,
-  line: string,
-): (string | number)[] {
-  const o = judged.options;
-  // A node's window stays in the sum while it could still be in its own window.
-  const freshMs = (o.slidingWindowType === 'time' ? o.slidingWindowSize : 60_000) + 2 * context.syncIntervalMs;
-  const [calls, failures, slow, tripped] = line.split(' ');
-  return [
-    context.nodeId,
-    calls,
-    failures,
-    slow,
-    tripped,
-    freshMs,
-    o.minimumCalls,
-    o.failureRateThreshold / 100,
-    o.slowCallRateThreshold / 100,
-    o.recoveryTimeout,
-    context.mode,
-    context.quorum,
-    context.leaseMs,
-    context.channel,
-    key,
-    judged.fingerprint,
-  ];
+/** A breaker as a sync script takes it: its three keys, its key (for messages), its window line and judged options. */
+export interface ScriptedBreaker {
+  readonly keys: readonly string[];
+  readonly key: string;
+  readonly line: string;
+  readonly judged: JudgedOptions;
+}
+
+/** The arguments of one sync script (scripts.ts, SYNC_SCRIPT) for `breakers`: the key count, the keys, the ARGV. */
+export function scriptArguments(context: SyncContext, breakers: readonly ScriptedBreaker[]): (string | number)[] {
+  const keys: string[] = [];
+  const args: (string | number)[] = [context.nodeId, context.mode, context.quorum, context.leaseMs, context.channel];
+  for (const { keys: own, key, line, judged } of breakers) {
+    keys.push(...own);
+    args.push(key, `${line} ${judged.scriptOptions}`);
+  }
+  return [keys.length, ...keys, ...args];
 }

@@ -25,13 +25,13 @@ const RATE_LIMITED = {
 
 const port = await freePort();
 const redisUrl = `redis://127.0.0.1:${port}`;
-const redis = spawn(
-  'redis-server',
-  ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
+// Another server that speaks Redis's protocol and takes its flags: BREAKWATER_REDIS_SERVER=valkey-server.
+const server = process.env.BREAKWATER_REDIS_SERVER || 'redis-server';
+const redis = spawn(server, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 redis.on('error', () => {
-  console.error('bench:cluster needs redis-server (Debian: apt-get install redis-server)');
+  console.error(`bench:cluster needs ${server} (Debian: apt-get install redis-server)`);
   process.exit(2);
 });
 await new Promise((resolve) =>

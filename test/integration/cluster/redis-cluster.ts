@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RedisServer } from './redis-server';
+import { CLI, RedisServer } from './redis-server';
 
 /** A real Redis Cluster of three masters on 127.0.0.1 (redis-server in cluster mode, made with redis-cli --cluster create). */
 export class RedisCluster {
@@ -30,7 +30,7 @@ export class RedisCluster {
       ),
     );
     const create = spawnSync(
-      'redis-cli',
+      CLI,
       [
         '--cluster',
         'create',
@@ -41,11 +41,11 @@ export class RedisCluster {
       ],
       { encoding: 'utf8', timeout: 60_000 },
     );
-    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
+    if (create.status !== 0) throw new Error(`${CLI} --cluster create failed: ${create.stdout}${create.stderr}`);
     // The masters agree on the slots a moment after: wait until every one says the cluster is ok.
     for (let i = 0; i < 500; i++) {
       const ok = servers.every((server) =>
-        spawnSync('redis-cli', ['-p', String(server.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes(
+        spawnSync(CLI, ['-p', String(server.port), 'cluster', 'info'], { encoding: 'utf8' }).stdout.includes(
           'cluster_state:ok',
         ),
       );

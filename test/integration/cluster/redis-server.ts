@@ -1,7 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 
-/** A real redis-server on 127.0.0.1 and a free port, without persistence. */
+/**
+ * The server binary the cluster tests run: redis-server (Debian's package), or another that
+ * speaks its protocol and takes its flags, such as Valkey's: BREAKWATER_REDIS_SERVER=valkey-server.
+ */
+export const SERVER = process.env.BREAKWATER_REDIS_SERVER || 'redis-server';
+/** Its command-line client, for creating a Redis Cluster: BREAKWATER_REDIS_CLI=valkey-cli. */
+export const CLI = process.env.BREAKWATER_REDIS_CLI || 'redis-cli';
+
+/** A real redis-server (or SERVER) on 127.0.0.1 and a free port, without persistence. */
 export class RedisServer {
   private process: ChildProcess | undefined;
 
@@ -29,7 +37,7 @@ export class RedisServer {
   /** (Re)starts it on the same port; resolves once it accepts connections. */
   restart(): Promise<void> {
     const child = spawn(
-      'redis-server',
+      SERVER,
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.extraArguments],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,9 +51,9 @@ export class RedisServer {
         if (out.includes('Ready to accept connections')) resolve();
       });
       child.on('error', (error) =>
-        reject(new Error(`cannot start redis-server (${error.message}): install it with apt-get install redis-server`)),
+        reject(new Error(`cannot start ${SERVER} (${error.message}): install it with apt-get install redis-server`)),
       );
-      child.on('exit', (code) => reject(new Error(`redis-server exited ${code}: ${out}`)));
+      child.on('exit', (code) => reject(new Error(`${SERVER} exited ${code}: ${out}`)));
     });
   }
 

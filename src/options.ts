@@ -309,8 +309,10 @@ export function profileWithConfig(
   config: Float64Array,
 ): { profile: Readonly<BreakerProfile>; differences: string[] } {
   // Rates round-trip through /100 and *100: compare the records, not the floats, to decide.
-  if (coreConfig(profile).every((value, i) => value === config[i])) return { profile, differences: [] };
+  const asked = coreConfig(profile);
+  if (asked.every((value, i) => value === config[i])) return { profile, differences: [] };
   const rules = decodeConfig(config);
+  const own = decodeConfig(asked);
   const kept: Readonly<BreakerProfile> = Object.freeze({
     ...profile,
     slidingWindowType: rules.windowType,
@@ -318,8 +320,10 @@ export function profileWithConfig(
     slidingWindowSize: rules.windowSize,
     failureThreshold: rules.failureThreshold,
     minimumCalls: rules.minimumCalls,
-    failureRateThreshold: rules.failureRate * 100,
-    slowCallRateThreshold: rules.slowCallRate * 100,
+    failureRateThreshold:
+      rules.failureRate === own.failureRate ? profile.failureRateThreshold : percentOf(rules.failureRate),
+    slowCallRateThreshold:
+      rules.slowCallRate === own.slowCallRate ? profile.slowCallRateThreshold : percentOf(rules.slowCallRate),
     slowCallDuration: rules.slowCallDurationMs,
     recoveryTimeout: rules.recoveryTimeoutMs,
     maxRecoveryTimeout: rules.maxRecoveryTimeoutMs,
@@ -336,6 +340,12 @@ export function profileWithConfig(
     }
   }
   return { profile: kept, differences };
+}
+
+/** A rate of the core's record as the percentage it was given as: 0.55 is 55, not 55.00000000000001. */
+function percentOf(fraction: number): number {
+  const short = Number((fraction * 100).toPrecision(12));
+  return short / 100 === fraction ? short : fraction * 100;
 }
 
 /** The core's configure() record for resolved options. */

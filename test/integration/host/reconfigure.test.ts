@@ -43,11 +43,12 @@ describe('a host breaker reconfigured in one process', () => {
       [dir],
     );
     await holder.printed;
-    breaker.reconfigure({ failureRateThreshold: 30, slowCallDuration: 1, slowCallRateThreshold: 100 });
+    // 29: a rate whose record (0.29) times 100 is 28.999999999999996; the options must say 29.
+    breaker.reconfigure({ failureRateThreshold: 29, slowCallDuration: 1, slowCallRateThreshold: 100 });
     const [attached, followed] = (await holder.done).trim().split('\n');
     expect(attached).toBe('attached');
     expect(JSON.parse(followed)).toEqual({
-      failureRateThreshold: 30,
+      failureRateThreshold: 29,
       slowCallRateThreshold: 100,
       slowCalls: 1,
       tuning: ['host'],
@@ -63,11 +64,11 @@ describe('a host breaker reconfigured in one process', () => {
       [dir],
     );
     const joined = JSON.parse(joiner.trim());
-    // 4 failures in 10 calls: 40%, which trips the breaker at 30% (not at the 50% asked).
-    expect(joined.failureRateThreshold).toBe(30);
+    // 4 failures in 10 calls: 40%, which trips the breaker at 29% (not at the 50% asked).
+    expect(joined.failureRateThreshold).toBe(29);
     expect(joined.state).toBe('open');
     expect(joined.warnings).toHaveLength(1);
-    expect(joined.warnings[0]).toContain('failureRateThreshold 30 (asked 50)');
+    expect(joined.warnings[0]).toContain('failureRateThreshold 29 (asked 50)');
     await registry.shutdown();
   });
 });

@@ -392,7 +392,9 @@ export abstract class SlotBinding implements Ticking {
     if (this.tally.generation !== this.admitGeneration) this.startGeneration(this.admitGeneration);
     if (!this.ticking) this.joinTick();
     // Without a lane of its own (more threads than lanes) a thread records every call through the core.
-    const untimed = this.profile.slowCallDuration === 0 && !this.has('success') && this.ref.lane >= 0;
+    // The slot, not this view's options, says whether calls are timed: another view (a worker's, another
+    // process's) may have turned a slow-call rule on, and this view's sampled calls bring it here.
+    const untimed = !this.ref.arena.timesCalls(this.ref.slot) && !this.has('success') && this.ref.lane >= 0;
     if (this.shedShare > 0) {
       // Every call asks admit(), which sheds its share.
       this.admitWord = this.syncWord = this.asyncWord = NO_FAST_PATH;

@@ -175,6 +175,15 @@ export class Arena {
     return Atomics.load(this.words, this.epochIndex(slot)) >>> 0;
   }
 
+  /**
+   * Whether the slot counts slow calls (a slowCallDuration is set), as any view of it, in any
+   * thread or process, configured it last: a call through it must then be timed.
+   */
+  timesCalls(slot: number): boolean {
+    const at = this.stateIndex(slot) + (Slot.slowCallDurationUs >> 2);
+    return (Atomics.load(this.words, at) | Atomics.load(this.words, at + 1)) !== 0;
+  }
+
   /** Float64 index of a slot's lane `lane` in `lanes`. */
   laneIndex(slot: number, lane: number): number {
     return ((HEADER_BYTES + slot * this.slotBytes + Slot.lanes) >> 3) + lane;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CircuitBreaker } from '../../src';
 import { assertCore, fail, manualBreaker, succeed } from './helpers';
 
 describe('reconfigure', () => {
@@ -13,6 +14,18 @@ describe('reconfigure', () => {
     fail(breaker);
     expect(breaker.getState()).toBe('open');
     expect(breaker.getMetrics()).toMatchObject({ successes: 4, failures: 3, opens: 1 });
+  });
+
+  it('a view attached from a handle times its calls once another view turns a slow-call rule on', () => {
+    const { breaker, clock } = manualBreaker({ failureThreshold: 0 });
+    succeed(breaker);
+    const view = CircuitBreaker.fromHandle(breaker.handle); // as a worker holds it
+    view.executeSync(() => 1); // no slow-call rule: the view's fast path counts calls untimed
+    breaker.reconfigure({ slowCallDuration: 5, slowCallRateThreshold: 0 }); // counted, never trips
+    for (let i = 0; i < 600; i++) view.executeSync(() => clock.advance(10)); // every call takes 10 ms
+    // A sampled call (one in 256) takes the slow path and reads the slot's rule; from then on
+    // every call is timed. Before, the view kept its own options: 2 of 600 counted slow.
+    expect(breaker.getMetrics().slowCalls).toBeGreaterThanOrEqual(600 - 256);
   });
 
   it('a longer recovery timeout applies to the next open period', () => {

@@ -16,7 +16,8 @@ const BREAKER = {
   minimumCalls: 12,
   failureRateThreshold: 50,
   failureThreshold: 0,
-  recoveryTimeout: 3000,
+  // Past payments' return (10 s) from an opening at about 7 s: the probe finds it up and closes every node.
+  recoveryTimeout: 5000,
   timeout: 1000,
 };
 const NODES = 3;

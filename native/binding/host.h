@@ -99,7 +99,8 @@ inline napi_value HostEntry(napi_env env, napi_callback_info info) {
   const char* key = nullptr;
   uint32_t length = 0;
   napi_value result;
-  if (index < 0 || !arena->entryAt(uint32_t(index), key, length, *reinterpret_cast<double(*)[kConfigFieldCount]>(out))) {
+  auto& config = *reinterpret_cast<double(*)[kConfigFieldCount]>(out);
+  if (index < 0 || !arena->entryAt(uint32_t(index), key, length, config)) {
     napi_get_null(env, &result);
     return result;
   }

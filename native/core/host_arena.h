@@ -68,7 +68,8 @@ struct DirectoryEntry {
   char key[kMaxKeyBytes];
 };
 static_assert(sizeof(DirectoryEntry) == kEntryBytes && offsetof(DirectoryEntry, keyBytes) == 16 &&
-                  offsetof(DirectoryEntry, configVersion) == 24 && offsetof(DirectoryEntry, config) == 32 && offsetof(DirectoryEntry, key) == 160,
+                  offsetof(DirectoryEntry, configVersion) == 24 && offsetof(DirectoryEntry, config) == 32 &&
+                  offsetof(DirectoryEntry, key) == 160,
               "LAYOUT.md \"Host arenas\" gives these offsets");
 static_assert(kConfigFieldCount <= 16);
 
@@ -183,7 +184,8 @@ class HostArena {
     uint64_t word = atomic(entry.configVersion).load(kAcquire);
     for (uint32_t waited = 0;;) {
       if ((word & 1) == 0 || writerGone(word, waited)) {
-        if (atomic(entry.configVersion).compare_exchange_weak(word, (pid << 32) | uint32_t(word | 1), kAcqRel, kAcquire)) break;
+        const uint64_t mine = (pid << 32) | uint32_t(word | 1);
+        if (atomic(entry.configVersion).compare_exchange_weak(word, mine, kAcqRel, kAcquire)) break;
         continue;
       }
       pause50us();

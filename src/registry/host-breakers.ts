@@ -2,7 +2,6 @@ import { CircuitBreaker } from '../breaker';
 import { HostArena } from '../core/host-arena';
 import { slotRef } from '../core/pool';
 import { coreConfig, profileWithConfig, resolveName, resolveProfile, type CircuitBreakerOptions } from '../options';
-import type { Entry } from './entry';
 
 /** The most bytes of UTF-8 a host arena's directory keeps of `kind\0name`. */
 const MAX_KEY_BYTES = 224;
@@ -11,8 +10,8 @@ const MAX_KEY_BYTES = 224;
  * The breaker `key` names in a host arena, as a view of its slot: made there with `options` when
  * no process named it before; otherwise it keeps the rules a process last configured it with (the
  * core's state is one for every process), with a warning naming what this process asked for
- * differently (unless `adopting`: it asked for nothing). Its timeout, fallback, error filter and labels are this
- * process's own.
+ * differently (unless `adopting`: it asked for nothing). Its timeout, fallback, error filter and
+ * labels are this process's own.
  */
 export function hostBreaker(
   host: HostArena,
@@ -64,51 +63,4 @@ function versionOf(host: HostArena, slot: number): number {
   const out = new Float64Array(1);
   host.configVersions(Int32Array.of(slot), out);
   return out[0];
-}
-
-/**
- * Keeps a registry's host breakers on the rules the host last configured them with: a
- * reconfigure() (or a tuner) in any process changes the shared slot, and each tick one crossing
- * reads every view's config version, so a view whose slot was configured elsewhere takes the new
- * record (its options, its fast paths and the features read from them follow within a tick).
- */
-export class HostViews {
-  private readonly views = new Map<Entry, HostPlacement>();
-  private slots = new Int32Array(0);
-  private versions = new Float64Array(0);
-
-  constructor(private readonly host: HostArena) {}
-
-  add(entry: Entry, placement: HostPlacement): void {
-    this.views.set(entry, placement);
-  }
-
-  drop(entry: Entry): void {
-    this.views.delete(entry);
-  }
-
-  /** Brings every view whose slot another process configured since up to its record. */
-  follow(): void {
-    if (this.views.size === 0) return;
-    if (this.slots.length !== this.views.size) {
-      this.slots = new Int32Array(this.views.size);
-      this.versions = new Float64Array(this.views.size);
-    }
-    let i = 0;
-    for (const placement of this.views.values()) this.slots[i++] = placement.slot;
-    this.host.configVersions(this.slots, this.versions);
-    i = 0;
-    for (const [entry, placement] of this.views) {
-      const version = this.versions[i++];
-      // Odd: a write is under way; the next tick reads it whole.
-      if (version === placement.version || version % 2 === 1) continue;
-      placement.version = version;
-      entry.tuningCause = { source: 'host', reason: `configured by a process of host arena ${this.host.path}` };
-      try {
-        entry.breaker.followConfig(this.host.configOf(placement.slot));
-      } finally {
-        entry.tuningCause = undefined;
-      }
-    }
-  }
 }

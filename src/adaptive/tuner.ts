@@ -199,7 +199,7 @@ export class AdaptiveTuner {
    */
   step(): TuningChange[] {
     const host = this.registry.hostArena;
-    const moves = host === undefined || host.holdSyncLease(3 * this.options.retrainingInterval);
+    const moves = host === undefined || host.holdControlLease(3 * this.options.retrainingInterval);
     const changes: TuningChange[] = [];
     for (const entry of this.registry.entries()) {
       if (!this.tunes(entry) || !entry.breaker.active) continue;

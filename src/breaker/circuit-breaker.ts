@@ -9,6 +9,7 @@ import { readMetrics, type BreakerMetrics } from '../metrics';
 import {
   coreConfig,
   profileWithConfig,
+  type BreakerProfile,
   resolveName,
   resolveProfile,
   type CircuitBreakerOptions,
@@ -336,18 +337,13 @@ export class CircuitBreaker extends SyncCalls {
    */
   reconfigure(changes: ReconfigurableOptions): void {
     if (this.disposed) throw this.disposedError();
-    const before = this.options;
     const profile = reconfiguredProfile(this.name, this.profile, changes, this.ref?.arena.maxBuckets ?? Infinity);
-    this.profile = profile;
-    this.resolvedOptions = undefined;
-    if (this.ref !== undefined) {
+    this.takeProfile(profile, () => {
+      if (this.ref === undefined) return;
       this.flush();
       core.configure(this.ref.arenaId, this.ref.slot, coreConfig(profile));
       this.afterOperation();
-    }
-    const after = this.options;
-    this.emit('reconfigure', { before, after });
-    this.observer?.reconfigured(this, before, after);
+    });
   }
 
   /**
@@ -358,11 +354,15 @@ export class CircuitBreaker extends SyncCalls {
   followConfig(config: Float64Array): void {
     if (this.disposed) return;
     const { profile } = profileWithConfig(this.profile, config);
-    if (profile === this.profile) return;
+    if (profile !== this.profile) this.takeProfile(profile, () => this.refresh());
+  }
+
+  /** Puts `profile` in force (`apply` brings the core and the fast paths to it) and says so: a 'reconfigure' event. */
+  private takeProfile(profile: Readonly<BreakerProfile>, apply: () => void): void {
     const before = this.options;
     this.profile = profile;
     this.resolvedOptions = undefined;
-    this.refresh();
+    apply();
     const after = this.options;
     this.emit('reconfigure', { before, after });
     this.observer?.reconfigured(this, before, after);

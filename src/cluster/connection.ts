@@ -205,7 +205,7 @@ export class ClusterConnection {
   private async sync(): Promise<void> {
     if (this.closed) return;
     if (this.host !== undefined) {
-      this.syncing = this.host.holdSyncLease(Math.max(1000, 4 * this.options.syncIntervalMs));
+      this.syncing = this.host.holdControlLease(Math.max(1000, 4 * this.options.syncIntervalMs));
       if (!this.syncing) return;
       this.registry.adoptHostBreakers(); // the host's breakers, whichever process named them
     }

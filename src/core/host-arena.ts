@@ -134,7 +134,7 @@ export class HostArena {
    * and tunes the host's breakers), renewing its lease: a process takes it when no live process
    * renewed it within `staleMs`.
    */
-  holdSyncLease(staleMs: number): boolean {
+  holdControlLease(staleMs: number): boolean {
     return this.binding.hostSyncLease(this.id, staleMs) === 1;
   }
 

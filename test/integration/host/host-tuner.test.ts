@@ -18,7 +18,7 @@ describe('the adaptive tuner on a host arena', () => {
       `
         const { Registry } = require(${JSON.stringify(ENTRY)});
         const registry = new Registry({ host: { name: 'tuned', directory: process.argv.at(-1) } });
-        console.log(registry.hostArena.holdSyncLease(600000) ? 'holding' : 'not holding');
+        console.log(registry.hostArena.holdControlLease(600000) ? 'holding' : 'not holding');
         setInterval(() => {}, 1000);
       `,
       [dir],

@@ -128,9 +128,9 @@ export class EarlyWarning {
     this.rounds++;
     // Scoring may take a thread's while (onnxruntime): a breaker removed meanwhile, or removed and
     // made again under its name, is skipped, never acted on or given another breaker's score.
-    const current = (entry: RegisteredBreaker) =>
-      entry.breaker.active && this.registry.get(entry.kind, entry.name) === entry.breaker;
-    return entries.flatMap((entry, i) => (current(entry) ? [this.act(entry, probabilities[i], rows, i)] : []));
+    return entries.flatMap((entry, i) =>
+      this.registry.holds(entry.kind, entry.name, entry.breaker) ? [this.act(entry, probabilities[i], rows, i)] : [],
+    );
   }
 
   /** Stops scoring; breakers already pre-opened recover as usual. */

@@ -244,6 +244,8 @@ export class ClusterConnection {
       if (this.syncs > 1) this.emit({ type: 'restored', reason: 'a sync succeeded again' });
     }
     batch.forEach(({ tracked, breaker, line }, i) => {
+      // Removed while the sync was in flight: a breaker made again under its name syncs next time.
+      if (!this.registry.holds(tracked.kind, tracked.name, breaker)) return;
       const reply = results[i][1];
       tracked.pushed = line;
       const [open, remainingMs, epoch, probe, , , , , optionsDiffer] = reply as number[];

@@ -159,6 +159,14 @@ export class Registry implements Ticking {
     return this.byKey.get(breakerKey(kind, name))?.breaker;
   }
 
+  /**
+   * Whether `breaker` is still the one registered under its kind and name: work that awaited (a
+   * scoring round, a cluster sync) skips a breaker removed meanwhile, or removed and made again.
+   */
+  holds(kind: BreakerKind, name: string, breaker: CircuitBreaker): boolean {
+    return this.byKey.get(breakerKey(kind, name))?.breaker === breaker;
+  }
+
   /** Disposes the breaker and forgets it; returns whether it was there. */
   remove(kind: BreakerKind, name: string): boolean {
     const entry = this.byKey.get(breakerKey(kind, name));

@@ -29,6 +29,46 @@ describe('a cluster connection over its life', () => {
     }
   });
 
+  it('skips a breaker removed while its sync was in flight, and applies the rest of the batch', async () => {
+    const options = { minimumCalls: 4, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
+    const cluster = { namespace: 'removed-in-flight', syncIntervalMs: 100 };
+    const [clockA, clockB] = [new ManualClock(), new ManualClock()];
+    const [registryA, registryB] = [new Registry({ clock: clockA }), new Registry({ clock: clockB })];
+    const client = new Redis(redis().url);
+    const nodeA = connectCluster(registryA, { ...cluster, redis: client });
+    const nodeB = connectCluster(registryB, { ...cluster, redis: redis().url });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    const fail = (): never => {
+      throw new Error('down');
+    };
+    try {
+      await Promise.all([nodeA.ready, nodeB.ready]);
+      for (const registry of [registryB, registryA]) {
+        for (const name of ['gone', 'kept']) {
+          const breaker = registry.getOrCreate('endpoint', name, options);
+          for (let i = 0; i < 2; i++) expect(() => breaker.executeSync(fail)).toThrow('down');
+        }
+      }
+      await clockB.runFor(100); // the cluster holds B's two failures of each
+      clockA.advance(100); // A's sync adds its two: its script opens both for the cluster, and the reply is on its way
+      registryA.remove('endpoint', 'gone');
+      await client.ping(); // the sync's reply came before this one, on the same connection
+      await new Promise((resolve) => setImmediate(resolve));
+      // Before, the reply met the removed breaker first: the sync threw there (a process warning),
+      // leaving the rest of the batch's replies unapplied.
+      expect(warnings).toEqual([]);
+      expect(registryA.get('endpoint', 'kept')?.getState()).toBe('open');
+      expect(nodeA.status.connected).toBe(true);
+    } finally {
+      process.off('warning', onWarning);
+      await Promise.all([nodeA.close(), nodeB.close()]);
+      client.disconnect();
+      await Promise.all([registryA.shutdown(), registryB.shutdown()]);
+    }
+  });
+
   it('applies nothing a sync in flight at close() brings back, on a client of the caller', async () => {
     const options = { minimumCalls: 4, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
     const cluster = { namespace: 'close', syncIntervalMs: 100 };

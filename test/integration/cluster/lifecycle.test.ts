@@ -8,6 +8,35 @@ import { useCluster } from './harness';
 
 const { redis } = useCluster();
 
+const TWO_FAILURES_OF_FOUR = {
+  minimumCalls: 4,
+  failureRateThreshold: 50,
+  failureThreshold: 0,
+  recoveryTimeout: 60_000,
+};
+const down = (): never => {
+  throw new Error('down');
+};
+
+/**
+ * Two nodes on manual clocks syncing every 100 ms: A on a client of the caller's (whose PING
+ * after a sync says the sync's reply has come), B on its own. `end()` closes both and their registries.
+ */
+function twoNodes(namespace: string) {
+  const cluster = { namespace, syncIntervalMs: 100 };
+  const [clockA, clockB] = [new ManualClock(), new ManualClock()];
+  const [registryA, registryB] = [new Registry({ clock: clockA }), new Registry({ clock: clockB })];
+  const client = new Redis(redis().url);
+  const nodeA = connectCluster(registryA, { ...cluster, redis: client });
+  const nodeB = connectCluster(registryB, { ...cluster, redis: redis().url });
+  const end = async (): Promise<void> => {
+    await Promise.all([nodeA.close(), nodeB.close()]);
+    client.disconnect();
+    await Promise.all([registryA.shutdown(), registryB.shutdown()]);
+  };
+  return { clockA, clockB, registryA, registryB, client, nodeA, nodeB, end };
+}
+
 describe('a cluster connection over its life', () => {
   it('forgets a removed breaker at its next sync, so passing names leave nothing behind', async () => {
     const clock = new ManualClock();
@@ -30,25 +59,16 @@ describe('a cluster connection over its life', () => {
   });
 
   it('skips a breaker removed while its sync was in flight, and applies the rest of the batch', async () => {
-    const options = { minimumCalls: 4, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
-    const cluster = { namespace: 'removed-in-flight', syncIntervalMs: 100 };
-    const [clockA, clockB] = [new ManualClock(), new ManualClock()];
-    const [registryA, registryB] = [new Registry({ clock: clockA }), new Registry({ clock: clockB })];
-    const client = new Redis(redis().url);
-    const nodeA = connectCluster(registryA, { ...cluster, redis: client });
-    const nodeB = connectCluster(registryB, { ...cluster, redis: redis().url });
+    const { clockA, clockB, registryA, registryB, client, nodeA, nodeB, end } = twoNodes('removed-in-flight');
     const warnings: string[] = [];
     const onWarning = (warning: Error): void => void warnings.push(warning.message);
     process.on('warning', onWarning);
-    const fail = (): never => {
-      throw new Error('down');
-    };
     try {
       await Promise.all([nodeA.ready, nodeB.ready]);
       for (const registry of [registryB, registryA]) {
         for (const name of ['gone', 'kept']) {
-          const breaker = registry.getOrCreate('endpoint', name, options);
-          for (let i = 0; i < 2; i++) expect(() => breaker.executeSync(fail)).toThrow('down');
+          const breaker = registry.getOrCreate('endpoint', name, TWO_FAILURES_OF_FOUR);
+          for (let i = 0; i < 2; i++) expect(() => breaker.executeSync(down)).toThrow('down');
         }
       }
       await clockB.runFor(100); // the cluster holds B's two failures of each
@@ -63,31 +83,20 @@ describe('a cluster connection over its life', () => {
       expect(nodeA.status.connected).toBe(true);
     } finally {
       process.off('warning', onWarning);
-      await Promise.all([nodeA.close(), nodeB.close()]);
-      client.disconnect();
-      await Promise.all([registryA.shutdown(), registryB.shutdown()]);
+      await end();
     }
   });
 
   it('applies nothing a sync in flight at close() brings back, on a client of the caller', async () => {
-    const options = { minimumCalls: 4, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
-    const cluster = { namespace: 'close', syncIntervalMs: 100 };
-    const [clockA, clockB] = [new ManualClock(), new ManualClock()];
-    const [registryA, registryB] = [new Registry({ clock: clockA }), new Registry({ clock: clockB })];
-    const client = new Redis(redis().url);
-    const nodeA = connectCluster(registryA, { ...cluster, redis: client });
-    const nodeB = connectCluster(registryB, { ...cluster, redis: redis().url });
-    const breakerA = registryA.getOrCreate('endpoint', 'db', options);
+    const { clockA, clockB, registryA, registryB, client, nodeA, nodeB, end } = twoNodes('close');
+    const breakerA = registryA.getOrCreate('endpoint', 'db', TWO_FAILURES_OF_FOUR);
     const moves: string[] = [];
     breakerA.on('stateChange', (change) => moves.push(`${change.to}:${change.reason}`));
     try {
       await Promise.all([nodeA.ready, nodeB.ready]);
-      const fail = (): never => {
-        throw new Error('down');
-      };
       for (const registry of [registryA, registryB]) {
-        const breaker = registry.getOrCreate('endpoint', 'db', options);
-        for (let i = 0; i < 2; i++) expect(() => breaker.executeSync(fail)).toThrow('down');
+        const breaker = registry.getOrCreate('endpoint', 'db', TWO_FAILURES_OF_FOUR);
+        for (let i = 0; i < 2; i++) expect(() => breaker.executeSync(down)).toThrow('down');
       }
       await clockB.runFor(100); // the cluster holds B's two failures
       clockA.advance(100); // A's sync adds its two: its script opens the cluster, and the reply is on its way
@@ -97,11 +106,7 @@ describe('a cluster connection over its life', () => {
       // Before, the reply held A open for the cluster after close(), and nothing would release it.
       expect(moves).toEqual([]);
     } finally {
-      await nodeA.close();
-      await nodeB.close();
-      client.disconnect();
-      await registryA.shutdown();
-      await registryB.shutdown();
+      await end();
     }
   });
 

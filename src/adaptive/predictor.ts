@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { CORE_FEATURES } from '../features/core-features';
 import { featureListMismatch, validateFeatureList, type FeatureList } from '../features/feature-list';
 import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
 import { exportTensorised } from './onnx/export-tensorised';
@@ -18,8 +19,11 @@ export type ExecutionProvider = 'cpu' | 'cuda' | 'typescript';
 const PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda', 'typescript'];
 
 export interface PredictorOptions {
-  /** The layout of the rows the caller will score; it must equal the model's own feature list. */
-  readonly featureList: FeatureList;
+  /**
+   * The layout of the rows the caller will score; it must equal the model's own feature list.
+   * Default CORE_FEATURES, the rows the early warning scores.
+   */
+  readonly featureList?: FeatureList;
   /**
    * Providers in order of preference, each tried until one runs the model. Default `['cpu']`.
    * `'cuda'` runs the tensorised form of the model on the GPU; onnxruntime throws when the CUDA
@@ -72,10 +76,12 @@ export class Predictor {
    * or foreign file, a FeatureListMismatchError when the model was trained on other features, and
    * an error naming onnxruntime-node when that optional package is needed and not installed.
    */
-  static async load(model: string | Uint8Array, options: PredictorOptions): Promise<Predictor> {
+  static async load(model: string | Uint8Array, options: PredictorOptions = {}): Promise<Predictor> {
     if (typeof options !== 'object' || options === null)
-      throw new TypeError('breakwater/adaptive: Predictor.load needs options { featureList, executionProviders? }');
-    const callerList = validateFeatureList(options.featureList, 'options.featureList');
+      throw new TypeError(
+        'breakwater/adaptive: Predictor.load takes options { featureList?, executionProviders?, intraOpThreads? }',
+      );
+    const callerList = validateFeatureList(options.featureList ?? CORE_FEATURES, 'options.featureList');
     const providers = validateProviders(options.executionProviders);
     const threads = options.intraOpThreads;
     if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))

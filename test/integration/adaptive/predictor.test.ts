@@ -13,6 +13,8 @@ import { ModelFileError } from '../../../src/adaptive/errors/ModelFileError';
 import { modelProtoType } from '../../../src/adaptive/onnx/schema';
 import { loadOnnxRuntime } from '../../../src/adaptive/onnxruntime';
 import { Predictor } from '../../../src/adaptive/predictor';
+import { defaultModelPath } from '../../../src/adaptive/default-model';
+import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/features/core-features';
 import { chunkRows } from '../../../src/adaptive/scorers';
 import { FEATURES, buildAdaptiveBundle, syntheticSet } from './helpers';
 
@@ -166,11 +168,23 @@ describe('Predictor refuses what it cannot score', () => {
     await expect(Predictor.load(hole, walker)).rejects.toThrow(/hole.onnx: tree 0 has no node 1 \(node ids skip it\)/);
   });
 
+  it("the shipped model with no options: the early warning's rows, on the CPU", async () => {
+    const predictor = await Predictor.load(defaultModelPath());
+    expect(predictor.featureList).toEqual(CORE_FEATURES);
+    expect(predictor.executionProvider).toBe('cpu');
+    const [probability] = await predictor.score(new Float32Array(CORE_FEATURE_COUNT));
+    expect(probability).toBeGreaterThanOrEqual(0);
+    expect(probability).toBeLessThanOrEqual(1);
+    await predictor.close();
+  });
+
   it('bad options and bad rows', async () => {
-    await expect(Predictor.load(treeFile, undefined as never)).rejects.toThrow(/Predictor.load needs options/);
-    await expect(Predictor.load(treeFile, { featureList: undefined as never })).rejects.toThrow(
+    await expect(Predictor.load(treeFile, null as never)).rejects.toThrow(/Predictor.load takes options/);
+    await expect(Predictor.load(treeFile, { featureList: 'core' as never })).rejects.toThrow(
       /options.featureList must be an object/,
     );
+    // Without a featureList the rows are the early warning's: a model of other features is refused.
+    await expect(Predictor.load(treeFile)).rejects.toThrow(FeatureListMismatchError);
     await expect(
       Predictor.load(treeFile, { featureList: FEATURES, executionProviders: ['tpu' as never] }),
     ).rejects.toThrow(/unknown provider "tpu" \(known: 'cpu', 'cuda', 'typescript'\)/);

@@ -1,5 +1,6 @@
 import type { Disposer } from '../events';
 import type { Registry, RegisteredBreaker } from '../registry/registry';
+import { breakerKey } from '../registry/breaker-key';
 import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../features/core-features';
 import { featureListMismatch, type FeatureList } from '../features/feature-list';
 import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
@@ -63,6 +64,7 @@ export class EarlyWarning {
   private readonly latched = new Set<string>();
   private readonly recorded = new Map<string, number>();
   private readonly stopTask: Disposer;
+  private readonly stopForgetting: Disposer;
   /** Rounds scored, breakers pre-opened: for reports. */
   rounds = 0;
   preOpens = 0;
@@ -109,6 +111,10 @@ export class EarlyWarning {
       preOpenMs: options.preOpenMs === undefined ? undefined : integerOption('preOpenMs', options.preOpenMs, 0, 0),
       kinds: kindsOption(options.kinds),
     };
+    this.stopForgetting = registry.onRemoved(({ kind, name }) => {
+      this.latched.delete(breakerKey(kind, name));
+      this.recorded.delete(breakerKey(kind, name));
+    });
     this.stopTask = registry.schedule('early-warning', this.options.everyMs, (now) =>
       this.step(now).then(() => undefined),
     );
@@ -136,11 +142,12 @@ export class EarlyWarning {
   /** Stops scoring; breakers already pre-opened recover as usual. */
   stop(): void {
     this.stopTask();
+    this.stopForgetting();
   }
 
   private act(entry: RegisteredBreaker, probability: number, rows: Float32Array, row: number): Prediction {
     const { predictionThreshold, releaseThreshold, mode } = this.options;
-    const key = `${entry.kind}\u0000${entry.name}`;
+    const key = breakerKey(entry.kind, entry.name);
     const breaker = entry.breaker;
     const p = Math.min(1, Math.max(0, Number.isFinite(probability) ? probability : 0));
     const at = row * CORE_FEATURE_COUNT;

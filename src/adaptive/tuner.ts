@@ -1,6 +1,7 @@
 import type { Disposer } from '../events';
 import type { BreakerEvent } from '../registry/event';
 import type { Registry, RegisteredBreaker } from '../registry/registry';
+import { breakerKey } from '../registry/breaker-key';
 import { kindsOption } from './kinds-option';
 
 /** [min, max] a tuned value stays within. */
@@ -134,6 +135,7 @@ export class AdaptiveTuner {
   private readonly profiles = new Map<string, History>();
   private readonly episodes = new Map<string, Episode>();
   private readonly stopEvents: Disposer;
+  private readonly stopForgetting: Disposer;
   private readonly stopTask: Disposer;
 
   constructor(
@@ -188,6 +190,12 @@ export class AdaptiveTuner {
       probeShare,
     };
     this.stopEvents = registry.onEvent((event) => this.observe(event));
+    this.stopForgetting = registry.onRemoved(({ kind, name }) => {
+      const key = breakerKey(kind, name);
+      this.histories.delete(key);
+      this.floors.delete(key);
+      this.episodes.delete(key);
+    });
     this.stopTask = registry.schedule('adaptive-tuner', retrainingInterval, () => void this.step());
   }
 
@@ -225,6 +233,7 @@ export class AdaptiveTuner {
   stop(): void {
     this.stopEvents();
     this.stopTask();
+    this.stopForgetting();
   }
 
   private tunes(entry: RegisteredBreaker): boolean {
@@ -234,7 +243,7 @@ export class AdaptiveTuner {
   /** Follows transitions to measure recovery episodes: trip -> (reopens) -> close. */
   private observe(event: BreakerEvent): void {
     if (event.event_type !== 'transition' || event.detail === null) return;
-    const key = `${event.kind}\u0000${event.breaker}`;
+    const key = breakerKey(event.kind, event.breaker);
     const { from, to } = event.detail as { from: string; to: string };
     if (from === 'closed' && to === 'open') this.episodes.set(key, { trippedAt: event.timestamp, rounds: 1 });
     else if (from === 'half-open' && to === 'open') {
@@ -377,9 +386,7 @@ function floorsOf(options: Floors): Floors {
   return { failureRateThreshold, failureThreshold, recoveryTimeout, halfOpenTimeout };
 }
 
-function keyOf(entry: RegisteredBreaker): string {
-  return `${entry.kind}\u0000${entry.name}`;
-}
+const keyOf = (entry: RegisteredBreaker): string => breakerKey(entry.kind, entry.name);
 
 const clamp = (value: number, min: number, max: number): number => Math.min(max, Math.max(min, value));
 const pct = (rate: number): string => `${(100 * rate).toFixed(2)}%`;

@@ -1,6 +1,6 @@
 import { CircuitBreaker, type ReconfigurableOptions } from '../breaker';
 import type { ManualClock } from '../clock';
-import type { Disposer } from '../events';
+import { Emitter, type Disposer } from '../events';
 import type { BreakerEvent, BreakerEventType, EventSink } from './event';
 import { EventLog } from './event-log';
 import type { RecentQuery } from './memory-ring';
@@ -60,6 +60,7 @@ export class Registry implements Ticking {
   private readonly summaryEveryMs: number;
   private readonly tasks = new ControlTasks();
   private lastSummaryAt: number;
+  private readonly removals = new Emitter<{ removed: { kind: BreakerKind; name: string } }>();
   private ticking = false;
   private closed = false;
 
@@ -165,6 +166,14 @@ export class Registry implements Ticking {
    */
   holds(kind: BreakerKind, name: string, breaker: CircuitBreaker): boolean {
     return this.byKey.get(breakerKey(kind, name))?.breaker === breaker;
+  }
+
+  /**
+   * Calls `listener` when a breaker leaves the registry (remove(), or disposed directly): the early
+   * warning and the tuner drop what they kept of it, so names that come and go leave nothing behind.
+   */
+  onRemoved(listener: (removed: { kind: BreakerKind; name: string }) => void): Disposer {
+    return this.removals.on('removed', listener);
   }
 
   /** Disposes the breaker and forgets it; returns whether it was there. */
@@ -331,8 +340,10 @@ export class Registry implements Ticking {
    */
   forget(entry: Entry): void {
     const key = breakerKey(entry.kind, entry.name);
-    if (this.byKey.get(key) === entry) this.byKey.delete(key);
     this.hostViews?.drop(entry);
+    if (this.byKey.get(key) !== entry) return;
+    this.byKey.delete(key);
+    this.removals.emit('removed', { kind: entry.kind, name: entry.name });
   }
 
   /** @internal */

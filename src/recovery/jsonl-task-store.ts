@@ -17,6 +17,12 @@ export interface JsonlTaskStoreOptions {
   durable?: boolean;
   /** Compact when the file holds this many records more than it has tasks. Default 10000; 0 = never. */
   compactAfter?: number;
+  /**
+   * Finished tasks (succeeded or escalated) a compaction keeps, the most recently updated; the
+   * older ones leave the file and memory, so a store of endless tasks stays bounded. Running tasks
+   * are always kept. Default Infinity: every task is kept.
+   */
+  keepFinished?: number;
 }
 
 /** One line of the file. `snapshot` lines are what compaction writes. */
@@ -38,6 +44,7 @@ export class JsonlTaskStore implements TaskStore {
   private fd: number | undefined;
   private readonly durable: boolean;
   private readonly compactAfter: number;
+  private readonly keepFinished: number;
   private lines = 0;
   /** Torn last lines ignored when the file was opened (0 or 1). */
   readonly tornLines: number;
@@ -57,8 +64,14 @@ export class JsonlTaskStore implements TaskStore {
       throw new RangeError(
         `breakwater/recovery: JsonlTaskStore option "compactAfter" must be an integer >= 0, got ${String(compactAfter)}`,
       );
+    const keepFinished = options.keepFinished ?? Number.POSITIVE_INFINITY;
+    if (!(keepFinished === Number.POSITIVE_INFINITY || (Number.isInteger(keepFinished) && keepFinished >= 0)))
+      throw new RangeError(
+        `breakwater/recovery: JsonlTaskStore option "keepFinished" must be an integer >= 0 or Infinity, got ${String(keepFinished)}`,
+      );
     this.durable = options.durable ?? true;
     this.compactAfter = compactAfter;
+    this.keepFinished = keepFinished;
     this.tornLines = this.replay();
     this.fd = this.openForAppend();
   }
@@ -118,7 +131,9 @@ export class JsonlTaskStore implements TaskStore {
 
   private compactNow(): void {
     const fd = this.requireOpen();
+    const dropped = this.finishedPastKeep();
     const text = [...this.records.values()]
+      .filter((record) => !dropped.has(record.id))
       .map((record) => JSON.stringify({ v: 1, type: 'snapshot', record } satisfies Line) + '\n')
       .join('');
     try {
@@ -130,10 +145,19 @@ export class JsonlTaskStore implements TaskStore {
         { cause: error },
       );
     }
+    for (const id of dropped) this.records.delete(id); // only once the file no longer holds them
     // The old descriptor points at the replaced file: appends must go to the new one.
     closeSync(fd);
     this.fd = this.openForAppend();
     this.lines = this.records.size;
+  }
+
+  /** The ids of the finished tasks past keepFinished, the least recently updated. */
+  private finishedPastKeep(): Set<string> {
+    if (this.keepFinished === Number.POSITIVE_INFINITY) return new Set();
+    const finished = [...this.records.values()].filter((record) => record.status !== 'running');
+    finished.sort((a, b) => b.updatedAt - a.updatedAt);
+    return new Set(finished.slice(this.keepFinished).map((record) => record.id));
   }
 
   private append(line: Line): void {

@@ -192,6 +192,36 @@ describe('JsonlTaskStore', () => {
     expect(JsonlTaskStore.open(file).get('only')!.checkpoint).toEqual({ i: 24 });
   });
 
+  it('keeps keepFinished finished tasks at a compaction, the latest, and every running one', async () => {
+    const file = join(tempDir(), 'tasks.jsonl');
+    const store = JsonlTaskStore.open(file, { durable: false, compactAfter: 20, keepFinished: 3 });
+    await store.update('still-running', { status: 'running', at: 0 });
+    for (let i = 1; i <= 40; i++) {
+      await store.update(`t${i}`, { status: 'running', at: 2 * i });
+      await store.update(`t${i}`, { status: i % 2 === 0 ? 'succeeded' : 'escalated', at: 2 * i + 1 });
+    }
+    // Compactions ran by themselves: memory and the file hold what the last one kept, and what came after.
+    expect(store.all().length).toBeLessThan(20);
+    await store.compact();
+    const kept = ['still-running', 't38', 't39', 't40'];
+    expect(
+      store
+        .all()
+        .map((record) => record.id)
+        .sort(),
+    ).toEqual(kept.sort());
+    await store.close();
+    expect(
+      JsonlTaskStore.open(file)
+        .all()
+        .map((record) => record.id)
+        .sort(),
+    ).toEqual(kept.sort());
+    expect(() => JsonlTaskStore.open(file, { keepFinished: -1 })).toThrow(
+      'option "keepFinished" must be an integer >= 0 or Infinity, got -1',
+    );
+  });
+
   it('names the task whose checkpoint is not JSON, and stores the JSON form of what it can', async () => {
     const file = join(tempDir(), 'tasks.jsonl');
     const store = JsonlTaskStore.open(file);

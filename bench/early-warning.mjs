@@ -44,6 +44,8 @@ const scoreRows = [
     tripsWarned: `${e.tripsWarned}/${e.trips}`,
     medianLeadS: e.medianLeadSeconds,
     falseAlarmsPerHourHealthy: falseAlarms.perHour,
+    // Whether any threshold would meet the precision target, and with what recall.
+    bestRecallAtPrecision80: a.bestRecallAtPrecision(rows.labels, scores, 0.8).recall,
   };
 });
 
@@ -123,7 +125,7 @@ const targets = [
   },
   {
     target: 'precision >= 0.80, recall >= 0.60 at the acting threshold',
-    measured: `${m.precision.toFixed(3)} / ${m.recall.toFixed(3)}`,
+    measured: `${m.precision.toFixed(3)} / ${m.recall.toFixed(3)} (at any threshold with precision >= 0.80, recall ${m.bestRecallAtPrecision80.toFixed(3)} at most)`,
     met: m.precision >= 0.8 && m.recall >= 0.6,
   },
   {

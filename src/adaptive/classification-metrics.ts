@@ -40,3 +40,36 @@ export function logLoss(labels: ArrayLike<number>, probabilities: ArrayLike<numb
   }
   return total / labels.length;
 }
+
+/**
+ * The largest recall any threshold reaches with precision at least `precision` (rows at or above
+ * the threshold are flagged), and the highest threshold that reaches it; recall 0 and threshold
+ * Infinity when no threshold keeps that precision. Whether a precision/recall target is within
+ * reach of a score at all, whatever threshold acts on it.
+ */
+export function bestRecallAtPrecision(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+  precision: number,
+): { recall: number; threshold: number } {
+  const n = labels.length;
+  if (scores.length !== n)
+    throw new RangeError(
+      `breakwater/adaptive: bestRecallAtPrecision needs one score per label, got ${scores.length} scores for ${n} labels`,
+    );
+  let positives = 0;
+  for (let i = 0; i < n; i++) positives += labels[i] === 1 ? 1 : 0;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  let best = { recall: 0, threshold: Number.POSITIVE_INFINITY };
+  let flagged = 0;
+  let caught = 0;
+  for (let k = 0; k < n; k++) {
+    flagged++;
+    if (labels[order[k]] === 1) caught++;
+    // A threshold flags every row of a tied score, so only the end of a run of ties is one.
+    if (k + 1 < n && scores[order[k + 1]] === scores[order[k]]) continue;
+    const recall = positives > 0 ? caught / positives : 0;
+    if (caught / flagged >= precision && recall > best.recall) best = { recall, threshold: scores[order[k]] };
+  }
+  return best;
+}

@@ -100,3 +100,27 @@ export function falseAlarmsPerHour(
   const hours = rows / 3600;
   return { alarms, hours, perHour: hours > 0 ? alarms / hours : 0 };
 }
+
+/**
+ * Per band of seconds to the trip (`edgesSeconds`, ascending: bands (0, e0], (e0, e1], ...), the
+ * positive rows in it and the share of them at or above `threshold`: how far ahead a score sees.
+ */
+export function recallByTimeToTrip(
+  data: TimedRows,
+  scores: ArrayLike<number>,
+  threshold: number,
+  edgesSeconds: readonly number[],
+): { fromSeconds: number; toSeconds: number; rows: number; recall: number }[] {
+  return edgesSeconds.map((to, band) => {
+    const from = band === 0 ? 0 : edgesSeconds[band - 1];
+    let rows = 0;
+    let warned = 0;
+    for (let i = 0; i < data.rowCount; i++) {
+      const toTrip = data.secondsToTrip[i];
+      if (data.labels[i] !== 1 || !(toTrip > from && toTrip <= to)) continue;
+      rows++;
+      if (scores[i] >= threshold) warned++;
+    }
+    return { fromSeconds: from, toSeconds: to, rows, recall: rows > 0 ? warned / rows : 0 };
+  });
+}

@@ -13,7 +13,7 @@ export type { GbdtModel, LeafNode, SplitNode, Tree, TreeNode, TrainingSummary } 
 export { predictProbabilities, predictRaw } from './gbdt/model';
 export type { RoundProgress, TrainHooks } from './gbdt/train';
 export { trainGbdt } from './gbdt/train';
-export { logLoss, rocAuc } from './classification-metrics';
+export { bestRecallAtPrecision, logLoss, rocAuc } from './classification-metrics';
 export type { ExportOptions } from './onnx/export-tree-ensemble';
 export { exportTreeEnsemble } from './onnx/export-tree-ensemble';
 export { exportTensorised } from './onnx/export-tensorised';
@@ -38,7 +38,7 @@ export { EarlyWarning } from './early-warning';
 export type { EarlyWarningOptions, Prediction, ScoringModel } from './early-warning';
 export { simulationTrainingData } from './simulation-data';
 export type { SimulationData, SimulationDataOptions } from './simulation-data';
-export { evaluateEarlyWarning, falseAlarmsPerHour } from './evaluate';
+export { evaluateEarlyWarning, falseAlarmsPerHour, recallByTimeToTrip } from './evaluate';
 export type { EarlyWarningEvaluation, TimedRows } from './evaluate';
 export { calibrate, calibrated, fitPlatt, reliabilityTable } from './calibration';
 export type { PlattScaling, ReliabilityBin } from './calibration';

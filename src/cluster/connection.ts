@@ -37,8 +37,6 @@ interface Tracked {
   judged: JudgedOptions | undefined;
   /** Whether this node has warned that the nodes give the breaker different options. */
   warnedOptions: boolean;
-  /** The last sync round that found the breaker in the registry: one it no longer holds is forgotten. */
-  seenInRound: number;
 }
 
 /** How the cluster connection is doing; `connected` false means every node decides locally. */
@@ -84,6 +82,7 @@ export class ClusterConnection {
   private readonly listeners = new Set<(event: ClusterEvent) => void>();
   private readonly unschedule: Disposer;
   private readonly unlisten: Disposer;
+  private readonly stopForgetting: Disposer;
   /** Ms a node holding a breaker open for the cluster keeps it open past the cluster's deadline: the probing node decides first. */
   private readonly holdMs: number;
   /** The connection's settings every sync script takes. */
@@ -99,7 +98,6 @@ export class ClusterConnection {
   private everSynced = false;
   private closed = false;
   private syncs = 0;
-  private rounds = 0;
   private failedSyncs = 0;
   private roundTrips = 0;
   private lastError: string | undefined;
@@ -136,6 +134,8 @@ export class ClusterConnection {
     // On every connection (the first, and after Redis comes back, or when it was down at the start).
     this.subscriber.on('ready', this.subscribe);
     this.unlisten = registry.onEvent((event) => this.observe(event));
+    // A breaker that leaves the registry leaves the connection: names that come and go leave nothing behind.
+    this.stopForgetting = registry.onRemoved(({ kind, name }) => this.tracked.delete(breakerKey(kind, name)));
     this.ready = this.start();
     this.unschedule = registry.schedule(
       'cluster-sync',
@@ -175,6 +175,7 @@ export class ClusterConnection {
     connectedNamespaces.get(this.registry)?.delete(this.options.namespace);
     this.unschedule();
     this.unlisten();
+    this.stopForgetting();
     this.commands.removeListener('error', this.noteError);
     this.subscriber.removeListener('ready', this.subscribe);
     this.releaseHolds();
@@ -211,8 +212,6 @@ export class ClusterConnection {
     }
     if (this.unanswered !== undefined) return this.lost(new Error('Redis has not answered the previous sync yet'));
     const batch: { tracked: Tracked; breaker: CircuitBreaker; line: string }[] = [];
-    const round = ++this.rounds;
-    let seen = 0;
     for (const entry of this.registry.entries()) {
       let tracked = this.byEntry.get(entry);
       if (tracked === undefined) {
@@ -220,14 +219,11 @@ export class ClusterConnection {
         tracked = this.tracked.get(key) ?? this.track(key);
         this.byEntry.set(entry, tracked);
       }
-      tracked.seenInRound = round;
-      seen++;
       const line = windowLine(entry.breaker);
       if (line !== tracked.pushed || tracked.open || tracked.held || !this.connected) {
         batch.push({ tracked, breaker: entry.breaker, line });
       }
     }
-    if (this.tracked.size > seen) this.forgetRemoved(round);
     let results: [Error | null, unknown][];
     try {
       results = await this.answered(this.send(batch), syncDeadlineMs(this.options.syncIntervalMs, batch.length));
@@ -318,10 +314,6 @@ export class ClusterConnection {
   }
 
   /** Forgets the breakers the registry no longer holds (removed or disposed): passing names leave nothing behind. */
-  private forgetRemoved(round: number): void {
-    for (const [key, tracked] of this.tracked) if (tracked.seenInRound !== round) this.tracked.delete(key);
-  }
-
   private track(key: string): Tracked {
     const { kind, name } = splitBreakerKey(key);
     const tag = createHash('sha1').update(key).digest('hex').slice(0, 20);
@@ -340,7 +332,6 @@ export class ClusterConnection {
       probing: -1,
       judged: undefined,
       warnedOptions: false,
-      seenInRound: this.rounds,
     };
     this.tracked.set(key, tracked);
     return tracked;

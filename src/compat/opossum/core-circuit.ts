@@ -73,6 +73,9 @@ export class CoreCircuit {
     const buckets = Math.min(MAX_BUCKETS, Math.max(1, Math.floor(options.rollingCountBuckets) || 10));
     this.pool = clock ? clock.pool : monotonicPool;
     const ref = (this.ref = this.pool.allocate(buckets));
+    // opossum users drop breakers without shutdown(): the slot goes back once this circuit (owned
+    // by exactly one breaker) is garbage, not never.
+    this.pool.releaseWhenUnreachable(this, ref);
     this.words = ref.arena.words;
     this.stateIndex = ref.arena.stateIndex(ref.slot);
     this.scheduler = scheduler;
@@ -105,6 +108,7 @@ export class CoreCircuit {
     this.pendingFires = 0;
     this.words = detached;
     this.stateIndex = 0;
+    this.pool.keepWhenUnreachable(this);
     this.pool.release(ref);
   }
 

@@ -48,6 +48,16 @@ function useAndDrop(size: number): WeakRef<CountBreaker> {
   return new WeakRef(breaker);
 }
 
+/**
+ * An opossum-layer breaker made and dropped without shutdown() (see useAndDrop). Left closed: an
+ * open one is held by its half-open timer until the timer runs, as it should be.
+ */
+function makeAndDrop(clock: ManualClock, rollingCountBuckets: number): WeakRef<CircuitBreaker> {
+  const breaker = new CircuitBreaker(boom, { clock, timeout: false, rollingCountBuckets });
+  expect(breaker.closed).toBe(true);
+  return new WeakRef(breaker);
+}
+
 describe('breakwater/opossum: shutdown() gives the slot back', () => {
   it('hands the slot of a shut-down breaker to the next breaker, which starts fresh', async () => {
     const clock = new ManualClock(1_000);
@@ -135,6 +145,32 @@ describe('breakwater/opossum: shutdown() gives the slot back', () => {
     // Given back twice, the slot would now be handed out a second time.
     expect(sameSlot(nextSlot(monotonicPool, 10), mine)).toBe(false);
     monotonicPool.release(taken);
+  });
+});
+
+describe('breakwater/opossum: a breaker dropped without shutdown()', () => {
+  it('gives its slot back once it is garbage collected', async () => {
+    const gc = exposeGc();
+    const clock = new ManualClock(1_000);
+    const buckets = 7; // a window no other test of this clock uses
+    const mine = nextSlot(clock.pool, buckets);
+    const collected = makeAndDrop(clock, buckets);
+    expect(sameSlot(nextSlot(clock.pool, buckets), mine)).toBe(false);
+    // Before, only shutdown() gave it back: a service that made breakers and dropped them grew
+    // by a slot (4.8 KB with the default window) for every one.
+    await vi.waitFor(
+      async () => {
+        gc();
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(collected.deref() === undefined).toBe(true);
+        expect(sameSlot(nextSlot(clock.pool, buckets), mine)).toBe(true);
+      },
+      { timeout: 10_000, interval: 20 },
+    );
+    // Zeroed on its way back: the next breaker on it starts closed.
+    const next = new CircuitBreaker(boom, { clock, timeout: false, rollingCountBuckets: buckets });
+    expect(next.closed).toBe(true);
+    next.shutdown();
   });
 });
 

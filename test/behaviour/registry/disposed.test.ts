@@ -31,6 +31,27 @@ describe('a registry breaker disposed directly, not through remove()', () => {
     expect(registry.remove('endpoint', 'payments')).toBe(false);
   });
 
+  it('is told to onRemoved() listeners once, as remove() is; holds() says the breaker is gone', () => {
+    const registry = new Registry({ clock: new ManualClock(0), summaryEveryMs: 0 });
+    const removed: string[] = [];
+    const stop = registry.onRemoved(({ kind, name }) => removed.push(`${kind}/${name}`));
+    const disposed = registry.endpointBreaker('disposed');
+    registry.workerBreaker('dropped');
+    expect(registry.holds('endpoint', 'disposed', disposed)).toBe(true);
+    disposed.dispose();
+    disposed.dispose();
+    expect(registry.remove('worker', 'dropped')).toBe(true);
+    expect(registry.remove('worker', 'dropped')).toBe(false);
+    expect(removed).toEqual(['endpoint/disposed', 'worker/dropped']);
+    expect(registry.holds('endpoint', 'disposed', disposed)).toBe(false);
+    const again = registry.endpointBreaker('disposed');
+    expect(registry.holds('endpoint', 'disposed', disposed)).toBe(false); // another breaker under the name
+    expect(registry.holds('endpoint', 'disposed', again)).toBe(true);
+    stop();
+    again.dispose();
+    expect(removed).toHaveLength(2);
+  });
+
   it('does not stop the early warning and the tuner for the other breakers', async () => {
     const { clock, registry, predictions } = registryOnManualClock();
     const warning = new EarlyWarning(registry, recentFailureShareModel, { mode: 'observe', everyMs: 1000 });

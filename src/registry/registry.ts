@@ -378,7 +378,8 @@ export class Registry implements Ticking {
   /**
    * Runs `run` on the registry's tick every `everyMs` of the registry's clock (the tuner and the
    * early-warning model use it): never two runs of a task at once, a failing run becomes a process
-   * warning. `stop`, when given, runs at shutdown(): a task that holds connections closes them, so
+   * warning (a task that keeps failing the same way warns again every 10 minutes, with a count, and
+   * once when it works again). `stop`, when given, runs at shutdown(): a task that holds connections closes them, so
    * the process can exit. Returns the function that unschedules it.
    */
   schedule(

@@ -173,28 +173,34 @@ describe('registry control tasks', () => {
     expect(() => registry.schedule('bad', 0, () => {})).toThrow(/"bad: everyMs" must be an integer from 1/);
   });
 
-  it('a failing task becomes a process warning and runs again next time', () => {
+  it('a failing task warns of its first failure and each new one, of a repeat every 10 min with its count, and of working again', async () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
     const warnings: string[] = [];
     const onWarning = (warning: Error) => warnings.push(warning.message);
     process.on('warning', onWarning);
     let runs = 0;
-    registry.schedule('flaky', 10, () => {
+    let why = 'model missing';
+    registry.schedule('flaky', 60_000, () => {
       runs++;
-      throw new Error('model missing');
+      if (why !== '') throw new Error(why);
     });
-    clock.advance(10);
-    registry.tick();
-    clock.advance(10);
-    registry.tick();
-    expect(runs).toBe(2);
-    return new Promise<void>((resolve) =>
-      setImmediate(() => {
-        process.off('warning', onWarning);
-        expect(warnings.filter((w) => w.includes('registry task "flaky" failed: model missing'))).toHaveLength(2);
-        resolve();
-      }),
-    );
+    const minutes = (count: number) => {
+      for (let i = 0; i < count; i++) clock.advance(60_000); // the registry ticks on its clock
+    };
+    minutes(3); // the same failure: one warning, not one a round (a round a second was 3,600 lines an hour)
+    why = 'model file truncated';
+    minutes(11); // a new message warns at once; the same failure ten minutes on, again, with its count
+    why = '';
+    minutes(2); // working again: said once
+    expect(runs).toBe(16);
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next turn
+    process.off('warning', onWarning);
+    expect(warnings.filter((w) => w.includes('registry task "flaky"'))).toEqual([
+      'breakwater: registry task "flaky" failed: model missing',
+      'breakwater: registry task "flaky" failed: model file truncated',
+      'breakwater: registry task "flaky" failed: model file truncated (10 times in the last 10 min)',
+      'breakwater: registry task "flaky" works again, after 14 failed runs',
+    ]);
   });
 });

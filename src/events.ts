@@ -1,3 +1,5 @@
+import { RepeatedFailure } from './repeated-failure';
+
 /** Removes the listener it was returned for; calling it twice is harmless. */
 export type Disposer = () => void;
 
@@ -7,6 +9,8 @@ export type Disposer = () => void;
  */
 export class Emitter<Events extends object> {
   private readonly listeners: { [K in keyof Events]?: Array<(event: Events[K]) => void> } = {};
+  /** Listener errors by event type: a listener that throws on every call warns once, not every call. */
+  private thrown: Map<keyof Events, RepeatedFailure> | undefined;
 
   on<K extends keyof Events>(type: K, listener: (event: Events[K]) => void): Disposer {
     if (typeof listener !== 'function')
@@ -41,12 +45,20 @@ export class Emitter<Events extends object> {
       try {
         listener(event);
       } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        process.emitWarning(`breakwater: a "${String(type)}" listener threw: ${why}`, {
-          code: 'BREAKWATER_LISTENER_ERROR',
-        });
+        this.listenerThrew(type, error);
       }
     }
+  }
+
+  private listenerThrew(type: keyof Events, error: unknown): void {
+    this.thrown ??= new Map();
+    let failures = this.thrown.get(type);
+    if (failures === undefined) this.thrown.set(type, (failures = new RepeatedFailure()));
+    const warning = failures.failed(error instanceof Error ? error.message : String(error), performance.now());
+    if (warning !== undefined)
+      process.emitWarning(`breakwater: a "${String(type)}" listener threw: ${warning}`, {
+        code: 'BREAKWATER_LISTENER_ERROR',
+      });
   }
 
   /** Called when a type gains or loses a listener (the breaker turns its fast path on or off). */

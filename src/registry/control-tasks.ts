@@ -1,4 +1,5 @@
 import type { Disposer } from '../events';
+import { RepeatedFailure } from '../repeated-failure';
 import { integerOption } from './list';
 
 /** Work of another wing (tuner, predictor) the registry's tick runs every `everyMs`. */
@@ -11,26 +12,9 @@ interface ControlTask {
   lastRunAt: number;
   /** The run in progress, if it is asynchronous: never two runs of a task at once. */
   running: Promise<void> | undefined;
-  /** Its failures since its last run that worked, while it keeps failing. */
-  failing: Failing | undefined;
+  /** Its failures since its last run that worked: one warning for many of the same. */
+  readonly failures: RepeatedFailure;
 }
-
-/** A task that keeps failing: what it last warned of, when, and the failures since. */
-interface Failing {
-  message: string;
-  warnedAt: number;
-  /** Failures since the last warning. */
-  unwarned: number;
-  /** Failures since its last run that worked. */
-  total: number;
-}
-
-/**
- * A task that fails every round (a model whose session closed, a store that cannot write) warns
- * of its first failure and of each new message at once, and of the same failure again at most
- * this often (registry clock), with a count: one warning a round was 3,600 lines an hour.
- */
-export const REPEAT_WARNING_MS = 10 * 60_000;
 
 /** The registry's scheduled control tasks, run on its tick when due on its clock. */
 export class ControlTasks {
@@ -51,7 +35,15 @@ export class ControlTasks {
     if (stop !== undefined && typeof stop !== 'function')
       throw new TypeError(`breakwater: schedule("${name}"): stop must be a function when given`);
     integerOption(`${name}: everyMs`, everyMs, 0, 1, 2 ** 31 - 1);
-    const task: ControlTask = { name, everyMs, run, stop, lastRunAt: nowMs, running: undefined, failing: undefined };
+    const task: ControlTask = {
+      name,
+      everyMs,
+      run,
+      stop,
+      lastRunAt: nowMs,
+      running: undefined,
+      failures: new RepeatedFailure(),
+    };
     this.tasks.add(task);
     return () => void this.tasks.delete(task);
   }
@@ -108,26 +100,13 @@ export class ControlTasks {
 }
 
 function failed(task: ControlTask, error: unknown, nowMs: number): void {
-  const message = error instanceof Error ? error.message : String(error);
-  const failing = task.failing;
-  if (failing !== undefined && failing.message === message && nowMs - failing.warnedAt < REPEAT_WARNING_MS) {
-    failing.unwarned++;
-    failing.total++;
-    return;
-  }
-  const again =
-    failing !== undefined && failing.message === message
-      ? ` (${failing.unwarned + 1} times in the last ${Math.round((nowMs - failing.warnedAt) / 60_000)} min)`
-      : '';
-  warn(task, `failed: ${message}${again}`);
-  task.failing = { message, warnedAt: nowMs, unwarned: 0, total: (failing?.total ?? 0) + 1 };
+  const warning = task.failures.failed(error instanceof Error ? error.message : String(error), nowMs);
+  if (warning !== undefined) warn(task, `failed: ${warning}`);
 }
 
 function worked(task: ControlTask): void {
-  const failing = task.failing;
-  if (failing === undefined) return;
-  task.failing = undefined;
-  warn(task, `works again, after ${failing.total} failed run${failing.total === 1 ? '' : 's'}`);
+  const failures = task.failures.worked();
+  if (failures > 0) warn(task, `works again, after ${failures} failed run${failures === 1 ? '' : 's'}`);
 }
 
 function warn(task: ControlTask, what: string): void {

@@ -1,3 +1,4 @@
+import { RepeatedFailure } from '../repeated-failure';
 import { Emitter, type Disposer } from '../events';
 import type { BreakerEvent, EventSink } from './event';
 import { MemoryRing, type RecentQuery } from './memory-ring';
@@ -10,6 +11,8 @@ import { MemoryRing, type RecentQuery } from './memory-ring';
 export class EventLog {
   private readonly ring: MemoryRing;
   private readonly sinks = new Set<EventSink>();
+  /** A sink that fails every write (a full disk) warns once, not ten times a second. */
+  private readonly sinkFailures = new WeakMap<EventSink, RepeatedFailure>();
   private readonly emitter = new Emitter<{ event: BreakerEvent }>();
   private pending: BreakerEvent[] = [];
   /** Events the sinks never got because too many were waiting. */
@@ -51,18 +54,24 @@ export class EventLog {
     else this.pending.push(event);
   }
 
-  /** Hands the waiting events to every sink; a sink that throws becomes a process warning. */
+  /** Hands the waiting events to every sink; a sink that throws becomes a process warning (see RepeatedFailure). */
   deliver(): void {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     for (const sink of this.sinks) {
+      const failures = this.sinkFailures.get(sink) ?? new RepeatedFailure();
+      this.sinkFailures.set(sink, failures);
+      let warning: string | undefined;
       try {
         sink.write(batch);
+        const failed = failures.worked();
+        if (failed > 0) warning = `an event sink writes again, after ${failed} failed write${failed === 1 ? '' : 's'}`;
       } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        process.emitWarning(`breakwater: an event sink threw on write: ${why}`, { code: 'BREAKWATER_SINK_ERROR' });
+        const why = failures.failed(error instanceof Error ? error.message : String(error), performance.now());
+        if (why !== undefined) warning = `an event sink threw on write: ${why}`;
       }
+      if (warning !== undefined) process.emitWarning(`breakwater: ${warning}`, { code: 'BREAKWATER_SINK_ERROR' });
     }
   }
 

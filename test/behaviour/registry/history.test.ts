@@ -106,6 +106,39 @@ describe('registry event history', () => {
     expect(registry.recent({ limit: 10 })).toHaveLength(5); // the ring keeps its own copy
   });
 
+  it('a sink that fails every write (a full disk) warns once, and once more when it writes again', async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock, summaryEveryMs: 0 });
+    const sink = new CollectingSink();
+    let full = true;
+    const write = sink.write.bind(sink);
+    sink.write = (events) => {
+      if (full) throw new Error('ENOSPC: no space left on device');
+      write(events);
+    };
+    registry.addSink(sink);
+    registry.workerBreaker('w');
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    for (let tick = 0; tick < 50; tick++) {
+      registry.recordEvent('worker', 'w', 'recovery', { tick });
+      clock.advance(100); // a tick hands the waiting event to the sink
+    }
+    full = false;
+    registry.recordEvent('worker', 'w', 'recovery', { tick: 50 });
+    clock.advance(100);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    // Before, 50 warnings: one a tick, ten a second.
+    expect(warnings.filter((w) => w.includes('event sink'))).toEqual([
+      'breakwater: an event sink threw on write: ENOSPC: no space left on device',
+      'breakwater: an event sink writes again, after 50 failed writes',
+    ]);
+    expect(sink.batches.flat()).toHaveLength(1);
+    await registry.shutdown();
+  });
+
   it('the in-memory ring keeps the newest events and filters', () => {
     const registry = new Registry({ clock: new ManualClock(0), ringSize: 3 });
     registry.workerBreaker('a');

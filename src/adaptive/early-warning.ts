@@ -131,6 +131,10 @@ export class EarlyWarning {
       nowMs,
     );
     const probabilities = await this.model.score(rows);
+    if (probabilities?.length !== entries.length)
+      throw new RangeError(
+        `breakwater/adaptive: the model gave ${String(probabilities?.length)} scores for ${entries.length} rows; score(rows) must give one per row`,
+      );
     this.rounds++;
     // Scoring may take a thread's while (onnxruntime): a breaker removed meanwhile, or removed and
     // made again under its name, is skipped, never acted on or given another breaker's score.

@@ -72,4 +72,18 @@ describe('a breaker that changes while its round is being scored', () => {
     expect(warning.rounds).toBe(1);
     expect(seen.filter((type) => type === 'prediction').length).toBeLessThanOrEqual(1);
   });
+
+  it('a model that gives the wrong number of scores fails the round by name, acting on nothing', async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock, summaryEveryMs: 0 });
+    const short: ScoringModel = { featureList: CORE_FEATURES, score: async () => new Float32Array(1).fill(1) };
+    const warning = new EarlyWarning(registry, short, { mode: 'shed' });
+    const options = { failureThreshold: 0, minimumCalls: 10 };
+    const breakers = ['a', 'b'].map((name) => registry.endpointBreaker(name, options));
+    for (const breaker of breakers) fail(breaker, 20);
+    // Before, the second breaker read a missing score as 0 and the first was acted on.
+    await expect(warning.step(clock.now())).rejects.toThrow('the model gave 1 scores for 2 rows');
+    expect(breakers.map((breaker) => breaker.sheddingShare)).toEqual([0, 0]);
+    await registry.shutdown();
+  });
 });

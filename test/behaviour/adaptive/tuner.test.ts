@@ -87,6 +87,19 @@ describe('adaptive tuner', () => {
     expect(changes.filter((c) => c.name === 'busy' && c.option === 'recoveryTimeout')).toEqual([]);
   });
 
+  it('leaves recoveryTimeout alone without probeShare: a quiet breaker recovers as soon as it started to', () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const quiet = registry.workerBreaker('quiet', { recoveryTimeout: 10_000, slidingWindowSize: 10_000 });
+    const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3 });
+    for (let round = 0; round < 3; round++) {
+      windowOf(quiet, 5, 0); // 0.5 calls/s: with probeShare 0.02, 100 s
+      expect(tuner.step().filter((change) => change.option === 'recoveryTimeout')).toEqual([]);
+      clock.advance(10_000);
+    }
+    expect(quiet.options.recoveryTimeout).toBe(10_000);
+  });
+
   it('keeps the probe budget over its bounds: a breaker set above them is not pulled down', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
@@ -110,7 +123,7 @@ describe('adaptive tuner', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
     const veteran = registry.hardwareBreaker('gpu', { recoveryTimeout: 10_000, minimumCalls: 5 });
-    const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3 });
+    const tuner = new AdaptiveTuner(registry, { learningRate: 1, minDataPoints: 3, probeShare: 0.02 });
     for (let round = 0; round < 3; round++) {
       windowOf(veteran, 5, 0); // 0.5 calls/s
       tuner.step();
@@ -151,6 +164,7 @@ describe('adaptive tuner', () => {
       minDataPoints: 1,
       retrainingInterval: 60_000,
       bounds: { recoveryTimeout: [500, 2500] },
+      probeShare: 0.02,
     });
     clock.advance(10_000); // calls 10 s in: still in the 60 s window when the tuner runs at 60 s
     windowOf(breaker, 600, 0); // 10 calls/s over the minute: the target 5000 ms is capped at 2500

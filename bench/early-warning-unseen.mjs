@@ -93,15 +93,11 @@ const rows = scorers.map(({ name, scores, threshold, release }) => {
  * How far ahead each score sees: the positive rows by seconds to the trip, and the share of them
  * at or past the score's threshold.
  */
-const byLead = a.recallByTimeToTrip(data, scorers[0].scores, THRESHOLD, LEAD_BANDS).map((band, k) => ({
+const leads = scorers.map(({ scores, threshold }) => a.recallByTimeToTrip(data, scores, threshold, LEAD_BANDS));
+const byLead = leads[0].map((band, k) => ({
   'seconds to the trip': `${band.fromSeconds}-${band.toSeconds}`,
   'positive rows': band.rows,
-  ...Object.fromEntries(
-    scorers.map(({ name, scores, threshold }) => [
-      name.replace(/ \(.*\)$/, ''),
-      +a.recallByTimeToTrip(data, scores, threshold, LEAD_BANDS)[k].recall.toFixed(3),
-    ]),
-  ),
+  ...Object.fromEntries(scorers.map(({ name }, j) => [name.replace(/ \(.*\)$/, ''), +leads[j][k].recall.toFixed(3)])),
 }));
 /** The rows of one family, as a data set of their own. */
 function familyRows(family) {

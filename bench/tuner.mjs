@@ -1,21 +1,33 @@
 // The adaptive tuner against the static breaker it starts from, on held-out failure families
 // (bench/tuner/families.mjs), on virtual time: recovery time, probe rounds that close, load on the
 // sick service, client success. Figures are deterministic per seed (no wall-clock timing).
-//   npm run bench:tuner [-- --seeds N]   (default 5 seeds per family)
-// Writes bench/results/tuner.json and tuner.md.
+//   npm run bench:tuner [-- --seeds N] [-- --probe-share S]   (default 5 seeds per family)
+// Writes bench/results/tuner.json and tuner.md (tuner-probe-share.* with --probe-share: the tuner
+// with that option set, which is off by default).
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { distDir, machine, markdownTable, writeResults } from './lib/measure.mjs';
 import { HELD_OUT_FAMILIES } from './tuner/families.mjs';
 
 const require = createRequire(import.meta.url);
-const { runScenario, staticBreaker, adaptivePolicy, SIMULATED_TUNER } = require(join(distDir, 'sim/index.js'));
+const { runScenario, staticBreaker, adaptivePolicy, learningPolicy, SIMULATED_TUNER } = require(
+  join(distDir, 'sim/index.js'),
+);
 
 const seedsFlag = process.argv.indexOf('--seeds');
 const seedCount = seedsFlag >= 0 ? Number(process.argv[seedsFlag + 1]) : 5;
 if (!Number.isInteger(seedCount) || seedCount < 1)
   throw new TypeError(`bench:tuner: --seeds must be an integer >= 1, got ${process.argv[seedsFlag + 1]}`);
 const seeds = Array.from({ length: seedCount }, (_, i) => i + 1);
+const shareFlag = process.argv.indexOf('--probe-share');
+const probeShare = shareFlag >= 0 ? Number(process.argv[shareFlag + 1]) : undefined;
+if (probeShare !== undefined && !(probeShare > 0 && probeShare <= 1))
+  throw new TypeError(`bench:tuner: --probe-share must be a number in (0, 1], got ${process.argv[shareFlag + 1]}`);
+const tunerOptions = probeShare === undefined ? SIMULATED_TUNER : { ...SIMULATED_TUNER, probeShare };
+const tunedPolicy =
+  probeShare === undefined
+    ? adaptivePolicy
+    : learningPolicy('adaptive', `the static breaker, tuned with probeShare ${probeShare}`, { tuner: tunerOptions });
 
 /** The seed's claims for the tuner against the static breaker. */
 const CLAIMS = { recovery: -0.3, closingRate: 0.25, sickLoad: -0.15 };
@@ -57,7 +69,7 @@ for (const scenario of HELD_OUT_FAMILIES) {
   const runsOf = async (policy) =>
     Promise.all(seeds.map((seed) => runScenario(scenario, policy, { seed, size: 'full' })));
   const fixed = totals(await runsOf(staticBreaker));
-  const tuned = totals(await runsOf(adaptivePolicy));
+  const tuned = totals(await runsOf(tunedPolicy));
   families.push({ family: scenario.name, title: scenario.title, static: fixed, tuned });
   console.log(
     `${scenario.name}: recovery ${recovery(fixed)} -> ${recovery(tuned)}, sick calls ${fixed.sickCalls} -> ${tuned.sickCalls}`,
@@ -126,8 +138,8 @@ const environment = machine({
 const markdown = [
   '# The adaptive tuner against the static breaker, on held-out families',
   '',
-  `\`npm run bench:tuner\` (${environment.date}, Node ${environment.node}; seeds ${seeds.join(', ')} per family; virtual time, so the figures do not depend on the machine).`,
-  `Policies: \`static\` (50% of 10 s, min 20 calls, 30 s open, 1 probe) and \`adaptive\` (the same, tuned by \`AdaptiveTuner\` with ${JSON.stringify(SIMULATED_TUNER)}).`,
+  `\`npm run bench:tuner${probeShare === undefined ? '' : ` -- --probe-share ${probeShare}`}\` (${environment.date}, Node ${environment.node}; seeds ${seeds.join(', ')} per family; virtual time, so the figures do not depend on the machine).`,
+  `Policies: \`static\` (50% of 10 s, min 20 calls, 30 s open, 1 probe) and \`adaptive\` (the same, tuned by \`AdaptiveTuner\` with ${JSON.stringify(tunerOptions)}).`,
   'Families: bench/tuner/families.mjs, none of them a simulator scenario.',
   '',
   markdownTable(rows),
@@ -135,4 +147,8 @@ const markdown = [
   markdownTable(summary),
 ].join('\n');
 console.log(`\n${markdown}`);
-writeResults('tuner', { environment, claims: CLAIMS, families, overall }, markdown);
+writeResults(
+  probeShare === undefined ? 'tuner' : 'tuner-probe-share',
+  { environment, claims: CLAIMS, families, overall },
+  markdown,
+);

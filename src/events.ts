@@ -54,7 +54,7 @@ export class Emitter<Events extends object> {
     this.thrown ??= new Map();
     let failures = this.thrown.get(type);
     if (failures === undefined) this.thrown.set(type, (failures = new RepeatedFailure()));
-    const warning = failures.failed(error instanceof Error ? error.message : String(error), performance.now());
+    const warning = failures.failed(error, performance.now());
     if (warning !== undefined)
       process.emitWarning(`breakwater: a "${String(type)}" listener threw: ${warning}`, {
         code: 'BREAKWATER_LISTENER_ERROR',

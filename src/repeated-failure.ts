@@ -4,6 +4,8 @@
  * failure again at most every REPEAT_WARNING_MS, with a count. A warning each time was 3,600
  * lines an hour for a task failing every second, and one line per call for a throwing listener.
  */
+import { messageOf } from './error-message';
+
 export const REPEAT_WARNING_MS = 10 * 60_000;
 
 export class RepeatedFailure {
@@ -14,8 +16,9 @@ export class RepeatedFailure {
   /** Failures since the last time it worked. */
   private total = 0;
 
-  /** The warning to give for a failure at `nowMs` (ms on any clock), or undefined while it only repeats. */
-  failed(message: string, nowMs: number): string | undefined {
+  /** The warning to give for `error` at `nowMs` (ms on any clock), or undefined while it only repeats. */
+  failed(error: unknown, nowMs: number): string | undefined {
+    const message = messageOf(error);
     this.total++;
     if (message === this.message && nowMs - this.warnedAt < REPEAT_WARNING_MS) {
       this.unwarned++;

@@ -112,8 +112,9 @@ export class EarlyWarning {
       kinds: kindsOption(options.kinds),
     };
     this.stopForgetting = registry.onRemoved(({ kind, name }) => {
-      this.latched.delete(breakerKey(kind, name));
-      this.recorded.delete(breakerKey(kind, name));
+      const key = breakerKey(kind, name);
+      this.latched.delete(key);
+      this.recorded.delete(key);
     });
     this.stopTask = registry.schedule('early-warning', this.options.everyMs, (now) =>
       this.step(now).then(() => undefined),

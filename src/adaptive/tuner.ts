@@ -22,7 +22,7 @@ export interface TunerOptions {
    * Share of a breaker's normal call rate that half-open probes may cost while it is open, (0, 1]:
    * a quieter breaker's open period grows to keep them within it. Default off: on a quiet service
    * the longer period only delays recovery (2 calls/s at 0.02: recovery +24%, no call spared, in
-   * `npm run bench:tuner`), where a probe every open period is no load to speak of.
+   * `npm run bench:tuner -- --probe-share 0.02`), where a probe every open period is no load to speak of.
    */
   probeShare?: number;
 }

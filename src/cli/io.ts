@@ -1,5 +1,6 @@
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { messageOf } from '../error-message';
 import { HistoryFileError } from '../adaptive/errors/HistoryFileError';
 import { makeFolder } from '../fs/make-folder';
 import { tempFileFor } from '../fs/replace-file';
@@ -34,7 +35,7 @@ export function isInputError(error: unknown): error is Error {
 
 /** An error's message without the `breakwater:` or `breakwater/<entry>:` prefix (the CLI adds its own). */
 export function unprefixed(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).replace(/^breakwater(\/[a-z]+)?:\s*/, '');
+  return messageOf(error).replace(/^breakwater(\/[a-z]+)?:\s*/, '');
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Disposer } from '../events';
 import type { BreakerEvent } from '../registry/event';
 import type { Registry, RegisteredBreaker } from '../registry/registry';
 import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
+import { messageOf } from '../error-message';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
 import { commandTimeoutMs, openRedis, syncDeadlineMs, whenReady, withinDeadline, type RedisLike } from './redis';
 import { keySlot } from './slots';
@@ -422,7 +423,7 @@ export class ClusterConnection {
   private lost(error: unknown): void {
     if (this.closed) return;
     this.failedSyncs++;
-    this.lastError = error instanceof Error ? error.message : String(error);
+    this.lastError = messageOf(error);
     if (this.connected || !this.everSynced) {
       const wasConnected = this.connected;
       this.connected = false;

@@ -1,6 +1,7 @@
 import { CircuitOpenError } from '../errors/CircuitOpenError';
 import { TimeoutError } from '../errors/TimeoutError';
-import { messageOf, type FailureKind } from './failure';
+import { messageOf } from '../error-message';
+import type { FailureKind } from './failure';
 
 const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',

@@ -61,16 +61,6 @@ export interface FailureContext {
  */
 export type FailureClassifier = (error: unknown, context: Readonly<FailureContext>) => FailureKind | undefined;
 
-/** The message of an error of any shape, for events and classification. */
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
-  if (error !== null && typeof error === 'object' && typeof (error as { message?: unknown }).message === 'string') {
-    return (error as { message: string }).message;
-  }
-  return String(error);
-}
-
 /** Checks a failure context; errors name the field. */
 export function checkFailureContext(context: unknown): asserts context is FailureContext {
   if (context === null || typeof context !== 'object')

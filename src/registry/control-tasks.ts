@@ -1,4 +1,5 @@
 import type { Disposer } from '../events';
+import { messageOf } from '../error-message';
 import { RepeatedFailure } from '../repeated-failure';
 import { integerOption } from './list';
 
@@ -70,7 +71,7 @@ export class ControlTasks {
       try {
         await task.stop?.();
       } catch (error) {
-        warn(task, `failed: ${error instanceof Error ? error.message : String(error)}`);
+        warn(task, `failed: ${messageOf(error)}`);
       }
     }
   }
@@ -100,7 +101,7 @@ export class ControlTasks {
 }
 
 function failed(task: ControlTask, error: unknown, nowMs: number): void {
-  const warning = task.failures.failed(error instanceof Error ? error.message : String(error), nowMs);
+  const warning = task.failures.failed(error, nowMs);
   if (warning !== undefined) warn(task, `failed: ${warning}`);
 }
 

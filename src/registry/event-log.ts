@@ -10,9 +10,8 @@ import { MemoryRing, type RecentQuery } from './memory-ring';
  */
 export class EventLog {
   private readonly ring: MemoryRing;
-  private readonly sinks = new Set<EventSink>();
-  /** A sink that fails every write (a full disk) warns once, not ten times a second. */
-  private readonly sinkFailures = new WeakMap<EventSink, RepeatedFailure>();
+  /** Each sink, and its failed writes: one that fails every write (a full disk) warns once, not ten times a second. */
+  private readonly sinks = new Map<EventSink, RepeatedFailure>();
   private readonly emitter = new Emitter<{ event: BreakerEvent }>();
   private pending: BreakerEvent[] = [];
   /** Events the sinks never got because too many were waiting. */
@@ -38,7 +37,7 @@ export class EventLog {
     ) {
       throw new TypeError('breakwater: addSink() needs an EventSink (write, flush, close, dropped)');
     }
-    this.sinks.add(sink);
+    if (!this.sinks.has(sink)) this.sinks.set(sink, new RepeatedFailure());
     return () => void this.sinks.delete(sink);
   }
 
@@ -59,16 +58,14 @@ export class EventLog {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    for (const sink of this.sinks) {
-      const failures = this.sinkFailures.get(sink) ?? new RepeatedFailure();
-      this.sinkFailures.set(sink, failures);
+    for (const [sink, failures] of this.sinks) {
       let warning: string | undefined;
       try {
         sink.write(batch);
         const failed = failures.worked();
         if (failed > 0) warning = `an event sink writes again, after ${failed} failed write${failed === 1 ? '' : 's'}`;
       } catch (error) {
-        const why = failures.failed(error instanceof Error ? error.message : String(error), performance.now());
+        const why = failures.failed(error, performance.now());
         if (why !== undefined) warning = `an event sink threw on write: ${why}`;
       }
       if (warning !== undefined) process.emitWarning(`breakwater: ${warning}`, { code: 'BREAKWATER_SINK_ERROR' });
@@ -77,12 +74,12 @@ export class EventLog {
 
   async flush(): Promise<void> {
     this.deliver();
-    await Promise.all([...this.sinks].map((sink) => sink.flush()));
+    await Promise.all([...this.sinks.keys()].map((sink) => sink.flush()));
   }
 
   /** Closes and forgets every sink. */
   async close(): Promise<void> {
-    await Promise.all([...this.sinks].map((sink) => sink.close()));
+    await Promise.all([...this.sinks.keys()].map((sink) => sink.close()));
     this.sinks.clear();
   }
 }

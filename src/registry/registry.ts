@@ -1,6 +1,7 @@
 import { CircuitBreaker, type ReconfigurableOptions } from '../breaker';
 import type { ManualClock } from '../clock';
 import { Emitter, type Disposer } from '../events';
+import { messageOf } from '../error-message';
 import type { BreakerEvent, BreakerEventType, EventSink } from './event';
 import { EventLog } from './event-log';
 import type { RecentQuery } from './memory-ring';
@@ -213,7 +214,7 @@ export class Registry implements Ticking {
         entry.breaker.reconfigure(changes as ReconfigurableOptions);
       } catch (error) {
         entry.tuningCause = undefined;
-        const why = error instanceof Error ? error.message : String(error);
+        const why = messageOf(error);
         throw new RangeError(`breakwater: configure("${kind}") can't apply to ${kind} "${entry.name}": ${why}`);
       }
     }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { messageOf } from '../../error-message';
 import type { Registry } from '../../registry/registry';
 import {
   collectFromSnapshots,
@@ -247,7 +248,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
       // The registry validates too (e.g. list() options): its RangeErrors and TypeErrors are the caller's mistakes.
       if (error instanceof RangeError || error instanceof TypeError)
         return sendError(res, new HttpError(400, error.message));
-      sendError(res, new HttpError(500, error instanceof Error ? error.message : String(error)));
+      sendError(res, new HttpError(500, messageOf(error)));
     });
   }) as DashboardHandler;
   Object.defineProperty(handler, 'liveClients', { get: () => live.size });

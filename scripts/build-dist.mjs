@@ -1,7 +1,7 @@
 // Builds dist/: one CommonJS file per source file (one module graph: every entry, `require` and
 // `import` alike, shares each class), an ES module wrapper per package entry over that CommonJS
 // module, and the declarations (tsc, `@internal` stripped).
-import { build } from 'esbuild';
+import { build, transformSync } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -73,18 +73,34 @@ await build({
 // esbuild's CommonJS exports are getters (live bindings), and a getter per imported name is a call
 // on every use: 180 ns added to an open-circuit refusal. Nothing here needs live bindings (no cycles,
 // no exported `let`), so each module's exports become plain data properties once its body has run.
+const LINE_LIMIT = 120;
+const LEXER_HINT = '0&&(module.exports=';
 const EXPORTS_AT_TOP = /module\.exports=__toCommonJS\((\w+)\);/;
 for (const file of sources(sourceDir).map((path) => join(dist, relative(sourceDir, path)).replace(/\.ts$/, '.js'))) {
-  const code = readFileSync(file, 'utf8');
+  writeFileSync(file, inLines(withPlainExports(readFileSync(file, 'utf8'))));
+}
+
+/** A module's exports as plain data properties (see above); code without esbuild's exports stays as it is. */
+function withPlainExports(code) {
   const match = EXPORTS_AT_TOP.exec(code);
-  if (match === null) continue;
+  if (match === null) return code;
   const plain = `module.exports=Object.assign(Object.defineProperty({},"__esModule",{value:true}),${match[1]});`;
   const body = withoutUnusedHelpers(code.replace(EXPORTS_AT_TOP, ''));
-  const lexerHint = body.lastIndexOf('0&&(module.exports=');
-  writeFileSync(
-    file,
-    lexerHint < 0 ? `${body}${plain}\n` : `${body.slice(0, lexerHint)}${plain}${body.slice(lexerHint)}`,
-  );
+  const lexerHint = body.lastIndexOf(LEXER_HINT);
+  return lexerHint < 0 ? `${body}${plain}\n` : `${body.slice(0, lexerHint)}${plain}${body.slice(lexerHint)}`;
+}
+
+/**
+ * Whitespace-minified code broken into lines of about LINE_LIMIT characters: a whole module on one
+ * line made every stack frame `file.js:1:<column>`, and Node prints the line of an uncaught error's
+ * throw, which was the whole module. Done last, since the rewrites above match esbuild's one-line output.
+ */
+function inLines(code) {
+  // The hint at the end that names the exports for Node's CommonJS lexer stays as it is (the
+  // transform would drop it as dead code).
+  const hint = code.lastIndexOf(LEXER_HINT);
+  const [body, tail] = hint < 0 ? [code, ''] : [code.slice(0, hint), code.slice(hint)];
+  return `${transformSync(body, { loader: 'js', minifyWhitespace: true, lineLimit: LINE_LIMIT }).code}${tail}`;
 }
 
 /**

@@ -76,8 +76,30 @@ await build({
 const LINE_LIMIT = 120;
 const LEXER_HINT = '0&&(module.exports=';
 const EXPORTS_AT_TOP = /module\.exports=__toCommonJS\((\w+)\);/;
-for (const file of sources(sourceDir).map((path) => join(dist, relative(sourceDir, path)).replace(/\.ts$/, '.js'))) {
-  writeFileSync(file, inLines(withPlainExports(readFileSync(file, 'utf8'))));
+for (const source of sources(sourceDir)) {
+  const file = join(dist, relative(sourceDir, source)).replace(/\.ts$/, '.js');
+  writeFileSync(file, withClassNames(inLines(withPlainExports(readFileSync(file, 'utf8'))), source));
+}
+
+/**
+ * A class that names itself in its body (a static factory's `new X()`, an `instanceof X`) comes out
+ * of esbuild as `var X=class _X`, so its `name` was `_X`: what stack frames, `util.inspect` and a
+ * logger's `err.constructor.name` showed. The class expression takes the class's own name back
+ * (the same class either way: the outer `var` is never reassigned). Done after the line breaking,
+ * whose transform would rename a class expression that shares its variable's name.
+ */
+function withClassNames(code, source) {
+  const names = [...code.matchAll(/var (\w+)=\s*class\s+_\1\b/g)].map((match) => match[1]);
+  for (const name of names) {
+    const renamed = new RegExp(`\\b_${name}\\b`, 'g');
+    if (renamed.test(readFileSync(source, 'utf8'))) {
+      throw new Error(
+        `${source} has its own _${name}, which the class-name rewrite in build-dist.mjs would take for the class`,
+      );
+    }
+    code = code.replace(renamed, name);
+  }
+  return code;
 }
 
 /** A module's exports as plain data properties (see above); code without esbuild's exports stays as it is. */

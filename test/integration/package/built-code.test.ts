@@ -1,9 +1,16 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
-const dist = resolve(__dirname, '../../../dist');
+const root = resolve(__dirname, '../../..');
+const dist = join(root, 'dist');
+/** The package's entries, as package.json exports them to `require`: [subpath, built file]. */
+const entries = Object.entries(
+  (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { require?: string }> })
+    .exports,
+).flatMap(([subpath, files]) => (files.require === undefined ? [] : [[subpath, join(root, files.require)] as const]));
 
 /** Every built JavaScript file under `dir`. */
 function builtFiles(dir: string): string[] {
@@ -55,3 +62,36 @@ describe('the built package, as an uncaught error shows it', () => {
     expect(longest.length, longest.file).toBeLessThanOrEqual(1_000);
   });
 });
+
+describe('the built package, as its classes name themselves', () => {
+  it.each(entries)('%s: every exported class and function is named as it is exported', (_, file) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const exported = require(file) as Record<string, unknown> | (() => unknown);
+    const named =
+      typeof exported === 'function'
+        ? [['CircuitBreaker', exported] as const] // opossum's module is its class
+        : Object.entries(exported).filter(([key, value]) => typeof value === 'function' && key !== 'default');
+    expect(named.length).toBeGreaterThan(0);
+    for (const [key, value] of named) expect((value as () => unknown).name, key).toBe(key);
+  });
+
+  it('shows a refusal as a CircuitOpenError where a service logs it', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { CircuitBreaker } = require(dist) as typeof import('../../../src');
+    const breaker = new CircuitBreaker({ failureThreshold: 1, name: 'inventory' });
+    expect(() => breaker.executeSync(fail)).toThrow('down'); // the failure that opens it
+    let refusal: unknown;
+    try {
+      breaker.executeSync(() => 1);
+    } catch (error) {
+      refusal = error;
+    }
+    expect((refusal as Error).constructor.name).toBe('CircuitOpenError');
+    expect(inspect(refusal)).toMatch(/^\[CircuitOpenError: breakwater: circuit "inventory" is open/);
+    breaker.dispose();
+  });
+});
+
+function fail(): never {
+  throw new Error('down');
+}

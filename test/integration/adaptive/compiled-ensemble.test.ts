@@ -19,11 +19,12 @@ function walkedInAChild(model: GbdtModel, rows: Float32Array): Float64Array {
     process.stdin.on('data', (c) => (input += c)).on('end', () => {
       const infinite = (_, v) => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v);
       const { model, rows } = JSON.parse(input, infinite);
-      const features = new Float32Array(Buffer.from(rows, 'base64').buffer.slice(0));
+      const bytes = Buffer.from(rows, 'base64');
+      const features = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
       let generated = true;
       try { new Function('return 1'); } catch { generated = false; }
       const raw = predictRaw(model, features);
-      process.stdout.write(JSON.stringify({ generated, raw: Buffer.from(raw.buffer).toString('base64') }));
+      process.stdout.write(JSON.stringify({ generated, raw: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') }));
     });`;
   const out = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', script], {
     // JSON has no infinities (a split past the last bin edge has threshold Infinity): they travel as strings.
@@ -35,7 +36,9 @@ function walkedInAChild(model: GbdtModel, rows: Float32Array): Float64Array {
   });
   const { generated, raw } = JSON.parse(out) as { generated: boolean; raw: string };
   expect(generated).toBe(false);
-  return new Float64Array(Buffer.from(raw, 'base64').buffer.slice(0));
+  // A decoded Buffer may be a view into a larger pool (Node 24's base64 decoding gives one): copy its own bytes.
+  const bytes = Buffer.from(raw, 'base64');
+  return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
 /** Rows with missing values and infinities, so every branch kind is taken. */

@@ -70,11 +70,14 @@ await build({
   plugins: [oneFilePerModule],
 });
 
+/** Characters a built line may take before esbuild breaks it (see inLines). */
+const LINE_LIMIT = 120;
+/** How the hint that names a module's exports for Node's CommonJS lexer begins. */
+const LEXER_HINT = '0&&(module.exports=';
+
 // esbuild's CommonJS exports are getters (live bindings), and a getter per imported name is a call
 // on every use: 180 ns added to an open-circuit refusal. Nothing here needs live bindings (no cycles,
 // no exported `let`), so each module's exports become plain data properties once its body has run.
-const LINE_LIMIT = 120;
-const LEXER_HINT = '0&&(module.exports=';
 const EXPORTS_AT_TOP = /module\.exports=__toCommonJS\((\w+)\);/;
 for (const source of sources(sourceDir)) {
   const file = join(dist, relative(sourceDir, source)).replace(/\.ts$/, '.js');
@@ -90,9 +93,10 @@ for (const source of sources(sourceDir)) {
  */
 function withClassNames(code, source) {
   const names = [...code.matchAll(/var (\w+)=\s*class\s+_\1\b/g)].map((match) => match[1]);
+  const sourceCode = names.length > 0 ? readFileSync(source, 'utf8') : '';
   for (const name of names) {
     const renamed = new RegExp(`\\b_${name}\\b`, 'g');
-    if (renamed.test(readFileSync(source, 'utf8'))) {
+    if (renamed.test(sourceCode)) {
       throw new Error(
         `${source} has its own _${name}, which the class-name rewrite in build-dist.mjs would take for the class`,
       );
@@ -115,7 +119,7 @@ function withPlainExports(code) {
 /**
  * Whitespace-minified code broken into lines of about LINE_LIMIT characters: a whole module on one
  * line made every stack frame `file.js:1:<column>`, and Node prints the line of an uncaught error's
- * throw, which was the whole module. Done last, since the rewrites above match esbuild's one-line output.
+ * throw, which was the whole module. Done after the exports rewrite, which matches esbuild's one-line output.
  */
 function inLines(code) {
   // The hint at the end that names the exports for Node's CommonJS lexer stays as it is (the

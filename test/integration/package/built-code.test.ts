@@ -12,15 +12,6 @@ const entries = Object.entries(
     .exports,
 ).flatMap(([subpath, files]) => (files.require === undefined ? [] : [[subpath, join(root, files.require)] as const]));
 
-/** Every built JavaScript file under `dir`. */
-function builtFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return builtFiles(path);
-    return entry.name.endsWith('.js') ? [path] : [];
-  });
-}
-
 /** What Node prints for an uncaught error thrown by `code` (CommonJS, run with the built package). */
 function uncaught(code: string): string {
   const child = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 60_000 });
@@ -52,7 +43,9 @@ describe('the built package, as an uncaught error shows it', () => {
   });
 
   it('keeps every built line short enough to print', () => {
-    const longest = builtFiles(dist)
+    const longest = readdirSync(dist, { recursive: true, encoding: 'utf8' })
+      .filter((name) => name.endsWith('.js'))
+      .map((name) => join(dist, name))
       .flatMap((file) =>
         readFileSync(file, 'utf8')
           .split('\n')

@@ -5,11 +5,14 @@
 // moves, and timed calls on a ManualClock against a service with latency and connections. Then the
 // same runs with the early warning acting (the default mode and 'open'): client success beside
 // the static breaker's, and actions on healthy families.
-// Usage: npm run bench:early-warning-unseen [-- --runs N] [-- --compare-model FILE]
-// (writes bench/results/early-warning-unseen.*)
+// `--families fresh` plays the second set (bench/lib/fresh-families.mjs), written after the model
+// and its guard rails were settled and used for this report alone.
+// Usage: npm run bench:early-warning-unseen [-- --runs N] [-- --compare-model FILE] [-- --families fresh]
+// (writes bench/results/early-warning-unseen.*, or early-warning-fresh.*)
 import { join } from 'node:path';
 import { distDir, machine, markdownTable, writeResults } from './lib/measure.mjs';
 import { INSTANT_FAMILIES, TIMED_FAMILIES } from './lib/unseen-families.mjs';
+import { FRESH_INSTANT_FAMILIES, FRESH_TIMED_FAMILIES } from './lib/fresh-families.mjs';
 import { playRun } from './lib/unseen-runs.mjs';
 import { collectRows } from './lib/unseen-rows.mjs';
 import { configurationRows } from './lib/unseen-configs.mjs';
@@ -46,13 +49,34 @@ async function loadModel(path) {
   };
 }
 const compareFlag = process.argv.indexOf('--compare-model');
+/** A score's name in the tables: without the model's file, unless two models are compared. */
+const shortName = (name) => (compareFlag >= 0 ? name : name.replace(/ \(.*\)$/, ''));
 const models = [
   await loadModel(a.defaultModelPath()),
   ...(compareFlag >= 0 ? [await loadModel(process.argv[compareFlag + 1])] : []),
 ];
 
-const FAMILIES = [...INSTANT_FAMILIES, ...TIMED_FAMILIES];
-const seedOf = (family, run) => 50_000 + family * 1000 + run;
+const familiesFlag = process.argv.indexOf('--families');
+const SET = familiesFlag >= 0 ? process.argv[familiesFlag + 1] : 'unseen';
+const SETS = {
+  unseen: {
+    families: [...INSTANT_FAMILIES, ...TIMED_FAMILIES],
+    file: 'bench/lib/unseen-families.mjs',
+    seedBase: 50_000,
+    results: 'early-warning-unseen',
+    title: 'The early warning on failure shapes the generator never made',
+  },
+  fresh: {
+    families: [...FRESH_INSTANT_FAMILIES, ...FRESH_TIMED_FAMILIES],
+    file: 'bench/lib/fresh-families.mjs',
+    seedBase: 70_000,
+    results: 'early-warning-fresh',
+    title: 'The early warning on a second set of shapes, written after the model was settled',
+  },
+};
+if (!(SET in SETS)) throw new TypeError(`--families must be "unseen" or "fresh", got ${JSON.stringify(SET)}`);
+const { families: FAMILIES, seedBase } = SETS[SET];
+const seedOf = (family, run) => seedBase + family * 1000 + run;
 
 const width = a.CORE_FEATURES.features.length;
 const { collected, data } = await collectRows(FAMILIES, RUNS, seedOf, HORIZON_S);
@@ -97,7 +121,7 @@ const leads = scorers.map(({ scores, threshold }) => a.recallByTimeToTrip(data, 
 const byLead = leads[0].map((band, k) => ({
   'seconds to the trip': `${band.fromSeconds}-${band.toSeconds}`,
   'positive rows': band.rows,
-  ...Object.fromEntries(scorers.map(({ name }, j) => [name.replace(/ \(.*\)$/, ''), +leads[j][k].recall.toFixed(3)])),
+  ...Object.fromEntries(scorers.map(({ name }, j) => [shortName(name), +leads[j][k].recall.toFixed(3)])),
 }));
 /** The rows of one family, as a data set of their own. */
 function familyRows(family) {
@@ -128,7 +152,7 @@ const byFamily = FAMILIES.flatMap((family, index) => {
     const loud = quiet.filter((i) => scores[i] >= threshold).length;
     return {
       family: `${family.name}${family.healthy ? ' (healthy)' : ''}`,
-      score: name.replace(/ \(.*\)$/, ''),
+      score: shortName(name),
       rows: picked.length,
       auc: ranked ? +e.auc.toFixed(3) : '-',
       tripsWarned: ranked ? `${e.tripsWarned}/${e.trips}` : '-',
@@ -181,6 +205,7 @@ const byConfiguration = await configurationRows({
   horizonSeconds: HORIZON_S,
   threshold: THRESHOLD,
   width,
+  shortName,
 });
 // Acting: the same seeds with the shipped model's early warning on the breaker, in the default
 // mode and in 'open'. Client success is the share of arrivals that succeeded.
@@ -222,6 +247,8 @@ for (const [index, family] of FAMILIES.entries()) {
   });
 }
 const facts = machine({ runsPerFamily: RUNS });
+const flags = [...(SET === 'unseen' ? [] : ['--families', SET]), ...(RUNS === 12 ? [] : ['--runs', RUNS])];
+const commandFlags = flags.length > 0 ? ` -- ${flags.join(' ')}` : '';
 console.log(
   `${n} rows (${data.labels.reduce((s, l) => s + l, 0)} positive), families ${FAMILIES.map((f) => f.name).join(', ')}, ${RUNS} runs each`,
 );
@@ -232,7 +259,7 @@ console.table(byRule);
 console.table(byConfiguration);
 console.table(actingRows);
 writeResults(
-  'early-warning-unseen',
+  SETS[SET].results,
   {
     machine: facts,
     families: FAMILIES.map((f) => f.name),
@@ -244,9 +271,9 @@ writeResults(
     acting: actingRows,
   },
   [
-    `# The early warning on failure shapes the generator never made (${facts.date})`,
+    `# ${SETS[SET].title} (${facts.date})`,
     '',
-    `Families (bench/lib/unseen-families.mjs): ${FAMILIES.map((f) => f.name).join(', ')}; ${RUNS} runs each, ${n} rows; breakers with the usual 50% rule, 10 s or 100-call windows, minimumCalls 10 or 20, consecutive-failure rule on half of them; the timed families' calls go through execute() with a timeout of 4-15 times the service's median (a slow-call rule at half of it on a quarter of them).`,
+    `Families (${SETS[SET].file}): ${FAMILIES.map((f) => f.name).join(', ')}; ${RUNS} runs each, ${n} rows; breakers with the usual 50% rule, 10 s or 100-call windows, minimumCalls 10 or 20, consecutive-failure rule on half of them; the timed families' calls go through execute() with a timeout of 4-15 times the service's median (a slow-call rule at half of it on a quarter of them).`,
     '',
     markdownTable(rows),
     '',
@@ -270,6 +297,6 @@ writeResults(
     '',
     markdownTable(actingRows),
     '',
-    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:early-warning-unseen\`.`,
+    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:early-warning-unseen${commandFlags}\`.`,
   ].join('\n'),
 );

@@ -62,9 +62,19 @@ export const CONFIGURATIONS = [
 
 /**
  * Per configuration, each model (`{ name, score(features, width) }`, at `threshold`) and each rule
- * baseline (at 1) on the same rows: AUC, precision and recall at its threshold, trips warned.
+ * baseline (at 1) on the same rows: AUC, precision and recall at its threshold, trips warned
+ * (`shortName` gives each score's name in the table).
  */
-export async function configurationRows({ models, families, runs, seedOf, horizonSeconds, threshold, width }) {
+export async function configurationRows({
+  models,
+  families,
+  runs,
+  seedOf,
+  horizonSeconds,
+  threshold,
+  width,
+  shortName,
+}) {
   const table = [];
   for (const { label, options } of CONFIGURATIONS) {
     const { data } = await collectRows(families, runs, seedOf, horizonSeconds, options);
@@ -78,7 +88,7 @@ export async function configurationRows({ models, families, runs, seedOf, horizo
       const e = evaluateEarlyWarning(data, scores, at, horizonSeconds);
       table.push({
         configuration: label,
-        score: name.replace(/ \(.*\)$/, ''),
+        score: shortName(name),
         auc: +e.auc.toFixed(3),
         precision: +e.precision.toFixed(3),
         recall: +e.recall.toFixed(3),

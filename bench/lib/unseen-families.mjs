@@ -59,8 +59,8 @@ export const INSTANT_FAMILIES = [
  * latency, `slowShare` of calls take `slowMs` instead, `errors` fail, and while `pausedUntilS` is
  * ahead nothing it serves completes (a stop-the-world pause).
  */
-const NORMAL = Object.freeze({ rate: 1, slow: 1, slowShare: 0, slowMs: 0, errors: 0.002, pausedUntilS: 0 });
-const at = (changes) => ({ ...NORMAL, ...changes });
+export const NORMAL = Object.freeze({ rate: 1, slow: 1, slowShare: 0, slowMs: 0, errors: 0.002, pausedUntilS: 0 });
+export const at = (changes) => ({ ...NORMAL, ...changes });
 
 /** Timed families: `draw(random, service)` gives the condition at time t in seconds (service: the run's traits). */
 export const TIMED_FAMILIES = [
@@ -90,17 +90,8 @@ export const TIMED_FAMILIES = [
     // Demand climbs past what the service's connections can serve: the queue, then timeouts.
     name: 'overload-queue',
     healthy: false,
-    service: (service, random) => {
-      // A few connections busy half the time or less at first: demand past 2-2.5 times the start saturates them.
-      const connections = 1 + Math.floor(random() * 16);
-      const medianMs = (connections * 1000) / (service.callsPerSecond * between(random, 2, 2.5));
-      return {
-        ...service,
-        connections,
-        medianMs,
-        timeoutMs: Math.max(20, Math.round(medianMs * between(random, 4, 15))),
-      };
-    },
+    // A few connections busy half the time or less at first: demand past 2-2.5 times the start saturates them.
+    service: (service, random) => withConnections(service, random, 1 + Math.floor(random() * 16), 2, 2.5),
     draw: (random) => {
       const onset = between(random, 20, 80);
       const rampS = between(random, 10, 60);
@@ -178,6 +169,16 @@ export const TIMED_FAMILIES = [
     },
   },
 ].map((family) => ({ ...family, kind: 'timed' }));
+
+/**
+ * `service` behind `connections` connections, each busy 1/headroom of the time at first (headroom
+ * drawn in [low, high]: demand past headroom times the start saturates them), and its users'
+ * timeout of 4-15 times the new median.
+ */
+export function withConnections(service, random, connections, low, high) {
+  const medianMs = (connections * 1000) / (service.callsPerSecond * between(random, low, high));
+  return { ...service, connections, medianMs, timeoutMs: Math.max(20, Math.round(medianMs * between(random, 4, 15))) };
+}
 
 /** A timed run's service: its rate, latency, spread and the timeout its users set. */
 export function drawService(random) {

@@ -1,4 +1,4 @@
-import { EVIDENCE_FEATURES, TRIP_CHANCE_FEATURES } from '../features/core-features';
+import { EVIDENCE_FEATURES, LATENCY_TO_TIMEOUT_FEATURES, TRIP_CHANCE_FEATURES } from '../features/core-features';
 import type { GbdtOptions } from './gbdt/options';
 
 /**
@@ -10,6 +10,11 @@ import type { GbdtOptions } from './gbdt/options';
  * Boosting starts from the breaker's own trip chance (the larger of its two rules', 5% to 95%):
  * trees grown from the base rate learnt that strong evidence trips only about half the time on the
  * generator's mix of bursts and persistent failures, and rarely scored 0.7 on any failure shape.
+ * A breaker without a timeout reads its latency-to-timeout columns as a typical breaker's with one:
+ * left missing, the trees learnt the generator's share of trips by timeout as a base rate (calm
+ * rows 0.035 without a timeout, 0.050 with), and on services that trip without warning that order
+ * was noise, ranking their trips below calm rows of others (library defaults on the fresh
+ * families of `npm run bench:early-warning-unseen -- --families fresh`: AUC 0.507, the rule 0.616).
  */
 export const EARLY_WARNING_GBDT: GbdtOptions = Object.freeze({
   rounds: 60,
@@ -21,4 +26,5 @@ export const EARLY_WARNING_GBDT: GbdtOptions = Object.freeze({
   earlyStoppingRounds: 0,
   increasing: EVIDENCE_FEATURES,
   startFrom: Object.freeze({ features: TRIP_CHANCE_FEATURES, floor: 0.05, steps: 16 }),
+  missingAsMedian: LATENCY_TO_TIMEOUT_FEATURES,
 });

@@ -21,6 +21,8 @@ export interface ModelCard {
   monotone?: readonly string[];
   /** The prior boosting started from, when there was one (its trees are counted in `trees`). */
   startFrom?: ProbabilityPrior;
+  /** What a missing value of each of these features read as, in training and in the trees. */
+  missingAs?: Readonly<Record<string, number>>;
   /** Platt scaling folded into the trees, fitted on a split the trees never trained on. */
   calibration?: { slope: number; intercept: number; rows: number };
   heldOutFamilies?: readonly string[];
@@ -79,6 +81,14 @@ export function modelCardMarkdown(card: ModelCard): string {
       `- Starts from the breaker's own trip chance: the log-odds of max(${features.join(', ')}) clipped to [${floor}, ${1 - floor}], in ${steps} steps (the first ${steps} trees); the other trees learn corrections to it`,
     );
   }
+  if (card.missingAs !== undefined && Object.keys(card.missingAs).length > 0)
+    lines.push(
+      `- Missing values read as the training median (a breaker without a timeout scores as a typical one with it): ${Object.entries(
+        card.missingAs,
+      )
+        .map(([name, value]) => `${name} ${fixed(value)}`)
+        .join(', ')}`,
+    );
   if (card.calibration !== undefined) {
     const c = card.calibration;
     lines.push(

@@ -166,14 +166,20 @@ async function fromHistory(
 
 function train(data: TrainingSet, print: (line: string) => void): GbdtModel {
   print(`training on ${data.rowCount} rows (${(100 * mean(data.labels)).toFixed(1)}% positive)`);
-  // Monotone in the evidence columns this layout has, and starting from its trip chances when it has
-  // them (a derived history layout has fewer columns).
+  // Monotone in the evidence columns this layout has, filling the missing values of those it has,
+  // and starting from its trip chances when it has them (a derived history layout has fewer columns).
   const has = (name: string) => data.featureList.features.includes(name);
   const increasing = (EARLY_WARNING_GBDT.increasing ?? []).filter(has);
+  const missingAsMedian = (EARLY_WARNING_GBDT.missingAsMedian ?? []).filter(has);
   const prior = EARLY_WARNING_GBDT.startFrom;
   const model = trainGbdt(
     data,
-    { ...EARLY_WARNING_GBDT, increasing, startFrom: prior && prior.features.every(has) ? prior : null },
+    {
+      ...EARLY_WARNING_GBDT,
+      increasing,
+      missingAsMedian,
+      startFrom: prior && prior.features.every(has) ? prior : null,
+    },
     {
       onRound: ({ round, validationLogLoss }) => {
         if (round % 25 === 0) print(`  round ${round}: validation log-loss ${validationLogLoss.toFixed(4)}`);

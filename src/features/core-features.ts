@@ -104,6 +104,13 @@ export const TRIP_CHANCE_FEATURES: readonly string[] = Object.freeze([
   'consecutive_trip_chance',
 ]);
 
+/** Latency over the breaker's timeout: NaN for a breaker without one. */
+export const LATENCY_TO_TIMEOUT_FEATURES: readonly string[] = Object.freeze([
+  'latency_p50_to_timeout',
+  'latency_p90_to_timeout',
+  'latency_p99_to_timeout',
+]);
+
 export interface CoreFeatureOptions {
   /** Half-life of each breaker's latency baseline (an exponential average of its window percentiles). Default 300000 ms. */
   baselineHalfLifeMs?: number;

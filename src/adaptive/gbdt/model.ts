@@ -15,6 +15,8 @@ export interface TrainingSummary {
   /** Validation log-loss of the kept trees; null without a validation set. */
   readonly validationLogLoss: number | null;
   readonly stoppedEarly: boolean;
+  /** The value each missingAsMedian feature's NaN reads as (empty without that option). */
+  readonly missingAs: Readonly<Record<string, number>>;
 }
 
 /** A trained binary classifier: P(y = 1 | x) = sigmoid(baseScore + Σ leaf values). */

@@ -41,6 +41,13 @@ export interface GbdtOptions {
    * base rate; its trees come first in the model. Default null: the base rate.
    */
   startFrom?: ProbabilityPrior | null;
+  /**
+   * Features whose missing value (NaN) reads as the median of their present values in the
+   * training rows, in training and in every split of the trees: a row without the feature scores
+   * as a typical row with it, so its absence alone neither raises nor lowers a score. Names of the
+   * training set's features, none of them a startFrom column; default none.
+   */
+  missingAsMedian?: readonly string[];
 }
 
 /** GbdtOptions with every default filled in. */
@@ -63,10 +70,14 @@ const DEFAULTS: ResolvedGbdtOptions = {
   tolerance: 1e-7,
   increasing: [],
   startFrom: null,
+  missingAsMedian: [],
 };
 
 /** [min, max, whether min itself is allowed, integer only] per option. */
-const RANGES: Record<Exclude<keyof GbdtOptions, 'increasing' | 'startFrom'>, [number, number, boolean, boolean]> = {
+const RANGES: Record<
+  Exclude<keyof GbdtOptions, 'increasing' | 'startFrom' | 'missingAsMedian'>,
+  [number, number, boolean, boolean]
+> = {
   rounds: [1, 100_000, true, true],
   learningRate: [0, 1, false, false],
   maxDepth: [1, 16, true, true],
@@ -90,10 +101,10 @@ export function resolveGbdtOptions(options: unknown = {}): ResolvedGbdtOptions {
   const resolved = { ...DEFAULTS };
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    if (key === 'increasing') {
+    if (key === 'increasing' || key === 'missingAsMedian') {
       if (!Array.isArray(value) || value.some((name) => typeof name !== 'string'))
-        throw new TypeError('breakwater/adaptive: gbdt option increasing must be an array of feature names');
-      resolved.increasing = [...(value as string[])];
+        throw new TypeError(`breakwater/adaptive: gbdt option ${key} must be an array of feature names`);
+      resolved[key] = [...(value as string[])];
       continue;
     }
     if (key === 'startFrom') {
@@ -102,7 +113,7 @@ export function resolveGbdtOptions(options: unknown = {}): ResolvedGbdtOptions {
     }
     if (!(key in RANGES))
       throw new TypeError(
-        `breakwater/adaptive: unknown gbdt option "${key}" (known: ${[...Object.keys(RANGES), 'increasing', 'startFrom'].join(', ')})`,
+        `breakwater/adaptive: unknown gbdt option "${key}" (known: ${[...Object.keys(RANGES), 'increasing', 'startFrom', 'missingAsMedian'].join(', ')})`,
       );
     const [min, max, minAllowed, integer] = RANGES[key as keyof typeof RANGES];
     const expected = `${integer ? 'an integer' : 'a number'} in ${minAllowed ? '[' : '('}${min}, ${max}]`;
@@ -115,5 +126,11 @@ export function resolveGbdtOptions(options: unknown = {}): ResolvedGbdtOptions {
     }
     resolved[key as keyof typeof RANGES] = value;
   }
+  const priorColumns = resolved.startFrom?.features ?? [];
+  const both = resolved.missingAsMedian.find((name) => priorColumns.includes(name));
+  if (both !== undefined)
+    throw new RangeError(
+      `breakwater/adaptive: gbdt option missingAsMedian names "${both}", a startFrom column (the prior reads its missing value as 0)`,
+    );
   return resolved;
 }

@@ -7,6 +7,7 @@ import { binnedTreeValue, growTree, type BinnedNode } from './grow-tree';
 import { predictRaw, sigmoid, type Ensemble, type GbdtModel, type Tree, type TreeNode } from './model';
 import { priorTrees } from './prior';
 import { resolveGbdtOptions, type GbdtOptions } from './options';
+import { medianFills, withFills, type MissingFill } from './missing-fill';
 
 /** Reported after every boosting round. */
 export interface RoundProgress {
@@ -35,12 +36,15 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
   const opts = resolveGbdtOptions(options);
   // Mixed once, so nearby seeds (0, 1, 2) start far apart and any integer is a seed.
   const random = new SeededRandom(Math.imul(opts.seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0);
-  const { train, validation } = splitValidation(
+  const split = splitValidation(
     data,
     opts.earlyStoppingRounds > 0 ? opts.validationFraction : 0,
     random,
     hooks.validation,
   );
+  const fills = medianFills(split.train, opts.missingAsMedian);
+  const train = withFills(split.train, fills);
+  const validation = split.validation && withFills(split.validation, fills);
   // A validation set given with earlyStoppingRounds 0 is only watched, never acted on.
   const earlyStopping = validation !== undefined && opts.earlyStoppingRounds > 0;
   const width = data.featureList.features.length;
@@ -131,7 +135,7 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
   return {
     featureList: data.featureList,
     baseScore,
-    trees: [...prior.trees, ...kept.map((nodes) => toThresholds(nodes, edges))],
+    trees: [...prior.trees, ...kept.map((nodes) => toThresholds(nodes, edges, fills))],
     summary: {
       trainingRows: train.rowCount,
       validationRows: validation?.rowCount ?? 0,
@@ -140,6 +144,7 @@ export function trainGbdt(set: TrainingSet, options: GbdtOptions = {}, hooks: Tr
       bestRound: kept.length,
       validationLogLoss: validation === undefined ? null : earlyStopping ? bestLoss : lastLoss,
       stoppedEarly,
+      missingAs: Object.fromEntries(fills.map(({ name, value }) => [name, value])),
     },
   };
 }
@@ -172,18 +177,22 @@ function splitValidation(
   };
 }
 
-/** Turns bin splits into float32 thresholds: bin b of feature f ends at edges[f][b]. */
-function toThresholds(nodes: readonly BinnedNode[], edges: readonly number[][]): Tree {
+/**
+ * Turns bin splits into float32 thresholds: bin b of feature f ends at edges[f][b]. A split on a
+ * filled column sends a missing value where its fill goes.
+ */
+function toThresholds(nodes: readonly BinnedNode[], edges: readonly number[][], fills: readonly MissingFill[]): Tree {
   return {
     nodes: nodes.map((node): TreeNode => {
       if (node.kind === 'leaf') return node;
       // The last bin has no upper edge: such a split sends every value left and the missing ones right.
       const threshold = edges[node.feature][node.bin] ?? Number.POSITIVE_INFINITY;
+      const fill = fills.find(({ column }) => column === node.feature);
       return {
         kind: 'split',
         feature: node.feature,
         threshold,
-        missingGoesLeft: node.missingGoesLeft,
+        missingGoesLeft: fill === undefined ? node.missingGoesLeft : fill.value <= threshold,
         left: node.left,
         right: node.right,
       };

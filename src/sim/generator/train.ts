@@ -98,6 +98,7 @@ export async function trainFromGenerator(
     trees: model.trees.length,
     monotone: EARLY_WARNING_GBDT.increasing,
     ...(EARLY_WARNING_GBDT.startFrom ? { startFrom: EARLY_WARNING_GBDT.startFrom } : {}),
+    missingAs: trees.summary.missingAs,
     calibration: { slope: scaling.slope, intercept: scaling.intercept, rows: calibration.rowCount },
     heldOutFamilies: HELD_OUT_FAMILIES,
     heldOut: scores,

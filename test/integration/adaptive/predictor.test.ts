@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,12 @@ import { modelProtoType } from '../../../src/adaptive/onnx/schema';
 import { loadOnnxRuntime } from '../../../src/adaptive/onnxruntime';
 import { Predictor } from '../../../src/adaptive/predictor';
 import { defaultModelPath } from '../../../src/adaptive/default-model';
-import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/features/core-features';
+import {
+  CORE_FEATURES,
+  CORE_FEATURE_COUNT,
+  LATENCY_TO_TIMEOUT_FEATURES,
+  coreColumn,
+} from '../../../src/features/core-features';
 import { chunkRows } from '../../../src/adaptive/scorers';
 import { FEATURES, buildAdaptiveBundle, syntheticSet } from './helpers';
 
@@ -176,6 +181,27 @@ describe('Predictor refuses what it cannot score', () => {
     expect(probability).toBeGreaterThanOrEqual(0);
     expect(probability).toBeLessThanOrEqual(1);
     await predictor.close();
+  });
+
+  it('the shipped model scores a breaker without a timeout as one whose latency sits at the training median of its timeout', async () => {
+    const card = JSON.parse(readFileSync(`${defaultModelPath()}.card.json`, 'utf8')) as {
+      missingAs: Record<string, number>;
+    };
+    expect(Object.keys(card.missingAs).sort()).toEqual([...LATENCY_TO_TIMEOUT_FEATURES].sort());
+    const calm = (toTimeout: (name: string) => number) => {
+      const row = new Float32Array(CORE_FEATURE_COUNT);
+      for (const name of LATENCY_TO_TIMEOUT_FEATURES) row[coreColumn(name)] = toTimeout(name);
+      return row;
+    };
+    for (const executionProviders of [['cpu'], ['typescript']] as const) {
+      const predictor = await Predictor.load(defaultModelPath(), { executionProviders: [...executionProviders] });
+      const [withoutTimeout, atMedian, nearTimeout] = await predictor.score(
+        Float32Array.from([...calm(() => Number.NaN), ...calm((name) => card.missingAs[name]), ...calm(() => 0.95)]),
+      );
+      expect(withoutTimeout).toBe(atMedian);
+      expect(nearTimeout).toBeGreaterThan(atMedian);
+      await predictor.close();
+    }
   });
 
   it('bad options and bad rows', async () => {

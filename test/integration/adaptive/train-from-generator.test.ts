@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORE_FEATURES, EVIDENCE_FEATURES } from '../../../src/features/core-features';
+import { CORE_FEATURES, EVIDENCE_FEATURES, LATENCY_TO_TIMEOUT_FEATURES } from '../../../src/features/core-features';
 import type { ModelCard } from '../../../src/adaptive/model-card';
 import { Predictor } from '../../../src/adaptive/predictor';
 import { runTrainCommand } from '../../../src/cli/train';
@@ -20,6 +20,9 @@ describe('breakwater train --from simulator', () => {
     expect(card.featureList).toBe('breakwater.core@6');
     expect(card.heldOutFamilies).toEqual(HELD_OUT_FAMILIES);
     expect(card.monotone).toEqual(EVIDENCE_FEATURES);
+    // A breaker without a timeout reads its latency-to-timeout columns as the training rows' medians.
+    expect(Object.keys(card.missingAs!)).toEqual(LATENCY_TO_TIMEOUT_FEATURES);
+    for (const value of Object.values(card.missingAs!)) expect(value).toBeGreaterThan(0);
     expect(card.calibration!.slope).toBeGreaterThan(0);
     expect(card.heldOut!.map((score) => score.name)).toEqual([
       'model',
@@ -37,6 +40,7 @@ describe('breakwater train --from simulator', () => {
     const markdown = readFileSync(join(dir, 'model.onnx.card.md'), 'utf8');
     expect(markdown).toContain('## The model beside rule baselines, on the same held-out rows');
     expect(markdown).toContain('## Reliability (held-out rows)');
+    expect(markdown).toContain('- Missing values read as the training median');
     expect(existsSync(join(dir, 'model.onnx.card.json'))).toBe(true);
     const model = await Predictor.load(join(dir, 'model.onnx'), {
       featureList: CORE_FEATURES,

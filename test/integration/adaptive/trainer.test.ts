@@ -113,6 +113,43 @@ describe('missing values (NaN)', () => {
     ).toBe(true);
   });
 
+  it('with missingAsMedian, trains and scores a missing value as the median: its absence alone moves no score', () => {
+    const random = new SeededRandom(14);
+    const rows: Array<Array<number | null>> = [];
+    const labels: number[] = [];
+    for (let i = 0; i < 4000; i++) {
+      // Its value says nothing; its absence says "rarely" (2% against 30%): a base rate, not evidence.
+      const missing = random.next() < 0.4;
+      rows.push([
+        missing ? null : random.next(),
+        random.next(),
+        random.next(),
+        random.next(),
+        random.next(),
+        random.next(),
+      ]);
+      labels.push(random.next() < (missing ? 0.02 : 0.3) ? 1 : 0);
+    }
+    const set = trainingSetFromRows(FEATURES, rows, labels);
+    const learnt = trainGbdt(set, { seed: 14, rounds: 40 });
+    const filled = trainGbdt(set, { seed: 14, rounds: 40, missingAsMedian: ['a'] });
+    const median = filled.summary.missingAs.a;
+    expect(median).toBeGreaterThan(0.45);
+    expect(median).toBeLessThan(0.55);
+    expect(learnt.summary.missingAs).toEqual({});
+    const probe = (a: number) => new Float32Array([a, 0.5, 0.5, 0.5, 0.5, 0.5]);
+    const [learntMissing] = predictProbabilities(learnt, probe(Number.NaN));
+    const [learntMedian] = predictProbabilities(learnt, probe(median));
+    expect(learntMissing).toBeLessThan(learntMedian / 2);
+    const [filledMissing] = predictProbabilities(filled, probe(Number.NaN));
+    const [filledMedian] = predictProbabilities(filled, probe(median));
+    expect(filledMissing).toBe(filledMedian);
+    // Every split on the column sends NaN where its median goes: the trees alone carry the fill.
+    for (const tree of filled.trees)
+      for (const node of tree.nodes)
+        if (node.kind === 'split' && node.feature === 0) expect(node.missingGoesLeft).toBe(median <= node.threshold);
+  });
+
   it('scores NaN in a feature that was never missing in training (it follows the bigger child)', () => {
     const { set } = syntheticSet(3000, 10, 3);
     const model = trainGbdt(set, { seed: 10, rounds: 20 });
@@ -145,6 +182,12 @@ describe('bad input gets a named error', () => {
     [{ seed: 'x' }, /gbdt option seed must be an integer .* got string/],
     [{ minSamplesLeaf: Number.NaN }, /gbdt option minSamplesLeaf/],
     [{ depth: 3 }, /unknown gbdt option "depth"/],
+    [{ missingAsMedian: 'a' }, /gbdt option missingAsMedian must be an array of feature names/],
+    [{ missingAsMedian: ['z'] }, /gbdt option missingAsMedian names "z", which is not a feature of test.synthetic@1/],
+    [
+      { missingAsMedian: ['a'], startFrom: { features: ['a'], floor: 0.05, steps: 4 } },
+      /gbdt option missingAsMedian names "a", a startFrom column/,
+    ],
   ])('%j', (options, message) => {
     expect(() => trainGbdt(set, options as never)).toThrow(message);
   });

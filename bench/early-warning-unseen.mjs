@@ -247,7 +247,11 @@ for (const [index, family] of FAMILIES.entries()) {
   });
 }
 const facts = machine({ runsPerFamily: RUNS });
-const flags = [...(SET === 'unseen' ? [] : ['--families', SET]), ...(RUNS === 12 ? [] : ['--runs', RUNS])];
+const flags = [
+  ...(SET === 'unseen' ? [] : ['--families', SET]),
+  ...(RUNS === 12 ? [] : ['--runs', RUNS]),
+  ...(compareFlag >= 0 ? ['--compare-model', process.argv[compareFlag + 1]] : []),
+];
 const commandFlags = flags.length > 0 ? ` -- ${flags.join(' ')}` : '';
 console.log(
   `${n} rows (${data.labels.reduce((s, l) => s + l, 0)} positive), families ${FAMILIES.map((f) => f.name).join(', ')}, ${RUNS} runs each`,

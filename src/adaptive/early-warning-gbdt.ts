@@ -11,8 +11,8 @@ import type { GbdtOptions } from './gbdt/options';
  * trees grown from the base rate learnt that strong evidence trips only about half the time on the
  * generator's mix of bursts and persistent failures, and rarely scored 0.7 on any failure shape.
  * A breaker without a timeout reads its latency-to-timeout columns as a typical breaker's with one:
- * left missing, the trees learnt the generator's share of trips by timeout as a base rate (calm
- * rows 0.035 without a timeout, 0.050 with), and on services that trip without warning that order
+ * left missing, the trees learnt the generator's share of trips by timeout as a base rate (median
+ * trip-free rows, library defaults, fresh families: 0.035 without a timeout, 0.050 with), and on services that trip without warning that order
  * was noise, ranking their trips below calm rows of others (library defaults on the fresh
  * families of `npm run bench:early-warning-unseen -- --families fresh`: AUC 0.507, the rule 0.616).
  */

@@ -1,6 +1,7 @@
 import type { ManualClock } from './clock';
 import { decodeConfig, encodeConfig } from './core/codec';
 import { MAX_BUCKETS, MAX_PERIOD_MS } from './core/layout';
+import { show } from './error-message';
 
 /** Everything a CircuitBreaker can be told. Every option is optional; times are milliseconds. */
 export interface CircuitBreakerOptions {
@@ -112,20 +113,26 @@ const ACCEPTED: Record<keyof CircuitBreakerOptions, string> = {
 const KNOWN = new Set(Object.keys(ACCEPTED));
 
 const U32_MAX = 0xffffffff;
-const TIMER_MAX_MS = 2 ** 31 - 1;
+/** The longest delay a Node timer takes (ms). */
+export const TIMER_MAX_MS = 2 ** 31 - 1;
 let unnamed = 0;
+
+/** Throws, naming the option, unless `clock` is undefined or a ManualClock (by shape: the CommonJS and ESM builds each have the class). */
+export function checkClockOption(clock: unknown): asserts clock is ManualClock | undefined {
+  const given = clock as { advance?: unknown; now?: unknown } | null;
+  if (
+    given !== undefined &&
+    (given === null ||
+      typeof given !== 'object' ||
+      typeof given.advance !== 'function' ||
+      typeof given.now !== 'function')
+  )
+    fail('clock', 'a ManualClock', clock, 'type');
+}
 
 function fail(option: string, expected: string, value: unknown, kind: 'type' | 'range' = 'range'): never {
   const message = `breakwater: option "${option}" must be ${expected}, got ${show(value)}`;
   throw kind === 'type' ? new TypeError(message) : new RangeError(message);
-}
-
-/** A value as an option error shows it: strings quoted, objects and functions by kind. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? 'an array' : 'an object';
 }
 
 function number(
@@ -217,12 +224,7 @@ function buildProfile(options: CircuitBreakerOptions): Readonly<BreakerProfile> 
   for (const fn of ['isFailure', 'fallback'] as const) {
     if (options[fn] !== undefined && typeof options[fn] !== 'function') fail(fn, 'a function', options[fn], 'type');
   }
-  if (
-    options.clock !== undefined &&
-    (typeof options.clock !== 'object' || typeof options.clock.advance !== 'function')
-  ) {
-    fail('clock', 'a ManualClock', options.clock, 'type');
-  }
+  checkClockOption(options.clock);
   const latencyHistogram = options.latencyHistogram ?? true;
   if (typeof latencyHistogram !== 'boolean') fail('latencyHistogram', 'true or false', latencyHistogram, 'type');
   const labels = options.labels ?? {};

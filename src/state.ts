@@ -1,4 +1,5 @@
 import { Reason, State } from './core/layout';
+import { show } from './error-message';
 
 /** A breaker's state, as users see it. */
 export type StateName = 'closed' | 'open' | 'half-open' | 'forced-open' | 'disabled';
@@ -20,7 +21,7 @@ export type ReasonName =
   | 'predicted'
   | 'cluster';
 
-const STATE_NAMES: readonly StateName[] = ['closed', 'open', 'half-open', 'forced-open', 'disabled'];
+export const STATE_NAMES: readonly StateName[] = ['closed', 'open', 'half-open', 'forced-open', 'disabled'];
 
 const REASON_NAMES: Record<number, ReasonName> = {
   [Reason.CONSECUTIVE_FAILURES]: 'consecutive-failures',
@@ -55,8 +56,7 @@ export function effectiveStateName(code: number, remainingMs: number): StateName
 
 export function stateCode(name: unknown): number {
   const code = STATE_NAMES.indexOf(name as StateName);
-  if (code < 0)
-    throw new TypeError(`breakwater: state must be one of ${STATE_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+  if (code < 0) throw new TypeError(`breakwater: state must be one of ${STATE_NAMES.join(', ')}, got ${show(name)}`);
   return code;
 }
 

@@ -1,11 +1,12 @@
 import type { Disposer } from '../events';
-import type { Registry, RegisteredBreaker } from '../registry/registry';
+import { Registry, type RegisteredBreaker } from '../registry/registry';
 import { breakerKey } from '../registry/breaker-key';
 import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../features/core-features';
 import { featureListMismatch, type FeatureList } from '../features/feature-list';
 import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
 import { allowance, shownEvidence } from './guard-rails';
 import { kindsOption } from './kinds-option';
+import { show } from '../error-message';
 
 /** What scores feature rows: a Predictor, or anything with the same two members. */
 export interface ScoringModel {
@@ -74,6 +75,10 @@ export class EarlyWarning {
     private readonly model: ScoringModel,
     options: EarlyWarningOptions = {},
   ) {
+    if (!(registry instanceof Registry))
+      throw new TypeError(
+        `breakwater/adaptive: EarlyWarning needs a Registry as its first argument, got ${show(registry)}`,
+      );
     if (model === null || typeof model !== 'object' || typeof model.score !== 'function') {
       throw new TypeError(
         'breakwater/adaptive: EarlyWarning needs a model with featureList and score(rows) (a Predictor)',
@@ -99,9 +104,7 @@ export class EarlyWarning {
     }
     const mode = options.mode ?? 'shed';
     if (mode !== 'open' && mode !== 'shed' && mode !== 'observe')
-      throw new RangeError(
-        `breakwater/adaptive: option "mode" must be "open", "shed" or "observe", got ${JSON.stringify(mode)}`,
-      );
+      throw new RangeError(`breakwater/adaptive: option "mode" must be "open", "shed" or "observe", got ${show(mode)}`);
     this.options = {
       predictionThreshold,
       releaseThreshold,

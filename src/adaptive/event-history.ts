@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import type { TrainingSet } from './dataset';
 import type { BreakerEvent } from '../registry/event';
 import { validateFeatureList, type FeatureList } from '../features/feature-list';
+import { show } from '../error-message';
 
 /** What a feature extractor sees: one breaker's events up to and including `now`, oldest first. */
 export interface HistoryWindow {
@@ -167,7 +168,7 @@ function checkEvent(value: unknown, where: string): BreakerEvent {
   const event = value as BreakerEvent;
   if (!Number.isFinite(timestampMs(event.timestamp)))
     throw new TypeError(
-      `breakwater/adaptive: ${where}: timestamp must be ms since the epoch or an ISO-8601 string, got ${JSON.stringify(event.timestamp)}`,
+      `breakwater/adaptive: ${where}: timestamp must be ms since the epoch or an ISO-8601 string, got ${show(event.timestamp)}`,
     );
   if (typeof event.breaker !== 'string' || event.breaker === '')
     throw new TypeError(`breakwater/adaptive: ${where}: breaker must be a non-empty string`);

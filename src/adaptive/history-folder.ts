@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { makeFolder } from '../fs/make-folder';
+import { show } from '../error-message';
 
 /**
  * Creates the folder a history file goes in (`data/events.jsonl` in a fresh project), before any
@@ -7,7 +8,7 @@ import { makeFolder } from '../fs/make-folder';
  */
 export function ensureHistoryFolder(option: string, path: unknown): void {
   if (typeof path !== 'string' || path.length === 0)
-    throw new TypeError(`breakwater/adaptive: option ${option} must be a file path, got ${JSON.stringify(path)}`);
+    throw new TypeError(`breakwater/adaptive: option ${option} must be a file path, got ${show(path)}`);
   const folder = dirname(resolve(path));
   try {
     makeFolder(folder);

@@ -9,6 +9,7 @@ import { decodeModel, modelInfo, type ModelDescription } from './onnx/model-file
 import { ModelFileError } from './errors/ModelFileError';
 import { loadOnnxRuntime, type OnnxRuntime } from './onnxruntime';
 import { OnnxRuntimeScorer, TreeWalkerScorer, type Scorer } from './scorers';
+import { show } from '../error-message';
 
 /**
  * Where the model runs: onnxruntime on the CPU or on CUDA, or breakwater's own TypeScript tree
@@ -39,6 +40,8 @@ export interface PredictorOptions {
   readonly intraOpThreads?: number;
 }
 
+/** More threads than any machine runs one model on: a larger count is a mistake, named here rather than by onnxruntime. */
+const MAX_INTRA_OP_THREADS = 1024;
 /** See PredictorOptions.intraOpThreads. */
 const DEFAULT_INTRA_OP_THREADS = Math.min(4, availableParallelism());
 
@@ -84,9 +87,9 @@ export class Predictor {
     const callerList = validateFeatureList(options.featureList ?? CORE_FEATURES, 'options.featureList');
     const providers = validateProviders(options.executionProviders);
     const threads = options.intraOpThreads;
-    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1))
+    if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_INTRA_OP_THREADS))
       throw new RangeError(
-        `breakwater/adaptive: options.intraOpThreads must be a positive integer, got ${String(threads)}`,
+        `breakwater/adaptive: options.intraOpThreads must be an integer from 1 to ${MAX_INTRA_OP_THREADS}, got ${show(threads)}`,
       );
     const source = typeof model === 'string' ? model : '<bytes>';
     const bytes = typeof model === 'string' ? await readModelFile(model) : model;
@@ -200,7 +203,7 @@ function validateProviders(providers: unknown): ExecutionProvider[] {
   for (const provider of providers) {
     if (!PROVIDERS.includes(provider))
       throw new RangeError(
-        `breakwater/adaptive: options.executionProviders: unknown provider ${JSON.stringify(provider)} (known: ${PROVIDERS.map((p) => `'${p}'`).join(', ')})`,
+        `breakwater/adaptive: options.executionProviders: unknown provider ${show(provider)} (known: ${PROVIDERS.map((p) => `'${p}'`).join(', ')})`,
       );
   }
   return providers as ExecutionProvider[];

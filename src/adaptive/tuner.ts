@@ -1,8 +1,10 @@
 import type { Disposer } from '../events';
 import type { BreakerEvent } from '../registry/event';
-import type { Registry, RegisteredBreaker } from '../registry/registry';
+import { Registry, type RegisteredBreaker } from '../registry/registry';
 import { breakerKey } from '../registry/breaker-key';
 import { kindsOption } from './kinds-option';
+import { show } from '../error-message';
+import { TIMER_MAX_MS } from '../options';
 
 /** [min, max] a tuned value stays within. */
 export type Bounds = readonly [number, number];
@@ -148,6 +150,10 @@ export class AdaptiveTuner {
     private readonly registry: Registry,
     options: TunerOptions = {},
   ) {
+    if (!(registry instanceof Registry))
+      throw new TypeError(
+        `breakwater/adaptive: AdaptiveTuner needs a Registry as its first argument, got ${show(registry)}`,
+      );
     if (options === null || typeof options !== 'object')
       throw new TypeError('breakwater/adaptive: AdaptiveTuner options must be an object');
     const learningRate = options.learningRate ?? 0.3;
@@ -157,9 +163,9 @@ export class AdaptiveTuner {
       );
     }
     const retrainingInterval = options.retrainingInterval ?? 60_000;
-    if (!Number.isInteger(retrainingInterval) || retrainingInterval < 1) {
+    if (!Number.isInteger(retrainingInterval) || retrainingInterval < 1 || retrainingInterval > TIMER_MAX_MS) {
       throw new RangeError(
-        `breakwater/adaptive: option "retrainingInterval" must be an integer number of ms >= 1, got ${String(retrainingInterval)}`,
+        `breakwater/adaptive: option "retrainingInterval" must be an integer number of ms from 1 to ${TIMER_MAX_MS}, got ${show(retrainingInterval)}`,
       );
     }
     const minDataPoints = options.minDataPoints ?? 5;
@@ -176,7 +182,7 @@ export class AdaptiveTuner {
         );
       if (!Array.isArray(value) || value.length !== 2 || !(value[0] >= 0) || !(value[1] >= value[0])) {
         throw new RangeError(
-          `breakwater/adaptive: option "bounds.${option}" must be [min, max] with 0 <= min <= max, got ${JSON.stringify(value)}`,
+          `breakwater/adaptive: option "bounds.${option}" must be [min, max] with 0 <= min <= max, got ${show(value)}`,
         );
       }
       bounds[option as TunedOption] = [value[0], value[1]];

@@ -176,6 +176,8 @@ export class CircuitBreaker extends SyncCalls {
    * waits until the circuit admits a probe.
    */
   executeWithRetries<T>(fn: (context: CallContext) => T | PromiseLike<T>, options: RetryOptions = {}): Promise<T> {
+    // A mistake, not an outage: refused before the first attempt, never retried.
+    if (typeof fn !== 'function') return Promise.reject(notAFunction(fn));
     return executeWithRetries(
       {
         attempt: () => this.executeSlow(fn as GuardedFunction, [], false) as Promise<T>,

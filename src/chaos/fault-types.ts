@@ -1,3 +1,5 @@
+import { show } from '../error-message';
+
 /**
  * The faults a FaultInjector can inject:
  * - `throw`: the call throws synchronously, before any work;
@@ -29,9 +31,7 @@ export const TIMED_FAULTS: ReadonlySet<FaultType> = new Set(['hang', 'latency'])
 /** Throws a TypeError naming `what` unless value is a fault type. */
 export function checkFaultType(value: unknown, what: string): FaultType {
   if (!FAULT_TYPES.includes(value as FaultType)) {
-    throw new TypeError(
-      `breakwater/chaos: ${what} must be one of ${FAULT_TYPES.join(', ')}, got ${JSON.stringify(value)}`,
-    );
+    throw new TypeError(`breakwater/chaos: ${what} must be one of ${FAULT_TYPES.join(', ')}, got ${show(value)}`);
   }
   return value as FaultType;
 }

@@ -1,3 +1,5 @@
+import { show } from '../error-message';
+
 /** How hard a fault hits. The meaning of each level is fixed and documented in docs/chaos.md. */
 export type Intensity = 'mild' | 'moderate' | 'severe';
 
@@ -29,9 +31,7 @@ export const INTENSITY_PROFILES: Readonly<Record<Intensity, IntensityProfile>> =
 /** Throws a TypeError naming `what` unless value is one of the intensities. */
 export function checkIntensity(value: unknown, what: string): Intensity {
   if (!INTENSITIES.includes(value as Intensity)) {
-    throw new TypeError(
-      `breakwater/chaos: ${what} must be one of ${INTENSITIES.join(', ')}, got ${JSON.stringify(value)}`,
-    );
+    throw new TypeError(`breakwater/chaos: ${what} must be one of ${INTENSITIES.join(', ')}, got ${show(value)}`);
   }
   return value as Intensity;
 }

@@ -1,5 +1,6 @@
 import { checkFaultType, type FaultType } from './fault-types';
 import { INTENSITIES, checkIntensity, type Intensity } from './intensity';
+import { show } from '../error-message';
 
 /**
  * One scheduled fault, active from `from` ms to `to` ms after the injector started. A fixed entry
@@ -75,7 +76,7 @@ function toWindow(entry: ScheduleEntry, where: string): Window {
 function rampEnds(ramp: unknown, where: string): [Intensity, Intensity] {
   if (!Array.isArray(ramp) || ramp.length !== 2) {
     throw new TypeError(
-      `breakwater/chaos: ${where}.ramp must be true or [fromIntensity, toIntensity], got ${JSON.stringify(ramp)}`,
+      `breakwater/chaos: ${where}.ramp must be true or [fromIntensity, toIntensity], got ${show(ramp)}`,
     );
   }
   return [checkIntensity(ramp[0], `${where}.ramp[0]`), checkIntensity(ramp[1], `${where}.ramp[1]`)];

@@ -6,6 +6,7 @@ import { CONFIG_SIZE, HISTOGRAM_BINS, MAX_BUCKETS } from './layout';
 import { attachArena } from './pool';
 import { core } from './select';
 import type { HostBinding } from './types';
+import { show } from '../error-message';
 
 export interface HostArenaOptions {
   /** The arena's name, shared by every process of the host that opens it: letters, digits, `_`, `-`, `.` (1-64). */
@@ -59,11 +60,11 @@ export class HostArena {
     const { name } = options;
     if (typeof name !== 'string' || !NAME.test(name))
       throw new TypeError(
-        `breakwater: host.name must be 1-64 letters, digits, "_", "-" or "." (not starting with one of the last three), got ${JSON.stringify(name)}`,
+        `breakwater: host.name must be 1-64 letters, digits, "_", "-" or "." (not starting with one of the last three), got ${show(name)}`,
       );
     const directory = options.directory ?? defaultDirectory();
     if (typeof directory !== 'string' || !isAbsolute(directory))
-      throw new TypeError(`breakwater: host.directory must be an absolute path, got ${JSON.stringify(directory)}`);
+      throw new TypeError(`breakwater: host.directory must be an absolute path, got ${show(directory)}`);
     return join(directory, FILE_PREFIX + name);
   }
 

@@ -1,9 +1,10 @@
 import type { Attributes, BatchObservableCallback, Meter, Observable } from '@opentelemetry/api';
 import type { OpenTelemetryMeter } from './peer-types';
 import type { BreakerHealth } from '../registry/health';
-import { readRegistry, type RegistryView, type ScrapeSummary } from './registry-reading';
+import { checkRegistryView, readRegistry, type RegistryView, type ScrapeSummary } from './registry-reading';
 import { RegistrySnapshot } from './registry-snapshot';
 import { STATE_CODES } from './prometheus';
+import { show } from '../error-message';
 
 /** Options of {@link bridgeToOpenTelemetry}. */
 export interface OpenTelemetryOptions {
@@ -44,6 +45,7 @@ export function bridgeToOpenTelemetry(
   given: OpenTelemetryMeter,
   options: OpenTelemetryOptions = {},
 ): OpenTelemetryBridge {
+  checkRegistryView(registry, 'bridgeToOpenTelemetry(registry, meter)');
   const meter = given as Meter;
   if (meter === null || typeof meter !== 'object' || typeof meter.createObservableGauge !== 'function') {
     throw new TypeError(
@@ -54,7 +56,7 @@ export function bridgeToOpenTelemetry(
   // The specification's instrument name syntax: some SDKs drop an instrument whose name breaks it, others pass it to the backend.
   if (typeof prefix !== 'string' || !INSTRUMENT_NAME.test(`${prefix}circuit.state`))
     throw new TypeError(
-      `breakwater/observe: OpenTelemetry option "prefix" must start instrument names that OpenTelemetry accepts (a letter, then letters, digits, "_", ".", "-" or "/"), got ${JSON.stringify(prefix)}`,
+      `breakwater/observe: OpenTelemetry option "prefix" must start instrument names that OpenTelemetry accepts (a letter, then letters, digits, "_", ".", "-" or "/"), got ${show(prefix)}`,
     );
   const maxBreakers = options.maxBreakers ?? 1000;
   if (!Number.isInteger(maxBreakers) || maxBreakers < 1)

@@ -2,10 +2,17 @@ import { createRequire } from 'node:module';
 import type { Counter, Gauge, Registry as PromRegistry } from 'prom-client';
 import type { PrometheusRegistry } from './peer-types';
 import type { BreakerHealth } from '../registry/health';
-import { readRegistry, type Reading, type RegistryView, type ScrapeSummary } from './registry-reading';
+import {
+  checkRegistryView,
+  readRegistry,
+  type Reading,
+  type RegistryView,
+  type ScrapeSummary,
+} from './registry-reading';
 import { RegistrySnapshot } from './registry-snapshot';
 import type { ClusterStatusSource } from './cluster-metrics';
 import type { StateName } from '../state';
+import { show } from '../error-message';
 
 /** The npm package the collector loads on first use (an optional peer dependency). */
 export const PROM_CLIENT_PACKAGE = 'prom-client';
@@ -126,6 +133,7 @@ const seconds = (ms: number | null): number | null => (ms === null ? null : ms /
  * per-kind aggregates or the least healthy breakers only.
  */
 export function collectBreakwaterMetrics(registry: RegistryView, options: PrometheusOptions = {}): BreakwaterCollector {
+  checkRegistryView(registry, 'collectBreakwaterMetrics(registry)');
   return collectFromSnapshots(() => RegistrySnapshot.read(registry), options);
 }
 
@@ -142,7 +150,7 @@ export function collectFromSnapshots(
   const prefix = options.prefix ?? 'breakwater_';
   if (typeof prefix !== 'string' || (prefix !== '' && !METRIC_PREFIX.test(prefix))) {
     throw new TypeError(
-      `breakwater/observe: Prometheus option prefix must match ${METRIC_PREFIX.source} (or be empty), got ${JSON.stringify(prefix)}`,
+      `breakwater/observe: Prometheus option prefix must match ${METRIC_PREFIX.source} (or be empty), got ${show(prefix)}`,
     );
   }
   const maxSeries = options.maxSeries ?? 1000;
@@ -153,12 +161,12 @@ export function collectFromSnapshots(
   const overflow = options.overflow ?? 'per-kind';
   if (overflow !== 'per-kind' && overflow !== 'top-n')
     throw new RangeError(
-      `breakwater/observe: Prometheus option overflow must be 'per-kind' or 'top-n', got ${JSON.stringify(overflow)}`,
+      `breakwater/observe: Prometheus option overflow must be 'per-kind' or 'top-n', got ${show(overflow)}`,
     );
   const keys = options.labelNames ?? [...new Set(snapshots().rows.flatMap((row) => Object.keys(row.labels)))].sort();
   if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string' || key.length === 0)) {
     throw new TypeError(
-      `breakwater/observe: Prometheus option labelNames must be an array of non-empty strings, got ${JSON.stringify(keys)}`,
+      `breakwater/observe: Prometheus option labelNames must be an array of non-empty strings, got ${show(keys)}`,
     );
   }
   const labelMap = keys.map((key) => [key, prometheusLabelName(key)] as const);

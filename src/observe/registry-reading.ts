@@ -1,11 +1,25 @@
 import type { BreakerHealth, RegistryHealth } from '../registry/health';
 import type { Registry } from '../registry/registry';
 import type { RegistrySnapshot } from './registry-snapshot';
+import { show } from '../error-message';
 
 /** The registry reads a scrape makes. */
 export type RegistryView = Pick<Registry, 'breakerHealth' | 'health'> & {
   entries(): Iterable<{ readonly kind: string; readonly name: string }>;
 };
+
+/** Throws, naming `where`, unless `registry` reads as a RegistryView (checked when made, not at the first scrape). */
+export function checkRegistryView(registry: unknown, where: string): void {
+  const view = registry as Partial<Record<keyof RegistryView, unknown>> | null;
+  if (
+    view === null ||
+    typeof view !== 'object' ||
+    typeof view.entries !== 'function' ||
+    typeof view.breakerHealth !== 'function' ||
+    typeof view.health !== 'function'
+  )
+    throw new TypeError(`breakwater/observe: ${where} needs a Registry, got ${show(registry)}`);
+}
 
 /** What the last scrape exported. */
 export interface ScrapeSummary {

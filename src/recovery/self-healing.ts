@@ -4,6 +4,7 @@ import type { BreakerEvent } from '../registry/event';
 import { resolveProfile } from '../options';
 import { Registry } from '../registry/registry';
 import { checkTimers, systemTimers } from './timing';
+import { show } from '../error-message';
 
 /** Inclusive bounds of a tuned option. */
 export interface SelfHealingBounds {
@@ -104,13 +105,13 @@ export class SelfHealingConfig {
       options.registry.get(on.kind, on.name) === undefined
     ) {
       throw new TypeError(
-        `breakwater/recovery: self-healing option "eventsOn" must name a breaker of the registry ({ kind, name }), got ${JSON.stringify(on)}`,
+        `breakwater/recovery: self-healing option "eventsOn" must name a breaker of the registry ({ kind, name }), got ${show(on)}`,
       );
     }
     const kinds = options.kinds ?? ['worker', 'hardware'];
     if (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => typeof k !== 'string' || k.length === 0)) {
       throw new TypeError(
-        `breakwater/recovery: self-healing option "kinds" must be a non-empty list of kinds, got ${JSON.stringify(kinds)}`,
+        `breakwater/recovery: self-healing option "kinds" must be a non-empty list of kinds, got ${show(kinds)}`,
       );
     }
     this.registry = options.registry;
@@ -130,7 +131,7 @@ export class SelfHealingConfig {
     this.timers = options.timers === undefined ? systemTimers : checkTimers('timers', options.timers);
     if (options.pool !== undefined && (typeof options.pool !== 'string' || options.pool.length === 0))
       throw new TypeError(
-        `breakwater/recovery: self-healing option "pool" must be a non-empty string, got ${JSON.stringify(options.pool)}`,
+        `breakwater/recovery: self-healing option "pool" must be a non-empty string, got ${show(options.pool)}`,
       );
     this.pool = options.pool;
     this.unsubscribe = this.registry.onEvent((event) => this.observe(event));
@@ -286,7 +287,7 @@ function bounds(
     value.max < value.min
   ) {
     throw new RangeError(
-      `breakwater/recovery: self-healing option "${option}" must be { min, max } with integers ${floor} <= min <= max, got ${JSON.stringify(value)}`,
+      `breakwater/recovery: self-healing option "${option}" must be { min, max } with integers ${floor} <= min <= max, got ${show(value)}`,
     );
   }
   return { min: value.min, max: value.max };

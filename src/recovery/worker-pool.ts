@@ -11,6 +11,7 @@ import { admissionOf, bestCandidate, type Candidate } from './admission';
 import { checkTask, type RecoveryTask } from './task';
 import type { TaskRecord } from './task-store';
 import { defaultClassifier } from './classify';
+import { show } from '../error-message';
 
 /** One worker, model replica or endpoint of a pool. */
 export interface PoolTargetOptions {
@@ -85,14 +86,12 @@ export class WorkerPool implements TargetDirectory {
       );
     const { id, hardware, capacity = 1, breaker = {} } = target;
     if (typeof id !== 'string' || id.length === 0)
-      throw new TypeError(
-        `breakwater/recovery: pool target option "id" must be a non-empty string, got ${JSON.stringify(id)}`,
-      );
+      throw new TypeError(`breakwater/recovery: pool target option "id" must be a non-empty string, got ${show(id)}`);
     if (this.targetsById.has(id))
       throw new RangeError(`breakwater/recovery: pool "${this.name}" already has a target "${id}"`);
     if (typeof hardware !== 'string' || hardware.length === 0)
       throw new TypeError(
-        `breakwater/recovery: pool target "${id}" option "hardware" must be a non-empty string, got ${JSON.stringify(hardware)}`,
+        `breakwater/recovery: pool target "${id}" option "hardware" must be a non-empty string, got ${show(hardware)}`,
       );
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError(

@@ -1,16 +1,16 @@
+import { show } from '../error-message';
+
 /**
  * A registry's key of a breaker: its kind and name joined by NUL (a kind holds none, so every key
  * is unique). The registry, the host arena's directory and the cluster's messages all use it.
  */
 export function breakerKey(kind: string, name: string): string {
   if (typeof kind !== 'string' || kind.length === 0)
-    throw new TypeError(`breakwater: a breaker kind must be a non-empty string, got ${JSON.stringify(kind)}`);
+    throw new TypeError(`breakwater: a breaker kind must be a non-empty string, got ${show(kind)}`);
   if (kind.includes('\u0000'))
-    throw new TypeError(
-      `breakwater: a breaker kind must not contain the NUL character (\\u0000), got ${JSON.stringify(kind)}`,
-    );
+    throw new TypeError(`breakwater: a breaker kind must not contain the NUL character (\\u0000), got ${show(kind)}`);
   if (typeof name !== 'string' || name.length === 0)
-    throw new TypeError(`breakwater: a ${kind} breaker needs a non-empty string name, got ${JSON.stringify(name)}`);
+    throw new TypeError(`breakwater: a ${kind} breaker needs a non-empty string name, got ${show(name)}`);
   return `${kind}\u0000${name}`;
 }
 

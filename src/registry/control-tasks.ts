@@ -2,6 +2,7 @@ import type { Disposer } from '../events';
 import { messageOf } from '../error-message';
 import { RepeatedFailure } from '../repeated-failure';
 import { integerOption } from './list';
+import { show } from '../error-message';
 
 /** Work of another wing (tuner, predictor) the registry's tick runs every `everyMs`. */
 interface ControlTask {
@@ -32,6 +33,8 @@ export class ControlTasks {
     nowMs: number,
     stop?: () => void | Promise<void>,
   ): Disposer {
+    if (typeof name !== 'string' || name.length === 0)
+      throw new TypeError(`breakwater: schedule(name) needs a non-empty string name, got ${show(name)}`);
     if (typeof run !== 'function') throw new TypeError(`breakwater: schedule("${name}") needs a function`);
     if (stop !== undefined && typeof stop !== 'function')
       throw new TypeError(`breakwater: schedule("${name}"): stop must be a function when given`);

@@ -1,5 +1,7 @@
-import type { StateName } from '../state';
+import { STATE_NAMES, type StateName } from '../state';
 import type { BreakerHealth } from './health';
+import { show } from '../error-message';
+import { optionsObject } from '../options-object';
 
 /** What Registry.list() filters, sorts and pages by. */
 export interface ListQuery {
@@ -28,18 +30,24 @@ export interface ResolvedListQuery {
 }
 
 /** Checks a list query; a bad option gets a RangeError naming it. */
-export function resolveListQuery(query: ListQuery): ResolvedListQuery {
+export function resolveListQuery(given: ListQuery): ResolvedListQuery {
+  const query = optionsObject(given, 'list() query');
+  for (const option of ['kind', 'search'] as const)
+    if (query[option] !== undefined && typeof query[option] !== 'string')
+      throw new TypeError(`breakwater: list() option "${option}" must be a string, got ${show(query[option])}`);
+  if (query.state !== undefined && !STATE_NAMES.includes(query.state))
+    throw new RangeError(
+      `breakwater: list() option "state" must be one of ${STATE_NAMES.join(', ')}, got ${show(query.state)}`,
+    );
   const offset = integerOption('offset', query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
   const limit = integerOption('limit', query.limit, 100, 0, 10_000);
   const sort = query.sort ?? 'name';
   if (!SORTABLE.has(sort))
     throw new RangeError(
-      `breakwater: list() option "sort" must be one of ${[...SORTABLE].join(', ')}, got ${JSON.stringify(sort)}`,
+      `breakwater: list() option "sort" must be one of ${[...SORTABLE].join(', ')}, got ${show(sort)}`,
     );
   if (query.order !== undefined && query.order !== 'asc' && query.order !== 'desc') {
-    throw new RangeError(
-      `breakwater: list() option "order" must be "asc" or "desc", got ${JSON.stringify(query.order)}`,
-    );
+    throw new RangeError(`breakwater: list() option "order" must be "asc" or "desc", got ${show(query.order)}`);
   }
   return {
     kind: query.kind,
@@ -97,9 +105,7 @@ export function integerOption(
 ): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(
-      `breakwater: option "${option}" must be an integer from ${min} to ${max}, got ${String(value)}`,
-    );
+    throw new RangeError(`breakwater: option "${option}" must be an integer from ${min} to ${max}, got ${show(value)}`);
   }
   return value;
 }

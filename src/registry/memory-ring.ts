@@ -1,4 +1,5 @@
 import type { BreakerEvent, BreakerEventType, EventSink } from './event';
+import { optionsObject } from '../options-object';
 
 /** What recent() can filter on. */
 export interface RecentQuery {
@@ -44,7 +45,8 @@ export class MemoryRing implements EventSink {
   }
 
   /** The newest events matching the query, oldest first. */
-  recent(query: RecentQuery = {}): BreakerEvent[] {
+  recent(given?: RecentQuery): BreakerEvent[] {
+    const query = optionsObject(given, 'recent() query');
     const limit = query.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 0)
       throw new RangeError(`breakwater: recent() option "limit" must be an integer >= 0, got ${String(limit)}`);

@@ -1,12 +1,12 @@
 import { CircuitBreaker, type ReconfigurableOptions } from '../breaker';
 import type { ManualClock } from '../clock';
 import { Emitter, type Disposer } from '../events';
-import { messageOf } from '../error-message';
+import { messageOf, show } from '../error-message';
 import type { BreakerEvent, BreakerEventType, EventSink } from './event';
 import { EventLog } from './event-log';
 import type { RecentQuery } from './memory-ring';
 import { WindowSummaries } from './window-summaries';
-import { resolveProfile, type CircuitBreakerOptions } from '../options';
+import { checkClockOption, resolveProfile, type CircuitBreakerOptions } from '../options';
 import { joinTick, leaveTick, type Ticking } from '../tick';
 import { ControlTasks } from './control-tasks';
 import { HostArena, type HostArenaOptions } from '../core/host-arena';
@@ -16,6 +16,7 @@ import { breakerKey, splitBreakerKey } from './breaker-key';
 import { Entry, healthOf, historyEvent, quickHealth, type RegisteredBreaker } from './entry';
 import { aggregateHealth, type BreakerHealth, type RegistryHealth } from './health';
 import { integerOption, listHealth, type ListQuery } from './list';
+import { optionsObject } from '../options-object';
 
 export type { ListQuery } from './list';
 
@@ -68,6 +69,7 @@ export class Registry implements Ticking {
   constructor(options: RegistryOptions = {}) {
     if (options === null || typeof options !== 'object')
       throw new TypeError('breakwater: Registry options must be an object');
+    checkClockOption(options.clock);
     this.clock = options.clock;
     if (options.host !== undefined && options.clock !== undefined)
       throw new TypeError(
@@ -129,7 +131,8 @@ export class Registry implements Ticking {
   }
 
   /** A breaker per hardware class (e.g. cpu, gpu, webgpu, webnn); the class is also a label. */
-  hardwareBreaker(hardwareClass: string, options: CircuitBreakerOptions = {}): CircuitBreaker {
+  hardwareBreaker(hardwareClass: string, given?: CircuitBreakerOptions): CircuitBreaker {
+    const options = optionsObject(given, `options for hardware "${show(hardwareClass)}"`);
     return this.getOrCreate('hardware', hardwareClass, {
       ...options,
       labels: { hardware: hardwareClass, ...options.labels },
@@ -319,12 +322,12 @@ export class Registry implements Ticking {
     probability: number,
     event: { detail?: Record<string, unknown>; record?: boolean } = {},
   ): void {
+    const entry = this.required(kind, name);
     if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) {
       throw new RangeError(
-        `breakwater: probability for ${kind} "${name}" must be a number from 0 to 1, got ${String(probability)}`,
+        `breakwater: probability for ${kind} "${name}" must be a number from 0 to 1, got ${show(probability)}`,
       );
     }
-    const entry = this.required(kind, name);
     entry.probability = probability;
     if (event.record !== false) this.record(entry, 'prediction', event.detail ?? {});
   }

@@ -18,6 +18,7 @@ import { RolloutStateError } from './errors/RolloutStateError';
 import { readIfExists, removeStaleTempFiles, setAside, writeAtomically } from './state-file';
 import { VersionWindow, type RolloutVersion, type VersionMetrics } from './version-window';
 import { WindowClock, wallClock } from './window-clock';
+import { show } from '../error-message';
 
 const OFF: PhaseInfo = Object.freeze({ name: 'OFF', weight: 0, index: -1 });
 
@@ -117,9 +118,7 @@ export class RolloutController {
   /** Records one call's outcome on the version that served it. */
   recordExecution(version: RolloutVersion, success: boolean, latencyMs: number): void {
     if (version !== 'new' && version !== 'old')
-      throw new TypeError(
-        `breakwater/rollout: recordExecution(version) must be "new" or "old", got ${JSON.stringify(version)}`,
-      );
+      throw new TypeError(`breakwater/rollout: recordExecution(version) must be "new" or "old", got ${show(version)}`);
     if (typeof success !== 'boolean')
       throw new TypeError(`breakwater/rollout: recordExecution(success) must be a boolean, got ${typeof success}`);
     if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {

@@ -1,5 +1,5 @@
 import type { Timers } from '../clock';
-import { show } from '../options';
+import { show } from '../error-message';
 
 /** One step of a rollout: the share of traffic (0 < weight <= 1) the new version gets. */
 export interface RolloutPhase {

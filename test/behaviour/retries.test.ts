@@ -45,6 +45,18 @@ describe('executeWithRetries', () => {
     expect(attempts).toBe(3);
   });
 
+  it('refuses a guarded call that is not a function at once: a mistake is not retried', async () => {
+    const { breaker } = manualBreaker({ fallback: () => 'fallback' });
+    const outcome = breaker.executeWithRetries('not a function' as never).then(
+      () => 'resolved',
+      (error: Error) => error.message,
+    );
+    // The manual clock never moves here: a retry's sleep would leave the call pending.
+    const first = await Promise.race([outcome, settle().then(() => 'still pending')]);
+    expect(first).toBe('breakwater: the guarded call must be a function, got string');
+    expect(breaker.getMetrics().totalCalls).toBe(0);
+  });
+
   it('never retries into an open circuit: fails fast by default', async () => {
     const { breaker, clock } = manualBreaker({ failureThreshold: 2, recoveryTimeout: 1000 });
     let attempts = 0;

@@ -3,6 +3,7 @@ import type { ManualClock } from '../../clock';
 import { MAX_PERIOD_MS } from '../../core/layout';
 import { MemoryCache, type CacheTransport } from './cache';
 import type { Stats, Status } from './status';
+import { show } from '../../error-message';
 
 /** opossum's `state` option: what toJSON().state saved. */
 export interface SavedState {
@@ -159,9 +160,7 @@ function optionalFunction<K extends 'errorFilter' | 'cacheGetKey'>(
   const value = options[option];
   if (!value) return undefined;
   if (typeof value !== 'function')
-    throw new TypeError(
-      `breakwater/opossum: option "${option}" must be a function, got ${JSON.stringify(value) ?? typeof value}`,
-    );
+    throw new TypeError(`breakwater/opossum: option "${option}" must be a function, got ${show(value)}`);
   return value as NonNullable<OpossumOptions[K]>;
 }
 

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Registry } from '../../registry/registry';
 import { HttpError } from './respond';
+import { show } from '../../error-message';
 
 /** What POST /api/circuit-breakers/:kind/:name/:action can do. */
 export type ControlAction = 'reset' | 'force-open' | 'close';
@@ -20,7 +21,7 @@ export function controlToken(controls: unknown): string | undefined {
   if (typeof controls !== 'object' || typeof token !== 'string' || token.length < MIN_TOKEN_LENGTH) {
     throw new TypeError(
       `breakwater/observe: dashboard option controls must be false or { token } with a token of at least ${MIN_TOKEN_LENGTH} characters ` +
-        `(e.g. require('node:crypto').randomBytes(24).toString('base64url')), got ${typeof token === 'string' ? `a token of ${token.length} characters` : JSON.stringify(controls)}`,
+        `(e.g. require('node:crypto').randomBytes(24).toString('base64url')), got ${typeof token === 'string' ? `a token of ${token.length} characters` : show(controls)}`,
     );
   }
   return token;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { HttpError } from './respond';
+import { show } from '../../error-message';
 
 /**
  * Which Host headers the dashboard answers: a list of names (besides loopback and the address the
@@ -35,13 +36,13 @@ export function resolveAllowedHosts(value: unknown): AllowedHosts {
   if (value === true) return true;
   if (!Array.isArray(value))
     throw new TypeError(
-      `breakwater/observe: dashboard option allowedHosts must be an array of host names or true, got ${JSON.stringify(value)}`,
+      `breakwater/observe: dashboard option allowedHosts must be an array of host names or true, got ${show(value)}`,
     );
   return value.map((entry, index) => {
     const name = typeof entry !== 'string' ? undefined : isIP(entry) === 6 ? entry.toLowerCase() : hostName(entry);
     if (name === undefined)
       throw new TypeError(
-        `breakwater/observe: dashboard option allowedHosts[${index}] must be a host name such as "dashboard.internal", got ${JSON.stringify(entry)}`,
+        `breakwater/observe: dashboard option allowedHosts[${index}] must be a host name such as "dashboard.internal", got ${show(entry)}`,
       );
     return name;
   });

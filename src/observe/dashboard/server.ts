@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolveAllowedHosts } from './host-check';
 import { createDashboardHandler, type DashboardHandler, type DashboardOptions } from './handler';
+import { show } from '../../error-message';
 
 /** The port `startDashboard` and `breakwater dashboard` listen on unless told. */
 export const DEFAULT_DASHBOARD_PORT = 7070;
@@ -43,9 +44,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
     );
   const host = options.host ?? DEFAULT_DASHBOARD_HOST;
   if (typeof host !== 'string' || host.length === 0)
-    throw new TypeError(
-      `breakwater/observe: dashboard option host must be a non-empty address, got ${JSON.stringify(host)}`,
-    );
+    throw new TypeError(`breakwater/observe: dashboard option host must be a non-empty address, got ${show(host)}`);
   // The configured host is a name the dashboard answers to (loopback names and bound addresses always are).
   const allowed = resolveAllowedHosts(options.allowedHosts);
   const allowedHosts = allowed === true ? true : [...allowed, host];

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { BreakerEvent, EventSink } from '../../registry/event';
 import { enqueueWhatFits } from './bounded-queue';
+import { show } from '../../error-message';
 
 /** The npm package this sink loads on first use (an optional peer dependency). */
 export const DUCKDB_PACKAGE = '@duckdb/node-api';
@@ -198,7 +199,7 @@ export async function createDuckDbSink(options: DuckDbSinkOptions): Promise<Duck
     throw new TypeError('breakwater/observe: createDuckDbSink(options) needs an object with a path');
   if (typeof options.path !== 'string' || options.path.length === 0) {
     throw new TypeError(
-      `breakwater/observe: DuckDB sink option path must be a file path or ':memory:', got ${JSON.stringify(options.path)}`,
+      `breakwater/observe: DuckDB sink option path must be a file path or ':memory:', got ${show(options.path)}`,
     );
   }
   const batchSize = positiveInteger(options.batchSize, 'batchSize', DEFAULT_BATCH_SIZE);

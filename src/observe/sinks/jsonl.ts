@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { inspectTail } from '../../fs/torn-tail';
 import { isBreakerEventLine, type BreakerEvent, type EventSink } from '../../registry/event';
 import { enqueueWhatFits } from './bounded-queue';
+import { show } from '../../error-message';
 
 /** Options of {@link createJsonlSink}. */
 export interface JsonlSinkOptions {
@@ -130,7 +131,7 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
     throw new TypeError('breakwater/observe: createJsonlSink(options) needs an object with a path');
   if (typeof options.path !== 'string' || options.path.length === 0) {
     throw new TypeError(
-      `breakwater/observe: JSONL sink option path must be a non-empty file path, got ${JSON.stringify(options.path)}`,
+      `breakwater/observe: JSONL sink option path must be a non-empty file path, got ${show(options.path)}`,
     );
   }
   const path = resolve(options.path);

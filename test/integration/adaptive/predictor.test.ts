@@ -218,7 +218,7 @@ describe('Predictor refuses what it cannot score', () => {
       /executionProviders must be a non-empty array/,
     );
     await expect(Predictor.load(treeFile, { featureList: FEATURES, intraOpThreads: 0 })).rejects.toThrow(
-      /intraOpThreads must be a positive integer/,
+      /intraOpThreads must be an integer from 1 to 1024, got 0/,
     );
     const predictor = await Predictor.load(treeFile, { featureList: FEATURES });
     await expect(predictor.score(new Float32Array(7))).rejects.toThrow(/got 7 values, not whole rows of 6 features/);

@@ -182,7 +182,7 @@ describe('Prometheus collector', () => {
       external: ['prom-client'],
       logLevel: 'error',
     });
-    const script = `try { require(${JSON.stringify(outfile)}).collectBreakwaterMetrics({ entries: () => [][Symbol.iterator]() }) } catch (e) { console.log(e.message) }`;
+    const script = `try { require(${JSON.stringify(outfile)}).collectBreakwaterMetrics({ entries: () => [][Symbol.iterator](), breakerHealth() {}, health() {} }) } catch (e) { console.log(e.message) }`;
     const child = spawnSync(process.execPath, ['-e', script], { cwd: folder, encoding: 'utf8' });
     expect(child.stdout.trim()).toBe(
       'breakwater/observe: Prometheus metrics need the optional package prom-client; install it with `npm install prom-client`',

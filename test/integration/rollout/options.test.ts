@@ -67,7 +67,7 @@ describe('bad config', () => {
     [
       'empty phases',
       { phases: [] },
-      /option "phases" must be a non-empty array of weights in \(0, 1\] or \{ name, weight \}, got an array/,
+      /option "phases" must be a non-empty array of weights in \(0, 1\] or \{ name, weight \}, got \[\]/,
     ],
     ['phases not an array', { phases: 'PROBE' }, /option "phases" must be a non-empty array/],
     ['zero weight', { phases: [0, 1] }, /option "phases\[0\].weight" must be a number in \(0, 1\], got 0/],

@@ -1,0 +1,102 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { CircuitBreaker, ManualClock, Registry } from '../../src/index';
+import { AdaptiveTuner, EarlyWarning, Predictor, defaultModelPath } from '../../src/adaptive/index';
+import { bridgeToOpenTelemetry, collectBreakwaterMetrics, createDashboardHandler } from '../../src/observe/index';
+import { show } from '../../src/error-message';
+
+/**
+ * Values a caller may pass by mistake that a naive message cannot print: JSON.stringify throws on
+ * a BigInt or a cycle and gives undefined for a function or a symbol.
+ */
+const cyclic: Record<string, unknown> = {};
+cyclic.self = cyclic;
+const AWKWARD: readonly unknown[] = [10n, Symbol('s'), cyclic, { nested: 10n }, () => 1, 1e308, {}];
+/** The same for an argument that must be an object: anything else. */
+const NOT_OBJECTS: readonly unknown[] = [10n, Symbol('s'), () => 1, 1e308, 'text', null];
+
+/** The messages of JavaScript's own errors, which name no option: a malformed option must never end in one. */
+const ENGINE_MESSAGE =
+  /Cannot read|is not a function|not iterable|serialize a BigInt|circular structure|Cannot convert/;
+
+function rejection(make: () => unknown): Error {
+  try {
+    make();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('accepted');
+}
+
+const registry = new Registry({ clock: new ManualClock(0) });
+const predictor = await Predictor.load(defaultModelPath(), { executionProviders: ['typescript'] });
+afterAll(() => registry.shutdown());
+
+describe('a malformed option is named, whatever its value', () => {
+  it('shows any value without throwing: BigInts, symbols, cycles, functions, long data by kind', () => {
+    expect(show(10n)).toBe('10n');
+    expect(show(Symbol('s'))).toBe('Symbol(s)');
+    expect(show(cyclic)).toBe('an object');
+    expect(show([1, { a: 2n }])).toBe('an array');
+    expect(show(() => 1)).toBe('a function');
+    expect(show('x')).toBe('"x"');
+    expect(show({ a: [1, 2] })).toBe('{"a":[1,2]}');
+    expect(show(Array.from({ length: 100 }, (_, i) => i))).toBe('an array');
+    expect(show(undefined)).toBe('undefined');
+  });
+
+  const cases: readonly [string, string, (value: unknown) => unknown, (readonly unknown[])?][] = [
+    ['Registry', 'clock', (clock) => new Registry({ clock } as never)],
+    ['CircuitBreaker', 'clock', (clock) => new CircuitBreaker({ clock } as never)],
+    ['registry.getOrCreate', 'kind', (kind) => registry.getOrCreate(kind as never, 'name')],
+    ['registry.getOrCreate', 'name', (name) => registry.getOrCreate('endpoint', name as never)],
+    ['EarlyWarning', 'mode', (mode) => new EarlyWarning(registry, predictor, { mode } as never)],
+    ['EarlyWarning', 'kinds', (kinds) => new EarlyWarning(registry, predictor, { kinds } as never)],
+    ['EarlyWarning', 'Registry', (given) => new EarlyWarning(given as never, predictor)],
+    ['AdaptiveTuner', 'kinds', (kinds) => new AdaptiveTuner(registry, { kinds } as never)],
+    [
+      'AdaptiveTuner',
+      'retrainingInterval',
+      (every) => new AdaptiveTuner(registry, { retrainingInterval: every } as never),
+    ],
+    ['AdaptiveTuner', 'Registry', (given) => new AdaptiveTuner(given as never)],
+    ['dashboard', 'allowedHosts', (allowedHosts) => createDashboardHandler({ registry, allowedHosts } as never)],
+    ['dashboard', 'controls', (controls) => createDashboardHandler({ registry, controls } as never)],
+    ['registry.list', 'list() query', (query) => registry.list(query as never), NOT_OBJECTS],
+    ['registry.list', 'search', (search) => registry.list({ search } as never)],
+    ['registry.list', 'state', (state) => registry.list({ state } as never)],
+    ['registry.recent', 'recent() query', (query) => registry.recent(query as never), NOT_OBJECTS],
+    [
+      'registry.hardwareBreaker',
+      'options for hardware',
+      (options) => registry.hardwareBreaker('gpu', options as never),
+      NOT_OBJECTS,
+    ],
+    ['registry.schedule', 'schedule(name)', (name) => registry.schedule(name as never, 1000, () => {})],
+    ['collectBreakwaterMetrics', 'Registry', (given) => collectBreakwaterMetrics(given as never)],
+    ['bridgeToOpenTelemetry', 'Registry', (given) => bridgeToOpenTelemetry(given as never, {} as never)],
+  ];
+
+  it.each(cases)('%s rejects a malformed %s with an error that names it', (_, option, make, values = AWKWARD) => {
+    for (const value of values) {
+      const error = rejection(() => make(value));
+      expect(error, show(value)).toBeInstanceOf(Error);
+      expect(error.message, show(value)).toContain(option);
+      expect(error.message, show(value)).not.toMatch(ENGINE_MESSAGE);
+    }
+  });
+
+  it('rejects retry options that are not an object, naming them', async () => {
+    const breaker = new CircuitBreaker({ clock: new ManualClock(0) });
+    for (const options of [null, 10n, 'fast'])
+      await expect(breaker.executeWithRetries(async () => 1, options as never)).rejects.toThrow(
+        /breakwater: retry options must be an object, got /,
+      );
+    breaker.dispose();
+  });
+
+  it('bounds the thread count it hands onnxruntime, and names the option', async () => {
+    await expect(Predictor.load(defaultModelPath(), { intraOpThreads: 1e308 })).rejects.toThrow(
+      /options\.intraOpThreads must be an integer from 1 to 1024, got 1e\+308/,
+    );
+  });
+});

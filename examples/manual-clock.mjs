@@ -10,7 +10,10 @@ const model = await Predictor.load(defaultModelPath(), {
   featureList: CORE_FEATURES,
   executionProviders: ['typescript'],
 });
-new EarlyWarning(registry, model); // scores every breaker once a second of the clock's time
+// Scores every breaker once a second of the clock's time; recordChange: 0 records every round's
+// probability (by default a 'prediction' event is recorded when it moves by 0.1, crosses the
+// threshold, or an action is taken: lean enough for production history and sinks).
+new EarlyWarning(registry, model, { recordChange: 0 });
 new AdaptiveTuner(registry, { retrainingInterval: 10_000 });
 registry.onEvent((event) => {
   if (event.event_type === 'prediction')

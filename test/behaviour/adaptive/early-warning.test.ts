@@ -187,4 +187,29 @@ describe('early warning guard rails', () => {
     });
     expect(detail.features.failure_rate_recent).toBeCloseTo(0.4, 3);
   });
+
+  it('records a prediction when it moves by recordChange or crosses the threshold; recordChange 0 records every round', async () => {
+    // The probabilities a model gives round after round (a scripted model: the rule under test is
+    // what gets recorded, whatever the model says).
+    const answers = [0.05, 0.06, 0.1, 0.16, 0.3, 0.72, 0.71, 0.6, 0.62];
+    const recorded = async (options: ConstructorParameters<typeof EarlyWarning>[2]) => {
+      let round = 0;
+      const scripted: ScoringModel = {
+        featureList: CORE_FEATURES,
+        score: async (rows) => new Float32Array(rows.length / CORE_FEATURE_COUNT).fill(answers[round++]),
+      };
+      const { clock, registry, breaker } = setup({ mode: 'observe', ...options }, scripted);
+      const latest: number[] = [];
+      for (let i = 0; i < answers.length; i++) {
+        succeed(breaker, 5);
+        await clock.runFor(1000); // one scoring round, on the registry's schedule
+        latest.push(registry.breakerHealth('endpoint', 'model')!.probability!);
+      }
+      expect(latest.map((p) => +p.toFixed(2))).toEqual(answers); // every round's score, recorded or not
+      return registry.recent({ event_type: 'prediction' }).map((event) => +event.probability!.toFixed(2));
+    };
+    // The first; 0.16 and 0.3 (moved 0.1 from the last recorded); 0.72 and 0.6 (crossed 0.7).
+    expect(await recorded({})).toEqual([0.05, 0.16, 0.3, 0.72, 0.6]);
+    expect(await recorded({ recordChange: 0 })).toEqual(answers);
+  });
 });

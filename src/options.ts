@@ -117,7 +117,7 @@ const U32_MAX = 0xffffffff;
 export const TIMER_MAX_MS = 2 ** 31 - 1;
 let unnamed = 0;
 
-/** Throws, naming the option, unless `clock` is undefined or a ManualClock (by shape: the CommonJS and ESM builds each have the class). */
+/** Throws, naming the option, unless `clock` is undefined or has a ManualClock's `now` and `advance` (read by shape, as before). */
 export function checkClockOption(clock: unknown): asserts clock is ManualClock | undefined {
   const given = clock as { advance?: unknown; now?: unknown } | null;
   if (

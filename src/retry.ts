@@ -1,5 +1,5 @@
 import { CircuitOpenError } from './errors/CircuitOpenError';
-import { show } from './error-message';
+import { optionsObject } from './options-object';
 
 export interface RetryOptions {
   /** Retries after the first attempt. Default 3. */
@@ -32,8 +32,7 @@ interface Resolved {
 }
 
 function resolve(options: RetryOptions): Resolved {
-  if (options === null || typeof options !== 'object')
-    throw new TypeError(`breakwater: retry options must be an object, got ${show(options)}`);
+  optionsObject(options, 'breakwater: retry options');
   const check = (name: keyof RetryOptions, value: unknown, min: number, max: number, fallback: number): number => {
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {

@@ -5,6 +5,7 @@ import { breakerKey } from '../registry/breaker-key';
 import { kindsOption } from './kinds-option';
 import { show } from '../error-message';
 import { TIMER_MAX_MS } from '../options';
+import { optionsObject } from '../options-object';
 
 /** [min, max] a tuned value stays within. */
 export type Bounds = readonly [number, number];
@@ -148,14 +149,13 @@ export class AdaptiveTuner {
 
   constructor(
     private readonly registry: Registry,
-    options: TunerOptions = {},
+    given?: TunerOptions,
   ) {
     if (!(registry instanceof Registry))
       throw new TypeError(
         `breakwater/adaptive: AdaptiveTuner needs a Registry as its first argument, got ${show(registry)}`,
       );
-    if (options === null || typeof options !== 'object')
-      throw new TypeError('breakwater/adaptive: AdaptiveTuner options must be an object');
+    const options = optionsObject(given, 'breakwater/adaptive: AdaptiveTuner options');
     const learningRate = options.learningRate ?? 0.3;
     if (typeof learningRate !== 'number' || !(learningRate > 0 && learningRate <= 1)) {
       throw new RangeError(

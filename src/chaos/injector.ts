@@ -8,6 +8,7 @@ import { circuitStats, emptyStats, type FailureStats } from './failure-stats';
 import { INTENSITIES, INTENSITY_PROFILES, checkIntensity, type Intensity } from './intensity';
 import { SeededRandom } from '../random';
 import { FaultSchedule, type ActiveFault, type ScheduleEntry } from './schedule';
+import { optionsObject } from '../options-object';
 
 /** Options of a FaultInjector; all optional. */
 export interface FaultInjectorOptions {
@@ -59,9 +60,8 @@ export class FaultInjector {
   private schedules: FaultSchedule[] = [];
   private stats = emptyStats();
 
-  constructor(options: FaultInjectorOptions = {}) {
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`breakwater/chaos: FaultInjector options must be an object, got ${String(options)}`);
+  constructor(given?: FaultInjectorOptions) {
+    const options = optionsObject(given, 'breakwater/chaos: FaultInjector options');
     for (const key of Object.keys(options)) {
       if (!KNOWN_OPTIONS.has(key))
         throw new TypeError(
@@ -114,10 +114,8 @@ export class FaultInjector {
   }
 
   /** Injects a fault of a random type and intensity (drawn from the seed); returns it and its disposer. */
-  injectRandom(options: RandomFaultOptions = {}): ActiveFault & { stop: Disposer } {
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`breakwater/chaos: injectRandom(options) must be an object, got ${String(options)}`);
-    const { excludeSevere = false } = options;
+  injectRandom(options?: RandomFaultOptions): ActiveFault & { stop: Disposer } {
+    const { excludeSevere = false } = optionsObject(options, 'breakwater/chaos: injectRandom(options)');
     if (typeof excludeSevere !== 'boolean')
       throw new TypeError(
         `breakwater/chaos: injectRandom option "excludeSevere" must be a boolean, got ${String(excludeSevere)}`,

@@ -31,7 +31,7 @@ export interface ResolvedListQuery {
 
 /** Checks a list query; a bad option gets a RangeError naming it. */
 export function resolveListQuery(given: ListQuery): ResolvedListQuery {
-  const query = optionsObject(given, 'list() query');
+  const query = optionsObject(given, 'breakwater: list() query');
   for (const option of ['kind', 'search'] as const)
     if (query[option] !== undefined && typeof query[option] !== 'string')
       throw new TypeError(`breakwater: list() option "${option}" must be a string, got ${show(query[option])}`);

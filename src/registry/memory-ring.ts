@@ -46,7 +46,7 @@ export class MemoryRing implements EventSink {
 
   /** The newest events matching the query, oldest first. */
   recent(given?: RecentQuery): BreakerEvent[] {
-    const query = optionsObject(given, 'recent() query');
+    const query = optionsObject(given, 'breakwater: recent() query');
     const limit = query.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 0)
       throw new RangeError(`breakwater: recent() option "limit" must be an integer >= 0, got ${String(limit)}`);

@@ -66,9 +66,8 @@ export class Registry implements Ticking {
   private ticking = false;
   private closed = false;
 
-  constructor(options: RegistryOptions = {}) {
-    if (options === null || typeof options !== 'object')
-      throw new TypeError('breakwater: Registry options must be an object');
+  constructor(given?: RegistryOptions) {
+    const options = optionsObject(given, 'breakwater: Registry options');
     checkClockOption(options.clock);
     this.clock = options.clock;
     if (options.host !== undefined && options.clock !== undefined)
@@ -100,8 +99,7 @@ export class Registry implements Ticking {
     const existing = this.byKey.get(key);
     if (existing !== undefined) return existing.breaker;
     if (this.closed) throw new Error('breakwater: this registry was closed');
-    if (options === null || typeof options !== 'object')
-      throw new TypeError(`breakwater: options for ${kind} "${name}" must be an object`);
+    optionsObject(options, `breakwater: options for ${kind} "${name}"`);
     if (options.clock !== undefined)
       throw new TypeError("breakwater: a registry breaker runs on the registry's clock; pass `clock` to the Registry");
     const merged = { ...this.kindOptions.get(kind), ...options, name: `${kind}/${name}` };
@@ -132,7 +130,7 @@ export class Registry implements Ticking {
 
   /** A breaker per hardware class (e.g. cpu, gpu, webgpu, webnn); the class is also a label. */
   hardwareBreaker(hardwareClass: string, given?: CircuitBreakerOptions): CircuitBreaker {
-    const options = optionsObject(given, `options for hardware "${show(hardwareClass)}"`);
+    const options = optionsObject(given, `breakwater: options for hardware ${show(hardwareClass)}`);
     return this.getOrCreate('hardware', hardwareClass, {
       ...options,
       labels: { hardware: hardwareClass, ...options.labels },

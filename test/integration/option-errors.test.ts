@@ -85,6 +85,12 @@ describe('a malformed option is named, whatever its value', () => {
     }
   });
 
+  it('quotes the hardware class once in its options error', () => {
+    expect(rejection(() => registry.hardwareBreaker('gpu', null as never)).message).toBe(
+      'breakwater: options for hardware "gpu" must be an object, got null',
+    );
+  });
+
   it('rejects retry options that are not an object, naming them', async () => {
     const breaker = new CircuitBreaker({ clock: new ManualClock(0) });
     for (const options of [null, 10n, 'fast'])

@@ -1,4 +1,5 @@
 import { checkPrior, type ProbabilityPrior } from './prior';
+import { optionsObject } from '../../options-object';
 
 /** Options of the gradient-boosted trees trainer (binary log-loss). Every one is optional. */
 export interface GbdtOptions {
@@ -95,9 +96,8 @@ const RANGES: Record<
 };
 
 /** Fills in defaults; an unknown option or a value out of range throws an error naming the option. */
-export function resolveGbdtOptions(options: unknown = {}): ResolvedGbdtOptions {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('breakwater/adaptive: gbdt options must be an object');
+export function resolveGbdtOptions(given?: unknown): ResolvedGbdtOptions {
+  const options = optionsObject(given as object | undefined, 'breakwater/adaptive: gbdt options');
   const resolved = { ...DEFAULTS };
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;

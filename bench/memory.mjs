@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { benchDir, machine, markdownTable, writeResults } from './lib/measure.mjs';
 
 const COUNTS = (process.env.BENCH_MEMORY_COUNTS ?? '100000,1000000').split(',').map(Number);
-const LIBRARIES = ['breakwater', 'breakwater (latencyHistogram: false)', 'opossum', 'cockatiel'];
+const LIBRARIES = [
+  'breakwater',
+  'breakwater (latencyHistogram: false)',
+  'floor: a plain object with as many fields as a breaker',
+  'opossum',
+  'cockatiel',
+];
 
 const results = [];
 for (const count of COUNTS) {
@@ -40,6 +46,6 @@ writeResults(
     '',
     'Targets: <= 512 bytes per breaker; 10^6 breakers created in under a second. A breakwater breaker takes its core slot (512 B + 448 B per window bucket, or + 32 B without latency histograms) on its first call, so the columns after one call count it (outside the heap: its core slot, and its share of arenas that grow in chunks).',
     '',
-    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench\` (each row a fresh process; memory after two full GCs: JS heap plus SharedArrayBuffer/external memory).`,
+    `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:memory\`, part of \`npm run bench\` (each row a fresh process; memory after two full GCs: JS heap plus SharedArrayBuffer/external memory).`,
   ].join('\n'),
 );

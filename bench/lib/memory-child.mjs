@@ -23,6 +23,14 @@ const factories = {
       call: (b) => b.execute(action),
     };
   },
+  // The floor of creation: objects with as many fields as a breaker, made by a literal (what the
+  // garbage collector must keep and move, without a constructor's work).
+  'floor: a plain object with as many fields as a breaker': async () => {
+    const { CircuitBreaker } = await import(join(distDir, 'index.mjs'));
+    const fields = Object.keys(new CircuitBreaker({ name: 'probe' }));
+    const literal = fields.map((field, k) => `${field}: ${k === 0 ? "'b' + i" : k}`).join(', ');
+    return { create: new Function('i', `return { ${literal} };`), call: async () => {} };
+  },
   opossum: async () => {
     const Opossum = require('opossum');
     return { create: (i) => new Opossum(action, { name: `b${i}` }), call: (b) => b.fire() };

@@ -110,7 +110,7 @@ export class EarlyWarning {
       releaseThreshold,
       everyMs: integerOption('everyMs', options.everyMs, 1000, 1),
       mode,
-      recordChange: probabilityOption('recordChange', options.recordChange, 0.1),
+      recordChange: probabilityOption('recordChange', options.recordChange, DEFAULT_RECORD_CHANGE),
       preOpenMs: options.preOpenMs === undefined ? undefined : integerOption('preOpenMs', options.preOpenMs, 0, 0),
       kinds: kindsOption(options.kinds),
     };
@@ -202,10 +202,14 @@ export class EarlyWarning {
     }
     const heldBack = warned && mode !== 'observe' && !preOpened && breaker.sheddingShare === 0;
     if (heldBack) this.held++;
-    const last = this.recorded.get(key);
-    const crossed = last === undefined || last < predictionThreshold !== p < predictionThreshold;
     const acted = preOpened || breaker.sheddingShare !== sheddingBefore;
-    const record = acted || heldBack || crossed || Math.abs(p - last) >= this.options.recordChange;
+    const record = recordsPrediction(
+      this.recorded.get(key),
+      p,
+      predictionThreshold,
+      this.options.recordChange,
+      acted || heldBack,
+    );
     if (record) this.recorded.set(key, p);
     const shedding = breaker.sheddingShare;
     const action = preOpened ? 'pre-open' : shedding > 0 ? 'shed' : heldBack ? 'held' : 'none';
@@ -219,6 +223,29 @@ export class EarlyWarning {
     this.registry.setProbability(entry.kind, entry.name, p, { record, detail });
     return { kind: entry.kind, name: entry.name, probability: p, preOpened, shedding };
   }
+}
+
+/** A move of probability that records a 'prediction' event by default (EarlyWarningOptions.recordChange). */
+export const DEFAULT_RECORD_CHANGE = 0.1;
+
+/**
+ * Whether a round's probability is recorded as a 'prediction' event: a breaker's first, one that
+ * crossed `threshold` or moved by `recordChange` since the `last` recorded, or one with an action
+ * taken or held back. (bench/early-warning-unseen.mjs reads it to measure what events show.)
+ */
+export function recordsPrediction(
+  last: number | undefined,
+  probability: number,
+  threshold: number,
+  recordChange: number,
+  acted: boolean,
+): boolean {
+  return (
+    acted ||
+    last === undefined ||
+    last < threshold !== probability < threshold ||
+    Math.abs(probability - last) >= recordChange
+  );
 }
 
 function probabilityOption(option: string, value: number | undefined, fallback: number): number {

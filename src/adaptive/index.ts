@@ -36,8 +36,6 @@ export { AdaptiveTuner, DEFAULT_BOUNDS } from './tuner';
 export type { Bounds, TunedOption, TunerOptions, TuningChange } from './tuner';
 export { EarlyWarning } from './early-warning';
 export type { EarlyWarningOptions, Prediction, ScoringModel } from './early-warning';
-export { simulationTrainingData } from './simulation-data';
-export type { SimulationData, SimulationDataOptions } from './simulation-data';
 export { evaluateEarlyWarning, falseAlarmsPerHour, recallByTimeToTrip } from './evaluate';
 export type { EarlyWarningEvaluation, TimedRows } from './evaluate';
 export { calibrate, calibrated, fitPlatt, reliabilityTable } from './calibration';

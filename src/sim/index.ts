@@ -74,3 +74,6 @@ export type { RunOutcome, RunSetup } from './generator/run';
 export { playWithWarning, ruleAsModel, watchedByWarning } from './generator/acting';
 export type { WarnedRun, WatchedBreaker } from './generator/acting';
 export { trainFromGenerator } from './generator/train';
+// The scenario simulator's rows, labelled the same way (trips within the horizon), for training on scenarios.
+export { simulationTrainingData } from './scenario-training-data';
+export type { SimulationData, SimulationDataOptions } from './scenario-training-data';

@@ -44,6 +44,14 @@ describe('the wide generator', () => {
     expect(again.labels).toEqual(data.labels);
     await expect(generateTrainingData({ ...options, horizonMs: 0 })).rejects.toThrow(/"horizonMs"/);
     await expect(generateTrainingData({ ...options, families: [] })).rejects.toThrow(/"families"/);
+    // A bad seed is refused before the first run plays, not by the run that meets it.
+    let ran = 0;
+    const counted = { ...options, onRun: () => ran++ };
+    await expect(generateTrainingData({ ...counted, seeds: [7, 2 ** 32] })).rejects.toThrow(/"seeds".*4294967296/);
+    await expect(
+      generateTrainingData({ ...counted, families: [familyNamed('cliff'), undefined as never] }),
+    ).rejects.toThrow(/"families" must hold families to play, got undefined/);
+    expect(ran).toBe(0);
   });
 
   it('a cliff trips the static breaker only after its onset; a healthy service never does', async () => {

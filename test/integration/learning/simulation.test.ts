@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/features/core-features';
 import { learningPolicy, SIMULATED_TUNER } from '../../../src/sim/learning-policies';
-import { simulationTrainingData } from '../../../src/adaptive/simulation-data';
+import { simulationTrainingData } from '../../../src/sim/scenario-training-data';
 import { runScenario } from '../../../src/sim/run';
 import { scenarioNamed } from '../../../src/sim/scenarios';
 import type { Registry } from '../../../src/registry/registry';
@@ -28,6 +28,15 @@ describe('learning from the simulator', () => {
     expect(again.labels).toEqual(data.labels);
     await expect(simulationTrainingData({ ...options, horizonMs: 0 })).rejects.toThrow(/"horizonMs"/);
     await expect(simulationTrainingData({ ...options, families: [] })).rejects.toThrow(/"families"/);
+    // Bad seeds are refused before the first run, not by the run that meets one.
+    let ran = 0;
+    const counted = { ...options, onRun: () => ran++ };
+    await expect(simulationTrainingData({ ...counted, seeds: [7, -1] })).rejects.toThrow(/"seeds".*\[7,-1\]/);
+    await expect(simulationTrainingData({ ...counted, seeds: [7, 1.5] })).rejects.toThrow(/"seeds"/);
+    await expect(
+      simulationTrainingData({ ...counted, families: [scenarioNamed('healthy'), 'hard-outage' as never] }),
+    ).rejects.toThrow(/"families" must hold families to play, got "hard-outage"/);
+    expect(ran).toBe(0);
   });
 
   it('the adaptive policy tunes the breakers of a run on virtual time', async () => {

@@ -1,15 +1,15 @@
 import type { CircuitBreaker } from '../breaker';
 import type { ManualClock } from '../clock';
-import { BreakerEdge } from '../sim/guards';
-import type { EdgeContext, Policy } from '../sim/policy';
-import { STATIC_BREAKER_OPTIONS } from '../sim/policies';
-import { runScenario } from '../sim/run';
-import type { RunSize, ScenarioDefinition } from '../sim/scenario';
-import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../features/core-features';
-import type { TrainingSet } from './dataset';
+import { BreakerEdge } from './guards';
+import type { EdgeContext, Policy } from './policy';
+import { STATIC_BREAKER_OPTIONS } from './policies';
+import { runScenario } from './run';
+import type { RunSize, ScenarioDefinition } from './scenario';
+import { CoreFeatureExtractor } from '../features/core-features';
+import { LabelledRows, labellingHorizon, type FamilyRows } from './labelled-rows';
 
 export interface SimulationDataOptions {
-  /** Scenario families to simulate (B's SCENARIOS or a subset). */
+  /** Scenario families to simulate (SCENARIOS or a subset). */
   families: readonly ScenarioDefinition[];
   /** Seeds per family: each is a different, reproducible run. */
   seeds: readonly number[];
@@ -22,17 +22,7 @@ export interface SimulationDataOptions {
 }
 
 /** Labelled rows from the simulator, with the family of each row (for held-out evaluation). */
-export interface SimulationData extends TrainingSet {
-  /** Index into `familyNames` for each row. */
-  readonly family: Uint8Array;
-  readonly familyNames: readonly string[];
-  /** Seconds from each row to its breaker's next trip (Infinity when none came in the run). */
-  readonly secondsToTrip: Float32Array;
-  /** Which breaker of which run each row belongs to (rows of a series are in time order). */
-  readonly series: Uint32Array;
-  /** Each row's virtual time in its run, ms. */
-  readonly atMs: Float64Array;
-}
+export type SimulationData = FamilyRows;
 
 /** One feature row taken once per simulated second while the edge's breaker was closed. */
 interface Sample {
@@ -88,21 +78,9 @@ class RunRecorder {
  * features (CORE_FEATURES), taken by the same extractor that scores live breakers.
  */
 export async function simulationTrainingData(options: SimulationDataOptions): Promise<SimulationData> {
-  const horizonMs = options.horizonMs ?? 10_000;
-  if (!Number.isInteger(horizonMs) || horizonMs < 1)
-    throw new RangeError(`breakwater/adaptive: option "horizonMs" must be an integer >= 1, got ${String(horizonMs)}`);
-  if (!Array.isArray(options.families) || options.families.length === 0)
-    throw new TypeError('breakwater/adaptive: option "families" must be a non-empty array of scenarios');
-  if (options.families.length > 255)
-    throw new RangeError('breakwater/adaptive: option "families" holds at most 255 scenarios');
-  if (!Array.isArray(options.seeds) || options.seeds.length === 0)
-    throw new TypeError('breakwater/adaptive: option "seeds" must be a non-empty array of integers');
-  const rows: Float32Array[] = [];
-  const labels: number[] = [];
-  const family: number[] = [];
-  const secondsToTrip: number[] = [];
-  const series: number[] = [];
-  const atMs: number[] = [];
+  const isScenario = (f: unknown): boolean =>
+    typeof (f as ScenarioDefinition)?.build === 'function' && typeof (f as ScenarioDefinition)?.name === 'string';
+  const rows = new LabelledRows(labellingHorizon(options, isScenario));
   const seriesIds = new Map<CircuitBreaker, number>();
   for (const [familyIndex, definition] of options.families.entries()) {
     for (const seed of options.seeds) {
@@ -121,30 +99,12 @@ export async function simulationTrainingData(options: SimulationDataOptions): Pr
       const size = options.size ?? 'quick';
       await runScenario(definition.build(size), policy, { seed, size });
       for (const sample of recorder?.samples ?? []) {
-        const toTrip = recorder!.timeToTrip(sample);
-        rows.push(sample.row);
-        labels.push(toTrip <= horizonMs ? 1 : 0);
-        family.push(familyIndex);
-        secondsToTrip.push(toTrip / 1000);
         let id = seriesIds.get(sample.breaker);
         if (id === undefined) seriesIds.set(sample.breaker, (id = seriesIds.size));
-        series.push(id);
-        atMs.push(sample.atMs);
+        rows.add(sample.row, sample.atMs, recorder!.timeToTrip(sample), familyIndex, id);
       }
-      options.onRun?.(definition.name, seed, rows.length);
+      options.onRun?.(definition.name, seed, rows.count);
     }
   }
-  const features = new Float32Array(rows.length * CORE_FEATURE_COUNT);
-  rows.forEach((row, i) => features.set(row, i * CORE_FEATURE_COUNT));
-  return {
-    featureList: CORE_FEATURES,
-    features,
-    labels: Uint8Array.from(labels),
-    rowCount: rows.length,
-    family: Uint8Array.from(family),
-    familyNames: options.families.map((f) => f.name),
-    secondsToTrip: Float32Array.from(secondsToTrip),
-    series: Uint32Array.from(series),
-    atMs: Float64Array.from(atMs),
-  };
+  return rows.finish(options.families.map((f) => f.name));
 }

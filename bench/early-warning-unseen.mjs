@@ -243,30 +243,44 @@ const MODES = [
   { label: "mode 'open'", warning: { model: acting, mode: 'open' } },
 ];
 const percent = (value) => +(100 * value).toFixed(2);
+/**
+ * Client success of `warned` against `fixed`, run by run (the same seeds): the pooled difference in
+ * points and the half-width of its 95% interval (a ratio estimator over runs). One run's breaker
+ * tripping a tenth of a second earlier moves its probes, and a probe that lands on a failure costs a
+ * whole open period: 20 runs of one family can move by a point on that alone.
+ */
+function successDifference(fixed, warned) {
+  const arrivals = fixed.reduce((sum, run) => sum + run.arrivals, 0);
+  const gained = warned.map((run, i) => run.successes - fixed[i].successes);
+  const pooled = gained.reduce((sum, d) => sum + d, 0) / arrivals;
+  const n = gained.length;
+  const spread = gained.reduce((sum, d, i) => sum + (d - pooled * fixed[i].arrivals) ** 2, 0);
+  const halfWidth = n > 1 ? (1.96 * Math.sqrt((n / (n - 1)) * spread)) / arrivals : NaN;
+  return { points: +(100 * pooled).toFixed(2), within: +(100 * halfWidth).toFixed(2) };
+}
 const actingRows = [];
 for (const [index, family] of FAMILIES.entries()) {
   const byMode = [];
   for (const { warning } of MODES) {
-    let arrivals = 0;
-    let successes = 0;
-    let actions = 0;
-    for (let run = 0; run < RUNS; run++) {
-      const outcome = await playRun(family, seedOf(index, run), warning);
-      arrivals += outcome.arrivals;
-      successes += outcome.successes;
-      actions += outcome.actions;
-    }
-    byMode.push({ success: successes / arrivals, actions });
+    const runs = [];
+    for (let run = 0; run < RUNS; run++) runs.push(await playRun(family, seedOf(index, run), warning));
+    byMode.push(runs);
   }
   const [fixed, ...warned] = byMode;
+  const success = (runs) => runs.reduce((s, r) => s + r.successes, 0) / runs.reduce((s, r) => s + r.arrivals, 0);
   actingRows.push({
     family: `${family.name}${family.healthy ? ' (healthy)' : ''}`,
-    'client success, static (%)': percent(fixed.success),
+    'client success, static (%)': percent(success(fixed)),
     ...Object.fromEntries(
-      warned.flatMap((outcome, k) => [
-        [`${MODES[k + 1].label}: success vs static (points)`, +(100 * (outcome.success - fixed.success)).toFixed(2)],
-        [`${MODES[k + 1].label}: actions`, outcome.actions],
-      ]),
+      warned.flatMap((runs, k) => {
+        const { points, within } = successDifference(fixed, runs);
+        const label = MODES[k + 1].label;
+        return [
+          [`${label}: success vs static (points)`, points],
+          [`${label}: 95% interval (+/- points)`, within],
+          [`${label}: actions`, runs.reduce((s, r) => s + r.actions, 0)],
+        ];
+      }),
     ),
   });
 }
@@ -327,7 +341,7 @@ writeResults(
     '',
     markdownTable(byConfiguration),
     '',
-    'Acting on the shipped model, the same runs (client success: the share of calls that succeeded; an action: a pre-open, or shedding started or raised):',
+    'Acting on the shipped model, the same runs (client success: the share of calls that succeeded; the interval: 95%, of the difference run by run against the static breaker on the same seeds; an action: a pre-open, or shedding started or raised):',
     '',
     markdownTable(actingRows),
     '',

@@ -73,6 +73,13 @@ export async function readEventHistory(path: string): Promise<BreakerEvent[]> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new HistoryFileError(path, `breakwater/adaptive: event history ${path}: no such file`);
+    if (code === 'EISDIR')
+      throw new HistoryFileError(
+        path,
+        `breakwater/adaptive: event history ${path} is a folder; name a JSONL or .duckdb event history file`,
+      );
+    if (typeof code === 'string' && (error as NodeJS.ErrnoException).syscall !== undefined)
+      throw new HistoryFileError(path, `breakwater/adaptive: event history ${path} cannot be read (${code})`);
     throw error;
   }
   return events;

@@ -119,6 +119,9 @@ describe('labelled windows from event history', () => {
     await expect(loadEventHistory(join(dir, 'absent.jsonl'), { horizonSeconds: 10 })).rejects.toThrow(
       /event history .*absent.jsonl: no such file/,
     );
+    await expect(loadEventHistory(dir, { horizonSeconds: 10 })).rejects.toThrow(
+      `breakwater/adaptive: event history ${dir} is a folder; name a JSONL or .duckdb event history file`,
+    );
     expect(() =>
       trainingSetFromEvents([{ ...event('a', 0, 0), timestamp: 'yesterday' as never }], { horizonSeconds: 10 }),
     ).toThrow(/events\[0\]: timestamp must be ms since the epoch or an ISO-8601 string, got "yesterday"/);

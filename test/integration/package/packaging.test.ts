@@ -204,20 +204,29 @@ describe('installed with no compiler, prebuilds included', () => {
     expect(bytes).toBeLessThanOrEqual(MAIN_ENTRY_BUDGET);
   });
 
-  it('type-checks a strict TypeScript user project (.mts and .cts, module nodenext, skipLibCheck off, no optional package)', () => {
+  it('type-checks a strict TypeScript user project (.mts and .cts, module nodenext, skipLibCheck off, no optional package), and its .cts under module commonjs (node10 resolution, which reads no exports map)', () => {
     cpSync(join(__dirname, '../fixtures/user-project'), app, { recursive: true });
+    // The .cts requires every entry, so the node10 run below covers them all (typesVersions).
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+    };
+    const cts = readFileSync(join(app, 'every-entry.cts'), 'utf8');
+    for (const subpath of Object.keys(manifest.exports).filter((key) => key !== './package.json'))
+      expect(cts).toContain(`require('${subpath === '.' ? 'breakwater' : `breakwater/${subpath.slice(2)}`}')`);
     // What a TypeScript user has: @types/node (and its undici-types); prom-client, OpenTelemetry, cockatiel absent.
     mkdirSync(join(app, 'node_modules/@types'), { recursive: true });
     symlinkSync(join(root, 'node_modules/@types/node'), join(app, 'node_modules/@types/node'));
     symlinkSync(join(root, 'node_modules/undici-types'), join(app, 'node_modules/undici-types'));
     for (const absent of ['prom-client', '@opentelemetry/api', 'cockatiel', 'onnxruntime-node', '@duckdb/node-api'])
       expect(existsSync(join(app, 'node_modules', absent))).toBe(false);
-    const checked = spawnSync('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], {
-      cwd: app,
-      encoding: 'utf8',
-    });
-    expect(checked.stdout).toBe('');
-    expect(checked.status).toBe(0);
+    for (const project of [app, join(app, 'tsconfig.node10.json')]) {
+      const checked = spawnSync('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', project], {
+        cwd: app,
+        encoding: 'utf8',
+      });
+      expect(checked.stdout).toBe('');
+      expect(checked.status).toBe(0);
+    }
   });
 
   it('the linux-arm64 prebuild runs under qemu with an arm64 Node: guards calls, trips and recovers', () => {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { TIMED_OUT, type CallTimeouts } from './call-timeouts';
 import { CoreCircuit, NO_TRANSITION, Outcome, State } from './core-circuit';
-import { buildError, type OpossumError } from './errors';
+import { buildError, openRefusal, type OpossumError } from './errors';
 import { checkPeriod, withDefaults, type OpossumOptions, type ResolvedOptions } from './options';
 import { manualScheduler, realScheduler, type Scheduler } from './scheduler';
 import { createSemaphore, type Semaphore } from './semaphore';
@@ -223,7 +223,7 @@ export abstract class GuardedCalls extends EventEmitter {
       super.emit('coalesceCacheMiss');
     }
     if (!this.closed && !this.pendingClose) {
-      const error = buildError('Breaker is open', 'EOPENBREAKER');
+      const error = openRefusal();
       this.note('reject', undefined);
       super.emit('reject', error);
       return this.runFallback(error, args) || Promise.reject(error);

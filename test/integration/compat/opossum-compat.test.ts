@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock';
+import { CircuitOpenError } from '../../../src/errors/CircuitOpenError';
 import CircuitBreaker from '../../../src/compat/opossum/index';
 import type { OpossumOptions } from '../../../src/compat/opossum/index';
 
@@ -128,6 +129,30 @@ describe('breakwater/opossum: half-open', () => {
     breaker.open();
     breaker.close();
     expect(events).toEqual(['open', 'close']);
+  });
+
+  it("refuses on an open circuit with opossum's error, without a stack unless refusal stacks are on", async () => {
+    const { breaker } = make(ok);
+    breaker.open();
+    const refusal = (await breaker.fire().catch((error: unknown) => error)) as Error & { code: string };
+    expect(refusal).toBeInstanceOf(Error);
+    expect({ message: refusal.message, code: refusal.code, name: refusal.name }).toEqual({
+      message: 'Breaker is open',
+      code: 'EOPENBREAKER',
+      name: 'Error',
+    });
+    expect(CircuitBreaker.isOurError(refusal)).toBe(true);
+    expect(Object.keys(refusal)).toEqual(['code']); // as opossum's: message and stack are not enumerable
+    expect(refusal.stack).toBe('Error: Breaker is open'); // no frames: capturing them was most of a refusal's cost
+    expect(await breaker.fire().catch((error: unknown) => error)).not.toBe(refusal); // one error per refusal
+    CircuitOpenError.captureStacks = true;
+    try {
+      const traced = (await breaker.fire().catch((error: unknown) => error)) as Error;
+      expect(traced.stack).toMatch(/^Error: Breaker is open\n\s+at /);
+      expect(CircuitBreaker.isOurError(traced)).toBe(true);
+    } finally {
+      CircuitOpenError.captureStacks = false;
+    }
   });
 });
 

@@ -14,6 +14,7 @@ import { distDir, machine, markdownTable, writeResults } from './lib/measure.mjs
 import { INSTANT_FAMILIES, TIMED_FAMILIES } from './lib/unseen-families.mjs';
 import { FRESH_INSTANT_FAMILIES, FRESH_TIMED_FAMILIES } from './lib/fresh-families.mjs';
 import { playRun } from './lib/unseen-runs.mjs';
+import { successDifference } from './lib/paired-difference.mjs';
 import { collectRows } from './lib/unseen-rows.mjs';
 import { configurationRows } from './lib/unseen-configs.mjs';
 
@@ -243,21 +244,8 @@ const MODES = [
   { label: "mode 'open'", warning: { model: acting, mode: 'open' } },
 ];
 const percent = (value) => +(100 * value).toFixed(2);
-/**
- * Client success of `warned` against `fixed`, run by run (the same seeds): the pooled difference in
- * points and the half-width of its 95% interval (a ratio estimator over runs). One run's breaker
- * tripping a tenth of a second earlier moves its probes, and a probe that lands on a failure costs a
- * whole open period: 20 runs of one family can move by a point on that alone.
- */
-function successDifference(fixed, warned) {
-  const arrivals = fixed.reduce((sum, run) => sum + run.arrivals, 0);
-  const gained = warned.map((run, i) => run.successes - fixed[i].successes);
-  const pooled = gained.reduce((sum, d) => sum + d, 0) / arrivals;
-  const n = gained.length;
-  const spread = gained.reduce((sum, d, i) => sum + (d - pooled * fixed[i].arrivals) ** 2, 0);
-  const halfWidth = n > 1 ? (1.96 * Math.sqrt((n / (n - 1)) * spread)) / arrivals : NaN;
-  return { points: +(100 * pooled).toFixed(2), within: +(100 * halfWidth).toFixed(2) };
-}
+// A run's calls are its arrivals: a refused call is a call that did not succeed.
+const asCalls = (run) => ({ calls: run.arrivals, successes: run.successes });
 const actingRows = [];
 for (const [index, family] of FAMILIES.entries()) {
   const byMode = [];
@@ -273,7 +261,7 @@ for (const [index, family] of FAMILIES.entries()) {
     'client success, static (%)': percent(success(fixed)),
     ...Object.fromEntries(
       warned.flatMap((runs, k) => {
-        const { points, within } = successDifference(fixed, runs);
+        const { points, within } = successDifference(fixed.map(asCalls), runs.map(asCalls));
         const label = MODES[k + 1].label;
         return [
           [`${label}: success vs static (points)`, points],

@@ -123,8 +123,9 @@ const best = Math.max(...scoreRows.slice(1).map((r) => r.auc));
 const failing = held.filter((f) => !f.healthy);
 const sickStatic = failing.reduce((t, f) => t + f.sum.static.sentWhileSick, 0);
 const sickModel = failing.reduce((t, f) => t + f.sum[def].sentWhileSick, 0);
-const worst = held.reduce((low, f) => (f.difference[def].points < low.difference[def].points ? f : low));
-const worstDelta = 100 * (successOf(worst.sum[def]) - successOf(worst.sum.static));
+const deltaOf = (f) => 100 * (successOf(f.sum[def]) - successOf(f.sum.static));
+const worst = held.reduce((low, f) => (deltaOf(f) < deltaOf(low) ? f : low));
+const worstDelta = deltaOf(worst);
 const falseHealthy = held.filter((f) => f.healthy).reduce((t, f) => t + f.sum[def].falseActions, 0);
 const m = scoreRows[0];
 const targets = [

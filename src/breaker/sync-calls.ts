@@ -17,7 +17,10 @@ export abstract class SyncCalls extends GuardedCalls {
     // Thrown here, one frame below the caller's catch (V8 charges each frame it unwinds), with
     // nothing else in this frame: V8 spends a function's tiering budget on its returns, so a
     // function that only ever throws (every call to a dependency that is down) is never optimized,
-    // nor given type feedback. The work stays in runSync, which returns.
+    // nor given type feedback. The work stays in runSync, which returns. The price: an error with a
+    // fresh stack, thrown again outside the catch block that caught it, costs V8 more; rethrowing
+    // in runSync's catch instead made such a failure cheaper but every refusal dearer, and an open
+    // circuit refuses far more calls than fail before it trips (`npm run bench:sync-throws`).
     const error = pending;
     pending = undefined;
     throw error;

@@ -59,8 +59,10 @@ export class LabelledRows {
     return this.rows.length;
   }
 
-  /** One closed breaker's row at `atMs`; `msToTrip` is Infinity when no trip followed in its run. */
-  add(row: Float32Array, atMs: number, msToTrip: number, familyIndex: number, seriesId: number): void {
+  /** One closed breaker's row at `atMs`, labelled by the first of its run's trips (ms, ascending) after it. */
+  add(row: Float32Array, atMs: number, trips: readonly number[], familyIndex: number, seriesId: number): void {
+    const next = trips.find((at) => at > atMs);
+    const msToTrip = next === undefined ? Infinity : next - atMs;
     this.rows.push(row);
     this.labels.push(msToTrip <= this.horizonMs ? 1 : 0);
     this.family.push(familyIndex);

@@ -64,12 +64,6 @@ class RunRecorder {
     const row = this.extractor.extract([breaker], nowMs);
     if (breaker.getState() === 'closed') this.samples.push({ breaker, atMs: nowMs, row });
   }
-
-  /** Milliseconds from a sample to its breaker's next trip, or Infinity. */
-  timeToTrip(sample: Sample): number {
-    const next = (this.tripTimes.get(sample.breaker) ?? []).find((at) => at > sample.atMs);
-    return next === undefined ? Infinity : next - sample.atMs;
-  }
 }
 
 /**
@@ -101,7 +95,7 @@ export async function simulationTrainingData(options: SimulationDataOptions): Pr
       for (const sample of recorder?.samples ?? []) {
         let id = seriesIds.get(sample.breaker);
         if (id === undefined) seriesIds.set(sample.breaker, (id = seriesIds.size));
-        rows.add(sample.row, sample.atMs, recorder!.timeToTrip(sample), familyIndex, id);
+        rows.add(sample.row, sample.atMs, recorder!.trips(sample.breaker), familyIndex, id);
       }
       options.onRun?.(definition.name, seed, rows.count);
     }

@@ -45,10 +45,7 @@ export async function generateTrainingData(options: GeneratedDataOptions): Promi
         },
       };
       const { trips } = await playRun(definition, seed, hooks);
-      for (const sample of samples) {
-        const next = trips.find((at) => at > sample.atMs);
-        rows.add(sample.row, sample.atMs, next === undefined ? Infinity : next - sample.atMs, familyIndex, seriesId);
-      }
+      for (const sample of samples) rows.add(sample.row, sample.atMs, trips, familyIndex, seriesId);
       seriesId++;
       options.onRun?.(definition.name, seed, rows.count);
     }

@@ -134,24 +134,26 @@ describe('breakwater/opossum: half-open', () => {
   it("refuses on an open circuit with opossum's error, without a stack unless refusal stacks are on", async () => {
     const { breaker } = make(ok);
     breaker.open();
-    const refusal = (await breaker.fire().catch((error: unknown) => error)) as Error & { code: string };
-    expect(refusal).toBeInstanceOf(Error);
-    expect({ message: refusal.message, code: refusal.code, name: refusal.name }).toEqual({
-      message: 'Breaker is open',
-      code: 'EOPENBREAKER',
-      name: 'Error',
-    });
-    expect(CircuitBreaker.isOurError(refusal)).toBe(true);
-    expect(Object.keys(refusal)).toEqual(['code']); // as opossum's: message and stack are not enumerable
-    expect(refusal.stack).toBe('Error: Breaker is open'); // no frames: capturing them was most of a refusal's cost
-    expect(await breaker.fire().catch((error: unknown) => error)).not.toBe(refusal); // one error per refusal
-    CircuitOpenError.captureStacks = true;
+    const stacksBefore = CircuitOpenError.captureStacks;
+    CircuitOpenError.captureStacks = false;
     try {
+      const refusal = (await breaker.fire().catch((error: unknown) => error)) as Error & { code: string };
+      expect(refusal).toBeInstanceOf(Error);
+      expect({ message: refusal.message, code: refusal.code, name: refusal.name }).toEqual({
+        message: 'Breaker is open',
+        code: 'EOPENBREAKER',
+        name: 'Error',
+      });
+      expect(CircuitBreaker.isOurError(refusal)).toBe(true);
+      expect(Object.keys(refusal)).toEqual(['code']); // as opossum's: message and stack are not enumerable
+      expect(refusal.stack).toBe('Error: Breaker is open'); // no frames: capturing them was most of a refusal's cost
+      expect(await breaker.fire().catch((error: unknown) => error)).not.toBe(refusal); // one error per refusal
+      CircuitOpenError.captureStacks = true;
       const traced = (await breaker.fire().catch((error: unknown) => error)) as Error;
       expect(traced.stack).toMatch(/^Error: Breaker is open\n\s+at /);
       expect(CircuitBreaker.isOurError(traced)).toBe(true);
     } finally {
-      CircuitOpenError.captureStacks = false;
+      CircuitOpenError.captureStacks = stacksBefore;
     }
   });
 });

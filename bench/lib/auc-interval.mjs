@@ -26,15 +26,12 @@ export function aucIntervals(
   const rival = rivals.reduce((best, i) => (full[i] > full[best] ? i : best));
   const samples = scores.map(() => []);
   const leads = [];
-  for (let k = 0; k < resamples; k++) {
+  while (leads.length < resamples) {
     const picked = [];
     for (let i = 0; i < members.length; i++) picked.push(...members[Math.floor(random() * members.length)]);
     const labels = picked.map((row) => rows.labels[row]);
     // A resample whose runs hold no trip (or nothing but trips) has no AUC; it is drawn again.
-    if (!labels.includes(0) || !labels.includes(1)) {
-      k--;
-      continue;
-    }
+    if (!labels.includes(0) || !labels.includes(1)) continue;
     const aucs = scores.map((s) =>
       rocAuc(
         labels,

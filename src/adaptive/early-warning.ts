@@ -4,7 +4,7 @@ import { breakerKey } from '../registry/breaker-key';
 import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../features/core-features';
 import { featureListMismatch, type FeatureList } from '../features/feature-list';
 import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
-import { allowance, shownEvidence } from './guard-rails';
+import { allowance, recentEvidence, shownEvidence } from './guard-rails';
 import { kindsOption } from './kinds-option';
 import { show } from '../error-message';
 
@@ -27,7 +27,8 @@ export interface EarlyWarningOptions {
    * the probability, but never more than a quarter of the share of its recent calls that failed,
    * until the probability falls below releaseThreshold; 'open' pre-opens; 'observe' only records
    * probabilities. Either action needs the guard rails' evidence (see guard-rails.ts): at least
-   * minimumCalls in the window and recent failures or timeouts of half the breaker's threshold.
+   * minimumCalls in the window, recent failures or timeouts of half the breaker's threshold in two
+   * rounds in a row, and the whole window at 60% of it.
    */
   mode?: 'open' | 'shed' | 'observe';
   /** How long a pre-open lasts; default each breaker's recoveryTimeout. */
@@ -64,6 +65,8 @@ export class EarlyWarning {
   /** Breakers pre-opened and not yet released (by registry key). */
   private readonly latched = new Set<string>();
   private readonly recorded = new Map<string, number>();
+  /** Each breaker's recent failure evidence in the round before (the guard rails want it twice in a row). */
+  private readonly evidenceBefore = new Map<string, number>();
   private readonly stopTask: Disposer;
   private readonly stopForgetting: Disposer;
   /** Rounds scored, breakers pre-opened: for reports. */
@@ -118,6 +121,7 @@ export class EarlyWarning {
       const key = breakerKey(kind, name);
       this.latched.delete(key);
       this.recorded.delete(key);
+      this.evidenceBefore.delete(key);
     });
     this.stopTask = registry.schedule('early-warning', this.options.everyMs, (now) =>
       this.step(now).then(() => undefined),
@@ -159,7 +163,8 @@ export class EarlyWarning {
     const breaker = entry.breaker;
     const p = Math.min(1, Math.max(0, Number.isFinite(probability) ? probability : 0));
     const at = row * CORE_FEATURE_COUNT;
-    const allowed = allowance(rows, at);
+    const allowed = allowance(rows, at, this.evidenceBefore.get(key));
+    this.evidenceBefore.set(key, recentEvidence(rows, at));
     const sheddingBefore = breaker.sheddingShare;
     let reason: string | undefined;
     if (p < releaseThreshold) {

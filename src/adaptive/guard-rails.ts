@@ -22,6 +22,14 @@ const SHOWN_COLUMNS = EVIDENCE_SHOWN.map(column);
 /** Evidence, as a share of the breaker's failure-rate threshold, that lets a warning shed calls. */
 const SHED_EVIDENCE = 0.5;
 /**
+ * Any action also needs the whole window at 60% of the threshold: a stop-the-world pause or a
+ * latency spike fills the recent quarter with timeouts but not the window, and the breaker's own
+ * rule never comes close. With the recent quarter alone, the default mode shed on healthy services
+ * 5 times in `npm run bench:early-warning -- --seeds 16` (2026-12-05: latency spikes 3, a 1.5 s
+ * pause 1, failures below the threshold 1); their windows stood at 36-67% of the threshold.
+ */
+const WINDOW_EVIDENCE = 0.6;
+/**
  * A pre-open refuses every call for a whole open period, so it needs more: the recent quarter and
  * the whole window both at 80% of the threshold, where the breaker's own rule is close. With the
  * window at half of it, mode 'open' pre-opened services whose bursts never fill a window (a
@@ -47,32 +55,42 @@ export interface Allowance {
   readonly refusal: string | undefined;
 }
 
+const refused = (refusal: string): Allowance => ({ preOpen: false, shedShare: 0, refusal });
+
+/**
+ * The recent quarter's failures (timeouts count) as a share of the breaker's failure-rate
+ * threshold, or of the usual 50% for a breaker without that rule: the evidence every action needs.
+ */
+export function recentEvidence(row: Float32Array, at: number): number {
+  const toThreshold = row[at + RECENT_TO_THRESHOLD];
+  return Number.isNaN(toThreshold) ? row[at + RECENT_FAILURES] / USUAL_FAILURE_RATE_THRESHOLD : toThreshold;
+}
+
 /**
  * Guard rails that hold whatever the model says: no action on a breaker whose window has fewer
- * calls than its minimumCalls, nor without recent failure or timeout evidence of at least half its
- * failure-rate threshold (timeouts count as failures); a shed share of at most a quarter of the
- * share of recent calls that failed; a pre-open only with failures at 80% of the threshold in the
- * recent quarter and over the whole window.
+ * calls than its minimumCalls; none without recent failure or timeout evidence of at least half
+ * its failure-rate threshold in this round and the one before (`evidenceBefore`, that round's
+ * recentEvidence: a burst that one round saw is not yet a trend); none with the whole window under
+ * 60% of the threshold; a shed share of at most a quarter of the share of recent calls that
+ * failed; a pre-open only with failures at 80% of the threshold in the recent quarter and over
+ * the whole window.
  */
-export function allowance(row: Float32Array, at: number): Allowance {
-  const recent = row[at + RECENT_FAILURES];
-  const ruleOff = Number.isNaN(row[at + RECENT_TO_THRESHOLD]);
-  const recentToThreshold = ruleOff ? recent / USUAL_FAILURE_RATE_THRESHOLD : row[at + RECENT_TO_THRESHOLD];
-  const windowToThreshold = ruleOff
+export function allowance(row: Float32Array, at: number, evidenceBefore: number | undefined): Allowance {
+  const recentToThreshold = recentEvidence(row, at);
+  const windowToThreshold = Number.isNaN(row[at + WINDOW_TO_THRESHOLD])
     ? row[at + WINDOW_FAILURES] / USUAL_FAILURE_RATE_THRESHOLD
     : row[at + WINDOW_TO_THRESHOLD];
-  if (!(row[at + CALLS_TO_MINIMUM] >= 1))
-    return { preOpen: false, shedShare: 0, refusal: 'fewer calls than minimumCalls in the window' };
+  if (!(row[at + CALLS_TO_MINIMUM] >= 1)) return refused('fewer calls than minimumCalls in the window');
   if (!(recentToThreshold >= SHED_EVIDENCE))
-    return {
-      preOpen: false,
-      shedShare: 0,
-      refusal: 'no recent failure or timeout evidence (under half the threshold)',
-    };
+    return refused('no recent failure or timeout evidence (under half the threshold)');
+  if (!(evidenceBefore !== undefined && evidenceBefore >= SHED_EVIDENCE))
+    return refused('failure evidence in one round only (it must hold two rounds in a row)');
+  if (!(windowToThreshold >= WINDOW_EVIDENCE))
+    return refused('failures in the recent quarter, not the window (under 60% of the threshold there)');
   const preOpen = recentToThreshold >= PRE_OPEN_EVIDENCE && windowToThreshold >= PRE_OPEN_EVIDENCE;
   return {
     preOpen,
-    shedShare: Math.min(1, SHED_PER_FAILURE * recent),
+    shedShare: Math.min(1, SHED_PER_FAILURE * row[at + RECENT_FAILURES]),
     refusal: preOpen ? undefined : 'failures too recent or too few for a pre-open (shedding is allowed)',
   };
 }

@@ -68,6 +68,7 @@ describe('early warning', () => {
   it('does not pre-open again until the probability fell below the release threshold', async () => {
     const { clock, breaker, warning } = setup({ mode: 'open', preOpenMs: 1000 });
     fail(breaker, 20);
+    expect((await warning.step(clock.now()))[0].preOpened).toBe(false); // evidence in one round only
     expect((await warning.step(clock.now()))[0].preOpened).toBe(true);
     clock.advance(1000);
     succeed(breaker); // the probe closes it; the window is cleared on close
@@ -77,6 +78,7 @@ describe('early warning', () => {
     runTick();
     expect((await warning.step(clock.now()))[0].probability).toBeLessThan(0.5); // released
     fail(breaker, 2000);
+    await warning.step(clock.now());
     expect((await warning.step(clock.now()))[0].preOpened).toBe(true);
     expect(warning.preOpens).toBe(2);
   });
@@ -101,10 +103,12 @@ describe('early warning', () => {
   it('scores on the registry tick; refuses a model of other features and bad options', async () => {
     const { clock, registry, breaker, warning } = setup({ mode: 'open', everyMs: 500 });
     fail(breaker, 20);
-    clock.advance(500);
-    registry.tick();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(warning.rounds).toBe(1);
+    for (let round = 0; round < 2; round++) {
+      clock.advance(500);
+      registry.tick();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(warning.rounds).toBe(2);
     expect(breaker.getState()).toBe('open');
     const other = { ...recentFailureShareModel, featureList: { ...CORE_FEATURES, version: 99 } };
     expect(() => new EarlyWarning(registry, other)).toThrow(FeatureListMismatchError);
@@ -130,6 +134,7 @@ describe('early warning, shed mode', () => {
     expect(warning.options.mode).toBe('shed'); // the default
     succeed(breaker, 10);
     fail(breaker, 30); // the recent failure rate is 0.75
+    expect((await warning.step(clock.now()))[0].shedding).toBe(0); // evidence in one round only
     const [prediction] = await warning.step(clock.now());
     expect(prediction).toMatchObject({ preOpened: false, shedding: 0.1875 });
     expect(breaker.getState()).toBe('closed');
@@ -169,11 +174,44 @@ describe('early warning guard rails', () => {
     }
   });
 
+  it('holds back on failures one round saw: the next round must still show them', async () => {
+    const { clock, registry, breaker, warning } = setup({ mode: 'shed' }, panickingModel);
+    succeed(breaker, 40);
+    runTick();
+    await warning.step(clock.now()); // a healthy round: no evidence before the burst
+    fail(breaker, 40);
+    expect((await warning.step(clock.now()))[0].shedding).toBe(0);
+    expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({
+      action: 'held',
+      reason: expect.stringMatching(/one round only/),
+    });
+    expect((await warning.step(clock.now()))[0].shedding).toBeCloseTo(0.125, 5); // a quarter of 0.5
+  });
+
+  it('holds back on a pause that fills the recent quarter with failures but not the window, in either mode', async () => {
+    for (const mode of ['open', 'shed'] as const) {
+      const { clock, registry, breaker, warning } = setup({ mode }, panickingModel);
+      succeed(breaker, 200);
+      runTick();
+      clock.advance(8000); // the successes stay in the 10 s window, out of its recent quarter
+      fail(breaker, 30); // every recent call failed; the window 30 of 230 (26% of the 50% threshold)
+      for (let round = 0; round < 3; round++) {
+        expect((await warning.step(clock.now()))[0]).toMatchObject({ preOpened: false, shedding: 0 });
+      }
+      expect(breaker.getState()).toBe('closed');
+      expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({
+        action: 'held',
+        reason: expect.stringMatching(/not the window/),
+      });
+    }
+  });
+
   it('sheds no more than a quarter of the share of recent calls that failed, and the event carries the evidence', async () => {
     const { clock, registry, breaker, warning } = setup({ mode: 'shed' }, panickingModel);
     succeed(breaker, 60);
     fail(breaker, 40);
     runTick();
+    await warning.step(clock.now());
     const [prediction] = await warning.step(clock.now());
     expect(prediction.shedding).toBeCloseTo(0.1, 5);
     const detail = registry.recent({ event_type: 'prediction' }).at(-1)?.detail as {

@@ -31,10 +31,13 @@ describe('a breaker removed from the registry', () => {
       return breaker;
     };
     const first = troubled();
+    expect((await warning.step(clock.now()))[0].preOpened).toBe(false); // evidence in one round only
     expect((await warning.step(clock.now()))[0].preOpened).toBe(true);
     expect(first.getState()).toBe('open');
     registry.remove('endpoint', 'payments');
     const second = troubled();
+    // Its own evidence, twice: the first breaker's round of evidence does not count for it.
+    expect((await warning.step(clock.now()))[0].preOpened).toBe(false);
     // Before, the first breaker's latch (its probability never fell below releaseThreshold) held it back.
     expect((await warning.step(clock.now()))[0].preOpened).toBe(true);
     expect(second.getState()).toBe('open');

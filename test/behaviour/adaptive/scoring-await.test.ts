@@ -35,13 +35,17 @@ describe('a breaker that changes while its round is being scored', () => {
     const kept = registry.endpointBreaker('kept', OPTIONS);
     fail(gone, 20);
     fail(kept, 20);
+    const evidence = warning.step(clock.now()); // the guard rails want a round of evidence before
+    release();
+    await evidence;
+    expect(kept.sheddingShare).toBe(0);
     const round = warning.step(clock.now());
     registry.remove('endpoint', 'gone');
     release();
     const predictions = await round;
     expect(predictions.map((p) => p.name)).toEqual(['kept']);
     expect(kept.sheddingShare).toBeGreaterThan(0);
-    expect(registry.recent({ event_type: 'prediction' }).map((e) => e.breaker)).toEqual(['kept']);
+    expect(registry.recent({ event_type: 'prediction' }).map((e) => e.breaker)).toEqual(['gone', 'kept', 'kept']);
     await registry.shutdown();
   });
 

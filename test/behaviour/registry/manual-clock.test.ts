@@ -158,15 +158,17 @@ describe('a registry on a ManualClock', () => {
     fail(breaker, 90);
     await clock.runFor(1000);
     expect(warning.rounds).toBe(2);
+    expect(predictions.at(-1)).toMatchObject({ timestamp: 2000, probability: 0.75, detail: { action: 'held' } });
+    await clock.runFor(1000); // the guard rails want the evidence two rounds in a row
     expect(predictions.at(-1)).toMatchObject({
-      timestamp: 2000,
-      probability: 0.75,
+      timestamp: 3000,
+      probability: 1, // the successes left the recent quarter
       state: 'open',
       detail: { action: 'pre-open' },
     });
     expect(breaker.getState()).toBe('open');
     expect(tuner.rounds).toBe(0);
-    await clock.runFor(3000);
+    await clock.runFor(2000);
     expect(tuner.rounds).toBe(1); // at 5000 ms of virtual time
     await registry.shutdown();
   });

@@ -158,7 +158,10 @@ const sickModel = failing.reduce((t, f) => t + f.sum[def].sentWhileSick, 0);
 const deltaOf = (f) => 100 * (successOf(f.sum[def]) - successOf(f.sum.static));
 const worst = held.reduce((low, f) => (deltaOf(f) < deltaOf(low) ? f : low));
 const worstDelta = deltaOf(worst);
-const falseHealthy = held.filter((f) => f.healthy).reduce((t, f) => t + f.sum[def].falseActions, 0);
+// The issue's target counts every healthy family: the training ones' latency spikes and failures
+// below the threshold are where shedding on a healthy service has shown up.
+const falseOn = (families) => families.filter((f) => f.healthy).reduce((t, f) => t + f.sum[def].falseActions, 0);
+const falseHealthy = falseOn(perFamily);
 const m = scoreRows[0];
 const targets = [
   {
@@ -172,8 +175,8 @@ const targets = [
     met: m.precision >= 0.8 && m.recall >= 0.6,
   },
   {
-    target: 'zero false actions on healthy held-out families (default mode)',
-    measured: String(falseHealthy),
+    target: 'zero false actions on healthy families (default mode)',
+    measured: `${falseHealthy} (on the held-out ones: ${falseOn(held)})`,
     met: falseHealthy === 0,
   },
   {

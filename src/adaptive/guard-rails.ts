@@ -26,7 +26,8 @@ const SHED_EVIDENCE = 0.5;
  * latency spike fills the recent quarter with timeouts but not the window, and the breaker's own
  * rule never comes close. With the recent quarter alone, the default mode shed on healthy services
  * 5 times in `npm run bench:early-warning -- --seeds 16` (2026-12-05: latency spikes 3, a 1.5 s
- * pause 1, failures below the threshold 1); their windows stood at 36-67% of the threshold.
+ * pause 1, failures below the threshold 1); a scratch replay of those sheds put their windows at
+ * 36-67% of the threshold.
  */
 const WINDOW_EVIDENCE = 0.6;
 /**
@@ -57,13 +58,15 @@ export interface Allowance {
 
 const refused = (refusal: string): Allowance => ({ preOpen: false, shedShare: 0, refusal });
 
-/**
- * The recent quarter's failures (timeouts count) as a share of the breaker's failure-rate
- * threshold, or of the usual 50% for a breaker without that rule: the evidence every action needs.
- */
+/** A failure share over the breaker's failure-rate threshold, or over the usual 50% for a breaker without that rule. */
+function toThreshold(row: Float32Array, at: number, ratioColumn: number, shareColumn: number): number {
+  const ratio = row[at + ratioColumn];
+  return Number.isNaN(ratio) ? row[at + shareColumn] / USUAL_FAILURE_RATE_THRESHOLD : ratio;
+}
+
+/** The recent quarter's failures (timeouts count) against the threshold: the evidence every action needs. */
 export function recentEvidence(row: Float32Array, at: number): number {
-  const toThreshold = row[at + RECENT_TO_THRESHOLD];
-  return Number.isNaN(toThreshold) ? row[at + RECENT_FAILURES] / USUAL_FAILURE_RATE_THRESHOLD : toThreshold;
+  return toThreshold(row, at, RECENT_TO_THRESHOLD, RECENT_FAILURES);
 }
 
 /**
@@ -77,9 +80,7 @@ export function recentEvidence(row: Float32Array, at: number): number {
  */
 export function allowance(row: Float32Array, at: number, evidenceBefore: number | undefined): Allowance {
   const recentToThreshold = recentEvidence(row, at);
-  const windowToThreshold = Number.isNaN(row[at + WINDOW_TO_THRESHOLD])
-    ? row[at + WINDOW_FAILURES] / USUAL_FAILURE_RATE_THRESHOLD
-    : row[at + WINDOW_TO_THRESHOLD];
+  const windowToThreshold = toThreshold(row, at, WINDOW_TO_THRESHOLD, WINDOW_FAILURES);
   if (!(row[at + CALLS_TO_MINIMUM] >= 1)) return refused('fewer calls than minimumCalls in the window');
   if (!(recentToThreshold >= SHED_EVIDENCE))
     return refused('no recent failure or timeout evidence (under half the threshold)');

@@ -44,7 +44,7 @@ writeResults(
   [
     markdownTable(rows),
     '',
-    'Targets: <= 512 bytes per breaker; 10^6 breakers created in under a second. A breakwater breaker takes its core slot (512 B + 448 B per window bucket, or + 32 B without latency histograms) on its first call, so the columns after one call count it (outside the heap: its core slot, and its share of arenas that grow in chunks).',
+    'Targets: <= 512 bytes per breaker; 10^6 breakers created in under a second. A breakwater breaker takes its core slot (512 B + 240 B per window bucket, or + 32 B without latency histograms) on its first call, so the columns after one call count it (outside the heap: its core slot, and its share of arenas that grow in chunks).',
     '',
     `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:memory\`, part of \`npm run bench\` (each row a fresh process; memory after two full GCs: JS heap plus SharedArrayBuffer/external memory).`,
   ].join('\n'),

@@ -49,7 +49,7 @@ export interface CircuitBreakerOptions {
   labels?: Record<string, string>;
   /**
    * Keep a latency histogram in each window bucket (percentiles, slow-call rules still work
-   * without it). false makes the breaker's slot 512 + 32 bytes per bucket instead of 512 + 448:
+   * without it). false makes the breaker's slot 512 + 32 bytes per bucket instead of 512 + 240:
    * for registries of very many breakers. Default true.
    */
   latencyHistogram?: boolean;

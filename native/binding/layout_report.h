@@ -167,6 +167,7 @@ inline const LayoutEntry kLayoutReport[] = {
     {"HEADER_BYTES", double(layout::kHeaderBytes)},
     {"SLOT_FIXED_BYTES", double(layout::kSlotFixedBytes)},
     {"BUCKET_COUNTER_BYTES", double(layout::kBucketCounterBytes)},
+    {"BUCKET_LATENCY_SAMPLES", double(layout::kBucketLatencySamples)},
     {"HISTOGRAM_BINS", double(layout::kHistogramBins)},
     {"TAG_EPOCH_BITS", double(layout::kTagEpochBits)},
     {"HISTOGRAM_GROUP_BINS", double(layout::kHistogramGroupBins)},

@@ -33,7 +33,7 @@ inline const char* describe(ArenaProblem problem) {
     case ArenaProblem::BadMagic: return "not a breakwater arena (bad magic)";
     case ArenaProblem::BadVersion: return "unsupported arena layout version";
     case ArenaProblem::BadMaxBuckets: return "maxBuckets must be within 1..64";
-    case ArenaProblem::BadSlotBytes: return "slotBytes must equal 384 + maxBuckets * (32 + 4 * bins)";
+    case ArenaProblem::BadSlotBytes: return "slotBytes must equal 512 + maxBuckets * (32 + 2 * bins)";
     case ArenaProblem::BadBins: return "histogram bins must be 104, or 0 for no latency histograms";
     case ArenaProblem::BadClockMode: return "clock mode must be 0 (monotonic) or 1 (manual)";
     case ArenaProblem::ShorterThanSlots: return "buffer is shorter than 256 + capacity * slotBytes";

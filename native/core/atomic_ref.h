@@ -24,7 +24,7 @@ static_assert(int(std::memory_order_relaxed) == __ATOMIC_RELAXED &&
 template <class T>
 class AtomicRef {
   static_assert(std::is_trivially_copyable_v<T>, "atomic access needs a trivially copyable type");
-  static_assert(sizeof(T) == 4 || sizeof(T) == 8, "arena fields are 32 or 64 bits wide");
+  static_assert(sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8, "arena fields are 16, 32 or 64 bits wide");
   static_assert(__atomic_always_lock_free(sizeof(T), 0), "arena fields must be lock-free");
 
  public:

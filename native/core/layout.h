@@ -1,4 +1,4 @@
-// Arena layout v2 (native/LAYOUT.md): the byte-exact structures shared with JavaScript, and
+// Arena layout v4 (native/LAYOUT.md): the byte-exact structures shared with JavaScript, and
 // the numeric codes stored in them. Every offset is pinned by a static_assert generated from
 // native/layout.json.
 #pragma once
@@ -16,7 +16,7 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the arena layout is li
 // the structs are written here, and layout_asserts.h (generated too) pins each field's offset.
 namespace layout {
 // bins is kHistogramBins, or 0 for an arena without latency histograms.
-constexpr size_t bucketBytes(uint32_t bins) { return kBucketCounterBytes + size_t{bins} * 4; }
+constexpr size_t bucketBytes(uint32_t bins) { return kBucketCounterBytes + size_t{bins} * sizeof(uint16_t); }
 
 constexpr size_t slotBytes(uint32_t maxBuckets, uint32_t bins = kHistogramBins) {
   return kSlotFixedBytes + size_t{maxBuckets} * bucketBytes(bins);
@@ -98,7 +98,7 @@ struct Bucket {
   uint32_t slowCalls;
   uint32_t timeouts;
   uint32_t rejections;
-  uint32_t histogram[layout::kHistogramBins];
+  uint16_t histogram[layout::kHistogramBins];  // the latencies of the first kBucketLatencySamples calls
 };
 
 static_assert(alignof(ArenaHeader) <= layout::kAlignment && alignof(SlotHeader) <= layout::kAlignment &&

@@ -8,11 +8,12 @@ namespace breakwater {
 
 namespace layout {
 constexpr uint32_t kMagic = 0x31415742;  // the bytes "BWA1"
-constexpr uint32_t kVersion = 3;
+constexpr uint32_t kVersion = 4;
 constexpr size_t kHeaderBytes = 256;
 constexpr size_t kSlotFixedBytes = 512;
 constexpr size_t kBucketCounterBytes = 32;
-constexpr size_t kBucketBytes = 448;
+constexpr size_t kBucketBytes = 240;
+constexpr uint32_t kBucketLatencySamples = 65000;
 constexpr uint32_t kHistogramBins = 104;
 constexpr uint32_t kTagEpochBits = 57;
 constexpr uint32_t kHistogramGroupBins = 16;

@@ -3,7 +3,7 @@
 // windows). Buckets are claimed for a newer epoch by CAS on the tag; concurrent adds racing a
 // claim or a clear may be lost, which the contract allows. The tag's high bits mark the groups of
 // histogram bins written in its epoch, so reads and claims touch only those (a window's calls sit
-// in a few bins, and the rest of a 416-byte histogram need not leave memory).
+// in a few bins, and the rest of a 208-byte histogram need not leave memory).
 #pragma once
 
 #include <algorithm>
@@ -150,7 +150,7 @@ class SlotWindow {
       relaxedStore(bucket.tag, uint64_t{0});
       zeroCounters(bucket);
       if (slot.histogram)
-        for (uint32_t& bin : bucket.histogram) relaxedStore(bin, 0u);
+        for (uint16_t& bin : bucket.histogram) relaxedStore(bin, uint16_t{0});
     }
   }
 
@@ -196,7 +196,7 @@ class SlotWindow {
         // Only the groups the old epoch marked can hold counts.
         if (slot_.histogram)
           forEachMarkedGroup(tag, [&](uint32_t first, uint32_t end) {
-            for (uint32_t bin = first; bin < end; ++bin) relaxedStore(bucket.histogram[bin], 0u);
+            for (uint32_t bin = first; bin < end; ++bin) relaxedStore(bucket.histogram[bin], uint16_t{0});
           });
         tag = wanted;
         return &bucket;
@@ -208,7 +208,7 @@ class SlotWindow {
     uint64_t tag;
     Bucket* bucket = acquire(epoch, tag);
     if (!bucket) return;
-    bump(bucket->calls, batch.count);
+    const uint32_t callsBefore = atomic(bucket->calls).fetch_add(batch.count, kRelaxed);
     switch (batch.outcome) {
       case Outcome::Success:
       case Outcome::CountedSuccess: bump(bucket->successes, batch.count); break;
@@ -220,11 +220,13 @@ class SlotWindow {
       case Outcome::Ignored: break;
     }
     if (batch.slow) bump(bucket->slowCalls, 1u);
-    if (batch.latencyUs < 0 || !slot_.histogram) return;
+    // A bucket's first 65,000 calls give its latencies (one per batch): its u16 bins cannot wrap,
+    // and past that many calls in a bucket's span they are a sample of it.
+    if (batch.latencyUs < 0 || !slot_.histogram || callsBefore >= layout::kBucketLatencySamples) return;
     const uint32_t bin = binIndex(uint64_t(batch.latencyUs));
     // Marked before the bin is bumped: a claim that sees the mark zeroes the bin.
     if ((tag & groupBitOf(bin)) == 0) atomic(bucket->tag).fetch_or(groupBitOf(bin), kRelaxed);
-    bump(bucket->histogram[bin], 1u);
+    bump(bucket->histogram[bin], uint16_t{1});
   }
 
   static WindowCounts countsOf(Bucket& bucket) {

@@ -22,7 +22,7 @@ export interface ArenaOptions {
   /** Window buckets each slot can hold (1..64). */
   maxBuckets: number;
   clockMode: (typeof ClockMode)[keyof typeof ClockMode];
-  /** Whether each bucket keeps a latency histogram (448-byte buckets) or only counters (32). Default true. */
+  /** Whether each bucket keeps a latency histogram (240-byte buckets) or only counters (32). Default true. */
   histogram?: boolean;
 }
 

@@ -2,11 +2,13 @@
 /** Arena layout, the contract both cores implement (native/LAYOUT.md). Offsets in bytes. */
 
 export const MAGIC = 0x31415742;
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 export const HEADER_BYTES = 256;
 export const SLOT_FIXED_BYTES = 512;
-/** A bucket's counters; its latency histogram (HISTOGRAM_BINS u32) follows when the arena keeps one. */
+/** A bucket's counters; its latency histogram (HISTOGRAM_BINS u16) follows when the arena keeps one. */
 export const BUCKET_COUNTER_BYTES = 32;
+/** A bucket's histogram takes the latencies of its first 65,000 calls: a u16 bin never wraps, with room for the few adds that race a claim (LAYOUT.md). */
+export const BUCKET_LATENCY_SAMPLES = 65000;
 export const HISTOGRAM_BINS = 104;
 /** A bucket tag's low bits hold epoch + 1; each bit above marks a group of histogram bins written in that epoch. */
 export const TAG_EPOCH_BITS = 57;
@@ -246,7 +248,7 @@ export type ClockModeCode = (typeof ClockMode)[keyof typeof ClockMode];
 
 /** Bytes of one bucket: with the histogram (bins = HISTOGRAM_BINS) or without it (bins = 0). */
 export function bucketBytesFor(bins: number): number {
-  return BUCKET_COUNTER_BYTES + bins * 4;
+  return BUCKET_COUNTER_BYTES + bins * 2;
 }
 
 export function slotBytesFor(maxBuckets: number, bins: number = HISTOGRAM_BINS): number {

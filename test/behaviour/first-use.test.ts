@@ -88,7 +88,7 @@ describe('latencyHistogram: false', () => {
     const full = new CircuitBreaker({ clock });
     full.executeSync(() => 1);
     expect(full.coreSlot!.arena).not.toBe(arena); // another chain of arenas
-    expect(full.coreSlot!.arena.slotBytes).toBe(512 + 10 * 448);
+    expect(full.coreSlot!.arena.slotBytes).toBe(512 + 10 * 240);
     expect(() => new CircuitBreaker({ latencyHistogram: 'no' as never })).toThrow(
       /option "latencyHistogram" must be true or false/,
     );

@@ -60,6 +60,7 @@ export class ReferenceCore implements CoreBackend {
       slotBytes: arena.slotBytes,
       bucketBytes: bucketBytesFor(arena.bins),
       histogram: arena.bins > 0,
+      u16: new Uint16Array(buffer),
       u32: new Uint32Array(buffer),
       i32: new Int32Array(buffer),
       u64: new BigUint64Array(buffer),

@@ -11,6 +11,8 @@ export interface Views {
   bucketBytes: number;
   /** Whether buckets keep a latency histogram. */
   histogram: boolean;
+  /** The histograms' bins. */
+  u16: Uint16Array;
   u32: Uint32Array;
   i32: Int32Array;
   u64: BigUint64Array;

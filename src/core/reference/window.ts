@@ -1,6 +1,7 @@
 /** The reference core's sliding windows (native/LAYOUT.md "Windows"): buckets claimed by CAS on their epoch tag. */
 import {
   BucketField,
+  BUCKET_LATENCY_SAMPLES,
   HISTOGRAM_BINS,
   HISTOGRAM_GROUP_BINS,
   Header,
@@ -157,7 +158,10 @@ export function readWindow(v: Views, base: number, nowUs: number, newest = Infin
     sums.slowCalls += at(BucketField.slowCalls);
     sums.timeouts += at(BucketField.timeouts);
     sums.rejections += at(BucketField.rejections);
-    if (v.histogram) for (let b = 0; b < HISTOGRAM_BINS; b++) sums.histogram[b] += at(BucketField.histogram + b * 4);
+    if (v.histogram) {
+      const bins = (bucket + BucketField.histogram) >> 1;
+      for (let b = 0; b < HISTOGRAM_BINS; b++) sums.histogram[b] += Atomics.load(v.u16, bins + b);
+    }
   }
   return sums;
 }
@@ -173,16 +177,17 @@ export function clearWindow(v: Views, base: number): void {
 
 function addOutcome(v: Views, bucket: number, outcome: number, count: number, slow: boolean, latencyUs: number): void {
   const add = (field: number, n: number) => Atomics.add(v.u32, (bucket + field) >> 2, n);
-  add(BucketField.calls, count);
+  const callsBefore = add(BucketField.calls, count);
   if (outcome === Outcome.success) add(BucketField.successes, count);
   if (outcome === Outcome.failure || outcome === Outcome.timeout) add(BucketField.failures, count);
   if (outcome === Outcome.timeout) add(BucketField.timeouts, count);
   if (slow) add(BucketField.slowCalls, 1);
-  if (latencyUs < 0 || !v.histogram) return;
+  // The bucket's first BUCKET_LATENCY_SAMPLES calls give its latencies: its u16 bins cannot wrap.
+  if (latencyUs < 0 || !v.histogram || callsBefore >= BUCKET_LATENCY_SAMPLES) return;
   const bin = histogramBin(latencyUs);
   // Marked before the bin is bumped, as the native core does: its reads and claims see only marked groups.
   Atomics.or(v.u64, bucket >> 3, groupBitOf(bin));
-  add(BucketField.histogram + bin * 4, 1);
+  Atomics.add(v.u16, ((bucket + BucketField.histogram) >> 1) + bin, 1);
 }
 
 function zeroBucketCounters(v: Views, bucket: number): void {

@@ -11,7 +11,9 @@ import {
   LANES,
   HISTORY_ENTRIES,
   HISTORY_FIELDS,
+  Outcome,
   SNAPSHOT_SIZE,
+  Snap,
   Scratch,
   WINDOW_STATS_SIZE,
 } from '../../../src/core/layout';
@@ -76,7 +78,11 @@ const operation = fc.oneof(
       slot,
       generation: fc.constantFrom('admitted', 'current', 'stale'),
       outcome: fc.integer({ min: 0, max: 4 }),
-      count: fc.integer({ min: 1, max: 70 }),
+      // Now and then a batch of tens of thousands: a bucket past its 65,000 latency samples.
+      count: fc.oneof(
+        { weight: 30, arbitrary: fc.integer({ min: 1, max: 70 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 20_000, max: 70_000 }) },
+      ),
       latency,
     }),
   },
@@ -297,5 +303,31 @@ describe('native core vs reference core', () => {
       ),
       { numRuns: RUNS },
     );
+  });
+
+  it("take a bucket's first 65,000 latencies into its u16 bins, and count every call", () => {
+    const answers = [loadNativeCore(), new ReferenceCore()].map((core) => {
+      const subject = new Subject(core, 1_000_000_000, true);
+      const config = new Float64Array(CONFIG_SIZE);
+      config.set([0, 8, 8_000, 0, 1, 0, 0, 0, 1_000, 1_000, 1, 0, 1, 1, 0]); // 8 buckets of 1 s, no rule
+      core.configure(subject.id, 0, config);
+      const record = (latencyUs: number) => core.record(subject.id, 0, 0, Outcome.success, 1, latencyUs);
+      for (let i = 0; i < 65_000; i++) record(1_000);
+      for (let i = 0; i < 5_000; i++) record(100_000); // past the bucket's samples: counted, not timed
+      const full = subject.snapshot(0);
+      subject.arena.setManualNowUs(subject.arena.manualNowUs() + 1_000_000);
+      for (let i = 0; i < 1_000; i++) record(100_000); // the next bucket times them again
+      return { full, next: subject.snapshot(0) };
+    });
+    const [native, reference] = answers;
+    expect(native).toEqual(reference);
+    expect(native.full[Snap.windowCalls]).toBe(70_000);
+    expect(native.full[Snap.latencySamples]).toBe(65_000);
+    // Had the 1 ms bin wrapped at 2^16, or the slow calls been timed, the p99 would be 100 ms.
+    expect(native.full[Snap.p99Us]).toBeGreaterThan(900);
+    expect(native.full[Snap.p99Us]).toBeLessThan(1_100);
+    expect(native.next[Snap.windowCalls]).toBe(71_000);
+    expect(native.next[Snap.latencySamples]).toBe(66_000);
+    expect(native.next[Snap.p99Us]).toBeGreaterThan(90_000);
   });
 });

@@ -1,6 +1,6 @@
 import type { CircuitBreakerOptions } from '../../options';
 import type { SeededRandom } from '../../random';
-import { gaussian, type ServiceTraits } from './service';
+import type { ServiceTraits } from './service';
 
 /** A log-uniform draw in [low, high]. */
 export function logUniform(random: SeededRandom, low: number, high: number): number {
@@ -62,9 +62,4 @@ export function drawBreakerOptions(random: SeededRandom, service: ServiceTraits)
     halfOpenMaxCalls: random.pick([1, 1, 3, 5]),
     halfOpenSuccessThreshold: 1,
   };
-}
-
-/** Jitter of a number by a log-normal factor of this spread. */
-export function jitter(random: SeededRandom, value: number, spread: number): number {
-  return value * Math.exp(spread * gaussian(random));
 }

@@ -61,7 +61,7 @@ function typescript() {
     '',
     '/** Bytes of one bucket: with the histogram (bins = HISTOGRAM_BINS) or without it (bins = 0). */',
     'export function bucketBytesFor(bins: number): number {',
-    '  return BUCKET_COUNTER_BYTES + bins * 2;',
+    '  return BUCKET_COUNTER_BYTES + bins * HISTOGRAM_BIN_BYTES;',
     '}',
     '',
     'export function slotBytesFor(maxBuckets: number, bins: number = HISTOGRAM_BINS): number {',

@@ -169,6 +169,7 @@ inline const LayoutEntry kLayoutReport[] = {
     {"BUCKET_COUNTER_BYTES", double(layout::kBucketCounterBytes)},
     {"BUCKET_LATENCY_SAMPLES", double(layout::kBucketLatencySamples)},
     {"HISTOGRAM_BINS", double(layout::kHistogramBins)},
+    {"HISTOGRAM_BIN_BYTES", double(layout::kHistogramBinBytes)},
     {"TAG_EPOCH_BITS", double(layout::kTagEpochBits)},
     {"HISTOGRAM_GROUP_BINS", double(layout::kHistogramGroupBins)},
     {"MAX_BUCKETS", double(layout::kMaxBuckets)},

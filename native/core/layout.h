@@ -16,7 +16,7 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the arena layout is li
 // the structs are written here, and layout_asserts.h (generated too) pins each field's offset.
 namespace layout {
 // bins is kHistogramBins, or 0 for an arena without latency histograms.
-constexpr size_t bucketBytes(uint32_t bins) { return kBucketCounterBytes + size_t{bins} * sizeof(uint16_t); }
+constexpr size_t bucketBytes(uint32_t bins) { return kBucketCounterBytes + size_t{bins} * kHistogramBinBytes; }
 
 constexpr size_t slotBytes(uint32_t maxBuckets, uint32_t bins = kHistogramBins) {
   return kSlotFixedBytes + size_t{maxBuckets} * bucketBytes(bins);
@@ -101,6 +101,7 @@ struct Bucket {
   uint16_t histogram[layout::kHistogramBins];  // the latencies of the first kBucketLatencySamples calls
 };
 
+static_assert(sizeof(Bucket::histogram[0]) == layout::kHistogramBinBytes, "a bin is as wide as layout.json says");
 static_assert(alignof(ArenaHeader) <= layout::kAlignment && alignof(SlotHeader) <= layout::kAlignment &&
               alignof(Bucket) <= layout::kAlignment);
 

@@ -15,6 +15,7 @@ constexpr size_t kBucketCounterBytes = 32;
 constexpr size_t kBucketBytes = 240;
 constexpr uint32_t kBucketLatencySamples = 65000;
 constexpr uint32_t kHistogramBins = 104;
+constexpr size_t kHistogramBinBytes = 2;
 constexpr uint32_t kTagEpochBits = 57;
 constexpr uint32_t kHistogramGroupBins = 16;
 constexpr uint32_t kMaxBuckets = 64;

@@ -10,6 +10,8 @@ export const BUCKET_COUNTER_BYTES = 32;
 /** A bucket's histogram takes the latencies of its first 65,000 calls: a u16 bin never wraps, with room for the few adds that race a claim (LAYOUT.md). */
 export const BUCKET_LATENCY_SAMPLES = 65000;
 export const HISTOGRAM_BINS = 104;
+/** Bytes of one histogram bin (u16). */
+export const HISTOGRAM_BIN_BYTES = 2;
 /** A bucket tag's low bits hold epoch + 1; each bit above marks a group of histogram bins written in that epoch. */
 export const TAG_EPOCH_BITS = 57;
 /** Bins per group a tag bit marks: 7 groups of 16 bins (the last 8) cover the 104 bins. */
@@ -248,7 +250,7 @@ export type ClockModeCode = (typeof ClockMode)[keyof typeof ClockMode];
 
 /** Bytes of one bucket: with the histogram (bins = HISTOGRAM_BINS) or without it (bins = 0). */
 export function bucketBytesFor(bins: number): number {
-  return BUCKET_COUNTER_BYTES + bins * 2;
+  return BUCKET_COUNTER_BYTES + bins * HISTOGRAM_BIN_BYTES;
 }
 
 export function slotBytesFor(maxBuckets: number, bins: number = HISTOGRAM_BINS): number {

@@ -128,26 +128,36 @@ const rows = scorers.map(({ name, scores, threshold, release }, i) => {
 });
 /**
  * What an evaluator reading 'prediction' events sees: with the defaults (mode 'observe', so no
- * action records one) a round is recorded by the rule EarlyWarning applies to the shipped model's
- * probability; every score on those rows beside every row.
+ * action records one) a round is recorded by the rule EarlyWarning applies to a model's
+ * probability. Each model's score as such a reader knows it (the last recorded probability, held
+ * until the next event), and every score on the rows the shipped model's events fall on.
  */
 const { recordsPrediction, DEFAULT_RECORD_CHANGE } = await import(join(distDir, 'adaptive/early-warning.js'));
-const eventRows = [];
-for (let i = 0, last; i < n; i++) {
-  if (i === 0 || data.series[i] !== data.series[i - 1]) last = undefined;
-  if (!recordsPrediction(last, scorers[0].scores[i], THRESHOLD, DEFAULT_RECORD_CHANGE, false)) continue;
-  eventRows.push(i);
-  last = scorers[0].scores[i];
+function asRecorded(scores) {
+  const held = new Float64Array(n);
+  const recordedRows = [];
+  for (let i = 0, last; i < n; i++) {
+    if (i === 0 || data.series[i] !== data.series[i - 1]) last = undefined;
+    if (recordsPrediction(last, scores[i], THRESHOLD, DEFAULT_RECORD_CHANGE, false)) {
+      last = scores[i];
+      recordedRows.push(i);
+    }
+    held[i] = last;
+  }
+  return { held, recordedRows };
 }
+const eventRows = asRecorded(scorers[0].scores).recordedRows;
 const aucOn = (picked, scores) =>
   a.rocAuc(
     Uint8Array.from(picked, (i) => data.labels[i]),
     Float64Array.from(picked, (i) => scores[i]),
   );
 const everyRow = Array.from({ length: n }, (_, i) => i);
-const byEvents = scorers.map(({ name, scores }) => ({
+const byEvents = scorers.map(({ name, scores }, j) => ({
   score: shortName(name),
   'AUC, every row': +aucOn(everyRow, scores).toFixed(3),
+  'AUC, every row, the last recorded probability held':
+    j < models.length ? +aucOn(everyRow, asRecorded(scores).held).toFixed(3) : '-',
   [`AUC, the ${eventRows.length} rows with an event`]: +aucOn(eventRows, scores).toFixed(3),
 }));
 /**
@@ -327,7 +337,7 @@ writeResults(
     '',
     markdownTable(byLead),
     '',
-    `The rows a reader of 'prediction' events sees: with the defaults (recordChange ${DEFAULT_RECORD_CHANGE}, mode 'observe') a breaker's round is recorded when the shipped model's probability moved by ${DEFAULT_RECORD_CHANGE} since its last event or crossed ${THRESHOLD}, ${eventRows.length} of the ${n} rows; \`recordChange: 0\` records every row:`,
+    `What a reader of 'prediction' events sees: with the defaults (recordChange ${DEFAULT_RECORD_CHANGE}, mode 'observe') a breaker's round is recorded when a model's probability moved by ${DEFAULT_RECORD_CHANGE} in log-odds since its last event or crossed ${THRESHOLD}; the shipped model's events fall on ${eventRows.length} of the ${n} rows. Each model's last recorded probability held until its next event, and every score on the rows with an event; \`recordChange: 0\` records every row:`,
     '',
     markdownTable(byEvents),
     '',

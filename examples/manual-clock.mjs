@@ -11,8 +11,8 @@ const model = await Predictor.load(defaultModelPath(), {
   executionProviders: ['typescript'],
 });
 // Scores every breaker once a second of the clock's time; recordChange: 0 records every round's
-// probability (by default a 'prediction' event is recorded when it moves by 0.1, crosses the
-// threshold, or an action is taken: lean enough for production history and sinks).
+// probability (by default a 'prediction' event is recorded when its log-odds move by 1, it crosses
+// the threshold, or an action is taken: lean enough for production history and sinks).
 new EarlyWarning(registry, model, { recordChange: 0 });
 new AdaptiveTuner(registry, { retrainingInterval: 10_000 });
 registry.onEvent((event) => {

@@ -33,7 +33,11 @@ export interface EarlyWarningOptions {
   mode?: 'open' | 'shed' | 'observe';
   /** How long a pre-open lasts; default each breaker's recoveryTimeout. */
   preOpenMs?: number;
-  /** A change of probability this large records a 'prediction' event (crossings always do). Default 0.1. */
+  /**
+   * A move of the probability's log-odds, ln(p / (1 - p)), this large since a breaker's last
+   * recorded 'prediction' event records another (crossings and actions always do); 0 records
+   * every round. Default 1: the odds moved by a factor of e (0.02 to 0.053, 0.5 to 0.73).
+   */
   recordChange?: number;
   /** Kinds to score; default every kind. */
   kinds?: readonly string[];
@@ -113,7 +117,7 @@ export class EarlyWarning {
       releaseThreshold,
       everyMs: integerOption('everyMs', options.everyMs, 1000, 1),
       mode,
-      recordChange: probabilityOption('recordChange', options.recordChange, DEFAULT_RECORD_CHANGE),
+      recordChange: nonNegativeOption('recordChange', options.recordChange, DEFAULT_RECORD_CHANGE),
       preOpenMs: options.preOpenMs === undefined ? undefined : integerOption('preOpenMs', options.preOpenMs, 0, 0),
       kinds: kindsOption(options.kinds),
     };
@@ -230,13 +234,20 @@ export class EarlyWarning {
   }
 }
 
-/** A move of probability that records a 'prediction' event by default (EarlyWarningOptions.recordChange). */
-export const DEFAULT_RECORD_CHANGE = 0.1;
+/**
+ * The move of log-odds that records a 'prediction' event by default (EarlyWarningOptions.recordChange).
+ * In log-odds, not probability: most rounds score below 0.1, where a fixed step of probability
+ * hid the moves that rank a breaker (0.02 to 0.11 went unrecorded) and recorded noise near 0.5.
+ * Against a step of 0.1, it records fewer events and the last recorded probability follows the
+ * score more closely (npm run bench:early-warning-unseen).
+ */
+export const DEFAULT_RECORD_CHANGE = 1;
 
 /**
  * Whether a round's probability is recorded as a 'prediction' event: a breaker's first, one that
- * crossed `threshold` or moved by `recordChange` since the `last` recorded, or one with an action
- * taken or held back. (bench/early-warning-unseen.mjs reads it to measure what events show.)
+ * crossed `threshold` or whose log-odds moved by `recordChange` since the `last` recorded, or one
+ * with an action taken or held back. (bench/early-warning-unseen.mjs reads it to measure what
+ * events show.)
  */
 export function recordsPrediction(
   last: number | undefined,
@@ -249,14 +260,27 @@ export function recordsPrediction(
     acted ||
     last === undefined ||
     last < threshold !== probability < threshold ||
-    Math.abs(probability - last) >= recordChange
+    Math.abs(logOdds(probability) - logOdds(last)) >= recordChange
   );
+}
+
+/** ln(p / (1 - p)), with p held within [1e-6, 1 - 1e-6] so that 0 and 1 stay finite. */
+function logOdds(probability: number): number {
+  const p = Math.min(Math.max(probability, 1e-6), 1 - 1e-6);
+  return Math.log(p / (1 - p));
 }
 
 function probabilityOption(option: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value >= 0 && value <= 1))
     throw new RangeError(`breakwater/adaptive: option "${option}" must be a number from 0 to 1, got ${String(value)}`);
+  return value;
+}
+
+function nonNegativeOption(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0 && value < Infinity))
+    throw new RangeError(`breakwater/adaptive: option "${option}" must be a finite number >= 0, got ${show(value)}`);
   return value;
 }
 

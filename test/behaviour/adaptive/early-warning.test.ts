@@ -118,6 +118,9 @@ describe('early warning', () => {
     expect(
       () => new EarlyWarning(registry, recentFailureShareModel, { predictionThreshold: 0.5, releaseThreshold: 0.6 }),
     ).toThrow(/"releaseThreshold"/);
+    expect(() => new EarlyWarning(registry, recentFailureShareModel, { recordChange: -0.1 })).toThrow(
+      /option "recordChange" must be a finite number >= 0, got -0.1/,
+    );
     expect(() => new EarlyWarning(registry, {} as never)).toThrow(/needs a model/);
     expect(() => new EarlyWarning(registry, recentFailureShareModel, { kinds: {} as never })).toThrow(
       /option "kinds" must be an array of kind names/,
@@ -226,10 +229,10 @@ describe('early warning guard rails', () => {
     expect(detail.features.failure_rate_recent).toBeCloseTo(0.4, 3);
   });
 
-  it('records a prediction when it moves by recordChange or crosses the threshold; recordChange 0 records every round', async () => {
+  it('records a prediction when its log-odds move by recordChange or it crosses the threshold; recordChange 0 records every round', async () => {
     // The probabilities a model gives round after round (a scripted model: the rule under test is
     // what gets recorded, whatever the model says).
-    const answers = [0.05, 0.06, 0.1, 0.16, 0.3, 0.72, 0.71, 0.6, 0.62];
+    const answers = [0.02, 0.03, 0.05, 0.06, 0.3, 0.72, 0.71, 0.6, 0.62, 0.8, 0.91];
     const recorded = async (options: ConstructorParameters<typeof EarlyWarning>[2]) => {
       let round = 0;
       const scripted: ScoringModel = {
@@ -246,8 +249,10 @@ describe('early warning guard rails', () => {
       expect(latest.map((p) => +p.toFixed(2))).toEqual(answers); // every round's score, recorded or not
       return registry.recent({ event_type: 'prediction' }).map((event) => +event.probability!.toFixed(2));
     };
-    // The first; 0.16 and 0.3 (moved 0.1 from the last recorded); 0.72 and 0.6 (crossed 0.7).
-    expect(await recorded({})).toEqual([0.05, 0.16, 0.3, 0.72, 0.6]);
+    // The first; 0.06 and 0.3 (log-odds 1.14 and 1.90 from the last recorded; 0.05 moved 0.95);
+    // 0.72, 0.6 and 0.8 (crossed 0.7); not 0.91 (0.93 from 0.8, though 0.11 in probability).
+    expect(await recorded({})).toEqual([0.02, 0.06, 0.3, 0.72, 0.6, 0.8]);
+    expect(await recorded({ recordChange: 2 })).toEqual([0.02, 0.3, 0.72, 0.6, 0.8]);
     expect(await recorded({ recordChange: 0 })).toEqual(answers);
   });
 });

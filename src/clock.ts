@@ -1,6 +1,7 @@
 import { Arena } from './core/arena';
 import { ArenaPool } from './core/pool';
 import { ClockMode } from './core/layout';
+import { show } from './error-message';
 
 /** Schedules the breaker's own timers (per-call timeouts, retry delays). */
 export interface Timers {
@@ -115,8 +116,17 @@ export class ManualClock implements Timers {
     this.stamp(until);
   }
 
-  setTimeout(callback: ManualTimerCallback, ms: number): unknown {
-    const timer = { at: this.nowMs + Math.max(0, ms), seq: this.seq++, callback };
+  /**
+   * Calls back once ms have passed on this clock (no ms: at the next move of time; ms below 0
+   * count as 0, as the event loop's setTimeout does).
+   */
+  setTimeout(callback: ManualTimerCallback, ms?: number): unknown {
+    if (typeof callback !== 'function')
+      throw new TypeError(`breakwater: ManualClock.setTimeout(callback, ms) needs a function, got ${show(callback)}`);
+    // Checked here, not when it fires: a timer due at NaN would fire with the clock reading NaN.
+    if (ms !== undefined && (typeof ms !== 'number' || Number.isNaN(ms)))
+      throw new TypeError(`breakwater: ManualClock.setTimeout(callback, ms) needs a number of ms, got ${show(ms)}`);
+    const timer = { at: this.nowMs + Math.max(0, ms ?? 0), seq: this.seq++, callback };
     const index = this.timers.findIndex((t) => t.at > timer.at);
     this.timers.splice(index < 0 ? this.timers.length : index, 0, timer);
     return timer;

@@ -34,6 +34,24 @@ describe('ManualClock timers, one at a time', () => {
     await expect(clock.runFor(-1)).rejects.toThrow(/runFor\(ms\) needs a finite ms >= 0, got -1/);
   });
 
+  it('fires a timer set without ms at the next move of time, and refuses a timer it could not fire', () => {
+    const clock = new ManualClock(100);
+    const seen: number[] = [];
+    clock.setTimeout(() => void seen.push(clock.now())); // as the event loop's setTimeout(fn)
+    clock.setTimeout(() => void seen.push(clock.now()), -5);
+    clock.advance(10);
+    expect(seen).toEqual([100, 100]); // due at once: the clock reads a time, never NaN
+    expect(clock.now()).toBe(110);
+    expect(() => clock.setTimeout(undefined as never, 10)).toThrow(
+      /ManualClock.setTimeout\(callback, ms\) needs a function, got undefined/,
+    );
+    expect(() => clock.setTimeout(() => {}, NaN)).toThrow(/needs a number of ms, got NaN/);
+    expect(() => clock.setTimeout(() => {}, '10' as never)).toThrow(/needs a number of ms, got "10"/);
+    expect(clock.pendingTimers()).toBe(0);
+    clock.advance(10); // nothing refused was left behind to break a later move
+    expect(clock.now()).toBe(120);
+  });
+
   it('awaits what a timer starts before the next one fires, in runFor (not in advance)', async () => {
     const clock = new ManualClock(0);
     const order: string[] = [];

@@ -5,6 +5,7 @@ import { GuardedCalls, type Action } from './guarded-calls';
 import type { OpossumOptions, SavedState } from './options';
 import type { Scheduled } from './scheduler';
 import { Status, type Stats, type StatusOptions } from './status';
+import { show } from '../../error-message';
 
 const HEALTH_CHECK_DEFAULT_MS = 5000;
 
@@ -159,9 +160,17 @@ export class CircuitBreaker extends GuardedCalls {
     };
   }
 
-  /** Sets what answers instead of a failure or a refusal: a function (args..., error) or another breaker. */
+  /**
+   * Sets what answers instead of a failure or a refusal: a function (args..., error) or another
+   * breaker; a falsy value sets none (as opossum). Anything else is refused here, not when a call
+   * fails and there is no caller to tell.
+   */
   fallback(func: Action | CircuitBreaker): this {
-    this.fallbackFunction = func instanceof CircuitBreaker ? (...args: unknown[]) => func.fire(...args) : func;
+    if (func instanceof CircuitBreaker) this.fallbackFunction = (...args: unknown[]) => func.fire(...args);
+    else if (!func) this.fallbackFunction = null;
+    else if (typeof func !== 'function')
+      throw new TypeError(`breakwater/opossum: fallback(func) needs a function or a CircuitBreaker, got ${show(func)}`);
+    else this.fallbackFunction = func;
     return this;
   }
 
@@ -173,18 +182,31 @@ export class CircuitBreaker extends GuardedCalls {
 
   /**
    * Runs func (which returns a promise) now and every `interval` ms (default 5000); when it
-   * rejects, emits 'healthCheckFailed' and opens the circuit. Runs on the shared scheduler.
+   * rejects, emits 'healthCheckFailed' and opens the circuit. Runs on the shared scheduler. A func
+   * that throws, or returns no promise, fails the check too (opossum throws from its timer then,
+   * where nothing catches it and the process ends).
    */
   healthCheck(func: (this: CircuitBreaker) => Promise<unknown>, interval?: number): void {
     const every = interval || HEALTH_CHECK_DEFAULT_MS;
     if (typeof func !== 'function') throw new TypeError('Health check function must be a function');
     if (isNaN(every)) throw new TypeError('Health check interval must be a number');
     const slot = this.healthChecks.length;
+    const failed = (error: unknown): void => {
+      super.emit('healthCheckFailed', error);
+      this.open();
+    };
     const check = (): void => {
-      func.apply(this).catch((error: unknown) => {
-        super.emit('healthCheckFailed', error);
-        this.open();
-      });
+      let result: unknown;
+      try {
+        result = func.apply(this);
+      } catch (error) {
+        return failed(error);
+      }
+      if (typeof (result as PromiseLike<unknown> | undefined)?.then !== 'function')
+        return failed(
+          new TypeError(`breakwater/opossum: the health check function must return a promise, got ${show(result)}`),
+        );
+      Promise.resolve(result).catch(failed);
     };
     const next = (): void => {
       if (this.retired) return;

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { ManualClock } from '../../clock';
 import { MAX_PERIOD_MS } from '../../core/layout';
 import { MemoryCache, type CacheTransport } from './cache';
-import type { Stats, Status } from './status';
+import { rotationController, type Stats, type Status } from './status';
 import { show } from '../../error-message';
 
 /** opossum's `state` option: what toJSON().state saved. */
@@ -118,7 +118,7 @@ export function withDefaults(options: OpossumOptions, wallNow: () => number): Re
   o.cacheTTL = options.cacheTTL ?? 0;
   o.cacheGetKey = optionalFunction(options, 'cacheGetKey') ?? ((...args: unknown[]) => JSON.stringify(args));
   o.enableSnapshots = options.enableSnapshots !== false;
-  o.rotateBucketController = options.rotateBucketController;
+  o.rotateBucketController = rotationController(options.rotateBucketController);
   o.coalesce = !!options.coalesce;
   o.coalesceTTL = options.coalesceTTL ?? o.timeout;
   o.coalesceResetOn = options.coalesceResetOn?.filter((on) => ['error', 'success', 'timeout'].includes(on)) || [];

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { LatencyLog } from './latency-log';
 import { realScheduler, type Scheduled, type Scheduler } from './scheduler';
+import { show } from '../../error-message';
 
 /** One bucket of opossum's rolling window: counters of what the breaker did while it was current. */
 export interface Bucket {
@@ -37,6 +38,25 @@ export interface StatusOptions {
   rotateBucketController?: EventEmitter;
   /** Counters to start the current bucket with (a previous `stats`). */
   stats?: Partial<Stats>;
+}
+
+/**
+ * The rotateBucketController option: none when falsy (as opossum, which rotates on time then),
+ * else an EventEmitter, checked here: a value that is not one failed later, in shutdown() or
+ * disable(), and any falsy one stopped the window from rotating at all.
+ */
+export function rotationController(value: unknown): EventEmitter | undefined {
+  if (!value) return undefined;
+  const emitter = value as Partial<EventEmitter>;
+  if (
+    typeof emitter.on !== 'function' ||
+    typeof emitter.removeListener !== 'function' ||
+    typeof emitter.listeners !== 'function'
+  )
+    throw new TypeError(
+      `breakwater/opossum: option "rotateBucketController" must be an EventEmitter, got ${show(value)}`,
+    );
+  return value as EventEmitter;
 }
 
 const PERCENTILES = [0.0, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 1];
@@ -106,7 +126,7 @@ export class Status extends EventEmitter {
     this.nextRotationAt = this.startedAt + this.interval;
     this.rollingPercentilesEnabled = options.rollingPercentilesEnabled !== false;
     this.enableSnapshots = options.enableSnapshots !== false;
-    this.rotateBucketController = options.rotateBucketController;
+    this.rotateBucketController = rotationController(options.rotateBucketController);
     this.rotateBucket = () => {
       this.buckets.pop();
       this.buckets.unshift(bucket());

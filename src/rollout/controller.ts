@@ -19,6 +19,7 @@ import { readIfExists, removeStaleTempFiles, setAside, writeAtomically } from '.
 import { VersionWindow, type RolloutVersion, type VersionMetrics } from './version-window';
 import { WindowClock, wallClock } from './window-clock';
 import { show } from '../error-message';
+import { operatorReason, promoteOptions } from './operator-input';
 
 const OFF: PhaseInfo = Object.freeze({ name: 'OFF', weight: 0, index: -1 });
 
@@ -232,58 +233,63 @@ export class RolloutController {
   // --- manual controls ------------------------------------------------------------------------
 
   /** Holds the current phase: no advancing (a degrading new version is still rolled back). */
-  pause(reason = 'paused by operator'): void {
+  pause(reason?: string): void {
     this.assertLive();
+    const why = operatorReason('pause', reason, 'paused by operator');
     const { status } = this.progress;
     if (status !== 'pending' && status !== 'rolling')
       throw new Error(`breakwater/rollout: cannot pause a rollout that is ${status}`);
     this.progress.status = 'paused';
-    this.record('pause', this.phase.name, reason, this.clock.now());
+    this.record('pause', this.phase.name, why, this.clock.now());
   }
 
   /** Lets a paused rollout advance again (from OFF, it starts). */
-  resume(reason = 'resumed by operator'): void {
+  resume(reason?: string): void {
     this.assertLive();
+    const why = operatorReason('resume', reason, 'resumed by operator');
     if (this.progress.status !== 'paused')
       throw new Error(`breakwater/rollout: cannot resume a rollout that is ${this.progress.status}, only a paused one`);
     this.progress.status = this.phaseIndex < 0 ? 'pending' : 'rolling';
-    this.record('resume', this.phase.name, reason, this.clock.now());
+    this.record('resume', this.phase.name, why, this.clock.now());
   }
 
   /** Moves on without waiting for the watchdog: to the next phase, or with `full` to the last. */
-  promote(options: { full?: boolean; reason?: string } = {}): void {
+  promote(options?: { full?: boolean; reason?: string }): void {
     this.assertLive();
+    const { full, reason } = promoteOptions(options);
     const { status } = this.progress;
     if (status !== 'pending' && status !== 'rolling' && status !== 'paused') {
       throw new Error(
         `breakwater/rollout: cannot promote a rollout that is ${status}${status === 'complete' ? '' : '; retry() first'}`,
       );
     }
-    const target = options.full === true ? this.options.phases.length - 1 : this.phaseIndex + 1;
+    const target = full ? this.options.phases.length - 1 : this.phaseIndex + 1;
     this.moveTo(
       target,
       'promote',
-      options.reason ?? (options.full === true ? 'promoted to the last phase by operator' : 'promoted by operator'),
+      reason ?? (full ? 'promoted to the last phase by operator' : 'promoted by operator'),
       this.clock.now(),
     );
   }
 
   /** Takes the new version off (OFF) until retry(); no automatic retry. */
-  abort(reason = 'aborted by operator'): void {
+  abort(reason?: string): void {
     this.assertLive();
+    const why = operatorReason('abort', reason, 'aborted by operator');
     if (this.progress.status === 'aborted') return;
     this.cancelAutoRetry();
     this.progress.rolledBackAt = null;
-    this.moveTo(-1, 'abort', reason, this.clock.now());
+    this.moveTo(-1, 'abort', why, this.clock.now());
   }
 
   /** After a rollback or an abort: starts again from the first phase, with empty windows. */
-  retry(reason = 'retried by operator'): void {
+  retry(reason?: string): void {
     this.assertLive();
+    const why = operatorReason('retry', reason, 'retried by operator');
     const { status } = this.progress;
     if (status !== 'rolledBack' && status !== 'aborted')
       throw new Error(`breakwater/rollout: retry() needs a rolled-back or aborted rollout, this one is ${status}`);
-    this.retryNow('retry', reason, this.clock.now());
+    this.retryNow('retry', why, this.clock.now());
   }
 
   // --- reading --------------------------------------------------------------------------------

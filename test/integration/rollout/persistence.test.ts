@@ -81,6 +81,30 @@ describe('persistence across a restart', () => {
     expect(second.evaluateAndDecide()).toMatchObject({ action: 'advance', phase: { name: 'all' }, status: 'complete' });
   });
 
+  it('refuses a reason that is not a string, so the state file stays readable at the next start', () => {
+    const stateFile = stateFileIn();
+    const clock = new ManualClock(1_000_000);
+    const first = new RolloutController({ name: 'model-v3', stateFile, clock });
+    first.evaluateAndDecide(); // OFF -> the first phase
+    expect(() => first.pause(123 as never)).toThrow(/pause\(reason\) needs a string reason, got 123/);
+    expect(() => first.promote(null as never)).toThrow(
+      /promote\(options\) needs an object \{ full\?, reason\? \}, got null/,
+    );
+    expect(() => first.promote({ reason: {} } as never)).toThrow(
+      /promote\(\) option "reason" must be a string, got \{\}/,
+    );
+    expect(() => first.abort(['x'] as never)).toThrow(/abort\(reason\) needs a string reason/);
+    expect(first.status).toBe('rolling'); // nothing refused moved it
+    first.pause('freeze');
+    first.dispose();
+
+    const second = new RolloutController({ stateFile, clock });
+    expect(second.stateError).toBeUndefined();
+    expect(second.status).toBe('paused');
+    expect(second.getHistory().at(-1)).toMatchObject({ action: 'pause', reason: 'freeze' });
+    second.dispose();
+  });
+
   it('options given at the restart override the saved config', () => {
     const stateFile = stateFileIn();
     const clock = new ManualClock(0);

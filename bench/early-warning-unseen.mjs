@@ -161,6 +161,16 @@ const byEvents = scorers.map(({ name, scores }, j) => ({
   [`AUC, the ${eventRows.length} rows with an event`]: +aucOn(eventRows, scores).toFixed(3),
 }));
 /**
+ * Whether the shipped model's probabilities mean what they say on these services: the model is
+ * calibrated on the generator's runs, never on these rows.
+ */
+const reliability = a.reliabilityTable(scorers[0].scores, data.labels).map((bin) => ({
+  predicted: `${bin.from.toFixed(1)}-${bin.to.toFixed(1)}`,
+  rows: bin.rows,
+  'mean predicted': +bin.meanPredicted.toFixed(3),
+  'observed rate': +bin.observedRate.toFixed(3),
+}));
+/**
  * How far ahead each score sees: the positive rows by seconds to the trip, and the share of them
  * at or past the score's threshold.
  */
@@ -318,6 +328,7 @@ writeResults(
     families: FAMILIES.map((f) => f.name),
     rows,
     byLead,
+    reliability,
     byEvents,
     byFamily,
     byRule,
@@ -336,6 +347,10 @@ writeResults(
     `The last column: the largest recall any threshold reaches while precision stays at ${TARGET_PRECISION} or more (issue 14's target asks for 0.60 there). How far ahead each score sees, the positive rows by seconds to the trip and the share of them at or past each score's threshold:`,
     '',
     markdownTable(byLead),
+    '',
+    `The shipped model's probabilities against what happened on these rows (its calibration was fitted on the generator's runs, never on these): the observed rate of trips within ${HORIZON_S} s per bin of predicted probability:`,
+    '',
+    markdownTable(reliability),
     '',
     `What a reader of 'prediction' events sees: with the defaults (recordChange ${DEFAULT_RECORD_CHANGE}, mode 'observe') a breaker's round is recorded when a model's probability moved by ${DEFAULT_RECORD_CHANGE} in log-odds since its last event or crossed ${THRESHOLD}; the shipped model's events fall on ${eventRows.length} of the ${n} rows. Each model's last recorded probability held until its next event, and every score on the rows with an event; \`recordChange: 0\` records every row:`,
     '',

@@ -117,8 +117,9 @@ export class ManualClock implements Timers {
   }
 
   /**
-   * Calls back once ms have passed on this clock (no ms: at the next move of time; ms below 0
-   * count as 0, as the event loop's setTimeout does).
+   * Calls back once ms have passed on this clock. Without ms, or with ms below 0, the timer is due
+   * at once and fires at the next move of time (the event loop's setTimeout(fn) likewise waits
+   * for its next turn).
    */
   setTimeout(callback: ManualTimerCallback, ms?: number): unknown {
     if (typeof callback !== 'function')

@@ -5,9 +5,9 @@ import type { HostArena } from '../core/host-arena';
 import { MAX_PERIOD_MS } from '../core/layout';
 import type { Disposer } from '../events';
 import type { BreakerEvent } from '../registry/event';
-import type { Registry, RegisteredBreaker } from '../registry/registry';
+import { Registry, type RegisteredBreaker } from '../registry/registry';
 import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
-import { messageOf } from '../error-message';
+import { messageOf, show } from '../error-message';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
 import { commandTimeoutMs, openRedis, syncDeadlineMs, whenReady, withinDeadline, type RedisLike } from './redis';
 import { keySlot } from './slots';
@@ -107,6 +107,10 @@ export class ClusterConnection {
     private readonly registry: Registry,
     options: ClusterOptions,
   ) {
+    if (!(registry instanceof Registry))
+      throw new TypeError(
+        `breakwater/cluster: connectCluster needs a Registry as its first argument, got ${show(registry)}`,
+      );
     this.host = registry.hostArena;
     this.syncing = this.host === undefined;
     // With a host arena the host is the node, whichever of its processes syncs.

@@ -25,6 +25,12 @@ describe('connectCluster options', () => {
   it.each(cases)('refuses %j, naming the option', (options, message) => {
     expect(() => connectCluster(registry, options as never)).toThrow(message);
   });
+
+  it('refuses a first argument that is not a Registry, saying so', () => {
+    expect(() => connectCluster({} as never, { redis: 'redis://127.0.0.1:1' })).toThrow(
+      /connectCluster needs a Registry as its first argument, got \{\}/,
+    );
+  });
 });
 
 describe('connectCluster on a registry already connected', () => {

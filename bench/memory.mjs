@@ -2,7 +2,13 @@
 // Usage: npm run bench, or npm run bench:memory alone (writes bench/results/memory.json and .md)
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { benchDir, machine, markdownTable, writeResults } from './lib/measure.mjs';
+import { createRequire } from 'node:module';
+import { benchDir, distDir, machine, markdownTable, writeResults } from './lib/measure.mjs';
+
+// The slot sizes the footnote gives, from the layout itself (a literal there went stale once).
+const { SLOT_FIXED_BYTES, HISTOGRAM_BINS, bucketBytesFor } = createRequire(import.meta.url)(
+  join(distDir, 'core/layout.js'),
+);
 
 const COUNTS = (process.env.BENCH_MEMORY_COUNTS ?? '100000,1000000').split(',').map(Number);
 const LIBRARIES = [
@@ -44,7 +50,7 @@ writeResults(
   [
     markdownTable(rows),
     '',
-    'Targets: <= 512 bytes per breaker; 10^6 breakers created in under a second. A breakwater breaker takes its core slot (512 B + 240 B per window bucket, or + 32 B without latency histograms) on its first call, so the columns after one call count it (outside the heap: its core slot, and its share of arenas that grow in chunks).',
+    `Targets: <= 512 bytes per breaker; 10^6 breakers created in under a second. A breakwater breaker takes its core slot (${SLOT_FIXED_BYTES} B + ${bucketBytesFor(HISTOGRAM_BINS)} B per window bucket, or + ${bucketBytesFor(0)} B without latency histograms) on its first call, so the columns after one call count it (outside the heap: its core slot, and its share of arenas that grow in chunks).`,
     '',
     `${facts.date}, ${facts.cpu}, ${facts.cores} cores, Node ${facts.node}, \`npm run bench:memory\`, part of \`npm run bench\` (each row a fresh process; memory after two full GCs: JS heap plus SharedArrayBuffer/external memory).`,
   ].join('\n'),

@@ -159,7 +159,7 @@ export function readWindow(v: Views, base: number, nowUs: number, newest = Infin
     sums.timeouts += at(BucketField.timeouts);
     sums.rejections += at(BucketField.rejections);
     if (v.histogram) {
-      const bins = (bucket + BucketField.histogram) >> 1;
+      const bins = firstBin(bucket);
       for (let b = 0; b < HISTOGRAM_BINS; b++) sums.histogram[b] += Atomics.load(v.u16, bins + b);
     }
   }
@@ -187,8 +187,11 @@ function addOutcome(v: Views, bucket: number, outcome: number, count: number, sl
   const bin = histogramBin(latencyUs);
   // Marked before the bin is bumped, as the native core does: its reads and claims see only marked groups.
   Atomics.or(v.u64, bucket >> 3, groupBitOf(bin));
-  Atomics.add(v.u16, ((bucket + BucketField.histogram) >> 1) + bin, 1);
+  Atomics.add(v.u16, firstBin(bucket) + bin, 1);
 }
+
+/** Where a bucket's histogram starts, as an index of the u16 view. */
+const firstBin = (bucket: number): number => (bucket + BucketField.histogram) >> 1;
 
 function zeroBucketCounters(v: Views, bucket: number): void {
   for (let field = BucketField.calls; field < v.bucketBytes; field += 4) Atomics.store(v.u32, (bucket + field) >> 2, 0);

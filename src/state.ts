@@ -75,4 +75,9 @@ export interface StateChange {
   generation: number;
   /** When it happened: ms since the epoch, or the manual clock's ms. */
   at: number;
+  /**
+   * Present when another thread or process sharing the breaker made the transition (a worker's
+   * call, another process's on a host arena): this one announces it on its next call or tick.
+   */
+  madeElsewhere?: true;
 }

@@ -439,13 +439,20 @@ export class CircuitBreaker extends SyncCalls {
     observer?.disposed(this);
   }
 
-  protected emitTransition(from: number, to: number, reason: number, generation: number): void {
+  protected emitTransition(
+    from: number,
+    to: number,
+    reason: number,
+    generation: number,
+    madeElsewhereAt?: number,
+  ): void {
     const change: StateChange = {
       from: stateName(from),
       to: stateName(to),
       reason: reasonName(reason),
       generation,
-      at: this.wallNow(),
+      at: madeElsewhereAt ?? this.wallNow(),
+      ...(madeElsewhereAt !== undefined && { madeElsewhere: true as const }),
     };
     this.emit('stateChange', change);
     this.observer?.transition(this, change);

@@ -7,14 +7,17 @@ import { ManualClock, realTimers, type Timers } from '../clock';
 import { joinTick, leaveTick, type Ticking } from '../tick';
 import { staleHandleError } from './handle';
 import { FailureRuns } from './failure-runs';
+import { readHistory, readSlot } from '../core/readings';
 import type { BreakerEvents } from './types';
 import {
   admittedGeneration,
   demandPageTime,
   generationOfWord,
+  isLaterGeneration,
   pageEra,
   pageNowMs32,
   pageParked,
+  previousGeneration,
   slotConsecutiveFailures,
   stateOfWord,
   takeTransition,
@@ -89,6 +92,8 @@ export abstract class SlotBinding implements Ticking {
   /** Reactions of fast async calls, bound to the current generation's tally; made on first async use. */
   protected onFastSuccess: ((value: unknown) => unknown) | undefined;
   protected onFastFailure: ((error: unknown) => unknown) | undefined;
+  /** The generation of the last transition this view announced: its own, or one made elsewhere (announceMissed). */
+  protected announcedGeneration = 0;
 
   constructor(
     readonly name: string,
@@ -105,8 +110,17 @@ export abstract class SlotBinding implements Ticking {
   protected abstract has(event: keyof BreakerEvents & string): boolean;
   /** Binds the fast async reactions to the current generation. */
   protected abstract bindAsync(): void;
-  /** Announces a transition the core reported. */
-  protected abstract emitTransition(from: number, to: number, reason: number, generation: number): void;
+  /**
+   * Announces a transition: one the core reported for this view's operation, or (`madeElsewhereAt`,
+   * when it happened) one another thread or process sharing the slot made.
+   */
+  protected abstract emitTransition(
+    from: number,
+    to: number,
+    reason: number,
+    generation: number,
+    madeElsewhereAt?: number,
+  ): void;
 
   /** Shuts every path and leaves the tick: the breaker is disposed, or its slot was given back. */
   protected retire(): void {
@@ -170,6 +184,7 @@ export abstract class SlotBinding implements Ticking {
     this.ref = ref;
     this.words = arena.words;
     this.stateIndex = arena.stateIndex(ref.slot);
+    this.announcedGeneration = generationOfWord(this.words[this.stateIndex]); // what came before this view is not news
     // A thread without a lane keeps the dummy: its fast paths stay shut, and nothing could count into the arena.
     if (ref.lane >= 0) {
       this.lanes = arena.lanes;
@@ -244,6 +259,7 @@ export abstract class SlotBinding implements Ticking {
     }
     const busy = this.pendingSuccesses() !== 0 || this.pendingRejections !== 0 || this.foldedSinceTick;
     this.flush();
+    this.followTransitions();
     this.foldedSinceTick = false;
     if (busy) {
       this.idleTicks = 0;
@@ -375,7 +391,38 @@ export abstract class SlotBinding implements Ticking {
     const generation = transitionGeneration(scratch);
     this.refresh();
     outcomeEvent?.();
-    if (transitioned) this.emitTransition(from, to, reason, generation);
+    if (transitioned) {
+      this.announceMissed(previousGeneration(generation));
+      this.announcedGeneration = generation;
+      this.emitTransition(from, to, reason, generation);
+    }
+    this.followTransitions();
+  }
+
+  /**
+   * @internal Announces the transitions other threads or processes sharing the slot made since this
+   * view's last (a worker's trip, another process's on a host arena): run after each operation, on
+   * the tick, and on a host registry's tick, so every view of a shared breaker announces each of its
+   * transitions, its own as they happen and the others' within a tick.
+   */
+  followTransitions(): void {
+    this.announceMissed(generationOfWord(this.words[this.stateIndex]));
+  }
+
+  /**
+   * Announces, oldest first, the transitions made elsewhere after announcedGeneration up to `upTo`,
+   * from the slot's history (its last HISTORY_ENTRIES: a view that missed more announces those).
+   */
+  private announceMissed(upTo: number): void {
+    const since = this.announcedGeneration;
+    if (!isLaterGeneration(upTo, since) || this.ref === undefined || this.disposed || this.isStale()) return;
+    this.announcedGeneration = upTo;
+    const nowUs = readSlot(this.ref).nowUs;
+    const nowMs = this.wallNow();
+    for (const t of readHistory(this.ref)) {
+      if (!isLaterGeneration(t.newGeneration, since) || isLaterGeneration(t.newGeneration, upTo)) continue;
+      this.emitTransition(t.from, t.to, t.reason, t.newGeneration, nowMs - (nowUs - t.atUs) / 1000);
+    }
   }
 
   /** Re-reads the state word and decides which paths may skip the core. */

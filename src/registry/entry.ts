@@ -44,6 +44,7 @@ export class Entry implements RegisteredBreaker, BreakerObserver {
       to: change.to,
       reason: change.reason,
       generation: change.generation,
+      ...(change.madeElsewhere && { madeElsewhere: true }),
     });
   }
 

@@ -18,23 +18,27 @@ interface Report {
 
 const BREAKER = { minimumCalls: 8, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
 
+/** Two processes of one host arena and a process of another host, in one cluster (namespace), ready. */
+async function twoHostsOfThree(namespace: string, breaker: Record<string, number>) {
+  const directory = arenaFolder();
+  folders.push(directory);
+  const cluster = { redis: redis().url, namespace, syncIntervalMs: 50 };
+  const start = async (host: boolean, nodeId?: string) => {
+    const node = await ClusterNode.start({
+      breaker,
+      cluster: nodeId === undefined ? cluster : { ...cluster, nodeId },
+      host: host ? { name: 'fleet', directory } : undefined,
+    });
+    nodes.push(node);
+    await node.send('ready');
+    return node;
+  };
+  return { first: await start(true), second: await start(true), elsewhere: await start(false, 'another-host') };
+}
+
 describe('a host arena in a cluster', () => {
   it('syncs through one process of the host, which another takes over when it is killed', async () => {
-    const directory = arenaFolder();
-    folders.push(directory);
-    const cluster = { redis: redis().url, namespace: 'host-cluster', syncIntervalMs: 50 };
-    const start = async (host: boolean, nodeId?: string) => {
-      const node = await ClusterNode.start({
-        breaker: BREAKER,
-        cluster: nodeId === undefined ? cluster : { ...cluster, nodeId },
-        host: host ? { name: 'fleet', directory } : undefined,
-      });
-      nodes.push(node);
-      await node.send('ready');
-      return node;
-    };
-    const [first, second] = [await start(true), await start(true)];
-    const elsewhere = await start(false, 'another-host');
+    const { first, second, elsewhere } = await twoHostsOfThree('host-cluster', BREAKER);
     // Let both run a few sync intervals: one of them holds the host's lease by then.
     await Promise.all([first.send('pause', { ms: 500 }), second.send('pause', { ms: 500 })]);
     const reports = [await first.send<Report>('report'), await second.send<Report>('report')];
@@ -51,5 +55,24 @@ describe('a host arena in a cluster', () => {
     const [syncer, other] = reports[0].status.syncing ? [first, second] : [second, first];
     syncer.kill();
     expect(await other.send('waitSyncing')).toMatchObject({ reached: true });
+  });
+});
+
+describe('a probe on a host arena in a cluster', () => {
+  it('reaches the cluster when a process of the host that does not sync makes it', async () => {
+    const breaker = { ...BREAKER, recoveryTimeout: 300, halfOpenMaxCalls: 1 };
+    const { first, second, elsewhere } = await twoHostsOfThree('host-probe', breaker);
+    await Promise.all([first.send('pause', { ms: 300 }), second.send('pause', { ms: 300 })]);
+    const syncing = (await first.send<Report>('report')).status.syncing;
+    const bystander = syncing ? second : first;
+    await bystander.send('fail', { n: 4 });
+    await elsewhere.send('fail', { n: 4 });
+    expect(await elsewhere.send('waitState', { state: 'open' })).toMatchObject({ reached: true });
+    // Only the process that does not sync calls: its probe closes the host's shared breaker...
+    expect(await bystander.send('callUntilClosed')).toMatchObject({ state: 'closed' });
+    // ...and the cluster's verdict closes the other host without a probe of its own.
+    const closed = await elsewhere.send<{ reached: boolean }>('waitState', { state: 'closed' });
+    const report = await elsewhere.send<Report>('report');
+    expect({ closed: closed.reached, last: report.changes.at(-1) }).toEqual({ closed: true, last: 'closed:cluster' });
   });
 });

@@ -11,7 +11,7 @@ import { messageOf, show } from '../error-message';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
 import { commandTimeoutMs, openRedis, syncDeadlineMs, whenReady, withinDeadline, type RedisLike } from './redis';
 import { keySlot } from './slots';
-import { judgedOptions, scriptArguments, windowLine, type JudgedOptions, type SyncContext } from './sync-arguments';
+import { judgedOptions, scriptArguments, windowReading, type JudgedOptions, type SyncContext } from './sync-arguments';
 import { parseTransitionMessage, type TransitionMessage } from './message';
 
 /** What a node knows of one breaker in the cluster. */
@@ -24,6 +24,8 @@ interface Tracked {
   readonly keys: readonly [string, string, string];
   /** The window line last stored ("calls failures slow tripped"), '' before the first sync. */
   pushed: string;
+  /** The breaker's lifetime rejections at this node's last sync: more since means calls wait for a probe. */
+  rejections: number;
   /** The epoch of the cluster's last decision this node applied. */
   epoch: number;
   open: boolean;
@@ -38,6 +40,14 @@ interface Tracked {
   judged: JudgedOptions | undefined;
   /** Whether this node has warned that the nodes give the breaker different options. */
   warnedOptions: boolean;
+}
+
+/** A breaker in a sync: what the script is given of it. */
+interface Synced {
+  readonly tracked: Tracked;
+  readonly breaker: CircuitBreaker;
+  readonly line: string;
+  readonly wantsProbe: boolean;
 }
 
 /** How the cluster connection is doing; `connected` false means every node decides locally. */
@@ -216,7 +226,7 @@ export class ClusterConnection {
       this.registry.adoptHostBreakers(); // the host's breakers, whichever process named them
     }
     if (this.unanswered !== undefined) return this.lost(new Error('Redis has not answered the previous sync yet'));
-    const batch: { tracked: Tracked; breaker: CircuitBreaker; line: string }[] = [];
+    const batch: Synced[] = [];
     for (const entry of this.registry.entries()) {
       let tracked = this.byEntry.get(entry);
       if (tracked === undefined) {
@@ -224,9 +234,13 @@ export class ClusterConnection {
         tracked = this.tracked.get(key) ?? this.track(key);
         this.byEntry.set(entry, tracked);
       }
-      const line = windowLine(entry.breaker);
+      const { line, rejections } = windowReading(entry.breaker);
+      // The probe lease goes only to a node that refused calls since its last sync: one that gets no
+      // calls (drained by its load balancer, say) would hold it without probing, and the others open.
+      const wantsProbe = rejections > tracked.rejections;
+      tracked.rejections = rejections;
       if (line !== tracked.pushed || tracked.open || tracked.held || !this.connected) {
-        batch.push({ tracked, breaker: entry.breaker, line });
+        batch.push({ tracked, breaker: entry.breaker, line, wantsProbe });
       }
     }
     let results: [Error | null, unknown][];
@@ -272,9 +286,7 @@ export class ClusterConnection {
    * may only hold keys one node serves), sent at once. With nothing to store, a PING keeps
    * `status` and the lost/restored events true. Replies come back in the batch's order.
    */
-  private async send(
-    batch: readonly { tracked: Tracked; breaker: CircuitBreaker; line: string }[],
-  ): Promise<[Error | null, unknown][]> {
+  private async send(batch: readonly Synced[]): Promise<[Error | null, unknown][]> {
     const slots = this.commands.isCluster === true ? this.commands.slots : undefined;
     const byNode = new Map<string, number[]>();
     batch.forEach(({ tracked }, i) => {
@@ -297,8 +309,14 @@ export class ClusterConnection {
         for (let first = 0; first < indexes.length; first += perScript) {
           const inScript = indexes.slice(first, first + perScript);
           const breakers = inScript.map((i) => {
-            const { tracked, breaker, line } = batch[i];
-            return { keys: tracked.keys, key: tracked.key, line, judged: judged(tracked, breaker, interval) };
+            const { tracked, breaker, line, wantsProbe } = batch[i];
+            return {
+              keys: tracked.keys,
+              key: tracked.key,
+              line,
+              wantsProbe,
+              judged: judged(tracked, breaker, interval),
+            };
           });
           pipeline.breakwaterSync(...scriptArguments(this.context, breakers));
           scripts.push(inScript);
@@ -329,6 +347,7 @@ export class ClusterConnection {
       name,
       keys: [`${prefix}:windows`, `${prefix}:state`, `${prefix}:probe`],
       pushed: '',
+      rejections: 0,
       epoch: 0,
       open: false,
       openUntil: 0,

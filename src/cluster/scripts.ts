@@ -23,11 +23,12 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
  * their own slot; many on a single Redis, so 10,000 breakers are a few hundred commands, not
  * 10,000). For each breaker: stores the node's window, sums the fresh windows of every node,
  * opens the cluster when the sum crosses the thresholds (aggregate) or enough nodes tripped
- * (quorum), and grants the probe lease once an open period is over.
+ * (quorum), and grants the probe lease once an open period is over, to a node that wants a probe.
  * KEYS: the three keys of each breaker in turn.
  * ARGV: 1 node, 2 mode (aggregate | quorum), 3 quorum, 4 lease ms, 5 channel; then two per
- * breaker: its key, and "calls failures slow tripped-here(0/1) fresh-ms minimumCalls failure-rate
- * slow-call-rate recovery-ms fingerprint" (rates 0..1, 0 off; fresh-ms: how long a window stays
+ * breaker: its key, and "calls failures slow tripped-here(0/1) wants-probe(0/1) fresh-ms
+ * minimumCalls failure-rate slow-call-rate recovery-ms fingerprint" (wants-probe: the node refused
+ * calls since its last sync; only such a node is granted a free lease; rates 0..1, 0 off; fresh-ms: how long a window stays
  * in the sum; the fingerprint, hex, of the options the node judges by: a window stored without
  * one is not compared).
  * Returns nine numbers per breaker: open (0/1), remaining ms, epoch, probe lease held (0/1),
@@ -40,8 +41,8 @@ local replies = {}
 for b = 0, #KEYS / 3 - 1 do
   local windowsKey, stateKey, probeKey = KEYS[3 * b + 1], KEYS[3 * b + 2], KEYS[3 * b + 3]
   local key = ARGV[6 + 2 * b]
-  local ownCalls, ownFailures, ownSlow, ownTripped, fresh, minimum, failureRate, slowRate, recovery, fingerprint =
-    string.match(ARGV[7 + 2 * b], '^(%d+) (%d+) (%d+) ([01]) (%d+) (%d+) (%S+) (%S+) (%d+) (%x*)$')
+  local ownCalls, ownFailures, ownSlow, ownTripped, wantsProbe, fresh, minimum, failureRate, slowRate, recovery, fingerprint =
+    string.match(ARGV[7 + 2 * b], '^(%d+) (%d+) (%d+) ([01]) ([01]) (%d+) (%d+) (%S+) (%S+) (%d+) (%x*)$')
   if ownCalls == nil then return redis.error_reply('breakwater: a sync line the script cannot read') end
   fresh = tonumber(fresh)
   redis.call('HSET', windowsKey, node, ownCalls .. ' ' .. ownFailures .. ' ' .. ownSlow .. ' ' .. ownTripped .. ' ' .. (now + fresh) .. ' ' .. fingerprint)
@@ -90,7 +91,7 @@ for b = 0, #KEYS / 3 - 1 do
   end
   local probe = 0
   if open and untilMs <= now then
-    if redis.call('SET', probeKey, node, 'NX', 'PX', leaseMs) then
+    if wantsProbe == '1' and redis.call('SET', probeKey, node, 'NX', 'PX', leaseMs) then
       probe = 1
     elseif redis.call('GET', probeKey) == node then
       probe = 1

@@ -47,23 +47,34 @@ export function judgedOptions(options: ResolvedOptions, syncIntervalMs: number):
   return { options, description, fingerprint, scriptOptions };
 }
 
-/**
- * A breaker's window as the cluster sums it, and whether it tripped on this node alone: open (or
- * probing) since a trip of its own, not since the cluster opened it (whichever process did).
- */
-export function windowLine(breaker: CircuitBreaker): string {
-  if (!breaker.active) return '0 0 0 0';
-  const { state, window } = breaker.reading();
-  // The history is read only for a circuit in a trip: a sync of 10,000 closed breakers builds no metrics.
-  const trippedHere = (state === State.OPEN || state === State.HALF_OPEN) && breaker.lastOpenReason() !== 'cluster';
-  return `${window.calls} ${window.failures} ${window.slowCalls} ${trippedHere ? 1 : 0}`;
+/** What a node's sync reads of a breaker: its window line, and the calls it has refused in its life. */
+export interface WindowReading {
+  /**
+   * The window as the cluster sums it, and whether it tripped on this node alone: open (or
+   * probing) since a trip of its own, not since the cluster opened it (whichever process did).
+   */
+  readonly line: string;
+  /** Calls refused, lifetime: a node whose count grew since its last sync has calls waiting for a probe. */
+  readonly rejections: number;
 }
 
-/** A breaker as a sync script takes it: its three keys, its key (for messages), its window line and judged options. */
+export function windowReading(breaker: CircuitBreaker): WindowReading {
+  if (!breaker.active) return { line: '0 0 0 0', rejections: 0 };
+  const { state, window, totals } = breaker.reading();
+  // The history is read only for a circuit in a trip: a sync of 10,000 closed breakers builds no metrics.
+  const trippedHere = (state === State.OPEN || state === State.HALF_OPEN) && breaker.lastOpenReason() !== 'cluster';
+  return {
+    line: `${window.calls} ${window.failures} ${window.slowCalls} ${trippedHere ? 1 : 0}`,
+    rejections: totals.rejections,
+  };
+}
+
+/** A breaker as a sync script takes it: its three keys, its key (for messages), its window line, whether this node wants a probe, and judged options. */
 export interface ScriptedBreaker {
   readonly keys: readonly string[];
   readonly key: string;
   readonly line: string;
+  readonly wantsProbe: boolean;
   readonly judged: JudgedOptions;
 }
 
@@ -71,9 +82,9 @@ export interface ScriptedBreaker {
 export function scriptArguments(context: SyncContext, breakers: readonly ScriptedBreaker[]): (string | number)[] {
   const keys: string[] = [];
   const args: (string | number)[] = [context.nodeId, context.mode, context.quorum, context.leaseMs, context.channel];
-  for (const { keys: own, key, line, judged } of breakers) {
+  for (const { keys: own, key, line, wantsProbe, judged } of breakers) {
     keys.push(...own);
-    args.push(key, `${line} ${judged.scriptOptions}`);
+    args.push(key, `${line} ${wantsProbe ? 1 : 0} ${judged.scriptOptions}`);
   }
   return [keys.length, ...keys, ...args];
 }

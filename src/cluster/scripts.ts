@@ -28,9 +28,9 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
  * ARGV: 1 node, 2 mode (aggregate | quorum), 3 quorum, 4 lease ms, 5 channel; then two per
  * breaker: its key, and "calls failures slow tripped-here(0/1) wants-probe(0/1) fresh-ms
  * minimumCalls failure-rate slow-call-rate recovery-ms fingerprint" (wants-probe: the node refused
- * calls since its last sync; only such a node is granted a free lease; rates 0..1, 0 off; fresh-ms: how long a window stays
- * in the sum; the fingerprint, hex, of the options the node judges by: a window stored without
- * one is not compared).
+ * calls since its last sync, and only such a node is granted a free lease; rates 0..1, 0 off;
+ * fresh-ms: how long a window stays in the sum; the fingerprint, hex, of the options the node
+ * judges by: a window stored without one is not compared).
  * Returns nine numbers per breaker: open (0/1), remaining ms, epoch, probe lease held (0/1),
  * opened now (0/1), the cluster's calls, failures, and tripped nodes, and whether a fresh window
  * was judged by other options (0/1).

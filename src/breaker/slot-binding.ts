@@ -402,8 +402,9 @@ export abstract class SlotBinding implements Ticking {
   /**
    * @internal Announces the transitions other threads or processes sharing the slot made since this
    * view's last (a worker's trip, another process's on a host arena): run after each operation, on
-   * the tick, and on a host registry's tick, so every view of a shared breaker announces each of its
-   * transitions, its own as they happen and the others' within a tick.
+   * the tick, and on its registry's tick (which runs whether or not this thread calls), so every
+   * view of a shared breaker announces each of its transitions, its own as they happen and the
+   * others' within a tick.
    */
   followTransitions(): void {
     this.announceMissed(generationOfWord(this.words[this.stateIndex]));

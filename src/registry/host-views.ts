@@ -35,8 +35,6 @@ export class HostViews {
     this.host.configVersions(this.slots, this.versions);
     i = 0;
     for (const [entry, placement] of this.views) {
-      // A process whose own calls are idle still announces the transitions the others made.
-      entry.breaker.followTransitions();
       const version = this.versions[i++];
       // Odd: a write is under way; the next tick reads it whole.
       if (version === placement.version || version % 2 === 1) continue;

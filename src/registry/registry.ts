@@ -367,6 +367,9 @@ export class Registry implements Ticking {
   /** One tick; resolves when the control tasks it started (scoring, tuning rounds) have finished. */
   private step(): Promise<void> | undefined {
     this.hostViews?.follow(); // first: the summaries and the tasks below read the options
+    // Transitions that worker threads or other processes of the host made in the shared slots
+    // reach this registry's history within a tick, whether or not this thread calls the breaker.
+    for (const entry of this.byKey.values()) entry.breaker.followTransitions();
     const now = this.now();
     if (this.summaryEveryMs > 0 && now - this.lastSummaryAt >= this.summaryEveryMs) {
       this.lastSummaryAt = now;

@@ -1,14 +1,9 @@
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { arenaFolder } from '../host/processes';
 import { ClusterNode } from './cluster-node';
 import { useCluster } from './harness';
 
 const { redis, nodes } = useCluster();
-const folders: string[] = [];
-afterEach(() => {
-  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
-});
 
 interface Report {
   state: string;
@@ -21,7 +16,6 @@ const BREAKER = { minimumCalls: 8, failureRateThreshold: 50, failureThreshold: 0
 /** Two processes of one host arena and a process of another host, in one cluster (namespace), ready. */
 async function twoHostsOfThree(namespace: string, breaker: Record<string, number>) {
   const directory = arenaFolder();
-  folders.push(directory);
   const cluster = { redis: redis().url, namespace, syncIntervalMs: 50 };
   const start = async (host: boolean, nodeId?: string) => {
     const node = await ClusterNode.start({

@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runDashboardCommand } from '../../../src/cli/dashboard';
 import type { RunningDashboard } from '../../../src/observe/dashboard/server';
@@ -12,7 +11,6 @@ afterEach(async () => {
 describe('breakwater dashboard --host', () => {
   it('shows the live breakers other processes made in a host arena, and acts on them', async () => {
     const dir = arenaFolder();
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const make = `
       const { Registry } = require(${JSON.stringify(ENTRY)});
       const [dir, name] = process.argv.slice(-2);
@@ -57,7 +55,6 @@ describe('breakwater dashboard --host', () => {
 
   it('says when the host arena does not exist, without making it', async () => {
     const dir = arenaFolder();
-    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     await expect(runDashboardCommand(['--host', 'nothing', '--host-directory', dir])).rejects.toThrow(
       /no host arena "nothing": .*breakwater-nothing does not exist/,
     );

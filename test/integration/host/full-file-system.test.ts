@@ -1,12 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { arenaFolder, ENTRY } from './processes';
-
-const folders: string[] = [];
-afterEach(() => {
-  for (const made of folders.splice(0)) rmSync(made, { recursive: true, force: true });
-});
 
 /**
  * Runs `script` in a Node process that sees `folder` as a tmpfs of `megabytes` MiB: a small
@@ -31,7 +25,6 @@ function runOnSmallTmpfs(script: string, folder: string, megabytes: number) {
 describe('a host arena on a file system too small for it', () => {
   it('is refused at open, naming the options that size it, and the process goes on', () => {
     const folder = arenaFolder();
-    folders.push(folder);
     // 200 breakers of 20 buckets with histograms take about 1.9 MiB; the file system holds 1 MiB.
     const script = `
       const { Registry } = require(${JSON.stringify(ENTRY)});

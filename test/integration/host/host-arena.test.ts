@@ -1,31 +1,11 @@
-import {
-  chmodSync,
-  chownSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-  writeSync,
-  closeSync,
-} from 'node:fs';
+import { chmodSync, chownSync, openSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Registry } from '../../../src';
 import { HostArena } from '../../../src/core/host-arena';
 import { LAYOUT_VERSION } from '../../../src/core/layout';
 import { attachArena } from '../../../src/core/pool';
 import { arenaFolder, ENTRY, runNode, startNode } from './processes';
-
-const folders: string[] = [];
-function folder(): string {
-  const made = arenaFolder();
-  folders.push(made);
-  return made;
-}
-afterEach(() => {
-  for (const made of folders.splice(0)) rmSync(made, { recursive: true, force: true });
-});
 
 /** A child that opens host arena `name` in `dir` and runs `body` with `breaker` = endpoint "payments". */
 function hostScript(body: string): string {
@@ -40,7 +20,7 @@ function hostScript(body: string): string {
 
 describe('a host arena shared by processes', () => {
   it('gives every process the same breaker: totals exact over concurrent processes', async () => {
-    const dir = folder();
+    const dir = arenaFolder();
     const body = `
       for (let i = 0; i < 50000; i++) breaker.executeSync(() => i);
       await breaker.execute(async () => { throw new Error('one failure'); }).catch(() => {});
@@ -60,7 +40,7 @@ describe('a host arena shared by processes', () => {
   });
 
   it('shows a trip in one process to the others on their next call', () => {
-    const dir = folder();
+    const dir = arenaFolder();
     const trip = hostScript(`
       for (let i = 0; i < 10; i++) await breaker.execute(async () => { throw new Error('down'); }).catch(() => {});
       console.log(breaker.getState(), breaker.getMetrics().rejections);
@@ -76,7 +56,7 @@ describe('a host arena shared by processes', () => {
   });
 
   it('lets a worker thread attach to a host breaker from its handle', async () => {
-    const dir = folder();
+    const dir = arenaFolder();
     const script = `
       const { Worker } = require('node:worker_threads');
       const { Registry, CircuitBreaker } = require(${JSON.stringify(ENTRY)});
@@ -98,7 +78,7 @@ describe('a host arena shared by processes', () => {
   });
 
   it('keeps the options the breaker was created with, warning with each difference', () => {
-    const dir = folder();
+    const dir = arenaFolder();
     const create = `
       const { Registry } = require(${JSON.stringify(ENTRY)});
       const [dir, threshold] = process.argv.slice(-2);
@@ -120,7 +100,7 @@ describe('a host arena shared by processes', () => {
   });
 
   it('refuses a breaker with more window buckets than the arena holds, naming the option', () => {
-    const dir = folder();
+    const dir = arenaFolder();
     const registry = new Registry({ host: { name: 'buckets', directory: dir, maxBuckets: 4 } });
     expect(() => registry.getOrCreate('endpoint', 'wide', { slidingWindowBuckets: 10 })).toThrow(
       /slidingWindowBuckets of "endpoint\/wide" is 10, more than host arena .*breakwater-buckets holds \(4; set host.maxBuckets/,
@@ -140,7 +120,7 @@ function fnv1a(text: string): bigint {
 
 describe('a host arena no crash can wedge', () => {
   it('stays usable after processes creating breakers are killed at any instant', async () => {
-    const dir = folder();
+    const dir = arenaFolder();
     const churn = `
       const { Registry } = require(${JSON.stringify(ENTRY)});
       const [dir] = process.argv.slice(-1);
@@ -180,7 +160,7 @@ describe('a host arena no crash can wedge', () => {
   }, 120_000);
 
   it('retires an entry whose creator died mid-claim, and names the breaker elsewhere', () => {
-    const dir = folder();
+    const dir = arenaFolder();
     runNode(hostScript('console.log("made")'), [dir, 'claim']); // makes the file (capacity 64 from the script)
     const path = join(dir, 'breakwater-claim');
     const header = readFileSync(path).subarray(0, HOST_HEADER_BYTES);
@@ -208,7 +188,7 @@ describe('a host arena no crash can wedge', () => {
   });
 
   it('redoes a set-up its creator did not finish', () => {
-    const dir = folder();
+    const dir = arenaFolder();
     const path = join(dir, 'breakwater-setup');
     const unfinished = Buffer.alloc(HOST_HEADER_BYTES * 2);
     unfinished.write('BWHOST01', 0, 'latin1'); // the magic is written first, `ready` last
@@ -218,7 +198,7 @@ describe('a host arena no crash can wedge', () => {
   });
 
   it('gives the lanes of killed processes to the next process', async () => {
-    const dir = folder();
+    const dir = arenaFolder();
     const hold = hostScript(`breaker.executeSync(() => 1); console.log('counting'); setInterval(() => {}, 1000);`);
     const holders = Array.from({ length: 16 }, () => startNode(hold, [dir, 'lanes']));
     // Every holder counts in a lane of its own before it is killed: wait for each to say so.
@@ -234,7 +214,7 @@ describe('host arena files that are not ours', () => {
   const open = (dir: string, name: string) => () => new Registry({ host: { name, directory: dir } });
 
   it('names the file and the magic it expected', () => {
-    const dir = folder();
+    const dir = arenaFolder();
     writeFileSync(join(dir, 'breakwater-other'), Buffer.alloc(8192, 7), { mode: 0o600 });
     expect(open(dir, 'other')).toThrow(
       /breakwater-other is not a breakwater host arena \(magic 0x707070707070707, expected 0x313054534f485742\)/,
@@ -242,7 +222,7 @@ describe('host arena files that are not ours', () => {
   });
 
   it('says which file is full, and what a larger capacity needs', () => {
-    const dir = folder();
+    const dir = arenaFolder();
     const registry = new Registry({ host: { name: 'small', directory: dir, capacity: 2 } });
     registry.getOrCreate('endpoint', 'a');
     registry.getOrCreate('endpoint', 'b');
@@ -253,7 +233,7 @@ describe('host arena files that are not ours', () => {
   });
 
   it('names the versions of a file from another release', () => {
-    const dir = folder();
+    const dir = arenaFolder();
     new Registry({ host: { name: 'version', directory: dir, capacity: 4 } });
     const path = join(dir, 'breakwater-version');
     const bytes = readFileSync(path);
@@ -271,7 +251,7 @@ describe('host arena files that are not ours', () => {
   });
 
   it('refuses a file another user owns, or others may read', () => {
-    const dir = folder();
+    const dir = arenaFolder();
     const path = join(dir, 'breakwater-owner');
     writeFileSync(path, '', { mode: 0o600 });
     chmodSync(path, 0o644);
@@ -284,7 +264,7 @@ describe('host arena files that are not ours', () => {
   });
 
   it('creates its file 0600, and refuses names that are not plain identifiers', () => {
-    const dir = folder();
+    const dir = arenaFolder();
     new Registry({ host: { name: 'mode', directory: dir } });
     expect(statSync(join(dir, 'breakwater-mode')).mode & 0o777).toBe(0o600);
     for (const name of ['../etc', '', 'a/b', '.hidden', 'x'.repeat(65)]) {
@@ -296,7 +276,7 @@ describe('host arena files that are not ours', () => {
   });
 
   it('says the reference core cannot share a host', () => {
-    const dir = folder();
+    const dir = arenaFolder();
     const script = `new (require(${JSON.stringify(ENTRY)}).Registry)({ host: { name: 'ref', directory: process.argv.at(-1) } })`;
     expect(() => runNode(script, [dir], { ...process.env, BREAKWATER_NATIVE: '0' })).toThrow(
       /host arenas need the native core, and this process runs the reference core/,

@@ -1,18 +1,11 @@
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AdaptiveTuner } from '../../../src/adaptive/tuner';
 import { Registry } from '../../../src';
 import { arenaFolder, ENTRY, startNode } from './processes';
 
-const folders: string[] = [];
-afterEach(() => {
-  for (const made of folders.splice(0)) rmSync(made, { recursive: true, force: true });
-});
-
 describe('the adaptive tuner on a host arena', () => {
   it("moves the host's breakers from one process at a time: the lease holder, or the next once it dies", async () => {
     const dir = arenaFolder();
-    folders.push(dir);
     // Another process of the host holds the arena's lease while it lives.
     const holder = startNode(
       `

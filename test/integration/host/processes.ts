@@ -1,14 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { onTestFinished } from 'vitest';
 
 /** The built package: child processes load it as users do. */
 export const ENTRY = resolve(__dirname, '../../../dist/index.js');
 
-/** A fresh folder for host arena files, in shared memory where the host has it. */
+/** A fresh folder for host arena files, in shared memory where the host has it; removed when the test finishes. */
 export function arenaFolder(): string {
-  return mkdtempSync(join(process.platform === 'linux' ? '/dev/shm' : tmpdir(), 'breakwater-test-'));
+  const made = mkdtempSync(join(process.platform === 'linux' ? '/dev/shm' : tmpdir(), 'breakwater-test-'));
+  onTestFinished(() => rmSync(made, { recursive: true, force: true }));
+  return made;
 }
 
 /** Runs `script` in a new Node process (argv after it: `args`) and returns what it printed. */

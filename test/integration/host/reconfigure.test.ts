@@ -1,12 +1,6 @@
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Registry } from '../../../src';
 import { arenaFolder, ENTRY, runNode, startNode } from './processes';
-
-const folders: string[] = [];
-afterEach(() => {
-  for (const made of folders.splice(0)) rmSync(made, { recursive: true, force: true });
-});
 
 const ASKED = { minimumCalls: 10, failureRateThreshold: 50, failureThreshold: 0 };
 
@@ -25,7 +19,6 @@ function childScript(body: string): string {
 describe('a host breaker reconfigured in one process', () => {
   it('is followed by the processes that hold it, fast paths included, and met by those that name it later', async () => {
     const dir = arenaFolder();
-    folders.push(dir);
     const registry = new Registry({ host: { name: 'shared', directory: dir } });
     const breaker = registry.getOrCreate('endpoint', 'payments', ASKED);
     // Attached before the change: its registry's tick must bring its view up to the shared slot.

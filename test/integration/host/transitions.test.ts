@@ -1,18 +1,11 @@
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Registry, type StateChange } from '../../../src';
 import type { BreakerEvent } from '../../../src/registry/event';
 import { arenaFolder, ENTRY, runNode } from './processes';
 
-const folders: string[] = [];
-afterEach(() => {
-  for (const made of folders.splice(0)) rmSync(made, { recursive: true, force: true });
-});
-
 describe("a host breaker's transitions", () => {
   it('reach every process that holds it: its listeners and its event history, marked as made elsewhere', async () => {
     const dir = arenaFolder();
-    folders.push(dir);
     const registry = new Registry({ host: { name: 'events', directory: dir }, summaryEveryMs: 0 });
     const breaker = registry.getOrCreate('endpoint', 'search', { failureThreshold: 3, recoveryTimeout: 600_000 });
     const heard: StateChange[] = [];

@@ -53,17 +53,18 @@ export class ControlTasks {
   }
 
   /**
-   * Starts every task due at `nowMs` that is not still running. Resolves when the runs it started
-   * have finished (a failing run becomes a process warning, never a rejection).
+   * Starts every task due at `nowMs` that is not still running. Resolves when every run in progress
+   * has finished, those it started and those an earlier tick started (a scoring round a manual
+   * clock's advance() fired and did not wait for): after it, what was due by `nowMs` is done. A
+   * failing run becomes a process warning, never a rejection.
    */
   runDue(nowMs: number): Promise<void> | undefined {
-    let started: Promise<void>[] | undefined;
+    let inProgress: Promise<void>[] | undefined;
     for (const task of this.tasks) {
-      if (task.running !== undefined || nowMs - task.lastRunAt < task.everyMs) continue;
-      const run = this.start(task, nowMs);
-      if (run !== undefined) (started ??= []).push(run);
+      const run = task.running ?? (nowMs - task.lastRunAt < task.everyMs ? undefined : this.start(task, nowMs));
+      if (run !== undefined) (inProgress ??= []).push(run);
     }
-    return started && Promise.all(started).then(() => undefined);
+    return inProgress && Promise.all(inProgress).then(() => undefined);
   }
 
   /** Forgets every task, after running the stop of each that has one (a failing stop becomes a process warning). */

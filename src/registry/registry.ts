@@ -357,14 +357,16 @@ export class Registry implements Ticking {
 
   /**
    * One step of the control plane, run by the shared tick (and by tests and simulations on a
-   * manual clock): writes window summaries when due, then hands the waiting events to the sinks.
+   * manual clock): writes window summaries when due, starts the control tasks due (scoring and
+   * tuning rounds), then hands the waiting events to the sinks. A promise when a task's run is in
+   * progress, started by this step or an earlier one: it resolves once every one has finished.
    */
   tick(): boolean | Promise<void> {
     if (this.closed) return false;
     return this.step() ?? true;
   }
 
-  /** One tick; resolves when the control tasks it started (scoring, tuning rounds) have finished. */
+  /** One tick; resolves when the control tasks in progress (scoring, tuning rounds) have finished. */
   private step(): Promise<void> | undefined {
     this.hostViews?.follow(); // first: the summaries and the tasks below read the options
     // Transitions that worker threads or other processes of the host made in the shared slots

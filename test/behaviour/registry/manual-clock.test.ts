@@ -94,6 +94,22 @@ describe('a registry on a ManualClock', () => {
     expect(runs).toEqual([300, 500, 800, 1000, 2100, 2400, 2600]); // no burst to catch up
   });
 
+  it('registry.tick() resolves once the runs in progress finish, those advance() started too', async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const finished: number[] = [];
+    registry.schedule('score', 1000, async (now) => {
+      await new Promise((resolve) => setImmediate(resolve)); // work that needs the event loop (onnxruntime's)
+      finished.push(now);
+    });
+    clock.advance(1000); // starts the round at 1000 ms without waiting for it
+    expect(finished).toEqual([]);
+    await registry.tick(); // nothing new is due: it waits for the round advance() started
+    expect(finished).toEqual([1000]);
+    expect(registry.tick()).toBe(true); // nothing in progress, nothing due
+    await registry.shutdown();
+  });
+
   it('runs nothing while its clock stands still, and nothing after shutdown', async () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });

@@ -13,6 +13,7 @@ import { commandTimeoutMs, openRedis, syncDeadlineMs, whenReady, withinDeadline,
 import { keySlot } from './slots';
 import { judgedOptions, scriptArguments, windowReading, type JudgedOptions, type SyncContext } from './sync-arguments';
 import { parseTransitionMessage, type TransitionMessage } from './message';
+import type { ClusterEvent, ClusterStatus } from './status';
 
 /** What a node knows of one breaker in the cluster. */
 interface Tracked {
@@ -48,29 +49,6 @@ interface Synced {
   readonly breaker: CircuitBreaker;
   readonly line: string;
   readonly wantsProbe: boolean;
-}
-
-/** How the cluster connection is doing; `connected` false means every node decides locally. */
-export interface ClusterStatus {
-  readonly nodeId: string;
-  readonly mode: 'aggregate' | 'quorum';
-  readonly connected: boolean;
-  /** Whether this process syncs: always, unless its registry is in a host arena, whose one syncing process holds a lease. */
-  readonly syncing: boolean;
-  readonly syncs: number;
-  readonly failedSyncs: number;
-  /** Pipelines sent to Redis: one per sync interval, whatever the number of breakers (a PING when none changed). */
-  readonly roundTrips: number;
-  readonly lastError: string | undefined;
-  /** Breakers this node syncs, and of them those the cluster holds open. */
-  readonly breakers: number;
-  readonly heldOpen: number;
-}
-
-/** A change of the connection: Redis lost (nodes decide locally) or back. */
-export interface ClusterEvent {
-  readonly type: 'lost' | 'restored';
-  readonly reason: string;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { Registry } from '../registry/registry';
 import { ClusterConnection } from './connection';
 import type { ClusterOptions } from './options';
 
-export { ClusterConnection, type ClusterEvent, type ClusterStatus } from './connection';
+export { ClusterConnection } from './connection';
+export type { ClusterEvent, ClusterStatus } from './status';
 export type { ClusterOptions, ClusterRedisClient } from './options';
 
 /**

@@ -32,6 +32,9 @@ export interface ResolvedClusterOptions {
   readonly nodeId: string;
 }
 
+/** What the cluster calls on a client it is given: ioredis's. */
+const IOREDIS_METHODS = ['duplicate', 'defineCommand', 'pipeline', 'subscribe', 'quit', 'disconnect'] as const;
+
 const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 
 function fail(option: string, expected: string, got: unknown): never {
@@ -47,8 +50,20 @@ export function resolveClusterOptions(options: ClusterOptions, defaultNodeId: st
   const { redis } = options;
   if (typeof redis === 'string') {
     if (!/^rediss?:\/\//.test(redis)) fail('redis', 'a redis:// or rediss:// URL, or an ioredis client', redis);
-  } else if (redis === null || typeof redis !== 'object' || typeof redis.duplicate !== 'function') {
+  } else if (redis === null || typeof redis !== 'object') {
     fail('redis', 'a redis:// or rediss:// URL, or an ioredis client', redis);
+  } else {
+    // The cluster runs ioredis's API (defined scripts, pipelines, a duplicate for pub/sub): another
+    // client (node-redis has duplicate() too) would fail later, far from the option.
+    const missing = IOREDIS_METHODS.filter(
+      (method) => typeof (redis as unknown as Record<string, unknown>)[method] !== 'function',
+    );
+    if (missing.length > 0)
+      fail(
+        'redis',
+        'a redis:// or rediss:// URL, or an ioredis client (Redis or Cluster)',
+        `an object without ${missing.map((method) => `${method}()`).join(', ')}: another client? pass its URL instead`,
+      );
   }
   const namespace = options.namespace ?? 'breakwater';
   if (typeof namespace !== 'string' || !NAMESPACE.test(namespace))

@@ -21,6 +21,22 @@ describe('connectCluster options', () => {
       /quorum must be an integer from 1 to 10000 in mode 'quorum', got undefined/,
     ],
     [{ redis: 'redis://127.0.0.1:1', nodeId: 'a b' }, /nodeId must be 1-128 characters without spaces, got "a b"/],
+    // A client of another library, shaped as node-redis's (duplicate() and subscribe() too, multi() for
+    // pipelines): before, it passed and failed inside the connection, "commands.defineCommand is not a function".
+    [
+      {
+        redis: {
+          duplicate() {},
+          connect() {},
+          sendCommand() {},
+          multi() {},
+          subscribe() {},
+          quit() {},
+          disconnect() {},
+        },
+      },
+      /redis must be a redis:\/\/ or rediss:\/\/ URL, or an ioredis client \(Redis or Cluster\), got "an object without defineCommand\(\), pipeline\(\): another client\? pass its URL instead"/,
+    ],
   ];
   it.each(cases)('refuses %j, naming the option', (options, message) => {
     expect(() => connectCluster(registry, options as never)).toThrow(message);

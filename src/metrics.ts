@@ -1,7 +1,7 @@
 import { State } from './core/layout';
 import type { SlotRef } from './core/pool';
 import { readHistory, readSlot } from './core/readings';
-import { effectiveStateName, reasonName, stateName, type StateChange, type StateName } from './state';
+import { effectiveStateName, isDeadlineMove, reasonName, stateName, type StateChange, type StateName } from './state';
 
 /** What getMetrics() returns. Totals are lifetime; rates and latency cover the sliding window. */
 export interface BreakerMetrics {
@@ -54,13 +54,15 @@ export function readMetrics(
   nowMs: number,
 ): BreakerMetrics {
   const s = readSlot(ref);
-  const stateChanges: StateChange[] = readHistory(ref).map((t) => ({
-    from: stateName(t.from),
-    to: stateName(t.to),
-    reason: reasonName(t.reason),
-    generation: t.newGeneration,
-    at: nowMs - (s.nowUs - t.atUs) / 1000,
-  }));
+  const stateChanges: StateChange[] = readHistory(ref)
+    .filter((t) => !isDeadlineMove(t.from, t.to, t.reason))
+    .map((t) => ({
+      from: stateName(t.from),
+      to: stateName(t.to),
+      reason: reasonName(t.reason),
+      generation: t.newGeneration,
+      at: nowMs - (s.nowUs - t.atUs) / 1000,
+    }));
   const decided = s.window.successes + s.window.failures;
   return {
     name,

@@ -81,3 +81,12 @@ export interface StateChange {
    */
   madeElsewhere?: true;
 }
+
+/**
+ * The cluster moving an open circuit's deadline (holding it open for the cluster, handing this node
+ * the probe): a transition in the core, whose history entry dates the new deadline, but no change
+ * of state to anyone reading it: no event, no entry in stateChanges, no open counted.
+ */
+export function isDeadlineMove(from: number, to: number, reason: number): boolean {
+  return from === to && reason === Reason.CLUSTER;
+}

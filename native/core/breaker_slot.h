@@ -137,7 +137,9 @@ class BreakerSlot {
     }
   }
   // The cluster's decision (cluster sync): OPEN for periodMs (a fresh deadline, from CLOSED, OPEN
-  // or HALF_OPEN), or CLOSED. A circuit forced open or disabled by hand is left alone.
+  // or HALF_OPEN), or CLOSED. A circuit forced open or disabled by hand is left alone. OPEN to
+  // OPEN is a transition of its own (a new generation, so the history entry confirms the new
+  // deadline's full-width time), but no open: the opens total and the events leave it out.
   Transition clusterMove(State target, uint32_t periodMs) noexcept {
     LazyNow now(clock_);
     const uint32_t deadline = target == State::Open ? now.ms32() + std::min(periodMs, kMaxPeriodMs) : 0;
@@ -230,7 +232,8 @@ class BreakerSlot {
       return {};
     }
     const Transition moved{true, from.state, to, reason, generation};
-    if (to == State::Open) bump(header_.totals.opens, uint64_t{1});
+    // The cluster moving an open circuit's deadline (clusterMove) is no open (isDeadlineMove).
+    if (to == State::Open && from.state != State::Open) bump(header_.totals.opens, uint64_t{1});
     const uint64_t sequence = atomic(header_.transitionSequence).fetch_add(1, kRelaxed);
     HistoryEntry& entry = header_.history[sequence % layout::kHistoryEntries];
     relaxedStore(entry.atUs, now.us());

@@ -17,7 +17,7 @@ import {
 } from '../options';
 import { executeWithRetries, type RetryOptions } from '../retry';
 import { fromSnapshot, toSnapshot, type BreakerSnapshot } from '../snapshot';
-import { effectiveStateName, reasonName, stateName, type StateChange, type StateName } from '../state';
+import { effectiveStateName, isDeadlineMove, reasonName, stateName, type StateChange, type StateName } from '../state';
 import { NEVER_ABORTED as ABORTS_NEVER, notAFunction } from './guarded-calls';
 import { ATTACHMENT, attachmentOf, handleOf, type Attachment } from './handle';
 import { reconfiguredProfile, type ReconfigurableOptions } from './reconfigure';
@@ -446,6 +446,7 @@ export class CircuitBreaker extends SyncCalls {
     generation: number,
     madeElsewhereAt?: number,
   ): void {
+    if (isDeadlineMove(from, to, reason)) return; // not an 'open' again to listeners, sinks or the history
     const change: StateChange = {
       from: stateName(from),
       to: stateName(to),

@@ -20,19 +20,28 @@ describe("the cluster's decisions (clusterMove)", () => {
 
   it('gives an open circuit a new deadline, and closes open and half-open circuits', () => {
     const { breaker, clock } = manualBreaker({ failureThreshold: 1, recoveryTimeout: 1_000 });
+    const heard: string[] = [];
+    breaker.on('stateChange', (change) => heard.push(`${change.from}>${change.to}:${change.reason}`));
     fail(breaker);
     expect(breaker.clusterMove('open', 30_000)).toBe(true);
     clock.advance(1_000);
     expect(breaker.attempt(() => 1).ok).toBe(false); // the trip's own deadline no longer holds
     expect(breaker.getMetrics().retryAfterMs).toBe(29_000);
+    expect(breaker.clusterMove('open', 0)).toBe(true); // the probe lease: the deadline is now
+    expect(breaker.getMetrics().retryAfterMs).toBe(0);
+    expect(breaker.clusterMove('open', 30_000)).toBe(true);
+    // Moving an open circuit's deadline is no change of state: no event, no open counted, not in
+    // stateChanges (before: 'open' heard and counted again at each move).
+    expect(heard).toEqual(['closed>open:consecutive-failures']);
+    expect(breaker.getMetrics().opens).toBe(1);
     expect(breaker.clusterMove('closed')).toBe(true);
     expect(breaker.getState()).toBe('closed');
     expect(breaker.clusterMove('closed')).toBe(false);
-    expect(breaker.getMetrics().stateChanges.map((c) => c.reason)).toEqual([
-      'consecutive-failures',
-      'cluster',
-      'cluster',
+    expect(breaker.getMetrics().stateChanges.map((c) => `${c.from}>${c.to}:${c.reason}`)).toEqual([
+      'closed>open:consecutive-failures',
+      'open>closed:cluster',
     ]);
+    expect(heard).toEqual(['closed>open:consecutive-failures', 'open>closed:cluster']);
   });
 
   it('leaves a circuit forced open or disabled by hand alone', () => {

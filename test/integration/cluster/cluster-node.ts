@@ -65,6 +65,18 @@ const commands = {
     await client.quit();
     return { reopens };
   },
+  /** Calls until the breaker admits one (a probe, when it is open), which takes ms; answers once admitted. */
+  startSlowCall: async ({ ms }) => {
+    for (let i = 0; i < 2000; i++) {
+      let admitted = false;
+      const call = breaker.execute(async () => { admitted = true; sent++; await new Promise((r) => setTimeout(r, ms)); });
+      call.catch(() => {});
+      await Promise.resolve();
+      if (admitted) return { admitted: true, state: breaker.getState() };
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return { admitted: false, state: breaker.getState() };
+  },
   pause: async ({ ms }) => { await new Promise((r) => setTimeout(r, ms)); return {}; },
   waitSyncing: async () => ({ reached: await until(() => cluster.status.syncing && cluster.status.syncs > 0) }),
   failEach: async ({ names, n }) => {
@@ -77,7 +89,7 @@ const commands = {
   waitAllOpen: async ({ names }) => ({
     reached: await until(() => names.every((name) => registry.getOrCreate('endpoint', name, options.breaker).getState() === 'open')),
   }),
-  report: async () => ({ state: breaker.getState(), changes, events, warnings, sent, status: cluster.status }),
+  report: async () => ({ state: breaker.getState(), changes, events, warnings, sent, opens: breaker.getMetrics().opens, status: cluster.status }),
 };
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const command = JSON.parse(line);

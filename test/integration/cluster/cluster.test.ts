@@ -10,6 +10,7 @@ let namespaces = 0;
 
 interface Report {
   state: string;
+  opens: number;
   changes: string[];
   events: string[];
   warnings: string[];
@@ -72,6 +73,14 @@ describe('a cluster through Redis, mode aggregate', () => {
     const closings = after.map((report) => report.changes.at(-1));
     expect(closings.filter((change) => change === 'closed:probe-success')).toHaveLength(1);
     expect(closings.filter((change) => change === 'closed:cluster')).toHaveLength(2);
+    // One open each: the lease that moved the prober's deadline to now, and the holds that moved the
+    // others' past the cluster's, are no 'open' again (before: the prober heard 'open' twice and
+    // counted two opens).
+    for (const report of after) {
+      expect(report.changes.filter((change) => change.startsWith('open'))).toEqual(['open:cluster']);
+      expect(report.opens).toBe(1);
+    }
+    expect(after.map((report) => report.changes.length).sort()).toEqual([2, 2, 3]);
   });
 
   it('sends one probe per round to a dependency that stays down, whichever node probed last', async () => {

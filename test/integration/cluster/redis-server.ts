@@ -69,7 +69,7 @@ export class RedisServer {
   /** SIGKILL, and waits for it to be gone. */
   async kill(): Promise<void> {
     const child = this.process;
-    if (child === undefined || child.exitCode !== null) return;
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return; // gone already (a signal leaves exitCode null)
     const gone = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGCONT');
     child.kill('SIGKILL');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keySlot } from '../../../src/cluster/slots';
 import { ClusterNode } from './cluster-node';
-import { RedisCluster } from './redis-cluster';
+import { RedisCluster, startNodesOn } from './redis-cluster';
 
 // A real Redis Cluster of three masters with a replica each; one master is killed and its replica
 // takes over, as a managed Redis fails over. Nothing here asserts a duration.
@@ -26,17 +26,8 @@ describe('a cluster through Redis Cluster when a master fails over', () => {
   it("opens breakers on every master again once a replica took over the failed master's slots", async () => {
     const names = Array.from({ length: 12 }, (_, i) => `db-${i}`);
     const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
-    const started = await Promise.all(
-      [0, 1, 2].map((i) =>
-        ClusterNode.start({
-          breaker,
-          cluster: { namespace: 'failover', syncIntervalMs: 200, nodeId: `node-${i}` },
-          redisCluster: redisCluster.nodes,
-        }),
-      ),
-    );
+    const started = await startNodesOn(redisCluster, 'failover', breaker);
     nodes.push(...started);
-    await Promise.all(started.map((node) => node.send('ready')));
     await started[0].send('failEach', { names, n: 1 }); // every breaker synced once, on every master
     await redisCluster.failOver(slotOf('db-0'));
     // 3 failures a node: no node's own window reaches minimumCalls, so only the cluster opens them,
@@ -48,17 +39,8 @@ describe('a cluster through Redis Cluster when a master fails over', () => {
 
   it('keeps a decision made before the failover: one probe on the promoted replica closes every node', async () => {
     const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 1500 };
-    const started = await Promise.all(
-      [0, 1, 2].map((i) =>
-        ClusterNode.start({
-          breaker,
-          cluster: { namespace: 'failover-open', syncIntervalMs: 200, nodeId: `node-${i}` },
-          redisCluster: redisCluster.nodes,
-        }),
-      ),
-    );
+    const started = await startNodesOn(redisCluster, 'failover-open', breaker);
     nodes.push(...started);
-    await Promise.all(started.map((node) => node.send('ready')));
     for (const node of started) await node.send('fail', { n: 3 });
     for (const node of started)
       expect(await node.send('waitState', { state: 'open' })).toMatchObject({ reached: true });

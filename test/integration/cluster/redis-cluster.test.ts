@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { keySlot } from '../../../src/cluster/slots';
 import { ClusterNode } from './cluster-node';
-import { RedisCluster } from './redis-cluster';
+import { RedisCluster, startNodesOn } from './redis-cluster';
 
 let redisCluster: RedisCluster;
 const nodes: ClusterNode[] = [];
@@ -19,18 +19,8 @@ describe('a cluster through Redis Cluster', () => {
   it('opens breakers whose keys live on every master, with one pipeline per master', async () => {
     const names = Array.from({ length: 12 }, (_, i) => `db-${i}`);
     const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
-    const started = await Promise.all(
-      [0, 1, 2].map((i) =>
-        ClusterNode.start({
-          breaker,
-          // A sync's deadline starts at its interval: 200 ms leaves room for three masters on a loaded machine.
-          cluster: { namespace: 'redis-cluster', syncIntervalMs: 200, nodeId: `node-${i}` },
-          redisCluster: redisCluster.nodes,
-        }),
-      ),
-    );
+    const started = await startNodesOn(redisCluster, 'redis-cluster', breaker);
     nodes.push(...started);
-    await Promise.all(started.map((node) => node.send('ready')));
     for (const node of started) await node.send('failEach', { names, n: 3 });
     const reached = await Promise.all(started.map((node) => node.send<{ reached: boolean }>('waitAllOpen', { names })));
     expect(reached.map((r) => r.reached)).toEqual([true, true, true]);

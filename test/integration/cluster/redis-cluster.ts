@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ClusterNode } from './cluster-node';
 import { CLI, RedisServer } from './redis-server';
 
 /**
@@ -107,4 +108,27 @@ export class RedisCluster {
   private cli(server: RedisServer, ...args: string[]): string {
     return spawnSync(CLI, ['-p', String(server.port), ...args], { encoding: 'utf8' }).stdout ?? '';
   }
+}
+
+/**
+ * Three node processes connected to `cluster` through an ioredis Cluster client, ready (their first
+ * sync done). A sync's deadline starts at its interval: 200 ms leaves room for three masters on a
+ * loaded machine.
+ */
+export async function startNodesOn(
+  cluster: RedisCluster,
+  namespace: string,
+  breaker: Record<string, unknown>,
+): Promise<ClusterNode[]> {
+  const started = await Promise.all(
+    [0, 1, 2].map((i) =>
+      ClusterNode.start({
+        breaker,
+        cluster: { namespace, syncIntervalMs: 200, nodeId: `node-${i}` },
+        redisCluster: cluster.nodes,
+      }),
+    ),
+  );
+  await Promise.all(started.map((node) => node.send('ready')));
+  return started;
 }

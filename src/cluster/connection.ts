@@ -73,6 +73,8 @@ export class ClusterConnection {
   private readonly unlisten: Disposer;
   private readonly stopForgetting: Disposer;
   /** Ms a node holding a breaker open for the cluster keeps it open past the cluster's deadline: the probing node decides first. */
+  /** How long a probe lease lasts; nodes hold their breakers twice that past the cluster's deadline. */
+  private readonly leaseMs: number;
   private readonly holdMs: number;
   /** The connection's settings every sync script takes. */
   private readonly context: SyncContext;
@@ -84,7 +86,8 @@ export class ClusterConnection {
   private readonly host: HostArena | undefined;
   private syncing: boolean;
   private connected = false;
-  private everSynced = false;
+  /** performance.now() at the first failed sync since the last that worked; NaN while syncs work. */
+  private lostSince = NaN;
   private closed = false;
   private syncs = 0;
   private failedSyncs = 0;
@@ -115,9 +118,9 @@ export class ClusterConnection {
     namespaces.add(this.options.namespace);
     this.channel = `${this.options.namespace}:transitions`;
     const { nodeId, syncIntervalMs, mode, quorum } = this.options;
-    const leaseMs = Math.max(2000, 8 * syncIntervalMs);
-    this.holdMs = 2 * leaseMs;
-    this.context = { nodeId, syncIntervalMs, mode, quorum, leaseMs, channel: this.channel };
+    this.leaseMs = Math.max(2000, 8 * syncIntervalMs);
+    this.holdMs = 2 * this.leaseMs;
+    this.context = { nodeId, syncIntervalMs, mode, quorum, leaseMs: this.leaseMs, channel: this.channel };
     this.deadlineMs = commandTimeoutMs(syncIntervalMs);
     this.subscriber.on('message', ((channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
@@ -231,7 +234,7 @@ export class ClusterConnection {
     const failed = results.find(([error]) => error !== null);
     if (failed !== undefined) return this.lost(failed[0]);
     this.syncs++;
-    this.everSynced = true;
+    this.lostSince = NaN;
     if (!this.connected) {
       this.connected = true;
       if (this.syncs > 1) this.emit({ type: 'restored', reason: 'a sync succeeded again' });
@@ -420,16 +423,22 @@ export class ClusterConnection {
     this.apply(tracked, breaker, message.state, message.remainingMs, message.epoch);
   }
 
-  /** Redis lost, hung or slow: every node decides locally from now on, until a sync succeeds. */
+  /**
+   * Redis lost, hung or slow: every node decides locally until a sync succeeds. Breakers the cluster
+   * holds open stay held for one probe lease first, so a blip shorter than that (a slow answer, a
+   * moment's failover) moves none; released at once, every node whose cluster period was over
+   * probed the dependency while another node held the lease.
+   */
   private lost(error: unknown): void {
     if (this.closed) return;
     this.failedSyncs++;
     this.lastError = messageOf(error);
-    if (this.connected || !this.everSynced) {
-      const wasConnected = this.connected;
+    const now = performance.now();
+    if (Number.isNaN(this.lostSince)) this.lostSince = now;
+    if (now - this.lostSince >= this.leaseMs) this.releaseHolds();
+    if (this.connected) {
       this.connected = false;
-      this.releaseHolds();
-      if (wasConnected) this.emit({ type: 'lost', reason: this.lastError });
+      this.emit({ type: 'lost', reason: this.lastError });
     }
   }
 

@@ -164,6 +164,29 @@ describe('a cluster when Redis is lost', () => {
     },
   );
 
+  it('keeps the others held through a Redis blip shorter than a lease, while one node probes', async () => {
+    const { started } = await startNodes(3, { ...FEW_CALLS, recoveryTimeout: 500, halfOpenMaxCalls: 1 });
+    for (const node of started) await node.send('fail', { n: 3 });
+    for (const node of started)
+      expect(await node.send('waitState', { state: 'open' })).toMatchObject({ reached: true });
+    // The period ends; the first node's calls wait, so it takes the lease and probes, slowly.
+    expect(await started[0].send('startSlowCall', { ms: 3000 })).toMatchObject({ admitted: true });
+    server().pause(); // Redis hangs for about a second: every sync fails, 'lost' on every node
+    let reached: { reached: number }[];
+    try {
+      // Meanwhile the others' calls keep coming, to a dependency still down.
+      reached = await Promise.all(
+        started.slice(1).map((node) => node.send<{ reached: number }>('callFor', { ms: 1000, rate: 50 })),
+      );
+    } finally {
+      server().resume();
+    }
+    // Held for the prober, they sent none: before, the first failed sync released every hold, and
+    // each node, its cluster period over, probed the dependency itself.
+    expect(reached).toEqual([{ reached: 0 }, { reached: 0 }]);
+    for (const node of started.slice(1)) expect((await node.send<Report>('report')).events).toContain('lost');
+  });
+
   it('falls back when Redis is killed, and resyncs once it is back', async () => {
     const { started } = await startNodes(2, FEW_CALLS);
     await server().kill();

@@ -1,6 +1,13 @@
-/** A Redis client the cluster can use: an ioredis `Redis` (or `Cluster`), duplicated for pub/sub. */
+/**
+ * A Redis client the cluster can use: an ioredis `Redis` (or `Cluster`), duplicated for pub/sub. The
+ * methods it calls are named, so a client of another library (node-redis has duplicate() too) is a
+ * type error, as it is an error at run time.
+ */
 export interface ClusterRedisClient {
   duplicate(): ClusterRedisClient;
+  defineCommand(...args: never[]): unknown;
+  pipeline(...args: never[]): unknown;
+  subscribe(...args: never[]): unknown;
   quit(): Promise<unknown>;
   disconnect(): void;
 }
@@ -33,7 +40,14 @@ export interface ResolvedClusterOptions {
 }
 
 /** What the cluster calls on a client it is given: ioredis's. */
-const IOREDIS_METHODS = ['duplicate', 'defineCommand', 'pipeline', 'subscribe', 'quit', 'disconnect'] as const;
+const IOREDIS_METHODS = [
+  'duplicate',
+  'defineCommand',
+  'pipeline',
+  'subscribe',
+  'quit',
+  'disconnect',
+] as const satisfies readonly (keyof ClusterRedisClient)[];
 
 const NAMESPACE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/;
 

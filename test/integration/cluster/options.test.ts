@@ -1,6 +1,29 @@
+import Redis, { Cluster } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../../src';
-import { connectCluster } from '../../../src/cluster';
+import { connectCluster, type ClusterRedisClient } from '../../../src/cluster';
+
+describe('the client type', () => {
+  it("takes ioredis's Redis and Cluster clients, and refuses another library's (checked by the type checker)", () => {
+    const single = new Redis({ lazyConnect: true });
+    const cluster = new Cluster([], { lazyConnect: true });
+    const clients: ClusterRedisClient[] = [single, cluster];
+    const nodeRedisShaped = {
+      duplicate: () => nodeRedisShaped,
+      connect: async () => undefined,
+      multi: () => undefined,
+      subscribe: async () => undefined,
+      quit: async () => 'OK',
+      disconnect: () => undefined,
+    };
+    // @ts-expect-error: no defineCommand() or pipeline(), the calls the cluster makes
+    const refused: ClusterRedisClient = nodeRedisShaped;
+    expect(() => connectCluster(new Registry(), { redis: refused })).toThrow(/without defineCommand\(\), pipeline\(\)/);
+    expect(clients).toEqual([single, cluster]);
+    single.disconnect();
+    cluster.disconnect();
+  });
+});
 
 describe('connectCluster options', () => {
   const registry = new Registry();

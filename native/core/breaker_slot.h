@@ -232,7 +232,7 @@ class BreakerSlot {
       return {};
     }
     const Transition moved{true, from.state, to, reason, generation};
-    // The cluster moving an open circuit's deadline (clusterMove) is no open (isDeadlineMove).
+    // An open circuit that stays open (clusterMove moving its deadline) is no new open.
     if (to == State::Open && from.state != State::Open) bump(header_.totals.opens, uint64_t{1});
     const uint64_t sequence = atomic(header_.transitionSequence).fetch_add(1, kRelaxed);
     HistoryEntry& entry = header_.history[sequence % layout::kHistoryEntries];

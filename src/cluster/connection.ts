@@ -72,9 +72,9 @@ export class ClusterConnection {
   private readonly unschedule: Disposer;
   private readonly unlisten: Disposer;
   private readonly stopForgetting: Disposer;
-  /** Ms a node holding a breaker open for the cluster keeps it open past the cluster's deadline: the probing node decides first. */
-  /** How long a probe lease lasts; nodes hold their breakers twice that past the cluster's deadline. */
+  /** How long a probe lease lasts, and how long holds outlive a failed sync. */
   private readonly leaseMs: number;
+  /** Ms a node holding a breaker open for the cluster keeps it open past the cluster's deadline: the probing node decides first. */
   private readonly holdMs: number;
   /** The connection's settings every sync script takes. */
   private readonly context: SyncContext;

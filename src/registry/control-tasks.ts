@@ -61,7 +61,8 @@ export class ControlTasks {
   runDue(nowMs: number): Promise<void> | undefined {
     let inProgress: Promise<void>[] | undefined;
     for (const task of this.tasks) {
-      const run = task.running ?? (nowMs - task.lastRunAt < task.everyMs ? undefined : this.start(task, nowMs));
+      const due = nowMs - task.lastRunAt >= task.everyMs;
+      const run = task.running ?? (due ? this.start(task, nowMs) : undefined);
       if (run !== undefined) (inProgress ??= []).push(run);
     }
     return inProgress && Promise.all(inProgress).then(() => undefined);

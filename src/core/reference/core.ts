@@ -298,7 +298,7 @@ export class ReferenceCore implements CoreBackend {
     const next = stateWord(to, newGeneration, deadline);
     if (Atomics.compareExchange(v.u64, (base + Slot.stateWord) >> 3, w, next) !== w) return false;
     const from = stateOf(w);
-    if (to === State.OPEN && from !== State.OPEN) addTotal(v, base, Total.opens, 1); // a deadline move is no open (isDeadlineMove)
+    if (to === State.OPEN && from !== State.OPEN) addTotal(v, base, Total.opens, 1); // open staying open: no new open
     const seq = Number(Atomics.add(v.u64, (base + Slot.transitionSeq) >> 3, 1n));
     const entry = base + Slot.history + (seq % HISTORY_ENTRIES) * HISTORY_ENTRY_BYTES;
     // The time first, the generation last: remaining() trusts the time once it sees the generation.

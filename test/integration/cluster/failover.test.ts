@@ -1,21 +1,13 @@
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keySlot } from '../../../src/cluster/slots';
-import { ClusterNode } from './cluster-node';
-import { RedisCluster, startNodesOn } from './redis-cluster';
+import { useRedisCluster } from './harness';
+import { startNodesOn } from './redis-cluster';
 
 // A real Redis Cluster of three masters with a replica each; one master is killed and its replica
 // takes over, as a managed Redis fails over. Nothing here asserts a duration.
 // Each test fails a master over once, so each has a Redis Cluster of its own.
-let redisCluster: RedisCluster;
-const nodes: ClusterNode[] = [];
-beforeEach(async () => {
-  redisCluster = await RedisCluster.start({ replicas: 1, nodeTimeoutMs: 1000 });
-});
-afterEach(async () => {
-  for (const node of nodes.splice(0)) node.kill();
-  await redisCluster.stop();
-});
+const { cluster: redisCluster, nodes } = useRedisCluster({ each: true, replicas: 1, nodeTimeoutMs: 1000 });
 
 /** The Redis Cluster slot of a breaker of kind "endpoint" (the hash tag the connection gives it). */
 function slotOf(name: string): number {
@@ -26,10 +18,10 @@ describe('a cluster through Redis Cluster when a master fails over', () => {
   it("opens breakers on every master again once a replica took over the failed master's slots", async () => {
     const names = Array.from({ length: 12 }, (_, i) => `db-${i}`);
     const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
-    const started = await startNodesOn(redisCluster, 'failover', breaker);
+    const started = await startNodesOn(redisCluster(), 'failover', breaker);
     nodes.push(...started);
     await started[0].send('failEach', { names, n: 1 }); // every breaker synced once, on every master
-    await redisCluster.failOver(slotOf('db-0'));
+    await redisCluster().failOver(slotOf('db-0'));
     // 3 failures a node: no node's own window reaches minimumCalls, so only the cluster opens them,
     // db-0 too, whose keys the promoted replica now holds.
     for (const node of started) await node.send('failEach', { names, n: 3 });
@@ -39,12 +31,12 @@ describe('a cluster through Redis Cluster when a master fails over', () => {
 
   it('keeps a decision made before the failover: one probe on the promoted replica closes every node', async () => {
     const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 1500 };
-    const started = await startNodesOn(redisCluster, 'failover-open', breaker);
+    const started = await startNodesOn(redisCluster(), 'failover-open', breaker);
     nodes.push(...started);
     for (const node of started) await node.send('fail', { n: 3 });
     for (const node of started)
       expect(await node.send('waitState', { state: 'open' })).toMatchObject({ reached: true });
-    await redisCluster.failOver(slotOf('db'));
+    await redisCluster().failOver(slotOf('db'));
     // While the master was gone, the nodes decided alone (Redis lost); two syncs after it, each holds
     // the breaker for the cluster again.
     for (const node of started) expect(await node.send('syncs', { n: 2 })).toEqual({ reached: true });

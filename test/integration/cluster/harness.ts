@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { ClusterNode } from './cluster-node';
+import { RedisCluster } from './redis-cluster';
 import { RedisServer } from './redis-server';
 
 /** A real redis-server for the file's tests, and the node processes they start, killed after each test. */
@@ -16,4 +17,28 @@ export function useCluster(): { redis: () => RedisServer; nodes: ClusterNode[] }
     for (const node of nodes.splice(0)) node.kill();
   });
   return { redis: () => redis!, nodes };
+}
+
+/**
+ * A real Redis Cluster for the file's tests (`each`: a fresh one for every test, for tests that
+ * kill a master), and the node processes they start, killed after each test.
+ */
+export function useRedisCluster({
+  each = false,
+  ...options
+}: Parameters<typeof RedisCluster.start>[0] & { each?: boolean } = {}): {
+  cluster: () => RedisCluster;
+  nodes: ClusterNode[];
+} {
+  let cluster: RedisCluster | undefined;
+  const nodes: ClusterNode[] = [];
+  (each ? beforeEach : beforeAll)(async () => {
+    cluster = await RedisCluster.start(options);
+  });
+  afterEach(async () => {
+    for (const node of nodes.splice(0)) node.kill();
+    if (each) await cluster?.stop();
+  });
+  if (!each) afterAll(() => cluster?.stop());
+  return { cluster: () => cluster!, nodes };
 }

@@ -7,14 +7,14 @@ import { TcpProxy } from './tcp-proxy';
 // as a network partition cuts one host off. Nothing here asserts a duration.
 const { redis: server, nodes } = useCluster();
 const proxies: TcpProxy[] = [];
+afterEach(async () => {
+  for (const proxy of proxies.splice(0)) await proxy.close();
+});
 
 interface Report {
   changes: string[];
   sent: number;
 }
-afterEach(async () => {
-  for (const proxy of proxies.splice(0)) await proxy.close();
-});
 
 /** 9 calls of the cluster decide; an open period long enough that a node cut off and back finds it open. */
 const BREAKER = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 3000 };
@@ -72,7 +72,7 @@ describe('a cluster with one node cut off from Redis', () => {
     proxy.heal();
     expect(await far.send('waitEvent', { type: 'restored' })).toMatchObject({ reached: true });
     expect(await far.send('succeed', { n: 3 })).toEqual({ state: 'closed' });
-    const far_ = await far.send<Report>('report');
-    expect(far_.changes).toEqual(['open:cluster', 'half-open:recovery-timeout', 'closed:probe-success']);
+    const farReport = await far.send<Report>('report');
+    expect(farReport.changes).toEqual(['open:cluster', 'half-open:recovery-timeout', 'closed:probe-success']);
   });
 });

@@ -1,25 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keySlot } from '../../../src/cluster/slots';
-import { ClusterNode } from './cluster-node';
-import { RedisCluster, startNodesOn } from './redis-cluster';
+import { useRedisCluster } from './harness';
+import { startNodesOn } from './redis-cluster';
 
-let redisCluster: RedisCluster;
-const nodes: ClusterNode[] = [];
-beforeAll(async () => {
-  redisCluster = await RedisCluster.start();
-});
-afterAll(async () => {
-  await redisCluster.stop();
-});
-afterEach(() => {
-  for (const node of nodes.splice(0)) node.kill();
-});
+const { cluster: redisCluster, nodes } = useRedisCluster();
 
 describe('a cluster through Redis Cluster', () => {
   it('opens breakers whose keys live on every master, with one pipeline per master', async () => {
     const names = Array.from({ length: 12 }, (_, i) => `db-${i}`);
     const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
-    const started = await startNodesOn(redisCluster, 'redis-cluster', breaker);
+    const started = await startNodesOn(redisCluster(), 'redis-cluster', breaker);
     nodes.push(...started);
     for (const node of started) await node.send('failEach', { names, n: 3 });
     const reached = await Promise.all(started.map((node) => node.send<{ reached: boolean }>('waitAllOpen', { names })));

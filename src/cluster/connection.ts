@@ -9,9 +9,9 @@ import { Registry, type RegisteredBreaker } from '../registry/registry';
 import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
 import { messageOf, show } from '../error-message';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
-import { commandTimeoutMs, openRedis, syncDeadlineMs, whenReady, withinDeadline, type RedisLike } from './redis';
-import { keySlot } from './slots';
-import { judgedOptions, scriptArguments, windowReading, type JudgedOptions, type SyncContext } from './sync-arguments';
+import { commandTimeoutMs, openRedis, whenReady, withinDeadline, type RedisLike } from './redis';
+import { SyncPipelines } from './pipelines';
+import { judgedOptions, windowReading, type JudgedOptions } from './sync-arguments';
 import { parseTransitionMessage, type TransitionMessage } from './message';
 import type { ClusterEvent, ClusterStatus } from './status';
 
@@ -41,6 +41,8 @@ interface Tracked {
   judged: JudgedOptions | undefined;
   /** Whether this node has warned that the nodes give the breaker different options. */
   warnedOptions: boolean;
+  /** performance.now() at the first failed sync of the breaker since the last that worked (its Redis node lost); NaN while they work. */
+  lostSince: number;
 }
 
 /** A breaker in a sync: what the script is given of it. */
@@ -76,22 +78,16 @@ export class ClusterConnection {
   private readonly leaseMs: number;
   /** Ms a node holding a breaker open for the cluster keeps it open past the cluster's deadline: the probing node decides first. */
   private readonly holdMs: number;
-  /** The connection's settings every sync script takes. */
-  private readonly context: SyncContext;
+  private readonly pipelines: SyncPipelines;
   /** How long a subscription or a verdict may wait for Redis, whatever the client's own settings (a sync: syncDeadlineMs). */
   private readonly deadlineMs: number;
-  /** A sync's pipelines Redis has not answered yet: no other is sent meanwhile, so a hung Redis meets no pile of stale writes when it answers again. */
-  private unanswered: Promise<unknown> | undefined;
   /** The registry's host arena: one process of the host syncs its breakers, for all of them. */
   private readonly host: HostArena | undefined;
   private syncing: boolean;
   private connected = false;
-  /** performance.now() at the first failed sync since the last that worked; NaN while syncs work. */
-  private lostSince = NaN;
   private closed = false;
   private syncs = 0;
   private failedSyncs = 0;
-  private roundTrips = 0;
   private lastError: string | undefined;
 
   constructor(
@@ -120,7 +116,8 @@ export class ClusterConnection {
     const { nodeId, syncIntervalMs, mode, quorum } = this.options;
     this.leaseMs = Math.max(2000, 8 * syncIntervalMs);
     this.holdMs = 2 * this.leaseMs;
-    this.context = { nodeId, syncIntervalMs, mode, quorum, leaseMs: this.leaseMs, channel: this.channel };
+    const context = { nodeId, syncIntervalMs, mode, quorum, leaseMs: this.leaseMs, channel: this.channel };
+    this.pipelines = new SyncPipelines(commands, context);
     this.deadlineMs = commandTimeoutMs(syncIntervalMs);
     this.subscriber.on('message', ((channel: string, text: string) => {
       if (channel === this.channel) this.receive(text);
@@ -143,7 +140,11 @@ export class ClusterConnection {
 
   get status(): ClusterStatus {
     let heldOpen = 0;
-    for (const tracked of this.tracked.values()) if (tracked.held) heldOpen++;
+    let lostBreakers = 0;
+    for (const tracked of this.tracked.values()) {
+      if (tracked.held) heldOpen++;
+      if (!Number.isNaN(tracked.lostSince)) lostBreakers++;
+    }
     return {
       nodeId: this.options.nodeId,
       mode: this.options.mode,
@@ -151,10 +152,11 @@ export class ClusterConnection {
       syncing: this.syncing,
       syncs: this.syncs,
       failedSyncs: this.failedSyncs,
-      roundTrips: this.roundTrips,
+      roundTrips: this.pipelines.roundTrips,
       lastError: this.lastError,
       breakers: this.tracked.size,
       heldOpen,
+      lostBreakers,
     };
   }
 
@@ -174,7 +176,8 @@ export class ClusterConnection {
     this.stopForgetting();
     this.commands.removeListener('error', this.noteError);
     this.subscriber.removeListener('ready', this.subscribe);
-    this.releaseHolds();
+    const now = performance.now();
+    for (const tracked of this.tracked.values()) this.release(tracked, now);
     this.subscriber.disconnect();
     if (this.owned) this.commands.disconnect();
   }
@@ -206,7 +209,6 @@ export class ClusterConnection {
       if (!this.syncing) return;
       this.registry.adoptHostBreakers(); // the host's breakers, whichever process named them
     }
-    if (this.unanswered !== undefined) return this.lost(new Error('Redis has not answered the previous sync yet'));
     const batch: Synced[] = [];
     for (const entry of this.registry.entries()) {
       let tracked = this.byEntry.get(entry);
@@ -224,97 +226,37 @@ export class ClusterConnection {
         batch.push({ tracked, breaker: entry.breaker, line, wantsProbe });
       }
     }
-    let results: [Error | null, unknown][];
-    try {
-      results = await this.answered(this.send(batch), syncDeadlineMs(this.options.syncIntervalMs, batch.length));
-    } catch (error) {
-      return this.lost(error);
-    }
+    const interval = this.options.syncIntervalMs;
+    const { replies, error } = await this.pipelines.send(
+      batch.map(({ tracked, breaker, line, wantsProbe }) => ({
+        keys: tracked.keys,
+        key: tracked.key,
+        line,
+        wantsProbe,
+        judged: judged(tracked, breaker, interval),
+      })),
+    );
     if (this.closed) return; // a reply that comes after close() moves no breaker: nothing would release it
-    const failed = results.find(([error]) => error !== null);
-    if (failed !== undefined) return this.lost(failed[0]);
-    this.syncs++;
-    this.lostSince = NaN;
-    if (!this.connected) {
-      this.connected = true;
-      if (this.syncs > 1) this.emit({ type: 'restored', reason: 'a sync succeeded again' });
-    }
+    const now = performance.now();
     batch.forEach(({ tracked, breaker, line }, i) => {
       // Removed while the sync was in flight: a breaker made again under its name syncs next time.
       if (!this.registry.holds(tracked.kind, tracked.name, breaker)) return;
-      const reply = results[i][1];
+      const reply = replies[i];
+      if (reply instanceof Error) return this.lostBreaker(tracked, now);
+      tracked.lostSince = NaN;
       tracked.pushed = line;
-      const [open, remainingMs, epoch, probe, , , , , optionsDiffer] = reply as number[];
+      const [open, remainingMs, epoch, probe, , , , , optionsDiffer] = reply;
       if (optionsDiffer === 1 && !tracked.warnedOptions) warnOptionsDiffer(tracked);
       this.apply(tracked, breaker, open === 1 ? 'open' : 'closed', remainingMs, epoch);
       if (open === 1 && probe === 1) this.probe(tracked, breaker, epoch);
       else if (tracked.probing >= 0 && open === 1) this.hold(tracked, breaker, remainingMs); // the lease went elsewhere
     });
-  }
-
-  /** The replies of a sync within the deadline; a late answer keeps the next sync from sending until it comes. */
-  private answered<T>(sending: Promise<T>, deadlineMs: number): Promise<T> {
-    this.unanswered = sending;
-    const settle = (): void => {
-      if (this.unanswered === sending) this.unanswered = undefined;
-    };
-    sending.then(settle, settle);
-    return withinDeadline(sending, deadlineMs, 'a sync');
-  }
-
-  /**
-   * The batch's scripts in one pipeline; on Redis Cluster, one pipeline per master (a pipeline
-   * may only hold keys one node serves), sent at once. With nothing to store, a PING keeps
-   * `status` and the lost/restored events true. Replies come back in the batch's order.
-   */
-  private async send(batch: readonly Synced[]): Promise<[Error | null, unknown][]> {
-    const slots = this.commands.isCluster === true ? this.commands.slots : undefined;
-    const byNode = new Map<string, number[]>();
-    batch.forEach(({ tracked }, i) => {
-      const node = slots === undefined ? '' : (slots[keySlot(tracked.keys[0])]?.[0] ?? '');
-      const indexes = byNode.get(node);
-      if (indexes === undefined) byNode.set(node, [i]);
-      else indexes.push(i);
-    });
-    if (batch.length === 0) byNode.set('', []);
-    const results: [Error | null, unknown][] = new Array(batch.length);
-    // One breaker a script on Redis Cluster (its keys are one slot); on a single Redis, batches
-    // short enough that a script holds Redis for about a millisecond.
-    const perScript = slots === undefined ? BREAKERS_PER_SCRIPT : 1;
-    const interval = this.options.syncIntervalMs;
-    await Promise.all(
-      [...byNode.values()].map(async (indexes) => {
-        const pipeline = this.commands.pipeline();
-        if (indexes.length === 0) pipeline.ping();
-        const scripts: number[][] = [];
-        for (let first = 0; first < indexes.length; first += perScript) {
-          const inScript = indexes.slice(first, first + perScript);
-          const breakers = inScript.map((i) => {
-            const { tracked, breaker, line, wantsProbe } = batch[i];
-            return {
-              keys: tracked.keys,
-              key: tracked.key,
-              line,
-              wantsProbe,
-              judged: judged(tracked, breaker, interval),
-            };
-          });
-          pipeline.breakwaterSync(...scriptArguments(this.context, breakers));
-          scripts.push(inScript);
-        }
-        this.roundTrips++;
-        const replies = await pipeline.exec();
-        if (replies === null) throw new Error('pipeline discarded');
-        if (indexes.length === 0 && replies[0]?.[0]) throw replies[0][0]; // the PING failed
-        scripts.forEach((inScript, j) => {
-          const [error, reply] = replies[j];
-          inScript.forEach((index, k) => {
-            results[index] = [error, error === null ? (reply as number[]).slice(9 * k, 9 * k + 9) : null];
-          });
-        });
-      }),
-    );
-    return results;
+    if (error !== undefined) return this.lost(error);
+    this.syncs++;
+    if (!this.connected) {
+      this.connected = true;
+      if (this.syncs > 1) this.emit({ type: 'restored', reason: 'a sync succeeded again' });
+    }
   }
 
   /** Forgets the breakers the registry no longer holds (removed or disposed): passing names leave nothing behind. */
@@ -337,6 +279,7 @@ export class ClusterConnection {
       probing: -1,
       judged: undefined,
       warnedOptions: false,
+      lostSince: NaN,
     };
     this.tracked.set(key, tracked);
     return tracked;
@@ -408,7 +351,10 @@ export class ClusterConnection {
       epoch,
       tracked.key,
     );
-    withinDeadline(sending, this.deadlineMs, 'a probe verdict').catch((error: unknown) => this.lost(error));
+    withinDeadline(sending, this.deadlineMs, 'a probe verdict').catch((error: unknown) => {
+      this.lost(error);
+      this.lostBreaker(tracked, performance.now());
+    });
   }
 
   private receive(text: string): void {
@@ -424,37 +370,39 @@ export class ClusterConnection {
   }
 
   /**
-   * Redis lost, hung or slow: every node decides locally until a sync succeeds. Breakers the cluster
-   * holds open stay held for one probe lease first, so a blip shorter than that (a slow answer, a
-   * moment's failover) moves none; released at once, every node whose cluster period was over
-   * probed the dependency while another node held the lease.
+   * Redis, or on Redis Cluster one of its masters, lost, hung or slow: the status says so and a
+   * 'lost' event fires; the breakers whose syncs fail decide locally until one succeeds.
    */
   private lost(error: unknown): void {
     if (this.closed) return;
     this.failedSyncs++;
     this.lastError = messageOf(error);
-    const now = performance.now();
-    if (Number.isNaN(this.lostSince)) this.lostSince = now;
-    if (now - this.lostSince >= this.leaseMs) this.releaseHolds();
     if (this.connected) {
       this.connected = false;
       this.emit({ type: 'lost', reason: this.lastError });
     }
   }
 
-  /** Breakers held open for the cluster keep its deadline and then recover on their own. */
-  private releaseHolds(): void {
-    const now = performance.now();
-    for (const tracked of this.tracked.values()) {
-      if (!tracked.held && tracked.probing < 0) continue;
-      tracked.held = false;
-      tracked.heldEpoch = -1;
-      tracked.probing = -1;
-      tracked.open = false;
-      tracked.pushed = '';
-      const breaker = this.registry.get(tracked.kind, tracked.name);
-      if (breaker?.getState() === 'open') breaker.clusterMove('open', Math.max(0, tracked.openUntil - now));
-    }
+  /**
+   * A breaker whose sync failed. A hold of the cluster's stays for one probe lease first, so a
+   * blip shorter than that (a slow answer, a moment's failover) moves none; released at once, every
+   * node whose cluster period was over probed the dependency while another node held the lease.
+   */
+  private lostBreaker(tracked: Tracked, now: number): void {
+    if (Number.isNaN(tracked.lostSince)) tracked.lostSince = now;
+    if (now - tracked.lostSince >= this.leaseMs) this.release(tracked, now);
+  }
+
+  /** A breaker held open for the cluster keeps its deadline and then recovers on its own. */
+  private release(tracked: Tracked, now: number): void {
+    if (!tracked.held && tracked.probing < 0) return;
+    tracked.held = false;
+    tracked.heldEpoch = -1;
+    tracked.probing = -1;
+    tracked.open = false;
+    tracked.pushed = '';
+    const breaker = this.registry.get(tracked.kind, tracked.name);
+    if (breaker?.getState() === 'open') breaker.clusterMove('open', Math.max(0, tracked.openUntil - now));
   }
 
   private emit(event: ClusterEvent): void {
@@ -464,8 +412,6 @@ export class ClusterConnection {
 
 /** The namespaces each registry is connected to: a second connection to one would push every window twice. */
 const connectedNamespaces = new WeakMap<Registry, Set<string>>();
-/** Breakers a sync script takes on a single Redis: about 10 µs each, so one script holds Redis for about 1 ms. */
-const BREAKERS_PER_SCRIPT = 100;
 
 /** The namespaces `registry` is connected to, when `namespace` is not among them yet. */
 function unclaimedNamespaces(registry: Registry, namespace: string): Set<string> {

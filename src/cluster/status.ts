@@ -1,7 +1,8 @@
-/** How the cluster connection is doing; `connected` false means every node decides locally. */
+/** How the cluster connection is doing; `connected` false means some breakers (`lostBreakers`), or all, decide locally. */
 export interface ClusterStatus {
   readonly nodeId: string;
   readonly mode: 'aggregate' | 'quorum';
+  /** Whether every Redis node the last sync sent to answered it (on Redis Cluster a pipeline goes to each master). */
   readonly connected: boolean;
   /** Whether this process syncs: always, unless its registry is in a host arena, whose one syncing process holds a lease. */
   readonly syncing: boolean;
@@ -13,6 +14,8 @@ export interface ClusterStatus {
   /** Breakers this node syncs, and of them those the cluster holds open. */
   readonly breakers: number;
   readonly heldOpen: number;
+  /** Breakers whose last sync failed (Redis, or the Redis Cluster master that holds their keys, lost, hung or slow): they decide locally. */
+  readonly lostBreakers: number;
 }
 
 /** A change of the connection: Redis lost (nodes decide locally) or back. */

@@ -8,5 +8,6 @@ export interface ClusterStatusSource {
     readonly roundTrips: number;
     readonly breakers: number;
     readonly heldOpen: number;
+    readonly lostBreakers: number;
   };
 }

@@ -402,7 +402,7 @@ function clusterMetrics(client: PromClient, prefix: string, source: ClusterStatu
   return [
     gauge(
       'connected',
-      '1 while the last sync reached Redis; 0 when the nodes decide locally',
+      '1 while every Redis node the last sync went to answered; 0 when some breakers (or all) decide locally',
       () => +source.status.connected,
     ),
     gauge(
@@ -412,6 +412,11 @@ function clusterMetrics(client: PromClient, prefix: string, source: ClusterStatu
     ),
     gauge('breakers', 'Breakers this process syncs', () => source.status.breakers),
     gauge('held_open_breakers', 'Breakers held open for the cluster', () => source.status.heldOpen),
+    gauge(
+      'lost_breakers',
+      'Breakers whose last sync failed (Redis, or their Redis Cluster master, lost): they decide locally',
+      () => source.status.lostBreakers,
+    ),
     counter('syncs_total', 'Syncs that reached Redis', () => source.status.syncs),
     counter('failed_syncs_total', 'Syncs that failed (Redis lost, hung or slow)', () => source.status.failedSyncs),
     counter('round_trips_total', 'Pipelines sent to Redis', () => source.status.roundTrips),

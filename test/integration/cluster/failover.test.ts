@@ -1,18 +1,11 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { keySlot } from '../../../src/cluster/slots';
 import { useRedisCluster } from './harness';
-import { startNodesOn } from './redis-cluster';
+import { breakerSlot, startNodesOn } from './redis-cluster';
 
 // A real Redis Cluster of three masters with a replica each; one master is killed and its replica
 // takes over, as a managed Redis fails over. Nothing here asserts a duration.
 // Each test fails a master over once, so each has a Redis Cluster of its own.
 const { cluster: redisCluster, nodes } = useRedisCluster({ each: true, replicas: 1, nodeTimeoutMs: 1000 });
-
-/** The Redis Cluster slot of a breaker of kind "endpoint" (the hash tag the connection gives it). */
-function slotOf(name: string): number {
-  return keySlot(`{${createHash('sha1').update(`endpoint\u0000${name}`).digest('hex').slice(0, 20)}}`);
-}
 
 describe('a cluster through Redis Cluster when a master fails over', () => {
   it("opens breakers on every master again once a replica took over the failed master's slots", async () => {
@@ -21,7 +14,7 @@ describe('a cluster through Redis Cluster when a master fails over', () => {
     const started = await startNodesOn(redisCluster(), 'failover', breaker);
     nodes.push(...started);
     await started[0].send('failEach', { names, n: 1 }); // every breaker synced once, on every master
-    await redisCluster().failOver(slotOf('db-0'));
+    await redisCluster().failOver(breakerSlot('db-0'));
     // 3 failures a node: no node's own window reaches minimumCalls, so only the cluster opens them,
     // db-0 too, whose keys the promoted replica now holds.
     for (const node of started) await node.send('failEach', { names, n: 3 });
@@ -36,9 +29,10 @@ describe('a cluster through Redis Cluster when a master fails over', () => {
     for (const node of started) await node.send('fail', { n: 3 });
     for (const node of started)
       expect(await node.send('waitState', { state: 'open' })).toMatchObject({ reached: true });
-    await redisCluster().failOver(slotOf('db'));
-    // While the master was gone, the nodes decided alone (Redis lost); two syncs after it, each holds
-    // the breaker for the cluster again.
+    await redisCluster().failOver(breakerSlot('db'));
+    // While the master was gone, the syncs of the breaker, whose keys it held, failed and the nodes
+    // decided alone (as with Redis lost); two syncs after it, each holds the breaker for the
+    // cluster again.
     for (const node of started) expect(await node.send('syncs', { n: 2 })).toEqual({ reached: true });
     // The dependency is back: every node calls until closed, and the lease, on the replica that took
     // over the breaker's keys, lets one node probe for all.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Registry } from '../../../src';
 import { connectCluster } from '../../../src/cluster';
 import { collectBreakwaterMetrics } from '../../../src/observe';
@@ -27,11 +27,17 @@ describe('the cluster in Prometheus metrics', () => {
       expect(value(up, 'breakwater_cluster_syncing')).toBe(1);
       expect(value(up, 'breakwater_cluster_breakers')).toBe(1);
       expect(value(up, 'breakwater_cluster_syncs_total')).toBeGreaterThanOrEqual(1);
+      expect(value(up, 'breakwater_cluster_lost_breakers')).toBe(0);
       redis().pause();
       await lost;
+      // The sync that found Redis lost was a PING (no window had changed); the next sends every
+      // breaker, and each one's failure counts it lost.
+      const failedBefore = cluster.status.failedSyncs;
+      await vi.waitUntil(() => cluster.status.failedSyncs > failedBefore, { timeout: 10_000, interval: 20 });
       const down = await register.metrics();
       expect(value(down, 'breakwater_cluster_connected')).toBe(0);
       expect(value(down, 'breakwater_cluster_failed_syncs_total')).toBeGreaterThanOrEqual(1);
+      expect(value(down, 'breakwater_cluster_lost_breakers')).toBe(1);
     } finally {
       redis().resume();
       await cluster.close();

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { keySlot } from '../../../src/cluster/slots';
 import { ClusterNode } from './cluster-node';
 import { CLI, RedisServer } from './redis-server';
 
@@ -63,10 +65,16 @@ export class RedisCluster {
     return cluster;
   }
 
-  /** Kills the master of `slot` and resolves once another master serves it and the cluster is ok again. */
-  async failOver(slot: number): Promise<void> {
+  /** The server that is the master of `slot` now. */
+  masterOf(slot: number): RedisServer {
     const master = this.servers.find((server) => this.servedBy(server, slot) === server.port);
     if (master === undefined) throw new Error(`no master serves slot ${slot}`);
+    return master;
+  }
+
+  /** Kills the master of `slot` and resolves once another master serves it and the cluster is ok again. */
+  async failOver(slot: number): Promise<void> {
+    const master = this.masterOf(slot);
     await master.kill();
     const alive = this.servers.filter((server) => server !== master);
     await this.until(alive, (server) => {
@@ -131,4 +139,9 @@ export async function startNodesOn(
   );
   await Promise.all(started.map((node) => node.send('ready')));
   return started;
+}
+
+/** The Redis Cluster slot of a breaker of kind "endpoint" (the hash tag the connection gives it). */
+export function breakerSlot(name: string): number {
+  return keySlot(`{${createHash('sha1').update(`endpoint\u0000${name}`).digest('hex').slice(0, 20)}}`);
 }

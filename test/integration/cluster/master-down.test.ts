@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { useRedisCluster } from './harness';
+import { breakerSlot, startNodesOn } from './redis-cluster';
+
+// A real Redis Cluster of three masters, one of which hangs (SIGSTOP) for the rest of the test, as
+// a master does before the cluster fails it over (cluster-node-timeout, 15 s here and by default).
+// Nothing here asserts a duration.
+const { cluster: redisCluster, nodes } = useRedisCluster({ each: true });
+
+interface Report {
+  changes: string[];
+  events: string[];
+  status: { connected: boolean; lostBreakers: number; lastError: string | undefined; breakers: number };
+}
+
+describe('a cluster through Redis Cluster when one master hangs', () => {
+  it('keeps the breakers of the other masters coordinated: one probe closes every node', async () => {
+    const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 1500 };
+    const started = await startNodesOn(redisCluster(), 'master-down', breaker);
+    nodes.push(...started);
+    const home = redisCluster().masterOf(breakerSlot('db'));
+    const elsewhere = Array.from({ length: 12 }, (_, i) => `db-${i}`).find(
+      (name) => redisCluster().masterOf(breakerSlot(name)) !== home,
+    )!;
+    const names = ['db', elsewhere];
+    for (const node of started) await node.send('failEach', { names, n: 3 });
+    const reached = await Promise.all(started.map((node) => node.send<{ reached: boolean }>('waitAllOpen', { names })));
+    expect(reached.map((r) => r.reached)).toEqual([true, true, true]);
+
+    const hung = redisCluster().masterOf(breakerSlot(elsewhere));
+    hung.pause();
+    try {
+      for (const node of started)
+        expect(await node.send('waitEvent', { type: 'lost' })).toMatchObject({ reached: true });
+      // Longer than a probe lease (2 s) of failed syncs: before, the whole connection counted as
+      // lost and released every hold then, "db"'s too, and each node probed on its own.
+      await started[0].send('pause', { ms: 2500 });
+      const closed = await Promise.all(started.map((node) => node.send('callUntilClosed')));
+      expect(closed).toEqual([{ state: 'closed' }, { state: 'closed' }, { state: 'closed' }]);
+      const reports = await Promise.all(started.map((node) => node.send<Report>('report')));
+      expect(reports.map(({ changes }) => changes.at(-1)).sort()).toEqual([
+        'closed:cluster',
+        'closed:cluster',
+        'closed:probe-success',
+      ]);
+      for (const { status } of reports) {
+        // The hung master's breaker decides locally, and the status names the master.
+        expect(status.connected).toBe(false);
+        expect(status.lostBreakers).toBe(1);
+        expect(status.lastError).toContain(String(hung.port));
+      }
+    } finally {
+      hung.resume();
+    }
+  });
+});

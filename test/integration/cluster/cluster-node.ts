@@ -22,7 +22,8 @@ const redis = options.redisCluster
   : options.ownClient ? new (require('ioredis'))(options.cluster.redis) : options.cluster.redis;
 const cluster = connectCluster(registry, { ...options.cluster, redis });
 const events = [];
-cluster.onEvent((event) => events.push(event.type));
+const reasons = [];
+cluster.onEvent((event) => { events.push(event.type); reasons.push(event.reason); });
 const warnings = [];
 process.on('warning', (warning) => warnings.push(warning.code));
 let sent = 0;
@@ -89,7 +90,7 @@ const commands = {
   waitAllOpen: async ({ names }) => ({
     reached: await until(() => names.every((name) => registry.getOrCreate('endpoint', name, options.breaker).getState() === 'open')),
   }),
-  report: async () => ({ state: breaker.getState(), changes, events, warnings, sent, opens: breaker.getMetrics().opens, status: cluster.status }),
+  report: async () => ({ state: breaker.getState(), changes, events, reasons, warnings, sent, opens: breaker.getMetrics().opens, status: cluster.status }),
 };
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const command = JSON.parse(line);

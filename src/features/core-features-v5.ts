@@ -1,4 +1,4 @@
-import { CORE_FEATURES } from './core-features';
+import { CORE_FEATURES_V6 } from './core-features-v6';
 import type { FeatureList } from './feature-list';
 
 /**
@@ -11,5 +11,5 @@ import type { FeatureList } from './feature-list';
 export const CORE_FEATURES_V5: FeatureList = Object.freeze({
   name: 'breakwater.core',
   version: 5,
-  features: Object.freeze(CORE_FEATURES.features.filter((name) => name !== 'longest_failure_run_to_threshold')),
+  features: Object.freeze(CORE_FEATURES_V6.features.filter((name) => name !== 'longest_failure_run_to_threshold')),
 }) as FeatureList;

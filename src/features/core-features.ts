@@ -11,7 +11,7 @@ import {
   spanTimeouts,
   windowSpan,
 } from '../core/codec';
-import { WINDOW_STATS_SIZE } from '../core/layout';
+import { State, WINDOW_STATS_SIZE, WindowStat } from '../core/layout';
 import { core } from '../core/select';
 import type { FeatureList } from './feature-list';
 import { consecutiveRuleTripChance, rateRuleTripChance, type WindowNow } from './trip-chance';
@@ -52,12 +52,13 @@ const F = {
   failure_rate_trip_chance: 22,
   consecutive_trip_chance: 23,
   longest_failure_run_to_threshold: 24,
+  tripped_in_last_minute: 25,
 } as const;
 
 /** The features the early-warning model sees for a breaker: CORE_FEATURES.features[F.x] === 'x'. */
 export const CORE_FEATURES: FeatureList = Object.freeze({
   name: 'breakwater.core',
-  version: 6,
+  version: 7,
   features: Object.freeze(Object.keys(F)),
 }) as FeatureList;
 
@@ -96,6 +97,7 @@ export const EVIDENCE_FEATURES: readonly string[] = Object.freeze([
   'failure_rate_trip_chance',
   'consecutive_trip_chance',
   'longest_failure_run_to_threshold',
+  'tripped_in_last_minute',
 ]);
 
 /** Columns that are the breaker's own chances of tripping within the horizon, one per rule. */
@@ -168,6 +170,11 @@ const MAX_CALLS_TO_MINIMUM = 4;
  * the breaker's own mechanics, so it means the same on every service.
  */
 const PROJECTION_HORIZON_MS = 10_000;
+/**
+ * How long a trip is remembered: a breaker that was open within this span trips again far more
+ * often than one that was not (a flapping dependency, stalls that come back), whatever its window.
+ */
+const RECENT_TRIP_MS = 60_000;
 
 const share = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
 const capped = (value: number, max = MAX_RATIO): number => Math.min(max, value);
@@ -376,6 +383,12 @@ export class CoreFeatureExtractor {
     const windowMs = windowSpanMs(options, memory[CALL_RATE]);
     out[o + F.since_transition_to_window] =
       sinceTransition < 0 || !(windowMs > 0) ? 1 : Math.min(1, sinceTransition / windowMs);
+    // A flag, not a time: within the minute, how long ago would carry a scenario's timing. A closed
+    // circuit's last transition closed it: from open or half-open (or, rarely, from disabled).
+    const state = s[at + WindowStat.state];
+    const openNow = state === State.OPEN || state === State.HALF_OPEN || state === State.FORCED_OPEN;
+    out[o + F.tripped_in_last_minute] =
+      openNow || (state === State.CLOSED && sinceTransition >= 0 && sinceTransition < RECENT_TRIP_MS) ? 1 : 0;
   }
 
   /**

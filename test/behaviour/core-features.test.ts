@@ -9,6 +9,7 @@ import { CORE_FEATURES_V1 } from '../../src/features/core-features-v1';
 import { CORE_FEATURES_V3 } from '../../src/features/core-features-v3';
 import { CORE_FEATURES_V4 } from '../../src/features/core-features-v4';
 import { CORE_FEATURES_V5 } from '../../src/features/core-features-v5';
+import { CORE_FEATURES_V6 } from '../../src/features/core-features-v6';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
 import { assertCore, fail, succeed } from './helpers';
@@ -26,12 +27,16 @@ async function callTaking(breaker: CircuitBreaker, clock: ManualClock, ms: numbe
 describe('core features', () => {
   it('is a versioned list without raw volume, raw in-flight or clock columns; v1 stays loadable by name', () => {
     assertCore();
-    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 6 });
+    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 7 });
     expect(CORE_FEATURES_V1).toMatchObject({ name: 'breakwater.core', version: 1 });
-    // v6 appends the longest recent failure run to v5's columns: a v5 model scores a v6 row's first columns.
+    // v7 appends whether the breaker tripped in the last minute to v6's columns, which append the
+    // longest recent failure run to v5's: an older model scores a newer row's first columns.
+    expect(CORE_FEATURES_V6.version).toBe(6);
+    expect(CORE_FEATURES.features.slice(0, CORE_FEATURES_V6.features.length)).toEqual(CORE_FEATURES_V6.features);
+    expect(CORE_FEATURES.features).toHaveLength(CORE_FEATURES_V6.features.length + 1);
     expect(CORE_FEATURES_V5.version).toBe(5);
     expect(CORE_FEATURES.features.slice(0, CORE_FEATURES_V5.features.length)).toEqual(CORE_FEATURES_V5.features);
-    expect(CORE_FEATURES.features).toHaveLength(CORE_FEATURES_V5.features.length + 1);
+    expect(CORE_FEATURES_V6.features).toHaveLength(CORE_FEATURES_V5.features.length + 1);
     // v5 computes v4's columns (a v4 model scores a v5 row), its latency baseline started later.
     expect(CORE_FEATURES_V4).toMatchObject({
       name: 'breakwater.core',
@@ -183,6 +188,28 @@ describe('core features', () => {
     ).toBeCloseTo(0.25, 5);
     clock.advance(3_600_000);
     expect(value(new CoreFeatureExtractor().extract([breaker], clock.now()), 0, 'since_transition_to_window')).toBe(1);
+  });
+
+  it('flags a breaker open now or closed again within the last minute, and forgets the trip after it', () => {
+    const clock = new ManualClock(0);
+    const breaker = new CircuitBreaker({ clock, failureThreshold: 1, recoveryTimeout: 5_000 });
+    const extractor = new CoreFeatureExtractor();
+    const flag = (): number => value(extractor.extract([breaker], clock.now()), 0, 'tripped_in_last_minute');
+    expect(flag()).toBe(0); // idle: no slot yet
+    succeed(breaker);
+    expect(flag()).toBe(0); // used, never tripped
+    fail(breaker);
+    expect(breaker.getState()).toBe('open');
+    expect(flag()).toBe(1);
+    clock.advance(5_000);
+    succeed(breaker); // the probe closes it
+    expect(breaker.getState()).toBe('closed');
+    clock.advance(59_000);
+    expect(flag()).toBe(1);
+    clock.advance(1_000);
+    expect(flag()).toBe(0); // a minute after closing: a flag, not a clock that keeps counting
+    clock.advance(3_600_000);
+    expect(flag()).toBe(0);
   });
 
   it('keeps the longest run of consecutive failures of the last 4-10 s over the threshold, for every reader; a transition forgets it', () => {

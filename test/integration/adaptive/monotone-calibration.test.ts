@@ -120,7 +120,7 @@ describe('rule baselines', () => {
     const trend = TREND_RULE.scores(set);
     expect(trend[0]).toBeCloseTo(((2 * 0.2 - 0.1) / 0.2) * 0.8, 5); // 30% projected, over 25%
     expect(() => RECENT_QUARTER_RULE.scores({ ...set, featureList: FEATURES })).toThrow(
-      /rule baselines score breakwater.core@6 rows/,
+      /rule baselines score breakwater.core@7 rows/,
     );
   });
 });

@@ -185,6 +185,11 @@ export function rowConsecutiveFailures(stats: Float64Array, at: number): number 
   return stats[at + WindowStat.consecutiveFailures];
 }
 
+/** The state code (State) of a windowStats() row's breaker. */
+export function rowState(stats: Float64Array, at: number): number {
+  return stats[at + WindowStat.state];
+}
+
 export function rowMsSinceTransition(stats: Float64Array, at: number): number {
   return stats[at + WindowStat.msSinceTransition];
 }

@@ -3,6 +3,7 @@ import {
   recentSpan,
   rowConsecutiveFailures,
   rowMsSinceTransition,
+  rowState,
   rowTotalCalls,
   spanFailures,
   spanPercentileUs,
@@ -11,7 +12,7 @@ import {
   spanTimeouts,
   windowSpan,
 } from '../core/codec';
-import { State, WINDOW_STATS_SIZE, WindowStat } from '../core/layout';
+import { State, WINDOW_STATS_SIZE } from '../core/layout';
 import { core } from '../core/select';
 import type { FeatureList } from './feature-list';
 import { consecutiveRuleTripChance, rateRuleTripChance, type WindowNow } from './trip-chance';
@@ -385,7 +386,7 @@ export class CoreFeatureExtractor {
       sinceTransition < 0 || !(windowMs > 0) ? 1 : Math.min(1, sinceTransition / windowMs);
     // A flag, not a time: within the minute, how long ago would carry a scenario's timing. A closed
     // circuit's last transition closed it: from open or half-open (or, rarely, from disabled).
-    const state = s[at + WindowStat.state];
+    const state = rowState(s, at);
     const openNow = state === State.OPEN || state === State.HALF_OPEN || state === State.FORCED_OPEN;
     out[o + F.tripped_in_last_minute] =
       openNow || (state === State.CLOSED && sinceTransition >= 0 && sinceTransition < RECENT_TRIP_MS) ? 1 : 0;

@@ -1,18 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { useRedisCluster } from './harness';
-import { breakerSlot, startNodesOn } from './redis-cluster';
+import { SPREAD_NAMES, breakerSlot } from './redis-cluster';
 
 // A real Redis Cluster of three masters with a replica each; one master is killed and its replica
 // takes over, as a managed Redis fails over. Nothing here asserts a duration.
 // Each test fails a master over once, so each has a Redis Cluster of its own.
-const { cluster: redisCluster, nodes } = useRedisCluster({ each: true, replicas: 1, nodeTimeoutMs: 1000 });
+const { cluster: redisCluster, startNodes } = useRedisCluster({ each: true, replicas: 1, nodeTimeoutMs: 1000 });
 
 describe('a cluster through Redis Cluster when a master fails over', () => {
   it("opens breakers on every master again once a replica took over the failed master's slots", async () => {
-    const names = Array.from({ length: 12 }, (_, i) => `db-${i}`);
+    const names = SPREAD_NAMES;
     const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
-    const started = await startNodesOn(redisCluster(), 'failover', breaker);
-    nodes.push(...started);
+    const started = await startNodes('failover', breaker);
     await started[0].send('failEach', { names, n: 1 }); // every breaker synced once, on every master
     await redisCluster().failOver(breakerSlot('db-0'));
     // 3 failures a node: no node's own window reaches minimumCalls, so only the cluster opens them,
@@ -24,8 +23,7 @@ describe('a cluster through Redis Cluster when a master fails over', () => {
 
   it('keeps a decision made before the failover: one probe on the promoted replica closes every node', async () => {
     const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 1500 };
-    const started = await startNodesOn(redisCluster(), 'failover-open', breaker);
-    nodes.push(...started);
+    const started = await startNodes('failover-open', breaker);
     for (const node of started) await node.send('fail', { n: 3 });
     for (const node of started)
       expect(await node.send('waitState', { state: 'open' })).toMatchObject({ reached: true });

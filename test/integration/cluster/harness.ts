@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { ClusterNode } from './cluster-node';
-import { RedisCluster } from './redis-cluster';
+import { RedisCluster, startNodesOn } from './redis-cluster';
 import { RedisServer } from './redis-server';
 
 /** A real redis-server for the file's tests, and the node processes they start, killed after each test. */
@@ -21,14 +21,14 @@ export function useCluster(): { redis: () => RedisServer; nodes: ClusterNode[] }
 
 /**
  * A real Redis Cluster for the file's tests (`each`: a fresh one for every test, for tests that
- * kill a master), and the node processes they start, killed after each test.
+ * kill a master), and `startNodes`, three node processes on it (startNodesOn), killed after each test.
  */
 export function useRedisCluster({
   each = false,
   ...options
 }: Parameters<typeof RedisCluster.start>[0] & { each?: boolean } = {}): {
   cluster: () => RedisCluster;
-  nodes: ClusterNode[];
+  startNodes: (namespace: string, breaker: Record<string, unknown>) => Promise<ClusterNode[]>;
 } {
   let cluster: RedisCluster | undefined;
   const nodes: ClusterNode[] = [];
@@ -40,5 +40,10 @@ export function useRedisCluster({
     if (each) await cluster?.stop();
   });
   if (!each) afterAll(() => cluster?.stop());
-  return { cluster: () => cluster!, nodes };
+  const startNodes = async (namespace: string, breaker: Record<string, unknown>): Promise<ClusterNode[]> => {
+    const started = await startNodesOn(cluster!, namespace, breaker);
+    nodes.push(...started);
+    return started;
+  };
+  return { cluster: () => cluster!, startNodes };
 }

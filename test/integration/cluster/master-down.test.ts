@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { useRedisCluster } from './harness';
-import { breakerSlot, startNodesOn } from './redis-cluster';
+import { SPREAD_NAMES, breakerSlot } from './redis-cluster';
 
 // A real Redis Cluster of three masters, one of which hangs (SIGSTOP) for the rest of the test, as
 // a master does before the cluster fails it over (cluster-node-timeout, 15 s here and by default).
 // Nothing here asserts a duration.
-const { cluster: redisCluster, nodes } = useRedisCluster({ each: true });
+const { cluster: redisCluster, startNodes } = useRedisCluster({ each: true });
 
 interface Report {
   changes: string[];
@@ -17,12 +17,9 @@ interface Report {
 describe('a cluster through Redis Cluster when one master hangs', () => {
   it('keeps the breakers of the other masters coordinated: one probe closes every node', async () => {
     const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 1500 };
-    const started = await startNodesOn(redisCluster(), 'master-down', breaker);
-    nodes.push(...started);
+    const started = await startNodes('master-down', breaker);
     const home = redisCluster().masterOf(breakerSlot('db'));
-    const elsewhere = Array.from({ length: 12 }, (_, i) => `db-${i}`).find(
-      (name) => redisCluster().masterOf(breakerSlot(name)) !== home,
-    )!;
+    const elsewhere = SPREAD_NAMES.find((name) => redisCluster().masterOf(breakerSlot(name)) !== home)!;
     const names = ['db', elsewhere];
     for (const node of started) await node.send('failEach', { names, n: 3 });
     const reached = await Promise.all(started.map((node) => node.send<{ reached: boolean }>('waitAllOpen', { names })));

@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { keySlot } from '../../../src/cluster/slots';
 import { useRedisCluster } from './harness';
-import { startNodesOn } from './redis-cluster';
+import { SPREAD_NAMES } from './redis-cluster';
 
-const { cluster: redisCluster, nodes } = useRedisCluster();
+const { startNodes } = useRedisCluster();
 
 describe('a cluster through Redis Cluster', () => {
   it('opens breakers whose keys live on every master, with one pipeline per master', async () => {
-    const names = Array.from({ length: 12 }, (_, i) => `db-${i}`);
+    const names = SPREAD_NAMES;
     const breaker = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
-    const started = await startNodesOn(redisCluster(), 'redis-cluster', breaker);
-    nodes.push(...started);
+    const started = await startNodes('redis-cluster', breaker);
     for (const node of started) await node.send('failEach', { names, n: 3 });
     const reached = await Promise.all(started.map((node) => node.send<{ reached: boolean }>('waitAllOpen', { names })));
     expect(reached.map((r) => r.reached)).toEqual([true, true, true]);

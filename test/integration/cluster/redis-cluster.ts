@@ -141,6 +141,9 @@ export async function startNodesOn(
   return started;
 }
 
+/** Twelve breaker names: their keys fall on every master of a three-master cluster. */
+export const SPREAD_NAMES: readonly string[] = Array.from({ length: 12 }, (_, i) => `db-${i}`);
+
 /** The Redis Cluster slot of a breaker of kind "endpoint" (the hash tag the connection gives it). */
 export function breakerSlot(name: string): number {
   return keySlot(`{${createHash('sha1').update(`endpoint\u0000${name}`).digest('hex').slice(0, 20)}}`);

@@ -228,31 +228,43 @@ collected.rows.forEach((row, i) => {
   list.push(i);
   rowsOfSeries.set(collected.series[i], list);
 });
+const warnable = collected.trips
+  .map((trip) => ({
+    trip,
+    before: (rowsOfSeries.get(trip.series) ?? []).filter(
+      (i) => collected.rows[i].atMs < trip.at && trip.at - collected.rows[i].atMs <= HORIZON_S * 1000,
+    ),
+  }))
+  .filter(({ before }) => before.length > 0);
+/** How many of `trips` each score warned about. */
+const warnedBy = (trips) =>
+  Object.fromEntries(
+    scorers.map(({ name, scores, threshold }) => [
+      name,
+      trips.filter(({ before }) => before.some((i) => scores[i] >= threshold)).length,
+    ]),
+  );
 const byRule = [];
 for (const kind of ['instant', 'timed'])
   for (const reason of [...new Set(collected.trips.map((trip) => trip.reason))].sort()) {
-    const trips = collected.trips
-      .filter((trip) => trip.kind === kind && trip.reason === reason)
-      .map((trip) => ({
-        trip,
-        before: (rowsOfSeries.get(trip.series) ?? []).filter(
-          (i) => collected.rows[i].atMs < trip.at && trip.at - collected.rows[i].atMs <= HORIZON_S * 1000,
-        ),
-      }))
-      .filter(({ before }) => before.length > 0);
+    const trips = warnable.filter(({ trip }) => trip.kind === kind && trip.reason === reason);
     if (trips.length === 0) continue;
     byRule.push({
       calls: kind === 'instant' ? 'return at once' : 'take time, with a timeout',
       'tripped by': reason,
       trips: trips.length,
-      ...Object.fromEntries(
-        scorers.map(({ name, scores, threshold }) => [
-          name,
-          trips.filter(({ before }) => before.some((i) => scores[i] >= threshold)).length,
-        ]),
-      ),
+      ...warnedBy(trips),
     });
   }
+// A model that remembers a trip must not score a breaker's first trip below its relapses: the trips
+// whose rows before them never read tripped_in_last_minute, and the others.
+const flagColumn = a.CORE_FEATURES.features.indexOf('tripped_in_last_minute');
+const flagged = ({ before }) =>
+  before.some((i) => data.features[i * a.CORE_FEATURES.features.length + flagColumn] === 1);
+const byRecentTrip = [
+  { 'the breaker tripped in the minute before': 'no', trips: warnable.filter((t) => !flagged(t)) },
+  { 'the breaker tripped in the minute before': 'yes', trips: warnable.filter(flagged) },
+].map(({ trips, ...row }) => ({ ...row, trips: trips.length, ...warnedBy(trips) }));
 // The same families under fixed configurations, from the library's defaults to long windows.
 const byConfiguration = await configurationRows({
   models,
@@ -319,6 +331,7 @@ console.table(byLead);
 console.table(byEvents);
 console.table(byFamily);
 console.table(byRule);
+console.table(byRecentTrip);
 console.table(byConfiguration);
 console.table(actingRows);
 writeResults(
@@ -332,6 +345,7 @@ writeResults(
     byEvents,
     byFamily,
     byRule,
+    byRecentTrip,
     byConfiguration,
     acting: actingRows,
   },
@@ -363,6 +377,10 @@ writeResults(
     'Trips warned, by the rule that tripped the breaker (a trip with a row of its run within the horizon before it; warned when one of those rows scored at or past the threshold):',
     '',
     markdownTable(byRule),
+    '',
+    'Trips warned, by whether the breaker tripped in the minute before (whether a row before the trip read `tripped_in_last_minute`):',
+    '',
+    markdownTable(byRecentTrip),
     '',
     'The same families and seeds under fixed breaker configurations (the drawn rules and windows replaced; timeouts and slow-call rules as drawn), each score at its own threshold:',
     '',

@@ -11,6 +11,7 @@ import { messageOf, show } from '../error-message';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
 import { commandTimeoutMs, openRedis, whenReady, withinDeadline, type RedisLike } from './redis';
 import { SyncPipelines } from './pipelines';
+import { keySlot } from './slots';
 import { judgedOptions, windowReading, type JudgedOptions } from './sync-arguments';
 import { parseTransitionMessage, type TransitionMessage } from './message';
 import type { ClusterEvent, ClusterStatus } from './status';
@@ -43,6 +44,8 @@ interface Tracked {
   warnedOptions: boolean;
   /** performance.now() at the first failed sync of the breaker since the last that worked (its Redis node lost); NaN while they work. */
   lostSince: number;
+  /** The Redis Cluster slot of its keys. */
+  slot: number;
 }
 
 /** A breaker in a sync: what the script is given of it. */
@@ -201,7 +204,7 @@ export class ClusterConnection {
       (error: unknown) => this.noteError(error as Error),
     );
 
-  /** One sync: every breaker whose window changed (or that the cluster holds, or never synced) in one pipeline. */
+  /** One sync: every breaker whose window changed (or that the cluster holds, or never synced, or whose Redis node failed) in one pipeline per node. */
   private async sync(): Promise<void> {
     if (this.closed) return;
     if (this.host !== undefined) {
@@ -222,14 +225,15 @@ export class ClusterConnection {
       // calls (drained by its load balancer, say) would hold it without probing, and the others open.
       const wantsProbe = rejections > tracked.rejections;
       tracked.rejections = rejections;
-      if (line !== tracked.pushed || tracked.open || tracked.held || !this.connected) {
+      if (line !== tracked.pushed || tracked.open || tracked.held) {
         batch.push({ tracked, breaker: entry.breaker, line, wantsProbe });
       }
     }
     const interval = this.options.syncIntervalMs;
-    const { replies, error } = await this.pipelines.send(
+    const { replies, error, failedNodes } = await this.pipelines.send(
       batch.map(({ tracked, breaker, line, wantsProbe }) => ({
         keys: tracked.keys,
+        slot: tracked.slot,
         key: tracked.key,
         line,
         wantsProbe,
@@ -237,12 +241,16 @@ export class ClusterConnection {
       })),
     );
     if (this.closed) return; // a reply that comes after close() moves no breaker: nothing would release it
+    if (failedNodes.size > 0) this.pushAgainOn(failedNodes);
     const now = performance.now();
     batch.forEach(({ tracked, breaker, line }, i) => {
       // Removed while the sync was in flight: a breaker made again under its name syncs next time.
       if (!this.registry.holds(tracked.kind, tracked.name, breaker)) return;
       const reply = replies[i];
-      if (reply instanceof Error) return this.lostBreaker(tracked, now);
+      if (reply instanceof Error) {
+        tracked.pushed = ''; // its window pushes again with its next sync
+        return this.lostBreaker(tracked, now);
+      }
       tracked.lostSince = NaN;
       tracked.pushed = line;
       const [open, remainingMs, epoch, probe, , , , , optionsDiffer] = reply;
@@ -259,6 +267,16 @@ export class ClusterConnection {
     }
   }
 
+  /**
+   * Every breaker whose keys a failed node serves pushes its window again once the node answers,
+   * changed or not: the node may come back without it (restarted, or failed over to a replica that
+   * lagged). The breakers of the nodes that answered push only what changed, as ever.
+   */
+  private pushAgainOn(nodes: ReadonlySet<string>): void {
+    for (const tracked of this.tracked.values())
+      if (nodes.has(this.pipelines.nodeOf(tracked.slot))) tracked.pushed = '';
+  }
+
   /** Forgets the breakers the registry no longer holds (removed or disposed): passing names leave nothing behind. */
   private track(key: string): Tracked {
     const { kind, name } = splitBreakerKey(key);
@@ -269,6 +287,7 @@ export class ClusterConnection {
       kind,
       name,
       keys: [`${prefix}:windows`, `${prefix}:state`, `${prefix}:probe`],
+      slot: keySlot(prefix),
       pushed: '',
       rejections: 0,
       epoch: 0,

@@ -1,5 +1,4 @@
 import { syncDeadlineMs, withinDeadline, type RedisLike } from './redis';
-import { keySlot } from './slots';
 import { scriptArguments, type ScriptedBreaker, type SyncContext } from './sync-arguments';
 
 /** What a sync sent: each breaker's reply (nine numbers) or the error of the Redis node that holds its keys. */
@@ -7,6 +6,8 @@ export interface SyncReplies {
   readonly replies: readonly (readonly number[] | Error)[];
   /** The first error met, a PING's too when nothing was to be sent; undefined when every node answered. */
   readonly error: Error | undefined;
+  /** The nodes (as nodeOf names them) that did not answer, or answered with an error. */
+  readonly failedNodes: ReadonlySet<string>;
 }
 
 /** Breakers a sync script takes on a single Redis: about 10 µs each, so one script holds Redis for about 1 ms. */
@@ -29,12 +30,17 @@ export class SyncPipelines {
     private readonly context: SyncContext,
   ) {}
 
+  /** The node that serves `slot` now: its address on Redis Cluster, '' on a single Redis. */
+  nodeOf(slot: number): string {
+    return this.commands.isCluster === true ? (this.commands.slots?.[slot]?.[0] ?? '') : '';
+  }
+
   /** Sends `breakers` (a PING when there are none, which keeps the lost/restored events true); never rejects. */
   async send(breakers: readonly ScriptedBreaker[]): Promise<SyncReplies> {
-    const slots = this.commands.isCluster === true ? this.commands.slots : undefined;
+    const single = this.commands.isCluster !== true;
     const byNode = new Map<string, number[]>();
-    breakers.forEach(({ keys }, i) => {
-      const node = slots === undefined ? '' : (slots[keySlot(keys[0])]?.[0] ?? '');
+    breakers.forEach(({ slot }, i) => {
+      const node = this.nodeOf(slot);
       const indexes = byNode.get(node);
       if (indexes === undefined) byNode.set(node, [i]);
       else indexes.push(i);
@@ -42,20 +48,22 @@ export class SyncPipelines {
     if (breakers.length === 0) byNode.set('', []);
     const replies: (readonly number[] | Error)[] = new Array(breakers.length);
     let firstError: Error | undefined;
+    const failedNodes = new Set<string>();
     await Promise.all(
       [...byNode].map(async ([node, indexes]) => {
         try {
-          const nodeReplies = await this.sendTo(node, indexes, breakers, slots === undefined);
+          const nodeReplies = await this.sendTo(node, indexes, breakers, single);
           indexes.forEach((index, k) => (replies[index] = nodeReplies[k]));
         } catch (caught) {
           const error = onNode(node, caught);
           firstError ??= error;
+          failedNodes.add(node);
           for (const index of indexes) replies[index] = error;
         }
       }),
     );
     firstError ??= replies.find((reply): reply is Error => reply instanceof Error);
-    return { replies, error: firstError };
+    return { replies, error: firstError, failedNodes };
   }
 
   /** One node's pipeline: the replies of its breakers (in `indexes`' order), or a rejection when the node does not answer in time. */

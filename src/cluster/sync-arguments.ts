@@ -69,9 +69,11 @@ export function windowReading(breaker: CircuitBreaker): WindowReading {
   };
 }
 
-/** A breaker as a sync script takes it: its three keys, its key (for messages), its window line, whether this node wants a probe, and judged options. */
+/** A breaker as a sync script takes it: its three keys and their slot, its key (for messages), its window line, whether this node wants a probe, and judged options. */
 export interface ScriptedBreaker {
   readonly keys: readonly string[];
+  /** The Redis Cluster slot of its keys (one hash tag, one slot). */
+  readonly slot: number;
   readonly key: string;
   readonly line: string;
   readonly wantsProbe: boolean;

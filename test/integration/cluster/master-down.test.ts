@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { CLI } from './redis-server';
 import { useRedisCluster } from './harness';
 import { SPREAD_NAMES, breakerSlot } from './redis-cluster';
 
@@ -47,6 +49,36 @@ describe('a cluster through Redis Cluster when one master hangs', () => {
         expect(status.lostBreakers).toBe(1);
         expect(reasons[events.indexOf('lost')]).toContain(`Redis node 127.0.0.1:${hung.port}:`);
       }
+    } finally {
+      hung.resume();
+    }
+  });
+
+  it('sends the other masters only the windows that changed while it hangs', async () => {
+    // A count window: a window that ages would change with time, and be sent for that.
+    const breaker = { minimumCalls: 9, failureRateThreshold: 50, slidingWindowType: 'count', slidingWindowSize: 100 };
+    const started = await startNodes('master-down-idle', breaker);
+    for (const node of started) await node.send('failEach', { names: SPREAD_NAMES, n: 1 }); // each window pushed once
+    await started[0].send('pause', { ms: 600 });
+    const hung = redisCluster().masterOf(breakerSlot(SPREAD_NAMES[0]));
+    const answering = SPREAD_NAMES.map((name) => redisCluster().masterOf(breakerSlot(name))).find((m) => m !== hung)!;
+    const scriptCalls = (): number => {
+      const stats = spawnSync(CLI, ['-p', String(answering.port), 'info', 'commandstats'], { encoding: 'utf8' }).stdout;
+      return [...stats.matchAll(/^cmdstat_eval(?:sha)?:calls=(\d+)/gm)].reduce(
+        (sum, [, calls]) => sum + Number(calls),
+        0,
+      );
+    };
+    hung.pause();
+    try {
+      for (const node of started)
+        expect(await node.send('waitEvent', { type: 'lost' })).toMatchObject({ reached: true });
+      const before = scriptCalls();
+      await started[0].send('pause', { ms: 1000 }); // about five syncs of every node
+      // Before, while any master failed, every node sent every breaker to every master on each sync.
+      expect(scriptCalls() - before).toBe(0);
+      const reports = await Promise.all(started.map((node) => node.send<Report>('report')));
+      for (const { status } of reports) expect(status.connected).toBe(false);
     } finally {
       hung.resume();
     }

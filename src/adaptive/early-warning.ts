@@ -182,7 +182,7 @@ export class EarlyWarning {
     const warned = p >= predictionThreshold && breaker.getState() === 'closed';
     if (warned && mode === 'shed') {
       // The share follows the evidence both ways: a model that never calms down cannot keep it up.
-      const share = Math.min(p, allowed.shedShare);
+      const share = Math.min(p, allowed.shedShare, allowed.raise ? 1 : sheddingBefore);
       if (share !== sheddingBefore) {
         breaker.shed(share);
         reason = `shedding ${share.toFixed(2)}: the probability, capped at the recent failure share`;

@@ -52,11 +52,19 @@ export interface Allowance {
   readonly preOpen: boolean;
   /** The largest share of calls that may be shed: a quarter of the recent failure share, 0 below the evidence floor. */
   readonly shedShare: number;
+  /**
+   * Whether shedding may start or grow: not while the recent failure share falls from the round
+   * before. A pause or spike that is ending still fills the recent quarter (it lags the service),
+   * so a warning acting then refuses calls that would succeed: the one false action of
+   * `npm run bench:early-warning -- --seeds 16` (2026-12-06, latency spikes) started shedding as
+   * the recent quarter fell from 196% to 140% of the threshold, and no trip followed.
+   */
+  readonly raise: boolean;
   /** Why an action is refused (undefined when both are allowed). */
   readonly refusal: string | undefined;
 }
 
-const refused = (refusal: string): Allowance => ({ preOpen: false, shedShare: 0, refusal });
+const refused = (refusal: string): Allowance => ({ preOpen: false, shedShare: 0, raise: false, refusal });
 
 /** A failure share over the breaker's failure-rate threshold, or over the usual 50% for a breaker without that rule. */
 function toThreshold(row: Float32Array, at: number, ratioColumn: number, shareColumn: number): number {
@@ -74,9 +82,9 @@ export function recentEvidence(row: Float32Array, at: number): number {
  * calls than its minimumCalls; none without recent failure or timeout evidence of at least half
  * its failure-rate threshold in this round and the one before (`evidenceBefore`, that round's
  * recentEvidence: a burst that one round saw is not yet a trend); none with the whole window under
- * 60% of the threshold; a shed share of at most a quarter of the share of recent calls that
- * failed; a pre-open only with failures at 80% of the threshold in the recent quarter and over
- * the whole window.
+ * 60% of the threshold; no new or larger action while the recent evidence falls from the round
+ * before; a shed share of at most a quarter of the share of recent calls that failed; a pre-open
+ * only with failures at 80% of the threshold in the recent quarter and over the whole window.
  */
 export function allowance(row: Float32Array, at: number, evidenceBefore: number | undefined): Allowance {
   const recentToThreshold = recentEvidence(row, at);
@@ -88,10 +96,19 @@ export function allowance(row: Float32Array, at: number, evidenceBefore: number 
     return refused('failure evidence in one round only (it must hold two rounds in a row)');
   if (!(windowToThreshold >= WINDOW_EVIDENCE))
     return refused('failures in the recent quarter, not the window (under 60% of the threshold there)');
+  const shedShare = Math.min(1, SHED_PER_FAILURE * row[at + RECENT_FAILURES]);
+  if (recentToThreshold < evidenceBefore)
+    return {
+      preOpen: false,
+      shedShare,
+      raise: false,
+      refusal: 'failures receding (fewer in the recent quarter than the round before)',
+    };
   const preOpen = recentToThreshold >= PRE_OPEN_EVIDENCE && windowToThreshold >= PRE_OPEN_EVIDENCE;
   return {
     preOpen,
-    shedShare: Math.min(1, SHED_PER_FAILURE * row[at + RECENT_FAILURES]),
+    shedShare,
+    raise: true,
     refusal: preOpen ? undefined : 'failures too recent or too few for a pre-open (shedding is allowed)',
   };
 }

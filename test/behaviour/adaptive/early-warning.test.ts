@@ -191,6 +191,27 @@ describe('early warning guard rails', () => {
     expect((await warning.step(clock.now()))[0].shedding).toBeCloseTo(0.125, 5); // a quarter of 0.5
   });
 
+  it('starts no action while the recent failures recede from the round before, in either mode', async () => {
+    for (const mode of ['open', 'shed'] as const) {
+      const { clock, registry, breaker, warning } = setup({ mode }, panickingModel);
+      succeed(breaker, 40);
+      fail(breaker, 40);
+      runTick();
+      await warning.step(clock.now()); // 50% failed: the threshold, seen one round
+      succeed(breaker, 40); // 40 of 120 failed: still two thirds of the threshold, but falling
+      expect((await warning.step(clock.now()))[0]).toMatchObject({ preOpened: false, shedding: 0 });
+      expect(breaker.getState()).toBe('closed');
+      expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({
+        action: 'held',
+        reason: expect.stringMatching(/receding/),
+      });
+      fail(breaker, 40); // 80 of 160: rising again
+      const [rising] = await warning.step(clock.now());
+      if (mode === 'shed') expect(rising.shedding).toBeCloseTo(0.125, 5);
+      else expect(rising.preOpened).toBe(true);
+    }
+  });
+
   it('holds back on a pause that fills the recent quarter with failures but not the window, in either mode', async () => {
     for (const mode of ['open', 'shed'] as const) {
       const { clock, registry, breaker, warning } = setup({ mode }, panickingModel);

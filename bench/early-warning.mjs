@@ -93,11 +93,19 @@ const policies = [
 ];
 const perFamily = [];
 for (const family of a.FAMILIES) {
-  const sum = { static: { calls: 0, successes: 0, sentWhileSick: 0 } };
+  const sum = { static: { calls: 0, successes: 0, sentWhileSick: 0, succeededWhileSick: 0 } };
   // Each seed's calls and successes, per policy: the paired interval of the difference.
   const runs = { static: [] };
   for (const p of policies) {
-    sum[p.name] = { calls: 0, successes: 0, sentWhileSick: 0, actions: 0, falseActions: 0, sheddingSeconds: 0 };
+    sum[p.name] = {
+      calls: 0,
+      successes: 0,
+      sentWhileSick: 0,
+      succeededWhileSick: 0,
+      actions: 0,
+      falseActions: 0,
+      sheddingSeconds: 0,
+    };
     runs[p.name] = [];
   }
   for (const seed of seeds) {
@@ -125,6 +133,7 @@ function add(total, run) {
   total.calls += run.calls;
   total.successes += run.successes;
   total.sentWhileSick += run.sentWhileSick;
+  total.succeededWhileSick += run.succeededWhileSick;
 }
 
 const successOf = (s) => (s.calls > 0 ? s.successes / s.calls : 1);
@@ -147,6 +156,25 @@ for (const { family, healthy, heldOut: held, sum, difference } of perFamily) {
     });
   }
 }
+
+// What 15% fewer calls to the sick service would cost the static breaker's clients, per failure
+// family: refused at random among the calls sent while sick, or (the least any policy could pay)
+// refusing those that failed first. Each refused call that would have succeeded is a point lost.
+const CUT = 0.15;
+const cutRows = perFamily
+  .filter((f) => !f.healthy)
+  .map(({ family, heldOut: held, sum: { static: s } }) => {
+    const failedWhileSick = s.sentWhileSick - s.succeededWhileSick;
+    return {
+      family: `${family}${held ? ' (held out)' : ''}`,
+      'sent while sick': s.sentWhileSick,
+      'of them succeeded %': pct(s.succeededWhileSick / Math.max(1, s.sentWhileSick)),
+      'cost of 15% fewer, refused at random (points)': pct((CUT * s.succeededWhileSick) / s.calls),
+      'cost of 15% fewer, failing calls refused first (points)': pct(
+        Math.max(0, CUT * s.sentWhileSick - failedWhileSick) / s.calls,
+      ),
+    };
+  });
 
 // 3. The targets, on the held-out families, for the shipped model in the default mode.
 const def = policies[0].name;
@@ -224,11 +252,15 @@ const markdown = [
   '## Acting, per family (client success, and the 95% interval of its difference from static over the seeds, paired by seed; calls sent while the service is sick; false actions)',
   '',
   markdownTable(actingRows),
+  '',
+  "## What 15% fewer calls to the sick service costs (the static breaker's runs: client success points lost by refusing 15% of the calls it sent while the service was sick)",
+  '',
+  markdownTable(cutRows),
 ].join('\n');
 console.log(markdown);
 writeResults(
   'early-warning',
-  { machine: machine(), command, seeds, targets, scores: scoreRows, acting: actingRows },
+  { machine: machine(), command, seeds, targets, scores: scoreRows, acting: actingRows, cut: cutRows },
   markdown,
 );
 await model.close();

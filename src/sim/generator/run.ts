@@ -38,6 +38,8 @@ export interface RunOutcome {
   /** Calls the breaker let through to the service, and those sent while it was in trouble. */
   readonly sent: number;
   readonly sentWhileSick: number;
+  /** Of the calls sent while it was in trouble, those that succeeded: what refusing them would cost the client. */
+  readonly succeededWhileSick: number;
   /** Calls refused by the breaker (open or shedding). */
   readonly rejected: number;
   /** Times the breaker opened on its own rules (not pre-opened), ms. */
@@ -89,17 +91,23 @@ export async function playRun(family: Family, seed: number, hooks: RunHooks = {}
   let successes = 0;
   let sent = 0;
   let sentWhileSick = 0;
+  let succeededWhileSick = 0;
   let rejected = 0;
   const arrive = (): void => {
     calls++;
     const fate = drawFate(fates);
+    let sick = false;
     const send = ({ signal }: { signal: AbortSignal }): Promise<void> => {
       sent++;
-      if (isSick(condition())) sentWhileSick++;
+      sick = isSick(condition());
+      if (sick) sentWhileSick++;
       return service.handle(signal, fate);
     };
     breaker.execute(send).then(
-      () => successes++,
+      () => {
+        successes++;
+        if (sick) succeededWhileSick++;
+      },
       (error: unknown) => {
         if (error instanceof CircuitOpenError) rejected++;
       },
@@ -119,5 +127,5 @@ export async function playRun(family: Family, seed: number, hooks: RunHooks = {}
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
-  return { setup, calls, successes, sent, sentWhileSick, rejected, trips };
+  return { setup, calls, successes, sent, sentWhileSick, succeededWhileSick, rejected, trips };
 }

@@ -59,9 +59,12 @@ describe('the wide generator', () => {
     expect(cliff.trips.length).toBeGreaterThan(0);
     expect(Math.min(...cliff.trips)).toBeGreaterThanOrEqual(cliff.setup.onsetMs);
     expect(cliff.sentWhileSick).toBeGreaterThan(0);
+    // A cliff's calls fail: few of those sent while it is sick succeed.
+    expect(cliff.succeededWhileSick).toBeLessThan(cliff.sentWhileSick / 2);
     const healthy = await playRun(familyNamed('healthy'), 5);
     expect(healthy.trips).toEqual([]);
     expect(healthy.sentWhileSick).toBe(0);
+    expect(healthy.succeededWhileSick).toBe(0);
     expect(healthy.successes / healthy.calls).toBeGreaterThan(0.95);
   });
 

@@ -5,7 +5,6 @@
 // round, the guarded call's cost with the cluster on and off, and Redis round trips per node with
 // 10,000 active breakers. Usage: npm run bench:cluster (writes bench/results/cluster.*)
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -121,8 +120,8 @@ async function callsPerRound(independent) {
 async function clusterRounds(namespace, name) {
   const { default: Redis } = await import('ioredis');
   const client = new Redis(redisUrl);
-  const tag = createHash('sha1').update(`endpoint\u0000${name}`).digest('hex').slice(0, 20);
-  const reopens = Number((await client.hget(`${namespace}:{${tag}}:state`, 'reopens')) ?? 0);
+  const { breakerKeyPrefix } = createRequire(import.meta.url)(join(distDir, 'cluster/breaker-keys.js'));
+  const reopens = Number((await client.hget(`${breakerKeyPrefix(namespace, 'endpoint', name)}:state`, 'reopens')) ?? 0);
   await client.quit();
   return reopens;
 }

@@ -55,9 +55,9 @@ export interface Allowance {
   /**
    * Whether shedding may start or grow: not while the recent failure share falls from the round
    * before. A pause or spike that is ending still fills the recent quarter (it lags the service),
-   * so a warning acting then refuses calls that would succeed: the one false action of
-   * `npm run bench:early-warning -- --seeds 16` (2026-12-06, latency spikes) started shedding as
-   * the recent quarter fell from 196% to 140% of the threshold, and no trip followed.
+   * so a warning acting then refuses calls that would succeed: before this rail, the one false
+   * action of `npm run bench:early-warning -- --seeds 16` (2026-12-06, latency spikes) was a shed
+   * as a spike ended, with no trip after it; with it, none.
    */
   readonly raise: boolean;
   /** Why an action is refused (undefined when both are allowed). */

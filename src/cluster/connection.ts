@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { CircuitBreaker } from '../breaker';
 import type { HostArena } from '../core/host-arena';
@@ -10,6 +10,7 @@ import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
 import { messageOf, show } from '../error-message';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
 import { commandTimeoutMs, openRedis, whenReady, withinDeadline, type RedisLike } from './redis';
+import { breakerKeyPrefix } from './breaker-keys';
 import { SyncPipelines } from './pipelines';
 import { keySlot } from './slots';
 import { judgedOptions, windowReading, type JudgedOptions } from './sync-arguments';
@@ -280,8 +281,7 @@ export class ClusterConnection {
   /** Forgets the breakers the registry no longer holds (removed or disposed): passing names leave nothing behind. */
   private track(key: string): Tracked {
     const { kind, name } = splitBreakerKey(key);
-    const tag = createHash('sha1').update(key).digest('hex').slice(0, 20);
-    const prefix = `${this.options.namespace}:{${tag}}`;
+    const prefix = breakerKeyPrefix(this.options.namespace, kind, name);
     const tracked: Tracked = {
       key,
       kind,

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 
 const ENTRY = resolve(__dirname, '../../../dist/index.js');
 const CLUSTER_ENTRY = resolve(__dirname, '../../../dist/cluster/index.js');
+const BREAKER_KEYS = resolve(__dirname, '../../../dist/cluster/breaker-keys.js');
 
 /** What a node process runs: one registry, breaker endpoint "db", connected to the cluster; it answers commands on stdin. */
 const NODE_SCRIPT = `
@@ -61,8 +62,8 @@ const commands = {
   reopens: async () => {
     const Redis = require('ioredis');
     const client = new Redis(options.cluster.redis);
-    const tag = require('node:crypto').createHash('sha1').update('endpoint\\u0000db').digest('hex').slice(0, 20);
-    const reopens = Number((await client.hget(options.cluster.namespace + ':{' + tag + '}:state', 'reopens')) ?? 0);
+    const prefix = require(${JSON.stringify(BREAKER_KEYS)}).breakerKeyPrefix(options.cluster.namespace, 'endpoint', 'db');
+    const reopens = Number((await client.hget(prefix + ':state', 'reopens')) ?? 0);
     await client.quit();
     return { reopens };
   },

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { breakerKeyPrefix } from '../../../src/cluster/breaker-keys';
 import { keySlot } from '../../../src/cluster/slots';
 import { ClusterNode } from './cluster-node';
 import { CLI, RedisServer } from './redis-server';
@@ -146,5 +146,5 @@ export const SPREAD_NAMES: readonly string[] = Array.from({ length: 12 }, (_, i)
 
 /** The Redis Cluster slot of a breaker of kind "endpoint" (the hash tag the connection gives it). */
 export function breakerSlot(name: string): number {
-  return keySlot(`{${createHash('sha1').update(`endpoint\u0000${name}`).digest('hex').slice(0, 20)}}`);
+  return keySlot(breakerKeyPrefix('', 'endpoint', name));
 }

@@ -166,6 +166,8 @@ export class EarlyWarning {
     const key = breakerKey(entry.kind, entry.name);
     const breaker = entry.breaker;
     const p = Math.min(1, Math.max(0, Number.isFinite(probability) ? probability : 0));
+    // Stored before acting: a pre-open's 'transition' event carries the probability that caused it.
+    this.registry.setProbability(entry.kind, entry.name, p, { record: false });
     const at = row * CORE_FEATURE_COUNT;
     const allowed = allowance(rows, at, this.evidenceBefore.get(key));
     this.evidenceBefore.set(key, recentEvidence(rows, at));
@@ -229,7 +231,7 @@ export class EarlyWarning {
       ...(reason !== undefined && { reason }),
       ...((acted || heldBack) && { features: shownEvidence(rows, at) }),
     };
-    this.registry.setProbability(entry.kind, entry.name, p, { record, detail });
+    if (record) this.registry.recordEvent(entry.kind, entry.name, 'prediction', detail);
     return { kind: entry.kind, name: entry.name, probability: p, preOpened, shedding };
   }
 }

@@ -22,6 +22,7 @@ export type BreakerEventType =
 export interface BreakerEvent {
   /** Wall-clock ms since the epoch (or the manual clock's ms). */
   timestamp: number;
+  /** The name the breaker was registered under; the breaker's own `name` is `${kind}/${breaker}`. */
   breaker: string;
   kind: string;
   labels: Readonly<Record<string, string>>;

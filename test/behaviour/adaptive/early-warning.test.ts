@@ -47,6 +47,10 @@ describe('early warning', () => {
       detail: { action: 'pre-open', threshold: 0.7 },
     });
     expect(registry.breakerHealth('endpoint', 'model')?.probability).toBeCloseTo(prediction.probability, 5);
+    // The pre-open's transition carries the probability that caused it, not the round before's.
+    const transition = registry.recent({ event_type: 'transition' }).at(-1);
+    expect(transition).toMatchObject({ detail: { to: 'open', reason: 'predicted' } });
+    expect(transition?.probability).toBe(prediction.probability);
   });
 
   it('pre-opens only when the whole window is near the threshold too, not on a burst alone', async () => {

@@ -9,7 +9,7 @@ import { Registry, type RegisteredBreaker } from '../registry/registry';
 import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
 import { messageOf, show } from '../error-message';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
-import { commandTimeoutMs, openRedis, whenReady, withinDeadline, type RedisLike } from './redis';
+import { commandTimeoutMs, openRedis, redisAddress, whenReady, withinDeadline, type RedisLike } from './redis';
 import { breakerKeyPrefix } from './breaker-keys';
 import { SyncPipelines } from './pipelines';
 import { keySlot } from './slots';
@@ -89,6 +89,10 @@ export class ClusterConnection {
   private readonly host: HostArena | undefined;
   private syncing: boolean;
   private connected = false;
+  /** Whether 'lost' was announced and no sync has succeeded since (a Redis down from the start included). */
+  private announcedLost = false;
+  /** The client's last connection error (refused, unknown host, wrong password): why a sync met no connection. */
+  private connectionError: string | undefined;
   private closed = false;
   private syncs = 0;
   private failedSyncs = 0;
@@ -178,6 +182,8 @@ export class ClusterConnection {
     this.unschedule();
     this.unlisten();
     this.stopForgetting();
+    this.connected = false;
+    this.syncing = false;
     this.commands.removeListener('error', this.noteError);
     this.subscriber.removeListener('ready', this.subscribe);
     const now = performance.now();
@@ -194,9 +200,9 @@ export class ClusterConnection {
     await this.sync();
   }
 
-  /** Connection errors show in `status` and as a 'lost' event; ioredis reconnects by itself. */
+  /** A connection error is kept for the 'lost' event and `status` of the syncs it fails; ioredis reconnects by itself. */
   private readonly noteError = (error: Error): void => {
-    this.lastError = error.message;
+    this.connectionError = error.message;
   };
 
   private readonly subscribe = (): Promise<void> =>
@@ -226,7 +232,11 @@ export class ClusterConnection {
       // calls (drained by its load balancer, say) would hold it without probing, and the others open.
       const wantsProbe = rejections > tracked.rejections;
       tracked.rejections = rejections;
-      if (line !== tracked.pushed || tracked.open || tracked.held) {
+      // A breaker open here syncs each interval, changed or not: one that tripped on its own window
+      // before the cluster opened learns the cluster's hold and lease from its syncs when no message
+      // reaches it (its subscriber on a hung Redis Cluster master); before, it probed on its own.
+      const state = entry.breaker.getState();
+      if (line !== tracked.pushed || tracked.open || tracked.held || state === 'open' || state === 'half-open') {
         batch.push({ tracked, breaker: entry.breaker, line, wantsProbe });
       }
     }
@@ -262,9 +272,14 @@ export class ClusterConnection {
     });
     if (error !== undefined) return this.lost(error);
     this.syncs++;
+    this.connectionError = undefined;
     if (!this.connected) {
       this.connected = true;
-      if (this.syncs > 1) this.emit({ type: 'restored', reason: 'a sync succeeded again' });
+      this.lastError = undefined;
+      if (this.announcedLost) {
+        this.announcedLost = false;
+        this.emit({ type: 'restored', reason: 'a sync succeeded again' });
+      }
     }
   }
 
@@ -395,9 +410,16 @@ export class ClusterConnection {
   private lost(error: unknown): void {
     if (this.closed) return;
     this.failedSyncs++;
-    this.lastError = messageOf(error);
-    if (this.connected) {
-      this.connected = false;
+    // A client without a connection fails a command at once with its own words ("Stream isn't
+    // writeable..."); the reason is the connection's error, with the address it tried.
+    const unconnected =
+      this.connectionError !== undefined && this.commands.isCluster !== true && this.commands.status !== 'ready';
+    this.lastError = unconnected
+      ? `Redis ${redisAddress(this.commands)} is not connected: ${this.connectionError}`
+      : messageOf(error);
+    this.connected = false;
+    if (!this.announcedLost) {
+      this.announcedLost = true;
       this.emit({ type: 'lost', reason: this.lastError });
     }
   }

@@ -64,6 +64,7 @@ export function resolveClusterOptions(options: ClusterOptions, defaultNodeId: st
   const { redis } = options;
   if (typeof redis === 'string') {
     if (!/^rediss?:\/\//.test(redis)) fail('redis', 'a redis:// or rediss:// URL, or an ioredis client', redis);
+    if (!URL.canParse(redis)) fail('redis', 'a valid redis:// URL (host, and a port from 0 to 65535)', redis);
   } else if (redis === null || typeof redis !== 'object') {
     fail('redis', 'a redis:// or rediss:// URL, or an ioredis client', redis);
   } else {

@@ -7,6 +7,8 @@ export interface RedisLike extends ClusterRedisClient {
   /** An ioredis Cluster: its slot table gives each slot's nodes, master first. */
   isCluster?: boolean;
   slots?: string[][];
+  /** A single Redis client's connection options (ioredis's), which name its address in errors. */
+  options?: { host?: string; port?: number; path?: string };
   defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
   pipeline(): RedisPipeline;
   breakwaterVerdict(...args: (string | number)[]): Promise<number>;
@@ -71,6 +73,13 @@ export function openRedis(redis: string | ClusterRedisClient): {
   commands.defineCommand('breakwaterSync', { lua: SYNC_SCRIPT }); // its first argument: how many keys
   commands.defineCommand('breakwaterVerdict', { numberOfKeys: 3, lua: VERDICT_SCRIPT });
   return { commands, subscriber: commands.duplicate() as RedisLike, owned: typeof redis === 'string' };
+}
+
+/** Where a single Redis client connects (host:port, or its socket), for errors that say which Redis. */
+export function redisAddress(client: RedisLike): string {
+  const options = client.options;
+  if (options?.path !== undefined && options.path !== null) return options.path;
+  return options?.host !== undefined ? `${options.host}:${options.port ?? 6379}` : '(address unknown)';
 }
 
 /**

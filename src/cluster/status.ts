@@ -10,6 +10,7 @@ export interface ClusterStatus {
   readonly failedSyncs: number;
   /** Pipelines sent to Redis: one per sync interval, whatever the number of breakers (a PING when none changed). */
   readonly roundTrips: number;
+  /** Why the last failed sync failed (with the address and the connection error when Redis was not connected); cleared once a sync succeeds again. */
   readonly lastError: string | undefined;
   /** Breakers this node syncs, and of them those the cluster holds open. */
   readonly breakers: number;

@@ -87,6 +87,40 @@ describe('a cluster connection over its life', () => {
     }
   });
 
+  it('holds a breaker that tripped on its own window open for the cluster, from its syncs alone when no message reaches it', async () => {
+    const cluster = { namespace: 'deaf', syncIntervalMs: 100 };
+    const [clockA, clockB] = [new ManualClock(), new ManualClock()];
+    const [registryA, registryB] = [new Registry({ clock: clockA }), new Registry({ clock: clockB })];
+    // B's subscriber reaches no Redis (as one on a hung Redis Cluster master): B hears no message.
+    const client = new Redis(redis().url);
+    const deaf = Object.assign(Object.create(client) as Redis, {
+      duplicate: () => new Redis('redis://127.0.0.1:1', { lazyConnect: true, retryStrategy: () => null }),
+    });
+    const nodeA = connectCluster(registryA, { ...cluster, redis: redis().url });
+    const nodeB = connectCluster(registryB, { ...cluster, redis: deaf });
+    try {
+      await Promise.all([nodeA.ready, nodeB.ready]);
+      const breakerA = registryA.getOrCreate('endpoint', 'db', TWO_FAILURES_OF_FOUR);
+      const breakerB = registryB.getOrCreate('endpoint', 'db', TWO_FAILURES_OF_FOUR);
+      for (let i = 0; i < 4; i++) breakerA.executeSync(() => 1);
+      await clockA.runFor(100);
+      for (let i = 0; i < 2; i++) breakerB.executeSync(() => 1);
+      for (let i = 0; i < 2; i++) expect(() => breakerB.executeSync(down)).toThrow('down');
+      expect(breakerB.getState()).toBe('open'); // its own window: 2 of 4
+      await clockB.runFor(100); // the cluster's windows: 2 of 8, under the threshold
+      for (let i = 0; i < 4; i++) expect(() => breakerA.executeSync(down)).toThrow();
+      await clockA.runFor(100); // 6 of 12: A's sync opens the cluster and publishes it (B hears nothing)
+      await clockB.runFor(100);
+      // Held past the cluster's deadline (its 60 s and a hold of 4 s): only the lease holder probes.
+      // Before, B's window no longer changed, so B never synced it again and probed at its own 60 s.
+      expect(breakerB.getMetrics().retryAfterMs).toBeGreaterThan(61_000);
+    } finally {
+      await Promise.all([nodeA.close(), nodeB.close()]);
+      client.disconnect();
+      await Promise.all([registryA.shutdown(), registryB.shutdown()]);
+    }
+  });
+
   it('applies nothing a sync in flight at close() brings back, on a client of the caller', async () => {
     const { clockA, clockB, registryA, registryB, client, nodeA, nodeB, end } = twoNodes('close');
     const breakerA = registryA.getOrCreate('endpoint', 'db', TWO_FAILURES_OF_FOUR);
@@ -119,15 +153,18 @@ describe('a cluster connection over its life', () => {
       const cluster = connectCluster(registry, { redis: process.argv.at(-1), namespace: 'shutdown', syncIntervalMs: 50 });
       cluster.ready.then(async () => {
         registry.getOrCreate('endpoint', 'db').executeSync(() => 1);
+        const before = cluster.status.connected;
         await registry.shutdown();
-        console.log('shut down');
+        const { connected, syncing } = cluster.status;
+        console.log('shut down', JSON.stringify({ before, connected, syncing }));
       });`;
     // Before, its two Redis connections stayed open and kept the process alive: the guard killed it.
+    // Its status says it no longer syncs (before, connected and syncing stayed true after shutdown).
     const child = spawnSync(process.execPath, ['-e', script, '--', redis().url], { encoding: 'utf8', timeout: 20_000 });
     expect({ status: child.status, signal: child.signal, stdout: child.stdout.trim() }).toEqual({
       status: 0,
       signal: null,
-      stdout: 'shut down',
+      stdout: 'shut down {"before":true,"connected":false,"syncing":false}',
     });
   });
 });

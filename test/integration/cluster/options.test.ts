@@ -39,6 +39,11 @@ describe('connectCluster options', () => {
       { redis: 'redis://127.0.0.1:1', namespace: 'a b' },
       /namespace must be 1-64 letters, digits, "_", ".", ":" or "-", got "a b"/,
     ],
+    // Before, a bare "TypeError: Invalid URL" from inside ioredis.
+    [
+      { redis: 'redis://127.0.0.1:99999' },
+      /redis must be a valid redis:\/\/ URL \(host, and a port from 0 to 65535\), got "redis:\/\/127.0.0.1:99999"/,
+    ],
     [{ redis: 'redis://127.0.0.1:1', syncIntervalMs: 5 }, /syncIntervalMs must be an integer from 10 to 60000, got 5/],
     [{ redis: 'redis://127.0.0.1:1', mode: 'majority' }, /mode must be "aggregate" or "quorum", got "majority"/],
     [

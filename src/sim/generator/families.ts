@@ -124,6 +124,31 @@ const bursts: Family = {
     recurring(random, onset, [15_000, 60_000], [2_000, 8_000], { errorRate: uniform(random, 0.7, 1) }),
 };
 
+/**
+ * Trouble that ends for good, as most incidents do (a rollback, a failover, a restart): without it
+ * every failure the generator drew lasted to the end of its run or came back, so a model learnt
+ * that a breaker which tripped trips again, and scored quiet seconds after a recovery as trouble.
+ */
+const troubleEnds: Family = {
+  name: 'trouble-ends',
+  healthy: false,
+  description:
+    'an outage (60-100% errors or hangs), errors ramping up or latency climbing, ended for good after 10-60 s',
+  shape(random, onset) {
+    const length = uniform(random, 10_000, 60_000);
+    const share = uniform(random, 0.6, 1);
+    const rampMs = logUniform(random, 2_000, 30_000);
+    const kinds: ((now: number) => Condition)[] = [
+      () => at({ errorRate: share }),
+      () => at({ hangRate: share }),
+      (now) => at({ errorRate: share * ramp(now, onset, rampMs) }),
+      (now) => at({ latencyFactor: Math.min(1e4, 2 ** ((now - onset) / (rampMs / 4))) }),
+    ];
+    const during = kinds[Math.floor(random.next() * kinds.length)];
+    return (now) => (now >= onset && now < onset + length ? during(now) : HEALTHY);
+  },
+};
+
 /** A connection pool that runs dry (leaked connections). Held out. */
 const poolDry: Family = {
   name: 'pool-dry',
@@ -241,6 +266,7 @@ export const FAMILIES: readonly Family[] = [
   dependencyHangs,
   cliff,
   bursts,
+  troubleEnds,
   poolDry,
   relapse,
   healthy,

@@ -5,6 +5,8 @@ import { playWithWarning } from '../../../src/sim/generator/acting';
 import { FAMILIES, HELD_OUT_FAMILIES, familyNamed } from '../../../src/sim/generator/families';
 import { playRun, setupRun } from '../../../src/sim/generator/run';
 import { generateTrainingData } from '../../../src/sim/generator/training-data';
+import { HEALTHY } from '../../../src/sim/generator/service';
+import { SeededRandom } from '../../../src/random';
 
 /** A model that always predicts a trip. */
 const panicking: ScoringModel = {
@@ -66,6 +68,24 @@ describe('the wide generator', () => {
     expect(healthy.sentWhileSick).toBe(0);
     expect(healthy.succeededWhileSick).toBe(0);
     expect(healthy.successes / healthy.calls).toBeGreaterThan(0.95);
+  });
+
+  it('trouble that ends leaves a healthy service after it: trips during the trouble, none once it has passed', async () => {
+    const family = familyNamed('trouble-ends');
+    let tripped = 0;
+    for (let seed = 1; seed <= 8; seed++) {
+      const onset = 50_000;
+      const shape = family.shape(new SeededRandom(seed), onset, 180_000);
+      expect(shape(onset - 1)).toEqual(HEALTHY);
+      // Its latency climb starts at the service's own latency, so only the other kinds are trouble at once.
+      expect([0, 1, 2, 3].some((second) => shape(onset + second * 1000) !== HEALTHY)).toBe(true);
+      for (const after of [60_000, 90_000, 130_000]) expect(shape(onset + after)).toEqual(HEALTHY);
+      const run = await playRun(family, seed);
+      tripped += run.trips.length > 0 ? 1 : 0;
+      // The trouble lasts at most 60 s; a hung call's timeout and a window's turn may trip a little after it.
+      for (const trip of run.trips) expect(trip).toBeLessThan(run.setup.onsetMs + 60_000 + 30_000);
+    }
+    expect(tripped).toBeGreaterThan(0);
   });
 
   it('the guard rails hold a model that always predicts a trip: no pre-open on healthy families, shedding that costs no successes', async () => {

@@ -89,8 +89,6 @@ export class ClusterConnection {
   private readonly host: HostArena | undefined;
   private syncing: boolean;
   private connected = false;
-  /** Whether 'lost' was announced and no sync has succeeded since (a Redis down from the start included). */
-  private announcedLost = false;
   /** The client's last connection error (refused, unknown host, wrong password): why a sync met no connection. */
   private connectionError: string | undefined;
   private closed = false;
@@ -227,7 +225,7 @@ export class ClusterConnection {
         tracked = this.tracked.get(key) ?? this.track(key);
         this.byEntry.set(entry, tracked);
       }
-      const { line, rejections } = windowReading(entry.breaker);
+      const { line, rejections, open } = windowReading(entry.breaker);
       // The probe lease goes only to a node that refused calls since its last sync: one that gets no
       // calls (drained by its load balancer, say) would hold it without probing, and the others open.
       const wantsProbe = rejections > tracked.rejections;
@@ -235,8 +233,7 @@ export class ClusterConnection {
       // A breaker open here syncs each interval, changed or not: one that tripped on its own window
       // before the cluster opened learns the cluster's hold and lease from its syncs when no message
       // reaches it (its subscriber on a hung Redis Cluster master); before, it probed on its own.
-      const state = entry.breaker.getState();
-      if (line !== tracked.pushed || tracked.open || tracked.held || state === 'open' || state === 'half-open') {
+      if (line !== tracked.pushed || tracked.open || tracked.held || open) {
         batch.push({ tracked, breaker: entry.breaker, line, wantsProbe });
       }
     }
@@ -273,13 +270,11 @@ export class ClusterConnection {
     if (error !== undefined) return this.lost(error);
     this.syncs++;
     this.connectionError = undefined;
-    if (!this.connected) {
-      this.connected = true;
+    this.connected = true;
+    // lastError stands from a failed sync to the next that succeeds: 'lost' was announced then.
+    if (this.lastError !== undefined) {
       this.lastError = undefined;
-      if (this.announcedLost) {
-        this.announcedLost = false;
-        this.emit({ type: 'restored', reason: 'a sync succeeded again' });
-      }
+      this.emit({ type: 'restored', reason: 'a sync succeeded again' });
     }
   }
 
@@ -414,14 +409,12 @@ export class ClusterConnection {
     // writeable..."); the reason is the connection's error, with the address it tried.
     const unconnected =
       this.connectionError !== undefined && this.commands.isCluster !== true && this.commands.status !== 'ready';
+    const announced = this.lastError !== undefined; // a Redis down from the start is announced too
     this.lastError = unconnected
       ? `Redis ${redisAddress(this.commands)} is not connected: ${this.connectionError}`
       : messageOf(error);
     this.connected = false;
-    if (!this.announcedLost) {
-      this.announcedLost = true;
-      this.emit({ type: 'lost', reason: this.lastError });
-    }
+    if (!announced) this.emit({ type: 'lost', reason: this.lastError });
   }
 
   /**

@@ -56,16 +56,20 @@ export interface WindowReading {
   readonly line: string;
   /** Calls refused, lifetime: a node whose count grew since its last sync has calls waiting for a probe. */
   readonly rejections: number;
+  /** Open or half-open on this node, for whatever reason. */
+  readonly open: boolean;
 }
 
 export function windowReading(breaker: CircuitBreaker): WindowReading {
-  if (!breaker.active) return { line: '0 0 0 0', rejections: 0 };
+  if (!breaker.active) return { line: '0 0 0 0', rejections: 0, open: false };
   const { state, window, totals } = breaker.reading();
+  const open = state === State.OPEN || state === State.HALF_OPEN;
   // The history is read only for a circuit in a trip: a sync of 10,000 closed breakers builds no metrics.
-  const trippedHere = (state === State.OPEN || state === State.HALF_OPEN) && breaker.lastOpenReason() !== 'cluster';
+  const trippedHere = open && breaker.lastOpenReason() !== 'cluster';
   return {
     line: `${window.calls} ${window.failures} ${window.slowCalls} ${trippedHere ? 1 : 0}`,
     rejections: totals.rejections,
+    open,
   };
 }
 

@@ -9,10 +9,19 @@ import { Registry, type RegisteredBreaker } from '../registry/registry';
 import { breakerKey, splitBreakerKey } from '../registry/breaker-key';
 import { messageOf, show } from '../error-message';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
-import { commandTimeoutMs, openRedis, redisAddress, whenReady, withinDeadline, type RedisLike } from './redis';
+import {
+  commandTimeoutMs,
+  databaseProblem,
+  openRedis,
+  redisAddress,
+  whenReady,
+  withinDeadline,
+  type RedisLike,
+} from './redis';
 import { breakerKeyPrefix } from './breaker-keys';
 import { SyncPipelines } from './pipelines';
 import { keySlot } from './slots';
+import { claimNamespace, releaseNamespace } from './namespaces';
 import { judgedOptions, windowReading, type JudgedOptions } from './sync-arguments';
 import { parseTransitionMessage, type TransitionMessage } from './message';
 import type { ClusterEvent, ClusterStatus } from './status';
@@ -95,6 +104,8 @@ export class ClusterConnection {
   private syncs = 0;
   private failedSyncs = 0;
   private lastError: string | undefined;
+  /** Why the commands client is not in its database (checked on every connection); no sync is sent meanwhile. */
+  private databaseError: string | undefined;
 
   constructor(
     private readonly registry: Registry,
@@ -112,12 +123,12 @@ export class ClusterConnection {
         ? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
         : `${hostname()}:${this.host.path}`;
     this.options = resolveClusterOptions(options, defaultNodeId);
-    const namespaces = unclaimedNamespaces(registry, this.options.namespace);
+    const claim = claimNamespace(registry, this.options.namespace); // before any client is made: a refusal leaves none open
     const { commands, subscriber, owned } = openRedis(this.options.redis);
     this.commands = commands;
     this.subscriber = subscriber;
     this.owned = owned;
-    namespaces.add(this.options.namespace);
+    claim();
     this.channel = `${this.options.namespace}:transitions`;
     const { nodeId, syncIntervalMs, mode, quorum } = this.options;
     this.leaseMs = Math.max(2000, 8 * syncIntervalMs);
@@ -132,6 +143,7 @@ export class ClusterConnection {
     this.subscriber.on('error', this.noteError);
     // On every connection (the first, and after Redis comes back, or when it was down at the start).
     this.subscriber.on('ready', this.subscribe);
+    this.commands.on('ready', this.checkDatabase);
     this.unlisten = registry.onEvent((event) => this.observe(event));
     // A breaker that leaves the registry leaves the connection: names that come and go leave nothing behind.
     this.stopForgetting = registry.onRemoved(({ kind, name }) => this.tracked.delete(breakerKey(kind, name)));
@@ -176,7 +188,7 @@ export class ClusterConnection {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    connectedNamespaces.get(this.registry)?.delete(this.options.namespace);
+    releaseNamespace(this.registry, this.options.namespace);
     this.unschedule();
     this.unlisten();
     this.stopForgetting();
@@ -184,6 +196,7 @@ export class ClusterConnection {
     this.syncing = false;
     this.commands.removeListener('error', this.noteError);
     this.subscriber.removeListener('ready', this.subscribe);
+    this.commands.removeListener('ready', this.checkDatabase);
     const now = performance.now();
     for (const tracked of this.tracked.values()) this.release(tracked, now);
     this.subscriber.disconnect();
@@ -195,12 +208,17 @@ export class ClusterConnection {
     const patience = new Promise<void>((resolve) => setTimeout(resolve, 2 * this.deadlineMs).unref());
     await Promise.race([Promise.all([whenReady(this.commands), whenReady(this.subscriber)]), patience]);
     if (this.subscriber.status === 'ready') await this.subscribe();
+    if (this.commands.status === 'ready') await this.checkDatabase();
     await this.sync();
   }
 
   /** A connection error is kept for the 'lost' event and `status` of the syncs it fails; ioredis reconnects by itself. */
   private readonly noteError = (error: Error): void => {
     this.connectionError = error.message;
+  };
+
+  private readonly checkDatabase = async (): Promise<void> => {
+    this.databaseError = await databaseProblem(this.commands, this.deadlineMs);
   };
 
   private readonly subscribe = (): Promise<void> =>
@@ -214,8 +232,17 @@ export class ClusterConnection {
     if (this.closed) return;
     if (this.host !== undefined) {
       this.syncing = this.host.holdControlLease(Math.max(1000, 4 * this.options.syncIntervalMs));
-      if (!this.syncing) return;
+      if (!this.syncing) {
+        // A process that does not sync reports its own connection: whether its clients reach Redis.
+        this.connected = this.commands.status === 'ready' && this.subscriber.status === 'ready';
+        return;
+      }
       this.registry.adoptHostBreakers(); // the host's breakers, whichever process named them
+    }
+    if (this.databaseError !== undefined) {
+      const now = performance.now();
+      for (const tracked of this.tracked.values()) this.lostBreaker(tracked, now);
+      return this.lost(new Error(this.databaseError));
     }
     const batch: Synced[] = [];
     for (const entry of this.registry.entries()) {
@@ -442,20 +469,6 @@ export class ClusterConnection {
   private emit(event: ClusterEvent): void {
     for (const listener of this.listeners) listener(event);
   }
-}
-
-/** The namespaces each registry is connected to: a second connection to one would push every window twice. */
-const connectedNamespaces = new WeakMap<Registry, Set<string>>();
-
-/** The namespaces `registry` is connected to, when `namespace` is not among them yet. */
-function unclaimedNamespaces(registry: Registry, namespace: string): Set<string> {
-  let namespaces = connectedNamespaces.get(registry);
-  if (namespaces === undefined) connectedNamespaces.set(registry, (namespaces = new Set()));
-  if (namespaces.has(namespace))
-    throw new Error(
-      `breakwater/cluster: this registry is already connected to namespace "${namespace}": a second connection would count each of its windows twice (close() the first, or give another namespace)`,
-    );
-  return namespaces;
 }
 
 /** The options `tracked`'s breaker is judged by, made again only when its options change (reconfigure()). */

@@ -8,7 +8,8 @@ export interface RedisLike extends ClusterRedisClient {
   isCluster?: boolean;
   slots?: string[][];
   /** A single Redis client's connection options (ioredis's), which name its address in errors. */
-  options?: { host?: string; port?: number; path?: string };
+  options?: { host?: string; port?: number; path?: string; db?: number };
+  select(db: number): Promise<unknown>;
   defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
   pipeline(): RedisPipeline;
   breakwaterVerdict(...args: (string | number)[]): Promise<number>;
@@ -80,6 +81,22 @@ export function redisAddress(client: RedisLike): string {
   const options = client.options;
   if (options?.path !== undefined && options.path !== null) return options.path;
   return options?.host !== undefined ? `${options.host}:${options.port ?? 6379}` : '(address unknown)';
+}
+
+/**
+ * Why `client` is not in the database it names, or undefined when it is. ioredis takes a SELECT that
+ * failed (a database the server does not have) for done and goes on in database 0, where the syncs
+ * would write among another application's keys; this SELECT's answer is the server's own.
+ */
+export async function databaseProblem(client: RedisLike, deadlineMs: number): Promise<string | undefined> {
+  const db = client.isCluster === true ? 0 : (client.options?.db ?? 0);
+  if (db === 0) return undefined; // every Redis has database 0, and Redis Cluster only that one
+  try {
+    await withinDeadline(client.select(db), deadlineMs, `selecting database ${db}`);
+    return undefined;
+  } catch (error) {
+    return `Redis ${redisAddress(client)} cannot select database ${db} (${(error as Error).message}): the cluster does not sync until it can (name a database the server has, in the URL's path)`;
+  }
 }
 
 /**

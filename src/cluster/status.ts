@@ -2,7 +2,10 @@
 export interface ClusterStatus {
   readonly nodeId: string;
   readonly mode: 'aggregate' | 'quorum';
-  /** Whether every Redis node the last sync sent to answered it (on Redis Cluster a pipeline goes to each master). */
+  /**
+   * Whether every Redis node the last sync sent to answered it (on Redis Cluster a pipeline goes to
+   * each master). In a process of a host arena that does not sync: whether its clients are connected.
+   */
   readonly connected: boolean;
   /** Whether this process syncs: always, unless its registry is in a host arena, whose one syncing process holds a lease. */
   readonly syncing: boolean;

@@ -39,6 +39,7 @@ describe('a host arena in a cluster', () => {
     expect(reports.map((report) => report.status.syncing).sort()).toEqual([false, true]);
     const idle = reports.find((report) => !report.status.syncing)!;
     expect(idle.status.roundTrips).toBe(0);
+    expect(idle.status.connected).toBe(true); // its own clients reach Redis (before: false, for want of syncs)
 
     // Failures on this host and on the other open the cluster; both processes of this host see it in their shared slot.
     await first.send('fail', { n: 4 });

@@ -1,4 +1,7 @@
+import Redis from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { ManualClock, Registry } from '../../../src';
+import { connectCluster, type ClusterEvent } from '../../../src/cluster';
 import { ClusterNode } from './cluster-node';
 import { RedisServer } from './redis-server';
 
@@ -37,6 +40,40 @@ describe('a node that starts while Redis is down', () => {
     } finally {
       node.kill();
       await later.kill();
+    }
+  });
+});
+
+describe('a Redis URL naming a database the server does not have', () => {
+  it('writes to no database, and its lost event and status name the database', async () => {
+    const server = await RedisServer.start(['--databases', '4']);
+    const clock = new ManualClock();
+    const registry = new Registry({ clock });
+    const events: ClusterEvent[] = [];
+    const cluster = connectCluster(registry, {
+      redis: `${server.url}/9`,
+      namespace: 'no-such-db',
+      syncIntervalMs: 100,
+    });
+    cluster.onEvent((event) => events.push(event));
+    const inspector = new Redis(server.url);
+    try {
+      await cluster.ready;
+      registry.getOrCreate('endpoint', 'orders').executeSync(() => 1);
+      await clock.runFor(500);
+      // Before, ioredis's failed SELECT left the client in database 0: the syncs wrote there and
+      // the status read connected, with no error anywhere.
+      expect(await inspector.keys('no-such-db*')).toEqual([]);
+      expect(cluster.status).toMatchObject({ connected: false, syncs: 0 });
+      expect(cluster.status.lastError).toMatch(
+        new RegExp(`^Redis 127\\.0\\.0\\.1:${server.port} cannot select database 9 \\(.*DB index is out of range`),
+      );
+      expect(events).toEqual([{ type: 'lost', reason: cluster.status.lastError }]);
+    } finally {
+      inspector.disconnect();
+      await cluster.close();
+      await registry.shutdown();
+      await server.kill();
     }
   });
 });

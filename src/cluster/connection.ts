@@ -11,7 +11,7 @@ import { messageOf, show } from '../error-message';
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './options';
 import {
   commandTimeoutMs,
-  databaseProblem,
+  setupProblem,
   openRedis,
   redisAddress,
   whenReady,
@@ -22,49 +22,10 @@ import { breakerKeyPrefix } from './breaker-keys';
 import { SyncPipelines } from './pipelines';
 import { keySlot } from './slots';
 import { claimNamespace, releaseNamespace } from './namespaces';
-import { judgedOptions, windowReading, type JudgedOptions } from './sync-arguments';
+import { windowReading } from './sync-arguments';
+import { judged, warnOptionsDiffer, type Synced, type Tracked } from './tracked';
 import { parseTransitionMessage, type TransitionMessage } from './message';
 import type { ClusterEvent, ClusterStatus } from './status';
-
-/** What a node knows of one breaker in the cluster. */
-interface Tracked {
-  /** The registry's key of the breaker (breakerKey), which messages name it by. */
-  readonly key: string;
-  readonly kind: string;
-  readonly name: string;
-  /** The keys of its windows, state and probe lease: one hash tag, so one Redis Cluster slot. */
-  readonly keys: readonly [string, string, string];
-  /** The window line last stored ("calls failures slow tripped"), '' before the first sync. */
-  pushed: string;
-  /** The breaker's lifetime rejections at this node's last sync: more since means calls wait for a probe. */
-  rejections: number;
-  /** The epoch of the cluster's last decision this node applied. */
-  epoch: number;
-  open: boolean;
-  /** performance.now() when the cluster's open period ends. */
-  openUntil: number;
-  /** Whether this node holds the breaker open for the cluster, and the epoch it last moved it for. */
-  held: boolean;
-  heldEpoch: number;
-  /** The epoch whose probe lease this node holds, or -1. */
-  probing: number;
-  /** The options this node judges the cluster's windows by, kept while the breaker's options stay the same object. */
-  judged: JudgedOptions | undefined;
-  /** Whether this node has warned that the nodes give the breaker different options. */
-  warnedOptions: boolean;
-  /** performance.now() at the first failed sync of the breaker since the last that worked (its Redis node lost); NaN while they work. */
-  lostSince: number;
-  /** The Redis Cluster slot of its keys. */
-  slot: number;
-}
-
-/** A breaker in a sync: what the script is given of it. */
-interface Synced {
-  readonly tracked: Tracked;
-  readonly breaker: CircuitBreaker;
-  readonly line: string;
-  readonly wantsProbe: boolean;
-}
 
 /**
  * A registry's breakers shared with every node of a cluster through Redis: decisions stay local
@@ -104,8 +65,10 @@ export class ClusterConnection {
   private syncs = 0;
   private failedSyncs = 0;
   private lastError: string | undefined;
-  /** Why the commands client is not in its database (checked on every connection); no sync is sent meanwhile. */
-  private databaseError: string | undefined;
+  /** Why the commands client cannot sync (checked on every connection: a Redis Cluster node, a database it lacks); no sync is sent meanwhile. */
+  private setupError: string | undefined;
+  /** Whether the last subscription was refused (warned once until one succeeds). */
+  private subscriptionRefused = false;
 
   constructor(
     private readonly registry: Registry,
@@ -143,7 +106,7 @@ export class ClusterConnection {
     this.subscriber.on('error', this.noteError);
     // On every connection (the first, and after Redis comes back, or when it was down at the start).
     this.subscriber.on('ready', this.subscribe);
-    this.commands.on('ready', this.checkDatabase);
+    this.commands.on('ready', this.checkSetup);
     this.unlisten = registry.onEvent((event) => this.observe(event));
     // A breaker that leaves the registry leaves the connection: names that come and go leave nothing behind.
     this.stopForgetting = registry.onRemoved(({ kind, name }) => this.tracked.delete(breakerKey(kind, name)));
@@ -196,7 +159,7 @@ export class ClusterConnection {
     this.syncing = false;
     this.commands.removeListener('error', this.noteError);
     this.subscriber.removeListener('ready', this.subscribe);
-    this.commands.removeListener('ready', this.checkDatabase);
+    this.commands.removeListener('ready', this.checkSetup);
     const now = performance.now();
     for (const tracked of this.tracked.values()) this.release(tracked, now);
     this.subscriber.disconnect();
@@ -208,7 +171,7 @@ export class ClusterConnection {
     const patience = new Promise<void>((resolve) => setTimeout(resolve, 2 * this.deadlineMs).unref());
     await Promise.race([Promise.all([whenReady(this.commands), whenReady(this.subscriber)]), patience]);
     if (this.subscriber.status === 'ready') await this.subscribe();
-    if (this.commands.status === 'ready') await this.checkDatabase();
+    if (this.commands.status === 'ready') await this.checkSetup();
     await this.sync();
   }
 
@@ -217,14 +180,24 @@ export class ClusterConnection {
     this.connectionError = error.message;
   };
 
-  private readonly checkDatabase = async (): Promise<void> => {
-    this.databaseError = await databaseProblem(this.commands, this.deadlineMs);
+  private readonly checkSetup = async (): Promise<void> => {
+    this.setupError = await setupProblem(this.commands, this.deadlineMs);
   };
 
   private readonly subscribe = (): Promise<void> =>
     withinDeadline(this.subscriber.subscribe(this.channel), this.deadlineMs, 'subscribing').then(
-      () => undefined,
-      (error: unknown) => this.noteError(error as Error),
+      () => void (this.subscriptionRefused = false),
+      (error: unknown) => {
+        this.noteError(error as Error);
+        // Refused, not unanswered (an ACL without the channel): the syncs still work, so nothing
+        // else would say that decisions now reach this node an interval late.
+        if ((error as Error).name !== 'ReplyError' || this.subscriptionRefused) return;
+        this.subscriptionRefused = true;
+        process.emitWarning(
+          `breakwater/cluster: Redis refused the subscription to "${this.channel}" (${(error as Error).message}): this node learns the cluster's decisions from its syncs alone, up to ${this.options.syncIntervalMs} ms late; give its Redis user the channel (ACL: &${this.channel})`,
+          { code: 'BREAKWATER_CLUSTER_SUBSCRIBE' },
+        );
+      },
     );
 
   /** One sync: every breaker whose window changed (or that the cluster holds, or never synced, or whose Redis node failed) in one pipeline per node. */
@@ -239,10 +212,10 @@ export class ClusterConnection {
       }
       this.registry.adoptHostBreakers(); // the host's breakers, whichever process named them
     }
-    if (this.databaseError !== undefined) {
+    if (this.setupError !== undefined) {
       const now = performance.now();
       for (const tracked of this.tracked.values()) this.lostBreaker(tracked, now);
-      return this.lost(new Error(this.databaseError));
+      return this.lost(new Error(this.setupError));
     }
     const batch: Synced[] = [];
     for (const entry of this.registry.entries()) {
@@ -469,19 +442,4 @@ export class ClusterConnection {
   private emit(event: ClusterEvent): void {
     for (const listener of this.listeners) listener(event);
   }
-}
-
-/** The options `tracked`'s breaker is judged by, made again only when its options change (reconfigure()). */
-function judged(tracked: Tracked, breaker: CircuitBreaker, syncIntervalMs: number): JudgedOptions {
-  if (tracked.judged?.options !== breaker.options) tracked.judged = judgedOptions(breaker.options, syncIntervalMs);
-  return tracked.judged;
-}
-
-/** Once per breaker: each node's sync judges the cluster's windows by its own options, so the outcome depends on who syncs. */
-function warnOptionsDiffer(tracked: Tracked): void {
-  tracked.warnedOptions = true;
-  process.emitWarning(
-    `breakwater/cluster: the nodes give ${tracked.kind} "${tracked.name}" different options; each node judges the cluster's windows by its own when it syncs, so give every node the same (this node: ${tracked.judged?.description})`,
-    { code: 'BREAKWATER_CLUSTER_OPTIONS' },
-  );
 }

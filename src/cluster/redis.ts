@@ -10,6 +10,7 @@ export interface RedisLike extends ClusterRedisClient {
   /** A single Redis client's connection options (ioredis's), which name its address in errors. */
   options?: { host?: string; port?: number; path?: string; db?: number };
   select(db: number): Promise<unknown>;
+  info(section: string): Promise<string>;
   defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
   pipeline(): RedisPipeline;
   breakwaterVerdict(...args: (string | number)[]): Promise<number>;
@@ -84,18 +85,29 @@ export function redisAddress(client: RedisLike): string {
 }
 
 /**
- * Why `client` is not in the database it names, or undefined when it is. ioredis takes a SELECT that
- * failed (a database the server does not have) for done and goes on in database 0, where the syncs
- * would write among another application's keys; this SELECT's answer is the server's own.
+ * Why `client` cannot sync for this cluster, or undefined when it can. A single-Redis client on a
+ * Redis Cluster node reaches only the slots that node serves (CROSSSLOT or MOVED for the rest).
+ * ioredis takes a SELECT that failed (a database the server does not have) for done and goes on in
+ * database 0, where the syncs would write among another application's keys; this SELECT's answer
+ * is the server's own.
  */
-export async function databaseProblem(client: RedisLike, deadlineMs: number): Promise<string | undefined> {
-  const db = client.isCluster === true ? 0 : (client.options?.db ?? 0);
-  if (db === 0) return undefined; // every Redis has database 0, and Redis Cluster only that one
+export async function setupProblem(client: RedisLike, deadlineMs: number): Promise<string | undefined> {
+  if (client.isCluster === true) return undefined; // Redis Cluster has only database 0
+  const where = `Redis ${redisAddress(client)}`;
+  try {
+    const info = await withinDeadline(client.info('cluster'), deadlineMs, 'reading INFO cluster');
+    if (/^cluster_enabled:1/m.test(info))
+      return `${where} is a Redis Cluster node, and a client of one Redis reaches only the slots it serves: give connectCluster ioredis's Cluster client (redis: new Cluster([{ host, port }]))`;
+  } catch {
+    // A user without INFO, or no answer in time: the syncs say what fails.
+  }
+  const db = client.options?.db ?? 0;
+  if (db === 0) return undefined; // every Redis has database 0
   try {
     await withinDeadline(client.select(db), deadlineMs, `selecting database ${db}`);
     return undefined;
   } catch (error) {
-    return `Redis ${redisAddress(client)} cannot select database ${db} (${(error as Error).message}): the cluster does not sync until it can (name a database the server has, in the URL's path)`;
+    return `${where} cannot select database ${db} (${(error as Error).message}): the cluster does not sync until it can (name a database the server has, in the URL's path)`;
   }
 }
 

@@ -12,6 +12,9 @@
  * nothing of it, and count up by one per decision: a Redis restarted empty, a failover that lost
  * the key, or an expired state key start above every epoch a node has seen, so no node takes the
  * new decisions for old ones. The state key expires once nothing needs it.
+ *
+ * A PUBLISH that Redis refuses (a user without the channel) fails neither script: the decision
+ * stands, and each other node learns it with its next sync of the breaker.
  */
 
 /** The time now in ms on Redis's clock. */
@@ -86,7 +89,7 @@ for b = 0, #KEYS / 3 - 1 do
       opened = 1
       redis.call('HSET', stateKey, 'state', 'open', 'until', untilMs, 'epoch', epoch, 'reopens', 0)
       redis.call('DEL', windowsKey, probeKey)
-      redis.call('PUBLISH', channel, cjson.encode({ key = key, state = 'open', remainingMs = untilMs - now, epoch = epoch }))
+      redis.pcall('PUBLISH', channel, cjson.encode({ key = key, state = 'open', remainingMs = untilMs - now, epoch = epoch }))
     end
   end
   local probe = 0
@@ -121,11 +124,11 @@ redis.call('DEL', KEYS[3])
 if ARGV[2] == 'closed' then
   redis.call('HSET', KEYS[2], 'state', 'closed', 'until', 0, 'epoch', epoch, 'reopens', 0)
   redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', ARGV[4], cjson.encode({ key = ARGV[6], state = 'closed', remainingMs = 0, epoch = epoch }))
+  redis.pcall('PUBLISH', ARGV[4], cjson.encode({ key = ARGV[6], state = 'closed', remainingMs = 0, epoch = epoch }))
 else
   local untilMs = now + tonumber(ARGV[3])
   redis.call('HSET', KEYS[2], 'state', 'open', 'until', untilMs, 'epoch', epoch)
   redis.call('HINCRBY', KEYS[2], 'reopens', 1)
-  redis.call('PUBLISH', ARGV[4], cjson.encode({ key = ARGV[6], state = 'open', remainingMs = tonumber(ARGV[3]), epoch = epoch }))
+  redis.pcall('PUBLISH', ARGV[4], cjson.encode({ key = ARGV[6], state = 'open', remainingMs = tonumber(ARGV[3]), epoch = epoch }))
 end
 return 1`;

@@ -8,7 +8,7 @@ const { redis, nodes } = useCluster();
 interface Report {
   state: string;
   changes: string[];
-  status: { syncing: boolean; roundTrips: number };
+  status: { syncing: boolean; roundTrips: number; connected: boolean };
 }
 
 const BREAKER = { minimumCalls: 8, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };

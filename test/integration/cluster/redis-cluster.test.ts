@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { ManualClock, Registry } from '../../../src';
+import { connectCluster, type ClusterEvent } from '../../../src/cluster';
 import { keySlot } from '../../../src/cluster/slots';
 import { useRedisCluster } from './harness';
 import { SPREAD_NAMES } from './redis-cluster';
 
-const { startNodes } = useRedisCluster();
+const { cluster, startNodes } = useRedisCluster();
 
 describe('a cluster through Redis Cluster', () => {
   it('opens breakers whose keys live on every master, with one pipeline per master', async () => {
@@ -27,5 +29,35 @@ describe('a cluster through Redis Cluster', () => {
     // The keys the connection makes: "<namespace>:{<tag>}:windows" etc., one tag per breaker.
     const slots = new Set(Array.from({ length: 12 }, (_, i) => keySlot(`{${i.toString(16).padStart(20, '0')}}`)));
     expect(slots.size).toBe(12);
+  });
+});
+
+describe('a URL of one Redis given a Redis Cluster node', () => {
+  it('syncs nothing, and its lost event says to connect with a Cluster client', async () => {
+    const [{ host, port }] = cluster().nodes;
+    const clock = new ManualClock();
+    const registry = new Registry({ clock });
+    const events: ClusterEvent[] = [];
+    const node = connectCluster(registry, {
+      redis: `redis://${host}:${port}`,
+      namespace: 'plain-url',
+      syncIntervalMs: 100,
+    });
+    node.onEvent((event) => events.push(event));
+    try {
+      await node.ready;
+      for (const name of SPREAD_NAMES) registry.getOrCreate('endpoint', name).executeSync(() => 1);
+      await clock.runFor(300);
+      // Before, it synced the breakers of the node's own slots and failed the others with
+      // CROSSSLOT or MOVED; with one breaker it looked connected.
+      expect(node.status).toMatchObject({ connected: false, syncs: 0 });
+      expect(events).toEqual([{ type: 'lost', reason: node.status.lastError }]);
+      expect(node.status.lastError).toMatch(
+        new RegExp(`^Redis ${host}:${port} is a Redis Cluster node, .*ioredis's Cluster client`),
+      );
+    } finally {
+      await node.close();
+      await registry.shutdown();
+    }
   });
 });

@@ -77,3 +77,53 @@ describe('a Redis URL naming a database the server does not have', () => {
     }
   });
 });
+
+describe('a Redis user refused the transitions channel (an ACL without it)', () => {
+  it('warns once that decisions reach it by its syncs alone, and its syncs still open the cluster', async () => {
+    const server = await RedisServer.start();
+    const admin = new Redis(server.url);
+    await admin.call('ACL', 'SETUSER', 'nochannel', 'on', '>secret', '~*', 'resetchannels', '+@all');
+    const warnings: (Error & { code?: string })[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    const cluster = { namespace: 'acl', syncIntervalMs: 100 };
+    const [clockA, clockB] = [new ManualClock(), new ManualClock()];
+    const [registryA, registryB] = [new Registry({ clock: clockA }), new Registry({ clock: clockB })];
+    const nodeA = connectCluster(registryA, { ...cluster, redis: `redis://nochannel:secret@127.0.0.1:${server.port}` });
+    const nodeB = connectCluster(registryB, { ...cluster, redis: server.url });
+    const eventsA: ClusterEvent[] = [];
+    nodeA.onEvent((event) => eventsA.push(event));
+    try {
+      await Promise.all([nodeA.ready, nodeB.ready]);
+      const options = { minimumCalls: 4, failureRateThreshold: 50, failureThreshold: 0, recoveryTimeout: 60_000 };
+      const [a, b] = [
+        registryA.getOrCreate('endpoint', 'orders', options),
+        registryB.getOrCreate('endpoint', 'orders', options),
+      ];
+      for (const breaker of [a, b])
+        for (let i = 0; i < 2; i++)
+          expect(() =>
+            breaker.executeSync(() => {
+              throw new Error('down');
+            }),
+          ).toThrow('down');
+      await clockB.runFor(100); // B's window reaches Redis first: neither node trips on 2 calls
+      await clockA.runFor(100); // A's sync crosses the sum and opens the cluster; its PUBLISH is refused
+      expect(b.executeSync(() => 'served')).toBe('served'); // no message came: B learns at its next sync of the breaker
+      await clockB.runFor(100);
+      expect([a.getState(), b.getState()]).toEqual(['open', 'open']);
+      // Before, the refused PUBLISH failed A's whole sync: a 'lost' (NOPERM) while Redis was fine.
+      expect(eventsA).toEqual([]);
+      expect(nodeA.status).toMatchObject({ connected: true, failedSyncs: 0 });
+      const refusals = warnings.filter((warning) => warning.code === 'BREAKWATER_CLUSTER_SUBSCRIBE');
+      expect(refusals).toHaveLength(1);
+      expect(refusals[0].message).toMatch(/subscription to "acl:transitions" \(NOPERM.*ACL: &acl:transitions/);
+    } finally {
+      process.off('warning', onWarning);
+      admin.disconnect();
+      await Promise.all([nodeA.close(), nodeB.close()]);
+      await Promise.all([registryA.shutdown(), registryB.shutdown()]);
+      await server.kill();
+    }
+  });
+});

@@ -223,7 +223,8 @@ export class EarlyWarning {
     );
     if (record) this.recorded.set(key, p);
     const shedding = breaker.sheddingShare;
-    const action = preOpened ? 'pre-open' : shedding > 0 ? 'shed' : heldBack ? 'held' : 'none';
+    // The round's decision: shedding that goes on unchanged is in `shedding`, not a new action.
+    const action = preOpened ? 'pre-open' : acted && shedding > 0 ? 'shed' : heldBack ? 'held' : 'none';
     const detail = {
       threshold: predictionThreshold,
       action,

@@ -300,7 +300,9 @@ export class CircuitBreaker extends SyncCalls {
   /**
    * Sheds `share` (0..1) of the calls of a closed circuit, spread evenly: a softer answer to a
    * predicted failure than opening. Shed calls are refused like calls on an open circuit (state
-   * 'shedding' in the CircuitOpenError) and counted as rejections. 0 stops shedding.
+   * 'shedding' in the CircuitOpenError) and counted as rejections. 0 stops shedding, and so does
+   * the circuit leaving closed (a trip, a pre-open, forced open): shedding answers a failure that
+   * has not come yet, so a circuit that recovers from it serves every call again.
    */
   shed(share: number): void {
     if (this.disposed) throw this.disposedError();
@@ -447,6 +449,12 @@ export class CircuitBreaker extends SyncCalls {
     madeElsewhereAt?: number,
   ): void {
     if (isDeadlineMove(from, to, reason)) return; // not an 'open' again to listeners, sinks or the history
+    if (to !== State.CLOSED && to !== State.DISABLED && this.shedShare > 0) {
+      // Before, a share set while closed outlived the trip, and a circuit that closed again went on
+      // refusing calls of a recovered service.
+      this.shedShare = 0;
+      this.shedCredit = 0;
+    }
     const change: StateChange = {
       from: stateName(from),
       to: stateName(to),

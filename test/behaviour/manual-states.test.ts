@@ -101,6 +101,26 @@ describe('shed', () => {
     expect(() => breaker.shed(1.5)).toThrow(/shed\(share\) needs a number from 0 to 1/);
   });
 
+  it('ends when the circuit leaves closed: a circuit that trips and recovers serves every call again', () => {
+    const { breaker, clock } = manualBreaker({ failureThreshold: 3, recoveryTimeout: 1000 });
+    breaker.shed(0.25);
+    const down = (): never => {
+      throw new Error('down');
+    };
+    for (let call = 0; call < 3; call++) expect(() => breaker.executeSync(down)).toThrow('down'); // the third trips
+    expect(breaker.getState()).toBe('open');
+    expect(breaker.sheddingShare).toBe(0);
+    clock.advance(1000);
+    expect(breaker.attempt(() => 'probe').ok).toBe(true);
+    expect(breaker.getState()).toBe('closed');
+    // Before, the share set before the trip refused 25 of these 100 calls as 'shedding'.
+    expect(Array.from({ length: 100 }, () => breaker.attempt(() => 1).ok).every(Boolean)).toBe(true);
+    breaker.shed(0.5);
+    breaker.forceOpen();
+    breaker.close();
+    expect(breaker.sheddingShare).toBe(0);
+  });
+
   it("a refusal after shedding stopped names the circuit's own state, not shedding", () => {
     const { breaker } = manualBreaker({ failureThreshold: 0 });
     breaker.shed(1);

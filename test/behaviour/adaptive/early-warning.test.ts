@@ -158,6 +158,31 @@ describe('early warning, shed mode', () => {
   });
 });
 
+describe('early warning, shed mode, over rounds', () => {
+  it('names an action only in the round that decides it, and a circuit that leaves closed sheds no more', async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock, summaryEveryMs: 0 });
+    const breaker = registry.endpointBreaker('soft', { failureThreshold: 0 });
+    const warning = new EarlyWarning(registry, recentFailureShareModel, { recordChange: 0 });
+    const lastDetail = () => registry.recent({ event_type: 'prediction' }).at(-1)?.detail;
+    succeed(breaker, 10);
+    fail(breaker, 30);
+    await warning.step(clock.now());
+    await warning.step(clock.now());
+    expect(lastDetail()).toMatchObject({ action: 'shed', shedding: 0.1875, reason: expect.any(String) });
+    await warning.step(clock.now());
+    // Before, every round of shedding said 'shed', without a reason or features: counting actions
+    // from the events counted shedding that went on as new sheds.
+    expect(lastDetail()).toMatchObject({ action: 'none', shedding: 0.1875 });
+    expect(lastDetail()).not.toHaveProperty('reason');
+    breaker.preOpen(1000);
+    expect(breaker.sheddingShare).toBe(0);
+    await warning.step(clock.now());
+    expect(lastDetail()).toMatchObject({ action: 'none' }); // before: 'shed', on an open circuit
+    expect(lastDetail()).not.toHaveProperty('shedding');
+  });
+});
+
 describe('early warning guard rails', () => {
   it('a model that always predicts a trip never acts on a healthy breaker, in either mode, and says why', async () => {
     for (const mode of ['open', 'shed'] as const) {

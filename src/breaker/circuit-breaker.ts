@@ -18,7 +18,8 @@ import {
 import { executeWithRetries, type RetryOptions } from '../retry';
 import { fromSnapshot, toSnapshot, type BreakerSnapshot } from '../snapshot';
 import { effectiveStateName, isDeadlineMove, reasonName, stateName, type StateChange, type StateName } from '../state';
-import { NEVER_ABORTED as ABORTS_NEVER, notAFunction } from './guarded-calls';
+import { notAFunction } from './guarded-calls';
+import { UntimedContext } from './untimed-context';
 import { ATTACHMENT, attachmentOf, handleOf, type Attachment } from './handle';
 import { reconfiguredProfile, type ReconfigurableOptions } from './reconfigure';
 import { SyncCalls } from './sync-calls';
@@ -34,9 +35,6 @@ export interface BreakerObserver {
   /** The breaker was disposed: whoever holds it must let it go (a registry forgets it). */
   disposed(breaker: CircuitBreaker): void;
 }
-
-/** A module constant of this file's own: the fast path reads it without a load through another module's exports. */
-const NEVER_ABORTED = ABORTS_NEVER;
 
 /**
  * A circuit breaker. The decision state lives in a slot of a shared arena, run by the native core
@@ -124,7 +122,7 @@ export class CircuitBreaker extends SyncCalls {
     if (this.words[this.stateIndex] === this.asyncWord) {
       let result: unknown;
       try {
-        result = fn(NEVER_ABORTED);
+        result = fn(new UntimedContext());
       } catch (error) {
         if (typeof fn !== 'function') return Promise.reject(notAFunction(fn));
         return this.failedAsync(error, this.admitGeneration, -1, []);
@@ -143,7 +141,7 @@ export class CircuitBreaker extends SyncCalls {
     if (this.words[this.stateIndex] === this.asyncWord && this.fallback === undefined) {
       let result: unknown;
       try {
-        result = fn(...args, NEVER_ABORTED);
+        result = fn(...args, new UntimedContext());
       } catch (error) {
         if (typeof fn !== 'function') return Promise.reject(notAFunction(fn));
         return this.failedAsync(error, this.admitGeneration, -1, args);

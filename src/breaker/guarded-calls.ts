@@ -7,10 +7,10 @@ import { Emitter } from '../events';
 import type { StateName } from '../state';
 import { Outcome, State } from '../core/layout';
 import { SAMPLE_EVERY, SlotBinding } from './slot-binding';
-import type { BreakerEvents, CallContext, GuardedFunction, LocalOptions, Rejection } from './types';
+import type { BreakerEvents, GuardedFunction, LocalOptions, Rejection } from './types';
 import { generationOfWord, pageNowMs32, stateOfWord } from '../core/codec';
+import { UntimedContext } from './untimed-context';
 
-export const NEVER_ABORTED: CallContext = Object.freeze({ signal: new AbortController().signal });
 const everything = (): boolean => true;
 const SETTLED = Promise.resolve();
 
@@ -86,7 +86,7 @@ export abstract class GuardedCalls extends SlotBinding {
     if (this.profile.timeout > 0) return this.executeWithTimeout(fn, args, generation, start, useFallback);
     let result: unknown;
     try {
-      result = fn(...args, NEVER_ABORTED);
+      result = fn(...args, new UntimedContext());
     } catch (error) {
       return this.failedAsync(error, generation, this.elapsedUs(start), args, useFallback);
     }

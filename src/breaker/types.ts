@@ -5,7 +5,10 @@ import type { StateChange } from '../state';
 
 /** What a guarded async function receives after its own arguments. */
 export interface CallContext {
-  /** Aborted with a TimeoutError when the breaker's `timeout` passes; never aborted without one. */
+  /**
+   * The call's own signal (listeners added to it go with the call): aborted with a TimeoutError
+   * when the breaker's `timeout` passes; never aborted without one.
+   */
   readonly signal: AbortSignal;
 }
 

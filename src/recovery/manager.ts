@@ -16,8 +16,6 @@ import { LADDER, type RecoveryAction, type RecoveryStep } from './steps';
 import { checkTask, type RecoveryTask, type TaskAttempt } from './task';
 import { sleep } from './timing';
 
-const NEVER_ABORTED = new AbortController().signal;
-
 /**
  * The recovery ladder. handleFailure() picks the action for a failure from its kind and how often
  * failures recur; applyRecovery() runs actions until the task succeeds or escalates; trackSuccess()
@@ -252,7 +250,7 @@ export class RecoveryManager {
       started = o.timers.now();
       running = true;
       const run = (call: CallContext): T | PromiseLike<T> => task.run(this.attemptView(ledger, placement, call.signal));
-      value = breaker === undefined ? await run({ signal: NEVER_ABORTED }) : await breaker.execute(run);
+      value = breaker === undefined ? await run({ signal: new AbortController().signal }) : await breaker.execute(run);
     } catch (error) {
       // A store that can't write is the caller's problem, not a failure of the task to recover from:
       // the run ends here, so the same task can run again once the store is fixed.

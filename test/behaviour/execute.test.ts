@@ -88,6 +88,25 @@ describe('guarded calls', () => {
     expect(breaker.getMetrics()).toMatchObject({ timeouts: 1, failures: 1, state: 'open' });
   });
 
+  it('gives each call without a timeout a signal of its own, never aborted, on every path', async () => {
+    const { breaker } = manualBreaker();
+    const withFallback = manualBreaker({ fallback: () => 'fallback' }).breaker;
+    const signals = new Set<AbortSignal>();
+    const listen = (signal: AbortSignal): void => {
+      signals.add(signal);
+      signal.addEventListener('abort', () => {}); // as a fetch does
+    };
+    for (let call = 0; call < 12; call++) {
+      await breaker.execute(({ signal }) => listen(signal)); // the first call's slow path, then the fast one
+      await breaker.execute((n: number, { signal }: CallContext) => listen(signal), call); // with arguments
+      await withFallback.execute((n: number, { signal }: CallContext) => listen(signal), call); // the slow path
+    }
+    // Before, every call got one shared signal: each call's listener stayed on it for good
+    // (MaxListenersExceededWarning after ten calls).
+    expect(signals.size).toBe(36);
+    expect([...signals].some((signal) => signal.aborted)).toBe(false);
+  });
+
   it('leaves no timer behind when a call settles before its timeout', async () => {
     const { breaker, clock } = manualBreaker({ timeout: 1000 });
     await breaker.execute(async () => 1);

@@ -1,5 +1,5 @@
 import { CircuitOpenError } from './errors/CircuitOpenError';
-import { optionsObject } from './options-object';
+import { knownOptions } from './options-object';
 
 export interface RetryOptions {
   /** Retries after the first attempt. Default 3. */
@@ -32,7 +32,15 @@ interface Resolved {
 }
 
 function resolve(options: RetryOptions): Resolved {
-  optionsObject(options, 'breakwater: retry options');
+  knownOptions(options, 'breakwater: retry options', {
+    maxRetries: true,
+    retryDelay: true,
+    backoff: true,
+    maxDelay: true,
+    jitter: true,
+    whenOpen: true,
+    shouldRetry: true,
+  });
   const check = (name: keyof RetryOptions, value: unknown, min: number, max: number, fallback: number): number => {
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {

@@ -7,6 +7,7 @@ import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
 import { allowance, recentEvidence, shownEvidence } from './guard-rails';
 import { kindsOption } from './kinds-option';
 import { show } from '../error-message';
+import { knownOptions } from '../options-object';
 
 /** What scores feature rows: a Predictor, or anything with the same two members. */
 export interface ScoringModel {
@@ -80,8 +81,17 @@ export class EarlyWarning {
   constructor(
     private readonly registry: Registry,
     private readonly model: ScoringModel,
-    options: EarlyWarningOptions = {},
+    given?: EarlyWarningOptions,
   ) {
+    const options = knownOptions(given, 'breakwater/adaptive: EarlyWarning options', {
+      predictionThreshold: true,
+      releaseThreshold: true,
+      everyMs: true,
+      mode: true,
+      preOpenMs: true,
+      recordChange: true,
+      kinds: true,
+    });
     if (!(registry instanceof Registry))
       throw new TypeError(
         `breakwater/adaptive: EarlyWarning needs a Registry as its first argument, got ${show(registry)}`,

@@ -30,7 +30,7 @@ export function loadOnnxRuntime(packageName = ONNXRUNTIME_PACKAGE): OnnxRuntime 
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'MODULE_NOT_FOUND' && (error as Error).message.includes(packageName)) {
       throw new Error(
-        `breakwater/adaptive: scoring a model needs the optional peer dependency ${packageName}; install it with \`npm install ${packageName}\``,
+        `breakwater/adaptive: scoring a model with onnxruntime needs the optional peer dependency ${packageName}; install it with \`npm install ${packageName}\`, or score with the built-in tree walker: Predictor.load(model, { executionProviders: ['typescript'] })`,
       );
     }
     throw new Error(`breakwater/adaptive: ${packageName} is installed but failed to load: ${(error as Error).message}`);

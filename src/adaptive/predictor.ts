@@ -10,6 +10,7 @@ import { ModelFileError } from './errors/ModelFileError';
 import { loadOnnxRuntime, type OnnxRuntime } from './onnxruntime';
 import { OnnxRuntimeScorer, TreeWalkerScorer, type Scorer } from './scorers';
 import { show } from '../error-message';
+import { knownOptions } from '../options-object';
 
 /**
  * Where the model runs: onnxruntime on the CPU or on CUDA, or breakwater's own TypeScript tree
@@ -79,11 +80,12 @@ export class Predictor {
    * or foreign file, a FeatureListMismatchError when the model was trained on other features, and
    * an error naming onnxruntime-node when that optional package is needed and not installed.
    */
-  static async load(model: string | Uint8Array, options: PredictorOptions = {}): Promise<Predictor> {
-    if (typeof options !== 'object' || options === null)
-      throw new TypeError(
-        'breakwater/adaptive: Predictor.load takes options { featureList?, executionProviders?, intraOpThreads? }',
-      );
+  static async load(model: string | Uint8Array, given?: PredictorOptions): Promise<Predictor> {
+    const options = knownOptions(given, 'breakwater/adaptive: Predictor.load options', {
+      featureList: true,
+      executionProviders: true,
+      intraOpThreads: true,
+    });
     const callerList = validateFeatureList(options.featureList ?? CORE_FEATURES, 'options.featureList');
     const providers = validateProviders(options.executionProviders);
     const threads = options.intraOpThreads;

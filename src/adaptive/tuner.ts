@@ -5,7 +5,7 @@ import { breakerKey } from '../registry/breaker-key';
 import { kindsOption } from './kinds-option';
 import { show } from '../error-message';
 import { TIMER_MAX_MS } from '../options';
-import { optionsObject } from '../options-object';
+import { knownOptions } from '../options-object';
 
 /** [min, max] a tuned value stays within. */
 export type Bounds = readonly [number, number];
@@ -155,7 +155,14 @@ export class AdaptiveTuner {
       throw new TypeError(
         `breakwater/adaptive: AdaptiveTuner needs a Registry as its first argument, got ${show(registry)}`,
       );
-    const options = optionsObject(given, 'breakwater/adaptive: AdaptiveTuner options');
+    const options = knownOptions(given, 'breakwater/adaptive: AdaptiveTuner options', {
+      learningRate: true,
+      retrainingInterval: true,
+      minDataPoints: true,
+      bounds: true,
+      kinds: true,
+      probeShare: true,
+    });
     const learningRate = options.learningRate ?? 0.3;
     if (typeof learningRate !== 'number' || !(learningRate > 0 && learningRate <= 1)) {
       throw new RangeError(

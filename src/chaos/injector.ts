@@ -8,7 +8,7 @@ import { circuitStats, emptyStats, type FailureStats } from './failure-stats';
 import { INTENSITIES, INTENSITY_PROFILES, checkIntensity, type Intensity } from './intensity';
 import { SeededRandom } from '../random';
 import { FaultSchedule, type ActiveFault, type ScheduleEntry } from './schedule';
-import { optionsObject } from '../options-object';
+import { knownOptions } from '../options-object';
 
 /** Options of a FaultInjector; all optional. */
 export interface FaultInjectorOptions {
@@ -32,8 +32,6 @@ export interface RandomFaultOptions {
   /** Never pick the severe intensity (nor a crash). Default false. */
   excludeSevere?: boolean;
 }
-
-const KNOWN_OPTIONS = new Set(['breaker', 'recordMildAndModerate', 'seed', 'timers', 'schedule']);
 
 /** Which intensities each circuit state lets through. */
 const ALLOWED: Record<StateName, ReadonlySet<Intensity>> = {
@@ -61,13 +59,13 @@ export class FaultInjector {
   private stats = emptyStats();
 
   constructor(given?: FaultInjectorOptions) {
-    const options = optionsObject(given, 'breakwater/chaos: FaultInjector options');
-    for (const key of Object.keys(options)) {
-      if (!KNOWN_OPTIONS.has(key))
-        throw new TypeError(
-          `breakwater/chaos: unknown FaultInjector option "${key}" (known: ${[...KNOWN_OPTIONS].join(', ')})`,
-        );
-    }
+    const options = knownOptions(given, 'breakwater/chaos: FaultInjector options', {
+      breaker: true,
+      recordMildAndModerate: true,
+      seed: true,
+      timers: true,
+      schedule: true,
+    });
     const { breaker, recordMildAndModerate = false, seed = 1, timers = realTimers, schedule } = options;
     if (
       breaker !== undefined &&
@@ -115,7 +113,9 @@ export class FaultInjector {
 
   /** Injects a fault of a random type and intensity (drawn from the seed); returns it and its disposer. */
   injectRandom(options?: RandomFaultOptions): ActiveFault & { stop: Disposer } {
-    const { excludeSevere = false } = optionsObject(options, 'breakwater/chaos: injectRandom(options)');
+    const { excludeSevere = false } = knownOptions(options, 'breakwater/chaos: injectRandom(options)', {
+      excludeSevere: true,
+    });
     if (typeof excludeSevere !== 'boolean')
       throw new TypeError(
         `breakwater/chaos: injectRandom option "excludeSevere" must be a boolean, got ${String(excludeSevere)}`,

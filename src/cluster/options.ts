@@ -1,3 +1,5 @@
+import { knownOptions } from '../options-object';
+
 /**
  * A Redis client the cluster can use: an ioredis `Redis` (or `Cluster`), duplicated for pub/sub. The
  * methods it calls are named, so a client of another library (node-redis has duplicate() too) is a
@@ -61,6 +63,14 @@ function fail(option: string, expected: string, got: unknown): never {
 export function resolveClusterOptions(options: ClusterOptions, defaultNodeId: string): ResolvedClusterOptions {
   if (options === null || typeof options !== 'object')
     fail('options', 'an object like { redis: "redis://..." }', options);
+  knownOptions(options, 'breakwater/cluster: connectCluster options', {
+    redis: true,
+    namespace: true,
+    syncIntervalMs: true,
+    mode: true,
+    quorum: true,
+    nodeId: true,
+  });
   const { redis } = options;
   if (typeof redis === 'string') {
     if (!/^rediss?:\/\//.test(redis)) fail('redis', 'a redis:// or rediss:// URL, or an ioredis client', redis);

@@ -7,6 +7,7 @@ import { attachArena } from './pool';
 import { core } from './select';
 import type { HostBinding } from './types';
 import { show } from '../error-message';
+import { knownOptions } from '../options-object';
 
 export interface HostArenaOptions {
   /** The arena's name, shared by every process of the host that opens it: letters, digits, `_`, `-`, `.` (1-64). */
@@ -49,7 +50,14 @@ export class HostArena {
   ) {}
 
   /** Opens (creating when absent) the host arena that `options` names. */
-  static open(options: HostArenaOptions): HostArena {
+  static open(given: HostArenaOptions): HostArena {
+    const options = knownOptions(given, 'breakwater: Registry option "host"', {
+      name: true,
+      directory: true,
+      capacity: true,
+      maxBuckets: true,
+      latencyHistogram: true,
+    });
     return HostArena.openPath(HostArena.pathOf(options), options);
   }
 

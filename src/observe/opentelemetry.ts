@@ -5,6 +5,7 @@ import { checkRegistryView, readRegistry, type RegistryView, type ScrapeSummary 
 import { RegistrySnapshot } from './registry-snapshot';
 import { STATE_CODES } from './prometheus';
 import { show } from '../error-message';
+import { knownOptions } from '../options-object';
 
 /** Options of {@link bridgeToOpenTelemetry}. */
 export interface OpenTelemetryOptions {
@@ -52,6 +53,7 @@ export function bridgeToOpenTelemetry(
       'breakwater/observe: bridgeToOpenTelemetry(registry, meter) needs a Meter from @opentelemetry/api (metrics.getMeter(name))',
     );
   }
+  knownOptions(options, 'breakwater/observe: OpenTelemetry options', { prefix: true, maxBreakers: true });
   const prefix = options.prefix ?? 'breakwater.';
   // The specification's instrument name syntax: some SDKs drop an instrument whose name breaks it, others pass it to the backend.
   if (typeof prefix !== 'string' || !INSTRUMENT_NAME.test(`${prefix}circuit.state`))

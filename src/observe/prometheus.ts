@@ -13,6 +13,7 @@ import { RegistrySnapshot } from './registry-snapshot';
 import type { ClusterStatusSource } from './cluster-metrics';
 import type { StateName } from '../state';
 import { show } from '../error-message';
+import { knownOptions } from '../options-object';
 
 /** The npm package the collector loads on first use (an optional peer dependency). */
 export const PROM_CLIENT_PACKAGE = 'prom-client';
@@ -147,6 +148,14 @@ export function collectFromSnapshots(
 ): BreakwaterCollector {
   if (options === null || typeof options !== 'object')
     throw new TypeError('breakwater/observe: collectBreakwaterMetrics(registry, options) needs an options object');
+  knownOptions(options, 'breakwater/observe: Prometheus options', {
+    register: true,
+    prefix: true,
+    labelNames: true,
+    maxSeries: true,
+    overflow: true,
+    cluster: true,
+  });
   const prefix = options.prefix ?? 'breakwater_';
   if (typeof prefix !== 'string' || (prefix !== '' && !METRIC_PREFIX.test(prefix))) {
     throw new TypeError(

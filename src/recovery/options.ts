@@ -6,6 +6,7 @@ import type { RestartHook } from './restart';
 import type { Escalation } from './errors/RecoveryEscalatedError';
 import type { TaskStore } from './task-store';
 import { checkTimers, systemTimers } from './timing';
+import { knownOptions } from '../options-object';
 
 /** How many times a task may use each rung in one run, before the ladder climbs past it. */
 export interface RecoveryBudgets {
@@ -85,27 +86,6 @@ export interface ResolvedRecoveryOptions {
   readonly store: TaskStore | undefined;
 }
 
-const KNOWN = new Set([
-  'registry',
-  'name',
-  'kind',
-  'timers',
-  'random',
-  'classify',
-  'budgets',
-  'maxAttempts',
-  'retryDelayMs',
-  'maxRetryDelayMs',
-  'jitter',
-  'windowMs',
-  'workerFailureLimit',
-  'hardwareSpread',
-  'minBatchSize',
-  'precisions',
-  'restart',
-  'onEscalate',
-  'store',
-]);
 const BUDGETS = [
   'immediateRetries',
   'delayedRetries',
@@ -130,9 +110,27 @@ export function resolveRecoveryOptions(options: RecoveryOptions): ResolvedRecove
     throw new TypeError(
       `breakwater/recovery: options must be an object, got ${options === null ? 'null' : typeof options}`,
     );
-  for (const key of Object.keys(options)) {
-    if (!KNOWN.has(key)) throw new TypeError(`breakwater/recovery: unknown option "${key}"`);
-  }
+  knownOptions(options, 'breakwater/recovery: options', {
+    registry: true,
+    name: true,
+    kind: true,
+    timers: true,
+    random: true,
+    classify: true,
+    budgets: true,
+    maxAttempts: true,
+    retryDelayMs: true,
+    maxRetryDelayMs: true,
+    jitter: true,
+    windowMs: true,
+    workerFailureLimit: true,
+    hardwareSpread: true,
+    minBatchSize: true,
+    precisions: true,
+    restart: true,
+    onEscalate: true,
+    store: true,
+  });
   if (!(options.registry instanceof Registry))
     throw new TypeError('breakwater/recovery: option "registry" must be a Registry');
   const budgets = options.budgets ?? {};

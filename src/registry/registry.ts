@@ -16,7 +16,7 @@ import { breakerKey, splitBreakerKey } from './breaker-key';
 import { Entry, healthOf, historyEvent, quickHealth, type RegisteredBreaker } from './entry';
 import { aggregateHealth, type BreakerHealth, type RegistryHealth } from './health';
 import { integerOption, listHealth, type ListQuery } from './list';
-import { optionsObject } from '../options-object';
+import { knownOptions, optionsObject } from '../options-object';
 
 export type { ListQuery } from './list';
 
@@ -67,7 +67,13 @@ export class Registry implements Ticking {
   private closed = false;
 
   constructor(given?: RegistryOptions) {
-    const options = optionsObject(given, 'breakwater: Registry options');
+    const options = knownOptions(given, 'breakwater: Registry options', {
+      clock: true,
+      summaryEveryMs: true,
+      ringSize: true,
+      maxPendingEvents: true,
+      host: true,
+    });
     checkClockOption(options.clock);
     this.clock = options.clock;
     if (options.host !== undefined && options.clock !== undefined)

@@ -98,8 +98,8 @@ describe('guarded calls', () => {
     };
     for (let call = 0; call < 12; call++) {
       await breaker.execute(({ signal }) => listen(signal)); // the first call's slow path, then the fast one
-      await breaker.execute((n: number, { signal }: CallContext) => listen(signal), call); // with arguments
-      await withFallback.execute((n: number, { signal }: CallContext) => listen(signal), call); // the slow path
+      await breaker.execute((_call: number, { signal }: CallContext) => listen(signal), call); // with arguments
+      await withFallback.execute((_call: number, { signal }: CallContext) => listen(signal), call); // the slow path
     }
     // Before, every call got one shared signal: each call's listener stayed on it for good
     // (MaxListenersExceededWarning after ten calls).

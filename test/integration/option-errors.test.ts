@@ -3,6 +3,9 @@ import { CircuitBreaker, ManualClock, Registry } from '../../src/index';
 import { AdaptiveTuner, EarlyWarning, Predictor, defaultModelPath } from '../../src/adaptive/index';
 import { bridgeToOpenTelemetry, collectBreakwaterMetrics, createDashboardHandler } from '../../src/observe/index';
 import { show } from '../../src/error-message';
+import { connectCluster } from '../../src/cluster/index';
+import { FaultInjector } from '../../src/chaos/index';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
 
 /**
  * Values a caller may pass by mistake that a naive message cannot print: JSON.stringify throws on
@@ -104,5 +107,50 @@ describe('a malformed option is named, whatever its value', () => {
     await expect(Predictor.load(defaultModelPath(), { intraOpThreads: 1e308 })).rejects.toThrow(
       /options\.intraOpThreads must be an integer from 1 to 1024, got 1e\+308/,
     );
+  });
+});
+
+describe('a misspelt option is refused, naming it and the options there are', () => {
+  // Before, each of these but the FaultInjector took the typo and left the default in force.
+  const misspelt: readonly [string, string, () => unknown][] = [
+    ['Registry', 'summaryEveryMS', () => new Registry({ summaryEveryMS: 0 } as never)],
+    ['Registry option "host"', 'capacty', () => new Registry({ host: { name: 'typo', capacty: 8 } } as never)],
+    [
+      'EarlyWarning',
+      'predictionTreshold',
+      () => new EarlyWarning(registry, predictor, { predictionTreshold: 0.9 } as never),
+    ],
+    ['AdaptiveTuner', 'learningrate', () => new AdaptiveTuner(registry, { learningrate: 1 } as never)],
+    [
+      'connectCluster',
+      'syncInterval',
+      () => connectCluster(registry, { redis: 'redis://127.0.0.1:1', syncInterval: 50 } as never),
+    ],
+    ['FaultInjector', 'sead', () => new FaultInjector({ sead: 1 } as never)],
+    ['createDashboardHandler', 'control', () => createDashboardHandler({ registry, control: true } as never)],
+    ['collectBreakwaterMetrics', 'prefx', () => collectBreakwaterMetrics(registry, { prefx: 'app_' } as never)],
+    [
+      'bridgeToOpenTelemetry',
+      'prefx',
+      () => bridgeToOpenTelemetry(registry, new MeterProvider().getMeter('typo'), { prefx: 'app.' } as never),
+    ],
+  ];
+
+  it.each(misspelt)('%s refuses "%s"', (_, option, make) => {
+    expect(rejection(make)).toMatchObject({
+      name: 'TypeError',
+      message: expect.stringMatching(new RegExp(`unknown option "${option}" \\(known: \\w+, `)),
+    });
+  });
+
+  it('Predictor.load and retries refuse a misspelt option too', async () => {
+    await expect(Predictor.load(defaultModelPath(), { executionProvider: ['cpu'] } as never)).rejects.toThrow(
+      /Predictor.load options: unknown option "executionProvider" \(known: featureList, executionProviders, intraOpThreads\)/,
+    );
+    const breaker = new CircuitBreaker({ clock: new ManualClock(0) });
+    await expect(breaker.executeWithRetries(async () => 1, { retries: 3 } as never)).rejects.toThrow(
+      /retry options: unknown option "retries" \(known: maxRetries, /,
+    );
+    breaker.dispose();
   });
 });

@@ -25,6 +25,7 @@ import { SharedSnapshot, type RegistrySnapshot } from '../registry-snapshot';
 import { PAGE } from './page';
 import { parseHistoryQuery, parseListQuery } from './query';
 import { HttpError, send, sendError, sendJson } from './respond';
+import { knownOptions } from '../../options-object';
 
 /** The registry reads and actions the dashboard uses. */
 export type DashboardRegistry = Pick<
@@ -113,6 +114,15 @@ function decode(segment: string): string {
 export function createDashboardHandler(options: DashboardOptions): DashboardHandler {
   if (options === null || typeof options !== 'object')
     throw new TypeError('breakwater/observe: createDashboardHandler(options) needs an object with a registry');
+  knownOptions(options, 'breakwater/observe: createDashboardHandler options', {
+    registry: true,
+    controls: true,
+    updateEveryMs: true,
+    metrics: true,
+    allowedHosts: true,
+    maxLiveClients: true,
+    maxClientBacklogBytes: true,
+  });
   const { registry } = options;
   if (
     registry === null ||

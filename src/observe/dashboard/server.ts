@@ -48,7 +48,8 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   // The configured host is a name the dashboard answers to (loopback names and bound addresses always are).
   const allowed = resolveAllowedHosts(options.allowedHosts);
   const allowedHosts = allowed === true ? true : [...allowed, host];
-  const handler = createDashboardHandler({ ...options, allowedHosts });
+  const { port: _port, host: _host, ...handlerOptions } = options; // the server's own; the handler refuses options it does not know
+  const handler = createDashboardHandler({ ...handlerOptions, allowedHosts });
   const server = createServer((req, res) => handler(req, res));
   await new Promise<void>((listening, failed) => {
     server.once('error', (error: NodeJS.ErrnoException) => {

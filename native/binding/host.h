@@ -121,14 +121,18 @@ inline napi_value HostConfigVersions(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// hostSyncLease(arenaId, staleMs) -> 1 while this process is the host's one cluster syncer
+// hostSyncLease(arenaId, staleMs, holder) -> 1 while `holder` (a registry of this process, 1..2^31-1)
+// holds the host's control lease
 inline napi_value HostSyncLease(napi_env env, napi_callback_info info) {
-  Call<2> call(env, info);
+  Call<3> call(env, info);
   host::HostArena* arena = hostArenaArg(call.attachedArena(0), env);
-  int32_t staleMs;
-  if (!arena || !call.int32In(1, "staleMs", 1, int32_t(kMaxPeriodMs), staleMs)) return nullptr;
+  int32_t staleMs, holder;
+  if (!arena || !call.int32In(1, "staleMs", 1, int32_t(kMaxPeriodMs), staleMs) ||
+      !call.int32In(2, "holder", 1, INT32_MAX, holder)) {
+    return nullptr;
+  }
   const uint32_t now = uint32_t(monotonicNowUs() / 1000);
-  return toJs(env, uint32_t{arena->holdSyncLease(now, uint32_t(staleMs))});
+  return toJs(env, uint32_t{arena->holdSyncLease(now, uint32_t(staleMs), uint32_t(holder))});
 }
 
 #else

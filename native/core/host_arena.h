@@ -243,15 +243,24 @@ class HostArena {
     return -1;
   }
 
-  // The host's one syncing process (cluster sync): true while this process holds the lease,
-  // renewing it; taken over when its holder died or missed heartbeats for `staleMs`.
-  bool holdSyncLease(uint32_t nowMs32, uint32_t staleMs) noexcept {
+  // The host's one control process (cluster sync, tuner moves): true while `holder` (a registry of
+  // this process) holds the lease, renewing it; taken over when its holder died or missed
+  // heartbeats for `staleMs`. The registries of one process (its worker threads' too) share its
+  // pid, so within the process one holder at a time takes the lease, by the same rule.
+  bool holdSyncLease(uint32_t nowMs32, uint32_t staleMs, uint32_t holder) noexcept {
+    uint64_t local = localSyncLease_.load(kAcquire);
+    const uint32_t localHolder = uint32_t(local >> 32);
+    const bool localStale = int32_t(nowMs32 - uint32_t(local)) > int32_t(staleMs);
+    if (localHolder != holder && localHolder != 0 && !localStale) return false;
+    if (!localSyncLease_.compare_exchange_strong(local, (uint64_t(holder) << 32) | nowMs32, kAcqRel, kAcquire)) {
+      return false;
+    }
     const uint64_t pid = uint64_t(uint32_t(getpid()));
     const uint64_t mine = (pid << 32) | nowMs32;
     uint64_t word = atomic(header().syncLease).load(kAcquire);
-    const uint32_t holder = uint32_t(word >> 32);
+    const uint32_t holderPid = uint32_t(word >> 32);
     const bool stale = int32_t(nowMs32 - uint32_t(word)) > int32_t(staleMs);
-    if (holder != pid && holder != 0 && !stale && processAlive(holder)) return false;
+    if (holderPid != pid && holderPid != 0 && !stale && processAlive(holderPid)) return false;
     return atomic(header().syncLease).compare_exchange_strong(word, mine, kAcqRel, kAcquire);
   }
 
@@ -271,6 +280,8 @@ class HostArena {
   dev_t device_;
   ino_t inode_;
   Arena arena_;
+  // This process's holder of the lease (holdSyncLease): holder << 32 | its last heartbeat, ms32.
+  std::atomic<uint64_t> localSyncLease_{0};
 };
 
 struct OpenResult {

@@ -1,6 +1,6 @@
 // The host arena's directory: threads racing to name the same breakers agree on one slot each,
 // distinct names get distinct slots, a full directory says so, a configured slot's record is read
-// whole, and a reopened file keeps them.
+// whole, a reopened file keeps them, and one holder of a process at a time holds the control lease.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,6 +122,18 @@ void recordsStayWhole(HostArena& arena) {
   CHECK_EQ(copy[5], 0.5);
 }
 
+// Two holders of one process (two registries, or two worker threads' registries) share its pid:
+// one at a time holds the control lease, and the other takes it once the first stops renewing.
+void oneControlHolderPerProcess(HostArena& arena) {
+  constexpr uint32_t kStaleMs = 1000;
+  CHECK(arena.holdSyncLease(5000, kStaleMs, 7));
+  CHECK(!arena.holdSyncLease(5001, kStaleMs, 9));
+  CHECK(arena.holdSyncLease(5900, kStaleMs, 7));  // renewed
+  CHECK(!arena.holdSyncLease(6800, kStaleMs, 9));
+  CHECK(arena.holdSyncLease(7000, kStaleMs, 9));  // 7 missed its heartbeats for more than kStaleMs
+  CHECK(!arena.holdSyncLease(7001, kStaleMs, 7));
+}
+
 }  // namespace
 
 int main() {
@@ -136,6 +148,7 @@ int main() {
     racingThreadsAgree(*opened.arena);
     fullDirectorySaysSo(*opened.arena);
     recordsStayWhole(*opened.arena);
+    oneControlHolderPerProcess(*opened.arena);
     OpenResult again = openHostArena(path, 1, 1, 0);  // an existing file keeps its own geometry
     CHECK(again.arena == opened.arena && !again.created);
     CHECK_EQ(again.arena->arena().capacity(), kCapacity);

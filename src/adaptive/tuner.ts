@@ -225,8 +225,8 @@ export class AdaptiveTuner {
    * them, so a host of N processes takes one step a round, not N.
    */
   step(): TuningChange[] {
-    const host = this.registry.hostArena;
-    const moves = host === undefined || host.holdControlLease(3 * this.options.retrainingInterval);
+    const moves =
+      this.registry.hostArena === undefined || this.registry.holdsHostControl(3 * this.options.retrainingInterval);
     const changes: TuningChange[] = [];
     for (const entry of this.registry.entries()) {
       if (!this.tunes(entry) || !entry.breaker.active) continue;

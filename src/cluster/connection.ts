@@ -204,7 +204,7 @@ export class ClusterConnection {
   private async sync(): Promise<void> {
     if (this.closed) return;
     if (this.host !== undefined) {
-      this.syncing = this.host.holdControlLease(Math.max(1000, 4 * this.options.syncIntervalMs));
+      this.syncing = this.registry.holdsHostControl(Math.max(1000, 4 * this.options.syncIntervalMs));
       if (!this.syncing) {
         // A process that does not sync reports its own connection: whether its clients reach Redis.
         this.connected = this.commands.status === 'ready' && this.subscriber.status === 'ready';

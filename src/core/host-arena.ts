@@ -139,12 +139,12 @@ export class HostArena {
   }
 
   /**
-   * Whether this process is the host's one control process (the one that syncs with a cluster
-   * and tunes the host's breakers), renewing its lease: a process takes it when no live process
-   * renewed it within `staleMs`.
+   * Whether `holder` (a registry: 1..2^31-1) holds the host's control lease (the one that syncs with
+   * a cluster and tunes the host's breakers), renewing it: a holder takes it when no live process
+   * renewed it within `staleMs`, and within a process when no other holder of it did.
    */
-  holdControlLease(staleMs: number): boolean {
-    return this.binding.hostSyncLease(this.id, staleMs) === 1;
+  holdControlLease(staleMs: number, holder: number): boolean {
+    return this.binding.hostSyncLease(this.id, staleMs, holder) === 1;
   }
 
   /** The key of every breaker the arena names, in slot order. */

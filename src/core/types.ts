@@ -68,5 +68,5 @@ export interface HostBinding {
   /** out[i] = the config version of slots[i], which every configure() of it in any process of the host bumps. */
   hostConfigVersions(arena: number, slots: Int32Array, out: Float64Array): void;
   /** 1 while this process is the host's one cluster syncer (taking the lease over from a dead or silent holder). */
-  hostSyncLease(arena: number, staleMs: number): number;
+  hostSyncLease(arena: number, staleMs: number, holder: number): number;
 }

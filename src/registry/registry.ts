@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { CircuitBreaker, type ReconfigurableOptions } from '../breaker';
 import type { ManualClock } from '../clock';
 import { Emitter, type Disposer } from '../events';
@@ -57,6 +58,8 @@ export class Registry implements Ticking {
   private readonly clock: ManualClock | undefined;
   /** The host-wide arena its breakers live in, when `host` was given. */
   readonly hostArena: HostArena | undefined;
+  /** This registry's name among the holders of its host's control lease (holdsHostControl). */
+  private readonly controlHolder = randomInt(1, 2 ** 31);
   /** Its views of the host's breakers, kept on the rules any process last configured. */
   private readonly hostViews: HostViews | undefined;
   private readonly summaryEveryMs: number;
@@ -145,6 +148,15 @@ export class Registry implements Ticking {
 
   taskTypeBreaker(taskType: string, options?: CircuitBreakerOptions): CircuitBreaker {
     return this.getOrCreate('task', taskType, options);
+  }
+
+  /**
+   * @internal Whether this registry is its host's control registry (the one that syncs with a
+   * cluster and moves the tuner's values), renewing the lease; false without a host arena. One
+   * registry of the host at a time holds it, whatever the processes and registries.
+   */
+  holdsHostControl(staleMs: number): boolean {
+    return this.hostArena?.holdControlLease(staleMs, this.controlHolder) ?? false;
   }
 
   /**

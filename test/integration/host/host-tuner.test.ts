@@ -11,7 +11,7 @@ describe('the adaptive tuner on a host arena', () => {
       `
         const { Registry } = require(${JSON.stringify(ENTRY)});
         const registry = new Registry({ host: { name: 'tuned', directory: process.argv.at(-1) } });
-        console.log(registry.hostArena.holdControlLease(600000) ? 'holding' : 'not holding');
+        console.log(registry.holdsHostControl(600000) ? 'holding' : 'not holding');
         setInterval(() => {}, 1000);
       `,
       [dir],
@@ -34,5 +34,19 @@ describe('the adaptive tuner on a host arena', () => {
     expect(quiet.options.recoveryTimeout).toBeGreaterThan(10_000); // from the history it sampled meanwhile
     tuner.stop();
     await registry.shutdown();
+  });
+});
+
+describe("the host's control lease", () => {
+  it('goes to one registry of a process at a time, and to another once the first stops renewing it', async () => {
+    const dir = arenaFolder();
+    const [first, second] = [0, 1].map(() => new Registry({ host: { name: 'leased', directory: dir } }));
+    // Before, both held it: they share the process's pid, so both synced the host with a cluster.
+    expect([first.holdsHostControl(600_000), second.holdsHostControl(600_000)]).toEqual([true, false]);
+    expect(first.holdsHostControl(600_000)).toBe(true); // renewed
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(second.holdsHostControl(1)).toBe(true); // the first's heartbeat is older than 1 ms
+    expect(first.holdsHostControl(600_000)).toBe(false);
+    await Promise.all([first.shutdown(), second.shutdown()]);
   });
 });

@@ -1,6 +1,13 @@
+import type { CircuitBreakerOptions } from '../../options';
 import type { SeededRandom } from '../../random';
 import { logUniform, uniform } from './breaker-config';
 import { HEALTHY, type Condition, type ServiceTraits } from './service';
+
+/** The run a shape is drawn for: its service and the breaker's options. */
+export interface ShapeSetup {
+  readonly traits: ServiceTraits;
+  readonly options: CircuitBreakerOptions;
+}
 
 /** The service's condition at a moment of virtual time. */
 export type Shape = (nowMs: number) => Condition;
@@ -14,7 +21,7 @@ export interface Family {
   /** Adjusts the drawn service when the family needs one of a kind (a pool, a slow service). */
   service?(traits: ServiceTraits, random: SeededRandom): ServiceTraits;
   /** Draws this run's shape; trouble starts after `onsetMs` (a healthy baseline before it). */
-  shape(random: SeededRandom, onsetMs: number, durationMs: number): Shape;
+  shape(random: SeededRandom, onsetMs: number, durationMs: number, setup: ShapeSetup): Shape;
 }
 
 const at = (changes: Partial<Condition>): Condition => ({ ...HEALTHY, ...changes });
@@ -250,12 +257,47 @@ const rateSwings: Family = {
 const partialBelow: Family = {
   name: 'partial-below',
   healthy: true,
-  description: 'a steady 3-15% of calls fail: below any usual threshold',
-  shape(random, onset) {
-    const share = uniform(random, 0.03, 0.15);
+  description:
+    "a steady share of calls fail from the onset: 40-95% of the breaker's failure-rate threshold, as close as its window's noise leaves it untripped",
+  shape(random, onset, duration, { traits, options }) {
+    const share = partialShareBelow(uniform(random, 0.4, 0.95), traits, options, duration - onset);
     return (now) => (now < onset ? HEALTHY : at({ errorRate: share }));
   },
 };
+
+/**
+ * The error share at `fraction` of the breaker's failure-rate threshold (50% without that rule), or
+ * lower where the breaker would trip on noise: a window's failing share stays 4.5 standard errors
+ * under the threshold, and a run of `failureThreshold` failures in a row stays unlikely over the
+ * run's calls. With the share drawn from 3-15% alone (before 2026-12-06), no negative came near a
+ * threshold, and a healthy service failing a steady 36-42% of calls against 50% scored 0.7 and
+ * drew sheds and pre-opens in an outside evaluation.
+ */
+function partialShareBelow(
+  fraction: number,
+  traits: ServiceTraits,
+  options: CircuitBreakerOptions,
+  troubleMs: number,
+): number {
+  const threshold = options.failureRateThreshold ? options.failureRateThreshold / 100 : 0.5;
+  const windowCalls =
+    options.slidingWindowType === 'count'
+      ? (options.slidingWindowSize ?? 100)
+      : (traits.callRate * (options.slidingWindowSize ?? 60_000)) / 1000;
+  const runCalls = (traits.callRate * troubleMs) / 1000;
+  const failing = (share: number): number => share + traits.backgroundErrors * (1 - share);
+  const trips = (share: number): boolean => {
+    const rate = failing(share);
+    const noisy = options.failureRateThreshold
+      ? threshold - rate < 4.5 * Math.sqrt((rate * (1 - rate)) / Math.max(1, windowCalls))
+      : false;
+    const k = options.failureThreshold ?? 5;
+    return noisy || (k > 0 && runCalls * rate ** k > 0.05);
+  };
+  let share = fraction * threshold;
+  while (share > 0.005 && trips(share)) share *= 0.9;
+  return share;
+}
 
 /** Every family of the generator, failures first. */
 export const FAMILIES: readonly Family[] = [

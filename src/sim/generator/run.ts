@@ -75,7 +75,7 @@ export function setupRun(family: Family, seed: number): RunSetup {
 export async function playRun(family: Family, seed: number, hooks: RunHooks = {}): Promise<RunOutcome> {
   const setup = setupRun(family, seed);
   const random = runRandom(family, seed);
-  const shape = family.shape(random.fork('shape'), setup.onsetMs, RUN_MS);
+  const shape = family.shape(random.fork('shape'), setup.onsetMs, RUN_MS, setup);
   const clock = new GeneratorClock(0);
   const options = { ...setup.options, clock, name: `${family.name}#${seed}` };
   const breaker = hooks.breaker?.(options) ?? new CircuitBreaker(options);

@@ -241,6 +241,38 @@ describe('early warning guard rails', () => {
     }
   });
 
+  it("acts only where the breaker's own rule is likely to trip: a steady 40% against 50% over many calls draws no action, in either mode", async () => {
+    for (const mode of ['open', 'shed'] as const) {
+      const clock = new ManualClock(0);
+      const registry = new Registry({ clock, summaryEveryMs: 0 });
+      const breaker = registry.endpointBreaker('steady', { failureThreshold: 0, failureRateThreshold: 50 });
+      const warning = new EarlyWarning(registry, panickingModel, { mode });
+      const second = (failing: number): void => {
+        for (let tenth = 0; tenth < 10; tenth++) {
+          succeed(breaker, 10 - failing);
+          fail(breaker, failing);
+          clock.advance(100);
+        }
+      };
+      for (let round = 0; round < 4; round++) {
+        second(4); // 100 calls a second, 40% of them failing: the window holds 40% and stays there
+        runTick();
+        expect((await warning.step(clock.now()))[0]).toMatchObject({ preOpened: false, shedding: 0 });
+      }
+      // Before, the recent quarter and the window at 80% of the threshold let it pre-open or shed.
+      expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({
+        action: 'held',
+        reason: expect.stringMatching(/unlikely to trip at the rate calls fail now \(trip chance 0\.0/),
+      });
+      second(7); // 70% now: at this rate the window crosses 50% within the horizon
+      runTick();
+      const [rising] = await warning.step(clock.now());
+      expect(breaker.getState() === 'open' || rising.shedding > 0).toBe(true);
+      expect(rising.preOpened || rising.shedding > 0).toBe(true);
+      await registry.shutdown();
+    }
+  });
+
   it('holds back on a pause that fills the recent quarter with failures but not the window, in either mode', async () => {
     for (const mode of ['open', 'shed'] as const) {
       const { clock, registry, breaker, warning } = setup({ mode }, panickingModel);

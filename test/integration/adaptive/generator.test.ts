@@ -75,7 +75,7 @@ describe('the wide generator', () => {
     const onset = 50_000;
     let tripped = 0;
     for (let seed = 1; seed <= 8; seed++) {
-      const shape = family.shape(new SeededRandom(seed), onset, 180_000);
+      const shape = family.shape(new SeededRandom(seed), onset, 180_000, setupRun(family, seed));
       expect(shape(onset - 1)).toEqual(HEALTHY);
       expect(shape(onset + 1000)).not.toEqual(HEALTHY); // every kind is under way a second in (it lasts 10 s or more)
       for (const after of [60_000, 90_000, 130_000]) expect(shape(onset + after)).toEqual(HEALTHY);
@@ -85,6 +85,20 @@ describe('the wide generator', () => {
       for (const trip of run.trips) expect(trip).toBeLessThan(run.setup.onsetMs + 60_000 + 30_000);
     }
     expect(tripped).toBeGreaterThan(0);
+  });
+
+  it("partial failures come as close to the breaker's threshold as its noise allows, and never trip it", async () => {
+    const family = familyNamed('partial-below');
+    const toThreshold: number[] = [];
+    for (const seed of [2, 3, 8, 9, 10, 12]) {
+      const setup = setupRun(family, seed);
+      const share = family.shape(new SeededRandom(seed), setup.onsetMs, 180_000, setup)(179_000).errorRate;
+      toThreshold.push(share / ((setup.options.failureRateThreshold || 50) / 100));
+      expect((await playRun(family, seed)).trips).toEqual([]);
+    }
+    // Before, 3-15% of calls failed whatever the threshold: none of these came past 0.3 of it.
+    expect(Math.max(...toThreshold)).toBeGreaterThan(0.75);
+    expect(Math.max(...toThreshold)).toBeLessThanOrEqual(0.95);
   });
 
   it('the guard rails hold a model that always predicts a trip: no pre-open on healthy families, shedding that costs no successes', async () => {

@@ -119,9 +119,8 @@ export function allowance(row: Float32Array, at: number, evidenceBefore: number 
       raise: false,
       refusal: 'failures receding (fewer in the recent quarter than the round before)',
     };
-  const tripChance = ownTripChance(row, at);
+  const tripChance = ownTripChance(row, at); // NaN (no rule of its own) passes both checks below
   if (tripChance < SHED_TRIP_CHANCE)
-    // NaN (no rule of its own) passes
     return {
       preOpen: false,
       shedShare,

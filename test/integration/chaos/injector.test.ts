@@ -264,7 +264,9 @@ describe('FaultInjector: bad input', () => {
     );
     expect(() => new FaultInjector({ breaker: {} as CircuitBreaker })).toThrow(/"breaker" must be a CircuitBreaker/);
     expect(() => new FaultInjector({ timers: {} as ManualClock })).toThrow(/"timers" must have now\(\)/);
-    expect(() => new FaultInjector({ sead: 1 } as never)).toThrow(/FaultInjector options: unknown option "sead" \(known: breaker, /);
+    expect(() => new FaultInjector({ sead: 1 } as never)).toThrow(
+      /FaultInjector options: unknown option "sead" \(known: breaker, /,
+    );
     const injector = new FaultInjector();
     expect(() => injector.inject('explode' as FaultType, 'mild')).toThrow(
       /inject\(type\) must be one of throw, reject/,

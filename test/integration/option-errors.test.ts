@@ -1,7 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CircuitBreaker, ManualClock, Registry } from '../../src/index';
 import { AdaptiveTuner, EarlyWarning, Predictor, defaultModelPath } from '../../src/adaptive/index';
-import { bridgeToOpenTelemetry, collectBreakwaterMetrics, createDashboardHandler } from '../../src/observe/index';
+import {
+  bridgeToOpenTelemetry,
+  collectBreakwaterMetrics,
+  createDashboardHandler,
+  startDashboard,
+} from '../../src/observe/index';
 import { show } from '../../src/error-message';
 import { connectCluster } from '../../src/cluster/index';
 import { FaultInjector } from '../../src/chaos/index';
@@ -143,7 +148,10 @@ describe('a misspelt option is refused, naming it and the options there are', ()
     });
   });
 
-  it('Predictor.load and retries refuse a misspelt option too', async () => {
+  it('Predictor.load, retries and startDashboard refuse a misspelt option too', async () => {
+    await expect(startDashboard({ registry, prot: 0 } as never)).rejects.toThrow(
+      /startDashboard options: unknown option "prot" \(known: .*, port, host\)/,
+    );
     await expect(Predictor.load(defaultModelPath(), { executionProvider: ['cpu'] } as never)).rejects.toThrow(
       /Predictor.load options: unknown option "executionProvider" \(known: featureList, executionProviders, intraOpThreads\)/,
     );

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { resolveAllowedHosts } from './host-check';
 import { createDashboardHandler, type DashboardHandler, type DashboardOptions } from './handler';
 import { show } from '../../error-message';
+import { knownOptions } from '../../options-object';
 
 /** The port `startDashboard` and `breakwater dashboard` listen on unless told. */
 export const DEFAULT_DASHBOARD_PORT = 7070;
@@ -37,6 +38,17 @@ export interface RunningDashboard {
 export async function startDashboard(options: StartDashboardOptions): Promise<RunningDashboard> {
   if (options === null || typeof options !== 'object')
     throw new TypeError('breakwater/observe: startDashboard(options) needs an object with a registry');
+  knownOptions(options, 'breakwater/observe: startDashboard options', {
+    registry: true,
+    controls: true,
+    updateEveryMs: true,
+    metrics: true,
+    allowedHosts: true,
+    maxLiveClients: true,
+    maxClientBacklogBytes: true,
+    port: true,
+    host: true,
+  });
   const port = options.port ?? DEFAULT_DASHBOARD_PORT;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new RangeError(

@@ -60,6 +60,17 @@ export interface DashboardOptions {
   maxClientBacklogBytes?: number;
 }
 
+/** @internal The names of DashboardOptions, for the refusal of any other (startDashboard adds its own). */
+export const DASHBOARD_OPTION_NAMES: Record<keyof DashboardOptions, true> = {
+  registry: true,
+  controls: true,
+  updateEveryMs: true,
+  metrics: true,
+  allowedHosts: true,
+  maxLiveClients: true,
+  maxClientBacklogBytes: true,
+};
+
 /** Connect-style: calls `next()` for paths that are not the dashboard's (Express), or answers 404 without it. */
 export type NextFunction = (error?: unknown) => void;
 
@@ -114,15 +125,7 @@ function decode(segment: string): string {
 export function createDashboardHandler(options: DashboardOptions): DashboardHandler {
   if (options === null || typeof options !== 'object')
     throw new TypeError('breakwater/observe: createDashboardHandler(options) needs an object with a registry');
-  knownOptions(options, 'breakwater/observe: createDashboardHandler options', {
-    registry: true,
-    controls: true,
-    updateEveryMs: true,
-    metrics: true,
-    allowedHosts: true,
-    maxLiveClients: true,
-    maxClientBacklogBytes: true,
-  });
+  knownOptions(options, 'breakwater/observe: createDashboardHandler options', DASHBOARD_OPTION_NAMES);
   const { registry } = options;
   if (
     registry === null ||

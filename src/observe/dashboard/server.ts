@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolveAllowedHosts } from './host-check';
-import { createDashboardHandler, type DashboardHandler, type DashboardOptions } from './handler';
+import {
+  createDashboardHandler,
+  DASHBOARD_OPTION_NAMES,
+  type DashboardHandler,
+  type DashboardOptions,
+} from './handler';
 import { show } from '../../error-message';
 import { knownOptions } from '../../options-object';
 
@@ -39,13 +44,7 @@ export async function startDashboard(options: StartDashboardOptions): Promise<Ru
   if (options === null || typeof options !== 'object')
     throw new TypeError('breakwater/observe: startDashboard(options) needs an object with a registry');
   knownOptions(options, 'breakwater/observe: startDashboard options', {
-    registry: true,
-    controls: true,
-    updateEveryMs: true,
-    metrics: true,
-    allowedHosts: true,
-    maxLiveClients: true,
-    maxClientBacklogBytes: true,
+    ...DASHBOARD_OPTION_NAMES,
     port: true,
     host: true,
   });

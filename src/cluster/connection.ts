@@ -67,6 +67,8 @@ export class ClusterConnection {
   private lastError: string | undefined;
   /** Why the commands client cannot sync (checked on every connection: a Redis Cluster node, a database it lacks); no sync is sent meanwhile. */
   private setupError: string | undefined;
+  /** The check of the last connection (or none yet): the first sync waits for it. */
+  private setupChecked: Promise<void> = Promise.resolve();
   /** Whether the last subscription was refused (warned once until one succeeds). */
   private subscriptionRefused = false;
 
@@ -107,6 +109,7 @@ export class ClusterConnection {
     // On every connection (the first, and after Redis comes back, or when it was down at the start).
     this.subscriber.on('ready', this.subscribe);
     this.commands.on('ready', this.checkSetup);
+    if (this.commands.status === 'ready') this.checkSetup(); // a caller's client already connected: no 'ready' to come
     this.unlisten = registry.onEvent((event) => this.observe(event));
     // A breaker that leaves the registry leaves the connection: names that come and go leave nothing behind.
     this.stopForgetting = registry.onRemoved(({ kind, name }) => this.tracked.delete(breakerKey(kind, name)));
@@ -171,7 +174,7 @@ export class ClusterConnection {
     const patience = new Promise<void>((resolve) => setTimeout(resolve, 2 * this.deadlineMs).unref());
     await Promise.race([Promise.all([whenReady(this.commands), whenReady(this.subscriber)]), patience]);
     if (this.subscriber.status === 'ready') await this.subscribe();
-    if (this.commands.status === 'ready') await this.checkSetup();
+    await this.setupChecked; // started by the connection's 'ready', before whenReady's listener ran
     await this.sync();
   }
 
@@ -180,8 +183,10 @@ export class ClusterConnection {
     this.connectionError = error.message;
   };
 
-  private readonly checkSetup = async (): Promise<void> => {
-    this.setupError = await setupProblem(this.commands, this.deadlineMs);
+  private readonly checkSetup = (): void => {
+    this.setupChecked = setupProblem(this.commands, this.deadlineMs).then((problem) => {
+      this.setupError = problem;
+    });
   };
 
   private readonly subscribe = (): Promise<void> =>

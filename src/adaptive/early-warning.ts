@@ -1,13 +1,17 @@
 import type { Disposer } from '../events';
 import { Registry, type RegisteredBreaker } from '../registry/registry';
 import { breakerKey } from '../registry/breaker-key';
-import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../features/core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor, coreColumn } from '../features/core-features';
 import { featureListMismatch, type FeatureList } from '../features/feature-list';
 import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
-import { allowance, recentEvidence, shownEvidence } from './guard-rails';
+import { allowance, recentEvidence, shownEvidence, windowEvidence } from './guard-rails';
+import { UsualFailures } from './usual-failures';
 import { kindsOption } from './kinds-option';
 import { show } from '../error-message';
 import { knownOptions } from '../options-object';
+
+const WINDOW_FAILURE_SHARE = coreColumn('failure_rate');
+const WINDOW_CALLS_TO_MINIMUM = coreColumn('window_calls_to_minimum');
 
 /** What scores feature rows: a Predictor, or anything with the same two members. */
 export interface ScoringModel {
@@ -72,6 +76,8 @@ export class EarlyWarning {
   private readonly recorded = new Map<string, number>();
   /** Each breaker's recent failure evidence in the round before (the guard rails want it twice in a row). */
   private readonly evidenceBefore = new Map<string, number>();
+  /** Each breaker's usual failure share: failures near it are the service's normal, not trouble. */
+  private readonly usualFailures = new UsualFailures();
   private readonly stopTask: Disposer;
   private readonly stopForgetting: Disposer;
   /** Rounds scored, breakers pre-opened: for reports. */
@@ -136,6 +142,7 @@ export class EarlyWarning {
       this.latched.delete(key);
       this.recorded.delete(key);
       this.evidenceBefore.delete(key);
+      this.usualFailures.forget(key);
     });
     this.stopTask = registry.schedule('early-warning', this.options.everyMs, (now) =>
       this.step(now).then(() => undefined),
@@ -161,7 +168,9 @@ export class EarlyWarning {
     // Scoring may take a thread's while (onnxruntime): a breaker removed meanwhile, or removed and
     // made again under its name, is skipped, never acted on or given another breaker's score.
     return entries.flatMap((entry, i) =>
-      this.registry.holds(entry.kind, entry.name, entry.breaker) ? [this.act(entry, probabilities[i], rows, i)] : [],
+      this.registry.holds(entry.kind, entry.name, entry.breaker)
+        ? [this.act(entry, probabilities[i], rows, i, nowMs)]
+        : [],
     );
   }
 
@@ -171,7 +180,13 @@ export class EarlyWarning {
     this.stopForgetting();
   }
 
-  private act(entry: RegisteredBreaker, probability: number, rows: Float32Array, row: number): Prediction {
+  private act(
+    entry: RegisteredBreaker,
+    probability: number,
+    rows: Float32Array,
+    row: number,
+    nowMs: number,
+  ): Prediction {
     const { predictionThreshold, releaseThreshold, mode } = this.options;
     const key = breakerKey(entry.kind, entry.name);
     const breaker = entry.breaker;
@@ -179,8 +194,22 @@ export class EarlyWarning {
     // Stored before acting: a pre-open's 'transition' event carries the probability that caused it.
     this.registry.setProbability(entry.kind, entry.name, p, { record: false });
     const at = row * CORE_FEATURE_COUNT;
-    const allowed = allowance(rows, at, this.evidenceBefore.get(key));
+    const allowed = allowance(
+      rows,
+      at,
+      this.evidenceBefore.get(key),
+      this.usualFailures.usual(key) ?? NaN,
+      this.extractor.recentCallsOf(row),
+    );
     this.evidenceBefore.set(key, recentEvidence(rows, at));
+    const closed = breaker.getState() === 'closed';
+    // What the service fails at while nothing is wrong: a closed circuit, a full window under the threshold.
+    this.usualFailures.observe(
+      key,
+      rows[at + WINDOW_FAILURE_SHARE],
+      closed && rows[at + WINDOW_CALLS_TO_MINIMUM] >= 1 && windowEvidence(rows, at) < 1,
+      nowMs,
+    );
     const sheddingBefore = breaker.sheddingShare;
     let reason: string | undefined;
     if (p < releaseThreshold) {
@@ -191,13 +220,16 @@ export class EarlyWarning {
       }
     }
     let preOpened = false;
-    const warned = p >= predictionThreshold && breaker.getState() === 'closed';
+    const warned = p >= predictionThreshold && closed;
     if (warned && mode === 'shed') {
       // The share follows the evidence both ways: a model that never calms down cannot keep it up.
       const share = Math.min(p, allowed.shedShare, allowed.raise ? 1 : sheddingBefore);
       if (share !== sheddingBefore) {
         breaker.shed(share);
-        reason = `shedding ${share.toFixed(2)}: the probability, capped at the recent failure share`;
+        reason =
+          share === 0
+            ? `released: ${allowed.refusal}`
+            : `shedding ${share.toFixed(2)}: the probability, capped at the recent failure share`;
       } else if (share === 0) reason = allowed.refusal;
     } else if (mode === 'shed' && sheddingBefore > 0 && p >= releaseThreshold) {
       // Between the release and the warning thresholds shedding goes on, but never past what the

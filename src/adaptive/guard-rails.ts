@@ -1,4 +1,5 @@
 import { USUAL_FAILURE_RATE_THRESHOLD, coreColumn as column } from '../features/core-features';
+import { standsOut } from './usual-failures';
 
 const RECENT_FAILURES = column('failure_rate_recent');
 const RECENT_TO_THRESHOLD = column('failure_rate_recent_to_threshold');
@@ -61,6 +62,8 @@ const PRE_OPEN_TRIP_CHANCE = 0.5;
 /** Shedding starts or grows only with the breaker's own trip chance at this much (see PRE_OPEN_TRIP_CHANCE). */
 const SHED_TRIP_CHANCE = 0.1;
 
+const percent = (share: number): string => `${(share * 100).toFixed(0)}%`;
+
 /** What the guard rails allow a warning to do with one breaker. */
 export interface Allowance {
   /** Whether a pre-open is allowed (see PRE_OPEN_EVIDENCE). */
@@ -87,6 +90,11 @@ function toThreshold(row: Float32Array, at: number, ratioColumn: number, shareCo
   return Number.isNaN(ratio) ? row[at + shareColumn] / USUAL_FAILURE_RATE_THRESHOLD : ratio;
 }
 
+/** The whole window's failures against the threshold. */
+export function windowEvidence(row: Float32Array, at: number): number {
+  return toThreshold(row, at, WINDOW_TO_THRESHOLD, WINDOW_FAILURES);
+}
+
 /** The recent quarter's failures (timeouts count) against the threshold: the evidence every action needs. */
 export function recentEvidence(row: Float32Array, at: number): number {
   return toThreshold(row, at, RECENT_TO_THRESHOLD, RECENT_FAILURES);
@@ -98,12 +106,20 @@ export function recentEvidence(row: Float32Array, at: number): number {
  * its failure-rate threshold in this round and the one before (`evidenceBefore`, that round's
  * recentEvidence: a burst that one round saw is not yet a trend); none with the whole window under
  * 60% of the threshold; no new or larger action while the recent evidence falls from the round
- * before; a shed share of at most a quarter of the share of recent calls that failed; a pre-open
+ * before, or while it does not stand out from the breaker's `usualShare` of failures (UsualFailures; NaN
+ * while unknown) over the `recentCalls` it was read on; a shed share of at most a quarter of the
+ * share of recent calls that failed; a pre-open
  * only with failures at 80% of the threshold in the recent quarter and over the whole window.
  */
-export function allowance(row: Float32Array, at: number, evidenceBefore: number | undefined): Allowance {
+export function allowance(
+  row: Float32Array,
+  at: number,
+  evidenceBefore: number | undefined,
+  usualShare = NaN,
+  recentCalls = 0,
+): Allowance {
   const recentToThreshold = recentEvidence(row, at);
-  const windowToThreshold = toThreshold(row, at, WINDOW_TO_THRESHOLD, WINDOW_FAILURES);
+  const windowToThreshold = windowEvidence(row, at);
   if (!(row[at + CALLS_TO_MINIMUM] >= 1)) return refused('fewer calls than minimumCalls in the window');
   if (!(recentToThreshold >= SHED_EVIDENCE))
     return refused('no recent failure or timeout evidence (under half the threshold)');
@@ -119,6 +135,12 @@ export function allowance(row: Float32Array, at: number, evidenceBefore: number 
       raise: false,
       refusal: 'failures receding (fewer in the recent quarter than the round before)',
     };
+  const recentShare = row[at + RECENT_FAILURES];
+  // Failures at the service's usual share are its normal: shedding under way ends too.
+  if (!Number.isNaN(usualShare) && !standsOut(recentShare, recentCalls, usualShare))
+    return refused(
+      `failures within the breaker's usual share (recent ${percent(recentShare)} against a usual ${percent(usualShare)})`,
+    );
   const tripChance = ownTripChance(row, at); // NaN (no rule of its own) passes both checks below
   if (tripChance < SHED_TRIP_CHANCE)
     return {

@@ -192,6 +192,8 @@ export class CoreFeatureExtractor {
   private lastBreakers: readonly CircuitBreaker[] = [];
   private byRow: Float64Array[] = [];
   private stats = new Float64Array(0);
+  /** Each row's calls decided in the window's recent quarter: the guard rails weigh the noise of its share. */
+  private recentCalls = new Float64Array(0);
   private readonly groups = new Map<number, ArenaRows>();
   /** The groups a chunk's rows went to. */
   private readonly touched: ArenaRows[] = [];
@@ -234,6 +236,7 @@ export class CoreFeatureExtractor {
         `breakwater: the feature buffer holds ${out.length} floats, ${breakers.length} rows need ${breakers.length * CORE_FEATURE_COUNT}`,
       );
     }
+    if (this.recentCalls.length < breakers.length) this.recentCalls = new Float64Array(breakers.length);
     // A chunk of rows at a time, grouped by arena: a chunk's breakers are still in the CPU's cache
     // when their rows are written (at 100,000 breakers a second pass over them waits on memory).
     // Groups and their buffers are kept between reads (no allocation per read).
@@ -245,6 +248,7 @@ export class CoreFeatureExtractor {
         const ref = breaker.coreSlot;
         if (ref === undefined) {
           this.idleRow(breaker, out, row * CORE_FEATURE_COUNT);
+          this.recentCalls[row] = 0;
           continue;
         }
         breaker.flush(); // successes counted in JS reach the window first
@@ -281,6 +285,7 @@ export class CoreFeatureExtractor {
     const recentDecided = spanSuccesses(s, r) + spanFailures(s, r);
     const failureRate = share(spanFailures(s, w), decided);
     const recentFailureRate = share(spanFailures(s, r), recentDecided);
+    this.recentCalls[o / CORE_FEATURE_COUNT] = recentDecided;
     const rateThreshold = options.failureRateThreshold / 100;
 
     let memory = this.memoryOf(breaker, o / CORE_FEATURE_COUNT);
@@ -390,6 +395,11 @@ export class CoreFeatureExtractor {
     const openNow = state === State.OPEN || state === State.HALF_OPEN || state === State.FORCED_OPEN;
     out[o + F.tripped_in_last_minute] =
       openNow || (state === State.CLOSED && sinceTransition >= 0 && sinceTransition < RECENT_TRIP_MS) ? 1 : 0;
+  }
+
+  /** The calls decided in the recent quarter of row `row` of the last extract(). */
+  recentCallsOf(row: number): number {
+    return this.recentCalls[row];
   }
 
   /**

@@ -4,7 +4,7 @@ import { EarlyWarning, type ScoringModel } from '../../../src/adaptive/early-war
 import { FeatureListMismatchError } from '../../../src/errors/FeatureListMismatchError';
 import { ManualClock, Registry } from '../../../src/index';
 import { runTick } from '../../../src/tick';
-import { assertCore, fail, succeed, recentFailureShareModel } from '../helpers';
+import { assertCore, boom, fail, succeed, recentFailureShareModel } from '../helpers';
 
 /** A model that always predicts a trip, whatever the rows say: the guard rails must hold it. */
 const panickingModel: ScoringModel = {
@@ -268,6 +268,62 @@ describe('early warning guard rails', () => {
       runTick();
       const [rising] = await warning.step(clock.now());
       expect(breaker.getState() === 'open' || rising.shedding > 0).toBe(true);
+      expect(rising.preOpened || rising.shedding > 0).toBe(true);
+      await registry.shutdown();
+    }
+  });
+
+  it("acts on failures that stand out from the breaker's usual share, not on a service that always fails near its threshold", async () => {
+    for (const mode of ['open', 'shed'] as const) {
+      const clock = new ManualClock(0);
+      const registry = new Registry({ clock, summaryEveryMs: 0 });
+      const chronic = registry.endpointBreaker('chronic', { failureThreshold: 0, failureRateThreshold: 50 });
+      const sickening = registry.endpointBreaker('sickening', { failureThreshold: 0, failureRateThreshold: 50 });
+      const warning = new EarlyWarning(registry, panickingModel, { mode });
+      /** One second of 100 calls to each breaker, `percent` of them failing, spread over its tenths. */
+      const second = (chronicPercent: number, sickeningPercent: number): void => {
+        for (let tenth = 0; tenth < 10; tenth++) {
+          for (const [breaker, percent] of [
+            [chronic, chronicPercent],
+            [sickening, sickeningPercent],
+          ] as const) {
+            const failing = Math.floor(((tenth + 1) * percent) / 10) - Math.floor((tenth * percent) / 10);
+            for (let call = 0; call < 10; call++) {
+              try {
+                breaker.executeSync(call < 10 - failing ? () => 1 : boom); // successes first: never 50% on few calls
+              } catch {
+                // a failure, or a call shed while the usual share is still being learnt
+              }
+            }
+          }
+          clock.advance(100);
+        }
+      };
+      const round = async () => {
+        runTick();
+        const predictions = await warning.step(clock.now());
+        return { chronic: predictions[0], sickening: predictions[1] };
+      };
+      for (let s = 0; s < 35; s++) {
+        second(47, 10); // learnt as each one's usual share after 30 s
+        const { chronic: steady } = await round();
+        if (s > 31) expect(steady).toMatchObject({ preOpened: false, shedding: 0 });
+      }
+      // Noise: the recent quarter reads over 50% and the window 48%, the breaker's own trip chance
+      // over a half; before, mode 'open' pre-opened here (and mode 'shed' shed at 47% all along).
+      second(57, 10);
+      const { chronic: noisy } = await round();
+      expect(noisy).toMatchObject({ preOpened: false, shedding: 0 });
+      expect(chronic.getState()).toBe('closed');
+      expect(registry.recent({ event_type: 'prediction', breaker: 'chronic' }).at(-1)?.detail).toMatchObject({
+        action: 'held',
+        reason: expect.stringMatching(/within the breaker's usual share \(recent 5\d% against a usual 47%\)/),
+      });
+      let rising = { preOpened: false, shedding: 0 };
+      for (let s = 0; s < 5 && !rising.preOpened && rising.shedding === 0; s++) {
+        second(47, 70); // from a usual 10% to 70%: trouble, acted on before its own rule trips
+        rising = (await round()).sickening;
+      }
       expect(rising.preOpened || rising.shedding > 0).toBe(true);
       await registry.shutdown();
     }

@@ -6,6 +6,7 @@ import { checkPeriod, withDefaults, type OpossumOptions, type ResolvedOptions } 
 import { manualScheduler, realScheduler, type Scheduler } from './scheduler';
 import { createSemaphore, type Semaphore } from './semaphore';
 import { Status, type CounterName } from './status';
+import { RepeatedFailure } from '../../repeated-failure';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- actions take and return anything, as in opossum
 export type Action = (...args: any[]) => any;
@@ -59,6 +60,8 @@ export abstract class GuardedCalls extends EventEmitter {
   protected readonly statusObject: Status;
   /** Whether `status` runs on this breaker's clock, so one reading serves both. */
   private readonly statusOnOwnClock: boolean;
+  /** A throwing errorFilter's failures: one warning for many of the same. */
+  private filterFailures: RepeatedFailure | undefined;
   protected readonly volume: number;
   protected isEnabled: boolean;
   protected warming: boolean;
@@ -359,7 +362,7 @@ export abstract class GuardedCalls extends EventEmitter {
     reject: (error: unknown) => void,
     outcome: typeof Outcome.failure | typeof Outcome.timeout,
   ): void {
-    if (this.options.errorFilter(error, ...args)) {
+    if (this.filtered(error, args)) {
       this.succeeded(error, latency, this.scheduler.now());
     } else {
       this.failed(error, args, latency, outcome);
@@ -370,6 +373,26 @@ export abstract class GuardedCalls extends EventEmitter {
       }
     }
     reject(error);
+  }
+
+  /**
+   * Whether errorFilter lets `error` pass as a success. A filter that throws (`err.response.status`
+   * on an error without a response) filters nothing: the call fails as any other, with a warning.
+   * opossum 10 lets the throw escape the call's settlement: an unhandled rejection, which crashes
+   * the process by default, and a fire() that never settles.
+   */
+  private filtered(error: unknown, args: unknown[]): boolean {
+    try {
+      return this.options.errorFilter(error, ...args);
+    } catch (filterError) {
+      this.filterFailures ??= new RepeatedFailure();
+      const warning = this.filterFailures.failed(filterError, performance.now());
+      if (warning !== undefined)
+        process.emitWarning(`breakwater/opossum: errorFilter threw (the error counts as a failure): ${warning}`, {
+          code: 'BREAKWATER_LISTENER_ERROR',
+        });
+      return false;
+    }
   }
 
   /**

@@ -75,3 +75,29 @@ describe('breakwater/opossum with bad input', () => {
     breaker.shutdown();
   });
 });
+
+describe('breakwater/opossum with an errorFilter that throws', () => {
+  it('counts the call as a failure and rejects fire() with its error, with one warning, where opossum never settles it', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      // A usual slip: the filter reads a field only some errors have.
+      const errorFilter = (error: unknown) => (error as { response: { status: number } }).response.status === 404;
+      const fallen = make(boom, { errorFilter });
+      fallen.breaker.fallback(() => 'fallback');
+      await expect(fallen.breaker.fire()).resolves.toBe('fallback');
+      fallen.breaker.shutdown();
+      const { breaker } = make(boom, { errorFilter, volumeThreshold: 10 }); // stays closed for the three
+      for (let call = 0; call < 3; call++) await expect(breaker.fire()).rejects.toThrow('boom');
+      expect(breaker.stats).toMatchObject({ failures: 3, successes: 0 });
+      await new Promise((resolve) => setImmediate(resolve)); // process warnings arrive on a later turn
+      const filterWarnings = warnings.filter((message) => message.includes('errorFilter threw'));
+      expect(filterWarnings).toHaveLength(2); // one per breaker, however many calls
+      expect(filterWarnings[0]).toMatch(/Cannot read properties of undefined \(reading 'status'\)/);
+      breaker.shutdown();
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

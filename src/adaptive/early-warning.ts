@@ -6,6 +6,7 @@ import { featureListMismatch, type FeatureList } from '../features/feature-list'
 import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
 import { allowance, recentEvidence, shownEvidence, windowEvidence } from './guard-rails';
 import { UsualFailures } from './usual-failures';
+import { ScoringDeadline } from './scoring-deadline';
 import { kindsOption } from './kinds-option';
 import { show } from '../error-message';
 import { knownOptions } from '../options-object';
@@ -46,6 +47,11 @@ export interface EarlyWarningOptions {
   recordChange?: number;
   /** Kinds to score; default every kind. */
   kinds?: readonly string[];
+  /**
+   * How long a round waits for the model's scores, in ms of real time. Default 10000. A round
+   * past it fails with a registry task warning, and no later round calls the model until it answers.
+   */
+  scoreTimeoutMs?: number;
 }
 
 /** One breaker's score in a round. */
@@ -78,6 +84,7 @@ export class EarlyWarning {
   private readonly evidenceBefore = new Map<string, number>();
   /** Each breaker's usual failure share: failures near it are the service's normal, not trouble. */
   private readonly usualFailures = new UsualFailures();
+  private readonly deadline: ScoringDeadline;
   private readonly stopTask: Disposer;
   private readonly stopForgetting: Disposer;
   /** Rounds scored, breakers pre-opened: for reports. */
@@ -97,6 +104,7 @@ export class EarlyWarning {
       preOpenMs: true,
       recordChange: true,
       kinds: true,
+      scoreTimeoutMs: true,
     });
     if (!(registry instanceof Registry))
       throw new TypeError(
@@ -136,7 +144,9 @@ export class EarlyWarning {
       recordChange: nonNegativeOption('recordChange', options.recordChange, DEFAULT_RECORD_CHANGE),
       preOpenMs: options.preOpenMs === undefined ? undefined : integerOption('preOpenMs', options.preOpenMs, 0, 0),
       kinds: kindsOption(options.kinds),
+      scoreTimeoutMs: integerOption('scoreTimeoutMs', options.scoreTimeoutMs, DEFAULT_SCORE_TIMEOUT_MS, 1),
     };
+    this.deadline = new ScoringDeadline(this.options.scoreTimeoutMs);
     this.stopForgetting = registry.onRemoved(({ kind, name }) => {
       const key = breakerKey(kind, name);
       this.latched.delete(key);
@@ -159,10 +169,16 @@ export class EarlyWarning {
       entries.map((e) => e.breaker),
       nowMs,
     );
-    const probabilities = await this.model.score(rows);
+    const probabilities = await this.deadline.answer(() => this.model.score(rows));
     if (probabilities?.length !== entries.length)
       throw new RangeError(
         `breakwater/adaptive: the model gave ${String(probabilities?.length)} scores for ${entries.length} rows; score(rows) must give one per row`,
+      );
+    // A broken model must not pass for a calm one: NaN read as 0 would say "healthy" of every breaker.
+    const bad = probabilities.findIndex((p) => !(p >= 0 && p <= 1));
+    if (bad >= 0)
+      throw new RangeError(
+        `breakwater/adaptive: the model scored breaker ${entries[bad].kind}/"${entries[bad].name}" ${show(probabilities[bad])}; score(rows) must give probabilities from 0 to 1 (the round is dropped)`,
       );
     this.rounds++;
     // Scoring may take a thread's while (onnxruntime): a breaker removed meanwhile, or removed and
@@ -190,7 +206,7 @@ export class EarlyWarning {
     const { predictionThreshold, releaseThreshold, mode } = this.options;
     const key = breakerKey(entry.kind, entry.name);
     const breaker = entry.breaker;
-    const p = Math.min(1, Math.max(0, Number.isFinite(probability) ? probability : 0));
+    const p = probability;
     // Stored before acting: a pre-open's 'transition' event carries the probability that caused it.
     this.registry.setProbability(entry.kind, entry.name, p, { record: false });
     const at = row * CORE_FEATURE_COUNT;
@@ -287,6 +303,9 @@ export class EarlyWarning {
  * score more closely (npm run bench:early-warning-unseen).
  */
 export const DEFAULT_RECORD_CHANGE = 1;
+
+/** How long a scoring round waits for the model by default (EarlyWarningOptions.scoreTimeoutMs). */
+const DEFAULT_SCORE_TIMEOUT_MS = 10_000;
 
 /**
  * Whether a round's probability is recorded as a 'prediction' event: a breaker's first, one that

@@ -129,6 +129,49 @@ describe('early warning', () => {
     expect(() => new EarlyWarning(registry, recentFailureShareModel, { kinds: {} as never })).toThrow(
       /option "kinds" must be an array of kind names/,
     );
+    expect(() => new EarlyWarning(registry, recentFailureShareModel, { scoreTimeoutMs: 0 })).toThrow(
+      /option "scoreTimeoutMs" must be an integer >= 1, got 0/,
+    );
+  });
+
+  it('drops a round whose scores are not probabilities, naming the breaker; before, NaN was stored as 0 and 7 as 1', async () => {
+    for (const score of [NaN, 7, -3]) {
+      const model: ScoringModel = {
+        featureList: CORE_FEATURES,
+        score: async (rows) => rows.subarray(0, 1).fill(score),
+      };
+      const { clock, registry, breaker, warning } = setup({ mode: 'open' }, model);
+      fail(breaker, 20);
+      await expect(warning.step(clock.now())).rejects.toThrow(
+        new RegExp(`scored breaker endpoint/"model" ${score}; score\\(rows\\) must give probabilities from 0 to 1`),
+      );
+      expect(registry.recent({ event_type: 'prediction' })).toHaveLength(0);
+      expect(breaker.getState()).toBe('closed');
+    }
+  });
+
+  it('fails a round the model does not answer within scoreTimeoutMs, and calls it no more until it answers', async () => {
+    let answer: ((scores: Float32Array) => void) | undefined;
+    let calls = 0;
+    const hanging: ScoringModel = {
+      featureList: CORE_FEATURES,
+      score: () => {
+        calls++;
+        return new Promise((resolve) => (answer = resolve));
+      },
+    };
+    const { clock, breaker, warning } = setup({ mode: 'observe', scoreTimeoutMs: 1 }, hanging);
+    fail(breaker, 20);
+    // Before, the round waited for good, and the registry ran no round after it.
+    await expect(warning.step(clock.now())).rejects.toThrow(/did not answer within scoreTimeoutMs \(1 ms\)/);
+    await expect(warning.step(clock.now())).rejects.toThrow(/has not answered a round it was given \d+ ms ago/);
+    expect(calls).toBe(1);
+    answer?.(new Float32Array([0.5]));
+    await new Promise((resolve) => setImmediate(resolve));
+    const pending = warning.step(clock.now());
+    answer?.(new Float32Array([0.25]));
+    expect((await pending)[0].probability).toBe(0.25);
+    expect(calls).toBe(2);
   });
 });
 

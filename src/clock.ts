@@ -59,14 +59,19 @@ export class ManualClock implements Timers {
     return this.nowMs;
   }
 
-  /** Moves time forward by ms, firing every timer that falls due, in order. */
+  /**
+   * Moves time forward by ms, firing every timer that falls due, in order. A timer may move the
+   * clock itself (advance() or set() in its callback): that inner move fires what falls due up to
+   * its own target, and the outer move goes on from there, ending at the later of its target and
+   * the time the inner move reached. Time never moves backwards.
+   */
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0)
       throw new RangeError(`breakwater: ManualClock.advance(ms) needs a finite ms >= 0, got ${String(ms)}`);
     this.set(this.nowMs + ms);
   }
 
-  /** Sets the time (never backwards), firing every timer that falls due, in order. */
+  /** Sets the time (never backwards), firing every timer that falls due, in order (a nested move: see advance()). */
   set(ms: number): void {
     if (!Number.isFinite(ms) || ms < this.nowMs) {
       throw new RangeError(
@@ -80,7 +85,7 @@ export class ManualClock implements Timers {
       this.stamp(Math.max(this.nowMs, next.at));
       void next.callback(); // advance() is synchronous: what a timer starts runs on (runFor() awaits it)
     }
-    this.stamp(ms);
+    this.stamp(Math.max(ms, this.nowMs)); // a timer may have moved the clock past ms itself
   }
 
   /** When the next timer falls due, in this clock's ms; undefined when none is pending. */
@@ -106,14 +111,14 @@ export class ManualClock implements Timers {
 
   /**
    * Moves time forward by ms as runToNextTimer() does, timer by timer, awaiting the work each one
-   * starts, and ends at now + ms.
+   * starts, and ends at now + ms (or later, when a timer moved the clock further: see advance()).
    */
   async runFor(ms: number): Promise<void> {
     if (!Number.isFinite(ms) || ms < 0)
       throw new RangeError(`breakwater: ManualClock.runFor(ms) needs a finite ms >= 0, got ${String(ms)}`);
     const until = this.nowMs + ms;
     while (this.timers.length > 0 && this.timers[0].at <= until) await this.runToNextTimer();
-    this.stamp(until);
+    this.stamp(Math.max(until, this.nowMs));
   }
 
   /**

@@ -290,7 +290,7 @@ export class EarlyWarning {
       ...(reason !== undefined && { reason }),
       ...((acted || heldBack) && { features: shownEvidence(rows, at) }),
     };
-    if (record) this.registry.recordEvent(entry.kind, entry.name, 'prediction', detail);
+    if (record) this.registry.recordUncheckedEvent(entry.kind, entry.name, 'prediction', detail);
     return { kind: entry.kind, name: entry.name, probability: p, preOpened, shedding };
   }
 }

@@ -469,7 +469,7 @@ export class RecoveryManager {
   private event(worker: string | undefined, detail: Record<string, unknown>): void {
     const full = { pool: this.name, ...detail };
     if (worker !== undefined && this.registry.get(this.options.kind, worker) !== undefined)
-      this.registry.recordEvent(this.options.kind, worker, 'recovery', full);
-    else this.registry.recordEvent('pool', this.name, 'recovery', full);
+      this.registry.recordUncheckedEvent(this.options.kind, worker, 'recovery', full);
+    else this.registry.recordUncheckedEvent('pool', this.name, 'recovery', full);
   }
 }

@@ -227,7 +227,10 @@ export class SelfHealingConfig {
   private apply(change: SelfHealingChange): void {
     this.registry.configure(change.kind, { [change.option]: change.after });
     this.changes.push(change);
-    this.registry.recordEvent(this.eventsOn.kind, this.eventsOn.name, 'recovery', { action: 'self-heal', ...change });
+    this.registry.recordUncheckedEvent(this.eventsOn.kind, this.eventsOn.name, 'recovery', {
+      action: 'self-heal',
+      ...change,
+    });
   }
 
   private observe(event: BreakerEvent): void {

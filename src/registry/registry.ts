@@ -5,6 +5,7 @@ import { Emitter, type Disposer } from '../events';
 import { messageOf, show } from '../error-message';
 import type { BreakerEvent, BreakerEventType, EventSink } from './event';
 import { EventLog } from './event-log';
+import { checkEventDetail } from './event-detail';
 import type { RecentQuery } from './memory-ring';
 import { WindowSummaries } from './window-summaries';
 import { checkClockOption, resolveProfile, type CircuitBreakerOptions } from '../options';
@@ -344,12 +345,31 @@ export class Registry implements Ticking {
         `breakwater: probability for ${kind} "${name}" must be a number from 0 to 1, got ${show(probability)}`,
       );
     }
+    if (event.record === false) {
+      entry.probability = probability;
+      return;
+    }
+    checkEventDetail(event.detail, kind, name, 'prediction');
     entry.probability = probability;
-    if (event.record !== false) this.record(entry, 'prediction', event.detail ?? {});
+    this.record(entry, 'prediction', event.detail ?? {});
   }
 
-  /** Records an event of another wing (a recovery action, a rollout decision) for a registered breaker. */
+  /**
+   * Records an event of another wing (a recovery action, a rollout decision) for a registered
+   * breaker. `detail` must be JSON data, as every sink writes it: a TypeError names the breaker,
+   * the event type and the problem (a cycle, a BigInt).
+   */
   recordEvent(kind: BreakerKind, name: string, type: BreakerEventType, detail: Record<string, unknown>): void {
+    const entry = this.required(kind, name);
+    checkEventDetail(detail, kind, name, type);
+    this.record(entry, type, detail);
+  }
+
+  /**
+   * @internal recordEvent() without the JSON check, for the library's own wings, whose details are
+   * plain data by construction: the early warning records on its scoring rounds and pays nothing more.
+   */
+  recordUncheckedEvent(kind: BreakerKind, name: string, type: BreakerEventType, detail: Record<string, unknown>): void {
     this.record(this.required(kind, name), type, detail);
   }
 

@@ -9,6 +9,7 @@ import {
   type PrometheusOptions,
 } from '../prometheus';
 import { asset } from './assets';
+import { eventsJsonArray } from '../event-json';
 import {
   authorize,
   CONTROL_ACTIONS,
@@ -90,6 +91,7 @@ const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const PREFIXES = ['/circuit-breakers', '/api/circuit-breakers', '/metrics'];
+const JSON_TYPE = 'application/json; charset=utf-8';
 /** List bodies kept per snapshot (a snapshot lives 250 ms at most): a few MB at worst. */
 const MAX_CACHED_BODIES = 256;
 
@@ -184,7 +186,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
       });
       if (bodies.size < MAX_CACHED_BODIES) bodies.set(key, body);
     }
-    send(res, 200, 'application/json; charset=utf-8', body);
+    send(res, 200, JSON_TYPE, body);
   };
 
   const control = (req: IncomingMessage, res: ServerResponse, kind: string, name: string, action: string): void => {
@@ -197,6 +199,13 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     runControl(registry, kind, name, action as ControlAction);
     snapshot.invalidate();
     sendJson(res, 200, { ok: true, action, breaker: registry.breakerHealth(kind, name) });
+  };
+
+  // An event that cannot be serialised is left out and counted: the others are still served.
+  const history = (res: ServerResponse, params: URLSearchParams): void => {
+    let skipped = 0;
+    const events = eventsJsonArray(registry.recent(parseHistoryQuery(params)), () => skipped++);
+    send(res, 200, JSON_TYPE, `{"events":${events},"skipped":${skipped}}`);
   };
 
   const metrics = async (res: ServerResponse): Promise<void> => {
@@ -241,7 +250,7 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     }
     if (path === '/api/circuit-breakers/history') {
       if (!reading) throw allow('GET, HEAD');
-      return sendJson(res, 200, { events: registry.recent(parseHistoryQuery(url.searchParams)) });
+      return history(res, url.searchParams);
     }
     if (path === '/metrics') {
       if (!reading) throw allow('GET, HEAD');
@@ -258,9 +267,8 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     route(req, res, next).catch((error: unknown) => {
       if (res.headersSent) return void res.destroy(error as Error);
       if (error instanceof HttpError) return sendError(res, error);
-      // The registry validates too (e.g. list() options): its RangeErrors and TypeErrors are the caller's mistakes.
-      if (error instanceof RangeError || error instanceof TypeError)
-        return sendError(res, new HttpError(400, error.message));
+      // The query parsers refuse every bad value with a 400 before the registry is read: any
+      // other error is the server's fault, whatever its class (JSON.stringify throws TypeErrors).
       sendError(res, new HttpError(500, messageOf(error)));
     });
   }) as DashboardHandler;

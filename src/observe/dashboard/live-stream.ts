@@ -3,6 +3,7 @@ import type { Disposer } from '../../events';
 import type { Registry } from '../../registry/registry';
 import type { BreakerEvent } from '../../registry/event';
 import type { SharedSnapshot } from '../registry-snapshot';
+import { eventsJsonArray } from '../event-json';
 import { overviewOf } from './overview';
 import { HttpError } from './respond';
 
@@ -137,13 +138,15 @@ export class LiveStream {
 
   private sendBatch(): void {
     this.batchTimer = undefined;
-    const events = this.pending;
-    const skipped = this.skipped;
+    // An event that cannot be serialised is left out and counted with the skipped ones.
+    let skipped = this.skipped;
+    const events = eventsJsonArray(this.pending, () => skipped++);
     this.pending = [];
     this.skipped = 0;
     this.snapshot.invalidate();
     this.broadcast(
-      message('breaker-events', { events, skipped }) + message('overview', overviewOf(this.snapshot.get())),
+      jsonMessage('breaker-events', `{"events":${events},"skipped":${skipped}}`) +
+        message('overview', overviewOf(this.snapshot.get())),
     );
   }
 
@@ -168,6 +171,10 @@ export class LiveStream {
 }
 
 /** One SSE message; JSON never contains a raw newline, so `data:` is one line. */
+function jsonMessage(event: string, json: string): string {
+  return `event: ${event}\ndata: ${json}\n\n`;
+}
+
 function message(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+  return jsonMessage(event, JSON.stringify(data));
 }

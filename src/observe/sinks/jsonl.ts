@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { inspectTail } from '../../fs/torn-tail';
 import { isBreakerEventLine, type BreakerEvent, type EventSink } from '../../registry/event';
 import { enqueueWhatFits } from './bounded-queue';
+import { eventJson } from '../event-json';
 import { show } from '../../error-message';
 
 /** Options of {@link createJsonlSink}. */
@@ -39,7 +40,7 @@ export interface JsonlSink extends EventSink {
   readonly written: number;
   /** Rotations done. */
   readonly rotations: number;
-  /** The last write or rotation error, if any (the batch it hit was counted as dropped). */
+  /** The last write, rotation or serialisation error, if any (what it hit was counted as dropped). */
   readonly lastError: Error | undefined;
 }
 
@@ -187,6 +188,11 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
     ({ fd, size } = openForAppend(path));
   };
 
+  const dropUnserialisable = (error: Error): void => {
+    lastError = error;
+    dropped++;
+  };
+
   const settle = (): void => {
     if (writing || queue.length > 0) return;
     const waiters = idleWaiters;
@@ -199,10 +205,16 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
     if (writing || queue.length === 0) return settle();
     // Whole lines, up to ~1 MiB a write: a long queue becomes several writes, each checked for rotation.
     let taken = 0;
+    let lines = 0;
     let text = '';
-    while (taken < queue.length && text.length < MAX_WRITE_CHARS) text += `${JSON.stringify(queue[taken++])}\n`;
-    const batch = taken === queue.length ? queue : queue.slice(0, taken);
+    while (taken < queue.length && text.length < MAX_WRITE_CHARS) {
+      const line = eventJson(queue[taken++], dropUnserialisable);
+      if (line === undefined) continue;
+      text += `${line}\n`;
+      lines++;
+    }
     queue = taken === queue.length ? [] : queue.slice(taken);
+    if (lines === 0) return drain();
     const bytes = Buffer.from(text);
     let open: number;
     try {
@@ -212,7 +224,7 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
     } catch (error) {
       // The file could not be reopened (its folder is gone?): this batch is lost, the next ones try again.
       lastError = error as Error;
-      dropped += batch.length;
+      dropped += lines;
       return schedule();
     }
     writing = true;
@@ -221,8 +233,8 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
       if (error !== null || count !== bytes.length) {
         lastError =
           error ?? new Error(`breakwater/observe: JSONL sink ${path}: short write (${count} of ${bytes.length} bytes)`);
-        dropped += batch.length;
-      } else written += batch.length;
+        dropped += lines;
+      } else written += lines;
       size += count ?? 0;
       drain();
     });

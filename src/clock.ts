@@ -25,7 +25,16 @@ interface PendingTimer {
   at: number;
   seq: number;
   callback: ManualTimerCallback;
+  /** The first move that may fire it: a timer armed already due waits for the next move, not this one. */
+  firstMove: number;
 }
+
+/**
+ * Timers one move may fire before it stops as a runaway, as sinon's fake timers stop at their
+ * loopLimit: a timer that re-arms itself a hair later would otherwise spin for ever (a 100 ms tick
+ * fires this many times in 27 hours of virtual time).
+ */
+const MAX_TIMERS_PER_MOVE = 1_000_000;
 
 /**
  * A clock that moves only when told to: breakers created with it decide on its time, and its
@@ -38,6 +47,8 @@ interface PendingTimer {
 export class ManualClock implements Timers {
   private nowMs: number;
   private seq = 0;
+  /** Counts moves of time (set(), advance(), runToNextTimer(), runFor()), nested ones included. */
+  private move = 0;
   private timers: PendingTimer[] = [];
   /** @internal */
   readonly pool: ArenaPool;
@@ -78,11 +89,10 @@ export class ManualClock implements Timers {
         `breakwater: ManualClock.set(ms) needs a finite time >= the current ${this.nowMs}, got ${String(ms)}`,
       );
     }
-    for (;;) {
-      const next = this.timers[0];
-      if (next === undefined || next.at > ms) break;
-      this.timers.shift();
-      this.stamp(Math.max(this.nowMs, next.at));
+    this.move++;
+    for (let fired = 0; ; fired++) {
+      const next = this.takeDue(ms, fired);
+      if (next === undefined) break;
       void next.callback(); // advance() is synchronous: what a timer starts runs on (runFor() awaits it)
     }
     this.stamp(Math.max(ms, this.nowMs)); // a timer may have moved the clock past ms itself
@@ -101,9 +111,10 @@ export class ManualClock implements Timers {
   async runToNextTimer(): Promise<number | undefined> {
     const at = this.nextTimerAt();
     if (at === undefined) return undefined;
-    while (this.timers.length > 0 && this.timers[0].at <= at) {
-      const next = this.timers.shift()!;
-      this.stamp(Math.max(this.nowMs, next.at));
+    this.move++;
+    for (let fired = 0; ; fired++) {
+      const next = this.takeDue(at, fired);
+      if (next === undefined) break;
       await next.callback();
     }
     return this.nowMs;
@@ -117,14 +128,21 @@ export class ManualClock implements Timers {
     if (!Number.isFinite(ms) || ms < 0)
       throw new RangeError(`breakwater: ManualClock.runFor(ms) needs a finite ms >= 0, got ${String(ms)}`);
     const until = this.nowMs + ms;
-    while (this.timers.length > 0 && this.timers[0].at <= until) await this.runToNextTimer();
+    this.move++;
+    for (let fired = 0; ; fired++) {
+      const next = this.takeDue(until, fired);
+      if (next === undefined) break;
+      await next.callback();
+    }
     this.stamp(Math.max(until, this.nowMs));
   }
 
   /**
    * Calls back once ms have passed on this clock. Without ms, or with ms below 0, the timer is due
    * at once and fires at the next move of time (the event loop's setTimeout(fn) likewise waits
-   * for its next turn).
+   * for its next turn), also when armed by a timer during a move: a timer that re-arms itself
+   * this way fires once a move, never in a loop. A move that fires 1,000,000 timers (one that
+   * re-arms itself a hair later, say) stops with an error naming the runaway.
    */
   setTimeout(callback: ManualTimerCallback, ms?: number): unknown {
     if (typeof callback !== 'function')
@@ -132,7 +150,8 @@ export class ManualClock implements Timers {
     // Checked here, not when it fires: a timer due at NaN would fire with the clock reading NaN.
     if (ms !== undefined && (typeof ms !== 'number' || Number.isNaN(ms)))
       throw new TypeError(`breakwater: ManualClock.setTimeout(callback, ms) needs a number of ms, got ${show(ms)}`);
-    const timer = { at: this.nowMs + Math.max(0, ms ?? 0), seq: this.seq++, callback };
+    const at = this.nowMs + Math.max(0, ms ?? 0);
+    const timer = { at, seq: this.seq++, callback, firstMove: at <= this.nowMs ? this.move + 1 : 0 };
     const index = this.timers.findIndex((t) => t.at > timer.at);
     this.timers.splice(index < 0 ? this.timers.length : index, 0, timer);
     return timer;
@@ -146,6 +165,23 @@ export class ManualClock implements Timers {
   /** Timers not yet fired (a test can assert that nothing outlives its call). */
   pendingTimers(): number {
     return this.timers.length;
+  }
+
+  /**
+   * Takes the first timer the current move may fire that is due by `until`, moving time to it;
+   * undefined when none is. `fired` counts the timers this move fired before (the runaway guard).
+   */
+  private takeDue(until: number, fired: number): PendingTimer | undefined {
+    const index = this.timers.findIndex((timer) => timer.at > until || timer.firstMove <= this.move);
+    const next = index < 0 ? undefined : this.timers[index];
+    if (next === undefined || next.at > until) return undefined;
+    if (fired >= MAX_TIMERS_PER_MOVE)
+      throw new Error(
+        `breakwater: ManualClock stopped at ${this.nowMs} ms, short of ${until}, after firing ${MAX_TIMERS_PER_MOVE} timers in one move: a timer that keeps re-arming itself a hair later? (move in smaller steps if that many are meant to fire)`,
+      );
+    this.timers.splice(index, 1);
+    this.stamp(Math.max(this.nowMs, next.at));
+    return next;
   }
 
   private stamp(ms: number): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fail, manualBreaker } from './helpers';
+import { ManualClock } from '../../src/index';
 
 describe('a ManualClock moved from inside its own timers', () => {
   it('never moves backwards: an outer advance ends at the later of its target and where the inner one went', async () => {
@@ -22,5 +23,57 @@ describe('a ManualClock moved from inside its own timers', () => {
     clock.setTimeout(() => clock.advance(500), 10);
     await clock.runFor(20);
     expect(clock.now() - start).toBe(610);
+  });
+});
+
+describe('a ManualClock timer that re-arms itself', () => {
+  it('fires once a move when it re-arms due at once (without ms, or with 0): advance, runFor and runToNextTimer return', async () => {
+    for (const ms of [undefined, 0]) {
+      const clock = new ManualClock(100);
+      let fired = 0;
+      const poll = (): void => {
+        fired++;
+        clock.setTimeout(poll, ms);
+      };
+      clock.setTimeout(poll, ms);
+      clock.advance(10);
+      expect([fired, clock.now()]).toEqual([1, 110]);
+      await clock.runFor(10);
+      expect([fired, clock.now()]).toEqual([2, 120]);
+      expect(clock.nextTimerAt()).toBe(110); // armed at 110 due at once, it waits for the next move
+      expect(await clock.runToNextTimer()).toBe(120);
+      expect(fired).toBe(3);
+      expect(clock.pendingTimers()).toBe(1);
+    }
+  });
+
+  it('still fires as often as it falls due when it re-arms later: a 1 ms poll fires 10 times in 10 ms', async () => {
+    const clock = new ManualClock(0);
+    const seen: number[] = [];
+    const poll = (): void => {
+      seen.push(clock.now());
+      clock.setTimeout(poll, 1);
+    };
+    clock.setTimeout(poll, 1);
+    clock.advance(10);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    await clock.runFor(2);
+    expect(seen.slice(10)).toEqual([11, 12]);
+  });
+
+  it('stops a move that fires a runaway number of timers with an error naming the problem', async () => {
+    const clock = new ManualClock(0);
+    let fired = 0;
+    const poll = (): void => {
+      fired++;
+      clock.setTimeout(poll, 1e-5); // would fire 2,000,000 times in 20 ms
+    };
+    clock.setTimeout(poll, 1e-5);
+    expect(() => clock.advance(20)).toThrow(
+      /after firing 1000000 timers in one move: a timer that keeps re-arming itself/,
+    );
+    expect(fired).toBe(1_000_000);
+    expect(clock.now()).toBeLessThan(20);
+    await expect(clock.runFor(20)).rejects.toThrow(/stopped at .* short of .* after firing 1000000 timers/);
   });
 });

@@ -75,8 +75,11 @@ export class CircuitBreaker extends SyncCalls {
     return this.profile.labels;
   }
 
-  /** Attaches to a breaker created in another thread (or this one) from its `handle`. */
-  static fromHandle(handle: BreakerHandle, local: LocalOptions = {}): CircuitBreaker {
+  /**
+   * Attaches to a breaker created in another thread (or this one) from its `handle`; `local` sets
+   * only this view's isFailure, fallback and timeout (any other option is refused).
+   */
+  static fromHandle(handle: BreakerHandle, local?: LocalOptions): CircuitBreaker {
     return new CircuitBreaker({ [ATTACHMENT]: attachmentOf(handle, local) } as CircuitBreakerOptions);
   }
 

@@ -2,6 +2,7 @@ import { Arena } from '../core/arena';
 import { HostArena } from '../core/host-arena';
 import { slotRef, type SlotRef } from '../core/pool';
 import { resolveName, resolveProfile, type BreakerProfile, type ResolvedOptions } from '../options';
+import { optionsObject } from '../options-object';
 import type { BreakerHandle, LocalOptions } from './types';
 
 /** The handle layout this build makes and attaches to. */
@@ -22,8 +23,18 @@ export interface Attachment {
  */
 export const ATTACHMENT: unique symbol = Symbol('breakwater.attachment');
 
-/** Checks a handle (its kind, version, memory, slot and epoch) and resolves what attaching to it takes. */
-export function attachmentOf(handle: BreakerHandle, local: LocalOptions): Attachment {
+/**
+ * The options a view of a shared breaker sets for itself. A key per option, so one added to
+ * LocalOptions and not here does not compile.
+ */
+const LOCAL_OPTIONS: Record<keyof LocalOptions, true> = { isFailure: true, fallback: true, timeout: true };
+
+/**
+ * Checks a handle (its kind, version, memory, slot and epoch) and the view's own options, and
+ * resolves what attaching to it takes.
+ */
+export function attachmentOf(handle: BreakerHandle, local: LocalOptions | undefined): Attachment {
+  const own = localOptions(local);
   if (handle === null || typeof handle !== 'object' || handle.kind !== 'breakwater.breaker') {
     throw new TypeError('breakwater: fromHandle() needs the `handle` of a CircuitBreaker');
   }
@@ -40,7 +51,7 @@ export function attachmentOf(handle: BreakerHandle, local: LocalOptions): Attach
       `breakwater: handle slot ${String(handle.slot)} is outside its arena (0..${arena.capacity - 1})`,
     );
   }
-  const options = { ...handle.options, ...local };
+  const options = { ...handle.options, ...own };
   if (handle.epoch !== arena.epochOf(handle.slot))
     throw staleHandleError(resolveName(options), handle.epoch, arena.epochOf(handle.slot));
   return {
@@ -48,8 +59,23 @@ export function attachmentOf(handle: BreakerHandle, local: LocalOptions): Attach
     epoch: handle.epoch,
     name: resolveName(options),
     profile: resolveProfile(options),
-    local,
+    local: own,
   };
+}
+
+/**
+ * `local` when it holds only options a view sets for itself. Any other would be reported in the
+ * view's `options` while the owner's, in the shared slot, govern.
+ */
+function localOptions(local: LocalOptions | undefined): LocalOptions {
+  const checked = optionsObject(local, 'breakwater: fromHandle(handle, local) options');
+  const accepted = Object.keys(LOCAL_OPTIONS);
+  for (const key of Object.keys(checked))
+    if (!Object.hasOwn(LOCAL_OPTIONS, key))
+      throw new TypeError(
+        `breakwater: fromHandle(handle, local) takes only the options local to this thread (${accepted.join(', ')}), got "${key}": a shared breaker's other options are its owner's (reconfigure() changes them for every thread)`,
+      );
+  return checked;
 }
 
 /** The handle of a breaker's slot: its memory, slot, the slot's epoch and the options in force. */

@@ -50,8 +50,13 @@ export interface BreakerHandle {
   readonly options: Omit<ResolvedOptions, 'labels'> & { labels: Record<string, string> };
 }
 
-/** Functions can't cross threads: the attaching side passes its own. */
-export type LocalOptions = Pick<CircuitBreakerOptions, 'isFailure' | 'fallback'>;
+/**
+ * What fromHandle() takes besides the handle. Functions can't cross threads: the attaching side
+ * passes its own. `timeout` is the view's own too (the owner's when left out): a call's timer runs
+ * in the thread that makes the call. Any other option is refused: the owner's, in the shared slot,
+ * govern every thread.
+ */
+export type LocalOptions = Pick<CircuitBreakerOptions, 'isFailure' | 'fallback' | 'timeout'>;
 
 /** What execute() calls: the caller's arguments, then the CallContext. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the public overloads carry the types

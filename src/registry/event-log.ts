@@ -1,5 +1,6 @@
 import { RepeatedFailure } from '../repeated-failure';
 import { Emitter, type Disposer } from '../events';
+import type { Timers } from '../clock';
 import type { BreakerEvent, EventSink } from './event';
 import { MemoryRing, type RecentQuery } from './memory-ring';
 
@@ -20,6 +21,9 @@ export class EventLog {
   constructor(
     ringSize: number,
     private readonly maxPending: number,
+    /** How long flush() and close() wait for a sink, on `timers`' clock. */
+    private readonly sinkTimeoutMs: number,
+    private readonly timers: Timers,
   ) {
     this.ring = new MemoryRing(ringSize);
   }
@@ -72,14 +76,56 @@ export class EventLog {
     }
   }
 
+  /** Delivers what waits, then flushes every sink, waiting sinkTimeoutMs at most. */
   async flush(): Promise<void> {
     this.deliver();
-    await Promise.all([...this.sinks.keys()].map((sink) => sink.flush()));
+    await this.settleWithin('flush', [...this.sinks.keys()], (sink) => sink.flush());
   }
 
-  /** Closes and forgets every sink. */
+  /** Delivers what waits, then flushes, closes and forgets every sink, waiting sinkTimeoutMs at most. */
   async close(): Promise<void> {
-    await Promise.all([...this.sinks.keys()].map((sink) => sink.close()));
+    this.deliver();
+    const sinks = [...this.sinks.keys()];
     this.sinks.clear();
+    await this.settleWithin('flush and close', sinks, async (sink) => {
+      await sink.flush();
+      await sink.close();
+    });
   }
+
+  /**
+   * Runs `step` on every sink at once, for sinkTimeoutMs at most: a sink that has not settled by
+   * then (a file on a hung mount, a remote sink that lost a reply) is named in a warning and left
+   * behind, so one stuck sink neither hangs a shutdown nor keeps the others from closing.
+   */
+  private async settleWithin(
+    what: string,
+    sinks: readonly EventSink[],
+    step: (sink: EventSink) => Promise<void>,
+  ): Promise<void> {
+    if (sinks.length === 0) return;
+    const unsettled = new Set(sinks);
+    let timer: unknown;
+    const deadline = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, this.sinkTimeoutMs)));
+    const settled = Promise.all(sinks.map((sink) => step(sink).finally(() => unsettled.delete(sink))));
+    try {
+      await Promise.race([settled, deadline]);
+    } finally {
+      this.timers.clearTimeout(timer);
+    }
+    if (unsettled.size === 0) return;
+    const names = sinks.filter((sink) => unsettled.has(sink)).map((sink) => sinkName(sink, sinks.indexOf(sink)));
+    process.emitWarning(
+      `breakwater: the ${what} of ${names.join(', ')} did not settle within ${this.sinkTimeoutMs} ms (Registry option sinkTimeoutMs); going on without ${names.length === 1 ? 'it' : 'them'}`,
+      { code: 'BREAKWATER_SINK_TIMEOUT' },
+    );
+  }
+}
+
+/** A sink as a warning names it: its `name`, else its file (`path`), else its place among the registry's sinks. */
+function sinkName(sink: EventSink, index: number): string {
+  if (typeof sink.name === 'string') return `event sink ${JSON.stringify(sink.name)}`;
+  const { path } = sink as { path?: unknown };
+  if (typeof path === 'string') return `event sink ${path}`;
+  return `event sink #${index + 1} (in the order added, without a name)`;
 }

@@ -66,6 +66,8 @@ export interface BreakerEvent {
  * a sink that falls behind drops events and counts them, it never grows without bound.
  */
 export interface EventSink {
+  /** How warnings name the sink (a flush that does not settle in time); else its `path`, else its place. */
+  readonly name?: string;
   /** Accepts a batch; never throws (a failing sink counts the batch as dropped). */
   write(events: readonly BreakerEvent[]): void;
   /** Events given up because the sink was behind or failed. */

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { CircuitBreaker, type ReconfigurableOptions } from '../breaker';
-import type { ManualClock } from '../clock';
+import { realTimers, type ManualClock } from '../clock';
 import { Emitter, type Disposer } from '../events';
 import { messageOf, show } from '../error-message';
 import type { BreakerEvent, BreakerEventType, EventSink } from './event';
@@ -37,6 +37,11 @@ export interface RegistryOptions {
   /** Events waiting for the sinks before new ones are dropped (and counted). Default 100000. */
   maxPendingEvents?: number;
   /**
+   * How long flush() and shutdown() wait for the sinks, in ms of the registry's clock: a sink still
+   * busy then is named in a BREAKWATER_SINK_TIMEOUT warning and left behind. Default 5000.
+   */
+  sinkTimeoutMs?: number;
+  /**
    * Breakers shared by every process of the host that opens the same name: they live in a
    * host-wide arena in shared memory (README "Many processes, many hosts"). Native core, POSIX.
    */
@@ -69,6 +74,7 @@ export class Registry implements Ticking {
   private readonly removals = new Emitter<{ removed: { kind: BreakerKind; name: string } }>();
   private ticking = false;
   private closed = false;
+  private shuttingDown: Promise<void> | undefined;
 
   constructor(given?: RegistryOptions) {
     const options = knownOptions(given, 'breakwater: Registry options', {
@@ -76,6 +82,7 @@ export class Registry implements Ticking {
       summaryEveryMs: true,
       ringSize: true,
       maxPendingEvents: true,
+      sinkTimeoutMs: true,
       host: true,
     });
     checkClockOption(options.clock);
@@ -88,7 +95,8 @@ export class Registry implements Ticking {
     this.hostViews = this.hostArena === undefined ? undefined : new HostViews(this.hostArena);
     this.summaryEveryMs = integerOption('summaryEveryMs', options.summaryEveryMs, DEFAULT_SUMMARY_MS, 0, 2 ** 31 - 1);
     const maxPending = integerOption('maxPendingEvents', options.maxPendingEvents, 100_000, 1, 100_000_000);
-    this.log = new EventLog(options.ringSize ?? 10_000, maxPending);
+    const sinkTimeoutMs = integerOption('sinkTimeoutMs', options.sinkTimeoutMs, 5000, 1, 2 ** 31 - 1);
+    this.log = new EventLog(options.ringSize ?? 10_000, maxPending, sinkTimeoutMs, this.clock ?? realTimers);
     this.lastSummaryAt = this.now();
   }
 
@@ -438,15 +446,22 @@ export class Registry implements Ticking {
     return unschedule;
   }
 
-  /** Delivers what is waiting, then flushes every sink. */
+  /** Delivers what is waiting, then flushes every sink; a sink not done within sinkTimeoutMs is named in a warning. */
   async flush(): Promise<void> {
     await this.log.flush();
   }
 
-  /** Stops the scheduled tasks (a cluster connection closes), leaves the tick and flushes and closes the sinks; the breakers stay usable. */
-  async shutdown(): Promise<void> {
-    if (this.closed) return;
-    await this.flush();
+  /**
+   * Stops the scheduled tasks (a cluster connection closes), leaves the tick and flushes and
+   * closes the sinks, waiting sinkTimeoutMs for them at most (a sink still busy then is named in a
+   * warning); the breakers stay usable. Every call returns the one shutdown's promise.
+   */
+  shutdown(): Promise<void> {
+    this.shuttingDown ??= this.stopAndClose();
+    return this.shuttingDown;
+  }
+
+  private async stopAndClose(): Promise<void> {
     this.closed = true;
     await this.tasks.stopAll();
     leaveTick(this, this.clock);

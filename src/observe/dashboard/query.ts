@@ -28,8 +28,19 @@ export const MAX_PAGE = 1000;
 /** The most history events one request returns. */
 export const MAX_HISTORY = 5000;
 
+/** The parameter's one value: given twice (`?kind=a&kind=b`), which one was meant cannot be told, so it is refused. */
+function single(params: URLSearchParams, key: string): string | null {
+  const values = params.getAll(key);
+  if (values.length > 1)
+    throw new HttpError(
+      400,
+      `query parameter ${key} is given ${values.length} times (${values.map((value) => JSON.stringify(value)).join(', ')}); give it once`,
+    );
+  return values.length === 0 ? null : values[0];
+}
+
 function oneOf<T extends string>(params: URLSearchParams, key: string, allowed: readonly T[]): T | undefined {
-  const value = params.get(key);
+  const value = single(params, key);
   if (value === null || value === '') return undefined;
   if (!(allowed as readonly string[]).includes(value))
     throw new HttpError(
@@ -40,7 +51,7 @@ function oneOf<T extends string>(params: URLSearchParams, key: string, allowed: 
 }
 
 function integer(params: URLSearchParams, key: string, fallback: number, min: number, max: number): number {
-  const value = params.get(key);
+  const value = single(params, key);
   if (value === null || value === '') return fallback;
   const number = Number(value);
   if (!/^\d+$/.test(value) || number < min || number > max)
@@ -52,7 +63,7 @@ function integer(params: URLSearchParams, key: string, fallback: number, min: nu
 }
 
 function text(params: URLSearchParams, key: string): string | undefined {
-  const value = params.get(key);
+  const value = single(params, key);
   return value === null || value === '' ? undefined : value;
 }
 

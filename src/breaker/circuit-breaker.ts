@@ -21,6 +21,7 @@ import { effectiveStateName, isDeadlineMove, reasonName, stateName, type StateCh
 import { notAFunction } from './guarded-calls';
 import { UntimedContext } from './untimed-context';
 import { ATTACHMENT, attachmentOf, handleOf, type Attachment } from './handle';
+import { knownEvent } from './event-names';
 import { reconfiguredProfile, type ReconfigurableOptions } from './reconfigure';
 import { SyncCalls } from './sync-calls';
 import type { BreakerEvents, BreakerHandle, CallContext, GuardedFunction, LocalOptions } from './types';
@@ -398,13 +399,13 @@ export class CircuitBreaker extends SyncCalls {
     return this.ref.arena.activity(this.ref.slot);
   }
 
-  /** Subscribes to an event; returns the function that unsubscribes. */
+  /** Subscribes to an event; returns the function that unsubscribes. An unknown event name is a TypeError. */
   on<K extends keyof BreakerEvents & string>(event: K, listener: (payload: BreakerEvents[K]) => void): Disposer {
-    return this.events().on(event, listener);
+    return this.events().on(knownEvent(event), listener);
   }
 
   once<K extends keyof BreakerEvents & string>(event: K, listener: (payload: BreakerEvents[K]) => void): Disposer {
-    return this.events().once(event, listener);
+    return this.events().once(knownEvent(event), listener);
   }
 
   /** A plain snapshot to persist: state, remaining open time, backoff and options. */

@@ -183,6 +183,19 @@ describe('guarded calls', () => {
     ]);
   });
 
+  it('refuses a listener for an event a breaker never emits, naming it and the events', () => {
+    const { breaker } = manualBreaker();
+    for (const misspelt of ['halfopen', 'half-open', 'stateChanged', 'trip']) {
+      const events = 'stateChange, open, close, halfOpen, success, failure, reject, timeout, reconfigure';
+      expect(() => breaker.on(misspelt as never, () => {})).toThrow(
+        new TypeError(`breakwater: a breaker has no event "${misspelt}" (its events: ${events})`),
+      );
+      expect(() => breaker.once(misspelt as never, () => {})).toThrow(TypeError);
+    }
+    expect(() => breaker.on(Symbol('open') as never, () => {})).toThrow(/no event Symbol\(open\)/);
+    expect(breaker.on('reconfigure', () => {})).toBeTypeOf('function');
+  });
+
   it('a throwing listener never breaks the call, and warns once, not on every call', async () => {
     const { breaker } = manualBreaker();
     const warnings: string[] = [];

@@ -55,7 +55,7 @@ export class ManualClock implements Timers {
 
   constructor(startMs = 0) {
     if (!Number.isFinite(startMs) || startMs < 0) {
-      throw new RangeError(`breakwater: ManualClock start must be a finite number of ms >= 0, got ${String(startMs)}`);
+      throw new RangeError(`breakwater: ManualClock start must be a finite number of ms >= 0, got ${show(startMs)}`);
     }
     this.nowMs = startMs;
     const clock = this;
@@ -78,7 +78,7 @@ export class ManualClock implements Timers {
    */
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0)
-      throw new RangeError(`breakwater: ManualClock.advance(ms) needs a finite ms >= 0, got ${String(ms)}`);
+      throw new RangeError(`breakwater: ManualClock.advance(ms) needs a finite ms >= 0, got ${show(ms)}`);
     this.set(this.nowMs + ms);
   }
 
@@ -86,7 +86,7 @@ export class ManualClock implements Timers {
   set(ms: number): void {
     if (!Number.isFinite(ms) || ms < this.nowMs) {
       throw new RangeError(
-        `breakwater: ManualClock.set(ms) needs a finite time >= the current ${this.nowMs}, got ${String(ms)}`,
+        `breakwater: ManualClock.set(ms) needs a finite time >= the current ${this.nowMs}, got ${show(ms)}`,
       );
     }
     this.move++;
@@ -126,7 +126,7 @@ export class ManualClock implements Timers {
    */
   async runFor(ms: number): Promise<void> {
     if (!Number.isFinite(ms) || ms < 0)
-      throw new RangeError(`breakwater: ManualClock.runFor(ms) needs a finite ms >= 0, got ${String(ms)}`);
+      throw new RangeError(`breakwater: ManualClock.runFor(ms) needs a finite ms >= 0, got ${show(ms)}`);
     const until = this.nowMs + ms;
     this.move++;
     for (let fired = 0; ; fired++) {

@@ -1,5 +1,6 @@
 import { CircuitOpenError } from './errors/CircuitOpenError';
 import { knownOptions } from './options-object';
+import { show } from './error-message';
 
 export interface RetryOptions {
   /** Retries after the first attempt. Default 3. */
@@ -45,17 +46,17 @@ function resolve(options: RetryOptions): Resolved {
     if (value === undefined) return fallback;
     if (typeof value !== 'number' || Number.isNaN(value) || value < min || value > max) {
       throw new RangeError(
-        `breakwater: retry option "${name}" must be a number from ${min} to ${max}, got ${String(value)}`,
+        `breakwater: retry option "${name}" must be a number from ${min} to ${max}, got ${show(value)}`,
       );
     }
     return value;
   };
   const backoff = options.backoff ?? 'exponential';
   if (backoff !== 'fixed' && backoff !== 'exponential')
-    throw new TypeError(`breakwater: retry option "backoff" must be "fixed" or "exponential", got ${String(backoff)}`);
+    throw new TypeError(`breakwater: retry option "backoff" must be "fixed" or "exponential", got ${show(backoff)}`);
   const whenOpen = options.whenOpen ?? 'fail';
   if (whenOpen !== 'fail' && whenOpen !== 'wait')
-    throw new TypeError(`breakwater: retry option "whenOpen" must be "fail" or "wait", got ${String(whenOpen)}`);
+    throw new TypeError(`breakwater: retry option "whenOpen" must be "fail" or "wait", got ${show(whenOpen)}`);
   if (options.shouldRetry !== undefined && typeof options.shouldRetry !== 'function')
     throw new TypeError('breakwater: retry option "shouldRetry" must be a function');
   return {

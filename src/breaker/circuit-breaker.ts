@@ -4,6 +4,7 @@ import { MAX_PERIOD_MS, Outcome, State } from '../core/layout';
 import { monotonicPool, type SlotRef } from '../core/pool';
 import { readHistory, readSlot, type SlotReading, type TransitionReading } from '../core/readings';
 import { core } from '../core/select';
+import { show } from '../error-message';
 import type { Disposer } from '../events';
 import { readMetrics, type BreakerMetrics } from '../metrics';
 import {
@@ -274,7 +275,7 @@ export class CircuitBreaker extends SyncCalls {
   preOpen(periodMs: number = this.profile.recoveryTimeout): boolean {
     if (typeof periodMs !== 'number' || !(periodMs >= 0 && periodMs <= MAX_PERIOD_MS)) {
       throw new RangeError(
-        `breakwater: preOpen(periodMs) needs a number of ms from 0 to ${MAX_PERIOD_MS}, got ${String(periodMs)}`,
+        `breakwater: preOpen(periodMs) needs a number of ms from 0 to ${MAX_PERIOD_MS}, got ${show(periodMs)}`,
       );
     }
     let opened = false;
@@ -309,7 +310,7 @@ export class CircuitBreaker extends SyncCalls {
   shed(share: number): void {
     if (this.disposed) throw this.disposedError();
     if (typeof share !== 'number' || !(share >= 0 && share <= 1))
-      throw new RangeError(`breakwater: shed(share) needs a number from 0 to 1, got ${String(share)}`);
+      throw new RangeError(`breakwater: shed(share) needs a number from 0 to 1, got ${show(share)}`);
     this.shedShare = share;
     if (share === 0) this.shedCredit = 0;
     this.refresh();
@@ -476,7 +477,7 @@ export class CircuitBreaker extends SyncCalls {
 function latencyUs(latencyMs: number | undefined): number {
   if (latencyMs === undefined) return -1;
   if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
-    throw new RangeError(`breakwater: latencyMs must be a finite number >= 0, got ${String(latencyMs)}`);
+    throw new RangeError(`breakwater: latencyMs must be a finite number >= 0, got ${show(latencyMs)}`);
   }
   return Math.floor(latencyMs * 1000);
 }

@@ -3,6 +3,7 @@ import { HostArena } from '../core/host-arena';
 import { slotRef, type SlotRef } from '../core/pool';
 import { resolveName, resolveProfile, type BreakerProfile, type ResolvedOptions } from '../options';
 import { optionsObject } from '../options-object';
+import { show } from '../error-message';
 import type { BreakerHandle, LocalOptions } from './types';
 
 /** The handle layout this build makes and attaches to. */
@@ -40,7 +41,7 @@ export function attachmentOf(handle: BreakerHandle, local: LocalOptions | undefi
   }
   if (handle.version !== HANDLE_VERSION)
     throw new RangeError(
-      `breakwater: breaker handle version ${String(handle.version)} is not supported (expected ${HANDLE_VERSION})`,
+      `breakwater: breaker handle version ${show(handle.version)} is not supported (expected ${HANDLE_VERSION})`,
     );
   const arena =
     typeof handle.host === 'string'
@@ -48,7 +49,7 @@ export function attachmentOf(handle: BreakerHandle, local: LocalOptions | undefi
       : Arena.from(handle.buffer, 'handle.buffer');
   if (!Number.isInteger(handle.slot) || handle.slot < 0 || handle.slot >= arena.capacity) {
     throw new RangeError(
-      `breakwater: handle slot ${String(handle.slot)} is outside its arena (0..${arena.capacity - 1})`,
+      `breakwater: handle slot ${show(handle.slot)} is outside its arena (0..${arena.capacity - 1})`,
     );
   }
   const options = { ...handle.options, ...own };

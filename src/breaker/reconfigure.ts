@@ -1,4 +1,5 @@
 import { resolveProfile, type BreakerProfile, type CircuitBreakerOptions } from '../options';
+import { show } from '../error-message';
 
 /** Options a live breaker can change with reconfigure(). */
 export type ReconfigurableOptions = Omit<
@@ -36,9 +37,7 @@ export function reconfiguredProfile(
   maxBuckets: number,
 ): Readonly<BreakerProfile> {
   if (changes === null || typeof changes !== 'object')
-    throw new TypeError(
-      `breakwater: reconfigure() needs an object of options, got ${changes === null ? 'null' : typeof changes}`,
-    );
+    throw new TypeError(`breakwater: reconfigure() needs an object of options, got ${show(changes)}`);
   for (const key of Object.keys(changes)) {
     if (!RECONFIGURABLE.has(key))
       throw new TypeError(

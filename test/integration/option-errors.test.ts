@@ -52,6 +52,39 @@ describe('a malformed option is named, whatever its value', () => {
     expect(show(undefined)).toBe('undefined');
   });
 
+  it('prints a BigInt or a numeric string as itself, not as the number it reads as, in every refusal of the breaker and its clock', async () => {
+    const clock = new ManualClock(0);
+    const breaker = new CircuitBreaker({ clock });
+    const messages = [
+      () => breaker.shed(1n as never),
+      () => breaker.recordSuccess('10' as never),
+      () => breaker.recordFailure(undefined, 10n as never),
+      () => breaker.preOpen('5' as never),
+      () => breaker.reconfigure(42 as never),
+      () => new ManualClock('5' as never),
+      () => clock.advance(10n as never),
+      () => clock.set('5' as never),
+      () => CircuitBreaker.fromHandle({ ...breaker.handle, version: '2' as never }),
+      () => CircuitBreaker.fromHandle({ ...breaker.handle, slot: '1' as never }),
+    ].map((make) => rejection(make).message);
+    expect(messages.map((message) => message.match(/(got |version |slot )(\S+)/)?.[2])).toEqual([
+      '1n',
+      '"10"',
+      '10n',
+      '"5"',
+      '42',
+      '"5"',
+      '10n',
+      '"5"',
+      '"2"',
+      '"1"',
+    ]);
+    await expect(clock.runFor('5' as never)).rejects.toThrow(/got "5"$/);
+    await expect(breaker.executeWithRetries(async () => 1, { maxRetries: '3' as never })).rejects.toThrow(/got "3"$/);
+    await expect(breaker.executeWithRetries(async () => 1, { backoff: 10n as never })).rejects.toThrow(/got 10n$/);
+    breaker.dispose();
+  });
+
   const cases: readonly [string, string, (value: unknown) => unknown, (readonly unknown[])?][] = [
     ['Registry', 'clock', (clock) => new Registry({ clock } as never)],
     ['CircuitBreaker', 'clock', (clock) => new CircuitBreaker({ clock } as never)],

@@ -170,6 +170,7 @@ export class CircuitBreaker extends SyncCalls {
 
   /** A function that runs fn through this breaker (fn gets its arguments, then a CallContext). */
   wrap<A extends unknown[], T>(fn: (...args: A) => T | PromiseLike<T>): (...args: A) => Promise<T> {
+    if (typeof fn !== 'function') throw notAFunction(fn); // here, not at every call far from the mistake
     return (...args: A) => this.execute(fn as GuardedFunction, ...args) as Promise<T>;
   }
 

@@ -224,6 +224,7 @@ describe('guarded calls', () => {
     expect(() => breaker.attempt(null as never)).toThrow(/got null/);
     await expect(breaker.execute('x' as never)).rejects.toThrow(/got string/);
     await expect(breaker.execute(undefined as never, 1)).rejects.toThrow(TypeError);
+    expect(() => breaker.wrap(42 as never)).toThrow(/must be a function, got number/); // when wrapped, not when called
     expect(breaker.getMetrics()).toMatchObject({ failures: 0, state: 'closed' });
   });
 

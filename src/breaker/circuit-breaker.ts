@@ -378,6 +378,7 @@ export class CircuitBreaker extends SyncCalls {
 
   /** Async calls this breaker started in this thread that have not settled (or timed out) yet. */
   get inFlightCalls(): number {
+    if (this.disposed) throw this.disposedError();
     return this.inFlight;
   }
 

@@ -38,6 +38,7 @@ describe('dispose', () => {
     expect(() => breaker.getState()).toThrow(TypeError);
     expect(() => breaker.forceOpen()).toThrow(TypeError);
     expect(() => breaker.handle).toThrow(TypeError);
+    expect(() => breaker.inFlightCalls).toThrow(/breaker "gone" was disposed/);
   });
 
   it('a call in flight when its breaker is disposed settles without touching the reused slot', async () => {

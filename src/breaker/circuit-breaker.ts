@@ -478,8 +478,11 @@ export class CircuitBreaker extends SyncCalls {
 
 function latencyUs(latencyMs: number | undefined): number {
   if (latencyMs === undefined) return -1;
-  if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
-    throw new RangeError(`breakwater: latencyMs must be a finite number >= 0, got ${show(latencyMs)}`);
+  // Bounded as slowCallDuration is: a latency of 1e300 ms is a unit or arithmetic mistake, not a call.
+  if (typeof latencyMs !== 'number' || !(latencyMs >= 0 && latencyMs <= MAX_PERIOD_MS)) {
+    throw new RangeError(
+      `breakwater: latencyMs must be a number of ms from 0 to ${MAX_PERIOD_MS}, got ${show(latencyMs)}`,
+    );
   }
   return Math.floor(latencyMs * 1000);
 }

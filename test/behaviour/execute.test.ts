@@ -283,6 +283,12 @@ describe('guarded calls', () => {
     expect(metrics).toMatchObject({ successes: 1, failures: 2 });
     expect(metrics.latency.samples).toBe(2);
     expect(() => breaker.recordSuccess(-1)).toThrow(/latencyMs/);
+    for (const latency of [1e300, 2 ** 30, Infinity, NaN])
+      expect(() => breaker.recordFailure(undefined, latency)).toThrow(
+        new RangeError(`breakwater: latencyMs must be a number of ms from 0 to 1073741823, got ${latency}`),
+      );
+    breaker.recordSuccess(2 ** 30 - 1);
+    expect(breaker.getMetrics().latency.samples).toBe(3);
   });
 });
 

@@ -51,22 +51,41 @@ export async function loadEventHistory(path: string, options: EventHistoryOption
   return trainingSetFromEvents(await readEventHistory(path), options, path);
 }
 
+/** How {@link readEventHistory} reads a file. */
+export interface ReadEventHistoryOptions {
+  /**
+   * Given, a last line that is not JSON and has no newline (what a writer killed mid-append
+   * leaves) is skipped, and this gets a message naming the file and the line; a bad line
+   * anywhere else is still refused. Without it, such a line is refused too.
+   */
+  readonly onTornLastLine?: (message: string) => void;
+}
+
 /** The events of a JSONL event-history file, checked line by line (a bad line is named). */
-export async function readEventHistory(path: string): Promise<BreakerEvent[]> {
+export async function readEventHistory(path: string, options: ReadEventHistoryOptions = {}): Promise<BreakerEvent[]> {
   const events: BreakerEvent[] = [];
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Number.POSITIVE_INFINITY });
+  const input = createReadStream(path);
+  let endsWithNewline = true;
+  input.on('data', (chunk) => {
+    endsWithNewline = (chunk as Buffer).at(-1) === 0x0a; // no encoding set: chunks are Buffers
+  });
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
+  // A line that is not JSON is refused once another line follows it, or at the end unless it is a torn last line.
+  let unparsed: SyntaxError | undefined;
   try {
     for await (const line of lines) {
       lineNumber++;
       if (line.trim() === '') continue;
+      if (unparsed !== undefined) throw unparsed;
       let parsed: unknown;
       try {
         parsed = JSON.parse(line);
       } catch (error) {
-        throw new SyntaxError(
+        unparsed = new SyntaxError(
           `breakwater/adaptive: ${path} line ${lineNumber} is not JSON: ${(error as Error).message}`,
         );
+        continue;
       }
       events.push(checkEvent(parsed, `${path} line ${lineNumber}`));
     }
@@ -81,6 +100,12 @@ export async function readEventHistory(path: string): Promise<BreakerEvent[]> {
     if (typeof code === 'string' && (error as NodeJS.ErrnoException).syscall !== undefined)
       throw new HistoryFileError(path, `breakwater/adaptive: event history ${path} cannot be read (${code})`);
     throw error;
+  }
+  if (unparsed !== undefined) {
+    if (endsWithNewline || options.onTornLastLine === undefined) throw unparsed;
+    options.onTornLastLine(
+      `breakwater/adaptive: ${path} line ${lineNumber} skipped: the last line is cut short (no newline ends it, as a writer killed mid-append leaves it)`,
+    );
   }
   return events;
 }

@@ -5,7 +5,7 @@ export { describeFeatureList, featureListMismatch, validateFeatureList } from '.
 export { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
 export type { TrainingSet } from './dataset';
 export { selectRows, trainingSetFromRows, validateTrainingSet } from './dataset';
-export type { EventHistoryOptions, HistoryWindow } from './event-history';
+export type { EventHistoryOptions, HistoryWindow, ReadEventHistoryOptions } from './event-history';
 export { HISTORY_FEATURES, loadEventHistory, readEventHistory, trainingSetFromEvents } from './event-history';
 export { HistoryFileError } from './errors/HistoryFileError';
 export type { GbdtOptions } from './gbdt/options';

@@ -40,6 +40,8 @@ export interface DashboardCommandContext {
   env?: Readonly<Record<string, string | undefined>>;
   /** Where progress lines go. Default: console.log. */
   print?: (line: string) => void;
+  /** Where notices about the input go (a torn last line skipped). Default: console.error. */
+  warn?: (line: string) => void;
 }
 
 interface DashboardArguments {
@@ -111,7 +113,9 @@ async function sourceOf(
         'to watch live breakers, mount the dashboard in the process that runs them (startDashboard({ registry })).',
     );
   }
-  const view = new HistoryView(await readHistoryFile(history));
+  const view = new HistoryView(
+    await readHistoryFile(history, { onTornLastLine: context.warn ?? ((line) => console.error(line)) }),
+  );
   const span =
     view.span === undefined
       ? 'no events'
@@ -169,7 +173,10 @@ export async function runDashboardCommand(
 /** `breakwater dashboard`: serves until the process is stopped; 2 on a bad flag, a missing source or an unreadable history. */
 export async function dashboardCommand(argv: readonly string[], io: CliIo): Promise<number> {
   try {
-    await runDashboardCommand(argv, { print: (line) => io.stdout.write(`${line}\n`) });
+    await runDashboardCommand(argv, {
+      print: (line) => io.stdout.write(`${line}\n`),
+      warn: (line) => io.stderr.write(`${line}\n`),
+    });
     return 0;
   } catch (error) {
     const listen = ((error as Error).cause ?? error) as NodeJS.ErrnoException & { address?: string; port?: number };

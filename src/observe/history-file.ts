@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readEventHistory } from '../adaptive/event-history';
+import { readEventHistory, type ReadEventHistoryOptions } from '../adaptive/event-history';
 import { HistoryFileError } from '../adaptive/errors/HistoryFileError';
 import type { BreakerEvent } from '../registry/event';
 import { createDuckDbSink, DUCKDB_TABLE } from './sinks/duckdb';
@@ -7,10 +7,11 @@ import { createDuckDbSink, DUCKDB_TABLE } from './sinks/duckdb';
 /**
  * The events of a history file, oldest first: a DuckDB file (`.duckdb`, the table
  * circuit_breaker_metrics) or JSON lines as the JSONL sink writes them. A missing file is a
- * HistoryFileError; a bad line is named.
+ * HistoryFileError; a bad line is named (a torn last line of JSON lines is skipped when
+ * `onTornLastLine` is given).
  */
-export async function readHistoryFile(path: string): Promise<BreakerEvent[]> {
-  return path.endsWith('.duckdb') ? readDuckDbHistory(path) : readEventHistory(path);
+export async function readHistoryFile(path: string, options: ReadEventHistoryOptions = {}): Promise<BreakerEvent[]> {
+  return path.endsWith('.duckdb') ? readDuckDbHistory(path) : readEventHistory(path, options);
 }
 
 async function readDuckDbHistory(path: string): Promise<BreakerEvent[]> {

@@ -38,7 +38,7 @@ export interface RegistryOptions {
   maxPendingEvents?: number;
   /**
    * How long flush() and shutdown() wait for the sinks, in ms of the registry's clock: a sink still
-   * busy then is named in a BREAKWATER_SINK_TIMEOUT warning and left behind. Default 5000.
+   * busy then is named in a BREAKWATER_SINK_TIMEOUT warning and left behind. Default 2000.
    */
   sinkTimeoutMs?: number;
   /**
@@ -95,7 +95,7 @@ export class Registry implements Ticking {
     this.hostViews = this.hostArena === undefined ? undefined : new HostViews(this.hostArena);
     this.summaryEveryMs = integerOption('summaryEveryMs', options.summaryEveryMs, DEFAULT_SUMMARY_MS, 0, 2 ** 31 - 1);
     const maxPending = integerOption('maxPendingEvents', options.maxPendingEvents, 100_000, 1, 100_000_000);
-    const sinkTimeoutMs = integerOption('sinkTimeoutMs', options.sinkTimeoutMs, 5000, 1, 2 ** 31 - 1);
+    const sinkTimeoutMs = integerOption('sinkTimeoutMs', options.sinkTimeoutMs, 2000, 1, 2 ** 31 - 1);
     this.log = new EventLog(options.ringSize ?? 10_000, maxPending, sinkTimeoutMs, this.clock ?? realTimers);
     this.lastSummaryAt = this.now();
   }

@@ -10,6 +10,8 @@ import { SAMPLE_EVERY, SlotBinding } from './slot-binding';
 import type { BreakerEvents, GuardedFunction, LocalOptions, Rejection } from './types';
 import { generationOfWord, pageNowMs32, stateOfWord } from '../core/codec';
 import { UntimedContext } from './untimed-context';
+import { RepeatedFailure } from '../repeated-failure';
+import { show } from '../error-message';
 
 const everything = (): boolean => true;
 const SETTLED = Promise.resolve();
@@ -215,7 +217,8 @@ export abstract class GuardedCalls extends SlotBinding {
   protected countsAsFailure(error: unknown): boolean {
     try {
       return this.isFailure(error) !== false;
-    } catch {
+    } catch (thrown) {
+      isFailureThrew(this, thrown);
       return true;
     }
   }
@@ -307,5 +310,20 @@ export function rejectedSoon(error: unknown): Promise<never> {
 
 /** A caller's mistake, not a failure of what the breaker guards: never recorded. */
 export function notAFunction(fn: unknown): TypeError {
-  return new TypeError(`breakwater: the guarded call must be a function, got ${fn === null ? 'null' : typeof fn}`);
+  return new TypeError(`breakwater: the guarded call must be a function, got ${show(fn)}`);
+}
+
+/** Each breaker's throwing isFailure: one warning for many of the same (kept off the breaker, which most never need). */
+const isFailureFailures = new WeakMap<GuardedCalls, RepeatedFailure>();
+
+/** An isFailure that throws (err.response.status on an error without one) counts the error as a failure, with a warning. */
+function isFailureThrew(breaker: GuardedCalls, thrown: unknown): void {
+  let failures = isFailureFailures.get(breaker);
+  if (failures === undefined) isFailureFailures.set(breaker, (failures = new RepeatedFailure()));
+  const warning = failures.failed(thrown, performance.now());
+  if (warning !== undefined)
+    process.emitWarning(
+      `breakwater: isFailure of breaker "${breaker.name}" threw (the error counts as a failure): ${warning}`,
+      { code: 'BREAKWATER_LISTENER_ERROR' },
+    );
 }

@@ -10,7 +10,9 @@ export function breakerKey(kind: string, name: string): string {
   if (kind.includes('\u0000'))
     throw new TypeError(`breakwater: a breaker kind must not contain the NUL character (\\u0000), got ${show(kind)}`);
   if (typeof name !== 'string' || name.length === 0)
-    throw new TypeError(`breakwater: a ${kind} breaker needs a non-empty string name, got ${show(name)}`);
+    throw new TypeError(
+      `breakwater: ${/^[aeiou]/i.test(kind) ? 'an' : 'a'} ${kind} breaker needs a non-empty string name, got ${show(name)}`,
+    );
   return `${kind}\u0000${name}`;
 }
 

@@ -127,15 +127,25 @@ describe('guarded calls', () => {
     expect(breaker.getMetrics()).toMatchObject({ ignored: 5, failures: 0, successes: 0, totalCalls: 5 });
   });
 
-  it('a throwing isFailure counts the error as a failure', () => {
+  it('a throwing isFailure counts the error as a failure, and warns once, not on every call', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
     const { breaker } = manualBreaker({
-      failureThreshold: 1,
+      failureThreshold: 3,
+      name: 'payments',
       isFailure: () => {
         throw new Error('bad filter');
       },
     });
-    fail(breaker);
+    fail(breaker, 3);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
     expect(breaker.getState()).toBe('open');
+    // Before, no word: a filter's bug went unnoticed while every error counted.
+    expect(warnings.filter((w) => w.includes('isFailure'))).toEqual([
+      'breakwater: isFailure of breaker "payments" threw (the error counts as a failure): bad filter',
+    ]);
   });
 
   it('fallback answers for failures and refusals, with the args', async () => {
@@ -219,12 +229,11 @@ describe('guarded calls', () => {
 
   it('a guarded "function" that is not one is a TypeError, never a recorded failure', async () => {
     const { breaker } = manualBreaker({ failureThreshold: 1 });
-    for (let i = 0; i < 300; i++)
-      expect(() => breaker.executeSync(42 as never)).toThrow(/must be a function, got number/);
+    for (let i = 0; i < 300; i++) expect(() => breaker.executeSync(42 as never)).toThrow(/must be a function, got 42/);
     expect(() => breaker.attempt(null as never)).toThrow(/got null/);
-    await expect(breaker.execute('x' as never)).rejects.toThrow(/got string/);
+    await expect(breaker.execute('x' as never)).rejects.toThrow(/got "x"/);
     await expect(breaker.execute(undefined as never, 1)).rejects.toThrow(TypeError);
-    expect(() => breaker.wrap(42 as never)).toThrow(/must be a function, got number/); // when wrapped, not when called
+    expect(() => breaker.wrap(42 as never)).toThrow(/must be a function, got 42/); // when wrapped, not when called
     expect(breaker.getMetrics()).toMatchObject({ failures: 0, state: 'closed' });
   });
 

@@ -53,7 +53,7 @@ describe('executeWithRetries', () => {
     );
     // The manual clock never moves here: a retry's sleep would leave the call pending.
     const first = await Promise.race([outcome, settle().then(() => 'still pending')]);
-    expect(first).toBe('breakwater: the guarded call must be a function, got string');
+    expect(first).toBe('breakwater: the guarded call must be a function, got "not a function"');
     expect(breaker.getMetrics().totalCalls).toBe(0);
   });
 

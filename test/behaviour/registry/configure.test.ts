@@ -61,7 +61,8 @@ describe('registry configuration per kind', () => {
     expect(first.name).toBe('gpu-pool/a100-1');
     expect(registry.size).toBe(1);
     expect([...registry.entries()].map((e) => [e.kind, e.name])).toEqual([['gpu-pool', 'a100-1']]);
-    expect(() => registry.getOrCreate('worker', '')).toThrow(/needs a non-empty string name/);
+    expect(() => registry.getOrCreate('worker', '')).toThrow(/a worker breaker needs a non-empty string name/);
+    expect(() => registry.getOrCreate('endpoint', '')).toThrow(/an endpoint breaker needs a non-empty string name/);
     expect(() => registry.getOrCreate('worker', 'x', { clock: new ManualClock() })).toThrow(/registry's clock/);
     expect(registry.remove('gpu-pool', 'a100-1')).toBe(true);
     expect(registry.remove('gpu-pool', 'a100-1')).toBe(false);

@@ -48,8 +48,9 @@ export interface EarlyWarningOptions {
   /** Kinds to score; default every kind. */
   kinds?: readonly string[];
   /**
-   * How long a round waits for the model's scores, in ms of real time. Default 10000. A round
-   * past it fails with a registry task warning, and no later round calls the model until it answers.
+   * How long a round waits for the model's scores, in ms of real time. Default 5 x everyMs, at
+   * least 1000. A round past it fails with a registry task warning and the next round asks again;
+   * while 3 calls are unanswered past it, rounds are skipped.
    */
   scoreTimeoutMs?: number;
 }
@@ -136,15 +137,21 @@ export class EarlyWarning {
     const mode = options.mode ?? 'shed';
     if (mode !== 'open' && mode !== 'shed' && mode !== 'observe')
       throw new RangeError(`breakwater/adaptive: option "mode" must be "open", "shed" or "observe", got ${show(mode)}`);
+    const everyMs = integerOption('everyMs', options.everyMs, 1000, 1);
     this.options = {
       predictionThreshold,
       releaseThreshold,
-      everyMs: integerOption('everyMs', options.everyMs, 1000, 1),
+      everyMs,
       mode,
       recordChange: nonNegativeOption('recordChange', options.recordChange, DEFAULT_RECORD_CHANGE),
       preOpenMs: options.preOpenMs === undefined ? undefined : integerOption('preOpenMs', options.preOpenMs, 0, 0),
       kinds: kindsOption(options.kinds),
-      scoreTimeoutMs: integerOption('scoreTimeoutMs', options.scoreTimeoutMs, DEFAULT_SCORE_TIMEOUT_MS, 1),
+      scoreTimeoutMs: integerOption(
+        'scoreTimeoutMs',
+        options.scoreTimeoutMs,
+        Math.max(1000, SCORE_TIMEOUT_ROUNDS * everyMs),
+        1,
+      ),
     };
     this.deadline = new ScoringDeadline(this.options.scoreTimeoutMs);
     this.stopForgetting = registry.onRemoved(({ kind, name }) => {
@@ -304,8 +311,8 @@ export class EarlyWarning {
  */
 export const DEFAULT_RECORD_CHANGE = 1;
 
-/** How long a scoring round waits for the model by default (EarlyWarningOptions.scoreTimeoutMs). */
-const DEFAULT_SCORE_TIMEOUT_MS = 10_000;
+/** How many rounds' time a round waits for the model by default (EarlyWarningOptions.scoreTimeoutMs). */
+const SCORE_TIMEOUT_ROUNDS = 5;
 
 /**
  * Whether a round's probability is recorded as a 'prediction' event: a breaker's first, one that

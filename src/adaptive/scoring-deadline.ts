@@ -2,19 +2,22 @@
  * A model's answer to one scoring round, awaited no longer than a deadline. A score() that never
  * settles would otherwise end the early warning for good, in silence: the registry never runs two
  * rounds of a task at once, so every later round would wait on it. After the deadline the round
- * fails (a registry task warning names it), and while that overdue answer is still out no round
- * calls the model, so a model that hangs every time piles up no calls.
+ * fails (a registry task warning names it) and the next round asks again: a scorer that lost one
+ * reply scores on. While MAX_OVERDUE calls are still unanswered past their deadline no round calls
+ * the model, so one that hangs every time piles up no more than those.
  */
+const MAX_OVERDUE = 3;
+
 export class ScoringDeadline {
-  /** When (performance.now()) the overdue call still unanswered started, if one is. */
-  private overdueSince: number | undefined;
+  /** When (performance.now()) each call still unanswered past its deadline started. */
+  private readonly overdue = new Set<number>();
 
   constructor(private readonly timeoutMs: number) {}
 
   async answer(score: () => Float32Array | Promise<Float32Array>): Promise<Float32Array> {
-    if (this.overdueSince !== undefined)
+    if (this.overdue.size >= MAX_OVERDUE)
       throw new Error(
-        `breakwater/adaptive: the model has not answered a round it was given ${Math.round(performance.now() - this.overdueSince)} ms ago; rounds are skipped until it does`,
+        `breakwater/adaptive: the model has not answered ${MAX_OVERDUE} rounds past scoreTimeoutMs (${this.timeoutMs} ms), the oldest ${Math.round(performance.now() - Math.min(...this.overdue))} ms ago; rounds are skipped until one of them answers`,
       );
     const startedAt = performance.now();
     const scoring = Promise.resolve(score());
@@ -23,7 +26,7 @@ export class ScoringDeadline {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         if (answered) return;
-        this.overdueSince = startedAt;
+        this.overdue.add(startedAt);
         reject(
           new Error(
             `breakwater/adaptive: the model did not answer within scoreTimeoutMs (${this.timeoutMs} ms); the round is dropped`,
@@ -34,7 +37,7 @@ export class ScoringDeadline {
     });
     const settle = () => {
       answered = true;
-      if (this.overdueSince === startedAt) this.overdueSince = undefined;
+      this.overdue.delete(startedAt);
     };
     scoring.then(settle, settle);
     try {

@@ -150,28 +150,32 @@ describe('early warning', () => {
     }
   });
 
-  it('fails a round the model does not answer within scoreTimeoutMs, and calls it no more until it answers', async () => {
-    let answer: ((scores: Float32Array) => void) | undefined;
-    let calls = 0;
+  it('fails a round the model does not answer within scoreTimeoutMs and asks again next round; skips rounds while 3 answers are overdue', async () => {
+    const answers: ((scores: Float32Array) => void)[] = [];
     const hanging: ScoringModel = {
       featureList: CORE_FEATURES,
-      score: () => {
-        calls++;
-        return new Promise((resolve) => (answer = resolve));
-      },
+      score: () => new Promise((resolve) => answers.push(resolve)),
     };
     const { clock, breaker, warning } = setup({ mode: 'observe', scoreTimeoutMs: 1 }, hanging);
     fail(breaker, 20);
-    // Before, the round waited for good, and the registry ran no round after it.
-    await expect(warning.step(clock.now())).rejects.toThrow(/did not answer within scoreTimeoutMs \(1 ms\)/);
-    await expect(warning.step(clock.now())).rejects.toThrow(/has not answered a round it was given \d+ ms ago/);
-    expect(calls).toBe(1);
-    answer?.(new Float32Array([0.5]));
+    // Before, the first round waited for good, and the registry ran no round after it.
+    for (let round = 0; round < 3; round++)
+      await expect(warning.step(clock.now())).rejects.toThrow(/did not answer within scoreTimeoutMs \(1 ms\)/);
+    await expect(warning.step(clock.now())).rejects.toThrow(
+      /has not answered 3 rounds past scoreTimeoutMs \(1 ms\), the oldest \d+ ms ago; rounds are skipped/,
+    );
+    expect(answers).toHaveLength(3); // a model that hangs every time is not called without end
+    answers[0](new Float32Array([0.5])); // a late answer frees a place
     await new Promise((resolve) => setImmediate(resolve));
     const pending = warning.step(clock.now());
-    answer?.(new Float32Array([0.25]));
+    answers[3](new Float32Array([0.25]));
     expect((await pending)[0].probability).toBe(0.25);
-    expect(calls).toBe(2);
+  });
+
+  it('defaults scoreTimeoutMs to 5 rounds, at least a second', () => {
+    const { registry } = setup();
+    expect(new EarlyWarning(registry, recentFailureShareModel).options.scoreTimeoutMs).toBe(5000);
+    expect(new EarlyWarning(registry, recentFailureShareModel, { everyMs: 100 }).options.scoreTimeoutMs).toBe(1000);
   });
 });
 

@@ -5,8 +5,8 @@ import { defineConfig } from 'vitest/config';
  * are retried: a burst of load from outside can shift a 14 s wall-clock run past its tolerance.
  */
 const REAL_TIME = ['test/integration/sim/grounding.test.ts'];
-/** Every test file: the reference core the selector finds (test/reference-core.ts says why). */
-const SETUP = ['test/reference-core.ts'];
+/** Every test file: the reference core the selector finds and the registry's feature module (each file says why). */
+const SETUP = ['test/reference-core.ts', 'test/core-features-module.ts'];
 
 // The behaviour suite runs twice, once per core; the rest (differential, threads, packaging)
 // load both cores or the built package themselves.

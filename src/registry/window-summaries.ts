@@ -1,5 +1,18 @@
-import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../features/core-features';
+import type * as CoreFeatures from '../features/core-features';
 import type { Entry } from './entry';
+
+const CORE_FEATURES_MODULE = Symbol.for('breakwater.coreFeatures');
+
+/**
+ * The feature extractor, loaded with the first summary: `require('breakwater')` never parses it
+ * (the main entry's budget: 16 KB of 150), and most registries never write a summary. The test
+ * suite, which runs the TypeScript sources, puts the module there first (test/core-features-module.ts).
+ */
+function coreFeatures(): typeof CoreFeatures {
+  const shared = globalThis as typeof globalThis & { [CORE_FEATURES_MODULE]?: typeof CoreFeatures };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (shared[CORE_FEATURES_MODULE] ??= require('../features/core-features') as typeof CoreFeatures);
+}
 
 /**
  * The registry's 'window' summaries: for every breaker that saw calls since its last one, its
@@ -8,7 +21,7 @@ import type { Entry } from './entry';
  */
 export class WindowSummaries {
   /** Made with the first summary: most registries never write one. */
-  private features: CoreFeatureExtractor | undefined;
+  private features: CoreFeatures.CoreFeatureExtractor | undefined;
 
   /** Calls `record` with the 'window' detail of each busy entry. */
   summarize(
@@ -25,6 +38,7 @@ export class WindowSummaries {
       busy.push(entry);
     }
     if (busy.length === 0) return;
+    const { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } = coreFeatures();
     const rows = (this.features ??= new CoreFeatureExtractor()).extract(
       busy.map((entry) => entry.breaker),
       nowMs,

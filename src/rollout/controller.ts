@@ -8,6 +8,7 @@ import {
   formatStateDocument,
   parseStateDocument,
   pickPersisted,
+  validateOwner,
   validateProgress,
   type RolloutProgress,
   type RolloutStatus,
@@ -65,6 +66,7 @@ export class RolloutController {
         if (text !== undefined) {
           stateFileRead = true;
           const document = parseStateDocument(this.stateFile, text);
+          validateOwner(this.stateFile, document.config.name, options.name);
           // The file's config is the base; options passed now override it (a restart may retune).
           resolved = resolveRolloutOptions({ ...document.config, ...pickPersisted(options) } as RolloutOptions);
           // Options changed since the file was written must still fit where the rollout stands.

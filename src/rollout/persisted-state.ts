@@ -119,6 +119,18 @@ export function validateProgress(file: string, progress: RolloutProgress, config
   });
 }
 
+/**
+ * Checks that the file was written by the rollout named now: another rollout's file would start this
+ * one at that rollout's phase, with its seed. A restart that names no rollout takes the saved name.
+ */
+export function validateOwner(file: string, savedName: string, name: string | undefined): void {
+  if (name === undefined || name === savedName) return;
+  throw new RolloutStateError(
+    file,
+    `breakwater/rollout: state file ${file} belongs to rollout ${JSON.stringify(savedName)}, not ${JSON.stringify(name)}`,
+  );
+}
+
 /** The persisted options of an object, for resolveRolloutOptions(). */
 export function pickPersisted(source: unknown): RolloutOptions {
   if (!isObject(source)) throw new TypeError('expected an object');

@@ -315,6 +315,24 @@ describe('a corrupt state file', () => {
     expect(rollout).toMatchObject({ status: 'paused', phase: { name: 'OFF' } });
   });
 
+  it("another rollout's file (another name) is treated the same way: OFF, paused, kept aside, its seed unused", () => {
+    const stateFile = stateFileIn();
+    const clock = new ManualClock(0);
+    const ranker = new RolloutController({ name: 'ranker-v2', stateFile, clock });
+    ranker.promote({ full: true });
+    ranker.dispose();
+    const rollout = new RolloutController({ name: 'checkout-v3', stateFile, clock });
+    expect(rollout.stateError!.message).toBe(
+      `breakwater/rollout: state file ${stateFile} belongs to rollout "ranker-v2", not "checkout-v3"`,
+    );
+    expect(rollout).toMatchObject({ status: 'paused', phase: { name: 'OFF' } });
+    expect(rollout.options).toMatchObject({ name: 'checkout-v3', seed: 'checkout-v3' });
+    expect(existsSync(`${stateFile}.corrupt`)).toBe(true);
+    rollout.dispose();
+    // A restart that names no rollout is the saved one's.
+    expect(new RolloutController({ stateFile, clock }).options.name).toBe('checkout-v3');
+  });
+
   it('a state file path that cannot be read (a directory) is reported the same way', () => {
     const dir = tempDir();
     dirs.push(dir);

@@ -29,6 +29,16 @@ export interface LadderInput {
   readonly canRestart: boolean;
 }
 
+/** Kinds that may be the task's own doing: they say nothing of the worker by themselves. */
+const TASK_SCOPED_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  'transient',
+  'connection',
+  'timeout',
+  'intermittent',
+  'unknown',
+  'out-of-memory',
+]);
+
 export interface LadderChoice {
   readonly step: RecoveryStep;
   readonly reason: string;
@@ -119,6 +129,11 @@ function obstacle(step: Exclude<RecoveryStep, 'escalate'>, input: LadderInput): 
         ? 'no worker of another compatible hardware class admits the task'
         : undefined;
     case 'restart':
-      return input.canRestart ? undefined : 'no restart hook, or no worker to restart';
+      if (!input.canRestart) return 'no restart hook, or no worker to restart';
+      // A failure of the task's own kind restarts a worker only when other tasks failed there too:
+      // restarting a healthy worker for one task's bad input would kill its other work for nothing.
+      if (TASK_SCOPED_KINDS.has(input.kind) && input.workerFailures < input.workerFailureLimit)
+        return `only ${input.workerFailures} task(s) failed on the worker in the window (limit ${input.workerFailureLimit}): the failure is the task's, not the worker's`;
+      return undefined;
   }
 }

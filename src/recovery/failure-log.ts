@@ -31,17 +31,23 @@ export class FailureLog {
     return new Set(this.live(this.byWorker, worker, now).map((failure) => failure.task)).size;
   }
 
-  /** Distinct workers of the class that failed in the window (failures without a worker count one each). */
+  /**
+   * Distinct workers of the class that failed in the window (failures without a worker count one
+   * each), never more than the distinct tasks behind them: one task failing on worker after worker
+   * as the ladder moves it is that task's story, not a sick class.
+   */
   hardwareSpread(hardware: string | undefined, now: number): number {
     if (hardware === undefined) return 0;
     const failures = this.live(this.byHardware, hardware, now);
     const workers = new Set<string>();
+    const tasks = new Set<string>();
     let anonymous = 0;
     for (const failure of failures) {
+      tasks.add(failure.task);
       if (failure.worker === undefined) anonymous++;
       else workers.add(failure.worker);
     }
-    return workers.size + anonymous;
+    return Math.min(workers.size + anonymous, tasks.size);
   }
 
   private push(map: Map<string, Failure[]>, key: string, failure: Failure, now: number): void {

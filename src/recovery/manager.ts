@@ -83,9 +83,11 @@ export class RecoveryManager {
       this.log.record(context.task, worker, hardware, now);
       if (worker !== undefined) ledger.failedWorkers.add(worker);
       if (hardware !== undefined) {
+        // Out of memory is the task's size, met by a smaller batch, not the class's health; and the
+        // class counts each task once per run, so one task failing again and again can't trip it.
+        if (kind !== 'out-of-memory' && !ledger.failedHardware.has(hardware))
+          this.hardwareBreaker(hardware).recordFailure(context.error);
         ledger.failedHardware.add(hardware);
-        // Out of memory is the task's size, met by a smaller batch, not the class's health.
-        if (kind !== 'out-of-memory') this.hardwareBreaker(hardware).recordFailure(context.error);
       }
     }
     const choice = chooseStep({

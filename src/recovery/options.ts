@@ -51,7 +51,7 @@ export interface RecoveryOptions {
   windowMs?: number;
   /** Failures of one worker (any task) in the window after which its tasks move elsewhere. Default 3. */
   workerFailureLimit?: number;
-  /** Distinct workers of a hardware class failing in the window after which tasks leave the class. Default 2. */
+  /** Distinct workers of a hardware class failing in the window, for as many distinct tasks, after which tasks leave the class. Default 2. */
   hardwareSpread?: number;
   /** Floor of the batch-size hint. Default 1. */
   minBatchSize?: number;

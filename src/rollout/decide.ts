@@ -25,7 +25,7 @@ const fmt = (value: number): string => String(+value.toFixed(4));
 /**
  * The watchdog. Rollback is immediate (no minimum time, no streak) when the new version is below
  * `rollbackThreshold`, over a latency limit, or (with the comparison on) worse than the old version
- * by more than the allowed margin; it even comes before `minSamplesPerPhase` calls when the failures
+ * by more than the allowed margin, significantly (one-sided, 1%); it even comes before `minSamplesPerPhase` calls when the failures
  * already seen make a completion rate at or above `rollbackThreshold` impossible over that many calls.
  * Advancing needs `minSamplesPerPhase` calls, a completion rate at or above `advancementThreshold`,
  * the latency limits met, `consecutiveGoodEvaluations` good evaluations in a row and
@@ -69,9 +69,14 @@ export function judge(
     const { maxCompletionRateDrop, maxLatencyRatio } = o.compareWithOldVersion;
     // A tiny epsilon: 0.9 - 0.05 is 0.8500000000000001 in binary, and an exact edge must pass.
     if (rate < oldRate - maxCompletionRateDrop - 1e-12) {
-      return rollback(
-        `completion ${fmt(rate)} is more than maxCompletionRateDrop ${fmt(maxCompletionRateDrop)} below the old version's ${fmt(oldRate)}`,
-      );
+      const gap = `completion ${fmt(rate)} is more than maxCompletionRateDrop ${fmt(maxCompletionRateDrop)} below the old version's ${fmt(oldRate)}`;
+      const z = shortfallZ(fresh, old);
+      if (z >= SIGNIFICANT_Z) return rollback(`${gap} (significant: z ${fmt(z)} >= ${SIGNIFICANT_Z})`);
+      return {
+        action: 'maintain',
+        reason: `${gap}, not yet significant (z ${fmt(z)} < ${SIGNIFICANT_Z}): holding`,
+        good: false,
+      };
     }
     if (
       fresh.meanLatencyMs !== null &&
@@ -117,6 +122,25 @@ export function judge(
     reason: `healthy: completion ${fmt(rate)} >= advancementThreshold ${fmt(o.advancementThreshold)} over ${fresh.calls} calls`,
     good: true,
   };
+}
+
+/**
+ * The one-sided z for a 1% significance level. Each new-version failure and each evaluation tests
+ * again, so one test's level must be small for a healthy version to survive a whole rollout.
+ */
+const SIGNIFICANT_Z = 2.326;
+
+/**
+ * How many standard errors the new version's completion rate lies below the old one's: the
+ * Agresti-Caffo difference (one success and one failure added to each side), which stays honest
+ * with the handful of failures a phase starts with, where the plain two-proportion test would call
+ * one failure in 12 calls significant against an old version at 0.99.
+ */
+function shortfallZ(fresh: VersionMetrics, old: VersionMetrics): number {
+  const freshRate = (fresh.successes + 1) / (fresh.calls + 2);
+  const oldRate = (old.successes + 1) / (old.calls + 2);
+  const variance = (freshRate * (1 - freshRate)) / (fresh.calls + 2) + (oldRate * (1 - oldRate)) / (old.calls + 2);
+  return (oldRate - freshRate) / Math.sqrt(variance);
 }
 
 function rollback(reason: string): Verdict {

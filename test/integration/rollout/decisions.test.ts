@@ -200,15 +200,36 @@ describe('decisions', () => {
         minTaskCompletionRate: 0.5,
         advancementThreshold: 0.5,
       });
-      feed(rollout, 'old', 100, 10); // 0.90
-      feed(rollout, 'new', 100, 15); // 0.85: exactly 0.05 below
+      feed(rollout, 'old', 500, 50); // 0.90
+      feed(rollout, 'new', 500, 75); // 0.85: exactly 0.05 below
       expect(rollout.evaluateAndDecide().action).toBe('advance');
-      feed(rollout, 'old', 100, 10);
-      feed(rollout, 'new', 100, 16); // 0.84
+      feed(rollout, 'old', 500, 50);
+      feed(rollout, 'new', 500, 80); // 0.84 (the windows start again in the next phase)
       expect(rollout.evaluateAndDecide()).toMatchObject({
         action: 'rollback',
-        reason: "completion 0.84 is more than maxCompletionRateDrop 0.05 below the old version's 0.9",
+        reason:
+          "completion 0.84 is more than maxCompletionRateDrop 0.05 below the old version's 0.9 (significant: z 2.8129 >= 2.326)",
       });
+    });
+
+    it('holds, and does not roll back, while a drop past the margin is not yet significant', () => {
+      const { rollout } = inProbe({ ...compare, immediateRollback: true });
+      feed(rollout, 'old', 1000, 10); // 0.99
+      // An identical version's one unlucky failure among the phase's first calls: 0.9167.
+      feed(rollout, 'new', 11);
+      rollout.recordExecution('new', false, 10);
+      expect(rollout.status).toBe('rolling');
+      expect(rollout.evaluateAndDecide()).toMatchObject({
+        action: 'maintain',
+        reason:
+          "completion 0.9167 is more than maxCompletionRateDrop 0.05 below the old version's 0.99, not yet significant (z 1.4093 < 2.326): holding",
+      });
+      // A real regression (10% failures) comes off, at one of its failures, once the drop is significant.
+      feed(rollout, 'new', 88, 9);
+      expect(rollout.status).toBe('rolledBack');
+      expect(rollout.getHistory().at(-1)!.reason).toMatch(
+        /below the old version's 0.99 \(significant: z [\d.]+ >= 2.326\)$/,
+      );
     });
 
     it('rolls back when the new mean latency exceeds maxLatencyRatio x the old (edge passes)', () => {

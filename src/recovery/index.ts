@@ -21,3 +21,4 @@ export type { TargetRefusal } from './errors/PoolUnavailableError';
 export { RecoveryEscalatedError } from './errors/RecoveryEscalatedError';
 export type { Escalation } from './errors/RecoveryEscalatedError';
 export { TaskStoreError } from './errors/TaskStoreError';
+export { CheckpointError } from './errors/CheckpointError';

@@ -4,6 +4,7 @@ import {
   applyChange,
   applyCheckpoint,
   changeProblem,
+  checkpointJson,
   type TaskChange,
   type TaskRecord,
   type TaskStore,
@@ -306,20 +307,7 @@ function parseLine(text: string): Line | undefined {
 
 /** The checkpoint as it reads back from JSON; an error names the task when it can't be stored. */
 function jsonValue(file: string, taskId: string, checkpoint: unknown): unknown {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(checkpoint);
-  } catch (error) {
-    throw new TaskStoreError(
-      file,
-      `breakwater/recovery: checkpoint of task "${taskId}" can't be stored as JSON: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  if (text === undefined)
-    throw new TaskStoreError(
-      file,
-      `breakwater/recovery: checkpoint of task "${taskId}" can't be stored as JSON (got ${typeof checkpoint})`,
-    );
-  return JSON.parse(text);
+  const json = checkpointJson(taskId, checkpoint);
+  if ('problem' in json) throw new TaskStoreError(file, json.problem, { cause: json.cause });
+  return JSON.parse(json.text);
 }

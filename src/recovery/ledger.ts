@@ -24,6 +24,8 @@ export class TaskLedger {
   readonly failedWorkers = new Set<string>();
   readonly failedHardware = new Set<string>();
   lastError: unknown;
+  /** A checkpoint the store could not keep: the run escalates at once, whatever the task did with the error. */
+  checkpointError: Error | undefined;
 
   constructor(
     readonly taskId: string,

@@ -3,6 +3,7 @@ import { CircuitOpenError } from '../errors/CircuitOpenError';
 import type { Registry } from '../registry/registry';
 import { chooseStep } from './choose';
 import { defaultClassifier } from './classify';
+import { CheckpointError } from './errors/CheckpointError';
 import { RecoveryEscalatedError, type Escalation } from './errors/RecoveryEscalatedError';
 import { messageOf } from '../error-message';
 import { checkFailureContext, FAILURE_KINDS, type FailureContext, type FailureKind } from './failure';
@@ -14,6 +15,7 @@ import { resolveRecoveryOptions, type RecoveryOptions, type ResolvedRecoveryOpti
 import { admissionOf } from './admission';
 import { LADDER, type RecoveryAction, type RecoveryStep } from './steps';
 import { checkTask, type RecoveryTask, type TaskAttempt } from './task';
+import { checkpointJson } from './task-store';
 import { sleep } from './timing';
 
 /**
@@ -78,8 +80,9 @@ export class RecoveryManager {
     ledger.failures++;
     ledger.lastError = context.error ?? new Error(message);
     this.stats.failures++;
-    // A refusal is not the worker's failure: it ran nothing, and its circuit already knows.
-    if (kind !== 'circuit-open') {
+    // A refusal is not the worker's failure: it ran nothing, and its circuit already knows. A fatal
+    // failure (bad input, a programming error) is the task's own and says nothing of where it ran.
+    if (kind !== 'circuit-open' && kind !== 'fatal') {
       this.log.record(context.task, worker, hardware, now);
       if (worker !== undefined) ledger.failedWorkers.add(worker);
       if (hardware !== undefined) {
@@ -260,6 +263,12 @@ export class RecoveryManager {
         this.ledgers.delete(task.id);
         throw error;
       }
+      // A checkpoint the store can't keep is a programming error: retrying runs the same code again.
+      if (ledger.checkpointError !== undefined)
+        return {
+          ok: false,
+          context: { task: task.id, worker, hardware, error: ledger.checkpointError, errorKind: 'fatal' },
+        };
       const refused = breaker !== undefined && error instanceof CircuitOpenError && error.breaker === breaker.name;
       return {
         ok: false,
@@ -380,7 +389,14 @@ export class RecoveryManager {
       signal,
       saveCheckpoint: async (checkpoint) => {
         const at = this.options.timers.now();
-        await this.options.store?.saveCheckpoint(ledger.taskId, checkpoint, at);
+        const store = this.options.store;
+        const json = store === undefined ? undefined : checkpointJson(ledger.taskId, checkpoint);
+        if (json !== undefined && 'problem' in json) {
+          // Kept on the ledger: the task may catch or wrap the error, and it must escalate anyway.
+          ledger.checkpointError = new CheckpointError(ledger.taskId, json.problem, { cause: json.cause });
+          throw ledger.checkpointError;
+        }
+        await store?.saveCheckpoint(ledger.taskId, checkpoint, at);
         // Memory follows the store (JSON when there is one), so the next attempt here sees what a restart would.
         ledger.checkpoint = this.options.store?.get(ledger.taskId)?.checkpoint ?? checkpoint;
       },

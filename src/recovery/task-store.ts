@@ -92,3 +92,24 @@ export function applyCheckpoint(
     ? { ...rest, updatedAt: at }
     : { ...rest, checkpoint, checkpointAt: at, updatedAt: at };
 }
+
+/** A checkpoint as JSON text, or why it can't be stored as JSON (a message naming the task). */
+export function checkpointJson(
+  taskId: string,
+  checkpoint: unknown,
+): { readonly text: string } | { readonly problem: string; readonly cause?: unknown } {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(checkpoint);
+  } catch (error) {
+    return {
+      problem: `breakwater/recovery: checkpoint of task "${taskId}" can't be stored as JSON: ${(error as Error).message}`,
+      cause: error,
+    };
+  }
+  if (text === undefined)
+    return {
+      problem: `breakwater/recovery: checkpoint of task "${taskId}" can't be stored as JSON (got ${typeof checkpoint})`,
+    };
+  return { text };
+}

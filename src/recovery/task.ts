@@ -15,7 +15,8 @@ export interface TaskAttempt {
   readonly signal: AbortSignal;
   /**
    * Saves progress: the next attempt (on this worker or another, in this process or after a
-   * restart when the pool has a store) receives it as `checkpoint`. With a store it must be JSON.
+   * restart when the pool has a store) receives it as `checkpoint`. With a store it must be JSON:
+   * otherwise it throws a CheckpointError naming the task, and the task escalates without a retry.
    */
   saveCheckpoint(checkpoint: unknown): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { CircuitBreaker } from '../breaker';
 import type { CircuitBreakerOptions } from '../options';
+import { CheckpointError } from './errors/CheckpointError';
 import { PoolUnavailableError, type TargetRefusal } from './errors/PoolUnavailableError';
 import type { Placement } from './ledger';
 import { RecoveryManager } from './manager';
@@ -103,10 +104,13 @@ export class WorkerPool implements TargetDirectory {
       );
     const registry = this.recovery.options.registry;
     const labels = { pool: this.name, hardware, ...breaker.labels };
-    // Out of memory is the task's size (the ladder shrinks it), not the worker's health.
+    // Out of memory is the task's size (the ladder shrinks it), and a checkpoint that is not JSON
+    // the task's code: neither is the worker's health.
     const ownFilter = breaker.isFailure;
     const isFailure = (error: unknown) =>
-      defaultClassifier(error) !== 'out-of-memory' && (ownFilter === undefined || ownFilter(error));
+      defaultClassifier(error) !== 'out-of-memory' &&
+      !(error instanceof CheckpointError) &&
+      (ownFilter === undefined || ownFilter(error));
     const circuit = registry.getOrCreate(this.recovery.options.kind, id, { ...breaker, labels, isFailure });
     registry.hardwareBreaker(hardware);
     this.targetsById.set(id, { id, hardware, capacity, order: this.nextOrder++, inFlight: 0, breaker: circuit });

@@ -5,6 +5,7 @@ import type { Timers } from '../../../src/clock';
 import { ManualClock } from '../../../src/clock';
 import type { BreakerEvent } from '../../../src/registry/event';
 import { Registry } from '../../../src/registry/registry';
+import { WorkerPool, type PoolTargetOptions } from '../../../src/recovery/worker-pool';
 
 /**
  * Timers over a ManualClock that remember when each of their timers falls due and count them, so a
@@ -54,6 +55,20 @@ export function rig(startMs = 1_000_000): {
   const events: BreakerEvent[] = [];
   registry.onEvent((event) => events.push(event));
   return { clock, timers: new VirtualTimers(clock), registry, events };
+}
+
+/** A pool named 'inference' on a rig, with deterministic jitter. */
+export function poolRig(targets: PoolTargetOptions[], extra: Record<string, unknown> = {}) {
+  const r = rig();
+  const pool = new WorkerPool({
+    registry: r.registry,
+    timers: r.timers,
+    random: () => 0.5,
+    name: 'inference',
+    targets,
+    ...extra,
+  });
+  return { ...r, pool };
 }
 
 /** Lets every pending promise reaction run (setImmediate runs after them all). */

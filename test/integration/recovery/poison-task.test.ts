@@ -1,26 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { RecoveryEscalatedError } from '../../../src/recovery/errors/RecoveryEscalatedError';
-import { WorkerPool } from '../../../src/recovery/worker-pool';
-import { drive, rig } from './helpers';
+import { drive, poolRig } from './helpers';
 
 /** Two gpu and two cpu workers, with a restart hook that records whom it restarted. */
 function twoClassPool() {
-  const r = rig();
   const restarted: string[] = [];
-  const pool = new WorkerPool({
-    registry: r.registry,
-    timers: r.timers,
-    random: () => 0.5,
-    name: 'inference',
-    targets: [
+  const r = poolRig(
+    [
       { id: 'g0', hardware: 'gpu' },
       { id: 'g1', hardware: 'gpu' },
       { id: 'c0', hardware: 'cpu' },
       { id: 'c1', hardware: 'cpu' },
     ],
-    restart: ({ worker }) => void restarted.push(worker),
-  });
-  return { ...r, pool, restarted };
+    { restart: ({ worker }: { worker: string }) => void restarted.push(worker) },
+  );
+  return { ...r, restarted };
 }
 
 describe('a task that always fails (bad input) is its own story', () => {

@@ -1,22 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PoolUnavailableError } from '../../../src/recovery/errors/PoolUnavailableError';
 import { RecoveryEscalatedError } from '../../../src/recovery/errors/RecoveryEscalatedError';
-import { WorkerPool, type PoolTargetOptions } from '../../../src/recovery/worker-pool';
 import type { TaskAttempt } from '../../../src/recovery/task';
-import { actions, coded, drive, rig, settle } from './helpers';
-
-function pool(targets: PoolTargetOptions[], extra: Record<string, unknown> = {}) {
-  const r = rig();
-  const p = new WorkerPool({
-    registry: r.registry,
-    timers: r.timers,
-    random: () => 0.5,
-    name: 'inference',
-    targets,
-    ...extra,
-  });
-  return { ...r, pool: p };
-}
+import { actions, coded, drive, poolRig as pool, settle } from './helpers';
 
 /** A promise with its resolver, for tasks that stay in flight until the test lets them finish. */
 function gate(): { promise: Promise<void>; open: () => void } {

@@ -127,10 +127,14 @@ interface Episode {
  * - halfOpenTimeout: 5 x the baseline p99 latency (probes get time to finish, no more), never below
  *   the call timeout (or the starting value, if lower).
  *
- * The probe budget: a tuned breaker never sends more calls to a failing service than it would with
- * its starting settings. Open periods never shorten, and a probe round never ends before its probe
- * would have (a round cut short by halfOpenTimeout sends the next probe sooner); the tuner does not
- * touch halfOpenMaxCalls or backoffFactor, and raises maxRecoveryTimeout only.
+ * The probe budget: once tripped, a tuned breaker never sends more probes to a failing service than
+ * it would with its starting settings. Open periods never shorten, and a probe round never ends
+ * before its probe would have (a round cut short by halfOpenTimeout sends the next probe sooner);
+ * the tuner does not touch halfOpenMaxCalls or backoffFactor, and raises maxRecoveryTimeout only.
+ * The budget does not cover the calls before the trip: a failureThreshold or failureRateThreshold
+ * raised over the breaker's baseline noise lets a few more calls reach a failing service before it
+ * trips, by design (that is what stops trips on the noise): failureThreshold 3 raised to 6 on a 20%
+ * baseline sent 8 calls into a 20 s outage at 50 calls/s, where the starting settings sent 5.
  */
 export class AdaptiveTuner {
   readonly options: Required<Omit<TunerOptions, 'bounds' | 'kinds' | 'probeShare'>> & {

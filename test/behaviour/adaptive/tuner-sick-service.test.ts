@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AdaptiveTuner } from '../../../src/adaptive/tuner';
 import { ManualClock, Registry, type CircuitBreaker, type CircuitBreakerOptions } from '../../../src/index';
 import { SeededRandom } from '../../../src/random';
-import { assertCore, succeed } from '../helpers';
+import { assertCore, fail, succeed } from '../helpers';
 
 /** Usual settings (the simulator's static breaker): 50% of a 10 s window, at least 20 calls, one probe per round. */
 const USUAL: CircuitBreakerOptions = {
@@ -16,9 +16,10 @@ const USUAL: CircuitBreakerOptions = {
 
 /**
  * A static breaker and a tuned one with the same settings, side by side on one manual clock; the
- * tuner (a round every 10 s) has watched a minute of healthy traffic at `perSecond` calls/s.
+ * tuner (a round every 10 s) has watched a minute of healthy traffic at `perSecond` calls/s, of
+ * which every `failEvery`th fails (never two in a row) when it is given.
  */
-function staticAndTuned(start: CircuitBreakerOptions, perSecond: number) {
+function staticAndTuned(start: CircuitBreakerOptions, perSecond: number, failEvery = 0) {
   const clock = new ManualClock(0);
   const registry = new Registry({ clock, summaryEveryMs: 0 });
   const fixed = registry.getOrCreate('static', 'api', start);
@@ -30,8 +31,11 @@ function staticAndTuned(start: CircuitBreakerOptions, perSecond: number) {
     retrainingInterval: 10_000,
   });
   for (let second = 1; second <= 60; second++) {
-    succeed(fixed, perSecond);
-    succeed(tuned, perSecond);
+    for (let call = 1; call <= perSecond; call++) {
+      const outcome = failEvery > 0 && call % failEvery === 0 ? fail : succeed;
+      outcome(fixed);
+      outcome(tuned);
+    }
     clock.advance(1000);
     registry.tick();
   }
@@ -85,6 +89,16 @@ describe('adaptive tuner: never more calls to a sick service than the static bre
     const reached = await callsReaching(setup, () => new Promise(() => undefined), 100, 5 * 60_000);
     expect(reached.tuned).toBeLessThanOrEqual(reached.fixed);
     expect(setup.tuned.options.halfOpenTimeout).toBeGreaterThanOrEqual(5000);
+    setup.tuner.stop();
+  });
+
+  it('a failureThreshold raised over baseline noise lets that many more calls reach a failing service before the trip, and no more after it', async () => {
+    const start = { failureThreshold: 3, recoveryTimeout: 5000 };
+    const setup = staticAndTuned(start, 50, 5); // a 20% baseline, spread out: no run of failures
+    expect(setup.tuned.options.failureThreshold).toBe(6); // runs of 6 at 20% have odds below 1e-4
+    // A 20 s outage at 50 calls/s: the open periods and probes match; the trip comes 3 calls later.
+    const reached = await callsReaching(setup, () => Promise.reject(new Error('down')), 20, 20_000);
+    expect(reached).toEqual({ fixed: 3 + 2, tuned: 6 + 2 }); // the calls that trip it, then the same 2 probes
     setup.tuner.stop();
   });
 

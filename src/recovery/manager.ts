@@ -16,6 +16,7 @@ import { admissionOf } from './admission';
 import { LADDER, type RecoveryAction, type RecoveryStep } from './steps';
 import { checkTask, type RecoveryTask, type TaskAttempt } from './task';
 import { checkpointJson } from './task-store';
+import { restartWithin } from './restart';
 import { sleep } from './timing';
 
 /**
@@ -288,12 +289,8 @@ export class RecoveryManager {
     if (action.step === 'restart') {
       const worker = action.from.worker!;
       try {
-        await this.options.restart!({
-          worker,
-          hardware: action.from.hardware,
-          task: action.task,
-          reason: action.message,
-        });
+        const request = { worker, hardware: action.from.hardware, task: action.task, reason: action.message };
+        await restartWithin(this.options.restart!, request, this.options.timers, this.options.restartTimeoutMs);
       } catch (error) {
         ledger.lastError = error;
         const failed: RecoveryAction = {

@@ -59,6 +59,8 @@ export interface RecoveryOptions {
   precisions?: readonly string[];
   /** Restarts a resource (a browser, a model server); without it the restart rung is skipped. */
   restart?: RestartHook;
+  /** How long the restart hook may take, ms; past it the restart counts as failed and the task escalates. Default 60000. */
+  restartTimeoutMs?: number;
   /** Told when a task escalates (all else failed): the place to page a human. */
   onEscalate?: (escalation: Escalation) => void;
   /** Persists task state and checkpoints so a restarted process resumes. Default: memory only. */
@@ -82,6 +84,7 @@ export interface ResolvedRecoveryOptions {
   readonly hardwareSpread: number;
   readonly limits: HintLimits;
   readonly restart: RestartHook | undefined;
+  readonly restartTimeoutMs: number;
   readonly onEscalate: ((escalation: Escalation) => void) | undefined;
   readonly store: TaskStore | undefined;
 }
@@ -128,6 +131,7 @@ export function resolveRecoveryOptions(options: RecoveryOptions): ResolvedRecove
     minBatchSize: true,
     precisions: true,
     restart: true,
+    restartTimeoutMs: true,
     onEscalate: true,
     store: true,
   });
@@ -180,6 +184,7 @@ export function resolveRecoveryOptions(options: RecoveryOptions): ResolvedRecove
       precisions: [...precisions],
     },
     restart: fn('restart', options.restart),
+    restartTimeoutMs: number('restartTimeoutMs', options.restartTimeoutMs, 60_000, 1, MAX_MS),
     onEscalate: fn('onEscalate', options.onEscalate),
     store: checkStore(options.store),
   };

@@ -22,7 +22,10 @@ export interface PoolTargetOptions {
   hardware: string;
   /** Tasks it runs at once at full load: load = in-flight tasks / capacity. Default 1. */
   capacity?: number;
-  /** Options of its breaker when the registry creates it (the kind's configuration applies under them). */
+  /**
+   * Options of its breaker when the registry creates it (the kind's configuration applies under them).
+   * Set a `timeout`: without one, a task that never answers on this target never settles.
+   */
   breaker?: CircuitBreakerOptions;
 }
 

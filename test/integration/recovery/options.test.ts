@@ -15,6 +15,7 @@ describe('bad options are named errors', () => {
     [{ random: 0.5 }, /option "random" must be a function, got number/],
     [{ classify: 'default' }, /option "classify" must be a function/],
     [{ restart: true }, /option "restart" must be a function/],
+    [{ restartTimeoutMs: 0 }, /option "restartTimeoutMs" must be a number from 1/],
     [{ onEscalate: {} }, /option "onEscalate" must be a function/],
     [{ budgets: { delayedRetries: -1 } }, /option "budgets.delayedRetries" must be an integer from 0 to 1000, got -1/],
     [{ budgets: { retries: 2 } }, /unknown option "budgets.retries" \(known: immediateRetries/],

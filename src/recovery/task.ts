@@ -11,7 +11,10 @@ export interface TaskAttempt {
   readonly checkpoint: unknown;
   /** Batch size and precision to use now; smaller after an out-of-memory failure. */
   readonly hint: ResourceHint;
-  /** Aborted when the worker's circuit times the call out. */
+  /**
+   * Aborted when the worker's circuit times the call out. The ladder may then retry while this
+   * attempt still runs: stop when it aborts.
+   */
   readonly signal: AbortSignal;
   /**
    * Saves progress: the next attempt (on this worker or another, in this process or after a
@@ -29,6 +32,11 @@ export interface RecoveryTask<T> {
   readonly hardware?: readonly string[];
   /** The batch size and precision the task starts with, for the reduce rung to shrink. */
   readonly hint?: { readonly batchSize?: number; readonly precision?: string };
+  /**
+   * Does the work. Delivery is at-least-once: it may run again after a failure or a timeout, even
+   * while a timed-out attempt is still running, so honour `attempt.signal` and make side effects
+   * idempotent.
+   */
   run(attempt: TaskAttempt): T | PromiseLike<T>;
 }
 

@@ -17,9 +17,12 @@ export interface TunerOptions {
   retrainingInterval?: number;
   /** Observations a breaker (or its hardware profile) needs before a value moves. Default 5. */
   minDataPoints?: number;
-  /** Limits of the tuned values; defaults in DEFAULT_BOUNDS. */
+  /** Limits of the tuned values; defaults in DEFAULT_BOUNDS. A breaker's starting value wins over them. */
   bounds?: Partial<Record<TunedOption, Bounds>>;
-  /** Kinds to tune; default every kind. */
+  /**
+   * Kinds to tune, a non-empty list; default every kind. Names are not checked against the registry
+   * (any string is a kind for getOrCreate), so a misspelt kind tunes nothing.
+   */
   kinds?: readonly string[];
   /**
    * Share of a breaker's normal call rate that half-open probes may cost while it is open, (0, 1]:
@@ -116,11 +119,11 @@ interface Episode {
  * What it learns:
  * - failureRateThreshold (when the rule is on): raised to the baseline failure rate + 4 standard
  *   deviations when the breaker's normal noise comes near it (a breaker must not trip on its own
- *   baseline); never below the value the breaker started with. A window far above the baseline
+ *   baseline); never below the value the breaker started with, whatever the bounds. A window far above the baseline
  *   is a failure starting, not noise: it is not learned.
  * - failureThreshold (when the rule is on): raised to the run length that healthy traffic reaches
  *   with probability below 1e-4 at the baseline failure rate, ceil(log(1e-4) / log(baseline)); never
- *   below the starting value.
+ *   below the starting value, whatever the bounds.
  * - recoveryTimeout (time windows, with `probeShare` set): probe no more often than `probeShare` of
  *   the breaker's normal call rate allows, 1000 / (probeShare x calls per second), and never more
  *   often than the breaker started with: a quiet breaker's open period grows, none shrinks.
@@ -209,7 +212,7 @@ export class AdaptiveTuner {
       retrainingInterval,
       minDataPoints,
       bounds,
-      kinds: kindsOption(options.kinds),
+      kinds: nonEmptyKinds(options.kinds),
       probeShare,
     };
     this.stopEvents = registry.onEvent((event) => this.observe(event));
@@ -306,7 +309,7 @@ export class AdaptiveTuner {
         : count(profile) >= this.options.minDataPoints
           ? profile
           : undefined;
-    // `floor`: the probe budget's lower limit, which wins over the bounds.
+    // `floor`: the breaker's starting value (the probe budget's lower limit), which wins over the bounds.
     const targets: { option: TunedOption; target: number; reason: string; floor?: number }[] = [];
 
     const rates = enough((h) => h.failureRateSamples);
@@ -318,6 +321,7 @@ export class AdaptiveTuner {
         targets.push({
           option: 'failureRateThreshold',
           target,
+          floor: floor.failureRateThreshold,
           reason: `baseline failure rate ${pct(rates.failureRateMean)} ± ${pct(sigma)}`,
         });
       }
@@ -327,6 +331,7 @@ export class AdaptiveTuner {
         targets.push({
           option: 'failureThreshold',
           target,
+          floor: floor.failureThreshold,
           reason: `runs of failures at a ${pct(rates.failureRateMean)} baseline`,
         });
       }
@@ -408,6 +413,16 @@ interface Floors {
 function floorsOf(options: Floors): Floors {
   const { failureRateThreshold, failureThreshold, recoveryTimeout, halfOpenTimeout } = options;
   return { failureRateThreshold, failureThreshold, recoveryTimeout, halfOpenTimeout };
+}
+
+/** kindsOption(), but an empty list, which would tune nothing, is refused. */
+function nonEmptyKinds(value: unknown): readonly string[] | undefined {
+  const kinds = kindsOption(value);
+  if (kinds?.length === 0)
+    throw new RangeError(
+      `breakwater/adaptive: option "kinds" must name at least one kind (leave it out to tune every kind), got []`,
+    );
+  return kinds;
 }
 
 const keyOf = (entry: RegisteredBreaker): string => breakerKey(entry.kind, entry.name);

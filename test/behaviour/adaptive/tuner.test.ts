@@ -119,6 +119,23 @@ describe('adaptive tuner', () => {
     expect(breaker.options.halfOpenTimeout).toBe(200_000);
   });
 
+  it('keeps a threshold at its starting value over bounds below it, as documented', () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const breaker = registry.endpointBreaker('strict', { failureThreshold: 10, failureRateThreshold: 40 });
+    const tuner = new AdaptiveTuner(registry, {
+      learningRate: 1,
+      minDataPoints: 3,
+      bounds: { failureThreshold: [3, 4], failureRateThreshold: [5, 20] },
+    });
+    for (let round = 0; round < 4; round++) {
+      windowOf(breaker, 100, 1);
+      tuner.step();
+      clock.advance(10_000);
+    }
+    expect(breaker.options).toMatchObject({ failureThreshold: 10, failureRateThreshold: 40 });
+  });
+
   it('a breaker without history learns from the profile of its hardware label', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });
@@ -196,5 +213,9 @@ describe('adaptive tuner', () => {
       /option "kinds" must be an array of kind names \(e.g. \['endpoint'\]\), got "endpoint"/,
     );
     expect(() => new AdaptiveTuner(registry, { kinds: [1] as never })).toThrow(/option "kinds"/);
+    // An empty list tuned nothing, without a word.
+    expect(() => new AdaptiveTuner(registry, { kinds: [] })).toThrow(
+      'breakwater/adaptive: option "kinds" must name at least one kind (leave it out to tune every kind), got []',
+    );
   });
 });

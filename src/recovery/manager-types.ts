@@ -9,6 +9,8 @@ export interface TargetDirectory {
     accepts: readonly string[] | undefined,
     exclude: { workers: ReadonlySet<string>; hardware: ReadonlySet<string> },
   ): Placement | undefined;
+  /** @internal Whether the worker is (still) in the pool. */
+  has(worker: string): boolean;
   /** @internal */
   acquire(worker: string): void;
   /** @internal */

@@ -368,6 +368,9 @@ export class RecoveryManager {
 
   /** Why the placement can't take work now, or undefined when both circuits admit it. */
   private refusal(placement: Placement, breaker: CircuitBreaker | undefined): string | undefined {
+    // A retry that waited may find its worker taken out of the pool meanwhile: it goes elsewhere.
+    if (placement.worker !== undefined && this.directory !== undefined && !this.directory.has(placement.worker))
+      return `${this.options.kind} "${placement.worker}" was removed from the pool`;
     if (breaker !== undefined && !admissionOf(breaker).admits)
       return `the circuit of ${this.options.kind} "${placement.worker}" is open`;
     if (placement.hardware !== undefined && !admissionOf(this.hardwareBreaker(placement.hardware)).admits)

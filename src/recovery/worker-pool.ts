@@ -119,7 +119,10 @@ export class WorkerPool implements TargetDirectory {
     this.targetsById.set(id, { id, hardware, capacity, order: this.nextOrder++, inFlight: 0, breaker: circuit });
   }
 
-  /** Takes a target out of selection (tasks running on it finish); its breaker stays in the registry. */
+  /**
+   * Takes a target out of selection (tasks running on it finish; a retry waiting for it goes to
+   * another target); its breaker stays in the registry.
+   */
   remove(id: string): boolean {
     return this.targetsById.delete(id);
   }
@@ -197,6 +200,11 @@ export class WorkerPool implements TargetDirectory {
     );
     const best = bestCandidate(candidates);
     return best === undefined ? undefined : { worker: best.worker, hardware: best.hardware };
+  }
+
+  /** @internal */
+  has(worker: string): boolean {
+    return this.targetsById.has(worker);
   }
 
   /** @internal */

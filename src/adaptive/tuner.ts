@@ -145,7 +145,10 @@ export class AdaptiveTuner {
     kinds: readonly string[] | undefined;
     probeShare: number | undefined;
   };
-  /** Each breaker's own settings when first seen: the tuned values never go below them (see the probe budget). */
+  /**
+   * Each breaker's own settings when first seen, or as an operator last set them with reconfigure():
+   * the tuned values never go below them (see the probe budget).
+   */
   private readonly floors = new Map<string, Floors>();
   private readonly histories = new Map<string, History>();
   private readonly profiles = new Map<string, History>();
@@ -268,6 +271,7 @@ export class AdaptiveTuner {
 
   /** Follows transitions to measure recovery episodes: trip -> (reopens) -> close. */
   private observe(event: BreakerEvent): void {
+    if (event.event_type === 'tuning') return this.followOperator(event);
     if (event.event_type !== 'transition' || event.detail === null) return;
     const key = breakerKey(event.kind, event.breaker);
     const { from, to } = event.detail as { from: string; to: string };
@@ -283,6 +287,15 @@ export class AdaptiveTuner {
       for (const history of [this.historyOf(key), this.profileOf(hardware)])
         history.addRecovery(event.timestamp - episode.trippedAt, episode.rounds);
     }
+  }
+
+  /** An operator's reconfigure() of a tuned option sets its new floor, so the tuner does not walk it back. */
+  private followOperator(event: BreakerEvent): void {
+    const { source, changed } = event.detail as { source: string; changed: Record<string, { after: number }> };
+    const floor = this.floors.get(breakerKey(event.kind, event.breaker));
+    if (source !== 'user' || floor === undefined) return; // no floor yet: it is read from the options when sampled
+    for (const option of Object.keys(floor) as TunedOption[])
+      if (changed[option] !== undefined) floor[option] = changed[option].after;
   }
 
   private sample(entry: RegisteredBreaker): void {
@@ -317,23 +330,15 @@ export class AdaptiveTuner {
     if (rates !== undefined) {
       const sigma = Math.sqrt(rates.failureRateVariance);
       if (options.failureRateThreshold > 0) {
-        const target = Math.max(floor.failureRateThreshold, 100 * (rates.failureRateMean + 4 * sigma));
-        targets.push({
-          option: 'failureRateThreshold',
-          target,
-          floor: floor.failureRateThreshold,
-          reason: `baseline failure rate ${pct(rates.failureRateMean)} ± ${pct(sigma)}`,
-        });
+        const learned = 100 * (rates.failureRateMean + 4 * sigma);
+        const why = `baseline failure rate ${pct(rates.failureRateMean)} ± ${pct(sigma)}`;
+        targets.push(overFloor('failureRateThreshold', learned, floor.failureRateThreshold, why));
       }
       if (options.failureThreshold > 0) {
         const p = Math.min(Math.max(rates.failureRateMean, 1e-3), 0.9);
-        const target = Math.max(floor.failureThreshold, Math.ceil(Math.log(1e-4) / Math.log(p)));
-        targets.push({
-          option: 'failureThreshold',
-          target,
-          floor: floor.failureThreshold,
-          reason: `runs of failures at a ${pct(rates.failureRateMean)} baseline`,
-        });
+        const learned = Math.ceil(Math.log(1e-4) / Math.log(p));
+        const why = `runs of failures at a ${pct(rates.failureRateMean)} baseline`;
+        targets.push(overFloor('failureThreshold', learned, floor.failureThreshold, why));
       }
     }
     const probeShare = this.options.probeShare;
@@ -413,6 +418,18 @@ interface Floors {
 function floorsOf(options: Floors): Floors {
   const { failureRateThreshold, failureThreshold, recoveryTimeout, halfOpenTimeout } = options;
   return { failureRateThreshold, failureThreshold, recoveryTimeout, halfOpenTimeout };
+}
+
+/** A threshold's target: what was learned, or the floor when that is higher, and the reason names which. */
+function overFloor(
+  option: TunedOption,
+  learned: number,
+  floor: number,
+  why: string,
+): { option: TunedOption; target: number; reason: string; floor: number } {
+  if (learned >= floor) return { option, target: learned, reason: why, floor };
+  const reason = `no lower than ${floor}, its starting or operator-set value (${why} gives ${+learned.toFixed(2)})`;
+  return { option, target: floor, reason, floor };
 }
 
 /** kindsOption(), but an empty list, which would tune nothing, is refused. */

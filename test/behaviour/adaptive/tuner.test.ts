@@ -136,6 +136,28 @@ describe('adaptive tuner', () => {
     expect(breaker.options).toMatchObject({ failureThreshold: 10, failureRateThreshold: 40 });
   });
 
+  it("takes an operator's reconfigure() as the new floor: a lowered failureThreshold is not walked back", () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const breaker = registry.endpointBreaker('payments', { failureThreshold: 6 });
+    const tuner = new AdaptiveTuner(registry, { learningRate: 0.5, minDataPoints: 3 });
+    const rounds = (count: number) => {
+      for (let round = 0; round < count; round++) {
+        windowOf(breaker, 200, 1); // a 0.5% baseline: runs of 2 are already rare enough
+        tuner.step();
+        clock.advance(10_000);
+      }
+    };
+    rounds(4);
+    expect(breaker.options.failureThreshold).toBe(6); // the starting value is the floor
+    breaker.reconfigure({ failureThreshold: 4 });
+    rounds(4);
+    expect(breaker.options.failureThreshold).toBe(4); // was walked back to 6, "runs of failures at a 0.50% baseline"
+    expect(registry.recent({ event_type: 'tuning', breaker: 'payments' }).map((e) => e.detail!.source)).toEqual([
+      'user',
+    ]);
+  });
+
   it('a breaker without history learns from the profile of its hardware label', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });

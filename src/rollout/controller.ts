@@ -123,10 +123,10 @@ export class RolloutController {
     if (version !== 'new' && version !== 'old')
       throw new TypeError(`breakwater/rollout: recordExecution(version) must be "new" or "old", got ${show(version)}`);
     if (typeof success !== 'boolean')
-      throw new TypeError(`breakwater/rollout: recordExecution(success) must be a boolean, got ${typeof success}`);
+      throw new TypeError(`breakwater/rollout: recordExecution(success) must be a boolean, got ${show(success)}`);
     if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
       throw new RangeError(
-        `breakwater/rollout: recordExecution(latencyMs) must be a finite number >= 0, got ${String(latencyMs)}`,
+        `breakwater/rollout: recordExecution(latencyMs) must be a finite number >= 0, got ${show(latencyMs)}`,
       );
     }
     this.windows[version].record(success, latencyMs);

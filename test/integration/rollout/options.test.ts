@@ -166,7 +166,11 @@ describe('bad config', () => {
       'recordExecution(version) must be "new" or "old", got "beta"',
     );
     expect(() => rollout.recordExecution('new', 1 as unknown as boolean, 1)).toThrow(
-      'recordExecution(success) must be a boolean, got number',
+      'recordExecution(success) must be a boolean, got 1',
+    );
+    // A string was shown bare: "got 5" read like a valid latency.
+    expect(() => rollout.recordExecution('new', true, '5' as unknown as number)).toThrow(
+      'recordExecution(latencyMs) must be a finite number >= 0, got "5"',
     );
     expect(() => rollout.recordExecution('new', true, -3)).toThrow(
       'recordExecution(latencyMs) must be a finite number >= 0, got -3',

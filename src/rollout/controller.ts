@@ -1,4 +1,5 @@
 import type { Timers } from '../clock';
+import { MAX_PERIOD_MS } from '../core/layout';
 import { Emitter, type Disposer } from '../events';
 import { judge, type RolloutAction } from './decide';
 import type { PhaseInfo, RolloutDecision, RolloutEvents } from './events';
@@ -124,9 +125,11 @@ export class RolloutController {
       throw new TypeError(`breakwater/rollout: recordExecution(version) must be "new" or "old", got ${show(version)}`);
     if (typeof success !== 'boolean')
       throw new TypeError(`breakwater/rollout: recordExecution(success) must be a boolean, got ${show(success)}`);
-    if (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0) {
+    // Bounded as a breaker's latencies are: the window records it in a breaker, whose own refusal
+    // would name neither the rollout nor the argument.
+    if (typeof latencyMs !== 'number' || !(latencyMs >= 0 && latencyMs <= MAX_PERIOD_MS)) {
       throw new RangeError(
-        `breakwater/rollout: recordExecution(latencyMs) must be a finite number >= 0, got ${show(latencyMs)}`,
+        `breakwater/rollout: recordExecution(latencyMs) must be a number of ms from 0 to ${MAX_PERIOD_MS}, got ${show(latencyMs)}`,
       );
     }
     this.windows[version].record(success, latencyMs);

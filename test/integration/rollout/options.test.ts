@@ -170,10 +170,14 @@ describe('bad config', () => {
     );
     // A string was shown bare: "got 5" read like a valid latency.
     expect(() => rollout.recordExecution('new', true, '5' as unknown as number)).toThrow(
-      'recordExecution(latencyMs) must be a finite number >= 0, got "5"',
+      'recordExecution(latencyMs) must be a number of ms from 0 to 1073741823, got "5"',
     );
     expect(() => rollout.recordExecution('new', true, -3)).toThrow(
-      'recordExecution(latencyMs) must be a finite number >= 0, got -3',
+      'recordExecution(latencyMs) must be a number of ms from 0 to 1073741823, got -3',
+    );
+    // Refused by the breaker the window records in, in words that named neither the rollout nor the argument.
+    expect(() => rollout.recordExecution('new', true, 1e12)).toThrow(
+      'breakwater/rollout: recordExecution(latencyMs) must be a number of ms from 0 to 1073741823, got 1000000000000',
     );
   });
 });

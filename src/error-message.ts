@@ -23,6 +23,11 @@ export function show(value: unknown): string {
   if (typeof value === 'symbol') return value.toString();
   if (value === null || typeof value !== 'object') return String(value);
   const kind = Array.isArray(value) ? 'an array' : 'an object';
+  // An array of plain values element by element: JSON shows NaN and Infinity as null ([null,10]).
+  if (Array.isArray(value) && value.every((element) => element === null || typeof element !== 'object')) {
+    const shown = `[${value.map(show).join(',')}]`;
+    return shown.length <= MAX_SHOWN_JSON ? shown : kind;
+  }
   try {
     const json = JSON.stringify(value);
     return json !== undefined && json.length <= MAX_SHOWN_JSON ? json : kind;

@@ -227,6 +227,10 @@ describe('adaptive tuner', () => {
     expect(() => new AdaptiveTuner(registry, { bounds: { recoveryTimeout: [10, 1] } })).toThrow(
       /"bounds.recoveryTimeout" must be \[min, max\]/,
     );
+    // JSON showed NaN as null: "got [null,10]".
+    expect(() => new AdaptiveTuner(registry, { bounds: { failureThreshold: [NaN, 10] } })).toThrow(
+      /"bounds.failureThreshold" must be \[min, max\] with 0 <= min <= max, got \[NaN,10\]$/,
+    );
     expect(() => new AdaptiveTuner(registry, { bounds: { jitter: [0, 1] } as never })).toThrow(
       /"bounds.jitter" is not a tuned option/,
     );

@@ -1,10 +1,10 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
+import { CheckpointError } from './errors/CheckpointError';
 import { TaskStoreError } from './errors/TaskStoreError';
 import {
   applyChange,
   applyCheckpoint,
   changeProblem,
-  checkpointJson,
   type TaskChange,
   type TaskRecord,
   type TaskStore,
@@ -12,6 +12,7 @@ import {
 import { replaceFile, writeAll } from '../fs/replace-file';
 import { inspectTail } from '../fs/torn-tail';
 import { parseJsonObject } from '../json-object';
+import { messageOf } from '../error-message';
 
 export interface JsonlTaskStoreOptions {
   /** fsync after every record, so an acknowledged checkpoint survives a power loss. Default true. */
@@ -106,7 +107,7 @@ export class JsonlTaskStore implements TaskStore {
 
   async saveCheckpoint(taskId: string, checkpoint: unknown, at: number): Promise<void> {
     // What the file keeps is JSON: memory keeps the same value, so reads before and after a restart agree.
-    const stored = checkpoint === undefined ? undefined : jsonValue(this.file, taskId, checkpoint);
+    const stored = checkpoint === undefined ? undefined : jsonValue(taskId, checkpoint);
     this.append(
       stored === undefined
         ? { v: 1, type: 'checkpoint', id: taskId, at, cleared: true }
@@ -305,9 +306,15 @@ function parseLine(text: string): Line | undefined {
   return undefined;
 }
 
-/** The checkpoint as it reads back from JSON; an error names the task when it can't be stored. */
-function jsonValue(file: string, taskId: string, checkpoint: unknown): unknown {
-  const json = checkpointJson(taskId, checkpoint);
-  if ('problem' in json) throw new TaskStoreError(file, json.problem, { cause: json.cause });
-  return JSON.parse(json.text);
+/** The checkpoint as it reads back from JSON; a CheckpointError names the task when it can't be stored. */
+function jsonValue(taskId: string, checkpoint: unknown): unknown {
+  const cannot = `breakwater/recovery: checkpoint of task "${taskId}" can't be stored as JSON`;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(checkpoint);
+  } catch (error) {
+    throw new CheckpointError(taskId, `${cannot}: ${messageOf(error)}`, { cause: error });
+  }
+  if (text === undefined) throw new CheckpointError(taskId, `${cannot} (got ${typeof checkpoint})`);
+  return JSON.parse(text);
 }

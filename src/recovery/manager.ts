@@ -15,7 +15,6 @@ import { resolveRecoveryOptions, type RecoveryOptions, type ResolvedRecoveryOpti
 import { admissionOf } from './admission';
 import { LADDER, type RecoveryAction, type RecoveryStep } from './steps';
 import { checkTask, type RecoveryTask, type TaskAttempt } from './task';
-import { checkpointJson } from './task-store';
 import { restartWithin } from './restart';
 import { sleep } from './timing';
 
@@ -389,14 +388,13 @@ export class RecoveryManager {
       signal,
       saveCheckpoint: async (checkpoint) => {
         const at = this.options.timers.now();
-        const store = this.options.store;
-        const json = store === undefined ? undefined : checkpointJson(ledger.taskId, checkpoint);
-        if (json !== undefined && 'problem' in json) {
+        try {
+          await this.options.store?.saveCheckpoint(ledger.taskId, checkpoint, at);
+        } catch (error) {
           // Kept on the ledger: the task may catch or wrap the error, and it must escalate anyway.
-          ledger.checkpointError = new CheckpointError(ledger.taskId, json.problem, { cause: json.cause });
-          throw ledger.checkpointError;
+          if (error instanceof CheckpointError) ledger.checkpointError = error;
+          throw error;
         }
-        await store?.saveCheckpoint(ledger.taskId, checkpoint, at);
         // Memory follows the store (JSON when there is one), so the next attempt here sees what a restart would.
         ledger.checkpoint = this.options.store?.get(ledger.taskId)?.checkpoint ?? checkpoint;
       },

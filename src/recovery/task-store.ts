@@ -47,7 +47,10 @@ export interface TaskStore {
   all(): TaskRecord[];
   /** Records a change and returns the merged state. */
   update(taskId: string, change: TaskChange): Promise<TaskRecord>;
-  /** Saves (or, with `undefined`, clears) the task's checkpoint. */
+  /**
+   * Saves (or, with `undefined`, clears) the task's checkpoint. A checkpoint it can't keep is a
+   * CheckpointError naming the task: the pool then escalates the task at once, without a retry.
+   */
   saveCheckpoint(taskId: string, checkpoint: unknown, at: number): Promise<void>;
   /** Rewrites the store to one record per task, atomically. */
   compact(): Promise<void>;
@@ -91,25 +94,4 @@ export function applyCheckpoint(
   return checkpoint === undefined
     ? { ...rest, updatedAt: at }
     : { ...rest, checkpoint, checkpointAt: at, updatedAt: at };
-}
-
-/** A checkpoint as JSON text, or why it can't be stored as JSON (a message naming the task). */
-export function checkpointJson(
-  taskId: string,
-  checkpoint: unknown,
-): { readonly text: string } | { readonly problem: string; readonly cause?: unknown } {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(checkpoint);
-  } catch (error) {
-    return {
-      problem: `breakwater/recovery: checkpoint of task "${taskId}" can't be stored as JSON: ${(error as Error).message}`,
-      cause: error,
-    };
-  }
-  if (text === undefined)
-    return {
-      problem: `breakwater/recovery: checkpoint of task "${taskId}" can't be stored as JSON (got ${typeof checkpoint})`,
-    };
-  return { text };
 }

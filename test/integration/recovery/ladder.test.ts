@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RecoveryManager } from '../../../src/recovery/manager';
-import { WorkerPool } from '../../../src/recovery/worker-pool';
-import { actions, rig } from './helpers';
+import { actions, poolRig, rig } from './helpers';
 
 /** A standalone ladder (no pool: nowhere to switch to) with deterministic jitter. */
 function ladder(extra: Partial<ConstructorParameters<typeof RecoveryManager>[0]> = {}) {
@@ -19,20 +18,15 @@ function ladder(extra: Partial<ConstructorParameters<typeof RecoveryManager>[0]>
 
 /** A pool of two gpu workers and one cpu worker. */
 function gpuCpuPool(extra: Record<string, unknown> = {}) {
-  const r = rig();
-  const pool = new WorkerPool({
-    registry: r.registry,
-    timers: r.timers,
-    random: () => 0.5,
-    name: 'inference',
-    targets: [
+  const rigged = poolRig(
+    [
       { id: 'g1', hardware: 'gpu' },
       { id: 'g2', hardware: 'gpu' },
       { id: 'c1', hardware: 'cpu' },
     ],
-    ...extra,
-  });
-  return { ...r, pool, manager: pool.recovery };
+    extra,
+  );
+  return { ...rigged, manager: rigged.pool.recovery };
 }
 
 describe('the ladder picks a rung by failure kind', () => {

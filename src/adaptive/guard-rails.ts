@@ -8,13 +8,19 @@ const WINDOW_TO_THRESHOLD = column('failure_rate_to_threshold');
 const CALLS_TO_MINIMUM = column('window_calls_to_minimum');
 const RATE_TRIP_CHANCE = column('failure_rate_trip_chance');
 const CONSECUTIVE_TRIP_CHANCE = column('consecutive_trip_chance');
+const SLOW_RECENT = column('slow_call_rate_recent');
+const SLOW_RECENT_TO_THRESHOLD = column('slow_call_rate_recent_to_threshold');
+const SLOW_WINDOW_TO_THRESHOLD = column('slow_call_rate_to_threshold');
+const TRIP_CHANCE_COLUMNS = [RATE_TRIP_CHANCE, CONSECUTIVE_TRIP_CHANCE, column('slow_call_trip_chance')];
 
 /** The columns an action's event shows: the evidence the guard rails weigh and the model's strongest signals. */
 export const EVIDENCE_SHOWN: readonly string[] = [
   'failure_rate_recent',
   'failure_rate_trip_chance',
   'consecutive_trip_chance',
+  'slow_call_trip_chance',
   'failure_rate_recent_to_threshold',
+  'slow_call_rate_recent_to_threshold',
   'timeout_rate_recent',
   'latency_p90_to_baseline',
   'latency_p99_to_timeout',
@@ -90,26 +96,39 @@ function toThreshold(row: Float32Array, at: number, ratioColumn: number, shareCo
   return Number.isNaN(ratio) ? row[at + shareColumn] / USUAL_FAILURE_RATE_THRESHOLD : ratio;
 }
 
-/** The whole window's failures against the threshold. */
+/**
+ * The larger of failure evidence and, for a breaker with the slow-call rule, slow calls over that
+ * rule's threshold: slow calls trip such a breaker as failures do (NaN, the rule off, counts none).
+ */
+const withSlowCalls = (failureEvidence: number, slowToThreshold: number): number =>
+  slowToThreshold > failureEvidence ? slowToThreshold : failureEvidence;
+
+/** The whole window's failures (or slow calls) against the threshold. */
 export function windowEvidence(row: Float32Array, at: number): number {
-  return toThreshold(row, at, WINDOW_TO_THRESHOLD, WINDOW_FAILURES);
+  return withSlowCalls(toThreshold(row, at, WINDOW_TO_THRESHOLD, WINDOW_FAILURES), row[at + SLOW_WINDOW_TO_THRESHOLD]);
 }
 
-/** The recent quarter's failures (timeouts count) against the threshold: the evidence every action needs. */
+/** The recent quarter's failures (timeouts count) against the threshold, or its slow calls against theirs: the evidence every action needs. */
 export function recentEvidence(row: Float32Array, at: number): number {
-  return toThreshold(row, at, RECENT_TO_THRESHOLD, RECENT_FAILURES);
+  return withSlowCalls(toThreshold(row, at, RECENT_TO_THRESHOLD, RECENT_FAILURES), row[at + SLOW_RECENT_TO_THRESHOLD]);
+}
+
+/** Whether slow calls, not failures, are the recent evidence: the breaker's usual failure share then says nothing. */
+function slowCallsLead(row: Float32Array, at: number): boolean {
+  return row[at + SLOW_RECENT_TO_THRESHOLD] > toThreshold(row, at, RECENT_TO_THRESHOLD, RECENT_FAILURES);
 }
 
 /**
  * Guard rails that hold whatever the model says: no action on a breaker whose window has fewer
  * calls than its minimumCalls; none without recent failure or timeout evidence of at least half
- * its failure-rate threshold in this round and the one before (`evidenceBefore`, that round's
- * recentEvidence: a burst that one round saw is not yet a trend); none with the whole window under
- * 60% of the threshold; no new or larger action while the recent evidence falls from the round
- * before, or while it does not stand out from the breaker's `usualShare` of failures (UsualFailures; NaN
- * while unknown) over the `recentCalls` it was read on; a shed share of at most a quarter of the
- * share of recent calls that failed; a pre-open
- * only with failures at 80% of the threshold in the recent quarter and over the whole window.
+ * its failure-rate threshold (or slow calls at half the slow-call rule's) in this round and the
+ * one before (`evidenceBefore`, that round's recentEvidence: a burst that one round saw is not yet
+ * a trend); none with the whole window under 60% of the threshold; no new or larger action while
+ * the recent evidence falls from the round before, or while failures do not stand out from the
+ * breaker's `usualShare` of failures (UsualFailures; NaN while unknown) over the `recentCalls` they
+ * were read on; a shed share of at most a quarter of the share of recent calls that failed (or
+ * were slow, when slow calls lead); a pre-open only with the evidence at 80% of the threshold in
+ * the recent quarter and over the whole window.
  */
 export function allowance(
   row: Float32Array,
@@ -122,12 +141,13 @@ export function allowance(
   const windowToThreshold = windowEvidence(row, at);
   if (!(row[at + CALLS_TO_MINIMUM] >= 1)) return refused('fewer calls than minimumCalls in the window');
   if (!(recentToThreshold >= SHED_EVIDENCE))
-    return refused('no recent failure or timeout evidence (under half the threshold)');
+    return refused('no recent failure, timeout or slow-call evidence (under half the threshold)');
   if (!(evidenceBefore !== undefined && evidenceBefore >= SHED_EVIDENCE))
     return refused('failure evidence in one round only (it must hold two rounds in a row)');
   if (!(windowToThreshold >= WINDOW_EVIDENCE))
     return refused('failures in the recent quarter, not the window (under 60% of the threshold there)');
-  const shedShare = Math.min(1, SHED_PER_FAILURE * row[at + RECENT_FAILURES]);
+  const slowLead = slowCallsLead(row, at);
+  const shedShare = Math.min(1, SHED_PER_FAILURE * row[at + (slowLead ? SLOW_RECENT : RECENT_FAILURES)]);
   if (recentToThreshold < evidenceBefore)
     return {
       preOpen: false,
@@ -137,7 +157,7 @@ export function allowance(
     };
   const recentShare = row[at + RECENT_FAILURES];
   // Failures at the service's usual share are its normal: shedding under way ends too.
-  if (!Number.isNaN(usualShare) && !standsOut(recentShare, recentCalls, usualShare))
+  if (!slowLead && !Number.isNaN(usualShare) && !standsOut(recentShare, recentCalls, usualShare))
     return refused(
       `failures within the breaker's usual share (recent ${percent(recentShare)} against a usual ${percent(usualShare)})`,
     );
@@ -165,14 +185,16 @@ export function allowance(
 
 /**
  * The chance the breaker's own rules trip within the horizon at the rate calls fail now: the larger
- * of its rules' (a rule that is off has none), NaN for a breaker with neither, which these rails
+ * of its rules' (a rule that is off has none), NaN for a breaker with none, which these rails
  * then leave to the others (its failures are weighed against the usual 50%).
  */
 function ownTripChance(row: Float32Array, at: number): number {
-  const rate = row[at + RATE_TRIP_CHANCE];
-  const consecutive = row[at + CONSECUTIVE_TRIP_CHANCE];
-  if (Number.isNaN(rate)) return consecutive; // NaN too when neither rule is on
-  return Number.isNaN(consecutive) ? rate : Math.max(rate, consecutive);
+  let chance = NaN;
+  for (const column of TRIP_CHANCE_COLUMNS) {
+    const ruleChance = row[at + column];
+    if (Number.isNaN(chance) || ruleChance > chance) chance = ruleChance;
+  }
+  return chance;
 }
 
 /** The shown columns of a row, by name (NaN, a rule that is off, as null). */

@@ -5,7 +5,7 @@ import type { TrainingSet } from './dataset';
 export interface RuleBaseline {
   readonly name: string;
   readonly description: string;
-  /** One score per row of a breakwater.core@7 set. */
+  /** One score per row of a breakwater.core@8 set. */
   scores(set: TrainingSet): Float64Array;
 }
 
@@ -14,9 +14,17 @@ const RECENT = column('failure_rate_recent');
 const RECENT_TO_THRESHOLD = column('failure_rate_recent_to_threshold');
 const CONSECUTIVE_TO_THRESHOLD = column('consecutive_failures_to_threshold');
 const WINDOW_CALLS_TO_MINIMUM = column('window_calls_to_minimum');
+const SLOW_RECENT_TO_THRESHOLD = column('slow_call_rate_recent_to_threshold');
+const SLOW_WINDOW_TO_THRESHOLD = column('slow_call_rate_to_threshold');
 
-/** Scores per row from a failure-rate estimate: over the breaker's threshold, or its consecutive-failure ratio if higher. */
-function scoreRows(set: TrainingSet, estimate: (row: Float32Array, at: number) => number): Float64Array {
+/** A rule's reading of the rate now from the recent quarter's and the window's (shares, or ratios to a threshold). */
+type RateEstimate = (recent: number, window: number) => number;
+
+/**
+ * Scores per row from a rate estimate: failures over the breaker's threshold, slow calls over the
+ * slow-call rule's (for a breaker with that rule), or its consecutive-failure ratio, the highest.
+ */
+function scoreRows(set: TrainingSet, estimate: RateEstimate): Float64Array {
   if (set.featureList.name !== CORE_FEATURES.name || set.featureList.version !== CORE_FEATURES.version) {
     throw new RangeError(
       `breakwater/adaptive: rule baselines score ${CORE_FEATURES.name}@${CORE_FEATURES.version} rows, got ${set.featureList.name}@${set.featureList.version}`,
@@ -35,25 +43,30 @@ function scoreRows(set: TrainingSet, estimate: (row: Float32Array, at: number) =
       : f[at + RECENT] > 0
         ? f[at + RECENT_TO_THRESHOLD] / f[at + RECENT]
         : 0;
-    const rate = estimate(f, at) * perThreshold * ready;
+    const rate = estimate(f[at + RECENT], f[at + WINDOW]) * perThreshold * ready;
+    const slow = estimate(f[at + SLOW_RECENT_TO_THRESHOLD], f[at + SLOW_WINDOW_TO_THRESHOLD]) * ready;
     const consecutive = f[at + CONSECUTIVE_TO_THRESHOLD];
-    scores[i] = Math.max(Number.isNaN(rate) ? 0 : rate, Number.isNaN(consecutive) ? 0 : consecutive);
+    scores[i] = Math.max(orZero(rate), orZero(slow), orZero(consecutive));
   }
   return scores;
 }
 
+/** A rule that is off (NaN) scores nothing. */
+const orZero = (score: number): number => (Number.isNaN(score) ? 0 : score);
+
 /** The one-line rule: the recent quarter's failure rate over the breaker's threshold. */
 export const RECENT_QUARTER_RULE: RuleBaseline = {
   name: 'recent-quarter rule',
-  description: "recent-quarter failure rate / the breaker's threshold (acts at >= 1)",
-  scores: (set) => scoreRows(set, (f, at) => f[at + RECENT]),
+  description: "recent-quarter failure (or slow-call) rate / the breaker's threshold (acts at >= 1)",
+  scores: (set) => scoreRows(set, (recent) => recent),
 };
 
 /** Extrapolates the trend: the recent rate plus its rise over the window, one more quarter ahead. */
 export const TREND_RULE: RuleBaseline = {
   name: 'trend-extrapolation rule',
-  description: "recent rate + (recent - window rate), over the breaker's threshold (acts at >= 1)",
-  scores: (set) => scoreRows(set, (f, at) => Math.max(0, 2 * f[at + RECENT] - f[at + WINDOW])),
+  description:
+    "recent rate + (recent - window rate), failures or slow calls, over the breaker's threshold (acts at >= 1)",
+  scores: (set) => scoreRows(set, (recent, window) => Math.max(0, 2 * recent - window)),
 };
 
 export const RULE_BASELINES: readonly RuleBaseline[] = [RECENT_QUARTER_RULE, TREND_RULE];

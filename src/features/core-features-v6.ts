@@ -1,4 +1,4 @@
-import { CORE_FEATURES } from './core-features';
+import { CORE_FEATURES_V7 } from './core-features-v7';
 import type { FeatureList } from './feature-list';
 
 /**
@@ -11,5 +11,5 @@ import type { FeatureList } from './feature-list';
 export const CORE_FEATURES_V6: FeatureList = Object.freeze({
   name: 'breakwater.core',
   version: 6,
-  features: Object.freeze(CORE_FEATURES.features.filter((name) => name !== 'tripped_in_last_minute')),
+  features: Object.freeze(CORE_FEATURES_V7.features.filter((name) => name !== 'tripped_in_last_minute')),
 }) as FeatureList;

@@ -15,6 +15,8 @@ import {
 import { State, WINDOW_STATS_SIZE } from '../core/layout';
 import { core } from '../core/select';
 import type { FeatureList } from './feature-list';
+import { ArenaRows, CHUNK_ROWS } from './arena-rows';
+import { DecayWeight } from './decay-weight';
 import { consecutiveRuleTripChance, rateRuleTripChance, type WindowNow } from './trip-chance';
 
 type MutableWindowNow = { -readonly [K in keyof WindowNow]: WindowNow[K] };
@@ -54,12 +56,15 @@ const F = {
   consecutive_trip_chance: 23,
   longest_failure_run_to_threshold: 24,
   tripped_in_last_minute: 25,
+  slow_call_rate_recent: 26,
+  slow_call_rate_recent_to_threshold: 27,
+  slow_call_trip_chance: 28,
 } as const;
 
 /** The features the early-warning model sees for a breaker: CORE_FEATURES.features[F.x] === 'x'. */
 export const CORE_FEATURES: FeatureList = Object.freeze({
   name: 'breakwater.core',
-  version: 7,
+  version: 8,
   features: Object.freeze(Object.keys(F)),
 }) as FeatureList;
 
@@ -99,12 +104,16 @@ export const EVIDENCE_FEATURES: readonly string[] = Object.freeze([
   'consecutive_trip_chance',
   'longest_failure_run_to_threshold',
   'tripped_in_last_minute',
+  'slow_call_rate_recent',
+  'slow_call_rate_recent_to_threshold',
+  'slow_call_trip_chance',
 ]);
 
 /** Columns that are the breaker's own chances of tripping within the horizon, one per rule. */
 export const TRIP_CHANCE_FEATURES: readonly string[] = Object.freeze([
   'failure_rate_trip_chance',
   'consecutive_trip_chance',
+  'slow_call_trip_chance',
 ]);
 
 /** Latency over the breaker's timeout: NaN for a breaker without one. */
@@ -120,9 +129,17 @@ export interface CoreFeatureOptions {
 }
 
 /**
+ * Half-life of each breaker's call rate (an exponential average of the rate between reads). Read
+ * between two reads alone, a service of 0.5 calls per second had a rate of 1 in a second with a
+ * call and 0 in the next, and its trip chances swung between 0.97 and 0 with it (version 7, an
+ * outside evaluation); a 10x swing in traffic is followed within seconds.
+ */
+const CALL_RATE_HALF_LIFE_MS = 5_000;
+
+/**
  * What the extractor remembers of a breaker between reads, in place (no allocation per read):
- * [atMs, baseline p50/p90/p99 us, lifetime calls at the last read, calls per second since then,
- * the first read that saw a latency].
+ * [atMs, baseline p50/p90/p99 us, lifetime calls at the last read, calls per second (averaged over
+ * CALL_RATE_HALF_LIFE_MS), the first read that saw a latency].
  */
 const MEMORY_SIZE = 7;
 const AT = 0;
@@ -186,7 +203,6 @@ const capped = (value: number, max = MAX_RATIO): number => Math.min(max, value);
  * breaker lives.
  */
 export class CoreFeatureExtractor {
-  private readonly halfLifeMs: number;
   private readonly memory = new WeakMap<CircuitBreaker, Float64Array>();
   /** The last read's breakers and their memories by row: a registry's order rarely changes between ticks. */
   private lastBreakers: readonly CircuitBreaker[] = [];
@@ -197,8 +213,8 @@ export class CoreFeatureExtractor {
   private readonly groups = new Map<number, ArenaRows>();
   /** The groups a chunk's rows went to. */
   private readonly touched: ArenaRows[] = [];
-  private weightElapsedMs = NaN;
-  private weight = NaN;
+  private readonly baselineWeight: DecayWeight;
+  private readonly callRateWeight = new DecayWeight(CALL_RATE_HALF_LIFE_MS);
   /** The window a trip chance reads, rewritten for each row. */
   private readonly now: MutableWindowNow = {
     windowType: 'time',
@@ -218,7 +234,7 @@ export class CoreFeatureExtractor {
         `breakwater: option "baselineHalfLifeMs" must be a finite number > 0, got ${String(halfLife)}`,
       );
     }
-    this.halfLifeMs = halfLife;
+    this.baselineWeight = new DecayWeight(halfLife);
   }
 
   /**
@@ -294,14 +310,20 @@ export class CoreFeatureExtractor {
     this.byRow[o / CORE_FEATURE_COUNT] = memory;
     const elapsedMs = first ? 0 : Math.max(0, nowMs - memory[AT]);
     const totalCalls = rowTotalCalls(s, at);
-    if (elapsedMs > 0) memory[CALL_RATE] = ((totalCalls - memory[TOTAL_CALLS]) * 1000) / elapsedMs;
+    if (elapsedMs > 0) {
+      const sinceLastRead = ((totalCalls - memory[TOTAL_CALLS]) * 1000) / elapsedMs;
+      const before = memory[CALL_RATE];
+      memory[CALL_RATE] = Number.isNaN(before)
+        ? sinceLastRead
+        : before + this.callRateWeight.of(elapsedMs) * (sinceLastRead - before);
+    }
     memory[TOTAL_CALLS] = totalCalls;
     memory[AT] = nowMs;
 
     // The baseline: an exponential average of the window's percentiles, started once the calls
     // were seen long enough (BASELINE_START_MEDIANS); while the window is far above it (an
     // incident), it follows 20 times slower.
-    const weight = this.baselineWeight(elapsedMs);
+    const weight = this.baselineWeight.of(elapsedMs);
     const windowP50 = spanPercentileUs(s, w, 0);
     if (Number.isNaN(memory[SAMPLED_SINCE]) && !Number.isNaN(windowP50)) memory[SAMPLED_SINCE] = nowMs;
     const seenLongEnough = nowMs - memory[SAMPLED_SINCE] >= (BASELINE_START_MEDIANS * windowP50) / 1000;
@@ -353,14 +375,15 @@ export class CoreFeatureExtractor {
     out[o + F.timeout_share_of_failures] = share(spanTimeouts(s, w), spanFailures(s, w));
     const slowThreshold = options.slowCallRateThreshold / 100;
     const slowCallRate = share(spanSlowCalls(s, w), decided);
+    const recentSlowCallRate = share(spanSlowCalls(s, r), recentDecided);
     out[o + F.slow_call_rate_to_threshold] = slowThreshold > 0 ? slowCallRate / slowThreshold : NaN;
+    out[o + F.slow_call_rate_recent] = recentSlowCallRate;
+    out[o + F.slow_call_rate_recent_to_threshold] = slowThreshold > 0 ? recentSlowCallRate / slowThreshold : NaN;
     const renewed = renewedShare(options, memory[CALL_RATE]);
     out[o + F.failure_rate_projected_to_threshold] =
       rateThreshold > 0 ? projected(failureRate, recentFailureRate, renewed) / rateThreshold : NaN;
     out[o + F.slow_call_rate_projected_to_threshold] =
-      slowThreshold > 0
-        ? projected(slowCallRate, share(spanSlowCalls(s, r), recentDecided), renewed) / slowThreshold
-        : NaN;
+      slowThreshold > 0 ? projected(slowCallRate, recentSlowCallRate, renewed) / slowThreshold : NaN;
     const run = rowConsecutiveFailures(s, at);
     out[o + F.consecutive_failures_to_threshold] = options.failureThreshold > 0 ? run / options.failureThreshold : NaN;
     const now = this.now;
@@ -378,6 +401,12 @@ export class CoreFeatureExtractor {
       options.failureThreshold > 0
         ? consecutiveRuleTripChance(now, run, options.failureThreshold, PROJECTION_HORIZON_MS)
         : NaN;
+    // The slow-call rule is the failure-rate rule's mechanics over slow calls: read last, it takes
+    // the window in place of the failures.
+    now.failures = spanSlowCalls(s, w);
+    now.recentFailures = spanSlowCalls(s, r);
+    out[o + F.slow_call_trip_chance] =
+      slowThreshold > 0 ? rateRuleTripChance(now, slowThreshold, PROJECTION_HORIZON_MS) : NaN;
     out[o + F.window_calls_to_minimum] = capped(decided / options.minimumCalls, MAX_CALLS_TO_MINIMUM);
     out[o + F.longest_failure_run_to_threshold] =
       options.failureThreshold > 0
@@ -400,18 +429,6 @@ export class CoreFeatureExtractor {
   /** The calls decided in the recent quarter of row `row` of the last extract(). */
   recentCallsOf(row: number): number {
     return this.recentCalls[row];
-  }
-
-  /**
-   * How far a baseline moves towards the window after `elapsedMs`. Rows read at the same tick share
-   * it, so it is computed once per distinct elapsed time (a power costs more than the rest of a row).
-   */
-  private baselineWeight(elapsedMs: number): number {
-    if (elapsedMs !== this.weightElapsedMs) {
-      this.weightElapsedMs = elapsedMs;
-      this.weight = 1 - 2 ** (-elapsedMs / this.halfLifeMs);
-    }
-    return this.weight;
   }
 
   /** The breaker's memory: by its row when it held the same row last time (no hash lookup), else by the breaker. */
@@ -442,7 +459,11 @@ export class CoreFeatureExtractor {
         out[o + F.longest_failure_run_to_threshold] =
           NaN;
     if (slowCallRateThreshold === 0)
-      out[o + F.slow_call_rate_to_threshold] = out[o + F.slow_call_rate_projected_to_threshold] = NaN;
+      out[o + F.slow_call_rate_to_threshold] =
+        out[o + F.slow_call_rate_projected_to_threshold] =
+        out[o + F.slow_call_rate_recent_to_threshold] =
+        out[o + F.slow_call_trip_chance] =
+          NaN;
     if (timeout === 0)
       out[o + F.latency_p50_to_timeout] = out[o + F.latency_p90_to_timeout] = out[o + F.latency_p99_to_timeout] = NaN;
   }
@@ -451,35 +472,6 @@ export class CoreFeatureExtractor {
 /** The window's rate once the `renewed` share of it is replaced by calls at the recent rate. */
 function projected(windowRate: number, recentRate: number, renewed: number): number {
   return windowRate * (1 - renewed) + recentRate * renewed;
-}
-
-/** Rows read together: their breakers stay in the CPU's cache from flush to row. */
-const CHUNK_ROWS = 256;
-
-/** One arena's rows of a chunk and their slots, in buffers that grow and are reused. */
-class ArenaRows {
-  count = 0;
-  /** Whether the current read had rows in this arena. */
-  read = false;
-  rows = new Int32Array(16);
-  slots = new Int32Array(16);
-
-  constructor(readonly arenaId: number) {}
-
-  push(row: number, slot: number): void {
-    if (this.count === this.rows.length) {
-      this.rows = grown(this.rows);
-      this.slots = grown(this.slots);
-    }
-    this.rows[this.count] = row;
-    this.slots[this.count++] = slot;
-  }
-}
-
-function grown(values: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
-  const bigger = new Int32Array(values.length * 2);
-  bigger.set(values);
-  return bigger;
 }
 
 /**

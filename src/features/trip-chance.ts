@@ -57,11 +57,52 @@ function callsIn(window: WindowNow, horizonMs: number): number {
   return 0;
 }
 
+/** How long the window spans: a time window's size; a count window's calls at the call rate (NaN while unknown). */
+function spanMs(window: WindowNow): number {
+  if (window.windowType === 'time') return window.windowSize;
+  return window.callsPerSecond > 0 ? (window.windowSize * 1000) / window.callsPerSecond : NaN;
+}
+
 /**
- * The chance the failure-rate rule finds its window at or above `threshold` (a share) once the
- * horizon's calls have replaced the window's oldest, failing at the rate they fail now.
+ * The chance the failure-rate rule finds its window at or above `threshold` (a share) within the
+ * horizon, its calls failing at the rate they fail now. A window that spans the horizon or more is
+ * read once the horizon's calls have replaced its oldest. A shorter one renews itself
+ * horizon / span times, each a fresh chance to trip: read at the horizon's end alone, a 1 s
+ * window's chance was that of one second in ten (its rows ranked trips below the plain rule's).
+ * Renewals are taken as independent in their calls' noise, which a sliding window's overlapping
+ * readings are not, so the chance is a little low. The rate's own uncertainty is shared by every
+ * renewal, so it is averaged over once (three-point Gauss-Hermite over the rate's normal
+ * approximation), not compounded: compounded, 1 failure in a 1 s window's 5 recent calls read as
+ * a 65% chance that 10 of 20 calls fail in one of ten seconds.
  */
 export function rateRuleTripChance(window: WindowNow, threshold: number, horizonMs: number): number {
+  const span = spanMs(window);
+  if (!(span < horizonMs)) return chanceAtEnd(window, threshold, horizonMs, NaN);
+  const renewals = horizonMs / span;
+  const sample = Math.max(1, sampleOf(window));
+  const spread = spreadNow(window);
+  const rate = failuresOf(window) / sample;
+  const sd = Math.sqrt((spread * (1 - spread)) / sample);
+  // The rate stays a rate, off the extremes by the spread's half failure.
+  const low = 0.5 / (sample + 1);
+  let chance = 0;
+  for (let k = 0; k < 3; k++) {
+    const at = Math.min(1 - low, Math.max(low, rate + HERMITE_NODES[k] * sd));
+    chance += HERMITE_WEIGHTS[k] * (1 - (1 - chanceAtEnd(window, threshold, span, at)) ** renewals);
+  }
+  return chance;
+}
+
+/** Three-point Gauss-Hermite quadrature for a standard normal: exact for polynomials up to degree 5. */
+const HERMITE_NODES = [-Math.sqrt(3), 0, Math.sqrt(3)];
+const HERMITE_WEIGHTS = [1 / 6, 2 / 3, 1 / 6];
+
+/**
+ * The chance the rule finds its window at or above `threshold` once `horizonMs` of calls replaced
+ * its oldest: at the rate now with its uncertainty, or at `knownRate` (not NaN) with the calls'
+ * binomial noise alone.
+ */
+function chanceAtEnd(window: WindowNow, threshold: number, horizonMs: number, knownRate: number): number {
   let fresh: number;
   let kept: number;
   if (window.windowType === 'time') {
@@ -75,12 +116,13 @@ export function rateRuleTripChance(window: WindowNow, threshold: number, horizon
   const total = kept + fresh;
   if (total < window.minimumCalls || total <= 0) return 0;
   const sample = sampleOf(window);
-  const rate = sample > 0 ? failuresOf(window) / sample : 0;
-  const spread = spreadNow(window);
+  const known = !Number.isNaN(knownRate);
+  const rate = known ? knownRate : sample > 0 ? failuresOf(window) / sample : 0;
+  const spread = known ? knownRate : spreadNow(window);
   const expectedFailures = (window.decided > 0 ? (window.failures * kept) / window.decided : 0) + rate * fresh;
   const needed = threshold * total;
-  // The fresh calls' binomial noise, and the rate's own: it was measured on `sample` calls.
-  const variance = spread * (1 - spread) * fresh * (1 + fresh / Math.max(1, sample));
+  // The fresh calls' binomial noise, and unless the rate is given, the rate's own: it was measured on `sample` calls.
+  const variance = spread * (1 - spread) * fresh * (known ? 1 : 1 + fresh / Math.max(1, sample));
   if (variance < 1e-9) return expectedFailures >= needed - 1e-9 ? 1 : 0;
   // Half a call of continuity correction: failures come in whole calls.
   return normalCdf((expectedFailures - needed + 0.5) / Math.sqrt(variance));

@@ -10,6 +10,7 @@ import { CORE_FEATURES_V3 } from '../../src/features/core-features-v3';
 import { CORE_FEATURES_V4 } from '../../src/features/core-features-v4';
 import { CORE_FEATURES_V5 } from '../../src/features/core-features-v5';
 import { CORE_FEATURES_V6 } from '../../src/features/core-features-v6';
+import { CORE_FEATURES_V7 } from '../../src/features/core-features-v7';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
 import { assertCore, fail, succeed } from './helpers';
@@ -27,13 +28,17 @@ async function callTaking(breaker: CircuitBreaker, clock: ManualClock, ms: numbe
 describe('core features', () => {
   it('is a versioned list without raw volume, raw in-flight or clock columns; v1 stays loadable by name', () => {
     assertCore();
-    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 7 });
+    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 8 });
     expect(CORE_FEATURES_V1).toMatchObject({ name: 'breakwater.core', version: 1 });
-    // v7 appends whether the breaker tripped in the last minute to v6's columns, which append the
+    // v8 appends the slow-call rule's recent share, its ratio and its trip chance to v7's columns,
+    // which append whether the breaker tripped in the last minute to v6's, which append the
     // longest recent failure run to v5's: an older model scores a newer row's first columns.
+    expect(CORE_FEATURES_V7.version).toBe(7);
+    expect(CORE_FEATURES.features.slice(0, CORE_FEATURES_V7.features.length)).toEqual(CORE_FEATURES_V7.features);
+    expect(CORE_FEATURES.features).toHaveLength(CORE_FEATURES_V7.features.length + 3);
     expect(CORE_FEATURES_V6.version).toBe(6);
     expect(CORE_FEATURES.features.slice(0, CORE_FEATURES_V6.features.length)).toEqual(CORE_FEATURES_V6.features);
-    expect(CORE_FEATURES.features).toHaveLength(CORE_FEATURES_V6.features.length + 1);
+    expect(CORE_FEATURES_V7.features).toHaveLength(CORE_FEATURES_V6.features.length + 1);
     expect(CORE_FEATURES_V5.version).toBe(5);
     expect(CORE_FEATURES.features.slice(0, CORE_FEATURES_V5.features.length)).toEqual(CORE_FEATURES_V5.features);
     expect(CORE_FEATURES_V6.features).toHaveLength(CORE_FEATURES_V5.features.length + 1);

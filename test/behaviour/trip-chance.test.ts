@@ -77,6 +77,24 @@ describe('trip chances', () => {
     expect(rateRuleTripChance({ ...emptyWindow(0.5, 1), minimumCalls: 10 }, 0.5, 10_000)).toBe(0);
   });
 
+  it('a window shorter than the horizon renews itself, each time a fresh chance to trip', () => {
+    // 10 calls a second into a 10-call window: ten whole windows in 10 s, each tripping at 5 failures.
+    const short: WindowNow = { ...emptyWindow(10, 0.3), windowSize: 10, minimumCalls: 5 };
+    const once = binomialTail(10, 0.3, 5);
+    expect(rateRuleTripChance(short, 0.5, 10_000)).toBeCloseTo(1 - (1 - once) ** 10, 1);
+    expect(rateRuleTripChance(short, 0.5, 10_000)).toBeGreaterThan(once + 0.3);
+    // A 1 s time window likewise.
+    const second: WindowNow = { ...short, windowType: 'time', windowSize: 1000 };
+    expect(rateRuleTripChance(second, 0.5, 10_000)).toBeCloseTo(1 - (1 - once) ** 10, 1);
+    // A rate read on few calls is uncertain once, not once per renewal: 1 failure in the 5 recent
+    // calls of a 1 s window of 20 calls, averaged over that rate's uncertainty.
+    const fewCalls: WindowNow = { ...second, recentDecided: 5, recentFailures: 1, callsPerSecond: 20 };
+    const chance = rateRuleTripChance(fewCalls, 0.5, 10_000);
+    const rateKnown = 1 - (1 - binomialTail(20, 0.2, 10)) ** 10; // 1 in 5 taken as certain: 0.026
+    expect(chance).toBeGreaterThan(rateKnown + 0.05);
+    expect(chance).toBeLessThan(0.35); // the uncertainty compounded per renewal: 0.65
+  });
+
   it('a time window keeps its older calls: failures already in it count toward the threshold', () => {
     const window: WindowNow = {
       windowType: 'time',

@@ -244,7 +244,7 @@ describe('early warning guard rails', () => {
       const event = registry.recent({ event_type: 'prediction' }).at(-1);
       expect(event?.detail).toMatchObject({
         action: 'held',
-        reason: expect.stringMatching(/no recent failure or timeout evidence/),
+        reason: expect.stringMatching(/no recent failure, timeout or slow-call evidence/),
       });
       expect((event?.detail as { features: Record<string, number> }).features.failure_rate_recent).toBeCloseTo(
         10 / 210,

@@ -24,6 +24,7 @@ const SHARES = [
   'timeout_rate',
   'timeout_rate_recent',
   'timeout_share_of_failures',
+  'slow_call_rate_recent',
 ];
 const AT_LEAST_ONE = [
   'latency_p50_to_baseline',
@@ -37,14 +38,19 @@ const RATE_RULE = [
   'failure_rate_projected_to_threshold',
   'failure_rate_trip_chance',
 ];
-const SLOW_RULE = ['slow_call_rate_to_threshold', 'slow_call_rate_projected_to_threshold'];
+const SLOW_RULE = [
+  'slow_call_rate_to_threshold',
+  'slow_call_rate_projected_to_threshold',
+  'slow_call_rate_recent_to_threshold',
+  'slow_call_trip_chance',
+];
 const CONSECUTIVE_RULE = [
   'consecutive_failures_to_threshold',
   'consecutive_trip_chance',
   'longest_failure_run_to_threshold',
 ];
 const TIMEOUT = ['latency_p50_to_timeout', 'latency_p90_to_timeout', 'latency_p99_to_timeout'];
-const CHANCES = ['failure_rate_trip_chance', 'consecutive_trip_chance'];
+const CHANCES = ['failure_rate_trip_chance', 'consecutive_trip_chance', 'slow_call_trip_chance'];
 
 const options = fc
   .record({
@@ -142,7 +148,7 @@ function expectRowInRange(row: Float32Array, o: CircuitBreakerOptions): void {
 }
 
 describe('the early warning on any breaker and any traffic', () => {
-  it('keeps every feature in its range, every probability a probability, and acts only on failure evidence', async () => {
+  it('keeps every feature in its range, every probability a probability, and acts only on failure or slow-call evidence', async () => {
     await fc.assert(
       fc.asyncProperty(
         options,
@@ -190,19 +196,27 @@ describe('the early warning on any breaker and any traffic', () => {
             if (prediction === undefined) continue; // a breaker never called is not scored
             expect(prediction.probability).toBeGreaterThanOrEqual(0);
             expect(prediction.probability).toBeLessThanOrEqual(1);
-            // The breaker's failure-rate threshold, or 50% when that rule is off.
+            // Failures over the breaker's failure-rate threshold (or 50% when that rule is off), or
+            // slow calls over the slow-call rule's threshold when that rule is on.
             const threshold = (breakerOptions.failureRateThreshold || 50) / 100;
+            const evidence = (failureShare: string, slowToThreshold: string): number =>
+              Math.max(row[column(failureShare)] / threshold, row[column(slowToThreshold)] || 0);
             if (prediction.preOpened || prediction.shedding > 0) {
               // The guard rails' floor: calls past minimumCalls, and recent failures (timeouts
-              // included) at half the threshold.
+              // included) or slow calls at half the threshold.
               expect(row[column('window_calls_to_minimum')]).toBeGreaterThanOrEqual(1);
-              expect(row[column('failure_rate_recent')]).toBeGreaterThanOrEqual(0.5 * threshold - 1e-6);
-              expect(prediction.shedding).toBeLessThanOrEqual(0.25 * row[column('failure_rate_recent')] + 1e-6);
+              expect(evidence('failure_rate_recent', 'slow_call_rate_recent_to_threshold')).toBeGreaterThanOrEqual(
+                0.5 - 1e-6,
+              );
+              const recentShare = Math.max(row[column('failure_rate_recent')], row[column('slow_call_rate_recent')]);
+              expect(prediction.shedding).toBeLessThanOrEqual(0.25 * recentShare + 1e-6);
             }
             if (prediction.preOpened) {
               // A pre-open's floor: the recent quarter and the whole window at 80% of the threshold.
-              expect(row[column('failure_rate_recent')]).toBeGreaterThanOrEqual(0.8 * threshold - 1e-6);
-              expect(row[column('failure_rate')]).toBeGreaterThanOrEqual(0.8 * threshold - 1e-6);
+              expect(evidence('failure_rate_recent', 'slow_call_rate_recent_to_threshold')).toBeGreaterThanOrEqual(
+                0.8 - 1e-6,
+              );
+              expect(evidence('failure_rate', 'slow_call_rate_to_threshold')).toBeGreaterThanOrEqual(0.8 - 1e-6);
             }
           }
           breaker.dispose();

@@ -85,7 +85,7 @@ describe('calibration', () => {
 describe('rule baselines', () => {
   const row = (values: Record<string, number>): number[] => CORE_FEATURES.features.map((name) => values[name] ?? 0);
 
-  it("score the recent quarter (and its trend) against the breaker's own threshold, or the consecutive rule", () => {
+  it("score the recent quarter (and its trend) against the breaker's own thresholds, or the consecutive rule", () => {
     const set = trainingSetFromRows(
       CORE_FEATURES,
       [
@@ -110,17 +110,26 @@ describe('rule baselines', () => {
           window_calls_to_minimum: 0.5,
           consecutive_failures_to_threshold: 0.9,
         }),
+        row({
+          failure_rate_recent_to_threshold: Number.NaN,
+          consecutive_failures_to_threshold: Number.NaN,
+          slow_call_rate_recent_to_threshold: 1.4,
+          slow_call_rate_to_threshold: 0.6,
+          window_calls_to_minimum: 2,
+        }),
       ],
-      [0, 0, 1],
+      [0, 0, 1, 1],
     );
     const recent = RECENT_QUARTER_RULE.scores(set);
     expect(recent[0]).toBeCloseTo(0.8, 5); // 20% against a 25% threshold
     expect(recent[1]).toBeCloseTo(0.4, 5); // rate rule off: against the usual 50%
     expect(recent[2]).toBeCloseTo(0.9, 5); // under minimumCalls the consecutive rule is what can trip
+    expect(recent[3]).toBeCloseTo(1.4, 5); // no failure, slow calls at 1.4 times the slow-call rule's threshold
     const trend = TREND_RULE.scores(set);
     expect(trend[0]).toBeCloseTo(((2 * 0.2 - 0.1) / 0.2) * 0.8, 5); // 30% projected, over 25%
+    expect(trend[3]).toBeCloseTo(2 * 1.4 - 0.6, 5);
     expect(() => RECENT_QUARTER_RULE.scores({ ...set, featureList: FEATURES })).toThrow(
-      /rule baselines score breakwater.core@7 rows/,
+      /rule baselines score breakwater.core@8 rows/,
     );
   });
 });

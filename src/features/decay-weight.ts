@@ -1,0 +1,19 @@
+/**
+ * How far an exponential average moves towards a new reading after `elapsedMs`:
+ * 1 - 2^(-elapsedMs / halfLifeMs). Rows read at the same tick share it, so it is computed once per
+ * distinct elapsed time (a power costs more than the rest of a feature row).
+ */
+export class DecayWeight {
+  private elapsedMs = NaN;
+  private weight = NaN;
+
+  constructor(private readonly halfLifeMs: number) {}
+
+  of(elapsedMs: number): number {
+    if (elapsedMs !== this.elapsedMs) {
+      this.elapsedMs = elapsedMs;
+      this.weight = 1 - 2 ** (-elapsedMs / this.halfLifeMs);
+    }
+    return this.weight;
+  }
+}

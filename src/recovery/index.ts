@@ -18,6 +18,7 @@ export { SelfHealingConfig } from './self-healing';
 export type { SelfHealingBounds, SelfHealingChange, SelfHealingOptions } from './self-healing';
 export { PoolUnavailableError } from './errors/PoolUnavailableError';
 export type { TargetRefusal } from './errors/PoolUnavailableError';
+export { PoolClosedError } from './errors/PoolClosedError';
 export { RecoveryEscalatedError } from './errors/RecoveryEscalatedError';
 export type { Escalation } from './errors/RecoveryEscalatedError';
 export { TaskStoreError } from './errors/TaskStoreError';

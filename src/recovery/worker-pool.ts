@@ -3,7 +3,9 @@ import type { CircuitBreakerOptions } from '../options';
 import { CheckpointError } from './errors/CheckpointError';
 import { PoolUnavailableError, type TargetRefusal } from './errors/PoolUnavailableError';
 import type { Placement } from './ledger';
-import { RecoveryManager } from './manager';
+import type { RecoveryManager } from './manager';
+import { GatedRecoveryManager } from './gated-manager';
+import { PoolShutdown } from './pool-shutdown';
 import type { TargetDirectory } from './manager-types';
 import type { RecoveryOptions } from './options';
 import { poolHealth, type PoolHealth } from './pool-health';
@@ -58,9 +60,11 @@ interface Target {
  * before a probing one, the least loaded), and on failure recovers through the ladder: retries,
  * smaller hints, failover to another target or class with the task's last checkpoint, restarts,
  * escalation. A pool where no target admits the task fails at once with PoolUnavailableError.
+ * close() shuts it down: tasks still pending or running reject with PoolClosedError.
  */
 export class WorkerPool implements TargetDirectory {
   readonly recovery: RecoveryManager;
+  private readonly shutdown: PoolShutdown;
   private readonly targetsById = new Map<string, Target>();
   private nextOrder = 0;
 
@@ -74,7 +78,10 @@ export class WorkerPool implements TargetDirectory {
       throw new TypeError(
         `breakwater/recovery: pool option "targets" must be a list of { id, hardware }, got ${typeof targets}`,
       );
-    this.recovery = new RecoveryManager({ name: 'pool', ...recovery }, this);
+    this.recovery = new GatedRecoveryManager({ name: 'pool', ...recovery }, this, (taskId) =>
+      this.shutdown.refuseIfClosed(taskId),
+    );
+    this.shutdown = new PoolShutdown(this.name, this.recovery.options.store);
     for (const target of targets) this.add(target);
   }
 
@@ -141,20 +148,22 @@ export class WorkerPool implements TargetDirectory {
   /**
    * Runs the task on the best target and recovers it on failure. Resolves with its value; rejects
    * with RecoveryEscalatedError when recovery ran out, or PoolUnavailableError at once (nothing
-   * run, nothing waited for) when no target admits the task.
+   * run, nothing waited for) when no target admits the task, or PoolClosedError once the pool is
+   * closed (at once for a task run after close(), at close() for one pending or running then).
    */
   async run<T>(task: RecoveryTask<T>): Promise<T> {
     checkTask(task);
-    this.recovery.begin(task);
-    const placement = this.pick(task.hardware, { workers: new Set(), hardware: new Set() });
-    if (placement === undefined) {
-      const error = this.unavailable(task);
-      this.recovery.abandon(task.id, { targets: error.targets, retryAfterMs: error.retryAfterMs ?? null });
-      throw error;
-    }
-    const outcome = await this.recovery.attempt(task, placement);
-    if (outcome.ok) return outcome.value;
-    return this.recovery.applyRecovery(task, outcome.context);
+    this.shutdown.refuseIfClosed(task.id);
+    return this.shutdown.settleOnClose(task.id, this.runOnTargets(task));
+  }
+
+  /**
+   * Refuses new tasks, rejects every task still pending or running with PoolClosedError naming it,
+   * then closes the task store. A task that was running stays unfinished in the store, so
+   * unfinished() on a new pool lists it. Idempotent: a second call returns the first call's promise.
+   */
+  close(): Promise<void> {
+    return this.shutdown.close();
   }
 
   /** Tasks whose last run did not succeed (running when the process stopped, or escalated): what a restarted process resumes. */
@@ -217,6 +226,20 @@ export class WorkerPool implements TargetDirectory {
   release(worker: string): void {
     const target = this.targetsById.get(worker);
     if (target !== undefined && target.inFlight > 0) target.inFlight--;
+  }
+
+  /** A run from its start: the best target, then the ladder on failure. */
+  private async runOnTargets<T>(task: RecoveryTask<T>): Promise<T> {
+    this.recovery.begin(task);
+    const placement = this.pick(task.hardware, { workers: new Set(), hardware: new Set() });
+    if (placement === undefined) {
+      const error = this.unavailable(task);
+      this.recovery.abandon(task.id, { targets: error.targets, retryAfterMs: error.retryAfterMs ?? null });
+      throw error;
+    }
+    const outcome = await this.recovery.attempt(task, placement);
+    if (outcome.ok) return outcome.value;
+    return this.recovery.applyRecovery(task, outcome.context);
   }
 
   /** Targets of a compatible class (every class when `accepts` is undefined), with their circuits' admission. */

@@ -113,11 +113,6 @@ export function recentEvidence(row: Float32Array, at: number): number {
   return withSlowCalls(toThreshold(row, at, RECENT_TO_THRESHOLD, RECENT_FAILURES), row[at + SLOW_RECENT_TO_THRESHOLD]);
 }
 
-/** Whether slow calls, not failures, are the recent evidence: the breaker's usual failure share then says nothing. */
-function slowCallsLead(row: Float32Array, at: number): boolean {
-  return row[at + SLOW_RECENT_TO_THRESHOLD] > toThreshold(row, at, RECENT_TO_THRESHOLD, RECENT_FAILURES);
-}
-
 /**
  * Guard rails that hold whatever the model says: no action on a breaker whose window has fewer
  * calls than its minimumCalls; none without recent failure or timeout evidence of at least half
@@ -137,7 +132,10 @@ export function allowance(
   usualShare = NaN,
   recentCalls = 0,
 ): Allowance {
-  const recentToThreshold = recentEvidence(row, at);
+  const recentFailures = toThreshold(row, at, RECENT_TO_THRESHOLD, RECENT_FAILURES);
+  // Slow calls lead the evidence: the breaker's usual failure share then says nothing.
+  const slowLead = row[at + SLOW_RECENT_TO_THRESHOLD] > recentFailures;
+  const recentToThreshold = withSlowCalls(recentFailures, row[at + SLOW_RECENT_TO_THRESHOLD]);
   const windowToThreshold = windowEvidence(row, at);
   if (!(row[at + CALLS_TO_MINIMUM] >= 1)) return refused('fewer calls than minimumCalls in the window');
   if (!(recentToThreshold >= SHED_EVIDENCE))
@@ -146,7 +144,6 @@ export function allowance(
     return refused('failure evidence in one round only (it must hold two rounds in a row)');
   if (!(windowToThreshold >= WINDOW_EVIDENCE))
     return refused('failures in the recent quarter, not the window (under 60% of the threshold there)');
-  const slowLead = slowCallsLead(row, at);
   const shedShare = Math.min(1, SHED_PER_FAILURE * row[at + (slowLead ? SLOW_RECENT : RECENT_FAILURES)]);
   if (recentToThreshold < evidenceBefore)
     return {

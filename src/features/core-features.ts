@@ -17,7 +17,7 @@ import { core } from '../core/select';
 import type { FeatureList } from './feature-list';
 import { ArenaRows, CHUNK_ROWS } from './arena-rows';
 import { DecayWeight } from './decay-weight';
-import { consecutiveRuleTripChance, rateRuleTripChance, type WindowNow } from './trip-chance';
+import { consecutiveRuleTripChance, rateRuleTripChance, windowSpanMs, type WindowNow } from './trip-chance';
 
 type MutableWindowNow = { -readonly [K in keyof WindowNow]: WindowNow[K] };
 
@@ -415,7 +415,7 @@ export class CoreFeatureExtractor {
     const sinceTransition = rowMsSinceTransition(s, at);
     // Relative to the breaker's own window, capped at one window: a circuit that closed within its
     // window's span still counts calls from a fresh window; beyond that, how long ago says nothing.
-    const windowMs = windowSpanMs(options, memory[CALL_RATE]);
+    const windowMs = windowSpanMs(options.slidingWindowType, options.slidingWindowSize, memory[CALL_RATE]);
     out[o + F.since_transition_to_window] =
       sinceTransition < 0 || !(windowMs > 0) ? 1 : Math.min(1, sinceTransition / windowMs);
     // A flag, not a time: within the minute, how long ago would carry a scenario's timing. A closed
@@ -483,10 +483,4 @@ function renewedShare(options: CircuitBreaker['options'], callsPerSecond: number
   if (options.slidingWindowType === 'time') return Math.min(1, PROJECTION_HORIZON_MS / options.slidingWindowSize);
   if (!(callsPerSecond >= 0)) return 1;
   return Math.min(1, (callsPerSecond * PROJECTION_HORIZON_MS) / 1000 / options.slidingWindowSize);
-}
-
-/** The span of the breaker's window in ms: a time window's size; a count window's calls at `callsPerSecond` (NaN while unknown). */
-function windowSpanMs(options: CircuitBreaker['options'], callsPerSecond: number): number {
-  if (options.slidingWindowType === 'time') return options.slidingWindowSize;
-  return callsPerSecond > 0 ? (options.slidingWindowSize / callsPerSecond) * 1000 : NaN;
 }

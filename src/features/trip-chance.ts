@@ -57,10 +57,10 @@ function callsIn(window: WindowNow, horizonMs: number): number {
   return 0;
 }
 
-/** How long the window spans: a time window's size; a count window's calls at the call rate (NaN while unknown). */
-function spanMs(window: WindowNow): number {
-  if (window.windowType === 'time') return window.windowSize;
-  return window.callsPerSecond > 0 ? (window.windowSize * 1000) / window.callsPerSecond : NaN;
+/** How long a window spans in ms: a time window's size; a count window's calls at `callsPerSecond` (NaN while unknown). */
+export function windowSpanMs(windowType: 'time' | 'count', windowSize: number, callsPerSecond: number): number {
+  if (windowType === 'time') return windowSize;
+  return callsPerSecond > 0 ? (windowSize * 1000) / callsPerSecond : NaN;
 }
 
 /**
@@ -76,7 +76,7 @@ function spanMs(window: WindowNow): number {
  * a 65% chance that 10 of 20 calls fail in one of ten seconds.
  */
 export function rateRuleTripChance(window: WindowNow, threshold: number, horizonMs: number): number {
-  const span = spanMs(window);
+  const span = windowSpanMs(window.windowType, window.windowSize, window.callsPerSecond);
   if (!(span < horizonMs)) return chanceAtEnd(window, threshold, horizonMs, NaN);
   const renewals = horizonMs / span;
   const sample = Math.max(1, sampleOf(window));

@@ -1,4 +1,4 @@
-import type { FailureKind } from './failure';
+import { TASK_SCOPED_KINDS, type FailureKind } from './failure';
 import type { ResourceHint } from './hint';
 import type { Placement } from './ledger';
 import { LADDER, startingStep, type RecoveryStep, type SkippedStep } from './steps';
@@ -28,16 +28,6 @@ export interface LadderInput {
   /** A restart hook exists and the failure has a worker to restart. */
   readonly canRestart: boolean;
 }
-
-/** Kinds that may be the task's own doing: they say nothing of the worker by themselves. */
-const TASK_SCOPED_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
-  'transient',
-  'connection',
-  'timeout',
-  'intermittent',
-  'unknown',
-  'out-of-memory',
-]);
 
 export interface LadderChoice {
   readonly step: RecoveryStep;

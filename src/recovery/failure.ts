@@ -24,13 +24,18 @@ export type FailureKind =
   | 'crash'
   | 'fatal';
 
-export const FAILURE_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
+/** Kinds that may be the task's own doing: they say nothing of the worker by themselves. */
+export const TASK_SCOPED_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
   'transient',
   'connection',
   'timeout',
   'intermittent',
   'unknown',
   'out-of-memory',
+]);
+
+export const FAILURE_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  ...TASK_SCOPED_KINDS,
   'worker',
   'unreachable',
   'circuit-open',

@@ -65,6 +65,16 @@ const SHED_PER_FAILURE = 0.25;
  * a 50% threshold in an outside evaluation.
  */
 const PRE_OPEN_TRIP_CHANCE = 0.5;
+/**
+ * A pre-open refuses every call for a whole open period, so it also needs most calls failing now
+ * (the recent failure share, timeouts counted, or the slow share when slow calls lead): below
+ * that, most of what it refuses would have succeeded. A breaker with a 25% threshold reaches 80%
+ * of it with three calls in four succeeding; in an outside evaluation, mode 'open' pre-opened such
+ * a healthy service (12.5% errors, a 10 s window at 5 calls/s) twice in one run, for 11.8 points
+ * of client success, where the plain breaker never tripped. Shedding refuses a share of calls,
+ * so it stays allowed.
+ */
+const PRE_OPEN_FAILING_SHARE = 0.5;
 /** Shedding starts or grows only with the breaker's own trip chance at this much (see PRE_OPEN_TRIP_CHANCE). */
 const SHED_TRIP_CHANCE = 0.1;
 
@@ -123,7 +133,7 @@ export function recentEvidence(row: Float32Array, at: number): number {
  * breaker's `usualShare` of failures (UsualFailures; NaN while unknown) over the `recentCalls` they
  * were read on; a shed share of at most a quarter of the share of recent calls that failed (or
  * were slow, when slow calls lead); a pre-open only with the evidence at 80% of the threshold in
- * the recent quarter and over the whole window.
+ * the recent quarter and over the whole window, and most recent calls failing (or slow).
  */
 export function allowance(
   row: Float32Array,
@@ -144,7 +154,8 @@ export function allowance(
     return refused('failure evidence in one round only (it must hold two rounds in a row)');
   if (!(windowToThreshold >= WINDOW_EVIDENCE))
     return refused('failures in the recent quarter, not the window (under 60% of the threshold there)');
-  const shedShare = Math.min(1, SHED_PER_FAILURE * row[at + (slowLead ? SLOW_RECENT : RECENT_FAILURES)]);
+  const failingShare = row[at + (slowLead ? SLOW_RECENT : RECENT_FAILURES)];
+  const shedShare = Math.min(1, SHED_PER_FAILURE * failingShare);
   if (recentToThreshold < evidenceBefore)
     return {
       preOpen: false,
@@ -169,6 +180,7 @@ export function allowance(
   const preOpen =
     recentToThreshold >= PRE_OPEN_EVIDENCE &&
     windowToThreshold >= PRE_OPEN_EVIDENCE &&
+    failingShare >= PRE_OPEN_FAILING_SHARE &&
     !(tripChance < PRE_OPEN_TRIP_CHANCE);
   return {
     preOpen,
@@ -176,7 +188,9 @@ export function allowance(
     raise: true,
     refusal: preOpen
       ? undefined
-      : 'failures too recent, too few or too unlikely to trip for a pre-open (shedding is allowed)',
+      : failingShare < PRE_OPEN_FAILING_SHARE
+        ? `most calls succeed now (${percent(failingShare)} fail): too costly for a pre-open (shedding is allowed)`
+        : 'failures too recent, too few or too unlikely to trip for a pre-open (shedding is allowed)',
   };
 }
 

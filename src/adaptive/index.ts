@@ -33,6 +33,7 @@ export { CORE_FEATURES_V4 } from '../features/core-features-v4';
 export { CORE_FEATURES_V5 } from '../features/core-features-v5';
 export { CORE_FEATURES_V6 } from '../features/core-features-v6';
 export { CORE_FEATURES_V7 } from '../features/core-features-v7';
+export { CORE_FEATURES_V8 } from '../features/core-features-v8';
 export type { CoreFeatureOptions } from '../features/core-features';
 export { AdaptiveTuner, DEFAULT_BOUNDS } from './tuner';
 export type { Bounds, TunedOption, TunerOptions, TuningChange } from './tuner';

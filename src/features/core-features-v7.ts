@@ -1,4 +1,4 @@
-import { CORE_FEATURES } from './core-features';
+import { CORE_FEATURES_V8 } from './core-features-v8';
 import type { FeatureList } from './feature-list';
 
 /** The columns version 8 added. */
@@ -18,5 +18,5 @@ const ADDED_IN_V8: readonly string[] = [
 export const CORE_FEATURES_V7: FeatureList = Object.freeze({
   name: 'breakwater.core',
   version: 7,
-  features: Object.freeze(CORE_FEATURES.features.filter((name) => !ADDED_IN_V8.includes(name))),
+  features: Object.freeze(CORE_FEATURES_V8.features.filter((name) => !ADDED_IN_V8.includes(name))),
 }) as FeatureList;

@@ -64,7 +64,7 @@ const F = {
 /** The features the early-warning model sees for a breaker: CORE_FEATURES.features[F.x] === 'x'. */
 export const CORE_FEATURES: FeatureList = Object.freeze({
   name: 'breakwater.core',
-  version: 8,
+  version: 9,
   features: Object.freeze(Object.keys(F)),
 }) as FeatureList;
 
@@ -219,6 +219,8 @@ export class CoreFeatureExtractor {
   private readonly now: MutableWindowNow = {
     windowType: 'time',
     windowSize: 0,
+    buckets: 1,
+    ageMs: Infinity,
     minimumCalls: 0,
     decided: 0,
     failures: 0,
@@ -389,12 +391,16 @@ export class CoreFeatureExtractor {
     const now = this.now;
     now.windowType = options.slidingWindowType;
     now.windowSize = options.slidingWindowSize;
+    now.buckets = options.slidingWindowBuckets;
     now.minimumCalls = options.minimumCalls;
     now.decided = decided;
     now.failures = spanFailures(s, w);
     now.recentDecided = recentDecided;
     now.recentFailures = spanFailures(s, r);
     now.callsPerSecond = memory[CALL_RATE];
+    const sinceTransition = rowMsSinceTransition(s, at);
+    // A closed breaker's window started empty at its last transition (the one that closed it).
+    now.ageMs = sinceTransition < 0 ? Infinity : sinceTransition;
     out[o + F.failure_rate_trip_chance] =
       rateThreshold > 0 ? rateRuleTripChance(now, rateThreshold, PROJECTION_HORIZON_MS) : NaN;
     out[o + F.consecutive_trip_chance] =
@@ -412,7 +418,6 @@ export class CoreFeatureExtractor {
       options.failureThreshold > 0
         ? Math.min(1, breaker.longestRecentFailureRun(nowMs) / options.failureThreshold)
         : NaN;
-    const sinceTransition = rowMsSinceTransition(s, at);
     // Relative to the breaker's own window, capped at one window: a circuit that closed within its
     // window's span still counts calls from a fresh window; beyond that, how long ago says nothing.
     const windowMs = windowSpanMs(options.slidingWindowType, options.slidingWindowSize, memory[CALL_RATE]);

@@ -11,11 +11,15 @@ export interface WindowNow {
   readonly windowType: 'time' | 'count';
   /** ms for a time window, calls for a count window. */
   readonly windowSize: number;
+  /** The buckets the window is kept in: it drops its oldest bucket whole. */
+  readonly buckets: number;
+  /** ms since the window started filling (a breaker's window starts empty when it closes); Infinity when unknown. */
+  readonly ageMs: number;
   readonly minimumCalls: number;
   /** Calls that succeeded or failed in the window, and the failures among them. */
   readonly decided: number;
   readonly failures: number;
-  /** The same for the window's most recent quarter: the rate calls fail at now. */
+  /** The same for the window's most recent quarter (its newest buckets): the rate calls fail at now. */
   readonly recentDecided: number;
   readonly recentFailures: number;
   /** Calls per second; NaN while unknown. */
@@ -98,28 +102,120 @@ const HERMITE_NODES = [-Math.sqrt(3), 0, Math.sqrt(3)];
 const HERMITE_WEIGHTS = [1 / 6, 2 / 3, 1 / 6];
 
 /**
- * The chance the rule finds its window at or above `threshold` once `horizonMs` of calls replaced
- * its oldest: at the rate now with its uncertainty, or at `knownRate` (not NaN) with the calls'
- * binomial noise alone.
+ * The failures among the `dropped` oldest of the window's calls. Its older buckets (the window
+ * less its recent quarter) leave first, and within them the failing share is taken to run in a
+ * straight line from the oldest calls to the recent quarter's share, with the older part's mean
+ * (floored at 0 and capped at 1): flat on a steady service, failures crowded into the newest
+ * calls on one that began to fail, into the oldest on one that recovers. Taken as the window's
+ * average share instead, a window whose failures came in its last seconds (a service that failed
+ * at once) lost them with its oldest calls, and read far from tripping until its rule tripped.
+ */
+function oldestFailures(window: WindowNow, dropped: number): number {
+  const older = Math.max(0, window.decided - window.recentDecided);
+  const olderFailures = Math.min(older, Math.max(0, window.failures - window.recentFailures));
+  if (dropped <= older) {
+    if (!(older > 0)) return 0;
+    const mean = olderFailures / older;
+    const recent = window.recentDecided > 0 ? Math.min(1, window.recentFailures / window.recentDecided) : mean;
+    return older * leadingShare(mean, recent, dropped / older);
+  }
+  const newer = window.decided - older;
+  return olderFailures + (newer > 0 ? ((window.failures - olderFailures) * (dropped - older)) / newer : 0);
+}
+
+/**
+ * The integral over [0, upTo] of a share that runs in a straight line over [0, 1] to `end` with
+ * mean `mean`, kept within [0, 1]: where the line would go below 0 it is 0 up to a point and then
+ * rises to `end` (the same mean), and above 1 the mirror of that.
+ */
+function leadingShare(mean: number, end: number, upTo: number): number {
+  const start = 2 * mean - end;
+  if (start > 1) return upTo - leadingShare(1 - mean, 1 - end, upTo);
+  if (start >= 0) return start * upTo + (end - start) * upTo * upTo * 0.5;
+  const zeroUntil = 1 - (2 * mean) / end; // end > 2 * mean here
+  if (upTo <= zeroUntil) return 0;
+  return ((end / (1 - zeroUntil)) * (upTo - zeroUntil) ** 2) / 2;
+}
+
+/**
+ * The chance the rule finds its window at or above `threshold` once `horizonMs` of calls arrived:
+ * at the rate now with its uncertainty, or at `knownRate` (not NaN) with the calls' binomial noise
+ * alone. The window drops its oldest bucket whole when a new one starts (a time window each
+ * windowSize / buckets ms, a count window each windowSize / buckets calls), and how far its newest
+ * bucket has filled, which the row does not say, decides how many leave within the horizon: the
+ * chance is averaged over where that bucket's edge is (overBucketEdge). A 60 s window of 4 buckets
+ * drops 15 s of calls at once, and its breaker tripped in the seconds after a bucket left (a
+ * window taken to slide smoothly read those trips at 0.02 just before). A window that started
+ * filling less than a window ago (its breaker closed then) has nothing in its oldest buckets to drop.
  */
 function chanceAtEnd(window: WindowNow, threshold: number, horizonMs: number, knownRate: number): number {
-  let fresh: number;
-  let kept: number;
+  const buckets = Math.max(1, window.buckets);
+  const { decided } = window;
   if (window.windowType === 'time') {
-    const renewed = Math.min(1, horizonMs / window.windowSize);
-    fresh = callsIn(window, Math.min(horizonMs, window.windowSize));
-    kept = window.decided * (1 - renewed);
-  } else {
-    fresh = Math.min(window.windowSize, callsIn(window, horizonMs));
-    kept = Math.max(0, Math.min(window.decided, window.windowSize - fresh));
+    const fresh = callsIn(window, Math.min(horizonMs, window.windowSize));
+    if (horizonMs >= window.windowSize) return chanceWithDropped(window, threshold, fresh, decided, knownRate);
+    const bucketMs = window.windowSize / buckets;
+    return overBucketEdge(bucketMs, horizonMs, bucketMs, (filledMs, leaving) => {
+      // The window's calls came in the last `covered` ms; the buckets leaving span `start` ms ago to `start - leaving * bucketMs`.
+      const start = (buckets - 1) * bucketMs + filledMs;
+      const covered = Math.min(window.ageMs, start);
+      const gone = Math.max(0, covered - Math.max(0, start - leaving * bucketMs));
+      const dropped = covered > 0 ? (decided * gone) / covered : 0;
+      return chanceWithDropped(window, threshold, fresh, dropped, knownRate);
+    });
   }
+  const fresh = Math.min(window.windowSize, callsIn(window, horizonMs));
+  const bucketCalls = Math.ceil(window.windowSize / buckets);
+  const olderCalls = (buckets - 1) * bucketCalls;
+  const afterFilling = (filled: number, started: number): number => {
+    const leaving = Math.max(0, (decided - filled) / bucketCalls + 1 + started - buckets);
+    return chanceWithDropped(window, threshold, fresh, Math.min(decided, leaving * bucketCalls), knownRate);
+  };
+  // A full window's newest bucket holds what its older ones do not; a younger one's edge is anywhere.
+  if (decided >= olderCalls) {
+    const filled = Math.min(bucketCalls, decided - olderCalls);
+    return afterFilling(filled, Math.floor((filled + fresh) / bucketCalls));
+  }
+  return overBucketEdge(bucketCalls, fresh, Math.min(decided, bucketCalls), afterFilling);
+}
+
+/**
+ * The mean of `chance(filled, leaving)` over the newest bucket filled by `filled`, uniform in
+ * [0, limit), where `leaving` = floor((filled + coming) / bucket) buckets start within the
+ * horizon: it takes two values, so each is weighted by the share of edges that give it exactly,
+ * and read at the middle of its span.
+ */
+function overBucketEdge(
+  bucket: number,
+  coming: number,
+  limit: number,
+  chance: (filled: number, leaving: number) => number,
+): number {
+  if (!(limit > 0)) return chance(0, Math.floor(coming / bucket));
+  const fewer = Math.floor(coming / bucket);
+  const edge = Math.min(limit, Math.max(0, (fewer + 1) * bucket - coming)); // from here on one more starts
+  let mean = 0;
+  if (edge > 0) mean += (edge / limit) * chance(edge / 2, fewer);
+  if (edge < limit) mean += ((limit - edge) / limit) * chance((edge + limit) / 2, fewer + 1);
+  return mean;
+}
+
+/** chanceAtEnd once the window dropped its `dropped` oldest calls and took `fresh` new ones. */
+function chanceWithDropped(
+  window: WindowNow,
+  threshold: number,
+  fresh: number,
+  dropped: number,
+  knownRate: number,
+): number {
+  const kept = window.decided - dropped;
   const total = kept + fresh;
   if (total < window.minimumCalls || total <= 0) return 0;
   const sample = sampleOf(window);
   const known = !Number.isNaN(knownRate);
   const rate = known ? knownRate : sample > 0 ? failuresOf(window) / sample : 0;
   const spread = known ? knownRate : spreadNow(window);
-  const expectedFailures = (window.decided > 0 ? (window.failures * kept) / window.decided : 0) + rate * fresh;
+  const expectedFailures = window.failures - oldestFailures(window, dropped) + rate * fresh;
   const needed = threshold * total;
   // The fresh calls' binomial noise, and unless the rate is given, the rate's own: it was measured on `sample` calls.
   const variance = spread * (1 - spread) * fresh * (known ? 1 : 1 + fresh / Math.max(1, sample));

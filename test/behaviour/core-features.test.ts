@@ -11,6 +11,7 @@ import { CORE_FEATURES_V4 } from '../../src/features/core-features-v4';
 import { CORE_FEATURES_V5 } from '../../src/features/core-features-v5';
 import { CORE_FEATURES_V6 } from '../../src/features/core-features-v6';
 import { CORE_FEATURES_V7 } from '../../src/features/core-features-v7';
+import { CORE_FEATURES_V8 } from '../../src/features/core-features-v8';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
 import { assertCore, fail, succeed } from './helpers';
@@ -28,7 +29,9 @@ async function callTaking(breaker: CircuitBreaker, clock: ManualClock, ms: numbe
 describe('core features', () => {
   it('is a versioned list without raw volume, raw in-flight or clock columns; v1 stays loadable by name', () => {
     assertCore();
-    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 8 });
+    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 9 });
+    // v9 computes v8's columns (its trip chances drop a window's oldest calls a bucket at a time).
+    expect(CORE_FEATURES_V8).toMatchObject({ name: 'breakwater.core', version: 8, features: CORE_FEATURES.features });
     expect(CORE_FEATURES_V1).toMatchObject({ name: 'breakwater.core', version: 1 });
     // v8 appends the slow-call rule's recent share, its ratio and its trip chance to v7's columns,
     // which append whether the breaker tripped in the last minute to v6's, which append the

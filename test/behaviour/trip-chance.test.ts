@@ -39,6 +39,8 @@ function emptyWindow(callsPerSecond: number, rate: number, sample = 1e6): Window
   return {
     windowType: 'count',
     windowSize: 100,
+    buckets: 100,
+    ageMs: Infinity,
     minimumCalls: 10,
     decided: 0,
     failures: 0,
@@ -99,6 +101,8 @@ describe('trip chances', () => {
     const window: WindowNow = {
       windowType: 'time',
       windowSize: 60_000,
+      buckets: 60,
+      ageMs: Infinity,
       minimumCalls: 10,
       decided: 600,
       failures: 0,
@@ -109,6 +113,51 @@ describe('trip chances', () => {
     // 500 healthy calls stay, 100 new ones fail at 90%: far below 50%.
     expect(rateRuleTripChance(window, 0.5, 10_000)).toBeLessThan(0.001);
     expect(rateRuleTripChance({ ...window, failures: 400 }, 0.5, 10_000)).toBeGreaterThan(0.99);
+  });
+
+  it('a window drops its oldest calls, a whole bucket at a time', () => {
+    // A service that failed at once 15 s ago: a 60 s window of 600 calls at 10 a second, its
+    // newest 150 calls all failures, its older 450 with 45. In 10 s, 100 more calls fail.
+    const cliff: WindowNow = {
+      windowType: 'time',
+      windowSize: 60_000,
+      buckets: 4,
+      ageMs: Infinity,
+      minimumCalls: 10,
+      decided: 600,
+      failures: 195,
+      recentDecided: 150,
+      recentFailures: 150,
+      callsPerSecond: 10,
+    };
+    // In two cases of three a 15 s bucket of the oldest calls leaves within 10 s. The older calls'
+    // failures are taken to crowd towards the failing ones (a share rising from 0 to the recent
+    // 100%), so it takes none: 295 failures in 550 calls, over 50%; in the third, 295 of 700.
+    // Before, the window slid smoothly and kept its average share: 246 of 600, a chance under 0.001.
+    const chance = rateRuleTripChance(cliff, 0.5, 10_000);
+    expect(chance).toBeGreaterThan(0.6);
+    expect(chance).toBeLessThan(2 / 3 + 0.01);
+    // In 1 s buckets, 100 of the oldest calls leave as the 100 new ones come: 295 of 600, under 50%.
+    expect(rateRuleTripChance({ ...cliff, buckets: 60 }, 0.5, 10_000)).toBeLessThan(0.01);
+  });
+
+  it("a young window's oldest buckets are empty: it grows before it drops calls", () => {
+    // A breaker closed 10 s ago: its 60 s window holds 100 calls, half of them failing.
+    const young: WindowNow = {
+      windowType: 'time',
+      windowSize: 60_000,
+      buckets: 10,
+      ageMs: 10_000,
+      minimumCalls: 190,
+      decided: 100,
+      failures: 50,
+      recentDecided: 100,
+      recentFailures: 50,
+      callsPerSecond: 10,
+    };
+    // In 10 s it holds 200 calls, enough for the rule, at about even odds. Before, a sixth of the
+    // calls it held left as if it were full: 183 calls, under minimumCalls, a chance of 0.
+    expect(rateRuleTripChance(young, 0.5, 10_000)).toBeGreaterThan(0.3);
   });
 
   it("the consecutive rule's chance follows the exact run probability", () => {

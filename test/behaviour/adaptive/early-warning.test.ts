@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../../src/features/core-features';
 import { EarlyWarning, type ScoringModel } from '../../../src/adaptive/early-warning';
 import { FeatureListMismatchError } from '../../../src/errors/FeatureListMismatchError';
-import { ManualClock, Registry } from '../../../src/index';
+import { ManualClock, Registry, type CircuitBreaker } from '../../../src/index';
 import { runTick } from '../../../src/tick';
 import { assertCore, boom, fail, succeed, recentFailureShareModel } from '../helpers';
 
@@ -11,6 +11,15 @@ const panickingModel: ScoringModel = {
   featureList: CORE_FEATURES,
   score: async (rows) => new Float32Array(rows.length / CORE_FEATURE_COUNT).fill(1),
 };
+
+/** One second of traffic: `calls` calls every 100 ms, `failing` of them failing. */
+function oneSecond(breaker: CircuitBreaker, clock: ManualClock, calls: number, failing: number): void {
+  for (let tenth = 0; tenth < 10; tenth++) {
+    succeed(breaker, calls - failing);
+    fail(breaker, failing);
+    clock.advance(100);
+  }
+}
 
 function setup(
   options: ConstructorParameters<typeof EarlyWarning>[2] = { mode: 'open' },
@@ -294,13 +303,7 @@ describe('early warning guard rails', () => {
       const registry = new Registry({ clock, summaryEveryMs: 0 });
       const breaker = registry.endpointBreaker('steady', { failureThreshold: 0, failureRateThreshold: 50 });
       const warning = new EarlyWarning(registry, panickingModel, { mode });
-      const second = (failing: number): void => {
-        for (let tenth = 0; tenth < 10; tenth++) {
-          succeed(breaker, 10 - failing);
-          fail(breaker, failing);
-          clock.advance(100);
-        }
-      };
+      const second = (failing: number): void => oneSecond(breaker, clock, 10, failing);
       for (let round = 0; round < 4; round++) {
         second(4); // 100 calls a second, 40% of them failing: the window holds 40% and stays there
         runTick();
@@ -316,6 +319,37 @@ describe('early warning guard rails', () => {
       const [rising] = await warning.step(clock.now());
       expect(breaker.getState() === 'open' || rising.shedding > 0).toBe(true);
       expect(rising.preOpened || rising.shedding > 0).toBe(true);
+      await registry.shutdown();
+    }
+  });
+
+  it('pre-opens only while most calls fail: a 25% threshold crossed with 40% failing draws shedding, not a pre-open', async () => {
+    // Failing calls of 40 every 100 ms: 15% for 7 s then 40%, or 12.5% then all of them.
+    for (const [mode, usual, failing] of [
+      ['open', 6, 16],
+      ['shed', 6, 16],
+      ['open', 5, 40],
+    ] as const) {
+      const clock = new ManualClock(0);
+      const registry = new Registry({ clock, summaryEveryMs: 0 });
+      const breaker = registry.endpointBreaker('quarter', { failureThreshold: 0, failureRateThreshold: 25 });
+      const warning = new EarlyWarning(registry, panickingModel, { mode });
+      const second = (failingOf40: number): void => oneSecond(breaker, clock, 40, failingOf40);
+      let last: Awaited<ReturnType<typeof warning.step>>[number] | undefined;
+      // Until the breaker acts (a shed breaker refuses some of the calls these helpers make).
+      for (let round = 0; round < 9 && breaker.getState() === 'closed' && !(last?.shedding ?? 0); round++) {
+        second(round < 7 ? usual : failing); // the window reaches 80% of the threshold, under the threshold
+        runTick();
+        [last] = await warning.step(clock.now());
+      }
+      const reason = registry.recent({ event_type: 'prediction' }).at(-1)?.detail?.reason;
+      if (failing === 40)
+        expect(last?.preOpened).toBe(true); // what it refuses would mostly have failed
+      else if (mode === 'open') {
+        // Before, the evidence at 80% of the threshold in the quarter and the window pre-opened it.
+        expect(breaker.getState()).toBe('closed');
+        expect(reason).toMatch(/most calls succeed now \(4\d% fail\)/);
+      } else expect(last?.shedding).toBeGreaterThan(0);
       await registry.shutdown();
     }
   });

@@ -34,6 +34,7 @@ export { CORE_FEATURES_V5 } from '../features/core-features-v5';
 export { CORE_FEATURES_V6 } from '../features/core-features-v6';
 export { CORE_FEATURES_V7 } from '../features/core-features-v7';
 export { CORE_FEATURES_V8 } from '../features/core-features-v8';
+export { CORE_FEATURES_V9 } from '../features/core-features-v9';
 export type { CoreFeatureOptions } from '../features/core-features';
 export { AdaptiveTuner, DEFAULT_BOUNDS } from './tuner';
 export type { Bounds, TunedOption, TunerOptions, TuningChange } from './tuner';

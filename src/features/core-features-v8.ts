@@ -1,4 +1,4 @@
-import { CORE_FEATURES } from './core-features';
+import { CORE_FEATURES_V9 } from './core-features-v9';
 import type { FeatureList } from './feature-list';
 
 /**
@@ -14,5 +14,5 @@ import type { FeatureList } from './feature-list';
 export const CORE_FEATURES_V8: FeatureList = Object.freeze({
   name: 'breakwater.core',
   version: 8,
-  features: CORE_FEATURES.features,
+  features: CORE_FEATURES_V9.features,
 }) as FeatureList;

@@ -16,10 +16,17 @@ import { State, WINDOW_STATS_SIZE } from '../core/layout';
 import { core } from '../core/select';
 import type { FeatureList } from './feature-list';
 import { ArenaRows, CHUNK_ROWS } from './arena-rows';
-import { DecayWeight } from './decay-weight';
-import { consecutiveRuleTripChance, rateRuleTripChance, windowSpanMs, type WindowNow } from './trip-chance';
-
-type MutableWindowNow = { -readonly [K in keyof WindowNow]: WindowNow[K] };
+import { DecayWeight, follow } from './decay-weight';
+import { FAILURE_RISE_SLOTS, FailureRise } from './failure-rise';
+import {
+  consecutiveRuleTripChance,
+  projectedRate,
+  rateRuleTripChance,
+  renewedShare,
+  risenTripChance,
+  windowSpanMs,
+  type MutableWindowNow,
+} from './trip-chance';
 
 /**
  * The columns of a feature row, in order. Every column means the same on every service: shares of
@@ -59,12 +66,13 @@ const F = {
   slow_call_rate_recent: 26,
   slow_call_rate_recent_to_threshold: 27,
   slow_call_trip_chance: 28,
+  failure_rate_rising_trip_chance: 29,
 } as const;
 
 /** The features the early-warning model sees for a breaker: CORE_FEATURES.features[F.x] === 'x'. */
 export const CORE_FEATURES: FeatureList = Object.freeze({
   name: 'breakwater.core',
-  version: 9,
+  version: 10,
   features: Object.freeze(Object.keys(F)),
 }) as FeatureList;
 
@@ -107,6 +115,7 @@ export const EVIDENCE_FEATURES: readonly string[] = Object.freeze([
   'slow_call_rate_recent',
   'slow_call_rate_recent_to_threshold',
   'slow_call_trip_chance',
+  'failure_rate_rising_trip_chance',
 ]);
 
 /** Columns that are the breaker's own chances of tripping within the horizon, one per rule. */
@@ -139,14 +148,19 @@ const CALL_RATE_HALF_LIFE_MS = 5_000;
 /**
  * What the extractor remembers of a breaker between reads, in place (no allocation per read):
  * [atMs, baseline p50/p90/p99 us, lifetime calls at the last read, calls per second (averaged over
- * CALL_RATE_HALF_LIFE_MS), the first read that saw a latency].
+ * CALL_RATE_HALF_LIFE_MS), the first read that saw a latency, the window's decided, failed and slow
+ * calls averaged over the baseline's half-life, the failure share's averages (FailureRise)].
  */
-const MEMORY_SIZE = 7;
 const AT = 0;
 const BASELINE = 1;
 const TOTAL_CALLS = 4;
 const CALL_RATE = 5;
 const SAMPLED_SINCE = 6;
+const USUAL_DECIDED = 7;
+const USUAL_FAILURES = 8;
+const USUAL_SLOW = 9;
+const RISE = 10;
+const MEMORY_SIZE = RISE + FAILURE_RISE_SLOTS;
 
 /**
  * A baseline starts once the breaker's calls have been seen for this many times their median
@@ -181,12 +195,7 @@ const TREND_FLOOR = 0.02;
 /** Caps that keep a ratio's range the same on every service. */
 const MAX_RATIO = 50;
 const MAX_CALLS_TO_MINIMUM = 4;
-/**
- * How far ahead the projected rates look: the early warning's horizon. In that time the window's
- * oldest share (this span over the window's span, in ms or, for a count window, in calls at the
- * current rate) rolls off and is replaced by calls at the recent quarter's rate. The projection is
- * the breaker's own mechanics, so it means the same on every service.
- */
+/** How far ahead the projected rates and trip chances look: the early warning's horizon. */
 const PROJECTION_HORIZON_MS = 10_000;
 /**
  * How long a trip is remembered: a breaker that was open within this span trips again far more
@@ -215,6 +224,7 @@ export class CoreFeatureExtractor {
   private readonly touched: ArenaRows[] = [];
   private readonly baselineWeight: DecayWeight;
   private readonly callRateWeight = new DecayWeight(CALL_RATE_HALF_LIFE_MS);
+  private readonly failureRise = new FailureRise();
   /** The window a trip chance reads, rewritten for each row. */
   private readonly now: MutableWindowNow = {
     windowType: 'time',
@@ -227,6 +237,7 @@ export class CoreFeatureExtractor {
     recentDecided: 0,
     recentFailures: 0,
     callsPerSecond: NaN,
+    usualShare: NaN,
   };
 
   constructor(options: CoreFeatureOptions = {}) {
@@ -314,10 +325,7 @@ export class CoreFeatureExtractor {
     const totalCalls = rowTotalCalls(s, at);
     if (elapsedMs > 0) {
       const sinceLastRead = ((totalCalls - memory[TOTAL_CALLS]) * 1000) / elapsedMs;
-      const before = memory[CALL_RATE];
-      memory[CALL_RATE] = Number.isNaN(before)
-        ? sinceLastRead
-        : before + this.callRateWeight.of(elapsedMs) * (sinceLastRead - before);
+      follow(memory, CALL_RATE, sinceLastRead, this.callRateWeight.of(elapsedMs));
     }
     memory[TOTAL_CALLS] = totalCalls;
     memory[AT] = nowMs;
@@ -381,11 +389,11 @@ export class CoreFeatureExtractor {
     out[o + F.slow_call_rate_to_threshold] = slowThreshold > 0 ? slowCallRate / slowThreshold : NaN;
     out[o + F.slow_call_rate_recent] = recentSlowCallRate;
     out[o + F.slow_call_rate_recent_to_threshold] = slowThreshold > 0 ? recentSlowCallRate / slowThreshold : NaN;
-    const renewed = renewedShare(options, memory[CALL_RATE]);
+    const renewed = renewedShare(options, memory[CALL_RATE], PROJECTION_HORIZON_MS);
     out[o + F.failure_rate_projected_to_threshold] =
-      rateThreshold > 0 ? projected(failureRate, recentFailureRate, renewed) / rateThreshold : NaN;
+      rateThreshold > 0 ? projectedRate(failureRate, recentFailureRate, renewed) / rateThreshold : NaN;
     out[o + F.slow_call_rate_projected_to_threshold] =
-      slowThreshold > 0 ? projected(slowCallRate, recentSlowCallRate, renewed) / slowThreshold : NaN;
+      slowThreshold > 0 ? projectedRate(slowCallRate, recentSlowCallRate, renewed) / slowThreshold : NaN;
     const run = rowConsecutiveFailures(s, at);
     out[o + F.consecutive_failures_to_threshold] = options.failureThreshold > 0 ? run / options.failureThreshold : NaN;
     const now = this.now;
@@ -398,6 +406,11 @@ export class CoreFeatureExtractor {
     now.recentDecided = recentDecided;
     now.recentFailures = spanFailures(s, r);
     now.callsPerSecond = memory[CALL_RATE];
+    // The shares of calls that usually fail and are slow: the window's counts over the baseline's half-life.
+    const usualDecided = follow(memory, USUAL_DECIDED, decided, weight);
+    const usualFailures = follow(memory, USUAL_FAILURES, now.failures, weight);
+    const usualSlow = follow(memory, USUAL_SLOW, spanSlowCalls(s, w), weight);
+    now.usualShare = usualDecided > 0 ? usualFailures / usualDecided : NaN;
     const sinceTransition = rowMsSinceTransition(s, at);
     // A closed breaker's window started empty at its last transition (the one that closed it).
     now.ageMs = sinceTransition < 0 ? Infinity : sinceTransition;
@@ -407,10 +420,19 @@ export class CoreFeatureExtractor {
       options.failureThreshold > 0
         ? consecutiveRuleTripChance(now, run, options.failureThreshold, PROJECTION_HORIZON_MS)
         : NaN;
+    // The failure-rate chance again, the calls the rate now is read from failing at the share the
+    // window's rise reaches on average over the horizon (half its rise over the whole horizon).
+    const restarted = sinceTransition >= 0 && sinceTransition <= elapsedMs;
+    const rise = this.failureRise.rise(memory, RISE, failureRate, elapsedMs, restarted);
+    out[o + F.failure_rate_rising_trip_chance] =
+      rateThreshold > 0
+        ? risenTripChance(now, rise * PROJECTION_HORIZON_MS * 0.5, rateThreshold, PROJECTION_HORIZON_MS)
+        : NaN;
     // The slow-call rule is the failure-rate rule's mechanics over slow calls: read last, it takes
     // the window in place of the failures.
     now.failures = spanSlowCalls(s, w);
     now.recentFailures = spanSlowCalls(s, r);
+    now.usualShare = usualDecided > 0 ? usualSlow / usualDecided : NaN;
     out[o + F.slow_call_trip_chance] =
       slowThreshold > 0 ? rateRuleTripChance(now, slowThreshold, PROJECTION_HORIZON_MS) : NaN;
     out[o + F.window_calls_to_minimum] = capped(decided / options.minimumCalls, MAX_CALLS_TO_MINIMUM);
@@ -457,7 +479,8 @@ export class CoreFeatureExtractor {
         out[o + F.failure_rate_projected_to_threshold] =
           NaN;
     }
-    if (failureRateThreshold === 0) out[o + F.failure_rate_trip_chance] = NaN;
+    if (failureRateThreshold === 0)
+      out[o + F.failure_rate_trip_chance] = out[o + F.failure_rate_rising_trip_chance] = NaN;
     if (failureThreshold === 0)
       out[o + F.consecutive_failures_to_threshold] =
         out[o + F.consecutive_trip_chance] =
@@ -472,20 +495,4 @@ export class CoreFeatureExtractor {
     if (timeout === 0)
       out[o + F.latency_p50_to_timeout] = out[o + F.latency_p90_to_timeout] = out[o + F.latency_p99_to_timeout] = NaN;
   }
-}
-
-/** The window's rate once the `renewed` share of it is replaced by calls at the recent rate. */
-function projected(windowRate: number, recentRate: number, renewed: number): number {
-  return windowRate * (1 - renewed) + recentRate * renewed;
-}
-
-/**
- * The share of the window that calls of the next PROJECTION_HORIZON_MS replace: of a time window,
- * that span over its span; of a count window, the calls expected at `callsPerSecond` over its size
- * (all of it while the call rate is not known yet: the recent quarter alone).
- */
-function renewedShare(options: CircuitBreaker['options'], callsPerSecond: number): number {
-  if (options.slidingWindowType === 'time') return Math.min(1, PROJECTION_HORIZON_MS / options.slidingWindowSize);
-  if (!(callsPerSecond >= 0)) return 1;
-  return Math.min(1, (callsPerSecond * PROJECTION_HORIZON_MS) / 1000 / options.slidingWindowSize);
 }

@@ -17,3 +17,12 @@ export class DecayWeight {
     return this.weight;
   }
 }
+
+/**
+ * Moves memory[slot], an exponential average, `weight` of the way to `value` (to `value` itself
+ * while the slot is NaN, on a breaker's first read) and gives the average.
+ */
+export function follow(memory: Float64Array, slot: number, value: number, weight: number): number {
+  const before = memory[slot];
+  return (memory[slot] = Number.isNaN(before) ? value : before + weight * (value - before));
+}

@@ -24,7 +24,15 @@ export interface WindowNow {
   readonly recentFailures: number;
   /** Calls per second; NaN while unknown. */
   readonly callsPerSecond: number;
+  /**
+   * The share of calls that usually fail (a long-run average of the window's): what the rate now
+   * is taken to be while few calls say otherwise. NaN or absent while unknown (then a half).
+   */
+  readonly usualShare?: number;
 }
+
+/** A WindowNow an extractor rewrites for each row. */
+export type MutableWindowNow = { -readonly [K in keyof WindowNow]: WindowNow[K] };
 
 /** The standard normal CDF (Abramowitz and Stegun 7.1.26 through erf; error under 1.5e-7). */
 export function normalCdf(z: number): number {
@@ -47,11 +55,26 @@ function failuresOf(window: WindowNow): number {
 }
 
 /**
- * The rate now for its spread: the failing share with half a failure in a call added (Jeffreys),
- * so 1 failure in 1 call is not read as certainty.
+ * The least share of calls taken to fail usually: a clean record is not proof that no call can
+ * fail, and a rate taken as exactly 0 would read any failure to come as impossible.
+ */
+const CLEAN_RECORD_SHARE = 0.01;
+
+/**
+ * The rate now for its spread: the failing share with one call added that fails at the usual
+ * share (half a failure while that is unknown, Jeffreys), so 1 failure in 1 call is not read as
+ * certainty, nor 1 success as a quarter of calls failing. With Jeffreys' half alone, a breaker that
+ * trips on one failure, at a call every 2 s (1 call in its recent quarter), read a 76% chance of a
+ * failure within 10 s on a service that failed 0.2% of its calls (an outside evaluation).
  */
 function spreadNow(window: WindowNow): number {
-  return (failuresOf(window) + 0.5) / (sampleOf(window) + 1);
+  return (failuresOf(window) + priorShare(window)) / (sampleOf(window) + 1);
+}
+
+/** The share the added call fails at: the usual share, at least CLEAN_RECORD_SHARE; a half while unknown. */
+function priorShare(window: WindowNow): number {
+  const usual = window.usualShare;
+  return usual !== undefined && usual >= 0 ? Math.max(CLEAN_RECORD_SHARE, usual) : 0.5;
 }
 
 /** Calls expected in `horizonMs`: from the call rate, or while it is unknown, from a time window's own count. */
@@ -87,11 +110,13 @@ export function rateRuleTripChance(window: WindowNow, threshold: number, horizon
   const spread = spreadNow(window);
   const rate = failuresOf(window) / sample;
   const sd = Math.sqrt((spread * (1 - spread)) / sample);
-  // The rate stays a rate, off the extremes by the spread's half failure.
-  const low = 0.5 / (sample + 1);
+  // The rate stays a rate, off the extremes by the spread's added call.
+  const prior = priorShare(window);
+  const low = prior / (sample + 1);
+  const high = (sample + prior) / (sample + 1);
   let chance = 0;
   for (let k = 0; k < 3; k++) {
-    const at = Math.min(1 - low, Math.max(low, rate + HERMITE_NODES[k] * sd));
+    const at = Math.min(high, Math.max(low, rate + HERMITE_NODES[k] * sd));
     chance += HERMITE_WEIGHTS[k] * (1 - (1 - chanceAtEnd(window, threshold, span, at)) ** renewals);
   }
   return chance;
@@ -220,8 +245,10 @@ function chanceWithDropped(
   // The fresh calls' binomial noise, and unless the rate is given, the rate's own: it was measured on `sample` calls.
   const variance = spread * (1 - spread) * fresh * (known ? 1 : 1 + fresh / Math.max(1, sample));
   if (variance < 1e-9) return expectedFailures >= needed - 1e-9 ? 1 : 0;
-  // Half a call of continuity correction: failures come in whole calls.
-  return normalCdf((expectedFailures - needed + 0.5) / Math.sqrt(variance));
+  // Failures come in whole calls: the rule needs ceil(needed) of them, less half a call of
+  // continuity correction. Corrected from `needed` itself, a threshold under one call (a 2%
+  // threshold over 20 calls) read a clean window as more likely than not to trip.
+  return normalCdf((expectedFailures - Math.ceil(needed - 1e-9) + 0.5) / Math.sqrt(variance));
 }
 
 /** P(at least m calls arrive) when `expected` arrive on average (Poisson). */
@@ -256,4 +283,44 @@ export function consecutiveRuleTripChance(
   const continues = rate ** (threshold - run) * atLeastCalls(calls, threshold - run);
   const newRuns = calls * (1 - rate) * rate ** threshold;
   return 1 - (1 - continues) * Math.exp(-newRuns);
+}
+
+/** The window's rate once the `renewed` share of it is replaced by calls at the recent rate. */
+export function projectedRate(windowRate: number, recentRate: number, renewed: number): number {
+  return windowRate * (1 - renewed) + recentRate * renewed;
+}
+
+/**
+ * The share of a window that the calls of the next `horizonMs` replace: of a time window, that
+ * span over its span; of a count window, the calls expected at `callsPerSecond` over its size (all
+ * of it while the call rate is not known yet: the recent quarter alone).
+ */
+export function renewedShare(
+  options: { readonly slidingWindowType: 'time' | 'count'; readonly slidingWindowSize: number },
+  callsPerSecond: number,
+  horizonMs: number,
+): number {
+  if (options.slidingWindowType === 'time') return Math.min(1, horizonMs / options.slidingWindowSize);
+  if (!(callsPerSecond >= 0)) return 1;
+  return Math.min(1, (callsPerSecond * horizonMs) / 1000 / options.slidingWindowSize);
+}
+
+/**
+ * The failure-rate rule's trip chance once `shareRise` more of the calls the rate now is read from
+ * fail (the recent quarter's, or the window's while it is empty), capped at all of them. Moves
+ * `window`'s failures in place: the caller reads it again only after rewriting them.
+ */
+export function risenTripChance(
+  window: MutableWindowNow,
+  shareRise: number,
+  threshold: number,
+  horizonMs: number,
+): number {
+  const fromRecent = window.recentDecided > 0;
+  const sample = fromRecent ? window.recentDecided : window.decided;
+  const failing = fromRecent ? window.recentFailures : window.failures;
+  const more = Math.min(sample - failing, shareRise * sample);
+  window.failures += more;
+  if (fromRecent) window.recentFailures += more;
+  return rateRuleTripChance(window, threshold, horizonMs);
 }

@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../../src/features/core-features';
+import { CoreFeatureExtractor } from '../../src/features/core-features';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
-import { assertCore } from './helpers';
+import { assertCore, featureValue as value } from './helpers';
 
 const breaker0State = (breaker: CircuitBreaker): string => breaker.getState();
-const value = (rows: Float32Array, row: number, name: string): number =>
-  rows[row * CORE_FEATURE_COUNT + CORE_FEATURES.features.indexOf(name)];
-
 describe('core features of version 8', () => {
   it('reads the slow-call rule as the failure-rate rule is read: its recent share, its ratio and its trip chance', () => {
     assertCore();

@@ -12,12 +12,11 @@ import { CORE_FEATURES_V5 } from '../../src/features/core-features-v5';
 import { CORE_FEATURES_V6 } from '../../src/features/core-features-v6';
 import { CORE_FEATURES_V7 } from '../../src/features/core-features-v7';
 import { CORE_FEATURES_V8 } from '../../src/features/core-features-v8';
+import { CORE_FEATURES_V9 } from '../../src/features/core-features-v9';
 import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
-import { assertCore, fail, succeed } from './helpers';
+import { assertCore, fail, featureValue as value, succeed } from './helpers';
 
-const column = (name: string): number => CORE_FEATURES.features.indexOf(name);
-const value = (rows: Float32Array, row: number, name: string): number => rows[row * CORE_FEATURE_COUNT + column(name)];
 
 /** A successful call of the given latency on the manual clock (the timed path records it). */
 async function callTaking(breaker: CircuitBreaker, clock: ManualClock, ms: number): Promise<void> {
@@ -29,16 +28,23 @@ async function callTaking(breaker: CircuitBreaker, clock: ManualClock, ms: numbe
 describe('core features', () => {
   it('is a versioned list without raw volume, raw in-flight or clock columns; v1 stays loadable by name', () => {
     assertCore();
-    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 9 });
-    // v9 computes v8's columns (its trip chances drop a window's oldest calls a bucket at a time).
-    expect(CORE_FEATURES_V8).toMatchObject({ name: 'breakwater.core', version: 8, features: CORE_FEATURES.features });
+    expect(CORE_FEATURES).toMatchObject({ name: 'breakwater.core', version: 10 });
+    // v10 appends the rising trip chance to v9's columns; v9 computes v8's (its trip chances drop a
+    // window's oldest calls a bucket at a time).
+    expect(CORE_FEATURES_V9).toMatchObject({ name: 'breakwater.core', version: 9 });
+    expect(CORE_FEATURES.features).toEqual([...CORE_FEATURES_V9.features, 'failure_rate_rising_trip_chance']);
+    expect(CORE_FEATURES_V8).toMatchObject({
+      name: 'breakwater.core',
+      version: 8,
+      features: CORE_FEATURES_V9.features,
+    });
     expect(CORE_FEATURES_V1).toMatchObject({ name: 'breakwater.core', version: 1 });
     // v8 appends the slow-call rule's recent share, its ratio and its trip chance to v7's columns,
     // which append whether the breaker tripped in the last minute to v6's, which append the
     // longest recent failure run to v5's: an older model scores a newer row's first columns.
     expect(CORE_FEATURES_V7.version).toBe(7);
     expect(CORE_FEATURES.features.slice(0, CORE_FEATURES_V7.features.length)).toEqual(CORE_FEATURES_V7.features);
-    expect(CORE_FEATURES.features).toHaveLength(CORE_FEATURES_V7.features.length + 3);
+    expect(CORE_FEATURES_V9.features).toHaveLength(CORE_FEATURES_V7.features.length + 3);
     expect(CORE_FEATURES_V6.version).toBe(6);
     expect(CORE_FEATURES.features.slice(0, CORE_FEATURES_V6.features.length)).toEqual(CORE_FEATURES_V6.features);
     expect(CORE_FEATURES_V7.features).toHaveLength(CORE_FEATURES_V6.features.length + 1);

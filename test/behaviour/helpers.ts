@@ -4,6 +4,10 @@ import type { BreakerEvent } from '../../src/registry/event';
 import { CORE_FEATURES, CORE_FEATURE_COUNT } from '../../src/features/core-features';
 import type { ScoringModel } from '../../src/adaptive/early-warning';
 
+/** The feature `name` of row `row` in rows laid out as CORE_FEATURES. */
+export const featureValue = (rows: Float32Array, row: number, name: string): number =>
+  rows[row * CORE_FEATURE_COUNT + CORE_FEATURES.features.indexOf(name)];
+
 /** The core this project run must be on: a silent fallback would test the wrong code. */
 export function expectedCore(): 'native' | 'reference' {
   return process.env.BREAKWATER_NATIVE === '0' ? 'reference' : 'native';

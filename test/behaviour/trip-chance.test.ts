@@ -187,4 +187,59 @@ describe('trip chances', () => {
       6,
     );
   });
+
+  it('a rate read on few calls leans on the share that usually fails, not on a half', () => {
+    // A breaker that trips on one failure, a call every 2 s: its recent quarter holds one success.
+    const sparse: WindowNow = {
+      ...emptyWindow(0.5, 0),
+      windowType: 'time',
+      windowSize: 10_000,
+      buckets: 10,
+      decided: 5,
+      recentDecided: 1,
+      recentFailures: 0,
+    };
+    // Unknown usual share (Jeffreys' half a failure): a quarter of calls taken to fail, and a
+    // failure among the next 5 calls likely. It read so on a service that failed 0.2% of its calls.
+    expect(consecutiveRuleTripChance(sparse, 0, 1, 10_000)).toBeGreaterThan(0.6);
+    const usuallyClean = { ...sparse, usualShare: 0.002 };
+    expect(consecutiveRuleTripChance(usuallyClean, 0, 1, 10_000)).toBeLessThan(0.05);
+    // Never below the clean-record share: a service with no failure yet can still fail.
+    expect(consecutiveRuleTripChance({ ...sparse, usualShare: 0 }, 0, 1, 10_000)).toBeGreaterThan(0.01);
+    // A service that usually fails a third of its calls reads as one.
+    expect(consecutiveRuleTripChance({ ...sparse, usualShare: 0.3 }, 0, 1, 10_000)).toBeGreaterThan(0.5);
+    // Many calls outweigh the usual share: a failing recent quarter reads as failing.
+    const failingNow = { ...usuallyClean, recentDecided: 200, recentFailures: 100, callsPerSecond: 20 };
+    expect(consecutiveRuleTripChance(failingNow, 0, 3, 10_000)).toBeGreaterThan(0.99);
+  });
+
+  it('a threshold under one call still needs a whole failing call', () => {
+    // A 2% threshold over 20 calls: one failure trips it; a clean window, a call to come, none failing.
+    const clean: WindowNow = {
+      ...emptyWindow(0.1, 0, 5),
+      windowSize: 20,
+      buckets: 20,
+      minimumCalls: 5,
+      decided: 20,
+      usualShare: 0.002,
+    };
+    expect(rateRuleTripChance(clean, 0.02, 10_000)).toBeLessThan(0.05);
+    // With one failure the window is over it already: the rule reads near certain (unless its bucket leaves first).
+    expect(rateRuleTripChance({ ...clean, failures: 1, recentFailures: 1 }, 0.02, 10_000)).toBeGreaterThan(0.9);
+  });
+
+  it('a newest bucket just begun reads the usual share, not a half, across every renewal', () => {
+    // 50 calls in 4 buckets at 253 calls/s (the window renews 50 times in 10 s), none failing; the
+    // recent quarter is the newest bucket, one call into it.
+    const fresh: WindowNow = {
+      ...emptyWindow(253, 0, 1),
+      windowSize: 50,
+      buckets: 4,
+      minimumCalls: 20,
+      decided: 40,
+    };
+    // Held off the extremes by Jeffreys' half, its rate read at least a quarter: 1.00 on a healthy service.
+    expect(rateRuleTripChance(fresh, 0.3, 10_000)).toBeGreaterThan(0.99);
+    expect(rateRuleTripChance({ ...fresh, usualShare: 0.001 }, 0.3, 10_000)).toBeLessThan(0.05);
+  });
 });

@@ -28,18 +28,10 @@ const at = (changes: Partial<Condition>): Condition => ({ ...HEALTHY, ...changes
 const ramp = (nowMs: number, startMs: number, lengthMs: number): number =>
   Math.min(1, Math.max(0, (nowMs - startMs) / lengthMs));
 
-/** A condition that recurs after the onset: for `length` ms of every period drawn from `every` and `length` ranges. */
-function recurring(
-  random: SeededRandom,
-  onset: number,
-  every: [number, number],
-  length: [number, number],
-  during: Partial<Condition>,
-): Shape {
-  const period = uniform(random, ...every);
-  const span = uniform(random, ...length);
+/** A condition that recurs after the onset: for the first `spanMs` of every `periodMs`. */
+function recurring(onset: number, periodMs: number, spanMs: number, during: Partial<Condition>): Shape {
   const condition = at(during);
-  return (now) => (now >= onset && (now - onset) % period < span ? condition : HEALTHY);
+  return (now) => (now >= onset && (now - onset) % periodMs < spanMs ? condition : HEALTHY);
 }
 
 /** Errors that grow over minutes. */
@@ -122,13 +114,21 @@ const cliff: Family = {
   },
 };
 
-/** Short bursts of failures. */
+/**
+ * Bursts of failures, from a blip to an incident. How long a burst lasts is not known when it
+ * starts, and its length decides whether the breaker trips. Drawn from 2-8 s alone, most onsets in
+ * the data ended before their breaker tripped, and the model learnt to doubt every onset: in an
+ * outside evaluation it reached 0.7 before 15 of 133 trips of outages of 20-50 s.
+ */
 const bursts: Family = {
   name: 'failure-bursts',
   healthy: false,
-  description: '2-8 s bursts of 70-100% errors every 15-60 s',
-  shape: (random, onset) =>
-    recurring(random, onset, [15_000, 60_000], [2_000, 8_000], { errorRate: uniform(random, 0.7, 1) }),
+  description: 'bursts of 70-100% errors lasting 1-30 s (log-uniform), 10-50 s apart',
+  shape(random, onset) {
+    const errorRate = uniform(random, 0.7, 1);
+    const span = logUniform(random, 1_000, 30_000);
+    return recurring(onset, span + uniform(random, 10_000, 50_000), span, { errorRate });
+  },
 };
 
 /**
@@ -202,8 +202,10 @@ const latencySpikes: Family = {
   name: 'latency-spikes',
   healthy: true,
   description: 'latency x3-10 for 1-5 s every 10-60 s, no errors',
-  shape: (random, onset) =>
-    recurring(random, onset, [10_000, 60_000], [1_000, 5_000], { latencyFactor: uniform(random, 3, 10) }),
+  shape(random, onset) {
+    const latencyFactor = uniform(random, 3, 10);
+    return recurring(onset, uniform(random, 10_000, 60_000), uniform(random, 1_000, 5_000), { latencyFactor });
+  },
 };
 
 /** Stop-the-world pauses: every call waits for the pause to end. Held out. */

@@ -86,7 +86,7 @@ describe('registry event history', () => {
     expect(sink.batches).toHaveLength(1);
     expect(sink.batches[0].map((e) => [e.event_type, e.breaker, e.counts.successes])).toEqual([['window', 'busy', 10]]);
     // The summary carries the breaker's early-warning feature row, for training on the history.
-    expect(sink.batches[0][0].detail).toMatchObject({ featureList: 'breakwater.core@9', features: expect.any(Array) });
+    expect(sink.batches[0][0].detail).toMatchObject({ featureList: 'breakwater.core@10', features: expect.any(Array) });
     expect((sink.batches[0][0].detail as { features: unknown[] }).features).toHaveLength(CORE_FEATURE_COUNT);
     clock.advance(1000);
     registry.tick(); // nothing happened since: no summary

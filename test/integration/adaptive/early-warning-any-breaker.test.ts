@@ -37,6 +37,7 @@ const RATE_RULE = [
   'failure_rate_recent_to_threshold',
   'failure_rate_projected_to_threshold',
   'failure_rate_trip_chance',
+  'failure_rate_rising_trip_chance',
 ];
 const SLOW_RULE = [
   'slow_call_rate_to_threshold',
@@ -50,7 +51,12 @@ const CONSECUTIVE_RULE = [
   'longest_failure_run_to_threshold',
 ];
 const TIMEOUT = ['latency_p50_to_timeout', 'latency_p90_to_timeout', 'latency_p99_to_timeout'];
-const CHANCES = ['failure_rate_trip_chance', 'consecutive_trip_chance', 'slow_call_trip_chance'];
+const CHANCES = [
+  'failure_rate_trip_chance',
+  'failure_rate_rising_trip_chance',
+  'consecutive_trip_chance',
+  'slow_call_trip_chance',
+];
 
 const options = fc
   .record({

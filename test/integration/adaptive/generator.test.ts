@@ -8,6 +8,8 @@ import { generateTrainingData } from '../../../src/sim/generator/training-data';
 import { HEALTHY } from '../../../src/sim/generator/service';
 import { SeededRandom } from '../../../src/random';
 
+const isHealthy = (condition: typeof HEALTHY): boolean => JSON.stringify(condition) === JSON.stringify(HEALTHY);
+
 /** A model that always predicts a trip. */
 const panicking: ScoringModel = {
   featureList: CORE_FEATURES,
@@ -93,6 +95,26 @@ describe('the wide generator', () => {
       for (const trip of run.trips) expect(trip).toBeLessThan(run.setup.onsetMs + 60_000 + 30_000);
     }
     expect(tripped).toBeGreaterThan(0);
+  });
+
+  it('failure bursts run from a blip to an incident, each followed by a healthy gap of 10 s or more', () => {
+    const family = familyNamed('failure-bursts');
+    const onset = 20_000;
+    const lengths: number[] = [];
+    for (let seed = 1; seed <= 40; seed++) {
+      const shape = family.shape(new SeededRandom(seed), onset, 240_000, setupRun(family, seed));
+      expect(shape(onset - 1)).toEqual(HEALTHY);
+      let length = 0;
+      while (!isHealthy(shape(onset + length))) length += 100;
+      let gap = 0;
+      while (isHealthy(shape(onset + length + gap)) && gap < 60_000) gap += 100;
+      expect(gap).toBeGreaterThanOrEqual(10_000);
+      expect(isHealthy(shape(onset + length + gap))).toBe(false); // it comes back
+      lengths.push(length);
+    }
+    // Drawn from 2-8 s alone, most onsets ended before a breaker tripped, and a model learnt to doubt every onset.
+    expect(Math.min(...lengths)).toBeLessThan(2_000);
+    expect(Math.max(...lengths)).toBeGreaterThan(15_000);
   });
 
   it("partial failures come as close to the breaker's threshold as its noise allows, and never trip it", async () => {

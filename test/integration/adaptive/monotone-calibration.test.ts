@@ -129,7 +129,7 @@ describe('rule baselines', () => {
     expect(trend[0]).toBeCloseTo(((2 * 0.2 - 0.1) / 0.2) * 0.8, 5); // 30% projected, over 25%
     expect(trend[3]).toBeCloseTo(2 * 1.4 - 0.6, 5);
     expect(() => RECENT_QUARTER_RULE.scores({ ...set, featureList: FEATURES })).toThrow(
-      /rule baselines score breakwater.core@9 rows/,
+      /rule baselines score breakwater.core@10 rows/,
     );
   });
 });

@@ -17,7 +17,7 @@ describe('breakwater train --from simulator', () => {
       (line) => lines.push(line),
       dir,
     );
-    expect(card.featureList).toBe('breakwater.core@9');
+    expect(card.featureList).toBe('breakwater.core@10');
     expect(card.heldOutFamilies).toEqual(HELD_OUT_FAMILIES);
     expect(card.monotone).toEqual(EVIDENCE_FEATURES);
     // A breaker without a timeout reads its latency-to-timeout columns as the training rows' medians.

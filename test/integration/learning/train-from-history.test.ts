@@ -49,7 +49,7 @@ describe("training on a registry's own history", () => {
       .split('\n')
       .map((line) => JSON.parse(line))
       .find((e) => e.event_type === 'window');
-    expect(window.detail).toMatchObject({ featureList: 'breakwater.core@9' });
+    expect(window.detail).toMatchObject({ featureList: 'breakwater.core@10' });
     expect(window.detail.features).toHaveLength(CORE_FEATURES.features.length);
 
     const lines: string[] = [];
@@ -59,7 +59,7 @@ describe("training on a registry's own history", () => {
       (line) => lines.push(line),
       dir,
     );
-    expect(card.featureList).toBe('breakwater.core@9');
+    expect(card.featureList).toBe('breakwater.core@10');
     expect(card.trainingRows).toBeGreaterThan(500);
     expect(card.positiveShare).toBeGreaterThan(0);
     expect(lines.join('\n')).toMatch(/the recorded breakwater.core rows/);

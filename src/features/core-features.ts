@@ -423,11 +423,10 @@ export class CoreFeatureExtractor {
     // The failure-rate chance again, the calls the rate now is read from failing at the share the
     // window's rise reaches on average over the horizon (half its rise over the whole horizon).
     const restarted = sinceTransition >= 0 && sinceTransition <= elapsedMs;
-    const rise = this.failureRise.rise(memory, RISE, failureRate, elapsedMs, restarted);
+    const ahead = this.failureRise.rise(memory, RISE, failureRate, elapsedMs, restarted) * PROJECTION_HORIZON_MS * 0.5;
+    const asIs = out[o + F.failure_rate_trip_chance];
     out[o + F.failure_rate_rising_trip_chance] =
-      rateThreshold > 0
-        ? risenTripChance(now, rise * PROJECTION_HORIZON_MS * 0.5, rateThreshold, PROJECTION_HORIZON_MS)
-        : NaN;
+      rateThreshold > 0 ? risenTripChance(now, ahead, rateThreshold, PROJECTION_HORIZON_MS, asIs) : NaN;
     // The slow-call rule is the failure-rate rule's mechanics over slow calls: read last, it takes
     // the window in place of the failures.
     now.failures = spanSlowCalls(s, w);

@@ -307,7 +307,8 @@ export function renewedShare(
 
 /**
  * The failure-rate rule's trip chance once `shareRise` more of the calls the rate now is read from
- * fail (the recent quarter's, or the window's while it is empty), capped at all of them. Moves
+ * fail (the recent quarter's, or the window's while it is empty), capped at all of them; `asIs`,
+ * the chance without them, when none would (most rows: a steady or falling share). Moves
  * `window`'s failures in place: the caller reads it again only after rewriting them.
  */
 export function risenTripChance(
@@ -315,11 +316,13 @@ export function risenTripChance(
   shareRise: number,
   threshold: number,
   horizonMs: number,
+  asIs: number,
 ): number {
   const fromRecent = window.recentDecided > 0;
   const sample = fromRecent ? window.recentDecided : window.decided;
   const failing = fromRecent ? window.recentFailures : window.failures;
   const more = Math.min(sample - failing, shareRise * sample);
+  if (!(more > 0)) return asIs;
   window.failures += more;
   if (fromRecent) window.recentFailures += more;
   return rateRuleTripChance(window, threshold, horizonMs);

@@ -17,7 +17,6 @@ import { CircuitBreaker, ManualClock } from '../../src/index';
 import { runTick } from '../../src/tick';
 import { assertCore, fail, featureValue as value, succeed } from './helpers';
 
-
 /** A successful call of the given latency on the manual clock (the timed path records it). */
 async function callTaking(breaker: CircuitBreaker, clock: ManualClock, ms: number): Promise<void> {
   const call = breaker.execute(() => new Promise<void>((resolve) => clock.setTimeout(resolve, ms)));

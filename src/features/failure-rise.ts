@@ -1,4 +1,4 @@
-import { DecayWeight } from './decay-weight';
+import { DecayWeight, follow } from './decay-weight';
 
 /**
  * How fast a breaker's window failure share rises, from two exponential averages of it read at
@@ -29,12 +29,9 @@ export class FailureRise {
    * start again at the share, so a trip and its close read as no rise.
    */
   rise(memory: Float64Array, at: number, share: number, elapsedMs: number, restarted: boolean): number {
-    if (restarted || Number.isNaN(memory[at])) {
-      memory[at] = memory[at + 1] = share;
-      return 0;
-    }
-    memory[at] += this.fast.of(elapsedMs) * (share - memory[at]);
-    memory[at + 1] += this.slow.of(elapsedMs) * (share - memory[at + 1]);
-    return Math.max(0, (memory[at] - memory[at + 1]) / LAG_GAP_MS);
+    if (restarted) memory[at] = memory[at + 1] = NaN; // follow() starts both at the share
+    const fast = follow(memory, at, share, this.fast.of(elapsedMs));
+    const slow = follow(memory, at + 1, share, this.slow.of(elapsedMs));
+    return Math.max(0, (fast - slow) / LAG_GAP_MS);
   }
 }

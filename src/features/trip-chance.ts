@@ -180,48 +180,83 @@ function chanceAtEnd(window: WindowNow, threshold: number, horizonMs: number, kn
     const fresh = callsIn(window, Math.min(horizonMs, window.windowSize));
     if (horizonMs >= window.windowSize) return chanceWithDropped(window, threshold, fresh, decided, knownRate);
     const bucketMs = window.windowSize / buckets;
-    return overBucketEdge(bucketMs, horizonMs, bucketMs, (filledMs, leaving) => {
-      // The window's calls came in the last `covered` ms; the buckets leaving span `start` ms ago to `start - leaving * bucketMs`.
-      const start = (buckets - 1) * bucketMs + filledMs;
-      const covered = Math.min(window.ageMs, start);
-      const gone = Math.max(0, covered - Math.max(0, start - leaving * bucketMs));
-      const dropped = covered > 0 ? (decided * gone) / covered : 0;
-      return chanceWithDropped(window, threshold, fresh, dropped, knownRate);
-    });
+    return overBucketEdge(window, threshold, fresh, knownRate, bucketMs, horizonMs, bucketMs, afterTimeEdge);
   }
   const fresh = Math.min(window.windowSize, callsIn(window, horizonMs));
   const bucketCalls = Math.ceil(window.windowSize / buckets);
   const olderCalls = (buckets - 1) * bucketCalls;
-  const afterFilling = (filled: number, started: number): number => {
-    const leaving = Math.max(0, (decided - filled) / bucketCalls + 1 + started - buckets);
-    return chanceWithDropped(window, threshold, fresh, Math.min(decided, leaving * bucketCalls), knownRate);
-  };
   // A full window's newest bucket holds what its older ones do not; a younger one's edge is anywhere.
   if (decided >= olderCalls) {
     const filled = Math.min(bucketCalls, decided - olderCalls);
-    return afterFilling(filled, Math.floor((filled + fresh) / bucketCalls));
+    return afterCountEdge(window, threshold, fresh, knownRate, filled, Math.floor((filled + fresh) / bucketCalls));
   }
-  return overBucketEdge(bucketCalls, fresh, Math.min(decided, bucketCalls), afterFilling);
+  return overBucketEdge(
+    window,
+    threshold,
+    fresh,
+    knownRate,
+    bucketCalls,
+    fresh,
+    Math.min(decided, bucketCalls),
+    afterCountEdge,
+  );
 }
 
 /**
- * The mean of `chance(filled, leaving)` over the newest bucket filled by `filled`, uniform in
+ * chanceWithDropped for a newest bucket filled by `filled` (ms of a time window, calls of a count
+ * window) with `leaving` buckets starting within the horizon. Functions of their own, not
+ * closures: a trip chance is read for every breaker on every tick, up to four times a row.
+ */
+type AfterEdge = (
+  window: WindowNow,
+  threshold: number,
+  fresh: number,
+  knownRate: number,
+  filled: number,
+  leaving: number,
+) => number;
+
+const afterTimeEdge: AfterEdge = (window, threshold, fresh, knownRate, filledMs, leaving) => {
+  const buckets = Math.max(1, window.buckets);
+  const bucketMs = window.windowSize / buckets;
+  // The window's calls came in the last `covered` ms; the buckets leaving span `start` ms ago to `start - leaving * bucketMs`.
+  const start = (buckets - 1) * bucketMs + filledMs;
+  const covered = Math.min(window.ageMs, start);
+  const gone = Math.max(0, covered - Math.max(0, start - leaving * bucketMs));
+  const dropped = covered > 0 ? (window.decided * gone) / covered : 0;
+  return chanceWithDropped(window, threshold, fresh, dropped, knownRate);
+};
+
+const afterCountEdge: AfterEdge = (window, threshold, fresh, knownRate, filled, started) => {
+  const buckets = Math.max(1, window.buckets);
+  const bucketCalls = Math.ceil(window.windowSize / buckets);
+  const leaving = Math.max(0, (window.decided - filled) / bucketCalls + 1 + started - buckets);
+  return chanceWithDropped(window, threshold, fresh, Math.min(window.decided, leaving * bucketCalls), knownRate);
+};
+
+/**
+ * The mean of `after(..., filled, leaving)` over the newest bucket filled by `filled`, uniform in
  * [0, limit), where `leaving` = floor((filled + coming) / bucket) buckets start within the
  * horizon: it takes two values, so each is weighted by the share of edges that give it exactly,
  * and read at the middle of its span.
  */
 function overBucketEdge(
+  window: WindowNow,
+  threshold: number,
+  fresh: number,
+  knownRate: number,
   bucket: number,
   coming: number,
   limit: number,
-  chance: (filled: number, leaving: number) => number,
+  after: AfterEdge,
 ): number {
-  if (!(limit > 0)) return chance(0, Math.floor(coming / bucket));
   const fewer = Math.floor(coming / bucket);
+  if (!(limit > 0)) return after(window, threshold, fresh, knownRate, 0, fewer);
   const edge = Math.min(limit, Math.max(0, (fewer + 1) * bucket - coming)); // from here on one more starts
   let mean = 0;
-  if (edge > 0) mean += (edge / limit) * chance(edge / 2, fewer);
-  if (edge < limit) mean += ((limit - edge) / limit) * chance((edge + limit) / 2, fewer + 1);
+  if (edge > 0) mean += (edge / limit) * after(window, threshold, fresh, knownRate, edge / 2, fewer);
+  if (edge < limit)
+    mean += ((limit - edge) / limit) * after(window, threshold, fresh, knownRate, (edge + limit) / 2, fewer + 1);
   return mean;
 }
 

@@ -195,10 +195,11 @@ export function allowance(
       raise: false,
       refusal: `the breaker's own rules are unlikely to trip at the rate calls fail now (trip chance ${tripChance.toFixed(2)})`,
     };
+  const mostFail = wilsonLower(failingShare, recentCalls) >= PRE_OPEN_FAILING_SHARE;
   const preOpen =
     recentToThreshold >= PRE_OPEN_EVIDENCE &&
     windowToThreshold >= PRE_OPEN_EVIDENCE &&
-    wilsonLower(failingShare, recentCalls) >= PRE_OPEN_FAILING_SHARE &&
+    mostFail &&
     !(tripChance < PRE_OPEN_TRIP_CHANCE);
   return {
     preOpen,
@@ -206,7 +207,7 @@ export function allowance(
     raise: true,
     refusal: preOpen
       ? undefined
-      : wilsonLower(failingShare, recentCalls) < PRE_OPEN_FAILING_SHARE
+      : !mostFail
         ? `most calls may succeed now (${percent(failingShare)} of ${recentCalls} fail): too costly for a pre-open (shedding is allowed)`
         : 'failures too recent, too few or too unlikely to trip for a pre-open (shedding is allowed)',
   };

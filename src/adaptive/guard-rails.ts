@@ -77,10 +77,11 @@ const PRE_OPEN_TRIP_CHANCE = 0.5;
 const PRE_OPEN_FAILING_SHARE = 0.5;
 /**
  * Most calls failing must hold beyond the noise of the few calls it was read on: the lower end of
- * the share's one-sided 95% Wilson interval over the recent quarter's calls. Read on its own, 7
- * failures of 14 calls pre-opened a service failing 12.5% of its calls against a 25% threshold in
- * an outside evaluation (a 10 s window at 5 calls/s: 6.9 points of client success lost where the
- * plain breaker never tripped); at this bound 11 of 14 are needed, and 59 of 100.
+ * the share's one-sided 95% Wilson interval over the recent quarter's calls. Read on its own, half
+ * of a recent quarter of some 10-15 calls failing pre-opened a service failing 12.5% of its calls
+ * against a 25% threshold in an outside evaluation (a 10 s window at 5 calls/s: 6.9 points of
+ * client success lost where the plain breaker never tripped); at this bound 11 of 14 are needed,
+ * and 59 of 100.
  */
 const FAILING_SHARE_Z = 1.645;
 /** Shedding starts or grows only with the breaker's own trip chance at this much (see PRE_OPEN_TRIP_CHANCE). */

@@ -158,8 +158,8 @@ export function allowance(
   row: Float32Array,
   at: number,
   evidenceBefore: number | undefined,
-  usualShare = NaN,
-  recentCalls = 0,
+  usualShare: number,
+  recentCalls: number,
 ): Allowance {
   const recentFailures = toThreshold(row, at, RECENT_TO_THRESHOLD, RECENT_FAILURES);
   // Slow calls lead the evidence: the breaker's usual failure share then says nothing.

@@ -5,7 +5,7 @@ import type { TrainingSet } from './dataset';
 export interface RuleBaseline {
   readonly name: string;
   readonly description: string;
-  /** One score per row of a breakwater.core@10 set. */
+  /** One score per row of a set laid out as CORE_FEATURES. */
   scores(set: TrainingSet): Float64Array;
 }
 

@@ -1,3 +1,5 @@
+import { DecayWeight, follow } from '../features/decay-weight';
+
 /**
  * Each breaker's usual failure share: what its calls fail at when it is not in trouble, as an
  * exponential average of its window's share over the rounds its circuit was closed with the window
@@ -20,6 +22,7 @@ const AT = 2;
 
 export class UsualFailures {
   private readonly byKey = new Map<string, Float64Array>();
+  private readonly weight = new DecayWeight(HALF_LIFE_MS);
 
   /**
    * Takes one round's reading of a breaker: its window's failure share, counted only while the
@@ -36,7 +39,7 @@ export class UsualFailures {
       return;
     }
     const elapsedMs = Math.max(0, nowMs - memory[AT]);
-    memory[SHARE] += (1 - 2 ** (-elapsedMs / HALF_LIFE_MS)) * (windowShare - memory[SHARE]);
+    follow(memory, SHARE, windowShare, this.weight.of(elapsedMs));
     memory[LEARNT] += elapsedMs;
     memory[AT] = nowMs;
   }

@@ -1,5 +1,5 @@
-// Builds dist/ only when a source changed since the last build: `npm start`, the examples and
-// benchmarks, and `prepare` (a fresh clone's `npm ci`) run it instead of always rebuilding.
+// Builds dist/ only when a source changed since the last build: `npm start`, the examples, the
+// benchmarks and the test setup run it instead of always rebuilding.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -6,6 +6,7 @@ import { trainGbdt, type RoundProgress } from './gbdt/train';
 import { exportTensorised } from './onnx/export-tensorised';
 import { exportTreeEnsemble } from './onnx/export-tree-ensemble';
 import type { ModelForm } from './onnx/model-file';
+import { knownOptions } from '../options-object';
 
 /** The workerData key that marks a thread as a training job of this module. */
 const JOB = 'breakwater.trainJob';
@@ -57,8 +58,17 @@ type Reply =
  * The worker runs this very module (its CommonJS file in dist/, which the ES module entries wrap):
  * when loaded with the job's workerData it trains instead of exporting. That file is `__filename`.
  */
-export function trainInWorker(set: TrainingSet, options: TrainInWorkerOptions = {}): Promise<TrainedModel> {
+export function trainInWorker(set: TrainingSet, given?: TrainInWorkerOptions): Promise<TrainedModel> {
   validateTrainingSet(set);
+  const options = knownOptions(given, 'breakwater/adaptive: trainInWorker options', {
+    gbdt: true,
+    form: true,
+    extra: true,
+    validation: true,
+    onProgress: true,
+    signal: true,
+    workerEntry: true,
+  });
   const form = options.form ?? 'tree-ensemble';
   if (form !== 'tree-ensemble' && form !== 'tensorised')
     throw new RangeError(

@@ -1,4 +1,4 @@
-import { readHistoryFile } from '../observe/history-file';
+import { readHistoryFile } from './history-file';
 import { HistoryView } from '../observe/dashboard/history-view';
 import {
   DEFAULT_DASHBOARD_HOST,

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { HELD_OUT_FAMILIES } from '../sim/generator/families';
-import { readHistoryFile } from '../observe/history-file';
+import { readHistoryFile } from './history-file';
 import type { BreakerEvent } from '../registry/event';
 import type { TrainingSet } from '../adaptive/dataset';
 import { trainingSetFromEvents, type HistoryWindow } from '../adaptive/event-history';

@@ -13,6 +13,7 @@ import { replaceFile, writeAll } from '../fs/replace-file';
 import { inspectTail } from '../fs/torn-tail';
 import { parseJsonObject } from '../json-object';
 import { messageOf } from '../error-message';
+import { knownOptions } from '../options-object';
 
 export interface JsonlTaskStoreOptions {
   /** fsync after every record, so an acknowledged checkpoint survives a power loss. Default true. */
@@ -84,7 +85,14 @@ export class JsonlTaskStore implements TaskStore {
       throw new TypeError(
         `breakwater/recovery: JsonlTaskStore.open(file) needs a file path, got ${JSON.stringify(file)}`,
       );
-    return new JsonlTaskStore(file, options);
+    return new JsonlTaskStore(
+      file,
+      knownOptions(options, 'breakwater/recovery: JsonlTaskStore.open options', {
+        durable: true,
+        compactAfter: true,
+        keepFinished: true,
+      }),
+    );
   }
 
   get(taskId: string): TaskRecord | undefined {

@@ -1,12 +1,25 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CircuitBreaker, ManualClock, Registry } from '../../src/index';
-import { AdaptiveTuner, EarlyWarning, Predictor, defaultModelPath } from '../../src/adaptive/index';
+import {
+  AdaptiveTuner,
+  CORE_FEATURES,
+  EarlyWarning,
+  Predictor,
+  defaultModelPath,
+  trainInWorker,
+} from '../../src/adaptive/index';
 import {
   bridgeToOpenTelemetry,
   collectBreakwaterMetrics,
   createDashboardHandler,
+  createDuckDbSink,
+  createJsonlSink,
   startDashboard,
 } from '../../src/observe/index';
+import { JsonlTaskStore } from '../../src/recovery/index';
 import { show } from '../../src/error-message';
 import { connectCluster } from '../../src/cluster/index';
 import { FaultInjector } from '../../src/chaos/index';
@@ -36,8 +49,20 @@ function rejection(make: () => unknown): Error {
 }
 
 const registry = new Registry({ clock: new ManualClock(0) });
+const typoFolder = mkdtempSync(join(tmpdir(), 'breakwater-typo-'));
+const typoFile = (name: string): string => join(typoFolder, name);
+/** An empty training set of the current feature list: valid, so the options are what is checked. */
+const typoTrainingSet = () => ({
+  featureList: CORE_FEATURES,
+  features: new Float32Array(0),
+  labels: new Uint8Array(0),
+  rowCount: 0,
+});
 const predictor = await Predictor.load(defaultModelPath(), { executionProviders: ['typescript'] });
-afterAll(() => registry.shutdown());
+afterAll(() => {
+  registry.shutdown();
+  rmSync(typoFolder, { recursive: true, force: true });
+});
 
 describe('a malformed option is named, whatever its value', () => {
   it('shows any value without throwing: BigInts, symbols, cycles, functions, long data by kind', () => {
@@ -172,6 +197,14 @@ describe('a misspelt option is refused, naming it and the options there are', ()
       'prefx',
       () => bridgeToOpenTelemetry(registry, new MeterProvider().getMeter('typo'), { prefx: 'app.' } as never),
     ],
+    // These four took a typo until 2026-12-07 (a README audit found them).
+    ['createJsonlSink', 'maxFile', () => createJsonlSink({ path: typoFile('events.jsonl'), maxFile: 2 } as never)],
+    [
+      'JsonlTaskStore.open',
+      'compactafter',
+      () => JsonlTaskStore.open(typoFile('tasks.jsonl'), { compactafter: 10 } as never),
+    ],
+    ['trainInWorker', 'validaton', () => trainInWorker(typoTrainingSet(), { validaton: undefined } as never)],
   ];
 
   it.each(misspelt)('%s refuses "%s"', (_, option, make) => {
@@ -181,7 +214,10 @@ describe('a misspelt option is refused, naming it and the options there are', ()
     });
   });
 
-  it('Predictor.load, retries and startDashboard refuse a misspelt option too', async () => {
+  it('Predictor.load, retries, startDashboard and createDuckDbSink refuse a misspelt option too', async () => {
+    await expect(createDuckDbSink({ path: ':memory:', batchsize: 10 } as never)).rejects.toThrow(
+      /createDuckDbSink options: unknown option "batchsize" \(known: path, batchSize, maxQueuedEvents\)/,
+    );
     await expect(startDashboard({ registry, prot: 0 } as never)).rejects.toThrow(
       /startDashboard options: unknown option "prot" \(known: .*, port, host\)/,
     );

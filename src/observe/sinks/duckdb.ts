@@ -5,6 +5,7 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBInstance } from '@duckdb/n
 import type { BreakerEvent, EventSink } from '../../registry/event';
 import { enqueueWhatFits } from './bounded-queue';
 import { show } from '../../error-message';
+import { knownOptions } from '../../options-object';
 
 /** The npm package this sink loads on first use (an optional peer dependency). */
 export const DUCKDB_PACKAGE = '@duckdb/node-api';
@@ -197,6 +198,11 @@ async function openTable(connection: DuckDBConnection, path: string): Promise<vo
 export async function createDuckDbSink(options: DuckDbSinkOptions): Promise<DuckDbSink> {
   if (options === null || typeof options !== 'object')
     throw new TypeError('breakwater/observe: createDuckDbSink(options) needs an object with a path');
+  knownOptions(options, 'breakwater/observe: createDuckDbSink options', {
+    path: true,
+    batchSize: true,
+    maxQueuedEvents: true,
+  });
   if (typeof options.path !== 'string' || options.path.length === 0) {
     throw new TypeError(
       `breakwater/observe: DuckDB sink option path must be a file path or ':memory:', got ${show(options.path)}`,

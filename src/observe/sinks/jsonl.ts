@@ -16,6 +16,7 @@ import { isBreakerEventLine, type BreakerEvent, type EventSink } from '../../reg
 import { enqueueWhatFits } from './bounded-queue';
 import { eventJson } from '../event-json';
 import { show } from '../../error-message';
+import { knownOptions } from '../../options-object';
 
 /** Options of {@link createJsonlSink}. */
 export interface JsonlSinkOptions {
@@ -130,6 +131,12 @@ function openForAppend(path: string): { fd: number; size: number } {
 export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
   if (options === null || typeof options !== 'object')
     throw new TypeError('breakwater/observe: createJsonlSink(options) needs an object with a path');
+  knownOptions(options, 'breakwater/observe: createJsonlSink options', {
+    path: true,
+    maxBytes: true,
+    maxFiles: true,
+    maxQueuedEvents: true,
+  });
   if (typeof options.path !== 'string' || options.path.length === 0) {
     throw new TypeError(
       `breakwater/observe: JSONL sink option path must be a non-empty file path, got ${show(options.path)}`,

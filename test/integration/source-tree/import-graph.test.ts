@@ -24,7 +24,7 @@ describe('the import graph of src/', () => {
   });
 
   it('has the registry, which every wing builds on, importing no wing: only the breaker, the core and the feature rows', () => {
-    const wings = /^(adaptive|observe|rollout|recovery|chaos|compat|sim|cli)\//;
+    const wings = /^(adaptive|observe|rollout|recovery|chaos|compat|cluster|sim|cli)\//;
     const intoWings = [...importGraph(src)]
       .filter(([file]) => file.startsWith('registry/'))
       .flatMap(([file, targets]) =>
@@ -44,6 +44,19 @@ describe('the import graph of src/', () => {
           .flatMap((line, i) => (byHand.test(line) ? [`${file}:${i + 1}: ${line.trim()}`] : [])),
       );
     expect(offenders).toEqual([]);
+  });
+
+  it("has no wing importing another's internals: only the history sinks, which breakwater/observe exports, cross between wings", () => {
+    const wing = (file: string) => /^(adaptive|observe|rollout|recovery|chaos|compat|cluster)\//.exec(file)?.[1];
+    const crossings = [...importGraph(src)].flatMap(([file, targets]) =>
+      targets
+        .filter((target) => wing(file) !== undefined && wing(target) !== undefined && wing(target) !== wing(file))
+        .map((target) => `${file} -> ${target}`),
+    );
+    expect(crossings).toEqual([
+      'adaptive/adaptive-breaker.ts -> observe/sinks/duckdb.ts',
+      'adaptive/adaptive-breaker.ts -> observe/sinks/jsonl.ts',
+    ]);
   });
 
   it('has no wing importing the simulator: src/sim/ depends on the wings, never the reverse', () => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readEventHistory, type ReadEventHistoryOptions } from '../adaptive/event-history';
 import { HistoryFileError } from '../adaptive/errors/HistoryFileError';
 import type { BreakerEvent } from '../registry/event';
-import { createDuckDbSink, DUCKDB_TABLE } from './sinks/duckdb';
+import { createDuckDbSink, DUCKDB_TABLE } from '../observe/sinks/duckdb';
 
 /**
  * The events of a history file, oldest first: a DuckDB file (`.duckdb`, the table

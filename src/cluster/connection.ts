@@ -1,5 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename } from 'node:path';
 import type { CircuitBreaker } from '../breaker';
 import type { HostArena } from '../core/host-arena';
 import { MAX_PERIOD_MS } from '../core/layout';
@@ -23,9 +25,21 @@ import { SyncPipelines } from './pipelines';
 import { keySlot } from './slots';
 import { claimNamespace, releaseNamespace } from './namespaces';
 import { windowReading } from './sync-arguments';
-import { judged, warnOptionsDiffer, type Synced, type Tracked } from './tracked';
+import { judged, warnOptionsDiffer, warnRepaired, type Synced, type Tracked } from './tracked';
 import { parseTransitionMessage, type TransitionMessage } from './message';
 import type { ClusterEvent, ClusterStatus } from './status';
+
+/**
+ * The node id of a host: its name, its arena file's, and a digest of that file's identity (inode
+ * and birth time), which every process of the host reads alike. Two hosts that share a host name
+ * (containers given one, a VM image cloned) and an arena path are still two nodes: by name and
+ * path alone the cluster kept one window for both, and counted half their failures.
+ */
+function hostNodeId(path: string): string {
+  const { ino, birthtimeNs } = statSync(path, { bigint: true });
+  const identity = createHash('sha1').update(`${path}\0${ino}\0${birthtimeNs}`).digest('hex').slice(0, 10);
+  return `${hostname()}:${basename(path)}:${identity}`;
+}
 
 /**
  * A registry's breakers shared with every node of a cluster through Redis: decisions stay local
@@ -86,7 +100,7 @@ export class ClusterConnection {
     const defaultNodeId =
       this.host === undefined
         ? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
-        : `${hostname()}:${this.host.path}`;
+        : hostNodeId(this.host.path);
     this.options = resolveClusterOptions(options, defaultNodeId);
     const claim = claimNamespace(registry, this.options.namespace); // before any client is made: a refusal leaves none open
     const { commands, subscriber, owned } = openRedis(this.options.redis);
@@ -243,6 +257,7 @@ export class ClusterConnection {
       }
     }
     const interval = this.options.syncIntervalMs;
+    const sentAt = performance.now();
     const { replies, error, failedNodes } = await this.pipelines.send(
       batch.map(({ tracked, breaker, line, wantsProbe }) => ({
         keys: tracked.keys,
@@ -250,6 +265,7 @@ export class ClusterConnection {
         key: tracked.key,
         line,
         wantsProbe,
+        heldMs: tracked.held ? tracked.openUntil - sentAt : 0,
         judged: judged(tracked, breaker, interval),
       })),
     );
@@ -266,8 +282,15 @@ export class ClusterConnection {
       }
       tracked.lostSince = NaN;
       tracked.pushed = line;
-      const [open, remainingMs, epoch, probe, , , , , optionsDiffer] = reply;
+      const [open, remainingMs, epoch, probe, , , , , optionsDiffer, decided, repaired] = reply;
       if (optionsDiffer === 1 && !tracked.warnedOptions) warnOptionsDiffer(tracked);
+      if (repaired !== 0) warnRepaired(tracked, repaired);
+      if (decided === 0) {
+        // Redis holds no decision of the breaker (it lost its keys): no close, which only a probe
+        // decides. A hold ends as when Redis is lost: the cluster's deadline, then local decisions.
+        tracked.epoch = Math.max(tracked.epoch, epoch);
+        return this.release(tracked, now);
+      }
       this.apply(tracked, breaker, open === 1 ? 'open' : 'closed', remainingMs, epoch);
       if (open === 1 && probe === 1) this.probe(tracked, breaker, epoch);
       else if (tracked.probing >= 0 && open === 1) this.hold(tracked, breaker, remainingMs); // the lease went elsewhere
@@ -313,6 +336,7 @@ export class ClusterConnection {
       probing: -1,
       judged: undefined,
       warnedOptions: false,
+      warnedRepair: false,
       lostSince: NaN,
     };
     this.tracked.set(key, tracked);
@@ -330,9 +354,12 @@ export class ClusterConnection {
     if (epoch < tracked.epoch) return;
     tracked.epoch = epoch;
     if (state === 'open') {
+      // Never past the breaker's own longest open period: a deadline Redis holds may be garbage,
+      // or stand on a clock that stepped back.
+      const heldFor = Math.min(remainingMs, breaker.options.maxRecoveryTimeout);
       tracked.open = true;
-      tracked.openUntil = performance.now() + remainingMs;
-      if (tracked.probing !== epoch) this.hold(tracked, breaker, remainingMs);
+      tracked.openUntil = performance.now() + heldFor;
+      if (tracked.probing !== epoch) this.hold(tracked, breaker, heldFor);
       return;
     }
     const wasHeld = tracked.held || tracked.probing >= 0;
@@ -412,11 +439,12 @@ export class ClusterConnection {
     this.failedSyncs++;
     // A client without a connection fails a command at once with its own words ("Stream isn't
     // writeable..."); the reason is the connection's error, with the address it tried.
-    const unconnected =
-      this.connectionError !== undefined && this.commands.isCluster !== true && this.commands.status !== 'ready';
+    // A Redis that accepted the connection and never answered (hung, or stopped) gave no error:
+    // the reason says so, with the client's status.
+    const unconnected = this.commands.isCluster !== true && this.commands.status !== 'ready';
     const announced = this.lastError !== undefined; // a Redis down from the start is announced too
     this.lastError = unconnected
-      ? `Redis ${redisAddress(this.commands)} is not connected: ${this.connectionError}`
+      ? `Redis ${redisAddress(this.commands)} is not connected: ${this.connectionError ?? `no answer yet (the client is at "${this.commands.status}")`}`
       : messageOf(error);
     this.connected = false;
     if (!announced) this.emit({ type: 'lost', reason: this.lastError });

@@ -28,7 +28,7 @@ export interface ClusterOptions {
   mode?: 'aggregate' | 'quorum';
   /** Nodes that must have tripped locally for the cluster to open, in mode 'quorum'. */
   quorum?: number;
-  /** This node's name in the cluster. Default: host name, process id and a random suffix. */
+  /** This node's name in the cluster. Default: host name, process id and a random suffix (with a host arena: host name, the arena file's name and a digest of its identity, alike in every process of the host). */
   nodeId?: string;
 }
 

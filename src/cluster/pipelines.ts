@@ -1,7 +1,7 @@
 import { syncDeadlineMs, withinDeadline, type RedisLike } from './redis';
 import { scriptArguments, type ScriptedBreaker, type SyncContext } from './sync-arguments';
 
-/** What a sync sent: each breaker's reply (nine numbers) or the error of the Redis node that holds its keys. */
+/** What a sync sent: each breaker's reply (REPLY_NUMBERS numbers) or the error of the Redis node that holds its keys. */
 export interface SyncReplies {
   readonly replies: readonly (readonly number[] | Error)[];
   /** The first error met, a PING's too when nothing was to be sent; undefined when every node answered. */
@@ -9,6 +9,9 @@ export interface SyncReplies {
   /** The nodes (as nodeOf names them) that did not answer, or answered with an error. */
   readonly failedNodes: ReadonlySet<string>;
 }
+
+/** The numbers of one breaker's reply (scripts.ts, SYNC_SCRIPT). */
+export const REPLY_NUMBERS = 11;
 
 /** Breakers a sync script takes on a single Redis: about 10 µs each, so one script holds Redis for about 1 ms. */
 const BREAKERS_PER_SCRIPT = 100;
@@ -96,7 +99,8 @@ export class SyncPipelines {
     return scripts.flatMap((count, j) => {
       const [error, reply] = answer[j];
       const replies: (readonly number[] | Error)[] = [];
-      for (let k = 0; k < count; k++) replies.push(error ?? (reply as number[]).slice(9 * k, 9 * k + 9));
+      for (let k = 0; k < count; k++)
+        replies.push(error ?? (reply as number[]).slice(REPLY_NUMBERS * k, REPLY_NUMBERS * (k + 1)));
       return replies;
     });
   }

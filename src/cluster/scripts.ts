@@ -29,25 +29,42 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
  * (quorum), and grants the probe lease once an open period is over, to a node that wants a probe.
  * KEYS: the three keys of each breaker in turn.
  * ARGV: 1 node, 2 mode (aggregate | quorum), 3 quorum, 4 lease ms, 5 channel; then two per
- * breaker: its key, and "calls failures slow tripped-here(0/1) wants-probe(0/1) fresh-ms
- * minimumCalls failure-rate slow-call-rate recovery-ms fingerprint" (wants-probe: the node refused
- * calls since its last sync, and only such a node is granted a free lease; rates 0..1, 0 off;
- * fresh-ms: how long a window stays in the sum; the fingerprint, hex, of the options the node
- * judges by: a window stored without one is not compared).
- * Returns nine numbers per breaker: open (0/1), remaining ms, epoch, probe lease held (0/1),
- * opened now (0/1), the cluster's calls, failures, and tripped nodes, and whether a fresh window
- * was judged by other options (0/1).
+ * breaker: its key, and "calls failures slow tripped-here(0/1) wants-probe(0/1) held-ms
+ * longest-open-ms fresh-ms minimumCalls failure-rate slow-call-rate recovery-ms fingerprint"
+ * (wants-probe: the node refused calls since its last sync, and only such a node is granted a
+ * free lease; held-ms: how long the node still holds the breaker open for the cluster, 0 when it
+ * does not; longest-open-ms: its maxRecoveryTimeout; rates 0..1, 0 off; fresh-ms: how long a
+ * window stays in the sum; the fingerprint, hex, of the options the node judges by: a window
+ * stored without one is not compared).
+ *
+ * What Redis holds is not trusted blindly: a key of another type than the script keeps there (a
+ * hand edit, another program) is deleted, so one bad key fails no other breaker's sync; an open
+ * period longer than the node's longest is cut to it (a garbage deadline, or Redis's clock
+ * stepping back). Redis that lost a breaker's decision (restarted empty, flushed, a failover that
+ * lost the key) has no state: a node still holding the breaker open for the cluster opens it again
+ * for what its hold has left, under a new epoch, so the nodes keep one prober.
+ * Returns eleven numbers per breaker: open (0/1), remaining ms, epoch, probe lease held (0/1),
+ * opened now (0/1), the cluster's calls, failures, and tripped nodes, whether a fresh window was
+ * judged by other options (0/1), whether the cluster has a decision of the breaker (0/1: none, as
+ * after Redis lost it), and which keys were deleted as the wrong type (1 windows, 2 state, 4 probe).
  */
 export const SYNC_SCRIPT = `${NOW}
 local node, mode, quorum, leaseMs, channel = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local function repair(key, kind, bit)
+  local found = redis.call('TYPE', key)['ok']
+  if found == 'none' or found == kind then return 0 end
+  redis.call('DEL', key)
+  return bit
+end
 local replies = {}
 for b = 0, #KEYS / 3 - 1 do
   local windowsKey, stateKey, probeKey = KEYS[3 * b + 1], KEYS[3 * b + 2], KEYS[3 * b + 3]
   local key = ARGV[6 + 2 * b]
-  local ownCalls, ownFailures, ownSlow, ownTripped, wantsProbe, fresh, minimum, failureRate, slowRate, recovery, fingerprint =
-    string.match(ARGV[7 + 2 * b], '^(%d+) (%d+) (%d+) ([01]) ([01]) (%d+) (%d+) (%S+) (%S+) (%d+) (%x*)$')
+  local ownCalls, ownFailures, ownSlow, ownTripped, wantsProbe, heldMs, longestMs, fresh, minimum, failureRate, slowRate, recovery, fingerprint =
+    string.match(ARGV[7 + 2 * b], '^(%d+) (%d+) (%d+) ([01]) ([01]) (%d+) (%d+) (%d+) (%d+) (%S+) (%S+) (%d+) (%x*)$')
   if ownCalls == nil then return redis.error_reply('breakwater: a sync line the script cannot read') end
-  fresh = tonumber(fresh)
+  local repaired = repair(windowsKey, 'hash', 1) + repair(stateKey, 'hash', 2) + repair(probeKey, 'string', 4)
+  fresh, heldMs, longestMs = tonumber(fresh), tonumber(heldMs), tonumber(longestMs)
   redis.call('HSET', windowsKey, node, ownCalls .. ' ' .. ownFailures .. ' ' .. ownSlow .. ' ' .. ownTripped .. ' ' .. (now + fresh) .. ' ' .. fingerprint)
   redis.call('PEXPIRE', windowsKey, fresh * 2)
   local calls, failures, slow, tripped, differs = 0, 0, 0, 0, 0
@@ -66,13 +83,26 @@ for b = 0, #KEYS / 3 - 1 do
   end
   local saved = redis.call('HMGET', stateKey, 'state', 'until', 'epoch')
   local open = saved[1] == 'open'
+  local decided = open or saved[1] == 'closed'
   local untilMs = tonumber(saved[2] or '0') or 0
   local epoch = tonumber(saved[3] or '')
   if epoch == nil then
     epoch = now
     redis.call('HSET', stateKey, 'epoch', epoch)
   end
+  if open and untilMs > now + longestMs then
+    untilMs = now + longestMs
+    redis.call('HSET', stateKey, 'until', untilMs)
+  end
   local opened = 0
+  if not decided and heldMs > 0 then
+    open, decided = true, true
+    epoch = epoch + 1
+    untilMs = now + math.min(heldMs, longestMs)
+    redis.call('HSET', stateKey, 'state', 'open', 'until', untilMs, 'epoch', epoch, 'reopens', 0)
+    redis.call('DEL', probeKey)
+    redis.pcall('PUBLISH', channel, cjson.encode({ key = key, state = 'open', remainingMs = untilMs - now, epoch = epoch }))
+  end
   if not open then
     local trip
     if mode == 'quorum' then
@@ -86,7 +116,7 @@ for b = 0, #KEYS / 3 - 1 do
       open = true
       epoch = epoch + 1
       untilMs = now + tonumber(recovery)
-      opened = 1
+      opened, decided = 1, true
       redis.call('HSET', stateKey, 'state', 'open', 'until', untilMs, 'epoch', epoch, 'reopens', 0)
       redis.call('DEL', windowsKey, probeKey)
       redis.pcall('PUBLISH', channel, cjson.encode({ key = key, state = 'open', remainingMs = untilMs - now, epoch = epoch }))
@@ -103,9 +133,10 @@ for b = 0, #KEYS / 3 - 1 do
   local remaining = 0
   if open and untilMs > now then remaining = untilMs - now end
   redis.call('PEXPIRE', stateKey, remaining + fresh * 2)
-  local r = 9 * b
+  local r = 11 * b
   replies[r + 1], replies[r + 2], replies[r + 3], replies[r + 4] = open and 1 or 0, remaining, epoch, probe
   replies[r + 5], replies[r + 6], replies[r + 7], replies[r + 8], replies[r + 9] = opened, calls, failures, tripped, differs
+  replies[r + 10], replies[r + 11] = decided and 1 or 0, repaired
 end
 return replies`;
 

@@ -18,7 +18,7 @@ export interface JudgedOptions {
   readonly options: ResolvedOptions;
   readonly description: string;
   readonly fingerprint: string;
-  /** "fresh-ms minimumCalls failure-rate slow-call-rate recovery-ms fingerprint" (scripts.ts, SYNC_SCRIPT). */
+  /** "longest-open-ms fresh-ms minimumCalls failure-rate slow-call-rate recovery-ms fingerprint" (scripts.ts, SYNC_SCRIPT). */
   readonly scriptOptions: string;
 }
 
@@ -37,6 +37,7 @@ export function judgedOptions(options: ResolvedOptions, syncIntervalMs: number):
   // A node's window stays in the sum while it could still be in its own window.
   const freshMs = (options.slidingWindowType === 'time' ? options.slidingWindowSize : 60_000) + 2 * syncIntervalMs;
   const scriptOptions = [
+    Math.round(options.maxRecoveryTimeout),
     Math.ceil(freshMs),
     options.minimumCalls,
     options.failureRateThreshold / 100,
@@ -73,7 +74,7 @@ export function windowReading(breaker: CircuitBreaker): WindowReading {
   };
 }
 
-/** A breaker as a sync script takes it: its three keys and their slot, its key (for messages), its window line, whether this node wants a probe, and judged options. */
+/** A breaker as a sync script takes it: its three keys and their slot, its key (for messages), its window line, whether this node wants a probe, how long it still holds the breaker open for the cluster, and judged options. */
 export interface ScriptedBreaker {
   readonly keys: readonly string[];
   /** The Redis Cluster slot of its keys (one hash tag, one slot). */
@@ -81,6 +82,8 @@ export interface ScriptedBreaker {
   readonly key: string;
   readonly line: string;
   readonly wantsProbe: boolean;
+  /** Ms this node still holds the breaker open for the cluster (0: it does not): Redis that lost the decision gets it back. */
+  readonly heldMs: number;
   readonly judged: JudgedOptions;
 }
 
@@ -88,9 +91,9 @@ export interface ScriptedBreaker {
 export function scriptArguments(context: SyncContext, breakers: readonly ScriptedBreaker[]): (string | number)[] {
   const keys: string[] = [];
   const args: (string | number)[] = [context.nodeId, context.mode, context.quorum, context.leaseMs, context.channel];
-  for (const { keys: own, key, line, wantsProbe, judged } of breakers) {
+  for (const { keys: own, key, line, wantsProbe, heldMs, judged } of breakers) {
     keys.push(...own);
-    args.push(key, `${line} ${wantsProbe ? 1 : 0} ${judged.scriptOptions}`);
+    args.push(key, `${line} ${wantsProbe ? 1 : 0} ${Math.max(0, Math.ceil(heldMs))} ${judged.scriptOptions}`);
   }
   return [keys.length, ...keys, ...args];
 }

@@ -27,6 +27,8 @@ export interface Tracked {
   judged: JudgedOptions | undefined;
   /** Whether this node has warned that the nodes give the breaker different options. */
   warnedOptions: boolean;
+  /** Whether this node has warned that Redis held one of the breaker's keys as another type. */
+  warnedRepair: boolean;
   /** performance.now() at the first failed sync of the breaker since the last that worked (its Redis node lost); NaN while they work. */
   lostSince: number;
   /** The Redis Cluster slot of its keys. */
@@ -53,5 +55,16 @@ export function warnOptionsDiffer(tracked: Tracked): void {
   process.emitWarning(
     `breakwater/cluster: the nodes give ${tracked.kind} "${tracked.name}" different options; each node judges the cluster's windows by its own when it syncs, so give every node the same (this node: ${tracked.judged?.description})`,
     { code: 'BREAKWATER_CLUSTER_OPTIONS' },
+  );
+}
+
+/** Once per breaker: a key of the breaker that Redis held as another type was deleted by the sync, so its cluster state started again. */
+export function warnRepaired(tracked: Tracked, repaired: number): void {
+  if (tracked.warnedRepair) return;
+  tracked.warnedRepair = true;
+  const keys = tracked.keys.filter((_, k) => (repaired & (1 << k)) !== 0).join(', ');
+  process.emitWarning(
+    `breakwater/cluster: Redis held ${keys} of ${tracked.kind} "${tracked.name}" as another type than breakwater keeps there (a hand edit, or another program writing in its namespace); the sync deleted it and the breaker's cluster state starts again`,
+    { code: 'BREAKWATER_CLUSTER_REPAIRED' },
   );
 }

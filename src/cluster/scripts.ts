@@ -40,7 +40,9 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
  * What Redis holds is not trusted blindly: a key of another type than the script keeps there (a
  * hand edit, another program) is deleted, so one bad key fails no other breaker's sync; an open
  * period longer than the node's longest is cut to it (a garbage deadline, or Redis's clock
- * stepping back). Redis that lost a breaker's decision (restarted empty, flushed, a failover that
+ * stepping back), a deadline that is no number (NaN parses) is over, and an epoch that is no
+ * whole number a reply can carry (Redis turns a script's numbers into 64-bit integers) starts
+ * again from the clock, as a lost one does. Redis that lost a breaker's decision (restarted empty, flushed, a failover that
  * lost the key) has no state: a node still holding the breaker open for the cluster opens it again
  * for what its hold has left, under a new epoch, so the nodes keep one prober.
  * Returns eleven numbers per breaker: open (0/1), remaining ms, epoch, probe lease held (0/1),
@@ -85,7 +87,9 @@ for b = 0, #KEYS / 3 - 1 do
   local open = saved[1] == 'open'
   local decided = open or saved[1] == 'closed'
   local untilMs = tonumber(saved[2] or '0') or 0
+  if untilMs ~= untilMs then untilMs = 0 end
   local epoch = tonumber(saved[3] or '')
+  if epoch ~= nil and not (epoch >= 0 and epoch <= 9007199254740991 and epoch % 1 == 0) then epoch = nil end
   if epoch == nil then
     epoch = now
     redis.call('HSET', stateKey, 'epoch', epoch)

@@ -96,13 +96,15 @@ describe('a cluster whose Redis holds garbage for a breaker', () => {
     for (const report of reports) expect(report.events).not.toContain('lost');
   });
 
-  it("cuts an open period Redis holds past the breaker's maxRecoveryTimeout", async () => {
+  it.each([
+    ["a year ahead (a hand edit, or Redis's clock stepped back)", (nowMs: number) => nowMs + 365 * 86_400_000],
+    ['no number', () => 'NaN'],
+  ])("ends an open period whose deadline Redis holds as %s within the breaker's longest", async (_, until) => {
     const { started, prefix } = await startNodes(2, { ...FEW_CALLS, recoveryTimeout: 1000, maxRecoveryTimeout: 2000 });
     const redis = redisClient();
     const [seconds] = await redis.time();
     const nowMs = Number(seconds) * 1000;
-    // A deadline a year ahead (a hand edit, or Redis's clock stepped back), on a later epoch.
-    await redis.hset(`${prefix}:state`, 'state', 'open', 'until', nowMs + 365 * 86_400_000, 'epoch', 2 * nowMs);
+    await redis.hset(`${prefix}:state`, 'state', 'open', 'until', until(nowMs), 'epoch', 2 * nowMs);
     // A call each: a node syncs a closed breaker whose window changed.
     for (const node of started) await node.send('succeed', { n: 1 });
     for (const node of started) expect(await node.send('syncs', { n: 3 })).toEqual({ reached: true });
@@ -110,10 +112,22 @@ describe('a cluster whose Redis holds garbage for a breaker', () => {
       const { state, retryAfterMs } = await node.send<{ state: string; retryAfterMs: number }>('ready');
       expect(state).toBe('open');
       // At most the breaker's longest period, plus the hold past it that leaves the prober first
-      // (2 leases of 2 s): before, 2^30 ms (12 days), the core's longest.
+      // (2 leases of 2 s). Before: 2^30 ms (12 days, the core's longest) a year ahead, and with
+      // "NaN" no probe lease ever, so the nodes stayed open as long as the key did.
       expect(retryAfterMs).toBeLessThanOrEqual(2000 + 4000);
     }
-    expect(Number(await redis.hget(`${prefix}:state`, 'until'))).toBeLessThanOrEqual(nowMs + 60_000);
+    // The (healthy) dependency's first probe closes every node.
+    await Promise.all(started.map((node) => node.send('callUntilClosed')));
+    const reports = await Promise.all(started.map((node) => node.send<Report>('report')));
+    expect(reports.map((report) => report.state)).toEqual(['closed', 'closed']);
+  });
+
+  it('starts the epochs again when Redis holds one that no reply can carry', async () => {
+    const { started, prefix } = await startNodes(2, FEW_CALLS);
+    // Redis gives a script's numbers back as 64-bit integers: 1e300 came back as garbage, and
+    // every decision after it (1e300 + 1) read as older than the last, so no node followed one.
+    await redisClient().hset(`${prefix}:state`, 'epoch', '1e300');
+    await openEverywhere(started);
   });
 });
 

@@ -81,7 +81,10 @@ const PRE_OPEN_FAILING_SHARE = 0.5;
  * of a recent quarter of some 10-15 calls failing pre-opened a service failing 12.5% of its calls
  * against a 25% threshold in an outside evaluation (a 10 s window at 5 calls/s: 6.9 points of
  * client success lost where the plain breaker never tripped); at this bound 11 of 14 are needed,
- * and 59 of 100.
+ * and 59 of 100. The same lower end must reach the breaker's own threshold when that is above
+ * half: calls failing below it never trip the breaker, whatever the noise of a few says. A service
+ * failing 50% of its calls against a 60% threshold, at 3 calls/s, was pre-opened on 6 of 7 recent
+ * calls failing by chance in a second outside evaluation (8.2 points lost, no trip after it).
  */
 const FAILING_SHARE_Z = 1.645;
 /** Shedding starts or grows only with the breaker's own trip chance at this much (see PRE_OPEN_TRIP_CHANCE). */
@@ -151,8 +154,8 @@ export function recentEvidence(row: Float32Array, at: number): number {
  * breaker's `usualShare` of failures (UsualFailures; NaN while unknown) over the `recentCalls` they
  * were read on; a shed share of at most a quarter of the share of recent calls that failed (or
  * were slow, when slow calls lead); a pre-open only with the evidence at 80% of the threshold in
- * the recent quarter and over the whole window, and most recent calls failing (or slow) beyond the
- * noise of their count (FAILING_SHARE_Z).
+ * the recent quarter and over the whole window, and most recent calls failing (or slow), at the
+ * breaker's threshold or above, beyond the noise of their count (FAILING_SHARE_Z).
  */
 export function allowance(
   row: Float32Array,
@@ -196,12 +199,18 @@ export function allowance(
       raise: false,
       refusal: `the breaker's own rules are unlikely to trip at the rate calls fail now (trip chance ${tripChance.toFixed(2)})`,
     };
-  const mostFail = wilsonLower(failingShare, recentCalls) >= PRE_OPEN_FAILING_SHARE;
+  const failingAtLeast = wilsonLower(failingShare, recentCalls);
+  const mostFail = failingAtLeast >= PRE_OPEN_FAILING_SHARE;
+  // The share the evidence is measured against: the breaker's threshold (or the usual 50%).
+  const thresholdShare = failingShare / recentToThreshold;
+  const atThreshold = failingAtLeast >= thresholdShare;
   const preOpen =
     recentToThreshold >= PRE_OPEN_EVIDENCE &&
     windowToThreshold >= PRE_OPEN_EVIDENCE &&
     mostFail &&
+    atThreshold &&
     !(tripChance < PRE_OPEN_TRIP_CHANCE);
+  const failing = `${percent(failingShare)} of ${recentCalls} fail`;
   return {
     preOpen,
     shedShare,
@@ -209,8 +218,10 @@ export function allowance(
     refusal: preOpen
       ? undefined
       : !mostFail
-        ? `most calls may succeed now (${percent(failingShare)} of ${recentCalls} fail): too costly for a pre-open (shedding is allowed)`
-        : 'failures too recent, too few or too unlikely to trip for a pre-open (shedding is allowed)',
+        ? `most calls may succeed now (${failing}): too costly for a pre-open (shedding is allowed)`
+        : !atThreshold
+          ? `calls may fail below the breaker's threshold now (${failing}, against ${percent(thresholdShare)}), where it never trips: too costly for a pre-open (shedding is allowed)`
+          : 'failures too recent, too few or too unlikely to trip for a pre-open (shedding is allowed)',
   };
 }
 

@@ -359,6 +359,42 @@ describe('early warning guard rails', () => {
     }
   });
 
+  it('pre-opens only with calls failing at the threshold beyond their noise: 6 of 7 against 60% is held, 14 of 14 is not', async () => {
+    for (const [burst, preOpens] of [
+      [[3, 3, 1], false], // 6 of the last 7 calls fail: over 60%, but within the noise of a 50% service
+      [[7, 7, 0], true], // 14 of 14 (the window at 58%): the breaker's own rule is about to trip
+    ] as const) {
+      const clock = new ManualClock(0);
+      const registry = new Registry({ clock, summaryEveryMs: 0 });
+      const breaker = registry.endpointBreaker('shard', {
+        failureThreshold: 0,
+        failureRateThreshold: 60,
+        minimumCalls: 10,
+      });
+      const warning = new EarlyWarning(registry, panickingModel, { mode: 'open' });
+      const round = async (failing: number, succeeding: number) => {
+        succeed(breaker, succeeding); // successes first: the window never crosses 60% on its own
+        fail(breaker, failing);
+        clock.advance(1000);
+        runTick();
+        return (await warning.step(clock.now()))[0];
+      };
+      for (let s = 0; s < 9; s++) await round(5, 5); // a service failing half its calls, 10 calls a second
+      const [first, second, successes] = burst;
+      await round(first, 0);
+      const last = await round(second, successes);
+      expect(last.preOpened).toBe(preOpens);
+      if (!preOpens) {
+        // Before, the Wilson bound of "most calls fail" alone (6 of 7: 0.55) let it pre-open.
+        expect(breaker.getState()).toBe('closed');
+        expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail?.reason).toMatch(
+          /calls may fail below the breaker's threshold now \(86% of 7 fail, against 60%\)/,
+        );
+      }
+      await registry.shutdown();
+    }
+  });
+
   it("acts on failures that stand out from the breaker's usual share, not on a service that always fails near its threshold", async () => {
     for (const mode of ['open', 'shed'] as const) {
       const clock = new ManualClock(0);

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "arena.h"
+#include "patience.h"
 #include "slot_config.h"
 
 namespace breakwater::host {
@@ -94,11 +95,6 @@ inline bool processAlive(uint32_t pid) noexcept {
   return pid != 0 && (kill(pid_t(pid), 0) == 0 || errno == EPERM);
 }
 
-inline void pause50us() noexcept {
-  timespec delay{0, 50'000};
-  nanosleep(&delay, nullptr);
-}
-
 // One file mapped once per process (never unmapped: views in any thread may outlive a registry).
 class HostArena {
  public:
@@ -109,6 +105,8 @@ class HostArena {
   std::byte* arenaBase() const noexcept { return base_ + kHostHeaderBytes; }
   size_t arenaByteLength() const noexcept { return size_t(header().arenaBytes); }
   bool sameFile(dev_t device, ino_t inode) const noexcept { return device == device_ && inode == inode_; }
+  // The clock and pause of this mapping's waits on stalled claims and writes (native tests only).
+  void setWaiting(Waiting waiting) noexcept { waiting_ = waiting; }
 
   struct Found {
     int64_t slot;  // -1: the directory is full
@@ -116,14 +114,18 @@ class HostArena {
   };
 
   // The slot named `key`, claimed and configured with `config` when nobody named it before.
+  // Claims of live processes are waited on for 2 s in all, however many the probe meets: past
+  // that, a claim met is retired at once (a directory full of stalled claims costs 2 s, not 2 s
+  // an entry). Retiring a live claimer's entry only costs that entry: it finds it retired and
+  // moves on, so no key is ever ready in two entries.
   Found lookup(const char* key, size_t length, const double (&config)[kConfigFieldCount]) noexcept {
     const uint32_t capacity = arena_.capacity();
     const uint64_t hash = keyHash(key, length);
     const uint64_t pid = uint64_t(uint32_t(getpid()));
+    Patience claims(waiting_, kStaleNs);
     for (uint32_t probe = 0; probe < capacity; ++probe) {
       const uint32_t index = uint32_t((hash + probe) % capacity);
       DirectoryEntry& entry = this->entry(index);
-      uint32_t waited = 0;
       for (;;) {
         uint64_t word = atomic(entry.word).load(kAcquire);
         const uint64_t state = word & 3;
@@ -150,12 +152,12 @@ class HostArena {
         }
         if (state == kDead) break;
         // Claiming: the claimer may be naming this very key; wait for it, unless it died (or,
-        // with a pid reused, held the claim for over 2 s, far beyond the microseconds it takes).
-        if (!processAlive(uint32_t(word >> 32)) || ++waited > 40'000) {
+        // stopped or with a pid reused, held claims for 2 s, far beyond the microseconds one takes).
+        if (!processAlive(uint32_t(word >> 32)) || claims.over()) {
           atomic(entry.word).compare_exchange_strong(word, kDead | (word & ~uint64_t{3}), kAcqRel, kAcquire);
           continue;
         }
-        pause50us();
+        claims.pause();
       }
     }
     return {-1, false};
@@ -182,15 +184,16 @@ class HostArena {
     if ((atomic(entry.word).load(kAcquire) & 3) != kReady) return;
     const uint64_t pid = uint64_t(uint32_t(getpid()));
     uint64_t word = atomic(entry.configVersion).load(kAcquire);
-    for (uint32_t waited = 0;;) {
-      if ((word & 1) == 0 || writerGone(word, waited)) {
+    Patience write(waiting_, kStaleNs);
+    for (;;) {
+      if ((word & 1) == 0 || writerGone(word, write)) {
         const uint64_t mine = (pid << 32) | uint32_t(word | 1);
         if (atomic(entry.configVersion).compare_exchange_weak(word, mine, kAcqRel, kAcquire)) break;
         continue;
       }
-      pause50us();
+      write.pause();
       const uint64_t now = atomic(entry.configVersion).load(kAcquire);
-      waited = now == word ? waited + 1 : 0;
+      if (now != word) write.restart();  // another write: its writer gets its own 2 s
       word = now;
     }
     // Release stores, read by acquire loads: a reader that sees one of these values then sees the
@@ -205,22 +208,27 @@ class HostArena {
   }
 
  private:
-  // Whether the write under way in `word` (the writer's pid above the sequence) will never end.
-  static bool writerGone(uint64_t word, uint32_t waited) noexcept {
-    return !processAlive(uint32_t(word >> 32)) || waited > 40'000;
+  // Whether the write under way in `word` (the writer's pid above the sequence) will never end:
+  // its writer died, or the word stayed as it is for 2 s (`unchanged` watching it since).
+  static bool writerGone(uint64_t word, Patience& unchanged) noexcept {
+    return !processAlive(uint32_t(word >> 32)) || unchanged.over();
   }
 
   // A consistent copy of the record, retried while a write is under way; a write whose writer
   // is gone is read as it stands.
-  static void readConfig(DirectoryEntry& entry, double (&config)[kConfigFieldCount]) noexcept {
-    for (uint32_t waited = 0;;) {
+  void readConfig(DirectoryEntry& entry, double (&config)[kConfigFieldCount]) const noexcept {
+    Patience unchanged(waiting_, kStaleNs);
+    for (uint64_t watched = 0;;) {
       const uint64_t before = atomic(entry.configVersion).load(kAcquire);
       for (size_t i = 0; i < kConfigFieldCount; ++i) config[i] = atomic(entry.config[i]).load(kAcquire);
       const uint64_t after = atomic(entry.configVersion).load(kRelaxed);
       if (before == after && (before & 1) == 0) return;
-      waited = before == after ? waited + 1 : 0;
-      if ((after & 1) == 1 && writerGone(after, waited)) return;
-      pause50us();
+      if (after != watched) {
+        watched = after;
+        unchanged.restart();
+      }
+      if ((after & 1) == 1 && writerGone(after, unchanged)) return;
+      unchanged.pause();
     }
   }
 
@@ -280,6 +288,7 @@ class HostArena {
   dev_t device_;
   ino_t inode_;
   Arena arena_;
+  Waiting waiting_;
   // This process's holder of the lease (holdSyncLease): holder << 32 | its last heartbeat, ms32.
   std::atomic<uint64_t> localSyncLease_{0};
 };
@@ -382,17 +391,18 @@ inline OpenResult openHostArena(const char* path, uint32_t capacity, uint32_t ma
     }
   } closer{fd};
   // Set-up only: a dead holder's lock is released by the kernel; a stopped one makes us give up.
-  int attempts = 0;
+  const Waiting waiting;
+  Patience setUp(waiting, kSetUpNs);
   while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK && errno != EINTR) {
       fail(result, "cannot lock %s for set-up: %s", path, strerror(errno));
       return result;
     }
-    if (++attempts > 100'000) {
+    if (setUp.over()) {
       fail(result, "%s stayed locked for set-up by another process for 5 s (is one stopped?)", path);
       return result;
     }
-    pause50us();
+    setUp.pause();
   }
   struct stat info;
   if (fstat(fd, &info) != 0) {

@@ -1,6 +1,7 @@
 // The host arena's directory: threads racing to name the same breakers agree on one slot each,
 // distinct names get distinct slots, a full directory says so, a configured slot's record is read
-// whole, a reopened file keeps them, and one holder of a process at a time holds the control lease.
+// whole, a reopened file keeps them, one holder of a process at a time holds the control lease, and
+// a stalled claim or config write costs 2 s by the clock, however many the directory holds.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -134,6 +135,79 @@ void oneControlHolderPerProcess(HostArena& arena) {
   CHECK(!arena.holdSyncLease(7001, kStaleMs, 7));
 }
 
+
+// A clock of the test's own: each pause takes 150 us of it, as a 50 us nanosleep does on a busy
+// host. The waits are judged by the time they take on it, never by the number of pauses.
+int64_t fakeNs = 0;
+int64_t fakeNow() noexcept { return fakeNs; }
+void fakePause() noexcept { fakeNs += 150'000; }
+constexpr int64_t kFakePauseNs = 150'000;
+
+HostArena& freshArena(uint32_t capacity) {
+  char path[] = "/tmp/breakwater-host-stale-XXXXXX";
+  const int fd = mkstemp(path);
+  CHECK(fd >= 0);
+  close(fd);
+  unlink(path);
+  OpenResult opened = openHostArena(path, capacity, 1, 0);
+  CHECK(opened.arena != nullptr);
+  unlink(path);  // the mapping stays
+  opened.arena->setWaiting({fakeNow, fakePause});
+  return *opened.arena;
+}
+
+uint64_t& entryWord(HostArena& arena, uint32_t index, size_t offset) {
+  auto* bytes = arena.arenaBase() + arena.arenaByteLength() + size_t{index} * kEntryBytes;
+  return *reinterpret_cast<uint64_t*>(bytes + offset);
+}
+
+// Claims left by a live process (this one: a stopped process, or a reused pid) are retired after
+// 2 s of waiting in all: one call over a directory full of them takes 2 s, not 2 s an entry (it
+// took 40,000 pauses an entry, 6 s each on this clock).
+void stalledClaimsCostTwoSecondsInAll() {
+  constexpr uint32_t kSmall = 8;
+  const uint64_t stalled = kClaiming | uint64_t(uint32_t(getpid())) << 32;
+  HostArena& full = freshArena(kSmall);
+  const std::string first = keyOf(1);
+  const auto taken = uint32_t(full.lookup(first.data(), first.size(), config).slot);
+  for (uint32_t i = 0; i < kSmall; ++i) {
+    if (i != taken) atomic(entryWord(full, i, 0)).store(stalled);
+  }
+  const std::string second = keyOf(2);
+  int64_t start = fakeNs;
+  CHECK_EQ(full.lookup(second.data(), second.size(), config).slot, int64_t{-1});  // all retired: full
+  CHECK(fakeNs - start >= kStaleNs && fakeNs - start <= kStaleNs + kFakePauseNs);
+  for (uint32_t i = 0; i < kSmall; ++i) {
+    if (i != taken) CHECK_EQ(atomic(entryWord(full, i, 0)).load() & 3, uint64_t{kDead});
+  }
+  CHECK(full.lookup(first.data(), first.size(), config).slot == int64_t(taken));
+
+  // One stalled claim where a new name hashes: retired after 2 s, and the name created past it.
+  HostArena& one = freshArena(kSmall);
+  const auto home = uint32_t(keyHash(second.data(), second.size()) % kSmall);
+  atomic(entryWord(one, home, 0)).store(stalled);
+  start = fakeNs;
+  const HostArena::Found found = one.lookup(second.data(), second.size(), config);
+  CHECK(found.created && found.slot == int64_t((home + 1) % kSmall));
+  CHECK(fakeNs - start >= kStaleNs && fakeNs - start <= kStaleNs + kFakePauseNs);
+  CHECK_EQ(atomic(entryWord(one, home, 0)).load() & 3, uint64_t{kDead});
+
+  // A config word left odd by a live writer: read as it stands, and taken over, after 2 s each.
+  const auto index = uint32_t(found.slot);
+  uint64_t& version = entryWord(one, index, offsetof(DirectoryEntry, configVersion));
+  atomic(version).store(uint64_t(uint32_t(getpid())) << 32 | 3);  // odd: a write under way, by a live pid
+  double copy[kConfigFieldCount];
+  const char* name = nullptr;
+  uint32_t length = 0;
+  start = fakeNs;
+  CHECK(one.entryAt(index, name, length, copy));
+  CHECK(fakeNs - start >= kStaleNs && fakeNs - start <= kStaleNs + kFakePauseNs);
+  start = fakeNs;
+  one.recordConfig(index, config);
+  CHECK(fakeNs - start >= kStaleNs && fakeNs - start <= kStaleNs + kFakePauseNs);
+  CHECK_EQ(atomic(version).load() & 1, uint64_t{0});
+}
+
 }  // namespace
 
 int main() {
@@ -153,6 +227,7 @@ int main() {
     CHECK(again.arena == opened.arena && !again.created);
     CHECK_EQ(again.arena->arena().capacity(), kCapacity);
   }
+  stalledClaimsCostTwoSecondsInAll();
   OpenResult missing = openHostArena("/nonexistent-folder/breakwater-x", 4, 1, 0);
   CHECK(missing.arena == nullptr && std::strstr(missing.error, "cannot open /nonexistent-folder/breakwater-x") != nullptr);
   unlink(path);

@@ -368,5 +368,6 @@ export function coreConfig(o: BreakerProfile): Float64Array {
     halfOpenMaxCalls: o.halfOpenMaxCalls,
     halfOpenSuccessThreshold: o.halfOpenSuccessThreshold,
     halfOpenTimeoutMs: o.halfOpenTimeout,
+    probeTimeoutMs: o.timeout,
   });
 }

@@ -68,9 +68,18 @@ class BreakerSlot {
             if (moved.happened) return reject({false, moved.newGeneration, moved}, now);
             continue;
           }
-          const ProbeTicket ticket = takeProbe(w.generation);
+          const ProbeTicket ticket = takeProbe(w.generation, now);
           if (ticket == ProbeTicket::Granted) return {true, w.generation, moved};
           if (ticket == ProbeTicket::Retry) continue;
+          // Every probe is out, the newest for longer than the call timeout: a live holder's call
+          // would have timed out and reopened the circuit by now, so its holder died (a process
+          // killed, a thread terminated) or stopped. Reopen as the probe's timeout would have.
+          if (ticket == ProbeTicket::Exhausted && probesOverdue(now)) {
+            if (moved.happened) break;
+            moved = tryReopen(word, Reason::HalfOpenTimeout, now);
+            if (moved.happened) return reject({false, moved.newGeneration, moved}, now);
+            continue;
+          }
           // A newer half-open word means the state word moved on; one that did not move was
           // written outside the core (the arena is shared memory): refuse, never wait for it.
           if (ticket == ProbeTicket::Stale && loadState() != word) continue;
@@ -283,13 +292,22 @@ class BreakerSlot {
     return isNewerGeneration(HalfOpenWord::decode(raw).generation, generation);
   }
 
-  ProbeTicket takeProbe(uint32_t generation) noexcept {
+  // Whether the newest probe was granted at least the call timeout ago (unsigned ms32: wrong
+  // only within `timeout` of each 49.7 days, and then late, never early).
+  bool probesOverdue(LazyNow& now) const noexcept {
+    const uint32_t timeout = relaxedLoad(config_.probeTimeoutMs);
+    return timeout > 0 && now.ms32() - relaxedLoad(header_.probeGrantedMs32) >= timeout;
+  }
+
+  ProbeTicket takeProbe(uint32_t generation, LazyNow& now) noexcept {
     const uint32_t maxCalls =
         std::min(relaxedLoad(config_.halfOpenMaxCalls), HalfOpenWord::kMaxCount);
     uint64_t raw = atomic(header_.halfOpenWord).load(kAcquire);
     if (halfOpenWordIsNewer(raw, generation)) return ProbeTicket::Stale;
     const HalfOpenWord h = HalfOpenWord::decodeFor(raw, generation);
     if (h.admitted >= maxCalls) return ProbeTicket::Exhausted;
+    // Stored before the grant, so whoever sees the grant (acquire) sees this time or a later one.
+    relaxedStore(header_.probeGrantedMs32, now.ms32());
     const uint64_t taken = HalfOpenWord{generation, h.admitted + 1, h.successes}.encode();
     return atomic(header_.halfOpenWord).compare_exchange_strong(raw, taken, kAcqRel, kAcquire)
                ? ProbeTicket::Granted

@@ -54,7 +54,8 @@ struct SlotConfig {
   uint32_t halfOpenMaxCalls;
   uint32_t halfOpenSuccessThreshold;
   uint32_t halfOpenTimeoutMs;
-  uint8_t reserved[44];
+  uint32_t probeTimeoutMs;  // the call timeout: probes all out this long after the newest end the round
+  uint8_t reserved[40];
 };
 
 struct Totals {
@@ -82,7 +83,7 @@ struct SlotHeader {
   uint64_t transitionSequence;
   int64_t lastTransitionAtUs;
   uint32_t epoch;  // bumped each time the slot is given back: a handle of an older epoch is stale
-  uint32_t reserved;
+  uint32_t probeGrantedMs32;  // ms32 of the newest half-open probe granted
   double laneBaseline;  // sum of the lanes at the last reset
   SlotConfig config;
   Totals totals;

@@ -26,7 +26,7 @@ static_assert(offsetof(SlotHeader, callSequence) == 24);
 static_assert(offsetof(SlotHeader, transitionSequence) == 32);
 static_assert(offsetof(SlotHeader, lastTransitionAtUs) == 40);
 static_assert(offsetof(SlotHeader, epoch) == 48);
-static_assert(offsetof(SlotHeader, reserved) == 52);
+static_assert(offsetof(SlotHeader, probeGrantedMs32) == 52);
 static_assert(offsetof(SlotHeader, laneBaseline) == 56);
 static_assert(offsetof(SlotHeader, config) + offsetof(SlotConfig, windowType) == 64);
 static_assert(offsetof(SlotHeader, config) + offsetof(SlotConfig, buckets) == 68);
@@ -43,7 +43,8 @@ static_assert(offsetof(SlotHeader, config) + offsetof(SlotConfig, jitter) == 128
 static_assert(offsetof(SlotHeader, config) + offsetof(SlotConfig, halfOpenMaxCalls) == 136);
 static_assert(offsetof(SlotHeader, config) + offsetof(SlotConfig, halfOpenSuccessThreshold) == 140);
 static_assert(offsetof(SlotHeader, config) + offsetof(SlotConfig, halfOpenTimeoutMs) == 144);
-static_assert(offsetof(SlotHeader, config) + offsetof(SlotConfig, reserved) == 148);
+static_assert(offsetof(SlotHeader, config) + offsetof(SlotConfig, probeTimeoutMs) == 148);
+static_assert(offsetof(SlotHeader, config) + offsetof(SlotConfig, reserved) == 152);
 static_assert(offsetof(SlotHeader, totals) == 192);
 static_assert(offsetof(SlotHeader, history) == 256);
 static_assert(offsetof(SlotHeader, lanes) == 384);

@@ -53,7 +53,8 @@ enum ConfigField : size_t {
   kConfigHalfOpenMaxCalls = 12,
   kConfigHalfOpenSuccessThreshold = 13,
   kConfigHalfOpenTimeoutMs = 14,
-  kConfigFieldCount = 15,
+  kConfigProbeTimeoutMs = 15,
+  kConfigFieldCount = 16,
 };
 
 enum SnapshotField : size_t {

@@ -1,4 +1,4 @@
-// configure(f64[15]): the option values TypeScript validated, clamped to the field ranges and
+// configure(f64[16]): the option values TypeScript validated, clamped to the field ranges and
 // stored into the slot's config block.
 #pragma once
 
@@ -76,6 +76,7 @@ inline void configure(SlotRef slot, const double (&values)[kConfigFieldCount]) {
                clampU32(values[kConfigHalfOpenSuccessThreshold], 1, HalfOpenWord::kMaxCount));
   relaxedStore(config.halfOpenTimeoutMs,
                clampU32(values[kConfigHalfOpenTimeoutMs], 0, kMaxPeriodMs));
+  relaxedStore(config.probeTimeoutMs, clampU32(values[kConfigProbeTimeoutMs], 0, kMaxPeriodMs));
 
   if (windowChanged) SlotWindow::clear(slot);
 }

@@ -42,6 +42,8 @@ export interface SlotRules {
   readonly halfOpenSuccessThreshold?: number;
   /** 0: a probe never times out. Default 0. */
   readonly halfOpenTimeoutMs?: number;
+  /** The call timeout: a half-open round whose probes are all out ends this long after the newest was granted. 0: none. Default 0. */
+  readonly probeTimeoutMs?: number;
 }
 
 /** The configure() record of `rules`. */
@@ -62,6 +64,7 @@ export function encodeConfig(rules: SlotRules): Float64Array {
   config[Config.halfOpenMaxCalls] = rules.halfOpenMaxCalls ?? 1;
   config[Config.halfOpenSuccessThreshold] = rules.halfOpenSuccessThreshold ?? 1;
   config[Config.halfOpenTimeoutMs] = rules.halfOpenTimeoutMs ?? 0;
+  config[Config.probeTimeoutMs] = rules.probeTimeoutMs ?? 0;
   return config;
 }
 
@@ -83,6 +86,7 @@ export function decodeConfig(config: Float64Array): Required<SlotRules> {
     halfOpenMaxCalls: config[Config.halfOpenMaxCalls],
     halfOpenSuccessThreshold: config[Config.halfOpenSuccessThreshold],
     halfOpenTimeoutMs: config[Config.halfOpenTimeoutMs],
+    probeTimeoutMs: config[Config.probeTimeoutMs],
   };
 }
 

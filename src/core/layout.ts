@@ -56,6 +56,7 @@ export const Slot = {
   transitionSeq: 32,
   lastTransitionUs: 40,
   epoch: 48,
+  probeGrantedMs32: 52,
   laneBaseline: 56,
   windowType: 64,
   buckets: 68,
@@ -72,6 +73,7 @@ export const Slot = {
   halfOpenMaxCalls: 136,
   halfOpenSuccessThreshold: 140,
   halfOpenTimeoutMs: 144,
+  probeTimeoutMs: 148,
   totals: 192,
   history: 256,
   lanes: 384,
@@ -118,8 +120,9 @@ export const Config = {
   halfOpenMaxCalls: 12,
   halfOpenSuccessThreshold: 13,
   halfOpenTimeoutMs: 14,
+  probeTimeoutMs: 15,
 } as const;
-export const CONFIG_SIZE = 15;
+export const CONFIG_SIZE = 16;
 
 /** snapshot() output. */
 export const Snap = {

@@ -113,10 +113,16 @@ export class ReferenceCore implements CoreBackend {
         if (this.reopen(v, base, w, Reason.HALF_OPEN_TIMEOUT, nowUs)) break;
         continue;
       }
-      const probe = this.takeProbe(v, base, gen);
+      const probe = this.takeProbe(v, base, gen, now32);
       if (probe === 'taken') {
         this.scratch[Scratch.generation] = gen;
         return 1;
+      }
+      // Every probe out, the newest for the call timeout: its holder died or stopped (breaker_slot.h).
+      if (probe === 'full' && probesOverdue(v, base, now32)) {
+        if (this.scratch[Scratch.transitioned] === 1) break;
+        if (this.reopen(v, base, w, Reason.HALF_OPEN_TIMEOUT, nowUs)) break;
+        continue;
       }
       if (probe === 'full') break;
       // A newer half-open word means the state word moved on; one that did not move was written
@@ -371,7 +377,7 @@ export class ReferenceCore implements CoreBackend {
   }
 
   /** 'retry': another call changed the half-open word first; 'stale': it belongs to a newer generation than `gen`. */
-  private takeProbe(v: Views, base: number, gen: number): 'taken' | 'full' | 'retry' | 'stale' {
+  private takeProbe(v: Views, base: number, gen: number, now32: number): 'taken' | 'full' | 'retry' | 'stale' {
     const index = (base + Slot.halfOpenWord) >> 3;
     const h = Atomics.load(v.u64, index);
     if (isNewerGeneration(Number(h & LOW32), gen)) return 'stale';
@@ -379,6 +385,7 @@ export class ReferenceCore implements CoreBackend {
     const admitted = current ? Number((h >> 32n) & 0xffffn) : 0;
     const successes = current ? Number(h >> 48n) : 0;
     if (admitted >= v.u32[(base + Slot.halfOpenMaxCalls) >> 2]) return 'full';
+    Atomics.store(v.u32, (base + Slot.probeGrantedMs32) >> 2, now32); // before the grant, as the native core
     return Atomics.compareExchange(v.u64, index, h, halfOpenWord(gen, admitted + 1, successes)) === h
       ? 'taken'
       : 'retry';
@@ -444,4 +451,10 @@ export class ReferenceCore implements CoreBackend {
     if (v.manual) return Number(Atomics.load(v.i64, Header.manualNowUs >> 3));
     return this.monotonicNowUs();
   }
+}
+
+/** Whether the newest probe was granted at least the call timeout ago (unsigned ms32, as the native core). */
+function probesOverdue(v: Views, base: number, now32: number): boolean {
+  const timeout = v.u32[(base + Slot.probeTimeoutMs) >> 2];
+  return timeout > 0 && (now32 - Atomics.load(v.u32, (base + Slot.probeGrantedMs32) >> 2)) >>> 0 >= timeout;
 }

@@ -1,4 +1,4 @@
-import { Config, Header, Slot, WindowType } from '../layout';
+import { Config, Header, MAX_PERIOD_MS, Slot, WindowType } from '../layout';
 import type { Views } from './slot';
 import { clearWindow } from './window';
 
@@ -44,5 +44,6 @@ export function configureSlot(v: Views, base: number, config: Float64Array): voi
     Math.min(0xffff, Math.max(1, u32(config[Config.halfOpenSuccessThreshold]))),
   );
   Atomics.store(v.u32, (base + Slot.halfOpenTimeoutMs) >> 2, u32(config[Config.halfOpenTimeoutMs]));
+  Atomics.store(v.u32, (base + Slot.probeTimeoutMs) >> 2, Math.min(MAX_PERIOD_MS, u32(config[Config.probeTimeoutMs])));
   if (windowChanged) clearWindow(v, base);
 }

@@ -36,8 +36,12 @@ import type { ClusterEvent, ClusterStatus } from './status';
  * path alone the cluster kept one window for both, and counted half their failures.
  */
 function hostNodeId(path: string): string {
-  const { ino, birthtimeNs } = statSync(path, { bigint: true });
-  const identity = createHash('sha1').update(`${path}\0${ino}\0${birthtimeNs}`).digest('hex').slice(0, 10);
+  // A file removed under a live mapping (someone cleaned /dev/shm) still names this host's arena: its path alone, then.
+  const file = statSync(path, { bigint: true, throwIfNoEntry: false });
+  const identity = createHash('sha1')
+    .update(`${path}\0${file?.ino ?? ''}\0${file?.birthtimeNs ?? ''}`)
+    .digest('hex')
+    .slice(0, 10);
   return `${hostname()}:${basename(path)}:${identity}`;
 }
 

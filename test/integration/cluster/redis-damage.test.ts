@@ -2,7 +2,9 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Registry } from '../../../src';
 import { breakerKeyPrefix } from '../../../src/cluster/breaker-keys';
+import { connectCluster } from '../../../src/cluster';
 import { arenaFolder } from '../host/processes';
 import { ClusterNode } from './cluster-node';
 import { useCluster } from './harness';
@@ -153,6 +155,18 @@ describe('the node id of a host', () => {
     // Before, both were "<host name>:<arena path>": two hosts alike in both shared one window in Redis.
     expect(first).not.toBe(second);
     for (const id of [first, second]) expect(id).toMatch(/:breakwater-orders:[0-9a-f]{10}$/);
+  });
+
+  it('is still made for a host whose arena file was removed under its mapping', async () => {
+    const directory = arenaFolder();
+    const registry = new Registry({ host: { name: 'removed', directory } });
+    try {
+      rmSync(join(directory, 'breakwater-removed')); // someone cleaned /dev/shm; the mapping lives on
+      const cluster = connectCluster(registry, { redis: server().url, namespace: `damage${++namespaces}` });
+      expect(cluster.status.nodeId).toMatch(/:breakwater-removed:[0-9a-f]{10}$/);
+    } finally {
+      await registry.shutdown();
+    }
   });
 });
 

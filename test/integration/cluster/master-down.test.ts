@@ -13,7 +13,7 @@ interface Report {
   changes: string[];
   events: string[];
   reasons: string[];
-  status: { connected: boolean; lostBreakers: number };
+  status: { connected: boolean; lostBreakers: number; lastError?: string };
 }
 
 describe('a cluster through Redis Cluster when one master hangs', () => {
@@ -43,11 +43,14 @@ describe('a cluster through Redis Cluster when one master hangs', () => {
         'closed:cluster',
         'closed:probe-success',
       ]);
-      for (const { status, events, reasons } of reports) {
-        // The hung master's breaker decides locally, and 'lost' names the master.
+      for (const { status, events } of reports) {
+        // The hung master's breaker decides locally, and the reason of its failed syncs names the
+        // master. (The first 'lost' may come before it: a loaded machine has seen the whole client
+        // not ready for a moment, "Cluster isn't ready...", and 'lost' is announced once.)
         expect(status.connected).toBe(false);
         expect(status.lostBreakers).toBe(1);
-        expect(reasons[events.indexOf('lost')]).toContain(`Redis node 127.0.0.1:${hung.port}:`);
+        expect(events).toContain('lost');
+        expect(status.lastError).toContain(`Redis node 127.0.0.1:${hung.port}:`);
       }
     } finally {
       hung.resume();

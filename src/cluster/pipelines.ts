@@ -11,7 +11,7 @@ export interface SyncReplies {
 }
 
 /** The numbers of one breaker's reply (scripts.ts, SYNC_SCRIPT). */
-export const REPLY_NUMBERS = 11;
+const REPLY_NUMBERS = 11;
 
 /** Breakers a sync script takes on a single Redis: about 10 µs each, so one script holds Redis for about 1 ms. */
 const BREAKERS_PER_SCRIPT = 100;

@@ -42,9 +42,10 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
  * period longer than the node's longest is cut to it (a garbage deadline, or Redis's clock
  * stepping back), a deadline that is no number (NaN parses) is over, and an epoch that is no
  * whole number a reply can carry (Redis turns a script's numbers into 64-bit integers) starts
- * again from the clock, as a lost one does. Redis that lost a breaker's decision (restarted empty, flushed, a failover that
- * lost the key) has no state: a node still holding the breaker open for the cluster opens it again
- * for what its hold has left, under a new epoch, so the nodes keep one prober.
+ * again from the clock, as a lost one does. Redis that lost a breaker's decision (restarted
+ * empty, flushed, a failover that lost the key) has no state: a node still holding the breaker
+ * open for the cluster opens it again for what its hold has left, under a new epoch, so the
+ * nodes keep one prober.
  * Returns eleven numbers per breaker: open (0/1), remaining ms, epoch, probe lease held (0/1),
  * opened now (0/1), the cluster's calls, failures, and tripped nodes, whether a fresh window was
  * judged by other options (0/1), whether the cluster has a decision of the breaker (0/1: none, as

@@ -16,6 +16,9 @@ function tripWithLostProbe(options: CircuitBreakerOptions) {
   return { breaker, clock, hold };
 }
 
+/** A round of two probes that both must succeed, timed calls, no half-open timeout. */
+const TWO_PROBES = { timeout: 500, halfOpenTimeout: 0, halfOpenMaxCalls: 2, halfOpenSuccessThreshold: 2 };
+
 describe('a half-open round whose probe holder is gone', () => {
   it('ends the call timeout after the probe was granted, with halfOpenTimeout 0, and probes again', () => {
     const { breaker, clock, hold } = tripWithLostProbe({ timeout: 500, halfOpenTimeout: 0 });
@@ -42,12 +45,7 @@ describe('a half-open round whose probe holder is gone', () => {
   });
 
   it('counts from the newest probe: an older one overdue leaves a newer one its time', () => {
-    const { breaker, clock, hold } = tripWithLostProbe({
-      timeout: 500,
-      halfOpenTimeout: 0,
-      halfOpenMaxCalls: 2,
-      halfOpenSuccessThreshold: 2,
-    });
+    const { breaker, clock, hold } = tripWithLostProbe(TWO_PROBES);
     hold();
     clock.advance(400);
     hold();
@@ -60,12 +58,7 @@ describe('a half-open round whose probe holder is gone', () => {
   });
 
   it('never cuts a round that still has a probe to give: sparse traffic closes it probe by probe', () => {
-    const { breaker, clock } = tripWithLostProbe({
-      timeout: 500,
-      halfOpenTimeout: 0,
-      halfOpenMaxCalls: 2,
-      halfOpenSuccessThreshold: 2,
-    });
+    const { breaker, clock } = tripWithLostProbe(TWO_PROBES);
     expect(breaker.attempt(() => 1).ok).toBe(true);
     clock.advance(60_000); // the next call comes a minute later
     expect(breaker.getState()).toBe('half-open');

@@ -1,27 +1,15 @@
-import { createRequire } from 'node:module';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { builtEntry, loadBuilt } from './built-package';
 
-const dist = resolve(__dirname, '../../../dist');
-const entry = resolve(dist, 'index.mjs');
-const requireDist = createRequire(entry);
 const worker = resolve(__dirname, '../fixtures/probing-worker.mjs');
-
-/** The built package on one core, loaded afresh. */
-function load(core: 'native' | 'reference') {
-  process.env.BREAKWATER_NATIVE = core === 'native' ? '1' : '0';
-  for (const key of Object.keys(requireDist.cache)) if (key.startsWith(dist + sep)) delete requireDist.cache[key];
-  const breakwater = requireDist(resolve(dist, 'index.js')) as typeof import('../../../src/index');
-  expect(breakwater.coreKind).toBe(core);
-  return breakwater;
-}
 
 describe('a worker terminated while it holds the half-open probe', () => {
   it.each(['native', 'reference'] as const)(
     'leaves the round to end at the call timeout, and the breaker probes again (%s core)',
     async (core) => {
-      const { CircuitBreaker, ManualClock } = load(core);
+      const { CircuitBreaker, ManualClock } = loadBuilt(core);
       const clock = new ManualClock(0);
       const breaker = new CircuitBreaker({
         clock,
@@ -36,7 +24,10 @@ describe('a worker terminated while it holds the half-open probe', () => {
         }),
       ).toThrow('down');
       clock.advance(1000);
-      const probing = new Worker(worker, { workerData: { entry, handle: breaker.handle }, env: { ...process.env } });
+      const probing = new Worker(worker, {
+        workerData: { entry: builtEntry, handle: breaker.handle },
+        env: { ...process.env },
+      });
       expect(await new Promise((done) => probing.once('message', done))).toBe('half-open');
       await probing.terminate();
       expect(breaker.attempt(() => 1).ok).toBe(false); // its probe is out

@@ -1,31 +1,19 @@
-import { createRequire } from 'node:module';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { builtEntry, loadBuilt } from './built-package';
 
-const dist = resolve(__dirname, '../../../dist');
-const entry = resolve(dist, 'index.mjs');
-const requireDist = createRequire(entry);
 const worker = resolve(__dirname, '../fixtures/ending-worker.mjs');
 /** Not a multiple of the 256-call sampling period: a count held back in a thread would show. */
 const CALLS = 10_007;
 const ENDINGS = ['return', 'exit', 'terminate', 'return'] as const;
 type Ending = (typeof ENDINGS)[number];
 
-/** The built package on one core: its CommonJS modules, loaded afresh (every entry shares one module graph). */
-function load(core: 'native' | 'reference') {
-  process.env.BREAKWATER_NATIVE = core === 'native' ? '1' : '0';
-  for (const key of Object.keys(requireDist.cache)) if (key.startsWith(dist + sep)) delete requireDist.cache[key];
-  const breakwater = requireDist(resolve(dist, 'index.js')) as typeof import('../../../src/index');
-  expect(breakwater.coreKind).toBe(core);
-  return breakwater;
-}
-
 /** Runs one worker to its end (a worker that reports 'counted' is terminated then); resolves to the lane it counted in. */
 function runWorker(handle: unknown, ending: Ending, calls = CALLS): Promise<number> {
   return new Promise((done, failed) => {
     let lane = Number.NaN;
-    const w = new Worker(worker, { workerData: { entry, handle, calls, ending }, env: { ...process.env } });
+    const w = new Worker(worker, { workerData: { entry: builtEntry, handle, calls, ending }, env: { ...process.env } });
     w.on('message', (message) => {
       if (message === 'counted') void w.terminate();
       else lane = message.lane;
@@ -37,7 +25,7 @@ function runWorker(handle: unknown, ending: Ending, calls = CALLS): Promise<numb
 
 describe('threads that end right after their calls', () => {
   it.each(['native', 'reference'] as const)('leave every success they counted to the owner (%s core)', async (core) => {
-    const { CircuitBreaker, ManualClock } = load(core);
+    const { CircuitBreaker, ManualClock } = loadBuilt(core);
     const breaker = new CircuitBreaker({ clock: new ManualClock(0) });
     const handle = breaker.handle;
     await Promise.all(ENDINGS.map((ending) => runWorker(handle, ending)));
@@ -49,7 +37,7 @@ describe('threads that end right after their calls', () => {
   });
 
   it('give their lanes back on the native core, however they end: 40 threads in turn all count in a lane of their own', async () => {
-    const { CircuitBreaker, ManualClock } = load('native');
+    const { CircuitBreaker, ManualClock } = loadBuilt('native');
     const breaker = new CircuitBreaker({ clock: new ManualClock(0) });
     breaker.executeSync(() => 0); // the owner's lane
     const handle = breaker.handle;

@@ -9,6 +9,8 @@ export interface RedisLike extends ClusterRedisClient {
   slots?: string[][];
   /** A single Redis client's connection options (ioredis's), which name its address in errors. */
   options?: { host?: string; port?: number; path?: string; db?: number };
+  /** ioredis's: a Redis's duplicate takes options, a Cluster's its startup nodes and options. */
+  duplicate(...args: unknown[]): RedisLike;
   select(db: number): Promise<unknown>;
   info(section: string): Promise<string>;
   defineCommand(name: string, definition: { numberOfKeys?: number; lua: string }): void;
@@ -44,38 +46,12 @@ export function syncDeadlineMs(syncIntervalMs: number, breakers: number): number
 }
 
 /**
- * The commands client (scripts defined) and the subscriber: made from a URL with ioredis (an
- * optional peer dependency, loaded here only), or the caller's client and a duplicate of it.
+ * The clients the cluster makes close a socket as soon as they end it. ioredis waits up to its
+ * `disconnectTimeout` (2 s) for Redis to end it too, and a hung Redis (stopped, or behind a
+ * partition) never does: its sockets kept the process alive 2 s after shutdown() (an outside fault
+ * harness). Nothing is left to say to a Redis the node is leaving.
  */
-export function openRedis(redis: string | ClusterRedisClient): {
-  commands: RedisLike;
-  subscriber: RedisLike;
-  owned: boolean;
-} {
-  let commands: RedisLike;
-  if (typeof redis === 'string') {
-    let Redis: new (url: string, options: object) => RedisLike;
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      Redis = require('ioredis') as typeof Redis;
-    } catch {
-      throw new Error('breakwater/cluster: connecting by URL needs the ioredis package: npm install ioredis');
-    }
-    // No command timeout of the client's own: each sync, subscription and verdict keeps a deadline
-    // that fits it (a sync's grows with its breakers). No queue while disconnected: a sync fails
-    // at once and the nodes decide locally.
-    commands = new Redis(redis, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (times: number) => Math.min(50 * times, 1000),
-    });
-  } else {
-    commands = redis as RedisLike;
-  }
-  commands.defineCommand('breakwaterSync', { lua: SYNC_SCRIPT }); // its first argument: how many keys
-  commands.defineCommand('breakwaterVerdict', { numberOfKeys: 3, lua: VERDICT_SCRIPT });
-  return { commands, subscriber: commands.duplicate() as RedisLike, owned: typeof redis === 'string' };
-}
+const LEAVING_AT_ONCE = { disconnectTimeout: 0 };
 
 /** Where a single Redis client connects (host:port, or its socket), for errors that say which Redis. */
 export function redisAddress(client: RedisLike): string {
@@ -134,4 +110,43 @@ export function whenReady(client: RedisLike): Promise<void> {
     };
     client.on('ready', ready);
   });
+}
+
+/**
+ * The commands client (scripts defined) and the subscriber: made from a URL with ioredis (an
+ * optional peer dependency, loaded here only), or the caller's client and a duplicate of it.
+ */
+export function openRedis(redis: string | ClusterRedisClient): {
+  commands: RedisLike;
+  subscriber: RedisLike;
+  owned: boolean;
+} {
+  let commands: RedisLike;
+  if (typeof redis === 'string') {
+    let Redis: new (url: string, options: object) => RedisLike;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      Redis = require('ioredis') as typeof Redis;
+    } catch {
+      throw new Error('breakwater/cluster: connecting by URL needs the ioredis package: npm install ioredis');
+    }
+    // No command timeout of the client's own: each sync, subscription and verdict keeps a deadline
+    // that fits it (a sync's grows with its breakers). No queue while disconnected: a sync fails
+    // at once and the nodes decide locally.
+    commands = new Redis(redis, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times: number) => Math.min(50 * times, 1000),
+      ...LEAVING_AT_ONCE,
+    });
+  } else {
+    commands = redis as RedisLike;
+  }
+  commands.defineCommand('breakwaterSync', { lua: SYNC_SCRIPT }); // its first argument: how many keys
+  commands.defineCommand('breakwaterVerdict', { numberOfKeys: 3, lua: VERDICT_SCRIPT });
+  const subscriber =
+    commands.isCluster === true
+      ? commands.duplicate([], { redisOptions: LEAVING_AT_ONCE })
+      : commands.duplicate(LEAVING_AT_ONCE);
+  return { commands, subscriber, owned: typeof redis === 'string' };
 }

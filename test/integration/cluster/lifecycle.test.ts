@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { Socket } from 'node:net';
 import { resolve } from 'node:path';
 import Redis from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { ManualClock, Registry } from '../../../src';
 import { connectCluster } from '../../../src/cluster';
 import { useCluster } from './harness';
+import { RedisServer } from './redis-server';
 
 const { redis } = useCluster();
 
@@ -166,5 +168,29 @@ describe('a cluster connection over its life', () => {
       signal: null,
       stdout: 'shut down {"before":true,"connected":false,"syncing":false}',
     });
+  });
+
+  it('leaves no socket open to a hung Redis once its registry shuts down', async () => {
+    const hung = await RedisServer.start();
+    const registry = new Registry();
+    const cluster = connectCluster(registry, { redis: hung.url, namespace: 'hung', syncIntervalMs: 50 });
+    const openSockets = (): Socket[] =>
+      (process as unknown as { _getActiveHandles(): unknown[] })
+        ._getActiveHandles()
+        .filter((handle): handle is Socket => handle instanceof Socket && handle.remotePort === hung.port)
+        .filter((socket) => !socket.destroyed);
+    try {
+      await cluster.ready;
+      registry.getOrCreate('endpoint', 'db').executeSync(() => 1);
+      expect(openSockets()).toHaveLength(2); // the commands and the subscriber
+      hung.pause();
+      await registry.shutdown();
+      await new Promise((resolve) => setTimeout(resolve, 0)); // a timer set after the connection's own
+      // Before, both were ended and left open for Redis to end them too, which a stopped Redis
+      // never does: they kept the process alive for ioredis's disconnectTimeout (2 s).
+      expect(openSockets()).toEqual([]);
+    } finally {
+      await hung.kill();
+    }
   });
 });

@@ -16,6 +16,7 @@ import {
   setupProblem,
   openRedis,
   redisAddress,
+  whenEnded,
   whenReady,
   withinDeadline,
   type RedisLike,
@@ -183,8 +184,11 @@ export class ClusterConnection {
     this.commands.removeListener('ready', this.checkSetup);
     const now = performance.now();
     for (const tracked of this.tracked.values()) this.release(tracked, now);
+    // Listened for first: a client that never connected ends within disconnect().
+    const ended = this.owned ? [whenEnded(this.subscriber), whenEnded(this.commands)] : [whenEnded(this.subscriber)];
     this.subscriber.disconnect();
     if (this.owned) this.commands.disconnect();
+    await Promise.all(ended); // closed at once (LEAVING_AT_ONCE): nothing of the connection outlives it
   }
 
   /** The first sync once both connections are up, or once a command would have timed out: Redis down at the start means local decisions, not a `ready` that never comes. */

@@ -102,13 +102,22 @@ export function withinDeadline<T>(work: Promise<T>, ms: number, what: string): P
 
 /** Resolves once `client` is connected (or at once when it is). */
 export function whenReady(client: RedisLike): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve();
+  return when(client, 'ready');
+}
+
+/** Resolves once the client's sockets are closed after a disconnect() (at once if they are). */
+export function whenEnded(client: RedisLike): Promise<void> {
+  return when(client, 'end');
+}
+
+function when(client: RedisLike, status: 'ready' | 'end'): Promise<void> {
+  if (client.status === status) return Promise.resolve();
   return new Promise((resolve) => {
-    const ready = (): void => {
-      client.removeListener('ready', ready);
+    const reached = (): void => {
+      client.removeListener(status, reached);
       resolve();
     };
-    client.on('ready', ready);
+    client.on(status, reached);
   });
 }
 

@@ -185,7 +185,6 @@ describe('a cluster connection over its life', () => {
       expect(openSockets()).toHaveLength(2); // the commands and the subscriber
       hung.pause();
       await registry.shutdown();
-      await new Promise((resolve) => setTimeout(resolve, 0)); // a timer set after the connection's own
       // Before, both were ended and left open for Redis to end them too, which a stopped Redis
       // never does: they kept the process alive for ioredis's disconnectTimeout (2 s).
       expect(openSockets()).toEqual([]);

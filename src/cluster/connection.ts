@@ -22,7 +22,7 @@ import {
   type RedisLike,
 } from './redis';
 import { breakerKeyPrefix } from './breaker-keys';
-import { SyncPipelines } from './pipelines';
+import { NodeSyncError, SyncPipelines } from './pipelines';
 import { keySlot } from './slots';
 import { claimNamespace, releaseNamespace } from './namespaces';
 import { windowReading } from './sync-arguments';
@@ -449,7 +449,9 @@ export class ClusterConnection {
     // writeable..."); the reason is the connection's error, with the address it tried.
     // A Redis that accepted the connection and never answered (hung, or stopped) gave no error:
     // the reason says so, with the client's status.
-    const unconnected = this.commands.isCluster !== true && this.commands.status !== 'ready';
+    // A Redis Cluster client may be ready while one of its masters is not: that master's failure
+    // names it (NodeSyncError).
+    const unconnected = this.commands.status !== 'ready' && !(error instanceof NodeSyncError);
     const announced = this.lastError !== undefined; // a Redis down from the start is announced too
     this.lastError = unconnected
       ? `Redis ${redisAddress(this.commands)} is not connected: ${this.connectionError ?? `no answer yet (the client is at "${this.commands.status}")`}`

@@ -106,8 +106,11 @@ export class SyncPipelines {
   }
 }
 
+/** A sync that failed on one Redis Cluster node: its reason is that node's, whatever the client's state. */
+export class NodeSyncError extends Error {}
+
 /** `error` with the Redis Cluster node it came from, when it came from one. */
 function onNode(node: string, error: unknown): Error {
   const cause = error instanceof Error ? error : new Error(String(error));
-  return node === '' ? cause : new Error(`Redis node ${node}: ${cause.message}`, { cause });
+  return node === '' ? cause : new NodeSyncError(`Redis node ${node}: ${cause.message}`, { cause });
 }

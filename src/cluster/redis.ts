@@ -7,6 +7,8 @@ export interface RedisLike extends ClusterRedisClient {
   /** An ioredis Cluster: its slot table gives each slot's nodes, master first. */
   isCluster?: boolean;
   slots?: string[][];
+  /** An ioredis Cluster's first nodes, as its caller gave them. */
+  startupNodes?: (string | number | { host?: string; port?: number })[];
   /** A single Redis client's connection options (ioredis's), which name its address in errors. */
   options?: { host?: string; port?: number; path?: string; db?: number };
   /** ioredis's: a Redis's duplicate takes options, a Cluster's its startup nodes and options. */
@@ -53,11 +55,18 @@ export function syncDeadlineMs(syncIntervalMs: number, breakers: number): number
  */
 const LEAVING_AT_ONCE = { disconnectTimeout: 0 };
 
-/** Where a single Redis client connects (host:port, or its socket), for errors that say which Redis. */
+/** Where a client connects (host:port or its socket; a Redis Cluster client: "Cluster" and its startup nodes), for errors that say which Redis. */
 export function redisAddress(client: RedisLike): string {
+  if (client.isCluster === true) return `Cluster ${(client.startupNodes ?? []).map(nodeAddress).join(', ')}`;
   const options = client.options;
   if (options?.path !== undefined && options.path !== null) return options.path;
   return options?.host !== undefined ? `${options.host}:${options.port ?? 6379}` : '(address unknown)';
+}
+
+/** An ioredis Cluster startup node as host:port (ioredis's defaults: localhost, 6379). */
+function nodeAddress(node: string | number | { host?: string; port?: number }): string {
+  if (typeof node === 'object') return `${node.host ?? 'localhost'}:${node.port ?? 6379}`;
+  return typeof node === 'number' ? `localhost:${node}` : node;
 }
 
 /**

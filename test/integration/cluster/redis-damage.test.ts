@@ -1,10 +1,10 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Registry } from '../../../src';
+import { ManualClock, Registry } from '../../../src';
 import { breakerKeyPrefix } from '../../../src/cluster/breaker-keys';
-import { connectCluster } from '../../../src/cluster';
+import { connectCluster, type ClusterEvent } from '../../../src/cluster';
 import { arenaFolder } from '../host/processes';
 import { ClusterNode } from './cluster-node';
 import { useCluster } from './harness';
@@ -188,6 +188,32 @@ describe('a node that starts while Redis accepts connections and never answers',
       node.kill();
       hung.resume();
       await hung.kill();
+    }
+  });
+});
+
+describe('a node given a Redis Cluster client that is not ready', () => {
+  it("names the cluster's nodes and the client's state, not the client library's words", async () => {
+    const unreachable = await RedisServer.reserve(); // a free port nothing listens on
+    const client = new Cluster([{ host: '127.0.0.1', port: unreachable.port }], { enableOfflineQueue: false });
+    const clock = new ManualClock();
+    const registry = new Registry({ clock });
+    const node = connectCluster(registry, { redis: client, namespace: 'not-ready', syncIntervalMs: 100 });
+    const events: ClusterEvent[] = [];
+    node.onEvent((event) => events.push(event));
+    try {
+      await node.ready;
+      registry.getOrCreate('endpoint', 'db').executeSync(() => 1);
+      await clock.runFor(300);
+      // Before: "None of startup nodes is available", then for every later sync "Redis has not
+      // answered the previous sync yet" (the client held the pipeline until it was ready).
+      const reason = new RegExp(`^Redis Cluster 127\\.0\\.0\\.1:${unreachable.port} is not connected: `);
+      expect(events).toEqual([{ type: 'lost', reason: expect.stringMatching(reason) }]);
+      expect(node.status.lastError).toMatch(reason);
+    } finally {
+      await node.close();
+      client.disconnect();
+      await registry.shutdown();
     }
   });
 });

@@ -127,3 +127,56 @@ describe('a Redis user refused the transitions channel (an ACL without it)', () 
     }
   });
 });
+
+describe('a node whose start outlasts the sync interval (a loaded machine)', () => {
+  it('runs no scheduled sync before its connection is up: a healthy Redis is not lost', async () => {
+    const redis = await RedisServer.start();
+    const clock = new ManualClock();
+    const registry = new Registry({ clock });
+    registry.getOrCreate('endpoint', 'db').executeSync(() => 1);
+    const cluster = connectCluster(registry, { redis: redis.url, namespace: 'slow-start', syncIntervalMs: 100 });
+    const events: ClusterEvent[] = [];
+    cluster.onEvent((event) => events.push(event));
+    try {
+      clock.advance(100); // the schedule's sync is due before the client could connect
+      await cluster.ready;
+      // Before, it ran at once and failed: "Redis 127.0.0.1:P is not connected: no answer yet".
+      expect({ failedSyncs: cluster.status.failedSyncs, events }).toEqual({ failedSyncs: 0, events: [] });
+      expect(cluster.status).toMatchObject({ connected: true, syncs: 1 });
+    } finally {
+      await registry.shutdown();
+      await redis.kill();
+    }
+  });
+
+  it('runs no second sync beside it, and a Redis that answers late is not lost', async () => {
+    const redis = await RedisServer.start();
+    const clock = new ManualClock();
+    const registry = new Registry({ clock });
+    // 20,000 breakers never synced: the first sync carries them all (200 scripts, well within its
+    // deadline of 1 s plus 50 us a breaker, and long enough to find it out).
+    for (let i = 0; i < 20_000; i++) registry.getOrCreate('endpoint', `tenant-${i}`);
+    const cluster = connectCluster(registry, { redis: redis.url, namespace: 'slow-first', syncIntervalMs: 1000 });
+    const events: ClusterEvent[] = [];
+    cluster.onEvent((event) => events.push(event));
+    try {
+      while (cluster.status.roundTrips === 0) await new Promise((resolve) => setImmediate(resolve));
+      redis.pause(); // the first sync is out, and its answer waits
+      expect(cluster.status.syncs).toBe(0);
+      clock.advance(1000); // the schedule's sync is due
+      await new Promise((resolve) => setImmediate(resolve));
+      // Before, it ran beside start()'s and failed at once: "Redis has not answered the previous sync yet".
+      expect(cluster.status.failedSyncs).toBe(0);
+      redis.resume();
+      await cluster.ready;
+      expect({ syncs: cluster.status.syncs, failedSyncs: cluster.status.failedSyncs, events }).toEqual({
+        syncs: 1,
+        failedSyncs: 0,
+        events: [],
+      });
+    } finally {
+      await registry.shutdown();
+      await redis.kill();
+    }
+  });
+});

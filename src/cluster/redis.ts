@@ -1,6 +1,9 @@
 import type { ClusterRedisClient } from './options';
 import { SYNC_SCRIPT, VERDICT_SCRIPT } from './scripts';
 
+/** How ioredis's Cluster takes a node: a port, a host:port string or an object. */
+type StartupNode = string | number | { host?: string; port?: number };
+
 /** The calls the cluster makes on a client: its scripts, pipelines and pub/sub (ioredis's API). */
 export interface RedisLike extends ClusterRedisClient {
   status: string;
@@ -8,7 +11,7 @@ export interface RedisLike extends ClusterRedisClient {
   isCluster?: boolean;
   slots?: string[][];
   /** An ioredis Cluster's first nodes, as its caller gave them. */
-  startupNodes?: (string | number | { host?: string; port?: number })[];
+  startupNodes?: StartupNode[];
   /** A single Redis client's connection options (ioredis's), which name its address in errors. */
   options?: { host?: string; port?: number; path?: string; db?: number };
   /** ioredis's: a Redis's duplicate takes options, a Cluster's its startup nodes and options. */
@@ -55,6 +58,45 @@ export function syncDeadlineMs(syncIntervalMs: number, breakers: number): number
  */
 const LEAVING_AT_ONCE = { disconnectTimeout: 0 };
 
+/**
+ * The commands client (scripts defined) and the subscriber: made from a URL with ioredis (an
+ * optional peer dependency, loaded here only), or the caller's client and a duplicate of it.
+ */
+export function openRedis(redis: string | ClusterRedisClient): {
+  commands: RedisLike;
+  subscriber: RedisLike;
+  owned: boolean;
+} {
+  let commands: RedisLike;
+  if (typeof redis === 'string') {
+    let Redis: new (url: string, options: object) => RedisLike;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      Redis = require('ioredis') as typeof Redis;
+    } catch {
+      throw new Error('breakwater/cluster: connecting by URL needs the ioredis package: npm install ioredis');
+    }
+    // No command timeout of the client's own: each sync, subscription and verdict keeps a deadline
+    // that fits it (a sync's grows with its breakers). No queue while disconnected: a sync fails
+    // at once and the nodes decide locally.
+    commands = new Redis(redis, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times: number) => Math.min(50 * times, 1000),
+      ...LEAVING_AT_ONCE,
+    });
+  } else {
+    commands = redis as RedisLike;
+  }
+  commands.defineCommand('breakwaterSync', { lua: SYNC_SCRIPT }); // its first argument: how many keys
+  commands.defineCommand('breakwaterVerdict', { numberOfKeys: 3, lua: VERDICT_SCRIPT });
+  const subscriber =
+    commands.isCluster === true
+      ? commands.duplicate([], { redisOptions: LEAVING_AT_ONCE })
+      : commands.duplicate(LEAVING_AT_ONCE);
+  return { commands, subscriber, owned: typeof redis === 'string' };
+}
+
 /** Where a client connects (host:port or its socket; a Redis Cluster client: "Cluster" and its startup nodes), for errors that say which Redis. */
 export function redisAddress(client: RedisLike): string {
   if (client.isCluster === true) return `Cluster ${(client.startupNodes ?? []).map(nodeAddress).join(', ')}`;
@@ -64,7 +106,7 @@ export function redisAddress(client: RedisLike): string {
 }
 
 /** An ioredis Cluster startup node as host:port (ioredis's defaults: localhost, 6379). */
-function nodeAddress(node: string | number | { host?: string; port?: number }): string {
+function nodeAddress(node: StartupNode): string {
   if (typeof node === 'object') return `${node.host ?? 'localhost'}:${node.port ?? 6379}`;
   return typeof node === 'number' ? `localhost:${node}` : node;
 }
@@ -128,43 +170,4 @@ function when(client: RedisLike, status: 'ready' | 'end'): Promise<void> {
     };
     client.on(status, reached);
   });
-}
-
-/**
- * The commands client (scripts defined) and the subscriber: made from a URL with ioredis (an
- * optional peer dependency, loaded here only), or the caller's client and a duplicate of it.
- */
-export function openRedis(redis: string | ClusterRedisClient): {
-  commands: RedisLike;
-  subscriber: RedisLike;
-  owned: boolean;
-} {
-  let commands: RedisLike;
-  if (typeof redis === 'string') {
-    let Redis: new (url: string, options: object) => RedisLike;
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      Redis = require('ioredis') as typeof Redis;
-    } catch {
-      throw new Error('breakwater/cluster: connecting by URL needs the ioredis package: npm install ioredis');
-    }
-    // No command timeout of the client's own: each sync, subscription and verdict keeps a deadline
-    // that fits it (a sync's grows with its breakers). No queue while disconnected: a sync fails
-    // at once and the nodes decide locally.
-    commands = new Redis(redis, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: (times: number) => Math.min(50 * times, 1000),
-      ...LEAVING_AT_ONCE,
-    });
-  } else {
-    commands = redis as RedisLike;
-  }
-  commands.defineCommand('breakwaterSync', { lua: SYNC_SCRIPT }); // its first argument: how many keys
-  commands.defineCommand('breakwaterVerdict', { numberOfKeys: 3, lua: VERDICT_SCRIPT });
-  const subscriber =
-    commands.isCluster === true
-      ? commands.duplicate([], { redisOptions: LEAVING_AT_ONCE })
-      : commands.duplicate(LEAVING_AT_ONCE);
-  return { commands, subscriber, owned: typeof redis === 'string' };
 }

@@ -128,15 +128,25 @@ describe('a Redis user refused the transitions channel (an ACL without it)', () 
   });
 });
 
+/** A node on a manual clock naming `breakers` breakers, connected by URL to a Redis of its own; `end()` stops both. */
+async function startingNode(namespace: string, syncIntervalMs: number, breakers: number) {
+  const redis = await RedisServer.start();
+  const clock = new ManualClock();
+  const registry = new Registry({ clock });
+  for (let i = 0; i < breakers; i++) registry.getOrCreate('endpoint', `tenant-${i}`);
+  const cluster = connectCluster(registry, { redis: redis.url, namespace, syncIntervalMs });
+  const events: ClusterEvent[] = [];
+  cluster.onEvent((event) => events.push(event));
+  const end = async (): Promise<void> => {
+    await registry.shutdown();
+    await redis.kill();
+  };
+  return { redis, clock, cluster, events, end };
+}
+
 describe('a node whose start outlasts the sync interval (a loaded machine)', () => {
   it('runs no scheduled sync before its connection is up: a healthy Redis is not lost', async () => {
-    const redis = await RedisServer.start();
-    const clock = new ManualClock();
-    const registry = new Registry({ clock });
-    registry.getOrCreate('endpoint', 'db').executeSync(() => 1);
-    const cluster = connectCluster(registry, { redis: redis.url, namespace: 'slow-start', syncIntervalMs: 100 });
-    const events: ClusterEvent[] = [];
-    cluster.onEvent((event) => events.push(event));
+    const { clock, cluster, events, end } = await startingNode('slow-start', 100, 1);
     try {
       clock.advance(100); // the schedule's sync is due before the client could connect
       await cluster.ready;
@@ -144,21 +154,14 @@ describe('a node whose start outlasts the sync interval (a loaded machine)', () 
       expect({ failedSyncs: cluster.status.failedSyncs, events }).toEqual({ failedSyncs: 0, events: [] });
       expect(cluster.status).toMatchObject({ connected: true, syncs: 1 });
     } finally {
-      await registry.shutdown();
-      await redis.kill();
+      await end();
     }
   });
 
   it('runs no second sync beside it, and a Redis that answers late is not lost', async () => {
-    const redis = await RedisServer.start();
-    const clock = new ManualClock();
-    const registry = new Registry({ clock });
     // 20,000 breakers never synced: the first sync carries them all (200 scripts, well within its
     // deadline of 1 s plus 50 us a breaker, and long enough to find it out).
-    for (let i = 0; i < 20_000; i++) registry.getOrCreate('endpoint', `tenant-${i}`);
-    const cluster = connectCluster(registry, { redis: redis.url, namespace: 'slow-first', syncIntervalMs: 1000 });
-    const events: ClusterEvent[] = [];
-    cluster.onEvent((event) => events.push(event));
+    const { redis, clock, cluster, events, end } = await startingNode('slow-first', 1000, 20_000);
     try {
       while (cluster.status.roundTrips === 0) await new Promise((resolve) => setImmediate(resolve));
       redis.pause(); // the first sync is out, and its answer waits
@@ -175,8 +178,7 @@ describe('a node whose start outlasts the sync interval (a loaded machine)', () 
         events: [],
       });
     } finally {
-      await registry.shutdown();
-      await redis.kill();
+      await end();
     }
   });
 });

@@ -1,7 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { basename } from 'node:path';
 import type { CircuitBreaker } from '../breaker';
 import type { HostArena } from '../core/host-arena';
 import { MAX_PERIOD_MS } from '../core/layout';
@@ -24,27 +20,12 @@ import {
 import { breakerKeyPrefix } from './breaker-keys';
 import { NodeSyncError, SyncPipelines } from './pipelines';
 import { keySlot } from './slots';
+import { defaultNodeId } from './node-id';
 import { claimNamespace, releaseNamespace } from './namespaces';
 import { windowReading } from './sync-arguments';
 import { judged, warnOptionsDiffer, warnRepaired, type Synced, type Tracked } from './tracked';
 import { parseTransitionMessage, type TransitionMessage } from './message';
 import type { ClusterEvent, ClusterStatus } from './status';
-
-/**
- * The node id of a host: its name, its arena file's, and a digest of that file's identity (inode
- * and birth time), which every process of the host reads alike. Two hosts that share a host name
- * (containers given one, a VM image cloned) and an arena path are still two nodes: by name and
- * path alone the cluster kept one window for both, and counted half their failures.
- */
-function hostNodeId(path: string): string {
-  // A file removed under a live mapping (someone cleaned /dev/shm) still names this host's arena: its path alone, then.
-  const file = statSync(path, { bigint: true, throwIfNoEntry: false });
-  const identity = createHash('sha1')
-    .update(`${path}\0${file?.ino ?? ''}\0${file?.birthtimeNs ?? ''}`)
-    .digest('hex')
-    .slice(0, 10);
-  return `${hostname()}:${basename(path)}:${identity}`;
-}
 
 /**
  * A registry's breakers shared with every node of a cluster through Redis: decisions stay local
@@ -102,12 +83,7 @@ export class ClusterConnection {
       );
     this.host = registry.hostArena;
     this.syncing = this.host === undefined;
-    // With a host arena the host is the node, whichever of its processes syncs.
-    const defaultNodeId =
-      this.host === undefined
-        ? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
-        : hostNodeId(this.host.path);
-    this.options = resolveClusterOptions(options, defaultNodeId);
+    this.options = resolveClusterOptions(options, defaultNodeId(this.host));
     const claim = claimNamespace(registry, this.options.namespace); // before any client is made: a refusal leaves none open
     const { commands, subscriber, owned } = openRedis(this.options.redis);
     this.commands = commands;
@@ -387,7 +363,10 @@ export class ClusterConnection {
     tracked.held = false;
     tracked.probing = -1;
     const now = breaker.getState();
-    if (wasHeld && (now === 'open' || now === 'half-open')) breaker.clusterMove('closed');
+    // Held, or open for the cluster and released since (Redis lost past a lease: before, it stayed
+    // open until a call of its own probed): a close of a later epoch is a probe's verdict.
+    if ((now === 'open' || now === 'half-open') && (wasHeld || breaker.lastOpenReason() === 'cluster'))
+      breaker.clusterMove('closed');
   }
 
   /** Keeps the breaker open past the cluster's deadline, so that only the probing node probes. */

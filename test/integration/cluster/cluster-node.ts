@@ -80,6 +80,8 @@ const commands = {
     return { admitted: false, state: breaker.getState() };
   },
   pause: async ({ ms }) => { await new Promise((r) => setTimeout(r, ms)); return {}; },
+  /** Until the cluster holds no breaker open here (Redis lost past a lease released them). */
+  waitReleased: async () => ({ reached: await until(() => cluster.status.heldOpen === 0) }),
   waitSyncing: async () => ({ reached: await until(() => cluster.status.syncing && cluster.status.syncs > 0) }),
   failEach: async ({ names, n }) => {
     for (const name of names) {

@@ -55,6 +55,23 @@ describe('a cluster with one node cut off from Redis', () => {
     expect(changes.flat().filter((change) => change === 'closed:cluster')).toHaveLength(2);
   });
 
+  it('a node cut off past its lease while the cluster holds it open takes the close a probe made meanwhile, once back', async () => {
+    const { near, far, proxy } = await startCluster('partition3');
+    for (const node of near) await node.send('fail', { n: 5 });
+    for (const node of [...near, far])
+      expect(await node.send('waitState', { state: 'open' })).toMatchObject({ reached: true });
+    proxy.partition();
+    expect(await far.send('waitEvent', { type: 'lost' })).toMatchObject({ reached: true });
+    // Lost past a lease, the cluster's hold is released: the far node keeps the deadline, then decides alone.
+    expect(await far.send('waitReleased')).toMatchObject({ reached: true });
+    const closed = await Promise.all(near.map((node) => node.send('callUntilClosed')));
+    expect(closed).toEqual([{ state: 'closed' }, { state: 'closed' }]);
+    proxy.heal();
+    // No call reaches the far node: before, it stayed open until one did and probed on its own.
+    expect(await far.send('waitState', { state: 'closed' })).toMatchObject({ reached: true });
+    expect(await far.send('report')).toMatchObject({ changes: ['open:cluster', 'closed:cluster'], sent: 0 });
+  });
+
   it('a node cut off while its probe is out: the lease passes to a node with calls waiting, whose probe closes the cluster', async () => {
     const { near, far, proxy } = await startCluster('partition2');
     for (const node of [...near, far]) await node.send('fail', { n: 3 });

@@ -141,11 +141,15 @@ export async function setupProblem(client: RedisLike, deadlineMs: number): Promi
 /**
  * Settles as `work` does, or rejects once `ms` have passed. A client the caller made may have no
  * command timeout and an offline queue; the cluster's own deadline keeps its promises all the same.
+ * The deadline is judged one turn of I/O after its timer: a process starved of CPU, or blocked,
+ * runs its due timers before it reads its sockets, and read an answer that came meanwhile as
+ * Redis's silence (a false 'lost', "slow", on a loaded host).
  */
 export function withinDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} got no answer from Redis within ${ms} ms`)), ms);
+    const silent = (): void => reject(new Error(`${what} got no answer from Redis within ${ms} ms`));
+    timer = setTimeout(() => setImmediate(silent), ms);
     timer.unref();
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));

@@ -79,6 +79,7 @@ const commands = {
     }
     return { admitted: false, state: breaker.getState() };
   },
+  wallClock: async () => ({ now: Date.now() }),
   pause: async ({ ms }) => { await new Promise((r) => setTimeout(r, ms)); return {}; },
   /** Until the cluster holds no breaker open here (Redis lost past a lease released them). */
   waitReleased: async () => ({ reached: await until(() => cluster.status.heldOpen === 0) }),
@@ -112,6 +113,8 @@ export interface NodeOptions {
   ownClient?: boolean;
   /** The registry's host arena, when the node shares its breakers with the other processes of its host. */
   host?: { name: string; directory: string };
+  /** A host whose clocks differ: libfaketime's offset for the node's wall and monotonic clocks ('+3d', '-2h'). */
+  clockOffset?: string;
 }
 
 /** A real Node process acting as one node of the cluster. */
@@ -129,9 +132,9 @@ export class ClusterNode {
   }
 
   static async start(options: NodeOptions): Promise<ClusterNode> {
-    const child = spawn(process.execPath, ['--no-warnings', '-e', NODE_SCRIPT, '--', JSON.stringify(options)], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
+    const argv = [process.execPath, '--no-warnings', '-e', NODE_SCRIPT, '--', JSON.stringify(options)];
+    const command = options.clockOffset === undefined ? argv : ['faketime', '-f', options.clockOffset, ...argv];
+    const child = spawn(command[0], command.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
     const node = new ClusterNode(child);
     await node.started;
     return node;

@@ -19,7 +19,7 @@ breaker.on('stateChange', (change) => changes.push(change.to + ':' + change.reas
 // A Redis Cluster's nodes, when given, make an ioredis Cluster client (the options breakwater/cluster's README gives).
 // ownClient: the node's own ioredis client with ioredis's defaults (no command timeout, an offline queue).
 const redis = options.redisCluster
-  ? new (require('ioredis').Cluster)(options.redisCluster, { enableOfflineQueue: false, redisOptions: { maxRetriesPerRequest: 0 } })
+  ? new (require('ioredis').Cluster)(options.redisCluster, { enableOfflineQueue: false, redisOptions: { maxRetriesPerRequest: 0 }, natMap: options.natMap })
   : options.ownClient ? new (require('ioredis'))(options.cluster.redis) : options.cluster.redis;
 const cluster = connectCluster(registry, { ...options.cluster, redis });
 const events = [];
@@ -109,6 +109,8 @@ export interface NodeOptions {
   cluster: Record<string, unknown>;
   /** A Redis Cluster's nodes: the node connects with an ioredis Cluster client instead of `cluster.redis`. */
   redisCluster?: { host: string; port: number }[];
+  /** The Redis Cluster's addresses as this node reaches them (ioredis's natMap: "host:port" to a proxy's). */
+  natMap?: Record<string, { host: string; port: number }>;
   /** The node makes its own ioredis client from `cluster.redis`, with ioredis's defaults, and passes it instead of the URL. */
   ownClient?: boolean;
   /** The registry's host arena, when the node shares its breakers with the other processes of its host. */

@@ -18,7 +18,7 @@ const BREAKER = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0
 const HOLD_MS = 2 * 2000;
 
 describe('a cluster of hosts whose clocks differ', () => {
-  it('opens every node for the same period and closes every node on one probe', async () => {
+  it("holds every node open for the cluster's period, and closes every node on one probe", async () => {
     const start = (nodeId: string, clockOffset?: string) =>
       ClusterNode.start({
         breaker: BREAKER,

@@ -37,6 +37,22 @@ interface PendingTimer {
 const MAX_TIMERS_PER_MOVE = 1_000_000;
 
 /**
+ * The latest time a ManualClock may show, in ms (about 285 years): the core counts its time in
+ * microseconds, exact in a double only up to 2^53. Past it, 1.5 s added to the time was lost, and
+ * an open circuit never reached its deadline.
+ */
+export const MANUAL_CLOCK_MAX_MS = Math.floor(Number.MAX_SAFE_INTEGER / 1000);
+
+/** `ms` when a ManualClock may show it; a RangeError naming `what` otherwise. */
+function latestAllowed(ms: number, what: string): number {
+  if (ms > MANUAL_CLOCK_MAX_MS)
+    throw new RangeError(
+      `breakwater: ${what} would take the ManualClock to ${ms} ms, past its latest time ${MANUAL_CLOCK_MAX_MS} ms (the core's microseconds are exact up to 2^53)`,
+    );
+  return ms;
+}
+
+/**
  * A clock that moves only when told to: breakers created with it decide on its time, and its
  * timers (timeouts, retry delays, a registry's tick) fire inside set()/advance(), or one by one,
  * with the work they start awaited, in runToNextTimer()/runFor() (as sinon's fake timers'
@@ -57,7 +73,7 @@ export class ManualClock implements Timers {
     if (!Number.isFinite(startMs) || startMs < 0) {
       throw new RangeError(`breakwater: ManualClock start must be a finite number of ms >= 0, got ${show(startMs)}`);
     }
-    this.nowMs = startMs;
+    this.nowMs = latestAllowed(startMs, 'new ManualClock(startMs)');
     const clock = this;
     this.pool = new (class extends ArenaPool {
       protected override onNewArena(arena: Arena): void {
@@ -79,7 +95,7 @@ export class ManualClock implements Timers {
   advance(ms: number): void {
     if (!Number.isFinite(ms) || ms < 0)
       throw new RangeError(`breakwater: ManualClock.advance(ms) needs a finite ms >= 0, got ${show(ms)}`);
-    this.set(this.nowMs + ms);
+    this.set(latestAllowed(this.nowMs + ms, `ManualClock.advance(${ms})`));
   }
 
   /** Sets the time (never backwards), firing every timer that falls due, in order (a nested move: see advance()). */
@@ -89,6 +105,7 @@ export class ManualClock implements Timers {
         `breakwater: ManualClock.set(ms) needs a finite time >= the current ${this.nowMs}, got ${show(ms)}`,
       );
     }
+    latestAllowed(ms, `ManualClock.set(${ms})`);
     this.move++;
     for (let fired = 0; ; fired++) {
       const next = this.takeDue(ms, fired);
@@ -127,7 +144,7 @@ export class ManualClock implements Timers {
   async runFor(ms: number): Promise<void> {
     if (!Number.isFinite(ms) || ms < 0)
       throw new RangeError(`breakwater: ManualClock.runFor(ms) needs a finite ms >= 0, got ${show(ms)}`);
-    const until = this.nowMs + ms;
+    const until = latestAllowed(this.nowMs + ms, `ManualClock.runFor(${ms})`);
     this.move++;
     for (let fired = 0; ; fired++) {
       const next = this.takeDue(until, fired);

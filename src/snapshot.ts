@@ -38,11 +38,16 @@ export function toSnapshot(
   };
 }
 
-/** Validates a snapshot and computes what restore() hands the core; time spent down counts as open time. */
+/**
+ * Validates a snapshot and computes what restore() hands the core; time spent down counts as open
+ * time, and what is left is at most `longestOpenMs` (the breaker's maxRecoveryTimeout): a snapshot
+ * can hold a circuit open no longer than the breaker itself would.
+ */
 export function fromSnapshot(
   snapshot: BreakerSnapshot,
   nowMs: number,
   clock: 'wall' | 'manual',
+  longestOpenMs: number,
 ): { state: number; remainingMs: number; reopens: number } {
   if (snapshot === null || typeof snapshot !== 'object')
     throw new TypeError('breakwater: restore() needs the object toJSON() returned');
@@ -56,6 +61,7 @@ export function fromSnapshot(
     }
   }
   const downtime = snapshot.clock === clock ? Math.max(0, nowMs - snapshot.savedAt) : 0;
-  const remainingMs = state === State.OPEN ? Math.max(0, Math.ceil(snapshot.remainingMs - downtime)) : 0;
+  const remainingMs =
+    state === State.OPEN ? Math.min(longestOpenMs, Math.max(0, Math.ceil(snapshot.remainingMs - downtime))) : 0;
   return { state, remainingMs, reopens: Math.floor(snapshot.reopens) };
 }

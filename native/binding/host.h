@@ -19,18 +19,20 @@ inline host::HostArena* hostArenaArg(const AttachedArena* attached, napi_env env
   return attached->host;
 }
 
-// openHost(path, capacity, maxBuckets, bins) -> { arenaId, buffer, created }: maps the file (once
-// per process) and attaches it in this environment (once: the same id and buffer after that).
+// openHost(path, capacity, maxBuckets, bins, create) -> { arenaId, buffer, created }: maps the file
+// (once per process; without `create`, only an existing, set-up one) and attaches it in this
+// environment (once: the same id and buffer after that).
 // The buffer is an external ArrayBuffer over the arena part; the core addresses the mapping
 // itself, which lives as long as the process, so nothing done to the buffer can free it.
 inline napi_value OpenHost(napi_env env, napi_callback_info info) {
-  Call<4> call(env, info);
+  Call<5> call(env, info);
   char path[4096];
   size_t pathLength = 0;
   if (napi_get_value_string_utf8(env, call[0], path, sizeof path, &pathLength) != napi_ok) {
     return throwError(env, ErrorKind::Type, "openHost: path must be a string");
   }
   if (pathLength >= sizeof path - 1) return throwError(env, ErrorKind::Range, "openHost: path is too long");
+  if (std::strlen(path) != pathLength) return throwError(env, ErrorKind::Type, "openHost: path holds a NUL byte");
   int32_t capacity, maxBuckets, bins;
   if (!call.int32In(1, "capacity", 1, int32_t(host::kMaxCapacity), capacity) ||
       !call.int32In(2, "maxBuckets", 1, int32_t(layout::kMaxBuckets), maxBuckets) ||
@@ -40,8 +42,12 @@ inline napi_value OpenHost(napi_env env, napi_callback_info info) {
   if (bins != 0 && bins != int32_t(layout::kHistogramBins)) {
     return throwError(env, ErrorKind::Range, "openHost: bins must be 0 or %u", layout::kHistogramBins);
   }
+  bool create = false;
+  if (napi_get_value_bool(env, call[4], &create) != napi_ok) {
+    return throwError(env, ErrorKind::Type, "openHost: create must be a boolean");
+  }
   const host::OpenResult opened =
-      host::openHostArena(path, uint32_t(capacity), uint32_t(maxBuckets), uint32_t(bins));
+      host::openHostArena(path, uint32_t(capacity), uint32_t(maxBuckets), uint32_t(bins), create);
   if (!opened.arena) return throwError(env, ErrorKind::Plain, "%s", opened.error);
   EnvState& state = call.state();
   size_t id = 0;

@@ -98,12 +98,18 @@ inline bool processAlive(uint32_t pid) noexcept {
 // One file mapped once per process (never unmapped: views in any thread may outlive a registry).
 class HostArena {
  public:
+  // Precondition: checkHeaders() passed on the mapping. Its geometry is copied here, once: the
+  // file's header is any process's to write, and one overwritten later must not move an address.
   HostArena(std::byte* base, dev_t device, ino_t inode) noexcept
-      : base_(base), device_(device), inode_(inode), arena_(base + kHostHeaderBytes) {}
+      : base_(base),
+        device_(device),
+        inode_(inode),
+        arena_(base + kHostHeaderBytes),
+        arenaBytes_(size_t(header().arenaBytes)) {}
 
   const Arena& arena() const noexcept { return arena_; }
   std::byte* arenaBase() const noexcept { return base_ + kHostHeaderBytes; }
-  size_t arenaByteLength() const noexcept { return size_t(header().arenaBytes); }
+  size_t arenaByteLength() const noexcept { return arenaBytes_; }
   bool sameFile(dev_t device, ino_t inode) const noexcept { return device == device_ && inode == inode_; }
   // The clock and pause of this mapping's waits on stalled claims and writes (native tests only).
   void setWaiting(Waiting waiting) noexcept { waiting_ = waiting; }
@@ -280,7 +286,7 @@ class HostArena {
  private:
   HostHeader& header() const noexcept { return *reinterpret_cast<HostHeader*>(base_); }
   DirectoryEntry& entry(uint32_t index) const noexcept {
-    auto* first = reinterpret_cast<DirectoryEntry*>(base_ + kHostHeaderBytes + header().arenaBytes);
+    auto* first = reinterpret_cast<DirectoryEntry*>(base_ + kHostHeaderBytes + arenaBytes_);
     return first[index];
   }
 
@@ -288,6 +294,7 @@ class HostArena {
   dev_t device_;
   ino_t inode_;
   Arena arena_;
+  size_t arenaBytes_;
   Waiting waiting_;
   // This process's holder of the lease (holdSyncLease): holder << 32 | its last heartbeat, ms32.
   std::atomic<uint64_t> localSyncLease_{0};
@@ -372,12 +379,15 @@ inline void checkHeaders(OpenResult& result, const char* path, std::byte* base, 
 
 // Maps the host arena at `path`, creating it (0600, this user) with the given geometry when it
 // does not exist; an existing file keeps its own geometry. One mapping per file per process.
-inline OpenResult openHostArena(const char* path, uint32_t capacity, uint32_t maxBuckets, uint32_t bins) {
+// Without `create` (a handle naming its arena) only a set-up arena is mapped: a missing, empty or
+// half-made file is refused, never made or written, whatever path the handle names.
+inline OpenResult openHostArena(const char* path, uint32_t capacity, uint32_t maxBuckets, uint32_t bins,
+                                bool create = true) {
   static std::mutex mutex;
   // Never destroyed, like the mappings it lists: threads may use them until the process is gone.
   static auto* mapped = new std::vector<HostArena*>();
   OpenResult result;
-  const int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  const int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
   if (fd < 0) {
     fail(result, "cannot open %s: %s", path, strerror(errno));
     return result;
@@ -440,6 +450,10 @@ inline OpenResult openHostArena(const char* path, uint32_t capacity, uint32_t ma
       fresh = probe.magic == kHostMagic ||
               std::all_of(raw, raw + sizeof probe, [](unsigned char byte) { return byte == 0; });
     }
+  }
+  if (fresh && !create) {
+    fail(result, "%s holds no host arena (empty, or its set-up never finished)", path);
+    return result;
   }
   if (fresh) {
     bytes = totalBytes(capacity, maxBuckets, bins);

@@ -2,6 +2,8 @@
 // distinct names get distinct slots, a full directory says so, a configured slot's record is read
 // whole, a reopened file keeps them, one holder of a process at a time holds the control lease, and
 // a stalled claim or config write costs 2 s by the clock, however many the directory holds.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -208,6 +210,21 @@ void stalledClaimsCostTwoSecondsInAll() {
   CHECK_EQ(atomic(version).load() & 1, uint64_t{0});
 }
 
+// Without `create` (a handle's arena), a missing file stays missing and an empty one stays empty.
+void attachingNeverMakesAFile(const char* path) {
+  OpenResult absent = openHostArena(path, 4, 1, 0, false);
+  CHECK(absent.arena == nullptr && std::strstr(absent.error, "No such file or directory") != nullptr);
+  struct stat info;
+  CHECK(stat(path, &info) != 0);
+  const int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+  CHECK(fd >= 0);
+  close(fd);
+  OpenResult empty = openHostArena(path, 4, 1, 0, false);
+  CHECK(empty.arena == nullptr && std::strstr(empty.error, "holds no host arena") != nullptr);
+  CHECK(stat(path, &info) == 0 && info.st_size == 0);
+  unlink(path);
+}
+
 }  // namespace
 
 int main() {
@@ -231,5 +248,6 @@ int main() {
   OpenResult missing = openHostArena("/nonexistent-folder/breakwater-x", 4, 1, 0);
   CHECK(missing.arena == nullptr && std::strstr(missing.error, "cannot open /nonexistent-folder/breakwater-x") != nullptr);
   unlink(path);
+  attachingNeverMakesAFile(path);
   return test::finish("host");
 }

@@ -424,6 +424,7 @@ export class CircuitBreaker extends SyncCalls {
       snapshot,
       this.wallNow(),
       this.timers === realTimers ? 'wall' : 'manual',
+      this.options.maxRecoveryTimeout,
     );
     const ref = this.slot();
     core.restore(ref.arenaId, ref.slot, state, remainingMs, reopens);

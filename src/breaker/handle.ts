@@ -45,7 +45,7 @@ export function attachmentOf(handle: BreakerHandle, local: LocalOptions | undefi
     );
   const arena =
     typeof handle.host === 'string'
-      ? HostArena.openPath(handle.host).arena
+      ? HostArena.attachPath(handle.host).arena
       : Arena.from(handle.buffer, 'handle.buffer');
   if (!Number.isInteger(handle.slot) || handle.slot < 0 || handle.slot >= arena.capacity) {
     throw new RangeError(
@@ -55,6 +55,11 @@ export function attachmentOf(handle: BreakerHandle, local: LocalOptions | undefi
   const options = { ...handle.options, ...own };
   if (handle.epoch !== arena.epochOf(handle.slot))
     throw staleHandleError(resolveName(options), handle.epoch, arena.epochOf(handle.slot));
+  // A slot no breaker holds would go to the next breaker created: a view of it would share that one.
+  if (!arena.holdsBreaker(handle.slot))
+    throw new RangeError(
+      `breakwater: handle slot ${handle.slot} holds no breaker (never taken, or given back): attach to a live breaker's handle`,
+    );
   return {
     ref: slotRef(arena, handle.slot),
     epoch: handle.epoch,

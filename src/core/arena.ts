@@ -165,6 +165,14 @@ export class Arena {
     return (HEADER_BYTES + slot * this.slotBytes) >> 2;
   }
 
+  /**
+   * Whether a breaker holds the slot now: a configured slot has 1 or more window buckets, and a
+   * slot never taken, or given back (zeroed but its epoch), has none.
+   */
+  holdsBreaker(slot: number): boolean {
+    return Atomics.load(this.words, this.stateIndex(slot) + (Slot.buckets >> 2)) !== 0;
+  }
+
   /** Int32 index of a slot's epoch, which release() bumps each time the slot is given back. */
   private epochIndex(slot: number): number {
     return (HEADER_BYTES + slot * this.slotBytes + Slot.epoch) >> 2;

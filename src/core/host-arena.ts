@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { Arena } from './arena';
 import { CONFIG_SIZE, HISTOGRAM_BINS, MAX_BUCKETS } from './layout';
 import { attachArena } from './pool';
@@ -58,7 +58,22 @@ export class HostArena {
       maxBuckets: true,
       latencyHistogram: true,
     });
-    return HostArena.openPath(HostArena.pathOf(options), options);
+    return HostArena.openPath(HostArena.pathOf(options), options, true);
+  }
+
+  /**
+   * The host arena a breaker handle names by `path`: only a file some process set up as one. A
+   * handle is data that may come from anywhere, so this neither creates a file nor writes one it
+   * did not find set up, and names only a `breakwater-<name>` file by its absolute path.
+   */
+  static attachPath(path: unknown): HostArena {
+    const file = typeof path === 'string' ? basename(path) : '';
+    const named = file.startsWith(FILE_PREFIX) && NAME.test(file.slice(FILE_PREFIX.length));
+    if (typeof path !== 'string' || !isAbsolute(path) || path.includes('\0') || !named)
+      throw new TypeError(
+        `breakwater: handle.host must be the absolute path of a host arena file (${FILE_PREFIX}<name>), got ${show(path)}`,
+      );
+    return HostArena.openPath(path, {}, false);
   }
 
   /** The file of the host arena that `options` names (checking the name and folder). */
@@ -76,8 +91,12 @@ export class HostArena {
     return join(directory, FILE_PREFIX + name);
   }
 
-  /** Opens the host arena file at `path` (a handle names its arena by path). */
-  static openPath(path: string, options: Omit<HostArenaOptions, 'name' | 'directory'> = {}): HostArena {
+  /** Opens the host arena file at `path`; `create`: make and set it up when absent or empty. */
+  private static openPath(
+    path: string,
+    options: Omit<HostArenaOptions, 'name' | 'directory'>,
+    create: boolean,
+  ): HostArena {
     const capacity = hostInteger('host.capacity', options.capacity, 1024, 1, 1 << 20);
     const maxBuckets = hostInteger('host.maxBuckets', options.maxBuckets, 20, 1, MAX_BUCKETS);
     if (options.latencyHistogram !== undefined && typeof options.latencyHistogram !== 'boolean')
@@ -98,6 +117,7 @@ export class HostArena {
         capacity,
         maxBuckets,
         options.latencyHistogram === false ? 0 : HISTOGRAM_BINS,
+        create,
       );
     } catch (error) {
       throw new Error(`breakwater: host arena: ${(error as Error).message}`);

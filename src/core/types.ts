@@ -59,8 +59,8 @@ export interface OpenedHostArena {
 
 /** The native core's host-wide arenas (native/core/host_arena.h). */
 export interface HostBinding {
-  /** Maps the file at `path` (creating it 0600 with this geometry when absent) and attaches it in this thread. */
-  openHost(path: string, capacity: number, maxBuckets: number, bins: number): OpenedHostArena;
+  /** Maps the file at `path` (with `create`, making it 0600 with this geometry when absent) and attaches it in this thread. */
+  openHost(path: string, capacity: number, maxBuckets: number, bins: number, create: boolean): OpenedHostArena;
   /** The slot named `key` (configured with `config` when this call names it first): slot * 2 + (1 if created). */
   hostLookup(arena: number, key: string, config: Float64Array): number;
   /** Directory entry `index`: its key (the record its slot was last configured with into configOut), or null when it names nothing. */

@@ -87,6 +87,23 @@ describe('dispose', () => {
     );
   });
 
+  it('refuses a handle forged to name a slot no breaker holds: one never taken, or one given back', () => {
+    const { breaker } = manualBreaker({ name: 'owner', slidingWindowBuckets: 7 });
+    succeed(breaker);
+    const handle = breaker.handle;
+    const arena = breaker.coreSlot!.arena;
+    const untaken = arena.allocated(); // the slot the arena hands out next
+    expect(untaken).toBeLessThan(arena.capacity);
+    expect(() => CircuitBreaker.fromHandle({ ...handle, slot: untaken })).toThrow(
+      `breakwater: handle slot ${untaken} holds no breaker (never taken, or given back)`,
+    );
+    breaker.dispose();
+    // The given-back slot's own epoch: only its emptiness tells it from a live breaker's.
+    expect(() => CircuitBreaker.fromHandle({ ...handle, epoch: handle.epoch + 1 })).toThrow(
+      `breakwater: handle slot ${handle.slot} holds no breaker (never taken, or given back)`,
+    );
+  });
+
   it('a view attached before the dispose fails its calls and never touches the next owner of the slot', async () => {
     const clock = new ManualClock(0);
     const first = new CircuitBreaker({ clock, name: 'first', failureThreshold: 2, slidingWindowBuckets: 9 });

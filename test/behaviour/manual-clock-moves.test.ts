@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fail, manualBreaker } from './helpers';
-import { ManualClock } from '../../src/index';
+import { CircuitBreaker, ManualClock } from '../../src/index';
+import { MANUAL_CLOCK_MAX_MS } from '../../src/clock';
 
 describe('a ManualClock moved from inside its own timers', () => {
   it('never moves backwards: an outer advance ends at the later of its target and where the inner one went', async () => {
@@ -75,5 +76,24 @@ describe('a ManualClock timer that re-arms itself', () => {
     expect(fired).toBe(1_000_000);
     expect(clock.now()).toBeLessThan(20);
     await expect(clock.runFor(20)).rejects.toThrow(/stopped at .* short of .* after firing 1000000 timers/);
+  });
+
+  it('refuses a time past its latest, where the core would lose milliseconds, naming the move and the limit', async () => {
+    const clock = new ManualClock(MANUAL_CLOCK_MAX_MS - 1_000);
+    const breaker = new CircuitBreaker({ clock, failureThreshold: 1, recoveryTimeout: 500 });
+    expect(() =>
+      breaker.executeSync(() => {
+        throw new Error('down');
+      }),
+    ).toThrow('down');
+    clock.advance(600); // still within: the open period ends as it should
+    expect(breaker.getState()).toBe('half-open');
+    expect(() => clock.advance(1e20)).toThrow(
+      `breakwater: ManualClock.advance(100000000000000000000) would take the ManualClock to 100000009007199260000 ms, past its latest time ${MANUAL_CLOCK_MAX_MS} ms`,
+    );
+    expect(() => clock.set(MANUAL_CLOCK_MAX_MS + 1)).toThrow(/ManualClock\.set\(\d+\) would take the ManualClock to/);
+    await expect(clock.runFor(1_000)).rejects.toThrow(/ManualClock\.runFor\(1000\) would take the ManualClock to/);
+    expect(() => new ManualClock(2 ** 53)).toThrow(/new ManualClock\(startMs\) would take the ManualClock to/);
+    expect(clock.now()).toBe(MANUAL_CLOCK_MAX_MS - 400);
   });
 });

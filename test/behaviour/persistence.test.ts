@@ -36,6 +36,22 @@ describe('toJSON and restore', () => {
     expect(restored.getMetrics().retryAfterMs).toBe(40_000); // the backoff resumed: 10 s * 2^2
   });
 
+  it("holds a restored circuit open no longer than the breaker's own maxRecoveryTimeout", () => {
+    const { breaker, clock } = manualBreaker({
+      failureThreshold: 1,
+      recoveryTimeout: 1_000,
+      maxRecoveryTimeout: 5_000,
+    });
+    fail(breaker);
+    const saved = breaker.toJSON();
+    for (const remainingMs of [9_000, 2 ** 31, 1e15]) {
+      const restored = CircuitBreaker.fromJSON({ ...saved, remainingMs }, { clock });
+      expect(restored.getMetrics().retryAfterMs).toBe(5_000);
+    }
+    const restored = CircuitBreaker.fromJSON({ ...saved, remainingMs: 4_000 }, { clock });
+    expect(restored.getMetrics().retryAfterMs).toBe(4_000);
+  });
+
   it('restores a half-open circuit as open with nothing left, and a closed one as closed', () => {
     const { breaker, clock } = manualBreaker({ failureThreshold: 1, recoveryTimeout: 100 });
     fail(breaker);

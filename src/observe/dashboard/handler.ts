@@ -217,7 +217,8 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    const url = requestUrl(req.url);
+    if (url === undefined) throw new HttpError(400, `malformed request target ${JSON.stringify(req.url)}`);
     const path = url.pathname;
     const reading = req.method === 'GET' || req.method === 'HEAD';
     if (!handlesPath(path)) {
@@ -273,7 +274,24 @@ export function createDashboardHandler(options: DashboardOptions): DashboardHand
     });
   }) as DashboardHandler;
   Object.defineProperty(handler, 'liveClients', { get: () => live.size });
-  handler.handles = (requestUrl: string) => handlesPath(new URL(requestUrl, 'http://dashboard.invalid').pathname);
+  handler.handles = (target: string) => {
+    const url = requestUrl(target);
+    return url !== undefined && handlesPath(url.pathname);
+  };
   handler.close = () => live.close();
   return handler;
+}
+
+/**
+ * A request target as a URL of this server, or undefined when it is none. A target that starts with
+ * "/" is a path, "//x/y" too: resolved against a base, it read as a URL of host "x" (a 500 where it
+ * was no valid host, the page where it was "//api/circuit-breakers").
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  const base = 'http://dashboard.invalid';
+  try {
+    return target === undefined || target.startsWith('/') ? new URL(`${base}${target ?? '/'}`) : new URL(target, base);
+  } catch {
+    return undefined;
+  }
 }

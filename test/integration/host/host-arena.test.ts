@@ -1,7 +1,17 @@
-import { chmodSync, chownSync, openSync, readFileSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Registry } from '../../../src';
+import { CircuitBreaker, Registry } from '../../../src';
 import { HostArena } from '../../../src/core/host-arena';
 import { LAYOUT_VERSION } from '../../../src/core/layout';
 import { attachArena } from '../../../src/core/pool';
@@ -153,7 +163,7 @@ describe('a host arena no crash can wedge', () => {
       console.log(slots.size);
     `;
     expect(runNode(check, [dir]).trim()).toBe('1000');
-    const host = HostArena.openPath(join(dir, 'breakwater-churn'));
+    const host = HostArena.attachPath(join(dir, 'breakwater-churn'));
     const keys = host.keys();
     expect(new Set(keys).size).toBe(keys.length);
     expect(keys.filter((key) => key.startsWith('endpoint\u0000k')).length).toBe(1000);
@@ -205,7 +215,7 @@ describe('a host arena no crash can wedge', () => {
     await Promise.all(holders.map((holder) => holder.printed));
     for (const holder of holders) holder.kill();
     await Promise.allSettled(holders.map((holder) => holder.done));
-    const host = HostArena.openPath(join(dir, 'breakwater-lanes'));
+    const host = HostArena.attachPath(join(dir, 'breakwater-lanes'));
     expect(attachArena(host.arena).lane).toBeGreaterThanOrEqual(0);
   }, 60_000);
 });
@@ -273,6 +283,48 @@ describe('host arena files that are not ours', () => {
     expect(() => new Registry({ host: { name: 'rel', directory: 'relative/dir' } })).toThrow(
       /host.directory must be an absolute path/,
     );
+  });
+
+  it('keeps serving its breakers when its file header is overwritten while mapped, in this thread and a new one', () => {
+    const dir = arenaFolder();
+    const script = `
+      const { Registry } = require(${JSON.stringify(ENTRY)});
+      const { writeSync, openSync, closeSync } = require('node:fs');
+      const { Worker } = require('node:worker_threads');
+      const dir = process.argv.at(-1);
+      const registry = new Registry({ host: { name: 'scribbled', directory: dir, capacity: 8 } });
+      registry.getOrCreate('endpoint', 'before').executeSync(() => 1);
+      // Another process of the same user writes over the host header (sizes, magic, lanes).
+      const fd = openSync(dir + '/breakwater-scribbled', 'r+');
+      writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, 0);
+      closeSync(fd);
+      const after = registry.getOrCreate('endpoint', 'after');
+      after.executeSync(() => 1);
+      const worker = new Worker(\`
+        const { Registry } = require(\${JSON.stringify(${JSON.stringify(ENTRY)})});
+        const registry = new Registry({ host: { name: 'scribbled', directory: \${JSON.stringify(dir)} } });
+        const breaker = registry.getOrCreate('endpoint', 'after');
+        breaker.executeSync(() => 1);
+        require('node:worker_threads').parentPort.postMessage(breaker.getMetrics().totalCalls);
+      \`, { eval: true });
+      worker.once('message', (calls) => { console.log(registry.get('endpoint', 'before').getMetrics().totalCalls, calls); worker.terminate(); });
+    `;
+    expect(runNode(script, [dir]).trim()).toBe('1 2');
+  });
+
+  it('attaches a handle only to an arena file set up as one: never makes, sizes or writes the file it names', () => {
+    const dir = arenaFolder();
+    const owner = new Registry({ host: { name: 'owner', directory: dir, capacity: 4 } }).getOrCreate('endpoint', 'e');
+    const attach = (host: string) => () => CircuitBreaker.fromHandle({ ...owner.handle, host });
+    const missing = join(dir, 'breakwater-missing');
+    expect(attach(missing)).toThrow(`breakwater: host arena: cannot open ${missing}: No such file or directory`);
+    expect(existsSync(missing)).toBe(false);
+    const zeros = join(dir, 'breakwater-zeros'); // what a host arena's set-up would take for its own, cut short
+    writeFileSync(zeros, Buffer.alloc(8192), { mode: 0o600 });
+    expect(attach(zeros)).toThrow(`${zeros} holds no host arena (empty, or its set-up never finished)`);
+    expect(readFileSync(zeros).equals(Buffer.alloc(8192))).toBe(true);
+    for (const host of [`${owner.handle.host}\u0000/x`, '/etc/passwd', 'breakwater-owner', join(dir, 'breakwater-..')])
+      expect(attach(host)).toThrow(/handle\.host must be the absolute path of a host arena file \(breakwater-<name>\)/);
   });
 
   it('says the reference core cannot share a host', () => {

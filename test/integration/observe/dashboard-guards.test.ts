@@ -98,6 +98,22 @@ describe('the dashboard answers only the hosts it is bound to', () => {
   });
 });
 
+describe('a request target is a path of this server', () => {
+  it('answers a target starting with "//" as the path it is: a 404 naming it, not a 500 or the page of another route', async () => {
+    const dashboard = await start();
+    const host = `127.0.0.1:${dashboard.port}`;
+    for (const path of ['//%/x', '//[/api/circuit-breakers', '//api/circuit-breakers', '//circuit-breakers']) {
+      const { status, body } = await get(dashboard, path, host);
+      expect({ path, status, body: JSON.parse(body) }).toEqual({
+        path,
+        status: 404,
+        body: { error: `no dashboard route ${JSON.stringify(path)}` },
+      });
+    }
+    expect((await get(dashboard, '/api/circuit-breakers?limit=1', host)).status).toBe(200);
+  });
+});
+
 describe('live streams are capped and slow pages dropped', () => {
   it('refuses a stream beyond maxLiveClients with 503, counts it, and admits one again when a page leaves', async () => {
     const dashboard = await start({ maxLiveClients: 2 });

@@ -1,6 +1,7 @@
 import { HistoryFileError } from './errors/HistoryFileError';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { unreadableFile } from '../fs/readable-file';
 import type { TrainingSet } from './dataset';
 import type { BreakerEvent } from '../registry/event';
 import { validateFeatureList, type FeatureList } from '../features/feature-list';
@@ -61,13 +62,37 @@ export interface ReadEventHistoryOptions {
   readonly onTornLastLine?: (message: string) => void;
 }
 
+/** The longest line an event history may hold: an event is a few hundred bytes. */
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
+
 /** The events of a JSONL event-history file, checked line by line (a bad line is named). */
 export async function readEventHistory(path: string, options: ReadEventHistoryOptions = {}): Promise<BreakerEvent[]> {
+  const unreadable = unreadableFile(path);
+  if (unreadable !== undefined)
+    throw new HistoryFileError(path, `breakwater/adaptive: event history ${path} ${unreadable}`);
   const events: BreakerEvent[] = [];
   const input = createReadStream(path);
   let endsWithNewline = true;
-  input.on('data', (chunk) => {
-    endsWithNewline = (chunk as Buffer).at(-1) === 0x0a; // no encoding set: chunks are Buffers
+  let newlines = 0;
+  let lineBytes = 0; // of the line under way
+  input.on('data', (data) => {
+    const chunk = data as Buffer; // no encoding set: chunks are Buffers
+    endsWithNewline = chunk.at(-1) === 0x0a;
+    const last = chunk.lastIndexOf(0x0a);
+    if (last < 0) lineBytes += chunk.length;
+    else {
+      for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) newlines++;
+      lineBytes = chunk.length - last - 1;
+    }
+    // Refused here, not by readline: its line buffer grown past V8's longest string throws in
+    // its stream handler, out of reach of any catch, and the process died.
+    if (lineBytes > MAX_LINE_BYTES)
+      input.destroy(
+        new HistoryFileError(
+          path,
+          `breakwater/adaptive: ${path} line ${newlines + 1} is longer than ${MAX_LINE_BYTES} bytes: not an event history`,
+        ),
+      );
   });
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
@@ -90,6 +115,7 @@ export async function readEventHistory(path: string, options: ReadEventHistoryOp
       events.push(checkEvent(parsed, `${path} line ${lineNumber}`));
     }
   } catch (error) {
+    if (error instanceof HistoryFileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new HistoryFileError(path, `breakwater/adaptive: event history ${path}: no such file`);
     if (code === 'EISDIR')

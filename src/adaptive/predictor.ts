@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { unreadableFile } from '../fs/readable-file';
 import { availableParallelism } from 'node:os';
 import { CORE_FEATURES } from '../features/core-features';
 import { featureListMismatch, validateFeatureList, type FeatureList } from '../features/feature-list';
@@ -211,7 +212,12 @@ function validateProviders(providers: unknown): ExecutionProvider[] {
   return providers as ExecutionProvider[];
 }
 
+/** The largest model file Predictor.load() reads (the shipped one is under 1 MiB). */
+const MAX_MODEL_BYTES = 512 * 1024 * 1024;
+
 async function readModelFile(path: string): Promise<Uint8Array> {
+  const unreadable = unreadableFile(path, MAX_MODEL_BYTES);
+  if (unreadable !== undefined) throw new ModelFileError(path, unreadable);
   try {
     return await readFile(path);
   } catch (error) {

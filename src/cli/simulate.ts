@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ONE_STRING_BYTES, unreadableFile } from '../fs/readable-file';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { CORE_FEATURES } from '../features/core-features';
@@ -172,6 +173,8 @@ async function policiesNamed(names: readonly string[], modelFile: string | undef
 }
 
 function readBaseline(path: string, given: string): SuiteResult {
+  const unreadable = unreadableFile(path, ONE_STRING_BYTES);
+  if (unreadable !== undefined) throw new UsageError(`--compare-with: ${given} ${unreadable}`);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

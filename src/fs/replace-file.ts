@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { syncDirectory } from './sync-directory';
 
@@ -26,9 +26,17 @@ export function tempFilePattern(file: string): RegExp {
  * either the old content or the new one, never a torn or empty file: the content goes to a temp
  * file in the same directory (same filesystem, so the rename is atomic), is fsynced, renamed over
  * the file, and the directory is fsynced so the rename itself survives a power loss. Throws the
- * filesystem's error, with the temp file removed.
+ * filesystem's error, with the temp file removed. Never replaces what is not a file (a symbolic
+ * link is replaced, as a rename does): run as root, a rollout whose state file was /dev/zero
+ * renamed its state over the device.
  */
 export function replaceFile(file: string, content: string | Uint8Array): void {
+  const found = lstatSync(file, { throwIfNoEntry: false });
+  if (found !== undefined && !found.isFile() && !found.isSymbolicLink())
+    throw Object.assign(
+      new Error(`${file} is not a regular file (a device, a FIFO, a socket or a folder): not replaced`),
+      { code: 'EFTYPE' },
+    );
   const temp = tempFileFor(file);
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   try {

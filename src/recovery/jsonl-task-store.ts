@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
+import { ONE_STRING_BYTES, unreadableFile } from '../fs/readable-file';
 import { CheckpointError } from './errors/CheckpointError';
 import { TaskStoreError } from './errors/TaskStoreError';
 import {
@@ -205,6 +206,9 @@ export class JsonlTaskStore implements TaskStore {
 
   /** Rebuilds the state from the file; returns how many torn last lines it ignored. */
   private replay(): number {
+    const unreadable = unreadableFile(this.file, ONE_STRING_BYTES);
+    if (unreadable !== undefined)
+      throw new TaskStoreError(this.file, `breakwater/recovery: task store ${this.file} ${unreadable}`);
     let bytes: Buffer;
     try {
       bytes = readFileSync(this.file);

@@ -18,6 +18,7 @@ import {
 } from './persisted-state';
 import { RolloutStateError } from './errors/RolloutStateError';
 import { readIfExists, removeStaleTempFiles, setAside, writeAtomically } from './state-file';
+import { unreadableFile } from '../fs/readable-file';
 import { VersionWindow, type RolloutVersion, type VersionMetrics } from './version-window';
 import { WindowClock, wallClock } from './window-clock';
 import { show } from '../error-message';
@@ -61,6 +62,13 @@ export class RolloutController {
     /** Whether a state file was read (so a RolloutStateError means its content is bad, not the path). */
     let stateFileRead = false;
     if (this.stateFile !== undefined) {
+      // Not a state file that is bad (set aside, the rollout paused) but a path that names no file.
+      const notAFile = unreadableFile(this.stateFile);
+      if (notAFile !== undefined)
+        throw new RolloutStateError(
+          this.stateFile,
+          `breakwater/rollout: stateFile ${this.stateFile} ${notAFile}: name a file the rollout may write`,
+        );
       removeStaleTempFiles(this.stateFile);
       try {
         const text = readIfExists(this.stateFile);

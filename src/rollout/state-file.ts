@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { ONE_STRING_BYTES, unreadableFile } from '../fs/readable-file';
 import { dirname, join } from 'node:path';
 import { RolloutStateError } from './errors/RolloutStateError';
 import { replaceFile, tempFilePattern } from '../fs/replace-file';
@@ -18,6 +19,9 @@ export function writeAtomically(file: string, text: string): void {
 
 /** The file's text, or undefined when it does not exist (a first start). */
 export function readIfExists(file: string): string | undefined {
+  const unreadable = unreadableFile(file, ONE_STRING_BYTES);
+  if (unreadable !== undefined)
+    throw new RolloutStateError(file, `breakwater/rollout: state file ${file} ${unreadable}`);
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {

@@ -111,7 +111,14 @@ export class EarlyWarning {
       throw new TypeError(
         `breakwater/adaptive: EarlyWarning needs a Registry as its first argument, got ${show(registry)}`,
       );
-    if (model === null || typeof model !== 'object' || typeof model.score !== 'function') {
+    if (
+      model === null ||
+      typeof model !== 'object' ||
+      typeof model.score !== 'function' ||
+      model.featureList === null ||
+      typeof model.featureList !== 'object' ||
+      !Array.isArray(model.featureList.features)
+    ) {
       throw new TypeError(
         'breakwater/adaptive: EarlyWarning needs a model with featureList and score(rows) (a Predictor)',
       );

@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, isAbsolute, join } from 'node:path';
 import { Arena } from './arena';
-import { CONFIG_SIZE, HISTOGRAM_BINS, MAX_BUCKETS } from './layout';
+import { CONFIG_SIZE, HISTOGRAM_BINS, MAX_BUCKETS, arenaBytesFor, slotBytesFor } from './layout';
 import { attachArena } from './pool';
 import { core } from './select';
 import type { HostBinding } from './types';
@@ -30,6 +30,8 @@ export interface HostSlot {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** The largest arena a thread can use: Atomics refuse an index into a buffer of 2^31 bytes or more. */
+const MAX_ARENA_BYTES = 2 ** 31 - 1;
 const FILE_PREFIX = 'breakwater-';
 /** One HostArena per file per thread: every registry of the thread shares its id and lane. */
 const opened = new Map<string, HostArena>();
@@ -103,6 +105,11 @@ export class HostArena {
       throw new TypeError(
         `breakwater: host.latencyHistogram must be true or false, got ${String(options.latencyHistogram)}`,
       );
+    const bins = options.latencyHistogram === false ? 0 : HISTOGRAM_BINS;
+    if (arenaBytesFor(capacity, maxBuckets, bins) > MAX_ARENA_BYTES)
+      throw new RangeError(
+        `breakwater: host.capacity ${capacity} with host.maxBuckets ${maxBuckets}${bins === 0 ? '' : ' and latency histograms'} needs ${arenaBytesFor(capacity, maxBuckets, bins)} bytes of arena, more than the ${MAX_ARENA_BYTES} JavaScript can address: at most ${Math.floor((MAX_ARENA_BYTES - arenaBytesFor(0, maxBuckets, bins)) / slotBytesFor(maxBuckets, bins))} breakers with these settings`,
+      );
     const existing = opened.get(path);
     if (existing !== undefined) return existing;
     const binding = core.host;
@@ -112,13 +119,7 @@ export class HostArena {
       );
     let attachedHere;
     try {
-      attachedHere = binding.openHost(
-        path,
-        capacity,
-        maxBuckets,
-        options.latencyHistogram === false ? 0 : HISTOGRAM_BINS,
-        create,
-      );
+      attachedHere = binding.openHost(path, capacity, maxBuckets, bins, create);
     } catch (error) {
       throw new Error(`breakwater: host arena: ${(error as Error).message}`);
     }

@@ -1,5 +1,5 @@
 import type { SlotRef } from './pool';
-import { HISTORY_ENTRIES, HISTORY_FIELDS, SNAPSHOT_SIZE, Snap } from './layout';
+import { HISTORY_ENTRIES, HISTORY_FIELDS, Reason, SNAPSHOT_SIZE, Snap, State } from './layout';
 import { core } from './select';
 
 /**
@@ -90,14 +90,24 @@ export function readSlot(ref: SlotRef): SlotReading {
 /** The slot's last transitions (up to HISTORY_ENTRIES), oldest first. */
 export function readHistory(ref: SlotRef): TransitionReading[] {
   const count = core.history(ref.arenaId, ref.slot, history);
-  return Array.from({ length: count }, (_, i) => {
+  const readings: TransitionReading[] = [];
+  for (let i = 0; i < count; i++) {
     const o = i * HISTORY_FIELDS;
-    return {
+    const reading = {
       atUs: history[o],
       from: history[o + 1],
       to: history[o + 2],
       reason: history[o + 3],
       newGeneration: history[o + 4],
     };
-  });
+    // An entry the core never wrote (a slot written over in shared memory) is no transition: left
+    // out, or one bad slot made every registry-wide reading (health, the dashboard) throw.
+    if (isStateCode(reading.from) && isStateCode(reading.to) && isReasonCode(reading.reason)) readings.push(reading);
+  }
+  return readings;
 }
+
+const STATE_CODES: ReadonlySet<number> = new Set(Object.values(State));
+const REASON_CODES: ReadonlySet<number> = new Set(Object.values(Reason).filter((code) => code !== Reason.NONE));
+const isStateCode = (code: number): boolean => STATE_CODES.has(code);
+const isReasonCode = (code: number): boolean => REASON_CODES.has(code);

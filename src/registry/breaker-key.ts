@@ -16,6 +16,12 @@ export function breakerKey(kind: string, name: string): string {
   return `${kind}\u0000${name}`;
 }
 
+/** Whether `key` is one breakerKey() makes: a non-empty kind, NUL, a non-empty name. */
+export function isBreakerKey(key: string): boolean {
+  const split = key.indexOf('\u0000');
+  return split > 0 && split < key.length - 1;
+}
+
 /** The kind and name of a key breakerKey() made. */
 export function splitBreakerKey(key: string): { kind: string; name: string } {
   const split = key.indexOf('\u0000');

@@ -64,3 +64,12 @@ function versionOf(host: HostArena, slot: number): number {
   host.configVersions(Int32Array.of(slot), out);
   return out[0];
 }
+
+/** Says once that the host arena at `path` has directory entries naming no breaker (`keys`), which adoption skipped. */
+export function warnUnnamedEntries(path: string, keys: readonly string[]): void {
+  const shown = keys.slice(0, 3).map((key) => JSON.stringify(key));
+  process.emitWarning(
+    `breakwater: host arena ${path}: ${keys.length} directory ${keys.length === 1 ? 'entry names' : 'entries name'} no breaker (${shown.join(', ')}): skipped; something other than breakwater wrote the file`,
+    { code: 'BREAKWATER_HOST_ENTRY' },
+  );
+}

@@ -12,9 +12,9 @@ import { checkClockOption, resolveProfile, type CircuitBreakerOptions } from '..
 import { joinTick, leaveTick, type Ticking } from '../tick';
 import { ControlTasks } from './control-tasks';
 import { HostArena, type HostArenaOptions } from '../core/host-arena';
-import { hostBreaker, type HostPlacement } from './host-breakers';
+import { hostBreaker, warnUnnamedEntries, type HostPlacement } from './host-breakers';
 import { HostViews } from './host-views';
-import { breakerKey, splitBreakerKey } from './breaker-key';
+import { breakerKey, isBreakerKey, splitBreakerKey } from './breaker-key';
 import { Entry, healthOf, historyEvent, quickHealth, type RegisteredBreaker } from './entry';
 import { aggregateHealth, type BreakerHealth, type RegistryHealth } from './health';
 import { integerOption, listHealth, type ListQuery } from './list';
@@ -176,12 +176,19 @@ export class Registry implements Ticking {
     if (this.hostArena === undefined)
       throw new TypeError('breakwater: adoptHostBreakers() needs a registry with `host`');
     let added = 0;
+    const unnamed: string[] = [];
     for (const key of this.hostArena.keys()) {
       if (this.byKey.has(key)) continue;
+      // An entry written over by something else names no breaker: the others are still adopted.
+      if (!isBreakerKey(key)) {
+        unnamed.push(key);
+        continue;
+      }
       const { kind, name } = splitBreakerKey(key);
       this.register(kind, name, {}, true);
       added++;
     }
+    if (unnamed.length > 0) warnUnnamedEntries(this.hostArena.path, unnamed);
     return added;
   }
 

@@ -67,7 +67,15 @@ export function modelFromTreeEnsemble(message: ModelMessage, source = '<bytes>')
       const lacking = [node.left, node.right].find((child) => nodes[child] === undefined);
       if (lacking !== undefined)
         throw new ModelFileError(source, `tree ${t} node ${n} points at node ${lacking}, which the tree lacks`);
+      const width = featureList.features.length;
+      if (!(Number.isInteger(node.feature) && node.feature >= 0 && node.feature < width))
+        throw new ModelFileError(
+          source,
+          `tree ${t} node ${n} splits on feature ${node.feature}; the model has ${width}`,
+        );
     }
+    const shape = shapeProblem(nodes);
+    if (shape !== undefined) throw new ModelFileError(source, `tree ${t} ${shape}`);
   }
   return {
     featureList,
@@ -75,6 +83,28 @@ export function modelFromTreeEnsemble(message: ModelMessage, source = '<bytes>')
     trees: trees.map((nodes) => ({ nodes })),
     summary: description.summary,
   };
+}
+
+/** The deepest tree a model may hold: the compiled scorer nests an `if` a level. */
+const MAX_TREE_DEPTH = 64;
+
+/**
+ * Why the nodes are not one tree from node 0, or undefined: a node reached twice (a cycle, or a
+ * node with two parents) or a path deeper than MAX_TREE_DEPTH. A few damaged bytes made such a
+ * model load and then fail every score.
+ */
+function shapeProblem(nodes: readonly TreeNode[]): string | undefined {
+  const reached = new Uint8Array(nodes.length);
+  const pending: [number, number][] = [[0, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [index, depth] = next;
+    if (reached[index] === 1) return `reaches node ${index} twice (a cycle, or a node with two parents)`;
+    if (depth > MAX_TREE_DEPTH) return `is deeper than ${MAX_TREE_DEPTH} levels`;
+    reached[index] = 1;
+    const node = nodes[index];
+    if (node.kind === 'split') pending.push([node.left, depth + 1], [node.right, depth + 1]);
+  }
+  return undefined;
 }
 
 function need(attribute: AttributeMessage | undefined, name: string, source: string): AttributeMessage {

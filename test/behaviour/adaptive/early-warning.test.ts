@@ -108,6 +108,11 @@ describe('early warning', () => {
       /option "recordChange" must be a finite number >= 0, got -0.1/,
     );
     expect(() => new EarlyWarning(registry, {} as never)).toThrow(/needs a model/);
+    // A score() without a featureList read `.name` of undefined (a TypeError naming nothing).
+    for (const featureList of [undefined, null, 'breakwater.core'])
+      expect(() => new EarlyWarning(registry, { featureList, score: recentFailureShareModel.score } as never)).toThrow(
+        'breakwater/adaptive: EarlyWarning needs a model with featureList and score(rows) (a Predictor)',
+      );
     expect(() => new EarlyWarning(registry, recentFailureShareModel, { kinds: {} as never })).toThrow(
       /option "kinds" must be an array of kind names/,
     );

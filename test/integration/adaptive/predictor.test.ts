@@ -171,6 +171,23 @@ describe('Predictor refuses what it cannot score', () => {
       /child-gone.onnx: tree 0 node 0 points at node \d+, which the tree lacks/,
     );
     await expect(Predictor.load(hole, walker)).rejects.toThrow(/hole.onnx: tree 0 has no node 1 \(node ids skip it\)/);
+    // Loaded once, such models failed every score: a root that is its own child, a split on no feature.
+    const rootOf = (ints: Map<string, number[]>): number =>
+      (ints.get('nodes_treeids') as number[]).findIndex(
+        (tree, i) => tree === 0 && ints.get('nodes_nodeids')?.[i] === 0,
+      );
+    const cycle = damaged('cycle.onnx', (ints) => {
+      (ints.get('nodes_truenodeids') as number[])[rootOf(ints)] = 0;
+    });
+    const noFeature = damaged('no-feature.onnx', (ints) => {
+      (ints.get('nodes_featureids') as number[])[rootOf(ints)] = 999;
+    });
+    await expect(Predictor.load(cycle, walker)).rejects.toThrow(
+      /cycle.onnx: tree 0 reaches node 0 twice \(a cycle, or a node with two parents\)/,
+    );
+    await expect(Predictor.load(noFeature, walker)).rejects.toThrow(
+      new RegExp(`no-feature.onnx: tree 0 node 0 splits on feature 999; the model has ${FEATURES.features.length}`),
+    );
   });
 
   it("the shipped model with no options: the early warning's rows, on the CPU", async () => {

@@ -10,7 +10,7 @@ import {
   closeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CircuitBreaker, Registry } from '../../../src';
 import { HostArena } from '../../../src/core/host-arena';
 import { LAYOUT_VERSION } from '../../../src/core/layout';
@@ -325,6 +325,59 @@ describe('host arena files that are not ours', () => {
     expect(readFileSync(zeros).equals(Buffer.alloc(8192))).toBe(true);
     for (const host of [`${owner.handle.host}\u0000/x`, '/etc/passwd', 'breakwater-owner', join(dir, 'breakwater-..')])
       expect(attach(host)).toThrow(/handle\.host must be the absolute path of a host arena file \(breakwater-<name>\)/);
+  });
+
+  it('reads the registry whole when one slot or directory entry is written over: the bad parts are left out', () => {
+    const dir = arenaFolder();
+    const path = join(dir, 'breakwater-spoilt');
+    const registry = new Registry({ host: { name: 'spoilt', directory: dir, capacity: 8 } });
+    const spoilt = registry.getOrCreate('endpoint', 'spoilt', { failureThreshold: 1 });
+    expect(() =>
+      spoilt.executeSync(() => {
+        throw new Error('down');
+      }),
+    ).toThrow('down'); // a transition in its history
+    registry.getOrCreate('endpoint', 'unnamed').executeSync(() => 1);
+    const header = readFileSync(path).subarray(0, 4096 + 256);
+    const arenaBytes = Number(header.readBigUInt64LE(32));
+    const slotBytes = header.readUInt32LE(4096 + 16);
+    const fd = openSync(path, 'r+');
+    // Every history entry of one slot gets codes the core never writes (native/LAYOUT.md: from, to, reason at 8..10).
+    const history = 4096 + 256 + spoilt.handle.slot * slotBytes + 256;
+    for (let entry = 0; entry < 8; entry++) writeSync(fd, Buffer.from([9, 9, 0]), 0, 3, history + entry * 16 + 8);
+    // Another breaker's directory entry loses its key (keyBytes, at 16 of a 384-byte entry).
+    writeSync(
+      fd,
+      Buffer.alloc(4),
+      0,
+      4,
+      4096 + arenaBytes + registry.get('endpoint', 'unnamed')!.handle.slot * 384 + 16,
+    );
+    closeSync(fd);
+    expect(spoilt.getMetrics().stateChanges).toEqual([]);
+    expect(spoilt.lastOpenReason()).toBeUndefined();
+    expect(registry.health().total).toBe(2);
+    const adopter = new Registry({ host: { name: 'spoilt', directory: dir } });
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    try {
+      expect(adopter.adoptHostBreakers()).toBe(1);
+      expect(warn).toHaveBeenCalledWith(
+        `breakwater: host arena ${path}: 1 directory entry names no breaker (""): skipped; something other than breakwater wrote the file`,
+        { code: 'BREAKWATER_HOST_ENTRY' },
+      );
+    } finally {
+      warn.mockRestore();
+    }
+    expect(adopter.list().items.map((entry) => entry.name)).toEqual(['spoilt']);
+  });
+
+  it('refuses a capacity larger than a thread can address before making the file, naming the most these settings allow', () => {
+    const dir = arenaFolder();
+    // Before, the file was reserved (5.6 GB of /dev/shm), then the open failed and left it there.
+    expect(() => new Registry({ host: { name: 'huge', directory: dir, capacity: 1 << 20 } })).toThrow(
+      'breakwater: host.capacity 1048576 with host.maxBuckets 20 and latency histograms needs 5570035968 bytes of arena, more than the 2147483647 JavaScript can address: at most 404270 breakers with these settings',
+    );
+    expect(existsSync(join(dir, 'breakwater-huge'))).toBe(false);
   });
 
   it('says the reference core cannot share a host', () => {

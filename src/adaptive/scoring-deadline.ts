@@ -1,3 +1,5 @@
+import { show } from '../error-message';
+
 /**
  * A model's answer to one scoring round, awaited no longer than a deadline. A score() that never
  * settles would otherwise end the early warning for good, in silence: the registry never runs two
@@ -20,7 +22,7 @@ export class ScoringDeadline {
         `breakwater/adaptive: the model has not answered ${MAX_OVERDUE} rounds past scoreTimeoutMs (${this.timeoutMs} ms), the oldest ${Math.round(performance.now() - Math.min(...this.overdue))} ms ago; rounds are skipped until one of them answers`,
       );
     const startedAt = performance.now();
-    const scoring = Promise.resolve(score());
+    const scoring = scoreOf(score);
     let answered = false;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -45,5 +47,20 @@ export class ScoringDeadline {
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/**
+ * What score() answers, thrown or rejected alike; what it throws that is not an Error (a string, a
+ * Symbol) becomes one that says where it came from, with it as the cause.
+ */
+async function scoreOf(score: () => Float32Array | Promise<Float32Array>): Promise<Float32Array> {
+  try {
+    return await score();
+  } catch (thrown) {
+    if (thrown instanceof Error) throw thrown;
+    throw new Error(`breakwater/adaptive: the model's score(rows) threw ${show(thrown)}, not an Error`, {
+      cause: thrown,
+    });
   }
 }

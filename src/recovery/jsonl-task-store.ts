@@ -314,7 +314,8 @@ function parseLine(text: string): Line | undefined {
     return line.change !== null && typeof line.change === 'object' && typeof (line.change as TaskChange).at === 'number'
       ? record
       : undefined;
-  if (line.type === 'checkpoint') return typeof line.at === 'number' ? record : undefined;
+  // JSON reads 1e999 as Infinity: a time saveCheckpoint() itself never writes.
+  if (line.type === 'checkpoint') return Number.isFinite(line.at) ? record : undefined;
   return undefined;
 }
 

@@ -121,6 +121,24 @@ describe('early warning', () => {
     );
   });
 
+  it('fails a round whose model throws something other than an Error with an Error that says so', async () => {
+    for (const thrown of [Symbol('down'), 'down']) {
+      const model: ScoringModel = {
+        featureList: CORE_FEATURES,
+        score: () => {
+          throw thrown;
+        },
+      };
+      const { clock, breaker, warning } = setup({ mode: 'open' }, model);
+      fail(breaker, 20);
+      const round = warning.step(clock.now());
+      await expect(round).rejects.toBeInstanceOf(Error);
+      await expect(round).rejects.toThrow(
+        `breakwater/adaptive: the model's score(rows) threw ${typeof thrown === 'symbol' ? 'Symbol(down)' : '"down"'}, not an Error`,
+      );
+    }
+  });
+
   it('drops a round whose scores are not probabilities, naming the breaker; before, NaN was stored as 0 and 7 as 1', async () => {
     for (const score of [NaN, 7, -3]) {
       const model: ScoringModel = {

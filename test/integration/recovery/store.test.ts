@@ -163,6 +163,12 @@ describe('JsonlTaskStore', () => {
     );
     expect(() => JsonlTaskStore.open(file)).toThrow(TaskStoreError);
     expect(() => JsonlTaskStore.open(file)).toThrow(`task store ${file} line 2 is not a task record`);
+    // A checkpoint's time JSON reads as Infinity, which saveCheckpoint() refuses to write: refused on reading too.
+    writeFileSync(
+      file,
+      '{"v":1,"type":"task","id":"a","change":{"at":1}}\n{"v":1,"type":"checkpoint","id":"a","at":1e999,"checkpoint":1}\n{"v":1,"type":"task","id":"a","change":{"at":2}}\n',
+    );
+    expect(() => JsonlTaskStore.open(file)).toThrow(`task store ${file} line 2 is not a task record`);
   });
 
   it('compacts atomically to one snapshot per task, leaving no temp file, with the same state after reopening', async () => {

@@ -1,4 +1,4 @@
-import { EVIDENCE_FEATURES, LATENCY_TO_TIMEOUT_FEATURES, TRIP_CHANCE_FEATURES } from '../features/core-features';
+import { EVIDENCE_FEATURES, LATENCY_TO_TIMEOUT_FEATURES, TRIP_CHANCE_FEATURES } from '../features/column-groups';
 import type { GbdtOptions } from './gbdt/options';
 
 /**

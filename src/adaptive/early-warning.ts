@@ -4,7 +4,7 @@ import { breakerKey } from '../registry/breaker-key';
 import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor, coreColumn } from '../features/core-features';
 import { featureListMismatch, type FeatureList } from '../features/feature-list';
 import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
-import { allowance, recentEvidence, shownEvidence, windowEvidence } from './guard-rails';
+import { allowance, preOpenCost, recentEvidence, shownEvidence, windowEvidence } from './guard-rails';
 import { UsualFailures } from './usual-failures';
 import { ScoringDeadline } from './scoring-deadline';
 import { kindsOption } from './kinds-option';
@@ -37,7 +37,11 @@ export interface EarlyWarningOptions {
    * rounds in a row, and the whole window at 60% of it.
    */
   mode?: 'open' | 'shed' | 'observe';
-  /** How long a pre-open lasts; default each breaker's recoveryTimeout. */
+  /**
+   * How long a pre-open lasts; default each breaker's recoveryTimeout. A pre-open is taken only
+   * where it pays (guard-rails.ts preOpenCost): a shorter one refuses fewer calls should no trip
+   * come, so it pays at a lower probability.
+   */
   preOpenMs?: number;
   /**
    * A move of the probability's log-odds, ln(p / (1 - p)), this large since a breaker's last
@@ -274,14 +278,17 @@ export class EarlyWarning {
       }
     }
     if (warned && mode === 'open' && !this.latched.has(key)) {
-      if (allowed.preOpen) {
-        preOpened = breaker.preOpen(this.options.preOpenMs);
+      const openMs = this.options.preOpenMs ?? breaker.options.recoveryTimeout;
+      const { callsToTrip, callsPerSecond } = this.extractor.tripReachOf(row);
+      const costly = allowed.preOpen ? preOpenCost(p, callsToTrip, callsPerSecond, openMs) : allowed.refusal;
+      if (costly === undefined) {
+        preOpened = breaker.preOpen(openMs);
         if (preOpened) {
           this.latched.add(key);
           this.preOpens++;
           reason = 'pre-open: the probability reached predictionThreshold with failure evidence';
         }
-      } else reason = allowed.refusal;
+      } else reason = costly;
     }
     const heldBack = warned && mode !== 'observe' && !preOpened && breaker.sheddingShare === 0;
     if (heldBack) this.held++;

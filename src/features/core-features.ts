@@ -20,6 +20,7 @@ import { DecayWeight, follow } from './decay-weight';
 import { FAILURE_RISE_SLOTS, FailureRise } from './failure-rise';
 import {
   consecutiveRuleTripChance,
+  fewestCallsToTrip,
   projectedRate,
   rateRuleTripChance,
   renewedShare,
@@ -89,49 +90,6 @@ export function coreColumn(name: string): number {
 /** Without the failure-rate rule, failure evidence is measured against the usual 50% threshold. */
 export const USUAL_FAILURE_RATE_THRESHOLD = 0.5;
 
-/** Columns the model's score may only grow with: evidence of failure, timeouts or slowness. */
-export const EVIDENCE_FEATURES: readonly string[] = Object.freeze([
-  'failure_rate',
-  'failure_rate_recent',
-  'failure_rate_to_threshold',
-  'failure_rate_recent_to_threshold',
-  'timeout_rate',
-  'timeout_rate_recent',
-  'slow_call_rate_to_threshold',
-  'latency_p50_to_baseline',
-  'latency_p90_to_baseline',
-  'latency_p99_to_baseline',
-  'latency_p50_to_timeout',
-  'latency_p90_to_timeout',
-  'latency_p99_to_timeout',
-  'in_flight_to_expected',
-  'consecutive_failures_to_threshold',
-  'failure_rate_projected_to_threshold',
-  'slow_call_rate_projected_to_threshold',
-  'failure_rate_trip_chance',
-  'consecutive_trip_chance',
-  'longest_failure_run_to_threshold',
-  'tripped_in_last_minute',
-  'slow_call_rate_recent',
-  'slow_call_rate_recent_to_threshold',
-  'slow_call_trip_chance',
-  'failure_rate_rising_trip_chance',
-]);
-
-/** Columns that are the breaker's own chances of tripping within the horizon, one per rule. */
-export const TRIP_CHANCE_FEATURES: readonly string[] = Object.freeze([
-  'failure_rate_trip_chance',
-  'consecutive_trip_chance',
-  'slow_call_trip_chance',
-]);
-
-/** Latency over the breaker's timeout: NaN for a breaker without one. */
-export const LATENCY_TO_TIMEOUT_FEATURES: readonly string[] = Object.freeze([
-  'latency_p50_to_timeout',
-  'latency_p90_to_timeout',
-  'latency_p99_to_timeout',
-]);
-
 export interface CoreFeatureOptions {
   /** Half-life of each breaker's latency baseline (an exponential average of its window percentiles). Default 300000 ms. */
   baselineHalfLifeMs?: number;
@@ -144,6 +102,9 @@ export interface CoreFeatureOptions {
  * outside evaluation); a 10x swing in traffic is followed within seconds.
  */
 const CALL_RATE_HALF_LIFE_MS = 5_000;
+
+/** Numbers per row in the extractor's readings: recent calls, the fewest calls to trip, calls per second. */
+const READINGS = 3;
 
 /**
  * What the extractor remembers of a breaker between reads, in place (no allocation per read):
@@ -217,8 +178,11 @@ export class CoreFeatureExtractor {
   private lastBreakers: readonly CircuitBreaker[] = [];
   private byRow: Float64Array[] = [];
   private stats = new Float64Array(0);
-  /** Each row's calls decided in the window's recent quarter: the guard rails weigh the noise of its share. */
-  private recentCalls = new Float64Array(0);
+  /**
+   * READINGS numbers a row of the last read, for the guard rails: its calls decided in the recent
+   * quarter (the noise of its share), the fewest calls that trip it, its calls per second.
+   */
+  private readings = new Float64Array(0);
   private readonly groups = new Map<number, ArenaRows>();
   /** The groups a chunk's rows went to. */
   private readonly touched: ArenaRows[] = [];
@@ -265,7 +229,7 @@ export class CoreFeatureExtractor {
         `breakwater: the feature buffer holds ${out.length} floats, ${breakers.length} rows need ${breakers.length * CORE_FEATURE_COUNT}`,
       );
     }
-    if (this.recentCalls.length < breakers.length) this.recentCalls = new Float64Array(breakers.length);
+    if (this.readings.length < breakers.length * READINGS) this.readings = new Float64Array(breakers.length * READINGS);
     // A chunk of rows at a time, grouped by arena: a chunk's breakers are still in the CPU's cache
     // when their rows are written (at 100,000 breakers a second pass over them waits on memory).
     // Groups and their buffers are kept between reads (no allocation per read).
@@ -277,7 +241,7 @@ export class CoreFeatureExtractor {
         const ref = breaker.coreSlot;
         if (ref === undefined) {
           this.idleRow(breaker, out, row * CORE_FEATURE_COUNT);
-          this.recentCalls[row] = 0;
+          this.readings.fill(0, row * READINGS, (row + 1) * READINGS);
           continue;
         }
         breaker.flush(); // successes counted in JS reach the window first
@@ -314,7 +278,8 @@ export class CoreFeatureExtractor {
     const recentDecided = spanSuccesses(s, r) + spanFailures(s, r);
     const failureRate = share(spanFailures(s, w), decided);
     const recentFailureRate = share(spanFailures(s, r), recentDecided);
-    this.recentCalls[o / CORE_FEATURE_COUNT] = recentDecided;
+    const reading = (o / CORE_FEATURE_COUNT) * READINGS;
+    this.readings[reading] = recentDecided;
     const rateThreshold = options.failureRateThreshold / 100;
 
     let memory = this.memoryOf(breaker, o / CORE_FEATURE_COUNT);
@@ -420,6 +385,15 @@ export class CoreFeatureExtractor {
       options.failureThreshold > 0
         ? consecutiveRuleTripChance(now, run, options.failureThreshold, PROJECTION_HORIZON_MS)
         : NaN;
+    this.readings[reading + 1] = fewestCallsToTrip(
+      now,
+      rateThreshold,
+      spanSlowCalls(s, w),
+      slowThreshold,
+      run,
+      options.failureThreshold,
+    );
+    this.readings[reading + 2] = memory[CALL_RATE];
     // The failure-rate chance again, the calls the rate now is read from failing at the share the
     // window's rise reaches on average over the horizon (half its rise over the whole horizon).
     const restarted = sinceTransition >= 0 && sinceTransition <= elapsedMs;
@@ -454,7 +428,12 @@ export class CoreFeatureExtractor {
 
   /** The calls decided in the recent quarter of row `row` of the last extract(). */
   recentCallsOf(row: number): number {
-    return this.recentCalls[row];
+    return this.readings[row * READINGS];
+  }
+
+  /** The fewest calls, all failing, that trip row `row`'s breaker (fewestCallsToTrip), and its calls per second (NaN while unknown). */
+  tripReachOf(row: number): { callsToTrip: number; callsPerSecond: number } {
+    return { callsToTrip: this.readings[row * READINGS + 1], callsPerSecond: this.readings[row * READINGS + 2] };
   }
 
   /** The breaker's memory: by its row when it held the same row last time (no hash lookup), else by the breaker. */

@@ -362,3 +362,36 @@ export function risenTripChance(
   if (fromRecent) window.recentFailures += more;
   return rateRuleTripChance(window, threshold, horizonMs);
 }
+
+/**
+ * The fewest more calls, every one failing (or slow, for the slow-call rule), after which the
+ * breaker's own rules trip: the failure-rate rule's (`rateThreshold` a share, 0 when off) over the
+ * window's decided calls and minimumCalls, the slow-call rule's (`slowThreshold`, over `slowCalls`)
+ * alike, and the consecutive rule's from the current `run` (`failureThreshold`, 0 when off).
+ * Infinity when no rule can trip. The window's oldest calls, which may leave meanwhile, are kept:
+ * it is what a warning can spare at most before the breaker acts by itself.
+ */
+export function fewestCallsToTrip(
+  window: WindowNow,
+  rateThreshold: number,
+  slowCalls: number,
+  slowThreshold: number,
+  run: number,
+  failureThreshold: number,
+): number {
+  const consecutive = failureThreshold > 0 ? Math.max(0, failureThreshold - run) : Number.POSITIVE_INFINITY;
+  return Math.min(
+    consecutive,
+    callsToShare(window, window.failures, rateThreshold),
+    callsToShare(window, slowCalls, slowThreshold),
+  );
+}
+
+/** The fewest calls, all counting, that take `counted` of the window's calls to `threshold` with minimumCalls met. */
+function callsToShare(window: WindowNow, counted: number, threshold: number): number {
+  if (!(threshold > 0)) return Number.POSITIVE_INFINITY;
+  const toMinimum = window.minimumCalls - window.decided;
+  if (threshold >= 1) return counted >= window.decided ? Math.max(0, toMinimum) : Number.POSITIVE_INFINITY;
+  const toShare = (threshold * window.decided - counted) / (1 - threshold);
+  return Math.max(0, Math.ceil(toMinimum - 1e-9), Math.ceil(toShare - 1e-9));
+}

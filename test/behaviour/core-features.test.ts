@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CORE_FEATURES,
-  CORE_FEATURE_COUNT,
-  CoreFeatureExtractor,
-  EVIDENCE_FEATURES,
-} from '../../src/features/core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT, CoreFeatureExtractor } from '../../src/features/core-features';
+import { EVIDENCE_FEATURES } from '../../src/features/column-groups';
 import { CORE_FEATURES_V1 } from '../../src/features/core-features-v1';
 import { CORE_FEATURES_V3 } from '../../src/features/core-features-v3';
 import { CORE_FEATURES_V4 } from '../../src/features/core-features-v4';

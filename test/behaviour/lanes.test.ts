@@ -3,6 +3,7 @@ import { CircuitBreaker } from '../../src/index';
 import { Arena } from '../../src/core/arena';
 import { ClockMode, LANES } from '../../src/core/layout';
 import { core } from '../../src/core/select';
+import { coreConfig, resolveProfile } from '../../src/options';
 import { assertCore, manualBreaker, succeed } from './helpers';
 
 describe('success lanes', () => {
@@ -16,6 +17,8 @@ describe('success lanes', () => {
     expect(claimed.slice(0, 4)).toEqual([0, 8, 1, 9]);
     expect([...claimed].sort((a, b) => a - b)).toEqual(Array.from({ length: LANES }, (_, lane) => lane));
     expect(core.claimLane(id)).toBe(-1);
+    // The arena's one slot holds a breaker, as its owner would have configured it.
+    core.configure(id, 0, coreConfig(resolveProfile()));
     const late = CircuitBreaker.fromHandle({
       ...breaker.handle,
       buffer: arena.buffer as SharedArrayBuffer,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   consecutiveRuleTripChance,
+  fewestCallsToTrip,
   normalCdf,
   rateRuleTripChance,
   type WindowNow,
@@ -241,5 +242,33 @@ describe('trip chances', () => {
     // Held off the extremes by Jeffreys' half, its rate read at least a quarter: 1.00 on a healthy service.
     expect(rateRuleTripChance(fresh, 0.3, 10_000)).toBeGreaterThan(0.99);
     expect(rateRuleTripChance({ ...fresh, usualShare: 0.001 }, 0.3, 10_000)).toBeLessThan(0.05);
+  });
+});
+
+describe('the fewest calls to trip', () => {
+  /** A time window holding `decided` calls, `failures` of them failing, minimumCalls `minimum`. */
+  const holding = (decided: number, failures: number, minimum = 10): WindowNow => ({
+    windowType: 'time',
+    windowSize: 10_000,
+    buckets: 10,
+    ageMs: Infinity,
+    minimumCalls: minimum,
+    decided,
+    failures,
+    recentDecided: decided,
+    recentFailures: failures,
+    callsPerSecond: 10,
+  });
+
+  it('counts the calls, all failing, that take each rule to its threshold, and takes the nearest', () => {
+    // 40 of 100 failing against 50%: 20 more failing calls make 60 of 120.
+    expect(fewestCallsToTrip(holding(100, 40), 0.5, 0, 0, 0, 0)).toBe(20);
+    expect(fewestCallsToTrip(holding(100, 40), 0.5, 0, 0, 3, 5)).toBe(2); // a run of 3 of 5 is nearer
+    expect(fewestCallsToTrip(holding(100, 40), 0.5, 70, 0.8, 0, 0)).toBe(20); // 70 slow of 100 against 80%: 50 more
+    expect(fewestCallsToTrip(holding(100, 10), 0, 90, 0.95, 0, 0)).toBe(100);
+    expect(fewestCallsToTrip(holding(4, 4), 0.5, 0, 0, 0, 0)).toBe(6); // at the threshold, short of minimumCalls
+    expect(fewestCallsToTrip(holding(100, 60), 0.5, 0, 0, 0, 0)).toBe(0);
+    expect(fewestCallsToTrip(holding(100, 40), 0, 0, 0, 0, 0)).toBe(Number.POSITIVE_INFINITY); // no rule
+    expect(fewestCallsToTrip(holding(100, 99), 1, 0, 0, 0, 0)).toBe(Number.POSITIVE_INFINITY); // 100% needs every call
   });
 });

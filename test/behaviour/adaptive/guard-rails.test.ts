@@ -6,6 +6,30 @@ import { runTick } from '../../../src/tick';
 import { boom, fail, succeed } from '../helpers';
 import { oneSecond, panickingModel, setup } from './early-warning-fixtures';
 
+/**
+ * A breaker that trips at 60% failing (no consecutive rule), warned in mode 'open', and one second
+ * of it: `succeeding` calls, then `failing` ones (so the window never crosses 60% on its own), a
+ * tick and a scoring round.
+ */
+function shardAt60(model: ScoringModel, options: { preOpenMs?: number }) {
+  const clock = new ManualClock(0);
+  const registry = new Registry({ clock, summaryEveryMs: 0 });
+  const breaker = registry.endpointBreaker('shard', {
+    failureThreshold: 0,
+    failureRateThreshold: 60,
+    minimumCalls: 10,
+  });
+  const warning = new EarlyWarning(registry, model, { mode: 'open', ...options });
+  const round = async (failing: number, succeeding: number) => {
+    succeed(breaker, succeeding);
+    fail(breaker, failing);
+    clock.advance(1000);
+    runTick();
+    return (await warning.step(clock.now()))[0];
+  };
+  return { registry, breaker, round };
+}
+
 describe('early warning guard rails', () => {
   it('a model that always predicts a trip never acts on a healthy breaker, in either mode, and says why', async () => {
     for (const mode of ['open', 'shed'] as const) {
@@ -131,21 +155,7 @@ describe('early warning guard rails', () => {
       [[3, 3, 1], false], // 6 of the last 7 calls fail: over 60%, but within the noise of a 50% service
       [[7, 7, 0], true], // 14 of 14 (the window at 58%): the breaker's own rule is about to trip
     ] as const) {
-      const clock = new ManualClock(0);
-      const registry = new Registry({ clock, summaryEveryMs: 0 });
-      const breaker = registry.endpointBreaker('shard', {
-        failureThreshold: 0,
-        failureRateThreshold: 60,
-        minimumCalls: 10,
-      });
-      const warning = new EarlyWarning(registry, panickingModel, { mode: 'open' });
-      const round = async (failing: number, succeeding: number) => {
-        succeed(breaker, succeeding); // successes first: the window never crosses 60% on its own
-        fail(breaker, failing);
-        clock.advance(1000);
-        runTick();
-        return (await warning.step(clock.now()))[0];
-      };
+      const { registry, breaker, round } = shardAt60(panickingModel, {});
       for (let s = 0; s < 9; s++) await round(5, 5); // a service failing half its calls, 10 calls a second
       const [first, second, successes] = burst;
       await round(first, 0);
@@ -158,6 +168,28 @@ describe('early warning guard rails', () => {
           /calls may fail below the breaker's threshold now \(86% of 7 fail, against 60%\)/,
         );
       }
+      await registry.shutdown();
+    }
+  });
+
+  it('pre-opens only where it spares more than it refuses: the calls left before the trip, against the open period, by the probability', async () => {
+    const sure = (p: number): ScoringModel => ({
+      featureList: CORE_FEATURES,
+      score: async (rows) => new Float32Array(rows.length / CORE_FEATURE_COUNT).fill(p),
+    });
+    for (const [preOpenMs, preOpens] of [
+      [undefined, false], // the breaker's 60 s: some 600 calls refused, should no trip come
+      [500, true], // 5 calls refused, should no trip come
+    ] as const) {
+      const { registry, round } = shardAt60(sure(0.85), { preOpenMs });
+      for (let s = 0; s < 9; s++) await round(5, 5);
+      await round(7, 0);
+      const last = await round(7, 0); // the window near 60%: a few more failing calls trip it
+      expect(last.preOpened).toBe(preOpens);
+      if (!preOpens)
+        expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail?.reason).toMatch(
+          /^a pre-open would spare at most [1-9] failing calls at a 85% chance of a trip, and refuse about \d{3} calls of its 60000 ms otherwise: too costly \(shedding is allowed\)$/,
+        );
       await registry.shutdown();
     }
   });

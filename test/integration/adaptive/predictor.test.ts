@@ -14,12 +14,8 @@ import { modelProtoType } from '../../../src/adaptive/onnx/schema';
 import { loadOnnxRuntime } from '../../../src/adaptive/onnxruntime';
 import { Predictor } from '../../../src/adaptive/predictor';
 import { defaultModelPath } from '../../../src/adaptive/default-model';
-import {
-  CORE_FEATURES,
-  CORE_FEATURE_COUNT,
-  LATENCY_TO_TIMEOUT_FEATURES,
-  coreColumn,
-} from '../../../src/features/core-features';
+import { CORE_FEATURES, CORE_FEATURE_COUNT, coreColumn } from '../../../src/features/core-features';
+import { LATENCY_TO_TIMEOUT_FEATURES } from '../../../src/features/column-groups';
 import { chunkRows } from '../../../src/adaptive/scorers';
 import { FEATURES, buildAdaptiveBundle, syntheticSet } from './helpers';
 

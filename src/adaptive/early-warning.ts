@@ -279,8 +279,10 @@ export class EarlyWarning {
     }
     if (warned && mode === 'open' && !this.latched.has(key)) {
       const openMs = this.options.preOpenMs ?? breaker.options.recoveryTimeout;
-      const { callsToTrip, callsPerSecond } = this.extractor.tripReachOf(row);
-      const costly = allowed.preOpen ? preOpenCost(p, callsToTrip, callsPerSecond, openMs) : allowed.refusal;
+      // Weighed only where the rails allow a pre-open: read from the extractor, no object per round.
+      const costly = allowed.preOpen
+        ? preOpenCost(p, this.extractor.callsToTripOf(row), this.extractor.callsPerSecondOf(row), openMs)
+        : allowed.refusal;
       if (costly === undefined) {
         preOpened = breaker.preOpen(openMs);
         if (preOpened) {

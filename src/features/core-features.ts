@@ -431,9 +431,14 @@ export class CoreFeatureExtractor {
     return this.readings[row * READINGS];
   }
 
-  /** The fewest calls, all failing, that trip row `row`'s breaker (fewestCallsToTrip), and its calls per second (NaN while unknown). */
-  tripReachOf(row: number): { callsToTrip: number; callsPerSecond: number } {
-    return { callsToTrip: this.readings[row * READINGS + 1], callsPerSecond: this.readings[row * READINGS + 2] };
+  /** The fewest calls, all failing, that trip row `row`'s breaker (fewestCallsToTrip). */
+  callsToTripOf(row: number): number {
+    return this.readings[row * READINGS + 1];
+  }
+
+  /** Row `row`'s breaker's calls per second, NaN while unknown. */
+  callsPerSecondOf(row: number): number {
+    return this.readings[row * READINGS + 2];
   }
 
   /** The breaker's memory: by its row when it held the same row last time (no hash lookup), else by the breaker. */

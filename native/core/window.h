@@ -77,8 +77,6 @@ class SlotWindow {
  public:
   SlotWindow(SlotRef slot, LazyNow& now) : slot_(slot), now_(now), shape_(WindowShape::of(slot)) {}
 
-  uint32_t buckets() const { return shape_.buckets; }
-
   // Count windows number the calls first; a batch that crosses epochs is split, keeping at most
   // one piece per bucket (the newest). The newest piece carries the slow flag and the sample.
   void addCalls(const CallBatch& batch) {
@@ -120,6 +118,15 @@ class SlotWindow {
       if (latencies && slot_.histogram) addLatencies(bucket, tag, *latencies);
     }
     return sum;
+  }
+
+  // The buckets the control plane reads as the window's recent part: the newest quarter, and one
+  // more while the current bucket is less than half through. So the part spans a quarter of the
+  // window give or take half a bucket, and is never a bucket that just started alone (a 4-bucket
+  // window's newest bucket is nearly empty after each rotation, and its rates read noise).
+  uint32_t recentBuckets() {
+    const uint32_t quarter = (shape_.buckets + 3) / 4;
+    return std::min(shape_.buckets, quarter + (currentBucketYoung() ? 1 : 0));
   }
 
   // The whole window and its `newest` most recent buckets in one pass over the buckets (each
@@ -174,6 +181,19 @@ class SlotWindow {
   }
 
   // The epoch reads and rejections use: the newest one that has started.
+  // Whether the current epoch has run less than half its span (of time, or of calls).
+  bool currentBucketYoung() {
+    uint64_t into;
+    if (shape_.type == WindowType::Time) {
+      const int64_t us = now_.us();
+      into = us > 0 ? uint64_t(us) % shape_.span : 0;
+    } else {
+      const uint64_t sequence = relaxedLoad(slot_.header->callSequence);
+      into = sequence == 0 ? 0 : (sequence - 1) % shape_.span + 1;
+    }
+    return into * 2 < shape_.span;
+  }
+
   uint64_t currentEpoch() {
     if (shape_.type == WindowType::Time) return timeEpoch();
     const uint64_t sequence = relaxedLoad(slot_.header->callSequence);

@@ -271,7 +271,8 @@ void configureClampsAndClears() {
         c.slowCallDurationUs == 1500);
 }
 
-// windowStats: the whole window and its newest ceil(buckets / 4) buckets, in one row.
+// windowStats: the whole window and its recent part (the newest ceil(buckets / 4) buckets, one more
+// while the current bucket is less than half through), in one row.
 void windowStatsRow() {
   TestArena arena;
   Options options;
@@ -309,12 +310,55 @@ void windowStatsRow() {
   CHECK_EQ(row[kStatWindow + 0], 10.0);  // calls
   CHECK_EQ(row[kStatWindow + 2], 2.0);   // failures (the timeout included)
   CHECK_EQ(row[kStatWindow + 4], 1.0);   // timeouts
-  CHECK_EQ(row[kStatRecent + 0], 4.0);   // epochs 105 and 106 only
+  CHECK_EQ(row[kStatRecent + 0], 4.0);   // epochs 104 (empty) to 106: 106 has just started
   CHECK_EQ(row[kStatRecent + 1], 2.0);
   CHECK_EQ(row[kStatRecent + 2], 2.0);
   // The recent samples are the slow ones (8 and 64 ms); the window's median is still 1 ms.
   CHECK(row[kStatRecent + 6] > 7000 && row[kStatRecent + 6] < 9000);
   CHECK(row[kStatRecent + 8] > 57000 && row[kStatWindow + 6] < 1200);
+}
+
+// The recent part spans a quarter of the window give or take half a bucket: one bucket more while
+// the current one is less than half through, of time or of calls, so a bucket that just started is
+// never read alone.
+void recentPartAroundAQuarter() {
+  TestArena timed;
+  Options time;
+  time.buckets = 4;
+  time.windowSize = 4000;  // 1 s per bucket
+  time.applyTo(timed.slot());
+  const auto recentCalls = [](TestArena& arena) {
+    double row[kWindowStatsFieldCount];
+    LazyNow now(arena.arena().clock());
+    WindowStatsScratch scratch;
+    windowStats(arena.slot(), now, row, scratch);
+    return row[kStatRecent + 0];
+  };
+  const auto addAt = [&](int64_t us, Outcome outcome, uint32_t count) {
+    timed.setNowUs(us);
+    LazyNow now(timed.arena().clock());
+    SlotWindow(timed.slot(), now).addCalls({outcome, count, false, 1000});
+  };
+  addAt(100 * kSecondUs + 500000, Outcome::Failure, 3);  // epoch 100
+  addAt(101 * kSecondUs + 100000, Outcome::Success, 1);  // epoch 101
+  timed.setNowUs(101 * kSecondUs + 400000);
+  CHECK_EQ(recentCalls(timed), 4.0);  // epochs 100 and 101
+  timed.setNowUs(101 * kSecondUs + 500000);
+  CHECK_EQ(recentCalls(timed), 1.0);  // epoch 101 alone from half way
+  timed.setNowUs(102 * kSecondUs);
+  CHECK_EQ(recentCalls(timed), 1.0);  // epochs 101 and 102
+
+  TestArena counted;
+  Options count;
+  count.windowType = 1;
+  count.buckets = 4;
+  count.windowSize = 40;  // 10 calls per bucket
+  count.applyTo(counted.slot());
+  LazyNow now(counted.arena().clock());
+  SlotWindow(counted.slot(), now).addCalls({Outcome::Success, 14, false, -1});
+  CHECK_EQ(recentCalls(counted), 14.0);  // 4 calls into epoch 1: epochs 0 and 1
+  SlotWindow(counted.slot(), now).addCalls({Outcome::Success, 1, false, -1});
+  CHECK_EQ(recentCalls(counted), 5.0);  // 5 of 10: epoch 1 alone
 }
 
 // An arena without latency histograms: 32-byte buckets, counts as usual, no percentiles, and
@@ -357,5 +401,6 @@ void breakwater::test::windowChecks() {
   countWindow();
   configureClampsAndClears();
   windowStatsRow();
+  recentPartAroundAQuarter();
   arenaWithoutHistograms();
 }

@@ -1,7 +1,7 @@
 import { HISTORY_ENTRIES, HISTORY_ENTRY_BYTES, HISTORY_FIELDS, Slot, Snap, Total, WindowStat } from '../layout';
 import { percentile } from '../histogram';
 import { generationOf, laneSuccesses, LOW32, remainingOfState, stateOf, type Views } from './slot';
-import { readWindow, windowShape, writeSpan } from './window';
+import { readWindow, recentBuckets, writeSpan } from './window';
 
 /** native/core/slot_inspect.h: reads of a slot for metrics, snapshots and the early warning; they never move its state. */
 
@@ -51,8 +51,7 @@ export function windowStatsRow(v: Views, base: number, nowUs: number, out: Float
     Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.calls)) + laneSuccesses(v, base);
   out[row + WindowStat.totalRejections] = Number(Atomics.load(v.u64, ((base + Slot.totals) >> 3) + Total.rejections));
   writeSpan(out, row + WindowStat.window, readWindow(v, base, nowUs));
-  const recent = Math.ceil(windowShape(v, base).buckets / 4);
-  writeSpan(out, row + WindowStat.recent, readWindow(v, base, nowUs, recent));
+  writeSpan(out, row + WindowStat.recent, readWindow(v, base, nowUs, recentBuckets(v, base, nowUs)));
 }
 
 /** The slot's transition history, oldest first: up to HISTORY_ENTRIES entries of HISTORY_FIELDS. */

@@ -104,6 +104,18 @@ function currentEpoch(v: Views, base: number, nowUs: number): number {
   return Math.min(time ? timeEpoch(nowUs, span) : Math.floor(Math.max(seq - 1, 0) / span), Number(MAX_EPOCH));
 }
 
+/**
+ * The buckets read as the window's recent part: the newest quarter, and one more while the current
+ * bucket is less than half through (the native core's recentBuckets(): a bucket that just started
+ * is never read alone).
+ */
+export function recentBuckets(v: Views, base: number, nowUs: number): number {
+  const { time, span, buckets } = windowShape(v, base);
+  const seq = time ? 0 : Number(Atomics.load(v.u64, (base + Slot.callSeq) >> 3));
+  const into = time ? (nowUs > 0 ? Math.floor(nowUs) % span : 0) : seq === 0 ? 0 : ((seq - 1) % span) + 1;
+  return Math.min(buckets, Math.ceil(buckets / 4) + (into * 2 < span ? 1 : 0));
+}
+
 /** A time window's epoch: a clock before zero (a manual clock's word written outside the cores) counts in epoch 0. */
 function timeEpoch(nowUs: number, span: number): number {
   return nowUs > 0 ? Math.floor(nowUs / span) : 0;

@@ -196,7 +196,7 @@ describe('a registry on a ManualClock', () => {
     await clock.runFor(1000); // the guard rails want the evidence two rounds in a row
     expect(predictions.at(-1)).toMatchObject({
       timestamp: 3000,
-      probability: 1, // the successes left the recent quarter
+      probability: 0.75, // the recent quarter still holds the first second's successes: one bucket more at a bucket's start
       state: 'open',
       detail: { action: 'pre-open' },
     });

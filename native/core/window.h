@@ -180,7 +180,6 @@ class SlotWindow {
     });
   }
 
-  // The epoch reads and rejections use: the newest one that has started.
   // Whether the current epoch has run less than half its span (of time, or of calls).
   bool currentBucketYoung() {
     uint64_t into;
@@ -194,6 +193,7 @@ class SlotWindow {
     return into * 2 < shape_.span;
   }
 
+  // The epoch reads and rejections use: the newest one that has started.
   uint64_t currentEpoch() {
     if (shape_.type == WindowType::Time) return timeEpoch();
     const uint64_t sequence = relaxedLoad(slot_.header->callSequence);

@@ -17,7 +17,33 @@ const BREAKER = { minimumCalls: 9, failureRateThreshold: 50, failureThreshold: 0
 /** How long a node holds a cluster's open breaker past the cluster's deadline: two probe leases of 2 s (connection.ts). */
 const HOLD_MS = 2 * 2000;
 
+/** Whether a process with this pid still runs. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('a cluster of hosts whose clocks differ', () => {
+  it('leaves no node running once killed, under faketime too', async () => {
+    const node = await ClusterNode.start({
+      breaker: BREAKER,
+      cluster: { redis: redis().url, namespace: 'gone', syncIntervalMs: 50, nodeId: 'ahead' },
+      clockOffset: '+3d',
+    });
+    nodes.push(node);
+    await node.send('ready');
+    const { pid } = await node.send<{ pid: number }>('pid');
+    expect(pid).not.toBe(node.pid); // faketime forks the node
+    node.kill();
+    // A killed process lingers until its parent reaps it: wait for it, a bounded number of times.
+    for (let i = 0; i < 500 && running(pid); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(running(pid)).toBe(false);
+  });
+
   it("holds every node open for the cluster's period, and closes every node on one probe", async () => {
     const start = (nodeId: string, clockOffset?: string) =>
       ClusterNode.start({

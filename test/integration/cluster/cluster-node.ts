@@ -80,6 +80,8 @@ const commands = {
     return { admitted: false, state: breaker.getState() };
   },
   wallClock: async () => ({ now: Date.now() }),
+  /** The node's own pid: under faketime, the pid spawn() returns is faketime's. */
+  pid: async () => ({ pid: process.pid }),
   pause: async ({ ms }) => { await new Promise((r) => setTimeout(r, ms)); return {}; },
   /** Until the cluster holds no breaker open here (Redis lost past a lease released them). */
   waitReleased: async () => ({ reached: await until(() => cluster.status.heldOpen === 0) }),
@@ -96,7 +98,8 @@ const commands = {
   }),
   report: async () => ({ state: breaker.getState(), changes, events, reasons, warnings, sent, opens: breaker.getMetrics().opens, status: cluster.status }),
 };
-createInterface({ input: process.stdin }).on('line', async (line) => {
+// A node whose driver is gone (its stdin closed) exits: its Redis client would keep it alive.
+createInterface({ input: process.stdin }).on('close', () => process.exit(0)).on('line', async (line) => {
   const command = JSON.parse(line);
   const reply = await commands[command.op](command);
   process.stdout.write(JSON.stringify(reply) + '\\n');
@@ -136,7 +139,9 @@ export class ClusterNode {
   static async start(options: NodeOptions): Promise<ClusterNode> {
     const argv = [process.execPath, '--no-warnings', '-e', NODE_SCRIPT, '--', JSON.stringify(options)];
     const command = options.clockOffset === undefined ? argv : ['faketime', '-f', options.clockOffset, ...argv];
-    const child = spawn(command[0], command.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+    // Its own process group: faketime forks the node and waits, so killing faketime alone would
+    // leave the node running.
+    const child = spawn(command[0], command.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
     const node = new ClusterNode(child);
     await node.started;
     return node;
@@ -154,7 +159,12 @@ export class ClusterNode {
     });
   }
 
+  /** Kills the node's process group: the node, and faketime when it runs under it. */
   kill(): void {
-    this.child.kill('SIGKILL');
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error; // already gone
+    }
   }
 }

@@ -122,7 +122,7 @@ inline void windowStats(SlotRef slot, LazyNow& now, double* out, WindowStatsScra
   out[kStatTotalRejections] = double(relaxedLoad(header.totals.rejections));
   SlotWindow window(slot, now);
   WindowCounts whole, recent;
-  window.readWithRecent(window.recentBuckets(), whole, scratch.whole, recent, scratch.recent);
+  window.readWithRecent(whole, scratch.whole, recent, scratch.recent);
   inspect_detail::writeCounts(out + kStatWindow, whole, scratch.whole);
   inspect_detail::writeCounts(out + kStatRecent, recent, scratch.recent);
   scratch.whole.clear();

@@ -120,21 +120,12 @@ class SlotWindow {
     return sum;
   }
 
-  // The buckets the control plane reads as the window's recent part: the newest quarter, and one
-  // more while the current bucket is less than half through. So the part spans a quarter of the
-  // window give or take half a bucket, and is never a bucket that just started alone (a 4-bucket
-  // window's newest bucket is nearly empty after each rotation, and its rates read noise).
-  uint32_t recentBuckets() {
-    const uint32_t quarter = (shape_.buckets + 3) / 4;
-    return std::min(shape_.buckets, quarter + (currentBucketYoung() ? 1 : 0));
-  }
-
-  // The whole window and its `newest` most recent buckets in one pass over the buckets (each
+  // The whole window and its recent part (recentBuckets()) in one pass over the buckets (each
   // bucket's counters and histogram are loaded once): what the control plane reads every tick.
-  void readWithRecent(uint32_t newest, WindowCounts& whole, LatencyHistogram& wholeLatencies,
-                      WindowCounts& recent, LatencyHistogram& recentLatencies) {
+  void readWithRecent(WindowCounts& whole, LatencyHistogram& wholeLatencies, WindowCounts& recent,
+                      LatencyHistogram& recentLatencies) {
     const uint64_t current = currentEpoch();
-    const uint32_t span = std::min(newest, shape_.buckets);
+    const uint32_t span = recentBuckets();
     for (uint32_t i = 0; i < shape_.buckets; ++i) {
       Bucket& bucket = slot_.bucket(i);
       const uint64_t tag = atomic(bucket.tag).load(kAcquire);
@@ -178,6 +169,15 @@ class SlotWindow {
     forEachMarkedGroup(tag, [&](uint32_t first, uint32_t end) {
       latencies.addBins(first, end, [&](uint32_t bin) { return relaxedLoad(bucket.histogram[bin]); });
     });
+  }
+
+  // The buckets read as the window's recent part: the newest quarter, and one more while the
+  // current bucket is less than half through. So the part spans a quarter of the window give or
+  // take half a bucket, and is never a bucket that just started alone (a 4-bucket window's newest
+  // bucket is nearly empty after each rotation, and its rates read noise).
+  uint32_t recentBuckets() {
+    const uint32_t quarter = (shape_.buckets + 3) / 4;
+    return std::min(shape_.buckets, quarter + (currentBucketYoung() ? 1 : 0));
   }
 
   // Whether the current epoch has run less than half its span (of time, or of calls).

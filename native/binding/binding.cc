@@ -395,6 +395,7 @@ constexpr Export kExports[] = {
     {"hostEntry", HostEntry},
     {"hostSyncLease", HostSyncLease},
     {"hostConfigVersions", HostConfigVersions},
+    {"hostCut", HostCut},
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {

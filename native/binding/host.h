@@ -1,4 +1,4 @@
-// The binding of host-wide arenas (core/host_arena.h): argument conversion only.
+// The binding of host-wide arenas (core/host_arena.h, core/host_file.h): argument conversion only.
 #pragma once
 
 #include <napi.h>
@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "binding/call.h"
-#include "core/host_arena.h"
+#include "core/host_file.h"
 
 namespace breakwater::binding {
 
@@ -141,6 +141,26 @@ inline napi_value HostSyncLease(napi_env env, napi_callback_info info) {
   return toJs(env, uint32_t{arena->holdSyncLease(now, uint32_t(staleMs), uint32_t(holder))});
 }
 
+// hostCut(arenaId) -> null while the file covers the whole mapping; else { fileBytes, sharedBytes,
+// mappedBytes }: the file's size when this process last met it cut shorter, how many bytes of the
+// mapping it still shares (cut_file_guard.h: the rest is private zero pages), and the mapping's size
+inline napi_value HostCut(napi_env env, napi_callback_info info) {
+  Call<1> call(env, info);
+  host::HostArena* arena = hostArenaArg(call.attachedArena(0), env);
+  if (!arena) return nullptr;
+  const host::CutReading cut = arena->cut();
+  if (cut.fileBytes < 0) {
+    napi_value none;
+    napi_get_null(env, &none);
+    return none;
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("fileBytes", double(cut.fileBytes));
+  result.Set("sharedBytes", double(cut.sharedBytes));
+  result.Set("mappedBytes", double(cut.mappedBytes));
+  return result;
+}
+
 #else
 
 inline napi_value hostUnsupported(napi_env env, napi_callback_info) {
@@ -151,6 +171,7 @@ constexpr napi_callback HostLookup = hostUnsupported;
 constexpr napi_callback HostEntry = hostUnsupported;
 constexpr napi_callback HostSyncLease = hostUnsupported;
 constexpr napi_callback HostConfigVersions = hostUnsupported;
+constexpr napi_callback HostCut = hostUnsupported;
 
 #endif
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "check.h"
-#include "core/host_arena.h"
+#include "core/host_file.h"
 
 namespace {
 
@@ -225,6 +225,49 @@ void attachingNeverMakesAFile(const char* path) {
   unlink(path);
 }
 
+// A file cut shorter under a live mapping: threads writing past its new end get private zero
+// pages, not SIGBUS, and keep what they write; cut() says where the file ends; the part before
+// the cut is still the file's.
+void aCutFileCostsPrivatePagesNotTheProcess(const std::string& path) {
+  OpenResult opened = openHostArena(path.c_str(), 64, 4, 0);
+  CHECK(opened.arena != nullptr);
+  if (!opened.arena) return;
+  HostArena& arena = *opened.arena;
+  CHECK_EQ(arena.cut().fileBytes, int64_t{-1});
+  const size_t kept = kHostHeaderBytes + 4096;
+  CHECK_EQ(truncate(path.c_str(), off_t(kept)), 0);
+  std::byte* tail = arena.arenaBase() + arena.arenaByteLength() - 64;
+#if defined(__SANITIZE_THREAD__)
+  // TSan models the handler's mmap as a write of the whole range, which no atomic orders before
+  // the other threads' later accesses: the first touch is made alone, before they start.
+  reinterpret_cast<std::atomic<uint64_t>*>(tail + 8 * kThreads)->store(1);
+#endif
+  std::vector<std::thread> threads;
+  std::atomic<int> keptTheirs{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto* word = reinterpret_cast<std::atomic<uint64_t>*>(tail + 8 * t);
+      for (uint64_t i = 1; i <= 1000; ++i) word->store(i * 10 + uint64_t(t));
+      if (word->load() == 10000 + uint64_t(t)) keptTheirs.fetch_add(1);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  CHECK_EQ(keptTheirs.load(), kThreads);
+  const CutReading cut = arena.cut();
+  CHECK_EQ(cut.fileBytes, int64_t(kept));
+  CHECK_EQ(cut.sharedBytes, kept);
+  CHECK_EQ(cut.mappedBytes, totalBytes(64, 4, 0));
+  // Before the cut: still the file's pages.
+  const uint64_t marker = 0x5eed5eed5eedULL;
+  std::memcpy(arena.arenaBase() + 2048, &marker, sizeof marker);
+  const int fd = open(path.c_str(), O_RDONLY);
+  uint64_t read = 0;
+  CHECK(fd >= 0 && pread(fd, &read, sizeof read, off_t(kHostHeaderBytes + 2048)) == ssize_t(sizeof read));
+  CHECK_EQ(read, marker);
+  close(fd);
+  unlink(path.c_str());
+}
+
 }  // namespace
 
 int main() {
@@ -249,5 +292,6 @@ int main() {
   CHECK(missing.arena == nullptr && std::strstr(missing.error, "cannot open /nonexistent-folder/breakwater-x") != nullptr);
   unlink(path);
   attachingNeverMakesAFile(path);
+  aCutFileCostsPrivatePagesNotTheProcess(std::string(path) + "-cut");
   return test::finish("host");
 }

@@ -365,6 +365,12 @@ export class CircuitBreaker extends SyncCalls {
     if (profile !== this.profile) this.takeProfile(profile, () => this.refresh());
   }
 
+  /** @internal Writes its rules into its slot again (a host arena file cut under the slot left it zeros). */
+  rewriteCoreConfig(): void {
+    if (this.ref !== undefined && !this.disposed)
+      core.configure(this.ref.arenaId, this.ref.slot, coreConfig(this.profile));
+  }
+
   /** Puts `profile` in force (`apply` brings the core and the fast paths to it) and says so: a 'reconfigure' event. */
   private takeProfile(profile: Readonly<BreakerProfile>, apply: () => void): void {
     const before = this.options;

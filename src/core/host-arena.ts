@@ -5,7 +5,7 @@ import { Arena } from './arena';
 import { CONFIG_SIZE, HISTOGRAM_BINS, MAX_BUCKETS, arenaBytesFor, slotBytesFor } from './layout';
 import { attachArena } from './pool';
 import { core } from './select';
-import type { HostBinding } from './types';
+import type { HostArenaCut, HostBinding } from './types';
 import { show } from '../error-message';
 import { knownOptions } from '../options-object';
 
@@ -50,6 +50,8 @@ export class HostArena {
     readonly created: boolean,
     private readonly binding: HostBinding,
   ) {}
+
+  private cutReported = false;
 
   /** Opens (creating when absent) the host arena that `options` names. */
   static open(given: HostArenaOptions): HostArena {
@@ -166,6 +168,31 @@ export class HostArena {
    */
   holdControlLease(staleMs: number, holder: number): boolean {
     return this.binding.hostSyncLease(this.id, staleMs, holder) === 1;
+  }
+
+  /**
+   * Whether the file was cut shorter under this process's mapping (by `truncate` or another
+   * program of its owner): touching a page past a shared file's end would raise SIGBUS, so the
+   * core put private zero pages there, and breakers on them no longer share with other processes.
+   */
+  cut(): HostArenaCut | null {
+    return this.binding.hostCut(this.id);
+  }
+
+  /**
+   * Warns (BREAKWATER_HOST_ARENA_CUT) and returns true the first time cut() reads a cut; run on
+   * the registry's tick.
+   */
+  noticeCut(): boolean {
+    if (this.cutReported) return false;
+    const cut = this.cut();
+    if (cut === null) return false;
+    this.cutReported = true;
+    process.emitWarning(
+      `breakwater: host arena ${this.path} was cut from ${cut.mappedBytes} to ${cut.fileBytes} bytes while this process had it mapped; past byte ${cut.sharedBytes} its breakers now run on zero pages of this process's own, sharing no state or counts with other processes. Stop the processes using it, remove the file and start them again.`,
+      { code: 'BREAKWATER_HOST_ARENA_CUT' },
+    );
+    return true;
   }
 
   /** The key of every breaker the arena names, in slot order. */

@@ -65,6 +65,7 @@ export function loadNativeCore(): CoreBackend {
       hostEntry: binding.hostEntry,
       hostSyncLease: binding.hostSyncLease,
       hostConfigVersions: binding.hostConfigVersions,
+      hostCut: binding.hostCut,
     },
   };
   shared[LOADED] = loaded;

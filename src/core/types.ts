@@ -69,4 +69,16 @@ export interface HostBinding {
   hostConfigVersions(arena: number, slots: Int32Array, out: Float64Array): void;
   /** 1 while this process is the host's one cluster syncer (taking the lease over from a dead or silent holder). */
   hostSyncLease(arena: number, staleMs: number, holder: number): number;
+  /** null while the file covers the mapping; else its size when this process met it cut shorter, and the bytes it still shares. */
+  hostCut(arena: number): HostArenaCut | null;
+}
+
+/** A host arena file found cut shorter under this process's mapping (the part past its end became private zero pages). */
+export interface HostArenaCut {
+  /** The file's size when this process last met the cut. */
+  readonly fileBytes: number;
+  /** Bytes of the mapping, from the file's start, still shared with other processes. */
+  readonly sharedBytes: number;
+  /** The file's size when this process mapped it. */
+  readonly mappedBytes: number;
 }

@@ -23,6 +23,17 @@ export class HostViews {
     this.views.delete(entry);
   }
 
+  /**
+   * The file was cut under the mapping (HostArena.cut()): the slots and records past the cut are
+   * this process's zero pages now. Each view writes its rules into its slot again, so it goes on
+   * guarding by them, and stops following a record no process will write; breakers named after
+   * the cut make records of their own there.
+   */
+  keepOnOwnPages(): void {
+    for (const entry of this.views.keys()) entry.breaker.rewriteCoreConfig();
+    this.views.clear();
+  }
+
   /** Brings every view whose slot another process configured since up to its record. */
   follow(): void {
     if (this.views.size === 0) return;

@@ -421,6 +421,7 @@ export class Registry implements Ticking {
 
   /** One tick; resolves when the control tasks in progress (scoring, tuning rounds) have finished. */
   private step(): Promise<void> | undefined {
+    if (this.hostArena?.noticeCut()) this.hostViews!.keepOnOwnPages();
     this.hostViews?.follow(); // first: the summaries and the tasks below read the options
     // Transitions that worker threads or other processes of the host made in the shared slots
     // reach this registry's history within a tick, whether or not this thread calls the breaker.

@@ -109,6 +109,10 @@ napi_value Admit(napi_env env, napi_callback_info info) {
   int32_t* scratch = args ? call.scratch() : nullptr;
   if (!scratch) return nullptr;
   const AdmitResult result = args->breaker().admit();
+  if (result.probe) {
+    call.state().probes.push_back(
+        {args->arenaId, args->index, relaxedLoad(args->slot().header->epoch), result.generation});
+  }
   if (!args->arena->clock().isManual()) call.state().coarseClock.wake();
   scratch[kScratchGeneration] = int32_t(result.generation);
   reportTransition(env, scratch, result.transition);
@@ -135,9 +139,17 @@ napi_value Record(napi_env env, napi_callback_info info) {
   if (!scratch) return nullptr;
   // Negative or NaN: not measured. Whole microseconds, saturated far beyond the last bin.
   const int64_t latency = latencyUs >= 0 ? int64_t(latencyUs < 0x1p62 ? latencyUs : 0x1p62) : -1;
+  if (!call.state().probes.empty()) call.state().probeRecorded(args->arenaId, args->index, uint32_t(generation));
   const Transition moved =
       args->breaker().record(uint32_t(generation), Outcome(outcome), uint32_t(count), latency);
   return reportTransition(env, scratch, moved);
+}
+
+// giveBackProbes(): the half-open probes this environment holds end as ignored calls (it exits)
+napi_value GiveBackProbes(napi_env env, napi_callback_info info) {
+  Call<1> call(env, info);  // no arguments: the call reads this environment's state only
+  call.state().giveBackProbes();
+  return nullptr;
 }
 
 // rejected(arenaId, idx, n)
@@ -372,6 +384,7 @@ constexpr Export kExports[] = {
     {"admit", Admit},
     {"record", Record},
     {"rejected", Rejected},
+    {"giveBackProbes", GiveBackProbes},
     {"forceOpen", Manual<&BreakerSlot::forceOpen>},
     {"disable", Manual<&BreakerSlot::disable>},
     {"close", Manual<&BreakerSlot::close>},

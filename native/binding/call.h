@@ -43,9 +43,18 @@ struct AttachedArena {
   }
 };
 
+// A half-open probe this environment was granted and has not recorded an outcome for.
+struct HeldProbe {
+  uint32_t arenaId;
+  uint32_t index;
+  uint32_t epoch;  // the slot's owner when the probe was granted
+  uint32_t generation;
+};
+
 // One per Node environment (main thread or worker), owned by the addon's instance data.
 struct EnvState {
   std::vector<AttachedArena> arenas;
+  std::vector<HeldProbe> probes;
   int32_t* scratch = nullptr;
   Napi::Reference<Napi::Value> scratchArray;
   ClockPage clockPage;
@@ -53,12 +62,38 @@ struct EnvState {
   bool clockPageRegistered = false;
   CoarseClock& coarseClock = CoarseClock::shared();
 
+  void probeRecorded(uint32_t arenaId, uint32_t index, uint32_t generation) {
+    for (size_t i = 0; i < probes.size(); ++i) {
+      const HeldProbe& held = probes[i];
+      if (held.arenaId == arenaId && held.index == index && held.generation == generation) {
+        probes[i] = probes.back();
+        probes.pop_back();
+        return;
+      }
+    }
+  }
+
+  // The probes this environment holds, given back (each an ignored call) as it ends, so the
+  // next caller in any thread or process probes instead of the round waiting for good for calls
+  // that will never answer.
+  void giveBackProbes() {
+    for (const HeldProbe& held : probes) {
+      const Arena& arena = arenas[held.arenaId].arena;
+      const SlotRef slot = arena.slot(held.index);
+      if (relaxedLoad(slot.header->epoch) != held.epoch) continue;  // given back, maybe reused
+      BreakerSlot(slot, arena.clock()).giveBackProbe(held.generation);
+    }
+    probes.clear();
+  }
+
   // Instance data is deleted during environment cleanup, however the thread ends (returns,
-  // process.exit, terminate). Unregistering the clock page here, right before its memory goes
+  // process.exit, terminate; the main thread's process.exit() skips it, and JavaScript gives
+  // its probes back on 'exit'). Unregistering the clock page here, right before its memory goes
   // away, guarantees the clock thread never writes freed memory; the lanes this thread claimed
   // go back (their counts stay in them), while the buffer references still hold the memory.
   ~EnvState() {
     if (clockPageRegistered) coarseClock.unregisterPage(&clockPage);
+    giveBackProbes();
     for (const AttachedArena& attached : arenas) {
       for (const int32_t lane : attached.lanes) attached.releaseLane(lane);
     }
@@ -101,6 +136,7 @@ inline napi_value toJs(napi_env env, double value) {
 struct SlotArgs {
   const Arena* arena;
   uint32_t index;
+  uint32_t arenaId;
 
   SlotRef slot() const { return arena->slot(index); }
   BreakerSlot breaker() const { return BreakerSlot(slot(), arena->clock()); }
@@ -157,10 +193,13 @@ class Call {
 
   // Arguments 0 and 1: arenaId, slot index.
   std::optional<SlotArgs> slot() const {
-    const Arena* found = arena(0);
+    AttachedArena* attached = attachedArena(0);
+    const Arena* found = attached ? &attached->arena : nullptr;
     int32_t index;
     if (!found || !int32(1, "index", index)) return std::nullopt;
-    if (uint32_t(index) < found->capacity()) return SlotArgs{found, uint32_t(index)};
+    if (uint32_t(index) < found->capacity()) {
+      return SlotArgs{found, uint32_t(index), uint32_t(attached - state_->arenas.data())};
+    }
     throwError(env_, ErrorKind::Range, "slot index %d is out of range (capacity %u)", index,
                found->capacity());
     return std::nullopt;

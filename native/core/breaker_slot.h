@@ -36,6 +36,7 @@ struct AdmitResult {
   // the circuit reports the generation it moved to.
   uint32_t generation;
   Transition transition;
+  bool probe = false;  // admitted as a half-open probe: its record() ends it
 };
 
 class BreakerSlot {
@@ -69,7 +70,7 @@ class BreakerSlot {
             continue;
           }
           const ProbeTicket ticket = takeProbe(w.generation, now);
-          if (ticket == ProbeTicket::Granted) return {true, w.generation, moved};
+          if (ticket == ProbeTicket::Granted) return {true, w.generation, moved, true};
           if (ticket == ProbeTicket::Retry) continue;
           // Every probe is out, the newest for longer than the call timeout: a live holder's call
           // would have timed out and reopened the circuit by now, so its holder died (a process
@@ -115,6 +116,13 @@ class BreakerSlot {
       case State::HalfOpen: return recordHalfOpen(word, batch, now);
       default: return {};
     }
+  }
+
+  // A probe of `generation` whose holder is gone (its thread ended mid-call), given back as an
+  // ignored call while its round is still on, so the next caller probes instead.
+  void giveBackProbe(uint32_t generation) noexcept {
+    const StateWord w = StateWord::decode(loadState());
+    if (w.state == State::HalfOpen && w.generation == generation) record(generation, Outcome::Ignored, 1, -1);
   }
 
   // Rejections JavaScript decided itself (fast path on an OPEN circuit), folded in.

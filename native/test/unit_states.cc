@@ -233,6 +233,38 @@ void halfOpenTimeoutAndIgnoredProbe() {
   CHECK_EQ(snap(arena)[kSnapReopens], 1.0);
 }
 
+// A probe whose holder ended: given back while its round is on, as an ignored call; a probe of
+// an older round, or one given back after its round ended, changes nothing.
+void probeGivenBack() {
+  TestArena arena;
+  Options options;
+  options.failureThreshold = 1;
+  options.recoveryTimeoutMs = 100;
+  options.halfOpenMaxCalls = 1;
+  options.applyTo(arena.slot());
+  BreakerSlot slot = arena.breaker();
+
+  call(slot, Outcome::Failure);
+  CHECK(!slot.admit().probe);  // open: refused, no probe
+  arena.advanceMs(100);
+  const AdmitResult probe = slot.admit();
+  CHECK(probe.admitted && probe.probe && probe.generation == 2);
+  CHECK(!slot.admit().admitted);
+  slot.giveBackProbe(1);  // an older round's: nothing
+  CHECK(!slot.admit().admitted);
+  CHECK_EQ(snap(arena)[kSnapTotalIgnored], 0.0);
+  slot.giveBackProbe(2);
+  CHECK_EQ(snap(arena)[kSnapTotalIgnored], 1.0);
+  const AdmitResult next = slot.admit();
+  CHECK(next.admitted && next.probe);
+  CHECK(isTransition(slot.record(2, Outcome::Success, 1, -1), State::HalfOpen, State::Closed,
+                     Reason::ProbeSuccess, 3));
+  slot.giveBackProbe(2);  // its round is over: nothing
+  CHECK_EQ(snap(arena)[kSnapTotalIgnored], 1.0);
+  const AdmitResult closed = slot.admit();
+  CHECK(closed.admitted && !closed.probe);
+}
+
 void staleGenerationsMoveNothing() {
   TestArena arena;
   Options options;
@@ -420,6 +452,7 @@ void breakwater::test::stateChecks() {
   halfOpenProbes();
   halfOpenWordAheadOfAStillStateWord();
   halfOpenTimeoutAndIgnoredProbe();
+  probeGivenBack();
   staleGenerationsMoveNothing();
   tripByRates();
   manualOperations();

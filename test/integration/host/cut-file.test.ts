@@ -29,6 +29,7 @@ describe('a host arena file cut shorter under a live mapping', () => {
       try { orders.executeSync(() => { throw new Error('its own error'); }); } catch (error) { thrown = error.message; }
       console.log('a failing call throws: ' + thrown);
       console.log('named after the cut: ' + registry.getOrCreate('endpoint', 'payments').executeSync(() => 7));
+      console.log('cut: ' + JSON.stringify(registry.hostArena.cut()));
       registry.tick();
       for (let i = 0; i < 3; i++) try { orders.executeSync(() => { throw new Error('down'); }); } catch {}
       console.log('after 3 failures: ' + orders.getState());
@@ -50,6 +51,9 @@ describe('a host arena file cut shorter under a live mapping', () => {
       'a failing call throws: its own error',
       'named after the cut: 7',
     ]);
+    const cut = JSON.parse(lines[3].replace(/^cut: /, ''));
+    expect(cut).toEqual({ fileBytes: 4096, sharedBytes: 4096, mappedBytes: expect.any(Number) });
+    expect(cut.mappedBytes).toBeGreaterThan(4096);
     // Exactly one warning, on the tick after the cut, naming the file and the sizes.
     const warnings = lines.filter((line) => line.startsWith('warning '));
     expect(warnings).toHaveLength(1);

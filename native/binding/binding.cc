@@ -108,7 +108,19 @@ napi_value Admit(napi_env env, napi_callback_info info) {
   const std::optional<SlotArgs> args = call.slot();
   int32_t* scratch = args ? call.scratch() : nullptr;
   if (!scratch) return nullptr;
-  const AdmitResult result = args->breaker().admit();
+  AdmitResult result = args->breaker().admit();
+#ifdef BREAKWATER_HOST_ARENAS
+  if (host::HostArena* host = call.state().arenas[args->arenaId].host) {
+    // The newest probe's holder died with its call out (killed: no teardown gave it back): give
+    // the probe back and ask again, so this call may probe in its place.
+    if (!result.admitted && !result.transition.happened &&
+        host->takeDeadProbeHolder(args->index, [] { return uint32_t(monotonicNowUs() / 1000); })) {
+      args->breaker().giveBackProbe(result.generation);
+      result = args->breaker().admit();
+    }
+    if (result.probe) host->noteProbeHolder(args->index);
+  }
+#endif
   if (result.probe) {
     call.state().probes.push_back(
         {args->arenaId, args->index, relaxedLoad(args->slot().header->epoch), result.generation});

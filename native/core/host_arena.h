@@ -28,7 +28,7 @@ namespace breakwater::host {
 
 // "BWHOST01" read as bytes.
 constexpr uint64_t kHostMagic = 0x31305453'4f485742ull;
-constexpr uint32_t kHostVersion = 1;
+constexpr uint32_t kHostVersion = 2;
 constexpr size_t kHostHeaderBytes = 4096;
 constexpr size_t kEntryBytes = 384;
 constexpr size_t kMaxKeyBytes = 224;
@@ -59,13 +59,14 @@ struct DirectoryEntry {
   uint64_t word;
   uint64_t hash;
   uint32_t keyBytes;
-  uint32_t reserved0;
+  uint32_t probeHolder;    // the pid granted the slot's newest half-open probe (0: none, or answered for)
   uint64_t configVersion;  // bits 0-31: +2 per record written, odd while one is; 32-63: the writer's pid
   double config[16];       // the configure() record the slot was last configured with (kConfigFieldCount used)
   char key[kMaxKeyBytes];
 };
 static_assert(sizeof(DirectoryEntry) == kEntryBytes && offsetof(DirectoryEntry, keyBytes) == 16 &&
-                  offsetof(DirectoryEntry, configVersion) == 24 && offsetof(DirectoryEntry, config) == 32 &&
+                  offsetof(DirectoryEntry, probeHolder) == 20 && offsetof(DirectoryEntry, configVersion) == 24 &&
+                  offsetof(DirectoryEntry, config) == 32 &&
                   offsetof(DirectoryEntry, key) == 160,
               "LAYOUT.md \"Host arenas\" gives these offsets");
 static_assert(kConfigFieldCount <= 16);
@@ -256,6 +257,28 @@ class HostArena {
     return -1;
   }
 
+  // This process was granted the newest half-open probe of slot `index`, so the others can tell
+  // when it died with the probe out (killed: no teardown gives it back).
+  void noteProbeHolder(uint32_t index) noexcept {
+    if (index < arena_.capacity()) atomic(entry(index).probeHolder).store(uint32_t(getpid()), kRelease);
+  }
+
+  // Whether the process granted slot `index`'s newest probe no longer runs; true once per such
+  // probe (the field is cleared by whoever answers true), so the caller gives it back once. Another
+  // process is asked about at most once per ms (of `nowMs32()`, read only then) per mapping: the
+  // refused calls of a round whose live holder's probe is out cost no system call each.
+  template <class NowMs32>
+  bool takeDeadProbeHolder(uint32_t index, NowMs32 nowMs32) noexcept {
+    if (index >= arena_.capacity()) return false;
+    uint32_t& field = entry(index).probeHolder;
+    uint32_t holder = atomic(field).load(kAcquire);
+    if (holder == 0 || holder == uint32_t(getpid())) return false;
+    const uint32_t now = nowMs32();
+    if (lastHolderCheckMs32_.exchange(now, std::memory_order_relaxed) == now) return false;
+    if (processAlive(holder)) return false;
+    return atomic(field).compare_exchange_strong(holder, 0, kAcqRel, kAcquire);
+  }
+
   // The host's one control process (cluster sync, tuner moves): true while `holder` (a registry of
   // this process) holds the lease, renewing it; taken over when its holder died or missed
   // heartbeats for `staleMs`. The registries of one process (its worker threads' too) share its
@@ -298,6 +321,7 @@ class HostArena {
   Waiting waiting_;
   // This process's holder of the lease (holdSyncLease): holder << 32 | its last heartbeat, ms32.
   std::atomic<uint64_t> localSyncLease_{0};
+  std::atomic<uint32_t> lastHolderCheckMs32_{0};  // takeDeadProbeHolder's last system call
 };
 
 #endif  // BREAKWATER_HOST_ARENAS

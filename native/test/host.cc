@@ -225,6 +225,31 @@ void attachingNeverMakesAFile(const char* path) {
   unlink(path);
 }
 
+// The newest probe's holder: this process never counts as dead; a process that exited does, once;
+// a live one does not; and another process is asked about at most once per ms.
+void deadProbeHoldersAnswerOnce(HostArena& arena) {
+  const uint32_t slot = 3;
+  uint32_t nowMs = 1;
+  const auto clock = [&nowMs] { return nowMs; };
+  CHECK(!arena.takeDeadProbeHolder(slot, clock));  // nobody holds one
+  arena.noteProbeHolder(slot);
+  CHECK(!arena.takeDeadProbeHolder(slot, clock));  // this process
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  CHECK(child > 0 && waitpid(child, nullptr, 0) == child);
+  auto* entry = reinterpret_cast<uint32_t*>(arena.arenaBase() + arena.arenaByteLength() + slot * kEntryBytes + 20);
+  __atomic_store_n(entry, uint32_t(child), __ATOMIC_RELEASE);  // a holder that exited
+  CHECK(arena.takeDeadProbeHolder(slot, clock));
+  CHECK(!arena.takeDeadProbeHolder(slot, clock));  // answered for: given back once
+  __atomic_store_n(entry, uint32_t(getppid()), __ATOMIC_RELEASE);  // a live holder
+  ++nowMs;
+  CHECK(!arena.takeDeadProbeHolder(slot, clock));
+  __atomic_store_n(entry, uint32_t(child), __ATOMIC_RELEASE);
+  CHECK(!arena.takeDeadProbeHolder(slot, clock));  // the same ms: not asked
+  ++nowMs;
+  CHECK(arena.takeDeadProbeHolder(slot, clock));
+}
+
 // A file cut shorter under a live mapping: threads writing past its new end get private zero
 // pages, not SIGBUS, and keep what they write; cut() says where the file ends; the part before
 // the cut is still the file's.
@@ -283,6 +308,7 @@ int main() {
     fullDirectorySaysSo(*opened.arena);
     recordsStayWhole(*opened.arena);
     oneControlHolderPerProcess(*opened.arena);
+    deadProbeHoldersAnswerOnce(*opened.arena);
     OpenResult again = openHostArena(path, 1, 1, 0);  // an existing file keeps its own geometry
     CHECK(again.arena == opened.arena && !again.created);
     CHECK_EQ(again.arena->arena().capacity(), kCapacity);

@@ -256,7 +256,7 @@ describe('host arena files that are not ours', () => {
         [dir],
       ),
     ).toThrow(
-      `breakwater-version has host layout 9 with arena layout ${LAYOUT_VERSION}; this build reads host layout 1 with arena layout ${LAYOUT_VERSION}`,
+      `breakwater-version has host layout 9 with arena layout ${LAYOUT_VERSION}; this build reads host layout 2 with arena layout ${LAYOUT_VERSION}`,
     );
   });
 

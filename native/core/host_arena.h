@@ -260,7 +260,7 @@ class HostArena {
   // This process was granted the newest half-open probe of slot `index`, so the others can tell
   // when it died with the probe out (killed: no teardown gives it back).
   void noteProbeHolder(uint32_t index) noexcept {
-    if (index < arena_.capacity()) atomic(entry(index).probeHolder).store(uint32_t(getpid()), kRelease);
+    if (index < arena_.capacity()) atomic(entry(index).probeHolder).store(pid_, kRelease);
   }
 
   // Whether the process granted slot `index`'s newest probe no longer runs; true once per such
@@ -272,7 +272,7 @@ class HostArena {
     if (index >= arena_.capacity()) return false;
     uint32_t& field = entry(index).probeHolder;
     uint32_t holder = atomic(field).load(kAcquire);
-    if (holder == 0 || holder == uint32_t(getpid())) return false;
+    if (holder == 0 || holder == pid_) return false;
     const uint32_t now = nowMs32();
     if (lastHolderCheckMs32_.exchange(now, std::memory_order_relaxed) == now) return false;
     if (processAlive(holder)) return false;
@@ -322,6 +322,8 @@ class HostArena {
   // This process's holder of the lease (holdSyncLease): holder << 32 | its last heartbeat, ms32.
   std::atomic<uint64_t> localSyncLease_{0};
   std::atomic<uint32_t> lastHolderCheckMs32_{0};  // takeDeadProbeHolder's last system call
+  // This process (a refused call in a half-open round asks, and getpid() is a system call).
+  const uint32_t pid_ = uint32_t(getpid());
 };
 
 #endif  // BREAKWATER_HOST_ARENAS

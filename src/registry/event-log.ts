@@ -11,8 +11,11 @@ import { MemoryRing, type RecentQuery } from './memory-ring';
  */
 export class EventLog {
   private readonly ring: MemoryRing;
-  /** Each sink, and its failed writes: one that fails every write (a full disk) warns once, not ten times a second. */
-  private readonly sinks = new Map<EventSink, RepeatedFailure>();
+  /**
+   * Each sink, its failed writes and the drops it had counted at the last delivery: one that fails
+   * every write or drops every batch (a full disk) warns once, not ten times a second.
+   */
+  private readonly sinks = new Map<EventSink, { failures: RepeatedFailure; droppedSeen: number }>();
   private readonly emitter = new Emitter<{ event: BreakerEvent }>();
   private pending: BreakerEvent[] = [];
   /** Events the sinks never got because too many were waiting. */
@@ -41,7 +44,7 @@ export class EventLog {
     ) {
       throw new TypeError('breakwater: addSink() needs an EventSink (write, flush, close, dropped)');
     }
-    if (!this.sinks.has(sink)) this.sinks.set(sink, new RepeatedFailure());
+    if (!this.sinks.has(sink)) this.sinks.set(sink, { failures: new RepeatedFailure(), droppedSeen: droppedBy(sink) });
     return () => void this.sinks.delete(sink);
   }
 
@@ -57,40 +60,63 @@ export class EventLog {
     else this.pending.push(event);
   }
 
-  /** Hands the waiting events to every sink; a sink that throws becomes a process warning (see RepeatedFailure). */
+  /**
+   * Hands the waiting events to every sink. A sink that throws, or that dropped events since the
+   * last delivery (sinks write in the background and count what they could not: a full disk, a
+   * closed database), becomes a process warning (see RepeatedFailure), and so does its recovery.
+   */
   deliver(): void {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    for (const [sink, failures] of this.sinks) {
-      let warning: string | undefined;
+    let index = 0;
+    for (const [sink, seen] of this.sinks) {
       try {
         sink.write(batch);
-        const failed = failures.worked();
-        if (failed > 0) warning = `an event sink writes again, after ${failed} failed write${failed === 1 ? '' : 's'}`;
+        this.noticeDrops(sink, index);
       } catch (error) {
-        const why = failures.failed(error, performance.now());
-        if (why !== undefined) warning = `an event sink threw on write: ${why}`;
+        const why = seen.failures.failed(error, performance.now());
+        if (why !== undefined) warnOfSink(`an event sink threw on write: ${why}`);
       }
-      if (warning !== undefined) process.emitWarning(`breakwater: ${warning}`, { code: 'BREAKWATER_SINK_ERROR' });
+      index++;
     }
+  }
+
+  /** Warns when `sink` counted drops since the last look (once while it goes on), or writes again after failures. */
+  private noticeDrops(sink: EventSink, index: number): void {
+    const seen = this.sinks.get(sink);
+    if (seen === undefined) return;
+    const dropped = droppedBy(sink);
+    if (dropped > seen.droppedSeen) {
+      const { lastError } = sink as { lastError?: unknown };
+      const why = lastError instanceof Error ? lastError.message : 'it fell behind, its queue full';
+      const repeated = seen.failures.failed(`${sinkName(sink, index)} dropped events: ${why}`, performance.now());
+      if (repeated !== undefined) warnOfSink(`${repeated}; ${dropped} dropped in all`);
+    } else {
+      const failed = seen.failures.worked();
+      if (failed > 0) warnOfSink(`an event sink writes again, after ${failed} failed write${failed === 1 ? '' : 's'}`);
+    }
+    seen.droppedSeen = dropped;
   }
 
   /** Delivers what waits, then flushes every sink, waiting sinkTimeoutMs at most. */
   async flush(): Promise<void> {
     this.deliver();
-    await this.settleWithin('flush', [...this.sinks.keys()], (sink) => sink.flush());
+    const sinks = [...this.sinks.keys()];
+    await this.settleWithin('flush', sinks, (sink) => sink.flush());
+    sinks.forEach((sink, index) => this.noticeDrops(sink, index));
   }
 
   /** Delivers what waits, then flushes, closes and forgets every sink, waiting sinkTimeoutMs at most. */
   async close(): Promise<void> {
     this.deliver();
     const sinks = [...this.sinks.keys()];
-    this.sinks.clear();
     await this.settleWithin('flush and close', sinks, async (sink) => {
       await sink.flush();
+      this.noticeDrops(sink, sinks.indexOf(sink)); // its last drops, before the close forgets them
       await sink.close();
     });
+    this.sinks.clear();
   }
 
   /**
@@ -120,6 +146,15 @@ export class EventLog {
       { code: 'BREAKWATER_SINK_TIMEOUT' },
     );
   }
+}
+
+function warnOfSink(warning: string): void {
+  process.emitWarning(`breakwater: ${warning}`, { code: 'BREAKWATER_SINK_ERROR' });
+}
+
+/** What a sink counts as dropped; 0 for one that does not count (`dropped` is part of EventSink, but users write sinks). */
+function droppedBy(sink: EventSink): number {
+  return typeof sink.dropped === 'number' && Number.isFinite(sink.dropped) ? sink.dropped : 0;
 }
 
 /** A sink as a warning names it: its `name`, else its file (`path`), else its place among the registry's sinks. */

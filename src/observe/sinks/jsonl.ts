@@ -60,6 +60,8 @@ function positiveInteger(value: unknown, option: string, fallback: number, minim
   return value;
 }
 
+const NEWLINE = 0x0a;
+
 /** How long a torn last line must stay as it is before it is taken for a dead writer's, and how often to look. */
 const TORN_SETTLE_MS = 50;
 const TORN_LOOKS = 20;
@@ -115,6 +117,28 @@ function openForAppend(path: string): { fd: number; size: number } {
     closeSync(fd);
     throw error;
   }
+}
+
+/**
+ * After a short write (a full disk) of the first `count` bytes of `bytes`: keeps its whole lines and
+ * cuts the part line after them, when the file still ends with exactly what was written (a writer of
+ * another process appending after it is left alone). A reader refuses a broken line in the middle
+ * of a history, and the next batch would be appended straight after it.
+ */
+function keepWholeLines(fd: number, bytes: Buffer, count: number): { bytes: number; lines: number } {
+  if (count <= 0) return { bytes: 0, lines: 0 }; // (a negative lastIndexOf offset counts from the end)
+  const whole = bytes.lastIndexOf(NEWLINE, count - 1) + 1;
+  let lines = 0;
+  for (let i = bytes.indexOf(NEWLINE); i >= 0 && i < whole; i = bytes.indexOf(NEWLINE, i + 1)) lines++;
+  try {
+    const end = fstatSync(fd).size;
+    const tail = Buffer.alloc(count);
+    if (end >= count && readSync(fd, tail, 0, count, end - count) === count && tail.equals(bytes.subarray(0, count)))
+      ftruncateSync(fd, end - (count - whole));
+  } catch {
+    // Left as it is: the next open cuts a torn last line; a broken line in the middle stays named by readers.
+  }
+  return { bytes: whole, lines };
 }
 
 /**
@@ -239,10 +263,18 @@ export function createJsonlSink(options: JsonlSinkOptions): JsonlSink {
       writing = false;
       if (error !== null || count !== bytes.length) {
         lastError =
-          error ?? new Error(`breakwater/observe: JSONL sink ${path}: short write (${count} of ${bytes.length} bytes)`);
-        dropped += lines;
-      } else written += lines;
-      size += count ?? 0;
+          error ??
+          new Error(
+            `breakwater/observe: JSONL sink ${path}: short write, the file system took part of a batch (full?)`,
+          );
+        const kept = error === null ? keepWholeLines(open, bytes, count) : { bytes: 0, lines: 0 };
+        written += kept.lines;
+        dropped += lines - kept.lines;
+        size += kept.bytes;
+      } else {
+        written += lines;
+        size += count;
+      }
       drain();
     });
   };

@@ -1,5 +1,5 @@
 import { HistoryFileError } from './errors/HistoryFileError';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { unreadableFile } from '../fs/readable-file';
 import type { TrainingSet } from './dataset';
@@ -65,11 +65,30 @@ export interface ReadEventHistoryOptions {
 /** The longest line an event history may hold: an event is a few hundred bytes. */
 const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
+/** Whether `path` is a DuckDB database file: its header block holds the magic "DUCK" at byte 8. */
+function isDuckDbFile(path: string): boolean {
+  const start = Buffer.alloc(12);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    return readSync(fd, start, 0, 12, 0) === 12 && start.toString('latin1', 8, 12) === 'DUCK';
+  } catch {
+    return false; // missing or a folder: the reading below names it
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** The events of a JSONL event-history file, checked line by line (a bad line is named). */
 export async function readEventHistory(path: string, options: ReadEventHistoryOptions = {}): Promise<BreakerEvent[]> {
   const unreadable = unreadableFile(path);
   if (unreadable !== undefined)
     throw new HistoryFileError(path, `breakwater/adaptive: event history ${path} ${unreadable}`);
+  if (isDuckDbFile(path))
+    throw new HistoryFileError(
+      path,
+      `breakwater/adaptive: event history ${path} is a DuckDB database, not JSON lines: this reads the JSONL sink's files; \`breakwater train --from\` and \`breakwater dashboard --history\` read both`,
+    );
   const events: BreakerEvent[] = [];
   const input = createReadStream(path);
   let endsWithNewline = true;

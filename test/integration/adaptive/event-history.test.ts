@@ -6,6 +6,7 @@ import { HISTORY_FEATURES, loadEventHistory, trainingSetFromEvents } from '../..
 import type { BreakerEvent } from '../../../src/registry/event';
 import type { StateName } from '../../../src/state';
 import { trainGbdt } from '../../../src/adaptive/gbdt/train';
+import { createDuckDbSink } from '../../../src/observe/sinks/duckdb';
 
 const dir = mkdtempSync(join(tmpdir(), 'breakwater-history-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -118,6 +119,12 @@ describe('labelled windows from event history', () => {
     );
     await expect(loadEventHistory(join(dir, 'absent.jsonl'), { horizonSeconds: 10 })).rejects.toThrow(
       /event history .*absent.jsonl: no such file/,
+    );
+    // A DuckDB sink's file: before, "line 1 is not JSON: Unexpected token".
+    const duckdb = join(dir, 'history.duckdb');
+    await (await createDuckDbSink({ path: duckdb })).close();
+    await expect(loadEventHistory(duckdb, { horizonSeconds: 10 })).rejects.toThrow(
+      /history.duckdb is a DuckDB database, not JSON lines: .*`breakwater train --from` and `breakwater dashboard --history` read both/,
     );
     await expect(loadEventHistory(dir, { horizonSeconds: 10 })).rejects.toThrow(
       `breakwater/adaptive: event history ${dir} is a folder; name a JSONL or .duckdb event history file`,

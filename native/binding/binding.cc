@@ -111,8 +111,9 @@ napi_value Admit(napi_env env, napi_callback_info info) {
   AdmitResult result = args->breaker().admit();
 #ifdef BREAKWATER_HOST_ARENAS
   if (host::HostArena* host = call.state().arenas[args->arenaId].host) {
-    // The newest probe's holder died with its call out (killed: no teardown gave it back): give
-    // the probe back and ask again, so this call may probe in its place.
+    // The newest probe's holder ended with its call out (killed, or process.exit(), which skips
+    // the teardown that gives a thread's probes back): give the probe back and ask again, so
+    // this call may probe in its place.
     if (!result.admitted && !result.transition.happened &&
         host->takeDeadProbeHolder(args->index, [] { return uint32_t(monotonicNowUs() / 1000); })) {
       args->breaker().giveBackProbe(result.generation);
@@ -155,13 +156,6 @@ napi_value Record(napi_env env, napi_callback_info info) {
   const Transition moved =
       args->breaker().record(uint32_t(generation), Outcome(outcome), uint32_t(count), latency);
   return reportTransition(env, scratch, moved);
-}
-
-// giveBackProbes(): the half-open probes this environment holds end as ignored calls (it exits)
-napi_value GiveBackProbes(napi_env env, napi_callback_info info) {
-  Call<1> call(env, info);  // no arguments: the call reads this environment's state only
-  call.state().giveBackProbes();
-  return nullptr;
 }
 
 // rejected(arenaId, idx, n)
@@ -396,7 +390,6 @@ constexpr Export kExports[] = {
     {"admit", Admit},
     {"record", Record},
     {"rejected", Rejected},
-    {"giveBackProbes", GiveBackProbes},
     {"forceOpen", Manual<&BreakerSlot::forceOpen>},
     {"disable", Manual<&BreakerSlot::disable>},
     {"close", Manual<&BreakerSlot::close>},

@@ -74,8 +74,9 @@ struct EnvState {
   }
 
   // The probes this environment holds, given back (each an ignored call) as it ends, so the
-  // next caller in any thread or process probes instead of the round waiting for good for calls
-  // that will never answer.
+  // next caller in any thread probes instead of the round waiting for good for calls that will
+  // never answer. A process that ends without it (killed, process.exit()) leaves its pid in a
+  // host arena: HostArena::takeDeadProbeHolder.
   void giveBackProbes() {
     for (const HeldProbe& held : probes) {
       const Arena& arena = arenas[held.arenaId].arena;
@@ -83,12 +84,10 @@ struct EnvState {
       if (relaxedLoad(slot.header->epoch) != held.epoch) continue;  // given back, maybe reused
       BreakerSlot(slot, arena.clock()).giveBackProbe(held.generation);
     }
-    probes.clear();
   }
 
   // Instance data is deleted during environment cleanup, however the thread ends (returns,
-  // process.exit, terminate; the main thread's process.exit() skips it, and JavaScript gives
-  // its probes back on 'exit'). Unregistering the clock page here, right before its memory goes
+  // process.exit, terminate; the main thread's process.exit() skips it). Unregistering the clock page here, right before its memory goes
   // away, guarantees the clock thread never writes freed memory; the lanes this thread claimed
   // go back (their counts stay in them), while the buffer references still hold the memory.
   ~EnvState() {

@@ -240,7 +240,6 @@ void probeGivenBack() {
   Options options;
   options.failureThreshold = 1;
   options.recoveryTimeoutMs = 100;
-  options.halfOpenMaxCalls = 1;
   options.applyTo(arena.slot());
   BreakerSlot slot = arena.breaker();
 

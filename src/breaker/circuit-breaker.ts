@@ -349,7 +349,7 @@ export class CircuitBreaker extends SyncCalls {
     this.takeProfile(profile, () => {
       if (this.ref === undefined) return;
       this.flush();
-      core.configure(this.ref.arenaId, this.ref.slot, coreConfig(profile));
+      this.writeCoreConfig();
       this.afterOperation();
     });
   }
@@ -365,8 +365,8 @@ export class CircuitBreaker extends SyncCalls {
     if (profile !== this.profile) this.takeProfile(profile, () => this.refresh());
   }
 
-  /** @internal Writes its rules into its slot again (a host arena file cut under the slot left it zeros). */
-  rewriteCoreConfig(): void {
+  /** @internal Writes its rules into its slot (again, after a host arena file cut under the slot left it zeros). */
+  writeCoreConfig(): void {
     if (this.ref !== undefined && !this.disposed)
       core.configure(this.ref.arenaId, this.ref.slot, coreConfig(this.profile));
   }

@@ -5,8 +5,7 @@ import { LAYOUT_VERSION, SCRATCH_SIZE } from './layout';
 import type { CoreBackend, HostBinding } from './types';
 
 /** The addon's exports (native/binding/binding.cc); the same operations as CoreBackend. */
-type Binding = Omit<CoreBackend, 'kind' | 'scratch' | 'host'> &
-  HostBinding & { setScratch(scratch: Int32Array): void; giveBackProbes(): void };
+type Binding = Omit<CoreBackend, 'kind' | 'scratch' | 'host'> & HostBinding & { setScratch(scratch: Int32Array): void };
 
 /** The package root, found by walking up from this module (src/core in development, dist when built). */
 function packageRoot(): string {
@@ -36,9 +35,6 @@ export function loadNativeCore(): CoreBackend {
   const binding = nodeGypBuild(packageRoot()) as Binding;
   const scratch = new Int32Array(SCRATCH_SIZE);
   binding.setScratch(scratch);
-  // A thread's half-open probes go back as it ends, so other threads and processes probe on.
-  // The addon does so when a thread's environment is torn down, which process.exit() skips.
-  process.once('exit', () => binding.giveBackProbes());
   const loaded: CoreBackend = {
     kind: 'native',
     scratch,

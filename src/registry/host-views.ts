@@ -30,7 +30,7 @@ export class HostViews {
    * the cut make records of their own there.
    */
   keepOnOwnPages(): void {
-    for (const entry of this.views.keys()) entry.breaker.rewriteCoreConfig();
+    for (const entry of this.views.keys()) entry.breaker.writeCoreConfig();
     this.views.clear();
   }
 

@@ -16,3 +16,4 @@ export type { CoreKind } from './core/select';
 export type { ReconfigurableOptions } from './breaker';
 export * from './registry/index';
 export type { BreakerEvent, BreakerEventType, EventSink } from './registry/event';
+export type { EventDrops } from './registry/event-log';

@@ -82,7 +82,11 @@ export function bridgeToOpenTelemetry(
   const probability = meter.createObservableGauge(`${prefix}trip.probability`, {
     description: "The early-warning model's probability of a trip",
   });
-  const instruments: Observable[] = [state, calls, latency, health, probability];
+  const dropped = meter.createObservableCounter(`${prefix}events.dropped`, {
+    description:
+      "History events that never reached a sink: stage 'queue' (more than the registry's maxPending waited), or 'sink' with the sink's name, path or place",
+  });
+  const instruments: Observable[] = [state, calls, latency, health, probability, dropped];
   let lastCollection: ScrapeSummary | undefined;
 
   const callback: BatchObservableCallback = (result) => {
@@ -99,10 +103,16 @@ export function bridgeToOpenTelemetry(
       result.observe(health, row.healthPercentage, attributes);
       if (row.probability !== null) result.observe(probability, row.probability, attributes);
     }
+    if (reading.eventDrops === undefined) return;
+    result.observe(dropped, reading.eventDrops.queue, { stage: 'queue' });
+    for (const { sink, dropped: count } of reading.eventDrops.sinks)
+      result.observe(dropped, count, { stage: 'sink', sink });
   };
   meter.addBatchObservableCallback(callback, instruments);
   return {
-    instrumentNames: ['circuit.state', 'calls', 'latency', 'health', 'trip.probability'].map((name) => prefix + name),
+    instrumentNames: ['circuit.state', 'calls', 'latency', 'health', 'trip.probability', 'events.dropped'].map(
+      (name) => prefix + name,
+    ),
     get lastCollection() {
       return lastCollection;
     },

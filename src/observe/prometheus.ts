@@ -360,6 +360,22 @@ export function collectFromSnapshots(
     );
   }
 
+  metrics.push(
+    new client.Counter({
+      name: `${prefix}events_dropped_total`,
+      help: "History events that never reached a sink: stage 'queue' (more than the registry's maxPending waited), or 'sink' with the sink's name, path or place (a full disk, a closed database)",
+      labelNames: ['stage', 'sink'],
+      registers: [],
+      collect() {
+        this.reset();
+        const drops = read().eventDrops;
+        if (drops === undefined) return;
+        this.inc({ stage: 'queue', sink: '' }, drops.queue);
+        for (const { sink, dropped } of drops.sinks) this.inc({ stage: 'sink', sink }, dropped);
+      },
+    }),
+  );
+
   // Apart from `metrics`, whose count says when a scrape has read the registry.
   const cluster = options.cluster === undefined ? [] : clusterMetrics(client, prefix, options.cluster);
   const registered: string[] = [];

@@ -1,12 +1,14 @@
 import type { BreakerHealth, RegistryHealth } from '../registry/health';
 import type { Registry } from '../registry/registry';
+import type { EventDrops } from '../registry/event-log';
 import type { RegistrySnapshot } from './registry-snapshot';
 import { show } from '../error-message';
 
 /** The registry reads a scrape makes. */
-export type RegistryView = Pick<Registry, 'breakerHealth' | 'health'> & {
-  entries(): Iterable<{ readonly kind: string; readonly name: string }>;
-};
+export type RegistryView = Pick<Registry, 'breakerHealth' | 'health'> &
+  Partial<Pick<Registry, 'eventDrops'>> & {
+    entries(): Iterable<{ readonly kind: string; readonly name: string }>;
+  };
 
 /** Throws, naming `where`, unless `registry` reads as a RegistryView (checked when made, not at the first scrape). */
 export function checkRegistryView(registry: unknown, where: string): void {
@@ -38,18 +40,21 @@ export interface Reading {
   /** Per-kind aggregates ('per-kind' overflow only). */
   kinds: Map<string, BreakerHealth[]>;
   health: RegistryHealth;
+  /** Events lost on the way to the sinks (undefined: the view does not say). */
+  eventDrops: EventDrops | undefined;
 }
 
 /** What a scrape exports of a snapshot: every breaker, or within maxSeries the least healthy or per-kind aggregates. */
 export function readRegistry(snapshot: RegistrySnapshot, maxSeries: number, overflow: 'per-kind' | 'top-n'): Reading {
   const all = [...snapshot.rows]; // top-n sorts it: the snapshot's own rows stay as they are
-  const { health } = snapshot;
+  const { health, eventDrops } = snapshot;
   if (all.length <= maxSeries)
     return {
       summary: { mode: 'per-breaker', exported: all.length, omitted: 0 },
       breakers: all,
       kinds: new Map(),
       health,
+      eventDrops,
     };
   if (overflow === 'top-n') {
     // Least healthy first; among equals the one failing more, then the busier one.
@@ -61,6 +66,7 @@ export function readRegistry(snapshot: RegistrySnapshot, maxSeries: number, over
       breakers: all.slice(0, maxSeries),
       kinds: new Map(),
       health,
+      eventDrops,
     };
   }
   const kinds = new Map<string, BreakerHealth[]>();
@@ -69,5 +75,5 @@ export function readRegistry(snapshot: RegistrySnapshot, maxSeries: number, over
     if (list === undefined) kinds.set(row.kind, [row]);
     else list.push(row);
   }
-  return { summary: { mode: 'per-kind', exported: 0, omitted: all.length }, breakers: [], kinds, health };
+  return { summary: { mode: 'per-kind', exported: 0, omitted: all.length }, breakers: [], kinds, health, eventDrops };
 }

@@ -1,11 +1,13 @@
 import { aggregateHealth, type BreakerHealth, type RegistryHealth } from '../registry/health';
 import { matchesListFilters, resolveListQuery, rowOrder, type ListQuery } from '../registry/list';
 import type { Registry } from '../registry/registry';
+import type { EventDrops } from '../registry/event-log';
 
-/** The registry reads a snapshot makes: every breaker's health row. */
-export type SnapshotSource = Pick<Registry, 'breakerHealth'> & {
-  entries(): Iterable<{ readonly kind: string; readonly name: string }>;
-};
+/** The registry reads a snapshot makes: every breaker's health row, and the events lost on the way to the sinks. */
+export type SnapshotSource = Pick<Registry, 'breakerHealth'> &
+  Partial<Pick<Registry, 'eventDrops'>> & {
+    entries(): Iterable<{ readonly kind: string; readonly name: string }>;
+  };
 
 /**
  * Every breaker's health row, read once, and what the dashboard and the metrics derive from them
@@ -19,7 +21,11 @@ export class RegistrySnapshot {
   readonly health: RegistryHealth;
   private readonly sorted = new Map<string, readonly BreakerHealth[]>();
 
-  private constructor(readonly rows: readonly BreakerHealth[]) {
+  private constructor(
+    readonly rows: readonly BreakerHealth[],
+    /** Undefined when read from a registry view without `eventDrops()`. */
+    readonly eventDrops: EventDrops | undefined,
+  ) {
     this.health = aggregateHealth(rows, (row) => ({
       kind: row.kind,
       state: row.state,
@@ -34,7 +40,7 @@ export class RegistrySnapshot {
       const row = source.breakerHealth(kind, name);
       if (row !== undefined) rows.push(row);
     }
-    return new RegistrySnapshot(rows);
+    return new RegistrySnapshot(rows, typeof source.eventDrops === 'function' ? source.eventDrops() : undefined);
   }
 
   /** Registry.list() over this snapshot: the same filters, order, paging and errors. */

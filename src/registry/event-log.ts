@@ -4,6 +4,14 @@ import type { Timers } from '../clock';
 import type { BreakerEvent, EventSink } from './event';
 import { MemoryRing, type RecentQuery } from './memory-ring';
 
+/** Events that never reached their sink: where each was lost, as the metrics export them. */
+export interface EventDrops {
+  /** Events no sink got because more than the registry's `maxPending` waited (Registry.droppedEvents). */
+  readonly queue: number;
+  /** Each sink the registry delivers to and the events it counted as dropped (a full disk, a closed database). */
+  readonly sinks: ReadonlyArray<{ readonly sink: string; readonly dropped: number }>;
+}
+
 /**
  * A registry's event history: the in-memory ring, listeners that hear each event as it happens,
  * and sinks that get them in batches on the tick. Past `maxPending` events waiting for the sinks,
@@ -46,6 +54,17 @@ export class EventLog {
     }
     if (!this.sinks.has(sink)) this.sinks.set(sink, { failures: new RepeatedFailure(), droppedSeen: droppedBy(sink) });
     return () => void this.sinks.delete(sink);
+  }
+
+  /** What was lost on the way to the sinks, now. */
+  drops(): EventDrops {
+    return {
+      queue: this.dropped,
+      sinks: [...this.sinks.keys()].map((sink, index) => ({
+        sink: sinkIdentity(sink, index).label,
+        dropped: droppedBy(sink),
+      })),
+    };
   }
 
   recent(query?: RecentQuery): BreakerEvent[] {
@@ -157,10 +176,16 @@ function droppedBy(sink: EventSink): number {
   return typeof sink.dropped === 'number' && Number.isFinite(sink.dropped) ? sink.dropped : 0;
 }
 
-/** A sink as a warning names it: its `name`, else its file (`path`), else its place among the registry's sinks. */
-function sinkName(sink: EventSink, index: number): string {
-  if (typeof sink.name === 'string') return `event sink ${JSON.stringify(sink.name)}`;
+/** How a sink is told apart: its `name`, else its file (`path`), else `#N`, its place among the registry's sinks. */
+function sinkIdentity(sink: EventSink, index: number): { label: string; by: 'name' | 'path' | 'place' } {
+  if (typeof sink.name === 'string') return { label: sink.name, by: 'name' };
   const { path } = sink as { path?: unknown };
-  if (typeof path === 'string') return `event sink ${path}`;
-  return `event sink #${index + 1} (in the order added, without a name)`;
+  return typeof path === 'string' ? { label: path, by: 'path' } : { label: `#${index + 1}`, by: 'place' };
+}
+
+/** A sink as a warning names it. */
+function sinkName(sink: EventSink, index: number): string {
+  const { label, by } = sinkIdentity(sink, index);
+  if (by === 'name') return `event sink ${JSON.stringify(label)}`;
+  return by === 'path' ? `event sink ${label}` : `event sink ${label} (in the order added, without a name)`;
 }

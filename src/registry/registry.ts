@@ -4,7 +4,7 @@ import { realTimers, type ManualClock } from '../clock';
 import { Emitter, type Disposer } from '../events';
 import { messageOf, show } from '../error-message';
 import type { BreakerEvent, BreakerEventType, EventSink } from './event';
-import { EventLog } from './event-log';
+import { EventLog, type EventDrops } from './event-log';
 import { checkEventDetail } from './event-detail';
 import type { RecentQuery } from './memory-ring';
 import { WindowSummaries } from './window-summaries';
@@ -327,6 +327,11 @@ export class Registry implements Ticking {
   /** Events the sinks never got because too many were waiting. */
   get droppedEvents(): number {
     return this.log.dropped;
+  }
+
+  /** Events lost on the way to the sinks, by where (the metrics export it as `events_dropped_total`). */
+  eventDrops(): EventDrops {
+    return this.log.drops();
   }
 
   /** Every history event, as it happens (sinks get them in batches on the tick). */

@@ -15,7 +15,7 @@ describe('a JSONL event sink on a disk that fills up', () => {
     const folder = tempFolder('full-disk');
     const script = `
       const { Registry, ManualClock } = require(${JSON.stringify(ENTRY)});
-      const { createJsonlSink } = require(${JSON.stringify(OBSERVE)});
+      const { collectBreakwaterMetrics, createJsonlSink } = require(${JSON.stringify(OBSERVE)});
       const { readEventHistory } = require(${JSON.stringify(ADAPTIVE)});
       const { rmSync, writeFileSync } = require('node:fs');
       const directory = process.argv.at(-1);
@@ -36,6 +36,10 @@ describe('a JSONL event sink on a disk that fills up', () => {
         };
         for (let s = 0; s < 20; s++) await second();
         console.log('full: ' + (sink.dropped > 0));
+        // What /metrics shows of it: the sink's own count, by its file.
+        const exposition = await collectBreakwaterMetrics(registry).register.metrics();
+        const sample = exposition.split('\\n').find((line) => line.startsWith('breakwater_events_dropped_total{stage="sink"'));
+        console.log('metric: ' + sample.replace(directory, 'DIR').replace(/ \\d+$/, (n) => (Number(n) === sink.dropped ? ' = dropped' : n)));
         rmSync(directory + '/filler');
         for (let s = 0; s < 5; s++) await second();
         await registry.shutdown();
@@ -65,6 +69,7 @@ describe('a JSONL event sink on a disk that fills up', () => {
       );
     expect(lines.filter((line) => !line.includes('dropped events'))).toEqual([
       'full: true',
+      'metric: breakwater_events_dropped_total{stage="sink",sink="DIR/events.jsonl"} = dropped',
       expect.stringMatching(/^warning: breakwater: an event sink writes again, after \d+ failed writes$/),
       // Before, the disk's last bytes held part of a line, the next batch went on after it, and the
       // history reader refused the file: "line N is not JSON".

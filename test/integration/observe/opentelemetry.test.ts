@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock';
 import { bridgeToOpenTelemetry } from '../../../src/observe/opentelemetry';
 import { Registry } from '../../../src/registry/registry';
+import type { BreakerEvent, EventSink } from '../../../src/registry/event';
 
 /** A reader collected on demand (the SDK's base class does the work). */
 class OnDemandReader extends MetricReader {
@@ -50,6 +51,7 @@ describe('OpenTelemetry bridge', () => {
       'breakwater.latency',
       'breakwater.health',
       'breakwater.trip.probability',
+      'breakwater.events.dropped',
     ]);
     expect(metrics.get('breakwater.circuit.state')).toEqual([
       expect.objectContaining({
@@ -68,6 +70,29 @@ describe('OpenTelemetry bridge', () => {
     expect(after.some((p) => p.value === 0)).toBe(false); // no longer observed: the close is not seen
   });
 
+  it('observes the history events lost on the way to the sinks, by stage and sink', async () => {
+    const registry = new Registry({ clock: new ManualClock(0), summaryEveryMs: 0, maxPendingEvents: 2 });
+    const reader = new OnDemandReader();
+    bridgeToOpenTelemetry(registry, new MeterProvider({ readers: [reader] }).getMeter('test'));
+    // A sink as users write one, without a name: it refuses every event (a closed database).
+    const closed = new (class implements EventSink {
+      dropped = 0;
+      write(batch: readonly BreakerEvent[]): void {
+        this.dropped += batch.length;
+      }
+      async flush(): Promise<void> {}
+      async close(): Promise<void> {}
+    })();
+    registry.addSink(closed);
+    registry.workerBreaker('w');
+    for (let i = 0; i < 3; i++) registry.recordEvent('worker', 'w', 'recovery', { attempt: i });
+    await registry.flush();
+    const points = (await collect(reader)).get('breakwater.events.dropped')!;
+    expect(points.map((p) => [p.attributes, p.value])).toEqual([
+      [{ stage: 'queue' }, 1],
+      [{ stage: 'sink', sink: '#1' }, 2],
+    ]);
+  });
   it('observes only the least healthy breakers above maxBreakers, and refuses a non-meter', async () => {
     const { registry, reader, bridge } = setup(2);
     for (let i = 0; i < 5; i++) registry.workerBreaker(`w${i}`, { failureThreshold: 1 });

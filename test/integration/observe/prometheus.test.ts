@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/clock';
 import { collectBreakwaterMetrics, prometheusLabelName } from '../../../src/observe/prometheus';
 import { Registry } from '../../../src/registry/registry';
+import type { BreakerEvent, EventSink } from '../../../src/registry/event';
 import { removeTempFolders, tempFolder } from './events';
 import { find, parseExposition } from './exposition';
 
@@ -89,6 +90,33 @@ describe('Prometheus collector', () => {
     const after = parseExposition(await collector.register.metrics()).samples;
     expect(find(after, 'breakwater_circuit_state_code', { name: 'c' })[0].value).toBe(0);
     expect(find(after, 'breakwater_calls_total', { name: 'a' })[0].value).toBe(11);
+  });
+
+  it('exports the history events lost on the way to the sinks: the queue past maxPendingEvents, and each sink by name', async () => {
+    const registry = new Registry({ clock: new ManualClock(0), summaryEveryMs: 0, maxPendingEvents: 3 });
+    // A sink as users write one: it keeps the first two events and counts the rest as dropped.
+    const archived: BreakerEvent[] = [];
+    const archive = new (class implements EventSink {
+      readonly name = 'archive';
+      dropped = 0;
+      write(batch: readonly BreakerEvent[]): void {
+        const kept = batch.slice(0, Math.max(0, 2 - archived.length));
+        archived.push(...kept);
+        this.dropped += batch.length - kept.length;
+      }
+      async flush(): Promise<void> {}
+      async close(): Promise<void> {}
+    })();
+    registry.addSink(archive);
+    registry.workerBreaker('w');
+    for (let i = 0; i < 5; i++) registry.recordEvent('worker', 'w', 'recovery', { attempt: i });
+    await registry.flush(); // three events reach the sink, two of them are kept
+    const collector = collectBreakwaterMetrics(registry);
+    const { samples, types } = parseExposition(await collector.register.metrics());
+    expect(types.get('breakwater_events_dropped_total')).toBe('counter');
+    expect(find(samples, 'breakwater_events_dropped_total', { stage: 'queue' })[0].value).toBe(2);
+    expect(find(samples, 'breakwater_events_dropped_total', { stage: 'sink', sink: 'archive' })[0].value).toBe(1);
+    expect(archived).toHaveLength(2);
   });
 
   it('escapes names and label values so they parse back exactly', async () => {

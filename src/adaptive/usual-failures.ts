@@ -1,4 +1,5 @@
 import { DecayWeight, follow } from '../features/decay-weight';
+import { upperTailAtMost } from './binomial-tail';
 
 /**
  * Each breaker's usual failure share: what its calls fail at when it is not in trouble, as an
@@ -12,8 +13,14 @@ import { DecayWeight, follow } from '../features/decay-weight';
 const HALF_LIFE_MS = 300_000;
 /** The share is used once learnt over this long; a breaker met during an onset must not take it as usual. */
 const LEARNT_AFTER_MS = 30_000;
-/** How many standard errors of the recent quarter's calls the recent share must stand above the usual one. */
-const STANDS_OUT_Z = 3;
+/**
+ * How unlikely the recent failures must be at the usual share: the one-sided tail of 3 standard
+ * errors of a normal distribution, read on the binomial itself (upperTailAtMost). The normal
+ * approximation it replaces understated that tail on few calls, where the binomial is skewed: 5 of
+ * 6 failing against a usual 25% has a chance of 0.0046, 3.4 times the bound, and passed as 3
+ * standard errors out. Now 6 of 6 are needed there; on 40 calls, 20 (before, 19).
+ */
+const STANDS_OUT_TAIL = 0.0013498980316301;
 
 /** Per breaker: [share, ms learnt, last reading at ms]. */
 const SHARE = 0;
@@ -56,12 +63,14 @@ export class UsualFailures {
 }
 
 /**
- * Whether a recent failure share over `recentCalls` calls stands STANDS_OUT_Z standard errors above
- * the usual share (binomial noise at the usual share, with half a failure added so that a usual
- * share of 0 still allows a call's worth of noise).
+ * Whether a recent failure share over `recentCalls` calls stands out from the usual share: that
+ * many failures or more have a chance of at most STANDS_OUT_TAIL at the usual share (binomial
+ * noise, with half a failure added so that a usual share of 0 still allows a call's worth of it).
  */
 export function standsOut(recentShare: number, recentCalls: number, usual: number): boolean {
-  if (!(recentCalls > 0)) return false;
-  const p = (usual * recentCalls + 0.5) / (recentCalls + 1);
-  return recentShare - usual >= STANDS_OUT_Z * Math.sqrt((p * (1 - p)) / recentCalls);
+  if (!(recentCalls > 0) || !(recentShare > usual)) return false;
+  const calls = Math.round(recentCalls);
+  const failures = Math.min(calls, Math.round(recentShare * calls));
+  const p = (usual * calls + 0.5) / (calls + 1);
+  return upperTailAtMost(failures, calls, p, STANDS_OUT_TAIL);
 }

@@ -6,6 +6,7 @@ import { featureListMismatch, type FeatureList } from '../features/feature-list'
 import { FeatureListMismatchError } from '../errors/FeatureListMismatchError';
 import { allowance, preOpenCost, recentEvidence, shownEvidence, windowEvidence } from './guard-rails';
 import { UsualFailures } from './usual-failures';
+import { tripsCountingShed } from './shed-dilution';
 import { ScoringDeadline } from './scoring-deadline';
 import { kindsOption } from './kinds-option';
 import { show } from '../error-message';
@@ -13,6 +14,7 @@ import { knownOptions } from '../options-object';
 
 const WINDOW_FAILURE_SHARE = coreColumn('failure_rate');
 const WINDOW_CALLS_TO_MINIMUM = coreColumn('window_calls_to_minimum');
+const RECENT_FAILURE_SHARE = coreColumn('failure_rate_recent');
 
 /** What scores feature rows: a Predictor, or anything with the same two members. */
 export interface ScoringModel {
@@ -275,6 +277,17 @@ export class EarlyWarning {
           share === 0
             ? `released: ${allowed.refusal}`
             : `shedding ${share.toFixed(2)}: capped at the recent failure share`;
+      }
+    }
+    if (sheddingBefore > 0 && closed) {
+      // The trip shedding held back (shed-dilution.ts): the breaker's own rule, not a prediction.
+      const { failureRateThreshold, minimumCalls, recoveryTimeout } = breaker.options;
+      const recent = rows[at + RECENT_FAILURE_SHARE];
+      if (tripsCountingShed(breaker.getMetrics().window, recent, failureRateThreshold, minimumCalls)) {
+        preOpened = breaker.preOpen(recoveryTimeout);
+        if (preOpened) this.preOpens++;
+        if (preOpened)
+          reason = `tripped by failureRateThreshold ${failureRateThreshold}%: its window crosses it once the calls shed count as sent, failing at the recent ${(100 * recent).toFixed(0)}%`;
       }
     }
     if (warned && mode === 'open' && !this.latched.has(key)) {

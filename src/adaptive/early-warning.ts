@@ -285,9 +285,10 @@ export class EarlyWarning {
       const recent = rows[at + RECENT_FAILURE_SHARE];
       if (tripsCountingShed(breaker.getMetrics().window, recent, failureRateThreshold, minimumCalls)) {
         preOpened = breaker.preOpen(recoveryTimeout);
-        if (preOpened) this.preOpens++;
-        if (preOpened)
+        if (preOpened) {
+          this.preOpens++;
           reason = `tripped by failureRateThreshold ${failureRateThreshold}%: its window crosses it once the calls shed count as sent, failing at the recent ${(100 * recent).toFixed(0)}%`;
+        }
       }
     }
     if (warned && mode === 'open' && !this.latched.has(key)) {

@@ -187,5 +187,5 @@ function sinkIdentity(sink: EventSink, index: number): { label: string; by: 'nam
 function sinkName(sink: EventSink, index: number): string {
   const { label, by } = sinkIdentity(sink, index);
   if (by === 'name') return `event sink ${JSON.stringify(label)}`;
-  return by === 'path' ? `event sink ${label}` : `event sink ${label} (in the order added, without a name)`;
+  return `event sink ${label}${by === 'place' ? ' (in the order added, without a name)' : ''}`;
 }

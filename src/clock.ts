@@ -2,6 +2,7 @@ import { Arena } from './core/arena';
 import { ArenaPool } from './core/pool';
 import { ClockMode } from './core/layout';
 import { show } from './error-message';
+import { TimerHeap } from './timer-heap';
 
 /** Schedules the breaker's own timers (per-call timeouts, retry delays). */
 export interface Timers {
@@ -22,11 +23,12 @@ export const realTimers: Timers = {
 export type ManualTimerCallback = () => void | Promise<void>;
 
 interface PendingTimer {
+  readonly clock: ManualClock;
   at: number;
   seq: number;
   callback: ManualTimerCallback;
-  /** The first move that may fire it: a timer armed already due waits for the next move, not this one. */
-  firstMove: number;
+  /** Cleared, or fired: it stays in the heap until it reaches the top, and is skipped there. */
+  done: boolean;
 }
 
 /**
@@ -63,9 +65,15 @@ function latestAllowed(ms: number, what: string): number {
 export class ManualClock implements Timers {
   private nowMs: number;
   private seq = 0;
-  /** Counts moves of time (set(), advance(), runToNextTimer(), runFor()), nested ones included. */
-  private move = 0;
-  private timers: PendingTimer[] = [];
+  private readonly timers = new TimerHeap<PendingTimer>();
+  /**
+   * Timers armed already due: they wait for the next move, not the one under way (a timer that
+   * re-arms itself at once fires once a move), and join the heap when it starts.
+   */
+  private armedDue: PendingTimer[] = [];
+  private pending = 0;
+  /** Cleared timers still held: past as many as are pending, they are dropped all at once. */
+  private cleared = 0;
   /** @internal */
   readonly pool: ArenaPool;
 
@@ -106,7 +114,7 @@ export class ManualClock implements Timers {
       );
     }
     latestAllowed(ms, `ManualClock.set(${ms})`);
-    this.move++;
+    this.startMove();
     for (let fired = 0; ; fired++) {
       const next = this.takeDue(ms, fired);
       if (next === undefined) break;
@@ -117,7 +125,9 @@ export class ManualClock implements Timers {
 
   /** When the next timer falls due, in this clock's ms; undefined when none is pending. */
   nextTimerAt(): number | undefined {
-    return this.timers[0]?.at;
+    let at = this.earliest()?.at;
+    for (const timer of this.armedDue) if (!timer.done && !(timer.at >= (at ?? Infinity))) at = timer.at;
+    return at;
   }
 
   /**
@@ -128,7 +138,7 @@ export class ManualClock implements Timers {
   async runToNextTimer(): Promise<number | undefined> {
     const at = this.nextTimerAt();
     if (at === undefined) return undefined;
-    this.move++;
+    this.startMove();
     for (let fired = 0; ; fired++) {
       const next = this.takeDue(at, fired);
       if (next === undefined) break;
@@ -145,7 +155,7 @@ export class ManualClock implements Timers {
     if (!Number.isFinite(ms) || ms < 0)
       throw new RangeError(`breakwater: ManualClock.runFor(ms) needs a finite ms >= 0, got ${show(ms)}`);
     const until = latestAllowed(this.nowMs + ms, `ManualClock.runFor(${ms})`);
-    this.move++;
+    this.startMove();
     for (let fired = 0; ; fired++) {
       const next = this.takeDue(until, fired);
       if (next === undefined) break;
@@ -168,20 +178,49 @@ export class ManualClock implements Timers {
     if (ms !== undefined && (typeof ms !== 'number' || Number.isNaN(ms)))
       throw new TypeError(`breakwater: ManualClock.setTimeout(callback, ms) needs a number of ms, got ${show(ms)}`);
     const at = this.nowMs + Math.max(0, ms ?? 0);
-    const timer = { at, seq: this.seq++, callback, firstMove: at <= this.nowMs ? this.move + 1 : 0 };
-    const index = this.timers.findIndex((t) => t.at > timer.at);
-    this.timers.splice(index < 0 ? this.timers.length : index, 0, timer);
+    const timer: PendingTimer = { clock: this, at, seq: this.seq++, callback, done: false };
+    if (at <= this.nowMs) this.armedDue.push(timer);
+    else this.timers.push(timer);
+    this.pending++;
     return timer;
   }
 
   clearTimeout(handle: unknown): void {
-    const index = this.timers.indexOf(handle as PendingTimer);
-    if (index >= 0) this.timers.splice(index, 1);
+    const timer = handle as Partial<PendingTimer> | null;
+    if (typeof timer !== 'object' || timer === null || timer.clock !== this || timer.done) return;
+    timer.done = true;
+    this.pending--;
+    // A test that arms and clears far-off timers without moving time must not fill the heap.
+    if (++this.cleared > 64 && this.cleared > this.pending) {
+      this.timers.retain((t) => !t.done);
+      this.armedDue = this.armedDue.filter((t) => !t.done);
+      this.cleared = 0;
+    }
   }
 
   /** Timers not yet fired (a test can assert that nothing outlives its call). */
   pendingTimers(): number {
-    return this.timers.length;
+    return this.pending;
+  }
+
+  /** A move of time begins (nested ones too): the timers armed already due before it may fire in it. */
+  private startMove(): void {
+    for (const timer of this.armedDue) {
+      if (timer.done) this.cleared--;
+      else this.timers.push(timer);
+    }
+    this.armedDue = [];
+  }
+
+  /** The earliest timer still pending in the heap, dropping cleared ones from its top. */
+  private earliest(): PendingTimer | undefined {
+    let top = this.timers.peek();
+    while (top !== undefined && top.done) {
+      this.timers.pop();
+      this.cleared--;
+      top = this.timers.peek();
+    }
+    return top;
   }
 
   /**
@@ -189,14 +228,15 @@ export class ManualClock implements Timers {
    * undefined when none is. `fired` counts the timers this move fired before (the runaway guard).
    */
   private takeDue(until: number, fired: number): PendingTimer | undefined {
-    const index = this.timers.findIndex((timer) => timer.at > until || timer.firstMove <= this.move);
-    const next = index < 0 ? undefined : this.timers[index];
+    const next = this.earliest();
     if (next === undefined || next.at > until) return undefined;
     if (fired >= MAX_TIMERS_PER_MOVE)
       throw new Error(
         `breakwater: ManualClock stopped at ${this.nowMs} ms, short of ${until}, after firing ${MAX_TIMERS_PER_MOVE} timers in one move: a timer that keeps re-arming itself a hair later? (move in smaller steps if that many are meant to fire)`,
       );
-    this.timers.splice(index, 1);
+    this.timers.pop();
+    next.done = true;
+    this.pending--;
     this.stamp(Math.max(this.nowMs, next.at));
     return next;
   }

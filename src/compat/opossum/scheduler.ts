@@ -2,6 +2,7 @@ import type { Timers } from '../../clock';
 import { TIMED_OUT, realCallTimeouts, type CallTimeouts } from './call-timeouts';
 import { monotonicMs } from './clock';
 import { realClearTimeout, realSetTimeout } from './timers';
+import { TimerHeap } from '../../timer-heap';
 
 /** A scheduled callback; pass it to cancel(). */
 export interface Scheduled {
@@ -41,7 +42,7 @@ interface Entry extends Scheduled {
  * against the caller's own timers.
  */
 class DeadlineHeap implements Scheduler {
-  private readonly heap: Entry[] = [];
+  private readonly heap = new TimerHeap<Entry>();
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
   private armedFor = Infinity;
@@ -52,7 +53,7 @@ class DeadlineHeap implements Scheduler {
 
   after(ms: number, fn: () => void): Scheduled {
     const entry: Entry = { at: performance.now() + Math.max(0, ms), seq: this.seq++, fn };
-    this.push(entry);
+    this.heap.push(entry);
     if (entry.at < this.armedFor) this.arm();
     return entry;
   }
@@ -70,8 +71,8 @@ class DeadlineHeap implements Scheduler {
     const now = Math.max(performance.now(), this.armedFor) + SHARED_WAKEUP_MS;
     this.timer = undefined;
     this.armedFor = Infinity;
-    for (let top = this.heap[0]; top !== undefined && top.at <= now; top = this.heap[0]) {
-      this.pop();
+    for (let top = this.heap.peek(); top !== undefined && top.at <= now; top = this.heap.peek()) {
+      this.heap.pop();
       const fn = top.fn;
       top.fn = undefined;
       if (fn !== undefined) {
@@ -85,52 +86,18 @@ class DeadlineHeap implements Scheduler {
         }
       }
     }
-    while (this.heap[0] !== undefined && this.heap[0].fn === undefined) this.pop();
-    if (this.heap.length > 0) this.arm();
+    while (this.heap.size > 0 && this.heap.peek()?.fn === undefined) this.heap.pop();
+    if (this.heap.size > 0) this.arm();
   };
 
   private arm(): void {
     if (this.timer !== undefined) realClearTimeout(this.timer);
-    const at = this.heap[0].at;
+    const at = this.heap.peek()!.at;
     this.armedFor = at;
     // A millisecond early: a timer re-armed late (after an earlier deadline ran) must still fire
     // before a caller's timer for the same millisecond; run() treats the deadline as due.
     this.timer = realSetTimeout(this.run, Math.max(0, at - EARLY_MS - performance.now()));
     this.timer.unref();
-  }
-
-  private less(a: Entry, b: Entry): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  private push(entry: Entry): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.less(heap[i], heap[parent])) break;
-      [heap[i], heap[parent]] = [heap[parent], heap[i]];
-      i = parent;
-    }
-  }
-
-  private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop();
-    if (heap.length === 0 || last === undefined) return;
-    heap[0] = last;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let least = i;
-      if (left < heap.length && this.less(heap[left], heap[least])) least = left;
-      if (right < heap.length && this.less(heap[right], heap[least])) least = right;
-      if (least === i) break;
-      [heap[i], heap[least]] = [heap[least], heap[i]];
-      i = least;
-    }
   }
 }
 

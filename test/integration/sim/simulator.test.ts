@@ -19,10 +19,14 @@ describe('SimulationClock', () => {
     clock.setTimeout(() => {
       void Promise.resolve().then(() => {
         seen.push(`reaction at ${clock.now()}`);
-        clock.setTimeout(() => seen.push(`chained at ${clock.now()}`), 0);
+        clock.setTimeout(() => {
+          seen.push(`chained at ${clock.now()}`);
+        }, 0);
       });
     }, 100);
-    clock.setTimeout(() => seen.push(`timer at ${clock.now()}`), 250);
+    clock.setTimeout(() => {
+      seen.push(`timer at ${clock.now()}`);
+    }, 250);
     await clock.runUntil(1000);
     expect(seen).toEqual(['reaction at 100', 'chained at 100', 'timer at 250']);
     expect(clock.now()).toBe(1000);

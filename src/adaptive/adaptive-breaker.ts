@@ -39,7 +39,11 @@ export interface AdaptiveBreakerOptions extends Omit<CircuitBreakerOptions, 'nam
   baseFailureRateThreshold?: number;
   baseRecoveryTimeout?: number;
   baseHalfOpenTimeout?: number;
-  /** The registry to live in; default a new one. */
+  /**
+   * The registry to live in; default a new one. The adaptive breakers of one registry share one
+   * tuner and one early warning (two would each act on every breaker of it), made with the options
+   * of the first of them; they stop when the last one is closed.
+   */
   registry?: Registry;
   /** Its kind in the registry. Default 'adaptive'. */
   kind?: string;
@@ -114,26 +118,35 @@ export async function createAdaptiveBreaker(
     const remove = registry.addSink(sink);
     closers.push(async () => (remove(), await sink.close()));
   }
-  const tuner =
-    options.optimizationEnabled === false
-      ? undefined
-      : new AdaptiveTuner(registry, {
+  let tuner: AdaptiveTuner | undefined;
+  if (options.optimizationEnabled !== false) {
+    const shared = await sharedLoop(
+      registry,
+      'tuner',
+      () =>
+        new AdaptiveTuner(registry, {
           learningRate: options.learningRate,
           retrainingInterval: options.retrainingInterval,
           minDataPoints: options.minDataPoints,
-        });
-  if (tuner !== undefined) closers.push(() => tuner.stop());
+        }),
+    );
+    tuner = shared.loop;
+    closers.push(shared.letGo);
+  }
 
   let earlyWarning: EarlyWarning | undefined;
   let predictionError: Error | undefined;
   if (options.predictionEnabled !== false) {
     try {
-      const model = await Predictor.load(options.modelPath ?? defaultModelPath(), {
-        featureList: CORE_FEATURES,
-        executionProviders: options.executionProviders ?? ['cpu', 'typescript'],
+      const shared = await sharedLoop(registry, 'early warning', async () => {
+        const model = await Predictor.load(options.modelPath ?? defaultModelPath(), {
+          featureList: CORE_FEATURES,
+          executionProviders: options.executionProviders ?? ['cpu', 'typescript'],
+        });
+        return new EarlyWarning(registry, model, { predictionThreshold: options.predictionThreshold });
       });
-      earlyWarning = new EarlyWarning(registry, model, { predictionThreshold: options.predictionThreshold });
-      closers.push(() => earlyWarning!.stop());
+      earlyWarning = shared.loop;
+      closers.push(shared.letGo);
     } catch (error) {
       predictionError = error instanceof Error ? error : new Error(String(error));
       process.emitWarning(
@@ -154,4 +167,48 @@ export async function createAdaptiveBreaker(
       for (const close of closers.splice(0)) await close();
     },
   };
+}
+
+interface Loop {
+  stop(): void;
+}
+
+/** The loops (the tuner, the early warning) each registry's adaptive breakers share, with how many share each. */
+const sharedLoops = new WeakMap<Registry, Map<string, { made: Promise<Loop>; users: number }>>();
+
+/**
+ * The registry's `name` loop: made by `make` for the first adaptive breaker that asks, shared by
+ * the next ones, and stopped when the last of them lets it go. A loop that failed to be made is
+ * made afresh for the next breaker that asks (a model file fixed meanwhile, say).
+ */
+async function sharedLoop<T extends Loop>(
+  registry: Registry,
+  name: string,
+  make: () => T | Promise<T>,
+): Promise<{ loop: T; letGo: () => void }> {
+  let loops = sharedLoops.get(registry);
+  if (loops === undefined) sharedLoops.set(registry, (loops = new Map()));
+  const held = loops.get(name) ?? { made: Promise.resolve().then(make), users: 0 };
+  loops.set(name, held);
+  held.users++;
+  const forget = () => {
+    if (loops.get(name) === held) loops.delete(name);
+  };
+  let loop: T;
+  try {
+    loop = (await held.made) as T;
+  } catch (error) {
+    held.users--;
+    forget();
+    throw error;
+  }
+  let holding = true;
+  const letGo = () => {
+    if (!holding) return;
+    holding = false;
+    if (--held.users > 0) return;
+    forget();
+    loop.stop();
+  };
+  return { loop, letGo };
 }

@@ -24,7 +24,7 @@ export interface ScoringModel {
 }
 
 export interface EarlyWarningOptions {
-  /** Open a CLOSED breaker pre-emptively at or above this probability. Default 0.7. */
+  /** Open a CLOSED breaker pre-emptively at or above this probability, (0, 1]. Default 0.7. */
   predictionThreshold?: number;
   /** After a pre-open, the breaker is not pre-opened again until its probability fell below this. Default predictionThreshold - 0.2. */
   releaseThreshold?: number;
@@ -51,7 +51,11 @@ export interface EarlyWarningOptions {
    * every round. Default 1: the odds moved by a factor of e (0.02 to 0.053, 0.5 to 0.73).
    */
   recordChange?: number;
-  /** Kinds to score; default every kind. */
+  /**
+   * Kinds to score, a non-empty list; default every kind. One registry takes one acting early
+   * warning (mode 'open' or 'shed') per kind: two would both shed and pre-open the same breakers.
+   * Any number in mode 'observe' may run beside it (a candidate model, say).
+   */
   kinds?: readonly string[];
   /**
    * How long a round waits for the model's scores, in ms of real time. Default 5 x everyMs, at
@@ -137,10 +141,14 @@ export class EarlyWarning {
         `${mismatch}; retrain it with \`breakwater train\``,
       );
     const predictionThreshold = probabilityOption('predictionThreshold', options.predictionThreshold, 0.7);
+    if (predictionThreshold === 0)
+      throw new RangeError(
+        'breakwater/adaptive: option "predictionThreshold" must be above 0 (at 0 every breaker is warned every round), got 0',
+      );
     const releaseThreshold = probabilityOption(
       'releaseThreshold',
       options.releaseThreshold,
-      Math.max(0, predictionThreshold - 0.2),
+      Math.max(0, +(predictionThreshold - 0.2).toFixed(12)),
     );
     if (releaseThreshold > predictionThreshold) {
       throw new RangeError(
@@ -157,7 +165,7 @@ export class EarlyWarning {
       everyMs,
       mode,
       recordChange: nonNegativeOption('recordChange', options.recordChange, DEFAULT_RECORD_CHANGE),
-      preOpenMs: options.preOpenMs === undefined ? undefined : integerOption('preOpenMs', options.preOpenMs, 0, 0),
+      preOpenMs: options.preOpenMs === undefined ? undefined : integerOption('preOpenMs', options.preOpenMs, 0, 1),
       kinds: kindsOption(options.kinds),
       scoreTimeoutMs: integerOption(
         'scoreTimeoutMs',
@@ -167,6 +175,16 @@ export class EarlyWarning {
       ),
     };
     this.deadline = new ScoringDeadline(this.options.scoreTimeoutMs);
+    // Scheduled first: a registry that was shut down refuses it, whatever else is wrong.
+    this.stopTask = registry.schedule('early-warning', this.options.everyMs, (now) =>
+      this.step(now).then(() => undefined),
+    );
+    try {
+      if (mode !== 'observe') claimKinds(registry, this, this.options.kinds);
+    } catch (error) {
+      this.stopTask();
+      throw error;
+    }
     this.stopForgetting = registry.onRemoved(({ kind, name }) => {
       const key = breakerKey(kind, name);
       this.latched.delete(key);
@@ -174,21 +192,48 @@ export class EarlyWarning {
       this.evidenceBefore.delete(key);
       this.usualFailures.forget(key);
     });
-    this.stopTask = registry.schedule('early-warning', this.options.everyMs, (now) =>
-      this.step(now).then(() => undefined),
-    );
   }
 
   /** One scoring round now. */
   async step(nowMs: number): Promise<Prediction[]> {
-    const entries = [...this.registry.entries()].filter(
-      (e) => e.breaker.active && (this.options.kinds === undefined || this.options.kinds.includes(e.kind)),
-    );
+    const entries = this.scored().filter((e) => e.breaker.active);
     if (entries.length === 0) return [];
     const rows = this.extractor.extract(
       entries.map((e) => e.breaker),
       nowMs,
     );
+    let probabilities: Float32Array;
+    try {
+      probabilities = await this.scores(rows, entries);
+    } catch (error) {
+      // No score is no warning: shedding stops, and no stale probability stands for a current one.
+      this.standDown(`the scoring round failed (${error instanceof Error ? error.message : String(error)})`);
+      throw error;
+    }
+    this.rounds++;
+    // Scoring may take a thread's while (onnxruntime): a breaker removed meanwhile, or removed and
+    // made again under its name, is skipped, never acted on or given another breaker's score.
+    return entries.flatMap((entry, i) =>
+      this.registry.holds(entry.kind, entry.name, entry.breaker)
+        ? [this.act(entry, probabilities[i], rows, i, nowMs)]
+        : [],
+    );
+  }
+
+  /** Stops scoring: shedding stops with it; breakers already pre-opened recover as usual. */
+  stop(): void {
+    this.stopTask();
+    this.stopForgetting();
+    actingOn.get(this.registry)?.delete(this);
+    this.standDown('the early warning stopped');
+  }
+
+  private scored(): RegisteredBreaker[] {
+    const { kinds } = this.options;
+    return [...this.registry.entries()].filter((e) => kinds === undefined || kinds.includes(e.kind));
+  }
+
+  private async scores(rows: Float32Array, entries: readonly RegisteredBreaker[]): Promise<Float32Array> {
     const probabilities = await this.deadline.answer(() => this.model.score(rows));
     if (probabilities?.length !== entries.length)
       throw new RangeError(
@@ -200,20 +245,19 @@ export class EarlyWarning {
       throw new RangeError(
         `breakwater/adaptive: the model scored breaker ${entries[bad].kind}/"${entries[bad].name}" ${show(probabilities[bad])}; score(rows) must give probabilities from 0 to 1 (the round is dropped)`,
       );
-    this.rounds++;
-    // Scoring may take a thread's while (onnxruntime): a breaker removed meanwhile, or removed and
-    // made again under its name, is skipped, never acted on or given another breaker's score.
-    return entries.flatMap((entry, i) =>
-      this.registry.holds(entry.kind, entry.name, entry.breaker)
-        ? [this.act(entry, probabilities[i], rows, i, nowMs)]
-        : [],
-    );
+    return probabilities;
   }
 
-  /** Stops scoring; breakers already pre-opened recover as usual. */
-  stop(): void {
-    this.stopTask();
-    this.stopForgetting();
+  /** Ends every breaker's shedding (each a 'prediction' event saying why) and clears their probabilities. */
+  private standDown(why: string): void {
+    for (const { kind, name, breaker } of this.scored()) {
+      this.registry.setProbability(kind, name, null);
+      this.recorded.delete(breakerKey(kind, name));
+      if (breaker.sheddingShare === 0) continue;
+      breaker.shed(0);
+      const detail = { threshold: this.options.predictionThreshold, action: 'none', reason: `released: ${why}` };
+      this.registry.recordUncheckedEvent(kind, name, 'prediction', detail);
+    }
   }
 
   private act(
@@ -330,6 +374,24 @@ export class EarlyWarning {
     if (record) this.registry.recordUncheckedEvent(entry.kind, entry.name, 'prediction', detail);
     return { kind: entry.kind, name: entry.name, probability: p, preOpened, shedding };
   }
+}
+
+/** The acting early warnings of each registry (mode 'open' or 'shed'). */
+const actingOn = new WeakMap<Registry, Set<EarlyWarning>>();
+
+/** Refuses a second acting early warning over a kind an acting one of the registry already scores. */
+function claimKinds(registry: Registry, warning: EarlyWarning, kinds: readonly string[] | undefined): void {
+  const acting = actingOn.get(registry) ?? new Set<EarlyWarning>();
+  for (const other of acting) {
+    const theirs = other.options.kinds;
+    const shared =
+      kinds === undefined ? theirs : theirs === undefined ? kinds : kinds.filter((k) => theirs.includes(k));
+    if (shared === undefined || shared.length > 0)
+      throw new RangeError(
+        `breakwater/adaptive: this registry already has an EarlyWarning in mode '${other.options.mode}' acting on ${shared === undefined ? 'every kind' : `kinds ${shared.join(', ')}`}; two would both shed and pre-open the same breakers (stop() it first, give them kinds apart, or use mode 'observe')`,
+      );
+  }
+  actingOn.set(registry, acting.add(warning));
 }
 
 /**

@@ -215,9 +215,11 @@ export class AdaptiveTuner {
       retrainingInterval,
       minDataPoints,
       bounds,
-      kinds: nonEmptyKinds(options.kinds),
+      kinds: kindsOption(options.kinds),
       probeShare,
     };
+    // Scheduled first: a registry that was shut down refuses it before anything else is hooked.
+    this.stopTask = registry.schedule('adaptive-tuner', retrainingInterval, () => void this.step());
     this.stopEvents = registry.onEvent((event) => this.observe(event));
     this.stopForgetting = registry.onRemoved(({ kind, name }) => {
       const key = breakerKey(kind, name);
@@ -225,7 +227,6 @@ export class AdaptiveTuner {
       this.floors.delete(key);
       this.episodes.delete(key);
     });
-    this.stopTask = registry.schedule('adaptive-tuner', retrainingInterval, () => void this.step());
   }
 
   /**
@@ -430,16 +431,6 @@ function overFloor(
   if (learned >= floor) return { option, target: learned, reason: why, floor };
   const reason = `no lower than ${floor}, its starting or operator-set value (${why} gives ${+learned.toFixed(2)})`;
   return { option, target: floor, reason, floor };
-}
-
-/** kindsOption(), but an empty list, which would tune nothing, is refused. */
-function nonEmptyKinds(value: unknown): readonly string[] | undefined {
-  const kinds = kindsOption(value);
-  if (kinds?.length === 0)
-    throw new RangeError(
-      `breakwater/adaptive: option "kinds" must name at least one kind (leave it out to tune every kind), got []`,
-    );
-  return kinds;
 }
 
 const keyOf = (entry: RegisteredBreaker): string => breakerKey(entry.kind, entry.name);

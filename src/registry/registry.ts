@@ -350,22 +350,21 @@ export class Registry implements Ticking {
   }
 
   /**
-   * Stores the early-warning model's probability for a breaker and, unless `record` is false,
-   * records a 'prediction' event with `detail`.
+   * Stores the early-warning model's probability for a breaker (null: none stands now, as after a
+   * failed round) and, unless `record` is false or it is null, records a 'prediction' event with `detail`.
    */
   setProbability(
     kind: BreakerKind,
     name: string,
-    probability: number,
+    probability: number | null,
     event: { detail?: Record<string, unknown>; record?: boolean } = {},
   ): void {
     const entry = this.required(kind, name);
-    if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) {
+    if (probability !== null && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)))
       throw new RangeError(
-        `breakwater: probability for ${kind} "${name}" must be a number from 0 to 1, got ${show(probability)}`,
+        `breakwater: probability for ${kind} "${name}" must be a number from 0 to 1 or null, got ${show(probability)}`,
       );
-    }
-    if (event.record === false) {
+    if (probability === null || event.record === false) {
       entry.probability = probability;
       return;
     }
@@ -454,6 +453,7 @@ export class Registry implements Ticking {
     run: (nowMs: number) => void | Promise<void>,
     stop?: () => void | Promise<void>,
   ): Disposer {
+    if (this.closed) throw new Error(`breakwater: schedule("${name}") on a registry that was shut down`);
     const unschedule = this.tasks.add(name, everyMs, run, this.now(), stop);
     this.joinTick();
     return unschedule;

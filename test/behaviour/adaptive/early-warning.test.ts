@@ -178,9 +178,12 @@ describe('early warning', () => {
   });
 
   it('defaults scoreTimeoutMs to 5 rounds, at least a second', () => {
-    const { registry } = setup();
-    expect(new EarlyWarning(registry, recentFailureShareModel).options.scoreTimeoutMs).toBe(5000);
-    expect(new EarlyWarning(registry, recentFailureShareModel, { everyMs: 100 }).options.scoreTimeoutMs).toBe(1000);
+    const { registry } = setup({ mode: 'observe' });
+    const observe = { mode: 'observe' } as const;
+    expect(new EarlyWarning(registry, recentFailureShareModel, observe).options.scoreTimeoutMs).toBe(5000);
+    expect(
+      new EarlyWarning(registry, recentFailureShareModel, { ...observe, everyMs: 100 }).options.scoreTimeoutMs,
+    ).toBe(1000);
   });
 });
 

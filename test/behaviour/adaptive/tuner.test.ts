@@ -241,7 +241,7 @@ describe('adaptive tuner', () => {
     expect(() => new AdaptiveTuner(registry, { kinds: [1] as never })).toThrow(/option "kinds"/);
     // An empty list tuned nothing, without a word.
     expect(() => new AdaptiveTuner(registry, { kinds: [] })).toThrow(
-      'breakwater/adaptive: option "kinds" must name at least one kind (leave it out to tune every kind), got []',
+      'breakwater/adaptive: option "kinds" must name at least one kind (leave it out for every kind), got []',
     );
   });
 });

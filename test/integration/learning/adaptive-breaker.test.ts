@@ -70,6 +70,28 @@ describe('createAdaptiveBreaker', () => {
     await adaptive.close();
   });
 
+  it('shares one tuner and one early warning among the adaptive breakers of a registry, until the last is closed', async () => {
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const options = { registry, executionProviders: ['typescript'] as const, failureThreshold: 0 };
+    const [ranker, classifier] = await Promise.all([
+      createAdaptiveBreaker('ranker', options),
+      createAdaptiveBreaker('classifier', options),
+    ]);
+    // Before, the second made a tuner and an early warning of its own: both acted on every breaker.
+    expect(classifier.earlyWarning).toBe(ranker.earlyWarning);
+    expect(classifier.tuner).toBe(ranker.tuner);
+    expect(classifier.predictionError).toBeUndefined();
+    await ranker.close();
+    for (let i = 0; i < 30; i++) classifier.breaker.executeSync(() => i);
+    await classifier.earlyWarning!.step(clock.now());
+    expect(registry.breakerHealth('adaptive', 'classifier')?.probability).not.toBeNull();
+    await classifier.close();
+    const third = await createAdaptiveBreaker('reranker', options);
+    expect(third.earlyWarning).not.toBe(ranker.earlyWarning);
+    await third.close();
+  });
+
   it('with optimisation and prediction off it is a plain registry breaker', async () => {
     const adaptive = await createAdaptiveBreaker('plain', { optimizationEnabled: false, predictionEnabled: false });
     expect(adaptive.tuner).toBeUndefined();

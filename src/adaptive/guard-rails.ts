@@ -151,7 +151,7 @@ export function recentEvidence(row: Float32Array, at: number): number {
  * one before (`evidenceBefore`, that round's recentEvidence: a burst that one round saw is not yet
  * a trend); none with the whole window under 60% of the threshold; no new or larger action while
  * the recent evidence falls from the round before, or while failures do not stand out from the
- * breaker's `usualShare` of failures (UsualFailures; NaN while unknown) over the `recentCalls` they
+ * breaker's `usualShare` of failures (UsualFailures; NaN while unknown, when half the threshold stands in) over the `recentCalls` they
  * were read on; a shed share of at most a quarter of the share of recent calls that failed (or
  * were slow, when slow calls lead); a pre-open only with the evidence at 80% of the threshold in
  * the recent quarter and over the whole window, and most recent calls failing (or slow), at the
@@ -186,10 +186,12 @@ export function allowance(
       refusal: 'failures receding (fewer in the recent quarter than the round before)',
     };
   const recentShare = row[at + RECENT_FAILURES];
-  // Failures at the service's usual share are its normal: shedding under way ends too.
-  if (!slowLead && !Number.isNaN(usualShare) && !standsOut(recentShare, recentCalls, usualShare))
+  // Failures at the service's usual share are its normal: shedding under way ends too. Until that
+  // share is learnt, half the threshold stands in for it: a new breaker has no normal to go by.
+  const usual = Number.isNaN(usualShare) ? recentShare / recentFailures / 2 : usualShare;
+  if (!slowLead && !standsOut(recentShare, recentCalls, usual))
     return refused(
-      `failures within the breaker's usual share (recent ${percent(recentShare)} against a usual ${percent(usualShare)})`,
+      `failures within the breaker's usual share (recent ${percent(recentShare)} against a usual ${percent(usual)}${Number.isNaN(usualShare) ? ', half the threshold until learnt' : ''})`,
     );
   const tripChance = ownTripChance(row, at); // NaN (no rule of its own) passes both checks below
   if (tripChance < SHED_TRIP_CHANCE)

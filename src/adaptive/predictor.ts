@@ -216,6 +216,11 @@ function validateProviders(providers: unknown): ExecutionProvider[] {
 const MAX_MODEL_BYTES = 512 * 1024 * 1024;
 
 async function readModelFile(path: string): Promise<Uint8Array> {
+  if (path.trim() === '')
+    throw new ModelFileError(
+      JSON.stringify(path),
+      "an empty path; give the model file's path, or its bytes as a Uint8Array",
+    );
   const unreadable = unreadableFile(path, MAX_MODEL_BYTES);
   if (unreadable !== undefined) throw new ModelFileError(path, unreadable);
   try {

@@ -137,6 +137,9 @@ describe('Predictor refuses what it cannot score', () => {
       [text, /text.onnx: not an ONNX model/],
       [empty, /empty.onnx: the file is empty/],
       [foreign, /foreign.onnx: not a breakwater model: metadata_props lack "breakwater.features"/],
+      // Before: 'model : no such file', as if a file named nothing had gone missing.
+      ['', /model "": an empty path; give the model file's path, or its bytes as a Uint8Array/],
+      ['  ', /model "  ": an empty path/],
     ] as const;
     for (const [file, message] of cases) {
       const load = Predictor.load(file, { featureList: FEATURES });

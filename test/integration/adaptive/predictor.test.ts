@@ -139,7 +139,7 @@ describe('Predictor refuses what it cannot score', () => {
       [foreign, /foreign.onnx: not a breakwater model: metadata_props lack "breakwater.features"/],
       // Before: 'model : no such file', as if a file named nothing had gone missing.
       ['', /model "": an empty path; give the model file's path, or its bytes as a Uint8Array/],
-      ['  ', /model "  ": an empty path/],
+      ['  ', /model " {2}": an empty path/],
     ] as const;
     for (const [file, message] of cases) {
       const load = Predictor.load(file, { featureList: FEATURES });

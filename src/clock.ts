@@ -72,8 +72,6 @@ export class ManualClock implements Timers {
    */
   private armedDue: PendingTimer[] = [];
   private pending = 0;
-  /** Cleared timers still held: past as many as are pending, they are dropped all at once. */
-  private cleared = 0;
   /** @internal */
   readonly pool: ArenaPool;
 
@@ -190,11 +188,12 @@ export class ManualClock implements Timers {
     if (typeof timer !== 'object' || timer === null || timer.clock !== this || timer.done) return;
     timer.done = true;
     this.pending--;
-    // A test that arms and clears far-off timers without moving time must not fill the heap.
-    if (++this.cleared > 64 && this.cleared > this.pending) {
+    // A test that arms and clears far-off timers without moving time must not fill the heap: once
+    // the cleared ones held outnumber the pending, they are dropped all at once.
+    const held = this.timers.size + this.armedDue.length;
+    if (held > 128 && held > 2 * this.pending) {
       this.timers.retain((t) => !t.done);
       this.armedDue = this.armedDue.filter((t) => !t.done);
-      this.cleared = 0;
     }
   }
 
@@ -205,10 +204,7 @@ export class ManualClock implements Timers {
 
   /** A move of time begins (nested ones too): the timers armed already due before it may fire in it. */
   private startMove(): void {
-    for (const timer of this.armedDue) {
-      if (timer.done) this.cleared--;
-      else this.timers.push(timer);
-    }
+    for (const timer of this.armedDue) if (!timer.done) this.timers.push(timer);
     this.armedDue = [];
   }
 
@@ -217,7 +213,6 @@ export class ManualClock implements Timers {
     let top = this.timers.peek();
     while (top !== undefined && top.done) {
       this.timers.pop();
-      this.cleared--;
       top = this.timers.peek();
     }
     return top;

@@ -3,6 +3,7 @@ import type { BreakerEvent } from '../registry/event';
 import { Registry, type RegisteredBreaker } from '../registry/registry';
 import { breakerKey } from '../registry/breaker-key';
 import { kindsOption } from './kinds-option';
+import { FailureBaseline } from './failure-baseline';
 import { show } from '../error-message';
 import { TIMER_MAX_MS } from '../options';
 import { knownOptions } from '../options-object';
@@ -54,10 +55,8 @@ export interface TuningChange {
 
 /** What a breaker, or the profile of its hardware label, has shown so far. */
 class History {
-  /** Exponential mean and variance of the window failure rate while closed with enough calls. */
-  failureRateMean = 0;
-  failureRateVariance = 0;
-  failureRateSamples = 0;
+  /** The window failure rate while closed with enough calls. */
+  readonly failures = new FailureBaseline();
   /** Exponential mean of the window p99 latency (ms) while closed. */
   p99Mean = NaN;
   p99Samples = 0;
@@ -66,25 +65,6 @@ class History {
   callRateSamples = 0;
   /** Trip-to-close durations (ms) and the probe rounds each took, newest last, at most 32. */
   recoveries: { durationMs: number; rounds: number }[] = [];
-
-  /**
-   * Learns a window's failure rate (`calls` decided calls), unless it stands out above the baseline
-   * learned so far by more than 4 standard deviations (the baseline's own spread, or the window's
-   * sampling error if larger): a failure that starts is not noise, and learning it would raise the
-   * threshold over it.
-   */
-  addFailureRate(rate: number, calls: number): void {
-    if (this.failureRateSamples > 0) {
-      const mean = this.failureRateMean;
-      const samplingError = Math.sqrt((Math.max(mean, 1 / calls) * (1 - mean)) / calls);
-      if (rate > mean + 4 * Math.max(Math.sqrt(this.failureRateVariance), samplingError)) return;
-    }
-    const weight = this.failureRateSamples === 0 ? 1 : 0.1;
-    const delta = rate - this.failureRateMean;
-    this.failureRateMean += weight * delta;
-    this.failureRateVariance = (1 - weight) * (this.failureRateVariance + weight * delta * delta);
-    this.failureRateSamples++;
-  }
 
   addCallRate(perSecond: number): void {
     this.callRateMean =
@@ -117,10 +97,11 @@ interface Episode {
  * with the reason) in the registry's history.
  *
  * What it learns:
- * - failureRateThreshold (when the rule is on): raised to the baseline failure rate + 4 standard
- *   deviations when the breaker's normal noise comes near it (a breaker must not trip on its own
- *   baseline); never below the value the breaker started with, whatever the bounds. A window far above the baseline
- *   is a failure starting, not noise: it is not learned.
+ * - failureRateThreshold (when the rule is on): raised to the baseline failure rate + 4 spreads
+ *   when the breaker's normal noise comes near it (a breaker must not trip on its own baseline);
+ *   never below the value the breaker started with, whatever the bounds. The baseline is the
+ *   median of the last 32 windows learnt, a window far above it is a failure starting and is not
+ *   learned, so a failure that grows slowly cannot walk it up (FailureBaseline).
  * - failureThreshold (when the rule is on): raised to the run length that healthy traffic reaches
  *   with probability below 1e-4 at the baseline failure rate, ceil(log(1e-4) / log(baseline)); never
  *   below the starting value, whatever the bounds.
@@ -252,10 +233,10 @@ export class AdaptiveTuner {
     const history = this.profiles.get(hardware);
     if (history === undefined) return undefined;
     return {
-      failureRate: history.failureRateMean,
+      failureRate: history.failures.median,
       p99Ms: history.p99Mean,
       recoveries: history.recoveries.length,
-      samples: history.failureRateSamples,
+      samples: history.failures.samples,
     };
   }
 
@@ -306,7 +287,7 @@ export class AdaptiveTuner {
     const histories = [this.historyOf(keyOf(entry)), this.profileOf(entry.breaker.labels.hardware ?? 'default')];
     const decided = metrics.window.successes + metrics.window.failures;
     if (decided >= options.minimumCalls)
-      for (const history of histories) history.addFailureRate(metrics.failureRate, decided);
+      for (const history of histories) history.failures.add(metrics.failureRate, decided);
     if (metrics.latency.p99 !== null) for (const history of histories) history.addP99(metrics.latency.p99);
     if (options.slidingWindowType === 'time')
       for (const history of histories) history.addCallRate(metrics.window.calls / (options.slidingWindowSize / 1000));
@@ -326,19 +307,18 @@ export class AdaptiveTuner {
     // `floor`: the breaker's starting value (the probe budget's lower limit), which wins over the bounds.
     const targets: { option: TunedOption; target: number; reason: string; floor?: number }[] = [];
 
-    const rates = enough((h) => h.failureRateSamples);
+    const rates = enough((h) => h.failures.samples)?.failures;
     const floor = this.floors.get(keyOf(entry)) ?? floorsOf(options);
     if (rates !== undefined) {
-      const sigma = Math.sqrt(rates.failureRateVariance);
       if (options.failureRateThreshold > 0) {
-        const learned = 100 * (rates.failureRateMean + 4 * sigma);
-        const why = `baseline failure rate ${pct(rates.failureRateMean)} ± ${pct(sigma)}`;
+        const learned = 100 * (rates.median + 4 * rates.spread);
+        const why = `baseline failure rate ${pct(rates.median)} ± ${pct(rates.spread)}`;
         targets.push(overFloor('failureRateThreshold', learned, floor.failureRateThreshold, why));
       }
       if (options.failureThreshold > 0) {
-        const p = Math.min(Math.max(rates.failureRateMean, 1e-3), 0.9);
+        const p = Math.min(Math.max(rates.median, 1e-3), 0.9);
         const learned = Math.ceil(Math.log(1e-4) / Math.log(p));
-        const why = `runs of failures at a ${pct(rates.failureRateMean)} baseline`;
+        const why = `runs of failures at a ${pct(rates.median)} baseline`;
         targets.push(overFloor('failureThreshold', learned, floor.failureThreshold, why));
       }
     }

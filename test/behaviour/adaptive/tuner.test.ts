@@ -58,6 +58,30 @@ describe('adaptive tuner', () => {
     tuner.stop();
   });
 
+  it('does not learn a failure that grows a few points a round as the baseline, so the threshold stays', () => {
+    assertCore();
+    const clock = new ManualClock(0);
+    const registry = new Registry({ clock });
+    const options = { failureThreshold: 0, failureRateThreshold: 50, minimumCalls: 10 };
+    const tuned = registry.getOrCreate('tuned', 'api', options);
+    const fixed = registry.getOrCreate('static', 'api', options);
+    const tuner = new AdaptiveTuner(registry, { kinds: ['tuned'], learningRate: 0.5, minDataPoints: 3 });
+    const round = (failures: number) => {
+      for (const breaker of [tuned, fixed]) windowOf(breaker, 100, failures);
+      tuner.step();
+      clock.advance(10_000); // a fresh window for the next round
+    };
+    for (let calm = 0; calm < 12; calm++) round(calm % 2 === 0 ? 18 : 22); // a 20% baseline
+    // Each window stays within 4 spreads of the one before: read as a mean and variance, the
+    // baseline followed the rise and the threshold rose over it from the window at 38%.
+    for (let failures = 26; failures <= 46; failures += 4) {
+      round(failures);
+      expect(tuned.options.failureRateThreshold, `after a window at ${failures}%`).toBe(50);
+    }
+    expect(tuned.getState()).toBe('closed'); // every rising window was there to be learnt
+    tuner.stop();
+  });
+
   it('lengthens recoveryTimeout so half-open probes cost at most probeShare of the normal call rate, and never shortens it', () => {
     const clock = new ManualClock(0);
     const registry = new Registry({ clock });

@@ -176,8 +176,11 @@ export class EarlyWarning {
     };
     this.deadline = new ScoringDeadline(this.options.scoreTimeoutMs);
     // Scheduled first: a registry that was shut down refuses it, whatever else is wrong.
-    this.stopTask = registry.schedule('early-warning', this.options.everyMs, (now) =>
-      this.step(now).then(() => undefined),
+    this.stopTask = registry.schedule(
+      'early-warning',
+      this.options.everyMs,
+      (now) => this.step(now).then(() => undefined),
+      () => this.end('the registry was shut down'), // its breakers stay usable: none may go on shedding
     );
     try {
       if (mode !== 'observe') claimKinds(registry, this, this.options.kinds);
@@ -222,10 +225,7 @@ export class EarlyWarning {
 
   /** Stops scoring: shedding stops with it; breakers already pre-opened recover as usual. */
   stop(): void {
-    this.stopTask();
-    this.stopForgetting();
-    actingOn.get(this.registry)?.delete(this);
-    this.standDown('the early warning stopped');
+    this.end('the early warning stopped');
   }
 
   private scored(): RegisteredBreaker[] {
@@ -246,6 +246,13 @@ export class EarlyWarning {
         `breakwater/adaptive: the model scored breaker ${entries[bad].kind}/"${entries[bad].name}" ${show(probabilities[bad])}; score(rows) must give probabilities from 0 to 1 (the round is dropped)`,
       );
     return probabilities;
+  }
+
+  private end(why: string): void {
+    this.stopTask();
+    this.stopForgetting();
+    actingOn.get(this.registry)?.delete(this);
+    this.standDown(why);
   }
 
   /** Ends every breaker's shedding (each a 'prediction' event saying why) and clears their probabilities. */

@@ -59,6 +59,17 @@ describe('an early warning that can no longer score', () => {
       reason: 'released: the early warning stopped',
     });
   });
+  it('stops shedding when its registry shuts down: the breakers stay usable', async () => {
+    const { registry, breaker } = await shedding(recentFailureShareModel);
+    await registry.shutdown();
+    // Before, the breaker refused 0.1875 of its calls for good after shutdown(), its health
+    // showing the last score, until the warning itself was stopped.
+    expect(breaker.sheddingShare).toBe(0);
+    expect(registry.breakerHealth('endpoint', 'soft')?.probability).toBeNull();
+    expect(registry.recent({ event_type: 'prediction' }).at(-1)?.detail).toMatchObject({
+      reason: 'released: the registry was shut down',
+    });
+  });
 });
 
 describe('early warnings sharing a registry', () => {

@@ -198,6 +198,15 @@ function buildProfile(options: CircuitBreakerOptions): Readonly<BreakerProfile> 
   );
   if (type === 'count' && buckets > size)
     fail('slidingWindowBuckets', `at most slidingWindowSize (${size}) for a count window`, buckets);
+  // A count window never holds more calls than its size, so a larger minimum would keep every rate
+  // rule from ever tripping: refused when given, and the default (10) is the size when that is smaller.
+  const minimumCalls = number(options, 'minimumCalls', type === 'count' ? Math.min(size, 10) : 10, 1, U32_MAX, true);
+  if (type === 'count' && minimumCalls > size)
+    fail(
+      'minimumCalls',
+      `at most slidingWindowSize (${size}) for a count window, which never holds more calls (no rate rule could trip)`,
+      minimumCalls,
+    );
   const recoveryTimeout = number(options, 'recoveryTimeout', 60_000, 0, MAX_PERIOD_MS, false);
   const maxRecoveryTimeout = number(
     options,
@@ -239,7 +248,7 @@ function buildProfile(options: CircuitBreakerOptions): Readonly<BreakerProfile> 
     slidingWindowBuckets: buckets,
     failureThreshold: number(options, 'failureThreshold', 5, 0, U32_MAX, true),
     failureRateThreshold: number(options, 'failureRateThreshold', 0, 0, 100, false),
-    minimumCalls: number(options, 'minimumCalls', 10, 1, U32_MAX, true),
+    minimumCalls,
     slowCallRateThreshold,
     slowCallDuration,
     recoveryTimeout,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CircuitBreaker } from '../../src/index';
+import { fail, succeed } from './helpers';
 
 describe('options', () => {
   it('every option is optional', () => {
@@ -26,6 +27,12 @@ describe('options', () => {
       /at most slidingWindowSize/,
     ],
     [
+      // Before, accepted: 5,000 failing calls in a row never opened the circuit (an outside harness).
+      { slidingWindowType: 'count', slidingWindowSize: 100, minimumCalls: 500, failureRateThreshold: 50 },
+      RangeError,
+      /"minimumCalls" must be at most slidingWindowSize \(100\) for a count window, which never holds more calls \(no rate rule could trip\), got 500/,
+    ],
+    [
       { halfOpenMaxCalls: 1, halfOpenSuccessThreshold: 2 },
       RangeError,
       /"halfOpenSuccessThreshold" must be at most halfOpenMaxCalls \(1\)/,
@@ -42,6 +49,19 @@ describe('options', () => {
   ])('rejects %o', (options, type, message) => {
     expect(() => new CircuitBreaker(options as never)).toThrow(type);
     expect(() => new CircuitBreaker(options as never)).toThrow(message);
+  });
+
+  it("takes a count window's size as its minimum calls when the size is under the default 10, so its rate rule can trip", () => {
+    const breaker = new CircuitBreaker({
+      slidingWindowType: 'count',
+      slidingWindowSize: 5,
+      failureThreshold: 0,
+      failureRateThreshold: 60,
+    });
+    expect(breaker.options.minimumCalls).toBe(5);
+    succeed(breaker, 2);
+    fail(breaker, 3);
+    expect(breaker.getState()).toBe('open'); // before, a window of 5 never held the 10 calls it waited for
   });
 
   it.each([

@@ -76,7 +76,7 @@ const options = fc
     slidingWindowType: o.count ? 'count' : 'time',
     slidingWindowSize: o.count ? o.countSize : o.timeSize,
     slidingWindowBuckets: o.count ? Math.min(o.buckets, o.countSize) : o.buckets,
-    minimumCalls: o.minimumCalls,
+    minimumCalls: o.count ? Math.min(o.minimumCalls, o.countSize) : o.minimumCalls, // a count window's size at most
     failureRateThreshold: o.failureRateThreshold,
     failureThreshold: o.failureThreshold,
     slowCallRateThreshold: o.slowCallRateThreshold,

@@ -170,7 +170,13 @@ class BreakerSlot {
     }
   }
   Transition disable() noexcept { return moveTo(State::Disabled, Reason::Disable); }
-  Transition close() noexcept { return moveTo(State::Closed, Reason::ManualClose); }
+  // From a closed circuit too: what closing clears (the window, the failure run, the backoff)
+  // is cleared, without a transition.
+  Transition close() noexcept {
+    const Transition moved = moveTo(State::Closed, Reason::ManualClose);
+    if (!moved.happened) clearClosedPeriod();
+    return moved;
+  }
 
   Transition reset() noexcept {
     const Transition moved = moveTo(State::Closed, Reason::Reset);
@@ -258,12 +264,15 @@ class BreakerSlot {
     atomic(entry.transition)
         .store(TransitionWord{from.state, to, reason, generation}.encode(), kRelease);
     relaxedStore(header_.lastTransitionAtUs, now.us());
-    if (to == State::Closed) {
-      relaxedStore(header_.consecutiveFailures, 0u);
-      relaxedStore(header_.reopens, 0u);
-      SlotWindow::clear(slot_);
-    }
+    if (to == State::Closed) clearClosedPeriod();
     return moved;
+  }
+
+  // What a closed period starts without: the failure run, the backoff and the window.
+  void clearClosedPeriod() noexcept {
+    relaxedStore(header_.consecutiveFailures, 0u);
+    relaxedStore(header_.reopens, 0u);
+    SlotWindow::clear(slot_);
   }
 
   // CLOSED -> OPEN, backing off from the current reopen count (0 after a clean close).

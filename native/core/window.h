@@ -84,6 +84,9 @@ class SlotWindow {
       addToEpoch(timeEpoch(), batch);
       return;
     }
+    // An ignored call is neither success nor failure: in the last N calls it would take an
+    // outcome's place, and a window holding one could never reach a minimumCalls of N.
+    if (batch.outcome == Outcome::Ignored) return;
     const uint64_t first = atomic(slot_.header->callSequence).fetch_add(batch.count, kRelaxed);
     const uint64_t last = first + batch.count - 1;
     const uint64_t lastEpoch = last / shape_.span;

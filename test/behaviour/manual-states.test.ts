@@ -39,6 +39,19 @@ describe('manual states', () => {
     expect(breaker.getState()).toBe('closed');
   });
 
+  it('close() on a closed circuit clears the window and the failure run too, without a transition', () => {
+    const { breaker } = manualBreaker({ failureThreshold: 3, failureRateThreshold: 50, minimumCalls: 4 });
+    const changes: string[] = [];
+    breaker.on('stateChange', (c) => changes.push(c.to));
+    fail(breaker, 2);
+    breaker.close();
+    // Before, only a close from another state cleared them: one more failure tripped the breaker.
+    expect(breaker.getMetrics()).toMatchObject({ failures: 2, window: { calls: 0 }, consecutiveFailures: 0 });
+    fail(breaker);
+    expect(breaker.getState()).toBe('closed');
+    expect(changes).toEqual([]);
+  });
+
   it('a manual operation on the state it is already in is not a transition', () => {
     const { breaker } = manualBreaker();
     const changes: string[] = [];

@@ -87,6 +87,36 @@ describe('trip rules', () => {
     expect(breaker.getMetrics().failures).toBe(3); // totals are lifetime
   });
 
+  it('gives an ignored error no place in a count window: a window of N calls still reaches a minimumCalls of N', () => {
+    const { breaker } = manualBreaker({
+      failureThreshold: 0,
+      slidingWindowType: 'count',
+      slidingWindowSize: 4,
+      failureRateThreshold: 50,
+      minimumCalls: 4,
+      isFailure: (error) => (error as Error).message !== 'not found',
+    });
+    const call = (message: string) => {
+      try {
+        breaker.executeSync(() => {
+          throw new Error(message);
+        });
+      } catch {
+        // the breaker rethrows; what counts is what it recorded
+      }
+    };
+    for (let i = 0; i < 3; i++) call('down');
+    expect(breaker.getState()).toBe('closed'); // 3 failures: under the minimum of 4
+    // Every fourth call ignored: before, one of the window's 4 places always held one, so it
+    // never held 4 outcomes and a service failing every other call never tripped the breaker
+    // (an outside harness: 750 failures of 1,000 calls, still closed).
+    call('not found');
+    expect(breaker.getState()).toBe('closed');
+    call('down');
+    expect(breaker.getState()).toBe('open');
+    expect(breaker.getMetrics()).toMatchObject({ ignored: 1, failures: 4, window: { calls: 4, failures: 4 } });
+  });
+
   it('keeps the last N calls in a count window', () => {
     const { breaker } = manualBreaker({
       failureThreshold: 0,

@@ -187,7 +187,13 @@ export class ReferenceCore implements CoreBackend {
   }
 
   close(arena: number, slot: number): number {
-    return this.moveTo(arena, slot, State.CLOSED, Reason.MANUAL_CLOSE);
+    const moved = this.moveTo(arena, slot, State.CLOSED, Reason.MANUAL_CLOSE);
+    // From a closed circuit too: what closing clears is cleared, without a transition.
+    if (moved === 0) {
+      const v = this.views(arena);
+      clearClosedPeriod(v, this.base(v, slot));
+    }
+    return moved;
   }
 
   reset(arena: number, slot: number): number {
@@ -196,9 +202,7 @@ export class ReferenceCore implements CoreBackend {
     const base = this.base(v, slot);
     for (let i = 0; i < 8; i++) Atomics.store(v.u64, ((base + Slot.totals) >> 3) + i, 0n);
     v.f64[(base + Slot.laneBaseline) >> 3] = laneSum(v, base);
-    Atomics.store(v.u32, (base + Slot.consecutiveFailures) >> 2, 0);
-    Atomics.store(v.u32, (base + Slot.reopens) >> 2, 0);
-    clearWindow(v, base);
+    clearClosedPeriod(v, base);
     return moved;
   }
 
@@ -314,11 +318,7 @@ export class ReferenceCore implements CoreBackend {
     v.u8[entry + 10] = reason;
     Atomics.store(v.u32, (entry + 12) >> 2, newGeneration);
     Atomics.store(v.i64, (base + Slot.lastTransitionUs) >> 3, BigInt(nowUs));
-    if (to === State.CLOSED) {
-      Atomics.store(v.u32, (base + Slot.consecutiveFailures) >> 2, 0);
-      Atomics.store(v.u32, (base + Slot.reopens) >> 2, 0);
-      clearWindow(v, base);
-    }
+    if (to === State.CLOSED) clearClosedPeriod(v, base);
     const s = this.scratch;
     s[Scratch.transitioned] = 1;
     s[Scratch.from] = from;
@@ -457,4 +457,11 @@ export class ReferenceCore implements CoreBackend {
 function probesOverdue(v: Views, base: number, now32: number): boolean {
   const timeout = v.u32[(base + Slot.probeTimeoutMs) >> 2];
   return timeout > 0 && (now32 - Atomics.load(v.u32, (base + Slot.probeGrantedMs32) >> 2)) >>> 0 >= timeout;
+}
+
+/** What a closed period starts without: the failure run, the backoff and the window. */
+function clearClosedPeriod(v: Views, base: number): void {
+  Atomics.store(v.u32, (base + Slot.consecutiveFailures) >> 2, 0);
+  Atomics.store(v.u32, (base + Slot.reopens) >> 2, 0);
+  clearWindow(v, base);
 }

@@ -74,6 +74,9 @@ export function addToWindow(
     if (bucket >= 0) addOutcome(v, bucket, outcome, count, slow, latencyUs);
     return;
   }
+  // An ignored call is neither success nor failure: in the last N calls it would take an
+  // outcome's place, and a window holding one could never reach a minimumCalls of N.
+  if (outcome === Outcome.ignored) return;
   const first = Number(Atomics.add(v.u64, (base + Slot.callSeq) >> 3, BigInt(count)));
   const end = first + count;
   const lastEpoch = Math.floor((end - 1) / span);

@@ -175,7 +175,8 @@ export class ManualClock implements Timers {
     // Checked here, not when it fires: a timer due at NaN would fire with the clock reading NaN.
     if (ms !== undefined && (typeof ms !== 'number' || Number.isNaN(ms)))
       throw new TypeError(`breakwater: ManualClock.setTimeout(callback, ms) needs a number of ms, got ${show(ms)}`);
-    const at = this.nowMs + Math.max(0, ms ?? 0);
+    // Checked here too: a timer past the latest time (Infinity, say) took runToNextTimer() there.
+    const at = latestAllowed(this.nowMs + Math.max(0, ms ?? 0), `ManualClock.setTimeout(callback, ${ms})`);
     const timer: PendingTimer = { clock: this, at, seq: this.seq++, callback, done: false };
     if (at <= this.nowMs) this.armedDue.push(timer);
     else this.timers.push(timer);

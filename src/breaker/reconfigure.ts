@@ -44,11 +44,17 @@ export function reconfiguredProfile(
         `breakwater: option "${key}" can't change on a live breaker (reconfigurable: ${[...RECONFIGURABLE].join(', ')})`,
       );
   }
-  const merged: CircuitBreakerOptions = { ...profile, ...changes };
+  // An option given as undefined keeps its value, as one left out does: spread over the profile it
+  // read as the default, and a recoveryTimeout given so made its limit NaN, an error naming
+  // maxRecoveryTimeout, which the caller never gave.
+  const given: ReconfigurableOptions = Object.fromEntries(
+    Object.entries(changes).filter(([, value]) => value !== undefined),
+  );
+  const merged: CircuitBreakerOptions = { ...profile, ...given };
   // Limits that default from another option follow it when it grows past them.
-  if (changes.maxRecoveryTimeout === undefined)
+  if (given.maxRecoveryTimeout === undefined)
     merged.maxRecoveryTimeout = Math.max(profile.maxRecoveryTimeout, Number(merged.recoveryTimeout));
-  if (changes.halfOpenMaxCalls === undefined)
+  if (given.halfOpenMaxCalls === undefined)
     merged.halfOpenMaxCalls = Math.max(profile.halfOpenMaxCalls, Number(merged.halfOpenSuccessThreshold));
   const next = resolveProfile(merged);
   if (next.slidingWindowBuckets > maxBuckets) {

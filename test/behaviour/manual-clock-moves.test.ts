@@ -94,6 +94,14 @@ describe('a ManualClock timer that re-arms itself', () => {
     expect(() => clock.set(MANUAL_CLOCK_MAX_MS + 1)).toThrow(/ManualClock\.set\(\d+\) would take the ManualClock to/);
     await expect(clock.runFor(1_000)).rejects.toThrow(/ManualClock\.runFor\(1000\) would take the ManualClock to/);
     expect(() => new ManualClock(2 ** 53)).toThrow(/new ManualClock\(startMs\) would take the ManualClock to/);
+    // Before, accepted: runToNextTimer() then moved the clock to Infinity, and a failing call's
+    // own error gave way to one about BigInt, unrecorded.
+    const pending = clock.pendingTimers();
+    expect(() => clock.setTimeout(() => undefined, Infinity)).toThrow(
+      `breakwater: ManualClock.setTimeout(callback, Infinity) would take the ManualClock to Infinity ms, past its latest time ${MANUAL_CLOCK_MAX_MS} ms`,
+    );
+    expect(() => clock.setTimeout(() => undefined, 1e300)).toThrow(RangeError);
+    expect(clock.pendingTimers()).toBe(pending); // neither was armed
     expect(clock.now()).toBe(MANUAL_CLOCK_MAX_MS - 400);
   });
 });

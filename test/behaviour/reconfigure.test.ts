@@ -16,6 +16,14 @@ describe('reconfigure', () => {
     expect(breaker.getMetrics()).toMatchObject({ successes: 4, failures: 3, opens: 1 });
   });
 
+  it('keeps an option given as undefined, as one left out', () => {
+    const { breaker } = manualBreaker({ recoveryTimeout: 1000, failureThreshold: 3 });
+    // Before: a TypeError naming maxRecoveryTimeout (NaN), which the caller never gave; and a
+    // threshold given as undefined went back to its default.
+    breaker.reconfigure({ recoveryTimeout: undefined, failureThreshold: undefined, minimumCalls: 7 });
+    expect(breaker.options).toMatchObject({ recoveryTimeout: 1000, failureThreshold: 3, minimumCalls: 7 });
+  });
+
   it('a view attached from a handle times its calls once another view turns a slow-call rule on', () => {
     const { breaker, clock } = manualBreaker({ failureThreshold: 0 });
     succeed(breaker);

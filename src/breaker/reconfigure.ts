@@ -54,6 +54,13 @@ export function reconfiguredProfile(
   // Limits that default from another option follow it when it grows past them.
   if (given.maxRecoveryTimeout === undefined)
     merged.maxRecoveryTimeout = Math.max(profile.maxRecoveryTimeout, Number(merged.recoveryTimeout));
+  // A count window's buckets and minimum calls can't pass its size: they follow it down.
+  if (profile.slidingWindowType === 'count' && given.slidingWindowSize !== undefined) {
+    const size = Number(given.slidingWindowSize);
+    if (given.slidingWindowBuckets === undefined)
+      merged.slidingWindowBuckets = Math.min(profile.slidingWindowBuckets, size);
+    if (given.minimumCalls === undefined) merged.minimumCalls = Math.min(profile.minimumCalls, size);
+  }
   if (given.halfOpenMaxCalls === undefined)
     merged.halfOpenMaxCalls = Math.max(profile.halfOpenMaxCalls, Number(merged.halfOpenSuccessThreshold));
   const next = resolveProfile(merged);

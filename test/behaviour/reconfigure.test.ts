@@ -24,6 +24,19 @@ describe('reconfigure', () => {
     expect(breaker.options).toMatchObject({ recoveryTimeout: 1000, failureThreshold: 3, minimumCalls: 7 });
   });
 
+  it("shrinks a count window with its buckets and minimum calls, which can't pass its size", () => {
+    const { breaker } = manualBreaker({ slidingWindowType: 'count', failureThreshold: 0, failureRateThreshold: 50 });
+    // Before: refused, naming slidingWindowBuckets (10), then minimumCalls (10), neither given.
+    breaker.reconfigure({ slidingWindowSize: 5 });
+    expect(breaker.options).toMatchObject({ slidingWindowSize: 5, slidingWindowBuckets: 5, minimumCalls: 5 });
+    succeed(breaker, 2);
+    fail(breaker, 3); // 3 of the window's 5
+    expect(breaker.getState()).toBe('open');
+    expect(() => breaker.reconfigure({ slidingWindowSize: 4, minimumCalls: 6 })).toThrow(
+      /"minimumCalls" must be at most slidingWindowSize \(4\)/,
+    );
+  });
+
   it('a view attached from a handle times its calls once another view turns a slow-call rule on', () => {
     const { breaker, clock } = manualBreaker({ failureThreshold: 0 });
     succeed(breaker);

@@ -216,9 +216,11 @@ export abstract class GuardedCalls extends SlotBinding {
 
   protected countsAsFailure(error: unknown): boolean {
     try {
-      return this.isFailure(error) !== false;
+      const verdict: unknown = this.isFailure(error);
+      if (typeof (verdict as PromiseLike<unknown> | null)?.then === 'function') return isFailureAsync(this, verdict);
+      return verdict !== false;
     } catch (thrown) {
-      isFailureThrew(this, thrown);
+      isFailureWarning(this, 'threw', thrown);
       return true;
     }
   }
@@ -316,14 +318,32 @@ export function notAFunction(fn: unknown): TypeError {
 /** Each breaker's throwing isFailure: one warning for many of the same (kept off the breaker, which most never need). */
 const isFailureFailures = new WeakMap<GuardedCalls, RepeatedFailure>();
 
-/** An isFailure that throws (err.response.status on an error without one) counts the error as a failure, with a warning. */
-function isFailureThrew(breaker: GuardedCalls, thrown: unknown): void {
+/**
+ * An isFailure that throws (err.response.status on an error without one), or answers with a
+ * promise, counts the error as a failure, with a warning.
+ */
+function isFailureWarning(breaker: GuardedCalls, what: string, thrown: unknown): void {
   let failures = isFailureFailures.get(breaker);
   if (failures === undefined) isFailureFailures.set(breaker, (failures = new RepeatedFailure()));
   const warning = failures.failed(thrown, performance.now());
   if (warning !== undefined)
     process.emitWarning(
-      `breakwater: isFailure of breaker "${breaker.name}" threw (the error counts as a failure): ${warning}`,
+      `breakwater: isFailure of breaker "${breaker.name}" ${what} (the error counts as a failure): ${warning}`,
       { code: 'BREAKWATER_LISTENER_ERROR' },
     );
+}
+
+/**
+ * An async isFailure: the call's outcome is recorded now, so its promise is no answer. Read as
+ * truthy it counted every error, unannounced; and one that rejected, unhandled, ended a process
+ * run with Node's defaults. Its rejection is handled here.
+ */
+function isFailureAsync(breaker: GuardedCalls, verdict: unknown): true {
+  Promise.resolve(verdict).catch(() => undefined);
+  isFailureWarning(
+    breaker,
+    'answered with a promise',
+    new TypeError('isFailure must answer at once with true or false, not a promise'),
+  );
+  return true;
 }

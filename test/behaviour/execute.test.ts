@@ -148,6 +148,33 @@ describe('guarded calls', () => {
     ]);
   });
 
+  it('an async isFailure counts the error as a failure with a warning, and its rejection is handled', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('warning', onWarning);
+    process.on('unhandledRejection', onUnhandled);
+    const { breaker } = manualBreaker({
+      failureThreshold: 3,
+      name: 'orders',
+      isFailure: (async () => {
+        throw new Error('filter down');
+      }) as never,
+    });
+    fail(breaker, 3);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    process.off('unhandledRejection', onUnhandled);
+    expect(breaker.getState()).toBe('open');
+    // Before: no word, every error counted, and each rejected verdict was an unhandled rejection,
+    // which ends a process run with Node's defaults.
+    expect(unhandled).toEqual([]);
+    expect(warnings.filter((w) => w.includes('isFailure'))).toEqual([
+      'breakwater: isFailure of breaker "orders" answered with a promise (the error counts as a failure): isFailure must answer at once with true or false, not a promise',
+    ]);
+  });
+
   it('fallback answers for failures and refusals, with the args', async () => {
     const fallback = vi.fn(
       (error: unknown, ...args: unknown[]) => `fallback:${(error as Error).name}:${args.join(',')}`,

@@ -12,6 +12,9 @@ describe("a registry's breaker that only worker threads call", () => {
     const registry = new Registry({ summaryEveryMs: 0 });
     const breaker = registry.getOrCreate('endpoint', 'inference', { failureThreshold: 3, recoveryTimeout: 600_000 });
     breaker.executeSync(() => 1); // takes its slot, then stays idle in this thread
+    // Folds that success now: folded by this thread's tick while the worker fails, it ended the
+    // worker's run of failures (the README's worker_threads section), and the circuit stayed closed.
+    breaker.getMetrics();
     const recorded: BreakerEvent[] = [];
     registry.onEvent((event) => {
       if (event.event_type === 'transition') recorded.push(event);
